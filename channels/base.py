@@ -1,0 +1,167 @@
+"""The contract a channel plugin implements.
+
+A plugin is one class behind one entry point in the ``homeroom.channels`` namespace. It names
+the channel kinds it serves, declares a Pydantic config (secrets as ``SecretStr``; validated when
+the plugin is built) and its capabilities, and turns a batch of envelopes into one outcome per
+envelope: :class:`Sent`, :class:`Retryable` (worth trying again after a delay) or
+:class:`PermanentFailure` (with the provider's code). The core owns idempotency: every envelope
+carries its delivery id as ``reference``, which a plugin passes to its provider where it can.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+from collections.abc import Sequence
+from typing import Any, ClassVar, Union
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+
+class ChannelKind(str, enum.Enum):
+    EMAIL = "email"
+    SMS = "sms"
+    VOICE = "voice"
+    PUSH = "push"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _EnvelopeBase:
+    reference: str  # the delivery id; the idempotency key for the provider
+    message_id: int
+    to: str
+    recipient_name: str
+    language: str = "en"
+    emergency: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EmailEnvelope(_EnvelopeBase):
+    kind: ClassVar[ChannelKind] = ChannelKind.EMAIL
+    from_name: str
+    subject: str
+    html_body: str
+    text_body: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SmsEnvelope(_EnvelopeBase):
+    kind: ClassVar[ChannelKind] = ChannelKind.SMS
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VoiceEnvelope(_EnvelopeBase):
+    kind: ClassVar[ChannelKind] = ChannelKind.VOICE
+    script: str  # what text-to-speech reads
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PushEnvelope(_EnvelopeBase):
+    kind: ClassVar[ChannelKind] = ChannelKind.PUSH
+    title: str  # generic; no student data travels in a push payload
+    notification_id: str
+
+
+Envelope = Union[EmailEnvelope, SmsEnvelope, VoiceEnvelope, PushEnvelope]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    reference: str
+    provider_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Retryable:
+    reference: str
+    delay_seconds: float = 60.0
+    code: str | None = None
+    detail: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PermanentFailure:
+    reference: str
+    code: str
+    detail: str | None = None
+
+
+Outcome = Union[Sent, Retryable, PermanentFailure]
+
+
+class PluginConfig(BaseModel):
+    """Base for a plugin's config: unknown keys are an error, secrets are ``SecretStr``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def redacted(self) -> dict[str, Any]:
+        """The config as printable data, every secret replaced by ``**********``."""
+        shown: dict[str, Any] = {}
+        for name, value in self:
+            shown[name] = "**********" if isinstance(value, SecretStr) else value
+        return shown
+
+
+@dataclasses.dataclass(frozen=True)
+class Capabilities:
+    """What the core may ask of a plugin; the core batches and truncates by these."""
+
+    max_batch: int = 100
+    max_body_length: int | None = None
+    rate_per_second: float | None = None
+    attachments: bool = False
+    status_callbacks: bool = False
+    inbound_messages: bool = False
+
+
+class ChannelPlugin(abc.ABC):
+    """Base of every channel plugin. Built per use from validated config; never mutated."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[frozenset[ChannelKind]]
+    Config: ClassVar[type[PluginConfig]] = PluginConfig
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, config: PluginConfig):
+        if not isinstance(config, self.Config):
+            raise TypeError(f"{self.name} needs a {self.Config.__name__}")
+        self.config = config
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> ChannelPlugin:
+        """Validate ``raw`` against the plugin's config and build the plugin."""
+        return cls(cls.Config.model_validate(raw))
+
+    @abc.abstractmethod
+    def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
+        """Send every envelope; return exactly one outcome per envelope, by reference."""
+
+    def check(self) -> str | None:
+        """Health check: None when ready, else a short human reason."""
+        return None
+
+
+class EmailChannel(ChannelPlugin):
+    """Base for a plugin that sends :class:`EmailEnvelope` batches."""
+
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset({ChannelKind.EMAIL})
+
+
+class SmsChannel(ChannelPlugin):
+    """Base for a plugin that sends :class:`SmsEnvelope` batches."""
+
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset({ChannelKind.SMS})
+
+
+class VoiceChannel(ChannelPlugin):
+    """Base for a plugin that places :class:`VoiceEnvelope` calls."""
+
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset({ChannelKind.VOICE})
+
+
+class PushChannel(ChannelPlugin):
+    """Base for a plugin that sends :class:`PushEnvelope` notifications."""
+
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset({ChannelKind.PUSH})

@@ -1,0 +1,39 @@
+"""What ``homeroom plugins`` shows: each plugin, what it serves, and its redacted config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from channels.registry import describe_config_error, discover
+from homeroom.settings import Settings
+
+
+def _schema_fields(plugin_class) -> dict[str, str]:
+    fields = {}
+    for name, info in plugin_class.Config.model_fields.items():
+        secret = info.annotation is SecretStr or "SecretStr" in str(info.annotation)
+        fields[name] = "secret" if secret else getattr(info.annotation, "__name__", str(info.annotation))
+    return fields
+
+
+def plugin_report(settings: Settings) -> list[dict[str, Any]]:
+    rows = []
+    for plugin in discover():
+        configured_for = sorted(kind for kind, name in settings.channel_plugins.items() if name == plugin.name)
+        row: dict[str, Any] = {"name": plugin.name, "configured_for": configured_for, "serves": [],
+                               "schema": {}, "config": {}}
+        if plugin.plugin_class is None:
+            row["status"] = f"failed to load: {plugin.load_error}"
+        else:
+            row["serves"] = sorted(kind.value for kind in plugin.plugin_class.kinds)
+            row["schema"] = _schema_fields(plugin.plugin_class)
+            try:
+                config = plugin.plugin_class.Config.model_validate(settings.plugin_config.get(plugin.name, {}))
+                row["status"] = "valid"
+                row["config"] = config.redacted()
+            except ValidationError as error:
+                row["status"] = "invalid: " + describe_config_error(plugin.name, error)
+        rows.append(row)
+    return rows

@@ -1,0 +1,1 @@
+"""Domain operations shared by GraphQL resolvers and Dramatiq actors."""

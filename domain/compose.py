@@ -1,0 +1,76 @@
+"""What a viewer may compose: recipient types, channels and options, from the catalogue."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from domain.permissions import Perm
+from domain.viewer import Viewer
+from models.messaging import Channel, StudentRecipientType as RT
+
+#: RCP-01, PERM-14..PERM-20: the permissions each student recipient type needs (all of them).
+RECIPIENT_TYPE_PERMISSIONS: dict[RT, tuple[Perm, ...]] = {
+    RT.STUDENTS: (Perm.SEND_TO_STUDENT,),
+    RT.STUDENT_PERSONAL: (Perm.SEND_TO_STUDENT_PERSONAL,),
+    RT.PRIMARY_CONTACTS: (Perm.SEND_TO_PRIMARY_CONTACTS,),
+    RT.ALL_CONTACTS: (Perm.SEND_TO_ALL_CONTACTS,),
+    RT.ONCE_PER_FAMILY: (Perm.SEND_TO_ONCE_PER_FAMILY,),
+    RT.TEACHERS_OF: (Perm.SEND_TO_TEACHERS_OF,),
+    RT.STUDENTS_AND_ALL_CONTACTS: (Perm.SEND_TO_STUDENT, Perm.SEND_TO_ALL_CONTACTS),
+    RT.STUDENTS_AND_PRIMARY_CONTACTS: (Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS),
+}
+
+#: Recipient types this release resolves; the others are listed but rejected as unsupported.
+SUPPORTED_RECIPIENT_TYPES: tuple[RT, ...] = (RT.STUDENTS, RT.PRIMARY_CONTACTS)
+
+#: The permission each channel needs on a new message (email is core: Send Messages suffices).
+CHANNEL_PERMISSIONS: dict[Channel, tuple[Perm, ...]] = {
+    Channel.EMAIL: (),
+    Channel.SMS: (Perm.SEND_SMS,),  # PERM-24
+    Channel.VOICE: (Perm.PHONE_CALLS,),  # PERM-38
+    Channel.PUSH: (Perm.PUSH_NOTIFICATIONS,),  # PERM-22
+}
+
+
+def holds_all(viewer: Viewer, perms: tuple[Perm, ...]) -> bool:
+    return all(viewer.permissions.has(perm) for perm in perms)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComposeCapabilities:
+    """PERM-02: options the viewer lacks are simply absent."""
+
+    can_send: bool
+    recipient_types: list[RT]
+    channels: list[Channel]
+    can_send_to_staff: bool
+    can_send_as_district: bool
+    can_send_as_school: bool
+    can_mark_priority: bool
+    can_send_emergency: bool
+    push_by_default: bool
+
+
+def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
+    has = viewer.permissions.has
+    can_send = has(Perm.COMMUNICATION) and has(Perm.SEND_MESSAGES)
+    return ComposeCapabilities(
+        can_send=can_send,
+        recipient_types=[
+            kind
+            for kind in SUPPORTED_RECIPIENT_TYPES
+            if can_send and holds_all(viewer, RECIPIENT_TYPE_PERMISSIONS[kind])
+        ],
+        channels=[
+            channel
+            for channel, perms in CHANNEL_PERMISSIONS.items()
+            if can_send and holds_all(viewer, perms)
+        ],
+        can_send_to_staff=can_send and has(Perm.SEND_TO_STAFF),
+        can_send_as_district=can_send and has(Perm.SEND_FROM_DISTRICT),
+        can_send_as_school=can_send and has(Perm.SEND_FROM_SCHOOL),
+        can_mark_priority=can_send and has(Perm.SEND_AS_PRIORITY),
+        can_send_emergency=can_send and has(Perm.EMERGENCY_CALLS),
+        # CMP-09 / SYS-05: push defaults on only for holders of the push permission.
+        push_by_default=viewer.district.push_by_default and has(Perm.PUSH_NOTIFICATIONS),
+    )

@@ -1,0 +1,1 @@
+"""The GraphQL layer: thin resolvers that validate, authorize and call domain code."""

@@ -1,0 +1,104 @@
+"""Directory queries, scoped to what the viewer may reach (RCP-17, RCP-19, RCP-20, RCP-21)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import func, or_, select
+
+from domain.permissions import Perm
+from domain.scope import staff_scope, student_scope
+from graph.context import Info
+from graph.directory.types import Group, Section, School, StaffMember, Student
+from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
+from graph.permissions import requires
+from models import directory as db
+
+
+def _name_filter(table, search: str | None):
+    if not search or not search.strip():
+        return True
+    pattern = f"%{search.strip().lower()}%"
+    full = func.lower(table.first_name + " " + table.last_name)
+    return or_(full.like(pattern), func.lower(table.last_name).like(pattern))
+
+
+def _assigned_groups(info: Info, group, member, assignee) -> list[Group]:
+    viewer = info.context.viewer
+    profile_ids = [profile.id for profile in viewer.profiles]
+    assigned = select(assignee.group_id).where(
+        or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids)))
+    rows = info.context.session.execute(
+        select(group.id, group.name, func.count(member.group_id))
+        .outerjoin(member, member.group_id == group.id)
+        .where(group.id.in_(assigned))
+        .group_by(group.id, group.name)
+        .order_by(group.name, group.id)
+    ).all()
+    return [Group(id=strawberry.ID(str(i)), name=name, member_count=count) for i, name, count in rows]
+
+
+@strawberry.type
+class DirectoryQueries:
+    @strawberry.field(**requires("Schools the viewer can access, by sort order then name.", Perm.COMMUNICATION))
+    def schools(self, info: Info) -> list[School]:
+        viewer = info.context.viewer
+        rows = info.context.session.execute(
+            select(db.School).where(db.School.id.in_(viewer.school_ids))
+            .order_by(db.School.sort_order, db.School.name)
+        ).scalars()
+        return [School.from_row(row) for row in rows]
+
+    @strawberry.field(**requires(
+        "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION))
+    def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
+                 first: int = 50, after: str | None = None) -> Connection[Student]:
+        first = page_size(first)
+        where = [student_scope(info.context.viewer), _name_filter(db.Student, search)]
+        if school_id is not None:
+            where.append(db.Student.school_id == parse_id(school_id, "schoolId"))
+        session = info.context.session
+        total = session.execute(select(func.count()).select_from(db.Student).where(*where)).scalar_one()
+        start = decode_cursor("student", after)
+        if start is not None:
+            where.append(db.Student.id > start)
+        rows = session.execute(select(db.Student).where(*where).order_by(db.Student.id).limit(first + 1)).scalars().all()
+        return connection("student", rows, [row.id for row in rows], first, total, Student.from_row)
+
+    @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION))
+    def staff(self, info: Info, search: str | None = None, first: int = 50,
+              after: str | None = None) -> Connection[StaffMember]:
+        first = page_size(first)
+        where = [staff_scope(info.context.viewer), _name_filter(db.User, search)]
+        session = info.context.session
+        total = session.execute(select(func.count()).select_from(db.User).where(*where)).scalar_one()
+        start = decode_cursor("staff", after)
+        if start is not None:
+            where.append(db.User.id > start)
+        rows = session.execute(select(db.User).where(*where).order_by(db.User.id).limit(first + 1)).scalars().all()
+        return connection("staff", rows, [row.id for row in rows], first, total, StaffMember.from_row)
+
+    @strawberry.field(**requires(
+        "Sections the viewer can reach: a teacher's own sections, an admin's schools' sections.",
+        Perm.COMMUNICATION))
+    def sections(self, info: Info, school_id: strawberry.ID | None = None) -> list[Section]:
+        viewer = info.context.viewer
+        query = select(db.Section)
+        if viewer.role == db.Role.TEACHER:
+            query = query.join(db.SectionTeacher, db.SectionTeacher.section_id == db.Section.id).where(
+                db.SectionTeacher.user_id == viewer.id)
+        else:
+            query = query.where(db.Section.school_id.in_(viewer.school_ids))
+        if school_id is not None:
+            query = query.where(db.Section.school_id == parse_id(school_id, "schoolId"))
+        rows = info.context.session.execute(query.order_by(db.Section.name, db.Section.id)).scalars()
+        return [Section.from_row(row) for row in rows]
+
+    @strawberry.field(**requires("Student groups assigned to the viewer or a profile of theirs (RCP-19).",
+                                 Perm.COMMUNICATION))
+    def student_groups(self, info: Info) -> list[Group]:
+        return _assigned_groups(info, db.StudentGroup, db.StudentGroupMember, db.StudentGroupAssignee)
+
+    @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs (RCP-21).",
+                                 Perm.COMMUNICATION))
+    def user_groups(self, info: Info) -> list[Group]:
+        return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee)

@@ -1,0 +1,141 @@
+"""Message, delivery and their enums."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import strawberry
+from sqlalchemy import func, select
+
+from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS, SUPPORTED_RECIPIENT_TYPES
+from domain.permissions import requirement_text
+from graph.context import Info
+from graph.pagination import Connection, connection, decode_cursor, page_size
+from models import messaging as db
+
+
+def _value(member: enum.Enum, description: str, perms: tuple) -> object:
+    text = description + (" " + requirement_text(*perms) if perms else "")
+    return strawberry.enum_value(member.value, description=text)
+
+
+@strawberry.enum(description="A delivery channel.")
+class Channel(enum.Enum):
+    EMAIL = _value(db.Channel.EMAIL, "Email to the recipient's address.", CHANNEL_PERMISSIONS[db.Channel.EMAIL])
+    SMS = _value(db.Channel.SMS, "A text message.", CHANNEL_PERMISSIONS[db.Channel.SMS])
+    VOICE = _value(db.Channel.VOICE, "A phone call read by text-to-speech.", CHANNEL_PERMISSIONS[db.Channel.VOICE])
+    PUSH = _value(db.Channel.PUSH, "A mobile push notification.", CHANNEL_PERMISSIONS[db.Channel.PUSH])
+
+
+def _recipient_type(member: db.StudentRecipientType, description: str) -> object:
+    if member not in SUPPORTED_RECIPIENT_TYPES:
+        description += " Not resolved by this release yet; rejected as UNSUPPORTED."
+    return _value(member, description, RECIPIENT_TYPE_PERMISSIONS[member])
+
+
+RT = db.StudentRecipientType
+
+
+@strawberry.enum(description="Who receives a message sent to students (RCP-01).")
+class StudentRecipientType(enum.Enum):
+    STUDENTS = _recipient_type(RT.STUDENTS, "Each student's primary email/phone (RCP-03).")
+    STUDENT_PERSONAL = _recipient_type(RT.STUDENT_PERSONAL, "Each student's personal email (RCP-04).")
+    PRIMARY_CONTACTS = _recipient_type(RT.PRIMARY_CONTACTS, "Each student's custodial contacts (RCP-06).")
+    ALL_CONTACTS = _recipient_type(RT.ALL_CONTACTS, "Every contact of each student (RCP-07).")
+    ONCE_PER_FAMILY = _recipient_type(RT.ONCE_PER_FAMILY, "One student per sibling group (RCP-09).")
+    TEACHERS_OF = _recipient_type(RT.TEACHERS_OF, "Teachers scheduled with each student (RCP-12).")
+    STUDENTS_AND_ALL_CONTACTS = _recipient_type(RT.STUDENTS_AND_ALL_CONTACTS, "Students and all contacts (RCP-13).")
+    STUDENTS_AND_PRIMARY_CONTACTS = _recipient_type(
+        RT.STUDENTS_AND_PRIMARY_CONTACTS, "Students and custodial contacts (RCP-14).")
+
+
+MessageStatus = strawberry.enum(db.MessageStatus, description="Where a message is in its life.")
+DeliveryStatus = strawberry.enum(
+    db.DeliveryStatus,
+    description="One vocabulary for every channel; the not-sent outcomes say why nothing was transmitted.",
+)
+RecipientKind = strawberry.enum(db.RecipientKind, description="What kind of person a delivery is for.")
+
+
+@strawberry.type(description="One delivery: a recipient on a channel at an address.")
+class Delivery:
+    id: strawberry.ID
+    channel: Channel
+    recipient_kind: RecipientKind
+    recipient_name: str
+    address: str
+    language: str
+    status: DeliveryStatus
+    reason: str | None
+    error_code: str | None
+    attempts: int
+    sent_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: db.Delivery) -> Delivery:
+        return cls(
+            id=strawberry.ID(str(row.id)), channel=Channel(row.channel),
+            recipient_kind=db.RecipientKind(row.recipient_kind), recipient_name=row.recipient_name,
+            address=row.address, language=row.language, status=db.DeliveryStatus(row.status),
+            reason=row.reason, error_code=row.error_code, attempts=row.attempts, sent_at=row.sent_at,
+        )
+
+
+@strawberry.type(description="How many deliveries of a message are in one status.")
+class DeliveryStatusCount:
+    status: DeliveryStatus
+    count: int
+
+
+@strawberry.type(description="A message and its delivery ledger.")
+class Message:
+    id: strawberry.ID
+    subject: str
+    html_body: str
+    status: MessageStatus
+    channels: list[Channel]
+    recipient_type: StudentRecipientType | None
+    priority: bool
+    emergency: bool
+    send_as_district: bool
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+
+    @strawberry.field(description="Delivery counts by status, largest first.")
+    def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
+        rows = info.context.session.execute(
+            select(db.Delivery.status, func.count())
+            .where(db.Delivery.message_id == int(self.id))
+            .group_by(db.Delivery.status)
+        ).all()
+        return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
+                for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))]
+
+    @strawberry.field(description="The deliveries, in id order, optionally of one status or channel.")
+    def deliveries(self, info: Info, first: int = 100, after: str | None = None,
+                   status: DeliveryStatus | None = None, channel: Channel | None = None) -> Connection[Delivery]:
+        first = page_size(first)
+        where = [db.Delivery.message_id == int(self.id)]
+        if status is not None:
+            where.append(db.Delivery.status == status.value)
+        if channel is not None:
+            where.append(db.Delivery.channel == channel.value)
+        session = info.context.session
+        total = session.execute(select(func.count()).select_from(db.Delivery).where(*where)).scalar_one()
+        start = decode_cursor("delivery", after)
+        if start is not None:
+            where.append(db.Delivery.id > start)
+        rows = session.execute(
+            select(db.Delivery).where(*where).order_by(db.Delivery.id).limit(first + 1)).scalars().all()
+        return connection("delivery", rows, [row.id for row in rows], first, total, Delivery.from_row)
+
+    @classmethod
+    def from_row(cls, row: db.Message) -> Message:
+        return cls(
+            id=strawberry.ID(str(row.id)), subject=row.subject, html_body=row.html_body,
+            status=db.MessageStatus(row.status), channels=[Channel(c) for c in row.channels],
+            recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
+            priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
+            created_at=row.created_at, completed_at=row.completed_at,
+        )

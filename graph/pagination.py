@@ -1,0 +1,72 @@
+"""Relay-style connections with opaque keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+from typing import Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 500
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
+
+
+def decode_cursor(kind: str, cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix != kind:
+            raise ValueError
+        return int(key)
+    except (ValueError, UnicodeDecodeError):
+        raise GraphQLError("the cursor is not valid for this list", extensions={"code": "BAD_USER_INPUT"}) from None
+
+
+def page_size(first: int) -> int:
+    if first < 1 or first > MAX_PAGE_SIZE:
+        raise GraphQLError(f"first must be between 1 and {MAX_PAGE_SIZE}", extensions={"code": "BAD_USER_INPUT"})
+    return first
+
+
+def connection(kind: str, nodes: list, keys: list[int], first: int, total: int, to_node) -> Connection:
+    """Build a connection from up to first+1 rows fetched in key order."""
+    has_next = len(nodes) > first
+    nodes, keys = nodes[:first], keys[:first]
+    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(node)) for node, key in zip(nodes, keys)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+    )
+
+
+def parse_id(value: strawberry.ID | str, field: str = "id") -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise GraphQLError(f"{field} {value!r} is not a valid id", extensions={"code": "BAD_USER_INPUT"}) from None

@@ -1,0 +1,107 @@
+"""Permission checks declared on fields and input fields, from the one catalogue.
+
+``requires(...)`` builds a field's permission classes and the sentence its SDL description ends
+with; ``gated(...)`` declares an input field that needs a permission when it is set;
+``authorize_input`` enforces every gate of an input before a mutation runs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
+
+from domain.permissions import CATALOGUE, Perm, requirement_text
+from domain.viewer import Viewer
+from graph.context import Info
+
+REQUIRES_KEY = "homeroom.requires"
+REQUIRES_BY_VALUE_KEY = "homeroom.requires_by_value"
+
+
+def forbidden(message: str, perm: Perm | None = None) -> GraphQLError:
+    extensions: dict[str, Any] = {"code": "FORBIDDEN"}
+    if perm is not None:
+        spec = CATALOGUE[perm]
+        extensions.update(permission=spec.label, requirements=list(spec.requirements))
+        if spec.addon:
+            extensions["addon"] = spec.addon.value
+    return GraphQLError(message, extensions=extensions)
+
+
+def missing_permission_message(perm: Perm) -> str:
+    spec = CATALOGUE[perm]
+    text = f'You need the "{spec.label}" permission'
+    if spec.addon:
+        text += f" and the {spec.addon.value} add-on"
+    return text + "."
+
+
+def require(viewer: Viewer, *perms: Perm) -> None:
+    for perm in perms:
+        if not viewer.permissions.has(perm):
+            raise forbidden(missing_permission_message(perm), perm)
+
+
+def _permission_class(perms: tuple[Perm, ...]) -> type[BasePermission]:
+    class _Requires(BasePermission):
+        message = "permission denied"
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            require(info.context.viewer, *perms)  # raises UNAUTHENTICATED or FORBIDDEN
+            return True
+
+    _Requires.__name__ = "Requires" + "".join(p.name.title().replace("_", "") for p in perms)
+    return _Requires
+
+
+def requires(description: str, *perms: Perm) -> dict[str, Any]:
+    """Keyword arguments for strawberry.field/mutation: the check and the SDL sentence."""
+    if not perms:
+        return {"description": description + " Requires a signed-in user.",
+                "permission_classes": [_permission_class(())]}
+    return {
+        "description": f"{description} {requirement_text(*perms)}",
+        "permission_classes": [_permission_class(perms)],
+    }
+
+
+def gated(description: str, *perms: Perm, default: Any = None) -> Any:
+    """An input field that needs ``perms`` when it is set to anything but its default (PERM-02)."""
+    return strawberry.field(
+        default=default,
+        description=f"{description} {requirement_text(*perms)[:-1]} to set.",
+        metadata={REQUIRES_KEY: perms},
+    )
+
+
+def gated_by_value(description: str, table: Mapping[enum.Enum, tuple[Perm, ...]], *, default: Any = None) -> Any:
+    """An enum (or list of enums) input field whose values each need their own permissions."""
+    return strawberry.field(
+        default=default,
+        description=description + " Each value needs the permissions its description names.",
+        metadata={REQUIRES_BY_VALUE_KEY: table},
+    )
+
+
+def _is_set(value: Any, default: Any) -> bool:
+    return value is not None and value != default and value != [] and value is not False
+
+
+def authorize_input(viewer: Viewer, data: Any) -> None:
+    """Raise FORBIDDEN for the first gated field the viewer may not set; writes nothing."""
+    for field in data.__strawberry_definition__.fields:
+        value = getattr(data, field.python_name)
+        metadata = field.metadata or {}
+        if REQUIRES_KEY in metadata and _is_set(value, field.default):
+            require(viewer, *metadata[REQUIRES_KEY])
+        if REQUIRES_BY_VALUE_KEY in metadata and value is not None:
+            table = metadata[REQUIRES_BY_VALUE_KEY]
+            for item in value if isinstance(value, list) else [value]:
+                key = next((k for k in table if k.value == getattr(item, "value", item)), None)
+                if key is not None:
+                    require(viewer, *table[key])

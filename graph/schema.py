@@ -1,0 +1,46 @@
+"""The schema root: Query and Mutation composed from per-domain mixins, plus safety limits."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+
+from graph.directory.queries import DirectoryQueries
+from graph.messages.mutations.send_message import MessageMutations
+from graph.messages.queries import MessageQueries
+from graph.viewer.queries import ViewerQueries
+
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 20
+
+
+@strawberry.type
+class Query(ViewerQueries, DirectoryQueries, MessageQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(MessageMutations):
+    pass
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask exceptions we did not raise on purpose; keep coded errors and validation errors."""
+    if error.extensions and "code" in error.extensions:
+        return False
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+def build_schema(*, development: bool) -> strawberry.Schema:
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ]
+    if not development:
+        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def export_sdl() -> str:
+    return build_schema(development=False).as_str() + "\n"

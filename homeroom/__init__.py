@@ -1,0 +1,1 @@
+"""Homeroom's process shell: settings, the FastAPI app factory and the `homeroom` CLI."""

@@ -1,0 +1,76 @@
+"""The FastAPI app factory: /graphql (HTTP + WebSocket), /healthz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, FastAPI, Request, WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from graph.context import Context
+from graph.schema import build_schema
+from homeroom.settings import Settings, get_settings
+from models.db import engine_for
+
+log = logging.getLogger(__name__)
+
+
+class HomeroomGraphQLRouter(GraphQLRouter):
+    async def on_ws_connect(self, context: Context):
+        """Authenticate the WebSocket from the connection_init payload; reject with 4403."""
+        try:
+            context.viewer
+        except Exception:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        return {"viewer": context.viewer.user.login}
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine_for(settings.database_url)
+
+    import jobs  # the broker is configured from settings before any actor is declared
+    from jobs.runtime import channel_registry
+
+    channel_registry()  # a configured plugin that fails to load stops start-up here
+    run_worker = settings.embedded if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = jobs.broker.start_in_process_worker() if run_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]
+        context = Context(settings, engine, enqueue_fan_out=jobs.fan_out_message.send)
+        try:
+            yield context
+        finally:
+            context.close()
+
+    async def context_dependency(context: Context = Depends(get_context)) -> Context:
+        return context
+
+    router = HomeroomGraphQLRouter(
+        build_schema(development=settings.is_development),
+        context_getter=context_dependency,
+        graphql_ide="graphiql" if settings.is_development else None,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
+    app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "mode": "embedded" if settings.embedded else "production"}
+
+    return app

@@ -1,0 +1,51 @@
+"""Bearer tokens: HS256 JWTs naming a user by id and login."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jwt
+
+from domain.errors import AuthenticationError
+from homeroom.settings import Settings
+
+ISSUER = "homeroom"
+ALGORITHM = "HS256"
+
+
+def mint_token(settings: Settings, *, user_id: int, login: str, ttl_minutes: int | None = None) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "login": login,
+        "iat": now,
+        "exp": now + dt.timedelta(minutes=ttl_minutes or settings.jwt_ttl_minutes),
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+
+
+def user_id_from_token(settings: Settings, token: str | None) -> int:
+    """The user id a valid token names; any problem is one opaque authentication error."""
+    if not token:
+        raise AuthenticationError("authentication required: send 'Authorization: Bearer <token>'")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
+        return int(claims["sub"])
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationError("the token has expired") from None
+    except (jwt.InvalidTokenError, ValueError):
+        raise AuthenticationError("the token is not valid") from None
+
+
+def bearer_token(header_value: str | None) -> str | None:
+    if not header_value:
+        return None
+    scheme, _, token = header_value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -1,0 +1,124 @@
+"""Settings read from the environment (prefix ``HOMEROOM_``), validated once at start-up."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError as SourceParseError
+
+CHANNEL_KINDS = ("email", "sms", "voice", "push")
+
+
+class Environment(str, enum.Enum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob Homeroom reads; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="HOMEROOM_", extra="ignore")
+
+    environment: Environment = Environment.PRODUCTION
+    database_url: str = Field(
+        default="sqlite:///homeroom.db",
+        description="SQLAlchemy URL; a SQLite file by default, postgresql+psycopg://… in production.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for jobs and events; unset = embedded mode (in-process worker)."
+    )
+    jwt_secret: SecretStr = Field(
+        default=SecretStr("homeroom-development-secret-change-me"),
+        description="HMAC secret that signs bearer tokens.",
+    )
+    jwt_ttl_minutes: int = Field(default=720, gt=0)
+    public_base_url: str = Field(default="http://127.0.0.1:8000")
+    channel_plugins: dict[str, str] = Field(
+        default_factory=lambda: {kind: "outbox" for kind in CHANNEL_KINDS},
+        description='Which plugin serves each channel, as JSON: {"email": "outbox", …}.',
+    )
+    plugin_config: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Per-plugin configuration, as JSON: {"outbox": {"directory": "outbox"}}.',
+    )
+    dispatch_batch_size: int = Field(default=200, gt=0, le=5000)
+    worker_threads: int = Field(default=2, gt=0, le=64)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("channel_plugins")
+    @classmethod
+    def _known_channels(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(CHANNEL_KINDS))
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; channels are {list(CHANNEL_KINDS)}")
+        return value
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def embedded(self) -> bool:
+        """Embedded mode: no Redis, jobs run on an in-process worker."""
+        return self.redis_url is None
+
+
+class SettingsError(SystemExit):
+    """Start-up stops with one line naming the bad variable."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "settings"
+    variable = "HOMEROOM_" + field.split(".")[0].upper()
+    return f"invalid setting {variable}: {first['msg']}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+    except SourceParseError as error:
+        field = str(error).split('"')[1] if '"' in str(error) else "settings"
+        raise SettingsError(f"invalid setting HOMEROOM_{field.upper()}: not valid JSON") from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()
+
+
+def data_path(path: str | Path) -> Path:
+    return Path(path).expanduser().resolve()
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

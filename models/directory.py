@@ -1,0 +1,243 @@
+"""The district directory: preferences, schools, people, contacts, sections and groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(str, enum.Enum):
+    ADMIN = "ADMIN"
+    TEACHER = "TEACHER"
+    PARENT = "PARENT"
+    STUDENT = "STUDENT"
+
+
+class PermissionLevel(str, enum.Enum):
+    VIEW = "VIEW"
+    EDIT = "EDIT"
+
+
+class AccountStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    DELETED = "DELETED"
+
+
+STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
+
+
+class District(SQLModel, table=True):
+    """The district and its system preferences (SYS-*)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    time_zone: str = Field(default="America/New_York", max_length=64)
+    # SYS-01: the call window; calls, SMS and push wait outside it.
+    call_window_start: dt.time = Field(default=dt.time(8, 0))
+    call_window_end: dt.time = Field(default=dt.time(20, 0))
+    sms_character_limit: int = Field(default=130)  # SYS-03
+    tts_minutes: int = Field(default=1)  # SYS-11
+    always_confirm_recipient_count: bool = Field(default=False)  # SYS-04
+    default_recipient_type: str | None = Field(default=None, sa_type=String(40))  # RCP-02
+    push_by_default: bool = Field(default=False)  # SYS-05
+    hide_schedules_from_teachers: bool = Field(default=False)  # RCP-23
+    hide_schedules_from_family: bool = Field(default=False)  # RCP-24
+    addon_callout: bool = Field(default=False)
+    addon_translations: bool = Field(default=False)
+    addon_docmgmt: bool = Field(default=False)
+    addon_ai: bool = Field(default=False)
+
+
+class School(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    name: str = Field(max_length=200)
+    sort_order: int = Field(default=0)
+    exclude_from_communication: bool = Field(default=False)  # SYS-06
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)
+
+
+class SchoolYear(SQLModel, table=True):
+    __tablename__ = "school_year"
+
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    name: str = Field(max_length=40)
+    start_date: dt.date
+    end_date: dt.date
+    is_current: bool = Field(default=False)
+
+
+class Profile(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: Role = Field(sa_type=String(16))
+
+
+class ProfileGrant(SQLModel, table=True):
+    """One permission granted by a profile at View or Edit (Edit implies View)."""
+
+    __tablename__ = "profile_grant"
+
+    profile_id: int = Field(foreign_key="profile.id", primary_key=True)
+    permission: str = Field(primary_key=True, max_length=60)
+    level: PermissionLevel = Field(sa_type=String(8))
+
+
+class User(SQLModel, table=True):
+    """A staff, parent or student account."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=120, unique=True)
+    role: Role = Field(sa_type=String(16), index=True)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    language: str = Field(default="en", max_length=16)
+    status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
+    hidden_from_search: bool = Field(default=False)  # SET-01
+    student_id: int | None = Field(default=None, foreign_key="student.id")
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)
+
+
+class UserProfile(SQLModel, table=True):
+    __tablename__ = "user_profile"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", primary_key=True, index=True)
+
+
+class UserSchool(SQLModel, table=True):
+    __tablename__ = "user_school"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    school_id: int = Field(foreign_key="school.id", primary_key=True, index=True)
+
+
+class Student(SQLModel, table=True):
+    __table_args__ = (Index("ix_student_name", "last_name", "first_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    grade_level: str = Field(max_length=8)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    primary_email: str | None = Field(default=None, max_length=254)
+    personal_email: str | None = Field(default=None, max_length=254)
+    primary_phone: str | None = Field(default=None, max_length=32)
+    language: str = Field(default="en", max_length=16)
+    status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)
+
+
+class StudentLink(SQLModel, table=True):
+    """Linked Students (siblings), stored in both directions (RCP-08)."""
+
+    __tablename__ = "student_link"
+
+    student_id: int = Field(foreign_key="student.id", primary_key=True)
+    linked_student_id: int = Field(foreign_key="student.id", primary_key=True, index=True)
+
+
+class Contact(SQLModel, table=True):
+    """A person on a student's Addresses & Contacts card."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    relationship: str = Field(default="Guardian", max_length=40)
+    custodial: bool = Field(default=False)  # RCP-06
+    sort_order: int = Field(default=1)  # RCP-09
+    email: str | None = Field(default=None, max_length=254)
+    home_phone: str | None = Field(default=None, max_length=32)
+    mobile_phone: str | None = Field(default=None, max_length=32)
+    # SYS-09 contact flags, SYS-10 email opt-out.
+    callout: bool = Field(default=True)
+    blocked: bool = Field(default=False)
+    sms: bool = Field(default=True)
+    unsubscribe: bool = Field(default=False)
+    email_opt_out: bool = Field(default=False)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    language: str = Field(default="en", max_length=16)
+    status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
+
+
+class Section(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    school_year_id: int | None = Field(default=None, foreign_key="school_year.id")
+    name: str = Field(max_length=120)
+    course_code: str = Field(default="", max_length=40)
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)
+
+
+class SectionTeacher(SQLModel, table=True):
+    __tablename__ = "section_teacher"
+
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+
+
+class Enrollment(SQLModel, table=True):
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    student_id: int = Field(foreign_key="student.id", primary_key=True, index=True)
+
+
+class StudentGroup(SQLModel, table=True):
+    __tablename__ = "student_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+
+
+class StudentGroupMember(SQLModel, table=True):
+    __tablename__ = "student_group_member"
+
+    group_id: int = Field(foreign_key="student_group.id", primary_key=True)
+    student_id: int = Field(foreign_key="student.id", primary_key=True, index=True)
+
+
+class StudentGroupAssignee(SQLModel, table=True):
+    """A group is usable by a user it is assigned to, or by holders of a profile (RCP-19)."""
+
+    __tablename__ = "student_group_assignee"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", "profile_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="student_group.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    profile_id: int | None = Field(default=None, foreign_key="profile.id")
+
+
+class UserGroup(SQLModel, table=True):
+    __tablename__ = "user_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+
+
+class UserGroupMember(SQLModel, table=True):
+    __tablename__ = "user_group_member"
+
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+
+
+class UserGroupAssignee(SQLModel, table=True):
+    """A user group is usable by a user it is assigned to, or by holders of a profile (RCP-21)."""
+
+    __tablename__ = "user_group_assignee"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", "profile_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="user_group.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    profile_id: int | None = Field(default=None, foreign_key="profile.id")

@@ -1,0 +1,157 @@
+"""Messages, their recipient selection, and the delivery ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
+
+
+class Channel(str, enum.Enum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    VOICE = "VOICE"
+    PUSH = "PUSH"
+
+
+class StudentRecipientType(str, enum.Enum):
+    """RCP-01. This slice resolves STUDENTS and PRIMARY_CONTACTS; the rest arrive with the
+    recipients issue and are rejected until then."""
+
+    STUDENTS = "STUDENTS"
+    STUDENT_PERSONAL = "STUDENT_PERSONAL"
+    PRIMARY_CONTACTS = "PRIMARY_CONTACTS"
+    ALL_CONTACTS = "ALL_CONTACTS"
+    ONCE_PER_FAMILY = "ONCE_PER_FAMILY"
+    TEACHERS_OF = "TEACHERS_OF"
+    STUDENTS_AND_ALL_CONTACTS = "STUDENTS_AND_ALL_CONTACTS"
+    STUDENTS_AND_PRIMARY_CONTACTS = "STUDENTS_AND_PRIMARY_CONTACTS"
+
+
+class MessageStatus(str, enum.Enum):
+    QUEUED = "QUEUED"  # stored, fan-out not yet done
+    SENDING = "SENDING"  # deliveries written, some not yet final
+    COMPLETED = "COMPLETED"  # every delivery reached a final status
+
+
+class DeliveryStatus(str, enum.Enum):
+    """One vocabulary for every channel (DESIGN "The delivery ledger")."""
+
+    PLANNED = "PLANNED"
+    DEFERRED = "DEFERRED"
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    DUPLICATE = "DUPLICATE"
+    NO_CONTACT_INFO = "NO_CONTACT_INFO"
+    OPTED_OUT = "OPTED_OUT"
+    BLOCKED = "BLOCKED"
+    NO_CALLOUT = "NO_CALLOUT"
+    EXCLUDED_SCHOOL = "EXCLUDED_SCHOOL"
+    INACTIVE = "INACTIVE"
+
+
+#: Statuses a dispatch may still change; everything else is final.
+OPEN_DELIVERY_STATUSES = (
+    DeliveryStatus.PLANNED,
+    DeliveryStatus.DEFERRED,
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.SENDING,
+)
+
+
+class RecipientKind(str, enum.Enum):
+    STUDENT = "STUDENT"
+    CONTACT = "CONTACT"
+    USER = "USER"
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    sender_id: int = Field(foreign_key="app_user.id", index=True)
+    subject: str = Field(max_length=200)
+    html_body: str = Field(sa_type=Text)
+    text_body: str = Field(sa_type=Text)
+    recipient_type: StudentRecipientType | None = Field(default=None, sa_type=String(40))
+    channels: list[str] = Field(default_factory=list, sa_type=JSON)
+    priority: bool = Field(default=False)
+    emergency: bool = Field(default=False)
+    send_as_district: bool = Field(default=False)
+    send_as_school_id: int | None = Field(default=None, foreign_key="school.id")
+    status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    fanned_out_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+
+
+class MessageStudent(SQLModel, table=True):
+    """The students selected on a message."""
+
+    __tablename__ = "message_student"
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    student_id: int = Field(foreign_key="student.id", primary_key=True)
+
+
+class MessageStaff(SQLModel, table=True):
+    """The staff users selected on a message."""
+
+    __tablename__ = "message_staff"
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One row per (message, recipient, channel, address): the ledger every report reads."""
+
+    __table_args__ = (
+        # Fan-out is idempotent: re-running it cannot add a second row for the same target.
+        UniqueConstraint(
+            "message_id", "channel", "recipient_kind", "recipient_id", "address",
+            name="uq_delivery_target",
+        ),
+        Index("ix_delivery_message_status", "message_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id")
+    channel: Channel = Field(sa_type=String(8))
+    recipient_kind: RecipientKind = Field(sa_type=String(8))
+    recipient_id: int
+    student_id: int | None = Field(default=None, foreign_key="student.id")
+    recipient_name: str = Field(max_length=220)
+    address: str = Field(default="", max_length=254)
+    language: str = Field(default="en", max_length=16)
+    status: DeliveryStatus = Field(sa_type=String(16))
+    reason: str | None = Field(default=None, max_length=200)
+    provider_id: str | None = Field(default=None, max_length=200)
+    error_code: str | None = Field(default=None, max_length=60)
+    attempts: int = Field(default=0)
+    not_before: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: dt.datetime | None = None
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One provider call for one delivery."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    plugin: str = Field(max_length=60)
+    outcome: str = Field(max_length=16)
+    provider_id: str | None = Field(default=None, max_length=200)
+    code: str | None = Field(default=None, max_length=60)
+    detail: str | None = Field(default=None, max_length=500)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,96 @@
+"""Helpers shared by the tests: GraphQL over HTTP, tokens, users with chosen permissions."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from domain.permissions import CATALOGUE, Perm
+from homeroom.auth import mint_token
+from homeroom.settings import get_settings
+from models.db import session_scope
+from models.directory import (
+    District,
+    PermissionLevel,
+    Profile,
+    ProfileGrant,
+    Role,
+    School,
+    User,
+    UserProfile,
+    UserSchool,
+)
+from models.messaging import Message, MessageStaff, MessageStudent
+
+
+def gql(client, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def token_for(engine, login: str) -> str:
+    with session_scope(engine) as session:
+        user = session.execute(select(User).where(User.login == login)).scalars().one()
+    return mint_token(get_settings(), user_id=user.id, login=login)
+
+
+def make_user(engine, role: Role, *, perms: list[Perm] | None = None, without: list[Perm] = (),
+              school_ids: list[int] | None = None, login: str | None = None) -> str:
+    """A user with one fresh profile granting ``perms`` (default: every permission of the role)."""
+    login = login or f"{role.value.lower()}.{uuid.uuid4().hex[:8]}"
+    if perms is None:
+        perms = [perm for perm, spec in CATALOGUE.items() if role in spec.levels]
+    perms = [perm for perm in perms if perm not in without]
+    with session_scope(engine) as session:
+        profile = Profile(name=f"test profile {login}", role=role)
+        user = User(login=login, role=role, first_name="Test", last_name=login,
+                    email=f"{login}@staff.example.org", phone="+13125550100")
+        session.add_all([profile, user])
+        session.flush()
+        if perms:
+            session.execute(insert(ProfileGrant), [
+                {"profile_id": profile.id, "permission": perm.value, "level": PermissionLevel.EDIT.value}
+                for perm in perms])
+        session.execute(insert(UserProfile), [{"user_id": user.id, "profile_id": profile.id}])
+        if school_ids is None:
+            school_ids = list(session.execute(select(School.id)).scalars())
+        if school_ids:
+            session.execute(insert(UserSchool), [{"user_id": user.id, "school_id": s} for s in school_ids])
+    return token_for(engine, login)
+
+
+def set_district(engine, **values) -> dict:
+    """Change district preferences; returns the previous values so a test can restore them."""
+    with session_scope(engine) as session:
+        district = session.execute(select(District)).scalars().one()
+        previous = {key: getattr(district, key) for key in values}
+        for key, value in values.items():
+            setattr(district, key, value)
+    return previous
+
+
+def row_counts(engine) -> dict[str, int]:
+    """What a rejected mutation must leave unchanged: messages and their selections (deliveries
+    only ever belong to a message; the background worker may still be writing older ones)."""
+    with session_scope(engine) as session:
+        counts = {table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()
+                  for table in (Message, MessageStudent, MessageStaff)}
+        counts["max_message_id"] = session.execute(select(func.max(Message.id))).scalar_one() or 0
+    return counts
+
+
+def wait_for_message(client, token: str, message_id: str, timeout: float = 60.0) -> dict:
+    """Poll message(id) until every delivery is final (the worker runs elsewhere)."""
+    query = """query($id: ID!) { message(id: $id) { id status subject
+        deliveryCounts { status count } } }"""
+    deadline = time.monotonic() + timeout
+    while True:
+        data = gql(client, query, {"id": message_id}, token)["data"]["message"]
+        if data["status"] == "COMPLETED" or time.monotonic() > deadline:
+            return data
+        time.sleep(0.1)
