@@ -172,11 +172,11 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
         return FanOutResult(message_id, True, 0)
     message = session.get(Message, message_id)
     session.refresh(message)
-    written = 0
     for channel_name in message.channels:
         for query in recipient_selects(message, Channel(channel_name)):
-            result = session.execute(insert(Delivery).from_select(list(DELIVERY_COLUMNS), query))
-            written += max(result.rowcount or 0, 0)
+            session.execute(insert(Delivery).from_select(list(DELIVERY_COLUMNS), query))
+    written = session.execute(
+        select(func.count()).select_from(Delivery).where(Delivery.message_id == message_id)).scalar_one()
     return FanOutResult(message_id, False, written)
 
 

@@ -62,9 +62,15 @@ def seed(students: int = typer.Option(..., min=1, max=2_000_000, help="How many 
 
 @app.command()
 def token(user: str = typer.Option(..., "--user", help="The login of the user."),
-          minutes: int = typer.Option(None, min=1, help="Lifetime; defaults to HOMEROOM_JWT_TTL_MINUTES.")) -> None:
+          minutes: int = typer.Option(None, min=1, help="Lifetime; defaults to HOMEROOM_JWT_TTL_MINUTES."),
+          data_dir: Path = typer.Option(None, help="A demo's data dir: use its database and signing secret.")) -> None:
     """Print a bearer token for a user."""
     from sqlalchemy import select
+
+    if data_dir is not None:
+        if not (data_dir / "homeroom.db").exists():
+            _fail(f"{data_dir} holds no demo database; start `homeroom demo --data-dir {data_dir}` first")
+        _use_demo_dir(data_dir.expanduser().resolve())
 
     from homeroom.auth import mint_token
     from models.db import engine_for, session_scope
@@ -151,14 +157,8 @@ def demo(port: int = typer.Option(8000, help="Port to listen on."),
     """Run everything on embedded defaults: SQLite, in-process worker, outbox plugin, a seeded district."""
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.pop("HOMEROOM_REDIS_URL", None)
-    os.environ.update({
-        "HOMEROOM_ENVIRONMENT": "development",
-        "HOMEROOM_DATABASE_URL": f"sqlite:///{data_dir / 'homeroom.db'}",
-        "HOMEROOM_PUBLIC_BASE_URL": f"http://{host}:{port}",
-        "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(data_dir / "outbox")}}),
-    })
-    os.environ.setdefault("HOMEROOM_JWT_SECRET", _demo_secret(data_dir))
+    _use_demo_dir(data_dir)
+    os.environ["HOMEROOM_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     reset_settings_cache()
     settings = _settings()
 
@@ -185,6 +185,19 @@ def demo(port: int = typer.Option(8000, help="Port to listen on."),
     out.print("Admin token (send as 'Authorization: Bearer <token>'):", highlight=False)
     print(admin_token, flush=True)
     _serve(host, port)
+
+
+def _use_demo_dir(data_dir: Path) -> None:
+    """Embedded defaults rooted in one folder: SQLite file, outbox, signing secret; no Redis."""
+    os.environ.pop("HOMEROOM_REDIS_URL", None)
+    os.environ.update({
+        "HOMEROOM_ENVIRONMENT": "development",
+        "HOMEROOM_DATABASE_URL": f"sqlite:///{data_dir / 'homeroom.db'}",
+        "HOMEROOM_CHANNEL_PLUGINS": json.dumps({kind: "outbox" for kind in ("email", "sms", "voice", "push")}),
+        "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(data_dir / "outbox")}}),
+        "HOMEROOM_JWT_SECRET": _demo_secret(data_dir),
+    })
+    reset_settings_cache()
 
 
 def _demo_secret(data_dir: Path) -> str:
