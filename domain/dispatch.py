@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import (
@@ -60,16 +60,20 @@ class DispatchResult:
     message_ids: set[int] = dataclasses.field(default_factory=set)
 
 
-def claim(engine: Engine, delivery_ids: list[int]) -> list[int]:
-    """QUEUED → SENDING for the given ids; returns the ids this call now owns."""
+_CLAIMED_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address,
+                    Delivery.recipient_name, Delivery.language, Delivery.attempts)
+
+
+def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
+    """QUEUED → SENDING for the given ids; returns the rows this call now owns."""
     with session_scope(engine) as session:
         rows = session.execute(
             update(Delivery)
             .where(Delivery.id.in_(delivery_ids), Delivery.status == DS.QUEUED.value)
             .values(status=DS.SENDING.value, attempts=Delivery.attempts + 1, updated_at=utcnow())
-            .returning(Delivery.id)
-        ).scalars().all()
-    return sorted(rows)
+            .returning(*_CLAIMED_COLUMNS)
+        ).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
 def sender_display_name(message: Message, sender: User, district: District, school: School | None) -> str:
@@ -81,26 +85,25 @@ def sender_display_name(message: Message, sender: User, district: District, scho
     return f"{sender.first_name} {sender.last_name}"
 
 
-def build_envelopes(engine: Engine, claimed_ids: list[int]) -> list[tuple[Delivery, Envelope]]:
+def build_envelopes(engine: Engine, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
+    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk."""
+    message_ids = {row.message_id for row in claimed}
     with session_scope(engine) as session:
-        deliveries = session.execute(select(Delivery).where(Delivery.id.in_(claimed_ids))).scalars().all()
-        message_ids = {delivery.message_id for delivery in deliveries}
         messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
         senders = {u.id: u for u in session.execute(
             select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
         schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
             {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
         district = session.execute(select(District).limit(1)).scalars().one()
-    pairs = []
-    for delivery in deliveries:
-        message = messages[delivery.message_id]
-        from_name = sender_display_name(
-            message, senders[message.sender_id], district, schools.get(message.send_as_school_id))
-        pairs.append((delivery, _envelope(delivery, message, from_name, district)))
-    return pairs
+    from_names = {
+        m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
+        for m in messages.values()
+    }
+    return [(row, _envelope(row, messages[row.message_id], from_names[row.message_id], district))
+            for row in claimed]
 
 
-def _envelope(delivery: Delivery, message: Message, from_name: str, district: District) -> Envelope:
+def _envelope(delivery: Row, message: Message, from_name: str, district: District) -> Envelope:
     common = dict(
         reference=str(delivery.id), message_id=message.id, to=delivery.address,
         recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
@@ -133,53 +136,70 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     ]
 
 
+def _latest_attempt(column):
+    """The value of ``column`` on the delivery's newest attempt (just written for this dispatch)."""
+    return (
+        select(column)
+        .where(DeliveryAttempt.delivery_id == Delivery.id)
+        .order_by(DeliveryAttempt.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _record(engine: Engine, attempts: list[dict], by_status: dict[DS, list[int]], now) -> None:
+    """One bulk insert of attempts, then one set-based UPDATE per resulting status."""
+    carried = {key: any(attempt[key] is not None for attempt in attempts) for key in ("provider_id", "code", "detail")}
+    with session_scope(engine) as session:
+        session.execute(insert(DeliveryAttempt), attempts)
+        for status, ids in by_status.items():
+            if not ids:
+                continue
+            values = {"status": status.value, "updated_at": now,
+                      "provider_id": _latest_attempt(DeliveryAttempt.provider_id) if carried["provider_id"] else None,
+                      "error_code": _latest_attempt(DeliveryAttempt.code) if carried["code"] else None,
+                      "reason": _latest_attempt(DeliveryAttempt.detail) if carried["detail"] else None}
+            if status is DS.SENT:
+                values["sent_at"] = now
+            if status is DS.FAILED:
+                values["error_code"] = func.coalesce(_latest_attempt(DeliveryAttempt.code), "RETRIES_EXHAUSTED")
+            session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+
+
 def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> DispatchResult:
     """Send the given deliveries that are still queued; record one attempt and outcome each."""
     result = DispatchResult()
-    claimed_ids = claim(engine, delivery_ids)
-    result.claimed = len(claimed_ids)
-    if not claimed_ids:
+    claimed = claim(engine, delivery_ids)
+    result.claimed = len(claimed)
+    if not claimed:
         return result
-    pairs = build_envelopes(engine, claimed_ids)
-    by_kind: dict[ChannelKind, list[tuple[Delivery, Envelope]]] = defaultdict(list)
-    for delivery, envelope in pairs:
-        by_kind[CHANNEL_KIND[Channel(delivery.channel)]].append((delivery, envelope))
-    updates, attempts = [], []
+    by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
+    for row, envelope in build_envelopes(engine, claimed):
+        by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
+    by_status: dict[DS, list[int]] = {DS.SENT: [], DS.QUEUED: [], DS.FAILED: []}
+    attempts = []
     now = utcnow()
     for kind, kind_pairs in by_kind.items():
         plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
-        for (delivery, _), outcome in zip(kind_pairs, outcomes):
-            result.message_ids.add(delivery.message_id)
-            update_row = {"b_id": delivery.id, "b_provider_id": None, "b_code": None, "b_sent_at": None,
-                          "b_reason": None}
+        finished = utcnow()
+        for (row, _), outcome in zip(kind_pairs, outcomes):
+            result.message_ids.add(row.message_id)
             if isinstance(outcome, Sent):
-                update_row.update(b_status=DS.SENT.value, b_provider_id=outcome.provider_id, b_sent_at=now)
+                by_status[DS.SENT].append(row.id)
                 result.sent += 1
-            elif isinstance(outcome, Retryable) and delivery.attempts < MAX_ATTEMPTS:
-                update_row.update(b_status=DS.QUEUED.value, b_code=outcome.code, b_reason=outcome.detail)
-                result.retry_ids.append(delivery.id)
+            elif isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
+                by_status[DS.QUEUED].append(row.id)
+                result.retry_ids.append(row.id)
                 result.retry_delay_seconds = max(result.retry_delay_seconds, outcome.delay_seconds)
             else:
-                code = outcome.code if not isinstance(outcome, Sent) else None
-                update_row.update(b_status=DS.FAILED.value, b_code=code or "RETRIES_EXHAUSTED",
-                                  b_reason=getattr(outcome, "detail", None))
+                by_status[DS.FAILED].append(row.id)
                 result.failed += 1
-            updates.append(update_row)
             attempts.append({
-                "delivery_id": delivery.id, "plugin": plugin_name, "outcome": type(outcome).__name__,
+                "delivery_id": row.id, "plugin": plugin_name, "outcome": type(outcome).__name__,
                 "provider_id": getattr(outcome, "provider_id", None), "code": getattr(outcome, "code", None),
-                "detail": (getattr(outcome, "detail", None) or None), "started_at": now, "finished_at": utcnow(),
+                "detail": getattr(outcome, "detail", None), "started_at": now, "finished_at": finished,
             })
-    with session_scope(engine) as session:
-        session.connection().execute(
-            update(Delivery.__table__)
-            .where(Delivery.__table__.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status"), provider_id=bindparam("b_provider_id"),
-                    error_code=bindparam("b_code"), reason=bindparam("b_reason"),
-                    sent_at=bindparam("b_sent_at"), updated_at=now),
-            updates,
-        )
-        session.execute(insert(DeliveryAttempt), attempts)
+    _record(engine, attempts, by_status, utcnow())
     for message_id in result.message_ids:
         complete_if_done(engine, message_id)
     return result
