@@ -51,7 +51,7 @@ def test_valid_token_reaches_viewer(client, engine):
 
 
 def test_token_of_inactive_user_is_refused(client, engine, db):
-    """Covers MRG-03 for sign-in: an inactive account's token no longer works."""
+    """An inactive account's token no longer works."""
     user = db.execute(select(User).where(User.status == "INACTIVE")).scalars().first()
     assert user is not None
     token = mint_token(get_settings(), user_id=user.id, login=user.login)

@@ -118,7 +118,7 @@ def test_schools_span_three_levels_with_a_current_and_a_previous_year(db):
 
 
 def test_rcp_08_families_have_one_to_four_siblings_linked_both_ways(db):
-    """Covers RCP-08: sibling groups come from Linked Students, stored in both directions."""
+    """Sibling groups come from Linked Students, stored in both directions (the once-per-family data)."""
     pairs = set(db.execute(sa.select(StudentLink.student_id, StudentLink.linked_student_id)))
     assert pairs and all((b, a) in pairs for a, b in pairs)
     families = _families(db)
@@ -133,7 +133,7 @@ def test_rcp_08_families_have_one_to_four_siblings_linked_both_ways(db):
 
 
 def test_rcp_09_each_student_has_one_to_four_contacts_ordered_from_one(db):
-    """Covers RCP-09: the sort order 1 contact exists on every card."""
+    """Every contact card has a contact with sort order 1."""
     orders = collections.defaultdict(list)
     for student_id, order in db.execute(sa.select(Contact.student_id, Contact.sort_order)):
         orders[student_id].append(order)
@@ -145,7 +145,7 @@ def test_rcp_09_each_student_has_one_to_four_contacts_ordered_from_one(db):
 
 
 def test_rcp_06_sort_order_one_is_custodial_and_non_custodial_contacts_exist(db):
-    """Covers RCP-06: PRIMARY_CONTACTS needs custodial flags; both kinds are present."""
+    """Custodial and non-custodial contacts are both present."""
     by_order = collections.defaultdict(collections.Counter)
     for order, custodial in db.execute(sa.select(Contact.sort_order, Contact.custodial)):
         by_order[order][custodial] += 1
@@ -155,7 +155,7 @@ def test_rcp_06_sort_order_one_is_custodial_and_non_custodial_contacts_exist(db)
 
 
 def test_rcp_15_some_contacts_lack_email_some_lack_phones_and_a_few_lack_both(db):
-    """Covers RCP-15/RCP-16 data: contacts without an email or without any phone."""
+    """Some contacts lack an email and some lack any phone (the linked-user fallback data)."""
     contacts = db.execute(sa.select(Contact.email, Contact.mobile_phone, Contact.home_phone)).all()
     no_email = sum(email is None for email, _, _ in contacts) / len(contacts)
     no_mobile = sum(mobile is None for _, mobile, _ in contacts) / len(contacts)
@@ -166,7 +166,7 @@ def test_rcp_15_some_contacts_lack_email_some_lack_phones_and_a_few_lack_both(db
 
 
 def test_sys_09_every_contact_flag_appears_on_a_minority(db):
-    """Covers SYS-09 (Callout, Blocked, SMS, Unsubscribe) and SYS-10 (email opt-out)."""
+    """Each contact flag (Callout, Blocked, SMS, Unsubscribe, email opt-out) occurs."""
     total = db.scalar(sa.select(sa.func.count()).select_from(Contact))
     for condition in (~Contact.callout, Contact.blocked, ~Contact.sms, Contact.unsubscribe,
                       Contact.email_opt_out):
@@ -185,7 +185,7 @@ def test_students_speak_several_languages_mostly_english(db):
 
 
 def test_rcp_10_parent_users_are_shared_across_siblings_contacts(db):
-    """Covers RCP-10 data: one parent user linked from contacts on several siblings' cards."""
+    """One parent user is linked from contacts on several siblings' cards."""
     students_of_user = collections.defaultdict(set)
     for user_id, student_id in db.execute(sa.select(Contact.user_id, Contact.student_id)
                                           .where(Contact.user_id.is_not(None))):
@@ -235,7 +235,7 @@ def test_profiles_grant_what_their_role_needs(db):
 
 
 def test_teacher_1_teaches_sections_whose_students_have_custodial_contacts(db):
-    """Covers RCP-06 data for a teacher's section: enrolled students with custodial contacts."""
+    """teacher.1 has a section of enrolled students with custodial contacts."""
     teacher = db.execute(sa.select(User.id, User.role, User.status)
                          .where(User.login == "teacher.1")).one()
     assert (teacher.role, teacher.status) == (Role.TEACHER.value, "ACTIVE")
@@ -277,7 +277,7 @@ def test_a_few_users_are_inactive(db):
 
 
 def test_rcp_19_rcp_21_groups_have_members_and_are_assigned_to_users_or_profiles(db):
-    """Covers RCP-19 and RCP-21 data: assignees name a user or a profile, never both."""
+    """Group assignees name a user or a profile, never both."""
     for member, assignee in ((StudentGroupMember, StudentGroupAssignee),
                              (UserGroupMember, UserGroupAssignee)):
         assert db.scalar(sa.select(sa.func.count(sa.distinct(member.group_id)))) >= 3

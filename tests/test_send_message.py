@@ -117,18 +117,21 @@ def test_cmp_01_blank_subject_becomes_new_message(client, admin, db):
 
 
 def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, admin, db):
-    """Covers PERM-24, PERM-38, PERM-22, SYS-09: every channel goes through the plugin; contact flags
-    decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → OPTED_OUT)."""
+    """Covers PERM-24, PERM-38, PERM-22, SYS-09, SYS-10: every channel goes through the plugin; contact
+    flags decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → OPTED_OUT,
+    Unsubscribe or email opt-out → no email)."""
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
-                          .order_by(Student.id).limit(60)).scalars().all()
-    result = send(client, admin, channels=["SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
+                          .order_by(Student.id).limit(150)).scalars().all()
+    result = send(client, admin, channels=["EMAIL", "SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
                   studentIds=[str(s) for s in students])["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
     assert wait_for_message(client, admin, result["message"]["id"])["status"] == "COMPLETED"
     rows = db.execute(select(Delivery, Contact).join(Contact, Contact.id == Delivery.recipient_id)
                       .where(Delivery.message_id == int(result["message"]["id"]))).all()
-    assert {d.channel for d, _ in rows} == {"SMS", "VOICE", "PUSH"}
+    assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH"}
+    opted_out_email = [d for d, c in rows if d.channel == "EMAIL" and d.address and (c.email_opt_out or c.unsubscribe)]
+    assert opted_out_email and all(d.status == "OPTED_OUT" for d in opted_out_email)
     for delivery, contact in rows:
         if delivery.channel in ("SMS", "VOICE") and delivery.address and not contact.callout:
             assert delivery.status == "NO_CALLOUT"
@@ -264,3 +267,45 @@ def test_unresolved_recipient_type_is_unsupported_and_missing_type_is_required(c
     errors = _errors(send(client, admin, channels=[], recipientType="STUDENTS", studentIds=["1"]))
     assert [(e["field"], e["code"]) for e in errors] == [("input.channels", "REQUIRED")]
     assert row_counts(engine) == before
+
+
+TEACHER_GATES = [
+    ("PERM-55 SMS", Perm.SEND_SMS, {"channels": ["SMS"]}),
+    ("PERM-56 calls", Perm.PHONE_CALLS, {"channels": ["VOICE"]}),
+    ("PERM-53 push", Perm.PUSH_NOTIFICATIONS, {"channels": ["PUSH"]}),
+    ("PERM-52 staff", Perm.SEND_TO_STAFF, {"staffIds": ["1"]}),
+    ("PERM-47 primary contacts", Perm.SEND_TO_PRIMARY_CONTACTS, {"recipientType": "PRIMARY_CONTACTS"}),
+    ("PERM-45 send messages", Perm.SEND_MESSAGES, {}),
+]
+
+
+@pytest.mark.parametrize("label,perm,fields", TEACHER_GATES, ids=[g[0] for g in TEACHER_GATES])
+def test_teacher_gates_are_forbidden_without_their_permission(client, engine, label, perm, fields):
+    """Covers PERM-45, PERM-47, PERM-52, PERM-53, PERM-55, PERM-56 for the teacher role."""
+    teacher_perms = [Perm.COMMUNICATION, Perm.SEND_MESSAGES, Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS,
+                     Perm.SEND_TO_STAFF, Perm.PUSH_NOTIFICATIONS, Perm.SEND_SMS, Perm.PHONE_CALLS]
+    token = make_user(engine, Role.TEACHER, perms=teacher_perms, without=[perm])
+    before = row_counts(engine)
+    body = send(client, token, **{"recipientType": "STUDENTS", "studentIds": ["1"], **fields})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    assert row_counts(engine) == before
+
+
+def test_mrg_03_inactive_students_are_not_offered_or_accepted(client, engine, admin, db):
+    """Covers MRG-03: an inactive student is neither listed nor accepted as a new recipient."""
+    inactive = db.execute(select(Student).where(Student.status == "INACTIVE")).scalars().first()
+    assert inactive is not None
+    listed = gql(client, """query($s: String) { students(search: $s, first: 500) { edges { node { id } } } }""",
+                 {"s": inactive.last_name}, admin)["data"]["students"]["edges"]
+    assert str(inactive.id) not in {edge["node"]["id"] for edge in listed}
+    before = row_counts(engine)
+    errors = _errors(send(client, admin, recipientType="STUDENTS", studentIds=[str(inactive.id)]))
+    assert [(e["field"], e["code"]) for e in errors] == [("input.studentIds.0", "NOT_FOUND")]
+    assert row_counts(engine) == before
+
+
+def test_parent_without_communication_cannot_use_the_module(client, engine):
+    """Covers PERM-59: family users need Communication (View) too."""
+    token = make_user(engine, Role.PARENT, perms=[Perm.SEND_MESSAGES])
+    body = gql(client, "{ schools { id } }", token=token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
