@@ -182,7 +182,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     for kind, kind_pairs in by_kind.items():
         plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
         finished = utcnow()
-        for (row, _), outcome in zip(kind_pairs, outcomes):
+        for (row, _), outcome in zip(kind_pairs, outcomes, strict=True):
             result.message_ids.add(row.message_id)
             if isinstance(outcome, Sent):
                 by_status[DS.SENT].append(row.id)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, false, select, true
+from sqlalchemy import and_, exists, false, select
 
 from domain.viewer import Viewer
 from models.directory import (
     AccountStatus,
     Enrollment,
     Role,
-    School,
     SectionTeacher,
     Student,
     User,
     UserSchool,
 )
-
-
-def accessible_school_ids(viewer: Viewer) -> Select:
-    return select(School.id).where(School.id.in_(viewer.school_ids)) if viewer.school_ids else select(School.id).where(false())
 
 
 def student_scope(viewer: Viewer):
@@ -53,6 +48,3 @@ def staff_scope(viewer: Viewer):
         shares_school,
     )
 
-
-def everything():
-    return true()

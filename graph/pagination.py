@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy import func, select
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 500
@@ -57,12 +58,23 @@ def connection(kind: str, nodes: list, keys: list[int], first: int, total: int, 
     """Build a connection from up to first+1 rows fetched in key order."""
     has_next = len(nodes) > first
     nodes, keys = nodes[:first], keys[:first]
-    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(node)) for node, key in zip(nodes, keys)]
+    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(node)) for node, key in zip(nodes, keys, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
         total_count=total,
     )
+
+
+def keyset_page(session, model, kind: str, where: list, first: int, after: str | None, to_node) -> Connection:
+    """One page of ``model`` rows matching ``where``, in id order after the cursor: two statements."""
+    first = page_size(first)
+    total = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+    start = decode_cursor(kind, after)
+    if start is not None:
+        where = [*where, model.id > start]
+    rows = session.execute(select(model).where(*where).order_by(model.id).limit(first + 1)).scalars().all()
+    return connection(kind, rows, [row.id for row in rows], first, total, to_node)
 
 
 def parse_id(value: strawberry.ID | str, field: str = "id") -> int:

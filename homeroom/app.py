@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI, Request, WebSocket
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -23,10 +24,10 @@ class HomeroomGraphQLRouter(GraphQLRouter):
     async def on_ws_connect(self, context: Context):
         """Authenticate the WebSocket from the connection_init payload; reject with 4403."""
         try:
-            context.viewer
-        except Exception:
+            viewer = context.viewer
+        except GraphQLError:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
-        return {"viewer": context.viewer.user.login}
+        return {"viewer": viewer.user.login}
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from channels.base import ChannelKind, EmailChannel, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
@@ -104,7 +104,7 @@ def test_fan_out_is_set_based(engine):
         message_id, _ = _message(engine, student_count=size)
         statements = []
 
-        def count(*_args, **_kwargs):
+        def count(*_args, statements=statements, **_kwargs):
             statements.append(1)
 
         event.listen(engine, "before_cursor_execute", count)

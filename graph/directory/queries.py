@@ -9,7 +9,7 @@ from domain.permissions import Perm
 from domain.scope import staff_scope, student_scope
 from graph.context import Info
 from graph.directory.types import Group, Section, School, StaffMember, Student
-from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
+from graph.pagination import Connection, keyset_page, parse_id
 from graph.permissions import requires
 from models import directory as db
 
@@ -52,30 +52,16 @@ class DirectoryQueries:
         "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION))
     def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
                  first: int = 50, after: str | None = None) -> Connection[Student]:
-        first = page_size(first)
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search)]
         if school_id is not None:
             where.append(db.Student.school_id == parse_id(school_id, "schoolId"))
-        session = info.context.session
-        total = session.execute(select(func.count()).select_from(db.Student).where(*where)).scalar_one()
-        start = decode_cursor("student", after)
-        if start is not None:
-            where.append(db.Student.id > start)
-        rows = session.execute(select(db.Student).where(*where).order_by(db.Student.id).limit(first + 1)).scalars().all()
-        return connection("student", rows, [row.id for row in rows], first, total, Student.from_row)
+        return keyset_page(info.context.session, db.Student, "student", where, first, after, Student.from_row)
 
     @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION))
     def staff(self, info: Info, search: str | None = None, first: int = 50,
               after: str | None = None) -> Connection[StaffMember]:
-        first = page_size(first)
         where = [staff_scope(info.context.viewer), _name_filter(db.User, search)]
-        session = info.context.session
-        total = session.execute(select(func.count()).select_from(db.User).where(*where)).scalar_one()
-        start = decode_cursor("staff", after)
-        if start is not None:
-            where.append(db.User.id > start)
-        rows = session.execute(select(db.User).where(*where).order_by(db.User.id).limit(first + 1)).scalars().all()
-        return connection("staff", rows, [row.id for row in rows], first, total, StaffMember.from_row)
+        return keyset_page(info.context.session, db.User, "staff", where, first, after, StaffMember.from_row)
 
     @strawberry.field(**requires(
         "Sections the viewer can reach: a teacher's own sections, an admin's schools' sections.",

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
 from graph.context import Info
 from models import directory as db
 
 
-@strawberry.enum(description="The role a profile or account belongs to.")
-class Role(enum.Enum):
-    ADMIN = "ADMIN"
-    TEACHER = "TEACHER"
-    PARENT = "PARENT"
-    STUDENT = "STUDENT"
+Role = strawberry.enum(db.Role, description="The role a profile or account belongs to.")
 
 
 @strawberry.type(description="A school of the district.")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS, SUPPORTED_RECIPIENT_TYPES
 from domain.permissions import requirement_text
 from graph.context import Info
-from graph.pagination import Connection, connection, decode_cursor, page_size
+from graph.pagination import Connection, keyset_page
 from models import messaging as db
 
 
@@ -115,20 +115,12 @@ class Message:
     @strawberry.field(description="The deliveries, in id order, optionally of one status or channel.")
     def deliveries(self, info: Info, first: int = 100, after: str | None = None,
                    status: DeliveryStatus | None = None, channel: Channel | None = None) -> Connection[Delivery]:
-        first = page_size(first)
         where = [db.Delivery.message_id == int(self.id)]
         if status is not None:
             where.append(db.Delivery.status == status.value)
         if channel is not None:
             where.append(db.Delivery.channel == channel.value)
-        session = info.context.session
-        total = session.execute(select(func.count()).select_from(db.Delivery).where(*where)).scalar_one()
-        start = decode_cursor("delivery", after)
-        if start is not None:
-            where.append(db.Delivery.id > start)
-        rows = session.execute(
-            select(db.Delivery).where(*where).order_by(db.Delivery.id).limit(first + 1)).scalars().all()
-        return connection("delivery", rows, [row.id for row in rows], first, total, Delivery.from_row)
+        return keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
 
     @classmethod
     def from_row(cls, row: db.Message) -> Message:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
 from domain.compose import compose_capabilities
 from domain.permissions import CATALOGUE
 from domain.viewer import Viewer as ViewerModel
 from graph.directory.types import Role
+from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
 
 
-@strawberry.enum(description="View, or Edit (which includes View).")
-class PermissionLevel(enum.Enum):
-    VIEW = "VIEW"
-    EDIT = "EDIT"
+PermissionLevel = strawberry.enum(PermissionLevelModel, description="View, or Edit (which includes View).")
 
 
 @strawberry.type(description="A profile the viewer holds.")

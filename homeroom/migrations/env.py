@@ -1,7 +1,6 @@
 """Alembic environment: the metadata is every SQLModel table in ``models``."""
 
 from alembic import context
-from sqlalchemy import pool
 
 import models  # noqa: F401  (registers every table)
 from models.db import make_engine, metadata
