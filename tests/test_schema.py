@@ -64,3 +64,9 @@ def test_unexpected_errors_are_masked_outside_development():
     result = schema.execute_sync("{ boom }")
     assert result.errors[0].message == "Unexpected error."
     assert build_schema(development=True) is not None
+
+
+def test_graphiql_is_served_only_in_development(client):
+    """The test app runs in production mode: /graphql answers GraphQL, never the IDE page."""
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert "graphiql" not in page.text.lower()
