@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from domain.permissions import Perm
+from domain.scope import FAMILY_ROLES
 from domain.viewer import Viewer
 from models.messaging import Channel, StudentRecipientType as RT
 
@@ -20,8 +21,8 @@ RECIPIENT_TYPE_PERMISSIONS: dict[RT, tuple[Perm, ...]] = {
     RT.STUDENTS_AND_PRIMARY_CONTACTS: (Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS),
 }
 
-#: Recipient types this release resolves; the others are listed but rejected as unsupported.
-SUPPORTED_RECIPIENT_TYPES: tuple[RT, ...] = (RT.STUDENTS, RT.PRIMARY_CONTACTS)
+#: Recipient types this release resolves (all of RCP-01).
+SUPPORTED_RECIPIENT_TYPES: tuple[RT, ...] = tuple(RT)
 
 #: The permission each channel needs on a new message (email is core: Send Messages suffices).
 CHANNEL_PERMISSIONS: dict[Channel, tuple[Perm, ...]] = {
@@ -49,28 +50,31 @@ class ComposeCapabilities:
     can_mark_priority: bool
     can_send_emergency: bool
     push_by_default: bool
+    default_recipient_type: RT | None
 
 
 def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
     has = viewer.permissions.has
     can_send = has(Perm.COMMUNICATION) and has(Perm.SEND_MESSAGES)
+    recipient_types = [kind for kind in SUPPORTED_RECIPIENT_TYPES
+                       if can_send and holds_all(viewer, RECIPIENT_TYPE_PERMISSIONS[kind])]
+    preferred = viewer.district.default_recipient_type
     return ComposeCapabilities(
         can_send=can_send,
-        recipient_types=[
-            kind
-            for kind in SUPPORTED_RECIPIENT_TYPES
-            if can_send and holds_all(viewer, RECIPIENT_TYPE_PERMISSIONS[kind])
-        ],
+        recipient_types=recipient_types,
         channels=[
             channel
             for channel, perms in CHANNEL_PERMISSIONS.items()
             if can_send and holds_all(viewer, perms)
         ],
-        can_send_to_staff=can_send and has(Perm.SEND_TO_STAFF),
+        # RCP-22 / PERM-60: family users address teachers with Send Messages alone.
+        can_send_to_staff=can_send and (has(Perm.SEND_TO_STAFF) or viewer.role in FAMILY_ROLES),
         can_send_as_district=can_send and has(Perm.SEND_FROM_DISTRICT),
         can_send_as_school=can_send and has(Perm.SEND_FROM_SCHOOL),
         can_mark_priority=can_send and has(Perm.SEND_AS_PRIORITY),
         can_send_emergency=can_send and has(Perm.EMERGENCY_CALLS),
         # CMP-09 / SYS-05: push defaults on only for holders of the push permission.
         push_by_default=viewer.district.push_by_default and has(Perm.PUSH_NOTIFICATIONS),
+        # RCP-02: the district default applies only when the viewer may use that type.
+        default_recipient_type=RT(preferred) if preferred and RT(preferred) in recipient_types else None,
     )

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, exists, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import (
@@ -32,6 +32,7 @@ from models.directory import District, School, User
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
     Channel,
+    ChannelOptOut,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus as DS,
@@ -65,8 +66,18 @@ _CLAIMED_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery
 
 
 def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
-    """QUEUED → SENDING for the given ids; returns the rows this call now owns."""
+    """QUEUED → SENDING for the given ids; returns the rows this call now owns. An address that
+    opted out after fan-out (an SMS STOP, an unsubscribe) is marked OPTED_OUT instead of sent."""
     with session_scope(engine) as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == DS.QUEUED.value,
+                   exists(select(ChannelOptOut.address).where(
+                       ChannelOptOut.channel == Delivery.channel,
+                       ChannelOptOut.address == func.lower(Delivery.address))))
+            .values(status=DS.OPTED_OUT.value, reason="opted out after the message was planned",
+                    updated_at=utcnow())
+        )
         rows = session.execute(
             update(Delivery)
             .where(Delivery.id.in_(delivery_ids), Delivery.status == DS.QUEUED.value)

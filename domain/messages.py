@@ -8,28 +8,38 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, or_, select, text
 from sqlmodel import Session
 
 from domain.errors import FieldProblem, InvalidInput
-from domain.scope import staff_scope, student_scope
+from domain.recipients import family_seed_for
+from domain.scope import FAMILY_ROLES, staff_scope, student_scope
 from domain.text import html_to_text
 from domain.viewer import Viewer
-from models.directory import User, Student
+from models.directory import (
+    Student,
+    StudentGroup,
+    StudentGroupAssignee,
+    User,
+    UserGroup,
+    UserGroupAssignee,
+)
 from models.messaging import (
     Channel,
     Message,
     MessageStaff,
     MessageStatus,
     MessageStudent,
+    MessageStudentGroup,
+    MessageUserGroup,
     StudentRecipientType,
 )
-from domain.compose import SUPPORTED_RECIPIENT_TYPES
 
 DEFAULT_SUBJECT = "New Message"  # CMP-01
 SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
 MAX_SELECTED_IDS = 100_000
+CONFIRM_ABOVE = 100  # CMP-27: more than 100 recipients needs an explicit confirmation
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -39,22 +49,56 @@ class SendMessageRequest:
     channels: tuple[Channel, ...]
     recipient_type: StudentRecipientType | None = None
     student_ids: tuple[int, ...] = ()
+    all_students: bool = False
+    school_ids: tuple[int, ...] = ()
+    student_group_ids: tuple[int, ...] = ()
     staff_ids: tuple[int, ...] = ()
+    user_group_ids: tuple[int, ...] = ()
     priority: bool = False
     emergency: bool = False
     send_as_district: bool = False
     send_as_school_id: int | None = None
+    confirmed_recipient_count: int | None = None
+
+    @property
+    def selects_students(self) -> bool:
+        return bool(self.student_ids or self.all_students or self.student_group_ids)
+
+
+class ConfirmationRequired(Exception):
+    """CMP-27: the send needs the caller to repeat it with the recipient count confirmed."""
+
+    def __init__(self, recipient_count: int):
+        super().__init__(f"confirm sending to {recipient_count} recipients")
+        self.recipient_count = recipient_count
 
 
 def _problem(problems: list[FieldProblem], path: tuple, code: str, message: str) -> None:
     problems.append(FieldProblem(("input", *path), code, message))
 
 
-def _missing_ids(session: Session, wanted: tuple[int, ...], id_column, scope) -> set[int]:
+def _not_found(kind: str, value: int) -> str:
+    if value < 0:
+        return f"{kind} id is not a valid id."
+    return f"{kind} {value} does not exist or is not one you can use."
+
+
+def _check_ids(session: Session, problems: list[FieldProblem], field: str, kind: str,
+               wanted: tuple[int, ...], id_column, scope) -> None:
+    """One query per id list: report every id that is unknown or out of the viewer's reach."""
     if not wanted:
-        return set()
-    found = set(session.exec(select(id_column).where(id_column.in_(set(wanted)), scope)).scalars())
-    return set(wanted) - found
+        return
+    found = set(session.execute(select(id_column).where(id_column.in_(set(wanted)), scope)).scalars())
+    missing = [(index, value) for index, value in enumerate(wanted) if value not in found]
+    for index, value in missing[:20]:
+        _problem(problems, (field, index), "NOT_FOUND", _not_found(kind, value))
+
+
+def assigned_groups_clause(viewer: Viewer, group, assignee):
+    """RCP-19 / RCP-21: a group is usable when assigned to the viewer or one of their profiles."""
+    profile_ids = [profile.id for profile in viewer.profiles]
+    return group.id.in_(select(assignee.group_id).where(
+        or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids))))
 
 
 def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest) -> list[FieldProblem]:
@@ -72,19 +116,20 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("channels",), "REQUIRED", "Choose at least one channel.")
     if len(set(request.channels)) != len(request.channels):
         _problem(problems, ("channels",), "DUPLICATE", "A channel is listed more than once.")
-    # CMP-02: send is rejected when the combined recipient set is empty.
-    if not request.student_ids and not request.staff_ids:
+    # CMP-02: send is rejected when the combined recipient selection is empty.
+    if not (request.selects_students or request.staff_ids or request.user_group_ids):
         _problem(problems, ("studentIds",), "RECIPIENTS_EMPTY",
-                 "Select at least one student or staff recipient.")
+                 "Select at least one student, student group, staff member or user group.")
     if len(request.student_ids) + len(request.staff_ids) > MAX_SELECTED_IDS:
         _problem(problems, ("studentIds",), "TOO_MANY", f"At most {MAX_SELECTED_IDS} ids per message.")
-    if request.student_ids and request.recipient_type is None:
+    if request.selects_students and request.recipient_type is None:
         _problem(problems, ("recipientType",), "REQUIRED",
                  "Students are selected; choose who receives it (recipientType).")
-    if request.recipient_type is not None and request.recipient_type not in SUPPORTED_RECIPIENT_TYPES:
-        _problem(problems, ("recipientType",), "UNSUPPORTED",
-                 f"{request.recipient_type.value} is not available yet; use "
-                 + " or ".join(kind.value for kind in SUPPORTED_RECIPIENT_TYPES) + ".")
+    if request.school_ids and not request.all_students:
+        _problem(problems, ("schoolIds",), "INVALID", "schoolIds filters allStudents; set allStudents too.")
+    for index, school_id in enumerate(request.school_ids):
+        if school_id not in viewer.school_ids:
+            _problem(problems, ("schoolIds", index), "NOT_FOUND", _not_found("School", school_id))
     if request.emergency and not {Channel.SMS, Channel.VOICE} & set(request.channels):
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
@@ -93,28 +138,58 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
                  "Send as district and send as school cannot both be set.")
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")
-    if len(problems) < 20 and len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:
-        for index, student_id in _positions(request.student_ids, _missing_ids(
-                session, request.student_ids, Student.id, student_scope(viewer))):
-            _problem(problems, ("studentIds", index), "NOT_FOUND", _not_found("Student", student_id))
-        for index, user_id in _positions(request.staff_ids, _missing_ids(
-                session, request.staff_ids, User.id, staff_scope(viewer))):
-            _problem(problems, ("staffIds", index), "NOT_FOUND", _not_found("Staff user", user_id))
+    if len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:
+        _check_ids(session, problems, "studentIds", "Student", request.student_ids, Student.id,
+                   student_scope(viewer))
+        _check_ids(session, problems, "staffIds", "Staff user", request.staff_ids, User.id, staff_scope(viewer))
+    _check_ids(session, problems, "studentGroupIds", "Student group", request.student_group_ids, StudentGroup.id,
+               assigned_groups_clause(viewer, StudentGroup, StudentGroupAssignee))
+    _check_ids(session, problems, "userGroupIds", "User group", request.user_group_ids, UserGroup.id,
+               assigned_groups_clause(viewer, UserGroup, UserGroupAssignee))
     return problems
 
 
-def _not_found(kind: str, value: int) -> str:
-    if value < 0:
-        return f"{kind} id is not a valid id."
-    return f"{kind} {value} does not exist or is not one you can message."
+def _store_selection(session: Session, viewer: Viewer, message_id: int, request: SendMessageRequest) -> None:
+    if request.student_ids:
+        session.execute(insert(MessageStudent), [
+            {"message_id": message_id, "student_id": student_id} for student_id in set(request.student_ids)])
+    if request.all_students:
+        # Set-based: every student the viewer may reach (optionally in some schools) in one statement.
+        everyone = select(literal(message_id), Student.id).where(student_scope(viewer))
+        if request.school_ids:
+            everyone = everyone.where(Student.school_id.in_(request.school_ids))
+        if request.student_ids:
+            everyone = everyone.where(Student.id.not_in(set(request.student_ids)))
+        session.execute(insert(MessageStudent).from_select(["message_id", "student_id"], everyone))
+        refresh_planner_statistics(session, "message_student")
+    if request.student_group_ids:
+        session.execute(insert(MessageStudentGroup), [
+            {"message_id": message_id, "group_id": group_id} for group_id in set(request.student_group_ids)])
+    if request.staff_ids:
+        session.execute(insert(MessageStaff), [
+            {"message_id": message_id, "user_id": user_id} for user_id in set(request.staff_ids)])
+    if request.user_group_ids:
+        session.execute(insert(MessageUserGroup), [
+            {"message_id": message_id, "group_id": group_id} for group_id in set(request.user_group_ids)])
 
 
-def _positions(ids: tuple[int, ...], missing: set[int]) -> list[tuple[int, int]]:
-    return [(index, value) for index, value in enumerate(ids) if value in missing][:20]
+def refresh_planner_statistics(session: Session, table: str) -> None:
+    """After a bulk selection, PostgreSQL's planner would still believe a message selects a handful
+    of students and pick nested loops; ANALYZE (allowed inside a transaction) fixes its estimate."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {table}"))
+
+
+def needs_confirmation(viewer: Viewer, recipient_count: int) -> bool:
+    """CMP-27 / SYS-04: staff confirm more than 100 recipients, or every send when the district
+    always confirms; family users never do."""
+    if viewer.role in FAMILY_ROLES:
+        return False
+    return recipient_count > CONFIRM_ABOVE or viewer.district.always_confirm_recipient_count
 
 
 def create_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
-    """Validate and store the message with its selection; the caller commits and enqueues fan-out."""
+    """Validate and store the message with its selection (flushed, not committed)."""
     problems = validate_send_request(session, viewer, request)
     if problems:
         raise InvalidInput(problems)
@@ -124,26 +199,32 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         subject=subject,
         html_body=request.html_body,
         text_body=html_to_text(request.html_body),
-        recipient_type=request.recipient_type if request.student_ids else None,
+        recipient_type=request.recipient_type if request.selects_students else None,
         channels=[channel.value for channel in request.channels],
         priority=request.priority,
         emergency=request.emergency,
         send_as_district=request.send_as_district,
         send_as_school_id=request.send_as_school_id,
+        family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
         status=MessageStatus.QUEUED,
     )
     session.add(message)
     session.flush()
-    if request.student_ids:
-        session.execute(insert(MessageStudent), [
-            {"message_id": message.id, "student_id": student_id} for student_id in set(request.student_ids)
-        ])
-    if request.staff_ids:
-        session.execute(insert(MessageStaff), [
-            {"message_id": message.id, "user_id": user_id} for user_id in set(request.staff_ids)
-        ])
+    _store_selection(session, viewer, message.id, request)
     return message
 
 
+def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int]:
+    """Store a message to send now, after the recipient-count confirmation (CMP-27); returns the
+    message and its recipient count."""
+    from domain.plan import recipient_count
+
+    message = create_message(session, viewer, request)
+    count = recipient_count(session, message)
+    if needs_confirmation(viewer, count) and request.confirmed_recipient_count != count:
+        raise ConfirmationRequired(count)
+    return message, count
+
+
 def count_messages(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Message)).scalar_one()
+    return session.execute(select(func.count()).select_from(Message)).scalar_one()

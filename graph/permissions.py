@@ -16,11 +16,13 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
 from domain.permissions import CATALOGUE, Perm, requirement_text
+from domain.scope import FAMILY_ROLES
 from domain.viewer import Viewer
 from graph.context import Info
 
 REQUIRES_KEY = "homeroom.requires"
 REQUIRES_BY_VALUE_KEY = "homeroom.requires_by_value"
+FAMILY_REQUIRES_KEY = "homeroom.family_requires"
 
 
 def forbidden(message: str, perm: Perm | None = None) -> GraphQLError:
@@ -70,12 +72,16 @@ def requires(description: str, *perms: Perm) -> dict[str, Any]:
     }
 
 
-def gated(description: str, *perms: Perm, default: Any = None) -> Any:
-    """An input field that needs ``perms`` when it is set to anything but its default (PERM-02)."""
+def gated(description: str, *perms: Perm, default: Any = None, family: Perm | None = None) -> Any:
+    """An input field that needs ``perms`` when it is set to anything but its default (PERM-02).
+    ``family``: what parents and students need instead, where their role has its own rule."""
+    text = f"{description} {requirement_text(*perms)[:-1]} to set"
+    if family is not None:
+        text += f"; parents and students need {CATALOGUE[family].describe()} instead"
     return strawberry.field(
         default=default,
-        description=f"{description} {requirement_text(*perms)[:-1]} to set.",
-        metadata={REQUIRES_KEY: perms},
+        description=text + ".",
+        metadata={REQUIRES_KEY: perms, FAMILY_REQUIRES_KEY: (family,) if family else None},
     )
 
 
@@ -98,7 +104,11 @@ def authorize_input(viewer: Viewer, data: Any) -> None:
         value = getattr(data, field.python_name)
         metadata = field.metadata or {}
         if REQUIRES_KEY in metadata and _is_set(value, field.default):
-            require(viewer, *metadata[REQUIRES_KEY])
+            family_alternative = metadata.get(FAMILY_REQUIRES_KEY)
+            if family_alternative and viewer.role in FAMILY_ROLES:
+                require(viewer, *family_alternative)
+            else:
+                require(viewer, *metadata[REQUIRES_KEY])
         if REQUIRES_BY_VALUE_KEY in metadata and value is not None:
             table = metadata[REQUIRES_BY_VALUE_KEY]
             for item in value if isinstance(value, list) else [value]:

@@ -8,6 +8,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimit
 
 from graph.directory.queries import DirectoryQueries
 from graph.messages.mutations.send_message import MessageMutations
+from graph.messages.plan import PlanQueries
 from graph.messages.queries import MessageQueries
 from graph.viewer.queries import ViewerQueries
 
@@ -16,7 +17,7 @@ MAX_ALIASES = 20
 
 
 @strawberry.type
-class Query(ViewerQueries, DirectoryQueries, MessageQueries):
+class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries):
     pass
 
 

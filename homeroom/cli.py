@@ -11,10 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from homeroom.cli_import import export_app, import_app
 from homeroom.settings import SettingsError, get_settings, reset_settings_cache
 
 app = typer.Typer(help="Homeroom: district communication over GraphQL.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 out = Console()
 
 DEMO_STUDENTS = 400

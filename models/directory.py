@@ -70,6 +70,7 @@ class SchoolYear(SQLModel, table=True):
     start_date: dt.date
     end_date: dt.date
     is_current: bool = Field(default=False)
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)  # OneRoster
 
 
 class Profile(SQLModel, table=True):
@@ -149,6 +150,9 @@ class StudentLink(SQLModel, table=True):
 class Contact(SQLModel, table=True):
     """A person on a student's Addresses & Contacts card."""
 
+    # One card entry per OneRoster agent: re-importing a bundle updates it, never duplicates it.
+    __table_args__ = (UniqueConstraint("student_id", "sourced_id", name="uq_contact_student_sourced_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="student.id", index=True)
     first_name: str = Field(max_length=100)
@@ -168,6 +172,7 @@ class Contact(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     language: str = Field(default="en", max_length=16)
     status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
+    sourced_id: str | None = Field(default=None, max_length=100)  # the agent's OneRoster sourcedId
 
 
 class Section(SQLModel, table=True):

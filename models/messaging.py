@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -85,6 +85,8 @@ class Message(SQLModel, table=True):
     emergency: bool = Field(default=False)
     send_as_district: bool = Field(default=False)
     send_as_school_id: int | None = Field(default=None, foreign_key="school.id")
+    # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
+    family_seed: int = Field(default=0)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
     created_at: dt.datetime = Field(default_factory=utcnow)
     fanned_out_at: dt.datetime | None = None
@@ -109,24 +111,50 @@ class MessageStaff(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
 
 
+class MessageStudentGroup(SQLModel, table=True):
+    """Student groups selected on a message; members are resolved at fan-out (RCP-19, RCP-27)."""
+
+    __tablename__ = "message_student_group"
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    group_id: int = Field(foreign_key="student_group.id", primary_key=True)
+
+
+class MessageUserGroup(SQLModel, table=True):
+    """User groups selected on a message; members are resolved at fan-out (RCP-21, RCP-27)."""
+
+    __tablename__ = "message_user_group"
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True)
+
+
+class ChannelOptOut(SQLModel, table=True):
+    """An address that asked a channel to stop (an SMS STOP, an unsubscribe link, a bounce).
+    Resolution and dispatch both honour it, whenever it arrives."""
+
+    __tablename__ = "channel_opt_out"
+
+    channel: Channel = Field(sa_type=String(8), primary_key=True)
+    address: str = Field(max_length=254, primary_key=True)
+    source: str = Field(default="", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Delivery(SQLModel, table=True):
     """One row per (message, recipient, channel, address): the ledger every report reads."""
 
-    __table_args__ = (
-        # Fan-out is idempotent: re-running it cannot add a second row for the same target.
-        UniqueConstraint(
-            "message_id", "channel", "recipient_kind", "recipient_id", "address",
-            name="uq_delivery_target",
-        ),
-        Index("ix_delivery_message_status", "message_id", "status"),
-    )
+    # The ledger is written in bulk (100k rows per message), so it carries only the indexes its
+    # readers need and one foreign key. Fan-out is idempotent through the message's one-time claim
+    # (domain.fan_out), and student_id is a plain reference: students are never hard-deleted.
+    __table_args__ = (Index("ix_delivery_message_status", "message_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id")
     channel: Channel = Field(sa_type=String(8))
     recipient_kind: RecipientKind = Field(sa_type=String(8))
     recipient_id: int
-    student_id: int | None = Field(default=None, foreign_key="student.id")
+    student_id: int | None = Field(default=None)
     recipient_name: str = Field(max_length=220)
     address: str = Field(default="", max_length=254)
     language: str = Field(default="en", max_length=16)

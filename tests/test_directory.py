@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 
+from dramatiq.worker import WorkerThread
 from sqlalchemy import event, select
 
 from domain.permissions import Perm
@@ -22,7 +24,9 @@ def count_statements(engine):
     statements: list[str] = []
 
     def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
+        # The API runs on the test client's thread; the in-process worker's statements don't count.
+        if not isinstance(threading.current_thread(), WorkerThread):
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:
@@ -81,12 +85,12 @@ def test_sections_and_students_issue_a_fixed_number_of_statements(client, engine
             sections = gql(client, SECTIONS, token=token)["data"]["sections"]
         counts.append((len(sections), len(statements)))
     (few, few_statements), (many, many_statements) = counts
-    assert many > few and many_statements == few_statements
+    assert many > few and many_statements == few_statements > 0
     with count_statements(engine) as small:
         gql(client, STUDENTS, {"first": 5}, token_for(engine, "admin"))
     with count_statements(engine) as large:
         gql(client, STUDENTS, {"first": 200}, token_for(engine, "admin"))
-    assert len(small) == len(large)
+    assert len(small) == len(large) > 0
 
 
 def test_groups_are_those_assigned_to_the_viewer(client, engine):

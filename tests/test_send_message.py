@@ -20,6 +20,7 @@ mutation Send($input: SendMessageInput!) {
     __typename
     ... on SendMessageSuccess { message { id subject status channels recipientType } }
     ... on SendMessageErrors { errors { path field code message } }
+    ... on SendMessageConfirmationRequired { recipientCount detail }
   }
 }
 """
@@ -51,6 +52,14 @@ def first_section_with_students(client, token):
 def send(client, token, **fields):
     variables = {"input": {"htmlBody": "<p>Picture day is <b>Friday</b>.</p>", "channels": ["EMAIL"], **fields}}
     return gql(client, SEND, variables, token)
+
+
+def send_confirmed(client, token, **fields):
+    """Send, and when CMP-27 asks for it, repeat with the recipient count confirmed."""
+    result = send(client, token, **fields)["data"]["sendMessage"]
+    if result["__typename"] == "SendMessageConfirmationRequired":
+        result = send(client, token, confirmedRecipientCount=result["recipientCount"], **fields)["data"]["sendMessage"]
+    return result
 
 
 def all_deliveries(client, token, message_id):
@@ -123,8 +132,8 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
                           .order_by(Student.id).limit(150)).scalars().all()
-    result = send(client, admin, channels=["EMAIL", "SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
-                  studentIds=[str(s) for s in students])["data"]["sendMessage"]
+    result = send_confirmed(client, admin, channels=["EMAIL", "SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
+                            studentIds=[str(s) for s in students])
     assert result["__typename"] == "SendMessageSuccess", result
     assert wait_for_message(client, admin, result["message"]["id"])["status"] == "COMPLETED"
     rows = db.execute(select(Delivery, Contact).join(Contact, Contact.id == Delivery.recipient_id)
@@ -257,11 +266,9 @@ def test_cmp_15_send_as_district_and_school_conflict(client, engine, admin):
     assert row_counts(engine) == before
 
 
-def test_unresolved_recipient_type_is_unsupported_and_missing_type_is_required(client, engine, admin):
-    """Covers RCP-01: only resolvable types are accepted in this release; students need a type."""
+def test_missing_recipient_type_and_channels_are_required(client, engine, admin):
+    """Students need a recipient type; a message needs a channel."""
     before = row_counts(engine)
-    errors = _errors(send(client, admin, recipientType="ALL_CONTACTS", studentIds=["1"]))
-    assert [(e["field"], e["code"]) for e in errors] == [("input.recipientType", "UNSUPPORTED")]
     errors = _errors(send(client, admin, studentIds=["1"]))
     assert [(e["field"], e["code"]) for e in errors] == [("input.recipientType", "REQUIRED")]
     errors = _errors(send(client, admin, channels=[], recipientType="STUDENTS", studentIds=["1"]))

@@ -18,7 +18,9 @@ def test_admin_sees_every_compose_option(client, engine):
     compose = viewer["compose"]
     assert compose["canSend"] and compose["canSendAsDistrict"] and compose["canSendEmergency"]
     assert set(compose["channels"]) == {"EMAIL", "SMS", "VOICE", "PUSH"}
-    assert set(compose["recipientTypes"]) == {"STUDENTS", "PRIMARY_CONTACTS"}
+    assert set(compose["recipientTypes"]) == {  # RCP-01: every type, for a holder of every permission
+        "STUDENTS", "STUDENT_PERSONAL", "PRIMARY_CONTACTS", "ALL_CONTACTS", "ONCE_PER_FAMILY", "TEACHERS_OF",
+        "STUDENTS_AND_ALL_CONTACTS", "STUDENTS_AND_PRIMARY_CONTACTS"}
 
 
 def test_perm_02_missing_permissions_are_absent_from_compose(client, engine):

@@ -8,7 +8,7 @@ import enum
 import strawberry
 from sqlalchemy import func, select
 
-from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS, SUPPORTED_RECIPIENT_TYPES
+from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.permissions import requirement_text
 from graph.context import Info
 from graph.pagination import Connection, keyset_page
@@ -29,8 +29,6 @@ class Channel(enum.Enum):
 
 
 def _recipient_type(member: db.StudentRecipientType, description: str) -> object:
-    if member not in SUPPORTED_RECIPIENT_TYPES:
-        description += " Not resolved by this release yet; rejected as UNSUPPORTED."
     return _value(member, description, RECIPIENT_TYPE_PERMISSIONS[member])
 
 

@@ -41,6 +41,8 @@ class ComposeCapabilities:
     can_mark_priority: bool
     can_send_emergency: bool
     push_by_default: bool
+    default_recipient_type: StudentRecipientType | None = strawberry.field(
+        description="RCP-02: the district's default type, when the viewer may use it.")
 
 
 @strawberry.type(description="The signed-in user.")
@@ -97,4 +99,6 @@ class Viewer:
             can_send_to_staff=caps.can_send_to_staff, can_send_as_district=caps.can_send_as_district,
             can_send_as_school=caps.can_send_as_school, can_mark_priority=caps.can_mark_priority,
             can_send_emergency=caps.can_send_emergency, push_by_default=caps.push_by_default,
+            default_recipient_type=StudentRecipientType(caps.default_recipient_type.value)
+            if caps.default_recipient_type else None,
         )

@@ -1,0 +1,121 @@
+"""The message input shared by sendMessage and recipientPlan, and its errors."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.errors import FieldProblem
+from domain.messages import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, SendMessageRequest
+from domain.permissions import Perm
+from graph.messages.types import Channel, StudentRecipientType
+from graph.permissions import gated, gated_by_value
+from models import messaging as db
+
+
+@strawberry.enum(description="Why a message input was refused.")
+class SendMessageErrorCode(enum.Enum):
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    TOO_MANY = "TOO_MANY"
+    RECIPIENTS_EMPTY = "RECIPIENTS_EMPTY"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID = "INVALID"
+    CONFLICT = "CONFLICT"
+    DUPLICATE = "DUPLICATE"
+
+
+@strawberry.input(description="A message to send now (or to plan).")
+class SendMessageInput:
+    subject: str | None = strawberry.field(
+        default=None,
+        description=f'At most {SUBJECT_MAX_LENGTH} characters; blank becomes "{DEFAULT_SUBJECT}" (CMP-01).')
+    html_body: str = strawberry.field(description="The rich-text body (HTML).")
+    channels: list[Channel] = gated_by_value("The channels to deliver on.", CHANNEL_PERMISSIONS)
+    recipient_type: StudentRecipientType | None = gated_by_value(
+        "Who receives it for each selected student; required when students are selected.",
+        RECIPIENT_TYPE_PERMISSIONS)
+    student_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Students selected (only students the viewer may message).")
+    all_students: bool = strawberry.field(
+        default=False, description="Select every student the viewer may message (see schoolIds).")
+    school_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="With allStudents: only students of these schools (the school filter).")
+    student_group_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Student groups assigned to the viewer or a profile of theirs; members are resolved at send (RCP-19).")
+    staff_ids: list[strawberry.ID] = gated(
+        "Staff users selected (only staff the viewer may message).", Perm.SEND_TO_STAFF, default=(),
+        family=Perm.SEND_MESSAGES)
+    user_group_ids: list[strawberry.ID] = gated(
+        "User groups assigned to the viewer or a profile of theirs (RCP-21).", Perm.SEND_TO_STAFF, default=())
+    priority: bool = gated("Dispatch ahead of non-priority messages (CMP-07).", Perm.SEND_AS_PRIORITY,
+                           default=False)
+    emergency: bool = gated("Emergency calls/SMS: override Blocked, never Callout (SYS-09).",
+                            Perm.EMERGENCY_CALLS, default=False)
+    send_as_district: bool = gated("Show the district as the sender (CMP-13).", Perm.SEND_FROM_DISTRICT,
+                                   default=False)
+    send_as_school_id: strawberry.ID | None = gated(
+        "Show this school as the sender (CMP-14).", Perm.SEND_FROM_SCHOOL, default=None)
+    confirmed_recipient_count: int | None = strawberry.field(
+        default=None,
+        description="The recipient count the sender confirms; required above 100 recipients or when the "
+                    "district always confirms (CMP-27, SYS-04).")
+
+
+@strawberry.type(description="A field of the input that needs fixing.")
+class SendMessageError:
+    path: list[str] = strawberry.field(description='Where, e.g. ["input", "studentIds", "2"].')
+    field: str = strawberry.field(description='The same path joined with dots, e.g. "input.studentIds.2".')
+    code: SendMessageErrorCode
+    message: str
+
+
+@strawberry.type(description="The input had problems; nothing was written.")
+class SendMessageErrors:
+    errors: list[SendMessageError]
+
+
+NOT_AN_ID = -1  # never a row id, so the domain reports it NOT_FOUND at its own position
+
+
+def _ids(values) -> tuple[int, ...]:
+    parsed = []
+    for value in values or ():
+        try:
+            parsed.append(int(value))
+        except (TypeError, ValueError):
+            parsed.append(NOT_AN_ID)
+    return tuple(parsed)
+
+
+def to_request(data: SendMessageInput) -> SendMessageRequest:
+    school = _ids([data.send_as_school_id]) if data.send_as_school_id is not None else ()
+    return SendMessageRequest(
+        subject=data.subject,
+        html_body=data.html_body,
+        channels=tuple(db.Channel(channel.value) for channel in data.channels),
+        recipient_type=db.StudentRecipientType(data.recipient_type.value) if data.recipient_type else None,
+        student_ids=_ids(data.student_ids),
+        all_students=data.all_students,
+        school_ids=_ids(data.school_ids),
+        student_group_ids=_ids(data.student_group_ids),
+        staff_ids=_ids(data.staff_ids),
+        user_group_ids=_ids(data.user_group_ids),
+        priority=data.priority,
+        emergency=data.emergency,
+        send_as_district=data.send_as_district,
+        send_as_school_id=school[0] if school else None,
+        confirmed_recipient_count=data.confirmed_recipient_count,
+    )
+
+
+def to_errors(problems: list[FieldProblem]) -> SendMessageErrors:
+    errors = []
+    for problem in problems:
+        path = [str(part) for part in problem.path]
+        errors.append(SendMessageError(path=path, field=".".join(path), code=SendMessageErrorCode(problem.code),
+                                       message=problem.message))
+    return SendMessageErrors(errors=errors)

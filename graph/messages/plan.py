@@ -1,0 +1,109 @@
+"""recipientPlan: who a message input would reach, and who not and why, without sending."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import InvalidInput
+from domain.messages import needs_confirmation
+from domain.permissions import Perm
+from domain.plan import plan_message, plan_rows, plan_summary
+from graph.context import Info
+from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
+from graph.messages.types import Channel, DeliveryStatus, RecipientKind
+from graph.pagination import decode_cursor, encode_cursor, page_size
+from graph.permissions import authorize_input, requires
+from models import messaging as db
+
+
+@strawberry.type(description="How many planned deliveries of one channel end in one outcome.")
+class PlanOutcomeCount:
+    channel: Channel
+    status: DeliveryStatus
+    count: int
+
+
+@strawberry.type(description="One planned delivery: QUEUED will be sent; any other status is the reason it will not.")
+class PlannedDelivery:
+    channel: Channel
+    recipient_kind: RecipientKind
+    recipient_id: strawberry.ID
+    student_id: strawberry.ID | None
+    recipient_name: str
+    address: str
+    language: str
+    status: DeliveryStatus
+    will_send: bool
+
+
+@strawberry.type(description="A page of planned deliveries.")
+class PlannedDeliveryPage:
+    total_count: int
+    end_cursor: str | None
+    has_next_page: bool
+    nodes: list[PlannedDelivery]
+
+
+@strawberry.type(description="The dry-run plan of a message input; computed by the same code as the real fan-out.")
+class RecipientPlan:
+    recipient_count: int = strawberry.field(description="People reached, each once (the CMP-27 count).")
+    confirmation_required: bool = strawberry.field(description="Whether sendMessage will ask to confirm the count.")
+    selected_students: int = strawberry.field(description="RCP-18: selected students …")
+    possible_students: int = strawberry.field(description="… of the students the viewer may message.")
+    selected_staff: int = strawberry.field(description="RCP-18: selected staff …")
+    possible_staff: int = strawberry.field(description="… of the staff the viewer may message.")
+    outcomes: list[PlanOutcomeCount]
+    deliveries: PlannedDeliveryPage
+
+
+RecipientPlanResult = Annotated[RecipientPlan | SendMessageErrors, strawberry.union("RecipientPlanResult")]
+
+
+def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after: str | None = None,
+                   will_send: bool | None = None) -> RecipientPlanResult:
+    viewer = info.context.viewer
+    authorize_input(viewer, input)
+    first = page_size(first)
+    offset = decode_cursor("plan", after) or 0
+    session = info.context.session
+    try:
+        # The message is stored and fanned out inside this transaction only, then rolled back.
+        message = plan_message(session, viewer, to_request(input))
+        summary = plan_summary(session, viewer, message)
+        total, rows = plan_rows(session, message, offset=offset, limit=first, will_send=will_send)
+    except InvalidInput as invalid:
+        return to_errors(invalid.problems)
+    finally:
+        session.rollback()
+    nodes = [
+        PlannedDelivery(
+            channel=Channel(row.channel), recipient_kind=db.RecipientKind(row.recipient_kind),
+            recipient_id=strawberry.ID(str(row.recipient_id)),
+            student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
+            recipient_name=row.recipient_name, address=row.address, language=row.language,
+            status=db.DeliveryStatus(row.status), will_send=row.status == db.DeliveryStatus.QUEUED.value,
+        )
+        for row in rows
+    ]
+    end = offset + len(nodes)
+    return RecipientPlan(
+        recipient_count=summary.recipient_count,
+        confirmation_required=needs_confirmation(viewer, summary.recipient_count),
+        selected_students=summary.selected_students, possible_students=summary.possible_students,
+        selected_staff=summary.selected_staff, possible_staff=summary.possible_staff,
+        outcomes=[PlanOutcomeCount(channel=Channel(o.channel), status=db.DeliveryStatus(o.status), count=o.count)
+                  for o in summary.outcomes],
+        deliveries=PlannedDeliveryPage(total_count=total, has_next_page=end < total,
+                                       end_cursor=encode_cursor("plan", end) if nodes else None, nodes=nodes),
+    )
+
+
+@strawberry.type
+class PlanQueries:
+    recipient_plan: RecipientPlanResult = strawberry.field(
+        resolver=recipient_plan,
+        **requires("Dry-run a message input: counts per channel and outcome, and every planned delivery "
+                   "with its reason; nothing is written or sent.", Perm.COMMUNICATION),
+    )

@@ -1,0 +1,213 @@
+"""A plain Python statement of the recipient rules, written for clarity, not speed.
+
+tests/test_recipient_reference.py compares it with the SQL resolution of domain.recipients on
+generated districts. Rows are (channel, kind, recipient_id, student_id, address, status).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+SOURCES = {
+    "STUDENTS": ("students",),
+    "STUDENT_PERSONAL": ("students_personal",),
+    "PRIMARY_CONTACTS": ("custodial",),
+    "ALL_CONTACTS": ("all_contacts",),
+    "ONCE_PER_FAMILY": ("family",),
+    "TEACHERS_OF": ("teachers_of",),
+    "STUDENTS_AND_ALL_CONTACTS": ("students", "all_contacts"),
+    "STUDENTS_AND_PRIMARY_CONTACTS": ("students", "custodial"),
+}
+
+
+def blank(value):
+    return value if value and value.strip() else None
+
+
+def first(*values):
+    return next((value for value in values if value is not None), None)
+
+
+class Reference:
+    """``d`` is the district as plain dicts; ``sender`` has school_ids, emergency, family_seed."""
+
+    def __init__(self, d, sender):
+        self.d, self.sender = d, sender
+        self.at_excluded = bool(set(sender["school_ids"]) & d["excluded_schools"])
+
+    # -- exclusions and opt-outs (RCP-25, channel opt-outs) --
+    def student_excluded(self, school_id):
+        if not self.d["excluded_schools"] or school_id in self.sender["school_ids"]:
+            return False
+        return self.at_excluded or school_id in self.d["excluded_schools"]
+
+    def user_excluded(self, user_id):
+        schools = self.d["user_schools"].get(user_id, set())
+        if not self.d["excluded_schools"] or schools & set(self.sender["school_ids"]):
+            return False
+        return self.at_excluded or bool(schools & self.d["excluded_schools"])
+
+    def opted_out(self, channel, address):
+        return (channel, address.lower()) in self.d["opt_outs"]
+
+    def account_of_student(self, student_id):
+        accounts = [u["id"] for u in self.d["users"].values()
+                    if u["student_id"] == student_id and u["status"] == "ACTIVE"]
+        return min(accounts) if accounts else None
+
+    # -- one row per source --
+    def student_row(self, channel, student, personal_first):
+        primary, personal = blank(student["primary_email"]), blank(student["personal_email"])
+        if channel == "EMAIL":
+            address = first(personal, primary) if personal_first else first(primary, personal)
+        elif channel in ("SMS", "VOICE"):
+            address = blank(student["primary_phone"])
+        else:
+            account = self.account_of_student(student["id"])
+            address = f"user:{account}" if account else None
+        if student["status"] != "ACTIVE":
+            status = "INACTIVE"
+        elif self.student_excluded(student["school_id"]):
+            status = "EXCLUDED_SCHOOL"
+        elif address is None:
+            status = "NO_CONTACT_INFO"
+        elif self.opted_out(channel, address):
+            status = "OPTED_OUT"
+        else:
+            status = "QUEUED"
+        return (channel, "STUDENT", student["id"], student["id"], (address or "").strip(), status)
+
+    def contact_row(self, channel, contact):
+        student = self.d["students"][contact["student_id"]]
+        linked = self.d["users"].get(contact["user_id"])
+        linked = linked if linked and linked["status"] == "ACTIVE" else None
+        linked_email = blank(linked["email"]) if linked else None
+        linked_phone = blank(linked["phone"]) if linked else None
+        if channel == "EMAIL":
+            address = first(blank(contact["email"]), linked_email)
+        elif channel == "SMS":
+            address = first(blank(contact["mobile_phone"]), linked_phone)
+        elif channel == "VOICE":
+            address = first(blank(contact["mobile_phone"]), blank(contact["home_phone"]), linked_phone)
+        else:
+            address = f"user:{linked['id']}" if linked else None
+        if contact["status"] != "ACTIVE" or student["status"] != "ACTIVE":
+            status = "INACTIVE"
+        elif self.student_excluded(student["school_id"]):
+            status = "EXCLUDED_SCHOOL"
+        elif address is None:
+            status = "NO_CONTACT_INFO"
+        elif channel == "EMAIL" and (contact["email_opt_out"] or contact["unsubscribe"]):
+            status = "OPTED_OUT"
+        elif channel in ("SMS", "VOICE") and not contact["callout"]:
+            status = "NO_CALLOUT"
+        elif channel in ("SMS", "VOICE") and contact["blocked"] and not self.sender["emergency"]:
+            status = "BLOCKED"
+        elif channel == "SMS" and not contact["sms"]:
+            status = "OPTED_OUT"
+        elif self.opted_out(channel, address):
+            status = "OPTED_OUT"
+        else:
+            status = "QUEUED"
+        return (channel, "CONTACT", contact["id"], student["id"], (address or "").strip(), status)
+
+    def user_row(self, channel, user):
+        if channel == "EMAIL":
+            address = blank(user["email"])
+        elif channel in ("SMS", "VOICE"):
+            address = blank(user["phone"])
+        else:
+            address = f"user:{user['id']}"
+        if user["status"] != "ACTIVE":
+            status = "INACTIVE"
+        elif self.user_excluded(user["id"]):
+            status = "EXCLUDED_SCHOOL"
+        elif address is None:
+            status = "NO_CONTACT_INFO"
+        elif self.opted_out(channel, address):
+            status = "OPTED_OUT"
+        else:
+            status = "QUEUED"
+        return (channel, "USER", user["id"], None, (address or "").strip(), status)
+
+    # -- who --
+    def live_contacts(self, student_id):
+        return [c for c in self.d["contacts"].values() if c["student_id"] == student_id and c["status"] != "DELETED"]
+
+    def family_picks(self, selected):
+        """RCP-08/RCP-09: transitive sibling groups; one selected, active student with a contact each."""
+        neighbours = defaultdict(set)
+        for a, b in self.d["links"]:
+            neighbours[a].add(b)
+        family_of = {}
+        for root in selected:
+            seen, todo = {root}, [root]
+            while todo:
+                for other in neighbours[todo.pop()]:
+                    if other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+            family_of[root] = min(seen)
+        best = {}
+        for student_id in selected:
+            student = self.d["students"][student_id]
+            if student["status"] != "ACTIVE" or not self.live_contacts(student_id):
+                continue
+            draw = (student_id * 2654435761 + self.sender["family_seed"]) % 2147483647
+            key = family_of[student_id]
+            if key not in best or (draw, student_id) < best[key]:
+                best[key] = (draw, student_id)
+        return [student_id for _, student_id in best.values()]
+
+    def family_contacts(self, student_id):
+        """RCP-09 custodial + sort order 1; RCP-10 one per linked user."""
+        chosen = {}
+        for contact in self.live_contacts(student_id):
+            if not (contact["custodial"] or contact["sort_order"] == 1):
+                continue
+            key = contact["user_id"] if contact["user_id"] is not None else -contact["id"]
+            if key not in chosen or (contact["sort_order"], contact["id"]) < (chosen[key]["sort_order"], chosen[key]["id"]):
+                chosen[key] = contact
+        return list(chosen.values())
+
+    def teachers_of(self, selected):
+        teachers = set()
+        for section in self.d["sections"]:
+            if section["current"] and set(section["students"]) & set(selected):
+                teachers |= set(section["teachers"])
+        return teachers
+
+    def resolve(self, recipient_type, selected, staff_ids, channels):
+        rows = []
+        sources = SOURCES[recipient_type] if recipient_type else ()
+        for channel in channels:
+            for source in sources:
+                if source in ("students", "students_personal"):
+                    rows += [self.student_row(channel, self.d["students"][s], source == "students_personal")
+                             for s in selected]
+                elif source in ("custodial", "all_contacts"):
+                    rows += [self.contact_row(channel, c) for s in selected for c in self.live_contacts(s)
+                             if source == "all_contacts" or c["custodial"]]
+                elif source == "family":
+                    rows += [self.contact_row(channel, c) for s in self.family_picks(selected)
+                             for c in self.family_contacts(s)]
+                elif source == "teachers_of":
+                    rows += [self.user_row(channel, self.d["users"][t]) for t in self.teachers_of(selected)]
+            rows += [self.user_row(channel, self.d["users"][u]) for u in staff_ids]
+        # One row per (channel, recipient, address): a teacher picked twice is one recipient.
+        unique = {}
+        for row in rows:
+            unique.setdefault((row[0], row[1], row[2], row[4]), row)
+        rows = list(unique.values())
+        if recipient_type != "ONCE_PER_FAMILY":
+            return sorted(rows, key=repr)
+        # RCP-11: the first queued row per address is sent; the others are DUPLICATE.
+        result, taken = [], set()
+        for row in sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[1], r[2])):
+            if row[5] == "QUEUED":
+                key = (row[0], row[4].lower())
+                if key in taken:
+                    row = (*row[:5], "DUPLICATE")
+                taken.add(key)
+            result.append(row)
+        return sorted(result, key=repr)

@@ -1,0 +1,37 @@
+"""Resolve a selection through the real domain code, inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from domain.messages import SendMessageRequest
+from domain.plan import plan_message, plan_rows, plan_summary
+from domain.viewer import load_viewer
+from models.directory import User
+from models.messaging import Channel, StudentRecipientType
+
+
+def viewer_for(session: Session, login: str):
+    user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
+    return load_viewer(session, user_id)
+
+
+def request(recipient_type=None, student_ids=(), channels=("EMAIL",), **fields) -> SendMessageRequest:
+    return SendMessageRequest(
+        subject="Test", html_body="<p>Hello</p>", channels=tuple(Channel(c) for c in channels),
+        recipient_type=StudentRecipientType(recipient_type) if recipient_type else None,
+        student_ids=tuple(student_ids), **fields)
+
+
+def resolve(engine, login: str, recipient_type=None, student_ids=(), channels=("EMAIL",), **fields):
+    """(rows, summary) of the plan; every row is a named tuple of domain.recipients.ROW_COLUMNS."""
+    with Session(engine) as session:
+        try:
+            viewer = viewer_for(session, login)
+            message = plan_message(session, viewer, request(recipient_type, student_ids, channels, **fields))
+            summary = plan_summary(session, viewer, message)
+            _, rows = plan_rows(session, message, offset=0, limit=1_000_000, will_send=None)
+            return [row._asdict() for row in rows], summary
+        finally:
+            session.rollback()
