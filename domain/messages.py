@@ -26,6 +26,7 @@ from models.directory import (
 )
 from models.messaging import (
     Channel,
+    ImportedRecipient,
     Message,
     MessageStaff,
     MessageStatus,
@@ -101,8 +102,10 @@ def assigned_groups_clause(viewer: Viewer, group, assignee):
         or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids))))
 
 
-def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest) -> list[FieldProblem]:
-    """Every user-fixable problem with the request, each with its field path (empty = valid)."""
+def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest, *,
+                          draft: bool = False) -> list[FieldProblem]:
+    """Every user-fixable problem with the request, each with its field path (empty = valid).
+    A draft may still be empty: recipients are checked when it is sent."""
     problems: list[FieldProblem] = []
     subject = (request.subject or "").strip()
     if len(subject) > SUBJECT_MAX_LENGTH:
@@ -117,7 +120,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if len(set(request.channels)) != len(request.channels):
         _problem(problems, ("channels",), "DUPLICATE", "A channel is listed more than once.")
     # CMP-02: send is rejected when the combined recipient selection is empty.
-    if not (request.selects_students or request.staff_ids or request.user_group_ids):
+    if not draft and not (request.selects_students or request.staff_ids or request.user_group_ids):
         _problem(problems, ("studentIds",), "RECIPIENTS_EMPTY",
                  "Select at least one student, student group, staff member or user group.")
     if len(request.student_ids) + len(request.staff_ids) > MAX_SELECTED_IDS:
@@ -188,9 +191,9 @@ def needs_confirmation(viewer: Viewer, recipient_count: int) -> bool:
     return recipient_count > CONFIRM_ABOVE or viewer.district.always_confirm_recipient_count
 
 
-def create_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
+def create_message(session: Session, viewer: Viewer, request: SendMessageRequest, *, draft: bool = False) -> Message:
     """Validate and store the message with its selection (flushed, not committed)."""
-    problems = validate_send_request(session, viewer, request)
+    problems = validate_send_request(session, viewer, request, draft=draft)
     if problems:
         raise InvalidInput(problems)
     subject = (request.subject or "").strip() or DEFAULT_SUBJECT
@@ -206,7 +209,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         send_as_district=request.send_as_district,
         send_as_school_id=request.send_as_school_id,
         family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
-        status=MessageStatus.QUEUED,
+        status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
     session.add(message)
     session.flush()
@@ -223,6 +226,42 @@ def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) 
     count = recipient_count(session, message)
     if needs_confirmation(viewer, count) and request.confirmed_recipient_count != count:
         raise ConfirmationRequired(count)
+    return message, count
+
+
+def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
+    """CMP-28: store everything composed so far; nothing is resolved or sent."""
+    return create_message(session, viewer, request, draft=True)
+
+
+class MessageNotFound(Exception):
+    """Not one of the viewer's drafts: out-of-scope rows are simply not found."""
+
+
+def _has_recipients(session: Session, message_id: int) -> bool:
+    tables = (MessageStudent, MessageStudentGroup, MessageStaff, MessageUserGroup, ImportedRecipient)
+    return any(session.execute(select(table.message_id).where(table.message_id == message_id).limit(1)).first()
+               for table in tables)
+
+
+def send_draft(session: Session, viewer: Viewer, message_id: int,
+               confirmed_recipient_count: int | None) -> tuple[Message, int]:
+    """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation."""
+    from domain.plan import recipient_count
+
+    message = session.execute(select(Message).where(
+        Message.id == message_id, Message.sender_id == viewer.id,
+        Message.status == MessageStatus.DRAFT.value).with_for_update()).scalars().first()
+    if message is None:
+        raise MessageNotFound(message_id)
+    if not _has_recipients(session, message.id):  # CMP-02
+        raise InvalidInput([FieldProblem(("id",), "RECIPIENTS_EMPTY", "The draft has no recipients yet.")])
+    count = recipient_count(session, message)
+    if needs_confirmation(viewer, count) and confirmed_recipient_count != count:
+        raise ConfirmationRequired(count)
+    message.status = MessageStatus.QUEUED
+    session.add(message)
+    session.flush()
     return message, count
 
 

@@ -54,6 +54,7 @@ from models.messaging import (
     Channel,
     ChannelOptOut,
     DeliveryStatus as DS,
+    ImportedRecipient,
     Message,
     MessageStaff,
     MessageStudent,
@@ -360,6 +361,25 @@ def _user_rows(shape: Shape, users, channel: Channel):
     )
 
 
+def _imported_rows(channel: Channel):
+    """IMP-07: imported recipients are reached only through the file's email or phone; no app."""
+    if channel is Channel.EMAIL:
+        address = _blank_to_null(ImportedRecipient.email)
+    elif channel in (Channel.SMS, Channel.VOICE):
+        address = _blank_to_null(ImportedRecipient.phone)
+    else:
+        address = null()
+    status = _status(
+        (address.is_(None), DS.NO_CONTACT_INFO),
+        (_opted_out(channel, address), DS.OPTED_OUT),
+    )
+    return (
+        select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, null(), ImportedRecipient.name,
+                     address, literal("en"), status))
+        .where(ImportedRecipient.message_id == MESSAGE_ID)
+    )
+
+
 # --- the whole resolution -------------------------------------------------------------------------
 
 def resolution(session: Session, message: Message) -> Resolved:
@@ -394,6 +414,7 @@ def _resolution_for(shape: Shape):
             elif source == "teachers_of":
                 selects.append(_user_rows(shape, teachers, channel))
         selects.append(_user_rows(shape, staff, channel))
+        selects.append(_imported_rows(channel))
     candidates = union_all(*selects).subquery("candidates")
     rows = select(*[candidates.c[name] for name in ROW_COLUMNS])
     if teachers is not None:

@@ -8,6 +8,8 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimit
 
 from graph.directory.queries import DirectoryQueries
 from graph.messages.mutations.send_message import MessageMutations
+from graph.messages.drafts import DraftMutations
+from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
 from graph.messages.queries import MessageQueries
 from graph.viewer.queries import ViewerQueries
@@ -17,12 +19,12 @@ MAX_ALIASES = 20
 
 
 @strawberry.type
-class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries):
+class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MessageMutations):
+class Mutation(MessageMutations, DraftMutations, ImportMutations):
     pass
 
 

@@ -33,6 +33,7 @@ class StudentRecipientType(str, enum.Enum):
 
 
 class MessageStatus(str, enum.Enum):
+    DRAFT = "DRAFT"  # saved while composing; nothing is resolved or sent (CMP-28)
     QUEUED = "QUEUED"  # stored, fan-out not yet done
     SENDING = "SENDING"  # deliveries written, some not yet final
     COMPLETED = "COMPLETED"  # every delivery reached a final status
@@ -71,6 +72,7 @@ class RecipientKind(str, enum.Enum):
     STUDENT = "STUDENT"
     CONTACT = "CONTACT"
     USER = "USER"
+    IMPORTED = "IMPORTED"  # a CSV-imported external recipient (IMP-*)
 
 
 class Message(SQLModel, table=True):
@@ -127,6 +129,21 @@ class MessageUserGroup(SQLModel, table=True):
 
     message_id: int = Field(foreign_key="message.id", primary_key=True)
     group_id: int = Field(foreign_key="user_group.id", primary_key=True)
+
+
+class ImportedRecipient(SQLModel, table=True):
+    """An external recipient imported from CSV onto a message being composed (IMP-01). Reached only
+    through the file's email and phone; no in-app inbox (IMP-07)."""
+
+    __tablename__ = "imported_recipient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    name: str = Field(max_length=220)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    source_row: int
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class ChannelOptOut(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Recipient resolution: group selections on messages, the once-per-family seed, channel opt-outs.
+"""Recipient resolution: group selections on messages, the once-per-family seed, channel opt-outs,
+CSV-imported recipients.
 
 Revision ID: 0003
 Revises: 0002
@@ -40,9 +41,24 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("channel", "address"),
     )
+    op.create_table(
+        "imported_recipient",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=220), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("source_row", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["message_id"], ["message.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("imported_recipient") as batch:
+        batch.create_index("ix_imported_recipient_message_id", ["message_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("imported_recipient")
     op.drop_table("channel_opt_out")
     op.drop_table("message_user_group")
     op.drop_table("message_student_group")

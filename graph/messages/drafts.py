@@ -1,0 +1,76 @@
+"""saveDraft and sendDraft: compose now, send later (CMP-28, with CSV-imported recipients)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import FieldProblem, InvalidInput
+from domain.messages import ConfirmationRequired, MessageNotFound, save_draft as store_draft, send_draft as send_stored_draft
+from domain.permissions import Perm
+from domain.scope import FAMILY_ROLES
+from graph.context import Info
+from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
+from graph.messages.mutations.send_message import SendMessageConfirmationRequired, SendMessageResult, SendMessageSuccess
+from graph.messages.types import Message
+from graph.pagination import parse_id
+from graph.permissions import authorize_input, require, requires
+
+
+@strawberry.type(description="The draft was saved; nothing was sent.")
+class SaveDraftSuccess:
+    message: Message
+
+
+SaveDraftResult = Annotated[SaveDraftSuccess | SendMessageErrors, strawberry.union("SaveDraftResult")]
+
+
+def save_draft(info: Info, input: SendMessageInput) -> SaveDraftResult:
+    viewer = info.context.viewer
+    if viewer.role in FAMILY_ROLES:
+        require(viewer, Perm.SEND_MESSAGES)  # PERM-61: family users without it cannot save drafts
+    authorize_input(viewer, input)
+    session = info.context.session
+    try:
+        message = store_draft(session, viewer, to_request(input))
+    except InvalidInput as invalid:
+        session.rollback()
+        return to_errors(invalid.problems)
+    session.commit()
+    return SaveDraftSuccess(message=Message.from_row(message))
+
+
+def send_draft(info: Info, id: strawberry.ID, confirmed_recipient_count: int | None = None) -> SendMessageResult:
+    viewer = info.context.viewer
+    session = info.context.session
+    try:
+        message, count = send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count)
+    except MessageNotFound:
+        session.rollback()
+        return to_errors([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")])
+    except InvalidInput as invalid:
+        session.rollback()
+        return to_errors(invalid.problems)
+    except ConfirmationRequired as confirm:
+        session.rollback()
+        return SendMessageConfirmationRequired(
+            recipient_count=confirm.recipient_count,
+            detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to send.")
+    session.commit()
+    info.context.enqueue_fan_out(message.id)
+    return SendMessageSuccess(message=Message.from_row(message), recipient_count=count)
+
+
+@strawberry.type
+class DraftMutations:
+    save_draft: SaveDraftResult = strawberry.mutation(
+        resolver=save_draft,
+        **requires("Save a draft with everything composed so far (staff may save without Send Messages, PERM-09).",
+                   Perm.COMMUNICATION),
+    )
+    send_draft: SendMessageResult = strawberry.mutation(
+        resolver=send_draft,
+        **requires("Send one of your drafts now, with its imported recipients.", Perm.COMMUNICATION,
+                   Perm.SEND_MESSAGES),
+    )

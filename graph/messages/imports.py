@@ -1,0 +1,168 @@
+"""CSV recipient import (IMP-*): import, list, remove one, remove all."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import strawberry
+
+from domain.imports import ColumnMapping, ImportRejected, RowProblem, composing_message, count_imported
+from domain.imports import import_recipients as store_imported_recipients
+from domain.imports import remove_imported
+from domain.permissions import Perm
+from graph.context import Info
+from graph.pagination import Connection, keyset_page, parse_id
+from graph.permissions import requires
+from models import messaging as db
+
+
+@strawberry.enum(description="Why a CSV import, or one of its rows, was refused.")
+class ImportErrorCode(enum.Enum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_MAPPING = "INVALID_MAPPING"
+    PHONE_COLUMN_REQUIRED = "PHONE_COLUMN_REQUIRED"
+    TOO_LARGE = "TOO_LARGE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    MISSING_NAME = "MISSING_NAME"
+    BAD_EMAIL = "BAD_EMAIL"
+    BAD_PHONE = "BAD_PHONE"
+    NO_CONTACT_INFO = "NO_CONTACT_INFO"
+
+
+@strawberry.input(description="IMP-02/IMP-03: which 0-based column holds each field.")
+class ImportColumnsInput:
+    first_name: int | None = None
+    last_name: int | None = None
+    full_name: int | None = None
+    email: int | None = None
+    phone: int | None = strawberry.field(
+        default=None, description="Required when the district has the Call Out System (IMP-02).")
+
+
+@strawberry.input(description="A CSV file of external recipients for one of your messages being composed.")
+class ImportRecipientsInput:
+    message_id: strawberry.ID
+    csv: str = strawberry.field(description="The file's text (UTF-8), at most 10 MB.")
+    has_header: bool = strawberry.field(description="IMP-03: skip the first row.")
+    columns: ImportColumnsInput
+    skip_invalid_rows: bool = strawberry.field(
+        default=False, description="Import the valid rows of a file with bad rows; otherwise nothing is imported.")
+
+
+@strawberry.type(description="A problem in the file: the row (1-based, header included; 0 = the mapping), column, code.")
+class ImportRowError:
+    row: int
+    column: str
+    code: ImportErrorCode
+    message: str
+
+
+@strawberry.type(description="Rows were appended to the message's imported recipients (IMP-06: no de-duplication).")
+class ImportRecipientsSuccess:
+    imported_count: int
+    total_imported: int
+    skipped_rows: list[ImportRowError]
+
+
+@strawberry.type(description="Nothing was imported.")
+class ImportRecipientsErrors:
+    errors: list[ImportRowError]
+
+
+ImportRecipientsResult = Annotated[ImportRecipientsSuccess | ImportRecipientsErrors,
+                                   strawberry.union("ImportRecipientsResult")]
+
+
+@strawberry.type(description="An external recipient imported from CSV (IMP-07: reached by email/phone only).")
+class ImportedRecipient:
+    id: strawberry.ID
+    name: str
+    email: str | None
+    phone: str | None
+    source_row: int
+
+    @classmethod
+    def from_row(cls, row: db.ImportedRecipient) -> ImportedRecipient:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email, phone=row.phone,
+                   source_row=row.source_row)
+
+
+@strawberry.type(description="How many imported recipients were removed.")
+class RemoveImportedRecipientsResult:
+    removed_count: int
+    remaining_count: int
+
+
+def _errors(problems: list[RowProblem]) -> list[ImportRowError]:
+    return [ImportRowError(row=p.row, column=p.column, code=ImportErrorCode(p.code), message=p.message)
+            for p in problems]
+
+
+def _not_found() -> ImportRecipientsErrors:
+    return ImportRecipientsErrors(errors=[ImportRowError(row=0, column="messageId", code=ImportErrorCode.NOT_FOUND,
+                                                         message="No message of yours being composed has that id.")])
+
+
+def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipientsResult:
+    viewer, session = info.context.viewer, info.context.session
+    message = composing_message(session, viewer, parse_id(input.message_id, "messageId"))
+    if message is None:
+        return _not_found()
+    columns = ColumnMapping(first_name=input.columns.first_name, last_name=input.columns.last_name,
+                            full_name=input.columns.full_name, email=input.columns.email, phone=input.columns.phone)
+    try:
+        imported, skipped = store_imported_recipients(session, viewer, message, input.csv, columns,
+                                                      has_header=input.has_header,
+                                                      skip_invalid_rows=input.skip_invalid_rows)
+    except ImportRejected as rejected:
+        session.rollback()
+        return ImportRecipientsErrors(errors=_errors(rejected.problems))
+    session.commit()
+    return ImportRecipientsSuccess(imported_count=imported, total_imported=count_imported(session, message.id),
+                                   skipped_rows=_errors(skipped))
+
+
+def _remove(info: Info, message_id: strawberry.ID, recipient_id: strawberry.ID | None) -> RemoveImportedRecipientsResult:
+    viewer, session = info.context.viewer, info.context.session
+    message = composing_message(session, viewer, parse_id(message_id, "messageId"))
+    if message is None:
+        return RemoveImportedRecipientsResult(removed_count=0, remaining_count=0)
+    removed = remove_imported(session, viewer, message_id=message.id,
+                              recipient_id=parse_id(recipient_id) if recipient_id is not None else None)
+    session.commit()
+    return RemoveImportedRecipientsResult(removed_count=removed, remaining_count=count_imported(session, message.id))
+
+
+def remove_imported_recipient(info: Info, message_id: strawberry.ID, id: strawberry.ID) -> RemoveImportedRecipientsResult:
+    return _remove(info, message_id, id)
+
+
+def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> RemoveImportedRecipientsResult:
+    return _remove(info, message_id, None)
+
+
+@strawberry.type
+class ImportMutations:
+    import_recipients: ImportRecipientsResult = strawberry.mutation(
+        resolver=import_recipients,
+        **requires("IMP-01: import external recipients from CSV into one of your drafts.", Perm.COMMUNICATION))
+    remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
+        resolver=remove_imported_recipient,
+        **requires("IMP-05: remove one imported recipient, immediately.", Perm.COMMUNICATION))
+    remove_all_imported_recipients: RemoveImportedRecipientsResult = strawberry.mutation(
+        resolver=remove_all_imported_recipients,
+        **requires("IMP-05: remove every imported recipient of the message, immediately (no undo).",
+                   Perm.COMMUNICATION))
+
+
+@strawberry.type
+class ImportQueries:
+    @strawberry.field(**requires("IMP-05: the imported recipients of one of your drafts.", Perm.COMMUNICATION))
+    def imported_recipients(self, info: Info, message_id: strawberry.ID, first: int = 100,
+                            after: str | None = None) -> Connection[ImportedRecipient]:
+        viewer, session = info.context.viewer, info.context.session
+        message = composing_message(session, viewer, parse_id(message_id, "messageId"))
+        where = [db.ImportedRecipient.message_id == (message.id if message else -1)]
+        return keyset_page(session, db.ImportedRecipient, "imported", where, first, after, ImportedRecipient.from_row)
