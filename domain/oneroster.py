@@ -3,9 +3,9 @@
 The import is one transaction. The bundle is read and checked first (``oneroster_read``), then
 every reference is resolved against the bundle and the database (``oneroster_plan``); when any
 row has an error nothing is written. Otherwise each table is synchronised in bulk: one query
-loads what exists, rows are compared in Python, and Core executes one INSERT / UPDATE / DELETE
-batch per table. Rows are matched by ``sourcedId``, so importing the same bundle twice changes
-nothing the second time.
+loads what exists, rows are compared in Python, and each table gets one batch of inserts (COPY on
+PostgreSQL), one executemany UPDATE and one executemany DELETE; no statement runs per row. Rows
+are matched by ``sourcedId``, so importing the same bundle twice changes nothing the second time.
 
 Mapping (OneRoster -> Homeroom)
 -------------------------------

@@ -178,6 +178,10 @@ def _user_excluded(shape: Shape, user_id_column):
     return and_(~shares, reason)
 
 
+#: Typed, so a union of user rows only still has an integer student_id (PostgreSQL would say text).
+_NO_STUDENT = cast(null(), Integer)
+
+
 def _row(channel: Channel, kind: RecipientKind, recipient_id, student_id, name, address, language, status):
     return (
         literal(channel.value).label("channel"), literal(kind.value).label("recipient_kind"),
@@ -355,7 +359,7 @@ def _user_rows(shape: Shape, users, channel: Channel):
         (_opted_out(channel, address), DS.OPTED_OUT),
     )
     return (
-        select(*_row(channel, RecipientKind.USER, User.id, null(), _full_name(User), address, User.language, status))
+        select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address, User.language, status))
         .select_from(users)
         .join(User, User.id == users.c.user_id)
     )
@@ -374,7 +378,7 @@ def _imported_rows(channel: Channel):
         (_opted_out(channel, address), DS.OPTED_OUT),
     )
     return (
-        select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, null(), ImportedRecipient.name,
+        select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, _NO_STUDENT, ImportedRecipient.name,
                      address, literal("en"), status))
         .where(ImportedRecipient.message_id == MESSAGE_ID)
     )

@@ -7,12 +7,12 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import FieldProblem, InvalidInput
-from domain.messages import ConfirmationRequired, MessageNotFound, save_draft as store_draft, send_draft as send_stored_draft
+from domain.messages import MessageNotFound, save_draft as store_draft, send_draft as send_stored_draft
 from domain.permissions import Perm
 from domain.scope import FAMILY_ROLES
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
-from graph.messages.mutations.send_message import SendMessageConfirmationRequired, SendMessageResult, SendMessageSuccess
+from graph.messages.mutations.send_message import SendMessageResult, commit_send
 from graph.messages.types import Message
 from graph.pagination import parse_id
 from graph.permissions import authorize_input, require, requires
@@ -42,24 +42,15 @@ def save_draft(info: Info, input: SendMessageInput) -> SaveDraftResult:
 
 
 def send_draft(info: Info, id: strawberry.ID, confirmed_recipient_count: int | None = None) -> SendMessageResult:
-    viewer = info.context.viewer
-    session = info.context.session
-    try:
-        message, count = send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count)
-    except MessageNotFound:
-        session.rollback()
-        return to_errors([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")])
-    except InvalidInput as invalid:
-        session.rollback()
-        return to_errors(invalid.problems)
-    except ConfirmationRequired as confirm:
-        session.rollback()
-        return SendMessageConfirmationRequired(
-            recipient_count=confirm.recipient_count,
-            detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to send.")
-    session.commit()
-    info.context.enqueue_fan_out(message.id)
-    return SendMessageSuccess(message=Message.from_row(message), recipient_count=count)
+    viewer, session = info.context.viewer, info.context.session
+
+    def store():
+        try:
+            return send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count)
+        except MessageNotFound:
+            raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None
+
+    return commit_send(info, store)
 
 
 @strawberry.type

@@ -34,12 +34,12 @@ SendMessageResult = Annotated[
 ]
 
 
-def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:
-    viewer = info.context.viewer
-    authorize_input(viewer, input)  # FORBIDDEN before anything is read or written
+def commit_send(info: Info, store) -> SendMessageResult:
+    """Run ``store`` (which returns the message and its recipient count); commit and queue the
+    fan-out, or roll back and return the field errors or the confirmation request."""
     session = info.context.session
     try:
-        message, count = store_message_to_send(session, viewer, to_request(input))
+        message, count = store()
     except InvalidInput as invalid:
         session.rollback()
         return to_errors(invalid.problems)
@@ -51,6 +51,12 @@ def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:
     session.commit()
     info.context.enqueue_fan_out(message.id)
     return SendMessageSuccess(message=Message.from_row(message), recipient_count=count)
+
+
+def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:
+    viewer = info.context.viewer
+    authorize_input(viewer, input)  # FORBIDDEN before anything is read or written
+    return commit_send(info, lambda: store_message_to_send(info.context.session, viewer, to_request(input)))
 
 
 @strawberry.type
