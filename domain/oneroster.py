@@ -88,7 +88,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.oneroster_plan import Existing, Plan, plan_import
 from domain.oneroster_read import KNOWN_FILES, Bundle, RowError, read_bundle
-from domain.seeding import _copy as copy_rows  # COPY with Python-side column defaults filled in
+from domain.seeding import copy_rows  # PostgreSQL COPY with Python-side column defaults filled in
 from models.directory import (
     Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,

@@ -411,7 +411,7 @@ def _insert(connection: sqlalchemy.Connection, rows: dict[sqlalchemy.Table, list
     copy = postgres and connection.dialect.driver == "psycopg"
     for table in (table for table in SQLModel.metadata.sorted_tables if rows.get(table)):
         if copy:
-            _copy(connection, table, rows[table])
+            copy_rows(connection, table, rows[table])
         else:
             for start in range(0, len(rows[table]), CHUNK):
                 connection.execute(table.insert(), rows[table][start : start + CHUNK])
@@ -421,7 +421,7 @@ def _insert(connection: sqlalchemy.Connection, rows: dict[sqlalchemy.Table, list
                                     f"'id'), max(id)) FROM \"{table.name}\""))
 
 
-def _copy(connection: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict]) -> None:
+def copy_rows(connection: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict]) -> None:
     """COPY the rows; columns they leave out get their Python-side default, as Core would."""
     given = list(rows[0])
     defaults = {column.name: column.default.arg for column in table.columns

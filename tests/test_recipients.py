@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from factories import (
     add_contact,
@@ -47,7 +47,7 @@ def test_rcp_03_rcp_04_rcp_05_student_email_and_its_fallbacks(engine, school):
     students, _ = resolve(engine, "admin", "STUDENTS", ids, channels=("EMAIL", "SMS"))
     personal, _ = resolve(engine, "admin", "STUDENT_PERSONAL", ids)
     with session_scope(engine) as session:
-        rows = {s.id: s for s in session.query(Student).filter(Student.id.in_(ids))}
+        rows = {s.id: s for s in session.execute(select(Student).where(Student.id.in_(ids))).scalars()}
     assert queued(students) == sorted([rows[both].primary_email, rows[primary_only].primary_email,
                                        rows[personal_only].personal_email])
     assert queued(personal) == sorted([rows[both].personal_email, rows[primary_only].primary_email,
@@ -166,7 +166,7 @@ def test_rcp_12_teachers_of_reaches_each_scheduled_teacher_once(engine, school):
     from models.directory import SchoolYear
 
     with session_scope(engine) as session:
-        past = session.query(SchoolYear.id).filter(SchoolYear.is_current.is_(False)).scalar()
+        past = session.execute(select(SchoolYear.id).where(SchoolYear.is_current.is_(False))).scalar()
     add_section(engine, school, teacher_ids=[old], student_ids=[k1], school_year_id=past)
     rows, _ = resolve(engine, "admin", "TEACHERS_OF", [k1, k2])
     assert sorted(r["recipient_id"] for r in rows) == sorted([t1, t2])
@@ -260,5 +260,5 @@ def test_rcp_27_recipients_are_resolved_at_fan_out_not_at_save(engine, school):
         session.execute(update(Contact).where(Contact.id == contact).values(email=new_address))
     with session_scope(engine) as session:
         fan_out(session, message.id)
-        address = session.query(Delivery.address).filter(Delivery.message_id == message.id).scalar()
+        address = session.execute(select(Delivery.address).where(Delivery.message_id == message.id)).scalar()
     assert address == new_address
