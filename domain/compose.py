@@ -21,9 +21,6 @@ RECIPIENT_TYPE_PERMISSIONS: dict[RT, tuple[Perm, ...]] = {
     RT.STUDENTS_AND_PRIMARY_CONTACTS: (Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS),
 }
 
-#: Recipient types this release resolves (all of RCP-01).
-SUPPORTED_RECIPIENT_TYPES: tuple[RT, ...] = tuple(RT)
-
 #: The permission each channel needs on a new message (email is core: Send Messages suffices).
 CHANNEL_PERMISSIONS: dict[Channel, tuple[Perm, ...]] = {
     Channel.EMAIL: (),
@@ -56,7 +53,7 @@ class ComposeCapabilities:
 def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
     has = viewer.permissions.has
     can_send = has(Perm.COMMUNICATION) and has(Perm.SEND_MESSAGES)
-    recipient_types = [kind for kind in SUPPORTED_RECIPIENT_TYPES
+    recipient_types = [kind for kind in RT
                        if can_send and holds_all(viewer, RECIPIENT_TYPE_PERMISSIONS[kind])]
     preferred = viewer.district.default_recipient_type
     return ComposeCapabilities(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import func, insert, literal, or_, select, text
+from sqlalchemy import insert, literal, or_, select, text
 from sqlmodel import Session
 
 from domain.errors import FieldProblem, InvalidInput
@@ -263,7 +263,3 @@ def send_draft(session: Session, viewer: Viewer, message_id: int,
     session.add(message)
     session.flush()
     return message, count
-
-
-def count_messages(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Message)).scalar_one()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -114,11 +112,3 @@ def get_settings() -> Settings:
 
 def reset_settings_cache() -> None:
     get_settings.cache_clear()
-
-
-def data_path(path: str | Path) -> Path:
-    return Path(path).expanduser().resolve()
-
-
-def dump_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)

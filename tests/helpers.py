@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from dramatiq.worker import WorkerThread
+from sqlalchemy import event, func, insert, select
 
 from domain.permissions import CATALOGUE, Perm
 from homeroom.auth import mint_token
@@ -24,6 +27,23 @@ from models.directory import (
     UserSchool,
 )
 from models.messaging import Message, MessageStaff, MessageStudent
+
+
+@contextlib.contextmanager
+def count_statements(engine):
+    """The SQL statements run on ``engine`` inside the block, except the in-process worker's
+    (the API runs on the test client's thread, domain calls on the test's own)."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        if not isinstance(threading.current_thread(), WorkerThread):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 def gql(client, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:

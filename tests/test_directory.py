@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
-from dramatiq.worker import WorkerThread
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from domain.permissions import Perm
-from helpers import gql, make_user, token_for
+from helpers import count_statements, gql, make_user, token_for
 from models.directory import Role, Student
 
 STUDENTS = """query($search: String, $first: Int!, $after: String) {
@@ -17,22 +13,6 @@ STUDENTS = """query($search: String, $first: Int!, $after: String) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id firstName lastName school { name } } } } }"""
 
 SECTIONS = "{ sections { id name school { name } teachers { login } students { id school { id } } } }"
-
-
-@contextlib.contextmanager
-def count_statements(engine):
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        # The API runs on the test client's thread; the in-process worker's statements don't count.
-        if not isinstance(threading.current_thread(), WorkerThread):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def test_students_pages_cover_everyone_once(client, engine):

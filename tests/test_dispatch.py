@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from channels.base import ChannelKind, EmailChannel, PermanentFailure, Retryable, Sent
@@ -12,6 +10,7 @@ from domain.dispatch import dispatch_deliveries
 from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.viewer import load_viewer
 from domain.messages import SendMessageRequest, create_message
+from helpers import count_statements
 from models.db import session_scope
 from models.directory import Contact, Student, User
 from models.messaging import Channel, Delivery, DeliveryAttempt, Message, StudentRecipientType
@@ -99,22 +98,10 @@ def test_retryable_goes_back_to_queue_and_permanent_records_code(engine):
 
 def test_fan_out_is_set_based(engine):
     """Fan-out issues a fixed number of statements whatever the number of students."""
-    from sqlalchemy import event
-
     counts = []
     for size in (3, 40):
         message_id, _ = _message(engine, student_count=size)
-        statements = []
-
-        def count(*_args, statements=statements, me=threading.get_ident(), **_kwargs):
-            if threading.get_ident() == me:  # not the in-process worker's statements
-                statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            with session_scope(engine) as session:
-                fan_out(session, message_id)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
+        with count_statements(engine) as statements, session_scope(engine) as session:
+            fan_out(session, message_id)
         counts.append(len(statements))
     assert counts[0] == counts[1]

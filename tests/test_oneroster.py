@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from conftest import BASE_DATABASE_URL, USES_POSTGRES
 from domain.fan_out import fan_out
@@ -26,6 +26,7 @@ from domain.oneroster import import_oneroster
 from domain.oneroster_export import export_oneroster
 from domain.seeding import seed_district
 from domain.viewer import load_viewer
+from helpers import count_statements
 from homeroom.migrate import upgrade
 from models.db import make_engine, session_scope
 from models.directory import (
@@ -464,12 +465,7 @@ def test_import_is_set_based(new_engine, tmp_path):
         source, target = new_engine(), new_engine()
         seed_district(source, students=students, seed=5)
         export_oneroster(source, tmp_path / f"b{students}")
-        count = []
-        listener = lambda *args, **kwargs: count.append(1)  # noqa: E731
-        event.listen(target, "before_cursor_execute", listener)
-        try:
+        with count_statements(target) as count:
             assert import_oneroster(target, tmp_path / f"b{students}").ok
-        finally:
-            event.remove(target, "before_cursor_execute", listener)
         statements.append(len(count))
     assert statements[0] == statements[1] < 80

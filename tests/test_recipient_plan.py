@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from domain.dispatch import dispatch_deliveries
 from domain.fan_out import fan_out, queued_delivery_chunks
@@ -14,7 +13,7 @@ from domain.messages import create_message
 from domain.optouts import record_opt_out
 from domain.permissions import Perm
 from factories import add_contact, add_student, email, first_school_id, phone
-from helpers import gql, make_user, row_counts, set_district, token_for, wait_for_message
+from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
 from jobs.runtime import channel_registry
 from models.db import session_scope
 from models.directory import Role, Student
@@ -155,18 +154,9 @@ def test_resolution_statements_do_not_grow_with_students(engine, db):
     counts = []
     for size in (5, 300):
         students = [int(i) for i in active_student_ids(db, size)]
-        statements = []
-
-        def count(*_args, statements=statements, me=threading.get_ident(), **_kwargs):
-            if threading.get_ident() == me:  # not the in-process worker's statements
-                statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with count_statements(engine) as statements:
             for kind in ("ALL_CONTACTS", "ONCE_PER_FAMILY", "TEACHERS_OF"):
                 resolve(engine, "admin", kind, students, channels=("EMAIL", "SMS"))
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         counts.append(len(statements))
     assert counts[0] == counts[1]
 
