@@ -8,6 +8,7 @@ delivery already SENT is never sent again (JOB-05).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections import defaultdict
 
@@ -158,8 +159,9 @@ def _latest_attempt(column):
     )
 
 
-def _record(engine: Engine, attempts: list[dict], by_status: dict[DS, list[int]], now) -> None:
-    """One bulk insert of attempts, then one set-based UPDATE per resulting status."""
+def _record(engine: Engine, attempts: list[dict], by_status: dict[DS, list[int]], now, retry_at) -> None:
+    """One bulk insert of attempts, then one set-based UPDATE per resulting status. A delivery
+    queued again for a retry carries the retry's time, so the queue run does not hurry it."""
     carried = {key: any(attempt[key] is not None for attempt in attempts) for key in ("provider_id", "code", "detail")}
     with session_scope(engine) as session:
         session.execute(insert(DeliveryAttempt), attempts)
@@ -172,6 +174,8 @@ def _record(engine: Engine, attempts: list[dict], by_status: dict[DS, list[int]]
                       "reason": _latest_attempt(DeliveryAttempt.detail) if carried["detail"] else None}
             if status is DS.SENT:
                 values["sent_at"] = now
+            if status is DS.QUEUED:
+                values["not_before"] = retry_at
             if status is DS.FAILED:
                 values["error_code"] = func.coalesce(_latest_attempt(DeliveryAttempt.code), "RETRIES_EXHAUSTED")
             session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
@@ -210,7 +214,8 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                 "provider_id": getattr(outcome, "provider_id", None), "code": getattr(outcome, "code", None),
                 "detail": getattr(outcome, "detail", None), "started_at": now, "finished_at": finished,
             })
-    _record(engine, attempts, by_status, utcnow())
+    recorded = utcnow()
+    _record(engine, attempts, by_status, recorded, recorded + dt.timedelta(seconds=result.retry_delay_seconds))
     for message_id in result.message_ids:
         complete_if_done(engine, message_id)
     return result

@@ -11,6 +11,7 @@ import dataclasses
 from sqlalchemy import func, insert, literal, select, update
 from sqlmodel import Session
 
+from domain.queue import chunk_by_channel
 from domain.recipients import ROW_COLUMNS, resolution
 from models.db import utcnow
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
@@ -56,16 +57,5 @@ def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -
     rows = session.execute(
         select(Delivery.id, Delivery.channel)
         .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value)
-        .order_by(Delivery.channel, Delivery.id)
     ).all()
-    chunks: list[list[int]] = []
-    current_channel, current = None, []
-    for delivery_id, channel in rows:
-        if channel != current_channel or len(current) >= chunk_size:
-            if current:
-                chunks.append(current)
-            current_channel, current = channel, []
-        current.append(delivery_id)
-    if current:
-        chunks.append(current)
-    return chunks
+    return chunk_by_channel([tuple(row) for row in rows], chunk_size)

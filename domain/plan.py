@@ -16,14 +16,24 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import Session
 
 from domain.messages import SendMessageRequest, create_message
-from domain.recipients import ROW_COLUMNS, resolution, selected_staff, selected_students
+from domain.recipients import ROW_COLUMNS, SENDABLE, resolution, selected_staff, selected_students
 from domain.scope import staff_scope, student_scope
 from domain.viewer import Viewer
 from models.directory import Student, User
-from models.messaging import DeliveryStatus as DS, Message
+from models.messaging import Delivery, DeliveryStatus as DS, Message
 
-#: Outcomes that end in a transmission; every other status says why nothing is sent.
-WILL_SEND = (DS.QUEUED.value,)
+#: Outcomes that end in a transmission (now, or when the call window opens); every other status
+#: says why nothing is sent.
+WILL_SEND = SENDABLE
+
+
+def reason_code(status: str) -> str | None:
+    """The plan's reason for a row: why it is not sent, or why not yet; None when it goes now."""
+    if status == DS.QUEUED.value:
+        return None
+    if status == DS.DEFERRED.value:
+        return "DEFERRED_CALL_WINDOW"
+    return status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,13 +78,15 @@ def _planned_table(message_id: int) -> Table:
         Column("channel", String), Column("recipient_kind", String), Column("recipient_id", Integer),
         Column("student_id", Integer), Column("recipient_name", String), Column("address", String),
         Column("language", String), Column("status", String),
+        Column("not_before", Delivery.__table__.c.not_before.type),
     )
 
 
-def plan_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
-    """Store the message and materialise its resolution; the caller must roll the transaction back."""
+def plan_message(session: Session, viewer: Viewer, request: SendMessageRequest, at=None) -> Message:
+    """Store the message and materialise its resolution as of ``at`` (default now); the caller must
+    roll the transaction back."""
     message = create_message(session, viewer, request)
-    resolved = resolution(session, message)
+    resolved = resolution(session, message, at)
     query = select(*[resolved.rows.c[name] for name in ROW_COLUMNS])
     session.connection().execute(
         _CreateTemporaryTableAs(_planned_table(message.id).name, query), resolved.params)

@@ -9,6 +9,7 @@ the plan and what is sent cannot disagree.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 
@@ -28,16 +29,20 @@ from sqlalchemy import (
     select,
     String,
     true,
+    type_coerce,
     union,
     union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from domain.call_window import TIMED_CHANNELS, deferral_for
 from domain.scope import messaging_targetable
+from models.db import utcnow
 from models.directory import (
     AccountStatus,
     Contact,
+    District,
     Enrollment,
     School,
     SchoolYear,
@@ -53,6 +58,7 @@ from models.directory import (
 from models.messaging import (
     Channel,
     ChannelOptOut,
+    Delivery,
     DeliveryStatus as DS,
     ImportedRecipient,
     Message,
@@ -71,8 +77,11 @@ MESSAGE_ID = bindparam("resolve_message_id", type_=Integer)
 FAMILY_SEED = bindparam("resolve_family_seed", type_=BigInteger)
 SENDER_SCHOOLS = bindparam("resolve_sender_schools", expanding=True, type_=Integer)
 EXCLUDED_SCHOOLS = bindparam("resolve_excluded_schools", expanding=True, type_=Integer)
+WINDOW_OPENS = bindparam("resolve_window_opens", type_=Delivery.__table__.c.not_before.type)
 ROW_COLUMNS = ("channel", "recipient_kind", "recipient_id", "student_id", "recipient_name", "address",
-               "language", "status")
+               "language", "status", "not_before")
+#: Statuses of rows that will be transmitted: now, or when the call window opens.
+SENDABLE = (DS.QUEUED.value, DS.DEFERRED.value)
 
 #: Which sources each student recipient type draws on (RCP-03…RCP-14).
 STUDENT_SOURCES: dict[RT, tuple[str, ...]] = {
@@ -97,6 +106,8 @@ class Shape:
     any_excluded_school: bool
     sender_at_excluded_school: bool
     sender_has_schools: bool
+    # SYS-01: resolved outside the call window, not an emergency: SMS, calls and push wait.
+    hold_timed_channels: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +118,9 @@ class Resolved:
     params: dict
 
 
-def sender_shape_and_params(session: Session, message: Message) -> tuple[Shape, dict]:
+def sender_shape_and_params(session: Session, message: Message, at: dt.datetime) -> tuple[Shape, dict]:
+    district = session.execute(select(District).limit(1)).scalars().one()
+    deferral = deferral_for(district, message.channels, emergency=bool(message.emergency), at=at)
     school_ids = set(session.execute(
         select(UserSchool.school_id).where(UserSchool.user_id == message.sender_id)).scalars())
     excluded = set(session.execute(
@@ -119,9 +132,11 @@ def sender_shape_and_params(session: Session, message: Message) -> tuple[Shape, 
         any_excluded_school=bool(excluded),
         sender_at_excluded_school=bool(school_ids & excluded),
         sender_has_schools=bool(school_ids),
+        hold_timed_channels=deferral is not None,
     )
     params = {"resolve_message_id": message.id, "resolve_family_seed": message.family_seed,
-              "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded)}
+              "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
+              "resolve_window_opens": deferral.opens_at if deferral else None}
     return shape, params
 
 
@@ -141,10 +156,12 @@ def _full_name(table):
     return table.first_name + literal(" ") + table.last_name
 
 
-def _status(*whens):
-    """First matching reason wins; otherwise the delivery is queued for sending."""
+def _status(shape: Shape, channel: Channel, *whens):
+    """First matching reason wins; otherwise the delivery is queued for sending, or deferred to the
+    call window's opening (SYS-01)."""
+    sendable = DS.DEFERRED if shape.hold_timed_channels and channel in TIMED_CHANNELS else DS.QUEUED
     return case(*[(condition, literal(status.value)) for condition, status in whens],
-                else_=literal(DS.QUEUED.value))
+                else_=literal(sendable.value))
 
 
 def _opted_out(channel: Channel, address):
@@ -262,6 +279,7 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
                    .correlate(Student).scalar_subquery())
         address = case((account.is_not(None), literal("user:") + cast(account, String)), else_=null())
     status = _status(
+        shape, channel,
         (Student.status != ACTIVE, DS.INACTIVE),
         (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
@@ -305,6 +323,7 @@ def _contact_rows(shape: Shape, contacts, channel: Channel):
     else:
         address = _push_address(linked)
     status = _status(
+        shape, channel,
         (or_(Contact.status != ACTIVE, Student.status != ACTIVE), DS.INACTIVE),
         (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
@@ -353,6 +372,7 @@ def _user_rows(shape: Shape, users, channel: Channel):
     else:
         address = _push_address(User)
     status = _status(
+        shape, channel,
         (User.status != ACTIVE, DS.INACTIVE),
         (_user_excluded(shape, User.id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
@@ -365,7 +385,7 @@ def _user_rows(shape: Shape, users, channel: Channel):
     )
 
 
-def _imported_rows(channel: Channel):
+def _imported_rows(shape: Shape, channel: Channel):
     """IMP-07: imported recipients are reached only through the file's email or phone; no app."""
     if channel is Channel.EMAIL:
         address = _blank_to_null(ImportedRecipient.email)
@@ -374,6 +394,7 @@ def _imported_rows(channel: Channel):
     else:
         address = null()
     status = _status(
+        shape, channel,
         (address.is_(None), DS.NO_CONTACT_INFO),
         (_opted_out(channel, address), DS.OPTED_OUT),
     )
@@ -386,15 +407,30 @@ def _imported_rows(channel: Channel):
 
 # --- the whole resolution -------------------------------------------------------------------------
 
-def resolution(session: Session, message: Message) -> Resolved:
-    """Every delivery row the message resolves to, as a subquery plus its parameters."""
-    shape, params = sender_shape_and_params(session, message)
+def resolution(session: Session, message: Message, at: dt.datetime | None = None) -> Resolved:
+    """Every delivery row the message resolves to at ``at`` (default now), as a subquery plus its
+    parameters."""
+    shape, params = sender_shape_and_params(session, message, at or utcnow())
     return Resolved(_resolution_for(shape), params)
 
 
 @functools.lru_cache(maxsize=512)
 def _resolution_for(shape: Shape):
     """The resolution statement for one shape; values are bound parameters (see MESSAGE_ID…)."""
+    rows = _statuses_for(shape)
+    # A deferred row carries the instant the call window opens (SYS-01); typed, so PostgreSQL
+    # does not read an all-NULL column as text.
+    timestamp = Delivery.__table__.c.not_before.type
+    # (type_coerce, not CAST, around the parameter: SQLite's CAST to DATETIME keeps only the year.)
+    not_before = (type_coerce(case((rows.c.status == DS.DEFERRED.value, WINDOW_OPENS), else_=null()), timestamp)
+                  if shape.hold_timed_channels else cast(null(), timestamp))
+    return select(*[rows.c[name] for name in ROW_COLUMNS if name != "not_before"],
+                  not_before.label("not_before")).subquery("resolved")
+
+
+def _statuses_for(shape: Shape):
+    """Every candidate row with its final status, without not_before."""
+    columns = [name for name in ROW_COLUMNS if name != "not_before"]
     kind = shape.recipient_type
     sources = STUDENT_SOURCES[kind] if kind else ()
     students = selected_students()
@@ -418,19 +454,19 @@ def _resolution_for(shape: Shape):
             elif source == "teachers_of":
                 selects.append(_user_rows(shape, teachers, channel))
         selects.append(_user_rows(shape, staff, channel))
-        selects.append(_imported_rows(channel))
+        selects.append(_imported_rows(shape, channel))
     candidates = union_all(*selects).subquery("candidates")
-    rows = select(*[candidates.c[name] for name in ROW_COLUMNS])
+    rows = select(*[candidates.c[name] for name in columns])
     if teachers is not None:
         # A teacher picked directly and also scheduled with a selected student is one recipient.
         # (No other two sources can name the same person: contacts and students are per source.)
-        deduped = select(*[candidates.c[name] for name in ROW_COLUMNS], func.row_number().over(
+        deduped = select(*[candidates.c[name] for name in columns], func.row_number().over(
             partition_by=(candidates.c.channel, candidates.c.recipient_kind, candidates.c.recipient_id,
                           candidates.c.address),
             order_by=candidates.c.student_id).label("same_target")).subquery("deduped")
-        rows = select(*[deduped.c[name] for name in ROW_COLUMNS]).where(deduped.c.same_target == 1)
+        rows = select(*[deduped.c[name] for name in columns]).where(deduped.c.same_target == 1)
     if kind is not RT.ONCE_PER_FAMILY:
-        return rows.subquery("resolved")
+        return rows.subquery("statuses")
     # RCP-11: every record is kept, but only the first per address is transmitted.
     rows = rows.subquery("family_rows")
     # Contacts (by student, then contact) come before staff, whatever the database's NULL order.
@@ -438,8 +474,8 @@ def _resolution_for(shape: Shape):
         partition_by=(rows.c.channel, func.lower(rows.c.address), rows.c.status),
         order_by=(case((rows.c.student_id.is_(None), 1), else_=0), rows.c.student_id, rows.c.recipient_kind,
                   rows.c.recipient_id))
-    ranked = select(*[rows.c[name] for name in ROW_COLUMNS], first_for_address.label("nth")).subquery("ranked")
-    status = case((and_(ranked.c.status == DS.QUEUED.value, ranked.c.nth > 1), literal(DS.DUPLICATE.value)),
+    ranked = select(*[rows.c[name] for name in columns], first_for_address.label("nth")).subquery("ranked")
+    status = case((and_(ranked.c.status.in_(SENDABLE), ranked.c.nth > 1), literal(DS.DUPLICATE.value)),
                   else_=ranked.c.status)
-    return select(*[ranked.c[name] for name in ROW_COLUMNS if name != "status"],
-                  status.label("status")).subquery("resolved")
+    return select(*[ranked.c[name] for name in columns if name != "status"],
+                  status.label("status")).subquery("statuses")

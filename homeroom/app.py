@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     engine = engine_for(settings.database_url)
 
     import jobs  # the broker is configured from settings before any actor is declared
+    import jobs.scheduler
     from jobs.runtime import channel_registry
 
     channel_registry()  # a configured plugin that fails to load stops start-up here
@@ -43,9 +44,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = jobs.broker.start_in_process_worker() if run_worker else None
+        # Embedded mode runs the communication queue's clock too (production: homeroom scheduler).
+        queue_clock = jobs.scheduler.start_thread() if run_worker else None
         try:
             yield
         finally:
+            if queue_clock is not None:
+                queue_clock[1].set()
             if worker is not None:
                 worker.stop()
 

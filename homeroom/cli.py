@@ -154,6 +154,29 @@ def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(
 
 
 @app.command()
+def scheduler(interval: float = typer.Option(None, min=0.1, help="Seconds between queue runs "
+                                             "(default HOMEROOM_QUEUE_INTERVAL_SECONDS, 60).")) -> None:
+    """Run the communication queue: every interval, release deliveries whose call window opened and
+    re-dispatch queued work whose job was lost. Run one per deployment."""
+    import signal
+    import threading
+
+    settings = _settings()
+    if settings.embedded:
+        _fail("homeroom scheduler needs HOMEROOM_REDIS_URL; without Redis the API runs the queue itself")
+    import jobs  # noqa: F401  (the Redis broker)
+    from jobs.scheduler import run_forever
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    out.print(f"communication queue: a run every {interval or settings.queue_interval_seconds:g} s")
+    try:
+        run_forever(stop, interval)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def demo(port: int = typer.Option(8000, help="Port to listen on."),
          data_dir: Path = typer.Option(Path("homeroom-data"), help="Where the SQLite file and outbox live."),
          host: str = typer.Option("127.0.0.1")) -> None:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     )
     dispatch_batch_size: int = Field(default=200, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
+    queue_interval_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
 
     @field_validator("database_url")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -164,7 +164,13 @@ class Delivery(SQLModel, table=True):
     # The ledger is written in bulk (100k rows per message), so it carries only the indexes its
     # readers need and one foreign key. Fan-out is idempotent through the message's one-time claim
     # (domain.fan_out), and student_id is a plain reference: students are never hard-deleted.
-    __table_args__ = (Index("ix_delivery_message_status", "message_id", "status"),)
+    # The communication queue looks up deferred rows by when their window opens; the partial
+    # index holds only DEFERRED rows, so bulk fan-out of queued rows does not pay for it.
+    __table_args__ = (
+        Index("ix_delivery_message_status", "message_id", "status"),
+        Index("ix_delivery_deferred_not_before", "not_before",
+              postgresql_where=text("status = 'DEFERRED'"), sqlite_where=text("status = 'DEFERRED'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id")

@@ -10,6 +10,7 @@ before any test module imports the application.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -70,6 +71,11 @@ def engine():
     upgrade(DATABASE_URL)  # the real migrations, on SQLite or PostgreSQL
     engine = engine_for(DATABASE_URL)
     seed_district(engine, students=SEED_STUDENTS, seed=SEED)
+    # No call window (start == end), so a test's SMS goes out whatever the hour it runs at; the
+    # call-window tests set a window of their own and restore this.
+    from tests.helpers import set_district
+
+    set_district(engine, call_window_start=dt.time(0, 0), call_window_end=dt.time(0, 0))
     yield engine
     engine.dispose()
     if USES_POSTGRES:

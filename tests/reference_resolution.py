@@ -199,12 +199,17 @@ class Reference:
         for row in rows:
             unique.setdefault((row[0], row[1], row[2], row[4]), row)
         rows = list(unique.values())
+        # SYS-01: outside the call window, SMS, calls and push that would go now wait instead
+        # (an emergency goes at once, SMS-03/VOI-10); email is never held.
+        if self.sender.get("outside_call_window") and not self.sender["emergency"]:
+            rows = [(*row[:5], "DEFERRED") if row[0] in ("SMS", "VOICE", "PUSH") and row[5] == "QUEUED" else row
+                    for row in rows]
         if recipient_type != "ONCE_PER_FAMILY":
             return sorted(rows, key=repr)
-        # RCP-11: the first queued row per address is sent; the others are DUPLICATE.
+        # RCP-11: the first sendable row per address is sent; the others are DUPLICATE.
         result, taken = [], set()
         for row in sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[1], r[2])):
-            if row[5] == "QUEUED":
+            if row[5] in ("QUEUED", "DEFERRED"):
                 key = (row[0], row[4].lower())
                 if key in taken:
                     row = (*row[:5], "DUPLICATE")

@@ -37,6 +37,8 @@ from reference_resolution import SOURCES, Reference
 
 EXAMPLES = int(os.environ.get("HOMEROOM_REFERENCE_EXAMPLES", "300"))
 CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH")
+NOON = dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.UTC)  # 12:00 in New York
+NIGHT = dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.UTC)  # 22:00 in New York
 EMAILS = [None, "", " ", "ana@x.example.org", "ANA@x.example.org", "ben@x.example.org", "cy@x.example.org"]
 PHONES = [None, "", "+15555550001", "+15555550002", "+15555550003"]
 STATUSES = ["ACTIVE", "ACTIVE", "ACTIVE", "INACTIVE"]
@@ -112,7 +114,8 @@ def districts(draw):
         "contacts": contacts, "sections": sections, "opt_outs": opt_outs,
         "excluded_schools": draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2)),
         "sender": {"school_ids": draw(st.sets(st.sampled_from([1, 2, 3]), min_size=1)),
-                   "emergency": draw(st.booleans()), "family_seed": draw(st.integers(0, 1_000_000))},
+                   "emergency": draw(st.booleans()), "family_seed": draw(st.integers(0, 1_000_000)),
+                   "outside_call_window": draw(st.booleans())},
         "selected": draw(st.sets(st.sampled_from(student_ids), min_size=1)),
         "staff": draw(st.sets(st.sampled_from(teacher_ids + parent_ids), max_size=3)) if teacher_ids + parent_ids
         else set(),
@@ -171,7 +174,8 @@ def _sql_rows(session: Session, d, recipient_type: str) -> list[tuple]:
     session.execute(insert(MessageStudent), [{"message_id": 1, "student_id": s} for s in d["selected"]])
     if d["staff"]:
         session.execute(insert(MessageStaff), [{"message_id": 1, "user_id": u} for u in d["staff"]])
-    resolved = resolution(session, message)
+    # The generated district keeps the default 8:00–20:00 New York window.
+    resolved = resolution(session, message, at=NIGHT if d["sender"]["outside_call_window"] else NOON)
     columns = resolved.rows.c
     rows = session.execute(select(columns.channel, columns.recipient_kind, columns.recipient_id, columns.student_id,
                                   columns.address, columns.status), resolved.params).all()
@@ -183,7 +187,7 @@ def _sql_rows(session: Session, d, recipient_type: str) -> list[tuple]:
 @given(district=districts())
 def test_sql_resolution_matches_the_reference_for_every_type(scratch_engine, district):
     """Covers RCP-03, RCP-04, RCP-05, RCP-06, RCP-07, RCP-08, RCP-09, RCP-10, RCP-11, RCP-12, RCP-13,
-    RCP-14, RCP-15, RCP-16, RCP-25, SYS-09, SYS-10, MRG-03 by comparison with tests/reference_resolution.py."""
+    RCP-14, RCP-15, RCP-16, RCP-25, SYS-01, SYS-09, SYS-10, MRG-03, SMS-03, VOI-10 by comparison with tests/reference_resolution.py."""
     reference = Reference(district, district["sender"])
     with Session(scratch_engine) as session:
         _store(session, district)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 from typing import Annotated
 
 import strawberry
@@ -9,13 +11,15 @@ import strawberry
 from domain.errors import InvalidInput
 from domain.messages import needs_confirmation
 from domain.permissions import Perm
-from domain.plan import plan_message, plan_rows, plan_summary
+from domain.call_window import message_deferral
+from domain.plan import WILL_SEND, plan_message, plan_rows, plan_summary, reason_code
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
-from graph.messages.types import Channel, DeliveryStatus, RecipientKind
+from graph.messages.types import CallWindowDeferral, Channel, DeliveryStatus, RecipientKind
 from graph.pagination import decode_cursor, encode_cursor, page_size
 from graph.permissions import authorize_input, requires
 from models import messaging as db
+from models.db import utcnow
 
 
 @strawberry.type(description="How many planned deliveries of one channel end in one outcome.")
@@ -25,7 +29,21 @@ class PlanOutcomeCount:
     count: int
 
 
-@strawberry.type(description="One planned delivery: QUEUED will be sent; any other status is the reason it will not.")
+@strawberry.enum(description="Why a planned delivery is not sent now.")
+class PlanReason(enum.Enum):
+    DEFERRED_CALL_WINDOW = strawberry.enum_value(
+        "DEFERRED_CALL_WINDOW", description="Sent when the call window opens (notBefore); SYS-01.")
+    DUPLICATE = "DUPLICATE"
+    NO_CONTACT_INFO = "NO_CONTACT_INFO"
+    OPTED_OUT = "OPTED_OUT"
+    BLOCKED = "BLOCKED"
+    NO_CALLOUT = "NO_CALLOUT"
+    EXCLUDED_SCHOOL = "EXCLUDED_SCHOOL"
+    INACTIVE = "INACTIVE"
+
+
+@strawberry.type(description="One planned delivery: QUEUED is sent now, DEFERRED when the call window opens; "
+                             "any other status is the reason it will not be sent.")
 class PlannedDelivery:
     channel: Channel
     recipient_kind: RecipientKind
@@ -35,7 +53,9 @@ class PlannedDelivery:
     address: str
     language: str
     status: DeliveryStatus
-    will_send: bool
+    will_send: bool = strawberry.field(description="Whether it will be transmitted (now or when the window opens).")
+    reason: PlanReason | None = strawberry.field(description="Why not now; null when it goes now.")
+    not_before: dt.datetime | None = strawberry.field(description="When a deferred delivery goes out (UTC).")
 
 
 @strawberry.type(description="A page of planned deliveries.")
@@ -55,6 +75,8 @@ class RecipientPlan:
     selected_staff: int = strawberry.field(description="RCP-18: selected staff …")
     possible_staff: int = strawberry.field(description="… of the staff the viewer may message.")
     outcomes: list[PlanOutcomeCount]
+    call_window: CallWindowDeferral | None = strawberry.field(
+        description="Set when SMS, calls or push would wait for the call window (SYS-02).")
     deliveries: PlannedDeliveryPage
 
 
@@ -70,9 +92,11 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
     session = info.context.session
     try:
         # The message is stored and fanned out inside this transaction only, then rolled back.
-        message = plan_message(session, viewer, to_request(input))
+        now = utcnow()
+        message = plan_message(session, viewer, to_request(input), at=now)
         summary = plan_summary(session, viewer, message)
         total, rows = plan_rows(session, message, offset=offset, limit=first, will_send=will_send)
+        deferral = message_deferral(session, message, at=now)
     except InvalidInput as invalid:
         return to_errors(invalid.problems)
     finally:
@@ -83,7 +107,8 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
             recipient_id=strawberry.ID(str(row.recipient_id)),
             student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
             recipient_name=row.recipient_name, address=row.address, language=row.language,
-            status=db.DeliveryStatus(row.status), will_send=row.status == db.DeliveryStatus.QUEUED.value,
+            status=db.DeliveryStatus(row.status), will_send=row.status in WILL_SEND,
+            reason=PlanReason(code) if (code := reason_code(row.status)) else None, not_before=row.not_before,
         )
         for row in rows
     ]
@@ -93,6 +118,7 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
         confirmation_required=needs_confirmation(viewer, summary.recipient_count),
         selected_students=summary.selected_students, possible_students=summary.possible_students,
         selected_staff=summary.selected_staff, possible_staff=summary.possible_staff,
+        call_window=CallWindowDeferral.of(deferral),
         outcomes=[PlanOutcomeCount(channel=Channel(o.channel), status=db.DeliveryStatus(o.status), count=o.count)
                   for o in summary.outcomes],
         deliveries=PlannedDeliveryPage(total_count=total, has_next_page=end < total,

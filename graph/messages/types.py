@@ -56,6 +56,21 @@ DeliveryStatus = strawberry.enum(
 RecipientKind = strawberry.enum(db.RecipientKind, description="What kind of person a delivery is for.")
 
 
+@strawberry.type(description="SYS-02: the message's SMS, calls and push wait for the district's call window; "
+                             "email goes out now.")
+class CallWindowDeferral:
+    channels: list[Channel]
+    opens_at: dt.datetime = strawberry.field(description="When the held channels go out (UTC).")
+    warning: str = strawberry.field(description="A sentence to show the sender.")
+
+    @classmethod
+    def of(cls, deferral) -> "CallWindowDeferral | None":
+        if deferral is None:
+            return None
+        return cls(channels=[Channel(c.value) for c in deferral.channels], opens_at=deferral.opens_at,
+                   warning=deferral.warning())
+
+
 @strawberry.type(description="One delivery: a recipient on a channel at an address.")
 class Delivery:
     id: strawberry.ID

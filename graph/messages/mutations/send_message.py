@@ -6,12 +6,13 @@ from typing import Annotated
 
 import strawberry
 
+from domain.call_window import message_deferral
 from domain.errors import InvalidInput
 from domain.messages import ConfirmationRequired, send_message as store_message_to_send
 from domain.permissions import Perm
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
-from graph.messages.types import Message
+from graph.messages.types import CallWindowDeferral, Message
 from graph.permissions import authorize_input, requires
 
 
@@ -19,6 +20,8 @@ from graph.permissions import authorize_input, requires
 class SendMessageSuccess:
     message: Message
     recipient_count: int
+    call_window: CallWindowDeferral | None = strawberry.field(
+        description="Set when SMS, calls or push wait for the call window (SYS-02).")
 
 
 @strawberry.type(description="CMP-27: repeat the request with confirmedRecipientCount set to recipientCount; "
@@ -48,9 +51,11 @@ def commit_send(info: Info, store) -> SendMessageResult:
         return SendMessageConfirmationRequired(
             recipient_count=confirm.recipient_count,
             detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to send.")
+    deferral = message_deferral(session, message)
     session.commit()
     info.context.enqueue_fan_out(message.id)
-    return SendMessageSuccess(message=Message.from_row(message), recipient_count=count)
+    return SendMessageSuccess(message=Message.from_row(message), recipient_count=count,
+                              call_window=CallWindowDeferral.of(deferral))
 
 
 def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:

@@ -1,0 +1,47 @@
+"""The communication queue's clock: one ``homeroom scheduler`` per deployment (a thread in the
+demo) runs a queue tick every ``HOMEROOM_QUEUE_INTERVAL_SECONDS`` and hands due work to dispatch."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from domain.queue import Due, due_work
+from homeroom.settings import get_settings
+from models.db import get_engine, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def queue_tick(now=None) -> Due:
+    """One queue run: release and collect due deliveries (committed first, so the database holds
+    the truth whatever happens to the queue), then enqueue their dispatch in chunks."""
+    from jobs.dispatch import dispatch_batch
+
+    with session_scope(get_engine()) as session:
+        due = due_work(session, now or utcnow(), get_settings().dispatch_batch_size)
+    for chunk in due.chunks:
+        dispatch_batch.send(chunk)
+    if due.chunks:
+        log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
+    return due
+
+
+def run_forever(stop: threading.Event, interval_seconds: float | None = None) -> None:
+    """Tick until ``stop`` is set; a failed tick is logged and the next one tries again."""
+    interval = interval_seconds or get_settings().queue_interval_seconds
+    while not stop.is_set():
+        try:
+            queue_tick()
+        except Exception:  # noqa: BLE001  (the next run makes good what this one missed)
+            log.exception("queue run failed")
+        stop.wait(interval)
+
+
+def start_thread(interval_seconds: float | None = None) -> tuple[threading.Thread, threading.Event]:
+    """Embedded mode: the queue clock on a daemon thread of the serving process."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(stop, interval_seconds), name="homeroom-queue",
+                              daemon=True)
+    thread.start()
+    return thread, stop
