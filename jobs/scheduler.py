@@ -11,6 +11,7 @@ from homeroom.settings import get_settings
 from models.db import get_engine, session_scope, utcnow
 
 log = logging.getLogger(__name__)
+THREAD_NAME = "homeroom-queue"
 
 
 def queue_tick(now=None) -> Due:
@@ -41,7 +42,7 @@ def run_forever(stop: threading.Event, interval_seconds: float | None = None) ->
 def start_thread(interval_seconds: float | None = None) -> tuple[threading.Thread, threading.Event]:
     """Embedded mode: the queue clock on a daemon thread of the serving process."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(stop, interval_seconds), name="homeroom-queue",
+    thread = threading.Thread(target=run_forever, args=(stop, interval_seconds), name=THREAD_NAME,
                               daemon=True)
     thread.start()
     return thread, stop

@@ -168,6 +168,8 @@ class Delivery(SQLModel, table=True):
     # index holds only DEFERRED rows, so bulk fan-out of queued rows does not pay for it.
     __table_args__ = (
         Index("ix_delivery_message_status", "message_id", "status"),
+        # A recipient's conversations (RCP-26) and inbox read the ledger by recipient.
+        Index("ix_delivery_recipient", "recipient_id", "recipient_kind", "message_id"),
         Index("ix_delivery_deferred_not_before", "not_before",
               postgresql_where=text("status = 'DEFERRED'"), sqlite_where=text("status = 'DEFERRED'")),
     )

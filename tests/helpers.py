@@ -14,6 +14,7 @@ from sqlalchemy import event, func, insert, select
 from domain.permissions import CATALOGUE, Perm
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
+from jobs.scheduler import THREAD_NAME as QUEUE_THREAD_NAME
 from models.db import session_scope
 from models.directory import (
     District,
@@ -31,12 +32,13 @@ from models.messaging import Message, MessageStaff, MessageStudent
 
 @contextlib.contextmanager
 def count_statements(engine):
-    """The SQL statements run on ``engine`` inside the block, except the in-process worker's
-    (the API runs on the test client's thread, domain calls on the test's own)."""
+    """The SQL statements run on ``engine`` inside the block, except the in-process worker's and
+    the queue clock's (the API runs on the test client's thread, domain calls on the test's own)."""
     statements: list[str] = []
 
     def before(_conn, _cursor, statement, *_args):
-        if not isinstance(threading.current_thread(), WorkerThread):
+        thread = threading.current_thread()
+        if not isinstance(thread, WorkerThread) and thread.name != QUEUE_THREAD_NAME:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)

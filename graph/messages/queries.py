@@ -6,11 +6,26 @@ import strawberry
 from sqlalchemy import select
 
 from domain.permissions import Perm
+from domain.threads import sent_thread
 from graph.context import Info
-from graph.messages.types import Message
-from graph.pagination import parse_id
+from graph.messages.types import Delivery, Message, RecipientKind
+from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
 from graph.permissions import requires
 from models import messaging as db
+
+
+@strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
+class ThreadEntry:
+    message: Message
+    deliveries: list[Delivery]
+
+
+@strawberry.type(description="RCP-26: the conversation between the viewer and one recipient.")
+class MessageThread:
+    recipient_kind: RecipientKind
+    recipient_id: strawberry.ID
+    recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
+    entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
 
 
 @strawberry.type
@@ -22,3 +37,24 @@ class MessageQueries:
             select(db.Message).where(db.Message.id == parse_id(id), db.Message.sender_id == info.context.viewer.id)
         ).scalars().first()
         return Message.from_row(row) if row else None
+
+    @strawberry.field(**requires(
+        "RCP-26: the conversation between the viewer and one recipient: every message the viewer sent "
+        "that reached them (batch messages included), newest first, each with its deliveries to them.",
+        Perm.COMMUNICATION))
+    def thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID, first: int = 20,
+               after: str | None = None) -> MessageThread:
+        first = page_size(first)
+        page = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                           parse_id(recipient_id, "recipientId"), before_message_id=decode_cursor("thread", after),
+                           limit=first + 1)
+        newest = page.entries[0].deliveries[0] if page.entries and page.entries[0].deliveries else None
+        return MessageThread(
+            recipient_kind=recipient_kind, recipient_id=recipient_id,
+            recipient_name=newest.recipient_name if newest else None,
+            entries=connection("thread", page.entries, [entry.message.id for entry in page.entries], first,
+                               page.total, lambda entry: ThreadEntry(
+                                   message=Message.from_row(entry.message),
+                                   deliveries=[Delivery.from_row(d) for d in entry.deliveries])),
+        )
+

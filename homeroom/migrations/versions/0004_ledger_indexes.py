@@ -1,5 +1,5 @@
-"""Deferred deliveries: a partial index the communication queue reads to release deliveries whose
-call window has opened (SYS-01).
+"""Ledger indexes: deferred deliveries by the opening of their call window, read by the
+communication queue (SYS-01), and deliveries by recipient, read by conversations (RCP-26).
 
 Revision ID: 0004
 Revises: 0003
@@ -16,7 +16,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_delivery_deferred_not_before", "delivery", ["not_before"],
                     postgresql_where=sa.text("status = 'DEFERRED'"), sqlite_where=sa.text("status = 'DEFERRED'"))
+    op.create_index("ix_delivery_recipient", "delivery", ["recipient_id", "recipient_kind", "message_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_recipient", table_name="delivery")
     op.drop_index("ix_delivery_deferred_not_before", table_name="delivery")

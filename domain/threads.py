@@ -1,0 +1,54 @@
+"""Conversations between a sender and one recipient, read from the delivery ledger (RCP-26).
+
+A batch message yields one delivery per resolved recipient and channel; the conversation between
+the sender and a recipient is every message of that sender with a delivery to that recipient. It is
+a view of the ledger, so fan-out writes nothing extra however many recipients a message has.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from sqlalchemy import exists, func, select
+from sqlmodel import Session
+
+from models.messaging import Delivery, Message, RecipientKind
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreadEntry:
+    message: Message
+    deliveries: list[Delivery]
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreadPage:
+    total: int
+    entries: list[ThreadEntry]  # newest first; one more than asked when there is a next page
+
+
+def _reached(kind: RecipientKind, recipient_id: int):
+    return exists(select(Delivery.id).where(
+        Delivery.message_id == Message.id, Delivery.recipient_id == recipient_id,
+        Delivery.recipient_kind == kind.value))
+
+
+def sent_thread(session: Session, sender_id: int, kind: RecipientKind, recipient_id: int, *,
+                before_message_id: int | None, limit: int) -> ThreadPage:
+    """The sender's messages that reached the recipient, newest first, each with its deliveries
+    to that recipient: three statements whatever the page size."""
+    where = [Message.sender_id == sender_id, _reached(kind, recipient_id)]
+    total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
+    if before_message_id is not None:
+        where.append(Message.id < before_message_id)
+    messages = session.execute(select(Message).where(*where).order_by(Message.id.desc()).limit(limit)).scalars().all()
+    deliveries: dict[int, list[Delivery]] = defaultdict(list)
+    if messages:
+        for delivery in session.execute(
+            select(Delivery).where(Delivery.message_id.in_([m.id for m in messages]),
+                                   Delivery.recipient_id == recipient_id, Delivery.recipient_kind == kind.value)
+            .order_by(Delivery.id)
+        ).scalars():
+            deliveries[delivery.message_id].append(delivery)
+    return ThreadPage(total, [ThreadEntry(m, deliveries[m.id]) for m in messages])

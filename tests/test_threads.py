@@ -1,0 +1,90 @@
+"""Conversations between a sender and each recipient of a batch message (RCP-26)."""
+
+from __future__ import annotations
+
+from domain.fan_out import fan_out
+from domain.messages import create_message
+from factories import add_student, email, first_school_id, phone
+from helpers import count_statements, gql, make_user, token_for
+from models.db import session_scope
+from models.directory import Role
+from resolve import request, viewer_for
+
+THREAD = """
+query Thread($kind: RecipientKind!, $id: ID!, $first: Int!, $after: String) {
+  thread(recipientKind: $kind, recipientId: $id, first: $first, after: $after) {
+    recipientKind recipientId recipientName
+    entries { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { message { id subject } deliveries { channel address status recipientKind } } } }
+  }
+}
+"""
+
+
+def sent(engine, login: str, student_ids, subject: str, channels=("EMAIL",)) -> int:
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, login),
+                                 request("STUDENTS", student_ids, channels=channels, subject=subject))
+        fan_out(session, message.id)
+        return message.id
+
+
+def thread(client, token, student_id, first=20, after=None):
+    return gql(client, THREAD, {"kind": "STUDENT", "id": str(student_id), "first": first, "after": after},
+               token)["data"]["thread"]
+
+
+def test_rcp_26_a_batch_message_appears_in_the_thread_with_each_recipient(client, engine):
+    """Covers RCP-26: a message to three students yields one delivery per student and channel, and
+    it appears in the sender's conversation with each of them, newest first, carrying only that
+    recipient's deliveries; an earlier message to one of them is in that thread only."""
+    school = first_school_id(engine)
+    ana, ben, cy = (add_student(engine, school, primary_email=email(), primary_phone=phone()) for _ in range(3))
+    earlier = sent(engine, "admin", [ana], "Just Ana")
+    batch = sent(engine, "admin", [ana, ben, cy], "Everyone", channels=("EMAIL", "SMS"))
+    token = token_for(engine, "admin")
+
+    with_ana = thread(client, token, ana)
+    assert with_ana["recipientKind"] == "STUDENT" and with_ana["recipientName"].startswith("Kid ")
+    assert with_ana["entries"]["totalCount"] == 2
+    entries = [edge["node"] for edge in with_ana["entries"]["edges"]]
+    assert [e["message"]["id"] for e in entries] == [str(batch), str(earlier)]
+    assert sorted(d["channel"] for d in entries[0]["deliveries"]) == ["EMAIL", "SMS"]
+    assert sorted(d["channel"] for d in entries[1]["deliveries"]) == ["EMAIL"]
+
+    for other in (ben, cy):
+        with_other = thread(client, token, other)
+        assert [edge["node"]["message"]["id"] for edge in with_other["entries"]["edges"]] == [str(batch)]
+        assert {d["recipientKind"] for d in with_other["entries"]["edges"][0]["node"]["deliveries"]} == {"STUDENT"}
+        assert len(with_other["entries"]["edges"][0]["node"]["deliveries"]) == 2
+
+    # Pages: one entry at a time, newest first, then the end.
+    first_page = thread(client, token, ana, first=1)
+    assert first_page["entries"]["pageInfo"]["hasNextPage"] is True
+    second = thread(client, token, ana, first=1, after=first_page["entries"]["pageInfo"]["endCursor"])
+    assert [e["node"]["message"]["id"] for e in second["entries"]["edges"]] == [str(earlier)]
+    assert second["entries"]["pageInfo"]["hasNextPage"] is False
+
+
+def test_rcp_26_threads_are_the_viewers_own(client, engine):
+    """Covers RCP-26: another staff member's conversation with the same student is not shown."""
+    kid = add_student(engine, first_school_id(engine), primary_email=email())
+    sent(engine, "admin", [kid], "From the admin")
+    other = gql(client, THREAD, {"kind": "STUDENT", "id": str(kid), "first": 5},
+                make_user(engine, Role.ADMIN))["data"]["thread"]
+    assert other["entries"]["totalCount"] == 0 and other["recipientName"] is None
+
+
+def test_thread_reads_do_not_grow_with_the_page(client, engine):
+    """Set-based: a page of 1 and a page of 10 entries cost the same statements (no N+1)."""
+    kid = add_student(engine, first_school_id(engine), primary_email=email(), primary_phone=phone())
+    for n in range(10):
+        sent(engine, "admin", [kid], f"Note {n}", channels=("EMAIL", "SMS"))
+    token = token_for(engine, "admin")
+    counts = []
+    for first in (1, 10):
+        with count_statements(engine) as statements:
+            page = thread(client, token, kid, first=first)
+        assert len(page["entries"]["edges"]) == first
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
