@@ -30,6 +30,14 @@ CHANNEL_PERMISSIONS: dict[Channel, tuple[Perm, ...]] = {
 }
 
 
+#: SYS-07: what users of a school excluded from communication may not use.
+EXCLUDED_SCHOOL_CHANNELS = frozenset({Channel.SMS, Channel.VOICE})
+
+
+def excluded_from_channel(viewer: Viewer, channel: Channel) -> bool:
+    return viewer.at_excluded_school and channel in EXCLUDED_SCHOOL_CHANNELS
+
+
 def holds_all(viewer: Viewer, perms: tuple[Perm, ...]) -> bool:
     return all(viewer.permissions.has(perm) for perm in perms)
 
@@ -62,7 +70,7 @@ def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
         channels=[
             channel
             for channel, perms in CHANNEL_PERMISSIONS.items()
-            if can_send and holds_all(viewer, perms)
+            if can_send and holds_all(viewer, perms) and not excluded_from_channel(viewer, channel)
         ],
         # RCP-22 / PERM-60: family users address teachers with Send Messages alone.
         can_send_to_staff=can_send and (has(Perm.SEND_TO_STAFF) or viewer.role in FAMILY_ROLES),

@@ -11,6 +11,7 @@ import dataclasses
 from sqlalchemy import insert, literal, or_, select, text
 from sqlmodel import Session
 
+from domain.compose import excluded_from_channel
 from domain.errors import FieldProblem, InvalidInput
 from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, staff_scope, student_scope
@@ -119,6 +120,10 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("channels",), "REQUIRED", "Choose at least one channel.")
     if len(set(request.channels)) != len(request.channels):
         _problem(problems, ("channels",), "DUPLICATE", "A channel is listed more than once.")
+    for index, channel in enumerate(request.channels):
+        if excluded_from_channel(viewer, channel):
+            _problem(problems, ("channels", index), "EXCLUDED_SCHOOL",
+                     f"Users of a school excluded from communication cannot send {channel.value} (SYS-07).")
     # CMP-02: send is rejected when the combined recipient selection is empty.
     if not draft and not (request.selects_students or request.staff_ids or request.user_group_ids):
         _problem(problems, ("studentIds",), "RECIPIENTS_EMPTY",

@@ -17,6 +17,7 @@ from models.directory import (
     Role,
     User,
     UserProfile,
+    School,
     UserSchool,
 )
 
@@ -28,6 +29,8 @@ class Viewer:
     profiles: tuple[Profile, ...]
     permissions: EffectivePermissions
     school_ids: frozenset[int]
+    # SYS-07: the viewer belongs to a school excluded from communication.
+    at_excluded_school: bool = False
 
     @property
     def id(self) -> int:
@@ -73,13 +76,16 @@ def load_viewer(session: Session, user_id: int) -> Viewer:
         for profile, grant in rows
         if grant is not None
     ]
-    school_ids = frozenset(
-        session.exec(select(UserSchool.school_id).where(UserSchool.user_id == user_id)).scalars()
-    )
+    schools = session.exec(
+        select(UserSchool.school_id, School.exclude_from_communication)
+        .join(School, School.id == UserSchool.school_id)
+        .where(UserSchool.user_id == user_id)
+    ).all()
     return Viewer(
         user=user,
         district=district,
         profiles=tuple(sorted(profiles.values(), key=lambda p: p.name)),
         permissions=EffectivePermissions(grants, enabled_addons(district)),
-        school_ids=school_ids,
+        school_ids=frozenset(school_id for school_id, _ in schools),
+        at_excluded_school=any(excluded for _, excluded in schools),
     )

@@ -80,7 +80,9 @@ def make_user(engine, role: Role, *, perms: list[Perm] | None = None, without: l
                 for perm in perms])
         session.execute(insert(UserProfile), [{"user_id": user.id, "profile_id": profile.id}])
         if school_ids is None:
-            school_ids = list(session.execute(select(School.id)).scalars())
+            # Every school that takes part in communication (tests add excluded ones, SYS-07).
+            school_ids = list(session.execute(
+                select(School.id).where(School.exclude_from_communication.is_(False))).scalars())
         if school_ids:
             session.execute(insert(UserSchool), [{"user_id": user.id, "school_id": s} for s in school_ids])
     return token_for(engine, login)

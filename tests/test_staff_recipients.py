@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from factories import add_contact, add_section, add_student, add_user, email, first_school_id
-from helpers import gql, row_counts, set_district, token_for
+from factories import add_contact, add_school, add_section, add_student, add_user, email, first_school_id
+from helpers import gql, make_user, row_counts, set_district, token_for
 from models.db import session_scope
-from models.directory import Profile, User, UserGroup, UserGroupAssignee, UserGroupMember
+from models.directory import Profile, Role, School, User, UserGroup, UserGroupAssignee, UserGroupMember
 from resolve import resolve
 
 SEND = """
@@ -141,3 +141,31 @@ def test_rcp_25_sender_at_an_excluded_school_reaches_only_their_school(engine):
     add_section(engine, excluded, teacher_ids=[own_teacher, far_teacher], student_ids=[kid])
     rows, _ = resolve(engine, login_of(engine, sender), "TEACHERS_OF", [kid])
     assert {r["recipient_id"]: r["status"] for r in rows} == {own_teacher: "QUEUED", far_teacher: "EXCLUDED_SCHOOL"}
+
+
+def test_sys_06_and_sys_07_excluded_school_users_cannot_send_sms_or_calls(client, engine):
+    """Covers SYS-06 (a school takes part in communication unless flagged) and SYS-07: a user of
+    a school excluded from communication is not offered SMS or calls, and a send with them is
+    rejected with a field error on the channel, writing nothing; email still works."""
+    with session_scope(engine) as session:
+        assert School(district_id=1, name="New school").exclude_from_communication is False
+    excluded = add_school(engine, excluded=True)
+    kid = add_student(engine, excluded, primary_email=email())
+    everywhere = make_user(engine, Role.ADMIN, school_ids=[first_school_id(engine), excluded])
+    channels = gql(client, "{ viewer { compose { channels } } }", token=everywhere)["data"]["viewer"]["compose"]
+    assert channels["channels"] == ["EMAIL", "PUSH"]
+    send = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
+        ... on SendMessageErrors { errors { field code message } } } }"""
+    before = row_counts(engine)
+    result = gql(client, send, {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL", "SMS"],
+                                          "recipientType": "STUDENTS", "studentIds": [str(kid)]}}, everywhere)
+    assert result["data"]["sendMessage"]["errors"] == [{
+        "field": "input.channels.1", "code": "EXCLUDED_SCHOOL",
+        "message": "Users of a school excluded from communication cannot send SMS (SYS-07)."}]
+    assert row_counts(engine) == before
+    ok = gql(client, send, {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
+                                      "recipientType": "STUDENTS", "studentIds": [str(kid)]}}, everywhere)
+    assert ok["data"]["sendMessage"]["__typename"] == "SendMessageSuccess"
+    elsewhere = make_user(engine, Role.ADMIN, school_ids=[first_school_id(engine)])
+    assert "SMS" in gql(client, "{ viewer { compose { channels } } }", token=elsewhere)["data"]["viewer"]["compose"][
+        "channels"]

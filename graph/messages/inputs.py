@@ -25,6 +25,8 @@ class SendMessageErrorCode(enum.Enum):
     INVALID = "INVALID"
     CONFLICT = "CONFLICT"
     DUPLICATE = "DUPLICATE"
+    EXCLUDED_SCHOOL = strawberry.enum_value(
+        "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
 
 
 @strawberry.input(description="A message to send now (or to plan).")
