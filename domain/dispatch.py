@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 
-from sqlalchemy import Row, exists, func, insert, select, update
+from sqlalchemy import Row, bindparam, case, exists, func, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import (
@@ -28,6 +28,7 @@ from channels.base import (
     VoiceEnvelope,
 )
 from channels.registry import ChannelRegistry
+from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from models.db import session_scope, utcnow
 from models.directory import District, School, User
 from models.messaging import (
@@ -35,7 +36,6 @@ from models.messaging import (
     Channel,
     ChannelOptOut,
     Delivery,
-    DeliveryAttempt,
     DeliveryStatus as DS,
     Message,
     MessageStatus,
@@ -63,29 +63,31 @@ class DispatchResult:
 
 
 _CLAIMED_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address,
-                    Delivery.recipient_name, Delivery.language, Delivery.attempts)
+                    Delivery.recipient_name, Delivery.language, Delivery.attempts, Delivery.status)
+
+
+def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
+    """One UPDATE … RETURNING: QUEUED → SENDING for the given ids, or → OPTED_OUT for an address
+    that opted out after fan-out (an SMS STOP, an unsubscribe). Returns the rows now SENDING."""
+    opted_out = exists(select(ChannelOptOut.address).where(
+        ChannelOptOut.channel == Delivery.channel, ChannelOptOut.address == func.lower(Delivery.address)))
+    connection = session.connection()  # Core: the ORM's bulk-update bookkeeping is not needed here
+    rows = connection.execute(
+        update(Delivery.__table__)
+        .where(id_in(Delivery.id, delivery_ids, connection.dialect.name),
+               Delivery.status == DS.QUEUED.value)
+        .values(status=case((opted_out, DS.OPTED_OUT.value), else_=DS.SENDING.value),
+                reason=case((opted_out, "opted out after the message was planned"), else_=Delivery.reason),
+                attempts=Delivery.attempts + case((opted_out, 0), else_=1), updated_at=now)
+        .returning(*_CLAIMED_COLUMNS)
+    ).all()
+    return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
 
 
 def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
-    """QUEUED → SENDING for the given ids; returns the rows this call now owns. An address that
-    opted out after fan-out (an SMS STOP, an unsubscribe) is marked OPTED_OUT instead of sent."""
+    """QUEUED → SENDING for the given ids; returns the rows this call now owns (see _claim_rows)."""
     with session_scope(engine) as session:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), Delivery.status == DS.QUEUED.value,
-                   exists(select(ChannelOptOut.address).where(
-                       ChannelOptOut.channel == Delivery.channel,
-                       ChannelOptOut.address == func.lower(Delivery.address))))
-            .values(status=DS.OPTED_OUT.value, reason="opted out after the message was planned",
-                    updated_at=utcnow())
-        )
-        rows = session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), Delivery.status == DS.QUEUED.value)
-            .values(status=DS.SENDING.value, attempts=Delivery.attempts + 1, updated_at=utcnow())
-            .returning(*_CLAIMED_COLUMNS)
-        ).all()
-    return sorted(rows, key=lambda row: row.id)
+        return _claim_rows(session, delivery_ids, utcnow())
 
 
 def sender_display_name(message: Message, sender: User, district: District, school: School | None) -> str:
@@ -97,16 +99,15 @@ def sender_display_name(message: Message, sender: User, district: District, scho
     return f"{sender.first_name} {sender.last_name}"
 
 
-def build_envelopes(engine: Engine, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
+def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
     """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk."""
     message_ids = {row.message_id for row in claimed}
-    with session_scope(engine) as session:
-        messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
-        senders = {u.id: u for u in session.execute(
-            select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
-        schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
-            {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
-        district = session.execute(select(District).limit(1)).scalars().one()
+    messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
+    senders = {u.id: u for u in session.execute(
+        select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
+    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
+        {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
+    district = session.execute(select(District).limit(1)).scalars().one()
     from_names = {
         m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
         for m in messages.values()
@@ -148,92 +149,77 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     ]
 
 
-def _latest_attempt(column):
-    """The value of ``column`` on the delivery's newest attempt (just written for this dispatch)."""
-    return (
-        select(column)
-        .where(DeliveryAttempt.delivery_id == Delivery.id)
-        .order_by(DeliveryAttempt.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _record(engine: Engine, attempts: list[dict], by_status: dict[DS, list[int]], now, retry_at) -> None:
-    """One bulk insert of attempts, then one set-based UPDATE per resulting status. A delivery
-    queued again for a retry carries the retry's time, so the queue run does not hurry it."""
-    carried = {key: any(attempt[key] is not None for attempt in attempts) for key in ("provider_id", "code", "detail")}
-    with session_scope(engine) as session:
-        session.execute(insert(DeliveryAttempt), attempts)
-        for status, ids in by_status.items():
-            if not ids:
-                continue
-            values = {"status": status.value, "updated_at": now,
-                      "provider_id": _latest_attempt(DeliveryAttempt.provider_id) if carried["provider_id"] else None,
-                      "error_code": _latest_attempt(DeliveryAttempt.code) if carried["code"] else None,
-                      "reason": _latest_attempt(DeliveryAttempt.detail) if carried["detail"] else None}
-            if status is DS.SENT:
-                values["sent_at"] = now
-            if status is DS.QUEUED:
-                values["not_before"] = retry_at
-            if status is DS.FAILED:
-                values["error_code"] = func.coalesce(_latest_attempt(DeliveryAttempt.code), "RETRIES_EXHAUSTED")
-            session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+def _record(session, attempts: list[dict], outcomes: list[tuple], retries: list[dict], now) -> None:
+    """One bulk insert of attempts and one bulk update of every delivery's outcome (id, status,
+    provider_id, error_code, reason). A delivery queued again for a retry also gets the retry's
+    time as not_before, so the queue run does not hurry it."""
+    connection = session.connection()
+    write_attempts(connection, attempts)
+    write_outcomes(connection, outcomes, now)
+    if retries:
+        connection.execute(
+            update(Delivery).where(Delivery.id == bindparam("retry_id")).values(not_before=bindparam("retry_at")),
+            retries)
 
 
 def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> DispatchResult:
-    """Send the given deliveries that are still queued; record one attempt and outcome each."""
+    """Send the given deliveries that are still queued; record one attempt and outcome each.
+    Two transactions: claim (with the envelopes' context), then record (with completion)."""
     result = DispatchResult()
-    claimed = claim(engine, delivery_ids)
-    result.claimed = len(claimed)
-    if not claimed:
-        return result
+    with session_scope(engine) as session:
+        claimed = _claim_rows(session, delivery_ids, utcnow())
+        result.claimed = len(claimed)
+        if not claimed:
+            return result
+        pairs = build_envelopes(session, claimed)
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
-    for row, envelope in build_envelopes(engine, claimed):
+    for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
-    by_status: dict[DS, list[int]] = {DS.SENT: [], DS.QUEUED: [], DS.FAILED: []}
-    attempts = []
-    now = utcnow()
+    attempts, outcomes, retries = [], [], []
+    started = utcnow()
     for kind, kind_pairs in by_kind.items():
-        plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
+        plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
         finished = utcnow()
-        for (row, _), outcome in zip(kind_pairs, outcomes, strict=True):
+        for (row, _), outcome in zip(kind_pairs, kind_outcomes, strict=True):
             result.message_ids.add(row.message_id)
+            provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
             if isinstance(outcome, Sent):
-                by_status[DS.SENT].append(row.id)
+                outcomes.append((row.id, DS.SENT.value, provider_id, None, None))
                 result.sent += 1
             elif isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
-                by_status[DS.QUEUED].append(row.id)
+                outcomes.append((row.id, DS.QUEUED.value, provider_id, code, detail))
+                retries.append({"retry_id": row.id,
+                                "retry_at": finished + dt.timedelta(seconds=outcome.delay_seconds)})
                 result.retry_ids.append(row.id)
                 result.retry_delay_seconds = max(result.retry_delay_seconds, outcome.delay_seconds)
             else:
-                by_status[DS.FAILED].append(row.id)
+                outcomes.append((row.id, DS.FAILED.value, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1
             attempts.append({
                 "delivery_id": row.id, "plugin": plugin_name, "outcome": type(outcome).__name__,
-                "provider_id": getattr(outcome, "provider_id", None), "code": getattr(outcome, "code", None),
-                "detail": getattr(outcome, "detail", None), "started_at": now, "finished_at": finished,
+                "provider_id": provider_id, "code": code, "detail": detail, "started_at": started,
+                "finished_at": finished,
             })
-    recorded = utcnow()
-    _record(engine, attempts, by_status, recorded, recorded + dt.timedelta(seconds=result.retry_delay_seconds))
-    for message_id in result.message_ids:
-        complete_if_done(engine, message_id)
+    with session_scope(engine) as session:
+        _record(session, attempts, outcomes, retries, utcnow())
+        for message_id in result.message_ids:
+            _complete_if_done(session, message_id)
     return result
+
+
+def _complete_if_done(session, message_id: int) -> bool:
+    """SENDING → COMPLETED once no delivery of the message can change any more (one statement)."""
+    still_open = exists(select(Delivery.id).where(
+        Delivery.message_id == message_id,
+        Delivery.status.in_([status.value for status in OPEN_DELIVERY_STATUSES])))
+    return bool(session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value, ~still_open)
+        .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
+    ).rowcount)
 
 
 def complete_if_done(engine: Engine, message_id: int) -> bool:
     """Mark the message COMPLETED once no delivery can change any more."""
     with session_scope(engine) as session:
-        open_count = session.execute(
-            select(func.count()).select_from(Delivery).where(
-                Delivery.message_id == message_id,
-                Delivery.status.in_([status.value for status in OPEN_DELIVERY_STATUSES]))
-        ).scalar_one()
-        if open_count:
-            return False
-        done = session.execute(
-            update(Message)
-            .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value)
-            .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
-        ).rowcount
-    return bool(done)
+        return _complete_if_done(session, message_id)

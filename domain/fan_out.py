@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.queue import chunk_by_channel
@@ -50,6 +51,22 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     written = session.execute(
         select(func.count()).select_from(Delivery).where(Delivery.message_id == message_id)).scalar_one()
     return FanOutResult(message_id, False, written)
+
+
+def refresh_ledger_statistics(engine) -> None:
+    """After a fan-out commits, tell PostgreSQL's planner the ledger now holds many QUEUED rows;
+    with stale statistics it claims a chunk by scanning every queued row of the status index
+    instead of fetching 500 ids by primary key. Run outside the fan-out's transaction (ANALYZE
+    holds a lock that would serialise concurrent fan-outs) and skipped when another is running."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        try:
+            connection.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            connection.execute(text("ANALYZE delivery"))
+            connection.commit()
+        except OperationalError:
+            connection.rollback()
 
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -> list[list[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from domain.dispatch import complete_if_done
-from domain.fan_out import fan_out, queued_delivery_chunks
+from domain.fan_out import fan_out, queued_delivery_chunks, refresh_ledger_statistics
 from homeroom.settings import get_settings
 from jobs.runtime import channel_registry
 from models.db import get_engine, session_scope
@@ -18,7 +18,9 @@ def fan_out_message(message_id: int) -> None:
 
     engine = get_engine()
     with session_scope(engine) as session:
-        fan_out(session, message_id)
+        written = fan_out(session, message_id)
+    if written.deliveries_written:
+        refresh_ledger_statistics(engine)
     registry = channel_registry()
     batch_size = get_settings().dispatch_batch_size
     max_batch = min([batch_size] + [registry.for_kind(k).capabilities.max_batch for k in registry.kinds()])
