@@ -71,6 +71,11 @@ def refresh_ledger_statistics(engine) -> None:
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -> list[list[int]]:
     """Ids of the message's queued deliveries, grouped by channel, in chunks for dispatch."""
+    return [ids for _, ids in queued_chunks_by_channel(session, message_id, chunk_size)]
+
+
+def queued_chunks_by_channel(session: Session, message_id: int, chunk_size: int) -> list[tuple[str, list[int]]]:
+    """(channel, ids) chunks of the message's queued deliveries, for dispatch."""
     rows = session.execute(
         select(Delivery.id, Delivery.channel)
         .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value)

@@ -15,6 +15,7 @@ import datetime as dt
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
+from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
 
 #: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
@@ -24,23 +25,25 @@ STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
 @dataclasses.dataclass(frozen=True)
 class Due:
     released: int
-    chunks: list[list[int]]
+    chunks: list[tuple[Lane, list[int]]]  # most urgent lane first
 
 
-def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str]]:
-    """DEFERRED → QUEUED, in one statement, for every delivery whose window opened by ``now``."""
-    return [(row.id, row.channel) for row in session.execute(
+def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str, int]]:
+    """DEFERRED → QUEUED, in one statement, for every delivery whose window opened by ``now``;
+    returns (id, channel, message_id) of each."""
+    return [tuple(row) for row in session.execute(
         update(Delivery)
         .where(Delivery.status == DS.DEFERRED.value, Delivery.not_before <= now)
         .values(status=DS.QUEUED.value, updated_at=now)
-        .returning(Delivery.id, Delivery.channel)
+        .returning(Delivery.id, Delivery.channel, Delivery.message_id)
     ).all()]
 
 
 def stale_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
-    """QUEUED deliveries not touched for ``older_than``: their dispatch job went missing."""
+    """QUEUED deliveries not touched for ``older_than``: their dispatch job went missing.
+    Returns (id, channel, message_id) of each."""
     return [tuple(row) for row in session.execute(
-        select(Delivery.id, Delivery.channel)
+        select(Delivery.id, Delivery.channel, Delivery.message_id)
         # Through the messages still sending (few), so the ledger's (message_id, status) index serves.
         .where(Delivery.message_id.in_(select(Message.id).where(Message.status == MessageStatus.SENDING.value)),
                Delivery.status == DS.QUEUED.value, Delivery.updated_at < now - older_than,
@@ -49,17 +52,26 @@ def stale_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = 
     ).all()]
 
 
-def chunk_by_channel(rows, chunk_size: int) -> list[list[int]]:
-    """Delivery ids grouped by channel, ``chunk_size`` at most per chunk, in id order."""
-    chunks: list[list[int]] = []
+def chunk_by_channel(rows, chunk_size: int) -> list[tuple[str, list[int]]]:
+    """(channel, ids) chunks of (id, channel) rows: one channel each, ``chunk_size`` at most, in id order."""
+    chunks: list[tuple[str, list[int]]] = []
     for channel in sorted({channel for _, channel in rows}):
         ids = sorted(delivery_id for delivery_id, row_channel in rows if row_channel == channel)
-        chunks += [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
+        chunks += [(channel, ids[start:start + chunk_size]) for start in range(0, len(ids), chunk_size)]
     return chunks
 
 
 def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
-    """Release what the window let through and collect every chunk dispatch should be given."""
+    """Release what the window let through and collect every chunk dispatch should be given, in
+    its message's lane, most urgent first."""
     released = release_deferred(session, now)
-    stale = stale_queued(session, now)
-    return Due(len(released), chunk_by_channel(released + stale, chunk_size))
+    rows = released + stale_queued(session, now)
+    urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
+        select(Message.id, Message.emergency, Message.priority)
+        .where(Message.id.in_({message_id for _, _, message_id in rows}))).all()} if rows else {}
+    by_lane: dict[Lane, list[tuple[int, str]]] = {lane: [] for lane in LANES_BY_URGENCY}
+    for delivery_id, channel, message_id in rows:
+        emergency, priority = urgency[message_id]
+        by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
+    chunks = [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
+    return Due(len(released), chunks)

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Per-plugin configuration, as JSON: {"outbox": {"directory": "outbox"}}.',
     )
-    dispatch_batch_size: int = Field(default=200, gt=0, le=5000)
+    dispatch_batch_size: int = Field(default=500, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")

@@ -16,10 +16,20 @@ def _middleware() -> list:
     return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries(max_retries=5)]
 
 
+class LaneAwareRedisBroker(RedisBroker):
+    """Idle consumers poll Redis at most every 100 ms instead of backing off to the worker's
+    one-second timeout, so an emergency arriving on an idle lane is picked up at once."""
+
+    IDLE_POLL_MS = 100
+
+    def consume(self, queue_name, prefetch=1, timeout=5000):
+        return super().consume(queue_name, prefetch=prefetch, timeout=min(timeout, self.IDLE_POLL_MS))
+
+
 def make_broker() -> dramatiq.Broker:
     settings = get_settings()
     if settings.redis_url:
-        return RedisBroker(url=settings.redis_url, namespace="homeroom", middleware=_middleware())
+        return LaneAwareRedisBroker(url=settings.redis_url, namespace="homeroom", middleware=_middleware())
     broker = StubBroker(middleware=_middleware())
     broker.emit_after("process_boot")
     return broker

@@ -1,19 +1,31 @@
-"""dispatch_batch: send one chunk of deliveries through the channel plugins."""
+"""dispatch_<lane>: send one chunk of deliveries through the channel plugins, one actor per lane."""
 
 from __future__ import annotations
 
 import dramatiq
 
 from domain.dispatch import dispatch_deliveries
+from domain.lanes import Lane
 from jobs.runtime import channel_registry
 from models.db import get_engine
 
 
-@dramatiq.actor(queue_name="deliveries", max_retries=3, time_limit=300_000)
-def dispatch_batch(delivery_ids: list[int]) -> None:
-    """Takes ids only; deliveries no longer QUEUED are skipped, so a repeat never double-sends."""
-    result = dispatch_deliveries(get_engine(), channel_registry(), delivery_ids)
-    if result.retry_ids:
-        dispatch_batch.send_with_options(
-            args=(result.retry_ids,), delay=int(result.retry_delay_seconds * 1000)
-        )
+def _dispatch_actor(lane: Lane) -> dramatiq.Actor:
+    def dispatch(delivery_ids: list[int]) -> None:
+        """Takes ids only; deliveries no longer QUEUED are skipped, so a repeat never double-sends."""
+        result = dispatch_deliveries(get_engine(), channel_registry(), delivery_ids)
+        if result.retry_ids:
+            DISPATCH[lane].send_with_options(args=(result.retry_ids,), delay=int(result.retry_delay_seconds * 1000))
+
+    dispatch.__name__ = dispatch.__qualname__ = f"dispatch_{lane.value}"
+    return dramatiq.actor(dispatch, actor_name=f"dispatch_{lane.value}", queue_name=f"deliveries_{lane.value}",
+                          priority=lane.worker_priority, max_retries=3, time_limit=300_000)
+
+
+DISPATCH: dict[Lane, dramatiq.Actor] = {lane: _dispatch_actor(lane) for lane in Lane}
+
+
+def enqueue_dispatch(chunks) -> None:
+    """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue."""
+    for lane, ids in chunks:
+        DISPATCH[lane].send(ids)

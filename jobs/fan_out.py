@@ -1,32 +1,47 @@
-"""fan_out_message: turn a stored message into delivery rows, then hand them to dispatch."""
+"""fan_out_<lane>: turn a stored message into delivery rows, then hand them to its lane's dispatch."""
 
 from __future__ import annotations
 
 import dramatiq
 
 from domain.dispatch import complete_if_done
-from domain.fan_out import fan_out, queued_delivery_chunks, refresh_ledger_statistics
+from domain.fan_out import fan_out, queued_chunks_by_channel, refresh_ledger_statistics
+from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
 from homeroom.settings import get_settings
+from jobs.dispatch import enqueue_dispatch
 from jobs.runtime import channel_registry
 from models.db import get_engine, session_scope
+from models.messaging import Message
 
 
-@dramatiq.actor(queue_name="fan_out", max_retries=5, time_limit=600_000)
-def fan_out_message(message_id: int) -> None:
-    """Idempotent: a second run writes no rows and only re-enqueues what is still queued."""
-    from jobs.dispatch import dispatch_batch
+def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
+    def fan_out_message(message_id: int) -> None:
+        """Idempotent: a second run writes no rows and only re-enqueues what is still queued."""
+        engine = get_engine()
+        with session_scope(engine) as session:
+            written = fan_out(session, message_id)
+        if written.deliveries_written:
+            refresh_ledger_statistics(engine)
+        registry = channel_registry()
+        max_batch = min([get_settings().dispatch_batch_size]
+                        + [registry.for_kind(k).capabilities.max_batch for k in registry.kinds()])
+        with session_scope(engine) as session:
+            message = session.get(Message, message_id)
+            chunks = queued_chunks_by_channel(session, message_id, max_batch)
+        # Chunks of the most urgent lane go first (an emergency's SMS before its email).
+        enqueue_dispatch(sorted(
+            ((lane_of(emergency=message.emergency, priority=message.priority, channel=channel), ids)
+             for channel, ids in chunks), key=lambda pair: LANES_BY_URGENCY.index(pair[0])))
+        if not chunks:
+            complete_if_done(engine, message_id)
 
-    engine = get_engine()
-    with session_scope(engine) as session:
-        written = fan_out(session, message_id)
-    if written.deliveries_written:
-        refresh_ledger_statistics(engine)
-    registry = channel_registry()
-    batch_size = get_settings().dispatch_batch_size
-    max_batch = min([batch_size] + [registry.for_kind(k).capabilities.max_batch for k in registry.kinds()])
-    with session_scope(engine) as session:
-        chunks = queued_delivery_chunks(session, message_id, max_batch)
-    for chunk in chunks:
-        dispatch_batch.send(chunk)
-    if not chunks:
-        complete_if_done(engine, message_id)
+    fan_out_message.__name__ = fan_out_message.__qualname__ = f"fan_out_{lane.value}"
+    return dramatiq.actor(fan_out_message, actor_name=f"fan_out_{lane.value}", queue_name=f"fan_out_{lane.value}",
+                          priority=lane.worker_priority, max_retries=5, time_limit=600_000)
+
+
+FAN_OUT: dict[Lane, dramatiq.Actor] = {lane: _fan_out_actor(lane) for lane in Lane}
+
+
+def enqueue_fan_out(message_id: int, lane: Lane) -> None:
+    FAN_OUT[lane].send(message_id)

@@ -17,12 +17,11 @@ THREAD_NAME = "homeroom-queue"
 def queue_tick(now=None) -> Due:
     """One queue run: release and collect due deliveries (committed first, so the database holds
     the truth whatever happens to the queue), then enqueue their dispatch in chunks."""
-    from jobs.dispatch import dispatch_batch
+    from jobs.dispatch import enqueue_dispatch
 
     with session_scope(get_engine()) as session:
         due = due_work(session, now or utcnow(), get_settings().dispatch_batch_size)
-    for chunk in due.chunks:
-        dispatch_batch.send(chunk)
+    enqueue_dispatch(due.chunks)
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
     return due

@@ -8,6 +8,7 @@ import strawberry
 
 from domain.call_window import message_deferral
 from domain.errors import InvalidInput
+from domain.lanes import lane_of
 from domain.messages import ConfirmationRequired, send_message as store_message_to_send
 from domain.permissions import Perm
 from graph.context import Info
@@ -53,7 +54,7 @@ def commit_send(info: Info, store) -> SendMessageResult:
             detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to send.")
     deferral = message_deferral(session, message)
     session.commit()
-    info.context.enqueue_fan_out(message.id)
+    info.context.enqueue_fan_out(message.id, lane_of(emergency=message.emergency, priority=message.priority))
     return SendMessageSuccess(message=Message.from_row(message), recipient_count=count,
                               call_window=CallWindowDeferral.of(deferral))
 
