@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from sqlalchemy import Row, bindparam, case, exists, func, select, update
+from sqlalchemy import Row, and_, bindparam, case, exists, func, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import (
@@ -81,7 +81,24 @@ def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
                 attempts=Delivery.attempts + case((opted_out, 0), else_=1), updated_at=now)
         .returning(*_CLAIMED_COLUMNS)
     ).all()
+    settle(session, Counter(row.message_id for row in rows if row.status == DS.OPTED_OUT.value), now)
     return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
+
+
+def settle(session, settled_per_message: Counter, now) -> None:
+    """Lower each message's count of open deliveries by those that just reached a final status,
+    and complete the message when none is left (one statement per message)."""
+    for message_id, settled in settled_per_message.items():
+        if not settled:
+            continue
+        remaining = Message.open_deliveries - settled
+        session.connection().execute(
+            update(Message.__table__).where(Message.id == message_id).values(
+                open_deliveries=remaining,
+                status=case((and_(remaining <= 0, Message.status == MessageStatus.SENDING.value),
+                             MessageStatus.COMPLETED.value), else_=Message.status),
+                completed_at=case((and_(remaining <= 0, Message.status == MessageStatus.SENDING.value), now),
+                                  else_=Message.completed_at)))
 
 
 def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
@@ -200,26 +217,39 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                 "provider_id": provider_id, "code": code, "detail": detail, "started_at": started,
                 "finished_at": finished,
             })
+    message_of = {row.id: row.message_id for row, _ in pairs}
     with session_scope(engine) as session:
-        _record(session, attempts, outcomes, retries, utcnow())
-        for message_id in result.message_ids:
-            _complete_if_done(session, message_id)
+        now = utcnow()
+        _record(session, attempts, outcomes, retries, now)
+        settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
+                                if status != DS.QUEUED.value), now)
     return result
 
 
-def _complete_if_done(session, message_id: int) -> bool:
-    """SENDING → COMPLETED once no delivery of the message can change any more (one statement)."""
-    still_open = exists(select(Delivery.id).where(
-        Delivery.message_id == message_id,
-        Delivery.status.in_([status.value for status in OPEN_DELIVERY_STATUSES])))
-    return bool(session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value, ~still_open)
-        .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
-    ).rowcount)
-
-
 def complete_if_done(engine: Engine, message_id: int) -> bool:
-    """Mark the message COMPLETED once no delivery can change any more."""
+    """Mark the message COMPLETED when none of its deliveries is open any more."""
     with session_scope(engine) as session:
-        return _complete_if_done(session, message_id)
+        return bool(session.connection().execute(
+            update(Message.__table__)
+            .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value,
+                   Message.open_deliveries <= 0)
+            .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
+        ).rowcount)
+
+
+def recount_open_deliveries(session) -> int:
+    """Reconcile every sending message's counter with the ledger, the source of truth, and
+    complete those with nothing open (run by the communication queue)."""
+    open_rows = (select(func.count()).where(
+        Delivery.message_id == Message.id,
+        Delivery.status.in_([status.value for status in OPEN_DELIVERY_STATUSES])).scalar_subquery())
+    connection = session.connection()
+    connection.execute(update(Message.__table__).where(Message.status == MessageStatus.SENDING.value,
+                                                       Message.fanned_out_at.is_not(None))
+                       .values(open_deliveries=open_rows))
+    return connection.execute(
+        update(Message.__table__)
+        .where(Message.status == MessageStatus.SENDING.value, Message.fanned_out_at.is_not(None),
+               Message.open_deliveries <= 0)
+        .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
+    ).rowcount

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import func, insert, literal, select, text, update
+from sqlalchemy import case, func, insert, literal, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.queue import chunk_by_channel
 from domain.recipients import ROW_COLUMNS, resolution
 from models.db import utcnow
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.messaging import OPEN_DELIVERY_STATUSES, Delivery, DeliveryStatus as DS, Message, MessageStatus
 
 _TIMESTAMP = Delivery.__table__.c.created_at.type
 
@@ -48,8 +48,11 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     # Core, on the session's connection: ORM insert() would read the parameters as rows to insert.
     session.connection().execute(insert(Delivery.__table__).from_select(
         ["message_id", *ROW_COLUMNS, "attempts", "created_at", "updated_at"], rows), resolved.params)
-    written = session.execute(
-        select(func.count()).select_from(Delivery).where(Delivery.message_id == message_id)).scalar_one()
+    open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
+    written, still_open = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0))
+        .where(Delivery.message_id == message_id)).one()
+    session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
     return FanOutResult(message_id, False, written)
 
 

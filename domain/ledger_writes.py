@@ -22,7 +22,7 @@ _PG_OUTCOMES = text("""
       FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS text[]), CAST(:provider_ids AS text[]),
                   CAST(:error_codes AS text[]), CAST(:reasons AS text[]))
            AS o(id, status, provider_id, error_code, reason)
-     WHERE d.id = o.id
+     WHERE d.id = o.id AND d.status = 'SENDING'
 """)
 
 _PG_ATTEMPTS = text("""
@@ -52,7 +52,7 @@ def write_outcomes(connection: Connection, outcomes: list[tuple], now: dt.dateti
         connection.execute(_PG_OUTCOMES, {"ids": ids, "statuses": statuses, "provider_ids": provider_ids,
                                           "error_codes": codes, "reasons": reasons, "now": now})
         return
-    statement = update(Delivery).where(Delivery.id == bindparam("o_id")).values(
+    statement = update(Delivery).where(Delivery.id == bindparam("o_id"), Delivery.status == DS.SENDING.value).values(
         status=bindparam("o_status"), provider_id=bindparam("o_provider_id"), error_code=bindparam("o_code"),
         reason=bindparam("o_reason"), updated_at=now,
         sent_at=func.coalesce(bindparam("o_sent_at", type_=Delivery.__table__.c.sent_at.type), Delivery.sent_at))

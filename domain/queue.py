@@ -15,6 +15,7 @@ import datetime as dt
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
+from domain.dispatch import recount_open_deliveries
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
 
@@ -65,6 +66,7 @@ def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
     """Release what the window let through and collect every chunk dispatch should be given, in
     its message's lane, most urgent first."""
     released = release_deferred(session, now)
+    recount_open_deliveries(session)
     rows = released + stale_queued(session, now)
     urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
         select(Message.id, Message.emergency, Message.priority)

@@ -93,6 +93,9 @@ class Message(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     fanned_out_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
+    # Deliveries that may still change (OPEN_DELIVERY_STATUSES): set by fan-out, lowered as
+    # deliveries settle, COMPLETED at zero; the queue run recounts it from the ledger.
+    open_deliveries: int = Field(default=0)
 
 
 class MessageStudent(SQLModel, table=True):

@@ -109,7 +109,9 @@ def test_plugins_command_lists_channels_and_validity_without_secrets():
     assert "hunter2" not in result.stdout
     ok = subprocess.run([sys.executable, "-m", "homeroom.cli", "plugins", "--json"], capture_output=True,
                         text=True, env=os.environ.copy(), timeout=60)
-    row = json.loads(ok.stdout)[0]
+    listed = {row["name"]: row for row in json.loads(ok.stdout)}
+    assert listed["discard"]["configured_for"] == [] and listed["discard"]["status"] == "valid"
+    row = listed["outbox"]
     assert row["status"] == "valid" and row["configured_for"] == ["email", "push", "sms", "voice"]
     assert row["schema"] == {"directory": "Path", "from_address": "str"}
 

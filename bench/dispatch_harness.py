@@ -1,0 +1,24 @@
+"""A bare chunked Dramatiq job for bench/dispatch.py to compare against: each job claims a chunk
+of rows of a scratch table with one UPDATE … RETURNING and reads them, nothing else. Started by
+the benchmark as ``python -m dramatiq dispatch_harness --path bench``."""
+
+from __future__ import annotations
+
+import os
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy import create_engine, text
+
+broker = RedisBroker(url=os.environ["BENCH_REDIS_URL"], namespace="homeroom-harness")
+dramatiq.set_broker(broker)
+engine = create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=16)
+
+CLAIM = text("UPDATE bench_harness SET status = 'SENT' WHERE id = ANY(CAST(:ids AS integer[])) "
+             "AND status = 'QUEUED' RETURNING id, status")
+
+
+@dramatiq.actor(queue_name="harness", max_retries=0)
+def harness_chunk(ids: list[int]) -> None:
+    with engine.begin() as connection:
+        connection.execute(CLAIM, {"ids": ids}).all()
