@@ -14,13 +14,18 @@ from models.db import get_engine, session_scope
 from models.messaging import Message
 
 
+#: Below this many rows the planner's statistics stay good enough, and an emergency should not
+#: wait for an ANALYZE of the whole ledger.
+LARGE_FAN_OUT = 5_000
+
+
 def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
     def fan_out_message(message_id: int) -> None:
         """Idempotent: a second run writes no rows and only re-enqueues what is still queued."""
         engine = get_engine()
         with session_scope(engine) as session:
             written = fan_out(session, message_id)
-        if written.deliveries_written:
+        if written.deliveries_written >= LARGE_FAN_OUT:
             refresh_ledger_statistics(engine)
         registry = channel_registry()
         max_batch = min([get_settings().dispatch_batch_size]

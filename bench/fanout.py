@@ -1,0 +1,116 @@
+"""Time a 100,000-recipient message from the send mutation to every delivery queued for dispatch.
+
+    python bench/fanout.py [--database-url URL] [--redis-url URL]
+
+Uses the district of bench/recipients.py (50,000 students). Calls the real GraphQL ``sendMessage``
+mutation in-process (email to every contact of every student, confirmed count), then runs the
+fan-out job exactly as a worker would (fan_out_<lane>: resolve, write every delivery row, enqueue
+the dispatch chunks on Redis). The clock stops when every dispatch chunk is on Redis. In the same
+run it measures a raw PostgreSQL COPY of the same rows into a table shaped and indexed like the
+ledger. Last line: ``fanout_s=… rows_per_s=… copy_rows_per_s=… ratio=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import pathlib
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dispatch import DEFAULT_REDIS, DEFAULT_URL, configure  # noqa: E402
+
+SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
+  ... on SendMessageSuccess { message { id } recipientCount }
+  ... on SendMessageConfirmationRequired { recipientCount } } }"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS)
+    args = parser.parse_args(argv)
+    configure(args.database_url, args.redis_url)
+
+    import redis
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    import jobs
+    from domain.lanes import Lane
+    from homeroom.app import create_app
+    from homeroom.auth import mint_token
+    from homeroom.settings import get_settings
+    from models.db import engine_for, session_scope
+    from models.directory import User
+    from models.messaging import Delivery
+    from recipients import ensure_district
+
+    engine = engine_for(args.database_url)
+    ensure_district(engine, 50_000, reuse=True)
+    queue = redis.Redis.from_url(args.redis_url)
+    queue.flushdb()
+    with session_scope(engine) as session:
+        admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
+    token = mint_token(get_settings(), user_id=admin.id, login=admin.login)
+    app = create_app(run_worker=False)
+    message_input = {"subject": "Bench", "htmlBody": "<p>Bench</p>", "channels": ["EMAIL"],
+                     "recipientType": "ALL_CONTACTS", "allStudents": True}
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        first = client.post("/graphql", json={"query": SEND, "variables": {"input": message_input}},
+                            headers=headers).json()["data"]["sendMessage"]
+        count = first["recipientCount"]  # the confirmation request: nothing written yet
+        queue.flushdb()
+        started = time.perf_counter()
+        sent = client.post("/graphql", json={"query": SEND, "variables": {
+            "input": {**message_input, "confirmedRecipientCount": count}}}, headers=headers).json()
+        message_id = int(sent["data"]["sendMessage"]["message"]["id"])
+        jobs.FAN_OUT[Lane.NORMAL].fn(message_id)  # what the worker runs for the job just enqueued
+        fanout_s = time.perf_counter() - started
+    with engine.connect() as connection:
+        rows = connection.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.message_id == message_id)).scalar_one()
+        queued = connection.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.message_id == message_id, Delivery.status == "QUEUED")).scalar_one()
+    dispatch_jobs = queue.llen("homeroom:deliveries_normal") if queue.exists("homeroom:deliveries_normal") else 0
+    dispatch_jobs = dispatch_jobs or sum(queue.hlen(key) for key in queue.scan_iter("homeroom:deliveries_normal*")
+                                         if queue.type(key) == b"hash")
+
+    # Raw COPY of the same rows into a table with the ledger's shape and indexes.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute("CREATE TABLE bench_copy (LIKE delivery INCLUDING ALL)")
+        buffer = io.StringIO()
+        with cursor.copy(f"COPY (SELECT * FROM delivery WHERE message_id = {message_id}) TO STDOUT") as copy:
+            for block in copy:
+                buffer.write(bytes(block).decode())
+        data = buffer.getvalue()
+        raw.commit()
+        copy_started = time.perf_counter()
+        with cursor.copy("COPY bench_copy FROM STDIN") as copy:
+            copy.write(data)
+        raw.commit()
+        copy_s = time.perf_counter() - copy_started
+        cursor.execute("DROP TABLE bench_copy")
+        raw.commit()
+    finally:
+        raw.close()
+    queue.flushdb()
+    rows_per_s, copy_rows_per_s = rows / fanout_s, rows / copy_s
+    print(f"sendMessage → {rows:,} delivery rows ({queued:,} queued, {count:,} recipients) and every dispatch "
+          f"chunk on Redis in {fanout_s:.2f} s ({rows_per_s:,.0f} rows/s); {dispatch_jobs} dispatch jobs")
+    print(f"raw COPY of the same rows into a ledger-shaped table: {copy_s:.2f} s ({copy_rows_per_s:,.0f} rows/s)")
+    print(f"fanout_s={fanout_s:.2f} rows_per_s={rows_per_s:.0f} copy_rows_per_s={copy_rows_per_s:.0f} "
+          f"ratio={rows_per_s / copy_rows_per_s:.2f} deliveries={rows}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
