@@ -75,8 +75,11 @@ class Sent:
 
 @dataclasses.dataclass(frozen=True)
 class Retryable:
+    """Try again later: after ``delay_seconds`` when the provider said so (a Retry-After), else
+    after the core's exponential backoff."""
+
     reference: str
-    delay_seconds: float = 60.0
+    delay_seconds: float | None = None
     code: str | None = None
     detail: str | None = None
 
@@ -89,6 +92,14 @@ class PermanentFailure:
 
 
 Outcome = Union[Sent, Retryable, PermanentFailure]
+
+
+class Reconciled(str, enum.Enum):
+    """What a plugin knows, after a crash, of a send whose outcome was never recorded."""
+
+    SENT = "SENT"  # the provider has it: record it as sent, never send again
+    NOT_SENT = "NOT_SENT"  # the provider never saw it: safe to send
+    UNKNOWN = "UNKNOWN"  # cannot tell
 
 
 class PluginConfig(BaseModel):
@@ -141,6 +152,12 @@ class ChannelPlugin(abc.ABC):
     def check(self) -> str | None:
         """Health check: None when ready, else a short human reason."""
         return None
+
+    def reconcile(self, references: Sequence[str]) -> dict[str, Reconciled]:
+        """For deliveries a crash left in SENDING: what the provider knows of each reference (the
+        delivery id every send carries). A provider that can look sends up by reference should;
+        anything left out counts as UNKNOWN."""
+        return {}
 
 
 class EmailChannel(ChannelPlugin):

@@ -1,21 +1,61 @@
 """The ``discard`` plugin: accepts every envelope and sends nothing.
 
-For load tests and benchmarks (bench/dispatch.py, bench/emergency.py): it measures Homeroom's
-own cost per delivery, with no provider in the way. Never configure it where people expect mail.
+For load tests and benchmarks (bench/dispatch.py, bench/emergency.py) and the reliability tests:
+it measures Homeroom's own cost per delivery with no provider in the way. Two options make it a
+stand-in provider: ``latency_ms`` (the time one batch takes) and ``journal`` (a file it appends
+each reference to, line by line, as it accepts it: a provider's record of what it received, which
+``reconcile`` reads after a crash). Never configure it where people expect messages.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
-from channels.base import Capabilities, ChannelKind, ChannelPlugin, Envelope, Outcome, Sent
+from pydantic import Field
+
+from channels.base import Capabilities, ChannelKind, ChannelPlugin, Envelope, Outcome, PluginConfig, Reconciled, Sent
+
+_journal_lock = threading.Lock()
+
+
+class DiscardConfig(PluginConfig):
+    latency_ms: int = Field(default=0, ge=0, le=60_000, description="Simulated provider time per batch.")
+    journal: Path | None = Field(default=None, description="Append each accepted reference to this file.")
 
 
 class DiscardChannel(ChannelPlugin):
     name: ClassVar[str] = "discard"
     kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+    Config: ClassVar[type[PluginConfig]] = DiscardConfig
     capabilities: ClassVar[Capabilities] = Capabilities(max_batch=5000)
 
+    config: DiscardConfig
+
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
-        return [Sent(envelope.reference, f"discard-{envelope.reference}") for envelope in batch]
+        outcomes: list[Outcome] = []
+        for envelope in batch:
+            if self.config.latency_ms:
+                time.sleep(self.config.latency_ms / 1000 / len(batch))
+            if self.config.journal is not None:
+                self._journal(envelope.reference)
+            outcomes.append(Sent(envelope.reference, f"discard-{envelope.reference}"))
+        return outcomes
+
+    def reconcile(self, references: Sequence[str]) -> dict[str, Reconciled]:
+        if self.config.journal is None:
+            return {}
+        seen = set(self.config.journal.read_text().split()) if self.config.journal.exists() else set()
+        return {ref: Reconciled.SENT if ref in seen else Reconciled.NOT_SENT for ref in references}
+
+    def _journal(self, reference: str) -> None:
+        # One whole line per write, flushed before the outcome is returned: what a crash leaves
+        # in the journal was received.
+        with _journal_lock, open(self.config.journal, "a", encoding="utf-8") as journal:
+            journal.write(reference + "\n")
+            journal.flush()
+            os.fsync(journal.fileno())

@@ -26,6 +26,7 @@ from channels.base import (
     Outcome,
     PermanentFailure,
     PluginConfig,
+    Reconciled,
     Sent,
 )
 
@@ -59,6 +60,16 @@ class OutboxChannel(ChannelPlugin):
         for kind, kind_lines in lines.items():
             self._append(self.config.directory / f"{kind.value}.jsonl", kind_lines)
         return outcomes
+
+    def reconcile(self, references: Sequence[str]) -> dict[str, Reconciled]:
+        """The outbox is its own provider record: an email file or a JSON line per reference."""
+        directory = self.config.directory
+        written = {path.stem for path in (directory / "email").glob("*.eml")} if (directory / "email").exists() else set()
+        for kind in (ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.PUSH):
+            path = directory / f"{kind.value}.jsonl"
+            if path.exists():
+                written |= {json.loads(line)["reference"] for line in path.read_text().splitlines() if line.strip()}
+        return {ref: Reconciled.SENT if ref in written else Reconciled.NOT_SENT for ref in references}
 
     def check(self) -> str | None:
         directory = self.config.directory

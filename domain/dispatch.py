@@ -44,6 +44,16 @@ from models.messaging import (
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+def retry_delay_seconds(attempts: int, provider_hint: float | None) -> float:
+    """A provider's Retry-After wins; else 30 s, 60 s, 120 s … (doubling per attempt, at most an
+    hour)."""
+    if provider_hint is not None and provider_hint >= 0:
+        return float(provider_hint)
+    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
 CHANNEL_KIND = {
     Channel.EMAIL: ChannelKind.EMAIL,
     Channel.SMS: ChannelKind.SMS,
@@ -159,7 +169,7 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
         outcomes = plugin.send(envelopes)
     except Exception as error:  # a plugin bug must not lose the batch
         log.exception("plugin %s raised while sending %d envelopes", plugin.name, len(envelopes))
-        return plugin.name, [Retryable(e.reference, 60.0, "PLUGIN_ERROR", type(error).__name__) for e in envelopes]
+        return plugin.name, [Retryable(e.reference, None, "PLUGIN_ERROR", type(error).__name__) for e in envelopes]
     by_reference = {outcome.reference: outcome for outcome in outcomes}
     return plugin.name, [
         by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
@@ -204,11 +214,11 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                 outcomes.append((row.id, DS.SENT.value, provider_id, None, None))
                 result.sent += 1
             elif isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
+                delay = retry_delay_seconds(row.attempts, outcome.delay_seconds)
                 outcomes.append((row.id, DS.QUEUED.value, provider_id, code, detail))
-                retries.append({"retry_id": row.id,
-                                "retry_at": finished + dt.timedelta(seconds=outcome.delay_seconds)})
+                retries.append({"retry_id": row.id, "retry_at": finished + dt.timedelta(seconds=delay)})
                 result.retry_ids.append(row.id)
-                result.retry_delay_seconds = max(result.retry_delay_seconds, outcome.delay_seconds)
+                result.retry_delay_seconds = max(result.retry_delay_seconds, delay)
             else:
                 outcomes.append((row.id, DS.FAILED.value, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1

@@ -25,7 +25,9 @@ def _dispatch_actor(lane: Lane) -> dramatiq.Actor:
 DISPATCH: dict[Lane, dramatiq.Actor] = {lane: _dispatch_actor(lane) for lane in Lane}
 
 
-def enqueue_dispatch(chunks) -> None:
-    """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue."""
+def enqueue_dispatch(chunks, broker: dramatiq.Broker | None = None) -> None:
+    """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue on ``broker`` (default
+    the configured one)."""
     for lane, ids in chunks:
-        DISPATCH[lane].send(ids)
+        actor = DISPATCH[lane]
+        (broker or actor.broker).enqueue(actor.message(ids))

@@ -7,6 +7,7 @@ import logging
 import threading
 
 from domain.queue import Due, due_work
+from domain.recovery import reconcile_stuck_sending
 from homeroom.settings import get_settings
 from models.db import get_engine, session_scope, utcnow
 
@@ -14,14 +15,21 @@ log = logging.getLogger(__name__)
 THREAD_NAME = "homeroom-queue"
 
 
-def queue_tick(now=None) -> Due:
-    """One queue run: release and collect due deliveries (committed first, so the database holds
-    the truth whatever happens to the queue), then enqueue their dispatch in chunks."""
+def queue_tick(now=None, broker=None, registry=None) -> Due:
+    """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
+    deliveries (committed first, so the database holds the truth whatever happens to the queue),
+    then enqueue their dispatch in chunks (on ``broker`` and reconciling with ``registry``'s
+    plugins, by default the configured ones)."""
     from jobs.dispatch import enqueue_dispatch
+    from jobs.runtime import channel_registry
 
+    now = now or utcnow()
     with session_scope(get_engine()) as session:
-        due = due_work(session, now or utcnow(), get_settings().dispatch_batch_size)
-    enqueue_dispatch(due.chunks)
+        reconciled = reconcile_stuck_sending(session, registry or channel_registry(), now)
+        due = due_work(session, now, get_settings().dispatch_batch_size)
+    enqueue_dispatch(due.chunks, broker=broker)
+    if reconciled:
+        log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
     return due

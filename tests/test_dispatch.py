@@ -105,3 +105,87 @@ def test_fan_out_is_set_based(engine):
             fan_out(session, message_id)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+class RetryThenSend(RecordingEmail):
+    """Retryable on the first attempt (with or without the provider's Retry-After), then sent."""
+
+    def __init__(self, config, retry_after=None):
+        super().__init__(config)
+        object.__setattr__(self, "retry_after", retry_after)
+
+    def send(self, batch):
+        self.calls.append([envelope.reference for envelope in batch])
+        if len(self.calls) == 1:
+            return [Retryable(e.reference, self.retry_after, "451", "try later") for e in batch]
+        return [Sent(e.reference, f"p-{e.reference}") for e in batch]
+
+
+def _deliveries(engine, ids):
+    with session_scope(engine) as session:
+        return {d.id: d for d in session.execute(select(Delivery).where(Delivery.id.in_(ids))).scalars()}
+
+
+def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
+    """Covers JOB-05: a retryable outcome re-queues the delivery with exponential backoff (30 s
+    after the first attempt) or the provider's Retry-After when it gives one; the retry sends it
+    once; attempts are counted and recorded one per provider call."""
+    import datetime as dt
+
+    from domain.dispatch import retry_delay_seconds
+
+    assert [retry_delay_seconds(n, None) for n in (1, 2, 3, 8)] == [30, 60, 120, 3600]
+    assert retry_delay_seconds(3, 5.0) == 5.0
+    for retry_after, expected in ((None, 30), (120.0, 120)):
+        message_id, _ = _message(engine, student_count=4)
+        with session_scope(engine) as session:
+            fan_out(session, message_id)
+            ids = queued_delivery_chunks(session, message_id, 500)[0]
+        plugin = RetryThenSend(RetryThenSend.Config(), retry_after)
+        registry = ChannelRegistry({ChannelKind.EMAIL: plugin})
+        first = dispatch_deliveries(engine, registry, ids)
+        assert sorted(first.retry_ids) == sorted(ids) and first.retry_delay_seconds == expected
+        waiting = _deliveries(engine, ids)
+        for delivery in waiting.values():
+            assert delivery.status == "QUEUED" and delivery.attempts == 1 and delivery.error_code == "451"
+            with session_scope(engine) as session:
+                finished = session.execute(select(DeliveryAttempt.finished_at).where(
+                    DeliveryAttempt.delivery_id == delivery.id)).scalar_one()
+            gap = delivery.not_before.replace(tzinfo=dt.UTC) - finished.replace(tzinfo=dt.UTC)
+            assert abs(gap.total_seconds() - expected) < 1
+        second = dispatch_deliveries(engine, registry, first.retry_ids)
+        assert second.sent == len(ids)
+        done = _deliveries(engine, ids)
+        assert all(d.status == "SENT" and d.attempts == 2 and d.provider_id == f"p-{d.id}" for d in done.values())
+        with session_scope(engine) as session:
+            attempts = session.execute(select(DeliveryAttempt.outcome, func.count()).where(
+                DeliveryAttempt.delivery_id.in_(ids)).group_by(DeliveryAttempt.outcome)).all()
+            status = session.execute(select(Message.status).where(Message.id == message_id)).scalar_one()
+        assert dict(attempts) == {"Retryable": len(ids), "Sent": len(ids)} and status == "COMPLETED"
+
+
+def test_retries_stop_after_the_last_attempt(engine):
+    """Covers JOB-05: a delivery still retryable at its fifth attempt fails with the provider's
+    code, and the message completes."""
+    from domain.dispatch import MAX_ATTEMPTS
+
+    message_id, _ = _message(engine, student_count=2)
+    with session_scope(engine) as session:
+        fan_out(session, message_id)
+        ids = queued_delivery_chunks(session, message_id, 500)[0]
+
+    class AlwaysLater(RecordingEmail):
+        def send(self, batch):
+            self.calls.append([e.reference for e in batch])
+            return [Retryable(e.reference, 0.0, "421") for e in batch]
+
+    plugin = AlwaysLater(AlwaysLater.Config())
+    registry = ChannelRegistry({ChannelKind.EMAIL: plugin})
+    pending = ids
+    while pending:
+        pending = dispatch_deliveries(engine, registry, pending).retry_ids
+    assert len(plugin.calls) == MAX_ATTEMPTS
+    rows = _deliveries(engine, ids)
+    assert all(d.status == "FAILED" and d.error_code == "421" and d.attempts == MAX_ATTEMPTS for d in rows.values())
+    with session_scope(engine) as session:
+        assert session.execute(select(Message.status).where(Message.id == message_id)).scalar_one() == "COMPLETED"

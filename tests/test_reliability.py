@@ -1,0 +1,240 @@
+"""Losing nothing, sending nothing twice: real PostgreSQL, real Redis, real worker processes.
+
+Each test runs its own worker processes on a Redis database (or server) of its own, with the
+``discard`` plugin as the provider: it takes its time (``latency_ms``) and journals every reference
+it accepts, one line each, so the journal is what the provider received.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from channels.base import ChannelKind
+from channels.discard import DiscardChannel, DiscardConfig
+from channels.registry import ChannelRegistry
+from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
+from domain.fan_out import fan_out, queued_delivery_chunks
+from domain.lanes import Lane
+from domain.messages import save_draft
+from jobs import FAN_OUT, enqueue_dispatch
+from jobs.broker import LaneAwareRedisBroker, _middleware
+from jobs.scheduler import queue_tick
+from models.db import session_scope, utcnow
+from models.messaging import OPEN_DELIVERY_STATUSES, Delivery, ImportedRecipient, Message
+from resolve import request, viewer_for
+
+pytestmark = pytest.mark.skipif(not (USES_POSTGRES and USES_REDIS), reason="needs PostgreSQL and Redis")
+
+TESTS_DIR = Path(__file__).resolve().parent
+LATER = dt.timedelta(minutes=11)  # past every stale/stuck threshold of the queue run
+
+
+def redis_db_url(db: int) -> str:
+    return REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def message_to_imported_phones(engine, count: int, prefix: str) -> tuple[int, list[int]]:
+    """A message to ``count`` imported recipients by SMS, fanned out; returns it and its ids."""
+    with session_scope(engine) as session:
+        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",)))
+        session.execute(insert(ImportedRecipient), [
+            {"message_id": message.id, "name": f"Guardian {n}", "phone": f"{prefix}{n:05d}", "source_row": n + 1}
+            for n in range(count)])
+        fan_out(session, message.id)
+        ids = [i for chunk in queued_delivery_chunks(session, message.id, 10**9) for i in chunk]
+    assert len(ids) == count
+    return message.id, ids
+
+
+def start_worker(redis_url: str, journal: Path, latency_ms: int, *modules: str) -> subprocess.Popen:
+    env = {**os.environ, "HOMEROOM_REDIS_URL": redis_url,
+           "HOMEROOM_CHANNEL_PLUGINS": json.dumps({kind.value: "discard" for kind in ChannelKind}),
+           "HOMEROOM_PLUGIN_CONFIG": json.dumps({"discard": {"latency_ms": latency_ms, "journal": str(journal)}}),
+           "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])}
+    command = ([sys.executable, "-m", "dramatiq", "jobs", *modules] if modules
+               else [sys.executable, "-m", "homeroom.cli", "worker"]) + ["--processes", "1", "--threads", "4"]
+    log = open(RUN_DIR / f"reliability-worker-{time.monotonic_ns()}.log", "w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(2)
+    assert process.poll() is None, "the worker did not start"
+    return process
+
+
+def kill_hard(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_hard(process)
+
+
+def journal_lines(journal: Path) -> list[str]:
+    return journal.read_text().split() if journal.exists() else []
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out: {what}")
+
+
+def wait_until_quiet(journal: Path, seconds: float = 1.5) -> None:
+    """Until the provider has received nothing new for ``seconds`` (in-flight jobs are done)."""
+    last, since = -1, time.monotonic()
+    while time.monotonic() - since < seconds:
+        now = len(journal_lines(journal))
+        if now != last:
+            last, since = now, time.monotonic()
+        time.sleep(0.1)
+
+
+def open_deliveries(engine, message_id: int) -> int:
+    with session_scope(engine) as session:
+        return session.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.message_id == message_id,
+            Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]))).scalar_one()
+
+
+def assert_each_sent_exactly_once(engine, message_id: int, ids: list[int], journal: Path) -> None:
+    received = collections.Counter(journal_lines(journal))
+    assert max(received.values()) == 1, "the provider received a delivery twice"
+    with session_scope(engine) as session:
+        statuses = collections.Counter(session.execute(select(Delivery.status).where(
+            Delivery.message_id == message_id)).scalars())
+        message = session.execute(select(Message.status, Message.open_deliveries).where(
+            Message.id == message_id)).one()
+    assert statuses == {"SENT": len(ids)}, statuses
+    assert set(received) == {str(i) for i in ids}
+    assert tuple(message) == ("COMPLETED", 0)
+
+
+def discard_registry(journal: Path) -> ChannelRegistry:
+    plugin = DiscardChannel(DiscardConfig(journal=journal))
+    return ChannelRegistry({kind: plugin for kind in ChannelKind})
+
+
+def test_job_05_kill_9_mid_dispatch_then_restart_sends_each_delivery_once(engine, tmp_path):
+    """Covers JOB-05: a worker killed with SIGKILL in the middle of a 10,000-recipient dispatch,
+    then a restart and a queue run: every delivery ends in exactly one terminal state (SENT), and
+    the provider saw each delivery id at most once: deliveries the crash left in SENDING are
+    reconciled with the provider's record, not blindly resent."""
+    redis_url = redis_db_url(13)
+    broker = LaneAwareRedisBroker(url=redis_url, namespace="homeroom", middleware=_middleware())
+    broker.client.flushdb()
+    journal = tmp_path / "provider.journal"
+    message_id, ids = message_to_imported_phones(engine, 10_000, "+1872555")
+    first = start_worker(redis_url, journal, latency_ms=150)
+    try:
+        enqueue_dispatch(((Lane.NORMAL, ids[i:i + 100]) for i in range(0, len(ids), 100)), broker=broker)
+        wait_for(lambda: len(journal_lines(journal)) >= 2_000, 120, "the first worker to get going")
+    finally:
+        kill_hard(first)
+    interrupted = open_deliveries(engine, message_id)
+    assert 0 < interrupted < len(ids)
+    with session_scope(engine) as session:
+        stuck = session.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.message_id == message_id, Delivery.status == "SENDING")).scalar_one()
+    due = queue_tick(now=utcnow() + LATER, broker=broker, registry=discard_registry(journal))
+    assert stuck > 0 and due.chunks  # the crash left claimed deliveries behind; the run picked them up
+    second = start_worker(redis_url, journal, latency_ms=0)
+    try:
+        wait_for(lambda: open_deliveries(engine, message_id) == 0, 180, "every delivery to settle")
+        queue_tick(now=utcnow() + LATER, broker=broker, registry=discard_registry(journal))  # finds nothing more
+        wait_until_quiet(journal)
+    finally:
+        stop(second)
+    assert_each_sent_exactly_once(engine, message_id, ids, journal)
+    broker.client.flushdb()
+
+
+def test_job_05_every_job_processed_twice_still_sends_once(engine, tmp_path):
+    """Covers JOB-05: with a middleware that puts every finished job back on its queue (fan-out
+    and each dispatch chunk all run twice), provider calls still equal recipients."""
+    redis_url = redis_db_url(12)
+    broker = LaneAwareRedisBroker(url=redis_url, namespace="homeroom", middleware=_middleware())
+    broker.client.flushdb()
+    journal = tmp_path / "provider.journal"
+    with session_scope(engine) as session:
+        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",)))
+        session.execute(insert(ImportedRecipient), [
+            {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1873555{n:05d}", "source_row": n + 1}
+            for n in range(1_000)])
+    worker = start_worker(redis_url, journal, 0, "process_every_message_twice")
+    try:
+        broker.enqueue(FAN_OUT[Lane.NORMAL].message(message.id))
+        wait_for(lambda: open_deliveries(engine, message.id) == 0 and len(journal_lines(journal)) >= 1_000, 120,
+                 "the message to be sent")
+        wait_until_quiet(journal)
+    finally:
+        stop(worker)
+    with session_scope(engine) as session:
+        ids = list(session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).scalars())
+    assert_each_sent_exactly_once(engine, message.id, ids, journal)
+    broker.client.flushdb()
+
+
+def test_job_05_redis_restarted_mid_dispatch_loses_nothing_and_doubles_nothing(engine, tmp_path):
+    """Covers JOB-05: Redis (no persistence) is killed and restarted empty in the middle of a
+    dispatch; the worker reconnects, the queue run re-dispatches what the lost jobs carried from
+    the database, and every delivery is sent exactly once."""
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+
+    def start_redis() -> subprocess.Popen:
+        server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no", "--dir", str(data)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10, "redis to listen")
+        return server
+
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    server = start_redis()
+    broker = LaneAwareRedisBroker(url=redis_url, namespace="homeroom", middleware=_middleware())
+    journal = tmp_path / "provider.journal"
+    message_id, ids = message_to_imported_phones(engine, 3_000, "+1874555")
+    worker = start_worker(redis_url, journal, latency_ms=100)
+    try:
+        enqueue_dispatch(((Lane.NORMAL, ids[i:i + 50]) for i in range(0, len(ids), 50)), broker=broker)
+        wait_for(lambda: len(journal_lines(journal)) >= 500, 120, "dispatch to get going")
+        server.kill()
+        server.wait(timeout=10)
+        time.sleep(1)
+        server = start_redis()  # empty: every job still queued is gone
+        wait_until_quiet(journal)
+        assert open_deliveries(engine, message_id) > 0
+        queue_tick(now=utcnow() + LATER, broker=broker, registry=discard_registry(journal))
+        wait_for(lambda: open_deliveries(engine, message_id) == 0, 180, "every delivery to settle")
+        wait_until_quiet(journal)
+    finally:
+        stop(worker)
+        server.kill()
+        server.wait(timeout=10)
+    assert_each_sent_exactly_once(engine, message_id, ids, journal)
