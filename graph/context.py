@@ -23,11 +23,12 @@ def unauthenticated(message: str) -> GraphQLError:
 
 
 class Context(BaseContext):
-    def __init__(self, settings: Settings, engine: Engine, enqueue_fan_out: Any):
+    def __init__(self, settings: Settings, engine: Engine, enqueue_fan_out: Any, enqueue_dispatch: Any = None):
         super().__init__()
         self.settings = settings
         self.engine = engine
         self.enqueue_fan_out = enqueue_fan_out
+        self.enqueue_dispatch = enqueue_dispatch
         self._session: Session | None = None
         self.loaders = Loaders(self)
 

@@ -12,6 +12,7 @@ from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
 from graph.messages.queries import MessageQueries
+from graph.messages.reports import ReportMutations, ReportQueries
 from graph.viewer.queries import ViewerQueries
 
 MAX_QUERY_DEPTH = 10
@@ -19,12 +20,12 @@ MAX_ALIASES = 20
 
 
 @strawberry.type
-class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries):
+class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MessageMutations, DraftMutations, ImportMutations):
+class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations):
     pass
 
 

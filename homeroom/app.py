@@ -1,4 +1,4 @@
-"""The FastAPI app factory: /graphql (HTTP + WebSocket), /healthz."""
+"""The FastAPI app factory: /graphql (HTTP + WebSocket), /reports/…csv, /healthz."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
+from homeroom.report_routes import report_router
 from homeroom.settings import Settings, get_settings
 from models.db import engine_for
 
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 worker.stop()
 
     async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]
-        context = Context(settings, engine, enqueue_fan_out=jobs.enqueue_fan_out)
+        context = Context(settings, engine, enqueue_fan_out=jobs.enqueue_fan_out,
+                          enqueue_dispatch=jobs.enqueue_dispatch)
         try:
             yield context
         finally:
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     )
     app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router, prefix="/graphql")
+    app.include_router(report_router(settings, engine))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

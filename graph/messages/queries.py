@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
 
 from domain.permissions import Perm
+from domain.reports import visible_message
 from domain.threads import sent_thread
 from graph.context import Info
 from graph.messages.types import Delivery, Message, RecipientKind
@@ -30,12 +30,11 @@ class MessageThread:
 
 @strawberry.type
 class MessageQueries:
-    @strawberry.field(**requires("A message the viewer sent, with its delivery ledger; null when not found.",
-                                 Perm.COMMUNICATION))
+    @strawberry.field(**requires("A message whose report the viewer may read (their own; an administrator's "
+                                 "colleagues' and schools'; every message for district senders), with its delivery "
+                                 "ledger; null when not found.", Perm.COMMUNICATION))
     def message(self, info: Info, id: strawberry.ID) -> Message | None:
-        row = info.context.session.execute(
-            select(db.Message).where(db.Message.id == parse_id(id), db.Message.sender_id == info.context.viewer.id)
-        ).scalars().first()
+        row = visible_message(info.context.session, info.context.viewer, parse_id(id))
         return Message.from_row(row) if row else None
 
     @strawberry.field(**requires(

@@ -71,27 +71,36 @@ class CallWindowDeferral:
                    warning=deferral.warning())
 
 
-@strawberry.type(description="One delivery: a recipient on a channel at an address.")
+@strawberry.type(description="One delivery: a recipient on a channel at an address (RPT-02: its status says "
+                             "processing, sent, failed, or why it is not transmitted).")
 class Delivery:
     id: strawberry.ID
     channel: Channel
     recipient_kind: RecipientKind
+    recipient_id: strawberry.ID
+    student_id: strawberry.ID | None
     recipient_name: str
     address: str
     language: str
     status: DeliveryStatus
     reason: str | None
-    error_code: str | None
+    error_code: str | None = strawberry.field(description="The provider's code for a failure.")
     attempts: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
     sent_at: dt.datetime | None
+    not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
 
     @classmethod
     def from_row(cls, row: db.Delivery) -> Delivery:
         return cls(
             id=strawberry.ID(str(row.id)), channel=Channel(row.channel),
-            recipient_kind=db.RecipientKind(row.recipient_kind), recipient_name=row.recipient_name,
-            address=row.address, language=row.language, status=db.DeliveryStatus(row.status),
-            reason=row.reason, error_code=row.error_code, attempts=row.attempts, sent_at=row.sent_at,
+            recipient_kind=db.RecipientKind(row.recipient_kind), recipient_id=strawberry.ID(str(row.recipient_id)),
+            student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
+            recipient_name=row.recipient_name, address=row.address, language=row.language,
+            status=db.DeliveryStatus(row.status), reason=row.reason, error_code=row.error_code,
+            attempts=row.attempts, created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at,
+            not_before=row.not_before,
         )
 
 

@@ -1,0 +1,58 @@
+"""GET /reports/messages/{id}/deliveries.csv: a message's per-recipient report as CSV (RPT-02),
+for whoever may read that message's report, with the same bearer token as /graphql."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi import APIRouter, Header, HTTPException
+from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain.errors import AuthenticationError
+from domain.permissions import Perm
+from domain.reports import CSV_COLUMNS, delivery_csv_rows, visible_message
+from domain.viewer import load_viewer
+from homeroom.auth import bearer_token, user_id_from_token
+from homeroom.settings import Settings
+
+
+def report_router(settings: Settings, engine: Engine) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/reports/messages/{message_id}/deliveries.csv")
+    def deliveries_csv(message_id: int, authorization: str | None = Header(default=None)) -> StreamingResponse:
+        session = Session(engine)
+        try:
+            viewer = load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
+        except AuthenticationError as error:
+            session.close()
+            raise HTTPException(status_code=401, detail=str(error)) from None
+        if not viewer.permissions.has(Perm.COMMUNICATION):
+            session.close()
+            raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
+        if visible_message(session, viewer, message_id) is None:
+            session.close()
+            raise HTTPException(status_code=404, detail=f"message {message_id} not found")
+
+        def lines():
+            try:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerow(CSV_COLUMNS)
+                for n, row in enumerate(delivery_csv_rows(session, message_id), start=1):
+                    writer.writerow(["" if value is None else value for value in row])
+                    if n % 1000 == 0:
+                        yield buffer.getvalue()
+                        buffer.seek(0)
+                        buffer.truncate()
+                yield buffer.getvalue()
+            finally:
+                session.close()
+
+        return StreamingResponse(lines(), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="message-{message_id}-deliveries.csv"'})
+
+    return router
