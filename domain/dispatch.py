@@ -28,6 +28,7 @@ from channels.base import (
     VoiceEnvelope,
 )
 from channels.registry import ChannelRegistry
+from domain import progress_events
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from models.db import session_scope, utcnow
 from models.directory import District, School, User
@@ -233,6 +234,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
         _record(session, attempts, outcomes, retries, now)
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
                                 if status != DS.QUEUED.value), now)
+    progress_events.publish(result.message_ids)
     return result
 
 

@@ -11,6 +11,7 @@ from graph.messages.mutations.send_message import MessageMutations
 from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
+from graph.messages.progress import ProgressSubscriptions
 from graph.messages.queries import MessageQueries
 from graph.messages.reports import ReportMutations, ReportQueries
 from graph.viewer.queries import ViewerQueries
@@ -29,6 +30,11 @@ class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutation
     pass
 
 
+@strawberry.type
+class Subscription(ProgressSubscriptions):
+    pass
+
+
 def _is_unexpected(error: GraphQLError) -> bool:
     """Mask exceptions we did not raise on purpose; keep coded errors and validation errors."""
     if error.extensions and "code" in error.extensions:
@@ -43,7 +49,7 @@ def build_schema(*, development: bool) -> strawberry.Schema:
     ]
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 def export_sdl() -> str:

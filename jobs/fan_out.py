@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from domain import progress_events
 from domain.dispatch import complete_if_done
 from domain.fan_out import fan_out, queued_chunks_by_channel, refresh_ledger_statistics
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
@@ -25,6 +26,7 @@ def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
         engine = get_engine()
         with session_scope(engine) as session:
             written = fan_out(session, message_id)
+        progress_events.publish([message_id])
         if written.deliveries_written >= LARGE_FAN_OUT:
             refresh_ledger_statistics(engine)
         registry = channel_registry()
@@ -37,8 +39,8 @@ def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
         enqueue_dispatch(sorted(
             ((lane_of(emergency=message.emergency, priority=message.priority, channel=channel), ids)
              for channel, ids in chunks), key=lambda pair: LANES_BY_URGENCY.index(pair[0])))
-        if not chunks:
-            complete_if_done(engine, message_id)
+        if not chunks and complete_if_done(engine, message_id):
+            progress_events.publish([message_id])
 
     fan_out_message.__name__ = fan_out_message.__qualname__ = f"fan_out_{lane.value}"
     return dramatiq.actor(fan_out_message, actor_name=f"fan_out_{lane.value}", queue_name=f"fan_out_{lane.value}",

@@ -1,0 +1,115 @@
+"""The progress event bus: "message N changed" notices from whoever changes deliveries (fan-out,
+dispatch, the queue run) to whoever streams progress (the messageProgress subscription).
+
+A notice carries only the message id; subscribers read the counts from the ledger, which stays
+the source of truth, so a lost or coalesced notice costs at most a little latency. With Redis the
+notices go through Redis pub/sub, so any API process can serve any subscriber whichever worker
+did the work; in embedded mode they stay in the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "homeroom:progress:"
+
+
+class InProcessBus:
+    """Embedded mode: subscribers are asyncio queues of this process; publish from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
+
+    def publish(self, message_ids: Iterable[int]) -> None:
+        with self._lock:
+            targets = [(loop, queue, message_id) for message_id in set(message_ids)
+                       for loop, queue in self._subscribers.get(message_id, ())]
+        for loop, queue, message_id in targets:
+            with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
+                loop.call_soon_threadsafe(queue.put_nowait, message_id)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, message_id: int) -> AsyncIterator[asyncio.Queue]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._subscribers[message_id].add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._subscribers[message_id].discard(entry)
+                if not self._subscribers[message_id]:
+                    del self._subscribers[message_id]
+
+
+class RedisBus:
+    """Production: one Redis pub/sub channel per message."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.url = url
+        self._client = redis.Redis.from_url(url)
+
+    def publish(self, message_ids: Iterable[int]) -> None:
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                for message_id in set(message_ids):
+                    pipe.publish(f"{CHANNEL_PREFIX}{message_id}", str(message_id))
+                pipe.execute()
+        except Exception:  # noqa: BLE001  (a notice is a courtesy; the ledger has the truth)
+            log.warning("could not publish progress notices", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, message_id: int) -> AsyncIterator[asyncio.Queue]:
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self.url)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(f"{CHANNEL_PREFIX}{message_id}")
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def pump() -> None:
+            async for item in pubsub.listen():
+                if item.get("type") == "message":
+                    queue.put_nowait(message_id)
+
+        task = asyncio.create_task(pump())
+        try:
+            yield queue
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            await pubsub.aclose()
+            await client.aclose()
+
+
+_bus: InProcessBus | RedisBus | None = None
+
+
+def configure(redis_url: str | None) -> None:
+    global _bus
+    _bus = RedisBus(redis_url) if redis_url else InProcessBus()
+
+
+def bus() -> InProcessBus | RedisBus:
+    if _bus is None:
+        from homeroom.settings import get_settings
+
+        configure(get_settings().redis_url)
+    return _bus
+
+
+def publish(message_ids: Iterable[int]) -> None:
+    ids = [message_id for message_id in message_ids if message_id is not None]
+    if ids:
+        bus().publish(ids)
