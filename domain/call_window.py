@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from domain.wall_clock import first_instant_at
 from models.directory import District
 from models.messaging import Channel
 
@@ -56,25 +57,9 @@ class CallWindow:
         return self.next_opening(at)
 
     def _opening_on(self, day: dt.date) -> dt.datetime:
-        """The window's start on a local day, in UTC. A start inside a spring-forward gap (say
-        2:30 on the night clocks jump from 2:00 to 3:00) opens at the jump, the first instant the
-        wall clock has passed the start."""
-        wall = dt.datetime.combine(day, self.start)
-        readings = sorted(wall.replace(tzinfo=self.time_zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1))
-        if any(self._wall(reading) == wall for reading in readings):
-            return next(r for r in readings if self._wall(r) == wall)  # the first instant of a repeated hour
-        # Inside a gap: bisect the whole seconds between the two readings for the jump.
-        low, high = (int(reading.timestamp()) for reading in readings)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if self._wall(dt.datetime.fromtimestamp(middle, dt.UTC)) >= wall:
-                high = middle
-            else:
-                low = middle
-        return dt.datetime.fromtimestamp(high, dt.UTC)
-
-    def _wall(self, instant: dt.datetime) -> dt.datetime:
-        return instant.astimezone(self.time_zone).replace(tzinfo=None)
+        """The window's start on a local day, in UTC (a start inside a spring-forward gap opens at
+        the jump)."""
+        return first_instant_at(day, self.start, self.time_zone)
 
     def describe(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M} {self.time_zone.key}"

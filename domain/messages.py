@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import insert, literal, or_, select, text
+from sqlalchemy import delete, insert, literal, or_, select, text
 from sqlmodel import Session
 
 from domain.compose import excluded_from_channel
@@ -249,9 +249,10 @@ def _has_recipients(session: Session, message_id: int) -> bool:
                for table in tables)
 
 
-def send_draft(session: Session, viewer: Viewer, message_id: int,
-               confirmed_recipient_count: int | None) -> tuple[Message, int]:
-    """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation."""
+def draft_to_send(session: Session, viewer: Viewer, message_id: int,
+                  confirmed_recipient_count: int | None) -> tuple[Message, int]:
+    """One of the viewer's drafts, locked, checked for recipients (CMP-02) and confirmed
+    (CMP-27), ready to be sent or scheduled; returns it with its recipient count."""
     from domain.plan import recipient_count
 
     message = session.execute(select(Message).where(
@@ -264,7 +265,31 @@ def send_draft(session: Session, viewer: Viewer, message_id: int,
     count = recipient_count(session, message)
     if needs_confirmation(viewer, count) and confirmed_recipient_count != count:
         raise ConfirmationRequired(count)
+    return message, count
+
+
+def send_draft(session: Session, viewer: Viewer, message_id: int,
+               confirmed_recipient_count: int | None) -> tuple[Message, int]:
+    """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation."""
+    message, count = draft_to_send(session, viewer, message_id, confirmed_recipient_count)
     message.status = MessageStatus.QUEUED
     session.add(message)
     session.flush()
     return message, count
+
+
+def replace_selection(session: Session, viewer: Viewer, message: Message, request: SendMessageRequest) -> None:
+    """Edit a stored message like a new one (SCH-14): its content, options and selection are
+    replaced by the request's; its imported recipients stay."""
+    message.subject = (request.subject or "").strip() or DEFAULT_SUBJECT
+    message.html_body, message.text_body = request.html_body, html_to_text(request.html_body)
+    message.recipient_type = request.recipient_type if request.selects_students else None
+    message.channels = [channel.value for channel in request.channels]
+    message.priority, message.emergency = request.priority, request.emergency
+    message.send_as_district, message.send_as_school_id = request.send_as_district, request.send_as_school_id
+    message.family_seed = family_seed_for(viewer.id, request.student_ids, request.student_group_ids)
+    for table in (MessageStudent, MessageStudentGroup, MessageStaff, MessageUserGroup):
+        session.execute(delete(table).where(table.message_id == message.id))
+    session.add(message)
+    session.flush()
+    _store_selection(session, viewer, message.id, request)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from domain.dispatch import recount_open_deliveries
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
 
 #: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
 STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
@@ -27,6 +27,7 @@ STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
 class Due:
     released: int
     chunks: list[tuple[Lane, list[int]]]  # most urgent lane first
+    fan_outs: list[tuple[Lane, int]] = dataclasses.field(default_factory=list)  # messages to fan out
 
 
 def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str, int]]:
@@ -76,4 +77,16 @@ def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
         emergency, priority = urgency[message_id]
         by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
     chunks = [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
-    return Due(len(released), chunks)
+    return Due(len(released), chunks, stale_fan_outs(session, now))
+
+
+def stale_fan_outs(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
+    """Messages stored to send (QUEUED) whose fan-out never happened: the job was lost. Fan-out
+    claims a message once, so handing one out twice writes nothing twice."""
+    cutoff = now - older_than
+    sent_by_schedule = select(MessageSchedule.message_id).where(MessageSchedule.last_sent_at >= cutoff)
+    rows = session.execute(
+        select(Message.id, Message.emergency, Message.priority)
+        .where(Message.status == MessageStatus.QUEUED.value, Message.fanned_out_at.is_(None),
+               Message.created_at < cutoff, Message.id.not_in(sent_by_schedule))).all()
+    return [(lane_of(emergency=emergency, priority=priority), message_id) for message_id, emergency, priority in rows]

@@ -14,6 +14,7 @@ from graph.messages.plan import PlanQueries
 from graph.messages.progress import ProgressSubscriptions
 from graph.messages.queries import MessageQueries
 from graph.messages.reports import ReportMutations, ReportQueries
+from graph.messages.schedules import ScheduleMutations, ScheduleQueries
 from graph.viewer.queries import ViewerQueries
 
 MAX_QUERY_DEPTH = 10
@@ -21,12 +22,13 @@ MAX_ALIASES = 20
 
 
 @strawberry.type
-class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries):
+class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
+            ScheduleQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations):
+class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations):
     pass
 
 

@@ -50,5 +50,6 @@ def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
 FAN_OUT: dict[Lane, dramatiq.Actor] = {lane: _fan_out_actor(lane) for lane in Lane}
 
 
-def enqueue_fan_out(message_id: int, lane: Lane) -> None:
-    FAN_OUT[lane].send(message_id)
+def enqueue_fan_out(message_id: int, lane: Lane, broker: dramatiq.Broker | None = None) -> None:
+    actor = FAN_OUT[lane]
+    (broker or actor.broker).enqueue(actor.message(message_id))

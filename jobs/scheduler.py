@@ -6,10 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlalchemy import select
+
+from domain.lanes import lane_of
 from domain.queue import Due, due_work
+from domain.scheduling import send_due_scheduled
 from domain.recovery import reconcile_stuck_sending
 from homeroom.settings import get_settings
 from models.db import get_engine, session_scope, utcnow
+from models.messaging import Message
 
 log = logging.getLogger(__name__)
 THREAD_NAME = "homeroom-queue"
@@ -21,13 +26,26 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     then enqueue their dispatch in chunks (on ``broker`` and reconciling with ``registry``'s
     plugins, by default the configured ones)."""
     from jobs.dispatch import enqueue_dispatch
+    from jobs.fan_out import enqueue_fan_out
     from jobs.runtime import channel_registry
 
     now = now or utcnow()
     with session_scope(get_engine()) as session:
         reconciled = reconcile_stuck_sending(session, registry or channel_registry(), now)
+        scheduled = send_due_scheduled(session, now)
         due = due_work(session, now, get_settings().dispatch_batch_size)
+        lanes = {message_id: lane_of(emergency=emergency, priority=priority)
+                 for message_id, emergency, priority in session.execute(
+                     select(Message.id, Message.emergency, Message.priority)
+                     .where(Message.id.in_(scheduled.sent))).all()} if scheduled.sent else {}
+    for message_id in scheduled.sent:
+        enqueue_fan_out(message_id, lanes[message_id], broker=broker)
+    for lane, message_id in due.fan_outs:
+        enqueue_fan_out(message_id, lane, broker=broker)
     enqueue_dispatch(due.chunks, broker=broker)
+    if scheduled.sent or scheduled.failed:
+        log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
+                 len(scheduled.failed), len(scheduled.errored))
     if reconciled:
         log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:

@@ -34,9 +34,12 @@ class StudentRecipientType(str, enum.Enum):
 
 class MessageStatus(str, enum.Enum):
     DRAFT = "DRAFT"  # saved while composing; nothing is resolved or sent (CMP-28)
+    SCHEDULED = "SCHEDULED"  # waits for its schedule (SCH-*); a queue run sends it
+    ERRORED = "ERRORED"  # a scheduled send failed all its day; needs an edit (SCH-13)
     QUEUED = "QUEUED"  # stored, fan-out not yet done
     SENDING = "SENDING"  # deliveries written, some not yet final
-    COMPLETED = "COMPLETED"  # every delivery reached a final status
+    COMPLETED = "COMPLETED"  # every delivery reached a final status (or a schedule has no more)
+    CANCELLED = "CANCELLED"  # recalled: nothing more is sent
 
 
 class DeliveryStatus(str, enum.Enum):
@@ -96,6 +99,8 @@ class Message(SQLModel, table=True):
     # Deliveries that may still change (OPEN_DELIVERY_STATUSES): set by fan-out, lowered as
     # deliveries settle, COMPLETED at zero; the queue run recounts it from the ledger.
     open_deliveries: int = Field(default=0)
+    # An occurrence of a recurring scheduled message points at the scheduled message it copies.
+    scheduled_from_id: int | None = Field(default=None, foreign_key="message.id", index=True)
 
 
 class MessageStudent(SQLModel, table=True):
@@ -211,3 +216,23 @@ class DeliveryAttempt(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
     started_at: dt.datetime = Field(default_factory=utcnow)
     finished_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MessageSchedule(SQLModel, table=True):
+    """When a scheduled message goes out (SCH-*): wall-clock date and time in the district's zone,
+    an optional recurrence, and the next send instant the communication queue looks for."""
+
+    __tablename__ = "message_schedule"
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    start_date: dt.date
+    send_time: dt.time
+    recurrence: str = Field(default="NONE", sa_type=String(10))
+    final_date: dt.date | None = None
+    next_send_at: dt.datetime | None = Field(default=None, index=True)
+    last_sent_at: dt.datetime | None = None
+    last_occurrence_id: int | None = Field(default=None, foreign_key="message.id")
+    failed_attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=300)
+    errored_at: dt.datetime | None = None
+

@@ -25,6 +25,8 @@ class SendMessageErrorCode(enum.Enum):
     INVALID = "INVALID"
     CONFLICT = "CONFLICT"
     DUPLICATE = "DUPLICATE"
+    IN_THE_PAST = strawberry.enum_value("IN_THE_PAST", description="A new send date and time must be in the future (SCH-01).")
+    BEFORE_START = strawberry.enum_value("BEFORE_START", description="A final date before the start date (SCH-02).")
     EXCLUDED_SCHOOL = strawberry.enum_value(
         "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
 
