@@ -190,7 +190,12 @@ def _apply_schedule_edit(stored: MessageSchedule, schedule: ScheduleRequest, zon
     stored.start_date, stored.send_time = schedule.start_date, schedule.send_time
     stored.recurrence, stored.final_date = schedule.recurrence.value, schedule.final_date
     if start_moved_to_future or rule_changed or pushed_later:
-        stored.next_send_at = new.first_at_or_after(max(now, new_first) if new_first else now)
+        # The first occurrence of the new rule in the future, on a day after the last one sent.
+        floor = now
+        if stored.last_sent_at is not None:
+            next_day = stored.last_sent_at.astimezone(zone).date() + dt.timedelta(days=1)
+            floor = max(now, first_instant_at(next_day, dt.time(0, 0), zone))
+        stored.next_send_at = new.first_at_or_after(floor)
     elif stored.next_send_at is not None and schedule.final_date is not None:
         # The kept next time still may not pass the (new) final date (SCH-09).
         if stored.next_send_at.astimezone(zone).date() > schedule.final_date:
