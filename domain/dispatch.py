@@ -218,8 +218,9 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                 delay = retry_delay_seconds(row.attempts, outcome.delay_seconds)
                 outcomes.append((row.id, DS.QUEUED.value, provider_id, code, detail))
                 retries.append({"retry_id": row.id, "retry_at": finished + dt.timedelta(seconds=delay)})
-                result.retry_ids.append(row.id)
-                result.retry_delay_seconds = max(result.retry_delay_seconds, delay)
+                if row.channel != Channel.PUSH.value:  # a push retry waits for a queue run (JOB-04)
+                    result.retry_ids.append(row.id)
+                    result.retry_delay_seconds = max(result.retry_delay_seconds, delay)
             else:
                 outcomes.append((row.id, DS.FAILED.value, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1

@@ -33,7 +33,8 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     Recipients are resolved now, when the message is dispatched, not when it was saved (RCP-27)."""
     claimed = session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.fanned_out_at.is_(None))
+        .where(Message.id == message_id, Message.fanned_out_at.is_(None),
+               Message.status == MessageStatus.QUEUED.value)  # a recalled message is never fanned out
         .values(fanned_out_at=utcnow(), status=MessageStatus.SENDING.value)
     ).rowcount
     if not claimed:

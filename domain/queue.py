@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from domain.dispatch import recount_open_deliveries
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
 
 #: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
 STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
@@ -54,6 +54,17 @@ def stale_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = 
     ).all()]
 
 
+def queued_push(session: Session, now: dt.datetime):
+    """JOB-04: push goes out only in queue runs: every queued push delivery of a sending message
+    that is not waiting for a retry. Returns (id, channel, message_id) of each."""
+    return [tuple(row) for row in session.execute(
+        select(Delivery.id, Delivery.channel, Delivery.message_id)
+        .where(Delivery.message_id.in_(select(Message.id).where(Message.status == MessageStatus.SENDING.value)),
+               Delivery.status == DS.QUEUED.value, Delivery.channel == Channel.PUSH.value,
+               or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+    ).all()]
+
+
 def chunk_by_channel(rows, chunk_size: int) -> list[tuple[str, list[int]]]:
     """(channel, ids) chunks of (id, channel) rows: one channel each, ``chunk_size`` at most, in id order."""
     chunks: list[tuple[str, list[int]]] = []
@@ -68,7 +79,7 @@ def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
     its message's lane, most urgent first."""
     released = release_deferred(session, now)
     recount_open_deliveries(session)
-    rows = released + stale_queued(session, now)
+    rows = sorted(set(released + stale_queued(session, now) + queued_push(session, now)))
     urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
         select(Message.id, Message.emergency, Message.priority)
         .where(Message.id.in_({message_id for _, _, message_id in rows}))).all()} if rows else {}

@@ -13,7 +13,7 @@ from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
 from graph.messages.progress import ProgressSubscriptions
 from graph.messages.queries import MessageQueries
-from graph.messages.reports import ReportMutations, ReportQueries
+from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
 from graph.viewer.queries import ViewerQueries
 
@@ -28,7 +28,8 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, Import
 
 
 @strawberry.type
-class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations):
+class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
+               RecallMutations):
     pass
 
 

@@ -12,7 +12,7 @@ from homeroom.settings import get_settings
 from jobs.dispatch import enqueue_dispatch
 from jobs.runtime import channel_registry
 from models.db import get_engine, session_scope
-from models.messaging import Message
+from models.messaging import Channel, Message
 
 
 #: Below this many rows the planner's statistics stay good enough, and an emergency should not
@@ -35,10 +35,12 @@ def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
         with session_scope(engine) as session:
             message = session.get(Message, message_id)
             chunks = queued_chunks_by_channel(session, message_id, max_batch)
-        # Chunks of the most urgent lane go first (an emergency's SMS before its email).
+        # Chunks of the most urgent lane go first (an emergency's SMS before its email). Push is
+        # sent only by queue runs (JOB-04).
         enqueue_dispatch(sorted(
             ((lane_of(emergency=message.emergency, priority=message.priority, channel=channel), ids)
-             for channel, ids in chunks), key=lambda pair: LANES_BY_URGENCY.index(pair[0])))
+             for channel, ids in chunks if channel != Channel.PUSH.value),
+            key=lambda pair: LANES_BY_URGENCY.index(pair[0])))
         if not chunks and complete_if_done(engine, message_id):
             progress_events.publish([message_id])
 

@@ -52,6 +52,8 @@ os.environ.update({
     "HOMEROOM_JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
     "HOMEROOM_PLUGIN_CONFIG": '{"outbox": {"directory": "%s"}}' % OUTBOX_DIR,
     "HOMEROOM_DISPATCH_BATCH_SIZE": "50",
+    # The embedded queue clock runs once at start-up; tests run the queue themselves (queue_tick).
+    "HOMEROOM_QUEUE_INTERVAL_SECONDS": "3600",
 })
 if REDIS_URL:
     os.environ["HOMEROOM_REDIS_URL"] = REDIS_URL

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
@@ -58,6 +58,7 @@ def message_to_imported_phones(engine, count: int, prefix: str) -> tuple[int, li
         session.execute(insert(ImportedRecipient), [
             {"message_id": message.id, "name": f"Guardian {n}", "phone": f"{prefix}{n:05d}", "source_row": n + 1}
             for n in range(count)])
+        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))  # as sendDraft
         fan_out(session, message.id)
         ids = [i for chunk in queued_delivery_chunks(session, message.id, 10**9) for i in chunk]
     assert len(ids) == count
@@ -187,6 +188,7 @@ def test_job_05_every_job_processed_twice_still_sends_once(engine, tmp_path):
         session.execute(insert(ImportedRecipient), [
             {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1873555{n:05d}", "source_row": n + 1}
             for n in range(1_000)])
+        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))  # as sendDraft
     worker = start_worker(redis_url, journal, 0, "process_every_message_twice")
     try:
         broker.enqueue(FAN_OUT[Lane.NORMAL].message(message.id))

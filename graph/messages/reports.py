@@ -1,5 +1,5 @@
-"""The communication report (RPT-*): communicationReport, resendToFailed; the CSV export is an
-HTTP route (homeroom.app)."""
+"""The communication report (RPT-*): communicationReport, resendToFailed, recallMessage; the CSV
+export is an HTTP route (homeroom.report_routes)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import enum
 
 import strawberry
 
+from domain import progress_events
 from domain.lanes import lane_of
 from domain.permissions import Perm
 from domain.reports import ReportFilter, report_page, resend_failed
@@ -104,8 +105,49 @@ class ReportMutations:
         session.commit()
         chunks = {}
         for channel, delivery_id in requeued:
+            if channel == db.Channel.PUSH.value:
+                continue  # push goes out with the next queue run (JOB-04)
             lane = lane_of(emergency=message.emergency, priority=message.priority, channel=channel)
             chunks.setdefault((lane, channel), []).append(delivery_id)
         info.context.enqueue_dispatch((lane, ids[i:i + 500]) for (lane, _), ids in chunks.items()
                                       for i in range(0, len(ids), 500))
         return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))
+
+
+@strawberry.type(description="A recalled message: what will never be sent, and what already was.")
+class RecallMessageResult:
+    message: Message | None
+    cancelled: int = strawberry.field(description="Deliveries that will never be sent.")
+    sent_before: int = strawberry.field(description="Deliveries sent before the recall.")
+    still_in_flight: int = strawberry.field(
+        description="Deliveries still with a provider when the call gave up waiting (normally 0).")
+
+
+@strawberry.type
+class RecallMutations:
+    @strawberry.mutation(**requires(
+        "Recall one of your messages that is scheduled, queued or being sent: every delivery not yet handed to a "
+        "provider is CANCELLED, and the call returns once the batches already with a provider are done, so "
+        "nothing is sent after it returns. Null message when not found.",
+        Perm.COMMUNICATION, Perm.SEND_MESSAGES))
+    async def recall_message(self, info: Info, id: strawberry.ID) -> RecallMessageResult:
+        from starlette.concurrency import run_in_threadpool
+
+        from domain.messages import MessageNotFound
+        from domain.recall import recall_message
+
+        try:
+            recalled = await run_in_threadpool(recall_message, info.context.engine, info.context.viewer, parse_id(id))
+        except MessageNotFound:
+            return RecallMessageResult(message=None, cancelled=0, sent_before=0, still_in_flight=0)
+        progress_events.publish([recalled.message_id])
+        row = await run_in_threadpool(_load_message, info.context.engine, recalled.message_id)
+        return RecallMessageResult(message=Message.from_row(row), cancelled=recalled.cancelled,
+                                   sent_before=recalled.sent_before, still_in_flight=recalled.still_in_flight)
+
+
+def _load_message(engine, message_id: int) -> db.Message:
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(db.Message, message_id)

@@ -1,0 +1,77 @@
+"""Recall: nothing of a message is sent after recallMessage returns."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, insert, select, update
+
+from conftest import OUTBOX_DIR
+from domain.messages import save_draft
+from helpers import gql, token_for
+from models.db import session_scope
+from models.messaging import Delivery, ImportedRecipient, Message
+from resolve import request, viewer_for
+
+RECALL = """mutation($id: ID!) { recallMessage(id: $id) { cancelled sentBefore stillInFlight message { status } } }"""
+
+
+def _outbox_references() -> set[str]:
+    path = OUTBOX_DIR / "sms.jsonl"
+    return {json.loads(line)["reference"] for line in path.read_text().splitlines()} if path.exists() else set()
+
+
+def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client, engine):
+    """Recalling a 3,000-recipient SMS while it is being dispatched: every delivery ends SENT or
+    CANCELLED, the provider saw exactly the SENT ones, and nothing more reaches it afterwards,
+    although dispatch jobs for the cancelled deliveries were still queued."""
+    token = token_for(engine, "admin")
+    with session_scope(engine) as session:
+        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",)))
+        session.execute(insert(ImportedRecipient), [
+            {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1875555{n:05d}", "source_row": n + 1}
+            for n in range(3_000)])
+        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
+    from domain.lanes import Lane
+    from jobs import enqueue_fan_out
+
+    enqueue_fan_out(message.id, Lane.NORMAL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until dispatch is under way
+        with session_scope(engine) as session:
+            sent = session.execute(select(func.count()).select_from(Delivery).where(
+                Delivery.message_id == message.id, Delivery.status == "SENT")).scalar_one()
+        if sent:
+            break
+        time.sleep(0.01)
+    result = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
+    assert result["message"]["status"] == "CANCELLED" and result["stillInFlight"] == 0
+    assert result["cancelled"] > 0 and result["sentBefore"] > 0
+    assert result["cancelled"] + result["sentBefore"] == 3_000
+    at_return = _outbox_references()
+    time.sleep(2)  # the queued dispatch jobs of cancelled deliveries run and find nothing to send
+    with session_scope(engine) as session:
+        rows = dict(session.execute(select(Delivery.id, Delivery.status).where(Delivery.message_id == message.id)).all())
+    sent_ids = {str(i) for i, status in rows.items() if status == "SENT"}
+    assert set(rows.values()) == {"SENT", "CANCELLED"} and len(sent_ids) == result["sentBefore"]
+    mine = {str(i) for i in rows}
+    assert _outbox_references() & mine == at_return & mine == sent_ids
+
+
+def test_recall_is_only_for_the_senders_own_messages(client, engine):
+    from helpers import make_user
+    from models.directory import Role
+
+    token = token_for(engine, "admin")
+    with session_scope(engine) as session:
+        message = save_draft(session, viewer_for(session, "admin"), request(channels=("EMAIL",)))
+        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
+    other = gql(client, RECALL, {"id": str(message.id)}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
+    assert other["message"] is None and other["cancelled"] == 0
+    mine = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
+    assert mine["message"]["status"] == "CANCELLED"
+    from domain.fan_out import fan_out
+
+    with session_scope(engine) as session:
+        assert fan_out(session, message.id).deliveries_written == 0  # a recalled message is never fanned out
