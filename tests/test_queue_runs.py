@@ -44,8 +44,8 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
 
 
 def test_queue_interval_is_configurable():
-    """The queue runs every HOMEROOM_QUEUE_INTERVAL_SECONDS, 60 by default (JOB-01 reads a
-    15-minute default; the README says why it is not followed), and a bad value is refused."""
+    """The queue runs every HOMEROOM_QUEUE_INTERVAL_SECONDS, 60 by default (the requirements read
+    a 15-minute default; the README says why it is not followed), and a bad value is refused."""
     import pytest
     from pydantic import ValidationError
 
@@ -53,3 +53,32 @@ def test_queue_interval_is_configurable():
     assert Settings(queue_interval_seconds=900).queue_interval_seconds == 900
     with pytest.raises(ValidationError):
         Settings(queue_interval_seconds=0)
+
+
+def test_job_02_every_email_that_left_is_recorded_in_the_ledger(client, engine):
+    """Covers JOB-02: every email the outbox received in this test run (every test's, so far)
+    names a delivery of the ledger that is an EMAIL delivery recorded as SENT, with its attempt;
+    no email leaves any other way."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from conftest import OUTBOX_DIR
+    from models.messaging import DeliveryAttempt
+
+    files = sorted((OUTBOX_DIR / "email").glob("*.eml"))
+    assert files, "earlier tests sent email"
+    references = {}
+    for path in files:
+        parsed = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        references[int(parsed["X-Homeroom-Delivery"])] = parsed["To"].addresses[0].addr_spec
+    with session_scope(engine) as session:
+        rows = {row.id: row for row in session.execute(
+            select(Delivery.id, Delivery.channel, Delivery.status, Delivery.address)
+            .where(Delivery.id.in_(list(references)))).all()}
+        attempted = set(session.execute(select(DeliveryAttempt.delivery_id).where(
+            DeliveryAttempt.delivery_id.in_(list(references)), DeliveryAttempt.plugin == "outbox")).scalars())
+    assert set(rows) == set(references)
+    assert all(row.channel == "EMAIL" and row.status == "SENT" for row in rows.values())
+    assert all(rows[ref].address == to for ref, to in references.items())
+    assert attempted == set(references)
+
