@@ -36,8 +36,19 @@ from models.messaging import Channel, StudentRecipientType  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench"
 
 
+def _schema_is_current(engine) -> bool:
+    """Every table and column of the models exists (a district seeded by an older version is
+    rebuilt rather than reused)."""
+    from sqlalchemy import inspect
+
+    found = inspect(engine)
+    tables = set(found.get_table_names())
+    return all(table.name in tables and {c.name for c in table.columns} <= {c["name"] for c in found.get_columns(
+        table.name)} for table in SQLModel.metadata.sorted_tables)
+
+
 def ensure_district(engine, students: int, reuse: bool) -> None:
-    if reuse:
+    if reuse and _schema_is_current(engine):
         try:
             with Session(engine) as session:
                 if session.execute(select(func.count()).select_from(Student)).scalar_one() >= students:
