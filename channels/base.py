@@ -43,6 +43,8 @@ class EmailEnvelope(_EnvelopeBase):
     subject: str
     html_body: str
     text_body: str
+    # RFC 8058 one-click unsubscribe for this address; None on emergencies.
+    unsubscribe_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -30,6 +30,7 @@ from channels.base import (
 from channels.registry import ChannelRegistry
 from domain import progress_events
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
+from domain.unsubscribe import unsubscribe_url
 from models.db import session_scope, utcnow
 from models.directory import District, School, User
 from models.messaging import (
@@ -152,7 +153,8 @@ def _envelope(delivery: Row, message: Message, from_name: str, district: Distric
     channel = Channel(delivery.channel)
     if channel is Channel.EMAIL:
         return EmailEnvelope(**common, from_name=from_name, subject=message.subject,
-                             html_body=message.html_body, text_body=message.text_body)
+                             html_body=message.html_body, text_body=message.text_body,
+                             unsubscribe_url=None if message.emergency else unsubscribe_url(delivery.id, delivery.address))
     if channel is Channel.SMS:
         text = f"{message.subject}: {message.text_body}"
         return SmsEnvelope(**common, text=text[: district.sms_character_limit])

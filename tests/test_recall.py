@@ -23,7 +23,7 @@ def _outbox_references() -> set[str]:
 
 
 def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client, engine):
-    """Recalling a 3,000-recipient SMS while it is being dispatched: every delivery ends SENT or
+    """Recalling a 20,000-recipient SMS while it is being dispatched: every delivery ends SENT or
     CANCELLED, the provider saw exactly the SENT ones, and nothing more reaches it afterwards,
     although dispatch jobs for the cancelled deliveries were still queued."""
     token = token_for(engine, "admin")
@@ -31,7 +31,7 @@ def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client
         message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",)))
         session.execute(insert(ImportedRecipient), [
             {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1875555{n:05d}", "source_row": n + 1}
-            for n in range(3_000)])
+            for n in range(20_000)])
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
     from domain.lanes import Lane
     from jobs import enqueue_fan_out
@@ -48,7 +48,7 @@ def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client
     result = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
     assert result["message"]["status"] == "CANCELLED" and result["stillInFlight"] == 0
     assert result["cancelled"] > 0 and result["sentBefore"] > 0
-    assert result["cancelled"] + result["sentBefore"] == 3_000
+    assert result["cancelled"] + result["sentBefore"] == 20_000
     at_return = _outbox_references()
     time.sleep(2)  # the queued dispatch jobs of cancelled deliveries run and find nothing to send
     with session_scope(engine) as session:

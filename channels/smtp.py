@@ -1,0 +1,141 @@
+"""The ``smtp`` email plugin: multipart HTML + text over SMTP (aiosmtplib), one connection per batch.
+
+Each email carries a ``Message-ID`` derived from the delivery reference and, unless it is an
+emergency, ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
+(RFC 8058) pointing at the core's one-click endpoint. A 4xx reply is retryable, a 5xx reply is a
+permanent failure carrying the server's code; a connection or TLS failure leaves the whole
+batch retryable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from typing import ClassVar, Literal
+
+import aiosmtplib
+from pydantic import Field, SecretStr
+
+from channels.base import (
+    Capabilities,
+    EmailChannel,
+    EmailEnvelope,
+    Envelope,
+    Outcome,
+    PermanentFailure,
+    PluginConfig,
+    Retryable,
+    Sent,
+)
+
+
+class SmtpConfig(PluginConfig):
+    host: str = Field(description="The SMTP server (submission or relay).")
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="STARTTLS on a plain port, implicit TLS, or neither (local relays only).")
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str = Field(description="The envelope and header sender, e.g. no-reply@district.example.org.")
+    message_id_domain: str = Field(default="homeroom.local", description="The right-hand side of Message-IDs.")
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+    verify_certificates: bool = True
+
+
+class SmtpChannel(EmailChannel):
+    name: ClassVar[str] = "smtp"
+    Config: ClassVar[type[PluginConfig]] = SmtpConfig
+    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=500, attachments=True)
+
+    config: SmtpConfig
+
+    def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
+        return asyncio.run(self._send_batch(batch))
+
+    def build(self, envelope: EmailEnvelope) -> EmailMessage:
+        """The RFC 5322 message for one delivery."""
+        message = EmailMessage()
+        message["From"] = formataddr((envelope.from_name, self.config.from_address))
+        message["To"] = formataddr((envelope.recipient_name, envelope.to))
+        message["Subject"] = envelope.subject
+        message["Date"] = formatdate(localtime=False)
+        # Stable per delivery: a resend after a crash carries the same Message-ID, so a receiving
+        # system that deduplicates by it shows the message once.
+        message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{self.config.message_id_domain}>"
+        message["X-Homeroom-Delivery"] = envelope.reference
+        message["Content-Language"] = envelope.language
+        if envelope.unsubscribe_url and not envelope.emergency:
+            message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(envelope.text_body)
+        message.add_alternative(envelope.html_body, subtype="html")
+        return message
+
+    async def _send_batch(self, batch: Sequence[Envelope]) -> list[Outcome]:
+        emails = [envelope for envelope in batch if isinstance(envelope, EmailEnvelope)]
+        outcomes: dict[str, Outcome] = {
+            envelope.reference: PermanentFailure(envelope.reference, "UNSUPPORTED_CHANNEL")
+            for envelope in batch if not isinstance(envelope, EmailEnvelope)}
+        client = aiosmtplib.SMTP(
+            hostname=self.config.host, port=self.config.port, timeout=self.config.timeout_seconds,
+            use_tls=self.config.security == "tls", start_tls=self.config.security == "starttls",
+            tls_context=self._tls_context())
+        try:
+            await client.connect()
+            if self.config.username:
+                await client.login(self.config.username,
+                                   self.config.password.get_secret_value() if self.config.password else "")
+        except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
+            detail = _safe_detail(error)
+            outcomes.update({e.reference: Retryable(e.reference, None, "SMTP_CONNECT", detail) for e in emails})
+            return [outcomes[e.reference] for e in batch]
+        try:
+            for envelope in emails:  # one connection for the whole batch
+                outcomes[envelope.reference] = await self._send_one(client, envelope)
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+        return [outcomes[e.reference] for e in batch]
+
+    async def _send_one(self, client: aiosmtplib.SMTP, envelope: EmailEnvelope) -> Outcome:
+        message = self.build(envelope)
+        try:
+            errors, _reply = await client.send_message(message, sender=self.config.from_address,
+                                                       recipients=[envelope.to])
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            return _outcome_for_code(envelope.reference, refused.recipients[0].code, refused.recipients[0].message)
+        except aiosmtplib.SMTPResponseException as error:
+            return _outcome_for_code(envelope.reference, error.code, error.message)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            return Retryable(envelope.reference, None, "SMTP_ERROR", _safe_detail(error))
+        if errors:  # a refused recipient reported without an exception
+            code, text = next(iter(errors.values()))
+            return _outcome_for_code(envelope.reference, code, text)
+        return Sent(envelope.reference, message["Message-ID"].strip("<>"))
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.config.security == "none":
+            return None
+        context = ssl.create_default_context()
+        if not self.config.verify_certificates:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+
+def _outcome_for_code(reference: str, code: int, text: str) -> Outcome:
+    """SMTP 4xx → retry later; 5xx → permanent, with the server's code."""
+    detail = (text or "").strip()[:200] or None
+    if 400 <= code < 500:
+        return Retryable(reference, None, str(code), detail)
+    return PermanentFailure(reference, str(code), detail)
+
+
+def _safe_detail(error: BaseException) -> str:
+    """The error's class and message, never the credentials."""
+    return f"{type(error).__name__}: {error}"[:200]

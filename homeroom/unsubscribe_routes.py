@@ -1,0 +1,43 @@
+"""/unsubscribe/{token}: the one-click unsubscribe endpoint of List-Unsubscribe (RFC 8058).
+
+POST with ``List-Unsubscribe=One-Click`` (what mail clients send) unsubscribes at once. GET
+shows a page with a button, because link scanners fetch URLs and must not unsubscribe anyone.
+"""
+
+from __future__ import annotations
+
+import html
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Engine
+
+from domain.unsubscribe import BadUnsubscribeLink, read_token, unsubscribe
+from models.db import session_scope
+
+
+def unsubscribe_router(engine: Engine) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+    def confirm_page(token: str) -> HTMLResponse:
+        try:
+            _, address = read_token(token)
+        except BadUnsubscribeLink as error:
+            return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
+        return HTMLResponse(
+            f"<!doctype html><title>Unsubscribe</title><p>Stop school emails to {html.escape(address)}?</p>"
+            f'<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
+            f'<button type="submit">Unsubscribe</button></form>')
+
+    @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+    async def one_click(token: str, request: Request) -> HTMLResponse:
+        await request.body()  # List-Unsubscribe=One-Click (RFC 8058); the token alone decides
+        try:
+            with session_scope(engine) as session:
+                address = unsubscribe(session, token)
+        except BadUnsubscribeLink as error:
+            return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
+        return HTMLResponse(f"<p>{html.escape(address)} will get no more school emails.</p>")
+
+    return router

@@ -1,0 +1,177 @@
+"""The smtp plugin against a real SMTP server (aiosmtpd): what is sent, how codes map, one
+connection per batch, STARTTLS with auth, and the one-click unsubscribe it advertises."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+from email import policy
+from email.parser import BytesParser
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from channels.base import ChannelKind, EmailEnvelope, PermanentFailure, Retryable, Sent
+from channels.registry import ChannelRegistry
+from channels.smtp import SmtpChannel, SmtpConfig
+from domain.dispatch import dispatch_deliveries
+from domain.fan_out import fan_out, queued_delivery_chunks
+from domain.messages import create_message
+from factories import add_contact, add_student, email, first_school_id
+from models.db import session_scope
+from models.directory import Contact
+from models.messaging import ChannelOptOut
+from resolve import request, resolve, viewer_for
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Recorder:
+    """An SMTP handler that keeps what it receives and refuses some recipients by their name."""
+
+    def __init__(self):
+        self.messages, self.sessions = [], set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("tempfail"):
+            return "451 4.3.0 Try again later"
+        if address.startswith("reject"):
+            return "550 5.1.1 Mailbox unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.add(id(session))
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, recorder
+    controller.stop()
+
+
+def envelope(reference, to, **extra):
+    return EmailEnvelope(reference=reference, message_id=1, to=to, recipient_name="Pat Doe", from_name="Lincoln High",
+                         subject="Picture day", html_body="<p>Picture <b>day</b></p>", text_body="Picture day",
+                         **extra)
+
+
+def plugin_for(controller, **config) -> SmtpChannel:
+    return SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
+                                  from_address="no-reply@district.example.org", **config))
+
+
+def test_smtp_sends_multipart_mail_and_maps_codes_on_one_connection(smtp_server):
+    """Multipart HTML + text, From name, Message-ID as the provider id, RFC 8058 headers except on
+    emergencies; 4xx → retryable, 5xx → permanent with the code; the batch shares one connection."""
+    controller, recorder = smtp_server
+    batch = [envelope("1", "ana@families.example.org", unsubscribe_url="https://hr.example.org/unsubscribe/t1"),
+             envelope("2", "tempfail@families.example.org", unsubscribe_url="https://hr.example.org/unsubscribe/t2"),
+             envelope("3", "reject@families.example.org", unsubscribe_url="https://hr.example.org/unsubscribe/t3"),
+             envelope("4", "ben@families.example.org", emergency=True, unsubscribe_url=None)]
+    outcomes = plugin_for(controller).send(batch)
+    sent, later, refused, urgent = outcomes
+    assert isinstance(sent, Sent) and sent.provider_id.startswith("delivery-1") and isinstance(urgent, Sent)
+    assert isinstance(later, Retryable) and later.code == "451" and later.delay_seconds is None
+    assert isinstance(refused, PermanentFailure) and refused.code == "550" and "Mailbox unknown" in refused.detail
+    assert len(recorder.messages) == 2 and len(recorder.sessions) == 1
+    first, emergency = recorder.messages
+    assert first["From"].addresses[0].display_name == "Lincoln High"
+    assert first["From"].addresses[0].addr_spec == "no-reply@district.example.org"
+    assert first["Message-ID"].strip("<>") == sent.provider_id
+    assert first["List-Unsubscribe"] == "<https://hr.example.org/unsubscribe/t1>"
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert first.get_body(("plain",)).get_content().strip() == "Picture day"
+    assert "<b>day</b>" in first.get_body(("html",)).get_content()
+    assert emergency["List-Unsubscribe"] is None and emergency["List-Unsubscribe-Post"] is None
+
+
+def test_smtp_connection_failure_leaves_the_batch_retryable():
+    plugin = SmtpChannel(SmtpConfig(host="127.0.0.1", port=free_port(), security="none",
+                                    from_address="no-reply@district.example.org", timeout_seconds=2))
+    outcomes = plugin.send([envelope("9", "ana@families.example.org")])
+    assert isinstance(outcomes[0], Retryable) and outcomes[0].code == "SMTP_CONNECT"
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                           "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("openssl cannot make a test certificate here")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"mailer" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok)
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    yield controller, recorder
+    controller.stop()
+
+
+def test_smtp_starttls_and_login(tls_smtp_server):
+    """STARTTLS then AUTH: the right password sends, a wrong one leaves the batch retryable and the
+    password appears in no outcome and in the redacted config."""
+    controller, recorder = tls_smtp_server
+    good = SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls", username="mailer",
+                                  password=SecretStr("s3cret"), verify_certificates=False,
+                                  from_address="no-reply@district.example.org"))
+    assert isinstance(good.send([envelope("5", "ana@families.example.org")])[0], Sent)
+    assert len(recorder.messages) == 1
+    bad = SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls", username="mailer",
+                                 password=SecretStr("wrong-password"), verify_certificates=False,
+                                 from_address="no-reply@district.example.org", timeout_seconds=3))
+    [outcome] = bad.send([envelope("6", "ana@families.example.org")])
+    assert isinstance(outcome, Retryable) and "wrong-password" not in repr(outcome)
+    assert bad.config.redacted()["password"] == "**********"
+
+
+def test_sys_10_one_click_unsubscribe_from_a_real_email_sets_the_contacts_email_opt_out(client, engine, smtp_server):
+    """Covers SYS-10: a message dispatched through the smtp plugin carries a List-Unsubscribe link;
+    POSTing List-Unsubscribe=One-Click to it (as a mail client does, RFC 8058) sets the contact's
+    email opt-out and records the address, so the next message plans OPTED_OUT for it; a forged
+    link changes nothing."""
+    controller, recorder = smtp_server
+    address = email("parent")
+    kid = add_student(engine, first_school_id(engine))
+    contact = add_contact(engine, kid, email=address)
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid]))
+        fan_out(session, message.id)
+        [chunk] = queued_delivery_chunks(session, message.id, 500)
+    registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
+    assert dispatch_deliveries(engine, registry, chunk).sent == 1
+    [received] = recorder.messages
+    link = urlsplit(received["List-Unsubscribe"].strip("<>"))
+    assert client.post(link.path[:-3] + "abc", data={"List-Unsubscribe": "One-Click"}).status_code == 400
+    page = client.get(link.path)
+    assert page.status_code == 200 and address in page.text
+    with session_scope(engine) as session:
+        assert session.get(Contact, contact).email_opt_out is False  # looking is not unsubscribing
+    done = client.post(link.path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    with session_scope(engine) as session:
+        assert session.get(Contact, contact).email_opt_out is True
+        assert session.execute(select(ChannelOptOut).where(ChannelOptOut.address == address)).scalars().first()
+    rows, _ = resolve(engine, "admin", "PRIMARY_CONTACTS", [kid])
+    assert [r["status"] for r in rows] == ["OPTED_OUT"]
