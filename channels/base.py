@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Union
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -104,6 +104,33 @@ class Reconciled(str, enum.Enum):
     UNKNOWN = "UNKNOWN"  # cannot tell
 
 
+@dataclasses.dataclass(frozen=True)
+class StatusEvent:
+    """A provider's later word on a delivery (a status callback): delivered, failed, …"""
+
+    reference: str  # the delivery id the send carried
+    status: str  # "DELIVERED", "FAILED", "SENT" (accepted by the next hop) …
+    code: str | None = None
+    detail: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class InboundEvent:
+    """A message a recipient sent back through the channel (an SMS reply, an email reply)."""
+
+    from_address: str
+    to_address: str
+    text: str
+    in_reply_to: str | None = None  # a reference or reply token, when the provider carries one
+
+
+WebhookEvent = Union[StatusEvent, InboundEvent]
+
+
+class WebhookRejected(Exception):
+    """The request did not come from the provider (bad or missing signature): answer 403."""
+
+
 class PluginConfig(BaseModel):
     """Base for a plugin's config: unknown keys are an error, secrets are ``SecretStr``."""
 
@@ -154,6 +181,12 @@ class ChannelPlugin(abc.ABC):
     def check(self) -> str | None:
         """Health check: None when ready, else a short human reason."""
         return None
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, url: str) -> list[WebhookEvent]:
+        """For plugins whose capabilities declare ``status_callbacks`` or ``inbound_messages``:
+        verify the provider's request (raise WebhookRejected when it is not genuine) and turn it
+        into events. The core serves the route and applies the events."""
+        raise NotImplementedError(f"plugin {self.name!r} takes no webhooks")
 
     def reconcile(self, references: Sequence[str]) -> dict[str, Reconciled]:
         """For deliveries a crash left in SENDING: what the provider knows of each reference (the
