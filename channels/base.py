@@ -59,11 +59,22 @@ class VoiceEnvelope(_EnvelopeBase):
     script: str  # what text-to-speech reads
 
 
+@dataclasses.dataclass(frozen=True)
+class PushTarget:
+    """One browser or device the recipient registered for Web Push (RFC 8030/8291)."""
+
+    endpoint: str
+    p256dh: str  # the subscription's public key, base64url
+    auth: str  # its authentication secret, base64url
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PushEnvelope(_EnvelopeBase):
     kind: ClassVar[ChannelKind] = ChannelKind.PUSH
     title: str  # generic; no student data travels in a push payload
     notification_id: str
+    # The recipient's registered subscriptions (``to`` is ``user:<id>``), loaded by the core.
+    targets: tuple[PushTarget, ...] = ()
 
 
 Envelope = Union[EmailEnvelope, SmsEnvelope, VoiceEnvelope, PushEnvelope]
@@ -73,6 +84,8 @@ Envelope = Union[EmailEnvelope, SmsEnvelope, VoiceEnvelope, PushEnvelope]
 class Sent:
     reference: str
     provider_id: str | None = None
+    #: Addresses or push endpoints the provider says no longer exist; the core retires them.
+    gone: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +104,7 @@ class PermanentFailure:
     reference: str
     code: str
     detail: str | None = None
+    gone: tuple[str, ...] = ()
 
 
 Outcome = Union[Sent, Retryable, PermanentFailure]

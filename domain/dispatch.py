@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 
-from sqlalchemy import Row, and_, bindparam, case, exists, func, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import (
@@ -22,6 +22,7 @@ from channels.base import (
     Outcome,
     PermanentFailure,
     PushEnvelope,
+    PushTarget,
     Retryable,
     Sent,
     SmsEnvelope,
@@ -41,6 +42,7 @@ from models.messaging import (
     DeliveryStatus as DS,
     Message,
     MessageStatus,
+    PushSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -137,15 +139,34 @@ def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
     schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
         {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
     district = session.execute(select(District).limit(1)).scalars().one()
+    targets = _push_targets(session, claimed)
     from_names = {
         m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
         for m in messages.values()
     }
-    return [(row, _envelope(row, messages[row.message_id], from_names[row.message_id], district))
+    return [(row, _envelope(row, messages[row.message_id], from_names[row.message_id], district,
+                            targets.get(row.address, ())))
             for row in claimed]
 
 
-def _envelope(delivery: Row, message: Message, from_name: str, district: District) -> Envelope:
+def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
+    """The registered Web Push subscriptions of the chunk's push recipients (``user:<id>``), in
+    one query."""
+    user_ids = {int(row.address.removeprefix("user:")) for row in claimed
+                if row.channel == Channel.PUSH.value and row.address.startswith("user:")}
+    if not user_ids:
+        return {}
+    found: dict[str, list[PushTarget]] = defaultdict(list)
+    for user_id, endpoint, p256dh, auth in session.execute(
+            select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
+                   PushSubscription.auth).where(PushSubscription.user_id.in_(user_ids))
+            .order_by(PushSubscription.id)).all():
+        found[f"user:{user_id}"].append(PushTarget(endpoint, p256dh, auth))
+    return {address: tuple(targets) for address, targets in found.items()}
+
+
+def _envelope(delivery: Row, message: Message, from_name: str, district: District,
+              push_targets: tuple[PushTarget, ...] = ()) -> Envelope:
     common = dict(
         reference=str(delivery.id), message_id=message.id, to=delivery.address,
         recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
@@ -161,7 +182,8 @@ def _envelope(delivery: Row, message: Message, from_name: str, district: Distric
     if channel is Channel.VOICE:
         return VoiceEnvelope(**common, script=f"Message from {from_name}. {message.subject}. {message.text_body}")
     # Push carries only a notification id and a generic title; the app fetches the content.
-    return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id))
+    return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id),
+                        targets=push_targets)
 
 
 def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope]) -> tuple[str, list[Outcome]]:
@@ -206,11 +228,13 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
     attempts, outcomes, retries = [], [], []
+    gone: set[str] = set()
     started = utcnow()
     for kind, kind_pairs in by_kind.items():
         plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
         finished = utcnow()
         for (row, _), outcome in zip(kind_pairs, kind_outcomes, strict=True):
+            gone.update(getattr(outcome, "gone", ()))
             result.message_ids.add(row.message_id)
             provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
             if isinstance(outcome, Sent):
@@ -235,6 +259,8 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     with session_scope(engine) as session:
         now = utcnow()
         _record(session, attempts, outcomes, retries, now)
+        if gone:  # push endpoints the service says are gone (404/410)
+            session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
                                 if status != DS.QUEUED.value), now)
     progress_events.publish(result.message_ids)

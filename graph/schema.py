@@ -12,6 +12,7 @@ from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
 from graph.messages.progress import ProgressSubscriptions
+from graph.messages.push import PushMutations, PushQueries
 from graph.messages.queries import MessageQueries
 from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
@@ -23,13 +24,13 @@ MAX_ALIASES = 20
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries):
+            ScheduleQueries, PushQueries):
     pass
 
 
 @strawberry.type
 class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations):
+               RecallMutations, PushMutations):
     pass
 
 

@@ -1,0 +1,47 @@
+"""Web Push subscriptions a signed-in user registers for their own browsers and devices."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from domain.errors import FieldProblem, InvalidInput
+from domain.viewer import Viewer
+from models.messaging import PushSubscription
+
+
+def _b64url_length(value: str) -> int | None:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def register(session: Session, viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Store (or move to this user) a subscription; the keys are checked as RFC 8291 requires."""
+    problems = []
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        problems.append(FieldProblem(("input", "endpoint"), "INVALID", "The endpoint must be an http(s) URL."))
+    if _b64url_length(p256dh) != 65:
+        problems.append(FieldProblem(("input", "p256dh"), "INVALID",
+                                     "p256dh must be an uncompressed P-256 public key, base64url (65 bytes)."))
+    if _b64url_length(auth) != 16:
+        problems.append(FieldProblem(("input", "auth"), "INVALID", "auth must be a 16-byte secret, base64url."))
+    if problems:
+        raise InvalidInput(problems)
+    known = session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).scalars().first()
+    subscription = known or PushSubscription(user_id=viewer.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    subscription.user_id, subscription.p256dh, subscription.auth = viewer.id, p256dh, auth
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def remove(session: Session, viewer: Viewer, endpoint: str) -> bool:
+    return bool(session.execute(delete(PushSubscription).where(
+        PushSubscription.endpoint == endpoint, PushSubscription.user_id == viewer.id)).rowcount)
