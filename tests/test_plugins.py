@@ -90,12 +90,15 @@ def test_missing_or_unfit_plugin_stops_start_up():
         ChannelRegistry.from_settings({"sms": "broken"}, {}, broken)
 
 
-def test_serve_refuses_to_start_with_a_misconfigured_plugin():
-    env = {**os.environ, "HOMEROOM_CHANNEL_PLUGINS": '{"email": "smtp"}'}
-    result = subprocess.run([sys.executable, "-m", "homeroom.cli", "serve", "--port", "0"], capture_output=True,
-                            text=True, env=env, timeout=60)
-    assert result.returncode == 1
-    assert "cannot start: channel 'email' is set to plugin 'smtp', which is not installed" in result.stderr
+def test_serve_refuses_to_start_with_a_missing_or_misconfigured_plugin():
+    for plugins, expected in (('{"email": "carrier-pigeon"}',
+                               "cannot start: channel 'email' is set to plugin 'carrier-pigeon', which is not installed"),
+                              ('{"email": "smtp"}', "cannot start: plugin 'smtp' config host: Field required")):
+        env = {**os.environ, "HOMEROOM_CHANNEL_PLUGINS": plugins}
+        result = subprocess.run([sys.executable, "-m", "homeroom.cli", "serve", "--port", "0"], capture_output=True,
+                                text=True, env=env, timeout=60)
+        assert result.returncode == 1
+        assert expected in result.stderr
 
 
 def test_plugins_command_lists_channels_and_validity_without_secrets():
