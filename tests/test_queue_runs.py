@@ -1,4 +1,4 @@
-"""What only a queue run sends (JOB-04) and the queue clock's settings (JOB-01)."""
+"""What only a queue run sends (JOB-04), every email recorded (JOB-02), and the queue clock's interval."""
 
 from __future__ import annotations
 
