@@ -45,6 +45,8 @@ class EmailEnvelope(_EnvelopeBase):
     text_body: str
     # RFC 8058 one-click unsubscribe for this address; None on emergencies.
     unsubscribe_url: str | None = None
+    # Addresses to copy (Cc header and envelope recipients), CMP-22/CMP-23.
+    cc: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

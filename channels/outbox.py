@@ -83,6 +83,8 @@ class OutboxChannel(ChannelPlugin):
         message = EmailMessage()
         message["From"] = formataddr((envelope.from_name, self.config.from_address))
         message["To"] = formataddr((envelope.recipient_name, envelope.to))
+        if envelope.cc:
+            message["Cc"] = ", ".join(envelope.cc)
         message["Subject"] = envelope.subject
         message["Message-ID"] = make_msgid(idstring=f"delivery-{envelope.reference}", domain="homeroom.local")
         message["X-Homeroom-Delivery"] = envelope.reference

@@ -60,6 +60,8 @@ class SmtpChannel(EmailChannel):
         message = EmailMessage()
         message["From"] = formataddr((envelope.from_name, self.config.from_address))
         message["To"] = formataddr((envelope.recipient_name, envelope.to))
+        if envelope.cc:
+            message["Cc"] = ", ".join(envelope.cc)
         message["Subject"] = envelope.subject
         message["Date"] = formatdate(localtime=False)
         # Stable per delivery: a resend after a crash carries the same Message-ID, so a receiving
@@ -106,7 +108,7 @@ class SmtpChannel(EmailChannel):
         message = self.build(envelope)
         try:
             errors, _reply = await client.send_message(message, sender=self.config.from_address,
-                                                       recipients=[envelope.to])
+                                                       recipients=[envelope.to, *envelope.cc])
         except aiosmtplib.SMTPRecipientsRefused as refused:
             return _outcome_for_code(envelope.reference, refused.recipients[0].code, refused.recipients[0].message)
         except aiosmtplib.SMTPResponseException as error:

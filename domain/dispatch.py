@@ -15,25 +15,12 @@ from collections import Counter, defaultdict
 from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.engine import Engine
 
-from channels.base import (
-    ChannelKind,
-    EmailEnvelope,
-    Envelope,
-    Outcome,
-    PermanentFailure,
-    PushEnvelope,
-    PushTarget,
-    Retryable,
-    Sent,
-    SmsEnvelope,
-    VoiceEnvelope,
-)
+from channels.base import ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain import progress_events
+from domain.envelopes import build_envelopes
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
-from domain.unsubscribe import unsubscribe_url
 from models.db import session_scope, utcnow
-from models.directory import District, School, User
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
     Channel,
@@ -119,71 +106,6 @@ def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
     """QUEUED → SENDING for the given ids; returns the rows this call now owns (see _claim_rows)."""
     with session_scope(engine) as session:
         return _claim_rows(session, delivery_ids, utcnow())
-
-
-def sender_display_name(message: Message, sender: User, district: District, school: School | None) -> str:
-    """RPT-03 / CMP-13 / CMP-14: district, school, or the sending user."""
-    if message.send_as_district:
-        return district.name
-    if school is not None:
-        return school.name
-    return f"{sender.first_name} {sender.last_name}"
-
-
-def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
-    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk."""
-    message_ids = {row.message_id for row in claimed}
-    messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
-    senders = {u.id: u for u in session.execute(
-        select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
-    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
-        {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
-    district = session.execute(select(District).limit(1)).scalars().one()
-    targets = _push_targets(session, claimed)
-    from_names = {
-        m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
-        for m in messages.values()
-    }
-    return [(row, _envelope(row, messages[row.message_id], from_names[row.message_id], district,
-                            targets.get(row.address, ())))
-            for row in claimed]
-
-
-def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
-    """The registered Web Push subscriptions of the chunk's push recipients (``user:<id>``), in
-    one query."""
-    user_ids = {int(row.address.removeprefix("user:")) for row in claimed
-                if row.channel == Channel.PUSH.value and row.address.startswith("user:")}
-    if not user_ids:
-        return {}
-    found: dict[str, list[PushTarget]] = defaultdict(list)
-    for user_id, endpoint, p256dh, auth in session.execute(
-            select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
-                   PushSubscription.auth).where(PushSubscription.user_id.in_(user_ids))
-            .order_by(PushSubscription.id)).all():
-        found[f"user:{user_id}"].append(PushTarget(endpoint, p256dh, auth))
-    return {address: tuple(targets) for address, targets in found.items()}
-
-
-def _envelope(delivery: Row, message: Message, from_name: str, district: District,
-              push_targets: tuple[PushTarget, ...] = ()) -> Envelope:
-    common = dict(
-        reference=str(delivery.id), message_id=message.id, to=delivery.address,
-        recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
-    )
-    channel = Channel(delivery.channel)
-    if channel is Channel.EMAIL:
-        return EmailEnvelope(**common, from_name=from_name, subject=message.subject,
-                             html_body=message.html_body, text_body=message.text_body,
-                             unsubscribe_url=None if message.emergency else unsubscribe_url(delivery.id, delivery.address))
-    if channel is Channel.SMS:
-        text = f"{message.subject}: {message.text_body}"
-        return SmsEnvelope(**common, text=text[: district.sms_character_limit])
-    if channel is Channel.VOICE:
-        return VoiceEnvelope(**common, script=f"Message from {from_name}. {message.subject}. {message.text_body}")
-    # Push carries only a notification id and a generic title; the app fetches the content.
-    return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id),
-                        targets=push_targets)
 
 
 def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope]) -> tuple[str, list[Outcome]]:

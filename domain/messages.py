@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, literal, or_, select, text
 from sqlmodel import Session
 
@@ -60,6 +61,11 @@ class SendMessageRequest:
     emergency: bool = False
     send_as_district: bool = False
     send_as_school_id: int | None = None
+    secure: bool = False
+    copy_self: bool = False
+    cc: tuple[str, ...] = ()
+    cc_first_only: bool = False
+    include_signature: bool = False
     confirmed_recipient_count: int | None = None
 
     @property
@@ -144,6 +150,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if request.send_as_district and request.send_as_school_id is not None:  # CMP-15
         _problem(problems, ("sendAsSchoolId",), "CONFLICT",
                  "Send as district and send as school cannot both be set.")
+    _check_email_options(problems, request)
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")
     if len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:
@@ -155,6 +162,30 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     _check_ids(session, problems, "userGroupIds", "User group", request.user_group_ids, UserGroup.id,
                assigned_groups_clause(viewer, UserGroup, UserGroupAssignee))
     return problems
+
+
+def _check_email_options(problems: list[FieldProblem], request: SendMessageRequest) -> None:
+    """CMP-06: secure email has no copy to self and no Cc; CMP-22: Cc addresses are valid email
+    addresses and copy the email channel only."""
+    if request.secure and request.copy_self:
+        _problem(problems, ("copySelf",), "CONFLICT", "A secure email cannot be copied to yourself.")
+    if request.secure and request.cc:
+        _problem(problems, ("cc",), "CONFLICT", "A secure email cannot have Cc addresses.")
+    if request.cc and Channel.EMAIL not in request.channels:
+        _problem(problems, ("cc",), "INVALID", "Cc copies the email; add the EMAIL channel.")
+    for index, address in enumerate(request.cc):
+        try:
+            validate_email(address.strip(), check_deliverability=False)
+        except EmailNotValidError:
+            _problem(problems, ("cc", index), "INVALID", f"{address!r} is not a valid email address.")
+
+
+def message_options(request: SendMessageRequest) -> dict:
+    """The stored form of a request's options (one place for create, edit and copies)."""
+    return dict(priority=request.priority, emergency=request.emergency, send_as_district=request.send_as_district,
+                send_as_school_id=request.send_as_school_id, secure=request.secure, copy_self=request.copy_self,
+                cc=[address.strip() for address in request.cc], cc_first_only=request.cc_first_only,
+                include_signature=request.include_signature)
 
 
 def _store_selection(session: Session, viewer: Viewer, message_id: int, request: SendMessageRequest) -> None:
@@ -209,10 +240,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         text_body=html_to_text(request.html_body),
         recipient_type=request.recipient_type if request.selects_students else None,
         channels=[channel.value for channel in request.channels],
-        priority=request.priority,
-        emergency=request.emergency,
-        send_as_district=request.send_as_district,
-        send_as_school_id=request.send_as_school_id,
+        **message_options(request),
         family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
@@ -285,8 +313,8 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     message.html_body, message.text_body = request.html_body, html_to_text(request.html_body)
     message.recipient_type = request.recipient_type if request.selects_students else None
     message.channels = [channel.value for channel in request.channels]
-    message.priority, message.emergency = request.priority, request.emergency
-    message.send_as_district, message.send_as_school_id = request.send_as_district, request.send_as_school_id
+    for name, value in message_options(request).items():
+        setattr(message, name, value)
     message.family_seed = family_seed_for(viewer.id, request.student_ids, request.student_group_ids)
     for table in (MessageStudent, MessageStudentGroup, MessageStaff, MessageUserGroup):
         session.execute(delete(table).where(table.message_id == message.id))

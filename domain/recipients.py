@@ -80,6 +80,8 @@ EXCLUDED_SCHOOLS = bindparam("resolve_excluded_schools", expanding=True, type_=I
 WINDOW_OPENS = bindparam("resolve_window_opens", type_=Delivery.__table__.c.not_before.type)
 ROW_COLUMNS = ("channel", "recipient_kind", "recipient_id", "student_id", "recipient_name", "address",
                "language", "status", "not_before")
+#: CMP-12: a copy to the sender goes on these channels when the message has them (never push).
+COPY_SELF_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.VOICE)
 #: Statuses of rows that will be transmitted: now, or when the call window opens.
 SENDABLE = (DS.QUEUED.value, DS.DEFERRED.value)
 
@@ -108,6 +110,8 @@ class Shape:
     sender_has_schools: bool
     # SYS-01: resolved outside the call window, not an emergency: SMS, calls and push wait.
     hold_timed_channels: bool = False
+    # CMP-12: the sender gets one copy on each of the message's email, SMS and call channels.
+    copy_self: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +137,7 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime)
         sender_at_excluded_school=bool(school_ids & excluded),
         sender_has_schools=bool(school_ids),
         hold_timed_channels=deferral is not None,
+        copy_self=bool(message.copy_self),
     )
     params = {"resolve_message_id": message.id, "resolve_family_seed": message.family_seed,
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
@@ -442,6 +447,7 @@ def _statuses_for(shape: Shape):
     contacts = {source: builders[source]() for source in sources if source in builders}  # once per statement
     teachers = teachers_of(students) if "teachers_of" in sources else None
     staff = selected_staff()
+    sender_copy = select(Message.sender_id.label("user_id")).where(Message.id == MESSAGE_ID).subquery("sender_copy")
     selects = []
     for channel in shape.channels:
         for source in sources:
@@ -455,6 +461,8 @@ def _statuses_for(shape: Shape):
                 selects.append(_user_rows(shape, teachers, channel))
         selects.append(_user_rows(shape, staff, channel))
         selects.append(_imported_rows(shape, channel))
+        if shape.copy_self and channel in COPY_SELF_CHANNELS:
+            selects.append(_user_rows(shape, sender_copy, channel))
     candidates = union_all(*selects).subquery("candidates")
     rows = select(*[candidates.c[name] for name in columns])
     if teachers is not None:

@@ -17,6 +17,7 @@ from graph.messages.queries import MessageQueries
 from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
 from graph.viewer.queries import ViewerQueries
+from graph.viewer.settings import SettingsMutations
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
@@ -30,7 +31,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, Import
 
 @strawberry.type
 class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations, PushMutations):
+               RecallMutations, PushMutations, SettingsMutations):
     pass
 
 

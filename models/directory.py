@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -104,6 +104,9 @@ class User(SQLModel, table=True):
     language: str = Field(default="en", max_length=16)
     status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
     hidden_from_search: bool = Field(default=False)  # SET-01
+    # SET-07: used only when a message sets Include Signature (CMP-24).
+    email_signature: str | None = Field(default=None, sa_type=Text)
+    sms_signature: str | None = Field(default=None, max_length=300)
     student_id: int | None = Field(default=None, foreign_key="student.id")
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
 

@@ -90,6 +90,12 @@ class Message(SQLModel, table=True):
     emergency: bool = Field(default=False)
     send_as_district: bool = Field(default=False)
     send_as_school_id: int | None = Field(default=None, foreign_key="school.id")
+    # Email options (CMP-05, CMP-12, CMP-22..CMP-24).
+    secure: bool = Field(default=False)
+    copy_self: bool = Field(default=False)
+    cc: list[str] = Field(default_factory=list, sa_type=JSON)
+    cc_first_only: bool = Field(default=False)
+    include_signature: bool = Field(default=False)
     # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
     family_seed: int = Field(default=0)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))

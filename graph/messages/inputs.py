@@ -63,6 +63,17 @@ class SendMessageInput:
                                    default=False)
     send_as_school_id: strawberry.ID | None = gated(
         "Show this school as the sender (CMP-14).", Perm.SEND_FROM_SCHOOL, default=None)
+    secure: bool = strawberry.field(
+        default=False, description="Secure email: external channels carry a notice to sign in, not the content "
+                                   "(CMP-05); no copy to self or Cc (CMP-06).")
+    copy_self: bool = strawberry.field(
+        default=False, description="Send the sender exactly one copy on each of its email, SMS and call channels (CMP-12).")
+    cc: list[str] = strawberry.field(
+        default_factory=list, description="Email addresses copied on the email channel only (CMP-22).")
+    cc_first_only: bool = strawberry.field(
+        default=False, description="Copy the Cc addresses on the first generated email only (CMP-23).")
+    include_signature: bool = strawberry.field(
+        default=False, description="Append the sender's saved email and SMS signatures (CMP-24, SET-07).")
     confirmed_recipient_count: int | None = strawberry.field(
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
@@ -112,6 +123,11 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         emergency=data.emergency,
         send_as_district=data.send_as_district,
         send_as_school_id=school[0] if school else None,
+        secure=data.secure,
+        copy_self=data.copy_self,
+        cc=tuple(data.cc),
+        cc_first_only=data.cc_first_only,
+        include_signature=data.include_signature,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )
 

@@ -1,0 +1,125 @@
+"""Envelopes: what each claimed delivery becomes for its channel's plugin.
+
+The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
+notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
+first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058) and the push payload
+that carries no content.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Row, func, select
+
+from channels.base import EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
+from domain.text import html_to_text
+from domain.unsubscribe import unsubscribe_url
+from models.directory import District, School, User
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, PushSubscription
+
+#: Email deliveries that are or will be transmitted; the first of them gets a first-only Cc.
+TRANSMITTED = (DS.QUEUED.value, DS.DEFERRED.value, DS.SENDING.value, DS.SENT.value, DS.DELIVERED.value)
+
+
+def sender_display_name(message: Message, sender: User, district: District, school: School | None) -> str:
+    """RPT-03 / CMP-13 / CMP-14: district, school, or the sending user."""
+    if message.send_as_district:
+        return district.name
+    if school is not None:
+        return school.name
+    return f"{sender.first_name} {sender.last_name}"
+
+
+def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
+    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk."""
+    message_ids = {row.message_id for row in claimed}
+    messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
+    senders = {u.id: u for u in session.execute(
+        select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
+    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
+        {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
+    district = session.execute(select(District).limit(1)).scalars().one()
+    targets = _push_targets(session, claimed)
+    first_emails = _first_emails(session, [m for m in messages.values() if m.cc and m.cc_first_only])
+    from_names = {
+        m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
+        for m in messages.values()
+    }
+    envelopes = []
+    for row in claimed:
+        message = messages[row.message_id]
+        cc = tuple(message.cc) if message.cc and (not message.cc_first_only
+                                                  or first_emails.get(message.id) == row.id) else ()
+        envelopes.append((row, _envelope(row, message, from_names[row.message_id], district, senders[message.sender_id],
+                                         targets.get(row.address, ()), cc)))
+    return envelopes
+
+
+def _first_emails(session, messages: list[Message]) -> dict[int, int]:
+    """CMP-23: the first generated email of each message (its lowest transmitted email delivery)."""
+    if not messages:
+        return {}
+    return dict(session.execute(
+        select(Delivery.message_id, func.min(Delivery.id))
+        .where(Delivery.message_id.in_([m.id for m in messages]), Delivery.channel == Channel.EMAIL.value,
+               Delivery.status.in_(TRANSMITTED))
+        .group_by(Delivery.message_id)).all())
+
+
+def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
+    """The registered Web Push subscriptions of the chunk's push recipients (``user:<id>``), in
+    one query."""
+    user_ids = {int(row.address.removeprefix("user:")) for row in claimed
+                if row.channel == Channel.PUSH.value and row.address.startswith("user:")}
+    if not user_ids:
+        return {}
+    found: dict[str, list[PushTarget]] = defaultdict(list)
+    for user_id, endpoint, p256dh, auth in session.execute(
+            select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
+                   PushSubscription.auth).where(PushSubscription.user_id.in_(user_ids))
+            .order_by(PushSubscription.id)).all():
+        found[f"user:{user_id}"].append(PushTarget(endpoint, p256dh, auth))
+    return {address: tuple(targets) for address, targets in found.items()}
+
+
+def _secure_notice(message: Message, from_name: str) -> str:
+    from homeroom.settings import get_settings
+
+    link = f"{get_settings().public_base_url.rstrip('/')}/messages/{message.id}"
+    return f"You have a secure message from {from_name}. Sign in to Homeroom to read it: {link}"
+
+
+def _envelope(delivery: Row, message: Message, from_name: str, district: District, sender: User,
+              push_targets: tuple[PushTarget, ...] = (), cc: tuple[str, ...] = ()) -> Envelope:
+    common = dict(
+        reference=str(delivery.id), message_id=message.id, to=delivery.address,
+        recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
+    )
+    channel = Channel(delivery.channel)
+    signed = message.include_signature and not message.secure
+    if channel is Channel.EMAIL:
+        if message.secure:  # CMP-05: a notice to sign in, never the content
+            notice = _secure_notice(message, from_name)
+            subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
+        else:
+            subject, html_body, text_body = message.subject, message.html_body, message.text_body
+        if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
+            html_body += f'\n<div class="signature">{sender.email_signature}</div>'
+            text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
+        return EmailEnvelope(**common, from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
+                             cc=cc,
+                             unsubscribe_url=None if message.emergency else unsubscribe_url(delivery.id, delivery.address))
+    if channel is Channel.SMS:
+        text = _secure_notice(message, from_name) if message.secure else f"{message.subject}: {message.text_body}"
+        if signed and (sender.sms_signature or "").strip():
+            text += " " + sender.sms_signature.strip()
+        return SmsEnvelope(**common, text=text[: district.sms_character_limit])
+    if channel is Channel.VOICE:
+        body = _secure_notice(message, from_name) if message.secure else f"{message.subject}. {message.text_body}"
+        return VoiceEnvelope(**common, script=f"Message from {from_name}. {body}")
+    # Push carries only a notification id and a generic title; the app fetches the content.
+    return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id),
+                        targets=push_targets)
+
+
