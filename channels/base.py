@@ -36,6 +36,15 @@ class _EnvelopeBase:
     emergency: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """A file to attach to an email (ATT-02)."""
+
+    filename: str
+    content_type: str
+    data: bytes = dataclasses.field(repr=False)
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EmailEnvelope(_EnvelopeBase):
     kind: ClassVar[ChannelKind] = ChannelKind.EMAIL
@@ -47,6 +56,8 @@ class EmailEnvelope(_EnvelopeBase):
     unsubscribe_url: str | None = None
     # Addresses to copy (Cc header and envelope recipients), CMP-22/CMP-23.
     cc: tuple[str, ...] = ()
+    # Files of the message; the same for every email of it, Cc and copy to self included (ATT-05).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

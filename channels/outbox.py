@@ -7,6 +7,7 @@ delivery reference, so a retried batch overwrites rather than duplicates an emai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Sequence
@@ -91,6 +92,10 @@ class OutboxChannel(ChannelPlugin):
         message["Content-Language"] = envelope.language
         message.set_content(envelope.text_body)
         message.add_alternative(envelope.html_body, subtype="html")
+        for attachment in envelope.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(attachment.data, maintype=maintype or "application",
+                                   subtype=subtype or "octet-stream", filename=attachment.filename)
         folder = self.config.directory / "email"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{envelope.reference}.eml"
@@ -102,7 +107,7 @@ class OutboxChannel(ChannelPlugin):
     @staticmethod
     def _json_line(envelope: Envelope) -> str:
         record = {"kind": envelope.kind.value}
-        record.update({k: v for k, v in vars(envelope).items()})
+        record.update(dataclasses.asdict(envelope))  # nested push targets become plain data
         return json.dumps(record, sort_keys=True)
 
     @staticmethod

@@ -74,6 +74,10 @@ class SmtpChannel(EmailChannel):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(envelope.text_body)
         message.add_alternative(envelope.html_body, subtype="html")
+        for attachment in envelope.attachments:  # ATT-02
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(attachment.data, maintype=maintype or "application",
+                                   subtype=subtype or "octet-stream", filename=attachment.filename)
         return message
 
     async def _send_batch(self, batch: Sequence[Envelope]) -> list[Outcome]:

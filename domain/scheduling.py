@@ -36,6 +36,7 @@ from models.directory import AccountStatus, District, User
 from models.messaging import (
     ImportedRecipient,
     Message,
+    MessageAttachment,
     MessageSchedule,
     MessageStaff,
     MessageStatus,
@@ -289,6 +290,11 @@ def _copy_as_occurrence(session: Session, template: Message) -> Message:
                           (MessageUserGroup, MessageUserGroup.group_id)):
         session.execute(insert(table).from_select(
             ["message_id", column.key], select(new_id, column).where(table.message_id == template.id)))
+    session.execute(insert(MessageAttachment).from_select(
+        ["message_id", "filename", "content_type", "size", "sha256", "data", "created_at"],
+        select(new_id, MessageAttachment.filename, MessageAttachment.content_type, MessageAttachment.size,
+               MessageAttachment.sha256, MessageAttachment.data, MessageAttachment.created_at)
+        .where(MessageAttachment.message_id == template.id)))
     session.execute(insert(ImportedRecipient).from_select(
         ["message_id", "name", "email", "phone", "source_row", "created_at"],
         select(new_id, ImportedRecipient.name, ImportedRecipient.email, ImportedRecipient.phone,

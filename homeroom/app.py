@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
+from homeroom.attachment_routes import attachment_router
 from homeroom.report_routes import report_router
 from homeroom.unsubscribe_routes import unsubscribe_router
 from homeroom.settings import Settings, get_settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(router, prefix="/graphql")
     app.include_router(report_router(settings, engine))
     app.include_router(unsubscribe_router(engine))
+    app.include_router(attachment_router(settings, engine))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

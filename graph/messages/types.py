@@ -104,6 +104,15 @@ class Delivery:
         )
 
 
+@strawberry.type(description="A file attached to a message.")
+class AttachedFile:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    download_path: str
+
+
 @strawberry.type(description="How many deliveries of a message are in one status.")
 class DeliveryStatusCount:
     status: DeliveryStatus
@@ -123,6 +132,15 @@ class Message:
     send_as_district: bool
     created_at: dt.datetime
     completed_at: dt.datetime | None
+
+    @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
+                                  "with the bearer token).")
+    def attachments(self, info: Info) -> list[AttachedFile]:
+        from domain.attachments import listed
+
+        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
+                for a in listed(info.context.session, [int(self.id)])[int(self.id)]]
 
     @strawberry.field(description="Delivery counts by status, largest first.")
     def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:

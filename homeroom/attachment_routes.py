@@ -1,0 +1,83 @@
+"""File uploads and downloads of message attachments (ATT-01..ATT-04), with the /graphql bearer token.
+
+    POST   /messages/{id}/attachments          multipart/form-data, field "file" → 201 {id, filename, contentType, size}
+    GET    /messages/{id}/attachments/{aid}    the file
+    DELETE /messages/{id}/attachments/{aid}    remove one;  DELETE /messages/{id}/attachments  remove all
+
+Uploads and removals are for the sender's own drafts and scheduled messages; downloads for anyone
+who may read the message (as message(id)).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, HTTPException, UploadFile
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain import attachments
+from domain.errors import AuthenticationError, InvalidInput
+from domain.messages import MessageNotFound
+from domain.permissions import Perm
+from domain.viewer import Viewer, load_viewer
+from homeroom.auth import bearer_token, user_id_from_token
+from homeroom.settings import Settings
+from models.db import session_scope
+
+
+def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
+    router = APIRouter()
+
+    def viewer_of(session: Session, authorization: str | None) -> Viewer:
+        try:
+            viewer = load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
+        except AuthenticationError as error:
+            raise HTTPException(status_code=401, detail=str(error)) from None
+        if not viewer.permissions.has(Perm.COMMUNICATION):
+            raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
+        return viewer
+
+    @router.post("/messages/{message_id}/attachments", status_code=201)
+    async def upload(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+        data = await file.read(attachments.MAX_FILE_BYTES + 1)
+        try:
+            with session_scope(engine) as session:
+                stored = attachments.attach(session, viewer_of(session, authorization), message_id,
+                                            file.filename or "", file.content_type, data)
+                body = {"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
+                        "size": stored.size}
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        except InvalidInput as invalid:
+            return JSONResponse(status_code=422, content={"errors": [
+                {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+        return body
+
+    @router.get("/messages/{message_id}/attachments/{attachment_id}")
+    def download(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)) -> Response:
+        with Session(engine) as session:
+            found = attachments.readable(session, viewer_of(session, authorization), message_id, attachment_id)
+            if found is None:
+                raise HTTPException(status_code=404, detail="no such file")
+            return Response(content=bytes(found.data), media_type=found.content_type, headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
+
+    @router.delete("/messages/{message_id}/attachments/{attachment_id}")
+    def remove_one(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)):
+        return _remove(message_id, attachment_id, authorization)
+
+    @router.delete("/messages/{message_id}/attachments")
+    def remove_all(message_id: int, authorization: str | None = Header(default=None)):
+        return _remove(message_id, None, authorization)
+
+    def _remove(message_id: int, attachment_id: int | None, authorization: str | None):
+        try:
+            with session_scope(engine) as session:
+                removed = attachments.remove(session, viewer_of(session, authorization), message_id, attachment_id)
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        return {"removed": removed}
+
+    return router
