@@ -58,6 +58,8 @@ class EmailEnvelope(_EnvelopeBase):
     cc: tuple[str, ...] = ()
     # Files of the message; the same for every email of it, Cc and copy to self included (ATT-05).
     attachments: tuple[Attachment, ...] = ()
+    # Where a reply goes when the message allows replies: a signed address bound to this delivery.
+    reply_to: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -86,6 +86,8 @@ class OutboxChannel(ChannelPlugin):
         message["To"] = formataddr((envelope.recipient_name, envelope.to))
         if envelope.cc:
             message["Cc"] = ", ".join(envelope.cc)
+        if envelope.reply_to:
+            message["Reply-To"] = envelope.reply_to
         message["Subject"] = envelope.subject
         message["Message-ID"] = make_msgid(idstring=f"delivery-{envelope.reference}", domain="homeroom.local")
         message["X-Homeroom-Delivery"] = envelope.reference

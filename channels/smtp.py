@@ -39,7 +39,10 @@ class SmtpConfig(PluginConfig):
         default="starttls", description="STARTTLS on a plain port, implicit TLS, or neither (local relays only).")
     username: str | None = None
     password: SecretStr | None = None
-    from_address: str = Field(description="The envelope and header sender, e.g. no-reply@district.example.org.")
+    from_address: str = Field(description="The header sender, e.g. no-reply@district.example.org.")
+    envelope_sender: str | None = Field(
+        default=None, description="Where bounces go (MAIL FROM), e.g. bounces@replies.district.example.org; "
+                                  "default from_address.")
     message_id_domain: str = Field(default="homeroom.local", description="The right-hand side of Message-IDs.")
     timeout_seconds: float = Field(default=30, gt=0, le=300)
     verify_certificates: bool = True
@@ -62,6 +65,8 @@ class SmtpChannel(EmailChannel):
         message["To"] = formataddr((envelope.recipient_name, envelope.to))
         if envelope.cc:
             message["Cc"] = ", ".join(envelope.cc)
+        if envelope.reply_to:
+            message["Reply-To"] = envelope.reply_to
         message["Subject"] = envelope.subject
         message["Date"] = formatdate(localtime=False)
         # Stable per delivery: a resend after a crash carries the same Message-ID, so a receiving
@@ -111,7 +116,8 @@ class SmtpChannel(EmailChannel):
     async def _send_one(self, client: aiosmtplib.SMTP, envelope: EmailEnvelope) -> Outcome:
         message = self.build(envelope)
         try:
-            errors, _reply = await client.send_message(message, sender=self.config.from_address,
+            errors, _reply = await client.send_message(message,
+                                                       sender=self.config.envelope_sender or self.config.from_address,
                                                        recipients=[envelope.to, *envelope.cc])
         except aiosmtplib.SMTPRecipientsRefused as refused:
             return _outcome_for_code(envelope.reference, refused.recipients[0].code, refused.recipients[0].message)

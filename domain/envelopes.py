@@ -13,6 +13,7 @@ from collections import defaultdict
 from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
+from domain.reply_tokens import reply_address
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
 from models.directory import District, School, User
@@ -97,6 +98,14 @@ def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ..
     return {address: tuple(targets) for address, targets in found.items()}
 
 
+def _reply_to(message: Message, delivery: Row) -> str | None:
+    """CMP-19: a message that allows replies is answered at a signed address bound to the delivery."""
+    from homeroom.settings import get_settings
+
+    domain = get_settings().reply_domain
+    return reply_address(delivery.id, domain) if message.allow_reply and domain else None
+
+
 def _secure_notice(message: Message, from_name: str) -> str:
     from homeroom.settings import get_settings
 
@@ -123,7 +132,7 @@ def _envelope(delivery: Row, message: Message, from_name: str, district: Distric
             html_body += f'\n<div class="signature">{sender.email_signature}</div>'
             text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
         return EmailEnvelope(**common, from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
-                             cc=cc, attachments=() if message.secure else files,
+                             cc=cc, attachments=() if message.secure else files, reply_to=_reply_to(message, delivery),
                              unsubscribe_url=None if message.emergency else unsubscribe_url(delivery.id, delivery.address))
     if channel is Channel.SMS:
         text = _secure_notice(message, from_name) if message.secure else f"{message.subject}: {message.text_body}"

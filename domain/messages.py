@@ -66,6 +66,7 @@ class SendMessageRequest:
     cc: tuple[str, ...] = ()
     cc_first_only: bool = False
     include_signature: bool = False
+    allow_reply: bool = False
     confirmed_recipient_count: int | None = None
 
     @property
@@ -185,7 +186,9 @@ def message_options(request: SendMessageRequest) -> dict:
     return dict(priority=request.priority, emergency=request.emergency, send_as_district=request.send_as_district,
                 send_as_school_id=request.send_as_school_id, secure=request.secure, copy_self=request.copy_self,
                 cc=[address.strip() for address in request.cc], cc_first_only=request.cc_first_only,
-                include_signature=request.include_signature)
+                include_signature=request.include_signature,
+                # CMP-16: a message sent as the district or a school takes no replies.
+                allow_reply=request.allow_reply and not (request.send_as_district or request.send_as_school_id))
 
 
 def _store_selection(session: Session, viewer: Viewer, message_id: int, request: SendMessageRequest) -> None:

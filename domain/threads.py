@@ -13,13 +13,23 @@ from collections import defaultdict
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
-from models.messaging import Delivery, Message, RecipientKind
+from models.messaging import Delivery, Message, RecipientKind, ThreadReply
 
 
 @dataclasses.dataclass(frozen=True)
 class ThreadEntry:
     message: Message
     deliveries: list[Delivery]
+
+
+def replies_from(session: Session, staff_user_id: int, kind: RecipientKind, recipient_id: int,
+                 limit: int = 100) -> list[ThreadReply]:
+    """The recipient's answers in the conversation, newest first (CMP-19, CMP-20)."""
+    return list(session.execute(
+        select(ThreadReply).where(ThreadReply.staff_user_id == staff_user_id,
+                                  ThreadReply.correspondent_kind == kind.value,
+                                  ThreadReply.correspondent_id == recipient_id)
+        .order_by(ThreadReply.id.desc()).limit(limit)).scalars())
 
 
 @dataclasses.dataclass(frozen=True)

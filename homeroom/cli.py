@@ -176,6 +176,30 @@ def scheduler(interval: float = typer.Option(None, min=0.1, help="Seconds betwee
         pass
 
 
+@app.command("inbound-smtp")
+def inbound_smtp(host: str = typer.Option("0.0.0.0"), port: int = typer.Option(2525)) -> None:
+    """Receive email replies and bounces for HOMEROOM_REPLY_DOMAIN and file them in conversations."""
+    import signal
+    import threading
+
+    settings = _settings()
+    if not settings.reply_domain:
+        _fail("homeroom inbound-smtp needs HOMEROOM_REPLY_DOMAIN (the domain of reply+…@ addresses)")
+    from homeroom.inbound_smtp import start
+    from models.db import engine_for
+
+    controller = start(engine_for(settings.database_url), settings.reply_domain, host, port)
+    out.print(f"receiving mail for {settings.reply_domain} on {host}:{port}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
 @app.command()
 def demo(port: int = typer.Option(8000, help="Port to listen on."),
          data_dir: Path = typer.Option(Path("homeroom-data"), help="Where the SQLite file and outbox live."),

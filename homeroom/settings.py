@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     )
     dispatch_batch_size: int = Field(default=500, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
+    reply_domain: str | None = Field(
+        default=None, description="The domain whose mail (reply+…@domain) homeroom inbound-smtp receives; unset = "
+                                  "no email replies.")
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
 

@@ -96,6 +96,8 @@ class Message(SQLModel, table=True):
     cc: list[str] = Field(default_factory=list, sa_type=JSON)
     cc_first_only: bool = Field(default=False)
     include_signature: bool = Field(default=False)
+    # CMP-18/CMP-19: recipients may answer; forced off when sent as district or school (CMP-16).
+    allow_reply: bool = Field(default=False)
     # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
     family_seed: int = Field(default=0)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
@@ -272,3 +274,22 @@ class MessageAttachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     data: bytes = Field(sa_type=LargeBinary)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ThreadReply(SQLModel, table=True):
+    """A recipient's answer to a message, filed in the conversation between the message's sender
+    and that recipient (RCP-26, CMP-19, CMP-20). Inbound email is its first source."""
+
+    __tablename__ = "thread_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    delivery_id: int = Field(foreign_key="delivery.id")
+    staff_user_id: int = Field(foreign_key="app_user.id")
+    correspondent_kind: RecipientKind = Field(sa_type=String(8))
+    correspondent_id: int
+    from_address: str = Field(max_length=254)
+    body_text: str = Field(sa_type=Text)
+    external_message_id: str | None = Field(default=None, max_length=300, unique=True)  # replays are ignored
+    received_at: dt.datetime = Field(default_factory=utcnow)
+

@@ -54,6 +54,7 @@ os.environ.update({
     "HOMEROOM_DISPATCH_BATCH_SIZE": "50",
     # The embedded queue clock runs once at start-up; tests run the queue themselves (queue_tick).
     "HOMEROOM_QUEUE_INTERVAL_SECONDS": "3600",
+    "HOMEROOM_REPLY_DOMAIN": "replies.homeroom.test",
 })
 if REDIS_URL:
     os.environ["HOMEROOM_REDIS_URL"] = REDIS_URL

@@ -74,6 +74,9 @@ class SendMessageInput:
         default=False, description="Copy the Cc addresses on the first generated email only (CMP-23).")
     include_signature: bool = strawberry.field(
         default=False, description="Append the sender's saved email and SMS signatures (CMP-24, SET-07).")
+    allow_reply: bool = strawberry.field(
+        default=False, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
+                                   "when sent as the district or a school (CMP-16).")
     confirmed_recipient_count: int | None = strawberry.field(
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
@@ -128,6 +131,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         cc=tuple(data.cc),
         cc_first_only=data.cc_first_only,
         include_signature=data.include_signature,
+        allow_reply=data.allow_reply,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )
 

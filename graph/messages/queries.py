@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
 from domain.permissions import Perm
 from domain.reports import visible_message
-from domain.threads import sent_thread
+from domain.threads import replies_from, sent_thread
 from graph.context import Info
 from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
@@ -26,6 +28,17 @@ class MessageThread:
     recipient_id: strawberry.ID
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
     entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
+    replies: list["ThreadReplyItem"] = strawberry.field(
+        description="The recipient's answers (by email to the reply address), newest first; at most 100.")
+
+
+@strawberry.type(description="A recipient's answer filed in the conversation.")
+class ThreadReplyItem:
+    id: strawberry.ID
+    message_id: strawberry.ID = strawberry.field(description="The message it answers.")
+    from_address: str
+    body_text: str = strawberry.field(description="The new text, quoted history stripped.")
+    received_at: dt.datetime
 
 
 @strawberry.type
@@ -48,7 +61,12 @@ class MessageQueries:
                            parse_id(recipient_id, "recipientId"), before_message_id=decode_cursor("thread", after),
                            limit=first + 1)
         newest = page.entries[0].deliveries[0] if page.entries and page.entries[0].deliveries else None
+        replies = replies_from(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                               parse_id(recipient_id, "recipientId"))
         return MessageThread(
+            replies=[ThreadReplyItem(id=strawberry.ID(str(r.id)), message_id=strawberry.ID(str(r.message_id)),
+                                     from_address=r.from_address, body_text=r.body_text, received_at=r.received_at)
+                     for r in replies],
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
             entries=connection("thread", page.entries, [entry.message.id for entry in page.entries], first,
