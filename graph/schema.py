@@ -11,6 +11,7 @@ from graph.messages.mutations.send_message import MessageMutations
 from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.plan import PlanQueries
+from graph.messages.flagged_words import FlaggedWordsMutations
 from graph.messages.progress import ProgressSubscriptions
 from graph.messages.push import PushMutations, PushQueries
 from graph.messages.queries import MessageQueries
@@ -31,7 +32,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, Import
 
 @strawberry.type
 class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations, PushMutations, SettingsMutations):
+               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations):
     pass
 
 

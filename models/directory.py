@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -44,6 +44,8 @@ class District(SQLModel, table=True):
     always_confirm_recipient_count: bool = Field(default=False)  # SYS-04
     default_recipient_type: str | None = Field(default=None, sa_type=String(40))  # RCP-02
     push_by_default: bool = Field(default=False)  # SYS-05
+    # INB-11/INB-12: a message containing one of these words is flagged and hidden automatically.
+    flagged_words: list[str] = Field(default_factory=list, sa_type=JSON)
     hide_schedules_from_teachers: bool = Field(default=False)  # RCP-23
     hide_schedules_from_family: bool = Field(default=False)  # RCP-24
     addon_callout: bool = Field(default=False)

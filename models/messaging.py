@@ -291,5 +291,6 @@ class ThreadReply(SQLModel, table=True):
     from_address: str = Field(max_length=254)
     body_text: str = Field(sa_type=Text)
     external_message_id: str | None = Field(default=None, max_length=300, unique=True)  # replays are ignored
+    flagged: bool = Field(default=False)  # INB-12: it contained a flagged word
     received_at: dt.datetime = Field(default_factory=utcnow)
 

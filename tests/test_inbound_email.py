@@ -154,3 +154,25 @@ def test_cmp_16_allow_reply_is_off_when_sent_as_the_district(client, engine):
     with session_scope(engine) as session:
         stored = session.get(Message, int(result["data"]["sendMessage"]["message"]["id"]))
     assert stored.allow_reply is False
+
+
+def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client, engine, mailbox, inbound):  # noqa: F811
+    """Covers INB-12: replies sent by email are checked against the flagged-words list before
+    being filed: one with a listed word (any case, whole word) is flagged and shows the
+    placeholder; one without is not."""
+    token = token_for(engine, "admin")
+    assert gql(client, """mutation { setFlaggedWords(words: ["Stupid", " fight "]) }""",
+               token=token)["data"]["setFlaggedWords"] == ["fight", "stupid"]
+    try:
+        kid = add_student(engine, first_school_id(engine))
+        contact = add_contact(engine, kid, email=email())
+        send_through(engine, mailbox, [kid], allow_reply=True)
+        [(_, sent)] = mailbox.received
+        mail(inbound, sent["Reply-To"], body="This is STUPID.", message_id="<flag-1@families.example.org>")
+        mail(inbound, sent["Reply-To"], body="Firefighters visit Friday.", message_id="<flag-2@families.example.org>")
+        thread = gql(client, """query($id: ID!) { thread(recipientKind: CONTACT, recipientId: $id) {
+            replies { bodyText flagged } } }""", {"id": str(contact)}, token)["data"]["thread"]
+        assert thread["replies"] == [{"bodyText": "Firefighters visit Friday.", "flagged": False},
+                                     {"bodyText": "Message Content Flagged", "flagged": True}]
+    finally:
+        gql(client, "mutation { setFlaggedWords(words: []) }", token=token)

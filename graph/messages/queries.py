@@ -13,6 +13,8 @@ from graph.context import Info
 from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
 from graph.permissions import requires
+
+FLAGGED_PLACEHOLDER = "Message Content Flagged"  # INB-09
 from models import messaging as db
 
 
@@ -37,7 +39,9 @@ class ThreadReplyItem:
     id: strawberry.ID
     message_id: strawberry.ID = strawberry.field(description="The message it answers.")
     from_address: str
-    body_text: str = strawberry.field(description="The new text, quoted history stripped.")
+    body_text: str = strawberry.field(description="The new text, quoted history stripped; the placeholder "
+                                                  '"Message Content Flagged" when it is flagged (INB-11, INB-12).')
+    flagged: bool
     received_at: dt.datetime
 
 
@@ -65,7 +69,8 @@ class MessageQueries:
                                parse_id(recipient_id, "recipientId"))
         return MessageThread(
             replies=[ThreadReplyItem(id=strawberry.ID(str(r.id)), message_id=strawberry.ID(str(r.message_id)),
-                                     from_address=r.from_address, body_text=r.body_text, received_at=r.received_at)
+                                     from_address=r.from_address, received_at=r.received_at, flagged=r.flagged,
+                                     body_text=FLAGGED_PLACEHOLDER if r.flagged else r.body_text)
                      for r in replies],
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
