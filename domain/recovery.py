@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from channels.base import ChannelKind, Reconciled

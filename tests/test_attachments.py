@@ -13,7 +13,7 @@ from helpers import gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, User
 from models.messaging import MessageAttachment
-from test_email_options import Mailbox, mailbox  # noqa: F401  (fixture)
+from test_email_options import mailbox  # noqa: F401  (fixture)
 
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
   ... on SaveDraftSuccess { message { id } } } }"""

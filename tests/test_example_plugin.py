@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.messages import create_message

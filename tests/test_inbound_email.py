@@ -16,7 +16,7 @@ from homeroom.inbound_smtp import start
 from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery, ImportedRecipient, Message, ThreadReply
 from resolve import request, viewer_for
-from test_email_options import Mailbox, mailbox, send_through  # noqa: F401  (fixture)
+from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
 from test_smtp import free_port
 
 DOMAIN = "replies.homeroom.test"

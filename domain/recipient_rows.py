@@ -1,0 +1,360 @@
+"""The pieces recipient resolution is built from: its bound parameters and shape, the rules as SQL
+expressions (statuses, exclusions, opt-outs, contact flags), the selection, and one SELECT per
+source and channel. domain.recipients puts them together into the one resolution statement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    bindparam,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    String,
+    true,
+    union,
+)
+from sqlalchemy.orm import aliased
+
+from domain.call_window import TIMED_CHANNELS
+from domain.scope import messaging_targetable
+from models.directory import (
+    AccountStatus,
+    Contact,
+    Enrollment,
+    SchoolYear,
+    Section,
+    SectionTeacher,
+    Student,
+    StudentGroupMember,
+    StudentLink,
+    User,
+    UserGroupMember,
+    UserSchool,
+)
+from models.messaging import (
+    Channel,
+    ChannelOptOut,
+    Delivery,
+    DeliveryStatus as DS,
+    ImportedRecipient,
+    MessageStaff,
+    MessageStudent,
+    MessageStudentGroup,
+    MessageUserGroup,
+    RecipientKind,
+    StudentRecipientType as RT,
+)
+
+ACTIVE = AccountStatus.ACTIVE.value
+
+# Values vary per message; the statement's shape does not, so it is built and compiled once per shape.
+MESSAGE_ID = bindparam("resolve_message_id", type_=Integer)
+FAMILY_SEED = bindparam("resolve_family_seed", type_=BigInteger)
+SENDER_SCHOOLS = bindparam("resolve_sender_schools", expanding=True, type_=Integer)
+EXCLUDED_SCHOOLS = bindparam("resolve_excluded_schools", expanding=True, type_=Integer)
+WINDOW_OPENS = bindparam("resolve_window_opens", type_=Delivery.__table__.c.not_before.type)
+ROW_COLUMNS = ("channel", "recipient_kind", "recipient_id", "student_id", "recipient_name", "address",
+               "language", "status", "not_before")
+#: CMP-12: a copy to the sender goes on these channels when the message has them (never push).
+COPY_SELF_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.VOICE)
+#: Statuses of rows that will be transmitted: now, or when the call window opens.
+SENDABLE = (DS.QUEUED.value, DS.DEFERRED.value)
+
+#: Which sources each student recipient type draws on (RCP-03…RCP-14).
+STUDENT_SOURCES: dict[RT, tuple[str, ...]] = {
+    RT.STUDENTS: ("students",),
+    RT.STUDENT_PERSONAL: ("students_personal",),
+    RT.PRIMARY_CONTACTS: ("custodial_contacts",),
+    RT.ALL_CONTACTS: ("all_contacts",),
+    RT.ONCE_PER_FAMILY: ("family_contacts",),
+    RT.TEACHERS_OF: ("teachers_of",),
+    RT.STUDENTS_AND_ALL_CONTACTS: ("students", "all_contacts"),
+    RT.STUDENTS_AND_PRIMARY_CONTACTS: ("students", "custodial_contacts"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """What changes the SQL of a resolution (values travel as bound parameters)."""
+
+    recipient_type: RT | None
+    channels: tuple[Channel, ...]
+    emergency: bool
+    any_excluded_school: bool
+    sender_at_excluded_school: bool
+    sender_has_schools: bool
+    # SYS-01: resolved outside the call window, not an emergency: SMS, calls and push wait.
+    hold_timed_channels: bool = False
+    # CMP-12: the sender gets one copy on each of the message's email, SMS and call channels.
+    copy_self: bool = False
+
+
+# --- building blocks ------------------------------------------------------------------------------
+
+def _blank_to_null(column):
+    return func.nullif(func.trim(column), "")
+
+
+def _full_name(table):
+    return table.first_name + literal(" ") + table.last_name
+
+
+def _status(shape: Shape, channel: Channel, *whens):
+    """First matching reason wins; otherwise the delivery is queued for sending, or deferred to the
+    call window's opening (SYS-01)."""
+    sendable = DS.DEFERRED if shape.hold_timed_channels and channel in TIMED_CHANNELS else DS.QUEUED
+    return case(*[(condition, literal(status.value)) for condition, status in whens],
+                else_=literal(sendable.value))
+
+
+def _opted_out(channel: Channel, address):
+    """An address that opted out through the channel itself (SMS STOP, one-click unsubscribe)."""
+    return exists(select(ChannelOptOut.address).where(
+        ChannelOptOut.channel == channel.value, ChannelOptOut.address == func.lower(address)))
+
+
+def _push_address(user):
+    return case((user.id.is_not(None), literal("user:") + cast(user.id, String)), else_=null())
+
+
+def _student_excluded(shape: Shape, school_column):
+    """RCP-25: a student of an excluded school is out of reach for senders outside that school;
+    a sender at an excluded school reaches only students of their own schools."""
+    if not shape.any_excluded_school:
+        return false()
+    outside = school_column.not_in(SENDER_SCHOOLS) if shape.sender_has_schools else true()
+    reason = true() if shape.sender_at_excluded_school else school_column.in_(EXCLUDED_SCHOOLS)
+    return and_(outside, reason)
+
+
+def _user_excluded(shape: Shape, user_id_column):
+    if not shape.any_excluded_school:
+        return false()
+    shares = (exists(select(UserSchool.user_id).where(
+        UserSchool.user_id == user_id_column, UserSchool.school_id.in_(SENDER_SCHOOLS)))
+        if shape.sender_has_schools else false())
+    reason = true() if shape.sender_at_excluded_school else exists(select(UserSchool.user_id).where(
+        UserSchool.user_id == user_id_column, UserSchool.school_id.in_(EXCLUDED_SCHOOLS)))
+    return and_(~shares, reason)
+
+
+#: Typed, so a union of user rows only still has an integer student_id (PostgreSQL would say text).
+_NO_STUDENT = cast(null(), Integer)
+
+
+def _row(channel: Channel, kind: RecipientKind, recipient_id, student_id, name, address, language, status):
+    return (
+        literal(channel.value).label("channel"), literal(kind.value).label("recipient_kind"),
+        recipient_id.label("recipient_id"), student_id.label("student_id"), name.label("recipient_name"),
+        func.coalesce(address, "").label("address"), language.label("language"), status.label("status"),
+    )
+
+
+# --- the selection ----------------------------------------------------------------------------------
+
+def selected_students(message_id=MESSAGE_ID):
+    """Students picked directly plus members of the picked student groups (RCP-19), once each."""
+    direct = select(MessageStudent.student_id.label("student_id")).where(MessageStudent.message_id == message_id)
+    grouped = (select(StudentGroupMember.student_id.label("student_id"))
+               .join(MessageStudentGroup, MessageStudentGroup.group_id == StudentGroupMember.group_id)
+               .where(MessageStudentGroup.message_id == message_id))
+    return union(direct, grouped).subquery("selected_students")
+
+
+def selected_staff(message_id=MESSAGE_ID):
+    """Staff picked directly plus targetable members of the picked user groups (RCP-20, RCP-21)."""
+    direct = select(MessageStaff.user_id.label("user_id")).where(MessageStaff.message_id == message_id)
+    grouped = (select(UserGroupMember.user_id.label("user_id"))
+               .join(MessageUserGroup, MessageUserGroup.group_id == UserGroupMember.group_id)
+               .join(User, User.id == UserGroupMember.user_id)
+               .where(MessageUserGroup.message_id == message_id, messaging_targetable(User)))
+    return union(direct, grouped).subquery("selected_staff")
+
+
+def teachers_of(selected):
+    """RCP-12: teachers currently scheduled with any selected student (current-year sections)."""
+    return (
+        select(SectionTeacher.user_id.label("user_id"))
+        .join(Enrollment, Enrollment.section_id == SectionTeacher.section_id)
+        .join(selected, selected.c.student_id == Enrollment.student_id)
+        .join(Section, Section.id == SectionTeacher.section_id)
+        .outerjoin(SchoolYear, SchoolYear.id == Section.school_year_id)
+        .where(or_(Section.school_year_id.is_(None), SchoolYear.is_current == true()))
+        .distinct()
+        .subquery("teachers_of")
+    )
+
+
+def picked_family_students(selected):
+    """RCP-08/RCP-09: sibling groups are the transitive Linked Students components of the selected
+    students; from each, one selected, active student with a contact is picked pseudo-randomly by
+    the message's seed."""
+    base = select(selected.c.student_id.label("root"), selected.c.student_id.label("member"))
+    reach = base.cte("family_reach", recursive=True)
+    reach = reach.union(
+        select(reach.c.root, StudentLink.linked_student_id).join(StudentLink, StudentLink.student_id == reach.c.member))
+    families = select(reach.c.root, func.min(reach.c.member).label("family")).group_by(reach.c.root).subquery()
+    draw = (families.c.root * literal(2654435761, BigInteger) + FAMILY_SEED) % literal(2147483647, BigInteger)
+    has_contact = exists(select(Contact.id).where(
+        Contact.student_id == families.c.root, Contact.status != AccountStatus.DELETED.value))
+    ranked = (
+        select(families.c.root.label("student_id"),
+               func.row_number().over(partition_by=families.c.family, order_by=(draw, families.c.root)).label("pick"))
+        .join(Student, Student.id == families.c.root)
+        .where(has_contact, Student.status == ACTIVE)
+        .subquery()
+    )
+    return select(ranked.c.student_id).where(ranked.c.pick == 1).subquery("picked_students")
+
+
+# --- one SELECT per (source, channel) -------------------------------------------------------------
+
+def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: bool):
+    """RCP-03/RCP-04/RCP-05: primary email (or personal first), each falling back to the other."""
+    primary, personal = _blank_to_null(Student.primary_email), _blank_to_null(Student.personal_email)
+    if channel is Channel.EMAIL:
+        address = func.coalesce(personal, primary) if personal_first else func.coalesce(primary, personal)
+    elif channel in (Channel.SMS, Channel.VOICE):
+        address = _blank_to_null(Student.primary_phone)
+    else:
+        # Push goes to the student's own account; with several, the oldest (one row per student).
+        account = (select(func.min(User.id)).where(User.student_id == Student.id, User.status == ACTIVE)
+                   .correlate(Student).scalar_subquery())
+        address = case((account.is_not(None), literal("user:") + cast(account, String)), else_=null())
+    status = _status(
+        shape, channel,
+        (Student.status != ACTIVE, DS.INACTIVE),
+        (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
+        (address.is_(None), DS.NO_CONTACT_INFO),
+        (_opted_out(channel, address), DS.OPTED_OUT),
+    )
+    return (
+        select(*_row(channel, RecipientKind.STUDENT, Student.id, Student.id, _full_name(Student), address,
+                     Student.language, status))
+        .select_from(selected)
+        .join(Student, Student.id == selected.c.student_id)
+    )
+
+
+def _contact_flag_reasons(channel: Channel, emergency: bool):
+    """SYS-09/SYS-10: no Callout → no calls/SMS even in an emergency; Blocked → no non-emergency
+    calls/SMS; no SMS flag → no SMS; Unsubscribe or email opt-out → no email."""
+    if channel is Channel.EMAIL:
+        return [(or_(Contact.email_opt_out == true(), Contact.unsubscribe == true()), DS.OPTED_OUT)]
+    if channel in (Channel.SMS, Channel.VOICE):
+        reasons = [(Contact.callout == false(), DS.NO_CALLOUT)]
+        if not emergency:
+            reasons.append((Contact.blocked == true(), DS.BLOCKED))
+        if channel is Channel.SMS:
+            reasons.append((Contact.sms == false(), DS.OPTED_OUT))
+        return reasons
+    return []
+
+
+def _contact_rows(shape: Shape, contacts, channel: Channel):
+    """Rows for the contacts whose ids ``contacts`` yields. RCP-15/RCP-16: the linked user's
+    details fill in what the contact card lacks."""
+    linked = aliased(User)
+    email, mobile, home = (_blank_to_null(Contact.email), _blank_to_null(Contact.mobile_phone),
+                           _blank_to_null(Contact.home_phone))
+    if channel is Channel.EMAIL:
+        address = func.coalesce(email, _blank_to_null(linked.email))
+    elif channel is Channel.SMS:
+        address = func.coalesce(mobile, _blank_to_null(linked.phone))
+    elif channel is Channel.VOICE:
+        address = func.coalesce(mobile, home, _blank_to_null(linked.phone))
+    else:
+        address = _push_address(linked)
+    status = _status(
+        shape, channel,
+        (or_(Contact.status != ACTIVE, Student.status != ACTIVE), DS.INACTIVE),
+        (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
+        (address.is_(None), DS.NO_CONTACT_INFO),
+        *_contact_flag_reasons(channel, shape.emergency),
+        (_opted_out(channel, address), DS.OPTED_OUT),
+    )
+    return (
+        select(*_row(channel, RecipientKind.CONTACT, Contact.id, Student.id, _full_name(Contact), address,
+                     Contact.language, status))
+        .select_from(contacts)
+        .join(Contact, Contact.id == contacts.c.contact_id)
+        .join(Student, Student.id == Contact.student_id)
+        .outerjoin(linked, and_(linked.id == Contact.user_id, linked.status == ACTIVE))
+    )
+
+
+def student_contacts(selected, *, custodial_only: bool):
+    """RCP-06 custodial contacts, or RCP-07 every contact, of the selected students (not deleted)."""
+    query = (select(Contact.id.label("contact_id"))
+             .join(selected, selected.c.student_id == Contact.student_id)
+             .where(Contact.status != AccountStatus.DELETED.value))
+    if custodial_only:
+        query = query.where(Contact.custodial == true())
+    return query.subquery("student_contacts")
+
+
+def family_contacts(picked):
+    """RCP-09: custodial contacts plus the sort-order-1 contact of each picked student; RCP-10: two
+    of them linked to the same user become one recipient."""
+    ranked = (
+        select(Contact.id.label("contact_id"), func.row_number().over(
+            partition_by=(Contact.student_id, func.coalesce(Contact.user_id, -Contact.id)),
+            order_by=(Contact.sort_order, Contact.id)).label("rank"))
+        .join(picked, picked.c.student_id == Contact.student_id)
+        .where(Contact.status != AccountStatus.DELETED.value, or_(Contact.custodial == true(), Contact.sort_order == 1))
+        .subquery("family_candidates")
+    )
+    return select(ranked.c.contact_id).where(ranked.c.rank == 1).subquery("family_contacts")
+
+
+def _user_rows(shape: Shape, users, channel: Channel):
+    if channel is Channel.EMAIL:
+        address = _blank_to_null(User.email)
+    elif channel in (Channel.SMS, Channel.VOICE):
+        address = _blank_to_null(User.phone)
+    else:
+        address = _push_address(User)
+    status = _status(
+        shape, channel,
+        (User.status != ACTIVE, DS.INACTIVE),
+        (_user_excluded(shape, User.id), DS.EXCLUDED_SCHOOL),
+        (address.is_(None), DS.NO_CONTACT_INFO),
+        (_opted_out(channel, address), DS.OPTED_OUT),
+    )
+    return (
+        select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address, User.language, status))
+        .select_from(users)
+        .join(User, User.id == users.c.user_id)
+    )
+
+
+def _imported_rows(shape: Shape, channel: Channel):
+    """IMP-07: imported recipients are reached only through the file's email or phone; no app."""
+    if channel is Channel.EMAIL:
+        address = _blank_to_null(ImportedRecipient.email)
+    elif channel in (Channel.SMS, Channel.VOICE):
+        address = _blank_to_null(ImportedRecipient.phone)
+    else:
+        address = null()
+    status = _status(
+        shape, channel,
+        (address.is_(None), DS.NO_CONTACT_INFO),
+        (_opted_out(channel, address), DS.OPTED_OUT),
+    )
+    return (
+        select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, _NO_STUDENT, ImportedRecipient.name,
+                     address, literal("en"), status))
+        .where(ImportedRecipient.message_id == MESSAGE_ID)
+    )
