@@ -11,8 +11,6 @@ import dataclasses
 import json
 import threading
 from collections.abc import Sequence
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,6 +28,7 @@ from channels.base import (
     Reconciled,
     Sent,
 )
+from channels.email_format import compose_email
 
 _append_lock = threading.Lock()
 
@@ -81,23 +80,7 @@ class OutboxChannel(ChannelPlugin):
         return None
 
     def _write_email(self, envelope: EmailEnvelope) -> Outcome:
-        message = EmailMessage()
-        message["From"] = formataddr((envelope.from_name, self.config.from_address))
-        message["To"] = formataddr((envelope.recipient_name, envelope.to))
-        if envelope.cc:
-            message["Cc"] = ", ".join(envelope.cc)
-        if envelope.reply_to:
-            message["Reply-To"] = envelope.reply_to
-        message["Subject"] = envelope.subject
-        message["Message-ID"] = make_msgid(idstring=f"delivery-{envelope.reference}", domain="homeroom.local")
-        message["X-Homeroom-Delivery"] = envelope.reference
-        message["Content-Language"] = envelope.language
-        message.set_content(envelope.text_body)
-        message.add_alternative(envelope.html_body, subtype="html")
-        for attachment in envelope.attachments:
-            maintype, _, subtype = attachment.content_type.partition("/")
-            message.add_attachment(attachment.data, maintype=maintype or "application",
-                                   subtype=subtype or "octet-stream", filename=attachment.filename)
+        message = compose_email(envelope, from_address=self.config.from_address, message_id_domain="homeroom.local")
         folder = self.config.directory / "email"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{envelope.reference}.eml"

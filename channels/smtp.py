@@ -13,7 +13,6 @@ import asyncio
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
 from typing import ClassVar, Literal
 
 import aiosmtplib
@@ -30,6 +29,7 @@ from channels.base import (
     Retryable,
     Sent,
 )
+from channels.email_format import compose_email
 
 
 class SmtpConfig(PluginConfig):
@@ -59,31 +59,9 @@ class SmtpChannel(EmailChannel):
         return asyncio.run(self._send_batch(batch))
 
     def build(self, envelope: EmailEnvelope) -> EmailMessage:
-        """The RFC 5322 message for one delivery."""
-        message = EmailMessage()
-        message["From"] = formataddr((envelope.from_name, self.config.from_address))
-        message["To"] = formataddr((envelope.recipient_name, envelope.to))
-        if envelope.cc:
-            message["Cc"] = ", ".join(envelope.cc)
-        if envelope.reply_to:
-            message["Reply-To"] = envelope.reply_to
-        message["Subject"] = envelope.subject
-        message["Date"] = formatdate(localtime=False)
-        # Stable per delivery: a resend after a crash carries the same Message-ID, so a receiving
-        # system that deduplicates by it shows the message once.
-        message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{self.config.message_id_domain}>"
-        message["X-Homeroom-Delivery"] = envelope.reference
-        message["Content-Language"] = envelope.language
-        if envelope.unsubscribe_url and not envelope.emergency:
-            message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(envelope.text_body)
-        message.add_alternative(envelope.html_body, subtype="html")
-        for attachment in envelope.attachments:  # ATT-02
-            maintype, _, subtype = attachment.content_type.partition("/")
-            message.add_attachment(attachment.data, maintype=maintype or "application",
-                                   subtype=subtype or "octet-stream", filename=attachment.filename)
-        return message
+        """The RFC 5322 message for one delivery (channels.email_format)."""
+        return compose_email(envelope, from_address=self.config.from_address,
+                             message_id_domain=self.config.message_id_domain)
 
     async def _send_batch(self, batch: Sequence[Envelope]) -> list[Outcome]:
         emails = [envelope for envelope in batch if isinstance(envelope, EmailEnvelope)]
