@@ -22,8 +22,11 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+HERE = pathlib.Path(__file__).resolve().parent
+# Run as a file, this script's folder is first on sys.path, where bench/email.py would shadow the
+# standard library's email; the project root goes there instead, and siblings are bench.<name>.
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.db import engine_for, session_scope
     from models.directory import User
     from models.messaging import Delivery, DeliveryAttempt, Message, MessageStatus, StudentRecipientType
-    from recipients import ensure_district, every_student
+    from bench.recipients import ensure_district, every_student
 
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
@@ -140,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         connection.execute(text("ANALYZE bench_harness"))
     redis_client.flushdb()
     harness_env = {**env, "BENCH_REDIS_URL": args.redis_url, "BENCH_DATABASE_URL": args.database_url}
-    harness = start([sys.executable, "-m", "dramatiq", "dispatch_harness", "--path", "bench", "--processes", "2",
+    harness = start([sys.executable, "-m", "dramatiq", "bench.dispatch_harness", "--processes", "2",
                      "--threads", str(args.threads)], harness_env)
     os.environ.update({"BENCH_REDIS_URL": args.redis_url, "BENCH_DATABASE_URL": args.database_url})
     try:
-        import dispatch_harness  # its own broker: enqueue through it
+        from bench import dispatch_harness  # its own broker: enqueue through it
         import dramatiq
 
         dramatiq.set_broker(dispatch_harness.broker)

@@ -1,6 +1,6 @@
 """A bare chunked Dramatiq job for bench/dispatch.py to compare against: each job claims a chunk
 of rows of a scratch table with one UPDATE … RETURNING and reads them, nothing else. Started by
-the benchmark as ``python -m dramatiq dispatch_harness --path bench``."""
+the benchmark as ``python -m dramatiq bench.dispatch_harness`` from the project root."""
 
 from __future__ import annotations
 

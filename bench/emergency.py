@@ -18,10 +18,13 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+HERE = pathlib.Path(__file__).resolve().parent
+# Run as a file, this script's folder is first on sys.path, where bench/email.py would shadow the
+# standard library's email; the project root goes there instead, and siblings are bench.<name>.
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-from dispatch import CHUNK, DEFAULT_REDIS, DEFAULT_URL, configure, start, stop, wait_for  # noqa: E402
+from bench.dispatch import CHUNK, DEFAULT_REDIS, DEFAULT_URL, configure, start, stop, wait_for  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.db import engine_for, session_scope
     from models.directory import Contact, Student, User
     from models.messaging import Channel, Delivery, DeliveryAttempt, StudentRecipientType
-    from recipients import ensure_district, every_student
+    from bench.recipients import ensure_district, every_student
 
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)

@@ -14,7 +14,11 @@ import pathlib
 import sys
 import tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+HERE = pathlib.Path(__file__).resolve().parent
+# Run as a file, this script's folder is first on sys.path, where bench/email.py would shadow the
+# standard library's email; the project root goes there instead, and siblings are bench.<name>.
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import models  # noqa: E402,F401  (registers every table on SQLModel.metadata)
 from domain.seeding import seed_district  # noqa: E402

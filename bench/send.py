@@ -17,7 +17,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+HERE = pathlib.Path(__file__).resolve().parent
+# Run as a file, this script's folder is first on sys.path, where bench/email.py would shadow the
+# standard library's email; the project root goes there instead, and siblings are bench.<name>.
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402

@@ -8,6 +8,7 @@ that carries no content.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from sqlalchemy import Row, func, select
@@ -48,13 +49,14 @@ def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
         m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
         for m in messages.values()
     }
+    links = Links.from_settings()
     envelopes = []
     for row in claimed:
         message = messages[row.message_id]
         cc = tuple(message.cc) if message.cc and (not message.cc_first_only
                                                   or first_emails.get(message.id) == row.id) else ()
         envelopes.append((row, _envelope(row, message, from_names[row.message_id], district, senders[message.sender_id],
-                                         targets.get(row.address, ()), cc, files.get(message.id, ()))))
+                                         targets.get(row.address, ()), cc, files.get(message.id, ()), links)))
     return envelopes
 
 
@@ -98,24 +100,32 @@ def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ..
     return {address: tuple(targets) for address, targets in found.items()}
 
 
-def _reply_to(message: Message, delivery: Row) -> str | None:
-    """CMP-19: a message that allows replies is answered at a signed address bound to the delivery."""
-    from homeroom.settings import get_settings
+@dataclasses.dataclass(frozen=True)
+class Links:
+    """What signed links and notices need from the deployment, read once per chunk."""
 
-    domain = get_settings().reply_domain
-    return reply_address(delivery.id, domain) if message.allow_reply and domain else None
+    base_url: str
+    secret: bytes
+    reply_domain: str | None
+
+    @classmethod
+    def from_settings(cls) -> "Links":
+        from homeroom.settings import get_settings
+
+        settings = get_settings()
+        return cls(settings.public_base_url.rstrip("/"), settings.jwt_secret.get_secret_value().encode(),
+                   settings.reply_domain)
 
 
-def _secure_notice(message: Message, from_name: str) -> str:
-    from homeroom.settings import get_settings
-
-    link = f"{get_settings().public_base_url.rstrip('/')}/messages/{message.id}"
-    return f"You have a secure message from {from_name}. Sign in to Homeroom to read it: {link}"
+def _secure_notice(message: Message, from_name: str, links: Links) -> str:
+    return (f"You have a secure message from {from_name}. Sign in to Homeroom to read it: "
+            f"{links.base_url}/messages/{message.id}")
 
 
 def _envelope(delivery: Row, message: Message, from_name: str, district: District, sender: User,
               push_targets: tuple[PushTarget, ...] = (), cc: tuple[str, ...] = (),
-              files: tuple[Attachment, ...] = ()) -> Envelope:
+              files: tuple[Attachment, ...] = (), links: Links | None = None) -> Envelope:
+    links = links or Links.from_settings()
     common = dict(
         reference=str(delivery.id), message_id=message.id, to=delivery.address,
         recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
@@ -124,7 +134,7 @@ def _envelope(delivery: Row, message: Message, from_name: str, district: Distric
     signed = message.include_signature and not message.secure
     if channel is Channel.EMAIL:
         if message.secure:  # CMP-05: a notice to sign in, never the content
-            notice = _secure_notice(message, from_name)
+            notice = _secure_notice(message, from_name, links)
             subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
         else:
             subject, html_body, text_body = message.subject, message.html_body, message.text_body
@@ -132,15 +142,18 @@ def _envelope(delivery: Row, message: Message, from_name: str, district: Distric
             html_body += f'\n<div class="signature">{sender.email_signature}</div>'
             text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
         return EmailEnvelope(**common, from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
-                             cc=cc, attachments=() if message.secure else files, reply_to=_reply_to(message, delivery),
-                             unsubscribe_url=None if message.emergency else unsubscribe_url(delivery.id, delivery.address))
+                             cc=cc, attachments=() if message.secure else files,
+                             reply_to=reply_address(delivery.id, links.reply_domain, links.secret)
+                             if message.allow_reply and links.reply_domain else None,
+                             unsubscribe_url=None if message.emergency else unsubscribe_url(
+                                 delivery.id, links.base_url, links.secret))
     if channel is Channel.SMS:
-        text = _secure_notice(message, from_name) if message.secure else f"{message.subject}: {message.text_body}"
+        text = _secure_notice(message, from_name, links) if message.secure else f"{message.subject}: {message.text_body}"
         if signed and (sender.sms_signature or "").strip():
             text += " " + sender.sms_signature.strip()
         return SmsEnvelope(**common, text=text[: district.sms_character_limit])
     if channel is Channel.VOICE:
-        body = _secure_notice(message, from_name) if message.secure else f"{message.subject}. {message.text_body}"
+        body = _secure_notice(message, from_name, links) if message.secure else f"{message.subject}. {message.text_body}"
         return VoiceEnvelope(**common, script=f"Message from {from_name}. {body}")
     # Push carries only a notification id and a generic title; the app fetches the content.
     return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id),

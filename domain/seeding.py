@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import json
 import random
 import time
 import unicodedata
@@ -424,12 +425,15 @@ def _insert(connection: sqlalchemy.Connection, rows: dict[sqlalchemy.Table, list
 def copy_rows(connection: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict]) -> None:
     """COPY the rows; columns they leave out get their Python-side default, as Core would."""
     given = list(rows[0])
-    defaults = {column.name: column.default.arg for column in table.columns
+    defaults = {column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
+                for column in table.columns
                 if column.name not in given and column.default is not None
-                and column.default.is_scalar}
+                and (column.default.is_scalar or column.default.is_callable)}
+    as_json = {column.name for column in table.columns if isinstance(column.type, sqlalchemy.JSON)}
     quoted = ", ".join(f'"{column}"' for column in [*given, *defaults])
-    filler = list(defaults.values())
+    filler = [json.dumps(value) if name in as_json else value for name, value in defaults.items()]
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row[column] for column in given] + filler)
+                copy.write_row([json.dumps(row[column]) if column in as_json else row[column] for column in given]
+                               + filler)

@@ -1,61 +1,71 @@
 """One-click unsubscribe (RFC 8058): signed links per delivery, and what following one does.
 
-A link names the delivery and the address it went to, signed with the deployment's secret, so
-it cannot be forged to unsubscribe someone else. Following it records an email opt-out of that
-address (honoured by every later resolution and by dispatch) and, for a contact, sets the
-contact's "Opt Out of Email Notifications" flag (SYS-10).
+A link names a delivery, with an HMAC (the deployment's secret, 128 bits) over its id, so it
+cannot be forged to unsubscribe someone else; the address comes from the ledger. Following it
+records an email opt-out of that address (honoured by every later resolution and by dispatch)
+and, for a contact, sets the contact's "Opt Out of Email Notifications" flag (SYS-10).
 """
 
 from __future__ import annotations
 
-import jwt
+import base64
+import hashlib
+import hmac
+import re
+
 from sqlalchemy import update
 from sqlmodel import Session
 
-from domain.optouts import normalise_address, record_opt_out
+from domain.optouts import record_opt_out
 from models.directory import Contact
 from models.messaging import Channel, Delivery, RecipientKind
 
-PURPOSE = "unsubscribe"
+_TOKEN = re.compile(r"^(\d+)\.([A-Za-z0-9_-]{22})$")
 
 
 class BadUnsubscribeLink(Exception):
     pass
 
 
-def _secret() -> str:
+def _secret() -> bytes:
     from homeroom.settings import get_settings
 
-    return get_settings().jwt_secret.get_secret_value()
+    return get_settings().jwt_secret.get_secret_value().encode()
 
 
-def unsubscribe_token(delivery_id: int, address: str, secret: str | None = None) -> str:
-    claims = {"purpose": PURPOSE, "d": delivery_id, "a": normalise_address(Channel.EMAIL, address)}
-    return jwt.encode(claims, secret or _secret(), algorithm="HS256")
+def _mac(delivery_id: int, secret: bytes) -> str:
+    digest = hmac.new(secret, f"unsubscribe:{delivery_id}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def unsubscribe_url(delivery_id: int, address: str) -> str:
-    from homeroom.settings import get_settings
-
-    base = get_settings().public_base_url.rstrip("/")
-    return f"{base}/unsubscribe/{unsubscribe_token(delivery_id, address)}"
+def unsubscribe_token(delivery_id: int, secret: bytes | None = None) -> str:
+    return f"{delivery_id}.{_mac(delivery_id, secret or _secret())}"
 
 
-def read_token(token: str, secret: str | None = None) -> tuple[int, str]:
-    try:
-        claims = jwt.decode(token, secret or _secret(), algorithms=["HS256"])
-    except jwt.PyJWTError:
-        raise BadUnsubscribeLink("this unsubscribe link is not valid") from None
-    if claims.get("purpose") != PURPOSE or not isinstance(claims.get("d"), int) or not claims.get("a"):
+def unsubscribe_url(delivery_id: int, base_url: str, secret: bytes) -> str:
+    return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(delivery_id, secret)}"
+
+
+def delivery_of(token: str, secret: bytes | None = None) -> int:
+    match = _TOKEN.match(token)
+    if match is None or not hmac.compare_digest(_mac(int(match.group(1)), secret or _secret()), match.group(2)):
         raise BadUnsubscribeLink("this unsubscribe link is not valid")
-    return claims["d"], claims["a"]
+    return int(match.group(1))
+
+
+def address_of(session: Session, token: str) -> str:
+    delivery = session.get(Delivery, delivery_of(token))
+    if delivery is None or delivery.channel != Channel.EMAIL.value or not delivery.address:
+        raise BadUnsubscribeLink("this unsubscribe link is not valid")
+    return delivery.address
 
 
 def unsubscribe(session: Session, token: str) -> str:
     """Apply a one-click unsubscribe; returns the address. Idempotent."""
-    delivery_id, address = read_token(token)
-    record_opt_out(session, Channel.EMAIL, address, source="one-click unsubscribe")
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is not None and delivery.recipient_kind == RecipientKind.CONTACT.value:
+    delivery = session.get(Delivery, delivery_of(token))
+    if delivery is None or delivery.channel != Channel.EMAIL.value or not delivery.address:
+        raise BadUnsubscribeLink("this unsubscribe link is not valid")
+    record_opt_out(session, Channel.EMAIL, delivery.address, source="one-click unsubscribe")
+    if delivery.recipient_kind == RecipientKind.CONTACT.value:
         session.execute(update(Contact).where(Contact.id == delivery.recipient_id).values(email_opt_out=True))
-    return address
+    return delivery.address

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
-from domain.unsubscribe import BadUnsubscribeLink, read_token, unsubscribe
+from domain.unsubscribe import BadUnsubscribeLink, address_of, unsubscribe
 from models.db import session_scope
 
 
@@ -22,7 +22,8 @@ def unsubscribe_router(engine: Engine) -> APIRouter:
     @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
     def confirm_page(token: str) -> HTMLResponse:
         try:
-            _, address = read_token(token)
+            with session_scope(engine) as session:
+                address = address_of(session, token)
         except BadUnsubscribeLink as error:
             return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
         return HTMLResponse(
