@@ -162,7 +162,7 @@ def test_sys_10_one_click_unsubscribe_from_a_real_email_sets_the_contacts_email_
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
     assert dispatch_deliveries(engine, registry, chunk).sent == 1
     [received] = recorder.messages
-    link = urlsplit(received["List-Unsubscribe"].strip("<>"))
+    link = urlsplit(received["List-Unsubscribe"].strip().strip("<>"))  # (a long header is folded)
     assert client.post(link.path[:-3] + "abc", data={"List-Unsubscribe": "One-Click"}).status_code == 400
     page = client.get(link.path)
     assert page.status_code == 200 and address in page.text
