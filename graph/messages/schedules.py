@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import FieldProblem, InvalidInput
-from domain.messages import ConfirmationRequired, MessageNotFound
+from domain.messages import MessageNotFound
 from domain.permissions import Perm
 from domain.schedule_rules import Recurrence as DomainRecurrence
 from domain.scheduling import (
@@ -25,8 +25,8 @@ from domain.scheduling import (
     update_scheduled_message,
 )
 from graph.context import Info
-from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
-from graph.messages.mutations.send_message import SendMessageConfirmationRequired
+from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_request
+from graph.messages.mutations.send_message import SendMessageConfirmationRequired, attempt
 from graph.messages.types import Message
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
 from graph.permissions import authorize_input, requires
@@ -98,19 +98,13 @@ ScheduleMessageResult = Annotated[
 
 def _scheduled(info: Info, store) -> ScheduleMessageResult:
     session = info.context.session
-    try:
-        message, stored, count = store()
-    except InvalidInput as invalid:
-        session.rollback()
-        return to_errors(invalid.problems)
-    except ConfirmationRequired as confirm:
-        session.rollback()
-        return SendMessageConfirmationRequired(
-            recipient_count=confirm.recipient_count,
-            detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to schedule.")
+    stored, refusal = attempt(session, store, "schedule")
+    if refusal is not None:
+        return refusal
+    message, schedule, count = stored
     zone = district_zone(session)
     session.commit()
-    return ScheduleMessageSuccess(message=Message.from_row(message), schedule=Schedule.of(stored, zone),
+    return ScheduleMessageSuccess(message=Message.from_row(message), schedule=Schedule.of(schedule, zone),
                                   recipient_count=count)
 
 

@@ -38,20 +38,29 @@ SendMessageResult = Annotated[
 ]
 
 
+def attempt(session, store, verb: str):
+    """Run ``store``; when the input is refused (field errors, or the CMP-27 confirmation) roll
+    back and return ``(None, refusal)``, else ``(what store returned, None)``."""
+    try:
+        return store(), None
+    except InvalidInput as invalid:
+        session.rollback()
+        return None, to_errors(invalid.problems)
+    except ConfirmationRequired as confirm:
+        session.rollback()
+        return None, SendMessageConfirmationRequired(
+            recipient_count=confirm.recipient_count,
+            detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to {verb}.")
+
+
 def commit_send(info: Info, store) -> SendMessageResult:
     """Run ``store`` (which returns the message and its recipient count); commit and queue the
     fan-out, or roll back and return the field errors or the confirmation request."""
     session = info.context.session
-    try:
-        message, count = store()
-    except InvalidInput as invalid:
-        session.rollback()
-        return to_errors(invalid.problems)
-    except ConfirmationRequired as confirm:
-        session.rollback()
-        return SendMessageConfirmationRequired(
-            recipient_count=confirm.recipient_count,
-            detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to send.")
+    stored, refusal = attempt(session, store, "send")
+    if refusal is not None:
+        return refusal
+    message, count = stored
     deferral = message_deferral(session, message)
     session.commit()
     info.context.enqueue_fan_out(message.id, lane_of(emergency=message.emergency, priority=message.priority))
