@@ -46,9 +46,12 @@ def _reached(kind: RecipientKind, recipient_id: int):
 
 def sent_thread(session: Session, sender_id: int, kind: RecipientKind, recipient_id: int, *,
                 before_message_id: int | None, limit: int) -> ThreadPage:
-    """The sender's messages that reached the recipient, newest first, each with its deliveries
-    to that recipient: three statements whatever the page size."""
-    where = [Message.sender_id == sender_id, _reached(kind, recipient_id)]
+    """The sender's own messages (not those sent as the district or a school) that reached the
+    recipient, newest first, each with its deliveries to that recipient: three statements
+    whatever the page size."""
+    # CMP-13/CMP-14: a message sent as the district or a school is not in the sender's threads.
+    where = [Message.sender_id == sender_id, _reached(kind, recipient_id), Message.send_as_district.is_(False),
+             Message.send_as_school_id.is_(None)]
     total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
     if before_message_id is not None:
         where.append(Message.id < before_message_id)

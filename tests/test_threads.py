@@ -88,3 +88,45 @@ def test_thread_reads_do_not_grow_with_the_page(client, engine):
         assert len(page["entries"]["edges"]) == first
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_cmp_13_cmp_14_messages_sent_as_district_or_school_carry_no_trace_of_the_sender(client, engine):
+    """Covers CMP-13, CMP-14: sent as the district (or a school), the email's From is the
+    district's (or school's) name with nothing of the sending user, and the message is not in
+    the sender's conversation with the recipient."""
+    import email as email_module
+    from email import policy
+
+    from conftest import OUTBOX_DIR
+    from helpers import wait_for_message
+    from models.directory import District, School, User
+    from sqlalchemy import select
+
+    school_id = first_school_id(engine)
+    kid = add_student(engine, school_id, primary_email=email())
+    with session_scope(engine) as session:
+        admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
+        district_name = session.execute(select(District.name)).scalar_one()
+        school_name = session.get(School, school_id).name
+    token = token_for(engine, "admin")
+    send = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+        ... on SendMessageSuccess { message { id } } } }"""
+    sent = {}
+    for label, option in (("district", {"sendAsDistrict": True}), ("school", {"sendAsSchoolId": str(school_id)})):
+        result = gql(client, send, {"input": {"subject": f"As {label}", "htmlBody": "<p>Closed today.</p>",
+                                              "channels": ["EMAIL"], "recipientType": "STUDENTS",
+                                              "studentIds": [str(kid)], **option}}, token)
+        sent[label] = result["data"]["sendMessage"]["message"]["id"]
+        assert wait_for_message(client, token, sent[label])["status"] == "COMPLETED"
+    with session_scope(engine) as session:
+        from models.messaging import Delivery
+
+        ids = dict(session.execute(select(Delivery.message_id, Delivery.id).where(
+            Delivery.message_id.in_([int(v) for v in sent.values()]))).all())
+    for label, expected in (("district", district_name), ("school", school_name)):
+        raw = (OUTBOX_DIR / "email" / f"{ids[int(sent[label])]}.eml").read_bytes()
+        parsed = email_module.message_from_bytes(raw, policy=policy.default)
+        assert parsed["From"].addresses[0].display_name == expected
+        assert admin.last_name not in raw.decode(errors="replace") and admin.first_name not in parsed["From"]
+    entries = thread(client, token, kid)["entries"]
+    assert entries["totalCount"] == 0
