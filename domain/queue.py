@@ -41,28 +41,29 @@ def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str,
     ).all()]
 
 
-def stale_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
-    """QUEUED deliveries not touched for ``older_than``: their dispatch job went missing.
-    Returns (id, channel, message_id) of each."""
+def due_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
+    """QUEUED deliveries of sending messages that a queue run hands to dispatch: push (JOB-04:
+    push goes out only in queue runs) and any delivery untouched for ``older_than`` (its dispatch
+    job went missing), but none still waiting for a retry. Returns (id, channel, message_id)."""
     return [tuple(row) for row in session.execute(
         select(Delivery.id, Delivery.channel, Delivery.message_id)
         # Through the messages still sending (few), so the ledger's (message_id, status) index serves.
         .where(Delivery.message_id.in_(select(Message.id).where(Message.status == MessageStatus.SENDING.value)),
-               Delivery.status == DS.QUEUED.value, Delivery.updated_at < now - older_than,
+               Delivery.status == DS.QUEUED.value,
+               or_(Delivery.channel == Channel.PUSH.value, Delivery.updated_at < now - older_than),
                or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
         .order_by(Delivery.id)
     ).all()]
 
 
-def queued_push(session: Session, now: dt.datetime):
-    """JOB-04: push goes out only in queue runs: every queued push delivery of a sending message
-    that is not waiting for a retry. Returns (id, channel, message_id) of each."""
-    return [tuple(row) for row in session.execute(
-        select(Delivery.id, Delivery.channel, Delivery.message_id)
-        .where(Delivery.message_id.in_(select(Message.id).where(Message.status == MessageStatus.SENDING.value)),
-               Delivery.status == DS.QUEUED.value, Delivery.channel == Channel.PUSH.value,
-               or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
-    ).all()]
+def lane_chunks(rows, urgency: dict[int, tuple[bool, bool]], chunk_size: int) -> list[tuple[Lane, list[int]]]:
+    """Dispatch chunks of (id, channel, message_id) rows, each in its lane (CMP-07) and of one
+    channel; most urgent lane first. ``urgency`` maps a message to (emergency, priority)."""
+    by_lane: dict[Lane, list[tuple[int, str]]] = {lane: [] for lane in LANES_BY_URGENCY}
+    for delivery_id, channel, message_id in rows:
+        emergency, priority = urgency[message_id]
+        by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
+    return [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
 
 
 def chunk_by_channel(rows, chunk_size: int) -> list[tuple[str, list[int]]]:
@@ -79,16 +80,11 @@ def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
     its message's lane, most urgent first."""
     released = release_deferred(session, now)
     recount_open_deliveries(session)
-    rows = sorted(set(released + stale_queued(session, now) + queued_push(session, now)))
+    rows = sorted(set(released + due_queued(session, now)))
     urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
         select(Message.id, Message.emergency, Message.priority)
         .where(Message.id.in_({message_id for _, _, message_id in rows}))).all()} if rows else {}
-    by_lane: dict[Lane, list[tuple[int, str]]] = {lane: [] for lane in LANES_BY_URGENCY}
-    for delivery_id, channel, message_id in rows:
-        emergency, priority = urgency[message_id]
-        by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
-    chunks = [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
-    return Due(len(released), chunks, stale_fan_outs(session, now))
+    return Due(len(released), lane_chunks(rows, urgency, chunk_size), stale_fan_outs(session, now))
 
 
 def stale_fan_outs(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):

@@ -9,7 +9,7 @@ import enum
 import strawberry
 
 from domain import progress_events
-from domain.lanes import lane_of
+from domain.queue import lane_chunks
 from domain.permissions import Perm
 from domain.reports import ReportFilter, report_page, resend_failed
 from graph.context import Info
@@ -103,14 +103,11 @@ class ReportMutations:
             return ResendToFailedResult(message=None, requeued=0)
         message, requeued = found
         session.commit()
-        chunks = {}
-        for channel, delivery_id in requeued:
-            if channel == db.Channel.PUSH.value:
-                continue  # push goes out with the next queue run (JOB-04)
-            lane = lane_of(emergency=message.emergency, priority=message.priority, channel=channel)
-            chunks.setdefault((lane, channel), []).append(delivery_id)
-        info.context.enqueue_dispatch((lane, ids[i:i + 500]) for (lane, _), ids in chunks.items()
-                                      for i in range(0, len(ids), 500))
+        # Push goes out with the next queue run (JOB-04); the rest in their lanes' chunks.
+        rows = [(delivery_id, channel, message.id) for channel, delivery_id in requeued
+                if channel != db.Channel.PUSH.value]
+        info.context.enqueue_dispatch(lane_chunks(rows, {message.id: (message.emergency, message.priority)},
+                                                  info.context.settings.dispatch_batch_size))
         return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))
 
 
