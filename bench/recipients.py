@@ -41,14 +41,28 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench"
 
 
 def _schema_is_current(engine) -> bool:
-    """Every table and column of the models exists (a district seeded by an older version is
+    """The database is migrated to the newest revision (a district seeded by an older version is
     rebuilt rather than reused)."""
-    from sqlalchemy import inspect
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
-    found = inspect(engine)
-    tables = set(found.get_table_names())
-    return all(table.name in tables and {c.name for c in table.columns} <= {c["name"] for c in found.get_columns(
-        table.name)} for table in SQLModel.metadata.sorted_tables)
+    from homeroom.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def _rebuild_schema(engine) -> None:
+    """Drop everything and build the schema by the migrations, as production does."""
+    from sqlalchemy import text
+
+    from homeroom.migrate import upgrade
+
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine.url.render_as_string(hide_password=False))
 
 
 def ensure_district(engine, students: int, reuse: bool) -> None:
@@ -59,8 +73,7 @@ def ensure_district(engine, students: int, reuse: bool) -> None:
                     return
         except Exception:  # noqa: BLE001  (no tables yet)
             pass
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+    _rebuild_schema(engine)
     started = time.perf_counter()
     seed_district(engine, students=students, seed=7)
     print(f"seeded {students:,} students in {time.perf_counter() - started:.1f} s")

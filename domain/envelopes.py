@@ -34,30 +34,94 @@ def sender_display_name(message: Message, sender: User, district: District, scho
 
 
 def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
-    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk."""
+    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk, and
+    what every envelope of a message on a channel shares is worked out once (``_Shape``)."""
     message_ids = {row.message_id for row in claimed}
     messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
     senders = {u.id: u for u in session.execute(
         select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
-    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
-        {m.send_as_school_id for m in messages.values() if m.send_as_school_id}))).scalars()}
+    school_ids = {m.send_as_school_id for m in messages.values() if m.send_as_school_id}
+    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(school_ids))).scalars()
+               } if school_ids else {}
     district = session.execute(select(District).limit(1)).scalars().one()
     targets = _push_targets(session, claimed)
     first_emails = _first_emails(session, [m for m in messages.values() if m.cc and m.cc_first_only])
     files = _files(session, {row.message_id for row in claimed if row.channel == Channel.EMAIL.value})
-    from_names = {
-        m.id: sender_display_name(m, senders[m.sender_id], district, schools.get(m.send_as_school_id))
-        for m in messages.values()
-    }
     links = Links.from_settings()
+    shapes: dict[tuple[int, str], _Shape] = {}
     envelopes = []
     for row in claimed:
-        message = messages[row.message_id]
-        cc = tuple(message.cc) if message.cc and (not message.cc_first_only
-                                                  or first_emails.get(message.id) == row.id) else ()
-        envelopes.append((row, _envelope(row, message, from_names[row.message_id], district, senders[message.sender_id],
-                                         targets.get(row.address, ()), cc, files.get(message.id, ()), links)))
+        shape = shapes.get((row.message_id, row.channel))
+        if shape is None:
+            message = messages[row.message_id]
+            from_name = sender_display_name(message, senders[message.sender_id], district,
+                                            schools.get(message.send_as_school_id))
+            shape = shapes[row.message_id, row.channel] = _Shape.of(
+                Channel(row.channel), message, from_name, district, senders[message.sender_id],
+                files.get(message.id, ()), first_emails.get(message.id), links)
+        envelopes.append((row, shape.envelope(row, targets)))
     return envelopes
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shape:
+    """What every envelope of one message on one channel shares, and what varies by delivery."""
+
+    envelope_type: type
+    shared: dict
+    links: Links
+    reply: bool = False  # a signed Reply-To per delivery (CMP-19)
+    unsubscribe: bool = False  # a one-click unsubscribe link per delivery (RFC 8058)
+    cc: tuple[str, ...] = ()
+    cc_first_only: bool = False  # CMP-23: only the message's first email carries the Cc
+    first_email: int | None = None
+    push: bool = False
+
+    @classmethod
+    def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
+           files: tuple[Attachment, ...], first_email: int | None, links: Links) -> _Shape:
+        shared = {"message_id": message.id, "emergency": message.emergency}
+        signed = message.include_signature and not message.secure
+        if channel is Channel.EMAIL:
+            if message.secure:  # CMP-05: a notice to sign in, never the content
+                notice = _secure_notice(message, from_name, links)
+                subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
+            else:
+                subject, html_body, text_body = message.subject, message.html_body, message.text_body
+            if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
+                html_body += f'\n<div class="signature">{sender.email_signature}</div>'
+                text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
+            shared.update(from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
+                          attachments=() if message.secure else files)
+            return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
+                       unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
+                       cc_first_only=bool(message.cc_first_only), first_email=first_email)
+        if channel is Channel.SMS:
+            text = (_secure_notice(message, from_name, links) if message.secure
+                    else f"{message.subject}: {message.text_body}")
+            if signed and (sender.sms_signature or "").strip():
+                text += " " + sender.sms_signature.strip()
+            return cls(SmsEnvelope, {**shared, "text": text[: district.sms_character_limit]}, links)
+        if channel is Channel.VOICE:
+            body = (_secure_notice(message, from_name, links) if message.secure
+                    else f"{message.subject}. {message.text_body}")
+            return cls(VoiceEnvelope, {**shared, "script": f"Message from {from_name}. {body}"}, links)
+        # Push carries only a notification id and a generic title; the app fetches the content.
+        return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
+
+    def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]]) -> Envelope:
+        per_delivery = {"reference": str(delivery.id), "to": delivery.address,
+                        "recipient_name": delivery.recipient_name, "language": delivery.language}
+        if self.envelope_type is EmailEnvelope:
+            links = self.links
+            per_delivery.update(
+                cc=self.cc if not self.cc_first_only or self.first_email == delivery.id else (),
+                reply_to=reply_address(delivery.id, links.reply_domain, links.secret) if self.reply else None,
+                unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.secret)
+                if self.unsubscribe else None)
+        elif self.push:
+            per_delivery.update(notification_id=str(delivery.id), targets=push_targets.get(delivery.address, ()))
+        return self.envelope_type(**self.shared, **per_delivery)
 
 
 def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:
@@ -120,43 +184,3 @@ class Links:
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:
     return (f"You have a secure message from {from_name}. Sign in to Homeroom to read it: "
             f"{links.base_url}/messages/{message.id}")
-
-
-def _envelope(delivery: Row, message: Message, from_name: str, district: District, sender: User,
-              push_targets: tuple[PushTarget, ...] = (), cc: tuple[str, ...] = (),
-              files: tuple[Attachment, ...] = (), links: Links | None = None) -> Envelope:
-    links = links or Links.from_settings()
-    common = dict(
-        reference=str(delivery.id), message_id=message.id, to=delivery.address,
-        recipient_name=delivery.recipient_name, language=delivery.language, emergency=message.emergency,
-    )
-    channel = Channel(delivery.channel)
-    signed = message.include_signature and not message.secure
-    if channel is Channel.EMAIL:
-        if message.secure:  # CMP-05: a notice to sign in, never the content
-            notice = _secure_notice(message, from_name, links)
-            subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
-        else:
-            subject, html_body, text_body = message.subject, message.html_body, message.text_body
-        if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
-            html_body += f'\n<div class="signature">{sender.email_signature}</div>'
-            text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
-        return EmailEnvelope(**common, from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
-                             cc=cc, attachments=() if message.secure else files,
-                             reply_to=reply_address(delivery.id, links.reply_domain, links.secret)
-                             if message.allow_reply and links.reply_domain else None,
-                             unsubscribe_url=None if message.emergency else unsubscribe_url(
-                                 delivery.id, links.base_url, links.secret))
-    if channel is Channel.SMS:
-        text = _secure_notice(message, from_name, links) if message.secure else f"{message.subject}: {message.text_body}"
-        if signed and (sender.sms_signature or "").strip():
-            text += " " + sender.sms_signature.strip()
-        return SmsEnvelope(**common, text=text[: district.sms_character_limit])
-    if channel is Channel.VOICE:
-        body = _secure_notice(message, from_name, links) if message.secure else f"{message.subject}. {message.text_body}"
-        return VoiceEnvelope(**common, script=f"Message from {from_name}. {body}")
-    # Push carries only a notification id and a generic title; the app fetches the content.
-    return PushEnvelope(**common, title=f"New message from {from_name}", notification_id=str(delivery.id),
-                        targets=push_targets)
-
-

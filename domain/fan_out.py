@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import case, func, insert, literal, select, text, update
+from sqlalchemy import case, distinct, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -16,7 +16,14 @@ from sqlmodel import Session
 from domain.queue import chunk_by_channel
 from domain.recipients import ROW_COLUMNS, resolution
 from models.db import utcnow
-from models.messaging import OPEN_DELIVERY_STATUSES, Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.messaging import (
+    OPEN_DELIVERY_STATUSES,
+    Delivery,
+    DeliveryStatus as DS,
+    Message,
+    MessageStatus,
+    RecipientKind,
+)
 
 _TIMESTAMP = Delivery.__table__.c.created_at.type
 
@@ -26,6 +33,7 @@ class FanOutResult:
     message_id: int
     already_done: bool
     deliveries_written: int
+    people: int = 0  # recipients among the rows, each once whatever their channels (CMP-27)
 
 
 def fan_out(session: Session, message_id: int) -> FanOutResult:
@@ -51,11 +59,26 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     session.connection().execute(insert(Delivery.__table__).from_select(
         ["message_id", *ROW_COLUMNS, "attempts", "created_at", "updated_at"], rows), resolved.params)
     open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
-    written, still_open = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0))
+    # One pass over the new rows: how many, how many still open, and how many people.
+    people_of_kind = [func.count(distinct(case((Delivery.recipient_kind == kind.value, Delivery.recipient_id))))
+                      for kind in RecipientKind]
+    written, still_open, *people = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0),
+               *people_of_kind)
         .where(Delivery.message_id == message_id)).one()
     session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
-    return FanOutResult(message_id, False, written)
+    return FanOutResult(message_id, False, written, sum(people))
+
+
+#: Below this many rows the planner's statistics stay good enough, and an emergency should not
+#: wait for an ANALYZE of the whole ledger.
+LARGE_FAN_OUT = 5_000
+
+
+def after_fan_out(engine, deliveries_written: int) -> None:
+    """Once a fan-out has committed: refresh the ledger's statistics if it was large."""
+    if deliveries_written >= LARGE_FAN_OUT:
+        refresh_ledger_statistics(engine)
 
 
 def refresh_ledger_statistics(engine) -> None:
@@ -68,7 +91,8 @@ def refresh_ledger_statistics(engine) -> None:
     with engine.connect() as connection:
         try:
             connection.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            connection.execute(text("ANALYZE delivery"))
+            # The columns the claim and the queue run filter on: half the time of a full ANALYZE.
+            connection.execute(text("ANALYZE delivery (status, message_id)"))
             connection.commit()
         except OperationalError:
             connection.rollback()

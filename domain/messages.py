@@ -253,16 +253,30 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
     return message
 
 
-def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int]:
-    """Store a message to send now, after the recipient-count confirmation (CMP-27); returns the
-    message and its recipient count."""
+def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int, int]:
+    """Store a message to send now and write its delivery rows, after the recipient-count
+    confirmation (CMP-27); returns the message, its recipient count and the rows written."""
+    message = create_message(session, viewer, request)
+    return (message, *confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count))
+
+
+def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> tuple[int, int]:
+    """CMP-27, then the delivery rows of a message sent now, in the caller's transaction (the
+    fan-out job then only hands them to dispatch). With a confirmed count the rows are written first
+    and the people in them counted, one resolution rather than two; a count that no longer matches
+    raises, and the caller's rollback leaves nothing written. Returns (recipients, rows written)."""
+    from domain.fan_out import fan_out
     from domain.plan import recipient_count
 
-    message = create_message(session, viewer, request)
-    count = recipient_count(session, message)
-    if needs_confirmation(viewer, count) and request.confirmed_recipient_count != count:
-        raise ConfirmationRequired(count)
-    return message, count
+    if confirmed is None:
+        count = recipient_count(session, message)
+        if needs_confirmation(viewer, count):
+            raise ConfirmationRequired(count)
+        return count, fan_out(session, message.id).deliveries_written
+    written = fan_out(session, message.id)
+    if needs_confirmation(viewer, written.people) and confirmed != written.people:
+        raise ConfirmationRequired(written.people)
+    return written.people, written.deliveries_written
 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
@@ -280,12 +294,8 @@ def _has_recipients(session: Session, message_id: int) -> bool:
                for table in tables)
 
 
-def draft_to_send(session: Session, viewer: Viewer, message_id: int,
-                  confirmed_recipient_count: int | None) -> tuple[Message, int]:
-    """One of the viewer's drafts, locked, checked for recipients (CMP-02) and confirmed
-    (CMP-27), ready to be sent or scheduled; returns it with its recipient count."""
-    from domain.plan import recipient_count
-
+def locked_draft(session: Session, viewer: Viewer, message_id: int) -> Message:
+    """One of the viewer's drafts, locked and checked for recipients (CMP-02)."""
     message = session.execute(select(Message).where(
         Message.id == message_id, Message.sender_id == viewer.id,
         Message.status == MessageStatus.DRAFT.value).with_for_update()).scalars().first()
@@ -293,20 +303,28 @@ def draft_to_send(session: Session, viewer: Viewer, message_id: int,
         raise MessageNotFound(message_id)
     if not _has_recipients(session, message.id):  # CMP-02
         raise InvalidInput([FieldProblem(("id",), "RECIPIENTS_EMPTY", "The draft has no recipients yet.")])
+    return message
+
+
+def confirmed_count(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:
+    """CMP-27 for a message resolved later (a scheduled one): its recipient count as of now."""
+    from domain.plan import recipient_count
+
     count = recipient_count(session, message)
-    if needs_confirmation(viewer, count) and confirmed_recipient_count != count:
+    if needs_confirmation(viewer, count) and confirmed != count:
         raise ConfirmationRequired(count)
-    return message, count
+    return count
 
 
 def send_draft(session: Session, viewer: Viewer, message_id: int,
-               confirmed_recipient_count: int | None) -> tuple[Message, int]:
-    """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation."""
-    message, count = draft_to_send(session, viewer, message_id, confirmed_recipient_count)
+               confirmed_recipient_count: int | None) -> tuple[Message, int, int]:
+    """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation;
+    returns it with its recipient count and the delivery rows written."""
+    message = locked_draft(session, viewer, message_id)
     message.status = MessageStatus.QUEUED
     session.add(message)
     session.flush()
-    return message, count
+    return (message, *confirm_and_fan_out(session, viewer, message, confirmed_recipient_count))
 
 
 def replace_selection(session: Session, viewer: Viewer, message: Message, request: SendMessageRequest) -> None:

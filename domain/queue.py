@@ -30,12 +30,20 @@ class Due:
     fan_outs: list[tuple[Lane, int]] = dataclasses.field(default_factory=list)  # messages to fan out
 
 
+def sending_messages():
+    """The messages still sending: every delivery that can still change belongs to one (a
+    message completes when none is open), and they are few, so the queue run reads the ledger
+    through them and the ledger's message index rather than by status (which no index names)."""
+    return select(Message.id).where(Message.status == MessageStatus.SENDING.value)
+
+
 def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str, int]]:
     """DEFERRED → QUEUED, in one statement, for every delivery whose window opened by ``now``;
     returns (id, channel, message_id) of each."""
     return [tuple(row) for row in session.execute(
         update(Delivery)
-        .where(Delivery.status == DS.DEFERRED.value, Delivery.not_before <= now)
+        .where(Delivery.message_id.in_(sending_messages()),
+               Delivery.status == DS.DEFERRED.value, Delivery.not_before <= now)
         .values(status=DS.QUEUED.value, updated_at=now)
         .returning(Delivery.id, Delivery.channel, Delivery.message_id)
     ).all()]
@@ -47,8 +55,7 @@ def due_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = ST
     job went missing), but none still waiting for a retry. Returns (id, channel, message_id)."""
     return [tuple(row) for row in session.execute(
         select(Delivery.id, Delivery.channel, Delivery.message_id)
-        # Through the messages still sending (few), so the ledger's (message_id, status) index serves.
-        .where(Delivery.message_id.in_(select(Message.id).where(Message.status == MessageStatus.SENDING.value)),
+        .where(Delivery.message_id.in_(sending_messages()),
                Delivery.status == DS.QUEUED.value,
                or_(Delivery.channel == Channel.PUSH.value, Delivery.updated_at < now - older_than),
                or_(Delivery.not_before.is_(None), Delivery.not_before <= now))

@@ -23,6 +23,7 @@ from channels.base import ChannelKind, Reconciled
 from channels.registry import ChannelRegistry
 from domain.dispatch import CHANNEL_KIND, settle
 from domain.lanes import EMERGENCY_CHANNELS
+from domain.queue import sending_messages
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 
 #: Longer than a dispatch job may run (its time limit is five minutes), so a slow but living
@@ -38,7 +39,8 @@ def reconcile_stuck_sending(session: Session, registry: ChannelRegistry, now: dt
     stuck = session.execute(
         select(Delivery.id, Delivery.channel, Delivery.message_id, Message.emergency)
         .join(Message, Message.id == Delivery.message_id)
-        .where(Delivery.status == DS.SENDING.value, Delivery.updated_at < cutoff)
+        .where(Delivery.message_id.in_(sending_messages()),
+               Delivery.status == DS.SENDING.value, Delivery.updated_at < cutoff)
     ).all()
     if not stuck:
         return Counter()

@@ -8,7 +8,6 @@ the delivery names both ends of the conversation: the message's sender and that 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 
@@ -23,7 +22,7 @@ def _secret() -> bytes:
 
 
 def _mac(delivery_id: int, secret: bytes) -> str:
-    digest = hmac.new(secret, f"reply:{delivery_id}".encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.digest(secret, f"reply:{delivery_id}".encode(), "sha256")[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

@@ -20,11 +20,9 @@ from sqlmodel import Session
 
 from domain.errors import FieldProblem, InvalidInput
 from domain.messages import (
-    ConfirmationRequired,
     MessageNotFound,
     SendMessageRequest,
     create_message,
-    needs_confirmation,
     validate_send_request,
     replace_selection,
 )
@@ -78,7 +76,7 @@ def _check(session: Session, request: ScheduleRequest, now: dt.datetime) -> Zone
 def schedule_message(session: Session, viewer: Viewer, request: SendMessageRequest, schedule: ScheduleRequest,
                      now: dt.datetime | None = None) -> tuple[Message, MessageSchedule, int]:
     """SCH-01/SCH-03: store a new message to send later, after the CMP-27 confirmation."""
-    from domain.plan import recipient_count
+    from domain.messages import confirmed_count
 
     now = now or utcnow()
     problems = validate_send_request(session, viewer, request)
@@ -89,9 +87,7 @@ def schedule_message(session: Session, viewer: Viewer, request: SendMessageReque
     if problems:
         raise InvalidInput(problems)
     message = create_message(session, viewer, request)
-    count = recipient_count(session, message)
-    if needs_confirmation(viewer, count) and request.confirmed_recipient_count != count:
-        raise ConfirmationRequired(count)
+    count = confirmed_count(session, viewer, message, request.confirmed_recipient_count)
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
@@ -101,11 +97,12 @@ def schedule_message(session: Session, viewer: Viewer, request: SendMessageReque
 def schedule_draft(session: Session, viewer: Viewer, message_id: int, schedule: ScheduleRequest,
                    confirmed_recipient_count: int | None, now: dt.datetime | None = None):
     """SCH-03: schedule a saved draft, after the CMP-27 confirmation."""
-    from domain.messages import draft_to_send
+    from domain.messages import confirmed_count, locked_draft
 
     now = now or utcnow()
     zone = _check(session, schedule, now)
-    message, count = draft_to_send(session, viewer, message_id, confirmed_recipient_count)
+    message = locked_draft(session, viewer, message_id)
+    count = confirmed_count(session, viewer, message, confirmed_recipient_count)
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
@@ -144,12 +141,10 @@ def update_scheduled_message(session: Session, viewer: Viewer, message_id: int, 
         problems += _schedule_edit_problems(stored, schedule, zone, now)
     if problems:
         raise InvalidInput(problems)
-    from domain.plan import recipient_count
+    from domain.messages import confirmed_count
 
     replace_selection(session, viewer, message, request)
-    count = recipient_count(session, message)
-    if needs_confirmation(viewer, count) and request.confirmed_recipient_count != count:
-        raise ConfirmationRequired(count)
+    count = confirmed_count(session, viewer, message, request.confirmed_recipient_count)
     if schedule is not None:
         _apply_schedule_edit(stored, schedule, zone, now)
     message.status = MessageStatus.SCHEDULED

@@ -9,7 +9,6 @@ and, for a contact, sets the contact's "Opt Out of Email Notifications" flag (SY
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 
@@ -34,7 +33,7 @@ def _secret() -> bytes:
 
 
 def _mac(delivery_id: int, secret: bytes) -> str:
-    digest = hmac.new(secret, f"unsubscribe:{delivery_id}".encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.digest(secret, f"unsubscribe:{delivery_id}".encode(), "sha256")[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

@@ -6,7 +6,7 @@ import dramatiq
 
 from domain import progress_events
 from domain.dispatch import complete_if_done
-from domain.fan_out import fan_out, queued_chunks_by_channel, refresh_ledger_statistics
+from domain.fan_out import after_fan_out, fan_out, queued_chunks_by_channel
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
 from homeroom.settings import get_settings
 from jobs.dispatch import enqueue_dispatch
@@ -15,20 +15,15 @@ from models.db import get_engine, session_scope
 from models.messaging import Channel, Message
 
 
-#: Below this many rows the planner's statistics stay good enough, and an emergency should not
-#: wait for an ANALYZE of the whole ledger.
-LARGE_FAN_OUT = 5_000
-
-
 def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
     def fan_out_message(message_id: int) -> None:
-        """Idempotent: a second run writes no rows and only re-enqueues what is still queued."""
+        """Idempotent: a second run writes no rows and only re-enqueues what is still queued. A
+        message sent now already has its rows (written by the send request); this hands them on."""
         engine = get_engine()
         with session_scope(engine) as session:
             written = fan_out(session, message_id)
         progress_events.publish([message_id])
-        if written.deliveries_written >= LARGE_FAN_OUT:
-            refresh_ledger_statistics(engine)
+        after_fan_out(engine, written.deliveries_written)
         registry = channel_registry()
         max_batch = min([get_settings().dispatch_batch_size]
                         + [registry.for_kind(k).capabilities.max_batch for k in registry.kinds()])
