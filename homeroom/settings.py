@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     reply_domain: str | None = Field(
         default=None, description="The domain whose mail (reply+…@domain) homeroom inbound-smtp receives; unset = "
                                   "no email replies.")
+    reply_mailbox_url: SecretStr | None = Field(
+        default=None, description="JOB-03: the central reply mailbox each queue run reads, "
+                                  "imaps://user:password@host/INBOX; unset = replies arrive by homeroom inbound-smtp.")
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
 

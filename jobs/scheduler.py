@@ -50,7 +50,25 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
+    fetch_reply_mailbox()
     return due
+
+
+def fetch_reply_mailbox() -> None:
+    """JOB-03: file the replies waiting in the central reply mailbox, when one is configured. A
+    mailbox that cannot be read is logged (without its credentials) and tried again next run."""
+    from homeroom.reply_mailbox import MailboxError, fetch_replies
+
+    url = get_settings().reply_mailbox_url
+    if url is None:
+        return
+    try:
+        report = fetch_replies(get_engine(), url.get_secret_value())
+    except MailboxError as error:
+        log.warning("queue run: %s", error)
+        return
+    if report.fetched:
+        log.info("queue run: %d messages from the reply mailbox: %s", report.fetched, report.outcomes)
 
 
 def run_forever(stop: threading.Event, interval_seconds: float | None = None) -> None:
