@@ -114,6 +114,11 @@ class Retryable:
     detail: str | None = None
 
 
+#: The ``PermanentFailure`` code for a phone number that cannot be reached (invalid, disconnected,
+#: not in service). Calls failing with it start the Communication Status Updates job (JOB-06).
+UNREACHABLE = "UNREACHABLE"
+
+
 @dataclasses.dataclass(frozen=True)
 class PermanentFailure:
     reference: str

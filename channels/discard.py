@@ -4,7 +4,7 @@ For load tests and benchmarks (bench/dispatch.py, bench/emergency.py) and the re
 it measures Homeroom's own cost per delivery with no provider in the way. Two options make it a
 stand-in provider: ``latency_ms`` (the time one batch takes) and ``journal`` (a file it appends
 each reference to, line by line, as it accepts it: a provider's record of what it received, which
-``reconcile`` reads after a crash). Never configure it where people expect messages.
+``reconcile`` reads after a crash); ``unreachable`` lists addresses it fails as a dead number. Never configure it where people expect messages.
 """
 
 from __future__ import annotations
@@ -18,7 +18,18 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from channels.base import Capabilities, ChannelKind, ChannelPlugin, Envelope, Outcome, PluginConfig, Reconciled, Sent
+from channels.base import (
+    UNREACHABLE,
+    Capabilities,
+    ChannelKind,
+    ChannelPlugin,
+    Envelope,
+    Outcome,
+    PermanentFailure,
+    PluginConfig,
+    Reconciled,
+    Sent,
+)
 
 _journal_lock = threading.Lock()
 
@@ -26,6 +37,8 @@ _journal_lock = threading.Lock()
 class DiscardConfig(PluginConfig):
     latency_ms: int = Field(default=0, ge=0, le=60_000, description="Simulated provider time per batch.")
     journal: Path | None = Field(default=None, description="Append each accepted reference to this file.")
+    unreachable: list[str] = Field(default_factory=list, description="Addresses it answers with a permanent "
+                                   "UNREACHABLE failure, as a provider does for a dead number.")
 
 
 class DiscardChannel(ChannelPlugin):
@@ -38,7 +51,11 @@ class DiscardChannel(ChannelPlugin):
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        unreachable = set(self.config.unreachable)
         for envelope in batch:
+            if envelope.to in unreachable:
+                outcomes.append(PermanentFailure(envelope.reference, UNREACHABLE, "number not reachable"))
+                continue
             if self.config.latency_ms:
                 time.sleep(self.config.latency_ms / 1000 / len(batch))
             if self.config.journal is not None:

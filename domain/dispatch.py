@@ -15,11 +15,12 @@ from collections import Counter, defaultdict
 from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.engine import Engine
 
-from channels.base import ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
+from channels.base import UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain import progress_events
 from domain.envelopes import build_envelopes
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
+from domain.status_updates import note_failed_calls
 from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
@@ -149,7 +150,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
     for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
-    attempts, outcomes, retries = [], [], []
+    attempts, outcomes, retries, unreachable_calls = [], [], [], []
     gone: set[str] = set()
     started = utcnow()
     for kind, kind_pairs in by_kind.items():
@@ -172,6 +173,8 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
             else:
                 outcomes.append((row.id, DS.FAILED.value, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1
+                if code == UNREACHABLE and row.channel == Channel.VOICE.value:
+                    unreachable_calls.append(row.id)
             attempts.append({
                 "delivery_id": row.id, "plugin": plugin_name, "outcome": type(outcome).__name__,
                 "provider_id": provider_id, "code": code, "detail": detail, "started_at": started,
@@ -181,6 +184,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     with session_scope(engine) as session:
         now = utcnow()
         _record(session, attempts, outcomes, retries, now)
+        note_failed_calls(session, unreachable_calls)  # for the status-updates job (JOB-06)
         if gone:  # push endpoints the service says are gone (404/410)
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes

@@ -15,6 +15,7 @@ from graph.messages.flagged_words import FlaggedWordsMutations
 from graph.messages.progress import ProgressSubscriptions
 from graph.messages.push import PushMutations, PushQueries
 from graph.messages.queries import MessageQueries
+from graph.messages.reenrolment_forms import ReenrolmentFormMutations, ReenrolmentFormQueries
 from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
 from graph.viewer.queries import ViewerQueries
@@ -26,13 +27,13 @@ MAX_ALIASES = 20
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries, PushQueries):
+            ScheduleQueries, PushQueries, ReenrolmentFormQueries):
     pass
 
 
 @strawberry.type
 class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations):
+               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations, ReenrolmentFormMutations):
     pass
 
 

@@ -17,6 +17,7 @@ from graph.schema import build_schema
 from homeroom.attachment_routes import attachment_router
 from homeroom.report_routes import report_router
 from homeroom.unsubscribe_routes import unsubscribe_router
+from homeroom.reenrolment_routes import reenrolment_router
 from homeroom.settings import Settings, get_settings
 from models.db import engine_for
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(router, prefix="/graphql")
     app.include_router(report_router(settings, engine))
     app.include_router(unsubscribe_router(engine))
+    app.include_router(reenrolment_router(engine))
     app.include_router(attachment_router(settings, engine))
 
     @app.get("/healthz")

@@ -51,7 +51,25 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
     fetch_reply_mailbox()
+    run_status_updates_job(broker)
     return due
+
+
+def run_status_updates_job(broker=None) -> None:
+    """JOB-06/JOB-07: publish re-enrolment forms for unreachable numbers and completed forms to
+    the responsible users; the messages it writes go out through the normal lane."""
+    from domain.lanes import Lane
+    from domain.status_updates import run_status_updates
+    from jobs.fan_out import enqueue_fan_out
+
+    settings = get_settings()
+    with session_scope(get_engine()) as session:
+        done = run_status_updates(session, settings.public_base_url, settings.jwt_secret.get_secret_value().encode())
+    for message_id in done.messages:
+        enqueue_fan_out(message_id, Lane.NORMAL, broker=broker)
+    if done.published or done.reported:
+        log.info("status updates: %d forms published, %d completed forms reported", len(done.published),
+                 len(done.reported))
 
 
 def fetch_reply_mailbox() -> None:

@@ -7,6 +7,7 @@ import time
 from sqlalchemy import select
 
 from factories import add_user, first_school_id
+from conftest import USES_REDIS
 from helpers import gql, token_for, wait_for_message
 from homeroom.settings import Settings
 from jobs.scheduler import queue_tick
@@ -43,16 +44,34 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
     assert _statuses(engine, message_id) == {"EMAIL": "SENT", "PUSH": "SENT"}
 
 
-def test_queue_interval_is_configurable():
-    """The queue runs every HOMEROOM_QUEUE_INTERVAL_SECONDS, 60 by default (the requirements read
-    a 15-minute default; the README says why it is not followed), and a bad value is refused."""
+def test_job_01_the_queue_runs_by_default_at_a_configurable_interval(client, monkeypatch):
+    """Covers JOB-01: the communication queue is installed by default (the serving process of
+    embedded mode runs its clock; production runs homeroom scheduler) and runs every
+    HOMEROOM_QUEUE_INTERVAL_SECONDS. The default is 60 s, as the delivery-pipeline issue asks,
+    not the 15 minutes of the requirement's reading (the README says why); 900 gives that. A
+    bad value is refused."""
+    import threading
+    import time
+
     import pytest
     from pydantic import ValidationError
 
+    import jobs.scheduler
+    from jobs.scheduler import THREAD_NAME, start_thread
+
+    if not USES_REDIS:  # embedded mode: the app under test runs the queue's clock itself
+        assert any(thread.name == THREAD_NAME and thread.is_alive() for thread in threading.enumerate())
     assert Settings.model_fields["queue_interval_seconds"].default == 60
     assert Settings(queue_interval_seconds=900).queue_interval_seconds == 900
     with pytest.raises(ValidationError):
         Settings(queue_interval_seconds=0)
+    runs = []
+    monkeypatch.setattr(jobs.scheduler, "queue_tick", lambda: runs.append(time.monotonic()))
+    thread, stop = start_thread(interval_seconds=0.2)
+    time.sleep(1.1)
+    stop.set()
+    thread.join(timeout=5)
+    assert 4 <= len(runs) <= 7 and all(b - a >= 0.19 for a, b in zip(runs, runs[1:]))
 
 
 def test_job_02_every_email_that_left_is_recorded_in_the_ledger(client, engine):
