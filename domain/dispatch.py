@@ -153,25 +153,34 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     attempts, outcomes, retries, unreachable_calls = [], [], [], []
     gone: set[str] = set()
     started = utcnow()
+    sent_status, queued_status, failed_status = DS.SENT.value, DS.QUEUED.value, DS.FAILED.value
     for kind, kind_pairs in by_kind.items():
         plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
         finished = utcnow()
         for (row, _), outcome in zip(kind_pairs, kind_outcomes, strict=True):
-            gone.update(getattr(outcome, "gone", ()))
             result.message_ids.add(row.message_id)
-            provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
-            if isinstance(outcome, Sent):
-                outcomes.append((row.id, DS.SENT.value, provider_id, None, None))
+            if type(outcome) is Sent:  # the common case first, with no attribute probing
+                gone.update(outcome.gone)
+                outcomes.append((row.id, sent_status, outcome.provider_id, None, None))
+                attempts.append({"delivery_id": row.id, "plugin": plugin_name, "outcome": "Sent",
+                                 "provider_id": outcome.provider_id, "code": None, "detail": None,
+                                 "started_at": started, "finished_at": finished})
                 result.sent += 1
-            elif isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
+                continue
+            gone.update(getattr(outcome, "gone", ()))
+            provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
+            if isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
                 delay = retry_delay_seconds(row.attempts, outcome.delay_seconds)
-                outcomes.append((row.id, DS.QUEUED.value, provider_id, code, detail))
+                outcomes.append((row.id, queued_status, provider_id, code, detail))
                 retries.append({"retry_id": row.id, "retry_at": finished + dt.timedelta(seconds=delay)})
                 if row.channel != Channel.PUSH.value:  # a push retry waits for a queue run (JOB-04)
                     result.retry_ids.append(row.id)
                     result.retry_delay_seconds = max(result.retry_delay_seconds, delay)
+            elif isinstance(outcome, Sent):  # a plugin's subclass of Sent
+                outcomes.append((row.id, sent_status, provider_id, None, None))
+                result.sent += 1
             else:
-                outcomes.append((row.id, DS.FAILED.value, provider_id, code or "RETRIES_EXHAUSTED", detail))
+                outcomes.append((row.id, failed_status, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1
                 if code == UNREACHABLE and row.channel == Channel.VOICE.value:
                     unreachable_calls.append(row.id)
@@ -188,7 +197,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
         if gone:  # push endpoints the service says are gone (404/410)
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
-                                if status != DS.QUEUED.value), now)
+                                if status != queued_status), now)
     progress_events.publish(result.message_ids)
     return result
 

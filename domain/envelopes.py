@@ -44,9 +44,10 @@ def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
     schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(school_ids))).scalars()
                } if school_ids else {}
     district = session.execute(select(District).limit(1)).scalars().one()
-    targets = _push_targets(session, claimed)
+    email, push = Channel.EMAIL.value, Channel.PUSH.value
+    targets = _push_targets(session, [row for row in claimed if row.channel == push])
     first_emails = _first_emails(session, [m for m in messages.values() if m.cc and m.cc_first_only])
-    files = _files(session, {row.message_id for row in claimed if row.channel == Channel.EMAIL.value})
+    files = _files(session, {row.message_id for row in claimed if row.channel == email})
     links = Links.from_settings()
     shapes: dict[tuple[int, str], _Shape] = {}
     envelopes = []
@@ -148,11 +149,10 @@ def _first_emails(session, messages: list[Message]) -> dict[int, int]:
         .group_by(Delivery.message_id)).all())
 
 
-def _push_targets(session, claimed: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
+def _push_targets(session, claimed_push: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
     """The registered Web Push subscriptions of the chunk's push recipients (``user:<id>``), in
     one query."""
-    user_ids = {int(row.address.removeprefix("user:")) for row in claimed
-                if row.channel == Channel.PUSH.value and row.address.startswith("user:")}
+    user_ids = {int(row.address.removeprefix("user:")) for row in claimed_push if row.address.startswith("user:")}
     if not user_ids:
         return {}
     found: dict[str, list[PushTarget]] = defaultdict(list)

@@ -42,7 +42,7 @@ def unsubscribe_token(delivery_id: int, secret: bytes | None = None) -> str:
 
 
 def unsubscribe_url(delivery_id: int, base_url: str, secret: bytes) -> str:
-    return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(delivery_id, secret)}"
+    return f"{base_url.rstrip('/')}/unsubscribe/{delivery_id}.{_mac(delivery_id, secret)}"
 
 
 def delivery_of(token: str, secret: bytes | None = None) -> int:
