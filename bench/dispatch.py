@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.db import engine_for, session_scope
     from models.directory import User
     from models.messaging import Delivery, DeliveryAttempt, Message, MessageStatus, StudentRecipientType
-    from bench.recipients import ensure_district, every_student
+    from bench.recipients import ensure_district, every_student, forget_messages
 
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE bench_harness"))
     redis_client.flushdb()
+    forget_messages(engine, [message.id])
     print(f"dispatch_per_s_1w={rates[1]:.0f} dispatch_per_s_2w={rates[2]:.0f} harness_per_s={harness_rate:.0f} "
           f"deliveries={len(ids)} chunk={CHUNK} threads={args.threads}")
     return 0

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.db import engine_for, session_scope
     from models.directory import Contact, Student, User
     from models.messaging import Channel, Delivery, DeliveryAttempt, StudentRecipientType
-    from bench.recipients import ensure_district, every_student
+    from bench.recipients import ensure_district, every_student, forget_messages
 
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(worker)
     seconds = first_attempt - sent_at
+    forget_messages(engine, [normal.id, emergency.id])
     print(f"emergency SMS first attempted {seconds:.3f} s after it was sent; normal backlog {backlog:,} queued "
           f"when sent, {remaining:,} still queued at its first attempt "
           f"({args.processes} worker processes × {args.threads} threads, discard plugin)")

@@ -8,7 +8,7 @@ fan-out job exactly as a worker would (fan_out_<lane>: resolve, write every deli
 the dispatch chunks on Redis). The clock stops when every dispatch chunk is on Redis. In the same
 run it measures a raw PostgreSQL COPY of the same rows into a table shaped and indexed like the
 ledger. It sends ``--runs`` times (default 3; the ledger grows by each send, as in production) and
-reports the medians. Last line: ``fanout_s=… rows_per_s=… copy_rows_per_s=… ratio=…``.
+reports the medians; each run's rows are deleted after it, so every run meets the same ledger. Last line: ``fanout_s=… rows_per_s=… copy_rows_per_s=… ratio=…``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from homeroom.settings import get_settings
     from models.db import engine_for, session_scope
     from models.directory import User
-    from bench.recipients import ensure_district
+    from bench.recipients import ensure_district, forget_messages
 
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                                 if queue.type(key) == b"hash") or queue.llen("homeroom:deliveries_normal")
             copy_s = _raw_copy_seconds(engine, message_id)
             queue.flushdb()
+            forget_messages(engine, [message_id])
             runs.append((fanout_s, copy_s))
             print(f"sendMessage → {rows:,} delivery rows ({queued:,} queued, {count:,} recipients) and every "
                   f"dispatch chunk on Redis in {fanout_s:.2f} s ({rows / fanout_s:,.0f} rows/s), {dispatch_jobs} "

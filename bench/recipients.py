@@ -79,6 +79,26 @@ def ensure_district(engine, students: int, reuse: bool) -> None:
     print(f"seeded {students:,} students in {time.perf_counter() - started:.1f} s")
 
 
+def forget_messages(engine, message_ids) -> None:
+    """Delete what a benchmark's messages wrote (attempts, deliveries, selections, the messages),
+    so every run meets a ledger of the same size: how fast rows go in depends on how big the
+    ledger's indexes already are."""
+    from sqlalchemy import delete
+
+    from models.messaging import Delivery, DeliveryAttempt, Message, MessageStaff, MessageStudent
+
+    ids = list(message_ids)
+    if not ids:
+        return
+    deliveries = select(Delivery.id).where(Delivery.message_id.in_(ids))
+    with session_scope(engine) as session:
+        session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
+        session.execute(delete(Delivery).where(Delivery.message_id.in_(ids)))
+        for table in (MessageStudent, MessageStaff):
+            session.execute(delete(table).where(table.message_id.in_(ids)))
+        session.execute(delete(Message).where(Message.id.in_(ids)))
+
+
 def every_student(kind: StudentRecipientType) -> SendMessageRequest:
     return SendMessageRequest(subject="Bench", html_body="<p>Bench</p>", channels=(Channel.EMAIL,),
                               recipient_type=kind, all_students=True)
@@ -101,6 +121,7 @@ def measure(engine, kind: StudentRecipientType) -> dict:
         session.flush()
         written = fan_out(session, message.id).deliveries_written
     plan_and_rows_s = time.perf_counter() - started
+    forget_messages(engine, [message.id])
     planned = sum(outcome.count for outcome in summary.outcomes)
     assert planned == written, f"plan {planned} != written {written}"
     return {"type": kind.value, "students": summary.selected_students, "deliveries": written,

@@ -8,7 +8,10 @@ that carries no content.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import threading
+import time
 from collections import defaultdict
 
 from sqlalchemy import Row, func, select
@@ -33,10 +36,63 @@ def sender_display_name(message: Message, sender: User, district: District, scho
     return f"{sender.first_name} {sender.last_name}"
 
 
+#: Shapes of the messages a worker is sending, kept for the next chunks of the same message: the
+#: content of a message being sent never changes, so a chunk needs no queries for it. Shapes with
+#: attachments are not kept (their bytes), and every shape is forgotten after SHAPE_TTL_SECONDS.
+SHAPE_TTL_SECONDS = 30.0
+_SHAPE_CACHE_SIZE = 64
+_shapes: collections.OrderedDict[tuple[int, str], tuple[float, _Shape]] = collections.OrderedDict()
+_shapes_lock = threading.Lock()
+
+
+def _kept_shapes(keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
+    now = time.monotonic()
+    with _shapes_lock:
+        found = {}
+        for key in keys:
+            kept = _shapes.get(key)
+            if kept is not None and now - kept[0] < SHAPE_TTL_SECONDS and kept[1].links == links:
+                found[key] = kept[1]
+        return found
+
+
+def _keep_shapes(shapes: dict[tuple[int, str], _Shape]) -> None:
+    now = time.monotonic()
+    with _shapes_lock:
+        for key, shape in shapes.items():
+            if not shape.shared.get("attachments"):
+                _shapes[key] = (now, shape)
+                _shapes.move_to_end(key)
+        while len(_shapes) > _SHAPE_CACHE_SIZE:
+            _shapes.popitem(last=False)
+
+
+def forget_shapes() -> None:
+    with _shapes_lock:
+        _shapes.clear()
+
+
 def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
-    """Envelopes for claimed rows; messages, senders and schools are loaded once per chunk, and
-    what every envelope of a message on a channel shares is worked out once (``_Shape``)."""
-    message_ids = {row.message_id for row in claimed}
+    """Envelopes for claimed rows. What every envelope of a message on a channel shares is worked
+    out once (``_Shape``), from the message, its sender and school loaded once per chunk, and kept
+    for the message's next chunks."""
+    links = Links.from_settings()
+    keys = {(row.message_id, row.channel) for row in claimed}
+    shapes = _kept_shapes(keys, links)
+    missing = keys - shapes.keys()
+    if missing:
+        shapes.update(_new_shapes(session, missing, links))
+        _keep_shapes({key: shapes[key] for key in missing})
+    email, push = Channel.EMAIL.value, Channel.PUSH.value
+    targets = _push_targets(session, [row for row in claimed if row.channel == push])
+    first_emails = _first_emails(session, sorted({message_id for (message_id, channel), shape in shapes.items()
+                                                  if channel == email and shape.cc and shape.cc_first_only}))
+    return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id)))
+            for row in claimed]
+
+
+def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
+    message_ids = {message_id for message_id, _ in keys}
     messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
     senders = {u.id: u for u in session.execute(
         select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
@@ -44,24 +100,15 @@ def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
     schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(school_ids))).scalars()
                } if school_ids else {}
     district = session.execute(select(District).limit(1)).scalars().one()
-    email, push = Channel.EMAIL.value, Channel.PUSH.value
-    targets = _push_targets(session, [row for row in claimed if row.channel == push])
-    first_emails = _first_emails(session, [m for m in messages.values() if m.cc and m.cc_first_only])
-    files = _files(session, {row.message_id for row in claimed if row.channel == email})
-    links = Links.from_settings()
-    shapes: dict[tuple[int, str], _Shape] = {}
-    envelopes = []
-    for row in claimed:
-        shape = shapes.get((row.message_id, row.channel))
-        if shape is None:
-            message = messages[row.message_id]
-            from_name = sender_display_name(message, senders[message.sender_id], district,
-                                            schools.get(message.send_as_school_id))
-            shape = shapes[row.message_id, row.channel] = _Shape.of(
-                Channel(row.channel), message, from_name, district, senders[message.sender_id],
-                files.get(message.id, ()), first_emails.get(message.id), links)
-        envelopes.append((row, shape.envelope(row, targets)))
-    return envelopes
+    files = _files(session, {message_id for message_id, channel in keys if channel == Channel.EMAIL.value})
+    shapes = {}
+    for message_id, channel in keys:
+        message = messages[message_id]
+        sender = senders[message.sender_id]
+        from_name = sender_display_name(message, sender, district, schools.get(message.send_as_school_id))
+        shapes[message_id, channel] = _Shape.of(Channel(channel), message, from_name, district, sender,
+                                                files.get(message_id, ()), links)
+    return shapes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,12 +122,11 @@ class _Shape:
     unsubscribe: bool = False  # a one-click unsubscribe link per delivery (RFC 8058)
     cc: tuple[str, ...] = ()
     cc_first_only: bool = False  # CMP-23: only the message's first email carries the Cc
-    first_email: int | None = None
     push: bool = False
 
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
-           files: tuple[Attachment, ...], first_email: int | None, links: Links) -> _Shape:
+           files: tuple[Attachment, ...], links: Links) -> _Shape:
         shared = {"message_id": message.id, "emergency": message.emergency}
         signed = message.include_signature and not message.secure
         if channel is Channel.EMAIL:
@@ -96,7 +142,7 @@ class _Shape:
                           attachments=() if message.secure else files)
             return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
                        unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
-                       cc_first_only=bool(message.cc_first_only), first_email=first_email)
+                       cc_first_only=bool(message.cc_first_only))
         if channel is Channel.SMS:
             text = (_secure_notice(message, from_name, links) if message.secure
                     else f"{message.subject}: {message.text_body}")
@@ -110,13 +156,14 @@ class _Shape:
         # Push carries only a notification id and a generic title; the app fetches the content.
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 
-    def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]]) -> Envelope:
+    def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
+                 first_email: int | None = None) -> Envelope:
         per_delivery = {"reference": str(delivery.id), "to": delivery.address,
                         "recipient_name": delivery.recipient_name, "language": delivery.language}
         if self.envelope_type is EmailEnvelope:
             links = self.links
             per_delivery.update(
-                cc=self.cc if not self.cc_first_only or self.first_email == delivery.id else (),
+                cc=self.cc if not self.cc_first_only or first_email == delivery.id else (),
                 reply_to=reply_address(delivery.id, links.reply_domain, links.secret) if self.reply else None,
                 unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.secret)
                 if self.unsubscribe else None)
@@ -138,13 +185,13 @@ def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:
     return {message_id: tuple(files) for message_id, files in found.items()}
 
 
-def _first_emails(session, messages: list[Message]) -> dict[int, int]:
+def _first_emails(session, message_ids: list[int]) -> dict[int, int]:
     """CMP-23: the first generated email of each message (its lowest transmitted email delivery)."""
-    if not messages:
+    if not message_ids:
         return {}
     return dict(session.execute(
         select(Delivery.message_id, func.min(Delivery.id))
-        .where(Delivery.message_id.in_([m.id for m in messages]), Delivery.channel == Channel.EMAIL.value,
+        .where(Delivery.message_id.in_(message_ids), Delivery.channel == Channel.EMAIL.value,
                Delivery.status.in_(TRANSMITTED))
         .group_by(Delivery.message_id)).all())
 
