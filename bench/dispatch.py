@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select, text, update
 
     import jobs
-    from domain.fan_out import fan_out, queued_delivery_chunks, refresh_ledger_statistics
+    from domain.fan_out import fan_out, queued_delivery_chunks
     from domain.lanes import Lane
     from domain.messages import create_message
     from domain.viewer import load_viewer
@@ -99,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         session.flush()
         fan_out(session, message.id)
         ids = [i for chunk in queued_delivery_chunks(session, message.id, 10**9) for i in chunk]
-    refresh_ledger_statistics(engine)
     print(f"message {message.id}: {len(ids):,} sendable deliveries")
 
     def reset() -> None:
@@ -111,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
                 .values(status="QUEUED", attempts=0, sent_at=None, provider_id=None))
             session.execute(update(Message).where(Message.id == message.id).values(
                 status=MessageStatus.SENDING.value, open_deliveries=len(ids), completed_at=None))
-        refresh_ledger_statistics(engine)
         redis_client.flushdb()
 
     def all_sent() -> bool:

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select
 
     import jobs
-    from domain.fan_out import fan_out, queued_delivery_chunks, refresh_ledger_statistics
+    from domain.fan_out import fan_out, queued_delivery_chunks
     from domain.lanes import Lane
     from domain.messages import SendMessageRequest, create_message
     from domain.viewer import load_viewer
@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
             .where(Student.status == "ACTIVE", Contact.custodial.is_(True), Contact.callout.is_(True),
                    Contact.sms.is_(True), Contact.blocked.is_(False), Contact.status == "ACTIVE",
                    Contact.mobile_phone.is_not(None)).limit(1)).scalar_one()
-    refresh_ledger_statistics(engine)
 
     def queued() -> int:
         with engine.connect() as connection:

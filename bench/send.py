@@ -30,7 +30,7 @@ import models  # noqa: E402,F401
 from channels.base import ChannelKind, ChannelPlugin, Sent  # noqa: E402
 from channels.registry import ChannelRegistry  # noqa: E402
 from domain.dispatch import dispatch_deliveries  # noqa: E402
-from domain.fan_out import fan_out, queued_delivery_chunks, refresh_ledger_statistics  # noqa: E402
+from domain.fan_out import fan_out, queued_delivery_chunks  # noqa: E402
 from domain.messages import SendMessageRequest, create_message  # noqa: E402
 from domain.seeding import seed_district  # noqa: E402
 from domain.viewer import load_viewer  # noqa: E402
@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         with session_scope(engine) as session:
             rows = fan_out(session, message.id).deliveries_written
-        refresh_ledger_statistics(engine)  # as the fan_out_message actor does
         with session_scope(engine) as session:
             chunks = queued_delivery_chunks(session, message.id, args.chunk)
         fanned = time.perf_counter() - started

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import case, distinct, func, insert, literal, select, text, update
+from sqlalchemy import case, distinct, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.queue import chunk_by_channel
@@ -68,34 +67,6 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
         .where(Delivery.message_id == message_id)).one()
     session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
     return FanOutResult(message_id, False, written, sum(people))
-
-
-#: Below this many rows the planner's statistics stay good enough, and an emergency should not
-#: wait for an ANALYZE of the whole ledger.
-LARGE_FAN_OUT = 5_000
-
-
-def after_fan_out(engine, deliveries_written: int) -> None:
-    """Once a fan-out has committed: refresh the ledger's statistics if it was large."""
-    if deliveries_written >= LARGE_FAN_OUT:
-        refresh_ledger_statistics(engine)
-
-
-def refresh_ledger_statistics(engine) -> None:
-    """After a fan-out commits, tell PostgreSQL's planner the ledger now holds many QUEUED rows;
-    with stale statistics it claims a chunk by scanning every queued row of the status index
-    instead of fetching 500 ids by primary key. Run outside the fan-out's transaction (ANALYZE
-    holds a lock that would serialise concurrent fan-outs) and skipped when another is running."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect() as connection:
-        try:
-            connection.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            # The columns the claim and the queue run filter on: half the time of a full ANALYZE.
-            connection.execute(text("ANALYZE delivery (status, message_id)"))
-            connection.commit()
-        except OperationalError:
-            connection.rollback()
 
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -> list[list[int]]:

@@ -253,18 +253,18 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
     return message
 
 
-def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int, int]:
+def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int]:
     """Store a message to send now and write its delivery rows, after the recipient-count
-    confirmation (CMP-27); returns the message, its recipient count and the rows written."""
+    confirmation (CMP-27); returns the message and its recipient count."""
     message = create_message(session, viewer, request)
-    return (message, *confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count))
+    return message, confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count)
 
 
-def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> tuple[int, int]:
+def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:
     """CMP-27, then the delivery rows of a message sent now, in the caller's transaction (the
     fan-out job then only hands them to dispatch). With a confirmed count the rows are written first
     and the people in them counted, one resolution rather than two; a count that no longer matches
-    raises, and the caller's rollback leaves nothing written. Returns (recipients, rows written)."""
+    raises, and the caller's rollback leaves nothing written. Returns the recipient count."""
     from domain.fan_out import fan_out
     from domain.plan import recipient_count
 
@@ -272,11 +272,12 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
         count = recipient_count(session, message)
         if needs_confirmation(viewer, count):
             raise ConfirmationRequired(count)
-        return count, fan_out(session, message.id).deliveries_written
+        fan_out(session, message.id)
+        return count
     written = fan_out(session, message.id)
     if needs_confirmation(viewer, written.people) and confirmed != written.people:
         raise ConfirmationRequired(written.people)
-    return written.people, written.deliveries_written
+    return written.people
 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
@@ -317,14 +318,14 @@ def confirmed_count(session: Session, viewer: Viewer, message: Message, confirme
 
 
 def send_draft(session: Session, viewer: Viewer, message_id: int,
-               confirmed_recipient_count: int | None) -> tuple[Message, int, int]:
+               confirmed_recipient_count: int | None) -> tuple[Message, int]:
     """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation;
-    returns it with its recipient count and the delivery rows written."""
+    returns it with its recipient count."""
     message = locked_draft(session, viewer, message_id)
     message.status = MessageStatus.QUEUED
     session.add(message)
     session.flush()
-    return (message, *confirm_and_fan_out(session, viewer, message, confirmed_recipient_count))
+    return message, confirm_and_fan_out(session, viewer, message, confirmed_recipient_count)
 
 
 def replace_selection(session: Session, viewer: Viewer, message: Message, request: SendMessageRequest) -> None:

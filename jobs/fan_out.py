@@ -6,7 +6,7 @@ import dramatiq
 
 from domain import progress_events
 from domain.dispatch import complete_if_done
-from domain.fan_out import after_fan_out, fan_out, queued_chunks_by_channel
+from domain.fan_out import fan_out, queued_chunks_by_channel
 from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
 from homeroom.settings import get_settings
 from jobs.dispatch import enqueue_dispatch
@@ -21,9 +21,8 @@ def _fan_out_actor(lane: Lane) -> dramatiq.Actor:
         message sent now already has its rows (written by the send request); this hands them on."""
         engine = get_engine()
         with session_scope(engine) as session:
-            written = fan_out(session, message_id)
+            fan_out(session, message_id)
         progress_events.publish([message_id])
-        after_fan_out(engine, written.deliveries_written)
         registry = channel_registry()
         max_batch = min([get_settings().dispatch_batch_size]
                         + [registry.for_kind(k).capabilities.max_batch for k in registry.kinds()])

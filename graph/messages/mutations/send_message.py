@@ -8,7 +8,6 @@ import strawberry
 
 from domain.call_window import message_deferral
 from domain.errors import InvalidInput
-from domain.fan_out import after_fan_out
 from domain.lanes import lane_of
 from domain.messages import ConfirmationRequired, send_message as store_message_to_send
 from domain.permissions import Perm
@@ -55,17 +54,16 @@ def attempt(session, store, verb: str):
 
 
 def commit_send(info: Info, store) -> SendMessageResult:
-    """Run ``store`` (which returns the message, its recipient count and the delivery rows it
-    wrote); commit and queue the fan-out job that hands the rows to dispatch, or roll back and
+    """Run ``store`` (which returns the message, with its delivery rows written, and its recipient
+    count); commit and queue the fan-out job that hands the rows to dispatch, or roll back and
     return the field errors or the confirmation request."""
     session = info.context.session
     stored, refusal = attempt(session, store, "send")
     if refusal is not None:
         return refusal
-    message, count, written = stored
+    message, count = stored
     deferral = message_deferral(session, message)
     session.commit()
-    after_fan_out(session.get_bind(), written)
     info.context.enqueue_fan_out(message.id, lane_of(emergency=message.emergency, priority=message.priority))
     return SendMessageSuccess(message=Message.from_row(message), recipient_count=count,
                               call_window=CallWindowDeferral.of(deferral))
