@@ -6,17 +6,15 @@ import csv
 import dataclasses
 import io
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
+from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.viewer import Viewer
 from models.messaging import ImportedRecipient, Message, MessageStatus
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_PHONE_REGION = "US"
 #: IMP-01: messages that are still being composed (scheduled messages join with scheduling).
 IMPORTABLE_STATUSES = (MessageStatus.DRAFT.value,)
 
@@ -122,19 +120,16 @@ def _parse_row(row: int, cells: list[str], mapping: ColumnMapping) -> tuple[Pars
     email = _cell(cells, mapping.email) or None
     if email:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            problems.append(RowProblem(row, "email", "BAD_EMAIL", f"{email!r} is not a valid email address: {error}"))
+            email = normalised_email(email)
+        except BadContactDetail as bad:
+            problems.append(RowProblem(row, "email", "BAD_EMAIL", str(bad)))
             email = None
     phone = _cell(cells, mapping.phone) or None
     if phone:
         try:
-            number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
-            if not phonenumbers.is_valid_number(number):
-                raise phonenumbers.NumberParseException(0, "not a valid number")
-            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            problems.append(RowProblem(row, "phone", "BAD_PHONE", f"{phone!r} is not a valid phone number."))
+            phone = normalised_phone(phone)
+        except BadContactDetail as bad:
+            problems.append(RowProblem(row, "phone", "BAD_PHONE", str(bad)))
             phone = None
     if not problems and email is None and phone is None:  # IMP-04
         problems.append(RowProblem(row, "email", "NO_CONTACT_INFO", "The row has neither an email nor a phone."))

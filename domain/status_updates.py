@@ -25,13 +25,11 @@ import hmac
 import html
 import re
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
+from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.errors import FieldProblem
-from domain.imports import DEFAULT_PHONE_REGION
 from domain.text import html_to_text
 from models.db import utcnow
 from models.directory import Contact, District, Role, Student, User, UserSchool
@@ -44,7 +42,13 @@ from models.messaging import (
     MessageStatus,
     RecipientKind,
 )
-from models.reenrolment import FailedCall, FormAudience, ReenrolmentForm, ReenrolmentRequest, RequestStatus
+from models.reenrolment import (
+    FailedCall,
+    FormAudience,
+    ReenrolmentForm,
+    ReenrolmentRequest,
+    RequestStatus,
+)
 
 AUDIENCE_OF = {RecipientKind.STUDENT.value: FormAudience.STUDENT, RecipientKind.CONTACT.value: FormAudience.PARENT}
 _TOKEN = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{22})$")
@@ -224,17 +228,14 @@ def complete_form(session: Session, token: str, secret: bytes, phone: str, email
         problems.append(FieldProblem(("phone",), "REQUIRED", "Give a phone number or an email address."))
     if phone:
         try:
-            number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
-            if not phonenumbers.is_valid_number(number):
-                raise phonenumbers.NumberParseException(0, "not a valid number")
-            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            problems.append(FieldProblem(("phone",), "BAD_PHONE", f"{phone!r} is not a valid phone number."))
+            phone = normalised_phone(phone)
+        except BadContactDetail as bad:
+            problems.append(FieldProblem(("phone",), "BAD_PHONE", str(bad)))
     if email:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            problems.append(FieldProblem(("email",), "BAD_EMAIL", f"{email!r} is not a valid email address: {error}"))
+            email = normalised_email(email)
+        except BadContactDetail as bad:
+            problems.append(FieldProblem(("email",), "BAD_EMAIL", str(bad)))
     if problems:
         return problems
     session.execute(update(ReenrolmentRequest).where(
