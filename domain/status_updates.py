@@ -18,18 +18,16 @@ both are written in the queue run's transaction, so a crashed run publishes noth
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
-import hmac
 import html
-import re
 
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.errors import FieldProblem
+from domain.signed_ids import signed_id, verified_id
 from domain.text import html_to_text
 from models.db import utcnow
 from models.directory import Contact, District, Role, Student, User, UserSchool
@@ -51,7 +49,6 @@ from models.reenrolment import (
 )
 
 AUDIENCE_OF = {RecipientKind.STUDENT.value: FormAudience.STUDENT, RecipientKind.CONTACT.value: FormAudience.PARENT}
-_TOKEN = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 
 
 @dataclasses.dataclass
@@ -195,21 +192,16 @@ class BadFormLink(Exception):
     pass
 
 
-def _mac(request_id: int, secret: bytes) -> str:
-    digest = hmac.digest(secret, f"reenrolment:{request_id}".encode(), "sha256")[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def form_token(request_id: int, secret: bytes) -> str:
-    return f"{request_id}.{_mac(request_id, secret)}"
+    return signed_id("reenrolment", request_id, secret)
 
 
 def open_request(session: Session, token: str, secret: bytes) -> tuple[ReenrolmentRequest, ReenrolmentForm]:
     """The request a form link names, if the link is genuine and the form still open."""
-    match = _TOKEN.match(token)
-    if not match or not hmac.compare_digest(match.group(2), _mac(int(match.group(1)), secret)):
+    request_id = verified_id("reenrolment", token, secret)
+    if request_id is None:
         raise BadFormLink("This form link is not valid.")
-    request = session.get(ReenrolmentRequest, int(match.group(1)))
+    request = session.get(ReenrolmentRequest, request_id)
     form = session.get(ReenrolmentForm, request.audience) if request else None
     if request is None or form is None:
         raise BadFormLink("This form is no longer available.")

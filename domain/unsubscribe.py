@@ -8,48 +8,34 @@ and, for a contact, sets the contact's "Opt Out of Email Notifications" flag (SY
 
 from __future__ import annotations
 
-import base64
-import hmac
-import re
-
 from sqlalchemy import update
 from sqlmodel import Session
 
 from domain.optouts import record_opt_out
+from domain.signed_ids import deployment_secret, signed_id, verified_id
 from models.directory import Contact
 from models.messaging import Channel, Delivery, RecipientKind
 
-_TOKEN = re.compile(r"^(\d+)\.([A-Za-z0-9_-]{22})$")
+PURPOSE = "unsubscribe"
 
 
 class BadUnsubscribeLink(Exception):
     pass
 
 
-def _secret() -> bytes:
-    from homeroom.settings import get_settings
-
-    return get_settings().jwt_secret.get_secret_value().encode()
-
-
-def _mac(delivery_id: int, secret: bytes) -> str:
-    digest = hmac.digest(secret, f"unsubscribe:{delivery_id}".encode(), "sha256")[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def unsubscribe_token(delivery_id: int, secret: bytes | None = None) -> str:
-    return f"{delivery_id}.{_mac(delivery_id, secret or _secret())}"
+    return signed_id(PURPOSE, delivery_id, secret or deployment_secret())
 
 
 def unsubscribe_url(delivery_id: int, base_url: str, secret: bytes) -> str:
-    return f"{base_url.rstrip('/')}/unsubscribe/{delivery_id}.{_mac(delivery_id, secret)}"
+    return f"{base_url.rstrip('/')}/unsubscribe/{signed_id(PURPOSE, delivery_id, secret)}"
 
 
 def delivery_of(token: str, secret: bytes | None = None) -> int:
-    match = _TOKEN.match(token)
-    if match is None or not hmac.compare_digest(_mac(int(match.group(1)), secret or _secret()), match.group(2)):
+    delivery_id = verified_id(PURPOSE, token, secret or deployment_secret())
+    if delivery_id is None:
         raise BadUnsubscribeLink("this unsubscribe link is not valid")
-    return int(match.group(1))
+    return delivery_id
 
 
 def address_of(session: Session, token: str) -> str:
