@@ -34,17 +34,24 @@ class Recalled:
 
 
 def recall_message(engine: Engine, viewer: Viewer, message_id: int, wait_seconds: float = 30.0) -> Recalled:
+    """Two transactions, in the order dispatch takes the same locks. The first marks the message
+    CANCELLED under its row lock (it waits for a fan-out under way, and no fan-out or deferred
+    release starts after it). The second cancels every delivery not yet handed to a provider,
+    holding no lock on the message while it waits for chunks being recorded: a recording chunk
+    holds its deliveries and then takes the message row to lower its counter, so updating the
+    deliveries under the message lock deadlocked with it."""
+    now = utcnow()
     with session_scope(engine) as session:
         message = session.execute(select(Message).where(
             Message.id == message_id, Message.sender_id == viewer.id, Message.status.in_(RECALLABLE))
             .with_for_update()).scalars().first()
         if message is None:
             raise MessageNotFound(message_id)
-        now = utcnow()
         session.execute(update(Message).where(Message.id == message_id).values(
             status=MessageStatus.CANCELLED.value, completed_at=now))
         session.execute(update(MessageSchedule).where(MessageSchedule.message_id == message_id)
                         .values(next_send_at=None))
+    with session_scope(engine) as session:
         cancelled = session.execute(
             update(Delivery).where(Delivery.message_id == message_id, Delivery.status.in_(NOT_YET_SENT))
             .values(status=DS.CANCELLED.value, reason="recalled by the sender", updated_at=now)).rowcount

@@ -75,3 +75,45 @@ def test_recall_is_only_for_the_senders_own_messages(client, engine):
 
     with session_scope(engine) as session:
         assert fan_out(session, message.id).deliveries_written == 0  # a recalled message is never fanned out
+
+
+def test_recall_while_a_chunk_is_claimed_and_settling_does_not_deadlock(engine):
+    """A dispatch transaction holds the deliveries it claimed and then takes the message's row to
+    lower its counter. A recall arriving in between must not hold the message's row while it waits
+    for those deliveries (that was a deadlock on PostgreSQL): the claimed delivery stays with the
+    dispatcher, every other one is cancelled, and both transactions finish."""
+    import threading
+
+    from domain.fan_out import fan_out
+    from domain.recall import recall_message
+
+    with session_scope(engine) as session:
+        viewer = viewer_for(session, "admin")
+        message = save_draft(session, viewer, request(channels=("SMS",)))
+        session.execute(insert(ImportedRecipient), [
+            {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1875556{n:04d}", "source_row": n + 1}
+            for n in range(5)])
+        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
+        fan_out(session, message.id)
+        first = session.execute(select(func.min(Delivery.id)).where(Delivery.message_id == message.id)).scalar_one()
+    outcome: dict = {}
+
+    def recall() -> None:
+        try:
+            outcome["recalled"] = recall_message(engine, viewer, message.id, wait_seconds=0.2)
+        except Exception as error:  # noqa: BLE001  (the test reports it)
+            outcome["error"] = error
+
+    with engine.connect() as dispatcher:  # a claim transaction, held open
+        dispatcher.execute(update(Delivery).where(Delivery.id == first).values(status="SENDING"))
+        recalling = threading.Thread(target=recall)
+        recalling.start()
+        time.sleep(1.0)  # the recall is now waiting for the claimed delivery
+        dispatcher.execute(update(Message).where(Message.id == message.id).values(
+            open_deliveries=Message.open_deliveries - 0))  # the dispatcher settles its counter
+        dispatcher.commit()
+    recalling.join(timeout=30)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["recalled"].cancelled == 4 and outcome["recalled"].still_in_flight == 1
+    with session_scope(engine) as session:
+        assert session.get(Message, message.id).status == "CANCELLED"
