@@ -17,6 +17,7 @@ from collections import defaultdict
 from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
+from domain.flagging import DISCLAIMER
 from domain.reply_tokens import reply_address
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
@@ -135,6 +136,9 @@ class _Shape:
                 subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
             else:
                 subject, html_body, text_body = message.subject, message.html_body, message.text_body
+                if message.flagged:  # INB-13: the disclaimer opens the email
+                    html_body = f'<p class="disclaimer">{DISCLAIMER}</p>\n{html_body}'
+                    text_body = f"{DISCLAIMER}\n\n{text_body}"
             if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
                 html_body += f'\n<div class="signature">{sender.email_signature}</div>'
                 text_body += "\n\n-- \n" + html_to_text(sender.email_signature)

@@ -18,10 +18,10 @@ from email.parser import BytesParser
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from domain.flagging import contains_flagged_word
 from domain.optouts import record_opt_out
 from domain.reply_tokens import delivery_of
 from models.db import utcnow
-from models.directory import District
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, ThreadReply
 
 _QUOTE_HEADER = re.compile(r"^(On .{4,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+)$", re.IGNORECASE)
@@ -51,14 +51,6 @@ def strip_quoted(text: str) -> str:
             break
         kept.append(line)
     return "\n".join(kept).strip()
-
-
-def contains_flagged_word(session: Session, text: str) -> bool:
-    """INB-12: an email reply is checked against the district's flagged words, as a whole word and
-    whatever its case, before it is filed."""
-    words = session.execute(select(District.flagged_words).limit(1)).scalar_one() or []
-    lowered = text.lower()
-    return any(re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lowered) for word in words if word.strip())
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -103,7 +95,7 @@ def _reply(session: Session, message: EmailMessage, delivery_id: int) -> Receive
         return Received("IGNORED_REPLIES_OFF")
     sender = message.get("From")
     text = strip_quoted(_text_of(message))
-    reply = ThreadReply(flagged=contains_flagged_word(session, text),message_id=original.id, delivery_id=delivery.id, staff_user_id=original.sender_id,
+    reply = ThreadReply(flagged=contains_flagged_word(session, text), message_id=original.id, delivery_id=delivery.id, staff_user_id=original.sender_id,
                         correspondent_kind=delivery.recipient_kind, correspondent_id=delivery.recipient_id,
                         from_address=(sender.addresses[0].addr_spec if sender and sender.addresses else "")[:254],
                         body_text=text, external_message_id=external_id)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from domain.compose import excluded_from_channel
 from domain.errors import FieldProblem, InvalidInput
+from domain.flagging import contains_flagged_word
 from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, staff_scope, student_scope
 from domain.text import html_to_text
@@ -247,6 +248,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
+    message.flagged = contains_flagged_word(session, message.subject, message.text_body)  # INB-11
     session.add(message)
     session.flush()
     _store_selection(session, viewer, message.id, request)
@@ -333,6 +335,7 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     replaced by the request's; its imported recipients stay."""
     message.subject = (request.subject or "").strip() or DEFAULT_SUBJECT
     message.html_body, message.text_body = request.html_body, html_to_text(request.html_body)
+    message.flagged = contains_flagged_word(session, message.subject, message.text_body)  # INB-11
     message.recipient_type = request.recipient_type if request.selects_students else None
     message.channels = [channel.value for channel in request.channels]
     for name, value in message_options(request).items():

@@ -98,6 +98,8 @@ class Message(SQLModel, table=True):
     include_signature: bool = Field(default=False)
     # CMP-18/CMP-19: recipients may answer; forced off when sent as district or school (CMP-16).
     allow_reply: bool = Field(default=False)
+    # INB-11: the subject or body contains one of the district's flagged words.
+    flagged: bool = Field(default=False)
     # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
     family_seed: int = Field(default=0)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))

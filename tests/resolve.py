@@ -17,9 +17,10 @@ def viewer_for(session: Session, login: str):
     return load_viewer(session, user_id)
 
 
-def request(recipient_type=None, student_ids=(), channels=("EMAIL",), subject="Test", **fields) -> SendMessageRequest:
+def request(recipient_type=None, student_ids=(), channels=("EMAIL",), subject="Test", html_body="<p>Hello</p>",
+            **fields) -> SendMessageRequest:
     return SendMessageRequest(
-        subject=subject, html_body="<p>Hello</p>", channels=tuple(Channel(c) for c in channels),
+        subject=subject, html_body=html_body, channels=tuple(Channel(c) for c in channels),
         recipient_type=StudentRecipientType(recipient_type) if recipient_type else None,
         student_ids=tuple(student_ids), **fields)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from domain.permissions import Perm
+from domain.flagging import PLACEHOLDER
 from domain.reports import visible_message
 from domain.threads import replies_from, sent_thread
 from graph.context import Info
@@ -14,7 +15,6 @@ from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
 from graph.permissions import requires
 
-FLAGGED_PLACEHOLDER = "Message Content Flagged"  # INB-09
 from models import messaging as db
 
 
@@ -70,13 +70,13 @@ class MessageQueries:
         return MessageThread(
             replies=[ThreadReplyItem(id=strawberry.ID(str(r.id)), message_id=strawberry.ID(str(r.message_id)),
                                      from_address=r.from_address, received_at=r.received_at, flagged=r.flagged,
-                                     body_text=FLAGGED_PLACEHOLDER if r.flagged else r.body_text)
+                                     body_text=PLACEHOLDER if r.flagged else r.body_text)
                      for r in replies],
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
             entries=connection("thread", page.entries, [entry.message.id for entry in page.entries], first,
                                page.total, lambda entry: ThreadEntry(
-                                   message=Message.from_row(entry.message),
+                                   message=Message.in_conversation(entry.message),
                                    deliveries=[Delivery.from_row(d) for d in entry.deliveries])),
         )
 

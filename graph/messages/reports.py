@@ -45,7 +45,7 @@ class CommunicationReportRow:
     status_counts: list[DeliveryStatusCount] = strawberry.field(
         description="Deliveries per status, DUPLICATE and NO_CONTACT_INFO included (RPT-02).")
     emergency: bool
-    flagged: bool = strawberry.field(description="Always false until message flagging exists.")
+    flagged: bool = strawberry.field(description="INB-11: the message contains a flagged word.")
 
 
 @strawberry.input(description="Narrow the communication report.")
@@ -87,7 +87,7 @@ class ReportQueries:
                 sender_name=row.sender_name, recipients=row.recipients, total=row.total, errors=row.errors,
                 status_counts=[DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                                for s, c in sorted(row.status_counts.items(), key=lambda item: (-item[1], item[0]))],
-                emergency=row.message.emergency, flagged=False)))
+                emergency=row.message.emergency, flagged=row.message.flagged)))
 
 
 @strawberry.type

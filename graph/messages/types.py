@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 
 from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.flagging import PLACEHOLDER
 from domain.permissions import requirement_text
 from graph.context import Info
 from graph.pagination import Connection, keyset_page
@@ -130,6 +131,8 @@ class Message:
     priority: bool
     emergency: bool
     send_as_district: bool
+    flagged: bool = strawberry.field(description="INB-11: the subject or body contains one of the district's "
+                                                 "flagged words; its emails open with the INB-13 disclaimer.")
     created_at: dt.datetime
     completed_at: dt.datetime | None
 
@@ -163,11 +166,20 @@ class Message:
         return keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
 
     @classmethod
+    def in_conversation(cls, row: db.Message) -> Message:
+        """INB-11: in a conversation a flagged message's content is hidden behind the placeholder,
+        whoever reads it; the report (RPT-01) and message(id) still show it to those who handle it."""
+        shown = cls.from_row(row)
+        if row.flagged:
+            shown.html_body = f"<p>{PLACEHOLDER}</p>"
+        return shown
+
+    @classmethod
     def from_row(cls, row: db.Message) -> Message:
         return cls(
             id=strawberry.ID(str(row.id)), subject=row.subject, html_body=row.html_body,
             status=db.MessageStatus(row.status), channels=[Channel(c) for c in row.channels],
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
             priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
-            created_at=row.created_at, completed_at=row.completed_at,
+            flagged=row.flagged, created_at=row.created_at, completed_at=row.completed_at,
         )
