@@ -210,10 +210,10 @@ def open_request(session: Session, token: str, secret: bytes) -> tuple[Reenrolme
     return request, form
 
 
-def complete_form(session: Session, token: str, secret: bytes, phone: str, email: str,
+def complete_form(session: Session, request: ReenrolmentRequest, phone: str, email: str,
                   now: dt.datetime | None = None) -> list[FieldProblem]:
-    """Record the new contact details; returns the problems (and writes nothing) if any."""
-    request, _ = open_request(session, token, secret)
+    """Record the new contact details of an open request (``open_request``); returns the problems
+    (and writes nothing) if any."""
     problems: list[FieldProblem] = []
     phone, email = phone.strip(), email.strip()
     if not phone and not email:

@@ -53,9 +53,8 @@ def reenrolment_router(engine: Engine) -> APIRouter:
         try:
             with session_scope(engine) as session:
                 opened, form = open_request(session, token, secret())
-                problems = complete_form(session, token, secret(), phone, email)
+                problems = complete_form(session, opened, phone, email)
                 if problems:
-                    session.rollback()
                     return _page(form.title, _form(form.title, form.instructions, opened.failed_number,
                                                    phone, email, problems), 400)
         except BadFormLink as error:
