@@ -156,6 +156,7 @@ class InboundEvent:
     to_address: str
     text: str
     in_reply_to: str | None = None  # a reference or reply token, when the provider carries one
+    external_id: str | None = None  # the provider's id for the message: a replay of it is ignored
 
 
 WebhookEvent = Union[StatusEvent, InboundEvent]

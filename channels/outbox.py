@@ -3,18 +3,26 @@
 Email becomes one RFC 5322 ``.eml`` file per envelope under ``<directory>/email/``; SMS, calls
 and push become one JSON line each in ``<directory>/<kind>.jsonl``. Files are named by the
 delivery reference, so a retried batch overwrites rather than duplicates an email.
+
+With a ``webhook_secret`` it also plays the provider's callbacks, so a demo or a frontend can
+show receipts and answers: POST ``/webhooks/outbox`` a JSON body
+``{"events": [{"type": "status", "reference": "42", "status": "DELIVERED"},
+{"type": "inbound", "from": "+13125550100", "text": "Thanks!", "id": "m-1"}]}`` signed with
+``X-Outbox-Signature: sha256=<hex HMAC-SHA256 of the body>``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from channels.base import (
     Capabilities,
@@ -22,27 +30,42 @@ from channels.base import (
     ChannelPlugin,
     EmailEnvelope,
     Envelope,
+    InboundEvent,
     Outcome,
     PermanentFailure,
     PluginConfig,
     Reconciled,
     Sent,
+    StatusEvent,
+    WebhookEvent,
+    WebhookRejected,
 )
 from channels.email_format import compose_email
 
 _append_lock = threading.Lock()
 
 
+SIGNATURE_HEADER = "x-outbox-signature"
+
+
 class OutboxConfig(PluginConfig):
     directory: Path = Field(default=Path("outbox"), description="Folder the files are written to.")
     from_address: str = Field(default="no-reply@homeroom.example.org")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Signs simulated provider callbacks to /webhooks/outbox; none: callbacks refused.")
+
+
+def outbox_signature(secret: str, body: bytes) -> str:
+    """The X-Outbox-Signature value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class OutboxChannel(ChannelPlugin):
     name: ClassVar[str] = "outbox"
     kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
     Config: ClassVar[type[PluginConfig]] = OutboxConfig
-    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=500, attachments=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=500, attachments=True, status_callbacks=True,
+                                                        inbound_messages=True)
 
     config: OutboxConfig
 
@@ -70,6 +93,23 @@ class OutboxChannel(ChannelPlugin):
             if path.exists():
                 written |= {json.loads(line)["reference"] for line in path.read_text().splitlines() if line.strip()}
         return {ref: Reconciled.SENT if ref in written else Reconciled.NOT_SENT for ref in references}
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, url: str) -> list[WebhookEvent]:
+        secret = self.config.webhook_secret
+        given = {key.lower(): value for key, value in headers.items()}.get(SIGNATURE_HEADER, "")
+        if secret is None or not hmac.compare_digest(given, outbox_signature(secret.get_secret_value(), body)):
+            raise WebhookRejected("missing or wrong X-Outbox-Signature")
+        events: list[WebhookEvent] = []
+        for item in json.loads(body)["events"]:
+            if item["type"] == "status":
+                events.append(StatusEvent(str(item["reference"]), str(item["status"]).upper(), item.get("code"),
+                                          item.get("detail")))
+            elif item["type"] == "inbound":
+                events.append(InboundEvent(str(item["from"]), str(item.get("to", "")), str(item["text"]),
+                                           item.get("in_reply_to"), item.get("id")))
+            else:
+                raise ValueError(f"unknown event type {item['type']!r}")
+        return events
 
     def check(self) -> str | None:
         directory = self.config.directory

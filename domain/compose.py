@@ -6,6 +6,7 @@ import dataclasses
 
 from domain.permissions import Perm
 from domain.scope import FAMILY_ROLES
+from domain.user_settings import UserSetting, effective
 from domain.viewer import Viewer
 from models.messaging import Channel, StudentRecipientType as RT
 
@@ -55,7 +56,20 @@ class ComposeCapabilities:
     can_mark_priority: bool
     can_send_emergency: bool
     push_by_default: bool
+    allow_reply_by_default: bool
     default_recipient_type: RT | None
+
+
+def push_by_default(viewer: Viewer) -> bool:
+    """CMP-09: a message asks for push unless the sender says otherwise when the sender's school
+    preference says so (SYS-05) and the sender holds the push permission."""
+    return (viewer.push_by_default and viewer.permissions.has(Perm.PUSH_NOTIFICATIONS)
+            and not excluded_from_channel(viewer, Channel.PUSH))
+
+
+def allow_reply_by_default(viewer: Viewer) -> bool:
+    """SET-06: the sender's "allow student/parent reply by default" (or the district's, SET-09)."""
+    return effective(viewer.user, viewer.district)[UserSetting.ALLOW_REPLY_BY_DEFAULT].value
 
 
 def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
@@ -79,7 +93,8 @@ def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
         can_mark_priority=can_send and has(Perm.SEND_AS_PRIORITY),
         can_send_emergency=can_send and has(Perm.EMERGENCY_CALLS),
         # CMP-09 / SYS-05: push defaults on only for holders of the push permission.
-        push_by_default=viewer.district.push_by_default and has(Perm.PUSH_NOTIFICATIONS),
+        push_by_default=push_by_default(viewer),
+        allow_reply_by_default=allow_reply_by_default(viewer),
         # RCP-02: the district default applies only when the viewer may use that type.
         default_recipient_type=RT(preferred) if preferred and RT(preferred) in recipient_types else None,
     )

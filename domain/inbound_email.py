@@ -18,11 +18,11 @@ from email.parser import BytesParser
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from domain.flagging import contains_flagged_word
 from domain.optouts import record_opt_out
+from domain.replies import file_reply
 from domain.reply_tokens import delivery_of
 from models.db import utcnow
-from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, ThreadReply
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 
 _QUOTE_HEADER = re.compile(r"^(On .{4,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+)$", re.IGNORECASE)
 
@@ -82,26 +82,17 @@ def receive(session: Session, recipients: list[str], raw: bytes) -> list[Receive
 def _reply(session: Session, message: EmailMessage, delivery_id: int) -> Received:
     if is_auto_reply(message):
         return Received("IGNORED_AUTO_REPLY")
-    external_id = (message.get("Message-ID") or "").strip() or None
-    if external_id and session.execute(select(ThreadReply.id).where(
-            ThreadReply.external_message_id == external_id)).first():
-        return Received("IGNORED_REPLAY")
     row = session.execute(select(Delivery, Message).join(Message, Message.id == Delivery.message_id)
                           .where(Delivery.id == delivery_id)).first()
     if row is None:
         return Received("IGNORED_NO_TOKEN")
     delivery, original = row
-    if not original.allow_reply:  # CMP-18
-        return Received("IGNORED_REPLIES_OFF")
     sender = message.get("From")
-    text = strip_quoted(_text_of(message))
-    reply = ThreadReply(flagged=contains_flagged_word(session, text), message_id=original.id, delivery_id=delivery.id, staff_user_id=original.sender_id,
-                        correspondent_kind=delivery.recipient_kind, correspondent_id=delivery.recipient_id,
-                        from_address=(sender.addresses[0].addr_spec if sender and sender.addresses else "")[:254],
-                        body_text=text, external_message_id=external_id)
-    session.add(reply)
-    session.flush()
-    return Received("FILED", reply.id)
+    outcome, reply = file_reply(
+        session, delivery, original, text=strip_quoted(_text_of(message)),
+        from_address=sender.addresses[0].addr_spec if sender and sender.addresses else "",
+        external_id=(message.get("Message-ID") or "").strip() or None)
+    return Received(outcome, reply.id if reply else None)
 
 
 def _bounce(session: Session, report: EmailMessage) -> Received:

@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, literal, or_, select, text
 from sqlmodel import Session
 
-from domain.compose import excluded_from_channel
+from domain.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.errors import FieldProblem, InvalidInput
 from domain.flagging import contains_flagged_word
 from domain.recipients import family_seed_for
@@ -67,7 +67,8 @@ class SendMessageRequest:
     cc: tuple[str, ...] = ()
     cc_first_only: bool = False
     include_signature: bool = False
-    allow_reply: bool = False
+    allow_reply: bool | None = None  # None: the sender's SET-06 default
+    push: bool | None = None  # None: the sender's school preference (CMP-09); True adds PUSH to channels
     confirmed_recipient_count: int | None = None
 
     @property
@@ -111,11 +112,28 @@ def assigned_groups_clause(viewer: Viewer, group, assignee):
         or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids))))
 
 
+def with_sender_defaults(viewer: Viewer, request: SendMessageRequest) -> SendMessageRequest:
+    """The request with what the sender left open decided: push by the sender's school preference
+    (CMP-09, SYS-05) and allow-reply by the sender's setting (SET-06). Applying it twice changes
+    nothing."""
+    push = request.push
+    if push is None:
+        push = Channel.PUSH in request.channels or push_by_default(viewer)
+    channels = request.channels
+    if push and Channel.PUSH not in channels:
+        channels = (*channels, Channel.PUSH)
+    allow_reply = allow_reply_by_default(viewer) if request.allow_reply is None else request.allow_reply
+    return dataclasses.replace(request, channels=channels, push=push, allow_reply=allow_reply)
+
+
 def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest, *,
                           draft: bool = False) -> list[FieldProblem]:
     """Every user-fixable problem with the request, each with its field path (empty = valid).
     A draft may still be empty: recipients are checked when it is sent."""
     problems: list[FieldProblem] = []
+    if request.push is False and Channel.PUSH in request.channels:
+        _problem(problems, ("push",), "CONFLICT", "push is false but PUSH is among the channels.")
+    request = with_sender_defaults(viewer, request)
     subject = (request.subject or "").strip()
     if len(subject) > SUBJECT_MAX_LENGTH:
         _problem(problems, ("subject",), "TOO_LONG",
@@ -189,7 +207,7 @@ def message_options(request: SendMessageRequest) -> dict:
                 cc=[address.strip() for address in request.cc], cc_first_only=request.cc_first_only,
                 include_signature=request.include_signature,
                 # CMP-16: a message sent as the district or a school takes no replies.
-                allow_reply=request.allow_reply and not (request.send_as_district or request.send_as_school_id))
+                allow_reply=bool(request.allow_reply) and not (request.send_as_district or request.send_as_school_id))
 
 
 def _store_selection(session: Session, viewer: Viewer, message_id: int, request: SendMessageRequest) -> None:
@@ -236,6 +254,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
     problems = validate_send_request(session, viewer, request, draft=draft)
     if problems:
         raise InvalidInput(problems)
+    request = with_sender_defaults(viewer, request)
     subject = (request.subject or "").strip() or DEFAULT_SUBJECT
     message = Message(
         sender_id=viewer.id,
@@ -333,6 +352,7 @@ def send_draft(session: Session, viewer: Viewer, message_id: int,
 def replace_selection(session: Session, viewer: Viewer, message: Message, request: SendMessageRequest) -> None:
     """Edit a stored message like a new one (SCH-14): its content, options and selection are
     replaced by the request's; its imported recipients stay."""
+    request = with_sender_defaults(viewer, request)
     message.subject = (request.subject or "").strip() or DEFAULT_SUBJECT
     message.html_body, message.text_body = request.html_body, html_to_text(request.html_body)
     message.flagged = contains_flagged_word(session, message.subject, message.text_body)  # INB-11

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 
 from domain.call_window import TIMED_CHANNELS
 from domain.scope import messaging_targetable
+from domain.user_settings import DistrictDefault, UserSetting, effective_sql
 from models.directory import (
     AccountStatus,
     Contact,
@@ -53,6 +54,7 @@ from models.messaging import (
     MessageStudent,
     MessageStudentGroup,
     MessageUserGroup,
+    PushSubscription,
     RecipientKind,
     StudentRecipientType as RT,
 )
@@ -99,6 +101,12 @@ class Shape:
     hold_timed_channels: bool = False
     # CMP-12: the sender gets one copy on each of the message's email, SMS and call channels.
     copy_self: bool = False
+    # SET-04: push rows for a message that did not ask for push, to users who opted in to push for
+    # every message (the district's default and enforcement decide for users who never chose).
+    push_opt_in_only: bool = False
+    push_all: DistrictDefault = DistrictDefault()
+    # SET-05: users who turned email notifications off get no email rows sent (OPTED_OUT).
+    email_off: DistrictDefault = DistrictDefault()
 
 
 # --- building blocks ------------------------------------------------------------------------------
@@ -112,10 +120,10 @@ def _full_name(table):
 
 
 def _status(shape: Shape, channel: Channel, *whens):
-    """First matching reason wins; otherwise the delivery is queued for sending, or deferred to the
+    """First matching reason wins (a None condition is no reason); otherwise the delivery is queued for sending, or deferred to the
     call window's opening (SYS-01)."""
     sendable = DS.DEFERRED if shape.hold_timed_channels and channel in TIMED_CHANNELS else DS.QUEUED
-    return case(*[(condition, literal(status.value)) for condition, status in whens],
+    return case(*[(condition, literal(status.value)) for condition, status in whens if condition is not None],
                 else_=literal(sendable.value))
 
 
@@ -125,8 +133,28 @@ def _opted_out(channel: Channel, address):
         ChannelOptOut.channel == channel.value, ChannelOptOut.address == func.lower(address)))
 
 
-def _push_address(user):
-    return case((user.id.is_not(None), literal("user:") + cast(user.id, String)), else_=null())
+def _uses_app(shape: Shape, user):
+    """CMP-08: push reaches users who use the app (a registered push subscription); SET-04: when
+    the message did not ask for push, only those who opted in to push for every message."""
+    condition = exists(select(PushSubscription.id).where(PushSubscription.user_id == user.id))
+    if shape.push_opt_in_only:
+        condition = and_(condition, effective_sql(UserSetting.PUSH_ALL_MESSAGES, user, shape.push_all))
+    return condition
+
+
+def _push_address(shape: Shape, user):
+    """``user:<id>`` for a user push reaches, else NULL: push rows exist only for those."""
+    return case((and_(user.id.is_not(None), _uses_app(shape, user)), literal("user:") + cast(user.id, String)),
+                else_=null())
+
+
+def _email_off(shape: Shape, user):
+    """SET-05: the user turned email notifications off (or the district enforces it)."""
+    return effective_sql(UserSetting.EMAIL_NOTIFICATIONS_OFF, user, shape.email_off)
+
+
+def _only_reachable_push(query, channel: Channel, address):
+    return query.where(address.is_not(None)) if channel is Channel.PUSH else query
 
 
 def _student_excluded(shape: Shape, school_column):
@@ -229,23 +257,28 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
     elif channel in (Channel.SMS, Channel.VOICE):
         address = _blank_to_null(Student.primary_phone)
     else:
-        # Push goes to the student's own account; with several, the oldest (one row per student).
-        account = (select(func.min(User.id)).where(User.student_id == Student.id, User.status == ACTIVE)
+        # Push goes to the student's own account that uses the app; with several, the oldest.
+        account = (select(func.min(User.id)).where(User.student_id == Student.id, User.status == ACTIVE,
+                                                   _uses_app(shape, User))
                    .correlate(Student).scalar_subquery())
         address = case((account.is_not(None), literal("user:") + cast(account, String)), else_=null())
+    # SET-05: a student whose own account turned email notifications off.
+    email_off = (exists(select(User.id).where(User.student_id == Student.id, User.status == ACTIVE,
+                                              _email_off(shape, User)).correlate(Student))
+                 if channel is Channel.EMAIL else None)
     status = _status(
         shape, channel,
         (Student.status != ACTIVE, DS.INACTIVE),
         (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
         (_opted_out(channel, address), DS.OPTED_OUT),
+        (email_off, DS.OPTED_OUT),
     )
-    return (
+    return _only_reachable_push(
         select(*_row(channel, RecipientKind.STUDENT, Student.id, Student.id, _full_name(Student), address,
                      Student.language, status))
         .select_from(selected)
-        .join(Student, Student.id == selected.c.student_id)
-    )
+        .join(Student, Student.id == selected.c.student_id), channel, address)
 
 
 def _contact_flag_reasons(channel: Channel, emergency: bool):
@@ -276,7 +309,9 @@ def _contact_rows(shape: Shape, contacts, channel: Channel):
     elif channel is Channel.VOICE:
         address = func.coalesce(mobile, home, _blank_to_null(linked.phone))
     else:
-        address = _push_address(linked)
+        address = _push_address(shape, linked)
+    # SET-05: the contact's own account turned email notifications off.
+    email_off = and_(linked.id.is_not(None), _email_off(shape, linked)) if channel is Channel.EMAIL else None
     status = _status(
         shape, channel,
         (or_(Contact.status != ACTIVE, Student.status != ACTIVE), DS.INACTIVE),
@@ -284,15 +319,15 @@ def _contact_rows(shape: Shape, contacts, channel: Channel):
         (address.is_(None), DS.NO_CONTACT_INFO),
         *_contact_flag_reasons(channel, shape.emergency),
         (_opted_out(channel, address), DS.OPTED_OUT),
+        (email_off, DS.OPTED_OUT),
     )
-    return (
+    return _only_reachable_push(
         select(*_row(channel, RecipientKind.CONTACT, Contact.id, Student.id, _full_name(Contact), address,
                      Contact.language, status))
         .select_from(contacts)
         .join(Contact, Contact.id == contacts.c.contact_id)
         .join(Student, Student.id == Contact.student_id)
-        .outerjoin(linked, and_(linked.id == Contact.user_id, linked.status == ACTIVE))
-    )
+        .outerjoin(linked, and_(linked.id == Contact.user_id, linked.status == ACTIVE)), channel, address)
 
 
 def student_contacts(selected, *, custodial_only: bool):
@@ -325,19 +360,19 @@ def _user_rows(shape: Shape, users, channel: Channel):
     elif channel in (Channel.SMS, Channel.VOICE):
         address = _blank_to_null(User.phone)
     else:
-        address = _push_address(User)
+        address = _push_address(shape, User)
     status = _status(
         shape, channel,
         (User.status != ACTIVE, DS.INACTIVE),
         (_user_excluded(shape, User.id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
         (_opted_out(channel, address), DS.OPTED_OUT),
+        (_email_off(shape, User) if channel is Channel.EMAIL else None, DS.OPTED_OUT),
     )
-    return (
+    return _only_reachable_push(
         select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address, User.language, status))
         .select_from(users)
-        .join(User, User.id == users.c.user_id)
-    )
+        .join(User, User.id == users.c.user_id), channel, address)
 
 
 def _imported_rows(shape: Shape, channel: Channel):

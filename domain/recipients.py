@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, cast, func, literal, null, select, true, type
 from sqlmodel import Session
 
 from domain.call_window import deferral_for
+from domain.user_settings import UserSetting, district_default
 from domain.recipient_rows import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and the selection are this module's API)
     COPY_SELF_CHANNELS,
     MESSAGE_ID,
@@ -50,20 +51,27 @@ class Resolved:
 
 def sender_shape_and_params(session: Session, message: Message, at: dt.datetime) -> tuple[Shape, dict]:
     district = session.execute(select(District).limit(1)).scalars().one()
-    deferral = deferral_for(district, message.channels, emergency=bool(message.emergency), at=at)
+    push_all = district_default(district, UserSetting.PUSH_ALL_MESSAGES)
+    # SET-04: without push asked for, push still goes to users who opted in to it for every message.
+    push_opt_in_only = Channel.PUSH.value not in message.channels and (push_all.value or not push_all.enforced)
+    channels = [*message.channels, Channel.PUSH.value] if push_opt_in_only else list(message.channels)
+    deferral = deferral_for(district, channels, emergency=bool(message.emergency), at=at)
     school_ids = set(session.execute(
         select(UserSchool.school_id).where(UserSchool.user_id == message.sender_id)).scalars())
     excluded = set(session.execute(
         select(School.id).where(School.exclude_from_communication == true())).scalars())
     shape = Shape(
         recipient_type=RT(message.recipient_type) if message.recipient_type else None,
-        channels=tuple(Channel(name) for name in message.channels),
+        channels=tuple(Channel(name) for name in channels),
         emergency=bool(message.emergency),
         any_excluded_school=bool(excluded),
         sender_at_excluded_school=bool(school_ids & excluded),
         sender_has_schools=bool(school_ids),
         hold_timed_channels=deferral is not None,
         copy_self=bool(message.copy_self),
+        push_opt_in_only=push_opt_in_only,
+        push_all=push_all,
+        email_off=district_default(district, UserSetting.EMAIL_NOTIFICATIONS_OFF),
     )
     params = {"resolve_message_id": message.id, "resolve_family_seed": message.family_seed,
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
@@ -127,7 +135,8 @@ def _statuses_for(shape: Shape):
             elif source == "teachers_of":
                 selects.append(_user_rows(shape, teachers, channel))
         selects.append(_user_rows(shape, staff, channel))
-        selects.append(_imported_rows(shape, channel))
+        if channel is not Channel.PUSH:  # IMP-07: imported recipients have no app
+            selects.append(_imported_rows(shape, channel))
         if shape.copy_self and channel in COPY_SELF_CHANNELS:
             selects.append(_user_rows(shape, sender_copy, channel))
     candidates = union_all(*selects).subquery("candidates")

@@ -31,6 +31,10 @@ class Viewer:
     school_ids: frozenset[int]
     # SYS-07: the viewer belongs to a school excluded from communication.
     at_excluded_school: bool = False
+    # SYS-05: the sender's current school (the first of theirs by the district's sort order)
+    # decides "push with every message by default"; without one, the district's default does.
+    current_school_id: int | None = None
+    push_by_default: bool = False
 
     @property
     def id(self) -> int:
@@ -77,15 +81,20 @@ def load_viewer(session: Session, user_id: int) -> Viewer:
         if grant is not None
     ]
     schools = session.exec(
-        select(UserSchool.school_id, School.exclude_from_communication)
+        select(UserSchool.school_id, School.exclude_from_communication, School.push_by_default)
         .join(School, School.id == UserSchool.school_id)
         .where(UserSchool.user_id == user_id)
+        .order_by(School.sort_order, School.id)
     ).all()
+    current = schools[0] if schools else None
+    school_push = current.push_by_default if current is not None else None
     return Viewer(
         user=user,
         district=district,
         profiles=tuple(sorted(profiles.values(), key=lambda p: p.name)),
         permissions=EffectivePermissions(grants, enabled_addons(district)),
-        school_ids=frozenset(school_id for school_id, _ in schools),
-        at_excluded_school=any(excluded for _, excluded in schools),
+        school_ids=frozenset(row.school_id for row in schools),
+        at_excluded_school=any(row.exclude_from_communication for row in schools),
+        current_school_id=current.school_id if current is not None else None,
+        push_by_default=district.push_by_default if school_push is None else school_push,
     )

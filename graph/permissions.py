@@ -18,6 +18,7 @@ from strawberry.permission import BasePermission
 from domain.permissions import CATALOGUE, Perm, requirement_text
 from domain.scope import FAMILY_ROLES
 from domain.viewer import Viewer
+from models.directory import Role
 from graph.context import Info
 
 REQUIRES_KEY = "homeroom.requires"
@@ -70,6 +71,24 @@ def requires(description: str, *perms: Perm) -> dict[str, Any]:
         "description": f"{description} {requirement_text(*perms)}",
         "permission_classes": [_permission_class(perms)],
     }
+
+
+ADMINISTRATORS = "Requires a district administrator (role ADMIN)."
+
+
+class _RequiresAdministrator(BasePermission):
+    message = "permission denied"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if info.context.viewer.role is not Role.ADMIN:  # raises UNAUTHENTICATED first
+            raise GraphQLError("Only district administrators may change district preferences.",
+                               extensions={"code": "FORBIDDEN", "role": Role.ADMIN.value})
+        return True
+
+
+def requires_administrator(description: str) -> dict[str, Any]:
+    """District set-up (preferences every user or school inherits): administrators only."""
+    return {"description": f"{description} {ADMINISTRATORS}", "permission_classes": [_RequiresAdministrator]}
 
 
 def gated(description: str, *perms: Perm, default: Any = None, family: Perm | None = None) -> Any:

@@ -19,7 +19,7 @@ from graph.messages.reenrolment_forms import ReenrolmentFormMutations, Reenrolme
 from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
 from graph.viewer.queries import ViewerQueries
-from graph.viewer.settings import SettingsMutations
+from graph.viewer.settings import SettingsMutations, SettingsQueries
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
@@ -27,7 +27,7 @@ MAX_ALIASES = 20
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries, PushQueries, ReenrolmentFormQueries):
+            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries):
     pass
 
 

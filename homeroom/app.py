@@ -1,4 +1,4 @@
-"""The FastAPI app factory: /graphql (HTTP + WebSocket), /reports/…csv, /healthz."""
+"""The FastAPI app factory: /graphql (HTTP + WebSocket), the HTTP routes beside it, /healthz."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from homeroom.attachment_routes import attachment_router
 from homeroom.report_routes import report_router
 from homeroom.unsubscribe_routes import unsubscribe_router
 from homeroom.reenrolment_routes import reenrolment_router
+from homeroom.webhook_routes import webhook_router
 from homeroom.settings import Settings, get_settings
 from models.db import engine_for
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(unsubscribe_router(engine))
     app.include_router(reenrolment_router(engine))
     app.include_router(attachment_router(settings, engine))
+    app.include_router(webhook_router(settings, engine, channel_registry))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -43,7 +43,11 @@ class District(SQLModel, table=True):
     tts_minutes: int = Field(default=1)  # SYS-11
     always_confirm_recipient_count: bool = Field(default=False)  # SYS-04
     default_recipient_type: str | None = Field(default=None, sa_type=String(40))  # RCP-02
-    push_by_default: bool = Field(default=False)  # SYS-05
+    # SYS-05: the default school preferences' "push with every message by default".
+    push_by_default: bool = Field(default=False)
+    # SET-09: the default user preferences, {setting: {"value": bool, "enforced": bool}}
+    # (domain/user_settings.py); an enforced one overrides every user's own choice.
+    user_preference_defaults: dict = Field(default_factory=dict, sa_type=JSON)
     # INB-11/INB-12: a message containing one of these words is flagged and hidden automatically.
     flagged_words: list[str] = Field(default_factory=list, sa_type=JSON)
     hide_schedules_from_teachers: bool = Field(default=False)  # RCP-23
@@ -60,6 +64,8 @@ class School(SQLModel, table=True):
     name: str = Field(max_length=200)
     sort_order: int = Field(default=0)
     exclude_from_communication: bool = Field(default=False)  # SYS-06
+    # SYS-05: this school's "push with every message by default"; None follows the district's.
+    push_by_default: bool | None = Field(default=None)
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
 
 
@@ -109,6 +115,11 @@ class User(SQLModel, table=True):
     # SET-07: used only when a message sets Include Signature (CMP-24).
     email_signature: str | None = Field(default=None, sa_type=Text)
     sms_signature: str | None = Field(default=None, max_length=300)
+    # SET-03..SET-06 (domain/user_settings.py); None follows the district's default (SET-09).
+    push_all_messages: bool | None = Field(default=None)  # SET-04
+    email_notifications_off: bool | None = Field(default=None)  # SET-05
+    allow_reply_by_default: bool | None = Field(default=None)  # SET-06
+    table_view: bool | None = Field(default=None)  # SET-03
     student_id: int | None = Field(default=None, foreign_key="student.id")
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
 

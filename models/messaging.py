@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Index, LargeBinary, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -180,6 +180,9 @@ class ChannelOptOut(SQLModel, table=True):
 LEDGER_FILLFACTOR = 70
 
 
+PHONE_CHANNELS_SQL = text("channel IN ('SMS', 'VOICE')")
+
+
 class Delivery(SQLModel, table=True):
     """One row per (message, recipient, channel, address): the ledger every report reads."""
 
@@ -195,6 +198,9 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_message", "message_id"),
         # A recipient's conversations (RCP-26) and inbox read the ledger by recipient.
         Index("ix_delivery_recipient", "recipient_id", "recipient_kind", "message_id"),
+        # An SMS or call answered from a phone finds the latest delivery to that number (two-way SMS).
+        Index("ix_delivery_phone_address", "address", "id", postgresql_where=PHONE_CHANNELS_SQL,
+              sqlite_where=PHONE_CHANNELS_SQL),
         {"postgresql_with": {"fillfactor": LEDGER_FILLFACTOR}},
     )
 

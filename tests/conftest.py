@@ -11,6 +11,7 @@ before any test module imports the application.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import pytest
 
 RUN_DIR = Path(tempfile.mkdtemp(prefix="homeroom-tests-"))
 OUTBOX_DIR = RUN_DIR / "outbox"
+#: The outbox plugin plays the provider's signed callbacks (tests/test_webhooks.py).
+OUTBOX_WEBHOOK_SECRET = "outbox-webhook-" + uuid.uuid4().hex
 BASE_DATABASE_URL = os.environ.get("HOMEROOM_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("HOMEROOM_TEST_REDIS_URL", "")
 SEED_STUDENTS = 300
@@ -50,7 +53,8 @@ os.environ.update({
     "HOMEROOM_DATABASE_URL": DATABASE_URL,
     "HOMEROOM_ENVIRONMENT": "production",
     "HOMEROOM_JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
-    "HOMEROOM_PLUGIN_CONFIG": '{"outbox": {"directory": "%s"}}' % OUTBOX_DIR,
+    "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(OUTBOX_DIR),
+                                                     "webhook_secret": OUTBOX_WEBHOOK_SECRET}}),
     "HOMEROOM_DISPATCH_BATCH_SIZE": "50",
     # The embedded queue clock runs once at start-up; tests run the queue themselves (queue_tick).
     "HOMEROOM_QUEUE_INTERVAL_SECONDS": "3600",
@@ -136,3 +140,13 @@ def db(engine):
 
     with session_scope(engine) as session:
         yield session
+
+
+@pytest.fixture
+def push_service():
+    """A local Web Push service that verifies VAPID and decrypts what it receives (push_receiver)."""
+    from push_receiver import PushService
+
+    service = PushService()
+    yield service
+    service.close()

@@ -109,3 +109,18 @@ def email(prefix: str = "x") -> str:
 
 def phone() -> str:
     return f"+44207946{next(_numbers) % 10000:04d}"  # a range set aside for drama, never the seed's
+
+
+def add_app_device(engine, user_id: int) -> str:
+    """The user uses the app: one registered push subscription (CMP-08). Keys are well-formed but
+    belong to no browser; tests that decrypt a push register a real one (tests/test_webpush.py)."""
+    import base64
+
+    from models.messaging import PushSubscription
+
+    endpoint = f"https://push.example.org/{unique('device')}"
+    key = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
+    auth = base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()
+    with session_scope(engine) as session:
+        session.add(PushSubscription(user_id=user_id, endpoint=endpoint, p256dh=key, auth=auth))
+    return endpoint

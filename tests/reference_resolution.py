@@ -34,6 +34,19 @@ class Reference:
     def __init__(self, d, sender):
         self.d, self.sender = d, sender
         self.at_excluded = bool(set(sender["school_ids"]) & d["excluded_schools"])
+        self.push_opt_in_only = False
+
+    # -- user settings (SET-04, SET-05) under the district's defaults (SET-09) --
+    def setting(self, user, name):
+        value, enforced = self.d["defaults"][name]
+        return value if enforced or user[name] is None else user[name]
+
+    def uses_app(self, user):
+        """CMP-08: a registered device; SET-04: without push asked for, opted in to push for all."""
+        return user["app"] and (not self.push_opt_in_only or self.setting(user, "push_all_messages"))
+
+    def email_off(self, user):
+        return self.setting(user, "email_notifications_off")
 
     # -- exclusions and opt-outs (RCP-25, channel opt-outs) --
     def student_excluded(self, school_id):
@@ -50,10 +63,8 @@ class Reference:
     def opted_out(self, channel, address):
         return (channel, address.lower()) in self.d["opt_outs"]
 
-    def account_of_student(self, student_id):
-        accounts = [u["id"] for u in self.d["users"].values()
-                    if u["student_id"] == student_id and u["status"] == "ACTIVE"]
-        return min(accounts) if accounts else None
+    def accounts_of_student(self, student_id):
+        return [u for u in self.d["users"].values() if u["student_id"] == student_id and u["status"] == "ACTIVE"]
 
     # -- one row per source --
     def student_row(self, channel, student, personal_first):
@@ -63,8 +74,10 @@ class Reference:
         elif channel in ("SMS", "VOICE"):
             address = blank(student["primary_phone"])
         else:
-            account = self.account_of_student(student["id"])
-            address = f"user:{account}" if account else None
+            app_accounts = [u["id"] for u in self.accounts_of_student(student["id"]) if self.uses_app(u)]
+            if not app_accounts:
+                return None
+            address = f"user:{min(app_accounts)}"
         if student["status"] != "ACTIVE":
             status = "INACTIVE"
         elif self.student_excluded(student["school_id"]):
@@ -72,6 +85,8 @@ class Reference:
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif self.opted_out(channel, address):
+            status = "OPTED_OUT"
+        elif channel == "EMAIL" and any(self.email_off(u) for u in self.accounts_of_student(student["id"])):
             status = "OPTED_OUT"
         else:
             status = "QUEUED"
@@ -89,8 +104,10 @@ class Reference:
             address = first(blank(contact["mobile_phone"]), linked_phone)
         elif channel == "VOICE":
             address = first(blank(contact["mobile_phone"]), blank(contact["home_phone"]), linked_phone)
+        elif linked and self.uses_app(linked):
+            address = f"user:{linked['id']}"
         else:
-            address = f"user:{linked['id']}" if linked else None
+            return None  # push only to users of the app
         if contact["status"] != "ACTIVE" or student["status"] != "ACTIVE":
             status = "INACTIVE"
         elif self.student_excluded(student["school_id"]):
@@ -107,6 +124,8 @@ class Reference:
             status = "OPTED_OUT"
         elif self.opted_out(channel, address):
             status = "OPTED_OUT"
+        elif channel == "EMAIL" and linked and self.email_off(linked):
+            status = "OPTED_OUT"
         else:
             status = "QUEUED"
         return (channel, "CONTACT", contact["id"], student["id"], (address or "").strip(), status)
@@ -116,8 +135,10 @@ class Reference:
             address = blank(user["email"])
         elif channel in ("SMS", "VOICE"):
             address = blank(user["phone"])
-        else:
+        elif self.uses_app(user):
             address = f"user:{user['id']}"
+        else:
+            return None
         if user["status"] != "ACTIVE":
             status = "INACTIVE"
         elif self.user_excluded(user["id"]):
@@ -125,6 +146,8 @@ class Reference:
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif self.opted_out(channel, address):
+            status = "OPTED_OUT"
+        elif channel == "EMAIL" and self.email_off(user):
             status = "OPTED_OUT"
         else:
             status = "QUEUED"
@@ -180,6 +203,11 @@ class Reference:
     def resolve(self, recipient_type, selected, staff_ids, channels):
         rows = []
         sources = SOURCES[recipient_type] if recipient_type else ()
+        push_all, enforced = self.d["defaults"]["push_all_messages"]
+        # SET-04: push to users who opted in to it for every message, even when not asked for.
+        self.push_opt_in_only = "PUSH" not in channels and (push_all or not enforced)
+        if self.push_opt_in_only:
+            channels = (*channels, "PUSH")
         for channel in channels:
             for source in sources:
                 if source in ("students", "students_personal"):
@@ -196,7 +224,7 @@ class Reference:
             rows += [self.user_row(channel, self.d["users"][u]) for u in staff_ids]
         # One row per (channel, recipient, address): a teacher picked twice is one recipient.
         unique = {}
-        for row in rows:
+        for row in filter(None, rows):
             unique.setdefault((row[0], row[1], row[2], row[4]), row)
         rows = list(unique.values())
         # SYS-01: outside the call window, SMS, calls and push that would go now wait instead

@@ -13,7 +13,7 @@ import pytest
 
 from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.messages import create_message
-from factories import add_user, first_school_id
+from factories import add_app_device, add_user, first_school_id
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
@@ -62,6 +62,7 @@ def test_a_real_push_is_delivered_through_the_installed_example(installed, engin
     fake = FakeNtfy(200)
     try:
         colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher")
+        add_app_device(engine, colleague)  # push reaches users of the app (CMP-08)
         with session_scope(engine) as session:
             message = create_message(session, viewer_for(session, "admin"),
                                      request(channels=("PUSH",), staff_ids=(colleague,)))

@@ -116,7 +116,7 @@ def test_plugins_command_lists_channels_and_validity_without_secrets():
     assert listed["discard"]["configured_for"] == [] and listed["discard"]["status"] == "valid"
     row = listed["outbox"]
     assert row["status"] == "valid" and row["configured_for"] == ["email", "push", "sms", "voice"]
-    assert row["schema"] == {"directory": "Path", "from_address": "str"}
+    assert row["schema"] == {"directory": "Path", "from_address": "str", "webhook_secret": "secret"}
 
 
 def test_redaction_of_secret_config():

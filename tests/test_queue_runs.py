@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import select
 
-from factories import add_user, first_school_id
+from factories import add_app_device, add_user, first_school_id
 from conftest import USES_REDIS
 from helpers import gql, token_for, wait_for_message
 from homeroom.settings import Settings
@@ -30,6 +30,7 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
     token = token_for(engine, "admin")
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
                          email="colleague@staff.example.org")
+    add_app_device(engine, colleague)
     sent = gql(client, SEND, {"input": {"subject": "Push", "htmlBody": "<p>x</p>", "channels": ["EMAIL", "PUSH"],
                                         "staffIds": [str(colleague)]}}, token)["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess", sent

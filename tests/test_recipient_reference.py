@@ -32,7 +32,7 @@ from models.directory import (
     User,
     UserSchool,
 )
-from models.messaging import ChannelOptOut, Message, MessageStaff, MessageStudent
+from models.messaging import ChannelOptOut, Message, MessageStaff, MessageStudent, PushSubscription
 from reference_resolution import SOURCES, Reference
 
 EXAMPLES = int(os.environ.get("HOMEROOM_REFERENCE_EXAMPLES", "300"))
@@ -66,6 +66,15 @@ def scratch_engine():
         admin.dispose()
 
 
+USER_SETTINGS = ("push_all_messages", "email_notifications_off")
+
+
+@st.composite
+def user_settings(draw):
+    """A user's own choices (None follows the district) and whether they use the app (CMP-08)."""
+    return {"app": draw(st.booleans()), **{name: draw(st.sampled_from([None, True, False])) for name in USER_SETTINGS}}
+
+
 @st.composite
 def districts(draw):
     student_ids = list(range(1, draw(st.integers(1, 7)) + 1))
@@ -84,10 +93,11 @@ def districts(draw):
     for user_id in parent_ids + teacher_ids:
         users[user_id] = {"id": user_id, "role": "PARENT" if user_id < 200 else "TEACHER", "student_id": None,
                           "email": draw(st.sampled_from(EMAILS)), "phone": draw(st.sampled_from(PHONES)),
-                          "status": draw(st.sampled_from(STATUSES))}
+                          "status": draw(st.sampled_from(STATUSES)), **draw(user_settings())}
     for user_id in account_ids:
         users[user_id] = {"id": user_id, "role": "STUDENT", "student_id": draw(st.sampled_from(student_ids)),
-                          "email": None, "phone": None, "status": draw(st.sampled_from(STATUSES))}
+                          "email": None, "phone": None, "status": draw(st.sampled_from(STATUSES)),
+                          **draw(user_settings())}
     user_schools = {t: draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2)) for t in teacher_ids}
     contacts, next_id = {}, 1
     for student_id in student_ids:
@@ -117,6 +127,9 @@ def districts(draw):
                    "emergency": draw(st.booleans()), "family_seed": draw(st.integers(0, 1_000_000)),
                    "outside_call_window": draw(st.booleans())},
         "selected": draw(st.sets(st.sampled_from(student_ids), min_size=1)),
+        # SET-09: the district's default (value, enforced) for the settings resolution reads.
+        "defaults": {name: (draw(st.booleans()), draw(st.booleans())) for name in USER_SETTINGS},
+        "channels": tuple(sorted(draw(st.sets(st.sampled_from(CHANNELS), min_size=1)), key=CHANNELS.index)),
         "staff": draw(st.sets(st.sampled_from(teacher_ids + parent_ids), max_size=3)) if teacher_ids + parent_ids
         else set(),
     }
@@ -125,7 +138,8 @@ def districts(draw):
 def _store(session: Session, d) -> None:
     for table in reversed(SQLModel.metadata.sorted_tables):
         session.execute(delete(table))
-    session.execute(insert(District), [{"id": 1, "name": "Generated"}])
+    session.execute(insert(District), [{"id": 1, "name": "Generated", "user_preference_defaults": {
+        name: {"value": value, "enforced": enforced} for name, (value, enforced) in d["defaults"].items()}}])
     session.execute(insert(School), [{"id": s, "district_id": 1, "name": f"S{s}",
                                       "exclude_from_communication": s in d["excluded_schools"]} for s in (1, 2, 3)])
     session.execute(insert(SchoolYear), [
@@ -139,9 +153,14 @@ def _store(session: Session, d) -> None:
         session.execute(insert(StudentLink), [{"student_id": a, "linked_student_id": b} for a, b in d["links"]])
     users = [{"id": 1, "login": "sender", "role": "ADMIN", "first_name": "S", "last_name": "Ender"}]
     users += [{"id": u["id"], "login": f"u{u['id']}", "role": u["role"], "first_name": "U", "last_name": str(u["id"]),
-               "email": u["email"], "phone": u["phone"], "status": u["status"], "student_id": u["student_id"]}
+               "email": u["email"], "phone": u["phone"], "status": u["status"], "student_id": u["student_id"],
+               **{name: u[name] for name in USER_SETTINGS}}
               for u in d["users"].values()]
     session.execute(insert(User), users)
+    devices = [{"user_id": u["id"], "endpoint": f"https://push.example.org/{u['id']}", "p256dh": "k", "auth": "a"}
+               for u in d["users"].values() if u["app"]]
+    if devices:
+        session.execute(insert(PushSubscription), devices)
     schools = [{"user_id": 1, "school_id": s} for s in d["sender"]["school_ids"]]
     schools += [{"user_id": u, "school_id": s} for u, ss in d["user_schools"].items() for s in ss]
     session.execute(insert(UserSchool), schools)
@@ -167,7 +186,7 @@ def _sql_rows(session: Session, d, recipient_type: str) -> list[tuple]:
     session.execute(delete(MessageStudent))
     session.execute(delete(Message))
     message = Message(id=1, sender_id=1, subject="s", html_body="b", text_body="b", recipient_type=recipient_type,
-                      channels=list(CHANNELS), emergency=d["sender"]["emergency"],
+                      channels=list(d["channels"]), emergency=d["sender"]["emergency"],
                       family_seed=d["sender"]["family_seed"])
     session.add(message)
     session.flush()
@@ -187,12 +206,15 @@ def _sql_rows(session: Session, d, recipient_type: str) -> list[tuple]:
 @given(district=districts())
 def test_sql_resolution_matches_the_reference_for_every_type(scratch_engine, district):
     """Covers RCP-03, RCP-04, RCP-05, RCP-06, RCP-07, RCP-08, RCP-09, RCP-10, RCP-11, RCP-12, RCP-13,
-    RCP-14, RCP-15, RCP-16, RCP-25, SYS-01, SYS-09, SYS-10, MRG-03, SMS-03, VOI-10 by comparison with tests/reference_resolution.py."""
+    RCP-14, RCP-15, RCP-16, RCP-25, SYS-01, SYS-09, SYS-10, MRG-03, SMS-03, VOI-10, and CMP-08, SET-04,
+    SET-05, SET-09 for the channels (push to app users only; push to opted-in users when not asked for;
+    no email to users who turned email notifications off, under the district's enforced defaults), by
+    comparison with tests/reference_resolution.py."""
     reference = Reference(district, district["sender"])
     with Session(scratch_engine) as session:
         _store(session, district)
         for recipient_type in SOURCES:
             expected = reference.resolve(recipient_type, sorted(district["selected"]), sorted(district["staff"]),
-                                         CHANNELS)
+                                         district["channels"])
             assert _sql_rows(session, district, recipient_type) == expected, recipient_type
         session.rollback()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from factories import (
+    add_app_device,
     add_contact,
     add_school,
     add_section,
@@ -88,6 +89,7 @@ def test_rcp_15_rcp_16_linked_user_details_fill_missing_contact_details(engine, 
     parent = add_user(engine, "PARENT", email=email("acct"), phone=phone())
     kid = add_student(engine, school)
     add_contact(engine, kid, custodial=True, user_id=parent)  # no email, no phone on the card
+    add_app_device(engine, parent)  # and uses the app, so push reaches the account (CMP-08)
     rows, _ = resolve(engine, "admin", "PRIMARY_CONTACTS", [kid], channels=("EMAIL", "SMS", "VOICE", "PUSH"))
     with session_scope(engine) as session:
         account = session.get(User, parent)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import OUTBOX_DIR
+from factories import add_app_device
 from domain.permissions import Perm
 from helpers import gql, make_user, row_counts, set_district, token_for, wait_for_message
 from jobs.scheduler import queue_tick
@@ -134,6 +135,10 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
                           .order_by(Student.id).limit(150)).scalars().all()
+    app_users = db.execute(select(Contact.user_id).where(Contact.student_id.in_(students), Contact.custodial,
+                                                         Contact.user_id.is_not(None)).limit(5)).scalars().all()
+    for user_id in app_users:  # push reaches users of the app (CMP-08)
+        add_app_device(engine, user_id)
     result = send_confirmed(client, admin, channels=["EMAIL", "SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
                             studentIds=[str(s) for s in students])
     assert result["__typename"] == "SendMessageSuccess", result

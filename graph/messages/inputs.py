@@ -29,6 +29,8 @@ class SendMessageErrorCode(enum.Enum):
     BEFORE_START = strawberry.enum_value("BEFORE_START", description="A final date before the start date (SCH-02).")
     EXCLUDED_SCHOOL = strawberry.enum_value(
         "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
+    ENFORCED_BY_DISTRICT = strawberry.enum_value(
+        "ENFORCED_BY_DISTRICT", description="The district sets this for every user; it cannot be changed (SET-09).")
 
 
 @strawberry.input(description="A message to send now (or to plan).")
@@ -74,9 +76,14 @@ class SendMessageInput:
         default=False, description="Copy the Cc addresses on the first generated email only (CMP-23).")
     include_signature: bool = strawberry.field(
         default=False, description="Append the sender's saved email and SMS signatures (CMP-24, SET-07).")
-    allow_reply: bool = strawberry.field(
-        default=False, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
-                                   "when sent as the district or a school (CMP-16).")
+    allow_reply: bool | None = strawberry.field(
+        default=None, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
+                                  "when sent as the district or a school (CMP-16). Null: the sender's "
+                                  "allowReplyByDefault setting decides (SET-06).")
+    push: bool | None = gated(
+        "Also send a push notification to recipients who use the app (CMP-08); the same as listing PUSH in "
+        "channels. Null: compose.pushByDefault decides (CMP-09, SYS-05); false leaves push off.",
+        Perm.PUSH_NOTIFICATIONS, default=None)
     confirmed_recipient_count: int | None = strawberry.field(
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
@@ -132,6 +139,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         cc_first_only=data.cc_first_only,
         include_signature=data.include_signature,
         allow_reply=data.allow_reply,
+        push=data.push,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )
 

@@ -10,6 +10,7 @@ from domain.viewer import Viewer as ViewerModel
 from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
+from graph.viewer.settings import MySettings, my_settings
 
 
 PermissionLevel = strawberry.enum(PermissionLevelModel, description="View, or Edit (which includes View).")
@@ -40,7 +41,11 @@ class ComposeCapabilities:
     can_send_as_school: bool
     can_mark_priority: bool
     can_send_emergency: bool
-    push_by_default: bool
+    push_by_default: bool = strawberry.field(description=(
+        "CMP-09: a new message asks for push unless the sender says otherwise (input.push null); from the "
+        "preference of the viewer's current school, else the district's default school preferences (SYS-05)."))
+    allow_reply_by_default: bool = strawberry.field(description=(
+        "SET-06: a new message allows replies unless the sender says otherwise (input.allowReply null)."))
     default_recipient_type: StudentRecipientType | None = strawberry.field(
         description="RCP-02: the district's default type, when the viewer may use it.")
 
@@ -89,6 +94,11 @@ class Viewer:
             for perm, level in self.model.permissions.held()
         ]
 
+    @strawberry.field(description="The viewer's communication settings (SET-03..SET-07), with what the district "
+                                  "enforces (SET-09).")
+    def settings(self) -> MySettings:
+        return my_settings(self.model.user, self.model.district)
+
     @strawberry.field
     def compose(self) -> ComposeCapabilities:
         caps = compose_capabilities(self.model)
@@ -99,6 +109,7 @@ class Viewer:
             can_send_to_staff=caps.can_send_to_staff, can_send_as_district=caps.can_send_as_district,
             can_send_as_school=caps.can_send_as_school, can_mark_priority=caps.can_mark_priority,
             can_send_emergency=caps.can_send_emergency, push_by_default=caps.push_by_default,
+            allow_reply_by_default=caps.allow_reply_by_default,
             default_recipient_type=StudentRecipientType(caps.default_recipient_type.value)
             if caps.default_recipient_type else None,
         )
