@@ -65,7 +65,8 @@ class DispatchResult:
 
 
 _CLAIMED_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address,
-                    Delivery.recipient_name, Delivery.language, Delivery.attempts, Delivery.status)
+                    Delivery.recipient_name, Delivery.language, Delivery.attempts, Delivery.status,
+                    Delivery.student_id)
 
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:

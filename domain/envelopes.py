@@ -2,8 +2,8 @@
 
 The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
 notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
-first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058) and the push payload
-that carries no content.
+first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), insert fields filled in
+per recipient (CMP-25) and the push payload that carries no content.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
 from domain.flagging import DISCLAIMER
+from domain.insert_fields import fields_in, render, student_values
 from domain.reply_tokens import reply_address
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
@@ -88,7 +89,10 @@ def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
     targets = _push_targets(session, [row for row in claimed if row.channel == push])
     first_emails = _first_emails(session, sorted({message_id for (message_id, channel), shape in shapes.items()
                                                   if channel == email and shape.cc and shape.cc_first_only}))
-    return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id)))
+    students = student_values(session, {row.student_id for row in claimed  # CMP-25
+                                        if shapes[row.message_id, row.channel].fields})
+    return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id),
+                                                               students))
             for row in claimed]
 
 
@@ -124,6 +128,8 @@ class _Shape:
     cc: tuple[str, ...] = ()
     cc_first_only: bool = False  # CMP-23: only the message's first email carries the Cc
     push: bool = False
+    fields: frozenset[str] = frozenset()  # CMP-25: insert fields filled in per delivery
+    sms_limit: int | None = None  # an SMS with fields is cut to the limit once they are filled in
 
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
@@ -146,24 +152,30 @@ class _Shape:
                           attachments=() if message.secure else files)
             return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
                        unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
-                       cc_first_only=bool(message.cc_first_only))
+                       cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))
         if channel is Channel.SMS:
             text = (_secure_notice(message, from_name, links) if message.secure
                     else f"{message.subject}: {message.text_body}")
             if signed and (sender.sms_signature or "").strip():
                 text += " " + sender.sms_signature.strip()
-            return cls(SmsEnvelope, {**shared, "text": text[: district.sms_character_limit]}, links)
+            fields = fields_in(text)
+            limit = district.sms_character_limit
+            return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, fields=fields,
+                       sms_limit=limit)
         if channel is Channel.VOICE:
             body = (_secure_notice(message, from_name, links) if message.secure
                     else f"{message.subject}. {message.text_body}")
-            return cls(VoiceEnvelope, {**shared, "script": f"Message from {from_name}. {body}"}, links)
+            script = f"Message from {from_name}. {body}"
+            return cls(VoiceEnvelope, {**shared, "script": script}, links, fields=fields_in(script))
         # Push carries only a notification id and a generic title; the app fetches the content.
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 
     def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
-                 first_email: int | None = None) -> Envelope:
+                 first_email: int | None = None, students: dict[int, dict[str, str]] | None = None) -> Envelope:
         per_delivery = {"reference": str(delivery.id), "to": delivery.address,
                         "recipient_name": delivery.recipient_name, "language": delivery.language}
+        if self.fields:
+            per_delivery.update(self._filled_in(delivery, students or {}))
         if self.envelope_type is EmailEnvelope:
             links = self.links
             per_delivery.update(
@@ -173,7 +185,19 @@ class _Shape:
                 if self.unsubscribe else None)
         elif self.push:
             per_delivery.update(notification_id=str(delivery.id), targets=push_targets.get(delivery.address, ()))
-        return self.envelope_type(**self.shared, **per_delivery)
+        return self.envelope_type(**{**self.shared, **per_delivery})
+
+    def _filled_in(self, delivery: Row, students: dict[int, dict[str, str]]) -> dict[str, str]:
+        """CMP-25: the shape's texts with this recipient's values in place of the insert fields."""
+        values = {"recipient.name": delivery.recipient_name, **students.get(delivery.student_id, {})}
+        filled = {key: render(self.shared[key], values, as_html=key == "html_body")
+                  for key in _TEXT_KEYS if key in self.shared}
+        if "text" in filled and self.sms_limit is not None:
+            filled["text"] = filled["text"][: self.sms_limit]
+        return filled
+
+
+_TEXT_KEYS = ("subject", "html_body", "text_body", "text", "script")
 
 
 def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from domain.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.errors import FieldProblem, InvalidInput
 from domain.flagging import contains_flagged_word
+from domain.insert_fields import unknown_fields
 from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, staff_scope, student_scope
 from domain.text import html_to_text
@@ -142,6 +143,9 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("htmlBody",), "REQUIRED", "The message body is empty.")
     elif len(request.html_body) > BODY_MAX_LENGTH:
         _problem(problems, ("htmlBody",), "TOO_LONG", f"The body exceeds {BODY_MAX_LENGTH} characters.")
+    for path, text in (("subject", request.subject), ("htmlBody", request.html_body)):
+        for name in unknown_fields(text):  # CMP-25: only the catalogue's insert fields
+            _problem(problems, (path,), "UNKNOWN_FIELD", f"{{{{{name}}}}} is not an insert field (see insertFields).")
     if not request.channels:
         _problem(problems, ("channels",), "REQUIRED", "Choose at least one channel.")
     if len(set(request.channels)) != len(request.channels):

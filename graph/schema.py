@@ -10,6 +10,7 @@ from graph.directory.queries import DirectoryQueries
 from graph.messages.mutations.send_message import MessageMutations
 from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
+from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.plan import PlanQueries
 from graph.messages.flagged_words import FlaggedWordsMutations
 from graph.messages.progress import ProgressSubscriptions
@@ -27,7 +28,7 @@ MAX_ALIASES = 20
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries):
+            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries, InsertFieldQueries):
     pass
 
 

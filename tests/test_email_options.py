@@ -62,11 +62,16 @@ def send_through(engine, box, kids, *, login="admin", channels=("EMAIL",), **opt
                                  request("PRIMARY_CONTACTS", kids, channels=channels, **options))
         fan_out(session, message.id)
         chunks = queued_delivery_chunks(session, message.id, 500)
+    dispatch_chunks(engine, box, chunks)
+    return message.id
+
+
+def dispatch_chunks(engine, box, chunks) -> None:
+    """Dispatch with email going to the mailbox's SMTP server, SMS and calls to the outbox."""
     registry = ChannelRegistry({ChannelKind.EMAIL: box.plugin, **{
         kind: channel_registry().for_kind(kind) for kind in (ChannelKind.SMS, ChannelKind.VOICE)}})
     for chunk in chunks:
         dispatch_deliveries(engine, registry, chunk)
-    return message.id
 
 
 def test_cmp_22_cmp_23_cc_is_copied_on_every_email_or_on_the_first_only(engine, mailbox):

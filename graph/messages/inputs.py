@@ -29,6 +29,8 @@ class SendMessageErrorCode(enum.Enum):
     BEFORE_START = strawberry.enum_value("BEFORE_START", description="A final date before the start date (SCH-02).")
     EXCLUDED_SCHOOL = strawberry.enum_value(
         "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
+    UNKNOWN_FIELD = strawberry.enum_value(
+        "UNKNOWN_FIELD", description="The text names an insert field that does not exist (CMP-25, insertFields).")
     ENFORCED_BY_DISTRICT = strawberry.enum_value(
         "ENFORCED_BY_DISTRICT", description="The district sets this for every user; it cannot be changed (SET-09).")
 
@@ -38,7 +40,9 @@ class SendMessageInput:
     subject: str | None = strawberry.field(
         default=None,
         description=f'At most {SUBJECT_MAX_LENGTH} characters; blank becomes "{DEFAULT_SUBJECT}" (CMP-01).')
-    html_body: str = strawberry.field(description="The rich-text body (HTML).")
+    html_body: str = strawberry.field(description=(
+        "The rich-text body (HTML). Insert fields such as {{student.first_name}} (listed by insertFields) are "
+        "stored as written and filled in for each recipient when it is sent (CMP-25)."))
     channels: list[Channel] = gated_by_value("The channels to deliver on.", CHANNEL_PERMISSIONS)
     recipient_type: StudentRecipientType | None = gated_by_value(
         "Who receives it for each selected student; required when students are selected.",

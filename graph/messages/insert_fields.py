@@ -1,0 +1,22 @@
+"""The insert fields an editor offers (CMP-25)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.insert_fields import CATALOGUE
+from graph.context import Info
+from graph.permissions import requires
+
+
+@strawberry.type(description="A placeholder a message may contain, filled in per recipient when it is sent.")
+class InsertField:
+    name: str = strawberry.field(description='Written in the text as "{{name}}".')
+    description: str
+
+
+@strawberry.type
+class InsertFieldQueries:
+    @strawberry.field(**requires("CMP-25: the insert fields messages may contain."))
+    def insert_fields(self, info: Info) -> list[InsertField]:
+        return [InsertField(name=field.name, description=field.description) for field in CATALOGUE]
