@@ -115,8 +115,8 @@ def assigned_groups_clause(viewer: Viewer, group, assignee):
 
 def with_sender_defaults(viewer: Viewer, request: SendMessageRequest) -> SendMessageRequest:
     """The request with what the sender left open decided: push by the sender's school preference
-    (CMP-09, SYS-05) and allow-reply by the sender's setting (SET-06). Applying it twice changes
-    nothing."""
+    (CMP-09, SYS-05) and allow-reply by the sender's setting (SET-06); and "send as district" from
+    an excluded school made "send as school" (CMP-17). Applying it twice changes nothing."""
     push = request.push
     if push is None:
         push = Channel.PUSH in request.channels or push_by_default(viewer)
@@ -124,7 +124,12 @@ def with_sender_defaults(viewer: Viewer, request: SendMessageRequest) -> SendMes
     if push and Channel.PUSH not in channels:
         channels = (*channels, Channel.PUSH)
     allow_reply = allow_reply_by_default(viewer) if request.allow_reply is None else request.allow_reply
-    return dataclasses.replace(request, channels=channels, push=push, allow_reply=allow_reply)
+    as_district, as_school = request.send_as_district, request.send_as_school_id
+    if as_district and viewer.excluded_school_id is not None:
+        # CMP-17: from a school excluded from communication, "send as district" sends as that school.
+        as_district, as_school = False, viewer.excluded_school_id
+    return dataclasses.replace(request, channels=channels, push=push, allow_reply=allow_reply,
+                               send_as_district=as_district, send_as_school_id=as_school)
 
 
 def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest, *,
@@ -134,6 +139,9 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     problems: list[FieldProblem] = []
     if request.push is False and Channel.PUSH in request.channels:
         _problem(problems, ("push",), "CONFLICT", "push is false but PUSH is among the channels.")
+    if request.send_as_district and request.send_as_school_id is not None:  # CMP-15
+        _problem(problems, ("sendAsSchoolId",), "CONFLICT",
+                 "Send as district and send as school cannot both be set.")
     request = with_sender_defaults(viewer, request)
     subject = (request.subject or "").strip()
     if len(subject) > SUBJECT_MAX_LENGTH:
@@ -171,9 +179,6 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if request.emergency and not {Channel.SMS, Channel.VOICE} & set(request.channels):
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
-    if request.send_as_district and request.send_as_school_id is not None:  # CMP-15
-        _problem(problems, ("sendAsSchoolId",), "CONFLICT",
-                 "Send as district and send as school cannot both be set.")
     _check_email_options(problems, request)
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")

@@ -35,6 +35,8 @@ class Viewer:
     # decides "push with every message by default"; without one, the district's default does.
     current_school_id: int | None = None
     push_by_default: bool = False
+    # CMP-17: the viewer's first school that is excluded from communication, if any.
+    excluded_school_id: int | None = None
 
     @property
     def id(self) -> int:
@@ -97,4 +99,5 @@ def load_viewer(session: Session, user_id: int) -> Viewer:
         at_excluded_school=any(row.exclude_from_communication for row in schools),
         current_school_id=current.school_id if current is not None else None,
         push_by_default=district.push_by_default if school_push is None else school_push,
+        excluded_school_id=next((row.school_id for row in schools if row.exclude_from_communication), None),
     )

@@ -130,3 +130,41 @@ def test_cmp_13_cmp_14_messages_sent_as_district_or_school_carry_no_trace_of_the
         assert admin.last_name not in raw.decode(errors="replace") and admin.first_name not in parsed["From"]
     entries = thread(client, token, kid)["entries"]
     assert entries["totalCount"] == 0
+
+
+def test_cmp_17_send_as_district_from_an_excluded_school_sends_as_that_school(client, engine):
+    """Covers CMP-17: an administrator of a school excluded from communication is offered Send as
+    District; using it sends as their school: the email's From is the school's name and the
+    message is stored as sent as the school (so it takes no replies, CMP-16)."""
+    import email as email_module
+    from email import policy
+
+    from sqlalchemy import select
+
+    from conftest import OUTBOX_DIR
+    from factories import add_school
+    from helpers import wait_for_message
+    from models.directory import School
+    from models.messaging import Delivery, Message
+
+    school_id = add_school(engine, excluded=True)
+    kid = add_student(engine, school_id, primary_email=email())
+    token = make_user(engine, Role.ADMIN, school_ids=[school_id])
+    compose = gql(client, "{ viewer { compose { canSendAsDistrict } } }", token=token)["data"]["viewer"]["compose"]
+    assert compose["canSendAsDistrict"] is True
+    result = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+        __typename ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }""",
+                 {"input": {"subject": "Snow day", "htmlBody": "<p>Closed today.</p>", "channels": ["EMAIL"],
+                            "recipientType": "STUDENTS", "studentIds": [str(kid)], "sendAsDistrict": True,
+                            "allowReply": True}}, token)["data"]["sendMessage"]
+    assert result["__typename"] == "SendMessageSuccess", result
+    message_id = int(result["message"]["id"])
+    assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"
+    with session_scope(engine) as session:
+        stored = session.get(Message, message_id)
+        school_name = session.get(School, school_id).name
+        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalar_one()
+    assert (stored.send_as_district, stored.send_as_school_id, stored.allow_reply) == (False, school_id, False)
+    raw = (OUTBOX_DIR / "email" / f"{delivery_id}.eml").read_bytes()
+    parsed = email_module.message_from_bytes(raw, policy=policy.default)
+    assert parsed["From"].addresses[0].display_name == school_name

@@ -65,7 +65,8 @@ class SendMessageInput:
                            default=False)
     emergency: bool = gated("Emergency calls/SMS: override Blocked, never Callout (SYS-09).",
                             Perm.EMERGENCY_CALLS, default=False)
-    send_as_district: bool = gated("Show the district as the sender (CMP-13).", Perm.SEND_FROM_DISTRICT,
+    send_as_district: bool = gated("Show the district as the sender (CMP-13); from a school excluded from "
+                                   "communication it sends as that school (CMP-17).", Perm.SEND_FROM_DISTRICT,
                                    default=False)
     send_as_school_id: strawberry.ID | None = gated(
         "Show this school as the sender (CMP-14).", Perm.SEND_FROM_SCHOOL, default=None)
