@@ -105,8 +105,10 @@ class Shape:
     # every message (the district's default and enforcement decide for users who never chose).
     push_opt_in_only: bool = False
     push_all: DistrictDefault = DistrictDefault()
-    # SET-05: users who turned email notifications off get no email rows sent (OPTED_OUT).
+    # SET-05: users who turned email notifications off get no email rows sent (OPTED_OUT); the
+    # conditions are left out when nobody has.
     email_off: DistrictDefault = DistrictDefault()
+    email_off_anyone: bool = False
 
 
 # --- building blocks ------------------------------------------------------------------------------
@@ -151,6 +153,11 @@ def _push_address(shape: Shape, user):
 def _email_off(shape: Shape, user):
     """SET-05: the user turned email notifications off (or the district enforces it)."""
     return effective_sql(UserSetting.EMAIL_NOTIFICATIONS_OFF, user, shape.email_off)
+
+
+def _email_off_reason(shape: Shape, channel: Channel, condition):
+    """The OPTED_OUT condition of SET-05 for an email row, or None (no reason) when nobody is off."""
+    return condition() if channel is Channel.EMAIL and shape.email_off_anyone else None
 
 
 def _only_reachable_push(query, channel: Channel, address):
@@ -263,9 +270,8 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
                    .correlate(Student).scalar_subquery())
         address = case((account.is_not(None), literal("user:") + cast(account, String)), else_=null())
     # SET-05: a student whose own account turned email notifications off.
-    email_off = (exists(select(User.id).where(User.student_id == Student.id, User.status == ACTIVE,
-                                              _email_off(shape, User)).correlate(Student))
-                 if channel is Channel.EMAIL else None)
+    email_off = _email_off_reason(shape, channel, lambda: exists(select(User.id).where(
+        User.student_id == Student.id, User.status == ACTIVE, _email_off(shape, User)).correlate(Student)))
     status = _status(
         shape, channel,
         (Student.status != ACTIVE, DS.INACTIVE),
@@ -311,7 +317,7 @@ def _contact_rows(shape: Shape, contacts, channel: Channel):
     else:
         address = _push_address(shape, linked)
     # SET-05: the contact's own account turned email notifications off.
-    email_off = and_(linked.id.is_not(None), _email_off(shape, linked)) if channel is Channel.EMAIL else None
+    email_off = _email_off_reason(shape, channel, lambda: and_(linked.id.is_not(None), _email_off(shape, linked)))
     status = _status(
         shape, channel,
         (or_(Contact.status != ACTIVE, Student.status != ACTIVE), DS.INACTIVE),
@@ -367,7 +373,7 @@ def _user_rows(shape: Shape, users, channel: Channel):
         (_user_excluded(shape, User.id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
         (_opted_out(channel, address), DS.OPTED_OUT),
-        (_email_off(shape, User) if channel is Channel.EMAIL else None, DS.OPTED_OUT),
+        (_email_off_reason(shape, channel, lambda: _email_off(shape, User)), DS.OPTED_OUT),
     )
     return _only_reachable_push(
         select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address, User.language, status))

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, cast, func, literal, null, select, true, type
 from sqlmodel import Session
 
 from domain.call_window import deferral_for
-from domain.user_settings import UserSetting, district_default
+from domain.user_settings import DistrictDefault, UserSetting, district_default
 from domain.recipient_rows import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and the selection are this module's API)
     COPY_SELF_CHANNELS,
     MESSAGE_ID,
@@ -38,8 +38,15 @@ from domain.recipient_rows import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and th
     teachers_of,
 )
 from models.db import utcnow
-from models.directory import District, School, UserSchool
-from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, StudentRecipientType as RT
+from models.directory import District, School, User, UserSchool
+from models.messaging import (
+    Channel,
+    Delivery,
+    DeliveryStatus as DS,
+    Message,
+    PushSubscription,
+    StudentRecipientType as RT,
+)
 
 @dataclasses.dataclass(frozen=True)
 class Resolved:
@@ -52,8 +59,10 @@ class Resolved:
 def sender_shape_and_params(session: Session, message: Message, at: dt.datetime) -> tuple[Shape, dict]:
     district = session.execute(select(District).limit(1)).scalars().one()
     push_all = district_default(district, UserSetting.PUSH_ALL_MESSAGES)
-    # SET-04: without push asked for, push still goes to users who opted in to it for every message.
-    push_opt_in_only = Channel.PUSH.value not in message.channels and (push_all.value or not push_all.enforced)
+    email_off = district_default(district, UserSetting.EMAIL_NOTIFICATIONS_OFF)
+    # SET-04: without push asked for, push still goes to users who opted in to it for every message
+    # (the SELECTs for it are left out when no app user has opted in).
+    push_opt_in_only = Channel.PUSH.value not in message.channels and _anyone_pushed_every_message(session, push_all)
     channels = [*message.channels, Channel.PUSH.value] if push_opt_in_only else list(message.channels)
     deferral = deferral_for(district, channels, emergency=bool(message.emergency), at=at)
     school_ids = set(session.execute(
@@ -71,12 +80,32 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime)
         copy_self=bool(message.copy_self),
         push_opt_in_only=push_opt_in_only,
         push_all=push_all,
-        email_off=district_default(district, UserSetting.EMAIL_NOTIFICATIONS_OFF),
+        email_off=email_off,
+        email_off_anyone=_anyone_without_email(session, email_off),
     )
     params = {"resolve_message_id": message.id, "resolve_family_seed": message.family_seed,
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
               "resolve_window_opens": deferral.opens_at if deferral else None}
     return shape, params
+
+
+def _anyone_pushed_every_message(session: Session, default: DistrictDefault) -> bool:
+    """Whether any user with a registered device gets push for every message (SET-04)."""
+    if default.enforced and not default.value:
+        return False
+    opted_in = (true() if default.enforced else
+                func.coalesce(User.push_all_messages, literal(default.value)) == literal(True))
+    return session.execute(select(PushSubscription.id).join(User, User.id == PushSubscription.user_id)
+                           .where(opted_in).limit(1)).first() is not None
+
+
+def _anyone_without_email(session: Session, default: DistrictDefault) -> bool:
+    """Whether any user turned email notifications off (SET-05), through ix_user_email_off."""
+    if default.enforced:
+        return default.value
+    if default.value:  # everyone who never chose is off
+        return True
+    return session.execute(select(User.id).where(User.email_notifications_off == true()).limit(1)).first() is not None
 
 
 def family_seed_for(sender_id: int, student_ids, group_ids) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -101,6 +101,9 @@ class User(SQLModel, table=True):
     """A staff, parent or student account."""
 
     __tablename__ = "app_user"
+    # SET-05: resolution asks whether anyone turned email notifications off before checking each row.
+    __table_args__ = (Index("ix_user_email_off", "id", postgresql_where=text("email_notifications_off"),
+                            sqlite_where=text("email_notifications_off")),)
 
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=120, unique=True)

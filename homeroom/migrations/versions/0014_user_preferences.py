@@ -19,6 +19,8 @@ def upgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         for name in USER_SETTINGS:
             batch.add_column(sa.Column(name, sa.Boolean(), nullable=True))
+    op.create_index("ix_user_email_off", "app_user", ["id"], postgresql_where=sa.text("email_notifications_off"),
+                    sqlite_where=sa.text("email_notifications_off"))
     with op.batch_alter_table("district") as batch:
         batch.add_column(sa.Column("user_preference_defaults", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("school") as batch:
@@ -30,6 +32,7 @@ def downgrade() -> None:
         batch.drop_column("push_by_default")
     with op.batch_alter_table("district") as batch:
         batch.drop_column("user_preference_defaults")
+    op.drop_index("ix_user_email_off", table_name="app_user")
     with op.batch_alter_table("app_user") as batch:
         for name in USER_SETTINGS:
             batch.drop_column(name)
