@@ -118,6 +118,11 @@ class Retryable:
 #: not in service). Calls failing with it start the Communication Status Updates job (JOB-06).
 UNREACHABLE = "UNREACHABLE"
 
+#: The ``PermanentFailure`` code for a recipient who told the provider to stop sending (an SMS
+#: STOP the provider enforces: Twilio's error 21610). The core records an opt-out of the address on
+#: that channel, and later non-emergency messages skip it.
+OPTED_OUT = "OPTED_OUT"
+
 
 @dataclasses.dataclass(frozen=True)
 class PermanentFailure:

@@ -15,11 +15,12 @@ from collections import Counter, defaultdict
 from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.engine import Engine
 
-from channels.base import UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
+from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain import progress_events
 from domain.envelopes import build_envelopes
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
+from domain.optouts import record_opt_out
 from domain.status_updates import note_failed_calls
 from models.db import session_scope, utcnow
 from models.messaging import (
@@ -151,7 +152,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
     for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
-    attempts, outcomes, retries, unreachable_calls = [], [], [], []
+    attempts, outcomes, retries, unreachable_calls, opted_out = [], [], [], [], []
     gone: set[str] = set()
     started = utcnow()
     sent_status, queued_status, failed_status = DS.SENT.value, DS.QUEUED.value, DS.FAILED.value
@@ -180,6 +181,10 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
             elif isinstance(outcome, Sent):  # a plugin's subclass of Sent
                 outcomes.append((row.id, sent_status, provider_id, None, None))
                 result.sent += 1
+            elif code == OPTED_OUT:  # the provider says the recipient opted out: never again
+                outcomes.append((row.id, DS.OPTED_OUT.value, provider_id, code, detail))
+                opted_out.append((Channel(row.channel), row.address))
+                result.failed += 1
             else:
                 outcomes.append((row.id, failed_status, provider_id, code or "RETRIES_EXHAUSTED", detail))
                 result.failed += 1
@@ -195,6 +200,8 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
         now = utcnow()
         _record(session, attempts, outcomes, retries, now)
         note_failed_calls(session, unreachable_calls)  # for the status-updates job (JOB-06)
+        for channel, address in opted_out:
+            record_opt_out(session, channel, address, source="the provider: the recipient opted out")
         if gone:  # push endpoints the service says are gone (404/410)
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes

@@ -24,3 +24,12 @@ def record_opt_out(session: Session, channel: Channel, address: str, *, source: 
     session.add(ChannelOptOut(channel=channel, address=address, source=source))
     session.flush()
     return True
+
+
+def remove_opt_out(session: Session, channel: Channel, address: str) -> bool:
+    """The address subscribes again (an SMS START); False when it had not opted out."""
+    from sqlalchemy import delete
+
+    return bool(session.execute(delete(ChannelOptOut).where(
+        ChannelOptOut.channel == channel.value,
+        ChannelOptOut.address == normalise_address(channel, address))).rowcount)

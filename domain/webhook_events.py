@@ -25,7 +25,9 @@ from sqlmodel import Session
 from channels.base import ChannelKind, InboundEvent, StatusEvent, WebhookEvent
 from domain.dispatch import CHANNEL_KIND
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
+from domain.optouts import record_opt_out, remove_opt_out
 from domain.replies import FILED, file_reply
+from domain.sms_keywords import Keyword, keyword_of
 from domain.reply_tokens import delivery_of
 from models.db import utcnow
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
@@ -46,6 +48,7 @@ class Applied:
     statuses: int = 0  # deliveries whose status moved
     replies: int = 0  # inbound messages filed in a conversation
     ignored: int = 0  # duplicates, stale or unknown references, unmatched or refused messages
+    keywords: int = 0  # SMS opt-outs and opt-ins (STOP, START …)
     message_ids: set[int] = dataclasses.field(default_factory=set)
 
 
@@ -120,8 +123,11 @@ def _address_key(channels: list[str], address: str) -> str | None:
 
 
 def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, applied: Applied) -> None:
-    delivery = _answered_delivery(session, channels, event)
     text = (event.text or "").strip()
+    if Channel.SMS.value in channels and _sms_keyword(session, event):
+        applied.keywords += 1
+        return
+    delivery = _answered_delivery(session, channels, event)
     if delivery is None or not text:
         applied.ignored += 1
         return
@@ -133,3 +139,19 @@ def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, a
         applied.message_ids.add(original.id)
     else:
         applied.ignored += 1
+
+
+def _sms_keyword(session: Session, event: InboundEvent) -> bool:
+    """STOP and its synonyms opt the number out of SMS; START, UNSTOP and YES opt it back in."""
+    keyword = keyword_of(event.text or "")
+    if keyword is None:
+        return False
+    try:
+        number = normalised_phone(event.from_address)
+    except BadContactDetail:
+        return False
+    if keyword is Keyword.OPT_OUT:
+        record_opt_out(session, Channel.SMS, number, source=f"SMS {' '.join(event.text.split()).upper()}")
+    else:
+        remove_opt_out(session, Channel.SMS, number)
+    return True

@@ -52,6 +52,7 @@ def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], Ch
         with session_scope(engine) as session:
             applied = apply_events(session, kinds, events)
         progress_events.publish(applied.message_ids)  # subscriptions see the new statuses live
-        return JSONResponse({"statuses": applied.statuses, "replies": applied.replies, "ignored": applied.ignored})
+        return JSONResponse({"statuses": applied.statuses, "replies": applied.replies, "keywords": applied.keywords,
+                             "ignored": applied.ignored})
 
     return router

@@ -89,14 +89,14 @@ def test_status_callbacks_end_in_the_right_state_in_any_order(client, engine):
          "detail": "Unknown destination handset"},
         {"type": "status", "reference": "999999999", "status": "delivered"},
     ])
-    assert answer.status_code == 200 and answer.json() == {"statuses": 2, "replies": 0, "ignored": 1}
+    assert answer.status_code == 200 and answer.json() == {"statuses": 2, "replies": 0, "keywords": 0, "ignored": 1}
     late = post(client, [
         {"type": "status", "reference": str(first.id), "status": "sent"},
         {"type": "status", "reference": str(first.id), "status": "delivered"},
         {"type": "status", "reference": str(first.id), "status": "failed"},
         {"type": "status", "reference": str(second.id), "status": "delivered"},
     ]).json()
-    assert late == {"statuses": 0, "replies": 0, "ignored": 4}
+    assert late == {"statuses": 0, "replies": 0, "keywords": 0, "ignored": 4}
     assert statuses(engine, [first, second, third]) == ["DELIVERED", "FAILED", "SENT"]
     with session_scope(engine) as session:
         failed = session.get(Delivery, second.id)
@@ -135,7 +135,7 @@ def test_cmp_18_inb_12_answers_by_sms_land_in_the_senders_conversation(client, e
         ]).json()
     finally:
         set_district(engine, **previous)
-    assert first == {"statuses": 0, "replies": 2, "ignored": 3}
+    assert first == {"statuses": 0, "replies": 2, "keywords": 0, "ignored": 3}
     with session_scope(engine) as session:
         filed = session.execute(select(ThreadReply).where(ThreadReply.external_message_id.in_(["SM-1", "SM-2"]))
                                 .order_by(ThreadReply.id)).scalars().all()
