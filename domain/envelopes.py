@@ -155,7 +155,7 @@ class _Shape:
                        cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))
         if channel is Channel.SMS:
             text = (_secure_notice(message, from_name, links) if message.secure
-                    else f"{message.subject}: {message.text_body}")
+                    else message.sms_text or f"{message.subject}: {message.text_body}")
             if signed and (sender.sms_signature or "").strip():
                 text += " " + sender.sms_signature.strip()
             fields = fields_in(text)

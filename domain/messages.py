@@ -16,6 +16,7 @@ from domain.compose import allow_reply_by_default, excluded_from_channel, push_b
 from domain.errors import FieldProblem, InvalidInput
 from domain.flagging import contains_flagged_word
 from domain.insert_fields import unknown_fields
+from domain.sms_text import sms_count
 from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, staff_scope, student_scope
 from domain.text import html_to_text
@@ -70,6 +71,7 @@ class SendMessageRequest:
     include_signature: bool = False
     allow_reply: bool | None = None  # None: the sender's SET-06 default
     push: bool | None = None  # None: the sender's school preference (CMP-09); True adds PUSH to channels
+    sms_text: str | None = None  # SMS-04: the SMS as composed; None sends "subject: body", cut to the limit
     confirmed_recipient_count: int | None = None
 
     @property
@@ -151,7 +153,8 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("htmlBody",), "REQUIRED", "The message body is empty.")
     elif len(request.html_body) > BODY_MAX_LENGTH:
         _problem(problems, ("htmlBody",), "TOO_LONG", f"The body exceeds {BODY_MAX_LENGTH} characters.")
-    for path, text in (("subject", request.subject), ("htmlBody", request.html_body)):
+    _check_sms_text(problems, viewer, request)
+    for path, text in (("subject", request.subject), ("htmlBody", request.html_body), ("smsText", request.sms_text)):
         for name in unknown_fields(text):  # CMP-25: only the catalogue's insert fields
             _problem(problems, (path,), "UNKNOWN_FIELD", f"{{{{{name}}}}} is not an insert field (see insertFields).")
     if not request.channels:
@@ -209,12 +212,27 @@ def _check_email_options(problems: list[FieldProblem], request: SendMessageReque
             _problem(problems, ("cc", index), "INVALID", f"{address!r} is not a valid email address.")
 
 
+def _check_sms_text(problems: list[FieldProblem], viewer: Viewer, request: SendMessageRequest) -> None:
+    """SMS-04 / SYS-03: the SMS as composed fits the district's limit (fields and signature are
+    not counted); it needs the SMS channel."""
+    if request.sms_text is None:
+        return
+    if Channel.SMS not in request.channels:
+        _problem(problems, ("smsText",), "INVALID", "smsText is the SMS; add the SMS channel.")
+    if not request.sms_text.strip():
+        _problem(problems, ("smsText",), "REQUIRED", "The SMS is empty; leave smsText out to send the subject.")
+    count = sms_count(request.sms_text, viewer.district.sms_character_limit)
+    if count.over_limit:
+        _problem(problems, ("smsText",), "TOO_LONG",
+                 f"The SMS is {count.length} characters; the district's limit is {count.limit}.")
+
+
 def message_options(request: SendMessageRequest) -> dict:
     """The stored form of a request's options (one place for create, edit and copies)."""
     return dict(priority=request.priority, emergency=request.emergency, send_as_district=request.send_as_district,
                 send_as_school_id=request.send_as_school_id, secure=request.secure, copy_self=request.copy_self,
                 cc=[address.strip() for address in request.cc], cc_first_only=request.cc_first_only,
-                include_signature=request.include_signature,
+                include_signature=request.include_signature, sms_text=request.sms_text,
                 # CMP-16: a message sent as the district or a school takes no replies.
                 allow_reply=bool(request.allow_reply) and not (request.send_as_district or request.send_as_school_id))
 
@@ -276,7 +294,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
-    message.flagged = contains_flagged_word(session, message.subject, message.text_body)  # INB-11
+    message.flagged = contains_flagged_word(session, message.subject, message.text_body, message.sms_text or "")
     session.add(message)
     session.flush()
     _store_selection(session, viewer, message.id, request)
@@ -364,7 +382,7 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     request = with_sender_defaults(viewer, request)
     message.subject = (request.subject or "").strip() or DEFAULT_SUBJECT
     message.html_body, message.text_body = request.html_body, html_to_text(request.html_body)
-    message.flagged = contains_flagged_word(session, message.subject, message.text_body)  # INB-11
+    message.flagged = contains_flagged_word(session, message.subject, message.text_body, message.sms_text or "")
     message.recipient_type = request.recipient_type if request.selects_students else None
     message.channels = [channel.value for channel in request.channels]
     for name, value in message_options(request).items():

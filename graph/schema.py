@@ -19,6 +19,7 @@ from graph.messages.queries import MessageQueries
 from graph.messages.reenrolment_forms import ReenrolmentFormMutations, ReenrolmentFormQueries
 from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
 from graph.messages.schedules import ScheduleMutations, ScheduleQueries
+from graph.messages.sms import SmsQueries
 from graph.viewer.queries import ViewerQueries
 from graph.viewer.settings import SettingsMutations, SettingsQueries
 
@@ -28,7 +29,8 @@ MAX_ALIASES = 20
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries, InsertFieldQueries):
+            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries, InsertFieldQueries,
+            SmsQueries):
     pass
 
 

@@ -100,6 +100,8 @@ class Message(SQLModel, table=True):
     allow_reply: bool = Field(default=False)
     # INB-11: the subject or body contains one of the district's flagged words.
     flagged: bool = Field(default=False)
+    # SMS-04: the SMS as composed, within the district's limit; None sends "subject: body", cut.
+    sms_text: str | None = Field(default=None, sa_type=Text)
     # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
     family_seed: int = Field(default=0)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))

@@ -81,6 +81,10 @@ class SendMessageInput:
         default=False, description="Copy the Cc addresses on the first generated email only (CMP-23).")
     include_signature: bool = strawberry.field(
         default=False, description="Append the sender's saved email and SMS signatures (CMP-24, SET-07).")
+    sms_text: str | None = strawberry.field(
+        default=None, description="The SMS, at most the district's SMS character limit as composed (SMS-04; "
+                                  "smsCount counts it). Insert fields are filled in when sent and the result cut to "
+                                  "the limit. Null: the SMS is the subject and the body, cut to the limit.")
     allow_reply: bool | None = strawberry.field(
         default=None, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
                                   "when sent as the district or a school (CMP-16). Null: the sender's "
@@ -145,6 +149,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         include_signature=data.include_signature,
         allow_reply=data.allow_reply,
         push=data.push,
+        sms_text=data.sms_text,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )
 
