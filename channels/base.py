@@ -72,6 +72,7 @@ class SmsEnvelope(_EnvelopeBase):
 class VoiceEnvelope(_EnvelopeBase):
     kind: ClassVar[ChannelKind] = ChannelKind.VOICE
     script: str  # what text-to-speech reads
+    caller_id: str | None = None  # the number the call shows, E.164 (CID-*); None: the plugin's own
 
 
 @dataclasses.dataclass(frozen=True)

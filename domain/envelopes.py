@@ -22,6 +22,7 @@ from domain.insert_fields import fields_in, render, student_values
 from domain.reply_tokens import reply_address
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
+from models.caller_ids import CallerId
 from models.directory import District, School, User
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageAttachment, PushSubscription
 
@@ -106,13 +107,16 @@ def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple
                } if school_ids else {}
     district = session.execute(select(District).limit(1)).scalars().one()
     files = _files(session, {message_id for message_id, channel in keys if channel == Channel.EMAIL.value})
+    wanted = {m.caller_id_id for m in messages.values() if m.caller_id_id}
+    caller_ids = dict(session.execute(select(CallerId.id, CallerId.phone).where(CallerId.id.in_(wanted))).all()
+                      ) if wanted else {}
     shapes = {}
     for message_id, channel in keys:
         message = messages[message_id]
         sender = senders[message.sender_id]
         from_name = sender_display_name(message, sender, district, schools.get(message.send_as_school_id))
         shapes[message_id, channel] = _Shape.of(Channel(channel), message, from_name, district, sender,
-                                                files.get(message_id, ()), links)
+                                                files.get(message_id, ()), links, caller_ids.get(message.caller_id_id))
     return shapes
 
 
@@ -133,7 +137,7 @@ class _Shape:
 
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
-           files: tuple[Attachment, ...], links: Links) -> _Shape:
+           files: tuple[Attachment, ...], links: Links, caller_id: str | None = None) -> _Shape:
         shared = {"message_id": message.id, "emergency": message.emergency}
         signed = message.include_signature and not message.secure
         if channel is Channel.EMAIL:
@@ -166,7 +170,8 @@ class _Shape:
             body = (_secure_notice(message, from_name, links) if message.secure
                     else f"{message.subject}. {message.text_body}")
             script = f"Message from {from_name}. {body}"
-            return cls(VoiceEnvelope, {**shared, "script": script}, links, fields=fields_in(script))
+            return cls(VoiceEnvelope, {**shared, "script": script, "caller_id": caller_id}, links,
+                       fields=fields_in(script))
         # Push carries only a notification id and a generic title; the app fetches the content.
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from domain.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.errors import FieldProblem, InvalidInput
 from domain.flagging import contains_flagged_word
+from domain.caller_ids import caller_id_for_message
 from domain.insert_fields import unknown_fields
 from domain.sms_text import sms_count
 from domain.recipients import family_seed_for
@@ -72,6 +73,7 @@ class SendMessageRequest:
     allow_reply: bool | None = None  # None: the sender's SET-06 default
     push: bool | None = None  # None: the sender's school preference (CMP-09); True adds PUSH to channels
     sms_text: str | None = None  # SMS-04: the SMS as composed; None sends "subject: body", cut to the limit
+    caller_id_id: int | None = None  # VOI-03: the number calls show; None: the sender's default
     confirmed_recipient_count: int | None = None
 
     @property
@@ -154,6 +156,10 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     elif len(request.html_body) > BODY_MAX_LENGTH:
         _problem(problems, ("htmlBody",), "TOO_LONG", f"The body exceeds {BODY_MAX_LENGTH} characters.")
     _check_sms_text(problems, viewer, request)
+    if Channel.VOICE in request.channels:  # VOI-02, VOI-03
+        caller_id_for_message(session, viewer, request.caller_id_id, problems, ("input", "channels"))
+    elif request.caller_id_id is not None:
+        _problem(problems, ("callerIdId",), "INVALID", "A caller ID is for calls only (CID-07); add the VOICE channel.")
     for path, text in (("subject", request.subject), ("htmlBody", request.html_body), ("smsText", request.sms_text)):
         for name in unknown_fields(text):  # CMP-25: only the catalogue's insert fields
             _problem(problems, (path,), "UNKNOWN_FIELD", f"{{{{{name}}}}} is not an insert field (see insertFields).")
@@ -295,10 +301,18 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
     message.flagged = contains_flagged_word(session, message.subject, message.text_body, message.sms_text or "")
+    message.caller_id_id = _caller_id(session, viewer, request)
     session.add(message)
     session.flush()
     _store_selection(session, viewer, message.id, request)
     return message
+
+
+def _caller_id(session: Session, viewer: Viewer, request: SendMessageRequest) -> int | None:
+    """VOI-03: the number the message's calls show (the request was validated already)."""
+    if Channel.VOICE not in request.channels:
+        return None
+    return caller_id_for_message(session, viewer, request.caller_id_id, [], ("input", "channels"))
 
 
 def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int]:
@@ -387,6 +401,7 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     message.channels = [channel.value for channel in request.channels]
     for name, value in message_options(request).items():
         setattr(message, name, value)
+    message.caller_id_id = _caller_id(session, viewer, request)
     message.family_seed = family_seed_for(viewer.id, request.student_ids, request.student_group_ids)
     for table in (MessageStudent, MessageStudentGroup, MessageStaff, MessageUserGroup):
         session.execute(delete(table).where(table.message_id == message.id))

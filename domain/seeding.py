@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 
 from domain import seeding_names as words
 from domain.permissions import CATALOGUE, Perm
+from models.caller_ids import CallerId
 from models.directory import (
     AccountStatus, Contact, District, Enrollment, PermissionLevel, Profile, ProfileGrant, Role,
     School, SchoolYear, Section, SectionTeacher, Student, StudentGroup, StudentGroupAssignee,
@@ -172,6 +173,10 @@ class _DistrictBuilder:
                 self.schools_by_level[level].append(school_id)
                 self._add(School, id=school_id, district_id=1, sort_order=school_id * 10,
                           name=self.school_names[school_id], sourced_id=f"sch-{school_id}")
+        # VOI-02: calls need a District Default caller ID; the district office's number is one.
+        self._add(CallerId, id=1, title="District office", phone="+13125550100", public=True,
+                  student_attendance=False, school_default=False, district_default=True,
+                  created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
         for year_id, start in enumerate((2025, 2026), 1):
             self._add(SchoolYear, id=year_id, district_id=1, name=f"{start}-{start + 1}",
                       start_date=dt.date(start, 8, 15), end_date=dt.date(start + 1, 6, 10),

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 
 from graph.directory.queries import DirectoryQueries
+from graph.messages.caller_ids import CallerIdMutations, CallerIdQueries
 from graph.messages.mutations.send_message import MessageMutations
 from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
@@ -30,13 +31,14 @@ MAX_ALIASES = 20
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
             ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries, InsertFieldQueries,
-            SmsQueries):
+            SmsQueries, CallerIdQueries):
     pass
 
 
 @strawberry.type
 class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations, ReenrolmentFormMutations):
+               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations, ReenrolmentFormMutations,
+               CallerIdMutations):
     pass
 
 

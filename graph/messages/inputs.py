@@ -31,6 +31,8 @@ class SendMessageErrorCode(enum.Enum):
         "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
     UNKNOWN_FIELD = strawberry.enum_value(
         "UNKNOWN_FIELD", description="The text names an insert field that does not exist (CMP-25, insertFields).")
+    NO_CALLER_ID = strawberry.enum_value(
+        "NO_CALLER_ID", description="Calls need a District Default caller ID number first (VOI-02).")
     ENFORCED_BY_DISTRICT = strawberry.enum_value(
         "ENFORCED_BY_DISTRICT", description="The district sets this for every user; it cannot be changed (SET-09).")
 
@@ -85,6 +87,9 @@ class SendMessageInput:
         default=None, description="The SMS, at most the district's SMS character limit as composed (SMS-04; "
                                   "smsCount counts it). Insert fields are filled in when sent and the result cut to "
                                   "the limit. Null: the SMS is the subject and the body, cut to the limit.")
+    caller_id_id: strawberry.ID | None = strawberry.field(
+        default=None, description="VOI-03: the caller ID the calls show, one of availableCallerIds; null: the "
+                                  "default (the only one, else your school's default, else the district's).")
     allow_reply: bool | None = strawberry.field(
         default=None, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
                                   "when sent as the district or a school (CMP-16). Null: the sender's "
@@ -150,6 +155,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         allow_reply=data.allow_reply,
         push=data.push,
         sms_text=data.sms_text,
+        caller_id_id=_ids([data.caller_id_id])[0] if data.caller_id_id is not None else None,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )
 
