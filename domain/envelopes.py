@@ -17,6 +17,7 @@ from collections import defaultdict
 from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
+from domain.call_text import tts_limit
 from domain.flagging import DISCLAIMER
 from domain.insert_fields import fields_in, render, student_values
 from domain.reply_tokens import reply_address
@@ -134,6 +135,7 @@ class _Shape:
     push: bool = False
     fields: frozenset[str] = frozenset()  # CMP-25: insert fields filled in per delivery
     sms_limit: int | None = None  # an SMS with fields is cut to the limit once they are filled in
+    script_limit: int | None = None  # so is a text-to-speech script (VOI-07)
 
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
@@ -167,11 +169,13 @@ class _Shape:
             return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, fields=fields,
                        sms_limit=limit)
         if channel is Channel.VOICE:
-            body = (_secure_notice(message, from_name, links) if message.secure
-                    else f"{message.subject}. {message.text_body}")
-            script = f"Message from {from_name}. {body}"
-            return cls(VoiceEnvelope, {**shared, "script": script, "caller_id": caller_id}, links,
-                       fields=fields_in(script))
+            if message.secure:
+                script = f"Message from {from_name}. {_secure_notice(message, from_name, links)}"
+            else:
+                script = message.call_text or f"Message from {from_name}. {message.subject}. {message.text_body}"
+            fields, limit = fields_in(script), tts_limit(district.tts_minutes)  # VOI-07: cut when spoken
+            return cls(VoiceEnvelope, {**shared, "script": script if fields else script[:limit],
+                                       "caller_id": caller_id}, links, fields=fields, script_limit=limit)
         # Push carries only a notification id and a generic title; the app fetches the content.
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 
@@ -199,6 +203,8 @@ class _Shape:
                   for key in _TEXT_KEYS if key in self.shared}
         if "text" in filled and self.sms_limit is not None:
             filled["text"] = filled["text"][: self.sms_limit]
+        if "script" in filled and self.script_limit is not None:
+            filled["script"] = filled["script"][: self.script_limit]
         return filled
 
 

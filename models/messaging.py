@@ -102,6 +102,8 @@ class Message(SQLModel, table=True):
     flagged: bool = Field(default=False)
     # SMS-04: the SMS as composed, within the district's limit; None sends "subject: body", cut.
     sms_text: str | None = Field(default=None, sa_type=Text)
+    # VOI-06: the text-to-speech text as composed, within the call-minute limit; None reads the message.
+    call_text: str | None = Field(default=None, sa_type=Text)
     # VOI-03: the number calls show; picked when the message is composed (CID-*).
     caller_id_id: int | None = Field(default=None, foreign_key="caller_id.id")
     # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.

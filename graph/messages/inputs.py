@@ -87,6 +87,11 @@ class SendMessageInput:
         default=None, description="The SMS, at most the district's SMS character limit as composed (SMS-04; "
                                   "smsCount counts it). Insert fields are filled in when sent and the result cut to "
                                   "the limit. Null: the SMS is the subject and the body, cut to the limit.")
+    call_text: str | None = strawberry.field(
+        default=None, description="What text-to-speech says on the call, at most 1,000 characters per minute of the "
+                                  "district's call-minute limit as composed (VOI-06). Insert fields are filled in "
+                                  "when called and the spoken text cut to the limit (VOI-07, VOI-08). Null: the "
+                                  "subject and the body.")
     caller_id_id: strawberry.ID | None = strawberry.field(
         default=None, description="VOI-03: the caller ID the calls show, one of availableCallerIds; null: the "
                                   "default (the only one, else your school's default, else the district's).")
@@ -155,6 +160,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         allow_reply=data.allow_reply,
         push=data.push,
         sms_text=data.sms_text,
+        call_text=data.call_text,
         caller_id_id=_ids([data.caller_id_id])[0] if data.caller_id_id is not None else None,
         confirmed_recipient_count=data.confirmed_recipient_count,
     )

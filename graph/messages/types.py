@@ -138,6 +138,8 @@ class Message:
     sms_text: str | None = strawberry.field(default=None, description="SMS-04: the SMS as composed, when the "
                                                                         "message has its own.")
     allow_reply: bool = strawberry.field(default=False, description="CMP-18/CMP-19: recipients may answer.")
+    call_text: str | None = strawberry.field(default=None, description="VOI-06/VOI-07: the whole text-to-speech "
+                                                                         "text; calls may say less of it.")
 
     @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
                                   "with the bearer token).")
@@ -175,7 +177,7 @@ class Message:
         shown = cls.from_row(row)
         if row.flagged:
             shown.html_body = f"<p>{PLACEHOLDER}</p>"
-            shown.sms_text = None
+            shown.sms_text = shown.call_text = None
         return shown
 
     @classmethod
@@ -186,5 +188,5 @@ class Message:
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
             priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
             flagged=row.flagged, created_at=row.created_at, completed_at=row.completed_at,
-            sms_text=row.sms_text, allow_reply=row.allow_reply,
+            sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text,
         )
