@@ -73,6 +73,9 @@ class VoiceEnvelope(_EnvelopeBase):
     kind: ClassVar[ChannelKind] = ChannelKind.VOICE
     script: str  # what text-to-speech reads
     caller_id: str | None = None  # the number the call shows, E.164 (CID-*); None: the plugin's own
+    # Where the provider fetches what to say when the call is answered: Homeroom's TwiML for this
+    # delivery (/voice/<token>/twiml), unguessable. None for a test call: speak ``script`` inline.
+    content_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,13 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit
-
 import requests
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, model_validator
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels.base import (
@@ -42,8 +38,8 @@ from channels.base import (
     SmsEnvelope,
     StatusEvent,
     WebhookEvent,
-    WebhookRejected,
 )
+from channels.twilio_common import E164, TwilioAccountConfig, client_for, reference_in, verified_params
 
 #: Twilio's error for a recipient who replied STOP to the sending number.
 TWILIO_UNSUBSCRIBED = 21610
@@ -51,24 +47,10 @@ TWILIO_UNSUBSCRIBED = 21610
 STATUSES = {"sent": "SENT", "delivered": "DELIVERED", "undelivered": "UNDELIVERED", "failed": "FAILED"}
 
 
-class TwilioSmsConfig(PluginConfig):
-    account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$", description="The account's SID (AC…).")
-    auth_token: SecretStr = Field(description="Signs API calls and verifies Twilio's callbacks.")
-    from_number: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$",
+class TwilioSmsConfig(TwilioAccountConfig):
+    from_number: str | None = Field(default=None, pattern=E164,
                                     description="The sending number, E.164; or set messaging_service_sid.")
     messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
-    public_base_url: str | None = Field(
-        default=None, description="Homeroom's public URL for status callbacks; none: no callbacks are asked for.")
-    api_base_url: str = Field(default="https://api.twilio.com",
-                              description="Twilio's REST API; a proxy or a local mock in tests.")
-    timeout_seconds: float = Field(default=10, gt=0, le=60)
-
-    @field_validator("public_base_url", "api_base_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
     def _one_sender(self) -> TwilioSmsConfig:
@@ -84,14 +66,8 @@ class TwilioSmsChannel(SmsChannel):
 
     config: TwilioSmsConfig
 
-    def _client(self) -> Client:
-        http = TwilioHttpClient(timeout=self.config.timeout_seconds)  # one session: connections are reused
-        client = Client(self.config.account_sid, self.config.auth_token.get_secret_value(), http_client=http)
-        client.api.base_url = self.config.api_base_url
-        return client
-
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
-        client = self._client()
+        client = client_for(self.config)
         return [self._send_one(client, envelope) if isinstance(envelope, SmsEnvelope)
                 else PermanentFailure(envelope.reference, "UNSUPPORTED_CHANNEL") for envelope in batch]
 
@@ -115,15 +91,10 @@ class TwilioSmsChannel(SmsChannel):
         return Sent(envelope.reference, created.sid)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, url: str) -> list[WebhookEvent]:
-        signature = {key.lower(): value for key, value in headers.items()}.get("x-twilio-signature", "")
-        params = {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
-        validator = RequestValidator(self.config.auth_token.get_secret_value())
-        if not signature or not validator.validate(url, params, signature):
-            raise WebhookRejected("missing or wrong X-Twilio-Signature")
+        params = verified_params(self.config, headers, body, url)
         status = params.get("MessageStatus") or params.get("SmsStatus")
         if status and status != "received":
-            reference = parse_qs(urlsplit(url).query).get("ref", [""])[-1]
-            mapped = STATUSES.get(status)
+            reference, mapped = reference_in(url), STATUSES.get(status)
             return [StatusEvent(reference, mapped, params.get("ErrorCode") or None)] if mapped and reference else []
         return [InboundEvent(params["From"], params.get("To", ""), params.get("Body", ""),
                              external_id=params.get("MessageSid") or params.get("SmsSid"))]

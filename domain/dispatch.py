@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain import progress_events
-from domain.envelopes import build_envelopes
+from domain.envelopes import CLAIM_COLUMNS, build_envelopes
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from domain.optouts import record_opt_out
 from domain.status_updates import note_failed_calls
@@ -65,9 +65,7 @@ class DispatchResult:
     message_ids: set[int] = dataclasses.field(default_factory=set)
 
 
-_CLAIMED_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address,
-                    Delivery.recipient_name, Delivery.language, Delivery.attempts, Delivery.status,
-                    Delivery.student_id)
+_CLAIMED_COLUMNS = CLAIM_COLUMNS
 
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:

@@ -21,6 +21,7 @@ from domain.call_text import tts_limit
 from domain.flagging import DISCLAIMER
 from domain.insert_fields import fields_in, render, student_values
 from domain.reply_tokens import reply_address
+from domain.signed_ids import signed_id
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
 from models.caller_ids import CallerId
@@ -194,6 +195,8 @@ class _Shape:
                 if self.unsubscribe else None)
         elif self.push:
             per_delivery.update(notification_id=str(delivery.id), targets=push_targets.get(delivery.address, ()))
+        elif self.envelope_type is VoiceEnvelope:
+            per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.secret)
         return self.envelope_type(**{**self.shared, **per_delivery})
 
     def _filled_in(self, delivery: Row, students: dict[int, dict[str, str]]) -> dict[str, str]:
@@ -265,6 +268,30 @@ class Links:
         settings = get_settings()
         return cls(settings.public_base_url.rstrip("/"), settings.jwt_secret.get_secret_value().encode(),
                    settings.reply_domain)
+
+
+VOICE_PURPOSE = "voice"
+
+
+def voice_content_url(delivery_id: int, base_url: str, secret: bytes) -> str:
+    """The TwiML a call's provider fetches when it is answered (homeroom/voice_routes.py)."""
+    return f"{base_url}/voice/{signed_id(VOICE_PURPOSE, delivery_id, secret)}/twiml"
+
+
+def script_for_delivery(session, delivery_id: int) -> VoiceEnvelope | None:
+    """The envelope of one call as dispatch built it (fields filled in, cut to the limit), for the
+    TwiML route; None when it is not a call."""
+    row = session.execute(select(*CLAIM_COLUMNS).where(Delivery.id == delivery_id,
+                                                       Delivery.channel == Channel.VOICE.value)).first()
+    if row is None:
+        return None
+    [(_, envelope)] = build_envelopes(session, [row])
+    return envelope
+
+
+#: The columns dispatch claims a delivery with, which envelopes are built from.
+CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
+                 Delivery.language, Delivery.attempts, Delivery.status, Delivery.student_id)
 
 
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:

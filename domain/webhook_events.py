@@ -79,6 +79,8 @@ def _apply_status(session: Session, channels: list[str], event: StatusEvent, app
     values = {"status": status.value, "updated_at": utcnow()}
     if status is DS.FAILED:
         values.update(error_code=(event.code or event.status.upper())[:60], reason=(event.detail or "")[:300] or None)
+    elif status is DS.DELIVERED and event.detail:  # e.g. a call left on voicemail
+        values["reason"] = event.detail[:300]
     moved = session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.channel.in_(channels),
                                Delivery.status.in_([s.value for s in after]))

@@ -18,6 +18,7 @@ from homeroom.attachment_routes import attachment_router
 from homeroom.report_routes import report_router
 from homeroom.unsubscribe_routes import unsubscribe_router
 from homeroom.reenrolment_routes import reenrolment_router
+from homeroom.voice_routes import voice_router
 from homeroom.webhook_routes import webhook_router
 from homeroom.settings import Settings, get_settings
 from models.db import engine_for
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(reenrolment_router(engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, channel_registry))
+    app.include_router(voice_router(engine))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

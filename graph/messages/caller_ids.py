@@ -72,6 +72,14 @@ class CallerIdsImported:
     caller_ids: list[CallerId]
 
 
+@strawberry.type(description="VOI-09: the test call was handed to the voice provider (or refused by it).")
+class TestCallPlaced:
+    placed: bool
+    provider_id: str | None = None
+    code: str | None = strawberry.field(default=None, description="The provider's code when it refused the call.")
+
+
+TestCallResult = Annotated[TestCallPlaced | SendMessageErrors, strawberry.union("PlaceTestCallResult")]
 SaveResult = Annotated[CallerIdSaved | SendMessageErrors, strawberry.union("SaveCallerIdResult")]
 ImportResult = Annotated[CallerIdsImported | SendMessageErrors, strawberry.union("ImportCallerIdsResult")]
 
@@ -133,6 +141,24 @@ class CallerIdMutations:
         removed = rules.remove(info.context.session, _ids([id])[0])
         info.context.session.commit()
         return removed
+
+    @strawberry.mutation(**requires("VOI-09: call a number you type with the call text as composed; it reaches no "
+                                    "recipient and writes no delivery.", Perm.PHONE_CALLS))
+    def place_test_call(self, info: Info, phone: str, call_text: str,
+                        caller_id_id: strawberry.ID | None = None) -> TestCallResult:
+        from channels.base import ChannelKind, Sent
+        from domain.test_calls import test_call
+        from jobs.runtime import channel_registry
+
+        try:
+            outcome = test_call(info.context.session, info.context.viewer,
+                                channel_registry().for_kind(ChannelKind.VOICE), phone=phone, call_text=call_text,
+                                caller_id_id=_ids([caller_id_id])[0] if caller_id_id is not None else None)
+        except InvalidInput as invalid:
+            return to_errors(invalid.problems)
+        if isinstance(outcome, Sent):
+            return TestCallPlaced(placed=True, provider_id=outcome.provider_id)
+        return TestCallPlaced(placed=False, code=getattr(outcome, "code", None))
 
     @strawberry.mutation(**requires("CID-08: import caller IDs from CSV; every bad row is reported (path "
                                     "row.N.column) and then nothing is imported.", Perm.CALLER_ID_PHONE_NUMBERS))
