@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(reenrolment_router(engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, channel_registry))
-    app.include_router(voice_router(engine))
+    app.include_router(voice_router(settings, engine))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

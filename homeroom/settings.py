@@ -45,6 +45,8 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Per-plugin configuration, as JSON: {"outbox": {"directory": "outbox"}}.',
     )
+    speech_plugin: str = Field(default="espeak", description="The homeroom.speech plugin calls speak with.")
+    speech_config: dict[str, Any] = Field(default_factory=dict, description="That plugin's config (JSON).")
     dispatch_batch_size: int = Field(default=500, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
     reply_domain: str | None = Field(

@@ -1,21 +1,31 @@
-"""/voice/{token}/twiml: what a call says when it is answered (TwiML), per delivery.
+"""/voice/{token}/twiml: what a call says when it is answered (TwiML), per delivery; and
+/voice/audio/{token}: the synthesized audio it plays.
 
-The token is the delivery id signed for this purpose, so the URL cannot be guessed. The script is
-built as dispatch builds it: insert fields filled in and cut to the call-minute limit (VOI-07).
-With answering-machine detection the provider fetches it once a voicemail greeting has ended, so
-the whole message is recorded (VOI-11).
+Both tokens are ids signed for their purpose, so the URLs cannot be guessed. The script is built
+as dispatch builds it: insert fields filled in and cut to the call-minute limit (VOI-07). The
+configured speech plugin (``HOMEROOM_SPEECH_PLUGIN``) speaks it: synthesized once per message,
+language and script and played (<Play>), or read by the provider (<Say>) for ``twilio-say`` and
+whenever synthesis fails. With answering-machine detection the provider fetches the TwiML once a
+voicemail greeting has ended, so the whole message is recorded (VOI-11).
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+import logging
+
 from fastapi import APIRouter, Response
 from sqlalchemy.engine import Engine
 
+from channels.speech import SpeechFailed, SpeechPlugin, load_speech_plugin
 from domain.envelopes import VOICE_PURPOSE, script_for_delivery
-from domain.signed_ids import deployment_secret, verified_id
+from domain.signed_ids import deployment_secret, signed_id, verified_id
+from domain.speech_audio import PURPOSE as AUDIO, audio_bytes, audio_for
+from homeroom.settings import Settings
 from models.db import session_scope
+
+log = logging.getLogger(__name__)
 
 #: Homeroom's language codes → the locales of <Say>.
 SAY_LANGUAGES = {"en": "en-US", "es": "es-US", "fr": "fr-FR", "pt": "pt-BR", "vi": "vi-VN", "zh": "zh-CN",
@@ -29,19 +39,49 @@ def twiml_say(script: str, language: str) -> str:
             "</Response>")
 
 
-def voice_router(engine: Engine) -> APIRouter:
+def voice_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
+    speech: list[SpeechPlugin] = []  # built on the first call, once per process
+
+    def speech_plugin() -> SpeechPlugin:
+        if not speech:
+            speech.append(load_speech_plugin(settings.speech_plugin, settings.speech_config))
+        return speech[0]
+
+    def spoken(session, envelope) -> str:
+        """<Play> of the synthesized script, or <Say> when the plugin does not synthesize or fails."""
+        plugin = speech_plugin()
+        if plugin.say_only:
+            return twiml_say(envelope.script, envelope.language)
+        try:
+            audio_id = audio_for(session, plugin, envelope.message_id, envelope.language, envelope.script)
+        except SpeechFailed as failure:
+            log.warning("speech plugin %s failed (%s); the call reads the script with <Say>", plugin.name, failure)
+            return twiml_say(envelope.script, envelope.language)
+        url = f"{settings.public_base_url.rstrip('/')}/voice/audio/{signed_id(AUDIO, audio_id, deployment_secret())}"
+        return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
 
     @router.api_route("/voice/{token}/twiml", methods=["GET", "POST"])
     def twiml(token: str) -> Response:
         delivery_id = verified_id(VOICE_PURPOSE, token, deployment_secret())
-        envelope = None
         if delivery_id is not None:
             with session_scope(engine) as session:
                 envelope = script_for_delivery(session, delivery_id)
-        if envelope is None:
-            return Response('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
-                            media_type="application/xml", status_code=404)
-        return Response(twiml_say(envelope.script, envelope.language), media_type="application/xml")
+                if envelope is not None:
+                    return Response(spoken(session, envelope), media_type="application/xml")
+        return Response('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+                        media_type="application/xml", status_code=404)
+
+    @router.get("/voice/audio/{token}")
+    def audio(token: str) -> Response:
+        audio_id = verified_id(AUDIO, token, deployment_secret())
+        found = None
+        if audio_id is not None:
+            with session_scope(engine) as session:
+                found = audio_bytes(session, audio_id)
+        if found is None:
+            return Response(status_code=404)
+        content_type, data = found
+        return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
     return router

@@ -1,5 +1,5 @@
 """SQLModel tables and the engine/session factory. Import every table module here so that
 ``SQLModel.metadata`` is complete for Alembic and for tests."""
 
-from models import caller_ids, directory, messaging, reenrolment  # noqa: F401
+from models import caller_ids, directory, messaging, reenrolment, speech  # noqa: F401
 from models.db import get_engine, metadata, session_scope  # noqa: F401

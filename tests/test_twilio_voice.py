@@ -22,6 +22,7 @@ from domain.messages import create_message
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import gql, row_counts, token_for
 from homeroom.settings import get_settings
+from homeroom.voice_routes import voice_router
 from homeroom.webhook_routes import webhook_router
 from models.db import session_scope
 from models.messaging import Delivery
@@ -88,7 +89,7 @@ class TestTwilioVoiceConformance(PluginConformance):
         return plugin(errors.url)
 
 
-def test_voi_07_voi_08_voi_11_the_answered_call_says_its_own_script(client, engine, twilio_mock):  # noqa: F811
+def test_voi_07_voi_08_voi_11_the_answered_call_says_its_own_script(engine, twilio_mock):  # noqa: F811
     """Covers VOI-07, VOI-08, VOI-11: each call fetches its TwiML from Homeroom once answered (after
     a voicemail's greeting, with detection on): the script with the student's name, escaped; a
     forged or another purpose's token gets a hang-up and nothing else. Its status callbacks then
@@ -109,21 +110,22 @@ def test_voi_07_voi_08_voi_11_the_answered_call_says_its_own_script(client, engi
     for chunk in chunks:
         dispatch_deliveries(engine, registry, chunk)
     assert len(envelopes) == 2 and all(e.caller_id for e in envelopes)
+    app = FastAPI()
+    settings = get_settings().model_copy(update={"public_base_url": PUBLIC, "speech_plugin": "twilio-say"})
+    app.include_router(voice_router(settings, engine))
+    app.include_router(webhook_router(settings, engine, lambda: registry))
+    provider = TestClient(app)
     said = {}
     for envelope in envelopes:
         path = urlsplit(envelope.content_url).path
-        answer = client.post(path)
+        answer = provider.post(path)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/xml")
         said[envelope.reference] = answer.text
     assert any("School is closed, Ana." in text for text in said.values())
     assert any("School is closed, Ben &lt;Jr&gt;." in text for text in said.values())
-    forged = client.get("/voice/1.AAAAAAAAAAAAAAAAAAAAAA/twiml")
+    forged = provider.get("/voice/1.AAAAAAAAAAAAAAAAAAAAAA/twiml")
     assert forged.status_code == 404 and "<Hangup/>" in forged.text
-
-    app = FastAPI()
-    settings = get_settings().model_copy(update={"public_base_url": PUBLIC})
-    app.include_router(webhook_router(settings, engine, lambda: registry))
-    callbacks = TestClient(app)
+    callbacks = provider
     first, second = sorted(int(e.reference) for e in envelopes)
     for reference, params in ((first, {"CallStatus": "completed", "AnsweredBy": "machine_end_beep"}),
                               (second, {"CallStatus": "busy"})):

@@ -1,0 +1,23 @@
+"""Synthesized call audio (VOI-*), kept per message, language and script; deleted with the message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
+
+
+class SpeechAudio(SQLModel, table=True):
+    __tablename__ = "speech_audio"
+    __table_args__ = (UniqueConstraint("message_id", "language", "script_sha256", name="uq_speech_audio_script"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(sa_column=Column(Integer, ForeignKey("message.id", ondelete="CASCADE"), nullable=False))
+    language: str = Field(max_length=16)
+    script_sha256: str = Field(max_length=64)  # scripts differ per recipient when they hold insert fields
+    content_type: str = Field(max_length=40)
+    data: bytes = Field(sa_type=LargeBinary)
+    created_at: dt.datetime = Field(default_factory=utcnow)
