@@ -232,6 +232,11 @@ class ChannelPlugin(abc.ABC):
         into events. The core serves the route and applies the events."""
         raise NotImplementedError(f"plugin {self.name!r} takes no webhooks")
 
+    def webhook_reply(self, text: str) -> tuple[str, bytes] | None:
+        """How to answer the sender at once in the webhook's HTTP response (an SMS HELP), as
+        (media type, body); None: the route answers with its JSON summary and nothing is sent."""
+        return None
+
     def reconcile(self, references: Sequence[str]) -> dict[str, Reconciled]:
         """For deliveries a crash left in SENDING: what the provider knows of each reference (the
         delivery id every send carries). A provider that can look sends up by reference should;

@@ -4,11 +4,14 @@ For load tests and benchmarks (bench/dispatch.py, bench/emergency.py) and the re
 it measures Homeroom's own cost per delivery with no provider in the way. Two options make it a
 stand-in provider: ``latency_ms`` (the time one batch takes) and ``journal`` (a file it appends
 each reference to, line by line, as it accepts it: a provider's record of what it received, which
-``reconcile`` reads after a crash); ``unreachable`` lists addresses it fails as a dead number. Never configure it where people expect messages.
+``reconcile`` reads after a crash); ``unreachable`` lists addresses it fails as a dead number;
+``rate_per_second`` declares a rate for Homeroom to pace by and ``arrivals`` records when each
+envelope arrived. Never configure it where people expect messages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -39,6 +42,9 @@ class DiscardConfig(PluginConfig):
     journal: Path | None = Field(default=None, description="Append each accepted reference to this file.")
     unreachable: list[str] = Field(default_factory=list, description="Addresses it answers with a permanent "
                                    "UNREACHABLE failure, as a provider does for a dead number.")
+    rate_per_second: float | None = Field(default=None, gt=0, description="Declare this rate, as a paced provider "
+                                          "would; Homeroom then paces what it hands over (domain.pacing).")
+    arrivals: Path | None = Field(default=None, description="Append '<unix time> <reference>' per envelope received.")
 
 
 class DiscardChannel(ChannelPlugin):
@@ -49,7 +55,17 @@ class DiscardChannel(ChannelPlugin):
 
     config: DiscardConfig
 
+    def __init__(self, config: PluginConfig):
+        super().__init__(config)
+        if self.config.rate_per_second:
+            self.capabilities = dataclasses.replace(type(self).capabilities,
+                                                    rate_per_second=self.config.rate_per_second)
+
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
+        if self.config.arrivals is not None:
+            arrived = time.time()
+            with _journal_lock, open(self.config.arrivals, "a", encoding="utf-8") as log:
+                log.write("".join(f"{arrived:.6f} {envelope.reference}\n" for envelope in batch))
         outcomes: list[Outcome] = []
         unreachable = set(self.config.unreachable)
         for envelope in batch:

@@ -17,8 +17,11 @@ StatusEvents, inbound messages become InboundEvents.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
+from xml.sax.saxutils import escape
+
 import requests
 from pydantic import Field, model_validator
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -51,6 +54,8 @@ class TwilioSmsConfig(TwilioAccountConfig):
     from_number: str | None = Field(default=None, pattern=E164,
                                     description="The sending number, E.164; or set messaging_service_sid.")
     messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
+    messages_per_second: float | None = Field(default=None, gt=0, description="The sending number's rate; Homeroom "
+                                              "paces to it across all workers. None: Twilio queues.")
 
     @model_validator(mode="after")
     def _one_sender(self) -> TwilioSmsConfig:
@@ -65,6 +70,12 @@ class TwilioSmsChannel(SmsChannel):
     capabilities: ClassVar[Capabilities] = Capabilities(max_batch=100, status_callbacks=True, inbound_messages=True)
 
     config: TwilioSmsConfig
+
+    def __init__(self, config: PluginConfig):
+        super().__init__(config)
+        if self.config.messages_per_second:
+            self.capabilities = dataclasses.replace(type(self).capabilities,
+                                                    rate_per_second=self.config.messages_per_second)
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         client = client_for(self.config)
@@ -89,6 +100,11 @@ class TwilioSmsChannel(SmsChannel):
         except (TwilioException, requests.RequestException) as error:  # no answer: refused, timed out
             return Retryable(envelope.reference, None, "TWILIO_UNREACHABLE", type(error).__name__)
         return Sent(envelope.reference, created.sid)
+
+    def webhook_reply(self, text: str) -> tuple[str, bytes] | None:
+        """TwiML that answers the inbound SMS with ``text`` (escaped)."""
+        return "application/xml", (f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}'
+                                    "</Message></Response>").encode()
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, url: str) -> list[WebhookEvent]:
         params = verified_params(self.config, headers, body, url)

@@ -19,6 +19,7 @@ canceled are FAILED with that as the code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from xml.sax.saxutils import escape
@@ -53,6 +54,8 @@ FINAL = {"busy": "BUSY", "no-answer": "NO_ANSWER", "failed": "FAILED", "canceled
 class TwilioVoiceConfig(TwilioAccountConfig):
     from_number: str = Field(pattern=E164, description="The number calls show when a message names no caller ID.")
     machine_detection: bool = Field(default=True, description="Wait for a voicemail's beep before speaking (VOI-11).")
+    calls_per_second: float = Field(default=1.0, gt=0, description="The account's calls per second (Twilio's CPS); "
+                                    "Homeroom paces to it across all workers.")
 
 
 class TwilioVoiceChannel(VoiceChannel):
@@ -61,6 +64,10 @@ class TwilioVoiceChannel(VoiceChannel):
     capabilities: ClassVar[Capabilities] = Capabilities(max_batch=50, status_callbacks=True)
 
     config: TwilioVoiceConfig
+
+    def __init__(self, config: PluginConfig):
+        super().__init__(config)
+        self.capabilities = dataclasses.replace(type(self).capabilities, rate_per_second=self.config.calls_per_second)
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         client = client_for(self.config)

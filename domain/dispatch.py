@@ -21,6 +21,7 @@ from domain import progress_events
 from domain.envelopes import CLAIM_COLUMNS, build_envelopes
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from domain.optouts import record_opt_out
+from domain.pacing import group_size, pacer
 from domain.status_updates import note_failed_calls
 from models.db import session_scope, utcnow
 from models.messaging import (
@@ -114,7 +115,7 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     if plugin is None:
         return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
     try:
-        outcomes = plugin.send(envelopes)
+        outcomes = _paced_send(plugin, envelopes)
     except Exception as error:  # a plugin bug must not lose the batch
         log.exception("plugin %s raised while sending %d envelopes", plugin.name, len(envelopes))
         return plugin.name, [Retryable(e.reference, None, "PLUGIN_ERROR", type(error).__name__) for e in envelopes]
@@ -122,6 +123,20 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     return plugin.name, [
         by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
     ]
+
+
+def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome]:
+    """The plugin's declared rate holds across every worker (domain.pacing)."""
+    rate = plugin.capabilities.rate_per_second
+    if not rate:
+        return plugin.send(envelopes)
+    outcomes: list[Outcome] = []
+    size = group_size(rate)
+    for start in range(0, len(envelopes), size):
+        group = envelopes[start:start + size]
+        pacer().wait_for_slots(plugin.name, rate, len(group))
+        outcomes.extend(plugin.send(group))
+    return outcomes
 
 
 def _record(session, attempts: list[dict], outcomes: list[tuple], retries: list[dict], now) -> None:

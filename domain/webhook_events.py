@@ -27,9 +27,10 @@ from domain.dispatch import CHANNEL_KIND
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.optouts import record_opt_out, remove_opt_out
 from domain.replies import FILED, file_reply
-from domain.sms_keywords import Keyword, keyword_of
+from domain.sms_keywords import Keyword, help_text, keyword_of
 from domain.reply_tokens import delivery_of
 from models.db import utcnow
+from models.directory import District
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 
 #: The provider's word → the ledger's status, and the statuses it may follow.
@@ -48,7 +49,8 @@ class Applied:
     statuses: int = 0  # deliveries whose status moved
     replies: int = 0  # inbound messages filed in a conversation
     ignored: int = 0  # duplicates, stale or unknown references, unmatched or refused messages
-    keywords: int = 0  # SMS opt-outs and opt-ins (STOP, START …)
+    keywords: int = 0  # SMS opt-outs, opt-ins and HELP (STOP, START …)
+    reply_text: str | None = None  # what to answer the sender at once (HELP)
     message_ids: set[int] = dataclasses.field(default_factory=set)
 
 
@@ -126,7 +128,7 @@ def _address_key(channels: list[str], address: str) -> str | None:
 
 def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, applied: Applied) -> None:
     text = (event.text or "").strip()
-    if Channel.SMS.value in channels and _sms_keyword(session, event):
+    if Channel.SMS.value in channels and _sms_keyword(session, event, applied):
         applied.keywords += 1
         return
     delivery = _answered_delivery(session, channels, event)
@@ -143,11 +145,15 @@ def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, a
         applied.ignored += 1
 
 
-def _sms_keyword(session: Session, event: InboundEvent) -> bool:
-    """STOP and its synonyms opt the number out of SMS; START, UNSTOP and YES opt it back in."""
+def _sms_keyword(session: Session, event: InboundEvent, applied: Applied) -> bool:
+    """STOP and its synonyms opt the number out of SMS; START, UNSTOP and YES opt it back in; HELP
+    is answered with the district's help text."""
     keyword = keyword_of(event.text or "")
     if keyword is None:
         return False
+    if keyword is Keyword.HELP:
+        applied.reply_text = help_text(session.execute(select(District).limit(1)).scalars().one())
+        return True
     try:
         number = normalised_phone(event.from_address)
     except BadContactDetail:

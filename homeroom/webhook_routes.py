@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 
 from channels.base import WebhookRejected
@@ -52,6 +52,10 @@ def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], Ch
         with session_scope(engine) as session:
             applied = apply_events(session, kinds, events)
         progress_events.publish(applied.message_ids)  # subscriptions see the new statuses live
+        reply = plugin.webhook_reply(applied.reply_text) if applied.reply_text else None
+        if reply is not None:
+            media_type, content = reply
+            return Response(content, media_type=media_type)
         return JSONResponse({"statuses": applied.statuses, "replies": applied.replies, "keywords": applied.keywords,
                              "ignored": applied.ignored})
 

@@ -40,6 +40,8 @@ class District(SQLModel, table=True):
     call_window_start: dt.time = Field(default=dt.time(8, 0))
     call_window_end: dt.time = Field(default=dt.time(20, 0))
     sms_character_limit: int = Field(default=130)  # SYS-03
+    # The answer to an inbound SMS "HELP"; None: a sentence naming the district and STOP.
+    sms_help_text: str | None = Field(default=None, max_length=300)
     tts_minutes: int = Field(default=1)  # SYS-11
     always_confirm_recipient_count: bool = Field(default=False)  # SYS-04
     default_recipient_type: str | None = Field(default=None, sa_type=String(40))  # RCP-02

@@ -207,3 +207,26 @@ def test_an_sms_answer_lands_in_the_senders_conversation(engine, callbacks):
     with session_scope(engine) as session:
         reply = session.execute(select(ThreadReply).where(ThreadReply.delivery_id == delivery.id)).scalar_one()
     assert (reply.body_text, reply.correspondent_kind) == ("Which bus?", "CONTACT")
+
+
+def test_help_is_answered_with_the_districts_help_text(engine, callbacks):
+    """HELP (any case) is answered at once, in the webhook's TwiML, with the district's help text;
+    nothing is filed or opted out."""
+    from helpers import set_district
+
+    client, sms = callbacks
+    number = phone()
+    text_families(engine, sms, [number])
+    inbound = {"MessageSid": "SM" + "b" * 32, "From": number, "To": FROM, "Body": " help ",
+               "SmsStatus": "received", "AccountSid": ACCOUNT_SID}
+    previous = set_district(engine, sms_help_text="Lincoln USD alerts. Reply STOP to end. Call 312-555-0100 & ask.")
+    try:
+        answer = post(client, "/webhooks/twilio", inbound)
+    finally:
+        set_district(engine, **previous)
+    assert answer.headers["content-type"].startswith("application/xml")
+    assert "<Message>Lincoln USD alerts. Reply STOP to end. Call 312-555-0100 &amp; ask.</Message>" in answer.text
+    with session_scope(engine) as session:
+        assert not session.execute(select(ChannelOptOut.address).where(ChannelOptOut.address == number)).first()
+        assert not session.execute(select(ThreadReply.id).where(ThreadReply.external_message_id == "SM" + "b" * 32)
+                                   ).first()

@@ -152,6 +152,18 @@ class SettingsMutations:
         return bool(value if value is not None else info.context.viewer.district.push_by_default)
 
 
+    @strawberry.mutation(**requires_administrator(
+        "The district's answer to an inbound SMS HELP (at most 300 characters); null restores the default."))
+    def set_sms_help_text(self, info: Info, text: str | None) -> str | None:
+        if text is not None and (not text.strip() or len(text) > 300):
+            raise GraphQLError("The help text must be 1 to 300 characters.",
+                               extensions={"code": "BAD_USER_INPUT", "field": "text"})
+        session = info.context.session
+        session.execute(update(District).values(sms_help_text=text.strip() if text else None))
+        session.commit()
+        return text.strip() if text else None
+
+
 def _id(value: strawberry.ID) -> int:
     try:
         return int(value)
