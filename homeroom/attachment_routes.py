@@ -3,6 +3,8 @@
     POST   /messages/{id}/attachments          multipart/form-data, field "file" → 201 {id, filename, contentType, size}
     GET    /messages/{id}/attachments/{aid}    the file
     DELETE /messages/{id}/attachments/{aid}    remove one;  DELETE /messages/{id}/attachments  remove all
+    PUT    /messages/{id}/call-recording       multipart, field "file": the call's WAV recording (VOI-04)
+    DELETE /messages/{id}/call-recording       remove it (the call reads its text again)
 
 Uploads and removals are for the sender's own drafts and scheduled messages; downloads for anyone
 who may read the message (as message(id)).
@@ -17,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import attachments
+from domain import attachments, call_recordings
 from domain.errors import AuthenticationError, InvalidInput
 from domain.messages import MessageNotFound
 from domain.permissions import Perm
@@ -71,6 +73,32 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     @router.delete("/messages/{message_id}/attachments")
     def remove_all(message_id: int, authorization: str | None = Header(default=None)):
         return _remove(message_id, None, authorization)
+
+    @router.put("/messages/{message_id}/call-recording", status_code=201)
+    async def upload_recording(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+        """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
+        data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
+        try:
+            with session_scope(engine) as session:
+                stored = call_recordings.record(session, viewer_of(session, authorization), message_id, data)
+                body = {"messageId": str(stored.message_id), "seconds": stored.seconds}
+        except PermissionError as denied:
+            raise HTTPException(status_code=403, detail=str(denied)) from None
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        except InvalidInput as invalid:
+            return JSONResponse(status_code=422, content={"errors": [
+                {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+        return body
+
+    @router.delete("/messages/{message_id}/call-recording")
+    def remove_recording(message_id: int, authorization: str | None = Header(default=None)):
+        try:
+            with session_scope(engine) as session:
+                removed = call_recordings.remove(session, viewer_of(session, authorization), message_id)
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        return {"removed": int(removed)}
 
     def _remove(message_id: int, attachment_id: int | None, authorization: str | None):
         try:

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.engine import Engine
 
 from channels.speech import SpeechFailed, SpeechPlugin, load_speech_plugin
+from domain.call_recordings import PURPOSE as RECORDING, recording_bytes, recording_of
 from domain.envelopes import VOICE_PURPOSE, script_for_delivery
 from domain.signed_ids import deployment_secret, signed_id, verified_id
 from domain.speech_audio import PURPOSE as AUDIO, audio_bytes, audio_for
@@ -50,6 +51,11 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
 
     def spoken(session, envelope) -> str:
         """<Play> of the synthesized script, or <Say> when the plugin does not synthesize or fails."""
+        recorded = recording_of(session, envelope.message_id)  # VOI-04: a recording plays instead
+        if recorded is not None:
+            url = (f"{settings.public_base_url.rstrip('/')}/voice/recording/"
+                   f"{signed_id(RECORDING, recorded, deployment_secret())}")
+            return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
         plugin = speech_plugin()
         if plugin.say_only:
             return twiml_say(envelope.script, envelope.language)
@@ -79,6 +85,18 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         if audio_id is not None:
             with session_scope(engine) as session:
                 found = audio_bytes(session, audio_id)
+        if found is None:
+            return Response(status_code=404)
+        content_type, data = found
+        return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+    @router.get("/voice/recording/{token}")
+    def recording(token: str) -> Response:
+        message_id = verified_id(RECORDING, token, deployment_secret())
+        found = None
+        if message_id is not None:
+            with session_scope(engine) as session:
+                found = recording_bytes(session, message_id)
         if found is None:
             return Response(status_code=404)
         content_type, data = found

@@ -1,4 +1,5 @@
-"""Synthesized call audio (VOI-*), kept per message, language and script; deleted with the message."""
+"""Call audio: synthesized speech kept per message, language and script, and recorded calls
+(VOI-04); both deleted with their message."""
 
 from __future__ import annotations
 
@@ -19,5 +20,18 @@ class SpeechAudio(SQLModel, table=True):
     language: str = Field(max_length=16)
     script_sha256: str = Field(max_length=64)  # scripts differ per recipient when they hold insert fields
     content_type: str = Field(max_length=40)
+    data: bytes = Field(sa_type=LargeBinary)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CallRecording(SQLModel, table=True):
+    """A message's recorded call (VOI-04): played instead of text-to-speech. Recording again
+    replaces it; it is kept in the telephone format and deleted with its message."""
+
+    __tablename__ = "call_recording"
+
+    message_id: int = Field(sa_column=Column(Integer, ForeignKey("message.id", ondelete="CASCADE"), primary_key=True))
+    content_type: str = Field(max_length=40)
+    seconds: float
     data: bytes = Field(sa_type=LargeBinary)
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,96 @@
+"""Recorded calls (VOI-04, VOI-05): uploaded to a draft, within the call-minute limit, replacing
+any earlier recording, and played when the call is answered."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import wave
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from domain.envelopes import voice_content_url
+from domain.fan_out import fan_out
+from domain.messages import save_draft
+from domain.permissions import Perm
+from domain.signed_ids import deployment_secret
+from factories import add_contact, add_student, first_school_id, phone
+from helpers import make_user, set_district, token_for
+from homeroom.settings import get_settings
+from homeroom.voice_routes import voice_router
+from models.db import session_scope
+from models.directory import Role
+from models.messaging import Delivery, Message, MessageStatus
+from models.speech import CallRecording
+from resolve import request, viewer_for
+
+
+def tone(seconds: float, rate: int = 16_000) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate)))
+                                   for n in range(int(seconds * rate))))
+    return out.getvalue()
+
+
+def upload(client, token, message_id, data: bytes, name="greeting.wav"):
+    return client.put(f"/messages/{message_id}/call-recording", files={"file": (name, data, "audio/wav")},
+                      headers={"Authorization": f"Bearer {token}"})
+
+
+def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_played(client, engine):
+    """Covers VOI-04, VOI-05: a WAV up to the call-minute limit is stored in the telephone format;
+    recording again replaces it; a longer one, or anything but a WAV, is refused with a code and
+    changes nothing; without Phone Calls it is forbidden. An answered call plays it."""
+    token = token_for(engine, "admin")
+    kid = add_student(engine, first_school_id(engine))
+    add_contact(engine, kid, custodial=True, mobile_phone=phone())
+    with session_scope(engine) as session:
+        draft = save_draft(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid],
+                                                                          channels=("VOICE",)))
+    first = upload(client, token, draft.id, tone(2.0))
+    assert first.status_code == 201 and first.json() == {"messageId": str(draft.id), "seconds": 2.0}
+    again = upload(client, token, draft.id, tone(3.0))
+    assert again.json()["seconds"] == 3.0
+    previous = set_district(engine, tts_minutes=1)
+    try:
+        too_long = upload(client, token, draft.id, tone(61.0, rate=8000))
+        assert too_long.status_code == 422 and too_long.json()["errors"][0]["code"] == "TOO_LONG"
+        assert "61 seconds; the limit is 60 seconds" in too_long.json()["errors"][0]["message"]
+        not_wav = upload(client, token, draft.id, b"ID3\x03 this is an mp3", name="greeting.mp3")
+        assert not_wav.json()["errors"][0]["code"] == "UNSUPPORTED_AUDIO"
+        set_district(engine, tts_minutes=2)
+        assert upload(client, token, draft.id, tone(61.0, rate=8000)).status_code == 201
+    finally:
+        set_district(engine, **previous)
+    no_calls = make_user(engine, Role.ADMIN, without=[Perm.PHONE_CALLS])
+    assert upload(client, no_calls, draft.id, tone(1.0)).status_code == 403
+    with session_scope(engine) as session:
+        rows = session.execute(select(CallRecording.seconds, CallRecording.data).where(
+            CallRecording.message_id == draft.id)).all()
+        assert [row.seconds for row in rows] == [61.0] and rows[0].data[20:22] == b"\x07\x00"  # µ-law
+        message = session.get(Message, draft.id)
+        message.status = MessageStatus.QUEUED
+        session.add(message)
+        session.flush()
+        fan_out(session, draft.id)
+        [call] = session.execute(select(Delivery.id).where(Delivery.message_id == draft.id)).scalars()
+    app = FastAPI()
+    app.include_router(voice_router(get_settings().model_copy(update={"public_base_url": "https://hr.example.org"}),
+                                   engine))
+    provider = TestClient(app)
+    twiml = provider.post(urlsplit(voice_content_url(call, "https://hr.example.org", deployment_secret())).path).text
+    played = twiml.split("<Play>")[1].split("</Play>")[0]
+    assert played.startswith("https://hr.example.org/voice/recording/")
+    audio = provider.get(urlsplit(played).path)
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF" and len(audio.content) > 61 * 8000
+    with session_scope(engine) as session:
+        assert session.execute(select(func.count()).select_from(CallRecording).where(
+            CallRecording.message_id == draft.id)).scalar_one() == 1
