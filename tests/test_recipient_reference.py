@@ -206,7 +206,7 @@ def _sql_rows(session: Session, d, recipient_type: str) -> list[tuple]:
 @given(district=districts())
 def test_sql_resolution_matches_the_reference_for_every_type(scratch_engine, district):
     """Covers RCP-03, RCP-04, RCP-05, RCP-06, RCP-07, RCP-08, RCP-09, RCP-10, RCP-11, RCP-12, RCP-13,
-    RCP-14, RCP-15, RCP-16, RCP-25, SYS-01, SYS-09, SYS-10, MRG-03, SMS-03, VOI-10, and CMP-08, SET-04,
+    RCP-14, RCP-15, RCP-16, RCP-25, SYS-01, SYS-09, SYS-10, MRG-03, SMS-02, SMS-03, VOI-10, and CMP-08, SET-04,
     SET-05, SET-09 for the channels (push to app users only; push to opted-in users when not asked for;
     no email to users who turned email notifications off, under the district's enforced defaults), by
     comparison with tests/reference_resolution.py."""

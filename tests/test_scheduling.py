@@ -337,3 +337,42 @@ def _no_leftover_due_schedules(engine):
     with session_scope(engine) as session:
         session.execute(update(MessageSchedule).where(MessageSchedule.next_send_at < utcnow() + dt.timedelta(days=3))
                         .values(next_send_at=None))
+
+
+def test_sms_01_voi_01_sms_07_sms_and_calls_on_messages_drafts_and_schedules(client, engine):
+    """Covers SMS-01, VOI-01, SMS-07: an SMS needs "Send SMS" and a call "Phone Calls" on a message,
+    a draft and a scheduled message alike (FORBIDDEN, nothing written, without them); taking the
+    SMS off a scheduled message deletes it, so its send has no SMS. (Templates and announcements
+    do not exist yet.)"""
+    from domain.permissions import Perm
+    from helpers import make_user
+    from models.directory import Role
+
+    kid = family(engine, mobile_phone=phone())
+    no_sms = make_user(engine, Role.ADMIN, without=[Perm.SEND_SMS, Perm.PHONE_CALLS])
+    save = """mutation($input: SendMessageInput!) { saveDraft(input: $input) { __typename } }"""
+    send = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }"""
+    before = row_counts(engine)
+    for channel in ("SMS", "VOICE"):
+        for mutation, variables in ((send, {}), (save, {}), (SCHEDULE, {"schedule": schedule_in(3600)})):
+            refused = gql(client, mutation, {"input": message_input(kid, channels=["EMAIL", channel]), **variables},
+                          no_sms)
+            assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", (channel, mutation[:30])
+    assert row_counts(engine) == before
+    token = token_for(engine, "admin")
+    made = gql(client, SCHEDULE, {"input": message_input(kid, channels=["EMAIL", "SMS"], smsText="Bus late"),
+                                  "schedule": schedule_in(2)}, token)["data"]["scheduleMessage"]
+    assert made["__typename"] == "ScheduleMessageSuccess", made
+    message_id = made["message"]["id"]
+    edited = gql(client, UPDATE, {"id": message_id, "input": message_input(kid, channels=["EMAIL"])},
+                 token)["data"]["updateScheduledMessage"]
+    assert edited["__typename"] == "ScheduleMessageSuccess", edited
+    with session_scope(engine) as session:
+        from models.messaging import Message
+
+        stored = session.get(Message, int(message_id))
+        assert (stored.channels, stored.sms_text) == (["EMAIL"], None)
+    time.sleep(2.5)
+    queue_tick()
+    assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
+    assert {channel for channel, _, _ in deliveries(engine, message_id)} == {"EMAIL"}
