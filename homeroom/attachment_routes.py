@@ -29,6 +29,11 @@ from homeroom.settings import Settings
 from models.db import session_scope
 
 
+def _field_errors(invalid: InvalidInput) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"errors": [
+        {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+
+
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
 
@@ -53,8 +58,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
         except InvalidInput as invalid:
-            return JSONResponse(status_code=422, content={"errors": [
-                {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+            return _field_errors(invalid)
         return body
 
     @router.get("/messages/{message_id}/attachments/{attachment_id}")
@@ -87,8 +91,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
         except InvalidInput as invalid:
-            return JSONResponse(status_code=422, content={"errors": [
-                {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+            return _field_errors(invalid)
         return body
 
     @router.delete("/messages/{message_id}/call-recording")

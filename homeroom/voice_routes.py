@@ -78,28 +78,24 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
                         media_type="application/xml", status_code=404)
 
-    @router.get("/voice/audio/{token}")
-    def audio(token: str) -> Response:
-        audio_id = verified_id(AUDIO, token, deployment_secret())
+    def media(purpose: str, token: str, load) -> Response:
+        """Audio behind a signed id: 404 for a token that is not genuine or names nothing."""
+        key = verified_id(purpose, token, deployment_secret())
         found = None
-        if audio_id is not None:
+        if key is not None:
             with session_scope(engine) as session:
-                found = audio_bytes(session, audio_id)
+                found = load(session, key)
         if found is None:
             return Response(status_code=404)
         content_type, data = found
         return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
+    @router.get("/voice/audio/{token}")
+    def audio(token: str) -> Response:
+        return media(AUDIO, token, audio_bytes)
+
     @router.get("/voice/recording/{token}")
     def recording(token: str) -> Response:
-        message_id = verified_id(RECORDING, token, deployment_secret())
-        found = None
-        if message_id is not None:
-            with session_scope(engine) as session:
-                found = recording_bytes(session, message_id)
-        if found is None:
-            return Response(status_code=404)
-        content_type, data = found
-        return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+        return media(RECORDING, token, recording_bytes)
 
     return router
