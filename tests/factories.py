@@ -124,3 +124,12 @@ def add_app_device(engine, user_id: int) -> str:
     with session_scope(engine) as session:
         session.add(PushSubscription(user_id=user_id, endpoint=endpoint, p256dh=key, auth=auth))
     return endpoint
+
+
+def seeded_students(session, *, limit: int | None = None, newest_first: bool = False) -> list[int]:
+    """Active students the seeded administrator can reach. Other tests add schools ``admin`` does
+    not belong to, so "the first N students of the database" may be out of its reach."""
+    admin_schools = select(UserSchool.school_id).join(User, User.id == UserSchool.user_id).where(User.login == "admin")
+    query = (select(Student.id).where(Student.status == "ACTIVE", Student.school_id.in_(admin_schools))
+             .order_by(Student.id.desc() if newest_first else Student.id))
+    return list(session.execute(query.limit(limit) if limit else query).scalars())

@@ -12,7 +12,8 @@ from domain.viewer import load_viewer
 from domain.messages import SendMessageRequest, create_message
 from helpers import count_statements
 from models.db import session_scope
-from models.directory import Contact, Student, User
+from factories import seeded_students
+from models.directory import Contact, User
 from models.messaging import Channel, Delivery, DeliveryAttempt, Message, StudentRecipientType
 
 
@@ -39,8 +40,7 @@ def _message(engine, student_count=12):
     with session_scope(engine) as session:
         admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
         viewer = load_viewer(session, admin.id)
-        students = session.execute(select(Student.id).where(Student.status == "ACTIVE").order_by(Student.id.desc())
-                                   .limit(student_count)).scalars().all()
+        students = seeded_students(session, limit=student_count, newest_first=True)
         message = create_message(session, viewer, SendMessageRequest(
             subject="Ledger", html_body="<p>x</p>", channels=(Channel.EMAIL,),
             recipient_type=StudentRecipientType.PRIMARY_CONTACTS, student_ids=tuple(students)))

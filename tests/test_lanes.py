@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.lanes import Lane, lane_of
 from domain.messages import create_message
-from factories import add_contact, add_student, email, first_school_id, phone
+from factories import add_contact, add_student, email, first_school_id, phone, seeded_students
 from jobs import enqueue_dispatch, enqueue_fan_out
 from models.db import session_scope
-from models.directory import Student
 from models.messaging import Delivery, DeliveryAttempt, Message
 from resolve import request, viewer_for
 
@@ -53,7 +52,7 @@ def test_cmp_07_emergency_and_priority_overtake_a_normal_message_mid_dispatch(en
     backlog still waits; every delivery is attempted exactly once."""
     with session_scope(engine) as session:
         admin = viewer_for(session, "admin")
-        everyone = list(session.execute(select(Student.id).where(Student.status == "ACTIVE")).scalars())
+        everyone = seeded_students(session)
         normal = create_message(session, admin, request("ALL_CONTACTS", everyone))
         fan_out(session, normal.id)
         backlog = [ids[i:i + 2] for ids in queued_delivery_chunks(session, normal.id, 10_000)

@@ -34,6 +34,7 @@ from models.directory import (
     Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
+from models.caller_ids import CallerId
 from models.messaging import Channel, Delivery, DeliveryStatus, StudentRecipientType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oneroster"
@@ -406,6 +407,8 @@ def _send_to_all_students(engine, recipient_type: StudentRecipientType) -> colle
     their windows' ends SMS would be deferred in one and not the other."""
     with session_scope(engine) as session:
         session.execute(update(District).values(call_window_start=dt.time(0, 0), call_window_end=dt.time(0, 0)))
+        if session.execute(select(CallerId.id).where(CallerId.district_default)).first() is None:
+            session.add(CallerId(title="District office", phone="+13125550100", district_default=True))  # VOI-02
         admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
         viewer = load_viewer(session, admin.id)
         students = session.execute(select(Student.id).where(Student.status == "ACTIVE")).scalars().all()

@@ -12,11 +12,11 @@ from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.messages import create_message
 from domain.optouts import record_opt_out
 from domain.permissions import Perm
-from factories import add_contact, add_student, email, first_school_id, phone
+from factories import add_contact, add_student, email, first_school_id, phone, seeded_students
 from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
 from jobs.runtime import channel_registry
 from models.db import session_scope
-from models.directory import Role, Student, User, UserSchool
+from models.directory import Role
 from models.messaging import Channel, Delivery, StudentRecipientType as RT
 from resolve import request, resolve, viewer_for
 
@@ -52,13 +52,7 @@ def message_input(**fields):
 
 
 def active_student_ids(db, limit):
-    """Active students of the seeded district's schools (other tests add schools the seeded
-    administrator does not belong to)."""
-    admin_schools = (select(UserSchool.school_id).join(User, User.id == UserSchool.user_id)
-                     .where(User.login == "admin"))
-    return [str(i) for i in db.execute(select(Student.id).where(Student.status == "ACTIVE",
-                                                                Student.school_id.in_(admin_schools))
-                                       .order_by(Student.id).limit(limit)).scalars()]
+    return [str(i) for i in seeded_students(db, limit=limit)]
 
 
 @pytest.mark.parametrize("recipient_type", [kind.value for kind in RT])
