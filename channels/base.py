@@ -212,6 +212,14 @@ class ChannelPlugin(abc.ABC):
         if not isinstance(config, self.Config):
             raise TypeError(f"{self.name} needs a {self.Config.__name__}")
         self.config = config
+        rate = self.configured_rate()
+        if rate:
+            self.capabilities = dataclasses.replace(type(self).capabilities, rate_per_second=rate)
+
+    def configured_rate(self) -> float | None:
+        """A rate that comes from the config (a number's messages per second); it replaces
+        ``capabilities.rate_per_second`` for this instance. None: the declared capabilities stand."""
+        return None
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> ChannelPlugin:

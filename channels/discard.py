@@ -11,7 +11,6 @@ envelope arrived. Never configure it where people expect messages.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -55,11 +54,8 @@ class DiscardChannel(ChannelPlugin):
 
     config: DiscardConfig
 
-    def __init__(self, config: PluginConfig):
-        super().__init__(config)
-        if self.config.rate_per_second:
-            self.capabilities = dataclasses.replace(type(self).capabilities,
-                                                    rate_per_second=self.config.rate_per_second)
+    def configured_rate(self) -> float | None:
+        return self.config.rate_per_second
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         if self.config.arrivals is not None:

@@ -17,7 +17,6 @@ StatusEvents, inbound messages become InboundEvents.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from xml.sax.saxutils import escape
@@ -71,11 +70,8 @@ class TwilioSmsChannel(SmsChannel):
 
     config: TwilioSmsConfig
 
-    def __init__(self, config: PluginConfig):
-        super().__init__(config)
-        if self.config.messages_per_second:
-            self.capabilities = dataclasses.replace(type(self).capabilities,
-                                                    rate_per_second=self.config.messages_per_second)
+    def configured_rate(self) -> float | None:
+        return self.config.messages_per_second
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         client = client_for(self.config)

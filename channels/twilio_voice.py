@@ -19,7 +19,6 @@ canceled are FAILED with that as the code.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from xml.sax.saxutils import escape
@@ -65,9 +64,8 @@ class TwilioVoiceChannel(VoiceChannel):
 
     config: TwilioVoiceConfig
 
-    def __init__(self, config: PluginConfig):
-        super().__init__(config)
-        self.capabilities = dataclasses.replace(type(self).capabilities, rate_per_second=self.config.calls_per_second)
+    def configured_rate(self) -> float | None:
+        return self.config.calls_per_second
 
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
         client = client_for(self.config)

@@ -43,6 +43,7 @@ class CallerIdInput:
 class Available:
     numbers: list[CallerId]
     default: CallerId | None  # VOI-03: what a message uses when the sender picks none
+    district_default: CallerId | None  # None: calls are unavailable (VOI-02)
 
 
 def schools_of(session: Session, caller_ids: list[int]) -> dict[int, list[int]]:
@@ -78,7 +79,7 @@ def available_to(session: Session, viewer: Viewer) -> Available:
                else effective_district)
     if len(candidates) == 1:
         default = candidates[0]
-    return Available(list(candidates), default)
+    return Available(list(candidates), default, effective_district)
 
 
 def _numbers_at(session: Session, school_ids: list[int]) -> set[int]:
@@ -91,11 +92,11 @@ def _numbers_at(session: Session, school_ids: list[int]) -> set[int]:
 def caller_id_for_message(session: Session, viewer: Viewer, chosen: int | None,
                           problems: list[FieldProblem], path: tuple) -> int | None:
     """VOI-02 / VOI-03: the number a new message's calls show, or a problem at ``path``."""
-    if district_default(session) is None:
+    available = available_to(session, viewer)
+    if available.district_default is None:
         problems.append(FieldProblem(path, "NO_CALLER_ID", "Calls are unavailable until the district has a "
                                                            "District Default caller ID number (VOI-02)."))
         return None
-    available = available_to(session, viewer)
     if chosen is None:
         return available.default.id if available.default else None
     if chosen not in {number.id for number in available.numbers}:

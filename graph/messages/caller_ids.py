@@ -119,7 +119,7 @@ class CallerIdQueries:
                                  Perm.PHONE_CALLS))
     def available_caller_ids(self, info: Info) -> AvailableCallerIds:
         available = rules.available_to(info.context.session, info.context.viewer)
-        if rules.district_default(info.context.session) is None:  # VOI-02
+        if available.district_default is None:  # VOI-02
             return AvailableCallerIds(numbers=[], default_id=None)
         return AvailableCallerIds(numbers=_shown(info, available.numbers), default_id=strawberry.ID(
             str(available.default.id)) if available.default else None)
