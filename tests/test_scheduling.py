@@ -235,7 +235,8 @@ def test_sch_10_sch_11_sch_12_editing_a_recurring_schedule(client, engine):
     rule recomputes it, even after the start date has passed; a later send time recomputes it; a
     reschedule into the past is rejected; a kept next time already past is sent by the next run."""
     token, kid = token_for(engine, "admin"), family(engine)
-    start = local(utcnow() + dt.timedelta(hours=2))
+    # Noon tomorrow: a send time one hour later stays on the same date whatever the hour of the run.
+    start = local(utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
     base = {"startDate": start.date().isoformat(), "sendTime": start.time().replace(microsecond=0).isoformat(),
             "recurrence": "WEEKLY"}
     result = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": base}, token)["data"]["scheduleMessage"]
