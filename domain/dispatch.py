@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 
-from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, not_, select, true, update
 from sqlalchemy.engine import Engine
 
 from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
@@ -71,9 +71,13 @@ _CLAIMED_COLUMNS = CLAIM_COLUMNS
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
     """One UPDATE … RETURNING: QUEUED → SENDING for the given ids, or → OPTED_OUT for an address
-    that opted out after fan-out (an SMS STOP, an unsubscribe). Returns the rows now SENDING."""
+    that opted out after fan-out (an SMS STOP, an unsubscribe; an emergency SMS is still sent, as
+    at resolution). Returns the rows now SENDING."""
+    emergency_sms = and_(ChannelOptOut.channel == Channel.SMS.value, exists(select(Message.id).where(
+        Message.id == Delivery.message_id, Message.emergency == true()).correlate_except(Message)))
     opted_out = exists(select(ChannelOptOut.address).where(
-        ChannelOptOut.channel == Delivery.channel, ChannelOptOut.address == func.lower(Delivery.address)))
+        ChannelOptOut.channel == Delivery.channel, ChannelOptOut.address == func.lower(Delivery.address),
+        not_(emergency_sms)))
     connection = session.connection()  # Core: the ORM's bulk-update bookkeeping is not needed here
     rows = connection.execute(
         update(Delivery.__table__)

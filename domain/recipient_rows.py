@@ -129,8 +129,11 @@ def _status(shape: Shape, channel: Channel, *whens):
                 else_=literal(sendable.value))
 
 
-def _opted_out(channel: Channel, address):
-    """An address that opted out through the channel itself (SMS STOP, one-click unsubscribe)."""
+def _opted_out(shape: Shape, channel: Channel, address):
+    """An address that opted out through the channel itself (SMS STOP, one-click unsubscribe).
+    An SMS STOP binds non-emergency SMS only: an emergency SMS is still attempted (SMS-03)."""
+    if shape.emergency and channel is Channel.SMS:
+        return None
     return exists(select(ChannelOptOut.address).where(
         ChannelOptOut.channel == channel.value, ChannelOptOut.address == func.lower(address)))
 
@@ -277,7 +280,7 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
         (Student.status != ACTIVE, DS.INACTIVE),
         (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
-        (_opted_out(channel, address), DS.OPTED_OUT),
+        (_opted_out(shape, channel, address), DS.OPTED_OUT),
         (email_off, DS.OPTED_OUT),
     )
     return _only_reachable_push(
@@ -324,7 +327,7 @@ def _contact_rows(shape: Shape, contacts, channel: Channel):
         (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
         *_contact_flag_reasons(channel, shape.emergency),
-        (_opted_out(channel, address), DS.OPTED_OUT),
+        (_opted_out(shape, channel, address), DS.OPTED_OUT),
         (email_off, DS.OPTED_OUT),
     )
     return _only_reachable_push(
@@ -372,7 +375,7 @@ def _user_rows(shape: Shape, users, channel: Channel):
         (User.status != ACTIVE, DS.INACTIVE),
         (_user_excluded(shape, User.id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
-        (_opted_out(channel, address), DS.OPTED_OUT),
+        (_opted_out(shape, channel, address), DS.OPTED_OUT),
         (_email_off_reason(shape, channel, lambda: _email_off(shape, User)), DS.OPTED_OUT),
     )
     return _only_reachable_push(
@@ -392,7 +395,7 @@ def _imported_rows(shape: Shape, channel: Channel):
     status = _status(
         shape, channel,
         (address.is_(None), DS.NO_CONTACT_INFO),
-        (_opted_out(channel, address), DS.OPTED_OUT),
+        (_opted_out(shape, channel, address), DS.OPTED_OUT),
     )
     return (
         select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, _NO_STUDENT, ImportedRecipient.name,

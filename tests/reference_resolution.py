@@ -61,6 +61,9 @@ class Reference:
         return self.at_excluded or bool(schools & self.d["excluded_schools"])
 
     def opted_out(self, channel, address):
+        """A channel opt-out; an SMS STOP does not hold back an emergency SMS."""
+        if channel == "SMS" and self.sender["emergency"]:
+            return False
         return (channel, address.lower()) in self.d["opt_outs"]
 
     def accounts_of_student(self, student_id):

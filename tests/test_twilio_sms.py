@@ -120,15 +120,17 @@ def callbacks(engine, twilio_mock):  # noqa: F811
     return TestClient(app), sms
 
 
-def text_families(engine, sms, numbers, *, allow_reply=True) -> list[Delivery]:
+def text_families(engine, sms, numbers, *, allow_reply=True, emergency=False, before_dispatch=None) -> list[Delivery]:
     kids = [add_student(engine, first_school_id(engine)) for _ in numbers]
     for kid, number in zip(kids, numbers):
         add_contact(engine, kid, custodial=True, mobile_phone=number, email=email())
     with session_scope(engine) as session:
         message = create_message(session, viewer_for(session, "admin"), request(
-            "PRIMARY_CONTACTS", kids, channels=("SMS",), allow_reply=allow_reply))
+            "PRIMARY_CONTACTS", kids, channels=("SMS",), allow_reply=allow_reply, emergency=emergency))
         fan_out(session, message.id)
         chunks = queued_delivery_chunks(session, message.id, 500)
+    if before_dispatch:
+        before_dispatch()
     for chunk in chunks:
         dispatch_deliveries(engine, ChannelRegistry({ChannelKind.SMS: sms}), chunk)
     with session_scope(engine) as session:
@@ -177,6 +179,33 @@ def test_opt_out_words_stop_later_sms_and_start_resubscribes(engine, callbacks, 
         "keywords"] == 1
     [third] = text_families(engine, sms, [number])
     assert third.status == "SENT"
+
+
+def test_an_opt_out_binds_non_emergency_sms_only(engine, callbacks):
+    """SMS-03 with the opt-out rule: a number that texted STOP still gets an emergency SMS, whether
+    the STOP came before the message was planned or between planning and sending; a normal SMS
+    planned before the STOP is held back when it is sent."""
+    client, sms = callbacks
+    number, late_number, late_normal_number = phone(), phone(), phone()
+    text_families(engine, sms, [number, late_number, late_normal_number])
+
+    def stop(from_number, sid):
+        inbound = {"MessageSid": sid, "From": from_number, "To": FROM, "Body": "STOP", "SmsStatus": "received",
+                   "AccountSid": ACCOUNT_SID}
+        assert post(client, "/webhooks/twilio", inbound).json()["keywords"] == 1
+
+    stop(number, "SM" + "c" * 32)
+    [emergency] = text_families(engine, sms, [number], emergency=True)
+    assert emergency.status == "SENT" and emergency.provider_id.startswith("SM")
+    [normal] = text_families(engine, sms, [number])
+    assert normal.status == "OPTED_OUT" and normal.provider_id is None
+
+    [late_emergency] = text_families(engine, sms, [late_number], emergency=True,
+                                     before_dispatch=lambda: stop(late_number, "SM" + "d" * 32))
+    assert late_emergency.status == "SENT"
+    [late_normal] = text_families(engine, sms, [late_normal_number],
+                                  before_dispatch=lambda: stop(late_normal_number, "SM" + "e" * 32))
+    assert late_normal.status == "OPTED_OUT" and late_normal.provider_id is None
 
 
 def test_error_21610_records_the_opt_out(engine, twilio_errors):  # noqa: F811
