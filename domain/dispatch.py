@@ -19,6 +19,7 @@ from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome
 from channels.registry import ChannelRegistry
 from domain import progress_events
 from domain.envelopes import CLAIM_COLUMNS, build_envelopes
+from domain.lanes import Lane, lane_of
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from domain.optouts import record_opt_out
 from domain.pacing import group_size, pacer
@@ -38,6 +39,8 @@ from models.messaging import (
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+#: How long deliveries that stepped aside for emergency traffic wait before trying again.
+STEP_ASIDE_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
@@ -129,15 +132,29 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     ]
 
 
-def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome]:
-    """The plugin's declared rate holds across every worker (domain.pacing)."""
+@dataclasses.dataclass(frozen=True)
+class _SteppedAside:
+    """Not sent: a non-emergency envelope that stepped aside for emergency traffic (domain.pacing)."""
+
+    reference: str
+
+
+def _is_urgent(envelope: Envelope) -> bool:
+    return lane_of(emergency=envelope.emergency, priority=False, channel=envelope.kind.name) is Lane.EMERGENCY
+
+
+def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAside]:
+    """The plugin's declared rate holds across every worker, and emergency calls and SMS go first
+    (domain.pacing): other traffic stops before its next group while any emergency is pending."""
     rate = plugin.capabilities.rate_per_second
     if not rate:
         return plugin.send(envelopes)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome | _SteppedAside] = []
     size = group_size(rate)
     for start in range(0, len(envelopes), size):
         group = envelopes[start:start + size]
+        if not _is_urgent(group[0]) and pacer().must_step_aside():
+            return outcomes + [_SteppedAside(envelope.reference) for envelope in envelopes[start:]]
         pacer().wait_for_slots(plugin.name, rate, len(group))
         outcomes.extend(plugin.send(group))
     return outcomes
@@ -169,7 +186,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
     for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
-    attempts, outcomes, retries, unreachable_calls, opted_out = [], [], [], [], []
+    attempts, outcomes, retries, unreachable_calls, opted_out, stepped_aside = [], [], [], [], [], []
     gone: set[str] = set()
     started = utcnow()
     sent_status, queued_status, failed_status = DS.SENT.value, DS.QUEUED.value, DS.FAILED.value
@@ -185,6 +202,12 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                                  "provider_id": outcome.provider_id, "code": None, "detail": None,
                                  "started_at": started, "finished_at": finished})
                 result.sent += 1
+                continue
+            if type(outcome) is _SteppedAside:  # back to the queue, no attempt spent
+                stepped_aside.append(row.id)
+                if row.channel != Channel.PUSH.value:  # push waits for a queue run (JOB-04)
+                    result.retry_ids.append(row.id)
+                    result.retry_delay_seconds = max(result.retry_delay_seconds, STEP_ASIDE_SECONDS)
                 continue
             gone.update(getattr(outcome, "gone", ()))
             provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
@@ -216,6 +239,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     with session_scope(engine) as session:
         now = utcnow()
         _record(session, attempts, outcomes, retries, now)
+        _requeue_stepped_aside(session, stepped_aside, now)
         note_failed_calls(session, unreachable_calls)  # for the status-updates job (JOB-06)
         for channel, address in opted_out:
             record_opt_out(session, channel, address, source="the provider: the recipient opted out")
@@ -225,6 +249,19 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
                                 if status != queued_status), now)
     progress_events.publish(result.message_ids)
     return result
+
+
+def _requeue_stepped_aside(session, delivery_ids: list[int], now) -> None:
+    """SENDING → QUEUED again for deliveries that were claimed but not handed to the provider,
+    giving back the attempt the claim counted."""
+    if not delivery_ids:
+        return
+    connection = session.connection()
+    connection.execute(
+        update(Delivery.__table__)
+        .where(id_in(Delivery.id, delivery_ids, connection.dialect.name), Delivery.status == DS.SENDING.value)
+        .values(status=DS.QUEUED.value, attempts=Delivery.attempts - 1, updated_at=now,
+                not_before=now + dt.timedelta(seconds=STEP_ASIDE_SECONDS)))
 
 
 def complete_if_done(engine: Engine, message_id: int) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import dramatiq
 
 from domain.dispatch import dispatch_deliveries
 from domain.lanes import Lane
+from domain.pacing import RedisUrgentBoard, UrgentBoard, chunk_key, pacer
 from jobs.runtime import channel_registry
 from models.db import get_engine
 
@@ -13,7 +16,11 @@ from models.db import get_engine
 def _dispatch_actor(lane: Lane) -> dramatiq.Actor:
     def dispatch(delivery_ids: list[int]) -> None:
         """Takes ids only; deliveries no longer QUEUED are skipped, so a repeat never double-sends."""
-        result = dispatch_deliveries(get_engine(), channel_registry(), delivery_ids)
+        try:
+            result = dispatch_deliveries(get_engine(), channel_registry(), delivery_ids)
+        finally:
+            if lane is Lane.EMERGENCY and delivery_ids:
+                pacer().urgent.finished(chunk_key(delivery_ids))  # other paced traffic may go on
         if result.retry_ids:
             DISPATCH[lane].send_with_options(args=(result.retry_ids,), delay=int(result.retry_delay_seconds * 1000))
 
@@ -27,7 +34,18 @@ DISPATCH: dict[Lane, dramatiq.Actor] = {lane: _dispatch_actor(lane) for lane in 
 
 def enqueue_dispatch(chunks, broker: dramatiq.Broker | None = None) -> None:
     """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue on ``broker`` (default
-    the configured one)."""
+    the configured one). Emergency chunks are announced first, so paced traffic steps aside for
+    them (domain.pacing)."""
+    chunks = [(lane, ids) for lane, ids in chunks if ids]
+    urgent = [chunk_key(ids) for lane, ids in chunks if lane is Lane.EMERGENCY]
+    if urgent:
+        _urgent_board(broker).announce(urgent, time.time())
     for lane, ids in chunks:
         actor = DISPATCH[lane]
         (broker or actor.broker).enqueue(actor.message(ids))
+
+
+def _urgent_board(broker: dramatiq.Broker | None) -> UrgentBoard:
+    """The board the workers of ``broker`` read: its Redis, or this process's in embedded mode."""
+    client = getattr(broker, "client", None)
+    return RedisUrgentBoard(client) if client is not None else pacer().urgent

@@ -150,3 +150,17 @@ def push_service():
     service = PushService()
     yield service
     service.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_emergency_left_on_the_urgent_board():
+    """An emergency chunk a test enqueued but never ran would hold other tests' paced traffic back
+    (domain.pacing); each test starts with an empty board."""
+    yield
+    from domain import pacing
+
+    pacing._pacer = None
+    if USES_REDIS:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).delete(pacing.RedisUrgentBoard.KEY)

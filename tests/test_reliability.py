@@ -51,10 +51,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def message_to_imported_phones(engine, count: int, prefix: str) -> tuple[int, list[int]]:
+def message_to_imported_phones(engine, count: int, prefix: str, **fields) -> tuple[int, list[int]]:
     """A message to ``count`` imported recipients by SMS, fanned out; returns it and its ids."""
     with session_scope(engine) as session:
-        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",)))
+        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",), **fields))
         session.execute(insert(ImportedRecipient), [
             {"message_id": message.id, "name": f"Guardian {n}", "phone": f"{prefix}{n:05d}", "source_row": n + 1}
             for n in range(count)])
