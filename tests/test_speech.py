@@ -1,11 +1,12 @@
 """Speech for calls: espeak-ng audio in a telephone format, played from an unguessable URL and
-kept once per message, language and script, deleted with the message; Azure's SSML escaping and
-its failures, with the real SDK."""
+kept once per message, language and script, deleted with the message; Azure through the real
+SDK against a local stand-in for its speech service: escaped SSML, audio, and failures."""
 
 from __future__ import annotations
 
 import shutil
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from models.speech import SpeechAudio
 from domain.fan_out import fan_out
 from domain.messages import create_message
 from resolve import request, viewer_for
+from azure_speech_peer import azure_speech  # noqa: F401  (fixture)
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed (Debian: apt install espeak-ng; .ci/run does)")
@@ -101,3 +103,81 @@ def test_azure_failure_in_the_result_is_surfaced_without_the_key():
     with pytest.raises(SpeechFailed) as failure:
         plugin.synthesize("Hello", "en")
     assert "ConnectionFailure" in str(failure.value) and "azure-secret-key-123" not in str(failure.value)
+
+
+AZURE_KEY = "azure-secret-key-456"
+
+
+def azure(endpoint: str) -> AzureSpeech:
+    return AzureSpeech(AzureSpeechConfig(key=AZURE_KEY, endpoint=endpoint))
+
+
+def test_azure_synthesis_through_the_sdk_gives_escaped_ssml_and_telephone_audio(azure_speech):
+    """The real SDK against a local stand-in for Azure's speech service: the service receives one
+    SSML document with the language's neural voice and the message text escaped inside it, asked
+    for 8 kHz PCM with the key in the connection's header only; what comes back is µ-law telephone
+    audio as long as the service spoke."""
+    text = 'Bus 12 is late <break time="9s"/> & "early" pickup'
+    audio = azure(azure_speech.url).synthesize(text, "es")
+    assert mulaw_header(audio) == (7, 1, 8000, 8)
+    assert abs((len(audio) - 58) / 8000 - azure_speech.seconds) < 0.05
+    [ssml] = azure_speech.ssml
+    assert ssml == ssml_for(text, "es")
+    document = ElementTree.fromstring(ssml)
+    [voice] = list(document)
+    assert voice.get("name") == "es-US-PalomaNeural" and list(voice) == [] and voice.text == text
+    assert azure_speech.output_formats == ["raw-8khz-16bit-mono-pcm"]
+    assert azure_speech.connection_headers[0]["ocp-apim-subscription-key"] == AZURE_KEY
+
+
+def test_azure_service_error_is_surfaced_with_its_code_and_without_the_key(azure_speech):
+    """The service closing the connection with an error (1007, a bad SSML document) comes back
+    from the SDK as a cancelled result; the plugin turns it into SpeechFailed with Azure's reason,
+    code and details, and never the key."""
+    azure_speech.close_with = (1007, "Invalid SSML: the voice does not exist")
+    with pytest.raises(SpeechFailed) as failure:
+        azure(azure_speech.url).synthesize("Hello", "en")
+    message = str(failure.value)
+    assert "Error" in message and "1007" in message and "Invalid SSML" in message
+    assert AZURE_KEY not in message
+
+
+def test_a_call_plays_azure_audio_synthesized_once_and_falls_back_to_say(engine, azure_speech, caplog):
+    """With `azure` as the speech plugin, two Spanish-speaking recipients of one script cost one
+    synthesis; the call's TwiML plays the telephone audio from a signed URL. When the service
+    fails, the call reads the script with <Say> in the language instead, and the log never holds
+    the key."""
+    kids = [add_student(engine, first_school_id(engine)) for _ in range(2)]
+    for kid in kids:
+        add_contact(engine, kid, custodial=True, mobile_phone=phone(), language="es")
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"), request(
+            "PRIMARY_CONTACTS", kids, channels=("VOICE",), call_text="Mañana no hay clases."))
+        fan_out(session, message.id)
+        calls = list(session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).scalars())
+
+    def provider(endpoint):
+        settings = get_settings().model_copy(update={
+            "speech_plugin": "azure", "speech_config": {"key": AZURE_KEY, "endpoint": endpoint},
+            "public_base_url": "https://hr.example.org"})
+        app = FastAPI()
+        app.include_router(voice_router(settings, engine))
+        return TestClient(app)
+
+    def twiml_of(client, delivery_id):
+        return client.post(urlsplit(voice_content_url(delivery_id, "https://hr.example.org",
+                                                      deployment_secret())).path).text
+
+    client = provider(azure_speech.url)
+    played = {twiml_of(client, delivery_id).split("<Play>")[1].split("</Play>")[0] for delivery_id in calls}
+    assert len(played) == 1 and len(azure_speech.ssml) == 1 and "es-US-PalomaNeural" in azure_speech.ssml[0]
+    audio = client.get(urlsplit(played.pop()).path)
+    assert audio.status_code == 200 and mulaw_header(audio.content) == (7, 1, 8000, 8)
+
+    with session_scope(engine) as session:
+        session.execute(delete(SpeechAudio).where(SpeechAudio.message_id == message.id))
+    azure_speech.close_with = (1011, "Internal service error")
+    with caplog.at_level("WARNING"):
+        fallback = twiml_of(provider(azure_speech.url), calls[0])
+    assert '<Say language="es-' in fallback and "Mañana no hay clases." in fallback
+    assert "Internal service error" in caplog.text and AZURE_KEY not in caplog.text
