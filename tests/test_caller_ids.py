@@ -61,6 +61,33 @@ def test_cid_01_cid_04_numbers_are_managed_with_the_permission_and_checked(clien
         session.execute(update(CallerIdRow).values(student_attendance=False))
 
 
+def test_perm_40_an_administrator_without_the_caller_id_permission_cannot_list_or_change_numbers(client, engine):
+    """Covers PERM-40: an administrator whose profile lacks "Caller ID Phone Numbers" gets FORBIDDEN
+    from listing, adding, editing, deleting and importing caller IDs, and nothing is written."""
+    from domain.permissions import Perm
+
+    admin = token_for(engine, "admin")
+    number = create(client, admin, title="Library line")["callerId"]
+    without = make_user(engine, Role.ADMIN, without=[Perm.CALLER_ID_PHONE_NUMBERS])
+    with session_scope(engine) as session:
+        before = sorted(session.execute(select(CallerIdRow.id, CallerIdRow.title, CallerIdRow.phone)).all())
+    attempts = [
+        ("callerIds", "{ callerIds { id } }", {}),
+        ("createCallerId", CREATE, {"input": {"title": "x", "phone": phone()}}),
+        ("updateCallerId", """mutation($id: ID!, $input: CallerIdInput!) { updateCallerId(id: $id, input: $input) {
+            __typename } }""", {"id": number["id"], "input": {"title": "Renamed", "phone": phone()}}),
+        ("deleteCallerId", "mutation($id: ID!) { deleteCallerId(id: $id) }", {"id": number["id"]}),
+        ("importCallerIds", """mutation($csv: String!) { importCallerIds(csv: $csv, columns: {title: 0, phone: 1})
+            { __typename } }""", {"csv": f"Title,Phone\nGym,{phone()}\n"}),
+    ]
+    for field, document, variables in attempts:
+        answer = gql(client, document, variables, without)
+        assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [([field], "FORBIDDEN")], field
+    with session_scope(engine) as session:
+        assert sorted(session.execute(select(CallerIdRow.id, CallerIdRow.title, CallerIdRow.phone)).all()) == before
+    assert gql(client, "{ availableCallerIds { defaultId } }", {}, without)["data"]  # placing calls is PHONE_CALLS
+
+
 def test_cid_08_csv_import_reports_every_bad_row_and_imports_nothing_then(client, engine):
     """Covers CID-08: flags are 1, 0 or blank; any other value, an unknown school or a bad number is
     reported by row and column and nothing is imported; a clean file imports every row."""
