@@ -88,13 +88,12 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.oneroster_plan import Existing, Plan, plan_import
 from domain.oneroster_read import KNOWN_FILES, Bundle, RowError, read_bundle
-from domain.seeding import copy_rows  # PostgreSQL COPY with Python-side column defaults filled in
+from domain.bulk_rows import write_table
 from models.directory import (
     Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
 
-CHUNK = 5000
 ENTITIES = ("district", "schools", "school_years", "students", "users", "contacts",
             "student_links", "sections", "enrollments", "section_teachers", "user_schools",
             "user_profiles", "profiles", "orgs", "demographics")
@@ -259,17 +258,12 @@ class _Writer:
     # -- generic bulk operations -------------------------------------------------------------
 
     def _insert(self, table: sqlalchemy.Table, rows: list[dict]) -> None:
-        """Insert rows with the same keys together: COPY on psycopg, chunked executemany elsewhere."""
+        """Insert the rows, those with the same keys together (domain.bulk_rows)."""
         groups: dict[frozenset, list[dict]] = collections.defaultdict(list)
         for row in rows:
             groups[frozenset(row)].append(row)
-        copy = self.conn.dialect.name == "postgresql" and self.conn.dialect.driver == "psycopg"
         for group in groups.values():
-            if copy:
-                copy_rows(self.conn, table, group)
-                continue
-            for start in range(0, len(group), CHUNK):
-                self.conn.execute(insert(table), group[start:start + CHUNK])
+            write_table(self.conn, table, group)
 
     def _upsert(self, model, entity: str, wanted: dict[str, dict], existing: dict[str, dict], *,
                 insert_only: set[str] = frozenset(), ids: bool = True) -> dict[str, int]:

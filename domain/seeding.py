@@ -1,7 +1,7 @@
 """The synthetic district generator: a realistic, deterministic directory for demos and benches.
 
-Rows are built as plain dicts with ids assigned here, then written in one transaction with Core
-bulk inserts, or COPY on PostgreSQL with psycopg; no ORM object is built per row.
+Rows are built as plain dicts with ids assigned here, then written in one transaction by
+domain.bulk_rows (COPY on PostgreSQL); no ORM object is built per row.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
-import json
 import random
 import time
 import unicodedata
 
 import sqlalchemy
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from domain import seeding_names as words
+from domain.bulk_rows import insert_rows
 from domain.permissions import CATALOGUE, Perm
 from models.caller_ids import CallerId
 from models.directory import (
@@ -30,7 +30,6 @@ from models.directory import (
     UserProfile, UserSchool,
 )
 
-CHUNK = 5000
 GRADES = ("K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
 LEVELS = ("Elementary School", "Middle School", "High School")
 LEVEL_GRADES = (range(0, 6), range(6, 9), range(9, 13))
@@ -78,7 +77,7 @@ def seed_district(engine: sqlalchemy.engine.Engine, *, students: int, seed: int)
         if connection.execute(select(District.id).limit(1)).first() is not None:
             raise ValueError("the database already holds a district")
         rows = _DistrictBuilder(students=students, seed=seed).build()
-        _insert(connection, rows)
+        insert_rows(connection, rows)
     if engine.dialect.name == "postgresql":
         # Fresh statistics, so the first resolutions are planned for the real table sizes.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -406,39 +405,3 @@ class _DistrictBuilder:
             for user_id, profile_id in assignees:
                 self._add(assignee_model, id=self._next_id(assignee_model), group_id=group_id,
                           user_id=user_id, profile_id=profile_id)
-
-
-def _insert(connection: sqlalchemy.Connection, rows: dict[sqlalchemy.Table, list[dict]]) -> None:
-    """Bulk-write the tables in FK order; COPY on psycopg, chunked executemany elsewhere.
-
-    Every row of a table carries the same keys; a column left out takes its default.
-    """
-    postgres = connection.dialect.name == "postgresql"
-    copy = postgres and connection.dialect.driver == "psycopg"
-    for table in (table for table in SQLModel.metadata.sorted_tables if rows.get(table)):
-        if copy:
-            copy_rows(connection, table, rows[table])
-        else:
-            for start in range(0, len(rows[table]), CHUNK):
-                connection.execute(table.insert(), rows[table][start : start + CHUNK])
-        if postgres and [column.name for column in table.primary_key.columns] == ["id"]:
-            # The ids were given explicitly: move the sequence past them for later inserts.
-            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', "
-                                    f"'id'), max(id)) FROM \"{table.name}\""))
-
-
-def copy_rows(connection: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict]) -> None:
-    """COPY the rows; columns they leave out get their Python-side default, as Core would."""
-    given = list(rows[0])
-    defaults = {column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
-                for column in table.columns
-                if column.name not in given and column.default is not None
-                and (column.default.is_scalar or column.default.is_callable)}
-    as_json = {column.name for column in table.columns if isinstance(column.type, sqlalchemy.JSON)}
-    quoted = ", ".join(f'"{column}"' for column in [*given, *defaults])
-    filler = [json.dumps(value) if name in as_json else value for name, value in defaults.items()]
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[column]) if column in as_json else row[column] for column in given]
-                               + filler)
