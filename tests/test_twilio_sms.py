@@ -162,9 +162,17 @@ def test_status_callbacks_are_verified_and_applied(engine, callbacks):
         assert session.get(Delivery, delivery.id).status == "DELIVERED"
 
 
+def handed_to_twilio(monkeypatch, sms) -> list[str]:
+    """The numbers of every SMS the plugin is asked to send from now on (each becomes an API call)."""
+    numbers: list[str] = []
+    send = sms.send
+    monkeypatch.setattr(sms, "send", lambda batch: numbers.extend(e.to for e in batch) or send(batch))
+    return numbers
+
+
 @pytest.mark.parametrize("word", ["STOP", "stopall", "  Unsubscribe ", "CANCEL", "end", "QUIT", "revoke",
                                   "opt out"])
-def test_opt_out_words_stop_later_sms_and_start_resubscribes(engine, callbacks, word):
+def test_opt_out_words_stop_later_sms_and_start_resubscribes(engine, callbacks, word, monkeypatch):
     """An inbound opt-out word (any case, any surrounding space) records an opt-out of the number:
     the next SMS to it is OPTED_OUT with no provider call; START subscribes it again."""
     client, sms = callbacks
@@ -173,15 +181,16 @@ def test_opt_out_words_stop_later_sms_and_start_resubscribes(engine, callbacks, 
     inbound = {"MessageSid": "SM" + first.provider_id[2:], "From": number, "To": FROM, "Body": word,
                "SmsStatus": "received", "AccountSid": ACCOUNT_SID}
     assert post(client, "/webhooks/twilio", inbound).json()["keywords"] == 1
+    handed = handed_to_twilio(monkeypatch, sms)
     [second] = text_families(engine, sms, [number])
-    assert second.status == "OPTED_OUT" and second.provider_id is None  # never handed to Twilio
+    assert second.status == "OPTED_OUT" and second.provider_id is None and handed == []  # 0 provider calls
     assert post(client, "/webhooks/twilio", {**inbound, "Body": "start", "MessageSid": "SM" + "9" * 32}).json()[
         "keywords"] == 1
     [third] = text_families(engine, sms, [number])
     assert third.status == "SENT"
 
 
-def test_an_opt_out_binds_non_emergency_sms_only(engine, callbacks):
+def test_an_opt_out_binds_non_emergency_sms_only(engine, callbacks, monkeypatch):
     """SMS-03 with the opt-out rule: a number that texted STOP still gets an emergency SMS, whether
     the STOP came before the message was planned or between planning and sending; a normal SMS
     planned before the STOP is held back when it is sent."""
@@ -195,10 +204,11 @@ def test_an_opt_out_binds_non_emergency_sms_only(engine, callbacks):
         assert post(client, "/webhooks/twilio", inbound).json()["keywords"] == 1
 
     stop(number, "SM" + "c" * 32)
+    handed = handed_to_twilio(monkeypatch, sms)
     [emergency] = text_families(engine, sms, [number], emergency=True)
-    assert emergency.status == "SENT" and emergency.provider_id.startswith("SM")
+    assert emergency.status == "SENT" and emergency.provider_id.startswith("SM") and handed == [number]
     [normal] = text_families(engine, sms, [number])
-    assert normal.status == "OPTED_OUT" and normal.provider_id is None
+    assert normal.status == "OPTED_OUT" and normal.provider_id is None and handed == [number]
 
     [late_emergency] = text_families(engine, sms, [late_number], emergency=True,
                                      before_dispatch=lambda: stop(late_number, "SM" + "d" * 32))
