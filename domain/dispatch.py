@@ -143,6 +143,24 @@ def _is_urgent(envelope: Envelope) -> bool:
     return lane_of(emergency=envelope.emergency, priority=False, channel=envelope.kind.name) is Lane.EMERGENCY
 
 
+def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> bool:
+    """Before claiming: while emergency calls or SMS are pending, a chunk for a paced plugin that
+    is not one of them waits as it is, untouched (a chunk is one channel of one lane). One Redis
+    read, and one lookup only while the urgent board holds anything."""
+    if not delivery_ids or not pacer().must_step_aside():
+        return False
+    with session_scope(engine) as session:
+        row = session.execute(select(Delivery.channel, Message.emergency)
+                              .join(Message, Message.id == Delivery.message_id)
+                              .where(Delivery.id == delivery_ids[0])).first()
+    if row is None:
+        return False
+    plugin = registry.for_kind(CHANNEL_KIND[Channel(row.channel)])
+    if plugin is None or not plugin.capabilities.rate_per_second:
+        return False
+    return lane_of(emergency=row.emergency, priority=False, channel=row.channel) is not Lane.EMERGENCY
+
+
 def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAside]:
     """The plugin's declared rate holds across every worker, and emergency calls and SMS go first
     (domain.pacing): other traffic stops before its next group while any emergency is pending."""
@@ -177,6 +195,9 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     """Send the given deliveries that are still queued; record one attempt and outcome each.
     Two transactions: claim (with the envelopes' context), then record (with completion)."""
     result = DispatchResult()
+    if _waits_for_emergency(engine, registry, delivery_ids):
+        result.retry_ids, result.retry_delay_seconds = list(delivery_ids), STEP_ASIDE_SECONDS
+        return result
     with session_scope(engine) as session:
         claimed = _claim_rows(session, delivery_ids, utcnow())
         result.claimed = len(claimed)

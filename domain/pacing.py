@@ -10,9 +10,10 @@ seconds at most rate × T + group envelopes are sent. Groups hold a tenth of a s
 Emergency traffic first (CMP-07). The lanes already hand a worker its emergency jobs before any
 other, but a paced job can hold a worker thread for a minute, and the slots are first come,
 first served. So an emergency dispatch chunk is announced on the urgent board when it is
-enqueued and taken off when its job ends. While the board holds any, a job that is not an
-emergency's calls or SMS steps aside before its next group: its unsent deliveries go back to the
-queue (domain.dispatch) and its thread is free. An emergency then waits at most for the groups
+enqueued and taken off when its job ends. While the board holds any, a paced job that is not an
+emergency's calls or SMS steps aside: one that starts waits without claiming anything, and one
+already sending stops before its next group and puts its unsent deliveries back in the queue
+(domain.dispatch). Either way its thread is free. An emergency then waits at most for the groups
 other threads had already reserved. Entries expire after the dispatch time limit, so a worker
 that died mid-emergency holds nothing back for long.
 """

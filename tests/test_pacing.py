@@ -147,12 +147,15 @@ def test_emergency_sms_go_first_and_other_paced_traffic_steps_aside(engine, tmp_
     time.sleep(0.5)  # ten normal SMS are out
     board.announce([chunk_key(emergency_ids)], time.time())
     emergency_result = dispatch_deliveries(engine, registry, emergency_ids)
-    board.finished(chunk_key(emergency_ids))
     normal_job.join(10)
+    stepped_aside = normal_result["result"].retry_ids
+    # A normal chunk that starts while the emergency is still pending waits without being claimed.
+    waiting = dispatch_deliveries(engine, registry, stepped_aside)
+    assert (waiting.claimed, waiting.sent, waiting.retry_ids) == (0, 0, stepped_aside)
+    board.finished(chunk_key(emergency_ids))
 
     assert emergency_result.sent == 10 and statuses(engine, emergency_ids) == {"SENT": 10}
     first_normal = normal_result["result"]
-    stepped_aside = first_normal.retry_ids
     assert first_normal.sent + len(stepped_aside) == 40 and 0 < first_normal.sent < 40
     assert first_normal.retry_delay_seconds == STEP_ASIDE_SECONDS
     normal_refs, emergency_refs = {str(i) for i in normal_ids}, {str(i) for i in emergency_ids}
