@@ -153,7 +153,7 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
         row = session.execute(select(Delivery.channel, Message.emergency)
                               .join(Message, Message.id == Delivery.message_id)
                               .where(Delivery.id == delivery_ids[0])).first()
-    if row is None:
+    if row is None or row.channel == Channel.PUSH.value:  # push steps aside in _paced_send, for a queue run
         return False
     plugin = registry.for_kind(CHANNEL_KIND[Channel(row.channel)])
     if plugin is None or not plugin.capabilities.rate_per_second:
