@@ -145,9 +145,10 @@ def _is_urgent(envelope: Envelope) -> bool:
 
 def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> bool:
     """Before claiming: while emergency calls or SMS are pending, a chunk for a paced plugin that
-    is not one of them waits as it is, untouched (a chunk is one channel of one lane). One Redis
-    read, and one lookup only while the urgent board holds anything."""
-    if not delivery_ids or not pacer().must_step_aside():
+    is not one of them waits as it is, untouched (a chunk is one channel of one lane). Nothing is
+    read unless a plugin is paced; then one Redis read, and one lookup while the board holds any."""
+    paced = {kind for kind in registry.kinds() if registry.for_kind(kind).capabilities.rate_per_second}
+    if not delivery_ids or not paced or not pacer().must_step_aside():
         return False
     with session_scope(engine) as session:
         row = session.execute(select(Delivery.channel, Message.emergency)
@@ -155,8 +156,7 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
                               .where(Delivery.id == delivery_ids[0])).first()
     if row is None or row.channel == Channel.PUSH.value:  # push steps aside in _paced_send, for a queue run
         return False
-    plugin = registry.for_kind(CHANNEL_KIND[Channel(row.channel)])
-    if plugin is None or not plugin.capabilities.rate_per_second:
+    if CHANNEL_KIND[Channel(row.channel)] not in paced:
         return False
     return lane_of(emergency=row.emergency, priority=False, channel=row.channel) is not Lane.EMERGENCY
 
