@@ -81,7 +81,7 @@ def test_sys_05_a_school_setting_only_for_the_callers_own_schools(client, engine
     teacher of school 1 is FORBIDDEN; the district administrator sets any school's."""
     principal = token_for(engine, "principal.1")
     own, other = school_of(engine, "principal.1"), school_of(engine, "principal.2")
-    other_before = school_push(engine, other)
+    own_before, other_before = school_push(engine, own), school_push(engine, other)
     try:
         assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(own)}, principal)["data"]["setPushByDefault"] is True
         assert school_push(engine, own) is True
@@ -102,7 +102,7 @@ def test_sys_05_a_school_setting_only_for_the_callers_own_schools(client, engine
         assert school_push(engine, other) is True
     finally:
         with session_scope(engine) as session:
-            session.execute(School.__table__.update().where(School.id == own).values(push_by_default=None))
+            session.execute(School.__table__.update().where(School.id == own).values(push_by_default=own_before))
             session.execute(School.__table__.update().where(School.id == other).values(push_by_default=other_before))
 
 
