@@ -7,6 +7,8 @@
   (CID-05, VOI-03); with several district defaults the newest is the effective one (CID-06).
 - Calls are unavailable until a district default exists (VOI-02).
 - At most one number carries the Student Attendance flag (CID-04).
+- A District Default number is a district-wide setting: setting the flag, or changing or deleting
+  a number that carries it, needs "Communication District Settings" too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlmodel import Session
 
 from domain.contact_details import BadContactDetail, normalised_phone
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import AuthorizationError, FieldProblem, InvalidInput
+from domain.permissions import CATALOGUE, Perm
+from domain.scope import is_district_administrator
 from domain.viewer import Viewer
 from models.caller_ids import CallerId, CallerIdSchool
 from models.directory import School
@@ -107,6 +111,17 @@ def caller_id_for_message(session: Session, viewer: Viewer, chosen: int | None,
 
 
 # --- managing the numbers (PERM-40) ----------------------------------------------------------------
+
+def refuse_district_default_change(session: Session, viewer: Viewer, caller_id: int) -> None:
+    """CID-06: a number that is a District Default is changed or deleted by district administrators
+    only (the flag itself is gated on the input)."""
+    if is_district_administrator(viewer):
+        return
+    if session.execute(select(CallerId.district_default).where(CallerId.id == caller_id)).scalar():
+        raise AuthorizationError(f'Caller ID {caller_id} is a District Default number; changing it needs the '
+                                 f'"{CATALOGUE[Perm.DISTRICT_SETTINGS].label}" permission.',
+                                 requirement=Perm.DISTRICT_SETTINGS.value)
+
 
 def _checked(session: Session, data: CallerIdInput, path: tuple, editing: int | None) -> tuple[str, list[FieldProblem]]:
     problems = []

@@ -55,6 +55,7 @@ class ComposeCapabilities:
     can_send_as_school: bool
     can_mark_priority: bool
     can_send_emergency: bool
+    can_send_to_outside_addresses: bool
     push_by_default: bool
     allow_reply_by_default: bool
     default_recipient_type: RT | None
@@ -92,6 +93,8 @@ def compose_capabilities(viewer: Viewer) -> ComposeCapabilities:
         can_send_as_school=can_send and has(Perm.SEND_FROM_SCHOOL),
         can_mark_priority=can_send and has(Perm.SEND_AS_PRIORITY),
         can_send_emergency=can_send and has(Perm.EMERGENCY_CALLS),
+        # RCP-22: Cc and imported recipients are outside the directory; never for family senders.
+        can_send_to_outside_addresses=can_send and has(Perm.OUTSIDE_RECIPIENTS),
         # CMP-09 / SYS-05: push defaults on only for holders of the push permission.
         push_by_default=push_by_default(viewer),
         allow_reply_by_default=allow_reply_by_default(viewer),

@@ -33,6 +33,8 @@ DEFAULT_SUBJECT = "New Message"  # CMP-01
 SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
 MAX_SELECTED_IDS = 100_000
+#: Cc copies every email of a message to outside addresses (CMP-22); a handful is what a sender needs.
+MAX_CC = 20
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -184,14 +186,17 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
 
 
 def _check_email_options(problems: list[FieldProblem], request: SendMessageRequest) -> None:
-    """CMP-06: secure email has no copy to self and no Cc; CMP-22: Cc addresses are valid email
-    addresses and copy the email channel only."""
+    """CMP-06: secure email has no copy to self and no Cc; CMP-22: Cc addresses (at most MAX_CC)
+    are valid email addresses and copy the email channel only."""
     if request.secure and request.copy_self:
         _problem(problems, ("copySelf",), "CONFLICT", "A secure email cannot be copied to yourself.")
     if request.secure and request.cc:
         _problem(problems, ("cc",), "CONFLICT", "A secure email cannot have Cc addresses.")
     if request.cc and Channel.EMAIL not in request.channels:
         _problem(problems, ("cc",), "INVALID", "Cc copies the email; add the EMAIL channel.")
+    if len(request.cc) > MAX_CC:
+        _problem(problems, ("cc",), "TOO_MANY", f"{len(request.cc)} Cc addresses; at most {MAX_CC}.")
+        return
     for index, address in enumerate(request.cc):
         try:
             validate_email(address.strip(), check_deliverability=False)

@@ -10,16 +10,18 @@ from sqlalchemy import delete, insert, literal, select, text
 from sqlmodel import Session
 
 from domain.caller_ids import caller_id_for_message
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.flagging import contains_flagged_word
 from domain.message_request import (  # noqa: F401  (the request and its rules are this module's API too)
     DEFAULT_SUBJECT,
+    MAX_CC,
     SUBJECT_MAX_LENGTH,
     SendMessageRequest,
     assigned_groups_clause,
     validate_send_request,
     with_sender_defaults,
 )
+from domain.permissions import CATALOGUE, Perm
 from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, student_scope
 from domain.text import html_to_text
@@ -183,6 +185,23 @@ def locked_draft(session: Session, viewer: Viewer, message_id: int) -> Message:
     return message
 
 
+def carries_outside_recipients(session: Session, message: Message) -> bool:
+    """The message reaches addresses outside the directory: Cc or CSV-imported recipients."""
+    return bool(message.cc) or session.execute(select(ImportedRecipient.id).where(
+        ImportedRecipient.message_id == message.id).limit(1)).first() is not None
+
+
+def refuse_outside_recipients(session: Session, viewer: Viewer, message: Message) -> None:
+    """RCP-22, PERM-60: only holders of "Send to Outside Addresses" (never a family user, PERM-04)
+    send a message with Cc or imported recipients. Checked again when a stored message is sent,
+    whoever put them there: a draft can change hands, a profile can lose the permission."""
+    if viewer.permissions.has(Perm.OUTSIDE_RECIPIENTS) or not carries_outside_recipients(session, message):
+        return
+    raise AuthorizationError(
+        f'This message has Cc addresses or imported recipients; sending it needs the '
+        f'"{CATALOGUE[Perm.OUTSIDE_RECIPIENTS].label}" permission.', requirement=Perm.OUTSIDE_RECIPIENTS.value)
+
+
 def confirmed_count(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:
     """CMP-27 for a message resolved later (a scheduled one): its recipient count as of now."""
     from domain.plan import recipient_count
@@ -198,6 +217,7 @@ def send_draft(session: Session, viewer: Viewer, message_id: int,
     """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation;
     returns it with its recipient count."""
     message = locked_draft(session, viewer, message_id)
+    refuse_outside_recipients(session, viewer, message)
     message.status = MessageStatus.QUEUED
     session.add(message)
     session.flush()

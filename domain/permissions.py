@@ -3,6 +3,10 @@
 A permission is held when any one of the caller's profiles grants it at the level the caller's
 role needs (PERM-01), the profile's role is one the permission exists for (PERM-04), and the
 district has the add-on behind it enabled (PERM-03).
+
+The last rows are Homeroom's extensions of the PERM catalogue, for powers the module's
+documentation leaves to "administrators" or to staff without naming a permission: who may reach
+outside the directory (imported recipients and Cc) and who may change district-wide settings.
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ class Perm(str, enum.Enum):
     ASSIGN_MESSAGES = "assign_messages"
     CLASS_ANNOUNCEMENTS = "class_announcements"
     REWARD_POSITIVE_BEHAVIOR = "reward_positive_behavior"
+    # Homeroom's extensions (see the module's docstring).
+    OUTSIDE_RECIPIENTS = "outside_recipients"
+    DISTRICT_SETTINGS = "district_settings"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +147,14 @@ CATALOGUE: dict[Perm, PermissionSpec] = {
         _p(Perm.ASSIGN_MESSAGES, "Assign Messages to Users", {A: EDIT}, None, "PERM-42"),
         _p(Perm.CLASS_ANNOUNCEMENTS, "Class Announcements", {T: EDIT}, None, "PERM-48"),
         _p(Perm.REWARD_POSITIVE_BEHAVIOR, "Reward Positive Behavior", {T: EDIT}, None, "PERM-58"),
+        # Staff only, so an address outside the directory is never reachable for a family sender,
+        # who may address only the users they have access to (RCP-22, PERM-60).
+        _p(Perm.OUTSIDE_RECIPIENTS, "Send to Outside Addresses", {A: EDIT, T: EDIT}, None,
+           "RCP-22", "PERM-60", "IMP-01", "CMP-22"),
+        # District-wide preferences every school and user inherits; a school administrator changes
+        # only their own schools' settings.
+        _p(Perm.DISTRICT_SETTINGS, "Communication District Settings", {A: EDIT}, None,
+           "SYS-05", "SET-09", "INB-11", "INB-12", "JOB-06", "CID-06"),
     )
 }
 

@@ -22,7 +22,9 @@ def _b64url_length(value: str) -> int | None:
 
 
 def register(session: Session, viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
-    """Store (or move to this user) a subscription; the keys are checked as RFC 8291 requires."""
+    """Store a subscription, or refresh the keys of one of the viewer's own; the keys are checked as
+    RFC 8291 requires. An endpoint registered to another account stays theirs (CONFLICT, which
+    does not say whose): moving it would hand that person's notifications to the caller."""
     problems = []
     parts = urlsplit(endpoint)
     if parts.scheme not in ("https", "http") or not parts.netloc:
@@ -35,8 +37,12 @@ def register(session: Session, viewer: Viewer, endpoint: str, p256dh: str, auth:
     if problems:
         raise InvalidInput(problems)
     known = session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).scalars().first()
+    if known is not None and known.user_id != viewer.id:
+        raise InvalidInput([FieldProblem(("input", "endpoint"), "CONFLICT",
+                                         "This endpoint is registered to another account; subscribe again in the "
+                                         "browser for an endpoint of your own.")])
     subscription = known or PushSubscription(user_id=viewer.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
-    subscription.user_id, subscription.p256dh, subscription.auth = viewer.id, p256dh, auth
+    subscription.p256dh, subscription.auth = p256dh, auth
     session.add(subscription)
     session.flush()
     return subscription

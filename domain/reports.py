@@ -1,10 +1,16 @@
 """The communication report (RPT-*): every sent message with its figures, per-recipient rows,
 CSV export and "resend to failed".
 
-Who sees what (interpretation; the catalogue names no report permission): every staff member sees
-the messages they sent; an administrator also sees messages sent by staff of their schools and
-messages sent as one of their schools; an administrator who may send from the district sees every
-message. All figures come from the delivery ledger with one GROUP BY per page.
+Who sees what (interpretation; the catalogue names no report permission):
+- a message: every staff member sees the messages they sent; an administrator also sees those
+  sent by staff of their schools and those sent as one of their schools; a district administrator
+  (Perm.DISTRICT_SETTINGS) sees every message. Drafts are their owner's alone.
+- its deliveries: all of them for its sender and a district administrator; for anyone else only
+  those to recipients in their own scope (students of theirs and those students' contacts, staff
+  at their schools), so a principal never reads another school's families. message(id), the
+  report's figures, the CSV export and live progress all apply it (readable_deliveries).
+- resending: the sender and district administrators.
+All figures come from the delivery ledger with one GROUP BY per page.
 """
 
 from __future__ import annotations
@@ -13,14 +19,14 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
-from domain.permissions import Perm
+from domain.scope import is_district_administrator, staff_in_scope, students_in_scope
 from domain.viewer import Viewer
 from models.directory import Role, School, User, UserSchool
 from models.db import utcnow
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus, RecipientKind
 
 #: Statuses that count as errors in the report (RPT-01).
 ERROR_STATUSES = (DS.FAILED.value,)
@@ -50,15 +56,35 @@ class ReportRow:
 def visible_messages(viewer: Viewer):
     """The messages whose report the viewer may read (see the module's note)."""
     own = Message.sender_id == viewer.id
+    sent = Message.status != MessageStatus.DRAFT.value  # drafts are their owner's alone
+    if is_district_administrator(viewer):
+        return or_(own, sent)
     if viewer.role is not Role.ADMIN:
         return own
-    if viewer.permissions.has(Perm.SEND_FROM_DISTRICT):
-        return true()
     schools = sorted(viewer.school_ids)
     if not schools:
         return own
     colleague = Message.sender_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(schools)))
-    return or_(own, colleague, Message.send_as_school_id.in_(schools))
+    return or_(own, and_(sent, or_(colleague, Message.send_as_school_id.in_(schools))))
+
+
+def deliveries_in_scope(viewer: Viewer):
+    """A WHERE clause on Delivery: recipients within the viewer's own scope, one set-based test
+    (a student of theirs or a contact of one, by the delivery's student; a staff user at one of
+    their schools). Imported recipients are in nobody's scope."""
+    return or_(Delivery.student_id.in_(students_in_scope(viewer)),
+               and_(Delivery.recipient_kind == RecipientKind.USER.value,
+                    Delivery.recipient_id.in_(staff_in_scope(viewer))))
+
+
+def reads_every_delivery(viewer: Viewer, sender_id: int) -> bool:
+    return sender_id == viewer.id or is_district_administrator(viewer)
+
+
+def readable_deliveries(viewer: Viewer, sender_id: int) -> tuple:
+    """WHERE clauses on Delivery for one message the viewer may read: none for its sender or a
+    district administrator, else its recipients in the viewer's scope."""
+    return () if reads_every_delivery(viewer, sender_id) else (deliveries_in_scope(viewer),)
 
 
 def _filtered(viewer: Viewer, report_filter: ReportFilter):
@@ -89,13 +115,17 @@ def report_page(session: Session, viewer: Viewer, report_filter: ReportFilter, *
     if not messages:
         return total, []
     ids = [m.id for m in messages]
+    readable = Delivery.message_id.in_(ids)
+    others = [m.id for m in messages if not reads_every_delivery(viewer, m.sender_id)]
+    if others:  # another's message: its figures count the recipients in the viewer's scope only
+        readable = and_(readable, or_(Delivery.message_id.not_in(others), deliveries_in_scope(viewer)))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for message_id, status, count in session.execute(
             select(Delivery.message_id, Delivery.status, func.count())
-            .where(Delivery.message_id.in_(ids)).group_by(Delivery.message_id, Delivery.status)).all():
+            .where(readable).group_by(Delivery.message_id, Delivery.status)).all():
         counts[message_id][status] = count
     people = select(Delivery.message_id, Delivery.recipient_kind, Delivery.recipient_id).where(
-        Delivery.message_id.in_(ids)).distinct().subquery()
+        readable).distinct().subquery()
     recipients = dict(session.execute(select(people.c.message_id, func.count()).group_by(people.c.message_id)).all())
     senders = {u.id: u for u in session.execute(
         select(User).where(User.id.in_({m.sender_id for m in messages}))).scalars()}
@@ -123,9 +153,10 @@ def visible_message(session: Session, viewer: Viewer, message_id: int) -> Messag
 
 def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Message, list[tuple[str, int]]] | None:
     """Queue the message's FAILED deliveries again (nothing else); returns the message and the
-    (channel, id) pairs to dispatch, or None when the viewer cannot see the message."""
+    (channel, id) pairs to dispatch, or None when the viewer is neither its sender nor a district
+    administrator (answered like a missing message)."""
     message = visible_message(session, viewer, message_id)
-    if message is None:
+    if message is None or not reads_every_delivery(viewer, message.sender_id):
         return None
     rows = session.execute(
         update(Delivery)
@@ -146,14 +177,15 @@ CSV_COLUMNS = ("delivery_id", "recipient_kind", "recipient_id", "student_id", "r
                "language", "status", "reason", "error_code", "attempts", "created_at", "sent_at", "updated_at")
 
 
-def delivery_csv_rows(session: Session, message_id: int):
-    """Every delivery of the message in id order, streamed in batches for a CSV export."""
+def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
+    """Every delivery of the message in id order (within ``scope``, see readable_deliveries),
+    streamed in batches for a CSV export."""
     result = session.execute(
         select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id, Delivery.student_id,
                Delivery.recipient_name, Delivery.channel, Delivery.address, Delivery.language, Delivery.status,
                Delivery.reason, Delivery.error_code, Delivery.attempts, Delivery.created_at, Delivery.sent_at,
                Delivery.updated_at)
-        .where(Delivery.message_id == message_id).order_by(Delivery.id)
+        .where(Delivery.message_id == message_id, *scope).order_by(Delivery.id)
         .execution_options(yield_per=2000))
     yield from result
 

@@ -18,16 +18,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, String, cast, func, insert, literal, or_, select
 from sqlmodel import Session
 
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.messages import (
     MessageNotFound,
     SendMessageRequest,
     create_message,
-    validate_send_request,
+    refuse_outside_recipients,
     replace_selection,
+    validate_send_request,
 )
 from domain.schedule_rules import Recurrence, ScheduleRule, validate_new_schedule
-from domain.viewer import Viewer
+from domain.viewer import Viewer, load_viewer
 from domain.wall_clock import first_instant_at
 from models.db import utcnow
 from models.directory import AccountStatus, District, User
@@ -102,6 +103,7 @@ def schedule_draft(session: Session, viewer: Viewer, message_id: int, schedule: 
     now = now or utcnow()
     zone = _check(session, schedule, now)
     message = locked_draft(session, viewer, message_id)
+    refuse_outside_recipients(session, viewer, message)
     count = confirmed_count(session, viewer, message, confirmed_recipient_count)
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
@@ -144,6 +146,7 @@ def update_scheduled_message(session: Session, viewer: Viewer, message_id: int, 
     from domain.messages import confirmed_count
 
     replace_selection(session, viewer, message, request)
+    refuse_outside_recipients(session, viewer, message)  # its imported recipients stay
     count = confirmed_count(session, viewer, message, request.confirmed_recipient_count)
     if schedule is not None:
         _apply_schedule_edit(stored, schedule, zone, now)
@@ -253,6 +256,10 @@ def _send_occurrence(session: Session, message: Message, stored: MessageSchedule
     sender = session.get(User, message.sender_id)
     if sender is None or sender.status != AccountStatus.ACTIVE.value:
         raise ScheduledSendFailed("the sender's account is not active")
+    try:  # RCP-22: the sender must still be allowed the message's Cc and imported recipients
+        refuse_outside_recipients(session, load_viewer(session, sender.id), message)
+    except AuthorizationError as refused:
+        raise ScheduledSendFailed(str(refused)) from None
     stored.last_sent_at, stored.failed_attempts, stored.last_error = now, 0, None
     if Recurrence(stored.recurrence) is Recurrence.NONE:
         message.status = MessageStatus.QUEUED

@@ -13,6 +13,7 @@ from models.directory import (
     Profile,
     ProfileGrant,
     Role,
+    School,
     SchoolYear,
     Section,
     SectionTeacher,
@@ -90,3 +91,38 @@ def staff_scope(viewer: Viewer):
         UserSchool.user_id == User.id, UserSchool.school_id.in_(viewer.school_ids)))
     # RCP-20 (and RCP-25: sharing a school keeps excluded schools' staff to their own senders).
     return and_(staff_roles, User.status == ACTIVE, messaging_targetable(User), shares_school)
+
+
+def is_district_administrator(viewer: Viewer) -> bool:
+    """Holds "Communication District Settings": district-wide settings, and every message's full
+    delivery ledger."""
+    return viewer.permissions.has(Perm.DISTRICT_SETTINGS)
+
+
+def administered_schools(viewer: Viewer):
+    """A WHERE clause on School: the schools whose preferences the viewer may change. Every school
+    for a district administrator; an administrator's own schools; none for anyone else."""
+    if is_district_administrator(viewer):
+        return true()
+    if viewer.role is Role.ADMIN:
+        return School.id.in_(sorted(viewer.school_ids))
+    return false()
+
+
+def students_in_scope(viewer: Viewer):
+    """A SELECT of the students within the viewer's own scope, whatever their status now (reading
+    what was sent to them): an administrator's schools' students, a teacher's scheduled students,
+    a family user's own."""
+    if viewer.role is Role.ADMIN:
+        return select(Student.id).where(Student.school_id.in_(sorted(viewer.school_ids)))
+    if viewer.role is Role.TEACHER:
+        return (select(Enrollment.student_id).join(SectionTeacher, SectionTeacher.section_id == Enrollment.section_id)
+                .where(SectionTeacher.user_id == viewer.id))
+    return family_student_ids(viewer)
+
+
+def staff_in_scope(viewer: Viewer):
+    """A SELECT of the users at one of the viewer's schools (none for family users)."""
+    if viewer.role in FAMILY_ROLES:
+        return select(UserSchool.user_id).where(false())
+    return select(UserSchool.user_id).where(UserSchool.school_id.in_(sorted(viewer.school_ids)))

@@ -38,10 +38,11 @@ VIEW, EDIT = PermissionLevel.VIEW, PermissionLevel.EDIT
 
 _ADMIN_PERMS = {perm: EDIT for perm, spec in CATALOGUE.items() if Role.ADMIN in spec.levels}
 _NOT_FOR_SCHOOL_ADMINS = (Perm.SEND_FROM_DISTRICT, Perm.EMERGENCY_CALLS,
-                          Perm.CALLER_ID_PHONE_NUMBERS, Perm.INTEGRATIONS, Perm.ASSIGN_MESSAGES)
+                          Perm.CALLER_ID_PHONE_NUMBERS, Perm.INTEGRATIONS, Perm.ASSIGN_MESSAGES,
+                          Perm.DISTRICT_SETTINGS)
 _TEACHER_EDITS = (Perm.SEND_MESSAGES, Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS,
                   Perm.SEND_TO_ALL_CONTACTS, Perm.SEND_TO_STAFF, Perm.PUSH_NOTIFICATIONS,
-                  Perm.SEND_SMS, Perm.FLAG_MESSAGES, Perm.CLASS_ANNOUNCEMENTS)
+                  Perm.SEND_SMS, Perm.FLAG_MESSAGES, Perm.CLASS_ANNOUNCEMENTS, Perm.OUTSIDE_RECIPIENTS)
 #: (name, role, grants); a profile's id is its position here plus one.
 PROFILES = (
     ("District Administrator", Role.ADMIN, _ADMIN_PERMS),

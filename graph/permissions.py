@@ -15,6 +15,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
+from domain.errors import AuthorizationError
 from domain.permissions import CATALOGUE, Perm, requirement_text
 from domain.scope import FAMILY_ROLES
 from domain.viewer import Viewer
@@ -34,6 +35,12 @@ def forbidden(message: str, perm: Perm | None = None) -> GraphQLError:
         if spec.addon:
             extensions["addon"] = spec.addon.value
     return GraphQLError(message, extensions=extensions)
+
+
+def denied(error: AuthorizationError) -> GraphQLError:
+    """A domain refusal as a top-level FORBIDDEN error, naming the permission when it is one."""
+    perm = next((p for p in Perm if p.value == error.requirement), None)
+    return forbidden(str(error), perm)
 
 
 def missing_permission_message(perm: Perm) -> str:
@@ -73,22 +80,30 @@ def requires(description: str, *perms: Perm) -> dict[str, Any]:
     }
 
 
-ADMINISTRATORS = "Requires a district administrator (role ADMIN)."
+def requires_district_settings(description: str) -> dict[str, Any]:
+    """District set-up (preferences every school and user inherits): district administrators."""
+    return requires(description, Perm.COMMUNICATION, Perm.DISTRICT_SETTINGS)
 
 
 class _RequiresAdministrator(BasePermission):
     message = "permission denied"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if info.context.viewer.role is not Role.ADMIN:  # raises UNAUTHENTICATED first
-            raise GraphQLError("Only district administrators may change district preferences.",
+        require(info.context.viewer, Perm.COMMUNICATION)  # raises UNAUTHENTICATED first
+        if info.context.viewer.role is not Role.ADMIN:
+            raise GraphQLError("Only administrators may change school preferences.",
                                extensions={"code": "FORBIDDEN", "role": Role.ADMIN.value})
         return True
 
 
-def requires_administrator(description: str) -> dict[str, Any]:
-    """District set-up (preferences every user or school inherits): administrators only."""
-    return {"description": f"{description} {ADMINISTRATORS}", "permission_classes": [_RequiresAdministrator]}
+def requires_school_administrator(description: str) -> dict[str, Any]:
+    """A school's own preference: an administrator (role ADMIN) of that school, which the resolver
+    finds among the viewer's schools (another school answers like a missing one); without a school
+    it is the district's default, which needs "Communication District Settings"."""
+    text = (f"{description} {requirement_text(Perm.COMMUNICATION)[:-1]} and an administrator (role ADMIN) of "
+            f"that school; the district's default (no school) requires "
+            f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.")
+    return {"description": text, "permission_classes": [_RequiresAdministrator]}
 
 
 def gated(description: str, *perms: Perm, default: Any = None, family: Perm | None = None) -> Any:

@@ -1,5 +1,6 @@
 """GET /reports/messages/{id}/deliveries.csv: a message's per-recipient report as CSV (RPT-02),
-for whoever may read that message's report, with the same bearer token as /graphql."""
+for whoever may read that message's report, with the same bearer token as /graphql; someone else's
+message lists only the recipients in the reader's own scope (domain.reports)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from domain.errors import AuthenticationError
 from domain.permissions import Perm
-from domain.reports import CSV_COLUMNS, delivery_csv_rows, visible_message
+from domain.reports import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
 from domain.viewer import load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
 from homeroom.settings import Settings
@@ -33,16 +34,18 @@ def report_router(settings: Settings, engine: Engine) -> APIRouter:
         if not viewer.permissions.has(Perm.COMMUNICATION):
             session.close()
             raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
-        if visible_message(session, viewer, message_id) is None:
+        message = visible_message(session, viewer, message_id)
+        if message is None:
             session.close()
             raise HTTPException(status_code=404, detail=f"message {message_id} not found")
+        scope = readable_deliveries(viewer, message.sender_id)  # another's message: their own scope's rows
 
         def lines():
             try:
                 buffer = io.StringIO()
                 writer = csv.writer(buffer)
                 writer.writerow(CSV_COLUMNS)
-                for n, row in enumerate(delivery_csv_rows(session, message_id), start=1):
+                for n, row in enumerate(delivery_csv_rows(session, message_id, scope), start=1):
                     writer.writerow(["" if value is None else value for value in row])
                     if n % 1000 == 0:
                         yield buffer.getvalue()

@@ -23,7 +23,7 @@ def test_inb_11_inb_13_a_flagged_message_is_marked_and_its_email_opens_with_the_
     with the disclaimer in both parts; the report and the message show the flag. A message with
     "firefighter" (not the whole word) is neither flagged, hidden nor prefixed."""
     token = token_for(engine, "admin")
-    gql(client, """mutation { setFlaggedWords(words: ["fight"]) }""", token=token)
+    gql(client, """mutation { setFlaggedWords(words: ["fight"]) { __typename } }""", token=token)
     try:
         kids = [add_student(engine, first_school_id(engine)) for _ in range(2)]
         contacts = [add_contact(engine, kid, email=email()) for kid in kids]
@@ -32,7 +32,7 @@ def test_inb_11_inb_13_a_flagged_message_is_marked_and_its_email_opens_with_the_
         clean = send_through(engine, mailbox, [kids[1]], html_body="<p>The firefighter visits Friday.</p>",
                              subject="Recess report")
     finally:
-        gql(client, "mutation { setFlaggedWords(words: []) }", token=token)
+        gql(client, "mutation { setFlaggedWords(words: []) { __typename } }", token=token)
     [(_, flagged_email), (_, clean_email)] = mailbox.received
     assert flagged_email.get_body(preferencelist=("plain",)).get_content().startswith(DISCLAIMER)
     html = flagged_email.get_body(preferencelist=("html",)).get_content()

@@ -161,8 +161,8 @@ def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client,
     being filed: one with a listed word (any case, whole word) is flagged and shows the
     placeholder; one without is not."""
     token = token_for(engine, "admin")
-    assert gql(client, """mutation { setFlaggedWords(words: ["Stupid", " fight "]) }""",
-               token=token)["data"]["setFlaggedWords"] == ["fight", "stupid"]
+    assert gql(client, """mutation { setFlaggedWords(words: ["Stupid", " fight "]) {
+        ... on FlaggedWords { words } } }""", token=token)["data"]["setFlaggedWords"] == {"words": ["fight", "stupid"]}
     try:
         kid = add_student(engine, first_school_id(engine))
         contact = add_contact(engine, kid, email=email())
@@ -175,4 +175,4 @@ def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client,
         assert thread["replies"] == [{"bodyText": "Firefighters visit Friday.", "flagged": False},
                                      {"bodyText": "Message Content Flagged", "flagged": True}]
     finally:
-        gql(client, "mutation { setFlaggedWords(words: []) }", token=token)
+        gql(client, "mutation { setFlaggedWords(words: []) { __typename } }", token=token)

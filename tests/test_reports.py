@@ -115,7 +115,8 @@ def test_rpt_03_source_is_school_district_or_user(client, engine):
 
 def test_report_visibility_and_filters(client, engine):
     """A teacher's report holds their own messages; a school administrator also sees colleagues'
-    at their school; a district administrator sees everything. Filters narrow it, pages cover it."""
+    at their school; a district administrator ("Communication District Settings") sees everything.
+    Filters narrow it, pages cover it."""
     school = first_school_id(engine)
     teacher = add_user(engine, "TEACHER", school_ids=[school], profile="Teacher")
     with session_scope(engine) as session:
@@ -125,10 +126,11 @@ def test_report_visibility_and_filters(client, engine):
     sent_report_message(engine, "admin", subject + " admin")
     teacher_rows = report_for(client, token_for(engine, teacher_login), subject)
     assert [row["message"]["id"] for row in teacher_rows] == [str(from_teacher)]
-    school_admin = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT], school_ids=[school])
+    school_admin = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT, Perm.DISTRICT_SETTINGS],
+                             school_ids=[school])
     assert {row["message"]["id"] for row in report_for(client, school_admin, subject)} >= {str(from_teacher)}
     assert len(report_for(client, token_for(engine, "admin"), subject)) == 2
-    elsewhere = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT], school_ids=[])
+    elsewhere = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT, Perm.DISTRICT_SETTINGS], school_ids=[])
     assert report_for(client, elsewhere, subject) == []
     page = gql(client, REPORT, {"filter": {"search": subject}, "first": 1}, token_for(engine, "admin"))
     assert page["data"]["communicationReport"]["pageInfo"]["hasNextPage"] is True

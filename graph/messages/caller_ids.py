@@ -8,11 +8,11 @@ from typing import Annotated
 import strawberry
 
 from domain import caller_ids as rules
-from domain.errors import InvalidInput
-from domain.permissions import Perm
+from domain.errors import AuthorizationError, InvalidInput
+from domain.permissions import CATALOGUE, Perm
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, _ids, to_errors
-from graph.permissions import requires
+from graph.permissions import authorize_input, denied, gated, requires
 from models.caller_ids import CallerId as CallerIdRow
 
 
@@ -48,7 +48,8 @@ class CallerIdInput:
     school_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     student_attendance: bool = False
     school_default: bool = False
-    district_default: bool = False
+    district_default: bool = gated("CID-06: calls need a District Default number; the newest one is the "
+                                   "effective one.", Perm.DISTRICT_SETTINGS, default=False)
 
 
 @strawberry.input(description="CID-08: 0-based column positions of the CSV; flags hold 1, 0 or nothing.")
@@ -59,7 +60,8 @@ class CallerIdColumnsInput:
     public: int | None = None
     student_attendance: int | None = None
     school_default: int | None = None
-    district_default: int | None = None
+    district_default: int | None = gated("The District Default flag (CID-06).", Perm.DISTRICT_SETTINGS,
+                                         default=None)
 
 
 @strawberry.type
@@ -93,6 +95,13 @@ def _data(input: CallerIdInput) -> rules.CallerIdInput:
 def _shown(info: Info, rows: list[CallerIdRow]) -> list[CallerId]:
     schools = rules.schools_of(info.context.session, [row.id for row in rows])
     return [CallerId.of(row, schools[row.id]) for row in rows]
+
+
+def _may_change(info: Info, caller_id: int) -> None:
+    try:
+        rules.refuse_district_default_change(info.context.session, info.context.viewer, caller_id)
+    except AuthorizationError as refused:
+        raise denied(refused) from None
 
 
 def _saved(info: Info, action) -> SaveResult:
@@ -129,15 +138,22 @@ class CallerIdQueries:
 class CallerIdMutations:
     @strawberry.mutation(**requires("CID-01: add a caller ID number.", Perm.CALLER_ID_PHONE_NUMBERS))
     def create_caller_id(self, info: Info, input: CallerIdInput) -> SaveResult:
+        authorize_input(info.context.viewer, input)
         return _saved(info, lambda session: rules.create(session, _data(input)))
 
-    @strawberry.mutation(**requires("CID-01: change a caller ID number.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires(
+        "CID-01: change a caller ID number; a District Default number also needs "
+        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
     def update_caller_id(self, info: Info, id: strawberry.ID, input: CallerIdInput) -> SaveResult:
+        authorize_input(info.context.viewer, input)
+        _may_change(info, _ids([id])[0])
         return _saved(info, lambda session: rules.edit(session, _ids([id])[0], _data(input)))
 
-    @strawberry.mutation(**requires("Delete a caller ID number; false when it did not exist.",
-                                    Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires(
+        "Delete a caller ID number; false when it did not exist. A District Default number also needs "
+        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
     def delete_caller_id(self, info: Info, id: strawberry.ID) -> bool:
+        _may_change(info, _ids([id])[0])
         removed = rules.remove(info.context.session, _ids([id])[0])
         info.context.session.commit()
         return removed
@@ -164,6 +180,7 @@ class CallerIdMutations:
                                     "row.N.column) and then nothing is imported.", Perm.CALLER_ID_PHONE_NUMBERS))
     def import_caller_ids(self, info: Info, csv: str, columns: CallerIdColumnsInput,
                           has_header: bool = True) -> ImportResult:
+        authorize_input(info.context.viewer, columns)
         session = info.context.session
         mapping = rules.CsvColumns(**{name: getattr(columns, name) for name in (
             "title", "phone", "schools", "public", "student_attendance", "school_default", "district_default")})

@@ -147,7 +147,9 @@ def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> Rem
 class ImportMutations:
     import_recipients: ImportRecipientsResult = strawberry.mutation(
         resolver=import_recipients,
-        **requires("IMP-01: import external recipients from CSV into one of your drafts.", Perm.COMMUNICATION))
+        **requires("IMP-01: import external recipients from CSV into one of your drafts. They are outside the "
+                   "directory, so only staff may (RCP-22); sending the draft checks it again.",
+                   Perm.COMMUNICATION, Perm.OUTSIDE_RECIPIENTS))
     remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
         resolver=remove_imported_recipient,
         **requires("IMP-05: remove one imported recipient, immediately.", Perm.COMMUNICATION))

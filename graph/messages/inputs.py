@@ -8,7 +8,7 @@ import strawberry
 
 from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.errors import FieldProblem
-from domain.messages import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, SendMessageRequest
+from domain.messages import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
 from graph.permissions import gated, gated_by_value
@@ -77,8 +77,9 @@ class SendMessageInput:
                                    "(CMP-05); no copy to self or Cc (CMP-06).")
     copy_self: bool = strawberry.field(
         default=False, description="Send the sender exactly one copy on each of its email, SMS and call channels (CMP-12).")
-    cc: list[str] = strawberry.field(
-        default_factory=list, description="Email addresses copied on the email channel only (CMP-22).")
+    cc: list[str] = gated(
+        f"Email addresses copied on the email channel only (CMP-22), at most {MAX_CC}.", Perm.OUTSIDE_RECIPIENTS,
+        default=())
     cc_first_only: bool = strawberry.field(
         default=False, description="Copy the Cc addresses on the first generated email only (CMP-23).")
     include_signature: bool = strawberry.field(

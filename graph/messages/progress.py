@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain import progress_events
 from domain.permissions import Perm
-from domain.reports import visible_message
+from domain.reports import readable_deliveries, visible_message
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, MessageStatus
 from graph.pagination import parse_id
@@ -35,10 +35,12 @@ class MessageProgress:
     counts: list[DeliveryStatusCount]
 
 
-def _snapshot(engine, message_id: int) -> MessageProgress:
+def _snapshot(engine, message_id: int, scope: tuple = ()) -> MessageProgress:
+    """The message's status and its delivery counts within ``scope`` (domain.reports.readable_deliveries)."""
     with Session(engine) as session:
         status = session.execute(select(db.Message.status).where(db.Message.id == message_id)).scalar_one()
-        rows = session.execute(select(db.Delivery.status, func.count()).where(db.Delivery.message_id == message_id)
+        rows = session.execute(select(db.Delivery.status, func.count())
+                               .where(db.Delivery.message_id == message_id, *scope)
                                .group_by(db.Delivery.status)).all()
     open_statuses = {s.value for s in db.OPEN_DELIVERY_STATUSES}
     return MessageProgress(
@@ -62,14 +64,17 @@ class ProgressSubscriptions:
         viewer, engine = info.context.viewer, info.context.engine
         wanted = parse_id(message_id, "messageId")
 
-        def readable() -> bool:
+        def readable() -> tuple | None:
+            """The delivery scope the viewer reads the message with, or None when not found."""
             with Session(engine) as session:
-                return visible_message(session, viewer, wanted) is not None
+                message = visible_message(session, viewer, wanted)
+                return None if message is None else readable_deliveries(viewer, message.sender_id)
 
-        if not await run_in_threadpool(readable):
+        scope = await run_in_threadpool(readable)
+        if scope is None:
             raise GraphQLError(f"message {wanted} not found", extensions={"code": "NOT_FOUND"})
         async with progress_events.bus().subscribe(wanted) as notices:
-            last = await run_in_threadpool(_snapshot, engine, wanted)
+            last = await run_in_threadpool(_snapshot, engine, wanted, scope)
             yield last
             while last.status is not db.MessageStatus.COMPLETED:
                 try:
@@ -79,7 +84,7 @@ class ProgressSubscriptions:
                         notices.get_nowait()
                 except asyncio.TimeoutError:
                     pass
-                current = await run_in_threadpool(_snapshot, engine, wanted)
+                current = await run_in_threadpool(_snapshot, engine, wanted, scope)
                 if _key(current) != _key(last):
                     yield current
                 last = current

@@ -33,7 +33,9 @@ RegisterPushResult = Annotated[PushSubscriptionRegistered | SendMessageErrors,
 @strawberry.type
 class PushMutations:
     @strawberry.mutation(description="Register one of your browsers or devices for push notifications "
-                                     "(any signed-in user, for themselves).")
+                                     "(any signed-in user, for themselves). Registering again refreshes the keys; "
+                                     "an endpoint registered to another account is refused (CONFLICT) and stays "
+                                     "theirs.")
     def register_push_subscription(self, info: Info, input: PushSubscriptionInput) -> RegisterPushResult:
         viewer, session = info.context.viewer, info.context.session
         try:

@@ -48,8 +48,9 @@ class ThreadReplyItem:
 @strawberry.type
 class MessageQueries:
     @strawberry.field(**requires("A message whose report the viewer may read (their own; an administrator's "
-                                 "colleagues' and schools'; every message for district senders), with its delivery "
-                                 "ledger; null when not found.", Perm.COMMUNICATION))
+                                 "colleagues' and schools', drafts excepted; every sent message for a district "
+                                 "administrator), with its delivery ledger (someone else's: the recipients in your "
+                                 "scope); null when not found.", Perm.COMMUNICATION))
     def message(self, info: Info, id: strawberry.ID) -> Message | None:
         row = visible_message(info.context.session, info.context.viewer, parse_id(id))
         return Message.from_row(row) if row else None

@@ -1,7 +1,8 @@
 """The re-enrolment forms the Communication Status Updates job publishes (JOB-06, JOB-07).
 
 Choosing them is Call Out System setup, like the caller IDs, so it takes the same permission
-(administrators, with the callout add-on)."""
+(administrators, with the callout add-on); the forms are system preferences of the whole district,
+so changing them also takes "Communication District Settings"."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ class ReenrolmentFormQueries:
 @strawberry.type
 class ReenrolmentFormMutations:
     @strawberry.mutation(**requires("JOB-06: set the form sent to this audience when their number is unreachable.",
-                                    Perm.CALLER_ID_PHONE_NUMBERS))
+                                    Perm.CALLER_ID_PHONE_NUMBERS, Perm.DISTRICT_SETTINGS))
     def set_reenrolment_form(self, info: Info, audience: ReenrolmentAudience, title: str,
                              instructions: str) -> ReenrolmentForm:
         title, instructions = title.strip(), instructions.strip()
@@ -67,7 +68,8 @@ class ReenrolmentFormMutations:
         return ReenrolmentForm.from_row(row)
 
     @strawberry.mutation(**requires("JOB-07: remove this audience's form; the job then publishes nothing to it. "
-                                    "Returns whether there was one.", Perm.CALLER_ID_PHONE_NUMBERS))
+                                    "Returns whether there was one.", Perm.CALLER_ID_PHONE_NUMBERS,
+                                    Perm.DISTRICT_SETTINGS))
     def remove_reenrolment_form(self, info: Info, audience: ReenrolmentAudience) -> bool:
         session = info.context.session
         removed = session.execute(delete(FormRow).where(FormRow.audience == audience.value)).rowcount

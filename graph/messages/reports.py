@@ -93,7 +93,8 @@ class ReportQueries:
 @strawberry.type
 class ReportMutations:
     @strawberry.mutation(**requires(
-        "Queue a message's FAILED deliveries again, and only those; null message when not found.",
+        "Queue a message's FAILED deliveries again, and only those: for its sender or a district administrator; "
+        "null message when not found.",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
         session = info.context.session

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.flagging import PLACEHOLDER
 from domain.permissions import requirement_text
+from domain.reports import readable_deliveries
 from graph.context import Info
 from graph.pagination import Connection, keyset_page
 from models import messaging as db
@@ -140,6 +141,10 @@ class Message:
     allow_reply: bool = strawberry.field(default=False, description="CMP-18/CMP-19: recipients may answer.")
     call_text: str | None = strawberry.field(default=None, description="VOI-06/VOI-07: the whole text-to-speech "
                                                                          "text; calls may say less of it.")
+    sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
+
+    def _readable(self, info: Info) -> tuple:
+        return readable_deliveries(info.context.viewer, self.sender_id)
 
     @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
                                   "with the bearer token).")
@@ -150,20 +155,24 @@ class Message:
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
                 for a in listed(info.context.session, [int(self.id)])[int(self.id)]]
 
-    @strawberry.field(description="Delivery counts by status, largest first.")
+    @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
+                                  "recipients in your own scope only, unless you are a district administrator.")
     def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
         rows = info.context.session.execute(
             select(db.Delivery.status, func.count())
-            .where(db.Delivery.message_id == int(self.id))
+            .where(db.Delivery.message_id == int(self.id), *self._readable(info))
             .group_by(db.Delivery.status)
         ).all()
         return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                 for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))]
 
-    @strawberry.field(description="The deliveries, in id order, optionally of one status or channel.")
+    @strawberry.field(description="The deliveries, in id order, optionally of one status or channel. Someone "
+                                  "else's message lists the recipients in your own scope only (students of yours "
+                                  "and their contacts, staff at your schools), unless you are a district "
+                                  "administrator.")
     def deliveries(self, info: Info, first: int = 100, after: str | None = None,
                    status: DeliveryStatus | None = None, channel: Channel | None = None) -> Connection[Delivery]:
-        where = [db.Delivery.message_id == int(self.id)]
+        where = [db.Delivery.message_id == int(self.id), *self._readable(info)]
         if status is not None:
             where.append(db.Delivery.status == status.value)
         if channel is not None:
@@ -188,5 +197,5 @@ class Message:
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
             priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
             flagged=row.flagged, created_at=row.created_at, completed_at=row.completed_at,
-            sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text,
+            sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text, sender_id=row.sender_id,
         )

@@ -9,6 +9,8 @@ from graphql import GraphQLError
 from sqlalchemy import update
 
 from domain.errors import InvalidInput
+from domain.permissions import Perm
+from domain.scope import administered_schools
 from domain.user_settings import (
     EffectiveSetting,
     UserSetting as UserSettingModel,
@@ -19,7 +21,7 @@ from domain.user_settings import (
 )
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, to_errors
-from graph.permissions import requires, requires_administrator
+from graph.permissions import require, requires, requires_district_settings, requires_school_administrator
 from models.directory import District, School, User
 
 SMS_SIGNATURE_MAX = 300
@@ -123,7 +125,7 @@ class SettingsMutations:
         session.refresh(user)
         return my_settings(user, viewer.district)
 
-    @strawberry.mutation(**requires_administrator(
+    @strawberry.mutation(**requires_district_settings(
         "SET-09: set the district's default for a user setting; enforced, it overrides every user's choice."))
     def set_default_user_preference(self, info: Info, setting: UserSetting, value: bool,
                                     enforced: bool = False) -> DefaultUserPreference:
@@ -133,26 +135,27 @@ class SettingsMutations:
         session.commit()
         return DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
 
-    @strawberry.mutation(**requires_administrator(
+    @strawberry.mutation(**requires_school_administrator(
         "SYS-05: \"send a push notification with every message by default\" for one school (schoolId), or for the "
-        "district's default school preferences (schoolId null). value null makes the school follow the district."))
+        "district's default school preferences (schoolId null). value null makes the school follow the district. "
+        "A school you do not administer answers like a missing one."))
     def set_push_by_default(self, info: Info, value: bool | None, school_id: strawberry.ID | None = None) -> bool:
-        session = info.context.session
+        viewer, session = info.context.viewer, info.context.session
         if school_id is None:
+            require(viewer, Perm.DISTRICT_SETTINGS)
             if value is None:
                 raise GraphQLError("The district's default needs a value.",
                                    extensions={"code": "BAD_USER_INPUT", "field": "value"})
             session.execute(update(District).values(push_by_default=value))
-        elif not session.execute(update(School).where(School.id == _id(school_id)).values(
-                push_by_default=value)).rowcount:
+        elif not session.execute(update(School).where(School.id == _id(school_id), administered_schools(viewer))
+                                 .values(push_by_default=value)).rowcount:
             session.rollback()
             raise GraphQLError(f"School {school_id} does not exist.",
                                extensions={"code": "NOT_FOUND", "field": "schoolId"})
         session.commit()
-        return bool(value if value is not None else info.context.viewer.district.push_by_default)
+        return bool(value if value is not None else viewer.district.push_by_default)
 
-
-    @strawberry.mutation(**requires_administrator(
+    @strawberry.mutation(**requires_district_settings(
         "The district's answer to an inbound SMS HELP (at most 300 characters); null restores the default."))
     def set_sms_help_text(self, info: Info, text: str | None) -> str | None:
         if text is not None and (not text.strip() or len(text) > 300):

@@ -41,6 +41,8 @@ class ComposeCapabilities:
     can_send_as_school: bool
     can_mark_priority: bool
     can_send_emergency: bool
+    can_send_to_outside_addresses: bool = strawberry.field(description=(
+        "Cc addresses and CSV-imported recipients (RCP-22): never for parents and students."))
     push_by_default: bool = strawberry.field(description=(
         "CMP-09: a new message asks for push unless the sender says otherwise (input.push null); from the "
         "preference of the viewer's current school, else the district's default school preferences (SYS-05)."))
@@ -108,7 +110,8 @@ class Viewer:
             channels=[Channel(channel.value) for channel in caps.channels],
             can_send_to_staff=caps.can_send_to_staff, can_send_as_district=caps.can_send_as_district,
             can_send_as_school=caps.can_send_as_school, can_mark_priority=caps.can_mark_priority,
-            can_send_emergency=caps.can_send_emergency, push_by_default=caps.push_by_default,
+            can_send_emergency=caps.can_send_emergency,
+            can_send_to_outside_addresses=caps.can_send_to_outside_addresses, push_by_default=caps.push_by_default,
             allow_reply_by_default=caps.allow_reply_by_default,
             default_recipient_type=StudentRecipientType(caps.default_recipient_type.value)
             if caps.default_recipient_type else None,

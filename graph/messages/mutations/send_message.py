@@ -7,14 +7,14 @@ from typing import Annotated
 import strawberry
 
 from domain.call_window import message_deferral
-from domain.errors import InvalidInput
+from domain.errors import AuthorizationError, InvalidInput
 from domain.lanes import lane_of
 from domain.messages import ConfirmationRequired, send_message as store_message_to_send
 from domain.permissions import Perm
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
 from graph.messages.types import CallWindowDeferral, Message
-from graph.permissions import authorize_input, requires
+from graph.permissions import authorize_input, denied, requires
 
 
 @strawberry.type(description="The message was stored and queued for delivery.")
@@ -40,9 +40,13 @@ SendMessageResult = Annotated[
 
 def attempt(session, store, verb: str):
     """Run ``store``; when the input is refused (field errors, or the CMP-27 confirmation) roll
-    back and return ``(None, refusal)``, else ``(what store returned, None)``."""
+    back and return ``(None, refusal)``, else ``(what store returned, None)``. A permission the
+    stored message needs (domain AuthorizationError) rolls back and raises FORBIDDEN."""
     try:
         return store(), None
+    except AuthorizationError as refused:
+        session.rollback()
+        raise denied(refused) from None
     except InvalidInput as invalid:
         session.rollback()
         return None, to_errors(invalid.problems)
