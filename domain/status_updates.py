@@ -25,6 +25,7 @@ import html
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
+from channels.email_format import one_line
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.errors import FieldProblem
 from domain.html_policy import sanitized_html
@@ -144,7 +145,7 @@ def _emails_of(session: Session, requests: list[ReenrolmentRequest]) -> dict[tup
 
 def _district_message(sender_id: int, subject: str, html_body: str) -> Message:
     html_body = sanitized_html(html_body)  # the one policy for stored HTML (issue 13 point 8)
-    return Message(sender_id=sender_id, subject=subject[:200], html_body=html_body,
+    return Message(sender_id=sender_id, subject=one_line(subject)[:200], html_body=html_body,
                    text_body=html_to_text(html_body),
                    channels=[Channel.EMAIL.value], send_as_district=True, allow_reply=False,
                    status=MessageStatus.QUEUED)
