@@ -228,7 +228,9 @@ class ChannelPlugin(abc.ABC):
 
     @abc.abstractmethod
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
-        """Send every envelope; return exactly one outcome per envelope, by reference."""
+        """Send every envelope; return exactly one outcome per envelope, by reference. An envelope
+        that cannot be sent is its own PermanentFailure; raising instead makes the core ask
+        ``reconcile`` what went out and send the rest one at a time, under the same references."""
 
     def check(self) -> str | None:
         """Health check: None when ready, else a short human reason."""

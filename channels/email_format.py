@@ -4,25 +4,55 @@ Multipart text + HTML, the files as attachments (ATT-02), Cc and Reply-To when g
 ``Message-ID`` stable per delivery (a resend after a crash carries the same one, so a receiver
 that deduplicates by it shows the message once), and, unless it is an emergency,
 ``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+
+Header text is one line. Input refuses control characters in subjects and names (issue 13
+point 10), but rows written before that may hold them, so display names and the subject are folded
+onto one line here rather than raising for the whole batch. An address cannot be folded into
+another address: one with control characters raises :class:`UnsendableEmail`, which a plugin
+reports as that one delivery's permanent failure.
 """
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
 from channels.base import EmailEnvelope
 
+#: Characters that never belong in a header: C0 controls (tab and line breaks included), DEL, C1
+#: controls, and the Unicode line and paragraph separators (Python's email package folds lines at
+#: these as it does at CR and LF).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+#: The PermanentFailure code for an email whose recipient or Cc address cannot be written.
+INVALID_ADDRESS = "INVALID_ADDRESS"
+
+
+class UnsendableEmail(ValueError):
+    """The envelope holds an address no email can carry; the message names the field, not the value."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with each run of control characters (CR/LF among them) folded into one space."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split()) if CONTROL_CHARACTERS.search(text) else text
+
+
+def _address(value: str, field: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise UnsendableEmail(f"the {field} address contains control characters")
+    return value
+
 
 def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_domain: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = formataddr((envelope.from_name, from_address))
-    message["To"] = formataddr((envelope.recipient_name, envelope.to))
+    message["From"] = formataddr((one_line(envelope.from_name), from_address))
+    message["To"] = formataddr((one_line(envelope.recipient_name), _address(envelope.to, "recipient")))
     if envelope.cc:
-        message["Cc"] = ", ".join(envelope.cc)
+        message["Cc"] = ", ".join(_address(address, "Cc") for address in envelope.cc)
     if envelope.reply_to:
         message["Reply-To"] = envelope.reply_to
-    message["Subject"] = envelope.subject
+    message["Subject"] = one_line(envelope.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{message_id_domain}>"
     message["X-Homeroom-Delivery"] = envelope.reference

@@ -40,7 +40,7 @@ from channels.base import (
     WebhookEvent,
     WebhookRejected,
 )
-from channels.email_format import compose_email
+from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_email
 
 _append_lock = threading.Lock()
 
@@ -120,7 +120,11 @@ class OutboxChannel(ChannelPlugin):
         return None
 
     def _write_email(self, envelope: EmailEnvelope) -> Outcome:
-        message = compose_email(envelope, from_address=self.config.from_address, message_id_domain="homeroom.local")
+        try:
+            message = compose_email(envelope, from_address=self.config.from_address,
+                                    message_id_domain="homeroom.local")
+        except UnsendableEmail as error:
+            return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
         folder = self.config.directory / "email"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{envelope.reference}.eml"

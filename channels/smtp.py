@@ -3,8 +3,9 @@
 Each email carries a ``Message-ID`` derived from the delivery reference and, unless it is an
 emergency, ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
 (RFC 8058) pointing at the core's one-click endpoint. A 4xx reply is retryable, a 5xx reply is a
-permanent failure carrying the server's code; a connection or TLS failure leaves the whole
-batch retryable.
+permanent failure carrying the server's code; an address no email can carry is a permanent
+``INVALID_ADDRESS`` for that delivery alone; a connection or TLS failure leaves the whole batch
+retryable.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from channels.base import (
     Retryable,
     Sent,
 )
-from channels.email_format import compose_email
+from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_email
 
 
 class SmtpConfig(PluginConfig):
@@ -92,7 +93,10 @@ class SmtpChannel(EmailChannel):
         return [outcomes[e.reference] for e in batch]
 
     async def _send_one(self, client: aiosmtplib.SMTP, envelope: EmailEnvelope) -> Outcome:
-        message = self.build(envelope)
+        try:
+            message = self.build(envelope)
+        except UnsendableEmail as error:  # this delivery alone fails; the batch goes on
+            return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
         try:
             errors, _reply = await client.send_message(message,
                                                        sender=self.config.envelope_sender or self.config.from_address,

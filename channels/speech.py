@@ -28,6 +28,7 @@ from channels.base import PluginConfig
 
 NAMESPACE = "homeroom.speech"
 TELEPHONE_RATE = 8_000
+MAX_SOURCE_RATE = 192_000
 
 
 class SpeechFailed(Exception):
@@ -113,6 +114,8 @@ def to_telephone_wav(wav_bytes: bytes) -> bytes:
         frames = source.readframes(source.getnframes())
     if width != 2:
         raise SpeechFailed(f"expected 16-bit audio, got {8 * width}-bit")
+    if not 1 <= channels <= 8 or not TELEPHONE_RATE <= rate <= MAX_SOURCE_RATE:  # a header no recorder writes
+        raise SpeechFailed(f"unsupported audio: {channels} channel(s) at {rate} Hz")
     samples = struct.unpack(f"<{len(frames) // 2}h", frames[: len(frames) // 2 * 2])
     if channels > 1:
         samples = tuple(sum(samples[i:i + channels]) // channels for i in range(0, len(samples), channels))

@@ -24,6 +24,7 @@ from domain.contact_details import BadContactDetail, normalised_phone
 from domain.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.permissions import CATALOGUE, Perm
 from domain.scope import is_district_administrator
+from domain.text import INVALID_CHARACTERS, has_control_characters
 from domain.viewer import Viewer
 from models.caller_ids import CallerId, CallerIdSchool
 from models.directory import School
@@ -131,6 +132,9 @@ def _checked(session: Session, data: CallerIdInput, path: tuple, editing: int | 
                                                                    "people called)."))
     elif len(data.title.strip()) > 120:
         problems.append(FieldProblem((*path, "title"), "TOO_LONG", "The title is longer than 120 characters."))
+    elif has_control_characters(data.title.strip()):
+        problems.append(FieldProblem((*path, "title"), INVALID_CHARACTERS,
+                                     "The title is one line: remove line breaks, tabs and other control characters."))
     try:
         phone = normalised_phone(data.phone)
     except BadContactDetail as error:
@@ -204,9 +208,36 @@ class CsvColumns:
     district_default: int | None = None
 
 
+def _column_problems(columns: CsvColumns, rows: list[list[str]]) -> list[FieldProblem]:
+    """The mapping itself: positions start at 0 and lie within the file's widest row (a shorter
+    row's missing cells are blank)."""
+    width = max((len(row) for row in rows), default=0)
+    problems = []
+    for field in dataclasses.fields(columns):
+        position = getattr(columns, field.name)
+        if position is None:
+            continue
+        head, *rest = field.name.split("_")
+        argument = head + "".join(word.title() for word in rest)  # the GraphQL name, e.g. schoolDefault
+        if position < 0:
+            problems.append(FieldProblem(("columns", argument), "INVALID",
+                                         f"Column positions start at 0; {argument} is {position}."))
+        elif rows and position >= width:
+            problems.append(FieldProblem(("columns", argument), "INVALID",
+                                         f"{argument} is column {position}, but the file's rows have at most {width} "
+                                         f"column(s), numbered from 0."))
+    return problems
+
+
 def import_csv(session: Session, text: str, columns: CsvColumns, *, has_header: bool = True) -> list[CallerId]:
     """Create a number per row; every bad row and column is reported, and then nothing is created."""
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise InvalidInput([FieldProblem(("csv",), "INVALID", f"The CSV is malformed: {error}.")]) from None
+    mapping_problems = _column_problems(columns, rows)
+    if mapping_problems:  # each row would only repeat them
+        raise InvalidInput(mapping_problems)
     start = 1 if has_header else 0
     by_name = {name.lower(): school_id for school_id, name in session.execute(select(School.id, School.name))}
     parsed, problems = [], []

@@ -3,6 +3,9 @@
 A delivery is claimed by one conditional UPDATE (QUEUED → SENDING); only the rows this call
 claimed are sent, so two workers given the same ids never send the same delivery twice, and a
 delivery already SENT is never sent again (JOB-05).
+
+A plugin that raises for a batch does not fail it whole: domain.plugin_batches finds the envelope
+at fault, which alone fails (issue 13 point 10).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from domain.lanes import Lane, lane_of
 from domain.ledger_writes import id_in, write_attempts, write_outcomes
 from domain.optouts import record_opt_out
 from domain.pacing import group_size, pacer
+from domain.plugin_batches import send_batch
 from domain.status_updates import note_failed_calls
 from models.db import session_scope, utcnow
 from models.messaging import (
@@ -121,11 +125,7 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[E
     plugin = registry.for_kind(kind)
     if plugin is None:
         return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
-    try:
-        outcomes = _paced_send(plugin, envelopes)
-    except Exception as error:  # a plugin bug must not lose the batch
-        log.exception("plugin %s raised while sending %d envelopes", plugin.name, len(envelopes))
-        return plugin.name, [Retryable(e.reference, None, "PLUGIN_ERROR", type(error).__name__) for e in envelopes]
+    outcomes = _paced_send(plugin, envelopes)
     by_reference = {outcome.reference: outcome for outcome in outcomes}
     return plugin.name, [
         by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
@@ -166,7 +166,7 @@ def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAsi
     (domain.pacing): other traffic stops before its next group while any emergency is pending."""
     rate = plugin.capabilities.rate_per_second
     if not rate:
-        return plugin.send(envelopes)
+        return send_batch(plugin, envelopes)
     outcomes: list[Outcome | _SteppedAside] = []
     size = group_size(rate)
     for start in range(0, len(envelopes), size):
@@ -174,7 +174,7 @@ def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAsi
         if not _is_urgent(group[0]) and pacer().must_step_aside():
             return outcomes + [_SteppedAside(envelope.reference) for envelope in envelopes[start:]]
         pacer().wait_for_slots(plugin.name, rate, len(group))
-        outcomes.extend(plugin.send(group))
+        outcomes.extend(send_batch(plugin, group, rate))
     return outcomes
 
 

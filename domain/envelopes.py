@@ -19,6 +19,7 @@ from sqlalchemy import Row, func, select
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
 from domain.call_text import tts_limit
 from domain.flagging import DISCLAIMER
+from domain.html_policy import sanitized_html
 from domain.insert_fields import fields_in, render, student_values
 from domain.reply_tokens import reply_address
 from domain.signed_ids import signed_id
@@ -155,6 +156,9 @@ class _Shape:
             if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
                 html_body += f'\n<div class="signature">{sender.email_signature}</div>'
                 text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
+            # Stored HTML is clean already; this covers rows stored before the policy, and the parts
+            # added here (names in the notice), once per message (issue 13 point 8).
+            html_body = sanitized_html(html_body)
             shared.update(from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
                           attachments=() if message.secure else files)
             return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
+from domain.text import INVALID_CHARACTERS, has_control_characters
 from domain.viewer import Viewer
 from models.messaging import ImportedRecipient, Message, MessageStatus
 
@@ -73,6 +74,10 @@ def mapping_problems(mapping: ColumnMapping, *, callout_enabled: bool) -> list[R
     return problems
 
 
+_COLUMN_NAMES = {"first_name": "firstName", "last_name": "lastName", "full_name": "fullName", "email": "email",
+                 "phone": "phone"}
+
+
 def _cell(cells: list[str], position: int | None) -> str:
     if position is None or position >= len(cells):
         return ""
@@ -108,7 +113,12 @@ def parse_recipients(text: str, mapping: ColumnMapping, *, has_header: bool,
 
 
 def _parse_row(row: int, cells: list[str], mapping: ColumnMapping) -> tuple[ParsedRecipient | None, list[RowProblem]]:
-    problems = []
+    # A name becomes the To header's display name, an address the header itself: one line each.
+    problems = [RowProblem(row, _COLUMN_NAMES[field], INVALID_CHARACTERS,
+                           f"The {_COLUMN_NAMES[field]} cell holds a line break, tab or other control character.")
+                for field, position in mapping.used().items() if has_control_characters(_cell(cells, position))]
+    if problems:
+        return None, problems
     if mapping.full_name is not None:
         name = _cell(cells, mapping.full_name)
         name_column = "fullName"

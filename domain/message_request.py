@@ -14,10 +14,11 @@ from domain.call_text import tts_limit
 from domain.caller_ids import caller_id_for_message
 from domain.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.errors import FieldProblem
+from domain.html_policy import sanitized_html
 from domain.insert_fields import unknown_fields
 from domain.scope import staff_scope, student_scope
 from domain.sms_text import sms_count
-from domain.text import html_to_text
+from domain.text import INVALID_CHARACTERS, has_control_characters, html_to_text
 from domain.viewer import Viewer
 from models.directory import (
     Student,
@@ -132,10 +133,13 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if len(subject) > SUBJECT_MAX_LENGTH:
         _problem(problems, ("subject",), "TOO_LONG",
                  f"The subject is {len(subject)} characters; the limit is {SUBJECT_MAX_LENGTH}.")
-    if not html_to_text(request.html_body or ""):
-        _problem(problems, ("htmlBody",), "REQUIRED", "The message body is empty.")
-    elif len(request.html_body) > BODY_MAX_LENGTH:
+    if has_control_characters(subject):  # it becomes the email's Subject header
+        _problem(problems, ("subject",), INVALID_CHARACTERS,
+                 "The subject is one line: remove line breaks, tabs and other control characters.")
+    if len(request.html_body or "") > BODY_MAX_LENGTH:
         _problem(problems, ("htmlBody",), "TOO_LONG", f"The body exceeds {BODY_MAX_LENGTH} characters.")
+    elif not html_to_text(sanitized_html(request.html_body or "")):  # what is stored (issue 13 point 8)
+        _problem(problems, ("htmlBody",), "REQUIRED", "The message body is empty.")
     _check_sms_text(problems, viewer, request)
     if Channel.VOICE in request.channels:  # VOI-02, VOI-03
         caller_id_for_message(session, viewer, request.caller_id_id, problems, ("input", "channels"))
@@ -198,6 +202,10 @@ def _check_email_options(problems: list[FieldProblem], request: SendMessageReque
         _problem(problems, ("cc",), "TOO_MANY", f"{len(request.cc)} Cc addresses; at most {MAX_CC}.")
         return
     for index, address in enumerate(request.cc):
+        if has_control_characters(address.strip()):
+            _problem(problems, ("cc", index), INVALID_CHARACTERS,
+                     "A Cc address is one line: remove line breaks, tabs and other control characters.")
+            continue
         try:
             validate_email(address.strip(), check_deliverability=False)
         except EmailNotValidError:

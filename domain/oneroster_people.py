@@ -46,8 +46,8 @@ class PeoplePlanning:
             orgs = split_list(row["orgSourcedIds"])
             for org in orgs:
                 self._reference("users.csv", row, "orgSourcedIds", org, self._org(org), "an org")
-            values = {"first_name": self._text(row, "givenName", 100),
-                      "last_name": self._text(row, "familyName", 100),
+            values = {"first_name": self._text("users.csv", row, "givenName", 100),
+                      "last_name": self._text("users.csv", row, "familyName", 100),
                       "email": check_email(self.bundle, "users.csv", row, "email")}
             sms = check_length(self.bundle, "users.csv", row, "sms", 32) or None
             phone = check_length(self.bundle, "users.csv", row, "phone", 32) or None

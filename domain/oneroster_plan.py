@@ -12,6 +12,7 @@ import datetime as dt
 
 from domain.oneroster_people import USER_ROLES, PeoplePlanning
 from domain.oneroster_read import Bundle, Row, check_length, split_list
+from domain.text import has_control_characters
 from models.directory import Role
 
 ORG_TYPES = ("district", "school", "department", "local", "state", "national")
@@ -144,8 +145,11 @@ class _Planner(PeoplePlanning):
             return False
         return True
 
-    def _text(self, row: Row, column: str, limit: int) -> str:
+    def _text(self, file: str, row: Row, column: str, limit: int) -> str:
         value = row[column]
+        if has_control_characters(value):  # names become email display names and subjects: one line
+            self.bundle.error(file, row, column, "invalid_characters",
+                              "holds a line break, tab or other control character; names are one line")
         if len(value) > limit:
             self.shortened += 1
         return value[:limit]
@@ -171,9 +175,9 @@ class _Planner(PeoplePlanning):
                 if self.out.district_name is not None:
                     self.bundle.error("orgs.csv", row, "type", "invalid_value",
                                       "a bundle holds one district; an earlier row already is one")
-                self.out.district_name = self._text(row, "name", 200)
+                self.out.district_name = self._text("orgs.csv", row, "name", 200)
             elif kind == "school":
-                self.out.schools[row.sourced_id] = {"name": self._text(row, "name", 200),
+                self.out.schools[row.sourced_id] = {"name": self._text("orgs.csv", row, "name", 200),
                                                     "sort_order": 10 * (len(self.out.schools) + 1)}
             else:
                 ignored[kind] += 1
@@ -215,7 +219,7 @@ class _Planner(PeoplePlanning):
             if self._year_of(row.sourced_id) != row.sourced_id:
                 folded += 1
                 continue
-            self.out.years[row.sourced_id] = {"name": self._text(row, "title", 40),
+            self.out.years[row.sourced_id] = {"name": self._text("academicSessions.csv", row, "title", 40),
                                               "start_date": dates[0], "end_date": dates[1]}
         if folded:
             self.out.skipped["school_years"] += folded
@@ -269,7 +273,7 @@ class _Planner(PeoplePlanning):
                 continue
             code = row["classCode"] or self.course_codes.get(course, "")
             self.out.sections[row.sourced_id] = {
-                "name": self._text(row, "title", 120), "course_code": code[:40], "school": school,
+                "name": self._text("classes.csv", row, "title", 120), "course_code": code[:40], "school": school,
                 "year": self._year_of(terms[0]) if terms else None}
             if self.bundle.bulk("enrollments.csv"):
                 self.out.synced_sections.add(row.sourced_id)

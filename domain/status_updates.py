@@ -25,8 +25,10 @@ import html
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
+from channels.email_format import one_line
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.errors import FieldProblem
+from domain.html_policy import sanitized_html
 from domain.signed_ids import signed_id, verified_id
 from domain.text import html_to_text
 from models.db import utcnow
@@ -142,7 +144,9 @@ def _emails_of(session: Session, requests: list[ReenrolmentRequest]) -> dict[tup
 
 
 def _district_message(sender_id: int, subject: str, html_body: str) -> Message:
-    return Message(sender_id=sender_id, subject=subject[:200], html_body=html_body, text_body=html_to_text(html_body),
+    html_body = sanitized_html(html_body)  # the one policy for stored HTML (issue 13 point 8)
+    return Message(sender_id=sender_id, subject=one_line(subject)[:200], html_body=html_body,
+                   text_body=html_to_text(html_body),
                    channels=[Channel.EMAIL.value], send_as_district=True, allow_reply=False,
                    status=MessageStatus.QUEUED)
 

@@ -1,10 +1,23 @@
-"""Turning the stored HTML body into plain text for text/plain email, SMS and speech."""
+"""Text rules: the stored HTML body as plain text for text/plain email, SMS and speech, and the
+one-line rule for what becomes an email header."""
 
 from __future__ import annotations
 
 import html
 import re
 from html.parser import HTMLParser
+
+from channels.email_format import CONTROL_CHARACTERS
+
+#: The code of a field refused for control characters (issue 13 point 10).
+INVALID_CHARACTERS = "INVALID_CHARACTERS"
+
+
+def has_control_characters(text: str | None) -> bool:
+    """True when ``text`` holds a line break, tab or other control character: text that becomes
+    an email header (a subject, a name, an address) or a caller ID title is one line."""
+    return bool(text) and CONTROL_CHARACTERS.search(text) is not None
+
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, literal, update
 from sqlmodel import Session
 
 from domain.errors import FieldProblem, InvalidInput
+from domain.html_policy import sanitized_html
 from models.directory import District, User
 
 
@@ -91,3 +92,13 @@ def set_district_default(session: Session, district: District, setting: UserSett
     defaults[setting.value] = {"value": value, "enforced": enforced}
     session.execute(update(District).where(District.id == district.id).values(user_preference_defaults=defaults))
     return DistrictDefault(value, enforced)
+
+
+def save_signatures(session: Session, user_id: int, *, email_signature: str | None,
+                    sms_signature: str | None) -> tuple[str | None, str | None]:
+    """SET-07: store the user's signatures (None clears one) and return them as stored; the email
+    signature is HTML that goes into emails, so it is cleaned by the one policy (issue 13 point 8)."""
+    email_signature = sanitized_html(email_signature) if email_signature is not None else None
+    session.execute(update(User).where(User.id == user_id).values(email_signature=email_signature,
+                                                                  sms_signature=sms_signature))
+    return email_signature, sms_signature

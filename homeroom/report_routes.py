@@ -1,6 +1,7 @@
 """GET /reports/messages/{id}/deliveries.csv: a message's per-recipient report as CSV (RPT-02),
 for whoever may read that message's report, with the same bearer token as /graphql; someone else's
-message lists only the recipients in the reader's own scope (domain.reports)."""
+message lists only the recipients in the reader's own scope (domain.reports). Its cells are safe to
+open in a spreadsheet (domain.spreadsheet_cells)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from domain.errors import AuthenticationError
 from domain.permissions import Perm
 from domain.reports import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
+from domain.spreadsheet_cells import spreadsheet_row
 from domain.viewer import load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
 from homeroom.settings import Settings
@@ -46,7 +48,7 @@ def report_router(settings: Settings, engine: Engine) -> APIRouter:
                 writer = csv.writer(buffer)
                 writer.writerow(CSV_COLUMNS)
                 for n, row in enumerate(delivery_csv_rows(session, message_id, scope), start=1):
-                    writer.writerow(["" if value is None else value for value in row])
+                    writer.writerow(spreadsheet_row(row))  # no cell runs as a formula (issue 13 point 9)
                     if n % 1000 == 0:
                         yield buffer.getvalue()
                         buffer.seek(0)

@@ -94,3 +94,73 @@ def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_pla
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(CallRecording).where(
             CallRecording.message_id == draft.id)).scalar_one() == 1
+
+
+def _header(data: bytes, **fields) -> bytes:
+    """``data`` with fmt fields rewritten (offsets of the canonical 44-byte header)."""
+    offsets = {"channels": (22, "<H"), "rate": (24, "<I"), "byte_rate": (28, "<I"), "bits": (34, "<H")}
+    changed = bytearray(data)
+    for name, value in fields.items():
+        offset, layout = offsets[name]
+        struct.pack_into(layout, changed, offset, value)
+    return bytes(changed)
+
+
+def silence(seconds: float, rate: int = 8_000, channels: int = 1) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(channels)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(int(seconds * rate) * 2 * channels))
+    return out.getvalue()
+
+
+def test_issue_13_12_uploads_are_checked_from_the_header_before_any_conversion(client, engine, monkeypatch):
+    """Covers VOI-04, VOI-05 (issue 13 point 12): a 19 MB WAV longer than the call-minute limit is
+    refused from its header, never converted; a truncated WAV, a 2^31 Hz sample rate, 8-bit audio and
+    a header with no audio are refused with their codes; each refusal stores nothing and keeps the
+    recording there was. A valid stereo 44.1 kHz WAV still works."""
+    import domain.call_recordings as recordings
+
+    converted = []
+    real = recordings.to_telephone_wav
+    monkeypatch.setattr(recordings, "to_telephone_wav", lambda data: converted.append(len(data)) or real(data))
+    token = token_for(engine, "admin")
+    kid = add_student(engine, first_school_id(engine))
+    add_contact(engine, kid, custodial=True, mobile_phone=phone())
+    with session_scope(engine) as session:
+        draft = save_draft(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid],
+                                                                          channels=("VOICE",)))
+    assert upload(client, token, draft.id, tone(2.0)).status_code == 201
+    assert len(converted) == 1
+    previous = set_district(engine, tts_minutes=1)
+    try:
+        huge = silence(19 * 1024 * 1024 / 16_000)  # 19 MB of 8 kHz audio: about 20 minutes
+        assert len(huge) > 19_000_000
+        two_seconds = tone(2.0)
+        cases = [
+            (huge, "TOO_LONG"),
+            (two_seconds[: len(two_seconds) // 2], "TRUNCATED"),
+            (two_seconds[:-1000], "TRUNCATED"),
+            (_header(two_seconds, rate=2 ** 31), "BAD_SAMPLE_RATE"),
+            (_header(silence(1.0), rate=4_000, byte_rate=8_000), "BAD_SAMPLE_RATE"),
+            (_header(two_seconds, bits=8), "UNSUPPORTED_AUDIO"),
+            (_header(two_seconds, channels=6), "UNSUPPORTED_AUDIO"),
+            (silence(0), "EMPTY"),
+            (b"RIFF\x04\x00\x00\x00WAVE", "UNSUPPORTED_AUDIO"),
+        ]
+        for data, code in cases:
+            refused = upload(client, token, draft.id, data)
+            assert refused.status_code == 422, (code, refused.text)
+            [error] = refused.json()["errors"]
+            assert (error["field"], error["code"]) == ("file", code), error
+            assert error["message"]
+        assert len(converted) == 1  # not one refused upload was converted
+        with session_scope(engine) as session:
+            assert list(session.execute(select(CallRecording.seconds).where(
+                CallRecording.message_id == draft.id)).scalars()) == [2.0]
+        stereo = upload(client, token, draft.id, silence(1.5, rate=44_100, channels=2))
+        assert stereo.status_code == 201 and stereo.json()["seconds"] == 1.5
+    finally:
+        set_district(engine, **previous)

@@ -203,3 +203,49 @@ def test_voi_02_voi_03_cid_07_calls_need_a_district_default_and_show_the_picked_
     assert [(e["field"], e["code"]) for e in sms_only["errors"]] == [("input.callerIdId", "INVALID")]
     with session_scope(engine) as session:
         session.execute(update(CallerIdRow).where(CallerIdRow.id == int(picked["id"])).values(public=False))
+
+
+IMPORT = """mutation($csv: String!, $columns: CallerIdColumnsInput!) { importCallerIds(csv: $csv, columns: $columns) {
+  __typename ... on CallerIdsImported { callerIds { title } } ... on SendMessageErrors { errors { field code message } } } }"""
+
+
+def test_issue_13_11_import_columns_out_of_range_are_field_errors_on_the_column(client, engine):
+    """Covers CID-08 (issue 13 point 11): a negative column, or one past the file's widest row, is a
+    field error naming the column argument (columns.<name>), not an internal error; nothing is
+    imported. A malformed file is a field error on csv."""
+    admin = token_for(engine, "admin")
+    text = f"Title,Phone,Public\nGym,{phone()},1\nNurse,{phone()}\n"
+    with session_scope(engine) as session:
+        before = sorted(session.execute(select(CallerIdRow.id)).scalars())
+    cases = [({"title": -5, "phone": 1}, [("columns.title", "INVALID")]),
+             ({"title": 0, "phone": 1, "public": -3}, [("columns.public", "INVALID")]),
+             ({"title": 0, "phone": 1, "schools": 3, "districtDefault": 9},
+              [("columns.schools", "INVALID"), ("columns.districtDefault", "INVALID")])]
+    for columns, expected in cases:
+        body = gql(client, IMPORT, {"csv": text, "columns": columns}, admin)
+        assert "errors" not in body, body
+        errors = body["data"]["importCallerIds"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == expected, columns
+        assert all("column" in e["message"].lower() for e in errors)
+    malformed = gql(client, IMPORT, {"csv": 'Title,Phone\n"' + "x" * 200_000 + '",1\n',
+                                     "columns": {"title": 0, "phone": 1}}, admin)["data"]["importCallerIds"]
+    assert [(e["field"], e["code"]) for e in malformed["errors"]] == [("csv", "INVALID")]
+    with session_scope(engine) as session:
+        assert sorted(session.execute(select(CallerIdRow.id)).scalars()) == before
+    imported = gql(client, IMPORT, {"csv": text, "columns": {"title": 0, "phone": 1, "public": 2}}, admin)
+    assert [n["title"] for n in imported["data"]["importCallerIds"]["callerIds"]] == ["Gym", "Nurse"]
+
+
+def test_issue_13_10_a_caller_id_title_is_one_line(client, engine):
+    """Covers CID-01 (issue 13 point 10): a title with a line break or another control character is
+    INVALID_CHARACTERS on input.title, created, changed or imported; nothing is written."""
+    admin = token_for(engine, "admin")
+    with session_scope(engine) as session:
+        before = sorted(session.execute(select(CallerIdRow.id, CallerIdRow.title)).all())
+    made = create(client, admin, title="Front office\r\nX-Header: injected")
+    assert [(e["field"], e["code"]) for e in made["errors"]] == [("input.title", "INVALID_CHARACTERS")]
+    imported = gql(client, IMPORT, {"csv": f'Title,Phone\n"Gym\nline",{phone()}\n',
+                                    "columns": {"title": 0, "phone": 1}}, admin)["data"]["importCallerIds"]
+    assert [(e["field"], e["code"]) for e in imported["errors"]] == [("row.2.title", "INVALID_CHARACTERS")]
+    with session_scope(engine) as session:
+        assert sorted(session.execute(select(CallerIdRow.id, CallerIdRow.title)).all()) == before

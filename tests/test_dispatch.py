@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 
-from channels.base import ChannelKind, EmailChannel, PermanentFailure, Retryable, Sent
+from channels.base import ChannelKind, EmailChannel, PermanentFailure, Reconciled, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain.dispatch import dispatch_deliveries
 from domain.fan_out import fan_out, queued_delivery_chunks
@@ -189,3 +191,77 @@ def test_retries_stop_after_the_last_attempt(engine):
     assert all(d.status == "FAILED" and d.error_code == "421" and d.attempts == MAX_ATTEMPTS for d in rows.values())
     with session_scope(engine) as session:
         assert session.execute(select(Message.status).where(Message.id == message_id)).scalar_one() == "COMPLETED"
+
+
+class RaisesForOne(RecordingEmail):
+    """Hands envelopes to its "provider" one by one and raises at the one addressed to ``bad``, as a
+    plugin with a bug in its encoding would; its provider knows every reference it was given, so
+    ``reconcile`` can say which went out before the raise."""
+
+    def __init__(self, config, bad: str):
+        super().__init__(config)
+        object.__setattr__(self, "bad", bad)
+        object.__setattr__(self, "provider", [])
+
+    def send(self, batch):
+        self.calls.append([envelope.reference for envelope in batch])
+        for envelope in batch:
+            if envelope.to == self.bad:
+                raise ValueError(f"cannot encode {envelope.to}")
+            self.provider.append(envelope.reference)
+        return [Sent(envelope.reference, f"p-{envelope.reference}") for envelope in batch]
+
+    def reconcile(self, references):
+        return {ref: Reconciled.SENT if ref in self.provider else Reconciled.NOT_SENT for ref in references}
+
+
+def test_issue_13_10_a_plugin_raising_mid_batch_fails_only_the_envelope_at_fault(engine):
+    """Covers JOB-05 (issue 13 point 10): the plugin raised after sending part of the batch. What its
+    provider already has is recorded as sent, never resent; the rest go one at a time; the envelope
+    at fault alone is FAILED with PLUGIN_ERROR (its detail names no address), and every delivery has
+    one attempt."""
+    message_id, _ = _message(engine, student_count=8)
+    with session_scope(engine) as session:
+        fan_out(session, message_id)
+        ids = queued_delivery_chunks(session, message_id, 500)[0]
+        addresses = dict(session.execute(select(Delivery.id, Delivery.address).where(Delivery.id.in_(ids))).all())
+    bad_id = sorted(ids)[len(ids) // 2]  # half the batch went out before the raise
+    plugin = RaisesForOne(RaisesForOne.Config(), addresses[bad_id])
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    assert (result.sent, result.failed, result.retry_ids) == (len(ids) - 1, 1, [])
+    rows = _deliveries(engine, ids)
+    bad = rows.pop(bad_id)
+    assert (bad.status, bad.error_code) == ("FAILED", "PLUGIN_ERROR")
+    assert "ValueError" in bad.reason and addresses[bad_id] not in bad.reason
+    assert {d.status for d in rows.values()} == {"SENT"} and all(d.attempts == 1 for d in (*rows.values(), bad))
+    assert Counter(plugin.provider) == Counter(str(delivery_id) for delivery_id in rows)  # each once
+    before_raise = [str(i) for i in sorted(ids) if i < bad_id]
+    assert plugin.calls[1:] == [[str(i)] for i in sorted(ids) if i >= bad_id]  # only those not yet sent
+    assert plugin.provider[:len(before_raise)] == before_raise
+    with session_scope(engine) as session:
+        attempts = Counter(session.execute(select(DeliveryAttempt.delivery_id).where(
+            DeliveryAttempt.delivery_id.in_(ids))).scalars())
+    assert attempts == Counter({delivery_id: 1 for delivery_id in ids})
+
+
+def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry(engine):
+    """Covers JOB-05 (issue 13 point 10): when the envelopes sent one at a time raise too, the plugin
+    rather than an envelope is at fault: after a few tries every delivery is queued again with
+    PLUGIN_ERROR, none is failed, and the plugin is not called once per envelope."""
+    from domain.plugin_batches import PLUGIN_FAILING_AFTER
+
+    message_id, _ = _message(engine, student_count=8)
+    with session_scope(engine) as session:
+        fan_out(session, message_id)
+        ids = queued_delivery_chunks(session, message_id, 500)[0]
+
+    class AlwaysRaises(RecordingEmail):
+        def send(self, batch):
+            self.calls.append([e.reference for e in batch])
+            raise ConnectionError("the provider is down")
+
+    plugin = AlwaysRaises(AlwaysRaises.Config())
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    assert sorted(result.retry_ids) == sorted(ids) and result.failed == 0
+    assert len(plugin.calls) == 1 + PLUGIN_FAILING_AFTER < len(ids)
+    assert {(d.status, d.error_code) for d in _deliveries(engine, ids).values()} == {("QUEUED", "PLUGIN_ERROR")}

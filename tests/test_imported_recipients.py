@@ -174,3 +174,26 @@ def test_perm_09_staff_without_send_messages_may_save_drafts_but_not_send_them(c
     do_import(client, token, draft)
     body = gql(client, SEND_DRAFT, {"id": draft}, token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_issue_13_10_names_and_addresses_with_control_characters_are_refused(client, engine, admin):
+    """Covers IMP-04 (issue 13 point 10): an imported name becomes an email's To display name, an
+    address the header itself; a cell with CR/LF (a quoted CSV cell may hold one) or another control
+    character is reported by row and column as INVALID_CHARACTERS and nothing is imported."""
+    text = "\n".join([
+        "First,Last,Email,Phone",
+        "Ana,Ruiz,ana@families.example.org,3125550101",
+        '"Ben\r\nBcc: all@evil.example",Okafor,ben@families.example.org,',
+        'Cy,Tran,"cy@families.example.org\nBcc: all@evil.example",',
+        "Di,Pa\x0brk,di@families.example.org,",
+    ])
+    draft = new_draft(client, admin)
+    result = do_import(client, admin, draft, text=text)
+    assert [(e["row"], e["column"], e["code"]) for e in result["errors"]] == [
+        (3, "firstName", "INVALID_CHARACTERS"), (4, "email", "INVALID_CHARACTERS"),
+        (5, "lastName", "INVALID_CHARACTERS")]
+    assert imported_rows(engine, draft) == 0
+    skipped = do_import(client, admin, draft, text=text, skip=True)
+    assert skipped["importedCount"] == 1 and len(skipped["skippedRows"]) == 3
+    listed = gql(client, LIST, {"id": draft}, admin)["data"]["importedRecipients"]
+    assert [edge["node"]["name"] for edge in listed["edges"]] == ["Ana Ruiz"]

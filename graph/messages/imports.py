@@ -29,6 +29,8 @@ class ImportErrorCode(enum.Enum):
     BAD_EMAIL = "BAD_EMAIL"
     BAD_PHONE = "BAD_PHONE"
     NO_CONTACT_INFO = "NO_CONTACT_INFO"
+    INVALID_CHARACTERS = strawberry.enum_value(
+        "INVALID_CHARACTERS", description="A name or address holds a line break, tab or other control character.")
 
 
 @strawberry.input(description="IMP-02/IMP-03: which 0-based column holds each field.")

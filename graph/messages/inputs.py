@@ -35,6 +35,9 @@ class SendMessageErrorCode(enum.Enum):
         "NO_CALLER_ID", description="Calls need a District Default caller ID number first (VOI-02).")
     ENFORCED_BY_DISTRICT = strawberry.enum_value(
         "ENFORCED_BY_DISTRICT", description="The district sets this for every user; it cannot be changed (SET-09).")
+    INVALID_CHARACTERS = strawberry.enum_value(
+        "INVALID_CHARACTERS", description="Text that becomes an email header (a subject, a Cc address) or a caller "
+                                          "ID title is one line: no line breaks, tabs or other control characters.")
 
 
 @strawberry.input(description="A message to send now (or to plan).")
@@ -44,7 +47,9 @@ class SendMessageInput:
         description=f'At most {SUBJECT_MAX_LENGTH} characters; blank becomes "{DEFAULT_SUBJECT}" (CMP-01).')
     html_body: str = strawberry.field(description=(
         "The rich-text body (HTML). Insert fields such as {{student.first_name}} (listed by insertFields) are "
-        "stored as written and filled in for each recipient when it is sent (CMP-25)."))
+        "stored as written and filled in for each recipient when it is sent (CMP-25). It is stored cleaned: "
+        "scripts, event handlers, frames, forms and links or styles that run code are removed; tables, inline "
+        "styles, images and links are kept (imported HTML too, EDT-04)."))
     channels: list[Channel] = gated_by_value("The channels to deliver on.", CHANNEL_PERMISSIONS)
     recipient_type: StudentRecipientType | None = gated_by_value(
         "Who receives it for each selected student; required when students are selected.",

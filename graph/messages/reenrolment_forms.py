@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from sqlalchemy import delete, select
 
 from domain.permissions import Perm
+from domain.text import has_control_characters
 from graph.context import Info
 from graph.permissions import requires
 from models.db import utcnow
@@ -57,6 +58,8 @@ class ReenrolmentFormMutations:
         title, instructions = title.strip(), instructions.strip()
         if not title or len(title) > TITLE_MAX:
             raise _bad("title", f"title must be 1 to {TITLE_MAX} characters")
+        if has_control_characters(title):  # it becomes the form email's Subject header
+            raise _bad("title", "title is one line: remove line breaks, tabs and other control characters")
         if not instructions:
             raise _bad("instructions", "instructions must not be empty")
         session = info.context.session

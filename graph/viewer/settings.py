@@ -16,6 +16,7 @@ from domain.user_settings import (
     UserSetting as UserSettingModel,
     district_default,
     effective,
+    save_signatures,
     set_district_default,
     update_my_settings,
 )
@@ -97,15 +98,16 @@ class SettingsQueries:
 @strawberry.type
 class SettingsMutations:
     @strawberry.mutation(**requires("SET-07: save your rich-text email signature and plain-text SMS signature "
-                                    "(null clears one)."))
+                                    "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
+                                    "event handlers or frames) and returned as stored."))
     def update_my_signatures(self, info: Info, email_signature: str | None = None,
                              sms_signature: str | None = None) -> Signatures:
         if sms_signature is not None and len(sms_signature) > SMS_SIGNATURE_MAX:
             raise GraphQLError(f"smsSignature is longer than {SMS_SIGNATURE_MAX} characters",
                                extensions={"code": "BAD_USER_INPUT", "field": "smsSignature"})
         session = info.context.session
-        session.execute(update(User).where(User.id == info.context.viewer.id).values(
-            email_signature=email_signature, sms_signature=sms_signature))
+        email_signature, sms_signature = save_signatures(session, info.context.viewer.id,
+                                                         email_signature=email_signature, sms_signature=sms_signature)
         session.commit()
         return Signatures(email_signature=email_signature, sms_signature=sms_signature)
 
