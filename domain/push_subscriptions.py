@@ -6,7 +6,8 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.errors import FieldProblem, InvalidInput
@@ -36,16 +37,21 @@ def register(session: Session, viewer: Viewer, endpoint: str, p256dh: str, auth:
         problems.append(FieldProblem(("input", "auth"), "INVALID", "auth must be a 16-byte secret, base64url."))
     if problems:
         raise InvalidInput(problems)
-    known = session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).scalars().first()
-    if known is not None and known.user_id != viewer.id:
+    # Insert-if-absent in one statement, then read the owner: two registrations of one endpoint
+    # at the same time both end here instead of one failing on the unique key.
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(dialect_insert(PushSubscription).values(
+        user_id=viewer.id, endpoint=endpoint, p256dh=p256dh, auth=auth).on_conflict_do_nothing(
+        index_elements=["endpoint"]))
+    owner = session.execute(select(PushSubscription.user_id).where(PushSubscription.endpoint == endpoint)).scalar_one()
+    if owner != viewer.id:
         raise InvalidInput([FieldProblem(("input", "endpoint"), "CONFLICT",
                                          "This endpoint is registered to another account; subscribe again in the "
                                          "browser for an endpoint of your own.")])
-    subscription = known or PushSubscription(user_id=viewer.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
-    subscription.p256dh, subscription.auth = p256dh, auth
-    session.add(subscription)
-    session.flush()
-    return subscription
+    session.execute(update(PushSubscription).where(PushSubscription.endpoint == endpoint)
+                    .values(p256dh=p256dh, auth=auth))
+    return session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+                           .execution_options(populate_existing=True)).scalar_one()
 
 
 def remove(session: Session, viewer: Viewer, endpoint: str) -> bool:

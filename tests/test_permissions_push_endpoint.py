@@ -64,3 +64,40 @@ def test_a_push_endpoint_registered_to_someone_else_stays_theirs(client, engine)
     assert again["data"]["registerPushSubscription"] == registered
     kept = stored(engine, endpoint)
     assert (kept.user_id, kept.p256dh, kept.auth) == (owner_id, refreshed_keys["p256dh"], refreshed_keys["auth"])
+
+
+def test_two_registrations_of_one_endpoint_at_once_never_fail_with_an_internal_error(engine):
+    """Covers CMP-08 (issue 13 point 13, the race): while one user's registration of a new endpoint
+    is still uncommitted, another user registers the same endpoint. The second waits for the first,
+    then gets CONFLICT like any later registration, instead of an IntegrityError (a 500)."""
+    import threading
+
+    from domain.errors import InvalidInput
+    from domain.push_subscriptions import register
+    from domain.viewer import load_viewer
+
+    first_id, _, _ = staff_user(engine)
+    second_id, _, _ = staff_user(engine)
+    endpoint = f"https://push.example.org/{unique('race')}"
+    first_inserted, outcome = threading.Event(), {}
+
+    def second_registration() -> None:
+        first_inserted.wait(10)
+        with session_scope(engine) as session:
+            try:
+                register(session, load_viewer(session, second_id), endpoint, **keys())
+                outcome["second"] = "registered"
+            except InvalidInput as refused:
+                outcome["second"] = [(p.path, p.code) for p in refused.problems]
+            except Exception as error:  # noqa: BLE001 - the failure this test is about
+                outcome["second"] = repr(error)
+
+    other = threading.Thread(target=second_registration)
+    other.start()
+    with session_scope(engine) as session:
+        register(session, load_viewer(session, first_id), endpoint, **keys())
+        first_inserted.set()
+        other.join(0.5)  # the second registration is now waiting on (or racing) this uncommitted row
+    other.join(30)
+    assert outcome["second"] == [(("input", "endpoint"), "CONFLICT")]
+    assert stored(engine, endpoint).user_id == first_id
