@@ -1,5 +1,5 @@
 """The demo as a new user meets it: start, take the printed token, send to a section, check outbox;
-and a demo started by a plugin author with settings of their own."""
+the README walkthrough as written; and a demo started by a plugin author with settings of their own."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import email
 import json
 import os
 import re
+import shlex
 import socket
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +26,7 @@ from conftest import USES_POSTGRES
 pytestmark = pytest.mark.skipif(USES_POSTGRES, reason="the demo runs on embedded defaults only")
 
 JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _free_port() -> int:
@@ -122,13 +125,67 @@ def test_demo_primary_contacts_to_a_section_reaches_every_custodial_address(demo
     assert deliveries and {d["recipientKind"] for d in deliveries} == {"CONTACT"}
     sent = [d for d in deliveries if d["status"] == "SENT"]
     emls = {f.stem for f in (demo["data_dir"] / "outbox" / "email").glob("*.eml")}
-    assert {d["id"] for d in sent} <= emls
+    assert {d["id"] for d in sent} <= emls  # the README walkthrough's messages write theirs too
     assert not {d["id"] for d in deliveries if d["status"] != "SENT"} & emls
     for delivery in sent:
         parsed = email.message_from_bytes((demo["data_dir"] / "outbox" / "email" / f"{delivery['id']}.eml").read_bytes())
         assert delivery["address"] in parsed["To"] and parsed["Subject"] == "Welcome back"
     counts = {c["status"]: c["count"] for c in message["deliveryCounts"]}
     assert counts["SENT"] == len(sent) and sum(counts.values()) == message["deliveries"]["totalCount"]
+
+
+def _walkthrough() -> list[tuple[str, str]]:
+    """The fenced blocks of README "A first message in the demo", in order, as (language, text)."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## A first message in the demo\n", 1)[1].split("\n## ", 1)[0]
+    return [(language, textwrap.dedent(body)) for language, body in
+            re.findall(r"^[ ]*```(\w+)\n(.*?)^[ ]*```$", section, re.M | re.S)]
+
+
+def _readme_token(demo, command: str) -> str:
+    """Runs step 2's command as written, in a checkout whose demo data dir is the test's."""
+    argv = shlex.split(command)
+    assert argv[:2] == [".venv/bin/homeroom", "token"] and argv[-2:] == ["--data-dir", "homeroom-data"], argv
+    result = subprocess.run([sys.executable, "-m", "homeroom.cli", *argv[1:-1], str(demo["data_dir"])],
+                            capture_output=True, text=True, env=demo["env"], timeout=60)
+    assert result.returncode == 0 and JWT.match(result.stdout.strip()), result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("role", ["administrator", "teacher"])
+def test_readme_walkthrough_works_as_written_for_each_role_it_offers(demo, role):
+    """Covers issue 13 point 26 (and CMP-26, RCP-06): the README's demo walkthrough, its blocks
+    parsed out of README.md, for the administrator (the printed token) and the teacher (step 2):
+    step 3 returns the ids step 4 takes, step 4 returns the id step 5 takes, and every SENT
+    delivery of step 5 has its .eml where the README says."""
+    blocks = _walkthrough()
+    assert [language for language, _ in blocks] == ["sh", "graphql", "graphql", "graphql"], blocks
+    (_, token_command), (_, sections_query), (_, send_mutation), (_, ledger_query) = blocks
+    token = demo["token"] if role == "administrator" else _readme_token(demo, token_command.strip())
+
+    sections = _gql(demo, sections_query, token=token)["data"]["sections"]
+    section = next(s for s in sections if len(s["students"]) >= 3)
+    placeholders = re.findall(r'"<student id>"', send_mutation)
+    assert len(placeholders) == 3, send_mutation
+    mutation = send_mutation
+    for student in section["students"][:len(placeholders)]:  # as the reader pastes them, one by one
+        mutation = mutation.replace('"<student id>"', json.dumps(student["id"]), 1)
+    sent = _gql(demo, mutation, token=token)["data"]["sendMessage"]
+    assert "errors" not in sent, sent
+    message_id = sent["message"]["id"]
+
+    assert ledger_query.count('"<message id>"') == 1, ledger_query
+    message = _wait_until_completed(demo, ledger_query.replace('"<message id>"', json.dumps(message_id)), None,
+                                    token=token)
+    deliveries = [edge["node"] for edge in message["deliveries"]["edges"]]
+    assert {d["channel"] for d in deliveries} == {"EMAIL"} and sent["recipientCount"] > 0
+    delivered = [d for d in deliveries if d["status"] == "SENT"]
+    assert delivered
+    assert "homeroom-data/outbox/email/<id>.eml" in README.read_text(encoding="utf-8")
+    for delivery in delivered:
+        parsed = email.message_from_bytes(
+            (demo["data_dir"] / "outbox" / "email" / f"{delivery['id']}.eml").read_bytes())
+        assert delivery["address"] in parsed["To"] and parsed["Subject"] == "Field trip Friday"
 
 
 def test_demo_keeps_the_channel_plugins_and_plugin_config_the_user_set(plugin_author_demo):
