@@ -154,8 +154,9 @@ def _readme_token(demo, command: str) -> str:
 
 @pytest.mark.parametrize("role", ["administrator", "teacher"])
 def test_readme_walkthrough_works_as_written_for_each_role_it_offers(demo, role):
-    """Covers issue 13 point 26 (and CMP-26, RCP-06): the README's demo walkthrough, its blocks
-    parsed out of README.md, for the administrator (the printed token) and the teacher (step 2):
+    """Covers issue 13 point 26 (and CMP-26: the message is dispatched at once): the README's demo
+    walkthrough, its blocks parsed out of README.md, for the administrator (the printed token)
+    and the teacher (step 2):
     step 3 returns the ids step 4 takes, step 4 returns the id step 5 takes, and every SENT
     delivery of step 5 has its .eml where the README says."""
     blocks = _walkthrough()
