@@ -22,8 +22,10 @@ def plugin_report(settings: Settings) -> list[dict[str, Any]]:
     rows = []
     for plugin in discover():
         configured_for = sorted(kind for kind, name in settings.channel_plugins.items() if name == plugin.name)
-        row: dict[str, Any] = {"name": plugin.name, "configured_for": configured_for, "serves": [],
-                               "schema": {}, "config": {}}
+        # The channels it serves only because HOMEROOM_CHANNEL_PLUGINS does not name them.
+        defaulted_for = sorted(set(configured_for) & set(settings.defaulted_channels))
+        row: dict[str, Any] = {"name": plugin.name, "configured_for": configured_for,
+                               "defaulted_for": defaulted_for, "serves": [], "schema": {}, "config": {}}
         if plugin.plugin_class is None:
             row["status"] = f"failed to load: {plugin.load_error}"
         else:

@@ -176,7 +176,23 @@ def read_bundle(directory: Path) -> Bundle:
     for name in IGNORED_FILES:
         if (directory / name).exists():
             bundle.notes.append(f"{name} holds nothing Homeroom stores; ignored")
+    _note_strangers(directory, bundle)
     return bundle
+
+
+def _note_strangers(directory: Path, bundle: Bundle) -> None:
+    """A note for each entry of the folder that is no OneRoster file, so a misnamed file
+    (``Users.csv``, ``users (1).csv``) is not silently left out."""
+    bundle_files = ("manifest.csv", *KNOWN_FILES, *IGNORED_FILES)
+    by_lower = {name.lower(): name for name in bundle_files}
+    for path in sorted(directory.iterdir(), key=lambda entry: entry.name):
+        meant = by_lower.get(path.name.lower())
+        if path.name in bundle_files or (meant and (directory / meant).exists()
+                                         and path.samefile(directory / meant)):
+            continue  # a bundle file (as spelled on a case-insensitive file system)
+        name = path.name + ("/" if path.is_dir() else "")
+        hint = f" (file names are case-sensitive: did you mean {meant}?)" if meant else ""
+        bundle.notes.append(f"{name} is not part of a OneRoster 1.1 bundle; ignored{hint}")
 
 
 def _read_manifest(directory: Path, bundle: Bundle) -> tuple[dict[str, str] | None, dict[str, int]]:

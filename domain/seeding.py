@@ -14,6 +14,7 @@ import itertools
 import random
 import time
 import unicodedata
+from collections.abc import Callable
 
 import sqlalchemy
 from sqlalchemy import select
@@ -69,17 +70,24 @@ class SeedSummary:
         return sum(self.rows.values())
 
 
-def seed_district(engine: sqlalchemy.engine.Engine, *, students: int, seed: int) -> SeedSummary:
-    """Fill empty directory tables with one district; the same arguments give the same rows."""
+def seed_district(engine: sqlalchemy.engine.Engine, *, students: int, seed: int,
+                  progress: Callable[[str], None] | None = None) -> SeedSummary:
+    """Fill empty directory tables with one district; the same arguments give the same rows.
+    ``progress`` hears one line per phase, with its counts."""
     if students < 0:
         raise ValueError("students must not be negative")
+    report = progress or (lambda _line: None)
     started = time.perf_counter()
     with engine.begin() as connection:
         if connection.execute(select(District.id).limit(1)).first() is not None:
             raise ValueError("the database already holds a district")
-        rows = _DistrictBuilder(students=students, seed=seed).build()
+        report(f"building a district of {students:,} students (seed {seed})")
+        rows = _DistrictBuilder(students=students, seed=seed).build(report)
+        total = sum(len(table_rows) for table_rows in rows.values())
+        report(f"writing {total:,} rows into {sum(1 for r in rows.values() if r)} tables")
         insert_rows(connection, rows)
     if engine.dialect.name == "postgresql":
+        report("analysing the tables")
         # Fresh statistics, so the first resolutions are planned for the real table sizes.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -123,7 +131,7 @@ class _DistrictBuilder:
         self.students: list[tuple[int, int, int, str, bool]] = []  # id, school, grade, lang, active
         self.staff_emails: set[str] = set()
 
-    def build(self) -> dict[sqlalchemy.Table, list[dict]]:
+    def build(self, report: Callable[[str], None]) -> dict[sqlalchemy.Table, list[dict]]:
         self._district_and_schools()
         for profile_id, (name, role, grants) in enumerate(PROFILES, 1):
             self._add(Profile, id=profile_id, name=name, role=role.value)
@@ -133,6 +141,8 @@ class _DistrictBuilder:
         while len(self.students) < self.wanted:
             size = self.rng.choices(*words.FAMILY_SIZES)[0]
             self._family(min(size, self.wanted - len(self.students)))
+        report(f"families: {len(self.students):,} students, {self._count(Contact):,} contacts, "
+               f"{self._count(StudentLink):,} sibling links")
         self._staff()
         self.teacher1_students: list[int] = []
         for level, school_ids in enumerate(self.schools_by_level):
@@ -143,13 +153,18 @@ class _DistrictBuilder:
                         self._sections(school_id, grade, roster, enrolled)
                 self._assign_teachers(school_id, enrolled)
         self._groups()
+        report(f"schools and staff: {self.n_schools} schools, {self._count(User):,} accounts, "
+               f"{self._count(Section):,} sections, {self._count(Enrollment):,} enrollments")
         return self.rows
+
+    def _count(self, model: type[SQLModel]) -> int:
+        return len(self.rows.get(model.__table__, ()))
 
     def _add(self, model: type[SQLModel], **values) -> None:
         self.rows[model.__table__].append(values)
 
     def _next_id(self, model: type[SQLModel]) -> int:
-        return len(self.rows[model.__table__]) + 1
+        return len(self.rows.get(model.__table__, ())) + 1
 
     def _phone(self) -> str:
         return f"+1{self.rng.choice(words.PHONE_AREA_CODES)}555{self.rng.randrange(10000):04d}"

@@ -11,30 +11,39 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from homeroom.cli_demo import demo, use_demo_dir
 from homeroom.cli_import import export_app, import_app
-from homeroom.settings import SettingsError, get_settings, reset_settings_cache
+from homeroom.cli_support import (
+    HomeroomTyper,
+    check_port,
+    cli_settings,
+    describe_channels,
+    existing_database,
+    fail,
+    run_api,
+    seed_progress,
+)
 
-app = typer.Typer(help="Homeroom: district communication over GraphQL.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = HomeroomTyper(help="Homeroom: district communication over GraphQL.", no_args_is_help=True,
+                    pretty_exceptions_enable=False)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.command()(demo)
 out = Console()
 
-DEMO_STUDENTS = 400
-DEMO_SEED = 2026
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        print(f"homeroom {version('homeroom')}")
+        raise typer.Exit()
 
 
-def _settings():
-    try:
-        return get_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        raise typer.Exit(2) from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    print(message, file=sys.stderr)
-    raise typer.Exit(code)
+@app.callback()
+def _root(_version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                        help="Print the installed version and exit.")) -> None:
+    """Homeroom: district communication over GraphQL."""
 
 
 @app.command()
@@ -42,7 +51,7 @@ def migrate() -> None:
     """Bring the database schema up to date (Alembic upgrade head)."""
     from homeroom.migrate import upgrade
 
-    upgrade(_settings().database_url)
+    upgrade(cli_settings().database_url)
     out.print("database is up to date")
 
 
@@ -54,13 +63,17 @@ def seed(students: int = typer.Option(..., min=1, max=2_000_000, help="How many 
     from homeroom.migrate import upgrade
     from models.db import engine_for
 
-    settings = _settings()
+    settings = cli_settings()
     upgrade(settings.database_url)
     try:
-        summary = seed_district(engine_for(settings.database_url), students=students, seed=seed)
+        summary = seed_district(engine_for(settings.database_url), students=students, seed=seed,
+                                progress=seed_progress())
     except ValueError as error:
-        _fail(str(error))
-    out.print(summary)
+        fail(str(error))
+    print(f"seeded {students:,} students (seed {seed}): {summary.total_rows:,} rows in {summary.seconds:.1f} s")
+    width = max(map(len, summary.rows))
+    for name, count in sorted(summary.rows.items()):
+        print(f"  {name:<{width}}  {count:>10,}")
 
 
 @app.command()
@@ -72,20 +85,20 @@ def token(user: str = typer.Option(..., "--user", help="The login of the user.")
 
     if data_dir is not None:
         if not (data_dir / "homeroom.db").exists():
-            _fail(f"{data_dir} holds no demo database; start `homeroom demo --data-dir {data_dir}` first")
-        _use_demo_dir(data_dir.expanduser().resolve())
+            fail(f"{data_dir} holds no demo database; start `homeroom demo --data-dir {data_dir}` first")
+        use_demo_dir(data_dir.expanduser().resolve())
 
     from homeroom.auth import mint_token
-    from models.db import engine_for, session_scope
+    from models.db import session_scope
     from models.directory import AccountStatus, User
 
-    settings = _settings()
-    with session_scope(engine_for(settings.database_url)) as session:
+    settings = cli_settings()
+    with session_scope(existing_database(settings.database_url)) as session:
         row = session.execute(select(User).where(User.login == user)).scalars().first()
     if row is None:
-        _fail(f"no user with login {user!r}")
+        fail(f"no user with login {user!r}")
     if row.status != AccountStatus.ACTIVE:
-        _fail(f"user {user!r} is {row.status.lower()}; tokens are only issued to active users")
+        fail(f"user {user!r} is {row.status.lower()}; tokens are only issued to active users")
     print(mint_token(settings, user_id=row.id, login=row.login, ttl_minutes=minutes))
 
 
@@ -94,13 +107,15 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable
     """List installed channel plugins, the channels they serve and whether their config is valid."""
     from channels.plugin_report import plugin_report
 
-    report = plugin_report(_settings())
+    report = plugin_report(cli_settings())
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return
-    table = Table("plugin", "serves", "configured for", "config", "settings (secrets redacted)")
+    table = Table("plugin", "serves", "configured for", "config", "settings (secrets redacted)",
+                  caption="(default): a channel HOMEROOM_CHANNEL_PLUGINS does not name keeps the default plugin")
     for row in report:
-        table.add_row(row["name"], ", ".join(row["serves"]), ", ".join(row["configured_for"]) or "-",
+        configured = [kind + (" (default)" if kind in row["defaulted_for"] else "") for kind in row["configured_for"]]
+        table.add_row(row["name"], ", ".join(row["serves"]), ", ".join(configured) or "-",
                       row["status"], json.dumps(row["config"], default=str))
     out.print(table)
 
@@ -112,28 +127,21 @@ def export_schema(output: Path = typer.Option(None, "--output", "-o", help="Writ
 
     sdl = export_sdl()
     if output:
-        output.write_text(sdl, encoding="utf-8")
+        try:
+            output.write_text(sdl, encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
     else:
         sys.stdout.write(sdl)
 
 
-def _serve(host: str, port: int) -> None:
-    import uvicorn
-
-    from channels.registry import PluginLoadError
-    from homeroom.app import create_app
-
-    try:
-        application = create_app(_settings())
-    except PluginLoadError as error:
-        _fail(f"cannot start: {error}")
-    uvicorn.run(application, host=host, port=port, log_level="info")
-
-
 @app.command()
-def serve(host: str = typer.Option("0.0.0.0"), port: int = typer.Option(8000)) -> None:
+def serve(host: str = typer.Option("0.0.0.0"),
+          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on.")) -> None:
     """Run the API (production: PostgreSQL + Redis; workers run separately)."""
-    _serve(host, port)
+    settings = cli_settings()
+    check_port(host, port)
+    run_api(settings, host, port)
 
 
 @app.command()
@@ -142,13 +150,14 @@ def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(
     from channels.registry import PluginLoadError
     from jobs.runtime import channel_registry
 
-    settings = _settings()
+    settings = cli_settings()
     if settings.embedded:
-        _fail("homeroom worker needs HOMEROOM_REDIS_URL; without Redis the API runs its own worker")
+        fail("homeroom worker needs HOMEROOM_REDIS_URL; without Redis the API runs its own worker")
     try:
         channel_registry()
     except PluginLoadError as error:
-        _fail(f"cannot start: {error}")
+        fail(f"cannot start: {error}")
+    print(f"channels: {describe_channels(settings)}", file=sys.stderr, flush=True)
     os.execvp(sys.executable, [sys.executable, "-m", "dramatiq", "jobs",
                                "--processes", str(processes), "--threads", str(threads)])
 
@@ -161,9 +170,9 @@ def scheduler(interval: float = typer.Option(None, min=0.1, help="Seconds betwee
     import signal
     import threading
 
-    settings = _settings()
+    settings = cli_settings()
     if settings.embedded:
-        _fail("homeroom scheduler needs HOMEROOM_REDIS_URL; without Redis the API runs the queue itself")
+        fail("homeroom scheduler needs HOMEROOM_REDIS_URL; without Redis the API runs the queue itself")
     import jobs  # noqa: F401  (the Redis broker)
     from jobs.scheduler import run_forever
 
@@ -177,17 +186,19 @@ def scheduler(interval: float = typer.Option(None, min=0.1, help="Seconds betwee
 
 
 @app.command("inbound-smtp")
-def inbound_smtp(host: str = typer.Option("0.0.0.0"), port: int = typer.Option(2525)) -> None:
+def inbound_smtp(host: str = typer.Option("0.0.0.0"),
+                 port: int = typer.Option(2525, min=1, max=65535, help="Port to listen on.")) -> None:
     """Receive email replies and bounces for HOMEROOM_REPLY_DOMAIN and file them in conversations."""
     import signal
     import threading
 
-    settings = _settings()
+    settings = cli_settings()
     if not settings.reply_domain:
-        _fail("homeroom inbound-smtp needs HOMEROOM_REPLY_DOMAIN (the domain of reply+…@ addresses)")
+        fail("homeroom inbound-smtp needs HOMEROOM_REPLY_DOMAIN (the domain of reply+…@ addresses)")
     from homeroom.inbound_smtp import start
     from models.db import engine_for
 
+    check_port(host, port)
     controller = start(engine_for(settings.database_url), settings.reply_domain, host, port)
     out.print(f"receiving mail for {settings.reply_domain} on {host}:{port}")
     stop = threading.Event()
@@ -198,67 +209,6 @@ def inbound_smtp(host: str = typer.Option("0.0.0.0"), port: int = typer.Option(2
         pass
     finally:
         controller.stop()
-
-
-@app.command()
-def demo(port: int = typer.Option(8000, help="Port to listen on."),
-         data_dir: Path = typer.Option(Path("homeroom-data"), help="Where the SQLite file and outbox live."),
-         host: str = typer.Option("127.0.0.1")) -> None:
-    """Run everything on embedded defaults: SQLite, in-process worker, outbox plugin, a seeded district."""
-    data_dir = data_dir.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _use_demo_dir(data_dir)
-    os.environ["HOMEROOM_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
-    reset_settings_cache()
-    settings = _settings()
-
-    from sqlalchemy import select
-
-    from domain.seeding import seed_district
-    from homeroom.auth import mint_token
-    from homeroom.migrate import upgrade
-    from models.db import engine_for, session_scope
-    from models.directory import District, User
-
-    upgrade(settings.database_url)
-    engine = engine_for(settings.database_url)
-    with session_scope(engine) as session:
-        seeded = session.execute(select(District.id)).first() is not None
-    if not seeded:
-        out.print(f"seeding a demo district ({DEMO_STUDENTS} students) into {data_dir} …")
-        seed_district(engine, students=DEMO_STUDENTS, seed=DEMO_SEED)
-    with session_scope(engine) as session:
-        admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
-    admin_token = mint_token(settings, user_id=admin.id, login=admin.login)
-    out.print(f"GraphiQL:     http://{host}:{port}/graphql", highlight=False)
-    out.print(f"Outbox:       {data_dir / 'outbox'}", highlight=False)
-    out.print("Admin token (send as 'Authorization: Bearer <token>'):", highlight=False)
-    print(admin_token, flush=True)
-    _serve(host, port)
-
-
-def _use_demo_dir(data_dir: Path) -> None:
-    """Embedded defaults rooted in one folder: SQLite file, outbox, signing secret; no Redis."""
-    os.environ.pop("HOMEROOM_REDIS_URL", None)
-    os.environ.update({
-        "HOMEROOM_ENVIRONMENT": "development",
-        "HOMEROOM_DATABASE_URL": f"sqlite:///{data_dir / 'homeroom.db'}",
-        "HOMEROOM_CHANNEL_PLUGINS": json.dumps({kind: "outbox" for kind in ("email", "sms", "voice", "push")}),
-        "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(data_dir / "outbox")}}),
-        "HOMEROOM_JWT_SECRET": _demo_secret(data_dir),
-    })
-    reset_settings_cache()
-
-
-def _demo_secret(data_dir: Path) -> str:
-    """A per-data-dir random secret, so demo tokens survive restarts but never ship."""
-    import secrets
-
-    path = data_dir / "jwt-secret"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
 
 
 def main() -> None:

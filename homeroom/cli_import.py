@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from homeroom.settings import SettingsError, get_settings
+from homeroom.cli_support import cli_settings, existing_database
 
 import_app = typer.Typer(help="Import directory data into Homeroom.", no_args_is_help=True,
                          pretty_exceptions_enable=False)
@@ -17,14 +18,6 @@ export_app = typer.Typer(help="Export directory data from Homeroom.", no_args_is
                          pretty_exceptions_enable=False)
 out = Console()
 MAX_PRINTED_ERRORS = 200
-
-
-def _database_url() -> str:
-    try:
-        return get_settings().database_url
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        raise typer.Exit(2) from None
 
 
 @import_app.command("oneroster")
@@ -36,7 +29,7 @@ def import_oneroster_command(
     from homeroom.migrate import upgrade
     from models.db import engine_for
 
-    url = _database_url()
+    url = cli_settings().database_url
     upgrade(url)
     report = import_oneroster(engine_for(url), directory)
     table = Table("entity", "created", "updated", "unchanged", "removed", "skipped", "rejected",
@@ -48,10 +41,12 @@ def import_oneroster_command(
     if table.row_count:
         out.print(table)
     for note in report.notes:
-        out.print(f"note: {note}", highlight=False)
+        out.print(f"note: {note}", highlight=False, soft_wrap=True)
     if report.errors:
-        print(f"rejected: {len(report.errors)} errors; nothing was written "
-              "(file, row, column: code: message; the header is row 1)", file=sys.stderr)
+        print(f"rejected: {len(report.errors)} errors; nothing was written. Errors by code:", file=sys.stderr)
+        for code, count in collections.Counter(error.code for error in report.errors).most_common():
+            print(f"  {code}: {count:,}", file=sys.stderr)
+        print("file, row, column: code: message (the header is row 1):", file=sys.stderr)
         for error in report.errors[:MAX_PRINTED_ERRORS]:
             print(error, file=sys.stderr)
         if len(report.errors) > MAX_PRINTED_ERRORS:
@@ -65,9 +60,8 @@ def export_oneroster_command(
         directory: Path = typer.Argument(..., help="Where to write the bundle (created if missing).")) -> None:
     """Write the directory as a OneRoster 1.1 CSV bundle that `homeroom import oneroster` reads."""
     from domain.oneroster_export import export_oneroster
-    from models.db import engine_for
 
-    written = export_oneroster(engine_for(_database_url()), directory)
+    written = export_oneroster(existing_database(cli_settings().database_url), directory)
     for name, rows in written.items():
         out.print(f"{name}: {rows} rows", highlight=False)
     out.print(f"wrote {directory / 'manifest.csv'}", highlight=False)

@@ -6,11 +6,13 @@ import enum
 import functools
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as SourceParseError
 
 CHANNEL_KINDS = ("email", "sms", "voice", "push")
+#: The plugin of every channel HOMEROOM_CHANNEL_PLUGINS does not name.
+DEFAULT_CHANNEL_PLUGIN = "outbox"
 
 
 class Environment(str, enum.Enum):
@@ -38,8 +40,9 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = Field(default=720, gt=0)
     public_base_url: str = Field(default="http://127.0.0.1:8000")
     channel_plugins: dict[str, str] = Field(
-        default_factory=lambda: {kind: "outbox" for kind in CHANNEL_KINDS},
-        description='Which plugin serves each channel, as JSON: {"email": "outbox", …}.',
+        default_factory=dict,
+        description='Which plugin serves each channel, as JSON: {"sms": "twilio", …}; a channel it does not '
+                    'name keeps the default plugin, outbox. Read back, it names all four.',
     )
     plugin_config: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
@@ -83,6 +86,21 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown channel(s) {unknown}; channels are {list(CHANNEL_KINDS)}")
         return value
+
+    _named_channels: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @model_validator(mode="after")
+    def _default_unnamed_channels(self) -> Settings:
+        # Naming one channel must not leave the others without a plugin (issue 13 point 24).
+        self._named_channels = frozenset(self.channel_plugins)
+        self.channel_plugins = {kind: self.channel_plugins.get(kind, DEFAULT_CHANNEL_PLUGIN)
+                                for kind in CHANNEL_KINDS}
+        return self
+
+    @property
+    def defaulted_channels(self) -> list[str]:
+        """The channels HOMEROOM_CHANNEL_PLUGINS does not name, served by the default plugin."""
+        return [kind for kind in CHANNEL_KINDS if kind not in self._named_channels]
 
     @property
     def is_development(self) -> bool:

@@ -396,6 +396,36 @@ def test_cli_imports_rejects_and_exports(new_engine, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+def test_cli_names_the_files_it_ignored_and_counts_errors_by_code(new_engine, tmp_path):
+    """Covers issue 13 point 25: files in the folder that are not part of the bundle are named,
+    a misspelt one with the name it should have; the errors are counted per code before they
+    are listed."""
+    engine = new_engine()
+    broken = FIXTURES / "broken"
+    bundle = _bundle(tmp_path, broken / "unknown_role", broken / "dangling_class", broken / "bad_date")
+    shutil.copy(bundle / "orgs.csv", bundle / "Orgs.csv")
+    (bundle / "notes.txt").write_text("exported on Monday", encoding="utf-8")
+    (bundle / "archive").mkdir()
+    expected = collections.Counter(error.code for error in import_oneroster(engine, bundle).errors)
+    assert len(expected) >= 2  # several codes, so the summary has something to add up
+    env = {**os.environ, "HOMEROOM_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    result = subprocess.run([sys.executable, "-m", "homeroom.cli", "import", "oneroster", str(bundle)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    for note in ("Orgs.csv is not part of a OneRoster 1.1 bundle; ignored (file names are case-sensitive: "
+                 "did you mean orgs.csv?)", "archive/ is not part of a OneRoster 1.1 bundle; ignored",
+                 "notes.txt is not part of a OneRoster 1.1 bundle; ignored"):
+        assert f"note: {note}" in result.stdout, result.stdout
+    lines = result.stderr.splitlines()
+    total = sum(expected.values())
+    assert lines[0] == f"rejected: {total} errors; nothing was written. Errors by code:"
+    summary = lines[1:1 + len(expected)]
+    assert summary == [f"  {code}: {count}" for code, count in expected.most_common()]
+    assert lines[1 + len(expected)].startswith("file, row, column: code: message")
+    assert len(lines[2 + len(expected):]) == total
+    assert set(_row_counts(engine).values()) == {0}
+
+
 def _recipients(engine) -> dict[str, tuple]:
     """Per student sourcedId: their addresses, contacts, sections and teachers."""
     with engine.connect() as connection:

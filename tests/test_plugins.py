@@ -5,12 +5,14 @@ from __future__ import annotations
 import email
 import json
 import os
+import socket
 import subprocess
 import sys
 from typing import ClassVar
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 from stevedore import ExtensionManager
 from stevedore.extension import Extension
 
@@ -24,6 +26,12 @@ from channels.base import (
 )
 from channels.outbox import OutboxChannel
 from channels.registry import ChannelRegistry, DiscoveredPlugin, PluginLoadError, discover
+from domain.fan_out import fan_out, queued_delivery_chunks
+from domain.messages import create_message
+from factories import add_contact, add_student, email as an_email, first_school_id, phone
+from models.db import session_scope
+from models.messaging import Delivery
+from resolve import request, viewer_for
 
 
 class TokenConfig(PluginConfig):
@@ -95,10 +103,70 @@ def test_serve_refuses_to_start_with_a_missing_or_misconfigured_plugin():
                                "cannot start: channel 'email' is set to plugin 'carrier-pigeon', which is not installed"),
                               ('{"email": "smtp"}', "cannot start: plugin 'smtp' config host: Field required")):
         env = {**os.environ, "HOMEROOM_CHANNEL_PLUGINS": plugins}
-        result = subprocess.run([sys.executable, "-m", "homeroom.cli", "serve", "--port", "0"], capture_output=True,
-                                text=True, env=env, timeout=60)
+        result = subprocess.run([sys.executable, "-m", "homeroom.cli", "serve", "--host", "127.0.0.1",
+                                 "--port", str(_free_port())], capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 1
-        assert expected in result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(expected)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_plugins_command_shows_the_channels_left_to_the_default_plugin():
+    """Covers issue 13 point 24: with only SMS named, `homeroom plugins` shows email, voice and push
+    on outbox, marked as the default, and SMS on the named plugin."""
+    env = {**os.environ, "HOMEROOM_CHANNEL_PLUGINS": '{"sms": "discard"}'}
+    result = subprocess.run([sys.executable, "-m", "homeroom.cli", "plugins", "--json"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert (rows["discard"]["configured_for"], rows["discard"]["defaulted_for"]) == (["sms"], [])
+    assert rows["outbox"]["configured_for"] == rows["outbox"]["defaulted_for"] == ["email", "push", "voice"]
+    table = subprocess.run([sys.executable, "-m", "homeroom.cli", "plugins"], capture_output=True, text=True,
+                           env={**env, "COLUMNS": "250"}, timeout=60).stdout
+    assert "email (default), push (default), voice (default)" in table
+    assert "does not name keeps the default plugin" in table
+
+
+def test_naming_one_channel_delivers_the_others_through_their_default_plugin(engine, tmp_path):
+    """Covers issue 13 point 24: a process started with HOMEROOM_CHANNEL_PLUGINS={"sms": "discard"}
+    sends a message's SMS through discard (its journal lists them) and its email through the
+    default outbox (one .eml each); no delivery ends CHANNEL_NOT_CONFIGURED."""
+    kids = [add_student(engine, first_school_id(engine)) for _ in range(3)]
+    for kid in kids:
+        add_contact(engine, kid, custodial=True, mobile_phone=phone(), email=an_email())
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"),
+                                 request("PRIMARY_CONTACTS", kids, channels=("EMAIL", "SMS")))
+        fan_out(session, message.id)
+        chunks = queued_delivery_chunks(session, message.id, 500)
+    outbox, journal = tmp_path / "outbox", tmp_path / "sms-journal.txt"
+    script = ("import json, sys\n"
+              "from domain.dispatch import dispatch_deliveries\n"
+              "from homeroom.settings import get_settings\n"
+              "from jobs.runtime import channel_registry\n"
+              "from models.db import engine_for\n"
+              "for chunk in json.loads(sys.argv[1]):\n"
+              "    dispatch_deliveries(engine_for(get_settings().database_url), channel_registry(), chunk)\n")
+    env = {**os.environ, "HOMEROOM_CHANNEL_PLUGINS": json.dumps({"sms": "discard"}),
+           "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(outbox)},
+                                                 "discard": {"journal": str(journal)}})}
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(chunks)], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with session_scope(engine) as session:
+        rows = session.execute(select(Delivery.id, Delivery.channel, Delivery.status, Delivery.error_code)
+                               .where(Delivery.message_id == message.id)).all()
+    emails = sorted(str(row.id) for row in rows if row.channel == "EMAIL")
+    sms = sorted(str(row.id) for row in rows if row.channel == "SMS")
+    assert len(emails) == len(sms) == 3
+    assert {(row.status, row.error_code) for row in rows} == {("SENT", None)}
+    assert sorted(path.stem for path in (outbox / "email").glob("*.eml")) == emails
+    assert sorted(journal.read_text().split()) == sms and not (outbox / "sms.jsonl").exists()
 
 
 def test_plugins_command_lists_channels_and_validity_without_secrets():

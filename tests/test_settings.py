@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -40,3 +41,18 @@ def test_embedded_when_redis_unset(monkeypatch):
     monkeypatch.delenv("HOMEROOM_REDIS_URL", raising=False)
     settings = load_settings()
     assert settings.embedded and settings.channel_plugins["email"] == "outbox"
+
+
+def test_naming_one_channel_keeps_the_default_plugin_for_the_others(monkeypatch):
+    """Covers issue 13 point 24: HOMEROOM_CHANNEL_PLUGINS={"sms": "smsgw"} changes SMS only; email,
+    voice and push keep the default plugin (outbox), and the settings say which were defaulted."""
+    monkeypatch.setenv("HOMEROOM_CHANNEL_PLUGINS", '{"sms": "smsgw"}')
+    settings = load_settings()
+    assert settings.channel_plugins == {"email": "outbox", "sms": "smsgw", "voice": "outbox", "push": "outbox"}
+    assert settings.defaulted_channels == ["email", "voice", "push"]
+    every = {"email": "smtp", "sms": "twilio", "voice": "twilio-voice", "push": "webpush"}
+    monkeypatch.setenv("HOMEROOM_CHANNEL_PLUGINS", json.dumps(every))
+    settings = load_settings()
+    assert settings.channel_plugins == every and settings.defaulted_channels == []
+    monkeypatch.delenv("HOMEROOM_CHANNEL_PLUGINS")
+    assert load_settings().defaulted_channels == ["email", "sms", "voice", "push"]
