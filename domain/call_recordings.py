@@ -19,7 +19,6 @@ from models.messaging import Message
 from models.speech import CallRecording
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-PURPOSE = "call-recording"
 
 
 def _problem(code: str, message: str) -> InvalidInput:
