@@ -2,8 +2,9 @@
 
 The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
 notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
-first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), insert fields filled in
-per recipient (CMP-25) and the push payload that carries no content.
+first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), the signed reply and
+return-path addresses of each email, insert fields filled in per recipient (CMP-25) and the push
+payload that carries no content.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, Pus
 from domain.call_text import tts_limit
 from domain.flagging import DISCLAIMER
 from domain.insert_fields import fields_in, render, student_values
-from domain.reply_tokens import reply_address
+from domain.reply_tokens import bounce_address, reply_address
 from domain.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
@@ -191,6 +192,9 @@ class _Shape:
             per_delivery.update(
                 cc=self.cc if not self.cc_first_only or first_email == delivery.id else (),
                 reply_to=reply_address(delivery.id, links.reply_domain, links.keys) if self.reply else None,
+                # VERP: a bounce comes back to an address only this delivery's email carried
+                return_path=bounce_address(delivery.id, links.reply_domain, links.keys)
+                if links.reply_domain else None,
                 unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.keys)
                 if self.unsubscribe else None)
         elif self.push:
