@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return context
 
     router = HomeroomGraphQLRouter(
-        build_schema(development=settings.is_development),
+        build_schema(development=settings.is_development, introspection=settings.introspection),
         context_getter=context_dependency,
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         description="Secrets rotated out, as a JSON list: what they signed is still accepted until it expires or "
                     "they are removed; nothing new is signed with them.",
     )
+    graphql_introspection: bool | None = Field(
+        default=None, description="GraphQL introspection; unset = on in development, off in production.")
     jwt_ttl_minutes: int = Field(default=720, gt=0)
     public_base_url: str = Field(default="http://127.0.0.1:8000")
     channel_plugins: dict[str, str] = Field(
@@ -111,6 +113,11 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def introspection(self) -> bool:
+        """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
+        return self.is_development if self.graphql_introspection is None else self.graphql_introspection
 
     @property
     def embedded(self) -> bool:

@@ -93,3 +93,16 @@ def test_production_start_up_fails_naming_the_secret(tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("invalid setting HOMEROOM_JWT_SECRET:")
     assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize("environment,setting,expected", [
+    ("production", None, False), ("development", None, True), ("production", "true", True),
+    ("development", "false", False)])
+def test_introspection_is_a_setting_off_in_production(monkeypatch, environment, setting, expected):
+    """Issue 13 point 16: HOMEROOM_GRAPHQL_INTROSPECTION, by default on only in development."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", environment)
+    if setting is None:
+        monkeypatch.delenv("HOMEROOM_GRAPHQL_INTROSPECTION", raising=False)
+    else:
+        monkeypatch.setenv("HOMEROOM_GRAPHQL_INTROSPECTION", setting)
+    assert load_settings().introspection is expected
