@@ -60,6 +60,9 @@ class EmailEnvelope(_EnvelopeBase):
     attachments: tuple[Attachment, ...] = ()
     # Where a reply goes when the message allows replies: a signed address bound to this delivery.
     reply_to: str | None = None
+    # The return path (SMTP MAIL FROM) for this delivery: a signed bounce address bound to it (VERP),
+    # so a delivery status notification can be trusted; None when the deployment has no reply domain.
+    return_path: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,8 @@
 """The ``outbox`` plugin: writes what would be sent instead of sending it.
 
-Email becomes one RFC 5322 ``.eml`` file per envelope under ``<directory>/email/``; SMS, calls
-and push become one JSON line each in ``<directory>/<kind>.jsonl``. Files are named by the
+Email becomes one RFC 5322 ``.eml`` file per envelope under ``<directory>/email/``, opening with
+the ``Return-Path`` a receiving server would record (the delivery's signed bounce address); SMS,
+calls and push become one JSON line each in ``<directory>/<kind>.jsonl``. Files are named by the
 delivery reference, so a retried batch overwrites rather than duplicates an email.
 
 With a ``webhook_secret`` it also plays the provider's callbacks, so a demo or a frontend can
@@ -129,7 +130,10 @@ class OutboxChannel(ChannelPlugin):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{envelope.reference}.eml"
         temporary = path.with_suffix(".eml.tmp")
-        temporary.write_bytes(bytes(message))
+        data = bytes(message)
+        if envelope.return_path:  # what the final mail server writes: the envelope's MAIL FROM
+            data = f"Return-Path: <{envelope.return_path}>\n".encode() + data
+        temporary.write_bytes(data)
         temporary.replace(path)
         return Sent(envelope.reference, message["Message-ID"])
 

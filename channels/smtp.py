@@ -2,10 +2,12 @@
 
 Each email carries a ``Message-ID`` derived from the delivery reference and, unless it is an
 emergency, ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
-(RFC 8058) pointing at the core's one-click endpoint. A 4xx reply is retryable, a 5xx reply is a
-permanent failure carrying the server's code; an address no email can carry is a permanent
-``INVALID_ADDRESS`` for that delivery alone; a connection or TLS failure leaves the whole batch
-retryable.
+(RFC 8058) pointing at the core's one-click endpoint. Its return path (MAIL FROM) is the
+envelope's signed per-delivery bounce address when the core gives one (VERP), so bounces reach
+``homeroom inbound-smtp`` and name their delivery; else ``envelope_sender``. A 4xx reply is
+retryable, a 5xx reply is a permanent failure carrying the server's code; an address no email can
+carry is a permanent ``INVALID_ADDRESS`` for that delivery alone; a connection or TLS failure
+leaves the whole batch retryable.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ class SmtpConfig(PluginConfig):
     password: SecretStr | None = None
     from_address: str = Field(description="The header sender, e.g. no-reply@district.example.org.")
     envelope_sender: str | None = Field(
-        default=None, description="Where bounces go (MAIL FROM), e.g. bounces@replies.district.example.org; "
-                                  "default from_address.")
+        default=None, description="Where bounces go (MAIL FROM) when Homeroom has no reply domain; with "
+                                  "HOMEROOM_REPLY_DOMAIN each email's own signed bounce+…@ address is used. "
+                                  "Default from_address.")
     message_id_domain: str = Field(default="homeroom.local", description="The right-hand side of Message-IDs.")
     timeout_seconds: float = Field(default=30, gt=0, le=300)
     verify_certificates: bool = True
@@ -99,7 +102,7 @@ class SmtpChannel(EmailChannel):
             return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
         try:
             errors, _reply = await client.send_message(message,
-                                                       sender=self.config.envelope_sender or self.config.from_address,
+                                                       sender=self.return_path(envelope),
                                                        recipients=[envelope.to, *envelope.cc])
         except aiosmtplib.SMTPRecipientsRefused as refused:
             return _outcome_for_code(envelope.reference, refused.recipients[0].code, refused.recipients[0].message)
@@ -111,6 +114,10 @@ class SmtpChannel(EmailChannel):
             code, text = next(iter(errors.values()))
             return _outcome_for_code(envelope.reference, code, text)
         return Sent(envelope.reference, message["Message-ID"].strip("<>"))
+
+    def return_path(self, envelope: EmailEnvelope) -> str:
+        """MAIL FROM: the delivery's signed bounce address, else the configured envelope sender."""
+        return envelope.return_path or self.config.envelope_sender or self.config.from_address
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.security == "none":

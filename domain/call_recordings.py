@@ -26,7 +26,6 @@ from models.messaging import Message
 from models.speech import CallRecording
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-PURPOSE = "call-recording"
 #: Sample rates recorders and browsers produce; telephone audio is 8 kHz.
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8_000, 48_000
 #: Chunks a WAV may carry before its audio ("fmt ", "fact", "LIST" …); more is not a recording.

@@ -2,8 +2,9 @@
 
 The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
 notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
-first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), insert fields filled in
-per recipient (CMP-25) and the push payload that carries no content.
+first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), the signed reply and
+return-path addresses of each email, insert fields filled in per recipient (CMP-25) and the push
+payload that carries no content.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from domain.call_text import tts_limit
 from domain.flagging import DISCLAIMER
 from domain.html_policy import sanitized_html
 from domain.insert_fields import fields_in, render, student_values
-from domain.reply_tokens import reply_address
-from domain.signed_ids import signed_id
+from domain.reply_tokens import bounce_address, reply_address
+from domain.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
 from domain.text import html_to_text
 from domain.unsubscribe import unsubscribe_url
 from models.caller_ids import CallerId
@@ -194,13 +195,16 @@ class _Shape:
             links = self.links
             per_delivery.update(
                 cc=self.cc if not self.cc_first_only or first_email == delivery.id else (),
-                reply_to=reply_address(delivery.id, links.reply_domain, links.secret) if self.reply else None,
-                unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.secret)
+                reply_to=reply_address(delivery.id, links.reply_domain, links.keys) if self.reply else None,
+                # VERP: a bounce comes back to an address only this delivery's email carried
+                return_path=bounce_address(delivery.id, links.reply_domain, links.keys)
+                if links.reply_domain else None,
+                unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.keys)
                 if self.unsubscribe else None)
         elif self.push:
             per_delivery.update(notification_id=str(delivery.id), targets=push_targets.get(delivery.address, ()))
         elif self.envelope_type is VoiceEnvelope:
-            per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.secret)
+            per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.keys)
         return self.envelope_type(**{**self.shared, **per_delivery})
 
     def _filled_in(self, delivery: Row, students: dict[int, dict[str, str]]) -> dict[str, str]:
@@ -262,7 +266,7 @@ class Links:
     """What signed links and notices need from the deployment, read once per chunk."""
 
     base_url: str
-    secret: bytes
+    keys: SigningKeys
     reply_domain: str | None
 
     @classmethod
@@ -270,16 +274,12 @@ class Links:
         from homeroom.settings import get_settings
 
         settings = get_settings()
-        return cls(settings.public_base_url.rstrip("/"), settings.jwt_secret.get_secret_value().encode(),
-                   settings.reply_domain)
+        return cls(settings.public_base_url.rstrip("/"), signing_keys(settings), settings.reply_domain)
 
 
-VOICE_PURPOSE = "voice"
-
-
-def voice_content_url(delivery_id: int, base_url: str, secret: bytes) -> str:
+def voice_content_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str:
     """The TwiML a call's provider fetches when it is answered (homeroom/voice_routes.py)."""
-    return f"{base_url}/voice/{signed_id(VOICE_PURPOSE, delivery_id, secret)}/twiml"
+    return f"{base_url}/voice/{signed_id(VOICE_TWIML, delivery_id, keys)}/twiml"
 
 
 def script_for_delivery(session, delivery_id: int) -> VoiceEnvelope | None:

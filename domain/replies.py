@@ -2,7 +2,8 @@
 
 One place for the rules every inbound path shares, whether the answer came by email
 (domain.inbound_email) or through a channel plugin's webhook (domain.webhook_events): a replay of
-the same provider message is ignored, a message that did not allow replies takes none, and an
+the same provider message (its id: a Message-ID, or for email without one a hash of its content)
+is ignored, a message that did not allow replies takes none, and an
 answer containing a flagged word is flagged.
 """
 

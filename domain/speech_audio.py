@@ -12,7 +12,6 @@ from sqlmodel import Session
 from channels.speech import SpeechPlugin
 from models.speech import SpeechAudio
 
-PURPOSE = "speech-audio"
 CONTENT_TYPE = "audio/wav"
 
 

@@ -29,7 +29,7 @@ from channels.email_format import one_line
 from domain.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.errors import FieldProblem
 from domain.html_policy import sanitized_html
-from domain.signed_ids import signed_id, verified_id
+from domain.signed_ids import REENROLMENT, BadSignedId, ExpiredSignedId, SigningKeys, read_signed_id, signed_id
 from domain.text import html_to_text
 from models.db import utcnow
 from models.directory import Contact, District, Role, Student, User, UserSchool
@@ -67,7 +67,7 @@ def note_failed_calls(session: Session, delivery_ids: list[int]) -> None:
         session.execute(insert(FailedCall), [{"delivery_id": i, "recorded_at": now} for i in delivery_ids])
 
 
-def run_status_updates(session: Session, base_url: str, secret: bytes) -> StatusUpdates:
+def run_status_updates(session: Session, base_url: str, keys: SigningKeys) -> StatusUpdates:
     done = StatusUpdates()
     pending = session.execute(
         select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id, Delivery.student_id,
@@ -79,17 +79,19 @@ def run_status_updates(session: Session, base_url: str, secret: bytes) -> Status
     if pending:
         session.execute(delete(FailedCall).where(FailedCall.delivery_id.in_([row.id for row in pending])))
         if callout:
-            _publish(session, pending, base_url, secret, done)
+            _publish(session, pending, base_url, keys, done)
     if callout:
         _report(session, done)
     return done
 
 
-def _publish(session: Session, pending, base_url: str, secret: bytes, done: StatusUpdates) -> None:
+def _publish(session: Session, pending, base_url: str, keys: SigningKeys, done: StatusUpdates) -> None:
     forms = {form.audience: form for form in session.execute(select(ReenrolmentForm)).scalars()}
+    # A form whose link has expired is no longer open: the next failed call sends a new one.
     still_open = set(session.execute(
         select(ReenrolmentRequest.recipient_kind, ReenrolmentRequest.recipient_id, ReenrolmentRequest.failed_number)
-        .where(ReenrolmentRequest.status == RequestStatus.PUBLISHED.value)).all())
+        .where(ReenrolmentRequest.status == RequestStatus.PUBLISHED.value,
+               ReenrolmentRequest.created_at > utcnow() - REENROLMENT.lifetime)).all())
     requests = []
     for row in pending:
         audience = AUDIENCE_OF.get(row.recipient_kind)
@@ -113,7 +115,7 @@ def _publish(session: Session, pending, base_url: str, secret: bytes, done: Stat
         if not email:
             continue  # no address to send the form to; it stays published for the office to follow up
         form = forms[FormAudience(request.audience)]
-        link = f"{base_url.rstrip('/')}/forms/reenrolment/{form_token(request.id, secret)}"
+        link = f"{base_url.rstrip('/')}/forms/reenrolment/{form_token(request.id, keys)}"
         body = (f"<p>{html.escape(form.instructions)}</p><p>We could not reach you at "
                 f"{html.escape(request.failed_number)}.</p><p><a href=\"{link}\">{html.escape(form.title)}</a></p>")
         notice = _district_message(sender_id, form.title, body)
@@ -196,15 +198,18 @@ class BadFormLink(Exception):
     pass
 
 
-def form_token(request_id: int, secret: bytes) -> str:
-    return signed_id("reenrolment", request_id, secret)
+def form_token(request_id: int, keys: SigningKeys) -> str:
+    return signed_id(REENROLMENT, request_id, keys)
 
 
-def open_request(session: Session, token: str, secret: bytes) -> tuple[ReenrolmentRequest, ReenrolmentForm]:
-    """The request a form link names, if the link is genuine and the form still open."""
-    request_id = verified_id("reenrolment", token, secret)
-    if request_id is None:
-        raise BadFormLink("This form link is not valid.")
+def open_request(session: Session, token: str, keys: SigningKeys) -> tuple[ReenrolmentRequest, ReenrolmentForm]:
+    """The request a form link names, if the link is genuine and current and the form still open."""
+    try:
+        request_id = read_signed_id(REENROLMENT, token, keys)
+    except ExpiredSignedId:
+        raise BadFormLink("This form link has expired.") from None
+    except BadSignedId:
+        raise BadFormLink("This form link is not valid.") from None
     request = session.get(ReenrolmentRequest, request_id)
     form = session.get(ReenrolmentForm, request.audience) if request else None
     if request is None or form is None:

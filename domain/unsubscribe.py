@@ -1,7 +1,8 @@
 """One-click unsubscribe (RFC 8058): signed links per delivery, and what following one does.
 
-A link names a delivery, with an HMAC (the deployment's secret, 128 bits) over its id, so it
-cannot be forged to unsubscribe someone else; the address comes from the ledger. Following it
+A link names a delivery, signed for this purpose (domain.signed_ids: 128-bit HMAC, one year's
+lifetime so one-click still works from old mail), so it cannot be forged to unsubscribe someone
+else; the address comes from the ledger. Following it
 records an email opt-out of that address (honoured by every later resolution and by dispatch)
 and, for a contact, sets the contact's "Opt Out of Email Notifications" flag (SYS-10).
 """
@@ -12,44 +13,45 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from domain.optouts import record_opt_out
-from domain.signed_ids import deployment_secret, signed_id, verified_id
+from domain.signed_ids import UNSUBSCRIBE, BadSignedId, ExpiredSignedId, SigningKeys, read_signed_id, signed_id
 from models.directory import Contact
 from models.messaging import Channel, Delivery, RecipientKind
 
-PURPOSE = "unsubscribe"
+PURPOSE = UNSUBSCRIBE
+NOT_VALID = "this unsubscribe link is not valid"
 
 
 class BadUnsubscribeLink(Exception):
     pass
 
 
-def unsubscribe_token(delivery_id: int, secret: bytes | None = None) -> str:
-    return signed_id(PURPOSE, delivery_id, secret or deployment_secret())
+def unsubscribe_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str:
+    return f"{base_url.rstrip('/')}/unsubscribe/{signed_id(PURPOSE, delivery_id, keys)}"
 
 
-def unsubscribe_url(delivery_id: int, base_url: str, secret: bytes) -> str:
-    return f"{base_url.rstrip('/')}/unsubscribe/{signed_id(PURPOSE, delivery_id, secret)}"
+def delivery_of(token: str, keys: SigningKeys) -> int:
+    try:
+        return read_signed_id(PURPOSE, token, keys)
+    except ExpiredSignedId:
+        raise BadUnsubscribeLink("this unsubscribe link has expired; use the link in a recent email") from None
+    except BadSignedId:
+        raise BadUnsubscribeLink(NOT_VALID) from None
 
 
-def delivery_of(token: str, secret: bytes | None = None) -> int:
-    delivery_id = verified_id(PURPOSE, token, secret or deployment_secret())
-    if delivery_id is None:
-        raise BadUnsubscribeLink("this unsubscribe link is not valid")
-    return delivery_id
-
-
-def address_of(session: Session, token: str) -> str:
-    delivery = session.get(Delivery, delivery_of(token))
+def _email_delivery(session: Session, token: str, keys: SigningKeys) -> Delivery:
+    delivery = session.get(Delivery, delivery_of(token, keys))
     if delivery is None or delivery.channel != Channel.EMAIL.value or not delivery.address:
-        raise BadUnsubscribeLink("this unsubscribe link is not valid")
-    return delivery.address
+        raise BadUnsubscribeLink(NOT_VALID)
+    return delivery
 
 
-def unsubscribe(session: Session, token: str) -> str:
+def address_of(session: Session, token: str, keys: SigningKeys) -> str:
+    return _email_delivery(session, token, keys).address
+
+
+def unsubscribe(session: Session, token: str, keys: SigningKeys) -> str:
     """Apply a one-click unsubscribe; returns the address. Idempotent."""
-    delivery = session.get(Delivery, delivery_of(token))
-    if delivery is None or delivery.channel != Channel.EMAIL.value or not delivery.address:
-        raise BadUnsubscribeLink("this unsubscribe link is not valid")
+    delivery = _email_delivery(session, token, keys)
     record_opt_out(session, Channel.EMAIL, delivery.address, source="one-click unsubscribe")
     if delivery.recipient_kind == RecipientKind.CONTACT.value:
         session.execute(update(Contact).where(Contact.id == delivery.recipient_id).values(email_opt_out=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 
 from graph.directory.queries import DirectoryQueries
 from graph.messages.caller_ids import CallerIdMutations, CallerIdQueries
@@ -54,11 +54,13 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-def build_schema(*, development: bool) -> strawberry.Schema:
+def build_schema(*, development: bool, introspection: bool = True) -> strawberry.Schema:
     extensions: list = [
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     ]
+    if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
+        extensions.append(DisableIntrospection)
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return context
 
     router = HomeroomGraphQLRouter(
-        build_schema(development=settings.is_development),
+        build_schema(development=settings.is_development, introspection=settings.introspection),
         context_getter=context_dependency,
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -80,8 +80,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router, prefix="/graphql")
     app.include_router(report_router(settings, engine))
-    app.include_router(unsubscribe_router(engine))
-    app.include_router(reenrolment_router(engine))
+    app.include_router(unsubscribe_router(settings, engine))
+    app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, channel_registry))
     app.include_router(voice_router(settings, engine))

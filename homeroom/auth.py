@@ -1,4 +1,10 @@
-"""Bearer tokens: HS256 JWTs naming a user by id and login."""
+"""Bearer tokens: HS256 JWTs naming a user by id and login.
+
+The HMAC key is derived from the deployment's secret for this purpose (domain.signed_ids), never
+the raw secret. The header's ``kid`` names the secret that signed: new tokens use the current one
+(``HOMEROOM_JWT_SECRET``), and tokens of a previous one (``HOMEROOM_JWT_PREVIOUS_SECRETS``) keep
+working until they expire or it is removed.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,16 @@ import datetime as dt
 import jwt
 
 from domain.errors import AuthenticationError
+from domain.signed_ids import derived_key, key_id, signing_keys
 from homeroom.settings import Settings
 
 ISSUER = "homeroom"
 ALGORITHM = "HS256"
+PURPOSE = "bearer token"
 
 
 def mint_token(settings: Settings, *, user_id: int, login: str, ttl_minutes: int | None = None) -> str:
+    secret = signing_keys(settings).current
     now = dt.datetime.now(dt.UTC)
     claims = {
         "iss": ISSUER,
@@ -22,7 +31,7 @@ def mint_token(settings: Settings, *, user_id: int, login: str, ttl_minutes: int
         "iat": now,
         "exp": now + dt.timedelta(minutes=ttl_minutes or settings.jwt_ttl_minutes),
     }
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+    return jwt.encode(claims, derived_key(secret, PURPOSE), algorithm=ALGORITHM, headers={"kid": key_id(secret)})
 
 
 def user_id_from_token(settings: Settings, token: str | None) -> int:
@@ -30,9 +39,12 @@ def user_id_from_token(settings: Settings, token: str | None) -> int:
     if not token:
         raise AuthenticationError("authentication required: send 'Authorization: Bearer <token>'")
     try:
+        secret = signing_keys(settings).by_kid(jwt.get_unverified_header(token).get("kid"))
+        if secret is None:
+            raise jwt.InvalidTokenError("no key of ours")
         claims = jwt.decode(
             token,
-            settings.jwt_secret.get_secret_value(),
+            derived_key(secret, PURPOSE),
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},

@@ -1,37 +1,51 @@
 """`homeroom inbound-smtp`: an SMTP server (aiosmtpd) for the reply domain.
 
-It accepts mail for genuine reply addresses (reply+<delivery>.<mac>@<reply domain>) and for
-``bounces@<reply domain>`` (set it as the smtp plugin's ``envelope_sender`` so delivery status
-notifications come here), refuses any other recipient with 550 before the data is sent, and files
-what it accepts (domain.inbound_email).
+It accepts mail only for genuine, current signed addresses of the reply domain: reply addresses
+(``reply+<token>@``, the Reply-To of emails that allow replies) and bounce addresses
+(``bounce+<token>@``, each email's own return path, where delivery status notifications come).
+Any other recipient, ``bounces@`` included, is refused with 550 before the data is sent. What it
+accepts is filed by domain.inbound_email.
+
+A message that cannot be processed (an unknown charset that still breaks, a malformed report) is
+refused with 550, so the sender gives up; only trouble worth retrying (the database is down) is
+answered 451.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
-from domain.inbound_email import receive
-from domain.reply_tokens import delivery_of
+from domain.inbound_email import is_transient, receive
+from domain.reply_tokens import BOUNCE_PREFIX, PREFIX, read_address
+from domain.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
-BOUNCES = "bounces"
 
 
 class InboundHandler:
-    def __init__(self, engine: Engine, reply_domain: str):
+    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys | None = None):
         self.engine, self.domain = engine, reply_domain.lower()
+        self.keys = keys or deployment_keys()
         self.results: list = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local, _, domain = address.rpartition("@")
         if domain.lower() != self.domain:
             return "550 5.1.1 Not a mailbox of this server"
-        if local.lower() != BOUNCES and delivery_of(address) is None:
-            return "550 5.7.1 Unknown or forged reply address"
+        purpose = REPLY if local.startswith(PREFIX) else BOUNCE if local.startswith(BOUNCE_PREFIX) else None
+        if purpose is None:
+            return "550 5.1.1 No such mailbox"
+        try:
+            read_address(purpose, address, self.keys)
+        except ExpiredSignedId:
+            return "550 5.7.1 This address has expired"
+        except BadSignedId:
+            return "550 5.7.1 Unknown or forged address"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -40,18 +54,28 @@ class InboundHandler:
 
         def file_it():
             with session_scope(self.engine) as db:
-                return receive(db, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
+                return receive(db, list(envelope.rcpt_tos), envelope.original_content or envelope.content, self.keys)
 
         try:
             results = await run_in_threadpool(file_it)
-        except Exception:  # noqa: BLE001
-            log.exception("could not file an inbound message")
-            return "451 4.3.0 Try again later"
+        except Exception as error:  # noqa: BLE001
+            if is_transient(error):
+                log.warning("could not file an inbound message (%s); the sender will retry", where(error))
+                return "451 4.3.0 Try again later"
+            log.error("refused an inbound message that could not be processed (%s)", where(error))
+            return "550 5.6.0 The message could not be processed"
         self.results.extend(results)
         return "250 Message accepted"
 
 
-def start(engine: Engine, reply_domain: str, host: str, port: int) -> Controller:
-    controller = Controller(InboundHandler(engine, reply_domain), hostname=host, port=port)
+def where(error: BaseException) -> str:
+    """The error's type and the line that raised it; never its text, which may quote the mail."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
+    return type(error).__name__ + place
+
+
+def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys | None = None) -> Controller:
+    controller = Controller(InboundHandler(engine, reply_domain, keys), hostname=host, port=port)
     controller.start()
     return controller

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
 from domain.errors import FieldProblem
+from domain.signed_ids import signing_keys
 from domain.status_updates import BadFormLink, complete_form, open_request
-from homeroom.settings import get_settings
+from homeroom.settings import Settings
 from models.db import session_scope
 
 
@@ -31,17 +32,15 @@ def _form(title: str, instructions: str, number: str, phone: str = "", email: st
               f'value="{html.escape(email)}"></label><button type="submit">Send</button></form>')
 
 
-def reenrolment_router(engine: Engine) -> APIRouter:
+def reenrolment_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
-
-    def secret() -> bytes:
-        return get_settings().jwt_secret.get_secret_value().encode()
+    keys = signing_keys(settings)
 
     @router.get("/forms/reenrolment/{token}", response_class=HTMLResponse)
     def show(token: str) -> HTMLResponse:
         try:
             with session_scope(engine) as session:
-                request, form = open_request(session, token, secret())
+                request, form = open_request(session, token, keys)
         except BadFormLink as error:
             return _page("Contact information", f"<p>{html.escape(str(error))}</p>", 404)
         return _page(form.title, _form(form.title, form.instructions, request.failed_number))
@@ -52,7 +51,7 @@ def reenrolment_router(engine: Engine) -> APIRouter:
         phone, email = str(fields.get("phone") or ""), str(fields.get("email") or "")
         try:
             with session_scope(engine) as session:
-                opened, form = open_request(session, token, secret())
+                opened, form = open_request(session, token, keys)
                 problems = complete_form(session, opened, phone, email)
                 if problems:
                     return _page(form.title, _form(form.title, form.instructions, opened.failed_number,

@@ -5,11 +5,15 @@ Districts whose mail goes to their own server (Exchange, Google Workspace, Dovec
 ``reply+<delivery>.<mac>@<reply domain>``, which a server with plus addressing delivers to the
 ``reply@`` mailbox. Each queue run logs in (``HOMEROOM_REPLY_MAILBOX_URL``, ``imaps://`` or
 ``imap://``), files every unread message there exactly as ``homeroom inbound-smtp`` would
-(domain.inbound_email: replies, bounces, auto-replies and replays ignored) and deletes it. Mail
-that names no genuine reply address (somebody wrote to the mailbox itself) is marked read and left
-for a person. A crash between filing and deleting is harmless: the next run meets the same
-``Message-ID`` and files nothing twice. A message that cannot be filed (the database is down) is
-left for the next run.
+(domain.inbound_email: replies, bounces, auto-replies and replays ignored) and deletes it. There is
+no RCPT here, so the addresses a message was delivered to are read from the headers the mail
+server writes (Delivered-To, X-Original-To, Envelope-To) and To/Cc; only signed reply+ and bounce+
+addresses count, and a bounce is trusted only through its own signed return path, never through
+headers such as X-Homeroom-Delivery. Mail that names no genuine address (somebody wrote to the
+mailbox itself, a forged bounce) and mail that cannot be processed are marked read and left for a
+person. A crash between filing and deleting is harmless: the next run meets the same
+``Message-ID`` (or the same content) and files nothing twice. A message that cannot be filed
+because the database is down is left unread for the next run.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
-from domain.inbound_email import parse, receive
+from domain.inbound_email import is_transient, parse, receive
+from domain.signed_ids import SigningKeys
+from homeroom.inbound_smtp import where
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -67,7 +73,8 @@ class MailboxAddress:
 class FetchReport:
     fetched: int = 0
     outcomes: dict[str, int] = dataclasses.field(default_factory=dict)
-    left: int = 0  # could not be filed this run; still in the mailbox
+    left: int = 0  # could not be filed this run (the database is down); still unread in the mailbox
+    unprocessable: int = 0  # could not be processed at all; marked read and left for a person
 
 
 def addressed_to(raw: bytes) -> list[str]:
@@ -81,7 +88,7 @@ def addressed_to(raw: bytes) -> list[str]:
     return found
 
 
-def fetch_replies(engine: Engine, url: str, timeout: float = 30.0) -> FetchReport:
+def fetch_replies(engine: Engine, url: str, timeout: float = 30.0, keys: SigningKeys | None = None) -> FetchReport:
     """File every message waiting in the mailbox and delete those filed."""
     address = MailboxAddress.parse(url)
     report = FetchReport()
@@ -110,10 +117,15 @@ def fetch_replies(engine: Engine, url: str, timeout: float = 30.0) -> FetchRepor
             report.fetched += 1
             try:
                 with session_scope(engine) as session:
-                    results = receive(session, addressed_to(raw), raw)
-            except Exception:  # noqa: BLE001  (left in the mailbox for the next run)
-                log.exception("could not file reply mailbox message %s", uid.decode())
-                report.left += 1
+                    results = receive(session, addressed_to(raw), raw, keys)
+            except Exception as error:  # noqa: BLE001
+                if is_transient(error):  # left unread for the next run
+                    log.warning("could not file reply mailbox message %s (%s)", uid.decode(), where(error))
+                    report.left += 1
+                else:  # retrying would fail the same way
+                    log.error("reply mailbox message %s cannot be processed (%s)", uid.decode(), where(error))
+                    report.unprocessable += 1
+                    not_ours.append(uid)
                 continue
             for result in results or []:
                 report.outcomes[result.outcome] = report.outcomes.get(result.outcome, 0) + 1

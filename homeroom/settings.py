@@ -6,13 +6,16 @@ import enum
 import functools
 from typing import Any
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as SourceParseError
 
 CHANNEL_KINDS = ("email", "sms", "voice", "push")
 #: The plugin of every channel HOMEROOM_CHANNEL_PLUGINS does not name.
 DEFAULT_CHANNEL_PLUGIN = "outbox"
+#: Signs tokens and links when nothing else is set: public, so development only.
+DEVELOPMENT_SECRET = "homeroom-development-secret-change-me"
+MIN_SECRET_LENGTH = 32
 
 
 class Environment(str, enum.Enum):
@@ -34,9 +37,17 @@ class Settings(BaseSettings):
         default=None, description="Redis for jobs and events; unset = embedded mode (in-process worker)."
     )
     jwt_secret: SecretStr = Field(
-        default=SecretStr("homeroom-development-secret-change-me"),
-        description="HMAC secret that signs bearer tokens.",
+        default=SecretStr(DEVELOPMENT_SECRET), validate_default=True,
+        description="The secret every bearer token and signed link is signed with (through keys derived per "
+                    f"purpose); in production required, at least {MIN_SECRET_LENGTH} characters.",
     )
+    jwt_previous_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Secrets rotated out, as a JSON list: what they signed is still accepted until it expires or "
+                    "they are removed; nothing new is signed with them.",
+    )
+    graphql_introspection: bool | None = Field(
+        default=None, description="GraphQL introspection; unset = on in development, off in production.")
     jwt_ttl_minutes: int = Field(default=720, gt=0)
     public_base_url: str = Field(default="http://127.0.0.1:8000")
     channel_plugins: dict[str, str] = Field(
@@ -60,6 +71,21 @@ class Settings(BaseSettings):
                                   "imaps://user:password@host/INBOX; unset = replies arrive by homeroom inbound-smtp.")
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret_in_production(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("environment") is Environment.PRODUCTION:
+            _check_production_secret(value.get_secret_value())
+        return value
+
+    @field_validator("jwt_previous_secrets")
+    @classmethod
+    def _strong_previous_secrets(cls, value: list[SecretStr], info: ValidationInfo) -> list[SecretStr]:
+        if info.data.get("environment") is Environment.PRODUCTION:
+            for secret in value:
+                _check_production_secret(secret.get_secret_value())
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -107,9 +133,24 @@ class Settings(BaseSettings):
         return self.environment is Environment.DEVELOPMENT
 
     @property
+    def introspection(self) -> bool:
+        """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
+        return self.is_development if self.graphql_introspection is None else self.graphql_introspection
+
+    @property
     def embedded(self) -> bool:
         """Embedded mode: no Redis, jobs run on an in-process worker."""
         return self.redis_url is None
+
+
+def _check_production_secret(secret: str) -> None:
+    """The secret never appears in the message."""
+    if secret == DEVELOPMENT_SECRET:
+        raise ValueError("is unset or the public development default; production (HOMEROOM_ENVIRONMENT=production) "
+                         f"needs a random secret of at least {MIN_SECRET_LENGTH} characters")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"is {len(secret)} characters long; production (HOMEROOM_ENVIRONMENT=production) needs a "
+                         f"random secret of at least {MIN_SECRET_LENGTH} characters")
 
 
 class SettingsError(SystemExit):

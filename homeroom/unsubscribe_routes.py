@@ -12,18 +12,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
+from domain.signed_ids import signing_keys
 from domain.unsubscribe import BadUnsubscribeLink, address_of, unsubscribe
+from homeroom.settings import Settings
 from models.db import session_scope
 
 
-def unsubscribe_router(engine: Engine) -> APIRouter:
+def unsubscribe_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
+    keys = signing_keys(settings)
 
     @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
     def confirm_page(token: str) -> HTMLResponse:
         try:
             with session_scope(engine) as session:
-                address = address_of(session, token)
+                address = address_of(session, token, keys)
         except BadUnsubscribeLink as error:
             return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
         return HTMLResponse(
@@ -36,7 +39,7 @@ def unsubscribe_router(engine: Engine) -> APIRouter:
         await request.body()  # List-Unsubscribe=One-Click (RFC 8058); the token alone decides
         try:
             with session_scope(engine) as session:
-                address = unsubscribe(session, token)
+                address = unsubscribe(session, token, keys)
         except BadUnsubscribeLink as error:
             return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
         return HTMLResponse(f"<p>{html.escape(address)} will get no more school emails.</p>")

@@ -1,7 +1,8 @@
 """/voice/{token}/twiml: what a call says when it is answered (TwiML), per delivery; and
 /voice/audio/{token}: the synthesized audio it plays.
 
-Both tokens are ids signed for their purpose, so the URLs cannot be guessed. The script is built
+Both tokens are ids signed for their purpose (domain.signed_ids), so the URLs cannot be guessed,
+and live hours (TwiML) or an hour (audio): a provider fetches them as the call is answered. The script is built
 as dispatch builds it: insert fields filled in and cut to the call-minute limit (VOI-07). The
 configured speech plugin (``HOMEROOM_SPEECH_PLUGIN``) speaks it: synthesized once per message,
 language and script and played (<Play>), or read by the provider (<Say>) for ``twilio-say`` and
@@ -19,10 +20,10 @@ from fastapi import APIRouter, Response
 from sqlalchemy.engine import Engine
 
 from channels.speech import SpeechFailed, SpeechPlugin, load_speech_plugin
-from domain.call_recordings import PURPOSE as RECORDING, recording_bytes, recording_of
-from domain.envelopes import VOICE_PURPOSE, script_for_delivery
-from domain.signed_ids import deployment_secret, signed_id, verified_id
-from domain.speech_audio import PURPOSE as AUDIO, audio_bytes, audio_for
+from domain.call_recordings import recording_bytes, recording_of
+from domain.envelopes import script_for_delivery
+from domain.signed_ids import CALL_RECORDING, SPEECH_AUDIO, VOICE_TWIML, Purpose, signed_id, signing_keys, verified_id
+from domain.speech_audio import audio_bytes, audio_for
 from homeroom.settings import Settings
 from models.db import session_scope
 
@@ -42,6 +43,7 @@ def twiml_say(script: str, language: str) -> str:
 
 def voice_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
+    keys = signing_keys(settings)
     speech: list[SpeechPlugin] = []  # built on the first call, once per process
 
     def speech_plugin() -> SpeechPlugin:
@@ -54,7 +56,7 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         recorded = recording_of(session, envelope.message_id)  # VOI-04: a recording plays instead
         if recorded is not None:
             url = (f"{settings.public_base_url.rstrip('/')}/voice/recording/"
-                   f"{signed_id(RECORDING, recorded, deployment_secret())}")
+                   f"{signed_id(CALL_RECORDING, recorded, keys)}")
             return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
         plugin = speech_plugin()
         if plugin.say_only:
@@ -64,12 +66,12 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         except SpeechFailed as failure:
             log.warning("speech plugin %s failed (%s); the call reads the script with <Say>", plugin.name, failure)
             return twiml_say(envelope.script, envelope.language)
-        url = f"{settings.public_base_url.rstrip('/')}/voice/audio/{signed_id(AUDIO, audio_id, deployment_secret())}"
+        url = f"{settings.public_base_url.rstrip('/')}/voice/audio/{signed_id(SPEECH_AUDIO, audio_id, keys)}"
         return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
 
     @router.api_route("/voice/{token}/twiml", methods=["GET", "POST"])
     def twiml(token: str) -> Response:
-        delivery_id = verified_id(VOICE_PURPOSE, token, deployment_secret())
+        delivery_id = verified_id(VOICE_TWIML, token, keys)
         if delivery_id is not None:
             with session_scope(engine) as session:
                 envelope = script_for_delivery(session, delivery_id)
@@ -78,9 +80,9 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
                         media_type="application/xml", status_code=404)
 
-    def media(purpose: str, token: str, load) -> Response:
-        """Audio behind a signed id: 404 for a token that is not genuine or names nothing."""
-        key = verified_id(purpose, token, deployment_secret())
+    def media(purpose: Purpose, token: str, load) -> Response:
+        """Audio behind a signed id: 404 for a token that is not genuine, has expired or names nothing."""
+        key = verified_id(purpose, token, keys)
         found = None
         if key is not None:
             with session_scope(engine) as session:
@@ -92,10 +94,10 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
 
     @router.get("/voice/audio/{token}")
     def audio(token: str) -> Response:
-        return media(AUDIO, token, audio_bytes)
+        return media(SPEECH_AUDIO, token, audio_bytes)
 
     @router.get("/voice/recording/{token}")
     def recording(token: str) -> Response:
-        return media(RECORDING, token, recording_bytes)
+        return media(CALL_RECORDING, token, recording_bytes)
 
     return router

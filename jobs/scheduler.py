@@ -59,12 +59,13 @@ def run_status_updates_job(broker=None) -> None:
     """JOB-06/JOB-07: publish re-enrolment forms for unreachable numbers and completed forms to
     the responsible users; the messages it writes go out through the normal lane."""
     from domain.lanes import Lane
+    from domain.signed_ids import signing_keys
     from domain.status_updates import run_status_updates
     from jobs.fan_out import enqueue_fan_out
 
     settings = get_settings()
     with session_scope(get_engine()) as session:
-        done = run_status_updates(session, settings.public_base_url, settings.jwt_secret.get_secret_value().encode())
+        done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
     for message_id in done.messages:
         enqueue_fan_out(message_id, Lane.NORMAL, broker=broker)
     if done.published or done.reported:

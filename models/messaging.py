@@ -310,7 +310,8 @@ class ThreadReply(SQLModel, table=True):
     correspondent_id: int
     from_address: str = Field(max_length=254)
     body_text: str = Field(sa_type=Text)
-    external_message_id: str | None = Field(default=None, max_length=300, unique=True)  # replays are ignored
+    # The message's identity (a Message-ID, a provider id, or a content hash): replays are ignored.
+    external_message_id: str | None = Field(default=None, max_length=300, unique=True)
     flagged: bool = Field(default=False)  # INB-12: it contained a flagged word
     received_at: dt.datetime = Field(default_factory=utcnow)
 

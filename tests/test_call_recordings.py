@@ -17,7 +17,7 @@ from domain.envelopes import voice_content_url
 from domain.fan_out import fan_out
 from domain.messages import save_draft
 from domain.permissions import Perm
-from domain.signed_ids import deployment_secret
+from domain.signed_ids import deployment_keys
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import make_user, set_district, token_for
 from homeroom.settings import get_settings
@@ -86,7 +86,7 @@ def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_pla
     app.include_router(voice_router(get_settings().model_copy(update={"public_base_url": "https://hr.example.org"}),
                                    engine))
     provider = TestClient(app)
-    twiml = provider.post(urlsplit(voice_content_url(call, "https://hr.example.org", deployment_secret())).path).text
+    twiml = provider.post(urlsplit(voice_content_url(call, "https://hr.example.org", deployment_keys())).path).text
     played = twiml.split("<Play>")[1].split("</Play>")[0]
     assert played.startswith("https://hr.example.org/voice/recording/")
     audio = provider.get(urlsplit(played).path)

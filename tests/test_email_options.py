@@ -29,11 +29,13 @@ from test_smtp import free_port
 class Mailbox:
     def __init__(self):
         self.received = []  # (recipients of the SMTP envelope, parsed message)
+        self.return_paths = []  # the envelope's MAIL FROM of each, in the same order
 
     async def handle_DATA(self, server, session, envelope):
         from email import policy
         from email.parser import BytesParser
 
+        self.return_paths.append(envelope.mail_from)
         self.received.append((list(envelope.rcpt_tos), BytesParser(policy=policy.default).parsebytes(envelope.content)))
         return "250 OK"
 

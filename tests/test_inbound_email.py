@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import smtplib
+import tempfile
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import insert, select
 
 from domain.fan_out import fan_out, queued_delivery_chunks
+from domain.inbound_email import parse
 from domain.reply_tokens import reply_address
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
@@ -116,31 +118,126 @@ def test_cmp_20_a_csv_imported_recipient_can_reply(engine, inbound):
         "IMPORTED", "Count me in.", "visitor@example.org")
 
 
-def test_a_bounce_marks_the_delivery_failed_and_the_address_bouncing(engine, mailbox, inbound):  # noqa: F811
-    """A delivery status notification (RFC 3464) with a 5.x.x status for one of our emails: the
-    delivery becomes FAILED with that status and the address is opted out of email."""
+def dsn(recipient: str, status: str = "5.1.1", *, action: str = "failed", to: str = f"bounces@{DOMAIN}",
+        original_headers: str = "") -> bytes:
+    """A delivery status notification (RFC 3464) as a receiving server writes it."""
+    return (f"From: MAILER-DAEMON@mx.families.example.org\r\nTo: {to}\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.families.example.org>\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.families.example.org\r\n\r\n"
+            f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n\r\n"
+            "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"{original_headers}Subject: Field trip\r\n\r\n"
+            "--B--\r\n").encode()
+
+
+def send_raw(port: int, to: str, raw: bytes, sender: str = "") -> None:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.sendmail(sender, [to], raw)
+
+
+def bounce_state(engine, delivery_id: int, address: str) -> tuple[str, str | None, bool]:
+    with session_scope(engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+        opted_out = session.execute(select(ChannelOptOut).where(ChannelOptOut.address == address.lower())).first()
+    return delivery.status, delivery.error_code, opted_out is not None
+
+
+def emailed(engine, mailbox, **options) -> tuple[int, str, str, object]:  # noqa: F811
+    """One email sent through the smtp plugin to a new contact: (delivery id, address, the email's
+    return path, the email)."""
     kid = add_student(engine, first_school_id(engine))
     address = email("bouncing")
     add_contact(engine, kid, email=address)
-    message_id = send_through(engine, mailbox, [kid])
-    [(_, sent)] = mailbox.received
-    dsn = (f"From: MAILER-DAEMON@mx.families.example.org\r\nTo: bounces@{DOMAIN}\r\n"
-           "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.families.example.org>\r\n"
-           "MIME-Version: 1.0\r\n"
-           'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-           "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-           "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-           "Reporting-MTA: dns; mx.families.example.org\r\n\r\n"
-           f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-           "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-           f"Message-ID: {sent['Message-ID']}\r\nX-Homeroom-Delivery: {sent['X-Homeroom-Delivery']}\r\n\r\n"
-           "--B--\r\n")
-    with smtplib.SMTP("127.0.0.1", inbound) as smtp:
-        smtp.sendmail("", [f"bounces@{DOMAIN}"], dsn.encode())
+    message_id = send_through(engine, mailbox, [kid], **options)
     with session_scope(engine) as session:
-        delivery = session.execute(select(Delivery).where(Delivery.message_id == message_id)).scalars().one()
-        opted_out = session.execute(select(ChannelOptOut).where(ChannelOptOut.address == address.lower())).first()
-    assert (delivery.status, delivery.error_code) == ("FAILED", "5.1.1") and opted_out is not None
+        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalar_one()
+    [(_, sent)] = mailbox.received
+    [return_path] = mailbox.return_paths
+    return delivery_id, address, return_path, sent
+
+
+def test_a_bounce_to_the_signed_return_path_marks_the_delivery_failed_and_the_address_bouncing(
+        engine, mailbox, inbound):  # noqa: F811
+    """Covers SYS-10 (issue 13 point 2): each email's return path (MAIL FROM) is a signed
+    bounce+…@ address of its own delivery (VERP); a delivery status notification sent there with a
+    5.x.x status for that delivery's address marks the delivery FAILED with that status and opts
+    the address out of email."""
+    delivery_id, address, return_path, _ = emailed(engine, mailbox)
+    assert return_path.startswith("bounce+") and return_path.endswith("@" + DOMAIN)
+    assert bounce_state(engine, delivery_id, address) == ("SENT", None, False)
+    send_raw(inbound, return_path, dsn(address.upper(), to=return_path))
+    assert bounce_state(engine, delivery_id, address) == ("FAILED", "5.1.1", True)
+
+
+def test_the_outbox_records_each_emails_return_path_and_a_bounce_to_it_is_honoured(client, engine, inbound):
+    """Covers SYS-10 (issue 13 point 2): the outbox plugin writes the Return-Path a receiving server
+    would record, the delivery's signed bounce address; a bounce sent there is honoured."""
+    from conftest import OUTBOX_DIR
+    from helpers import wait_for_message
+
+    kid = add_student(engine, first_school_id(engine))
+    address = email("outboxed")
+    add_contact(engine, kid, email=address)
+    token = token_for(engine, "admin")
+    sent = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+        ... on SendMessageSuccess { message { id } } } }""", {"input": {
+        "subject": "Picture day", "htmlBody": "<p>Smile</p>", "channels": ["EMAIL"],
+        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]}}, token)
+    message_id = sent["data"]["sendMessage"]["message"]["id"]
+    assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
+    with session_scope(engine) as session:
+        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == int(message_id))).scalar_one()
+    written = (OUTBOX_DIR / "email" / f"{delivery_id}.eml").read_bytes()
+    return_path = parse(written)["Return-Path"].strip("<> ")
+    assert written.startswith(b"Return-Path: <bounce+") and return_path.endswith("@" + DOMAIN)
+    send_raw(inbound, return_path, dsn(address, "5.1.2", to=return_path))
+    assert bounce_state(engine, delivery_id, address) == ("FAILED", "5.1.2", True)
+
+
+def test_a_forged_bounce_is_refused_and_switches_off_nobody(engine, mailbox, inbound):  # noqa: F811
+    """Covers SYS-10 (issue 13 point 2): a bounce to the plain bounces@ mailbox is refused at RCPT
+    whatever its X-Homeroom-Delivery header says, and so is one to a bounce address that is not
+    signed (a guessed id, a MAC of another delivery); a genuine return path of one delivery cannot
+    opt out another delivery's address. Nothing changes."""
+    victim, victim_address, victim_path, victim_mail = emailed(engine, mailbox)
+    header = f"X-Homeroom-Delivery: {victim_mail['X-Homeroom-Delivery']}\r\n"
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send_raw(inbound, f"bounces@{DOMAIN}", dsn(victim_address, original_headers=header))
+    assert bounce_state(engine, victim, victim_address) == ("SENT", None, False)
+    mailbox.received.clear(), mailbox.return_paths.clear()
+    _, _, own_path, _ = emailed(engine, mailbox)
+    token = victim_path.removeprefix("bounce+").split("@")[0]
+    other_id = str(int(token.split(".")[0]) + 1)
+    for address in (f"bounce+{victim}@{DOMAIN}", f"bounce+{other_id}.{token.partition('.')[2]}@{DOMAIN}",
+                    f"BOUNCE+{token}@{DOMAIN}", victim_path.replace("bounce+", "reply+")):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            send_raw(inbound, address, dsn(victim_address, to=address, original_headers=header))
+        assert [code for code, _ in refused.value.recipients.values()] == [550]
+    send_raw(inbound, own_path, dsn(victim_address, to=own_path, original_headers=header))  # accepted, ignored
+    assert bounce_state(engine, victim, victim_address) == ("SENT", None, False)
+
+
+def test_only_a_permanent_failure_of_the_deliverys_own_address_opts_it_out(engine, mailbox, inbound):  # noqa: F811
+    """Covers SYS-10 (issue 13 point 2): at the delivery's genuine return path, a transient status
+    (4.x.x, delayed), a report about another recipient (a Cc address) and mail that is not a
+    delivery report (an out-of-office answering the return path) change nothing; the permanent
+    failure of the delivery's own address does."""
+    cc = email("office")
+    delivery_id, address, return_path, _ = emailed(engine, mailbox, cc=(cc,))
+    send_raw(inbound, return_path, dsn(address, "4.2.2", action="delayed", to=return_path))
+    send_raw(inbound, return_path, dsn(address, "4.4.7", to=return_path))
+    send_raw(inbound, return_path, dsn(cc, "5.1.1", to=return_path))
+    out_of_office = (f"From: {address}\r\nTo: {return_path}\r\nSubject: Out of office\r\n"
+                     "Auto-Submitted: auto-replied\r\n\r\nBack Monday.\r\n").encode()
+    send_raw(inbound, return_path, out_of_office)
+    assert bounce_state(engine, delivery_id, address) == ("SENT", None, False)
+    assert bounce_state(engine, delivery_id, cc)[2] is False
+    send_raw(inbound, return_path, dsn(address, "5.2.1", to=return_path))
+    assert bounce_state(engine, delivery_id, address) == ("FAILED", "5.2.1", True)
 
 
 def test_cmp_16_allow_reply_is_off_when_sent_as_the_district(client, engine):
@@ -176,3 +273,82 @@ def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client,
                                      {"bodyText": "Message Content Flagged", "flagged": True}]
     finally:
         gql(client, "mutation { setFlaggedWords(words: []) { __typename } }", token=token)
+
+
+def test_a_reply_without_message_id_is_filed_once_however_often_it_is_replayed(engine, mailbox, inbound):  # noqa: F811
+    """Covers CMP-19 (issue 13 point 16): mail without a Message-ID is recognised by its content
+    (from, to, date, subject, body): a replayed copy is not filed again, another answer is."""
+    _, _, _, sent = emailed(engine, mailbox, allow_reply=True)
+    reply_to = sent["Reply-To"]
+
+    def answer(body: str) -> bytes:
+        return (f"From: parent@families.example.org\r\nTo: {reply_to}\r\nSubject: Re: Test\r\n"
+                f"Date: Mon, 01 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n").encode()
+
+    before = len(replies(engine))
+    for _ in range(3):
+        send_raw(inbound, reply_to, answer("We will be there."))
+    send_raw(inbound, reply_to, answer("And grandma too."))
+    assert sorted(text for _, _, text in replies(engine)[before:]) == ["And grandma too.", "We will be there."]
+
+
+def test_mail_that_cannot_be_read_is_never_answered_451(engine, mailbox, inbound):  # noqa: F811
+    """Issue 13 point 11: an answer in an unknown charset is accepted and filed (what decodes is
+    kept); a delivery id of 20 digits, in an address or a header, is refused with 550 or accepted
+    and ignored, never answered 451 (which makes the sender retry for days)."""
+    delivery_id, address, return_path, sent = emailed(engine, mailbox, allow_reply=True)
+    reply_to = sent["Reply-To"]
+    odd_charset = (f"From: parent@families.example.org\r\nTo: {reply_to}\r\nSubject: Re: Test\r\n"
+                   "Message-ID: <charset-1@families.example.org>\r\n"
+                   'Content-Type: text/plain; charset="x-no-such-charset"\r\n\r\nSee you at nine.\r\n').encode()
+    before = len(replies(engine))
+    send_raw(inbound, reply_to, odd_charset)
+    assert [text for _, _, text in replies(engine)[before:]] == ["See you at nine."]
+
+    huge = "9" * 20
+    header = f"X-Homeroom-Delivery: {huge}\r\n"
+    signed_part = return_path.removeprefix("bounce+").split("@")[0].partition(".")[2]
+    for to in (f"bounces@{DOMAIN}", f"bounce+{huge}@{DOMAIN}", f"reply+{huge}.{'A' * 22}@{DOMAIN}",
+               f"bounce+{huge}.{signed_part}@{DOMAIN}"):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            send_raw(inbound, to, dsn(address, to=to, original_headers=header))
+        assert [code for code, _ in refused.value.recipients.values()] == [550]
+    send_raw(inbound, return_path, dsn("other@example.org", to=return_path, original_headers=header))
+    assert bounce_state(engine, delivery_id, address) == ("SENT", None, False)
+
+
+def test_only_trouble_worth_retrying_is_answered_451(engine):
+    """Issue 13 point 11: when the database cannot be reached, a genuine reply is answered 451 so
+    the sender retries later."""
+    from models.db import engine_for
+
+    unreachable = engine_for(f"sqlite:///{tempfile.mkdtemp()}/missing/folder/homeroom.db")
+    port = free_port()
+    controller = start(unreachable, DOMAIN, "127.0.0.1", port)
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as deferred:
+            mail(port, reply_address(123456, DOMAIN))
+        assert deferred.value.smtp_code == 451
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("spelling", ["upper-case prefix", "leading zero", "padding", "lower-case MAC"])
+def test_only_the_canonical_spelling_of_a_reply_address_is_accepted(engine, inbound, spelling):
+    """Issue 13 point 16: a reply address is accepted only exactly as it was signed."""
+    genuine = reply_address(123456, DOMAIN)
+    local, _, domain = genuine.partition("@")
+    token = local.removeprefix("reply+")
+    spelled = {"upper-case prefix": f"REPLY+{token}",
+               "leading zero": f"reply+0{token}",
+               "padding": f"reply+{token}==",
+               "lower-case MAC": f"reply+{token[:-22]}{token[-22:].lower()}"}[spelling]
+    assert spelled != local
+    with smtplib.SMTP("127.0.0.1", inbound) as client:
+        client.ehlo()
+        code, _ = client.docmd("MAIL", "FROM:<parent@families.example.org>")
+        assert code == 250
+        code, _ = client.docmd("RCPT", f"TO:<{spelled}@{domain}>")
+        assert code >= 500
+        code, _ = client.docmd("RCPT", f"TO:<{genuine}>")
+        assert code == 250

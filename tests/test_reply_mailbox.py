@@ -59,6 +59,12 @@ def deliver(port: int, to: str, body: str, message_id: str, **headers) -> None:
         client.append("INBOX", "", imaplib.Time2Internaldate(time.time()), message.as_bytes())
 
 
+def append_raw(port: int, raw: bytes) -> None:
+    with imaplib.IMAP4("127.0.0.1", port) as client:
+        client.login(USER, PASSWORD)
+        client.append("INBOX", "", imaplib.Time2Internaldate(time.time()), raw)
+
+
 def waiting(port: int) -> dict[str, int]:
     with imaplib.IMAP4("127.0.0.1", port) as client:
         client.login(USER, PASSWORD)
@@ -128,3 +134,32 @@ def test_the_reply_address_is_found_in_the_delivery_headers():
     message["Delivered-To"] = "reply+12.abc@district.example.org"
     message.set_content("hi")
     assert addressed_to(message.as_bytes()) == ["reply+12.abc@district.example.org", "reply@district.example.org"]
+
+
+def test_bounces_in_the_mailbox_are_trusted_only_through_their_signed_return_path(
+        engine, mailbox, imap_server, monkeypatch):  # noqa: F811
+    """Covers JOB-03, SYS-10 (issue 13 point 2): a delivery status notification read from the
+    mailbox counts only when the address it was delivered to is the email's signed return path;
+    one addressed to bounces@ naming the delivery in X-Homeroom-Delivery is left for a person and
+    opts nobody out."""
+    from jobs.scheduler import queue_tick
+    from test_inbound_email import bounce_state, dsn, emailed
+
+    delivery_id, address, return_path, sent = emailed(engine, mailbox)
+    forged_to = "bounces@district.example.org"
+    header = f"X-Homeroom-Delivery: {sent['X-Homeroom-Delivery']}\r\n"
+    append_raw(imap_server, f"Delivered-To: {forged_to}\r\n".encode()
+               + dsn(address, to=forged_to, original_headers=header))
+    monkeypatch.setenv("HOMEROOM_REPLY_MAILBOX_URL", url(imap_server))
+    get_settings.cache_clear()
+    try:
+        queue_tick()
+        assert waiting(imap_server) == {"ALL": 1, "UNSEEN": 0}  # read, left for a person
+        assert bounce_state(engine, delivery_id, address) == ("SENT", None, False)
+        append_raw(imap_server, f"Delivered-To: {return_path}\r\n".encode() + dsn(address, to=return_path))
+        queue_tick()
+    finally:
+        monkeypatch.delenv("HOMEROOM_REPLY_MAILBOX_URL")
+        get_settings.cache_clear()
+    assert waiting(imap_server) == {"ALL": 1, "UNSEEN": 0}  # the genuine bounce was filed and removed
+    assert bounce_state(engine, delivery_id, address) == ("FAILED", "5.1.1", True)

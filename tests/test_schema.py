@@ -70,3 +70,30 @@ def test_graphiql_is_served_only_in_development(client):
     """The test app runs in production mode: /graphql answers GraphQL, never the IDE page."""
     page = client.get("/graphql", headers={"Accept": "text/html"})
     assert "graphiql" not in page.text.lower()
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+def test_introspection_is_off_in_production(client, engine):
+    """Issue 13 point 16: the production app (as the tests run it) answers no introspection query,
+    signed in or not; ordinary queries, __typename included, still work."""
+    for token in (None, token_for(engine, "admin")):
+        body = gql(client, INTROSPECTION, token=token)
+        assert body.get("data") is None and "introspection" in body["errors"][0]["message"].lower()
+    body = gql(client, "{ __typename viewer { login } }", token=token_for(engine, "admin"))
+    assert body["data"] == {"__typename": "Query", "viewer": {"login": "admin"}}
+
+
+def test_introspection_answers_where_the_setting_turns_it_on(engine):
+    """Issue 13 point 16: in development (the demo), or with HOMEROOM_GRAPHQL_INTROSPECTION=true,
+    GraphiQL and tools can read the schema."""
+    from starlette.testclient import TestClient
+
+    from homeroom.app import create_app
+    from homeroom.settings import load_settings
+
+    for overrides in ({"environment": "development"}, {"graphql_introspection": True}):
+        with TestClient(create_app(load_settings(**overrides), run_worker=False)) as other:
+            body = gql(other, INTROSPECTION)
+            assert body["data"] == {"__schema": {"queryType": {"name": "Query"}}}

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from homeroom.settings import SettingsError, load_settings
+from test_smtp import free_port
 
 
 @pytest.mark.parametrize("variable,value", [
@@ -56,3 +57,67 @@ def test_naming_one_channel_keeps_the_default_plugin_for_the_others(monkeypatch)
     assert settings.channel_plugins == every and settings.defaulted_channels == []
     monkeypatch.delenv("HOMEROOM_CHANNEL_PLUGINS")
     assert load_settings().defaulted_channels == ["email", "sms", "voice", "push"]
+
+
+PUBLIC_DEFAULT = "homeroom-development-secret-change-me"
+
+
+@pytest.mark.parametrize("secret", [None, PUBLIC_DEFAULT, "only-31-characters-long-secret!"])
+def test_production_refuses_a_missing_public_or_short_secret(monkeypatch, secret):
+    """Issue 13 point 3: in production the signing secret must be set, not the public default and
+    at least 32 characters; the error names the variable and never shows the value."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", "production")
+    if secret is None:
+        monkeypatch.delenv("HOMEROOM_JWT_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("HOMEROOM_JWT_SECRET", secret)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith("invalid setting HOMEROOM_JWT_SECRET:") and "32 characters" in message
+    assert "\n" not in message and (secret is None or secret not in message)
+
+
+def test_previous_secrets_are_held_to_the_same_rule_in_production(monkeypatch):
+    """Issue 13 point 3: a rotated-out secret still verifies, so it must be as strong as the current one."""
+    monkeypatch.setenv("HOMEROOM_JWT_PREVIOUS_SECRETS", json.dumps(["x" * 40, PUBLIC_DEFAULT]))
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith("invalid setting HOMEROOM_JWT_PREVIOUS_SECRETS:")
+    assert PUBLIC_DEFAULT not in str(error.value)
+    monkeypatch.setenv("HOMEROOM_JWT_PREVIOUS_SECRETS", json.dumps(["x" * 40]))
+    assert [secret.get_secret_value() for secret in load_settings().jwt_previous_secrets] == ["x" * 40]
+
+
+def test_development_runs_without_a_secret(monkeypatch):
+    """Issue 13 point 3: development (and the demo, which makes its own secret) needs none."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", "development")
+    monkeypatch.delenv("HOMEROOM_JWT_SECRET", raising=False)
+    assert load_settings().jwt_secret.get_secret_value() == PUBLIC_DEFAULT
+
+
+def test_production_start_up_fails_naming_the_secret(tmp_path):
+    """Issue 13 point 3: `homeroom serve` in production without HOMEROOM_JWT_SECRET stops at once
+    with one line naming it, before it listens or touches a database."""
+    env = {key: value for key, value in os.environ.items() if key != "HOMEROOM_JWT_SECRET"}
+    env.update(HOMEROOM_ENVIRONMENT="production", HOMEROOM_DATABASE_URL=f"sqlite:///{tmp_path / 'never.db'}")
+    port = str(free_port())
+    result = subprocess.run([sys.executable, "-m", "homeroom.cli", "serve", "--host", "127.0.0.1", "--port", port],
+                            capture_output=True, text=True, env=env, timeout=30)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("invalid setting HOMEROOM_JWT_SECRET:")
+    assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize("environment,setting,expected", [
+    ("production", None, False), ("development", None, True), ("production", "true", True),
+    ("development", "false", False)])
+def test_introspection_is_a_setting_off_in_production(monkeypatch, environment, setting, expected):
+    """Issue 13 point 16: HOMEROOM_GRAPHQL_INTROSPECTION, by default on only in development."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", environment)
+    if setting is None:
+        monkeypatch.delenv("HOMEROOM_GRAPHQL_INTROSPECTION", raising=False)
+    else:
+        monkeypatch.setenv("HOMEROOM_GRAPHQL_INTROSPECTION", setting)
+    assert load_settings().introspection is expected

@@ -40,7 +40,7 @@ class Recorder:
     """An SMTP handler that keeps what it receives and refuses some recipients by their name."""
 
     def __init__(self):
-        self.messages, self.sessions = [], set()
+        self.messages, self.sessions, self.return_paths = [], set(), []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("tempfail"):
@@ -52,6 +52,7 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         self.sessions.add(id(session))
+        self.return_paths.append(envelope.mail_from)
         self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
         return "250 Message accepted"
 
@@ -99,6 +100,18 @@ def test_smtp_sends_multipart_mail_and_maps_codes_on_one_connection(smtp_server)
     assert first.get_body(("plain",)).get_content().strip() == "Picture day"
     assert "<b>day</b>" in first.get_body(("html",)).get_content()
     assert emergency["List-Unsubscribe"] is None and emergency["List-Unsubscribe-Post"] is None
+
+
+def test_the_return_path_is_the_envelopes_signed_bounce_address(smtp_server):
+    """Issue 13 point 2: MAIL FROM is each envelope's own return path (VERP) when the core gives
+    one; without one, the configured envelope_sender, else the From address."""
+    controller, recorder = smtp_server
+    verp = "bounce+7.1900000000.abcd.AAAAAAAAAAAAAAAAAAAAAA@replies.district.example.org"
+    plugin_for(controller, envelope_sender="bounces@district.example.org").send(
+        [envelope("7", "ana@families.example.org", return_path=verp), envelope("8", "ben@families.example.org")])
+    plugin_for(controller).send([envelope("9", "cy@families.example.org")])
+    assert recorder.return_paths == [verp, "bounces@district.example.org", "no-reply@district.example.org"]
+    assert all(message["Return-Path"] is None for message in recorder.messages)  # the receiver writes it
 
 
 def test_smtp_connection_failure_leaves_the_batch_retryable():

@@ -15,6 +15,7 @@ from channels.registry import ChannelRegistry
 from domain.dispatch import dispatch_deliveries
 from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.messages import create_message
+from domain.signed_ids import signing_keys
 from domain.status_updates import run_status_updates
 from factories import add_contact, add_student, add_user, email, first_school_id, phone
 from helpers import gql, set_district, token_for
@@ -63,7 +64,7 @@ def status_updates_run(engine, mailbox) -> list[int]:  # noqa: F811
     through the smtp plugin to the test's mail server."""
     settings = get_settings()
     with session_scope(engine) as session:
-        done = run_status_updates(session, settings.public_base_url, settings.jwt_secret.get_secret_value().encode())
+        done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
     with session_scope(engine) as session:
         chunks = []
         for message_id in done.messages:
@@ -123,6 +124,34 @@ def test_job_06_an_unreachable_number_gets_the_form_and_the_answer_reaches_the_o
         assert expected in text
     mailbox.received.clear()
     assert status_updates_run(engine, mailbox) == [] and mailbox.received == []  # reported once
+
+
+def test_job_06_a_form_whose_link_expired_no_longer_blocks_a_new_one(client, engine, forms, mailbox):  # noqa: F811
+    """Covers JOB-06 (issue 13 point 16): the form link lives 60 days; a form published longer ago
+    and never answered no longer counts as open, so the next failed call to that number sends a
+    new form with a link that works; one published recently still blocks a second."""
+    import datetime as dt
+
+    from domain.signed_ids import REENROLMENT
+    from models.db import utcnow
+
+    kid = add_student(engine, first_school_id(engine))
+    dead = phone()
+    add_contact(engine, kid, email=email("parent"), mobile_phone=dead)
+    call(engine, [kid], "ALL_CONTACTS", unreachable=[dead])
+    status_updates_run(engine, mailbox)
+    call(engine, [kid], "ALL_CONTACTS", unreachable=[dead])
+    status_updates_run(engine, mailbox)
+    assert len(mailbox.received) == 1  # the first form is still open
+    with session_scope(engine) as session:
+        [first] = session.execute(select(ReenrolmentRequest).where(ReenrolmentRequest.failed_number == dead)).scalars()
+        first.created_at = utcnow() - REENROLMENT.lifetime - dt.timedelta(days=1)
+    call(engine, [kid], "ALL_CONTACTS", unreachable=[dead])
+    status_updates_run(engine, mailbox)
+    assert len(mailbox.received) == 2
+    body = mailbox.received[1][1].get_body(preferencelist=("html",)).get_content()
+    page = client.get(SECRET_LINK.search(body).group(1))
+    assert page.status_code == 200 and dead in page.text
 
 
 def test_job_06_job_07_each_audience_gets_its_own_form_or_nothing(client, engine, forms):
