@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from domain.optouts import record_opt_out
 from domain.replies import file_reply
-from domain.reply_tokens import bounced_delivery_of, delivery_of
+from domain.reply_tokens import bounced_delivery_of, delivery_made_at, delivery_of
 from domain.signed_ids import SigningKeys, deployment_keys
 from models.db import utcnow
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
@@ -105,7 +105,7 @@ def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKe
     message = parse(raw)
     results = []
     for address in recipients:
-        if (delivery_id := delivery_of(address, keys)) is not None:
+        if (delivery_id := delivery_of(address, keys, issued_at=delivery_made_at(session))) is not None:
             results.append(_reply(session, message, delivery_id, address))
         elif (delivery_id := bounced_delivery_of(address, keys)) is not None:
             results.append(_bounce(session, message, delivery_id))

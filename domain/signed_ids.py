@@ -9,6 +9,12 @@ id of the key that signed it, and an HMAC-SHA256 of ``<id>.<expires>.<kid>`` tru
 worthless for another and the raw secret signs nothing. Only the canonical spelling is accepted:
 ASCII digits without leading zeros, the exact case, no padding, nothing before or after.
 
+Links of the scheme before this one (``<id>.<mac>``, the MAC keyed by the raw secret over
+``<purpose>:<id>``, no expiry) still sit in families' mailboxes. For the two purposes that live
+there, unsubscribe and reply, they are read in their exact spelling while the delivery they name
+is younger than the purpose's lifetime (the caller says when it was made); nothing new is signed
+that way. This keeps one-click unsubscribe and answers to older mail working across the upgrade.
+
 Keys rotate: new tokens are signed with the current secret (``HOMEROOM_JWT_SECRET``); a token
 whose kid names a previous secret (``HOMEROOM_JWT_PREVIOUS_SECRETS``) is still accepted until it
 expires or that secret is removed.
@@ -25,10 +31,14 @@ import hmac
 import math
 import re
 import time
+from collections.abc import Callable
 
 #: The largest id a token may name (a signed 64-bit key); a longer number is refused unread.
 MAX_ID = 2**63 - 1
 _TOKEN = re.compile(r"([1-9][0-9]{0,18})\.([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{4})\.([A-Za-z0-9_-]{22})", re.ASCII)
+_LEGACY_TOKEN = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})", re.ASCII)
+#: When the thing a legacy token names was made (Unix seconds), or None when there is no such thing.
+IssuedAt = Callable[[int], "float | None"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,13 +49,15 @@ class Purpose:
     name: str
     lifetime: dt.timedelta
     granularity: dt.timedelta
+    #: Links of the scheme before kids and expiries are still read (see the module's note).
+    reads_legacy: bool = False
 
 
 _DAY, _MINUTE = dt.timedelta(days=1), dt.timedelta(minutes=1)
 #: RFC 8058 one-click unsubscribe must still work from mail kept in an inbox for a school year.
-UNSUBSCRIBE = Purpose("unsubscribe", 365 * _DAY, _DAY)
+UNSUBSCRIBE = Purpose("unsubscribe", 365 * _DAY, _DAY, reads_legacy=True)
 #: Families answer late (holidays, a note found weeks later): half a year (CMP-19).
-REPLY = Purpose("reply", 180 * _DAY, _DAY)
+REPLY = Purpose("reply", 180 * _DAY, _DAY, reads_legacy=True)
 #: Delivery status notifications come within the sending server's queue lifetime (RFC 5321
 #: §4.5.4.1 suggests 4-5 days); two weeks leaves room for slow relays.
 BOUNCE = Purpose("bounce", 14 * _DAY, _DAY)
@@ -120,16 +132,41 @@ def signed_id(purpose: Purpose, value: int, keys: SigningKeys, *, at: float | No
     return f"{body}.{_mac(purpose, body, keys.current)}"
 
 
-def read_signed_id(purpose: Purpose, token: str, keys: SigningKeys) -> int:
-    """The id a genuine, unexpired token names; raises BadSignedId (or ExpiredSignedId)."""
+def read_signed_id(purpose: Purpose, token: str, keys: SigningKeys, *, issued_at: IssuedAt | None = None) -> int:
+    """The id a genuine, unexpired token names; raises BadSignedId (or ExpiredSignedId). With
+    ``issued_at``, a legacy token of a purpose that reads them is accepted too, dated by it."""
     match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
     if match is None:
+        if issued_at is not None and purpose.reads_legacy:
+            return _read_legacy(purpose, token, keys, issued_at)
         raise BadSignedId("not a signed id")
     body, mac = token.rpartition(".")[::2]
     value, secret = int(match[1]), keys.by_kid(match[3])
     if value > MAX_ID or secret is None or not hmac.compare_digest(_mac(purpose, body, secret), mac):
         raise BadSignedId("not a signed id")
     if now() > int(match[2]):
+        raise ExpiredSignedId("expired")
+    return value
+
+
+def legacy_signed_id(purpose: Purpose, value: int, secret: bytes) -> str:
+    """A token of the scheme before this one, as it was made (tests and the upgrade note only)."""
+    digest = hmac.digest(secret, f"{purpose.name}:{value}".encode(), "sha256")[:16]
+    return f"{value}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+
+def _read_legacy(purpose: Purpose, token: str, keys: SigningKeys, issued_at: IssuedAt) -> int:
+    match = _LEGACY_TOKEN.fullmatch(token) if isinstance(token, str) else None
+    if match is None or int(match[1]) > MAX_ID:
+        raise BadSignedId("not a signed id")
+    value = int(match[1])
+    if not any(hmac.compare_digest(legacy_signed_id(purpose, value, secret), token)
+               for secret in (keys.current, *keys.previous)):
+        raise BadSignedId("not a signed id")
+    made = issued_at(value)
+    if made is None:
+        raise BadSignedId("not a signed id")
+    if now() > made + purpose.lifetime.total_seconds():
         raise ExpiredSignedId("expired")
     return value
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from domain.optouts import record_opt_out
+from domain.reply_tokens import delivery_made_at
 from domain.signed_ids import UNSUBSCRIBE, BadSignedId, ExpiredSignedId, SigningKeys, read_signed_id, signed_id
 from models.directory import Contact
 from models.messaging import Channel, Delivery, RecipientKind
@@ -29,9 +30,11 @@ def unsubscribe_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str:
     return f"{base_url.rstrip('/')}/unsubscribe/{signed_id(PURPOSE, delivery_id, keys)}"
 
 
-def delivery_of(token: str, keys: SigningKeys) -> int:
+def delivery_of(token: str, keys: SigningKeys, session: Session | None = None) -> int:
+    """The delivery a link names; links of the scheme before expiries are dated by their delivery
+    when a session is given (domain.signed_ids)."""
     try:
-        return read_signed_id(PURPOSE, token, keys)
+        return read_signed_id(PURPOSE, token, keys, issued_at=delivery_made_at(session) if session else None)
     except ExpiredSignedId:
         raise BadUnsubscribeLink("this unsubscribe link has expired; use the link in a recent email") from None
     except BadSignedId:
@@ -39,7 +42,7 @@ def delivery_of(token: str, keys: SigningKeys) -> int:
 
 
 def _email_delivery(session: Session, token: str, keys: SigningKeys) -> Delivery:
-    delivery = session.get(Delivery, delivery_of(token, keys))
+    delivery = session.get(Delivery, delivery_of(token, keys, session))
     if delivery is None or delivery.channel != Channel.EMAIL.value or not delivery.address:
         raise BadUnsubscribeLink(NOT_VALID)
     return delivery

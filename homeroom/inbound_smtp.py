@@ -18,9 +18,10 @@ import traceback
 
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from domain.inbound_email import is_transient, receive
-from domain.reply_tokens import BOUNCE_PREFIX, PREFIX, read_address
+from domain.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
 from domain.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
 from models.db import session_scope
 
@@ -40,18 +41,24 @@ class InboundHandler:
         purpose = REPLY if local.startswith(PREFIX) else BOUNCE if local.startswith(BOUNCE_PREFIX) else None
         if purpose is None:
             return "550 5.1.1 No such mailbox"
+
+        def read() -> int:
+            with session_scope(self.engine) as db:  # a legacy reply address is dated by its delivery
+                return read_address(purpose, address, self.keys, issued_at=delivery_made_at(db))
+
         try:
-            read_address(purpose, address, self.keys)
+            await run_in_threadpool(read)
         except ExpiredSignedId:
             return "550 5.7.1 This address has expired"
         except BadSignedId:
             return "550 5.7.1 Unknown or forged address"
+        except Exception as error:  # noqa: BLE001 - only a legacy address touches the database
+            log.warning("could not check a recipient address (%s)", where(error))
+            return "451 4.3.0 Try again later" if is_transient(error) else "550 5.7.1 Unknown or forged address"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        from starlette.concurrency import run_in_threadpool
-
         def file_it():
             with session_scope(self.engine) as db:
                 return receive(db, list(envelope.rcpt_tos), envelope.original_content or envelope.content, self.keys)

@@ -4,7 +4,9 @@ over HTTP and SMTP as their users would."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hmac
 import json
 import smtplib
 import time
@@ -142,3 +144,43 @@ def test_every_link_kind_has_a_lifetime_fit_for_it():
         for other in signed_ids.PURPOSES:
             if other is not purpose:
                 assert signed_ids.verified_id(other, fresh, keys) is None
+
+
+def test_links_in_mail_sent_before_the_upgrade_keep_working_for_their_lifetime(client, engine, mailbox, inbound,  # noqa: F811
+                                                                                 monkeypatch):
+    """Covers SYS-10, CMP-19 (issue 13 point 16, the upgrade): unsubscribe links and reply addresses
+    of the scheme before expiries (``<delivery>.<mac>``, keyed by the raw secret) sit in families'
+    inboxes. They are still read, in their exact spelling, while their delivery is younger than the
+    kind's lifetime, so one-click unsubscribe and late answers survive the upgrade; then they expire
+    like new ones. Nothing else accepts them."""
+    from homeroom.settings import get_settings
+    from test_inbound_email import replies
+
+    sent = emailed(engine, mailbox, allow_reply=True)
+    delivery_id = int(str(sent["Reply-To"]).removeprefix("reply+").split(".")[0])  # the new address names it
+    secret = get_settings().jwt_secret.get_secret_value().encode()
+
+    def legacy(purpose: str) -> str:  # as the code before kids and expiries made them
+        mac = base64.urlsafe_b64encode(hmac.digest(secret, f"{purpose}:{delivery_id}".encode(), "sha256")[:16])
+        return f"{delivery_id}.{mac.rstrip(b'=').decode()}"
+
+    old_unsubscribe = legacy("unsubscribe")
+    old_reply_to = f"reply+{legacy('reply')}@{DOMAIN}"
+
+    assert client.get(f"/unsubscribe/0{old_unsubscribe}").status_code == 400  # exact spelling only
+    assert client.get(f"/unsubscribe/{legacy('reply')}").status_code == 400  # a token of one kind is worthless as another
+    assert client.get(f"/forms/reenrolment/{old_unsubscribe}").status_code == 404
+    before = len(replies(engine))
+    later(monkeypatch, 179 * DAY)
+    mail(inbound, old_reply_to, body="Answering an email from before the upgrade.")
+    assert [text for _, _, text in replies(engine)[before:]] == ["Answering an email from before the upgrade."]
+    assert client.get(f"/unsubscribe/{old_unsubscribe}").status_code == 200
+    later(monkeypatch, 182 * DAY)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        mail(inbound, old_reply_to, body="Too late.")
+    assert [code for code, _ in refused.value.recipients.values()] == [550]
+    later(monkeypatch, 364 * DAY)
+    assert client.post(f"/unsubscribe/{old_unsubscribe}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    later(monkeypatch, 367 * DAY)
+    expired = client.post(f"/unsubscribe/{old_unsubscribe}", data={"List-Unsubscribe": "One-Click"})
+    assert expired.status_code == 400 and "expired" in expired.text
