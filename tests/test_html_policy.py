@@ -190,3 +190,40 @@ def test_set_07_an_email_signature_is_stored_clean_and_emailed_clean(client, eng
     with session_scope(engine) as session:
         assert session.get(User, teacher).email_signature == saved["emailSignature"]
     assert saved["smsSignature"] == "Ms. Ruiz"
+
+
+def test_migration_0028_cleans_html_stored_before_the_policy(tmp_path):
+    """Covers EDT-04 (issue 13 point 8, rows stored before the fix): upgrading cleans the message
+    bodies and email signatures already stored, so the API never returns a script stored earlier;
+    the styling email needs stays, and clean rows are left as they were."""
+    from sqlalchemy import text as sql
+
+    from homeroom.migrate import upgrade
+    from models.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'stored-html.db'}"
+    upgrade(url, "0023")
+    engine = make_engine(url)
+    hostile = ('<table style="width:100%"><tr><td style="color:#336699">Field trip</td></tr></table>'
+               '<img src="x" onerror="alert(1)"><a href="javascript:alert(2)">slip</a><script>steal()</script>')
+    clean = "<p>Already <b>clean</b>.</p>"
+    with engine.begin() as connection:
+        connection.execute(sql("INSERT INTO app_user (id, login, role, first_name, last_name, language, status, "
+                               "hidden_from_search, email_signature) VALUES (1, 'admin', 'ADMIN', 'A', 'B', 'en', "
+                               "'ACTIVE', false, :signature)"), {"signature": '<p onclick="x()">Ms. B</p>'})
+        for message_id, body in ((1, hostile), (2, clean)):
+            connection.execute(sql(
+                "INSERT INTO message (id, sender_id, subject, html_body, text_body, channels, priority, emergency, "
+                "send_as_district, status, created_at) VALUES (:id, 1, 'Trip', :body, 'Trip', '[\"EMAIL\"]', false, "
+                "false, false, 'SENT', CURRENT_TIMESTAMP)"), {"id": message_id, "body": body})
+
+    upgrade(url)
+    with engine.connect() as connection:
+        bodies = dict(connection.execute(sql("SELECT id, html_body FROM message")).all())
+        signature = connection.execute(sql("SELECT email_signature FROM app_user")).scalar_one()
+    engine.dispose()
+    assert bodies[2] == clean
+    for marker in ("onerror", "javascript:", "<script", "steal()"):
+        assert marker not in bodies[1]
+    assert 'style="width:100%"' in bodies[1] and 'style="color:#336699"' in bodies[1] and "<img" in bodies[1]
+    assert signature == "<p>Ms. B</p>"
