@@ -19,6 +19,7 @@ from domain.user_settings import (
 )
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, to_errors
+from graph.pagination import row_id
 from graph.permissions import requires, requires_administrator
 from models.directory import District, School, User
 
@@ -165,7 +166,5 @@ class SettingsMutations:
 
 
 def _id(value: strawberry.ID) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+    parsed = row_id(value)
+    return -1 if parsed is None else parsed  # names no school
