@@ -1,10 +1,15 @@
-"""The schema root: Query and Mutation composed from per-domain mixins, plus safety limits."""
+"""The schema root: Query and Mutation composed from per-domain mixins, plus safety limits (a document's
+tokens, depth and aliases; validation off the event loop)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from graph.directory.queries import DirectoryQueries
 from graph.messages.caller_ids import CallerIdMutations, CallerIdQueries
@@ -26,6 +31,9 @@ from graph.viewer.settings import SettingsMutations, SettingsQueries
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
+#: A document's token budget (as GraphQL Armor's default). Validation is quadratic in repeated
+#: fields: 1,000 tokens cost at most ~0.25 s of it, 2,000 tokens of fragments cost ~2.5 s.
+MAX_QUERY_TOKENS = 1000
 
 
 @strawberry.type
@@ -54,10 +62,36 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
+class QueryTokenLimiter(MaxTokensLimiter):
+    """strawberry's token budget, enforced while the document is parsed, with a code on its error."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            if isinstance(error, GraphQLSyntaxError) and "tokens. Parsing aborted" in error.message:
+                error.extensions = {"code": "QUERY_TOO_LARGE", "maxTokens": self.max_token_count}
+
+
+class ValidateOffTheEventLoop(SchemaExtension):
+    """Validate on a worker thread unless the operation already runs on one: a WebSocket's
+    operations run on the event loop, where validation at the token budget would stall every
+    other client for a quarter of a second (HTTP operations run on a thread: homeroom.graphql_router)."""
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.pre_execution_errors is None and context.validation_rules \
+                and not getattr(context.context, "on_worker_thread", False):
+            context.pre_execution_errors = await run_in_threadpool(
+                validate_document, context.schema._schema, context.graphql_document, context.validation_rules)
+        yield
+
+
 def build_schema(*, development: bool) -> strawberry.Schema:
     extensions: list = [
+        lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        ValidateOffTheEventLoop,
     ]
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
