@@ -34,6 +34,9 @@ MAX_ALIASES = 20
 #: A document's token budget (as GraphQL Armor's default). Validation is quadratic in repeated
 #: fields: 1,000 tokens cost at most ~0.25 s of it, 2,000 tokens of fragments cost ~2.5 s.
 MAX_QUERY_TOKENS = 1000
+#: And its length: lexing costs ~0.2 s per MB of string literal. Values belong in variables,
+#: which the request body limit bounds.
+MAX_QUERY_CHARACTERS = 100_000
 
 
 @strawberry.type
@@ -63,13 +66,19 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 class QueryTokenLimiter(MaxTokensLimiter):
-    """strawberry's token budget, enforced while the document is parsed, with a code on its error."""
+    """strawberry's token budget and a length cap, enforced while the document is parsed, with a
+    code on the error they cause."""
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_source_length"] = MAX_QUERY_CHARACTERS
+        yield from super().on_operation()
 
     def on_parse(self) -> Iterator[None]:
         yield
         for error in self.execution_context.pre_execution_errors or ():
-            if isinstance(error, GraphQLSyntaxError) and "tokens. Parsing aborted" in error.message:
-                error.extensions = {"code": "QUERY_TOO_LARGE", "maxTokens": self.max_token_count}
+            if isinstance(error, GraphQLSyntaxError) and "Parsing aborted" in error.message:
+                error.extensions = {"code": "QUERY_TOO_LARGE", "maxTokens": self.max_token_count,
+                                    "maxCharacters": MAX_QUERY_CHARACTERS}
 
 
 class ValidateOffTheEventLoop(SchemaExtension):

@@ -234,3 +234,26 @@ def test_a_message_that_is_not_a_protocol_object_closes_with_4400(server, engine
             return await _close_code(ws, timeout=10)
 
     assert asyncio.run(scenario()) == 4400
+
+
+def test_a_subscription_document_past_the_budget_closes_with_4400(server, engine):
+    """Issue 13 point 4 over WebSocket, where operations start on the event loop: a 2 MB document
+    is refused while it is parsed (4400, the reason names the limit) instead of being lexed."""
+    token = token_for(engine, "admin")
+    query = 'subscription { messageProgress(messageId: "' + "9" * 2_000_000 + '") { total } }'
+
+    async def scenario():
+        async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, max_size=None) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), timeout=10)
+            except ConnectionClosed as closed:
+                return closed.rcvd.code, closed.rcvd.reason
+            except TimeoutError:
+                return None, ""
+
+    code, reason = asyncio.run(scenario())
+    assert code == 4400 and "Parsing aborted" in reason, (code, reason)
