@@ -1,5 +1,5 @@
 """The schema root: Query and Mutation composed from per-domain mixins, plus safety limits (a document's
-tokens, depth and aliases; validation off the event loop)."""
+tokens, length, depth and aliases; nothing heavy on the event loop)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from graph.directory.queries import DirectoryQueries
 from graph.messages.caller_ids import CallerIdMutations, CallerIdQueries
@@ -81,17 +82,22 @@ class QueryTokenLimiter(MaxTokensLimiter):
                                     "maxCharacters": MAX_QUERY_CHARACTERS}
 
 
-class ValidateOffTheEventLoop(SchemaExtension):
-    """Validate on a worker thread unless the operation already runs on one: a WebSocket's
-    operations run on the event loop, where validation at the token budget would stall every
-    other client for a quarter of a second (HTTP operations run on a thread: homeroom.graphql_router)."""
+class KeepTheEventLoopFree(SchemaExtension):
+    """HTTP operations run on a worker thread (homeroom.graphql_router); a WebSocket's start on the
+    event loop, where every other client waits on them. There only subscriptions run (their
+    resolvers read on threads), and their validation, ~0.25 s at the token budget, moves to a
+    thread; a query or mutation sent over a WebSocket is refused with BAD_REQUEST."""
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        if context.pre_execution_errors is None and context.validation_rules \
-                and not getattr(context.context, "on_worker_thread", False):
-            context.pre_execution_errors = await run_in_threadpool(
-                validate_document, context.schema._schema, context.graphql_document, context.validation_rules)
+        if not getattr(context.context, "on_worker_thread", False) and context.pre_execution_errors is None:
+            if context.operation_type is not OperationType.SUBSCRIPTION:
+                context.pre_execution_errors = [GraphQLError(
+                    "A WebSocket carries subscriptions; send queries and mutations to POST /graphql.",
+                    extensions={"code": "BAD_REQUEST"})]
+            elif context.validation_rules:
+                context.pre_execution_errors = await run_in_threadpool(
+                    validate_document, context.schema._schema, context.graphql_document, context.validation_rules)
         yield
 
 
@@ -100,7 +106,7 @@ def build_schema(*, development: bool) -> strawberry.Schema:
         lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        ValidateOffTheEventLoop,
+        KeepTheEventLoopFree,
     ]
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))

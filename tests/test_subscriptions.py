@@ -257,3 +257,23 @@ def test_a_subscription_document_past_the_budget_closes_with_4400(server, engine
 
     code, reason = asyncio.run(scenario())
     assert code == 4400 and "Parsing aborted" in reason, (code, reason)
+
+
+def test_queries_and_mutations_go_over_http_not_the_websocket(server, engine):
+    """Issue 13 point 14: a query or mutation sent over the socket ran its resolvers (and their
+    database session) on the event loop; a WebSocket now carries subscriptions only."""
+    token = token_for(engine, "admin")
+
+    async def scenario():
+        async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            frames = []
+            for n, query in enumerate(["{ viewer { login } }", 'mutation { removePushSubscription(endpoint: "https://push.example.org/none") }']):
+                await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": query}}))
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
+            return frames
+
+    for frame in asyncio.run(scenario()):
+        assert frame["type"] == "error", frame
+        assert frame["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
