@@ -33,7 +33,9 @@ class Context(BaseContext):
         self.enqueue_dispatch = enqueue_dispatch
         self._session: Session | None = None
         self.loaders = Loaders(self)
-        #: True while the HTTP router runs the operation on a worker thread (graph.schema validates inline).
+        #: True for a context that serves one operation on a worker thread (HTTP, or a query sent
+        #: over a WebSocket): it keeps its session until the operation ends, and graph.schema
+        #: validates inline. A WebSocket's own context lives on the event loop for the socket's life.
         self.on_worker_thread = False
         #: When the bearer token expires; known once the viewer is authenticated.
         self.token_expires_at: dt.datetime | None = None
@@ -71,9 +73,9 @@ class Context(BaseContext):
             token = self._token()
             user_id = user_id_from_token(self.settings, token)
             self.token_expires_at = token_expires_at(token)
-            if self.is_websocket:
-                return self._load_viewer_briefly(user_id)
-            return load_viewer(self.session, user_id)
+            if self.on_worker_thread:
+                return load_viewer(self.session, user_id)
+            return self._load_viewer_briefly(user_id)
         except AuthenticationError as error:
             return error
 
@@ -82,6 +84,13 @@ class Context(BaseContext):
         (issue 13 point 14); its operations open their own sessions for each read."""
         with Session(self.engine, expire_on_commit=False) as session:
             return load_viewer(session, user_id)
+
+    def for_one_operation(self) -> Context:
+        """A context for one query or mutation sent over this WebSocket: the same credentials
+        (checked again), a session and loaders of its own, closed when the operation ends."""
+        twin = Context(self.settings, self.engine, self.enqueue_fan_out, self.enqueue_dispatch)
+        twin.request, twin.connection_params = self.request, self.connection_params
+        return twin
 
     def fresh_viewer(self) -> Viewer | None:
         """The viewer as the database has them now, or None when the account is no longer active."""

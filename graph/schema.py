@@ -83,10 +83,10 @@ class QueryTokenLimiter(MaxTokensLimiter):
 
 
 class KeepTheEventLoopFree(SchemaExtension):
-    """HTTP operations run on a worker thread (homeroom.graphql_router); a WebSocket's start on the
-    event loop, where every other client waits on them. There only subscriptions run (their
-    resolvers read on threads), and their validation, ~0.25 s at the token budget, moves to a
-    thread; a query or mutation sent over a WebSocket is refused with BAD_REQUEST."""
+    """Operations run on worker threads (homeroom.graphql_router), except a WebSocket's
+    subscriptions, which start on the event loop where every other client waits on them: their
+    validation, ~0.25 s at the token budget, moves to a thread (their resolvers read on threads).
+    A query or mutation never runs there: BAD_REQUEST, should one reach it."""
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context

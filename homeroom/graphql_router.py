@@ -7,8 +7,9 @@
   WebSocket. The session is closed on that thread.
 - **WebSocket** (graphql-transport-ws). The viewer is loaded on a worker thread, on a session
   closed at once: a socket holds no database connection between events (each subscription opens
-  one per read). The socket is closed with 4403 when its token expires or the account is found
-  inactive; a message that is not a JSON object is refused with 4400.
+  one per read). A query or mutation sent over the socket runs as over HTTP, on a worker thread
+  with a context of its own. The socket is closed with 4403 when its token expires or the account
+  is found inactive; a message that is not a JSON object is refused with 4400.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from typing import Any
 import anyio
 from anyio.lowlevel import RunVar
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from graph.context import Context
+from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
 
 #: HTTP operations running at once; more wait their turn without blocking the event loop. Under
 #: the database pool (20), so threads of other routes and subscriptions still find connections.
@@ -70,6 +74,32 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_message(message)
 
+    async def run_operation(self, operation: Operation) -> None:
+        if _operation_type(operation) in (OperationType.QUERY, OperationType.MUTATION):
+            await self._run_on_a_thread(operation)
+        else:  # subscriptions, and documents strawberry will refuse (cheap: the budget bounds parsing)
+            await super().run_operation(operation)
+
+    async def _run_on_a_thread(self, operation: Operation) -> None:
+        context = self.context.for_one_operation()
+
+        def execute() -> ExecutionResult:
+            context.on_worker_thread = True
+            try:
+                return asyncio.run(self.schema.execute(
+                    operation.query, variable_values=operation.variables, context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=(OperationType.QUERY, OperationType.MUTATION)))
+            finally:
+                context.close()
+
+        result = await anyio.to_thread.run_sync(execute, limiter=operation_threads())
+        if result.data is None and result.errors:
+            await operation.send_initial_errors(result.errors)
+            return
+        await operation.send_next(result)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._access_watch is None:
@@ -107,6 +137,16 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self._access_watch is not None:
             self._access_watch.cancel()
         await super().shutdown()
+
+
+def _operation_type(operation: Operation) -> OperationType | None:
+    try:
+        document = parse(operation.query, no_location=True, max_tokens=MAX_QUERY_TOKENS,
+                         max_source_length=MAX_QUERY_CHARACTERS)
+        found = get_operation_ast(document, operation.operation_name)
+    except GraphQLError:
+        return None
+    return OperationType(found.operation.value) if found is not None else None
 
 
 def _is_subscribe_payload(payload: Any) -> bool:

@@ -144,14 +144,18 @@ def test_an_upload_route_takes_more_than_the_default_limit(client, engine):
     assert refused.status_code == 413
 
 
-def _heavy_import(server, token: str, message_id: str) -> tuple[float, dict]:
-    """Validates ~50,000 rows (several seconds of CPU), then refuses the file for its last row."""
+def heavy_import_request(message_id: str) -> tuple[str, dict]:
+    """An import that validates ~50,000 rows (seconds of CPU), then refuses the file for its last row."""
     rows = ["name,email,phone"] + [f"Person {i},person{i}@example.org,+1312555{i % 10000:04d}"
                                    for i in range(49_998)] + ["Bad Row,not-an-email,"]
     query = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) {
       __typename ... on ImportRecipientsErrors { errors { row code } } } }"""
-    variables = {"input": {"messageId": message_id, "csv": "\n".join(rows), "hasHeader": True,
-                           "columns": {"fullName": 0, "email": 1, "phone": 2}}}
+    return query, {"input": {"messageId": message_id, "csv": "\n".join(rows), "hasHeader": True,
+                             "columns": {"fullName": 0, "email": 1, "phone": 2}}}
+
+
+def _heavy_import(server, token: str, message_id: str) -> tuple[float, dict]:
+    query, variables = heavy_import_request(message_id)
     started = time.monotonic()
     response = httpx.post(f"{server.base_url}/graphql", json={"query": query, "variables": variables},
                           headers={"Authorization": f"Bearer {token}"}, timeout=300)
