@@ -1,6 +1,6 @@
 """/graphql over HTTP and WebSocket: strawberry's FastAPI router, kept off the event loop.
 
-- **HTTP.** The body is read on the event loop (under the body limit, homeroom.http_limits);
+- **HTTP.** The body is read on the event loop (under the route's max_body_size, homeroom.app);
   everything after it (JSON decoding, parsing, validation, the resolvers with their database
   session, encoding the answer) runs on a worker thread with an event loop of its own, so a heavy
   operation (a 50,000-row import, a send with a long flagged-word list) never stalls /healthz or a
@@ -37,8 +37,8 @@ from strawberry.types.unset import UNSET
 from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
 
-#: HTTP operations running at once; more wait their turn without blocking the event loop. Under
-#: the database pool (20), so threads of other routes and subscriptions still find connections.
+#: Queries and mutations running at once; more wait their turn without blocking the event loop.
+#: Under the database pool (20), so threads of other routes and subscriptions still find connections.
 GRAPHQL_THREADS = 16
 #: An idle socket's account is checked this often (an active subscription checks at each read).
 ACCOUNT_RECHECK_SECONDS = 60.0
@@ -81,6 +81,15 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().run_operation(operation)
 
     async def _run_on_a_thread(self, operation: Operation) -> None:
+        try:
+            await self._execute_on_a_thread(operation)
+        except Exception as error:  # as strawberry's run_operation: log, complete, forget the id
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+
+    async def _execute_on_a_thread(self, operation: Operation) -> None:
         context = self.context.for_one_operation()
 
         def execute() -> ExecutionResult:
