@@ -10,14 +10,16 @@ typed error or a 4xx.
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import socket
 import time
+import wave
 
 import httpx
 import pytest
 
 from conftest import RUN_DIR
-from helpers import gql, token_for
+from helpers import gql, set_district, token_for
 from live_server import live_server
 
 HUGE_IDS = [str(2**63), str(2**64 + 7), "9" * 40]
@@ -193,6 +195,51 @@ def test_healthz_answers_while_heavy_requests_run(server, engine):
     assert len(latencies) >= 3, (latencies, heavy_wall)
     # Bounded relative to the heavy work itself, so a slow machine slows both sides alike.
     assert max(latencies) < max(1.0, heavy_wall / 5), (max(latencies), heavy_wall)
+
+
+def _wav(seconds: float, rate: int = 44_100) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(b"\x01\x00\xff\x7f" * int(seconds * rate / 2))
+    return out.getvalue()
+
+
+def test_healthz_answers_while_recordings_convert(server, engine):
+    """Issue 13 point 4: converting an uploaded call recording to the telephone format (~1 s of
+    CPU for a 19 MB WAV) ran on the event loop in the async upload route; it runs on a worker
+    thread, so /healthz answers while four such uploads convert."""
+    token = token_for(engine, "admin")
+    recording = _wav(215)  # 3.6 minutes, 19 MB: within the 20 MB upload limit and a 5-minute call
+    previous = set_district(engine, tts_minutes=5)
+    try:
+        drafts = [httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+            "query": """mutation { saveDraft(input: {htmlBody: "<p>x</p>", channels: [VOICE]}) {
+              ... on SaveDraftSuccess { message { id } } } }"""}).json()["data"]["saveDraft"]["message"]["id"]
+                  for _ in range(4)]
+
+        def put(message_id: str) -> httpx.Response:
+            return httpx.put(f"{server.base_url}/messages/{message_id}/call-recording", timeout=300,
+                             files={"file": ("long.wav", recording, "audio/wav")},
+                             headers={"Authorization": f"Bearer {token}"})
+
+        with httpx.Client(base_url=server.base_url, timeout=60) as health, \
+                concurrent.futures.ThreadPoolExecutor(4) as pool:
+            started = time.monotonic()
+            uploads = [pool.submit(put, message_id) for message_id in drafts]
+            latencies = []
+            while not all(future.done() for future in uploads):
+                before = time.monotonic()
+                assert health.get("/healthz").status_code == 200
+                latencies.append(time.monotonic() - before)
+                time.sleep(0.05)
+            heavy_wall = time.monotonic() - started
+    finally:
+        set_district(engine, **previous)
+    assert [future.result().status_code for future in uploads] == [201] * 4, uploads[0].result().text
+    assert max(latencies) < max(1.0, heavy_wall / 5), (latencies, heavy_wall)
 
 
 # Issue 13 point 11: the HTTP and GraphQL inputs that used to answer 500.
