@@ -174,8 +174,9 @@ def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
 
 
 def test_report_dates_need_a_time_zone(client, engine):
-    """Issue 13 point 11 (RPT-01 filters): sentFrom or sentTo without a time zone was an internal
-    error; it is BAD_USER_INPUT naming the filter field, and an offset or Z is read as given."""
+    """Covers RPT-01 (the report's date filters), issue 13 point 11: sentFrom or sentTo without a
+    time zone was an internal error; it is BAD_USER_INPUT naming the filter field, and an offset
+    or Z is read as given."""
     subject = unique("Zoned ")
     sent_report_message(engine, "admin", subject)
     token = token_for(engine, "admin")
@@ -194,8 +195,9 @@ def test_report_dates_need_a_time_zone(client, engine):
 
 
 def test_report_search_is_bounded(client, engine):
-    """Issue 13 point 11: a 50 KB search string was an internal error (SQLite refuses such LIKE
-    patterns); a search longer than 200 characters is BAD_USER_INPUT naming filter.search."""
+    """Covers RPT-01 (the report's search), issue 13 point 11: a 50 KB search string was an
+    internal error (SQLite refuses such LIKE patterns); a search longer than 200 characters is
+    BAD_USER_INPUT naming filter.search."""
     token = token_for(engine, "admin")
     body = gql(client, REPORT, {"filter": {"search": "x" * 50_000}, "first": 5}, token)
     [error] = body["errors"]

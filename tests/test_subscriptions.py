@@ -157,9 +157,10 @@ def test_a_socket_closes_when_the_account_is_deactivated(server, engine):
 
 
 def test_access_is_checked_again_at_each_event(server, engine):
-    """Issue 13 point 15: a district administrator follows another sender's scheduled message;
-    once the "Send from District" permission that let them see it is taken away, the next read
-    ends the subscription with NOT_FOUND, as message(id) would answer."""
+    """Covers RPT-01 visibility at each event (issue 13 point 15): a district administrator
+    follows another sender's scheduled message; once the "Send from District" permission that
+    let them see it is taken away, the next read ends the subscription with NOT_FOUND, as
+    message(id) would answer."""
     from test_scheduling import SCHEDULE, family, message_input, schedule_in
 
     owner = token_for(engine, "admin")
