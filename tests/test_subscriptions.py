@@ -37,8 +37,9 @@ def server(engine):
 
 
 def _draft(server, token: str) -> str:
-    response = httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-        "query": SAVE_DRAFT, "variables": {"input": {"subject": "Live", "htmlBody": "<p>x</p>", "channels": ["EMAIL"]}}})
+    draft = {"subject": "Live", "htmlBody": "<p>x</p>", "channels": ["EMAIL"]}
+    response = httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {token}"},
+                          json={"query": SAVE_DRAFT, "variables": {"input": draft}})
     return response.json()["data"]["saveDraft"]["message"]["id"]
 
 
