@@ -209,8 +209,10 @@ def _wav(seconds: float, rate: int = 44_100) -> bytes:
 
 def test_healthz_answers_while_recordings_convert(server, engine):
     """Issue 13 point 4: converting an uploaded call recording to the telephone format (~1 s of
-    CPU for a 19 MB WAV) ran on the event loop in the async upload route; it runs on a worker
-    thread, so /healthz answers while four such uploads convert."""
+    CPU for a 19 MB WAV) ran on the event loop in the async upload route, and /healthz waited for
+    it; it runs on a worker thread. Uploads go one at a time here: concurrent pure-Python work
+    still shares the interpreter lock, which no event loop can help (the imports test above
+    shows the loop free under concurrency)."""
     token = token_for(engine, "admin")
     recording = _wav(215)  # 3.6 minutes, 19 MB: within the 20 MB upload limit and a 5-minute call
     previous = set_district(engine, tts_minutes=5)
@@ -218,28 +220,27 @@ def test_healthz_answers_while_recordings_convert(server, engine):
         drafts = [httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {token}"}, json={
             "query": """mutation { saveDraft(input: {htmlBody: "<p>x</p>", channels: [VOICE]}) {
               ... on SaveDraftSuccess { message { id } } } }"""}).json()["data"]["saveDraft"]["message"]["id"]
-                  for _ in range(4)]
-
-        def put(message_id: str) -> httpx.Response:
-            return httpx.put(f"{server.base_url}/messages/{message_id}/call-recording", timeout=300,
-                             files={"file": ("long.wav", recording, "audio/wav")},
-                             headers={"Authorization": f"Bearer {token}"})
-
+                  for _ in range(2)]
+        latencies, durations, answers = [], [], []
         with httpx.Client(base_url=server.base_url, timeout=60) as health, \
-                concurrent.futures.ThreadPoolExecutor(4) as pool:
-            started = time.monotonic()
-            uploads = [pool.submit(put, message_id) for message_id in drafts]
-            latencies = []
-            while not all(future.done() for future in uploads):
-                before = time.monotonic()
-                assert health.get("/healthz").status_code == 200
-                latencies.append(time.monotonic() - before)
-                time.sleep(0.05)
-            heavy_wall = time.monotonic() - started
+                concurrent.futures.ThreadPoolExecutor(1) as pool:
+            for message_id in drafts:
+                started = time.monotonic()
+                upload = pool.submit(httpx.put, f"{server.base_url}/messages/{message_id}/call-recording",
+                                     timeout=300, files={"file": ("long.wav", recording, "audio/wav")},
+                                     headers={"Authorization": f"Bearer {token}"})
+                while not upload.done():
+                    before = time.monotonic()
+                    assert health.get("/healthz").status_code == 200
+                    latencies.append(time.monotonic() - before)
+                    time.sleep(0.05)
+                durations.append(time.monotonic() - started)
+                answers.append(upload.result())
     finally:
         set_district(engine, **previous)
-    assert [future.result().status_code for future in uploads] == [201] * 4, uploads[0].result().text
-    assert max(latencies) < max(1.0, heavy_wall / 5), (latencies, heavy_wall)
+    assert [answer.status_code for answer in answers] == [201, 201], answers[0].text
+    # Before, one answer waited for a whole conversion, most of an upload's time.
+    assert max(latencies) < max(0.75, min(durations) / 3), (latencies, durations)
 
 
 # Issue 13 point 11: the HTTP and GraphQL inputs that used to answer 500.
