@@ -80,6 +80,9 @@ class QueryTokenLimiter(MaxTokensLimiter):
             if isinstance(error, GraphQLSyntaxError) and "Parsing aborted" in error.message:
                 error.extensions = {"code": "QUERY_TOO_LARGE", "maxTokens": self.max_token_count,
                                     "maxCharacters": MAX_QUERY_CHARACTERS}
+                # The size is the problem, not a place: without a location the error (and its log
+                # line) does not echo up to 100 KB of the document.
+                error.source = error.positions = error.locations = None
 
 
 class KeepTheEventLoopFree(SchemaExtension):

@@ -142,6 +142,11 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._closing = True
             await super().handle_invalid_message(error_message)
 
+    def forget_id(self, id: str) -> None:
+        # An operation that ends while the socket closes (its access ended) finds its id already
+        # gone: shutdown cleaned the operations up first.
+        self.operations.pop(id, None)
+
     async def shutdown(self) -> None:
         if self._access_watch is not None:
             self._access_watch.cancel()
