@@ -1,4 +1,5 @@
-"""Relay-style connections with opaque keyset cursors."""
+"""Relay-style connections with opaque keyset cursors, and the arguments that pick rows: ids and
+search strings, parsed in one place so a bad one is a coded error, never a database error."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy import func, select
 
+from models.db import MAX_ROW_ID
+
 T = TypeVar("T")
 MAX_PAGE_SIZE = 500
+#: Longer search strings are refused: nobody types more, and SQLite refuses LIKE patterns past 50,000.
+MAX_SEARCH_LENGTH = 200
 
 
 @strawberry.type
@@ -41,9 +46,10 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         return None
     try:
         prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix != kind:
+        parsed = row_id(key)
+        if prefix != kind or parsed is None:
             raise ValueError
-        return int(key)
+        return parsed
     except (ValueError, UnicodeDecodeError):
         raise GraphQLError("the cursor is not valid for this list", extensions={"code": "BAD_USER_INPUT"}) from None
 
@@ -77,8 +83,28 @@ def keyset_page(session, model, kind: str, where: list, first: int, after: str |
     return connection(kind, rows, [row.id for row in rows], first, total, to_node)
 
 
+def row_id(value: strawberry.ID | str | None) -> int | None:
+    """The id ``value`` spells, or None when it is not one: not a number, or past the integer range
+    of the id columns (so it names no row)."""
+    text = str(value).strip() if value is not None else ""
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or int(digits) > MAX_ROW_ID:
+        return None
+    return int(text)
+
+
 def parse_id(value: strawberry.ID | str, field: str = "id") -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise GraphQLError(f"{field} {value!r} is not a valid id", extensions={"code": "BAD_USER_INPUT"}) from None
+    parsed = row_id(value)
+    if parsed is None:
+        raise GraphQLError(f"{field} {str(value)[:40]!r} is not a valid id",
+                           extensions={"code": "BAD_USER_INPUT", "argument": field})
+    return parsed
+
+
+def search_term(value: str | None, argument: str = "search") -> str | None:
+    """A search string as typed (None or blank: no search); longer than MAX_SEARCH_LENGTH is BAD_USER_INPUT."""
+    if value is not None and len(value) > MAX_SEARCH_LENGTH:
+        raise GraphQLError(f"{argument} may be at most {MAX_SEARCH_LENGTH} characters",
+                           extensions={"code": "BAD_USER_INPUT", "argument": argument,
+                                       "maxLength": MAX_SEARCH_LENGTH})
+    return value

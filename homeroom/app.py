@@ -7,14 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI, Request, WebSocket
-from graphql import GraphQLError
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
 from homeroom.attachment_routes import attachment_router
+from homeroom.graphql_router import HomeroomGraphQLRouter
 from homeroom.report_routes import report_router
 from homeroom.unsubscribe_routes import unsubscribe_router
 from homeroom.reenrolment_routes import reenrolment_router
@@ -24,16 +22,6 @@ from homeroom.settings import Settings, get_settings
 from models.db import engine_for
 
 log = logging.getLogger(__name__)
-
-
-class HomeroomGraphQLRouter(GraphQLRouter):
-    async def on_ws_connect(self, context: Context):
-        """Authenticate the WebSocket from the connection_init payload; reject with 4403."""
-        try:
-            viewer = context.viewer
-        except GraphQLError:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
-        return {"viewer": viewer.user.login}
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -77,8 +65,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
-    app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(router, prefix="/graphql")
+    # Every route has a body limit, checked against Content-Length before the body is read and
+    # counted as a chunked body arrives (413); /graphql carries CSV imports of up to 10 MB of text.
+    app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=settings.max_request_bytes)
+    app.include_router(router, prefix="/graphql", max_body_size=settings.max_graphql_request_bytes)
     app.include_router(report_router(settings, engine))
     app.include_router(unsubscribe_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))

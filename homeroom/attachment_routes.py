@@ -7,17 +7,19 @@
     DELETE /messages/{id}/call-recording       remove it (the call reads its text again)
 
 Uploads and removals are for the sender's own drafts and scheduled messages; downloads for anyone
-who may read the message (as message(id)).
+who may read the message (as message(id)). The upload routes take bodies up to
+``HOMEROOM_MAX_UPLOAD_REQUEST_BYTES``; their checks and conversions run on a worker thread.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, Header, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from domain import attachments, call_recordings
 from domain.errors import AuthenticationError, InvalidInput
@@ -25,6 +27,7 @@ from domain.messages import MessageNotFound
 from domain.permissions import Perm
 from domain.viewer import Viewer, load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
+from homeroom.path_ids import path_ids_in_range
 from homeroom.settings import Settings
 from models.db import session_scope
 
@@ -35,7 +38,7 @@ def _field_errors(invalid: InvalidInput) -> JSONResponse:
 
 
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(path_ids_in_range)])
 
     def viewer_of(session: Session, authorization: str | None) -> Viewer:
         try:
@@ -46,15 +49,20 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
             raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
         return viewer
 
-    @router.post("/messages/{message_id}/attachments", status_code=201)
+    @router.post("/messages/{message_id}/attachments", status_code=201,
+                 max_body_size=settings.max_upload_request_bytes)
     async def upload(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
         data = await file.read(attachments.MAX_FILE_BYTES + 1)
-        try:
+
+        def store() -> dict:  # on a worker thread: checks, database
             with session_scope(engine) as session:
                 stored = attachments.attach(session, viewer_of(session, authorization), message_id,
                                             file.filename or "", file.content_type, data)
-                body = {"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
+                return {"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
                         "size": stored.size}
+
+        try:
+            body = await run_in_threadpool(store)
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
         except InvalidInput as invalid:
@@ -78,14 +86,19 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     def remove_all(message_id: int, authorization: str | None = Header(default=None)):
         return _remove(message_id, None, authorization)
 
-    @router.put("/messages/{message_id}/call-recording", status_code=201)
+    @router.put("/messages/{message_id}/call-recording", status_code=201,
+                max_body_size=settings.max_upload_request_bytes)
     async def upload_recording(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
         """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
         data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
-        try:
+
+        def store() -> dict:  # on a worker thread: the WAV conversion is seconds of CPU
             with session_scope(engine) as session:
                 stored = call_recordings.record(session, viewer_of(session, authorization), message_id, data)
-                body = {"messageId": str(stored.message_id), "seconds": stored.seconds}
+                return {"messageId": str(stored.message_id), "seconds": stored.seconds}
+
+        try:
+            body = await run_in_threadpool(store)
         except PermissionError as denied:
             raise HTTPException(status_code=403, detail=str(denied)) from None
         except MessageNotFound:

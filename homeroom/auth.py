@@ -61,3 +61,10 @@ def bearer_token(header_value: str | None) -> str | None:
         return None
     scheme, _, token = header_value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def token_expires_at(token: str) -> dt.datetime:
+    """When a token that ``user_id_from_token`` accepted expires (its ``exp``, verified there):
+    a WebSocket opened with it is closed then (issue 13 point 15)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)

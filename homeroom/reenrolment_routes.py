@@ -8,6 +8,7 @@ import html
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from domain.errors import FieldProblem
 from domain.signed_ids import signing_keys
@@ -49,15 +50,19 @@ def reenrolment_router(settings: Settings, engine: Engine) -> APIRouter:
     async def submit(token: str, request: Request) -> HTMLResponse:
         fields = await request.form()
         phone, email = str(fields.get("phone") or ""), str(fields.get("email") or "")
-        try:
-            with session_scope(engine) as session:
-                opened, form = open_request(session, token, keys)
-                problems = complete_form(session, opened, phone, email)
-                if problems:
-                    return _page(form.title, _form(form.title, form.instructions, opened.failed_number,
-                                                   phone, email, problems), 400)
-        except BadFormLink as error:
-            return _page("Contact information", f"<p>{html.escape(str(error))}</p>", 404)
-        return _page("Thank you", "<p>Your school has your new contact information.</p>")
+
+        def complete() -> HTMLResponse:  # on a worker thread, as the database work of every route
+            try:
+                with session_scope(engine) as session:
+                    opened, form = open_request(session, token, keys)
+                    problems = complete_form(session, opened, phone, email)
+                    if problems:
+                        return _page(form.title, _form(form.title, form.instructions, opened.failed_number,
+                                                       phone, email, problems), 400)
+            except BadFormLink as error:
+                return _page("Contact information", f"<p>{html.escape(str(error))}</p>", 404)
+            return _page("Thank you", "<p>Your school has your new contact information.</p>")
+
+        return await run_in_threadpool(complete)
 
     return router

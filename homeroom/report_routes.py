@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,11 +19,12 @@ from domain.reports import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, 
 from domain.spreadsheet_cells import spreadsheet_row
 from domain.viewer import load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
+from homeroom.path_ids import path_ids_in_range
 from homeroom.settings import Settings
 
 
 def report_router(settings: Settings, engine: Engine) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(path_ids_in_range)])
 
     @router.get("/reports/messages/{message_id}/deliveries.csv")
     def deliveries_csv(message_id: int, authorization: str | None = Header(default=None)) -> StreamingResponse:

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
                                   "imaps://user:password@host/INBOX; unset = replies arrive by homeroom inbound-smtp.")
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
+    max_request_bytes: int = Field(
+        default=2**20, gt=0, description="The largest request body a route takes unless it says otherwise; "
+                                         "larger is 413 before the body is read.")
+    max_graphql_request_bytes: int = Field(
+        default=24 * 2**20, gt=0, description="POST /graphql: room for a 10 MB CSV import escaped in JSON.")
+    max_upload_request_bytes: int = Field(
+        default=21 * 2**20, gt=0, description="The upload routes (attachments, call recordings): their largest "
+                                              "file (20 MB) and the multipart framing around it.")
 
     @field_validator("jwt_secret")
     @classmethod

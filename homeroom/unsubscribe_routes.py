@@ -11,6 +11,7 @@ import html
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from domain.signed_ids import signing_keys
 from domain.unsubscribe import BadUnsubscribeLink, address_of, unsubscribe
@@ -37,9 +38,13 @@ def unsubscribe_router(settings: Settings, engine: Engine) -> APIRouter:
     @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
     async def one_click(token: str, request: Request) -> HTMLResponse:
         await request.body()  # List-Unsubscribe=One-Click (RFC 8058); the token alone decides
-        try:
+
+        def unsubscribe_now() -> str:  # on a worker thread, as the database work of every route
             with session_scope(engine) as session:
-                address = unsubscribe(session, token, keys)
+                return unsubscribe(session, token, keys)
+
+        try:
+            address = await run_in_threadpool(unsubscribe_now)
         except BadUnsubscribeLink as error:
             return HTMLResponse(f"<p>{html.escape(str(error))}</p>", status_code=400)
         return HTMLResponse(f"<p>{html.escape(address)} will get no more school emails.</p>")

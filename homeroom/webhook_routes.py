@@ -15,11 +15,12 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from channels.base import WebhookRejected
 from channels.registry import ChannelRegistry
 from domain import progress_events
-from domain.webhook_events import apply_events
+from domain.webhook_events import Applied, apply_events
 from homeroom.settings import Settings
 from models.db import session_scope
 
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 
 def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], ChannelRegistry]) -> APIRouter:
     router = APIRouter()
+
+    def apply_and_announce(kinds, events) -> Applied:
+        with session_scope(engine) as session:
+            applied = apply_events(session, kinds, events)
+        progress_events.publish(applied.message_ids)  # subscriptions see the new statuses live
+        return applied
 
     @router.post("/webhooks/{plugin_name}")
     async def webhook(plugin_name: str, request: Request) -> JSONResponse:
@@ -41,17 +48,16 @@ def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], Ch
         url = settings.public_base_url.rstrip("/") + request.url.path
         if request.url.query:
             url += "?" + request.url.query
-        try:
-            events = plugin.parse_webhook(dict(request.headers), body, url)
+
+        try:  # on worker threads, as the database work below: signatures and parsing cost CPU
+            events = await run_in_threadpool(plugin.parse_webhook, dict(request.headers), body, url)
         except WebhookRejected:
             log.warning("webhook for %s rejected: not signed by the provider", plugin_name)
             return JSONResponse({"error": "the request is not signed by the provider"}, status_code=403)
         except (ValueError, KeyError, TypeError) as error:
             return JSONResponse({"error": f"the plugin could not read the request: {type(error).__name__}"},
                                 status_code=400)
-        with session_scope(engine) as session:
-            applied = apply_events(session, kinds, events)
-        progress_events.publish(applied.message_ids)  # subscriptions see the new statuses live
+        applied = await run_in_threadpool(apply_and_announce, kinds, events)
         reply = plugin.webhook_reply(applied.reply_text) if applied.reply_text else None
         if reply is not None:
             media_type, content = reply

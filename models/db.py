@@ -13,6 +13,13 @@ from sqlmodel import Session, SQLModel, create_engine
 
 metadata = SQLModel.metadata
 
+#: The largest id a row can have: ids are INTEGER columns (32-bit on PostgreSQL). A larger id
+#: names no row; parsing one must not reach the database (SQLite cannot bind past 2^63).
+MAX_ROW_ID = 2**31 - 1
+#: A thread waits at most this long for a pooled connection, then fails its request (30 s by
+#: default). Only worker threads ever wait: nothing on the event loop checks a connection out.
+POOL_TIMEOUT_SECONDS = 10
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -30,12 +37,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               **({} if in_memory else {"pool_timeout": POOL_TIMEOUT_SECONDS}))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # JIT compilation is off: recipient resolution's recursive sibling walk is estimated at millions
     # of rows, which makes PostgreSQL spend ~0.6 s compiling a query that runs in ~0.6 s (bench/recipients.py).
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS,
                          connect_args={"options": "-c jit=off"})
 
 

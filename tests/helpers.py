@@ -33,7 +33,7 @@ from models.messaging import Message, MessageStaff, MessageStudent
 @contextlib.contextmanager
 def count_statements(engine):
     """The SQL statements run on ``engine`` inside the block, except the in-process worker's and
-    the queue clock's (the API runs on the test client's thread, domain calls on the test's own)."""
+    the queue clock's (the API runs on worker threads, domain calls on the test's own thread)."""
     statements: list[str] = []
 
     def before(_conn, _cursor, statement, *_args):

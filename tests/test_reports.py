@@ -201,3 +201,37 @@ def test_issue_13_9_csv_cells_never_run_as_spreadsheet_formulas(client, engine):
         delivery_id: "'" + name for delivery_id, name in names.items()}
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+
+
+def test_report_dates_need_a_time_zone(client, engine):
+    """Covers RPT-01 (the report's date filters), issue 13 point 11: sentFrom or sentTo without a
+    time zone was an internal error; it is BAD_USER_INPUT naming the filter field, and an offset
+    or Z is read as given."""
+    subject = unique("Zoned ")
+    sent_report_message(engine, "admin", subject)
+    token = token_for(engine, "admin")
+    for field in ("sentFrom", "sentTo"):
+        body = gql(client, REPORT, {"filter": {field: "2026-01-01T00:00:00", "search": subject}, "first": 5}, token)
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": f"filter.{field}"}, body
+        assert "time zone" in error["message"]
+    zoned = gql(client, REPORT, {"filter": {"sentFrom": "2000-01-01T00:00:00-05:00", "sentTo": "2999-01-01T00:00:00Z",
+                                            "search": subject}, "first": 5}, token)
+    assert zoned["data"]["communicationReport"]["totalCount"] == 1, zoned
+    future = gql(client, REPORT, {"filter": {"sentFrom": "2999-01-01T00:00:00+02:00", "search": subject},
+                                  "first": 5}, token)
+    assert future["data"]["communicationReport"]["totalCount"] == 0
+
+
+def test_report_search_is_bounded(client, engine):
+    """Covers RPT-01 (the report's search), issue 13 point 11: a 50 KB search string was an
+    internal error (SQLite refuses such LIKE patterns); a search longer than 200 characters is
+    BAD_USER_INPUT naming filter.search."""
+    token = token_for(engine, "admin")
+    body = gql(client, REPORT, {"filter": {"search": "x" * 50_000}, "first": 5}, token)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "filter.search", "maxLength": 200}, body
+    assert "200" in error["message"]
+    at_the_bound = gql(client, REPORT, {"filter": {"search": "x" * 200}, "first": 5}, token)
+    assert at_the_bound["data"]["communicationReport"]["totalCount"] == 0

@@ -9,7 +9,7 @@ from domain.permissions import Perm
 from domain.scope import staff_scope, student_scope
 from graph.context import Info
 from graph.directory.types import Group, Section, School, StaffMember, Student
-from graph.pagination import Connection, keyset_page, parse_id
+from graph.pagination import Connection, keyset_page, parse_id, search_term
 from graph.permissions import requires
 from models import directory as db
 
@@ -52,7 +52,7 @@ class DirectoryQueries:
         "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION))
     def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
                  first: int = 50, after: str | None = None) -> Connection[Student]:
-        where = [student_scope(info.context.viewer), _name_filter(db.Student, search)]
+        where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
         if school_id is not None:
             where.append(db.Student.school_id == parse_id(school_id, "schoolId"))
         return keyset_page(info.context.session, db.Student, "student", where, first, after, Student.from_row)
@@ -60,7 +60,7 @@ class DirectoryQueries:
     @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION))
     def staff(self, info: Info, search: str | None = None, first: int = 50,
               after: str | None = None) -> Connection[StaffMember]:
-        where = [staff_scope(info.context.viewer), _name_filter(db.User, search)]
+        where = [staff_scope(info.context.viewer), _name_filter(db.User, search_term(search))]
         return keyset_page(info.context.session, db.User, "staff", where, first, after, StaffMember.from_row)
 
     @strawberry.field(**requires(

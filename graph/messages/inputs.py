@@ -11,6 +11,7 @@ from domain.errors import FieldProblem
 from domain.messages import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
+from graph.pagination import row_id
 from graph.permissions import gated, gated_by_value
 from models import messaging as db
 
@@ -132,13 +133,8 @@ NOT_AN_ID = -1  # never a row id, so the domain reports it NOT_FOUND at its own 
 
 
 def _ids(values) -> tuple[int, ...]:
-    parsed = []
-    for value in values or ():
-        try:
-            parsed.append(int(value))
-        except (TypeError, ValueError):
-            parsed.append(NOT_AN_ID)
-    return tuple(parsed)
+    """Each id, or NOT_AN_ID for one that names no row (not a number, past the integer range)."""
+    return tuple(NOT_AN_ID if (parsed := row_id(value)) is None else parsed for value in values or ())
 
 
 def to_request(data: SendMessageInput) -> SendMessageRequest:

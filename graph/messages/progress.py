@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -13,14 +14,18 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from domain import progress_events
+from domain.errors import AuthenticationError
 from domain.permissions import Perm
 from domain.reports import readable_deliveries, visible_message
+from domain.viewer import load_viewer
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, MessageStatus
 from graph.pagination import parse_id
-from graph.permissions import requires
+from graph.permissions import require, requires
 from models import messaging as db
 
+#: What subscribing needs; checked again at each read, with the rest of the viewer's access.
+REQUIRED = (Perm.COMMUNICATION,)
 #: Counts are re-read at most this often while notices pour in, and at least this often without.
 COALESCE_SECONDS = 0.2
 FALLBACK_POLL_SECONDS = 2.0
@@ -35,19 +40,39 @@ class MessageProgress:
     counts: list[DeliveryStatusCount]
 
 
-def _snapshot(engine, message_id: int, scope: tuple = ()) -> MessageProgress:
+def _snapshot(session: Session, message_id: int, scope: tuple = ()) -> MessageProgress:
     """The message's status and its delivery counts within ``scope`` (domain.reports.readable_deliveries)."""
-    with Session(engine) as session:
-        status = session.execute(select(db.Message.status).where(db.Message.id == message_id)).scalar_one()
-        rows = session.execute(select(db.Delivery.status, func.count())
-                               .where(db.Delivery.message_id == message_id, *scope)
-                               .group_by(db.Delivery.status)).all()
+    status = session.execute(select(db.Message.status).where(db.Message.id == message_id)).scalar_one()
+    rows = session.execute(select(db.Delivery.status, func.count())
+                           .where(db.Delivery.message_id == message_id, *scope)
+                           .group_by(db.Delivery.status)).all()
     open_statuses = {s.value for s in db.OPEN_DELIVERY_STATUSES}
     return MessageProgress(
         message_id=strawberry.ID(str(message_id)), status=db.MessageStatus(status), total=sum(c for _, c in rows),
         open=sum(c for s, c in rows if s in open_statuses),
         counts=[DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                 for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))])
+
+
+class _AccessEnded(enum.Enum):
+    ACCOUNT_INACTIVE = "the account is no longer active"
+    MESSAGE_HIDDEN = "the message is not visible to the viewer"
+
+
+def _read(engine, user_id: int, message_id: int) -> MessageProgress | _AccessEnded:
+    """One read, on a session closed before the next event: access is checked again each time
+    (the account is active, still has REQUIRED, and may see the message as message(id) decides),
+    then the counts of the deliveries it may read."""
+    with Session(engine) as session:
+        try:
+            viewer = load_viewer(session, user_id)
+        except AuthenticationError:
+            return _AccessEnded.ACCOUNT_INACTIVE
+        require(viewer, *REQUIRED)  # FORBIDDEN
+        message = visible_message(session, viewer, message_id)
+        if message is None:
+            return _AccessEnded.MESSAGE_HIDDEN
+        return _snapshot(session, message_id, readable_deliveries(viewer, message.sender_id))
 
 
 def _key(progress: MessageProgress) -> tuple:
@@ -58,33 +83,30 @@ def _key(progress: MessageProgress) -> tuple:
 class ProgressSubscriptions:
     @strawberry.subscription(**requires(
         "Live progress of a message the viewer may read (as message(id)): the current counts at once, then "
-        "each change, ending after the message completes. The token goes in the connection_init payload.",
-        Perm.COMMUNICATION))
+        "each change, ending after the message completes. The token goes in the connection_init payload; "
+        "access is checked again at each change, and the connection closes (4403) when the token expires "
+        "or the account is deactivated.",
+        *REQUIRED))
     async def message_progress(self, info: Info, message_id: strawberry.ID) -> AsyncGenerator[MessageProgress, None]:
-        viewer, engine = info.context.viewer, info.context.engine
-        wanted = parse_id(message_id, "messageId")
-
-        def readable() -> tuple | None:
-            """The delivery scope the viewer reads the message with, or None when not found."""
-            with Session(engine) as session:
-                message = visible_message(session, viewer, wanted)
-                return None if message is None else readable_deliveries(viewer, message.sender_id)
-
-        scope = await run_in_threadpool(readable)
-        if scope is None:
-            raise GraphQLError(f"message {wanted} not found", extensions={"code": "NOT_FOUND"})
+        context = info.context
+        user_id, wanted = context.viewer.id, parse_id(message_id, "messageId")
         async with progress_events.bus().subscribe(wanted) as notices:
-            last = await run_in_threadpool(_snapshot, engine, wanted, scope)
-            yield last
-            while last.status is not db.MessageStatus.COMPLETED:
-                try:
-                    await asyncio.wait_for(notices.get(), timeout=FALLBACK_POLL_SECONDS)
-                    await asyncio.sleep(COALESCE_SECONDS)  # let a burst of notices settle into one read
-                    while not notices.empty():
-                        notices.get_nowait()
-                except asyncio.TimeoutError:
-                    pass
-                current = await run_in_threadpool(_snapshot, engine, wanted, scope)
-                if _key(current) != _key(last):
+            last = None
+            while last is None or last.status is not db.MessageStatus.COMPLETED:
+                if last is not None:
+                    try:
+                        await asyncio.wait_for(notices.get(), timeout=FALLBACK_POLL_SECONDS)
+                        await asyncio.sleep(COALESCE_SECONDS)  # let a burst of notices settle into one read
+                        while not notices.empty():
+                            notices.get_nowait()
+                    except asyncio.TimeoutError:
+                        pass
+                current = await run_in_threadpool(_read, context.engine, user_id, wanted)
+                if current is _AccessEnded.ACCOUNT_INACTIVE:
+                    await context.revoke_access(current.value)
+                    return
+                if current is _AccessEnded.MESSAGE_HIDDEN:
+                    raise GraphQLError(f"message {wanted} not found", extensions={"code": "NOT_FOUND"})
+                if last is None or _key(current) != _key(last):
                     yield current
                 last = current

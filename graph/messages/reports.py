@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 import strawberry
+from graphql import GraphQLError
 
 from domain import progress_events
 from domain.queue import lane_chunks
@@ -14,7 +15,8 @@ from domain.permissions import Perm
 from domain.reports import ReportFilter, report_page, resend_failed
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, Message
-from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
+from graph.pagination import (MAX_SEARCH_LENGTH, Connection, connection, decode_cursor, page_size, parse_id,
+                              search_term)
 from graph.permissions import requires
 from models import messaging as db
 
@@ -50,11 +52,24 @@ class CommunicationReportRow:
 
 @strawberry.input(description="Narrow the communication report.")
 class CommunicationReportFilter:
-    sent_from: dt.datetime | None = None
-    sent_to: dt.datetime | None = None
+    sent_from: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
+    sent_to: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
     sender_id: strawberry.ID | None = None
     emergency: bool | None = None
-    search: str | None = strawberry.field(default=None, description="Part of the subject or the sender's name.")
+    search: str | None = strawberry.field(
+        default=None, description=f"Part of the subject or the sender's name (at most {MAX_SEARCH_LENGTH} characters).")
+
+    def to_filter(self) -> ReportFilter:
+        """The domain's filter; a date without a time zone or an overlong search is BAD_USER_INPUT."""
+        for argument, value in (("filter.sentFrom", self.sent_from), ("filter.sentTo", self.sent_to)):
+            if value is not None and value.utcoffset() is None:
+                raise GraphQLError(f"{argument} needs a time zone, such as 2026-09-01T08:00:00Z or "
+                                   "2026-09-01T08:00:00-05:00",
+                                   extensions={"code": "BAD_USER_INPUT", "argument": argument})
+        return ReportFilter(
+            sent_from=self.sent_from, sent_to=self.sent_to,
+            sender_id=parse_id(self.sender_id, "filter.senderId") if self.sender_id else None,
+            emergency=self.emergency, search=search_term(self.search, "filter.search"))
 
 
 @strawberry.type(description="The message's failed deliveries are queued again.")
@@ -73,11 +88,7 @@ class ReportQueries:
     def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None, first: int = 50,
                              after: str | None = None) -> Connection[CommunicationReportRow]:
         first = page_size(first)
-        chosen = filter or CommunicationReportFilter()
-        report_filter = ReportFilter(
-            sent_from=chosen.sent_from, sent_to=chosen.sent_to,
-            sender_id=parse_id(chosen.sender_id, "senderId") if chosen.sender_id else None,
-            emergency=chosen.emergency, search=chosen.search)
+        report_filter = (filter or CommunicationReportFilter()).to_filter()
         total, rows = report_page(info.context.session, info.context.viewer, report_filter,
                                   before_id=decode_cursor("report", after), limit=first + 1)
         return connection("report", rows, [row.message.id for row in rows], first, total, lambda row: (
@@ -138,7 +149,7 @@ class RecallMutations:
             recalled = await run_in_threadpool(recall_message, info.context.engine, info.context.viewer, parse_id(id))
         except MessageNotFound:
             return RecallMessageResult(message=None, cancelled=0, sent_before=0, still_in_flight=0)
-        progress_events.publish([recalled.message_id])
+        await run_in_threadpool(progress_events.publish, [recalled.message_id])  # Redis, off the loop
         row = await run_in_threadpool(_load_message, info.context.engine, recalled.message_id)
         return RecallMessageResult(message=Message.from_row(row), cancelled=recalled.cancelled,
                                    sent_before=recalled.sent_before, still_in_flight=recalled.still_in_flight)

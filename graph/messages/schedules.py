@@ -28,7 +28,7 @@ from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_request
 from graph.messages.mutations.send_message import SendMessageConfirmationRequired, attempt
 from graph.messages.types import Message
-from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id
+from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id, search_term
 from graph.permissions import authorize_input, requires
 
 Recurrence = strawberry.enum(DomainRecurrence, description="SCH-02: once, or a recurring rule.")
@@ -175,7 +175,7 @@ class ScheduleQueries:
                            after: str | None = None) -> Connection[ScheduledMessage]:
         first = page_size(first)
         session = info.context.session
-        total, rows = scheduled_page(session, info.context.viewer, search=search,
+        total, rows = scheduled_page(session, info.context.viewer, search=search_term(search),
                                      before_id=decode_cursor("scheduled", after), limit=first + 1)
         zone = district_zone(session)
         return connection("scheduled", rows, [message.id for message, _ in rows], first, total, lambda row: (

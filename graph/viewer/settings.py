@@ -22,6 +22,7 @@ from domain.user_settings import (
 )
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, to_errors
+from graph.pagination import row_id
 from graph.permissions import require, requires, requires_district_settings, requires_school_administrator
 from models.directory import District, School, User
 
@@ -170,7 +171,5 @@ class SettingsMutations:
 
 
 def _id(value: strawberry.ID) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+    parsed = row_id(value)
+    return -1 if parsed is None else parsed  # names no school

@@ -1,0 +1,208 @@
+"""/graphql over HTTP and WebSocket: strawberry's FastAPI router, kept off the event loop.
+
+- **HTTP.** The body is read on the event loop (under the route's max_body_size, homeroom.app);
+  everything after it (JSON decoding, parsing, validation, the resolvers with their database
+  session, encoding the answer) runs on a worker thread with an event loop of its own, so a heavy
+  operation (a 50,000-row import, a send with a long flagged-word list) never stalls /healthz or a
+  WebSocket. The session is closed on that thread.
+- **WebSocket** (graphql-transport-ws). The viewer is loaded on a worker thread, on a session
+  closed at once: a socket holds no database connection between events (each subscription opens
+  one per read). A query or mutation sent over the socket runs as over HTTP, on a worker thread
+  with a context of its own. The socket is closed with 4403 when its token expires or the account
+  is found inactive; a message that is not a JSON object is refused with 4400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+from typing import Any
+
+import anyio
+from anyio.lowlevel import RunVar
+from cross_web import HTTPException
+from graphql import GraphQLError, get_operation_ast, parse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
+
+from graph.context import Context
+from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
+
+#: Queries and mutations running at once; more wait their turn without blocking the event loop.
+#: Under the database pool (20), so threads of other routes and subscriptions still find connections.
+GRAPHQL_THREADS = 16
+#: An idle socket's account is checked this often (an active subscription checks at each read).
+ACCOUNT_RECHECK_SECONDS = 60.0
+CLOSE_ACCESS_ENDED = 4403
+
+_operation_threads: RunVar[anyio.CapacityLimiter] = RunVar("homeroom_graphql_threads")
+
+
+def operation_threads() -> anyio.CapacityLimiter:
+    """The limiter of this event loop's GraphQL threads (one per loop, as anyio's own)."""
+    try:
+        return _operation_threads.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(GRAPHQL_THREADS)
+        _operation_threads.set(limiter)
+        return limiter
+
+
+class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, closing the socket when its access ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._access_watch: asyncio.Task | None = None
+        self._closing = False
+
+    async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("A message must be a JSON object")
+            return
+        if message.get("type") == "subscribe" and not _is_subscribe_payload(message.get("payload")):
+            await self.handle_invalid_message("A subscribe payload needs a query string")
+            return
+        await super().handle_message(message)
+
+    async def run_operation(self, operation: Operation) -> None:
+        if _operation_type(operation) in (OperationType.QUERY, OperationType.MUTATION):
+            await self._run_on_a_thread(operation)
+        else:  # subscriptions, and documents strawberry will refuse (cheap: the budget bounds parsing)
+            await super().run_operation(operation)
+
+    async def _run_on_a_thread(self, operation: Operation) -> None:
+        try:
+            await self._execute_on_a_thread(operation)
+        except Exception as error:  # as strawberry's run_operation: log, complete, forget the id
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+
+    async def _execute_on_a_thread(self, operation: Operation) -> None:
+        context = self.context.for_one_operation()
+
+        def execute() -> ExecutionResult:
+            context.on_worker_thread = True
+            try:
+                return asyncio.run(self.schema.execute(
+                    operation.query, variable_values=operation.variables, context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=(OperationType.QUERY, OperationType.MUTATION)))
+            finally:
+                context.close()
+
+        result = await anyio.to_thread.run_sync(execute, limiter=operation_threads())
+        if result.data is None and result.errors:
+            await operation.send_initial_errors(result.errors)
+            return
+        await operation.send_next(result)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self._access_watch is None:
+            self.context.close_connection = self.close_for_access
+            self._access_watch = asyncio.create_task(self._watch_access())
+
+    async def _watch_access(self) -> None:
+        """Close at the token's expiry; meanwhile check the account now and then."""
+        while True:
+            remaining = (self.context.token_expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+            if remaining <= 0:
+                await self.close_for_access("the token has expired")
+                return
+            await asyncio.sleep(min(remaining, ACCOUNT_RECHECK_SECONDS))
+            if remaining > ACCOUNT_RECHECK_SECONDS and await run_in_threadpool(self.context.fresh_viewer) is None:
+                await self.close_for_access("the account is no longer active")
+                return
+
+    async def close_for_access(self, reason: str) -> None:
+        if not self._closing:
+            self._closing = True
+            with contextlib.suppress(Exception):  # the client may have gone already: nothing left to close
+                await self.websocket.close(code=CLOSE_ACCESS_ENDED, reason=reason)
+
+    async def send_message(self, message: Any) -> None:
+        if not self._closing:  # an operation ending after the close has no one to tell
+            await super().send_message(message)
+
+    async def handle_invalid_message(self, error_message: str) -> None:
+        if not self._closing:
+            self._closing = True
+            await super().handle_invalid_message(error_message)
+
+    def forget_id(self, id: str) -> None:
+        # An operation that ends while the socket closes (its access ended) finds its id already
+        # gone: shutdown cleaned the operations up first.
+        self.operations.pop(id, None)
+
+    async def shutdown(self) -> None:
+        if self._access_watch is not None:
+            self._access_watch.cancel()
+        await super().shutdown()
+
+
+def _operation_type(operation: Operation) -> OperationType | None:
+    try:
+        document = parse(operation.query, no_location=True, max_tokens=MAX_QUERY_TOKENS,
+                         max_source_length=MAX_QUERY_CHARACTERS)
+        found = get_operation_ast(document, operation.operation_name)
+    except GraphQLError:
+        return None
+    return OperationType(found.operation.value) if found is not None else None
+
+
+def _is_subscribe_payload(payload: Any) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get("query"), str) \
+        and isinstance(payload.get("variables") or {}, dict)
+
+
+class HomeroomGraphQLRouter(GraphQLRouter):
+    graphql_transport_ws_handler_class = HomeroomTransportWSHandler
+
+    async def run(self, request: Request | WebSocket, context: Context = UNSET, root_value: Any = UNSET) -> Any:
+        if self.is_websocket_request(request):
+            return await super().run(request, context, root_value)
+        # strawberry keeps the response being built on the router, for one request at a time
+        # while it stays on the loop; the thread takes this request's along.
+        request.state.graphql_sub_response = self.temporal_response
+        await request.body()  # read here, under the body limit; decoded on the thread
+        return await anyio.to_thread.run_sync(self._run_on_thread, request, context, root_value,
+                                              limiter=operation_threads())
+
+    def _run_on_thread(self, request: Request, context: Context, root_value: Any) -> Any:
+        context.on_worker_thread = True
+        try:
+            return asyncio.run(super().run(request, context, root_value))
+        finally:
+            context.close()  # the session was opened on this thread; it ends here too
+
+    async def get_sub_response(self, request: Request) -> Any:
+        return request.state.graphql_sub_response
+
+    def decode_json(self, data: str | bytes) -> object:
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(400, "The request body is not valid UTF-8 (JSON must be UTF-8).") from None
+        return json.loads(data)
+
+    async def on_ws_connect(self, context: Context) -> dict[str, Any]:
+        """Authenticate the WebSocket from the connection_init payload; reject with 4403."""
+        try:
+            viewer = await run_in_threadpool(lambda: context.viewer)
+        except GraphQLError:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        return {"viewer": viewer.user.login}
