@@ -159,8 +159,8 @@ def test_a_socket_closes_when_the_account_is_deactivated(server, engine):
 
 def test_access_is_checked_again_at_each_event(server, engine):
     """Covers RPT-01 visibility at each event (issue 13 point 15): a district administrator
-    follows another sender's scheduled message; once the "Send from District" permission that
-    let them see it is taken away, the next read ends the subscription with NOT_FOUND, as
+    follows another sender's scheduled message; once the "Communication District Settings"
+    permission that let them see it is taken away, the next read ends the subscription with NOT_FOUND, as
     message(id) would answer."""
     from test_scheduling import SCHEDULE, family, message_input, schedule_in
 
@@ -178,7 +178,7 @@ def test_access_is_checked_again_at_each_event(server, engine):
         with session_scope(engine) as session:
             profiles = select(UserProfile.profile_id).where(UserProfile.user_id == _user_id(engine, login))
             session.execute(delete(ProfileGrant).where(ProfileGrant.profile_id.in_(profiles),
-                                                       ProfileGrant.permission == Perm.SEND_FROM_DISTRICT.value))
+                                                       ProfileGrant.permission == Perm.DISTRICT_SETTINGS.value))
         frames = []
         try:
             while not frames or frames[-1]["type"] != "complete":
