@@ -81,15 +81,18 @@ def user_settings(draw):
 
 
 @st.composite
-def districts(draw):
-    student_ids = list(range(1, draw(st.integers(1, 7)) + 1))
+def districts(draw, *, sibling_heavy: bool = False):
+    """A generated district. ``sibling_heavy``: more students, links and contacts, mostly active and
+    mostly selected, so once-per-family draws among several pickable siblings most of the time."""
+    student_ids = list(range(1, draw(st.integers(2 if sibling_heavy else 1, 7)) + 1))
     students = {
         i: {"id": i, "school_id": draw(st.sampled_from([1, 2, 3])), "status": draw(st.sampled_from(STATUSES)),
             "primary_email": draw(st.sampled_from(EMAILS)), "personal_email": draw(st.sampled_from(EMAILS)),
             "primary_phone": draw(st.sampled_from(PHONES)), "sms_enabled": draw(st.booleans())}
         for i in student_ids
     }
-    pairs = draw(st.sets(st.tuples(st.sampled_from(student_ids), st.sampled_from(student_ids)), max_size=6))
+    pairs = draw(st.sets(st.tuples(st.sampled_from(student_ids), st.sampled_from(student_ids)),
+                         max_size=10 if sibling_heavy else 6))
     # RCP-08: a link may be stored one way only (a → b), or both ways.
     links = {(a, b) for a, b in pairs if a != b}
     links |= {(b, a) for a, b in sorted(links) if draw(st.booleans())}
@@ -107,8 +110,10 @@ def districts(draw):
                           **draw(user_settings())}
     user_schools = {t: draw(st.sets(st.sampled_from([1, 2, 3]), max_size=2)) for t in teacher_ids}
     contacts, next_id = {}, 1
+    contact_statuses = ["ACTIVE", "ACTIVE", "ACTIVE", "ACTIVE", "INACTIVE", "DELETED"] if sibling_heavy else [
+        "ACTIVE", "ACTIVE", "INACTIVE", "DELETED"]
     for student_id in student_ids:
-        for sort_order in range(1, draw(st.integers(0, 3)) + 1):
+        for sort_order in range(1, draw(st.integers(1 if sibling_heavy else 0, 3)) + 1):
             contacts[next_id] = {
                 "id": next_id, "student_id": student_id, "sort_order": draw(st.sampled_from([sort_order, 1, 2])),
                 "custodial": draw(st.booleans()), "email": draw(st.sampled_from(EMAILS)),
@@ -116,7 +121,7 @@ def districts(draw):
                 "callout": draw(st.booleans()), "blocked": draw(st.booleans()), "sms": draw(st.booleans()),
                 "unsubscribe": draw(st.booleans()), "email_opt_out": draw(st.booleans()),
                 "user_id": draw(st.sampled_from([None, *parent_ids])),
-                "status": draw(st.sampled_from(["ACTIVE", "ACTIVE", "INACTIVE", "DELETED"])),
+                "status": draw(st.sampled_from(contact_statuses)),
             }
             next_id += 1
     sections = [
@@ -134,7 +139,10 @@ def districts(draw):
                    "emergency": draw(st.booleans()),
                    "family_seed": draw(st.integers(0, FAMILY_SEED_LIMIT - 1)),
                    "outside_call_window": draw(st.booleans())},
-        "selected": draw(st.sets(st.sampled_from(student_ids), min_size=1)),
+        "selected": (set(student_ids) - draw(st.sets(st.sampled_from(student_ids[1:]), max_size=2))
+                     if sibling_heavy else draw(st.sets(st.sampled_from(student_ids), min_size=1))),
+        # Further once-per-family seeds, drawn over the whole range.
+        "more_seeds": draw(st.lists(st.integers(0, FAMILY_SEED_LIMIT - 1), min_size=2, max_size=2)),
         # SET-09: the district's default (value, enforced) for the settings resolution reads.
         "defaults": {name: (draw(st.booleans()), draw(st.booleans())) for name in USER_SETTINGS},
         "channels": tuple(sorted(draw(st.sets(st.sampled_from(CHANNELS), min_size=1)), key=CHANNELS.index)),
@@ -229,4 +237,23 @@ def test_sql_resolution_matches_the_reference_for_every_type(scratch_engine, dis
             expected = reference.resolve(recipient_type, sorted(district["selected"]), sorted(district["staff"]),
                                          district["channels"])
             assert _sql_rows(session, district, recipient_type) == expected, recipient_type
+        session.rollback()
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                       HealthCheck.too_slow])
+@given(district=districts(sibling_heavy=True))
+def test_once_per_family_matches_the_reference_on_sibling_heavy_districts(scratch_engine, district):
+    """Covers RCP-08, RCP-09, RCP-10, RCP-11, RCP-15, RCP-25, MRG-03 (issue 13 points 17, 18 and 21),
+    by comparison with tests/reference_resolution.py on districts where most selected students have
+    siblings, links stored one way or both, and several pickable siblings: for three seeds, the SQL
+    picks the same student per family as the stated draw, only among reachable siblings, and merges
+    contacts only through active users."""
+    with Session(scratch_engine) as session:
+        _store(session, district)
+        for seed in (district["sender"]["family_seed"], *district["more_seeds"]):
+            sender = {**district["sender"], "family_seed": seed}
+            expected = Reference(district, sender).resolve("ONCE_PER_FAMILY", sorted(district["selected"]),
+                                                           sorted(district["staff"]), district["channels"])
+            assert _sql_rows(session, {**district, "sender": sender}, "ONCE_PER_FAMILY") == expected, seed
         session.rollback()
