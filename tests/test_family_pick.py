@@ -3,6 +3,7 @@ land on, and how the picked student's contacts merge (issue 13 points 17, 18 and
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 
@@ -12,6 +13,8 @@ from sqlmodel import Session
 
 from domain.messages import create_message
 from domain.recipients import resolution
+from domain.schedule_rules import Recurrence
+from domain.scheduling import ScheduleRequest, district_zone, schedule_message, send_due_scheduled
 from factories import (
     add_contact,
     add_school,
@@ -23,9 +26,9 @@ from factories import (
     phone,
     unique,
 )
-from models.db import session_scope
+from models.db import session_scope, utcnow
 from models.directory import StudentGroup, StudentGroupAssignee, StudentGroupMember, StudentLink, User
-from models.messaging import FAMILY_SEED_LIMIT
+from models.messaging import FAMILY_SEED_LIMIT, Message, MessageSchedule
 from resolve import request, resolve, viewer_for
 
 #: Fixed seeds spread over the whole range, so every run draws the same way for the same ids.
@@ -168,3 +171,23 @@ def test_rcp_10_mrg_03_an_inactive_or_deleted_account_merges_nothing_and_fills_n
     assert {(r["recipient_id"], r["channel"]): r["status"] for r in rows} == {
         (home, "EMAIL"): "QUEUED", (home, "SMS"): "NO_CONTACT_INFO",
         (bare, "EMAIL"): "NO_CONTACT_INFO", (bare, "SMS"): "NO_CONTACT_INFO"}
+
+
+def test_rcp_09_each_occurrence_of_a_recurring_message_draws_its_own_seed(engine, school):
+    """Covers RCP-09, RCP-27, SCH-09 (issue 13 point 17): an occurrence of a recurring message is a
+    message of its own, with a fresh once-per-family seed, so a daily message does not reach the
+    same child's family every day."""
+    kids = family(engine, school, 3)
+    with session_scope(engine) as session:
+        tomorrow = (utcnow().astimezone(district_zone(session)) + dt.timedelta(days=1)).date()
+        message, stored, _ = schedule_message(
+            session, viewer_for(session, "admin"), request("ONCE_PER_FAMILY", kids, family_seed=7),
+            ScheduleRequest(start_date=tomorrow, send_time=dt.time(12, 0), recurrence=Recurrence.DAILY))
+        template, first_at = message.id, stored.next_send_at
+    seeds = []
+    for day in range(3):
+        with session_scope(engine) as session:
+            send_due_scheduled(session, first_at + dt.timedelta(days=day))
+            occurrence = session.get(MessageSchedule, template).last_occurrence_id
+            seeds.append(session.get(Message, occurrence).family_seed)
+    assert len(set(seeds)) == 3 and 7 not in seeds
