@@ -29,6 +29,7 @@ FAMILY_OFFSET = bindparam("resolve_family_offset", type_=BigInteger)
 
 
 def valid_family_seed(seed: int) -> bool:
+    """Whether a seed a sender passes back (from a plan) is one a message could have drawn."""
     return 0 <= seed < DRAW_MODULUS
 
 
