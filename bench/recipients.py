@@ -99,9 +99,9 @@ def forget_messages(engine, message_ids) -> None:
         session.execute(delete(Message).where(Message.id.in_(ids)))
 
 
-def every_student(kind: StudentRecipientType) -> SendMessageRequest:
+def every_student(kind: StudentRecipientType, family_seed: int | None = None) -> SendMessageRequest:
     return SendMessageRequest(subject="Bench", html_body="<p>Bench</p>", channels=(Channel.EMAIL,),
-                              recipient_type=kind, all_students=True)
+                              recipient_type=kind, all_students=True, family_seed=family_seed)
 
 
 def measure(engine, kind: StudentRecipientType) -> dict:
@@ -117,7 +117,7 @@ def measure(engine, kind: StudentRecipientType) -> dict:
     with session_scope(engine) as session:
         viewer = load_viewer(session, admin)
         started = time.perf_counter()
-        message = create_message(session, viewer, every_student(kind))
+        message = create_message(session, viewer, every_student(kind, summary.family_seed))  # the plan's draw
         session.flush()
         written = fan_out(session, message.id).deliveries_written
     plan_and_rows_s = time.perf_counter() - started

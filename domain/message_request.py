@@ -14,6 +14,7 @@ from domain.call_text import tts_limit
 from domain.caller_ids import caller_id_for_message
 from domain.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.errors import FieldProblem
+from domain.family_pick import DRAW_MODULUS, valid_family_seed
 from domain.html_policy import sanitized_html
 from domain.insert_fields import unknown_fields
 from domain.scope import staff_scope, student_scope
@@ -65,6 +66,8 @@ class SendMessageRequest:
     caller_id_id: int | None = None  # VOI-03: the number calls show; None: the sender's default
     call_text: str | None = None  # VOI-06: what text-to-speech reads; None reads the subject and body
     confirmed_recipient_count: int | None = None
+    # RCP-09: the once-per-family draw; None draws a fresh one. A plan's seed sends what it showed.
+    family_seed: int | None = None
 
     @property
     def selects_students(self) -> bool:
@@ -176,6 +179,9 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
     _check_email_options(problems, request)
+    if request.family_seed is not None and not valid_family_seed(request.family_seed):
+        _problem(problems, ("familySeed",), "INVALID",
+                 f"familySeed is a number from 0 to {DRAW_MODULUS - 1}, as recipientPlan returns it.")
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")
     if len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:

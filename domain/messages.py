@@ -23,7 +23,6 @@ from domain.message_request import (  # noqa: F401  (the request and its rules a
     with_sender_defaults,
 )
 from domain.permissions import CATALOGUE, Perm
-from domain.recipients import family_seed_for
 from domain.scope import FAMILY_ROLES, student_scope
 from domain.text import html_to_text
 from domain.viewer import Viewer
@@ -43,11 +42,12 @@ CONFIRM_ABOVE = 100  # CMP-27: more than 100 recipients needs an explicit confir
 
 
 class ConfirmationRequired(Exception):
-    """CMP-27: the send needs the caller to repeat it with the recipient count confirmed."""
+    """CMP-27: the send needs the caller to repeat it with the recipient count confirmed (and the
+    once-per-family seed that count was made with, RCP-09)."""
 
-    def __init__(self, recipient_count: int):
+    def __init__(self, recipient_count: int, family_seed: int):
         super().__init__(f"confirm sending to {recipient_count} recipients")
-        self.recipient_count = recipient_count
+        self.recipient_count, self.family_seed = recipient_count, family_seed
 
 
 def message_options(request: SendMessageRequest) -> dict:
@@ -115,9 +115,10 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         recipient_type=request.recipient_type if request.selects_students else None,
         channels=[channel.value for channel in request.channels],
         **message_options(request),
-        family_seed=family_seed_for(viewer.id, request.student_ids, request.student_group_ids),
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
     )
+    if request.family_seed is not None:  # the plan's draw; else the fresh one the message was created with
+        message.family_seed = request.family_seed
     message.flagged = contains_flagged_word(session, message.subject, message.text_body, message.sms_text or "")
     message.caller_id_id = _caller_id(session, viewer, request)
     session.add(message)
@@ -151,12 +152,12 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
     if confirmed is None:
         count = recipient_count(session, message)
         if needs_confirmation(viewer, count):
-            raise ConfirmationRequired(count)
+            raise ConfirmationRequired(count, message.family_seed)
         fan_out(session, message.id)
         return count
     written = fan_out(session, message.id)
     if needs_confirmation(viewer, written.people) and confirmed != written.people:
-        raise ConfirmationRequired(written.people)
+        raise ConfirmationRequired(written.people, message.family_seed)
     return written.people
 
 
@@ -210,7 +211,7 @@ def confirmed_count(session: Session, viewer: Viewer, message: Message, confirme
 
     count = recipient_count(session, message)
     if needs_confirmation(viewer, count) and confirmed != count:
-        raise ConfirmationRequired(count)
+        raise ConfirmationRequired(count, message.family_seed)
     return count
 
 
@@ -239,7 +240,8 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     for name, value in message_options(request).items():
         setattr(message, name, value)
     message.caller_id_id = _caller_id(session, viewer, request)
-    message.family_seed = family_seed_for(viewer.id, request.student_ids, request.student_group_ids)
+    if request.family_seed is not None:  # else the message keeps the draw it was created with
+        message.family_seed = request.family_seed
     for table in (MessageStudent, MessageStudentGroup, MessageStaff, MessageUserGroup):
         session.execute(delete(table).where(table.message_id == message.id))
     session.add(message)

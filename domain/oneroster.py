@@ -20,8 +20,8 @@ Mapping (OneRoster -> Homeroom)
 - ``users.csv`` by role:
   - ``student``: a student (school = the first school in ``orgSourcedIds``, grade = the first of
     ``grades`` with CEDS codes mapped, KG -> K and 01 -> 1; primary email = ``email``; primary
-    phone = ``phone``, else ``sms``). With a ``username`` the student also gets a STUDENT login
-    whose sourcedId is the student's.
+    phone = ``phone``, else ``sms``; it takes SMS (SMS-02) when it is the ``sms`` number). With a
+    ``username`` the student also gets a STUDENT login whose sourcedId is the student's.
   - ``teacher`` -> TEACHER; ``administrator`` (and the 1.2 names ``principal``,
     ``districtAdministrator``, ``siteAdministrator``, ``systemAdministrator``) -> ADMIN. Staff
     need a username (their login). Their schools are the schools in ``orgSourcedIds``, replacing
@@ -196,7 +196,7 @@ def load_existing(connection: sqlalchemy.Connection) -> Existing:
         years=by_sid(years),
         years_by_name={y["name"]: y for y in reversed(years) if y["sourced_id"] is None},
         students=by_sid(rows(Student, "id", "school_id", "grade_level", "first_name", "last_name",
-                             "primary_email", "personal_email", "primary_phone", "language",
+                             "primary_email", "personal_email", "primary_phone", "sms_enabled", "language",
                              "status", "sourced_id")),
         users=by_sid(users), users_by_login={user["login"]: user for user in users},
         sections=by_sid(rows(Section, "id", "school_id", "school_year_id", "name", "course_code",

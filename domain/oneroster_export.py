@@ -7,7 +7,8 @@ Rows without a sourcedId get a deterministic one: ``district-<id>``, ``school-<i
 What a OneRoster bundle carries, and what it loses:
 
 - Students: name, school, grade (as CEDS codes: K -> KG, 1 -> 01), primary email (``email``),
-  primary phone (``phone``) and status (``enabledUser``, ``status=tobedeleted`` for DELETED).
+  primary phone (``phone``, and ``sms`` too when it takes SMS, SMS-02) and status (``enabledUser``,
+  ``status=tobedeleted`` for DELETED).
   The student's login becomes the ``username``. The personal email goes in the extension column
   ``metadata.homeroom.personalEmail``; OneRoster's "metadata." columns are its extension
   mechanism.
@@ -18,8 +19,8 @@ What a OneRoster bundle carries, and what it loses:
   same person, and an imported contact keeps its agent's sourcedId. The role is ``guardian``
   (custodial, relationship Guardian), ``parent`` (other custodial) or ``relative``
   (non-custodial). ``email``, ``sms`` and ``phone`` hold the contact's email, mobile and home
-  phone. An empty contact email or mobile is filled from the linked account, the fallback
-  fan-out would use anyway (RCP-15/16).
+  phone. An empty contact email or mobile is filled from the linked account, since one row is
+  both the account and the contact (see "Lost" below).
 - Staff: ``teacher`` or ``administrator``. Their schools are ``orgSourcedIds``; an
   administrator who covers every school lists the district org instead. The account phone goes
   in ``sms``.
@@ -250,6 +251,7 @@ class _Exporter:
                       role="student", username=logins.get(student.id, ""),
                       givenName=student.first_name, familyName=student.last_name,
                       email=student.primary_email or "", phone=student.primary_phone or "",
+                      sms=(student.primary_phone or "") if student.sms_enabled else "",
                       agentSourcedIds=",".join(agents.get(student.id, [])),
                       grades=_grade(student.grade_level),
                       **{PERSONAL_EMAIL: student.personal_email or ""})

@@ -82,6 +82,8 @@ class PeoplePlanning:
                     "school": school, "grade_level": grade, "first_name": values["first_name"],
                     "last_name": values["last_name"], "primary_email": values["email"],
                     "primary_phone": phone or sms, "status": status, **language,
+                    # SMS-02: the primary phone takes SMS when it is the user's SMS number.
+                    "sms_enabled": sms is not None and phone in (None, sms),
                     **({"personal_email": personal} if has_personal else {})}
                 if username:
                     self.out.users[sid] = {**account, "role": Role.STUDENT.value, "phone": sms, "student": sid}

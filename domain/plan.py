@@ -51,6 +51,7 @@ class PlanSummary:
     possible_students: int
     selected_staff: int
     possible_staff: int
+    family_seed: int  # RCP-09: the once-per-family draw; sending with it sends this plan
 
 
 def recipient_count(session: Session, message: Message) -> int:
@@ -112,6 +113,7 @@ def plan_summary(session: Session, viewer: Viewer, message: Message) -> PlanSumm
         possible_students=count(select(func.count()).select_from(Student).where(student_scope(viewer))).scalar_one(),
         selected_staff=count(select(func.count()).select_from(staff)).scalar_one(),
         possible_staff=count(select(func.count()).select_from(User).where(staff_scope(viewer))).scalar_one(),
+        family_seed=message.family_seed,
     )
 
 

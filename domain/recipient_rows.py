@@ -1,6 +1,7 @@
 """The pieces recipient resolution is built from: its bound parameters and shape, the rules as SQL
-expressions (statuses, exclusions, opt-outs, contact flags), the selection, and one SELECT per
-source and channel. domain.recipients puts them together into the one resolution statement.
+expressions (statuses, exclusions, opt-outs, contact flags, the linked-user fallback), the
+selection, and one SELECT per source and channel. Once per family has its own module
+(domain.family_pick). domain.recipients puts them together into the one resolution statement.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 
 from sqlalchemy import (
-    BigInteger,
     Integer,
     bindparam,
     and_,
@@ -39,7 +39,6 @@ from models.directory import (
     SectionTeacher,
     Student,
     StudentGroupMember,
-    StudentLink,
     User,
     UserGroupMember,
     UserSchool,
@@ -63,7 +62,6 @@ ACTIVE = AccountStatus.ACTIVE.value
 
 # Values vary per message; the statement's shape does not, so it is built and compiled once per shape.
 MESSAGE_ID = bindparam("resolve_message_id", type_=Integer)
-FAMILY_SEED = bindparam("resolve_family_seed", type_=BigInteger)
 SENDER_SCHOOLS = bindparam("resolve_sender_schools", expanding=True, type_=Integer)
 EXCLUDED_SCHOOLS = bindparam("resolve_excluded_schools", expanding=True, type_=Integer)
 WINDOW_OPENS = bindparam("resolve_window_opens", type_=Delivery.__table__.c.not_before.type)
@@ -167,7 +165,7 @@ def _only_reachable_push(query, channel: Channel, address):
     return query.where(address.is_not(None)) if channel is Channel.PUSH else query
 
 
-def _student_excluded(shape: Shape, school_column):
+def student_excluded(shape: Shape, school_column):
     """RCP-25: a student of an excluded school is out of reach for senders outside that school;
     a sender at an excluded school reaches only students of their own schools."""
     if not shape.any_excluded_school:
@@ -235,28 +233,6 @@ def teachers_of(selected):
     )
 
 
-def picked_family_students(selected):
-    """RCP-08/RCP-09: sibling groups are the transitive Linked Students components of the selected
-    students; from each, one selected, active student with a contact is picked pseudo-randomly by
-    the message's seed."""
-    base = select(selected.c.student_id.label("root"), selected.c.student_id.label("member"))
-    reach = base.cte("family_reach", recursive=True)
-    reach = reach.union(
-        select(reach.c.root, StudentLink.linked_student_id).join(StudentLink, StudentLink.student_id == reach.c.member))
-    families = select(reach.c.root, func.min(reach.c.member).label("family")).group_by(reach.c.root).subquery()
-    draw = (families.c.root * literal(2654435761, BigInteger) + FAMILY_SEED) % literal(2147483647, BigInteger)
-    has_contact = exists(select(Contact.id).where(
-        Contact.student_id == families.c.root, Contact.status != AccountStatus.DELETED.value))
-    ranked = (
-        select(families.c.root.label("student_id"),
-               func.row_number().over(partition_by=families.c.family, order_by=(draw, families.c.root)).label("pick"))
-        .join(Student, Student.id == families.c.root)
-        .where(has_contact, Student.status == ACTIVE)
-        .subquery()
-    )
-    return select(ranked.c.student_id).where(ranked.c.pick == 1).subquery("picked_students")
-
-
 # --- one SELECT per (source, channel) -------------------------------------------------------------
 
 def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: bool):
@@ -278,8 +254,10 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
     status = _status(
         shape, channel,
         (Student.status != ACTIVE, DS.INACTIVE),
-        (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
+        (student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
+        # SMS-02: SMS only to a primary phone the address card marks as taking SMS.
+        (Student.sms_enabled == false() if channel is Channel.SMS else None, DS.NO_SMS),
         (_opted_out(shape, channel, address), DS.OPTED_OUT),
         (email_off, DS.OPTED_OUT),
     )
@@ -292,39 +270,54 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
 
 def _contact_flag_reasons(channel: Channel, emergency: bool):
     """SYS-09/SYS-10: no Callout → no calls/SMS even in an emergency; Blocked → no non-emergency
-    calls/SMS; no SMS flag → no SMS; Unsubscribe or email opt-out → no email."""
+    calls/SMS; no SMS flag → no SMS (NO_SMS); Unsubscribe or the email opt-out toggle → no email
+    (UNSUBSCRIBED). Each is a flag on the card an administrator can change, so each has its own
+    status, apart from an address that opted out itself (OPTED_OUT)."""
     if channel is Channel.EMAIL:
-        return [(or_(Contact.email_opt_out == true(), Contact.unsubscribe == true()), DS.OPTED_OUT)]
+        return [(or_(Contact.email_opt_out == true(), Contact.unsubscribe == true()), DS.UNSUBSCRIBED)]
     if channel in (Channel.SMS, Channel.VOICE):
         reasons = [(Contact.callout == false(), DS.NO_CALLOUT)]
         if not emergency:
             reasons.append((Contact.blocked == true(), DS.BLOCKED))
         if channel is Channel.SMS:
-            reasons.append((Contact.sms == false(), DS.OPTED_OUT))
+            reasons.append((Contact.sms == false(), DS.NO_SMS))
         return reasons
     return []
 
 
-def _contact_rows(shape: Shape, contacts, channel: Channel):
-    """Rows for the contacts whose ids ``contacts`` yields. RCP-15/RCP-16: the linked user's
-    details fill in what the contact card lacks."""
-    linked = aliased(User)
+def _contact_address(shape: Shape, channel: Channel, linked, *, custodial_source: bool):
+    """The contact's address on a channel. The linked user's details stand in as a whole for a
+    card with neither an email nor a phone (RCP-15); for PRIMARY_CONTACTS the user's email also
+    stands in for a custodial contact's missing email (RCP-16). Nothing else is filled in."""
     email, mobile, home = (_blank_to_null(Contact.email), _blank_to_null(Contact.mobile_phone),
                            _blank_to_null(Contact.home_phone))
+    bare_card = and_(email.is_(None), mobile.is_(None), home.is_(None))
+
+    def fallback(detail, when):
+        return case((when, _blank_to_null(detail)), else_=null())
+
     if channel is Channel.EMAIL:
-        address = func.coalesce(email, _blank_to_null(linked.email))
-    elif channel is Channel.SMS:
-        address = func.coalesce(mobile, _blank_to_null(linked.phone))
-    elif channel is Channel.VOICE:
-        address = func.coalesce(mobile, home, _blank_to_null(linked.phone))
-    else:
-        address = _push_address(shape, linked)
+        linked_email = _blank_to_null(linked.email) if custodial_source else fallback(linked.email, bare_card)
+        return func.coalesce(email, linked_email)
+    if channel is Channel.SMS:
+        return func.coalesce(mobile, fallback(linked.phone, bare_card))
+    if channel is Channel.VOICE:
+        return func.coalesce(mobile, home, fallback(linked.phone, bare_card))
+    return _push_address(shape, linked)
+
+
+def _contact_rows(shape: Shape, contacts, channel: Channel, *, custodial_source: bool = False):
+    """Rows for the contacts whose ids ``contacts`` yields; ``custodial_source``: they are the
+    custodial contacts of PRIMARY_CONTACTS (RCP-16). Only an active linked user fills in details
+    or takes push (MRG-03)."""
+    linked = aliased(User)
+    address = _contact_address(shape, channel, linked, custodial_source=custodial_source)
     # SET-05: the contact's own account turned email notifications off.
     email_off = _email_off_reason(shape, channel, lambda: and_(linked.id.is_not(None), _email_off(shape, linked)))
     status = _status(
         shape, channel,
         (or_(Contact.status != ACTIVE, Student.status != ACTIVE), DS.INACTIVE),
-        (_student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
+        (student_excluded(shape, Student.school_id), DS.EXCLUDED_SCHOOL),
         (address.is_(None), DS.NO_CONTACT_INFO),
         *_contact_flag_reasons(channel, shape.emergency),
         (_opted_out(shape, channel, address), DS.OPTED_OUT),
@@ -347,20 +340,6 @@ def student_contacts(selected, *, custodial_only: bool):
     if custodial_only:
         query = query.where(Contact.custodial == true())
     return query.subquery("student_contacts")
-
-
-def family_contacts(picked):
-    """RCP-09: custodial contacts plus the sort-order-1 contact of each picked student; RCP-10: two
-    of them linked to the same user become one recipient."""
-    ranked = (
-        select(Contact.id.label("contact_id"), func.row_number().over(
-            partition_by=(Contact.student_id, func.coalesce(Contact.user_id, -Contact.id)),
-            order_by=(Contact.sort_order, Contact.id)).label("rank"))
-        .join(picked, picked.c.student_id == Contact.student_id)
-        .where(Contact.status != AccountStatus.DELETED.value, or_(Contact.custodial == true(), Contact.sort_order == 1))
-        .subquery("family_candidates")
-    )
-    return select(ranked.c.contact_id).where(ranked.c.rank == 1).subquery("family_contacts")
 
 
 def _user_rows(shape: Shape, users, channel: Channel):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 
 from sqlalchemy import and_, case, cast, func, literal, null, select, true, type_coerce, union_all
 from sqlmodel import Session
 
 from domain.call_window import deferral_for
+from domain.family_pick import FamilyDraw, family_contacts, picked_family_students
 from domain.user_settings import DistrictDefault, UserSetting, district_default
 from domain.recipient_rows import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and the selection are this module's API)
     COPY_SELF_CHANNELS,
@@ -30,8 +30,6 @@ from domain.recipient_rows import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and th
     _student_rows,
     _contact_rows,
     _user_rows,
-    family_contacts,
-    picked_family_students,
     selected_staff,
     selected_students,
     student_contacts,
@@ -83,7 +81,7 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime)
         email_off=email_off,
         email_off_anyone=_anyone_without_email(session, email_off),
     )
-    params = {"resolve_message_id": message.id, "resolve_family_seed": message.family_seed,
+    params = {"resolve_message_id": message.id, **FamilyDraw.of(message.family_seed).params(),
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
               "resolve_window_opens": deferral.opens_at if deferral else None}
     return shape, params
@@ -106,12 +104,6 @@ def _anyone_without_email(session: Session, default: DistrictDefault) -> bool:
     if default.value:  # everyone who never chose is off
         return True
     return session.execute(select(User.id).where(User.email_notifications_off == true()).limit(1)).first() is not None
-
-
-def family_seed_for(sender_id: int, student_ids, group_ids) -> int:
-    """RCP-09: a stable seed per selection, recorded on the message, so plan and send agree."""
-    text = f"{sender_id}|{sorted(set(student_ids))}|{sorted(set(group_ids))}"
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") % 1_000_003
 
 
 # --- the whole resolution -------------------------------------------------------------------------
@@ -146,7 +138,7 @@ def _statuses_for(shape: Shape):
     builders = {
         "custodial_contacts": lambda: student_contacts(students, custodial_only=True),
         "all_contacts": lambda: student_contacts(students, custodial_only=False),
-        "family_contacts": lambda: family_contacts(picked_family_students(students)),
+        "family_contacts": lambda: family_contacts(picked_family_students(shape, students)),
     }
     contacts = {source: builders[source]() for source in sources if source in builders}  # once per statement
     teachers = teachers_of(students) if "teachers_of" in sources else None
@@ -160,7 +152,8 @@ def _statuses_for(shape: Shape):
             elif source == "students_personal":
                 selects.append(_student_rows(shape, students, channel, personal_first=True))
             elif source in contacts:
-                selects.append(_contact_rows(shape, contacts[source], channel))
+                selects.append(_contact_rows(shape, contacts[source], channel,
+                                             custodial_source=source == "custodial_contacts"))
             elif source == "teachers_of":
                 selects.append(_user_rows(shape, teachers, channel))
         selects.append(_user_rows(shape, staff, channel))

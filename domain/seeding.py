@@ -119,6 +119,8 @@ class _DistrictBuilder:
 
     def __init__(self, *, students: int, seed: int):
         self.rng = random.Random(seed)
+        # SMS-02 flags come from a stream of their own, so adding them left every other seeded value as it was.
+        self.sms_rng = random.Random(f"sms-enabled-{seed}")
         self.wanted = students
         self.rows: dict[sqlalchemy.Table, list[dict]] = collections.defaultdict(list)
         self.n_schools = min(60, max(3, round(students / 500)))
@@ -231,11 +233,12 @@ class _DistrictBuilder:
             status = INACTIVE if rng.random() < 0.01 else ACTIVE
             local = f"{_slug(first)}.{_slug(last)}"
             email = f"{local}.{student_id}@{self.domain}" if rng.random() < 0.9 else None
+            personal_email = (f"{local}{student_id}@{rng.choice(words.EMAIL_HOSTS)}"
+                              if rng.random() < 0.5 else None)
+            phone = self._phone() if rng.random() < 0.7 else None
             self._add(Student, id=student_id, school_id=school, grade_level=GRADES[grade],
-                      first_name=first, last_name=last, primary_email=email,
-                      personal_email=(f"{local}{student_id}@{rng.choice(words.EMAIL_HOSTS)}"
-                                      if rng.random() < 0.5 else None),
-                      primary_phone=self._phone() if rng.random() < 0.7 else None,
+                      first_name=first, last_name=last, primary_email=email, personal_email=personal_email,
+                      primary_phone=phone, sms_enabled=phone is not None and self.sms_rng.random() < 0.85,
                       language=spoken, status=status, sourced_id=f"stu-{student_id}")
             self.students.append((student_id, school, grade, spoken, status == ACTIVE))
             if status == ACTIVE:

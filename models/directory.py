@@ -154,13 +154,16 @@ class Student(SQLModel, table=True):
     primary_email: str | None = Field(default=None, max_length=254)
     personal_email: str | None = Field(default=None, max_length=254)
     primary_phone: str | None = Field(default=None, max_length=32)
+    # SMS-02: the address card's phone takes SMS (like a contact's SMS flag); off plans NO_SMS.
+    sms_enabled: bool = Field(default=True)
     language: str = Field(default="en", max_length=16)
     status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=String(16))
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
 
 
 class StudentLink(SQLModel, table=True):
-    """Linked Students (siblings), stored in both directions (RCP-08)."""
+    """Linked Students (siblings). A link counts both ways however it was stored (RCP-08); the seed
+    and OneRoster store both directions."""
 
     __tablename__ = "student_link"
 

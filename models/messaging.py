@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, text
 from sqlmodel import Field, SQLModel
@@ -32,6 +33,16 @@ class StudentRecipientType(str, enum.Enum):
     STUDENTS_AND_PRIMARY_CONTACTS = "STUDENTS_AND_PRIMARY_CONTACTS"
 
 
+#: Once-per-family seeds are below this prime, the modulus of the draw (domain/family_pick.py); a seed
+#: fits the Integer column and GraphQL's Int.
+FAMILY_SEED_LIMIT = 2_147_483_647
+
+
+def new_family_seed() -> int:
+    """A fresh random once-per-family seed (RCP-09)."""
+    return secrets.randbelow(FAMILY_SEED_LIMIT)
+
+
 class MessageStatus(str, enum.Enum):
     DRAFT = "DRAFT"  # saved while composing; nothing is resolved or sent (CMP-28)
     SCHEDULED = "SCHEDULED"  # waits for its schedule (SCH-*); a queue run sends it
@@ -55,7 +66,13 @@ class DeliveryStatus(str, enum.Enum):
     CANCELLED = "CANCELLED"
     DUPLICATE = "DUPLICATE"
     NO_CONTACT_INFO = "NO_CONTACT_INFO"
+    # Three reasons an administrator acts on differently (issue 13 point 22): the address itself
+    # opted out through a channel (STOP, an unsubscribe link, a hard bounce) or the user turned email
+    # notifications off (SET-05); the contact card says no email (Unsubscribe, SYS-09, or Opt Out of
+    # Email Notifications, SYS-10); the card's phone takes no SMS (SYS-09, SMS-02).
     OPTED_OUT = "OPTED_OUT"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    NO_SMS = "NO_SMS"
     BLOCKED = "BLOCKED"
     NO_CALLOUT = "NO_CALLOUT"
     EXCLUDED_SCHOOL = "EXCLUDED_SCHOOL"
@@ -68,6 +85,20 @@ OPEN_DELIVERY_STATUSES = (
     DeliveryStatus.DEFERRED,
     DeliveryStatus.QUEUED,
     DeliveryStatus.SENDING,
+)
+
+
+#: The reasons resolution gives a delivery that is never transmitted (RPT-02), written with it at fan-out.
+NOT_SENT_DELIVERY_STATUSES = (
+    DeliveryStatus.DUPLICATE,
+    DeliveryStatus.NO_CONTACT_INFO,
+    DeliveryStatus.OPTED_OUT,
+    DeliveryStatus.UNSUBSCRIBED,
+    DeliveryStatus.NO_SMS,
+    DeliveryStatus.BLOCKED,
+    DeliveryStatus.NO_CALLOUT,
+    DeliveryStatus.EXCLUDED_SCHOOL,
+    DeliveryStatus.INACTIVE,
 )
 
 
@@ -106,8 +137,9 @@ class Message(SQLModel, table=True):
     call_text: str | None = Field(default=None, sa_type=Text)
     # VOI-03: the number calls show; picked when the message is composed (CID-*).
     caller_id_id: int | None = Field(default=None, foreign_key="caller_id.id")
-    # RCP-09: the seed of the once-per-family pick, so a re-run resolves the same way.
-    family_seed: int = Field(default=0)
+    # RCP-09: the seed of the once-per-family pick, drawn at random when the message is created (or
+    # taken from the plan the sender saw), so a re-run resolves the same way (domain/family_pick.py).
+    family_seed: int = Field(default_factory=new_family_seed)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
     created_at: dt.datetime = Field(default_factory=utcnow)
     fanned_out_at: dt.datetime | None = None

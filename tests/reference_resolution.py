@@ -6,6 +6,7 @@ generated districts. Rows are (channel, kind, recipient_id, student_id, address,
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
 SOURCES = {
@@ -20,8 +21,22 @@ SOURCES = {
 }
 
 
+#: The once-per-family draw works modulo this prime (2³¹−1); seeds are below it.
+DRAW_MODULUS = 2_147_483_647
+
+
 def blank(value):
     return value if value and value.strip() else None
+
+
+def family_draw(seed, family_key, size):
+    """RCP-09: which of a family's ``size`` pickable students (numbered by id) the message's seed
+    picks. The seed's SHA-256 gives a multiplier and an offset; the family, named by its smallest
+    student id, takes ((multiplier·family + offset) mod P) mod size."""
+    digest = hashlib.sha256(f"homeroom family draw {seed}".encode()).digest()
+    multiplier = 1 + int.from_bytes(digest[:8], "big") % (DRAW_MODULUS - 1)
+    offset = int.from_bytes(digest[8:16], "big") % DRAW_MODULUS
+    return (multiplier * family_key + offset) % DRAW_MODULUS % size
 
 
 def first(*values):
@@ -87,6 +102,8 @@ class Reference:
             status = "EXCLUDED_SCHOOL"
         elif address is None:
             status = "NO_CONTACT_INFO"
+        elif channel == "SMS" and not student["sms_enabled"]:
+            status = "NO_SMS"  # SMS-02: the card's phone takes no SMS
         elif self.opted_out(channel, address):
             status = "OPTED_OUT"
         elif channel == "EMAIL" and any(self.email_off(u) for u in self.accounts_of_student(student["id"])):
@@ -95,18 +112,28 @@ class Reference:
             status = "QUEUED"
         return (channel, "STUDENT", student["id"], student["id"], (address or "").strip(), status)
 
-    def contact_row(self, channel, contact):
+    def active_user(self, user_id):
+        """The linked account, when it is active: an inactive or deleted one counts for nothing (MRG-03)."""
+        user = self.d["users"].get(user_id)
+        return user if user and user["status"] == "ACTIVE" else None
+
+    def contact_row(self, channel, contact, primary_contacts=False):
+        """``primary_contacts``: a custodial contact of PRIMARY_CONTACTS (alone or with the students),
+        where RCP-16 applies."""
         student = self.d["students"][contact["student_id"]]
-        linked = self.d["users"].get(contact["user_id"])
-        linked = linked if linked and linked["status"] == "ACTIVE" else None
-        linked_email = blank(linked["email"]) if linked else None
-        linked_phone = blank(linked["phone"]) if linked else None
+        linked = self.active_user(contact["user_id"])
+        email, mobile, home = blank(contact["email"]), blank(contact["mobile_phone"]), blank(contact["home_phone"])
+        # RCP-15: a card with neither an email nor a phone takes the linked user's details;
+        # RCP-16: for PRIMARY_CONTACTS a custodial card without an email takes the user's email.
+        bare = email is None and mobile is None and home is None
+        linked_email = blank(linked["email"]) if linked and (bare or primary_contacts) else None
+        linked_phone = blank(linked["phone"]) if linked and bare else None
         if channel == "EMAIL":
-            address = first(blank(contact["email"]), linked_email)
+            address = first(email, linked_email)
         elif channel == "SMS":
-            address = first(blank(contact["mobile_phone"]), linked_phone)
+            address = first(mobile, linked_phone)
         elif channel == "VOICE":
-            address = first(blank(contact["mobile_phone"]), blank(contact["home_phone"]), linked_phone)
+            address = first(mobile, home, linked_phone)
         elif linked and self.uses_app(linked):
             address = f"user:{linked['id']}"
         else:
@@ -118,13 +145,13 @@ class Reference:
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif channel == "EMAIL" and (contact["email_opt_out"] or contact["unsubscribe"]):
-            status = "OPTED_OUT"
+            status = "UNSUBSCRIBED"  # the card's flags, apart from an address that opted out itself
         elif channel in ("SMS", "VOICE") and not contact["callout"]:
             status = "NO_CALLOUT"
         elif channel in ("SMS", "VOICE") and contact["blocked"] and not self.sender["emergency"]:
             status = "BLOCKED"
         elif channel == "SMS" and not contact["sms"]:
-            status = "OPTED_OUT"
+            status = "NO_SMS"
         elif self.opted_out(channel, address):
             status = "OPTED_OUT"
         elif channel == "EMAIL" and linked and self.email_off(linked):
@@ -160,11 +187,21 @@ class Reference:
     def live_contacts(self, student_id):
         return [c for c in self.d["contacts"].values() if c["student_id"] == student_id and c["status"] != "DELETED"]
 
+    def pickable(self, student_id):
+        """RCP-09 with RCP-25 and MRG-03: a student a message may reach: active, not at a school
+        excluded for this sender, with an active contact the family rule addresses."""
+        student = self.d["students"][student_id]
+        return (student["status"] == "ACTIVE" and not self.student_excluded(student["school_id"])
+                and any(c["status"] == "ACTIVE" and (c["custodial"] or c["sort_order"] == 1)
+                        for c in self.live_contacts(student_id)))
+
     def family_picks(self, selected):
-        """RCP-08/RCP-09: transitive sibling groups; one selected, active student with a contact each."""
+        """RCP-08/RCP-09: transitive sibling groups, a link counting both ways however it was stored;
+        one pickable selected student each, drawn by the message's seed."""
         neighbours = defaultdict(set)
         for a, b in self.d["links"]:
             neighbours[a].add(b)
+            neighbours[b].add(a)
         family_of = {}
         for root in selected:
             seen, todo = {root}, [root]
@@ -174,24 +211,20 @@ class Reference:
                         seen.add(other)
                         todo.append(other)
             family_of[root] = min(seen)
-        best = {}
-        for student_id in selected:
-            student = self.d["students"][student_id]
-            if student["status"] != "ACTIVE" or not self.live_contacts(student_id):
-                continue
-            draw = (student_id * 2654435761 + self.sender["family_seed"]) % 2147483647
-            key = family_of[student_id]
-            if key not in best or (draw, student_id) < best[key]:
-                best[key] = (draw, student_id)
-        return [student_id for _, student_id in best.values()]
+        pickable = defaultdict(list)
+        for student_id in sorted(selected):
+            if self.pickable(student_id):
+                pickable[family_of[student_id]].append(student_id)
+        return [members[family_draw(self.sender["family_seed"], family, len(members))]
+                for family, members in pickable.items()]
 
     def family_contacts(self, student_id):
-        """RCP-09 custodial + sort order 1; RCP-10 one per linked user."""
+        """RCP-09 custodial + sort order 1; RCP-10 one per linked active user."""
         chosen = {}
         for contact in self.live_contacts(student_id):
             if not (contact["custodial"] or contact["sort_order"] == 1):
                 continue
-            key = contact["user_id"] if contact["user_id"] is not None else -contact["id"]
+            key = contact["user_id"] if self.active_user(contact["user_id"]) else -contact["id"]
             if key not in chosen or (contact["sort_order"], contact["id"]) < (chosen[key]["sort_order"], chosen[key]["id"]):
                 chosen[key] = contact
         return list(chosen.values())
@@ -217,7 +250,8 @@ class Reference:
                     rows += [self.student_row(channel, self.d["students"][s], source == "students_personal")
                              for s in selected]
                 elif source in ("custodial", "all_contacts"):
-                    rows += [self.contact_row(channel, c) for s in selected for c in self.live_contacts(s)
+                    rows += [self.contact_row(channel, c, primary_contacts=source == "custodial")
+                             for s in selected for c in self.live_contacts(s)
                              if source == "all_contacts" or c["custodial"]]
                 elif source == "family":
                     rows += [self.contact_row(channel, c) for s in self.family_picks(selected)

@@ -192,7 +192,7 @@ def test_set_07_an_email_signature_is_stored_clean_and_emailed_clean(client, eng
     assert saved["smsSignature"] == "Ms. Ruiz"
 
 
-def test_migration_0028_cleans_html_stored_before_the_policy(tmp_path):
+def test_migration_0024_cleans_html_stored_before_the_policy(tmp_path):
     """Covers EDT-04 (issue 13 point 8, rows stored before the fix): upgrading cleans the message
     bodies and email signatures already stored, so the API never returns a script stored earlier;
     the styling email needs stays, and clean rows are left as they were."""

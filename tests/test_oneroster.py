@@ -121,6 +121,17 @@ def _contacts_of(engine, student_sid: str) -> list[tuple]:
             .where(Student.sourced_id == student_sid).order_by(Contact.sort_order))]
 
 
+def test_sms_02_a_student_phone_takes_sms_when_it_is_the_users_sms_number(new_engine):
+    """Covers SMS-02 (issue 13 point 20): the primary phone is ``phone``, else ``sms``; it takes SMS
+    only when it is the ``sms`` number."""
+    engine = new_engine()
+    assert import_oneroster(engine, GOOD).ok
+    students = _by_sid(engine, Student)
+    # s-1 has a phone only, s-2 an SMS number only, s-3 neither.
+    assert [(students[s].primary_phone, students[s].sms_enabled) for s in ("s-1", "s-2", "s-3")] == [
+        ("+13125550111", False), ("+13125550112", True), (None, False)]
+
+
 def test_good_bundle_imports_every_entity_with_a_clear_report(new_engine):
     engine = new_engine()
     report = import_oneroster(engine, GOOD)
@@ -444,7 +455,7 @@ def _recipients(engine) -> dict[str, tuple]:
                 .join(SectionTeacher, SectionTeacher.section_id == Enrollment.section_id)
                 .join(User, User.id == SectionTeacher.user_id)):
             teachers[student_id].add(login)
-    return {s.sourced_id: (s.primary_email, s.personal_email, s.primary_phone, s.status, s.grade_level,
+    return {s.sourced_id: (s.primary_email, s.personal_email, s.primary_phone, s.sms_enabled, s.status, s.grade_level,
                            frozenset(contacts[s.id]), frozenset(sections[s.id]), frozenset(teachers[s.id]))
             for s in students.values()}
 
@@ -482,13 +493,16 @@ def _send_to_all_students(engine, recipient_type: StudentRecipientType) -> colle
 
 
 #: Contact flags are not part of OneRoster: the imported contacts have them all at their defaults,
-#: so a delivery the source held back because of a flag is queued in the copy.
-FLAG_STATUSES = {DeliveryStatus.OPTED_OUT.value, DeliveryStatus.BLOCKED.value, DeliveryStatus.NO_CALLOUT.value}
+#: so a contact delivery the source held back because of a flag is queued in the copy. (A student
+#: phone's SMS flag does survive, as ``sms``.)
+FLAG_STATUSES = {DeliveryStatus.UNSUBSCRIBED.value, DeliveryStatus.NO_SMS.value, DeliveryStatus.BLOCKED.value,
+                 DeliveryStatus.NO_CALLOUT.value}
 
 
 def test_round_trip_export_then_import_gives_the_same_recipients(new_engine, tmp_path):
-    """Covers RCP-03, RCP-05, RCP-06, RCP-08: after export -> import the STUDENTS and
-    PRIMARY_CONTACTS sends resolve to the same addresses and statuses, and sibling groups match."""
+    """Covers RCP-03, RCP-05, RCP-06, RCP-08, SMS-02: after export -> import the STUDENTS and
+    PRIMARY_CONTACTS sends resolve to the same addresses and statuses (a student phone's SMS flag
+    survives), and sibling groups match."""
     source, copy = new_engine(), new_engine()
     seed_district(source, students=200, seed=3)
     written = export_oneroster(source, tmp_path / "bundle")
@@ -510,7 +524,8 @@ def test_round_trip_export_then_import_gives_the_same_recipients(new_engine, tmp
         resent = _send_to_all_students(copy, recipient_type)
         normalised = collections.Counter()
         for (channel, address, status), n in sent.items():
-            normalised[(channel, address, DeliveryStatus.QUEUED.value if status in FLAG_STATUSES else status)] += n
+            contact_flag = recipient_type is StudentRecipientType.PRIMARY_CONTACTS and status in FLAG_STATUSES
+            normalised[(channel, address, DeliveryStatus.QUEUED.value if contact_flag else status)] += n
         assert resent == normalised, recipient_type
         assert sum(sent.values()) > 200
 

@@ -171,7 +171,7 @@ def test_migration_0023_grants_district_settings_to_district_administrator_profi
     from models.db import make_engine
 
     url = f"sqlite:///{tmp_path / 'grants.db'}"
-    upgrade(url, "0021")
+    upgrade(url, "0022")
     engine = make_engine(url)
     profiles = [("District Administrator", "ADMIN"), ("School Administrator", "ADMIN"), ("Teacher", "TEACHER"),
                 ("Teacher (read only)", "TEACHER"), ("Parent", "PARENT")]
@@ -194,6 +194,6 @@ def test_migration_0023_grants_district_settings_to_district_administrator_profi
     assert grants() == {("District Administrator", "district_settings"), ("District Administrator",
                         "outside_recipients"), ("School Administrator", "outside_recipients"),
                         ("Teacher", "outside_recipients")}
-    downgrade(url, "0021")
+    downgrade(url, "0022")
     assert grants() == set()
     engine.dispose()

@@ -12,12 +12,21 @@ from domain.fan_out import fan_out, queued_delivery_chunks
 from domain.messages import create_message
 from domain.optouts import record_opt_out
 from domain.permissions import Perm
-from factories import add_contact, add_student, email, first_school_id, phone, seeded_students
+from factories import (
+    add_contact,
+    add_student,
+    email,
+    first_school_id,
+    link_siblings,
+    phone,
+    seeded_students,
+    unique,
+)
 from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
 from jobs.runtime import channel_registry
 from models.db import session_scope
 from models.directory import Role
-from models.messaging import Channel, Delivery, StudentRecipientType as RT
+from models.messaging import NOT_SENT_DELIVERY_STATUSES, Channel, Delivery, StudentRecipientType as RT
 from resolve import request, resolve, viewer_for
 
 PLAN = """
@@ -58,13 +67,14 @@ def active_student_ids(db, limit):
 @pytest.mark.parametrize("recipient_type", [kind.value for kind in RT])
 def test_plan_matches_what_fan_out_writes_for_every_type(engine, db, recipient_type):
     """Covers RCP-01 (every type resolves) and the plan-equals-fan-out rule, on the seeded district
-    with every channel, including DUPLICATE rows for once-per-family."""
+    with every channel, including DUPLICATE rows for once-per-family (the send given the plan's
+    once-per-family seed, RCP-09)."""
     students = [int(i) for i in active_student_ids(db, 400)]
     channels = ("EMAIL", "SMS", "VOICE", "PUSH")
-    planned, _ = resolve(engine, "admin", recipient_type, students, channels=channels)
+    planned, summary = resolve(engine, "admin", recipient_type, students, channels=channels)
     with session_scope(engine) as session:
-        message = create_message(session, viewer_for(session, "admin"),
-                                 request(recipient_type, students, channels=channels))
+        message = create_message(session, viewer_for(session, "admin"), request(
+            recipient_type, students, channels=channels, family_seed=summary.family_seed))
         fan_out(session, message.id)
         written = session.execute(select(Delivery.channel, Delivery.recipient_kind, Delivery.recipient_id,
                                          Delivery.address, Delivery.status)
@@ -98,8 +108,7 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
     assert {n["willSend"] for n in seen} == {True, False}
     assert all(n["willSend"] == (n["status"] in ("QUEUED", "DEFERRED")) for n in seen)
     not_sent = gql(client, PLAN, {**variables, "first": 500, "willSend": False}, token)["data"]["recipientPlan"]
-    assert {n["status"] for n in not_sent["deliveries"]["nodes"]} <= {
-        "NO_CONTACT_INFO", "OPTED_OUT", "BLOCKED", "NO_CALLOUT", "INACTIVE", "EXCLUDED_SCHOOL"}
+    assert {n["status"] for n in not_sent["deliveries"]["nodes"]} <= {s.value for s in NOT_SENT_DELIVERY_STATUSES}
 
 
 def test_plan_rejects_bad_input_like_send(client, engine):
@@ -216,3 +225,126 @@ def test_rcp_02_default_recipient_type_only_when_allowed(client, engine):
         assert limited["data"]["viewer"]["compose"]["defaultRecipientType"] is None
     finally:
         set_district(engine, **previous)
+
+
+FAMILY_PLAN = """
+query Plan($input: SendMessageInput!) {
+  recipientPlan(input: $input, first: 500) {
+    ... on RecipientPlan { familySeed deliveries { nodes { channel recipientKind recipientId address status reason } } }
+  }
+}
+"""
+
+SEND_ASKING_SEED = """
+mutation Send($input: SendMessageInput!) {
+  sendMessage(input: $input) { __typename ... on SendMessageConfirmationRequired { recipientCount familySeed } }
+}
+"""
+
+SENT_DELIVERIES = """
+query Sent($id: ID!) {
+  message(id: $id) { familySeed deliveries(first: 500) { edges { node {
+    channel recipientKind recipientId address } } } }
+}
+"""
+
+
+def _families(engine, count: int, size: int) -> list[str]:
+    school = first_school_id(engine)
+    kids = []
+    for _ in range(count):
+        family = [add_student(engine, school) for _ in range(size)]
+        link_siblings(engine, *family)
+        for kid in family:
+            add_contact(engine, kid, custodial=True, email=email("parent"))
+        kids += family
+    return [str(kid) for kid in kids]
+
+
+def _sent_rows(client, token, message_id: str) -> tuple[int, Counter]:
+    message = gql(client, SENT_DELIVERIES, {"id": message_id}, token)["data"]["message"]
+    return message["familySeed"], Counter(tuple(edge["node"].values()) for edge in message["deliveries"]["edges"])
+
+
+def test_rcp_09_the_send_given_the_plans_seed_reaches_the_students_the_plan_picked(client, engine):
+    """Covers RCP-09, CMP-27 (issue 13 point 17): each recipientPlan draws its own random
+    once-per-family seed and reports it; sendMessage given the plan's familySeed writes exactly the
+    planned deliveries and records the seed; a confirmation request returns the seed its count was
+    made with, and the confirmed send keeps it."""
+    token = token_for(engine, "admin")
+    kids = _families(engine, count=6, size=3)
+    fields = message_input(recipientType="ONCE_PER_FAMILY", studentIds=kids)
+    plans = [gql(client, FAMILY_PLAN, {"input": fields}, token)["data"]["recipientPlan"] for _ in range(3)]
+    assert len({plan["familySeed"] for plan in plans}) == 3  # a fresh draw each time
+    plan = plans[0]
+    assert {n["status"] for n in plan["deliveries"]["nodes"]} == {"QUEUED"}
+    planned = Counter((n["channel"], n["recipientKind"], n["recipientId"], n["address"])
+                      for n in plan["deliveries"]["nodes"])
+    sent = gql(client, SEND, {"input": {**fields, "familySeed": plan["familySeed"]}}, token)["data"]["sendMessage"]
+    seed, written = _sent_rows(client, token, sent["message"]["id"])
+    assert seed == plan["familySeed"] and written == planned and sum(planned.values()) == 6
+
+    previous = set_district(engine, always_confirm_recipient_count=True)
+    try:
+        asked = gql(client, SEND_ASKING_SEED, {"input": fields}, token)["data"]["sendMessage"]
+        assert (asked["__typename"], asked["recipientCount"]) == ("SendMessageConfirmationRequired", 6)
+        confirmed = gql(client, SEND, {"input": {**fields, "familySeed": asked["familySeed"],
+                                                 "confirmedRecipientCount": 6}}, token)["data"]["sendMessage"]
+        assert confirmed["__typename"] == "SendMessageSuccess"
+        assert _sent_rows(client, token, confirmed["message"]["id"])[0] == asked["familySeed"]
+    finally:
+        set_district(engine, **previous)
+
+
+def test_rcp_09_a_family_seed_out_of_range_is_refused_and_nothing_is_written(client, engine):
+    """Covers RCP-09: familySeed is 0…2147483646; anything else is a field error, nothing written."""
+    token = token_for(engine, "admin")
+    fields = message_input(recipientType="ONCE_PER_FAMILY", studentIds=_families(engine, count=1, size=2))
+    before = row_counts(engine)
+    for bad in (-1, 2_147_483_647):
+        body = gql(client, SEND, {"input": {**fields, "familySeed": bad}}, token)["data"]["sendMessage"]
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [("input.familySeed", "INVALID")]
+    assert row_counts(engine) == before
+
+
+REASONS_REPORT = """
+query Report($subject: String!) {
+  communicationReport(filter: {search: $subject}, first: 5) { edges { node { statusCounts { status count } } } }
+}
+"""
+
+
+def test_rpt_02_card_flags_and_address_opt_outs_are_separate_reasons_in_plan_and_report(client, engine):
+    """Covers RPT-02, SYS-09, SYS-10, SMS-02 (issue 13 points 20 and 22): the contact's Unsubscribe flag
+    (UNSUBSCRIBED), its SMS flag and a student phone without SMS (NO_SMS), and an address that opted
+    out itself (OPTED_OUT) are three reasons in the plan, the message's counts and the report; the
+    student's SMS flag is on the Student type."""
+    token = token_for(engine, "admin")
+    school = first_school_id(engine)
+    first_name = unique("Reasons")
+    kid = add_student(engine, school, first_name=first_name, primary_phone=phone(), sms_enabled=False)
+    stopped = phone()
+    add_contact(engine, kid, custodial=True, sort_order=1, email=email("unsub"), unsubscribe=True, sms=False,
+                mobile_phone=phone())
+    add_contact(engine, kid, custodial=True, sort_order=2, mobile_phone=stopped)
+    with session_scope(engine) as session:
+        record_opt_out(session, Channel.SMS, stopped, source="STOP")
+    subject = unique("Reasons ")
+    fields = {"subject": subject, **message_input(recipientType="STUDENTS_AND_PRIMARY_CONTACTS", studentIds=[str(kid)],
+                                                  channels=["EMAIL", "SMS"])}
+    plan = gql(client, PLAN, {"input": fields, "first": 50, "willSend": False}, token)["data"]["recipientPlan"]
+    reasons = Counter((n["channel"], n["status"]) for n in plan["deliveries"]["nodes"])
+    expected = Counter({("EMAIL", "UNSUBSCRIBED"): 1, ("SMS", "NO_SMS"): 2, ("SMS", "OPTED_OUT"): 1,
+                        ("EMAIL", "NO_CONTACT_INFO"): 2})
+    assert reasons == expected
+    reason_of = gql(client, FAMILY_PLAN, {"input": fields}, token)["data"]["recipientPlan"]["deliveries"]["nodes"]
+    assert {n["reason"] for n in reason_of if n["status"] != "QUEUED"} == {
+        "UNSUBSCRIBED", "NO_SMS", "OPTED_OUT", "NO_CONTACT_INFO"}
+    sent = gql(client, SEND, {"input": fields}, token)["data"]["sendMessage"]
+    counts = {c["status"]: c["count"] for c in wait_for_message(client, token, sent["message"]["id"])["deliveryCounts"]}
+    assert counts == {"UNSUBSCRIBED": 1, "NO_SMS": 2, "OPTED_OUT": 1, "NO_CONTACT_INFO": 2}
+    [row] = gql(client, REASONS_REPORT, {"subject": subject}, token)["data"]["communicationReport"]["edges"]
+    assert {c["status"]: c["count"] for c in row["node"]["statusCounts"]} == counts
+    found = gql(client, "query($q: String) { students(search: $q) { edges { node { id smsEnabled } } } }",
+                {"q": first_name}, token)["data"]["students"]["edges"]
+    assert [edge["node"] for edge in found] == [{"id": str(kid), "smsEnabled": False}]

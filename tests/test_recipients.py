@@ -99,10 +99,49 @@ def test_rcp_15_rcp_16_linked_user_details_fill_missing_contact_details(engine, 
     assert set(by_status(rows)) == {"QUEUED"}
 
 
+def test_rcp_15_rcp_16_the_linked_user_stands_in_for_a_bare_card_or_a_custodial_email_only(engine, school):
+    """Covers RCP-15, RCP-16 (issue 13 point 19): a card with a phone but no email gets no email from
+    its linked user in ALL_CONTACTS or ONCE_PER_FAMILY, only in PRIMARY_CONTACTS (RCP-16: the email
+    alone); a card with an email but no phone never gets the user's phone, in any type."""
+    phone_user = add_user(engine, "PARENT", email=email("acct"), phone=phone())
+    email_user = add_user(engine, "PARENT", email=email("acct"), phone=phone())
+    kid = add_student(engine, school)
+    card_phone, card_email = phone(), email("card")
+    phone_only = add_contact(engine, kid, custodial=True, sort_order=1, user_id=phone_user, mobile_phone=card_phone)
+    email_only = add_contact(engine, kid, custodial=True, sort_order=2, user_id=email_user, email=card_email)
+    with session_scope(engine) as session:
+        account_email = session.get(User, phone_user).email
+    channels = ("EMAIL", "SMS", "VOICE")
+    own = {(phone_only, "SMS"): card_phone, (phone_only, "VOICE"): card_phone, (email_only, "EMAIL"): card_email}
+    for kind in ("ALL_CONTACTS", "ONCE_PER_FAMILY", "PRIMARY_CONTACTS"):
+        rows, _ = resolve(engine, "admin", kind, [kid], channels=channels)
+        reached = {(r["recipient_id"], r["channel"]): r["address"] for r in rows if r["status"] == "QUEUED"}
+        missing = {(r["recipient_id"], r["channel"]) for r in rows if r["status"] == "NO_CONTACT_INFO"}
+        if kind == "PRIMARY_CONTACTS":
+            assert reached == {**own, (phone_only, "EMAIL"): account_email}, kind
+            assert missing == {(email_only, "SMS"), (email_only, "VOICE")}, kind
+        else:
+            assert reached == own, kind
+            assert missing == {(phone_only, "EMAIL"), (email_only, "SMS"), (email_only, "VOICE")}, kind
+
+
+def test_sms_02_a_student_phone_gets_sms_only_when_its_card_enables_sms(engine, school):
+    """Covers SMS-02, RCP-03 (issue 13 point 20): a student's primary phone whose SMS flag is off is
+    planned NO_SMS for SMS and still called; with the flag on it gets the SMS."""
+    texting = add_student(engine, school, primary_phone=phone(), sms_enabled=True)
+    calls_only = add_student(engine, school, primary_phone=phone(), sms_enabled=False)
+    rows, _ = resolve(engine, "admin", "STUDENTS", [texting, calls_only], channels=("SMS", "VOICE"))
+    assert {(r["recipient_id"], r["channel"]): r["status"] for r in rows} == {
+        (texting, "SMS"): "QUEUED", (texting, "VOICE"): "QUEUED",
+        (calls_only, "SMS"): "NO_SMS", (calls_only, "VOICE"): "QUEUED"}
+    urgent, _ = resolve(engine, "admin", "STUDENTS", [calls_only], channels=("SMS",), emergency=True)
+    assert [r["status"] for r in urgent] == ["NO_SMS"]  # an emergency cannot make a phone take SMS
+
+
 def test_rcp_08_rcp_09_once_per_family_picks_one_student_per_transitive_sibling_group(engine, school):
     """Covers RCP-08, RCP-09: siblings linked A–B and B–C form one family even though A and C are
     not linked; one student with a contact is picked, and the message goes to its custodial
-    contacts plus its sort-order-1 contact; a re-run picks the same student."""
+    contacts plus its sort-order-1 contact; a re-run with the message's seed picks the same student."""
     a, b, c = (add_student(engine, school) for _ in range(3))
     link_siblings(engine, a, b)
     link_siblings(engine, b, c)
@@ -114,13 +153,13 @@ def test_rcp_08_rcp_09_once_per_family_picks_one_student_per_transitive_sibling_
             "custodial": add_contact(engine, kid, custodial=True, sort_order=2, email=email("cust")),
             "other": add_contact(engine, kid, custodial=False, sort_order=3, email=email("other")),
         }
-    rows, _ = resolve(engine, "admin", "ONCE_PER_FAMILY", [a, b, c, lone])
+    rows, _ = resolve(engine, "admin", "ONCE_PER_FAMILY", [a, b, c, lone], family_seed=20261201)
     picked = {r["student_id"] for r in rows}
     assert len(picked & {a, b, c}) == 1 and lone in picked
     for kid in picked:
         mine = {r["recipient_id"] for r in rows if r["student_id"] == kid}
         assert mine == {contacts[kid]["first"], contacts[kid]["custodial"]}
-    again, _ = resolve(engine, "admin", "ONCE_PER_FAMILY", [a, b, c, lone])
+    again, _ = resolve(engine, "admin", "ONCE_PER_FAMILY", [a, b, c, lone], family_seed=20261201)
     assert again == rows
 
 
@@ -176,8 +215,10 @@ def test_rcp_12_teachers_of_reaches_each_scheduled_teacher_once(engine, school):
 
 
 def test_sys_09_sys_10_contact_flags_and_emergency(engine, school):
-    """Covers SYS-09, SYS-10: no Callout → no calls/SMS even in an emergency; Blocked → none unless
-    emergency; no SMS flag → no SMS; Unsubscribe or email opt-out → no email."""
+    """Covers SYS-09, SYS-10, RPT-02 (issue 13 point 22): no Callout → no calls/SMS even in an
+    emergency (NO_CALLOUT); Blocked → none unless emergency (BLOCKED); no SMS flag → no SMS
+    (NO_SMS); Unsubscribe or email opt-out → no email (UNSUBSCRIBED): each flag of the card is its
+    own reason, apart from an address that opted out itself (OPTED_OUT)."""
     kid = add_student(engine, school)
     cases = {
         "no_callout": dict(callout=False),
@@ -199,9 +240,10 @@ def test_sys_09_sys_10_contact_flags_and_emergency(engine, school):
     assert [status(urgent, "no_callout", c) for c in ("SMS", "VOICE")] == ["NO_CALLOUT", "NO_CALLOUT"]
     assert [status(normal, "blocked", c) for c in channels] == ["QUEUED", "BLOCKED", "BLOCKED"]
     assert [status(urgent, "blocked", c) for c in ("SMS", "VOICE")] == ["QUEUED", "QUEUED"]
-    assert [status(normal, "no_sms", c) for c in channels] == ["QUEUED", "OPTED_OUT", "QUEUED"]
-    assert [status(normal, "unsubscribed", c) for c in channels] == ["OPTED_OUT", "QUEUED", "QUEUED"]
-    assert [status(normal, "opted_out", c) for c in channels] == ["OPTED_OUT", "QUEUED", "QUEUED"]
+    assert [status(normal, "no_sms", c) for c in channels] == ["QUEUED", "NO_SMS", "QUEUED"]
+    assert [status(urgent, "no_sms", c) for c in ("SMS", "VOICE")] == ["NO_SMS", "QUEUED"]
+    assert [status(normal, "unsubscribed", c) for c in channels] == ["UNSUBSCRIBED", "QUEUED", "QUEUED"]
+    assert [status(normal, "opted_out", c) for c in channels] == ["UNSUBSCRIBED", "QUEUED", "QUEUED"]
 
 
 def test_channel_opt_outs_are_honoured_by_resolution(engine, school):

@@ -101,7 +101,7 @@ def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(c
         assert parsed["X-Homeroom-Delivery"] == delivery["id"]
     for delivery in deliveries:
         if delivery["status"] != "SENT":
-            assert delivery["status"] in {"NO_CONTACT_INFO", "OPTED_OUT", "INACTIVE"}
+            assert delivery["status"] in {"NO_CONTACT_INFO", "OPTED_OUT", "UNSUBSCRIBED", "INACTIVE"}
             assert not (OUTBOX_DIR / "email" / f"{delivery['id']}.eml").exists()
 
 
@@ -130,8 +130,8 @@ def test_cmp_01_blank_subject_becomes_new_message(client, admin, db):
 
 def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, admin, db):
     """Covers PERM-24, PERM-38, PERM-22, SYS-09, SYS-10: every channel goes through the plugin; contact
-    flags decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → OPTED_OUT,
-    Unsubscribe or email opt-out → no email)."""
+    flags decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → NO_SMS,
+    Unsubscribe or email opt-out → UNSUBSCRIBED)."""
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
                           .order_by(Student.id).limit(150)).scalars().all()
@@ -151,14 +151,14 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
                       .where(Delivery.message_id == int(result["message"]["id"]))).all()
     assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH"}
     opted_out_email = [d for d, c in rows if d.channel == "EMAIL" and d.address and (c.email_opt_out or c.unsubscribe)]
-    assert opted_out_email and all(d.status == "OPTED_OUT" for d in opted_out_email)
+    assert opted_out_email and all(d.status == "UNSUBSCRIBED" for d in opted_out_email)
     for delivery, contact in rows:
         if delivery.channel in ("SMS", "VOICE") and delivery.address and not contact.callout:
             assert delivery.status == "NO_CALLOUT"
         elif delivery.channel in ("SMS", "VOICE") and delivery.address and contact.blocked:
             assert delivery.status == "BLOCKED"
         elif delivery.channel == "SMS" and delivery.address and not contact.sms:
-            assert delivery.status == "OPTED_OUT"
+            assert delivery.status == "NO_SMS"
     sms_lines = [json.loads(line) for line in (OUTBOX_DIR / "sms.jsonl").read_text().splitlines()]
     sent_sms = {str(d.id) for d, _ in rows if d.channel == "SMS" and d.status == "SENT"}
     assert sent_sms and sent_sms <= {line["reference"] for line in sms_lines}

@@ -31,6 +31,9 @@ class Student:
     last_name: str
     grade_level: str
     language: str
+    sms_enabled: bool = strawberry.field(description=(
+        "SMS-02: the primary phone on the address card takes SMS; when off, SMS to the student is planned "
+        "NO_SMS."))
     school_id: strawberry.Private[int]
 
     @strawberry.field
@@ -40,7 +43,8 @@ class Student:
     @classmethod
     def from_row(cls, row: db.Student) -> Student:
         return cls(id=strawberry.ID(str(row.id)), first_name=row.first_name, last_name=row.last_name,
-                   grade_level=row.grade_level, language=row.language, school_id=row.school_id)
+                   grade_level=row.grade_level, language=row.language, sms_enabled=row.sms_enabled,
+                   school_id=row.school_id)
 
 
 @strawberry.type(description="A staff user (admin or teacher).")

@@ -114,6 +114,11 @@ class SendMessageInput:
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
                     "district always confirms (CMP-27, SYS-04).")
+    family_seed: int | None = strawberry.field(
+        default=None,
+        description="RCP-09: the seed of the once-per-family pick, 0 to 2147483646. Pass the familySeed of the "
+                    "recipientPlan (or of the confirmation request) to send to exactly the students it picked. "
+                    "Null: a fresh random draw, recorded on the message.")
 
 
 @strawberry.type(description="A field of the input that needs fixing.")
@@ -165,6 +170,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         call_text=data.call_text,
         caller_id_id=_ids([data.caller_id_id])[0] if data.caller_id_id is not None else None,
         confirmed_recipient_count=data.confirmed_recipient_count,
+        family_seed=data.family_seed,
     )
 
 

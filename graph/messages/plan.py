@@ -15,7 +15,7 @@ from domain.call_window import message_deferral
 from domain.plan import WILL_SEND, plan_message, plan_rows, plan_summary, reason_code
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
-from graph.messages.types import CallWindowDeferral, Channel, DeliveryStatus, RecipientKind
+from graph.messages.types import DELIVERY_STATUS_TEXT, CallWindowDeferral, Channel, DeliveryStatus, RecipientKind
 from graph.pagination import decode_cursor, encode_cursor, page_size
 from graph.permissions import authorize_input, requires
 from models import messaging as db
@@ -29,17 +29,13 @@ class PlanOutcomeCount:
     count: int
 
 
-@strawberry.enum(description="Why a planned delivery is not sent now.")
-class PlanReason(enum.Enum):
-    DEFERRED_CALL_WINDOW = strawberry.enum_value(
-        "DEFERRED_CALL_WINDOW", description="Sent when the call window opens (notBefore); SYS-01.")
-    DUPLICATE = "DUPLICATE"
-    NO_CONTACT_INFO = "NO_CONTACT_INFO"
-    OPTED_OUT = "OPTED_OUT"
-    BLOCKED = "BLOCKED"
-    NO_CALLOUT = "NO_CALLOUT"
-    EXCLUDED_SCHOOL = "EXCLUDED_SCHOOL"
-    INACTIVE = "INACTIVE"
+PlanReason = strawberry.enum(
+    enum.Enum("PlanReason", {
+        "DEFERRED_CALL_WINDOW": strawberry.enum_value(
+            "DEFERRED_CALL_WINDOW", description="Sent when the call window opens (notBefore); SYS-01."),
+        **{status.name: strawberry.enum_value(status.value, description=DELIVERY_STATUS_TEXT[status])
+           for status in db.NOT_SENT_DELIVERY_STATUSES}}),
+    name="PlanReason", description="Why a planned delivery is not sent now.")
 
 
 @strawberry.type(description="One planned delivery: QUEUED is sent now, DEFERRED when the call window opens; "
@@ -77,6 +73,9 @@ class RecipientPlan:
     outcomes: list[PlanOutcomeCount]
     call_window: CallWindowDeferral | None = strawberry.field(
         description="Set when SMS, calls or push would wait for the call window (SYS-02).")
+    family_seed: int = strawberry.field(description=(
+        "RCP-09: the random once-per-family draw this plan used; pass it as familySeed to sendMessage to send "
+        "to the students it picked."))
     deliveries: PlannedDeliveryPage
 
 
@@ -118,7 +117,7 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
         confirmation_required=needs_confirmation(viewer, summary.recipient_count),
         selected_students=summary.selected_students, possible_students=summary.possible_students,
         selected_staff=summary.selected_staff, possible_staff=summary.possible_staff,
-        call_window=CallWindowDeferral.of(deferral),
+        call_window=CallWindowDeferral.of(deferral), family_seed=summary.family_seed,
         outcomes=[PlanOutcomeCount(channel=Channel(o.channel), status=db.DeliveryStatus(o.status), count=o.count)
                   for o in summary.outcomes],
         deliveries=PlannedDeliveryPage(total_count=total, has_next_page=end < total,

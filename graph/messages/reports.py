@@ -45,7 +45,7 @@ class CommunicationReportRow:
     total: int = strawberry.field(description="Deliveries, every channel and outcome.")
     errors: int = strawberry.field(description="Deliveries that FAILED.")
     status_counts: list[DeliveryStatusCount] = strawberry.field(
-        description="Deliveries per status, DUPLICATE and NO_CONTACT_INFO included (RPT-02).")
+        description="Deliveries per status, each reason a delivery was not sent counted apart (RPT-02).")
     emergency: bool
     flagged: bool = strawberry.field(description="INB-11: the message contains a flagged word.")
 

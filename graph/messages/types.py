@@ -51,8 +51,35 @@ class StudentRecipientType(enum.Enum):
 
 
 MessageStatus = strawberry.enum(db.MessageStatus, description="Where a message is in its life.")
+
+DS = db.DeliveryStatus
+#: What each delivery status means; the not-sent ones say what an administrator can do about them.
+DELIVERY_STATUS_TEXT: dict[db.DeliveryStatus, str] = {
+    DS.PLANNED: "Written, not yet handed to dispatch.",
+    DS.DEFERRED: "Waits for the call window to open (notBefore; SYS-01).",
+    DS.QUEUED: "Handed to dispatch; goes out now.",
+    DS.SENDING: "Being handed to the provider.",
+    DS.SENT: "The provider accepted it.",
+    DS.DELIVERED: "The provider reported it delivered.",
+    DS.FAILED: "The provider refused it or it could not be sent (errorCode says why); resendToFailed retries it.",
+    DS.CANCELLED: "The message was recalled before this was sent.",
+    DS.DUPLICATE: "Not sent: another delivery of this once-per-family message goes to the same address (RCP-11).",
+    DS.NO_CONTACT_INFO: "Not sent: no address on file for this channel.",
+    DS.OPTED_OUT: "Not sent: the address opted out itself (an SMS STOP, an unsubscribe link, a hard bounce), or "
+                  "the user turned email notifications off (SET-05). Only the recipient can undo it.",
+    DS.UNSUBSCRIBED: "Not sent: the contact card's Unsubscribe flag or its Opt Out of Email Notifications toggle "
+                     "is on (SYS-09, SYS-10); an administrator can change the card.",
+    DS.NO_SMS: "Not sent: the contact card's SMS flag is off, or the student's phone is not SMS-enabled "
+               "(SYS-09, SMS-02); an administrator can change the card.",
+    DS.BLOCKED: "Not sent: the contact is Blocked for calls and SMS; only emergencies go through (SYS-09).",
+    DS.NO_CALLOUT: "Not sent: the contact's Callout flag is off, which holds even in an emergency (SYS-09).",
+    DS.EXCLUDED_SCHOOL: "Not sent: the recipient's school is excluded from communication for this sender (RCP-25).",
+    DS.INACTIVE: "Not sent: the person is inactive (MRG-03).",
+}
 DeliveryStatus = strawberry.enum(
-    db.DeliveryStatus,
+    enum.Enum("DeliveryStatus", {status.name: strawberry.enum_value(status.value, description=DELIVERY_STATUS_TEXT[status])
+                                 for status in db.DeliveryStatus}),
+    name="DeliveryStatus",
     description="One vocabulary for every channel; the not-sent outcomes say why nothing was transmitted.",
 )
 RecipientKind = strawberry.enum(db.RecipientKind, description="What kind of person a delivery is for.")
@@ -136,6 +163,8 @@ class Message:
                                                  "flagged words; its emails open with the INB-13 disclaimer.")
     created_at: dt.datetime
     completed_at: dt.datetime | None
+    family_seed: int = strawberry.field(description="RCP-09: the seed of the message's once-per-family draw; "
+                                                    "resolving the message again picks the same students.")
     sms_text: str | None = strawberry.field(default=None, description="SMS-04: the SMS as composed, when the "
                                                                         "message has its own.")
     allow_reply: bool = strawberry.field(default=False, description="CMP-18/CMP-19: recipients may answer.")
@@ -197,5 +226,6 @@ class Message:
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
             priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
             flagged=row.flagged, created_at=row.created_at, completed_at=row.completed_at,
-            sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text, sender_id=row.sender_id,
+            family_seed=row.family_seed, sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text,
+            sender_id=row.sender_id,
         )

@@ -25,11 +25,14 @@ class SendMessageSuccess:
         description="Set when SMS, calls or push wait for the call window (SYS-02).")
 
 
-@strawberry.type(description="CMP-27: repeat the request with confirmedRecipientCount set to recipientCount; "
-                             "nothing was written.")
+@strawberry.type(description="CMP-27: repeat the request with confirmedRecipientCount set to recipientCount "
+                             "(and familySeed set to familySeed); nothing was written.")
 class SendMessageConfirmationRequired:
     recipient_count: int
     detail: str
+    family_seed: int = strawberry.field(description=(
+        "RCP-09: the once-per-family draw the count was made with; send it back so the confirmed send "
+        "picks the same students."))
 
 
 SendMessageResult = Annotated[
@@ -53,7 +56,7 @@ def attempt(session, store, verb: str):
     except ConfirmationRequired as confirm:
         session.rollback()
         return None, SendMessageConfirmationRequired(
-            recipient_count=confirm.recipient_count,
+            recipient_count=confirm.recipient_count, family_seed=confirm.family_seed,
             detail=f"This message reaches {confirm.recipient_count} recipients; confirm the count to {verb}.")
 
 

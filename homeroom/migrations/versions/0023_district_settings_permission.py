@@ -11,12 +11,12 @@ those powers before them, so an upgrade takes nothing away from the right people
 Data only; the downgrade removes both grants.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ Emails were already cleaned when composed; this covers what the API returns.
 Rows are read in id order, a thousand at a time, and only those that change are written.
 Irreversible: the downgrade leaves the cleaned HTML as it is.
 
-Revision ID: 0028
+Revision ID: 0024
 Revises: 0023
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from domain.html_policy import sanitized_html
 
-revision = "0028"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
