@@ -270,11 +270,13 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
 
 def _contact_flag_reasons(channel: Channel, emergency: bool):
     """SYS-09/SYS-10: no Callout → no calls/SMS even in an emergency; Blocked → no non-emergency
-    calls/SMS; no SMS flag → no SMS (NO_SMS); Unsubscribe or the email opt-out toggle → no email
-    (UNSUBSCRIBED). Each is a flag on the card an administrator can change, so each has its own
-    status, apart from an address that opted out itself (OPTED_OUT)."""
+    calls/SMS; no SMS flag → no SMS (NO_SMS); Unsubscribe → no email (UNSUBSCRIBED). Each is a
+    flag on the card an administrator can change, so each has its own status. The "Opt Out of Email
+    Notifications" toggle is the family's own opt-out (an unsubscribe link sets it, with the
+    address's opt-out), so it reads as an address that opted out itself (OPTED_OUT, issue 13
+    point 22)."""
     if channel is Channel.EMAIL:
-        return [(or_(Contact.email_opt_out == true(), Contact.unsubscribe == true()), DS.UNSUBSCRIBED)]
+        return [(Contact.unsubscribe == true(), DS.UNSUBSCRIBED), (Contact.email_opt_out == true(), DS.OPTED_OUT)]
     if channel in (Channel.SMS, Channel.VOICE):
         reasons = [(Contact.callout == false(), DS.NO_CALLOUT)]
         if not emergency:

@@ -144,8 +144,10 @@ class Reference:
             status = "EXCLUDED_SCHOOL"
         elif address is None:
             status = "NO_CONTACT_INFO"
-        elif channel == "EMAIL" and (contact["email_opt_out"] or contact["unsubscribe"]):
-            status = "UNSUBSCRIBED"  # the card's flags, apart from an address that opted out itself
+        elif channel == "EMAIL" and contact["unsubscribe"]:
+            status = "UNSUBSCRIBED"  # the card's Unsubscribe flag
+        elif channel == "EMAIL" and contact["email_opt_out"]:
+            status = "OPTED_OUT"  # the family's own opt-out toggle, as an unsubscribe link sets it
         elif channel in ("SMS", "VOICE") and not contact["callout"]:
             status = "NO_CALLOUT"
         elif channel in ("SMS", "VOICE") and contact["blocked"] and not self.sender["emergency"]:

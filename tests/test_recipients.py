@@ -217,8 +217,8 @@ def test_rcp_12_teachers_of_reaches_each_scheduled_teacher_once(engine, school):
 def test_sys_09_sys_10_contact_flags_and_emergency(engine, school):
     """Covers SYS-09, SYS-10, RPT-02 (issue 13 point 22): no Callout → no calls/SMS even in an
     emergency (NO_CALLOUT); Blocked → none unless emergency (BLOCKED); no SMS flag → no SMS
-    (NO_SMS); Unsubscribe or email opt-out → no email (UNSUBSCRIBED): each flag of the card is its
-    own reason, apart from an address that opted out itself (OPTED_OUT)."""
+    (NO_SMS); Unsubscribe → no email (UNSUBSCRIBED): each flag of the card is its own reason; the
+    email opt-out toggle, the family's own opt-out (an unsubscribe link sets it), is OPTED_OUT."""
     kid = add_student(engine, school)
     cases = {
         "no_callout": dict(callout=False),
@@ -243,7 +243,7 @@ def test_sys_09_sys_10_contact_flags_and_emergency(engine, school):
     assert [status(normal, "no_sms", c) for c in channels] == ["QUEUED", "NO_SMS", "QUEUED"]
     assert [status(urgent, "no_sms", c) for c in ("SMS", "VOICE")] == ["NO_SMS", "QUEUED"]
     assert [status(normal, "unsubscribed", c) for c in channels] == ["UNSUBSCRIBED", "QUEUED", "QUEUED"]
-    assert [status(normal, "opted_out", c) for c in channels] == ["UNSUBSCRIBED", "QUEUED", "QUEUED"]
+    assert [status(normal, "opted_out", c) for c in channels] == ["OPTED_OUT", "QUEUED", "QUEUED"]
 
 
 def test_channel_opt_outs_are_honoured_by_resolution(engine, school):

@@ -131,7 +131,7 @@ def test_cmp_01_blank_subject_becomes_new_message(client, admin, db):
 def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, admin, db):
     """Covers PERM-24, PERM-38, PERM-22, SYS-09, SYS-10: every channel goes through the plugin; contact
     flags decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → NO_SMS,
-    Unsubscribe or email opt-out → UNSUBSCRIBED)."""
+    Unsubscribe → UNSUBSCRIBED, the email opt-out toggle → OPTED_OUT)."""
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
                           .order_by(Student.id).limit(150)).scalars().all()
@@ -150,8 +150,10 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     rows = db.execute(select(Delivery, Contact).join(Contact, Contact.id == Delivery.recipient_id)
                       .where(Delivery.message_id == int(result["message"]["id"]))).all()
     assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH"}
-    opted_out_email = [d for d, c in rows if d.channel == "EMAIL" and d.address and (c.email_opt_out or c.unsubscribe)]
-    assert opted_out_email and all(d.status == "UNSUBSCRIBED" for d in opted_out_email)
+    unsubscribed = [d for d, c in rows if d.channel == "EMAIL" and d.address and c.unsubscribe]
+    assert unsubscribed and all(d.status == "UNSUBSCRIBED" for d in unsubscribed)
+    opted_out_email = [d for d, c in rows if d.channel == "EMAIL" and d.address and c.email_opt_out and not c.unsubscribe]
+    assert opted_out_email and all(d.status == "OPTED_OUT" for d in opted_out_email)
     for delivery, contact in rows:
         if delivery.channel in ("SMS", "VOICE") and delivery.address and not contact.callout:
             assert delivery.status == "NO_CALLOUT"

@@ -65,10 +65,11 @@ DELIVERY_STATUS_TEXT: dict[db.DeliveryStatus, str] = {
     DS.CANCELLED: "The message was recalled before this was sent.",
     DS.DUPLICATE: "Not sent: another delivery of this once-per-family message goes to the same address (RCP-11).",
     DS.NO_CONTACT_INFO: "Not sent: no address on file for this channel.",
-    DS.OPTED_OUT: "Not sent: the address opted out itself (an SMS STOP, an unsubscribe link, a hard bounce), or "
-                  "the user turned email notifications off (SET-05). Only the recipient can undo it.",
-    DS.UNSUBSCRIBED: "Not sent: the contact card's Unsubscribe flag or its Opt Out of Email Notifications toggle "
-                     "is on (SYS-09, SYS-10); an administrator can change the card.",
+    DS.OPTED_OUT: "Not sent: the address opted out itself (an SMS STOP, an unsubscribe link, a hard bounce), the "
+                  "contact card's Opt Out of Email Notifications toggle (the family's own opt-out, SYS-10) is on, "
+                  "or the user turned email notifications off (SET-05).",
+    DS.UNSUBSCRIBED: "Not sent: the contact card's Unsubscribe flag is on (SYS-09); an administrator can change "
+                     "the card.",
     DS.NO_SMS: "Not sent: the contact card's SMS flag is off, or the student's phone is not SMS-enabled "
                "(SYS-09, SMS-02); an administrator can change the card.",
     DS.BLOCKED: "Not sent: the contact is Blocked for calls and SMS; only emergencies go through (SYS-09).",
