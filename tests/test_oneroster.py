@@ -494,9 +494,10 @@ def _send_to_all_students(engine, recipient_type: StudentRecipientType) -> colle
 
 #: Contact flags are not part of OneRoster: the imported contacts have them all at their defaults,
 #: so a contact delivery the source held back because of a flag is queued in the copy. (A student
-#: phone's SMS flag does survive, as ``sms``.)
-FLAG_STATUSES = {DeliveryStatus.UNSUBSCRIBED.value, DeliveryStatus.NO_SMS.value, DeliveryStatus.BLOCKED.value,
-                 DeliveryStatus.NO_CALLOUT.value}
+#: phone's SMS flag does survive, as ``sms``.) The email opt-out toggle holds a contact's email back
+#: as OPTED_OUT; the seeded source records no address opt-outs, so OPTED_OUT here is that flag.
+FLAG_STATUSES = {DeliveryStatus.UNSUBSCRIBED.value, DeliveryStatus.OPTED_OUT.value, DeliveryStatus.NO_SMS.value,
+                 DeliveryStatus.BLOCKED.value, DeliveryStatus.NO_CALLOUT.value}
 
 
 def test_round_trip_export_then_import_gives_the_same_recipients(new_engine, tmp_path):
