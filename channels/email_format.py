@@ -5,6 +5,12 @@ Multipart text + HTML, the files as attachments (ATT-02), Cc and Reply-To when g
 that deduplicates by it shows the message once), and, unless it is an emergency,
 ``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
 
+Cc addresses get a copy of their own (:func:`compose_cc_copy`), sent apart from the delivery's
+message: the same text and headers, but without the reply address, the one-click unsubscribe link
+and the signed return path, which stand for the delivery's own recipient. An outside address on
+Cc can then neither answer into the family's conversation nor switch off the family's email by an
+unsubscribe or a forged bounce (issue 13 point 2).
+
 Header text is one line. Input refuses control characters in subjects and names (issue 13
 point 10), but rows written before that may hold them, so display names and the subject are folded
 onto one line here rather than raising for the whole batch. An address cannot be folded into
@@ -14,6 +20,7 @@ reports as that one delivery's permanent failure.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -66,4 +73,17 @@ def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_doma
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(attachment.data, maintype=maintype or "application",
                                subtype=subtype or "octet-stream", filename=attachment.filename)
+    return message
+
+
+def compose_cc_copy(envelope: EmailEnvelope, *, from_address: str, message_id_domain: str) -> EmailMessage | None:
+    """The copy the envelope's Cc addresses get, or None without Cc: as the delivery's message
+    (To and Cc shown alike), without its reply address and unsubscribe link, with a Message-ID of
+    its own. Send it with the plugin's own envelope sender, never the delivery's return path."""
+    if not envelope.cc:
+        return None
+    copy = dataclasses.replace(envelope, reply_to=None, unsubscribe_url=None, return_path=None)
+    message = compose_email(copy, from_address=from_address, message_id_domain=message_id_domain)
+    message.replace_header("Message-ID", f"<delivery-{envelope.reference}.{envelope.message_id}.cc@{message_id_domain}>")
+    del message["X-Homeroom-Delivery"]
     return message

@@ -1,7 +1,8 @@
 """The ``outbox`` plugin: writes what would be sent instead of sending it.
 
 Email becomes one RFC 5322 ``.eml`` file per envelope under ``<directory>/email/``, opening with
-the ``Return-Path`` a receiving server would record (the delivery's signed bounce address); SMS,
+the ``Return-Path`` a receiving server would record (the delivery's signed bounce address), and
+the copy its Cc addresses get under ``<directory>/email/cc/`` (channels.email_format); SMS,
 calls and push become one JSON line each in ``<directory>/<kind>.jsonl``. Files are named by the
 delivery reference, so a retried batch overwrites rather than duplicates an email.
 
@@ -41,7 +42,7 @@ from channels.base import (
     WebhookEvent,
     WebhookRejected,
 )
-from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_email
+from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_cc_copy, compose_email
 
 _append_lock = threading.Lock()
 
@@ -124,6 +125,8 @@ class OutboxChannel(ChannelPlugin):
         try:
             message = compose_email(envelope, from_address=self.config.from_address,
                                     message_id_domain="homeroom.local")
+            cc_copy = compose_cc_copy(envelope, from_address=self.config.from_address,
+                                      message_id_domain="homeroom.local")
         except UnsendableEmail as error:
             return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
         folder = self.config.directory / "email"
@@ -135,6 +138,12 @@ class OutboxChannel(ChannelPlugin):
             data = f"Return-Path: <{envelope.return_path}>\n".encode() + data
         temporary.write_bytes(data)
         temporary.replace(path)
+        if cc_copy is not None:  # what the Cc addresses get, apart (channels.email_format)
+            copies = folder / "cc"
+            copies.mkdir(exist_ok=True)
+            copy_path = copies / f"{envelope.reference}.eml"
+            copy_path.with_suffix(".eml.tmp").write_bytes(bytes(cc_copy))
+            copy_path.with_suffix(".eml.tmp").replace(copy_path)
         return Sent(envelope.reference, message["Message-ID"])
 
     @staticmethod

@@ -13,6 +13,7 @@ leaves the whole batch retryable.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
@@ -32,7 +33,9 @@ from channels.base import (
     Retryable,
     Sent,
 )
-from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_email
+from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_cc_copy, compose_email
+
+log = logging.getLogger(__name__)
 
 
 class SmtpConfig(PluginConfig):
@@ -98,22 +101,35 @@ class SmtpChannel(EmailChannel):
     async def _send_one(self, client: aiosmtplib.SMTP, envelope: EmailEnvelope) -> Outcome:
         try:
             message = self.build(envelope)
+            cc_copy = compose_cc_copy(envelope, from_address=self.config.from_address,
+                                      message_id_domain=self.config.message_id_domain)
         except UnsendableEmail as error:  # this delivery alone fails; the batch goes on
             return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
+        outcome = await self._transmit(client, envelope.reference, message, self.return_path(envelope), [envelope.to])
+        if cc_copy is not None and isinstance(outcome, Sent):
+            # The Cc copy travels apart, with the plugin's own envelope sender: its fate is not the
+            # delivery's, and its bounces name no delivery (channels.email_format).
+            copied = await self._transmit(client, envelope.reference, cc_copy, self.config.envelope_sender
+                                          or self.config.from_address, list(envelope.cc))
+            if not isinstance(copied, Sent):
+                log.warning("the Cc copy of delivery %s was not accepted (%s)", envelope.reference,
+                            getattr(copied, "code", None))
+        return outcome
+
+    async def _transmit(self, client: aiosmtplib.SMTP, reference: str, message: EmailMessage, sender: str,
+                        recipients: list[str]) -> Outcome:
         try:
-            errors, _reply = await client.send_message(message,
-                                                       sender=self.return_path(envelope),
-                                                       recipients=[envelope.to, *envelope.cc])
+            errors, _reply = await client.send_message(message, sender=sender, recipients=recipients)
         except aiosmtplib.SMTPRecipientsRefused as refused:
-            return _outcome_for_code(envelope.reference, refused.recipients[0].code, refused.recipients[0].message)
+            return _outcome_for_code(reference, refused.recipients[0].code, refused.recipients[0].message)
         except aiosmtplib.SMTPResponseException as error:
-            return _outcome_for_code(envelope.reference, error.code, error.message)
+            return _outcome_for_code(reference, error.code, error.message)
         except (aiosmtplib.SMTPException, OSError) as error:
-            return Retryable(envelope.reference, None, "SMTP_ERROR", _safe_detail(error))
+            return Retryable(reference, None, "SMTP_ERROR", _safe_detail(error))
         if errors:  # a refused recipient reported without an exception
             code, text = next(iter(errors.values()))
-            return _outcome_for_code(envelope.reference, code, text)
-        return Sent(envelope.reference, message["Message-ID"].strip("<>"))
+            return _outcome_for_code(reference, code, text)
+        return Sent(reference, message["Message-ID"].strip("<>"))
 
     def return_path(self, envelope: EmailEnvelope) -> str:
         """MAIL FROM: the delivery's signed bounce address, else the configured envelope sender."""

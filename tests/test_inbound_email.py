@@ -155,9 +155,9 @@ def emailed(engine, mailbox, **options) -> tuple[int, str, str, object]:  # noqa
     message_id = send_through(engine, mailbox, [kid], **options)
     with session_scope(engine) as session:
         delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalar_one()
-    [(_, sent)] = mailbox.received
-    [return_path] = mailbox.return_paths
-    return delivery_id, address, return_path, sent
+    [(sent, return_path)] = [(message, path) for (recipients, message), path
+                             in zip(mailbox.received, mailbox.return_paths) if recipients == [address]]
+    return delivery_id, address, return_path, sent  # (a Cc copy travels apart, with no return path of its own)
 
 
 def test_a_bounce_to_the_signed_return_path_marks_the_delivery_failed_and_the_address_bouncing(
