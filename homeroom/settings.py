@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     public_base_url: str = Field(default="http://127.0.0.1:8000")
     channel_plugins: dict[str, str] = Field(
         default_factory=dict,
-        description='Which plugin serves each channel, as JSON: {"sms": "twilio", …}; a channel it does not '
-                    'name keeps the default plugin, outbox. Read back, it names all four.',
+        description='Which plugin serves each channel, as JSON: {"sms": "twilio", …}. Unset: outbox for all four. '
+                    'In development a channel it does not name keeps outbox; production needs all four named. '
+                    'Read back, it names all four.',
     )
     plugin_config: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
@@ -115,17 +116,24 @@ class Settings(BaseSettings):
 
     @field_validator("channel_plugins")
     @classmethod
-    def _known_channels(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_channels(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         unknown = sorted(set(value) - set(CHANNEL_KINDS))
         if unknown:
             raise ValueError(f"unknown channel(s) {unknown}; channels are {list(CHANNEL_KINDS)}")
+        missing = [kind for kind in CHANNEL_KINDS if kind not in value]
+        if value and missing and info.data.get("environment") is not Environment.DEVELOPMENT:
+            # In production a channel left out would go to the outbox: its deliveries would read
+            # SENT while nobody receives them. Naming none keeps the all-outbox default of a trial.
+            raise ValueError(f"names no plugin for {', '.join(missing)}; in production name one for every channel "
+                             f"({', '.join(CHANNEL_KINDS)}): \"outbox\" writes files, \"discard\" drops")
         return value
 
     _named_channels: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="after")
     def _default_unnamed_channels(self) -> Settings:
-        # Naming one channel must not leave the others without a plugin (issue 13 point 24).
+        # In development naming one channel must not leave the others without a plugin (issue 13
+        # point 24); production refuses to start instead (_known_channels).
         self._named_channels = frozenset(self.channel_plugins)
         self.channel_plugins = {kind: self.channel_plugins.get(kind, DEFAULT_CHANNEL_PLUGIN)
                                 for kind in CHANNEL_KINDS}
@@ -169,7 +177,7 @@ def describe_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "settings"
     variable = "HOMEROOM_" + field.split(".")[0].upper()
-    return f"invalid setting {variable}: {first['msg']}"
+    return f"invalid setting {variable}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def load_settings(**overrides: Any) -> Settings:

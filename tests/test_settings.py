@@ -35,7 +35,7 @@ def test_cli_stops_with_one_line(tmp_path):
                             env=env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "invalid setting HOMEROOM_DATABASE_URL: Value error, must be a sqlite:/// or postgresql+psycopg:// URL"]
+        "invalid setting HOMEROOM_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL"]
 
 
 def test_embedded_when_redis_unset(monkeypatch):
@@ -45,8 +45,10 @@ def test_embedded_when_redis_unset(monkeypatch):
 
 
 def test_naming_one_channel_keeps_the_default_plugin_for_the_others(monkeypatch):
-    """Covers issue 13 point 24: HOMEROOM_CHANNEL_PLUGINS={"sms": "smsgw"} changes SMS only; email,
-    voice and push keep the default plugin (outbox), and the settings say which were defaulted."""
+    """Covers issue 13 point 24: in development HOMEROOM_CHANNEL_PLUGINS={"sms": "smsgw"} changes SMS
+    only; email, voice and push keep the default plugin (outbox), and the settings say which were
+    defaulted."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", "development")
     monkeypatch.setenv("HOMEROOM_CHANNEL_PLUGINS", '{"sms": "smsgw"}')
     settings = load_settings()
     assert settings.channel_plugins == {"email": "outbox", "sms": "smsgw", "voice": "outbox", "push": "outbox"}
@@ -57,6 +59,23 @@ def test_naming_one_channel_keeps_the_default_plugin_for_the_others(monkeypatch)
     assert settings.channel_plugins == every and settings.defaulted_channels == []
     monkeypatch.delenv("HOMEROOM_CHANNEL_PLUGINS")
     assert load_settings().defaulted_channels == ["email", "sms", "voice", "push"]
+
+
+def test_production_refuses_to_start_with_a_channel_left_out(monkeypatch):
+    """Covers issue 13 point 24: in production a channel HOMEROOM_CHANNEL_PLUGINS leaves out would
+    go to the outbox, its deliveries SENT while nobody receives them; start-up stops instead, naming
+    the variable and each channel left out. Naming all four, or none (the all-outbox trial), starts."""
+    monkeypatch.setenv("HOMEROOM_ENVIRONMENT", "production")
+    monkeypatch.setenv("HOMEROOM_CHANNEL_PLUGINS", '{"email": "smtp", "sms": "twilio"}')
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith("invalid setting HOMEROOM_CHANNEL_PLUGINS:") and "voice, push" in message
+    monkeypatch.setenv("HOMEROOM_CHANNEL_PLUGINS", json.dumps(
+        {"email": "smtp", "sms": "twilio", "voice": "twilio-voice", "push": "discard"}))
+    assert load_settings().defaulted_channels == []
+    monkeypatch.delenv("HOMEROOM_CHANNEL_PLUGINS")
+    assert load_settings().channel_plugins == {kind: "outbox" for kind in ("email", "sms", "voice", "push")}
 
 
 PUBLIC_DEFAULT = "homeroom-development-secret-change-me"
