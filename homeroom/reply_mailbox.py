@@ -2,8 +2,9 @@
 
 Districts whose mail goes to their own server (Exchange, Google Workspace, Dovecot) point
 ``HOMEROOM_REPLY_DOMAIN`` at it and let that mailbox collect the answers: replies go to
-``reply+<delivery>.<mac>@<reply domain>``, which a server with plus addressing delivers to the
-``reply@`` mailbox. Each queue run logs in (``HOMEROOM_REPLY_MAILBOX_URL``, ``imaps://`` or
+``reply+<token>@<reply domain>`` and bounces to ``bounce+<token>@<reply domain>``, which a
+server with plus addressing delivers to the ``reply@`` and ``bounce@`` mailboxes: route both to
+the one mailbox this reads (an alias of ``bounce@`` to ``reply@``), or bounces are never recorded. Each queue run logs in (``HOMEROOM_REPLY_MAILBOX_URL``, ``imaps://`` or
 ``imap://``), files every unread message there exactly as ``homeroom inbound-smtp`` would
 (domain.inbound_email: replies, bounces, auto-replies and replays ignored) and deletes it. There is
 no RCPT here, so the addresses a message was delivered to are read from the headers the mail
