@@ -84,3 +84,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return {"status": "ok", "mode": "embedded" if settings.embedded else "production"}
 
     return app
+
+
+def server_options(settings: Settings) -> dict:
+    """What uvicorn needs beside the app: a WebSocket frame no larger than a request body may be, so
+    a huge frame is refused (close code 1009) before its JSON is decoded on the event loop (issue 13
+    point 4)."""
+    return {"ws_max_size": settings.max_request_bytes}

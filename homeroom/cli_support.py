@@ -118,7 +118,7 @@ def run_api(settings, host: str, port: int, *, announce_channels: bool = True) -
     import uvicorn
 
     from channels.registry import PluginLoadError
-    from homeroom.app import create_app
+    from homeroom.app import create_app, server_options
 
     try:
         application = create_app(settings)
@@ -127,7 +127,7 @@ def run_api(settings, host: str, port: int, *, announce_channels: bool = True) -
     existing_database(settings.database_url)
     if announce_channels:
         print(f"channels: {describe_channels(settings)}", file=sys.stderr, flush=True)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", **server_options(settings))
 
 
 def seed_progress() -> Callable[[str], None]:

@@ -22,8 +22,10 @@ APPLICATION_NAME = "homeroom-live-server-test"
 
 _LAUNCH = """
 import uvicorn
-from homeroom.app import create_app
-uvicorn.run(create_app(run_worker=False), host="127.0.0.1", port={port}, log_level="warning")
+from homeroom.app import create_app, server_options
+from homeroom.settings import get_settings
+uvicorn.run(create_app(run_worker=False), host="127.0.0.1", port={port}, log_level="warning",
+            **server_options(get_settings()))
 """
 
 
