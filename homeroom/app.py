@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
 
 def server_options(settings: Settings) -> dict:
-    """What uvicorn needs beside the app: a WebSocket frame no larger than a request body may be, so
-    a huge frame is refused (close code 1009) before its JSON is decoded on the event loop (issue 13
-    point 4)."""
+    """What uvicorn needs beside the app: a WebSocket frame no larger than an ordinary request body
+    (HOMEROOM_MAX_REQUEST_BYTES, 1 MiB; uvicorn's own default is 16 MiB), so a larger one is refused
+    (close code 1009) before its JSON is decoded on the event loop (issue 13 point 4). Sockets carry
+    subscriptions; a large import goes to POST /graphql, whose limit is larger."""
     return {"ws_max_size": settings.max_request_bytes}

@@ -38,8 +38,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
+        # A file's pool is as large as PostgreSQL's (20), above the GraphQL and subscription threads.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
-                               **({} if in_memory else {"pool_timeout": POOL_TIMEOUT_SECONDS}))
+                               **({} if in_memory else {"pool_size": 10, "max_overflow": 10,
+                                                        "pool_timeout": POOL_TIMEOUT_SECONDS}))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # JIT compilation is off: recipient resolution's recursive sibling walk is estimated at millions

@@ -268,9 +268,9 @@ def test_a_subscription_document_past_the_budget_closes_with_4400(server, engine
 
 
 def test_a_frame_larger_than_a_request_body_is_refused_before_it_is_decoded(server, engine):
-    """Issue 13 point 4 over WebSocket: a frame past HOMEROOM_MAX_REQUEST_BYTES (1 MiB) closes the
-    socket with 1009 (message too big) before its JSON is decoded on the event loop; the server
-    answers /healthz at once afterwards."""
+    """Issue 13 point 4 over WebSocket: a 2 MB frame, past HOMEROOM_MAX_REQUEST_BYTES (1 MiB; uvicorn's
+    own limit is 16 MiB), closes the socket with 1009 (message too big) before its JSON is decoded
+    on the event loop; the server answers /healthz afterwards."""
     token = token_for(engine, "admin")
     query = 'subscription { messageProgress(messageId: "' + "9" * 2_000_000 + '") { total } }'
 
@@ -294,12 +294,12 @@ def test_a_frame_larger_than_a_request_body_is_refused_before_it_is_decoded(serv
 def test_queries_and_mutations_over_the_websocket_run_off_the_event_loop(server, engine):
     """Issue 13 point 14: a query or mutation sent over the socket ran its resolvers on the event
     loop, with a session held for the socket's life. It now runs as over HTTP: a 50,000-row import
-    sent over the socket leaves /healthz answering, and (PostgreSQL) leaves no connection idle in
-    a transaction behind it."""
+    sent over the socket (18,000 rows: a frame under the socket's 1 MiB) leaves /healthz answering,
+    and (PostgreSQL) leaves no connection idle in a transaction behind it."""
     from test_http_limits import heavy_import_request
 
     token = token_for(engine, "admin")
-    query, variables = heavy_import_request(_draft(server, token))
+    query, variables = heavy_import_request(_draft(server, token), rows=18_000)
 
     async def scenario():
         async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None) as ws:
@@ -326,6 +326,6 @@ def test_queries_and_mutations_over_the_websocket_run_off_the_event_loop(server,
 
     viewer, imported, latencies, heavy_wall, held = asyncio.run(scenario())
     assert viewer[0]["payload"]["data"]["viewer"]["login"] == "admin" and viewer[1]["type"] == "complete"
-    assert imported["payload"]["data"]["importRecipients"]["errors"] == [{"row": 50_000, "code": "BAD_EMAIL"}]
-    assert max(latencies) < max(1.0, heavy_wall / 5), (latencies, heavy_wall)
+    assert imported["payload"]["data"]["importRecipients"]["errors"] == [{"row": 18_000, "code": "BAD_EMAIL"}]
+    assert max(latencies) < heavy_wall / 3, (latencies, heavy_wall)
     assert held == 0

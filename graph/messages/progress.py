@@ -7,11 +7,12 @@ import asyncio
 import enum
 from collections.abc import AsyncGenerator
 
+import anyio
 import strawberry
+from anyio.lowlevel import RunVar
 from graphql import GraphQLError
 from sqlalchemy import func, select
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from domain import progress_events
 from domain.errors import AuthenticationError
@@ -29,6 +30,21 @@ REQUIRED = (Perm.COMMUNICATION,)
 #: Counts are re-read at most this often while notices pour in, and at least this often without.
 COALESCE_SECONDS = 0.2
 FALLBACK_POLL_SECONDS = 2.0
+#: Subscription reads running at once, whatever the number of subscribers: with the GraphQL threads
+#: (homeroom.graphql_router, 16) they stay under the database pool (20), so 200 subscribers
+#: polling cannot take the connections queries and mutations need.
+SUBSCRIPTION_READ_THREADS = 4
+_read_threads: RunVar[anyio.CapacityLimiter] = RunVar("homeroom_subscription_reads")
+
+
+def read_threads() -> anyio.CapacityLimiter:
+    """This event loop's limiter of subscription reads."""
+    try:
+        return _read_threads.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(SUBSCRIPTION_READ_THREADS)
+        _read_threads.set(limiter)
+        return limiter
 
 
 @strawberry.type(description="A message's progress: its status and its deliveries per status.")
@@ -101,7 +117,8 @@ class ProgressSubscriptions:
                             notices.get_nowait()
                     except asyncio.TimeoutError:
                         pass
-                current = await run_in_threadpool(_read, context.engine, user_id, wanted)
+                current = await anyio.to_thread.run_sync(_read, context.engine, user_id, wanted,
+                                                         limiter=read_threads())
                 if current is _AccessEnded.ACCOUNT_INACTIVE:
                     await context.revoke_access(current.value)
                     return
