@@ -154,10 +154,14 @@ def visible_message(session: Session, viewer: Viewer, message_id: int) -> Messag
 def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Message, list[tuple[str, int]]] | None:
     """Queue the message's FAILED deliveries again (nothing else); returns the message and the
     (channel, id) pairs to dispatch, or None when the viewer is neither its sender nor a district
-    administrator (answered like a missing message)."""
+    administrator (answered like a missing message). A message with Cc or imported recipients needs
+    "Send to Outside Addresses" again, as sending it did (AuthorizationError, nothing written)."""
+    from domain.messages import refuse_outside_recipients  # domain.messages reads this module's rules
+
     message = visible_message(session, viewer, message_id)
     if message is None or not reads_every_delivery(viewer, message.sender_id):
         return None
+    refuse_outside_recipients(session, viewer, message)
     rows = session.execute(
         update(Delivery)
         .where(Delivery.message_id == message_id, Delivery.status == DS.FAILED.value)

@@ -171,3 +171,41 @@ def test_rcp_22_a_scheduled_message_with_outside_addresses_is_refused_when_it_fi
         assert "Send to Outside Addresses" in session.get(MessageSchedule, refused_id).last_error
         session.execute(update(Message).where(Message.id == allowed_id).values(status="CANCELLED"))
     assert deliveries_of(engine, refused_id) == 0
+
+
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued } }"""
+
+
+def test_rcp_22_resending_a_message_with_outside_addresses_is_checked_again(client, engine):
+    """Covers RCP-22, RPT-01 (issue 13 point 1, found in review): resending the failed deliveries of
+    a message with Cc addresses needs "Send to Outside Addresses" again, as sending it did: a sender
+    who has lost it gets FORBIDDEN and nothing is queued; with it, the failed deliveries go again."""
+    from sqlalchemy import delete
+
+    from domain.permissions import Perm
+    from helpers import make_user, wait_for_message
+    from models.directory import ProfileGrant, Role, UserProfile
+
+    login = f"admin.cc.{unique('x').lower()}"
+    token = make_user(engine, Role.ADMIN, login=login)
+    kid = add_student(engine, first_school_id(engine))
+    add_contact(engine, kid, email=email("family"))
+    sent = gql(client, SEND, {"input": {"subject": unique("Cc "), "htmlBody": "<p>Trip</p>", "channels": ["EMAIL"],
+                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)],
+                                        "cc": ["office@outside.example.com"]}}, token)
+    message_id = sent["data"]["sendMessage"]["message"]["id"]
+    wait_for_message(client, token, message_id)
+    with session_scope(engine) as session:
+        session.execute(update(Delivery).where(Delivery.message_id == int(message_id)).values(status="FAILED"))
+        user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
+        grant = (ProfileGrant.profile_id.in_(select(UserProfile.profile_id).where(UserProfile.user_id == user_id)),
+                 ProfileGrant.permission == Perm.OUTSIDE_RECIPIENTS.value)
+        session.execute(delete(ProfileGrant).where(*grant))
+    assert_forbidden(gql(client, RESEND, {"id": message_id}, token))
+    with session_scope(engine) as session:
+        assert set(session.execute(select(Delivery.status).where(Delivery.message_id == int(message_id)))
+                   .scalars()) == {"FAILED"}
+        profile = session.execute(select(UserProfile.profile_id).where(UserProfile.user_id == user_id)).scalar_one()
+        session.execute(insert(ProfileGrant).values(profile_id=profile, permission=Perm.OUTSIDE_RECIPIENTS.value,
+                                                    level="EDIT"))
+    assert gql(client, RESEND, {"id": message_id}, token)["data"]["resendToFailed"]["requeued"] == 1

@@ -11,13 +11,14 @@ from graphql import GraphQLError
 
 from domain import progress_events
 from domain.queue import lane_chunks
+from domain.errors import AuthorizationError
 from domain.permissions import Perm
 from domain.reports import ReportFilter, report_page, resend_failed
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, Message
 from graph.pagination import (MAX_SEARCH_LENGTH, Connection, connection, decode_cursor, page_size, parse_id,
                               search_term)
-from graph.permissions import requires
+from graph.permissions import denied, requires
 from models import messaging as db
 
 
@@ -109,7 +110,11 @@ class ReportMutations:
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
         session = info.context.session
-        found = resend_failed(session, info.context.viewer, parse_id(message_id, "messageId"))
+        try:
+            found = resend_failed(session, info.context.viewer, parse_id(message_id, "messageId"))
+        except AuthorizationError as refused:
+            session.rollback()
+            raise denied(refused) from None
         if found is None:
             session.rollback()
             return ResendToFailedResult(message=None, requeued=0)
