@@ -25,8 +25,10 @@ log = logging.getLogger(__name__)
 
 #: The code of a delivery whose plugin raised instead of returning its outcome.
 PLUGIN_ERROR = "PLUGIN_ERROR"
-#: While isolating, this many envelopes raising on their own with no other answered means the
-#: plugin itself is failing (its provider is down), not one envelope: the rest are left to retry.
+#: While isolating, this many envelopes raising on their own with no other answered, and then the
+#: batch's last one too, means the plugin itself is failing (its provider is down), not one
+#: envelope: the rest are left to retry. The last is tried so that bad envelopes leading a batch
+#: (they lead it again on every retry) cannot hold back the good ones behind them.
 PLUGIN_FAILING_AFTER = 3
 
 
@@ -35,7 +37,9 @@ def send_batch(plugin, envelopes: list[Envelope], rate: float | None = None) -> 
     try:
         return plugin.send(envelopes)
     except Exception as error:  # a plugin bug must not lose the batch
-        log.exception("plugin %s raised while sending %d envelopes", plugin.name, len(envelopes))
+        # The class only: the exception's text and traceback may hold recipients' addresses.
+        log.error("plugin %s raised %s while sending %d envelopes", plugin.name, type(error).__name__,
+                  len(envelopes))
         if len(envelopes) == 1:  # nothing to tell apart: the whole plugin may be failing
             return [_plugin_error(plugin, envelopes[0], error, alone=False)]
         return _isolate(plugin, envelopes, rate)
@@ -44,18 +48,24 @@ def send_batch(plugin, envelopes: list[Envelope], rate: float | None = None) -> 
 def _isolate(plugin, envelopes: list[Envelope], rate: float | None) -> list[Outcome]:
     """After a batch raised: what the provider already has (``reconcile``) is Sent; the rest are
     sent one at a time, paced as the batch was. One that raises alone fails alone, permanently,
-    once another envelope was answered; while none was, the plugin rather than the envelope is at
-    fault, and everything left is retried later as before."""
+    once another envelope was answered; while none was (PLUGIN_FAILING_AFTER, then the last), the
+    plugin rather than the envelope is at fault, and everything left is retried later as before."""
     known = _reconciled(plugin, [envelope.reference for envelope in envelopes])
     outcomes: list[Outcome] = []
     raised: list[tuple[Envelope, Exception]] = []
-    answered = False
-    for envelope in envelopes:
+    answered, probed_the_end, pending = False, False, list(envelopes)
+    while pending:
+        if not answered and len(raised) >= PLUGIN_FAILING_AFTER:
+            if probed_the_end:
+                outcomes += [Retryable(envelope.reference, None, PLUGIN_ERROR, "the plugin is failing")
+                             for envelope in pending]
+                break
+            envelope, probed_the_end = pending.pop(), True
+        else:
+            envelope = pending.pop(0)
         if known.get(envelope.reference) is Reconciled.SENT:
             outcomes.append(Sent(envelope.reference))
             answered = True
-        elif not answered and len(raised) >= PLUGIN_FAILING_AFTER:
-            outcomes.append(Retryable(envelope.reference, None, PLUGIN_ERROR, "the plugin is failing"))
         else:
             if rate:
                 pacer().wait_for_slots(plugin.name, rate, 1)
@@ -74,8 +84,8 @@ def _isolate(plugin, envelopes: list[Envelope], rate: float | None) -> list[Outc
 def _reconciled(plugin, references: list[str]) -> dict[str, Reconciled]:
     try:
         return plugin.reconcile(references)
-    except Exception:  # reconcile is advice: without it every reference is UNKNOWN
-        log.exception("plugin %s raised in reconcile", plugin.name)
+    except Exception as error:  # reconcile is advice: without it every reference is UNKNOWN
+        log.error("plugin %s raised %s in reconcile", plugin.name, type(error).__name__)
         return {}
 
 

@@ -210,11 +210,11 @@ def test_retries_stop_after_the_last_attempt(engine):
 
 
 class RaisesForOne(RecordingEmail):
-    """Hands envelopes to its "provider" one by one and raises at the one addressed to ``bad``, as a
-    plugin with a bug in its encoding would; its provider knows every reference it was given, so
+    """Hands envelopes to its "provider" one by one and raises at one addressed to any of ``bad``, as
+    a plugin with a bug in its encoding would; its provider knows every reference it was given, so
     ``reconcile`` can say which went out before the raise."""
 
-    def __init__(self, config, bad: str):
+    def __init__(self, config, bad: frozenset[str]):
         super().__init__(config)
         object.__setattr__(self, "bad", bad)
         object.__setattr__(self, "provider", [])
@@ -222,7 +222,7 @@ class RaisesForOne(RecordingEmail):
     def send(self, batch):
         self.calls.append([envelope.reference for envelope in batch])
         for envelope in batch:
-            if envelope.to == self.bad:
+            if envelope.to in self.bad:
                 raise ValueError(f"cannot encode {envelope.to}")
             self.provider.append(envelope.reference)
         return [Sent(envelope.reference, f"p-{envelope.reference}") for envelope in batch]
@@ -242,7 +242,7 @@ def test_issue_13_10_a_plugin_raising_mid_batch_fails_only_the_envelope_at_fault
         ids = queued_delivery_chunks(session, message_id, 500)[0]
         addresses = dict(session.execute(select(Delivery.id, Delivery.address).where(Delivery.id.in_(ids))).all())
     bad_id = sorted(ids)[len(ids) // 2]  # half the batch went out before the raise
-    plugin = RaisesForOne(RaisesForOne.Config(), addresses[bad_id])
+    plugin = RaisesForOne(RaisesForOne.Config(), frozenset({addresses[bad_id]}))
     result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
     assert (result.sent, result.failed, result.retry_ids) == (len(ids) - 1, 1, [])
     rows = _deliveries(engine, ids)
@@ -258,6 +258,28 @@ def test_issue_13_10_a_plugin_raising_mid_batch_fails_only_the_envelope_at_fault
         attempts = Counter(session.execute(select(DeliveryAttempt.delivery_id).where(
             DeliveryAttempt.delivery_id.in_(ids))).scalars())
     assert attempts == Counter({delivery_id: 1 for delivery_id in ids})
+
+
+def test_issue_13_10_bad_envelopes_leading_a_batch_do_not_hold_back_the_rest(engine):
+    """Covers JOB-05 (issue 13 point 10, found in review): the first three envelopes of the batch
+    raise (as many as make the plugin look down). The last one is tried too; it goes out, so the
+    three fail alone with PLUGIN_ERROR and every other delivery is sent once, instead of the whole
+    batch being retried into the same three until all fail."""
+    from domain.plugin_batches import PLUGIN_FAILING_AFTER
+
+    message_id = _fresh_message(engine, student_count=8)
+    with session_scope(engine) as session:
+        fan_out(session, message_id)
+        ids = sorted(queued_delivery_chunks(session, message_id, 500)[0])
+        addresses = dict(session.execute(select(Delivery.id, Delivery.address).where(Delivery.id.in_(ids))).all())
+    leading = ids[:PLUGIN_FAILING_AFTER]
+    plugin = RaisesForOne(RaisesForOne.Config(), frozenset(addresses[i] for i in leading))
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    assert (result.sent, result.failed, result.retry_ids) == (len(ids) - len(leading), len(leading), [])
+    rows = _deliveries(engine, ids)
+    assert {(rows[i].status, rows[i].error_code) for i in leading} == {("FAILED", "PLUGIN_ERROR")}
+    assert {rows[i].status for i in ids[len(leading):]} == {"SENT"}
+    assert Counter(plugin.provider) == Counter(str(i) for i in ids[len(leading):])  # each once
 
 
 def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry(engine):
@@ -279,5 +301,5 @@ def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry
     plugin = AlwaysRaises(AlwaysRaises.Config())
     result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
     assert sorted(result.retry_ids) == sorted(ids) and result.failed == 0
-    assert len(plugin.calls) == 1 + PLUGIN_FAILING_AFTER < len(ids)
+    assert len(plugin.calls) == 1 + PLUGIN_FAILING_AFTER + 1 < len(ids)  # the batch, the first few, the last
     assert {(d.status, d.error_code) for d in _deliveries(engine, ids).values()} == {("QUEUED", "PLUGIN_ERROR")}
