@@ -182,6 +182,12 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if request.family_seed is not None and not valid_family_seed(request.family_seed):
         _problem(problems, ("familySeed",), "INVALID",
                  f"familySeed is a number from 0 to {DRAW_MODULUS - 1}, as recipientPlan returns it.")
+    if (not draft and request.confirmed_recipient_count is not None and request.family_seed is None
+            and request.recipient_type is StudentRecipientType.ONCE_PER_FAMILY):
+        # Without the seed a new draw could reach another count, and the confirmation would repeat.
+        _problem(problems, ("familySeed",), "REQUIRED",
+                 "A confirmed once-per-family count is for one pick: pass back the familySeed the confirmation "
+                 "or recipientPlan returned with it.")
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")
     if len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:

@@ -296,6 +296,20 @@ def test_rcp_09_the_send_given_the_plans_seed_reaches_the_students_the_plan_pick
         set_district(engine, **previous)
 
 
+def test_cmp_27_a_confirmed_once_per_family_count_needs_its_seed(client, engine):
+    """Covers CMP-27, RCP-09 (issue 13 point 17, found in review): a confirmed once-per-family count
+    is the count of one pick. Confirmed without the familySeed it came with, a fresh draw could reach
+    another count and ask again, without end; it is a field error instead, and nothing is written."""
+    token = token_for(engine, "admin")
+    fields = message_input(recipientType="ONCE_PER_FAMILY", studentIds=_families(engine, count=2, size=2))
+    before = row_counts(engine)
+    body = gql(client, SEND, {"input": {**fields, "confirmedRecipientCount": 2}}, token)["data"]["sendMessage"]
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("input.familySeed", "REQUIRED")]
+    assert row_counts(engine) == before
+    sent = gql(client, SEND, {"input": {**fields, "confirmedRecipientCount": 2, "familySeed": 7}}, token)
+    assert sent["data"]["sendMessage"]["__typename"] == "SendMessageSuccess"
+
+
 def test_rcp_09_a_family_seed_out_of_range_is_refused_and_nothing_is_written(client, engine):
     """Covers RCP-09: familySeed is 0…2147483646; anything else is a field error, nothing written."""
     token = token_for(engine, "admin")

@@ -118,7 +118,8 @@ class SendMessageInput:
         default=None,
         description="RCP-09: the seed of the once-per-family pick, 0 to 2147483646. Pass the familySeed of the "
                     "recipientPlan (or of the confirmation request) to send to exactly the students it picked. "
-                    "Null: a fresh random draw, recorded on the message.")
+                    "Null: a fresh random draw, recorded on the message; not allowed with confirmedRecipientCount "
+                    "for ONCE_PER_FAMILY, whose confirmed count is that of one pick (REQUIRED).")
 
 
 @strawberry.type(description="A field of the input that needs fixing.")
