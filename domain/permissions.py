@@ -152,7 +152,8 @@ CATALOGUE: dict[Perm, PermissionSpec] = {
         _p(Perm.OUTSIDE_RECIPIENTS, "Send to Outside Addresses", {A: EDIT, T: EDIT}, None,
            "RCP-22", "PERM-60", "IMP-01", "CMP-22"),
         # District-wide preferences every school and user inherits; a school administrator changes
-        # only their own schools' settings.
+        # only their own schools' settings. Its holders are the district's administrators, so they
+        # also read every message's whole delivery list and resend for any sender (domain.reports).
         _p(Perm.DISTRICT_SETTINGS, "Communication District Settings", {A: EDIT}, None,
            "SYS-05", "SET-09", "INB-11", "INB-12", "JOB-06", "CID-06"),
     )

@@ -67,9 +67,10 @@ class DeliveryStatus(str, enum.Enum):
     DUPLICATE = "DUPLICATE"
     NO_CONTACT_INFO = "NO_CONTACT_INFO"
     # Three reasons an administrator acts on differently (issue 13 point 22): the address itself
-    # opted out through a channel (STOP, an unsubscribe link, a hard bounce) or the user turned email
-    # notifications off (SET-05); the contact card says no email (Unsubscribe, SYS-09, or Opt Out of
-    # Email Notifications, SYS-10); the card's phone takes no SMS (SYS-09, SMS-02).
+    # opted out through a channel (STOP, an unsubscribe link, a hard bounce), the card's Opt Out of
+    # Email Notifications toggle that such a link sets (SYS-10), or the user turned email
+    # notifications off (SET-05); the contact card's Unsubscribe flag (SYS-09); the card's phone
+    # takes no SMS (SYS-09, SMS-02).
     OPTED_OUT = "OPTED_OUT"
     UNSUBSCRIBED = "UNSUBSCRIBED"
     NO_SMS = "NO_SMS"

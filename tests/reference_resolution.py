@@ -32,7 +32,10 @@ def blank(value):
 def family_draw(seed, family_key, size):
     """RCP-09: which of a family's ``size`` pickable students (numbered by id) the message's seed
     picks. The seed's SHA-256 gives a multiplier and an offset; the family, named by its smallest
-    student id, takes ((multiplier·family + offset) mod P) mod size."""
+    student id, takes ((multiplier·family + offset) mod P) mod size. This is the one place the
+    reference restates the implementation's arithmetic rather than the rule, so that both pick the
+    same student for a seed; that the draw is uniform, and that families draw independently, is
+    tested on its own (tests/test_family_pick.py, a chi-square test over many seeds)."""
     digest = hashlib.sha256(f"homeroom family draw {seed}".encode()).digest()
     multiplier = 1 + int.from_bytes(digest[:8], "big") % (DRAW_MODULUS - 1)
     offset = int.from_bytes(digest[8:16], "big") % DRAW_MODULUS
