@@ -100,10 +100,12 @@ def test_att_02_att_05_every_email_of_the_message_carries_the_files(client, engi
     registry = ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin})
     for chunk in chunks:
         dispatch_deliveries(engine, registry, chunk)
-    assert len(mailbox.received) == 3  # two families and the copy to the sender
+    # two families and the copy to the sender, and each one's copy to the Cc address, sent apart
+    assert len(mailbox.received) == 6
     assert any(admin_email in recipients for recipients, _ in mailbox.received)
+    assert [recipients for recipients, _ in mailbox.received].count(["office@school.example.org"]) == 3
     for recipients, message in mailbox.received:
-        assert "office@school.example.org" in recipients
+        assert message["Cc"] == "office@school.example.org"
         [part] = list(message.iter_attachments())
         assert part.get_filename() == "slip.pdf" and part.get_content() == PDF
 
