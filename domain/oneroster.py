@@ -76,7 +76,6 @@ login the same way. Sibling links are only ever added.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
@@ -86,47 +85,19 @@ import sqlalchemy
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from domain.bulk_rows import write_table
 from domain.oneroster_plan import Existing, Plan, plan_import
 from domain.oneroster_read import KNOWN_FILES, Bundle, RowError, read_bundle
-from domain.bulk_rows import write_table
+from domain.oneroster_report import ENTITIES, EntityCounts, ImportReport
+from domain.standard_profiles import PROFILES
 from models.directory import (
     Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
 
-ENTITIES = ("district", "schools", "school_years", "students", "users", "contacts",
-            "student_links", "sections", "enrollments", "section_teachers", "user_schools",
-            "user_profiles", "profiles", "orgs", "demographics")
 _FILE_ENTITY = {"orgs.csv": "schools", "academicSessions.csv": "school_years",
                 "classes.csv": "sections", "courses.csv": "sections",
                 "enrollments.csv": "enrollments", "demographics.csv": "demographics"}
-
-
-@dataclasses.dataclass
-class EntityCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: int = 0
-    rejected: int = 0
-
-    def __bool__(self) -> bool:
-        return any(dataclasses.astuple(self))
-
-
-@dataclasses.dataclass
-class ImportReport:
-    """What an import did (or, with errors, would have rejected); nothing is written on error."""
-
-    counts: dict[str, EntityCounts]
-    errors: list[RowError]
-    notes: list[str]
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 class _Rejected(Exception):
@@ -346,8 +317,6 @@ class _Writer:
 
     def _profiles(self, new_users: list[str], users: dict[str, int]) -> None:
         """Give each new user its role's default profile, creating the profile when missing."""
-        from domain.seeding import PROFILES
-
         profiles, standard = dict(self.db.profiles), {name: (role, grants) for name, role, grants in PROFILES}
         for name in sorted({self.plan.profiles[sid] for sid in new_users} - set(profiles)):
             role, grants = standard[name]

@@ -9,11 +9,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import functools
 import itertools
 import random
 import time
-import unicodedata
 from collections.abc import Callable
 
 import sqlalchemy
@@ -22,10 +20,12 @@ from sqlmodel import SQLModel
 
 from domain import seeding_names as words
 from domain.bulk_rows import insert_rows
-from domain.permissions import CATALOGUE, Perm
+from domain.standard_profiles import (
+    DISTRICT_ADMIN, PARENT, PROFILES, SCHOOL_ADMIN, STUDENT, TEACHER, TEACHER_READ_ONLY,
+)
 from models.caller_ids import CallerId
 from models.directory import (
-    AccountStatus, Contact, District, Enrollment, PermissionLevel, Profile, ProfileGrant, Role,
+    AccountStatus, Contact, District, Enrollment, Profile, ProfileGrant, Role,
     School, SchoolYear, Section, SectionTeacher, Student, StudentGroup, StudentGroupAssignee,
     StudentGroupMember, StudentLink, User, UserGroup, UserGroupAssignee, UserGroupMember,
     UserProfile, UserSchool,
@@ -35,27 +35,6 @@ GRADES = ("K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
 LEVELS = ("Elementary School", "Middle School", "High School")
 LEVEL_GRADES = (range(0, 6), range(6, 9), range(9, 13))
 ACTIVE, INACTIVE = AccountStatus.ACTIVE.value, AccountStatus.INACTIVE.value
-VIEW, EDIT = PermissionLevel.VIEW, PermissionLevel.EDIT
-
-_ADMIN_PERMS = {perm: EDIT for perm, spec in CATALOGUE.items() if Role.ADMIN in spec.levels}
-_NOT_FOR_SCHOOL_ADMINS = (Perm.SEND_FROM_DISTRICT, Perm.EMERGENCY_CALLS,
-                          Perm.CALLER_ID_PHONE_NUMBERS, Perm.INTEGRATIONS, Perm.ASSIGN_MESSAGES,
-                          Perm.DISTRICT_SETTINGS)
-_TEACHER_EDITS = (Perm.SEND_MESSAGES, Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS,
-                  Perm.SEND_TO_ALL_CONTACTS, Perm.SEND_TO_STAFF, Perm.PUSH_NOTIFICATIONS,
-                  Perm.SEND_SMS, Perm.FLAG_MESSAGES, Perm.CLASS_ANNOUNCEMENTS, Perm.OUTSIDE_RECIPIENTS)
-#: (name, role, grants); a profile's id is its position here plus one.
-PROFILES = (
-    ("District Administrator", Role.ADMIN, _ADMIN_PERMS),
-    ("School Administrator", Role.ADMIN,
-     {p: level for p, level in _ADMIN_PERMS.items() if p not in _NOT_FOR_SCHOOL_ADMINS}),
-    ("Teacher", Role.TEACHER, {Perm.COMMUNICATION: VIEW, Perm.INCLUDE_IN_MESSAGING_SEARCH: VIEW,
-                               **dict.fromkeys(_TEACHER_EDITS, EDIT)}),
-    ("Teacher (read only)", Role.TEACHER, {Perm.COMMUNICATION: VIEW}),
-    ("Parent", Role.PARENT, {Perm.COMMUNICATION: VIEW, Perm.SEND_MESSAGES: VIEW}),
-    ("Student", Role.STUDENT, {Perm.COMMUNICATION: VIEW, Perm.SEND_MESSAGES: EDIT}),
-)
-DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER, TEACHER_READ_ONLY, PARENT, STUDENT = range(1, 7)
 
 
 @dataclasses.dataclass
@@ -94,13 +73,6 @@ def seed_district(engine: sqlalchemy.engine.Engine, *, students: int, seed: int,
     counts = {table.name: len(rows[table]) for table in SQLModel.metadata.sorted_tables
               if table in rows}
     return SeedSummary(rows=counts, seconds=time.perf_counter() - started)
-
-
-@functools.lru_cache(maxsize=None)
-def _slug(name: str) -> str:
-    """ASCII letters and digits of a name, for email local parts ("Nguyễn" -> "nguyen")."""
-    folded = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
-    return "".join(ch for ch in folded.encode("ascii", "ignore").decode().lower() if ch.isalnum())
 
 
 def _apportion(total: int, weights: list[int]) -> list[int]:
@@ -174,7 +146,7 @@ class _DistrictBuilder:
     def _district_and_schools(self) -> None:
         rng = self.rng
         stem = rng.choice(words.DISTRICT_STEMS)
-        self.domain = f"{_slug(stem)}.example.org"
+        self.domain = f"{words.slug(stem)}.example.org"
         self._add(District, id=1, name=f"{stem} Unified School District",
                   time_zone="America/Chicago", call_window_start=dt.time(8, 0),
                   call_window_end=dt.time(20, 0), sms_character_limit=130, addon_callout=True,
@@ -231,7 +203,7 @@ class _DistrictBuilder:
             first = rng.choice(female if rng.random() < 0.5 else male)
             spoken = language if language == "en" or rng.random() < 0.75 else "en"
             status = INACTIVE if rng.random() < 0.01 else ACTIVE
-            local = f"{_slug(first)}.{_slug(last)}"
+            local = f"{words.slug(first)}.{words.slug(last)}"
             email = f"{local}.{student_id}@{self.domain}" if rng.random() < 0.9 else None
             personal_email = (f"{local}{student_id}@{rng.choice(words.EMAIL_HOSTS)}"
                               if rng.random() < 0.5 else None)
@@ -274,7 +246,7 @@ class _DistrictBuilder:
             email = mobile = home_phone = None
             if rng.random() >= 0.03:  # else nothing on file at all
                 if rng.random() >= 0.052:
-                    email = (f"{_slug(first)}.{_slug(surname)}{next(self.adult_numbers)}"
+                    email = (f"{words.slug(first)}.{words.slug(surname)}{next(self.adult_numbers)}"
                              f"@{rng.choice(words.EMAIL_HOSTS)}")
                 if order == 2 and email and adults[0]["email"] and rng.random() < 0.04:
                     email = adults[0]["email"]  # a shared family mailbox (RCP-11)
@@ -302,7 +274,7 @@ class _DistrictBuilder:
         rng = self.rng
         female, male, surnames = words.NAMES["es" if rng.random() < 0.1 else "en"]
         first, last = rng.choice(female if rng.random() < 0.7 else male), rng.choice(surnames)
-        local, n = ("admin", 1) if login == "admin" else (f"{_slug(first)}.{_slug(last)}", 1)
+        local, n = ("admin", 1) if login == "admin" else (f"{words.slug(first)}.{words.slug(last)}", 1)
         while (email := f"{local}{n if n > 1 else ''}@{self.domain}") in self.staff_emails:
             n += 1
         self.staff_emails.add(email)
@@ -348,7 +320,7 @@ class _DistrictBuilder:
                 name, code = f"{label} {subject} — Room {room}", f"{GRADES[grade]}-{subject[:4]}"
             else:
                 name = f"{subject} — Period {period} — Room {room}"
-                code = f"{_slug(subject)[:4]}-{grade:02d}"
+                code = f"{words.slug(subject)[:4]}-{grade:02d}"
             self._add(Section, id=section_id, school_id=school_id, name=name,
                       school_year_id=self.current_year_id, course_code=code.upper(),
                       sourced_id=f"sec-{section_id}")

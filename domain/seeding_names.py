@@ -1,4 +1,5 @@
-"""Built-in word lists and shares for the synthetic district generator (``domain.seeding``).
+"""Built-in word lists and shares for the synthetic district generator, and how a name becomes an
+address (``domain.seeding``).
 
 Names are common given and family names in each supported language, romanised where the
 language is not written in Latin script; some keep their diacritics on purpose so that the rest
@@ -6,6 +7,17 @@ of the system meets non-ASCII names.
 """
 
 from __future__ import annotations
+
+import functools
+import unicodedata
+
+
+@functools.lru_cache(maxsize=None)
+def slug(name: str) -> str:
+    """ASCII letters and digits of a name, for email local parts ("Nguyễn" -> "nguyen")."""
+    folded = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in folded.encode("ascii", "ignore").decode().lower() if ch.isalnum())
+
 
 # Shares as (values, weights) for ``random.choices``.
 #: Children of one family at the district: mostly one or two.

@@ -10,7 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy import func, select
 
-from models.db import MAX_ROW_ID
+from models.db import row_id
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 500
@@ -83,14 +83,15 @@ def keyset_page(session, model, kind: str, where: list, first: int, after: str |
     return connection(kind, rows, [row.id for row in rows], first, total, to_node)
 
 
-def row_id(value: strawberry.ID | str | None) -> int | None:
-    """The id ``value`` spells, or None when it is not one: not a number, or past the integer range
-    of the id columns (so it names no row)."""
-    text = str(value).strip() if value is not None else ""
-    digits = text.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or int(digits) > MAX_ROW_ID:
-        return None
-    return int(text)
+#: Never a row id: an argument that names no row becomes this, so the query finds nothing (or the
+#: domain reports NOT_FOUND at the argument's own position) without touching the database's range.
+NOT_AN_ID = -1
+
+
+def id_or_no_row(value: strawberry.ID | str | None) -> int:
+    """The id ``value`` spells (models.db.row_id), or NOT_AN_ID."""
+    parsed = row_id(value)
+    return NOT_AN_ID if parsed is None else parsed
 
 
 def parse_id(value: strawberry.ID | str, field: str = "id") -> int:

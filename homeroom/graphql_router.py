@@ -21,7 +21,6 @@ import json
 from typing import Any
 
 import anyio
-from anyio.lowlevel import RunVar
 from cross_web import HTTPException
 from graphql import GraphQLError, get_operation_ast, parse
 from starlette.concurrency import run_in_threadpool
@@ -36,26 +35,11 @@ from strawberry.types.unset import UNSET
 
 from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
+from graph.thread_limits import operation_threads
 
-#: Queries and mutations running at once; more wait their turn without blocking the event loop.
-#: Under the database pool (20), so threads of other routes and subscriptions still find connections.
-GRAPHQL_THREADS = 16
 #: An idle socket's account is checked this often (an active subscription checks at each read).
 ACCOUNT_RECHECK_SECONDS = 60.0
 CLOSE_ACCESS_ENDED = 4403
-
-_operation_threads: RunVar[anyio.CapacityLimiter] = RunVar("homeroom_graphql_threads")
-
-
-def operation_threads() -> anyio.CapacityLimiter:
-    """The limiter of this event loop's GraphQL threads (one per loop, as anyio's own)."""
-    try:
-        return _operation_threads.get()
-    except LookupError:
-        limiter = anyio.CapacityLimiter(GRAPHQL_THREADS)
-        _operation_threads.set(limiter)
-        return limiter
-
 
 class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, closing the socket when its access ends."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
-from models.db import MAX_ROW_ID
+from models.db import row_id
 
 
 def path_ids_in_range(request: Request) -> None:
     """A router dependency: a ``…_id`` path parameter past the integer range is 404."""
     for name, value in request.path_params.items():
         digits = value.removeprefix("-") if name.endswith("_id") and isinstance(value, str) else ""
-        if digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_ROW_ID):
+        if digits.isascii() and digits.isdigit() and row_id(value) is None:
             raise HTTPException(status_code=404, detail=f"no {name.removesuffix('_id')} {value}")

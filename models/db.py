@@ -16,6 +16,16 @@ metadata = SQLModel.metadata
 #: The largest id a row can have: ids are INTEGER columns (32-bit on PostgreSQL). A larger id
 #: names no row; parsing one must not reach the database (SQLite cannot bind past 2^63).
 MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(value: object) -> int | None:
+    """The id ``value`` spells in ASCII digits (optionally negative), or None when it is not one:
+    not a number, or past MAX_ROW_ID (so it names no row and never reaches the database)."""
+    text = str(value).strip() if value is not None else ""
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or int(digits) > MAX_ROW_ID:
+        return None
+    return int(text)
 #: A thread waits at most this long for a pooled connection, then fails its request (30 s by
 #: default). Only worker threads ever wait: nothing on the event loop checks a connection out.
 POOL_TIMEOUT_SECONDS = 10

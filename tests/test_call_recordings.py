@@ -45,16 +45,21 @@ def upload(client, token, message_id, data: bytes, name="greeting.wav"):
                       headers={"Authorization": f"Bearer {token}"})
 
 
+def voice_draft(engine) -> Message:
+    """The admin's draft call to a new family with a mobile phone."""
+    kid = add_student(engine, first_school_id(engine))
+    add_contact(engine, kid, custodial=True, mobile_phone=phone())
+    with session_scope(engine) as session:
+        return save_draft(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid],
+                                                                         channels=("VOICE",)))
+
+
 def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_played(client, engine):
     """Covers VOI-04, VOI-05: a WAV up to the call-minute limit is stored in the telephone format;
     recording again replaces it; a longer one, or anything but a WAV, is refused with a code and
     changes nothing; without Phone Calls it is forbidden. An answered call plays it."""
     token = token_for(engine, "admin")
-    kid = add_student(engine, first_school_id(engine))
-    add_contact(engine, kid, custodial=True, mobile_phone=phone())
-    with session_scope(engine) as session:
-        draft = save_draft(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid],
-                                                                          channels=("VOICE",)))
+    draft = voice_draft(engine)
     first = upload(client, token, draft.id, tone(2.0))
     assert first.status_code == 201 and first.json() == {"messageId": str(draft.id), "seconds": 2.0}
     again = upload(client, token, draft.id, tone(3.0))
@@ -127,11 +132,7 @@ def test_issue_13_12_uploads_are_checked_from_the_header_before_any_conversion(c
     real = recordings.to_telephone_wav
     monkeypatch.setattr(recordings, "to_telephone_wav", lambda data: converted.append(len(data)) or real(data))
     token = token_for(engine, "admin")
-    kid = add_student(engine, first_school_id(engine))
-    add_contact(engine, kid, custodial=True, mobile_phone=phone())
-    with session_scope(engine) as session:
-        draft = save_draft(session, viewer_for(session, "admin"), request("PRIMARY_CONTACTS", [kid],
-                                                                          channels=("VOICE",)))
+    draft = voice_draft(engine)
     assert upload(client, token, draft.id, tone(2.0)).status_code == 201
     assert len(converted) == 1
     previous = set_district(engine, tts_minutes=1)

@@ -244,26 +244,27 @@ def test_a_message_that_is_not_a_protocol_object_closes_with_4400(server, engine
     assert asyncio.run(scenario()) == 4400
 
 
+async def _subscribe_until_closed(server, token: str, query: str) -> tuple[int | None, str]:
+    """Subscribe with ``query`` and read until the server closes the socket: its close code and
+    reason, or (None, "") when it stays open for 10 s."""
+    async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), timeout=10)
+        except ConnectionClosed as closed:
+            return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (None, "")
+        except TimeoutError:
+            return None, ""
+
+
 def test_a_subscription_document_past_the_budget_closes_with_4400(server, engine):
     """Issue 13 point 4 over WebSocket, where operations start on the event loop: a 500 KB document
     is refused while it is parsed (4400, the reason names the limit) instead of being lexed."""
-    token = token_for(engine, "admin")
     query = 'subscription { messageProgress(messageId: "' + "9" * 500_000 + '") { total } }'
-
-    async def scenario():
-        async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-            try:
-                while True:
-                    await asyncio.wait_for(ws.recv(), timeout=10)
-            except ConnectionClosed as closed:
-                return closed.rcvd.code, closed.rcvd.reason
-            except TimeoutError:
-                return None, ""
-
-    code, reason = asyncio.run(scenario())
+    code, reason = asyncio.run(_subscribe_until_closed(server, token_for(engine, "admin"), query))
     assert code == 4400 and "Parsing aborted" in reason, (code, reason)
 
 
@@ -271,23 +272,9 @@ def test_a_frame_larger_than_a_request_body_is_refused_before_it_is_decoded(serv
     """Issue 13 point 4 over WebSocket: a 2 MB frame, past HOMEROOM_MAX_REQUEST_BYTES (1 MiB; uvicorn's
     own limit is 16 MiB), closes the socket with 1009 (message too big) before its JSON is decoded
     on the event loop; the server answers /healthz afterwards."""
-    token = token_for(engine, "admin")
     query = 'subscription { messageProgress(messageId: "' + "9" * 2_000_000 + '") { total } }'
-
-    async def scenario():
-        async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-            try:
-                while True:
-                    await asyncio.wait_for(ws.recv(), timeout=10)
-            except ConnectionClosed as closed:
-                return closed.rcvd.code if closed.rcvd else None
-            except TimeoutError:
-                return None
-
-    assert asyncio.run(scenario()) == 1009
+    code, _ = asyncio.run(_subscribe_until_closed(server, token_for(engine, "admin"), query))
+    assert code == 1009
     assert httpx.get(f"{server.base_url}/healthz", timeout=10).status_code == 200
 
 

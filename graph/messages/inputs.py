@@ -11,7 +11,7 @@ from domain.errors import FieldProblem
 from domain.messages import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
-from graph.pagination import row_id
+from graph.pagination import id_or_no_row
 from graph.permissions import gated, gated_by_value
 from models import messaging as db
 
@@ -135,12 +135,11 @@ class SendMessageErrors:
     errors: list[SendMessageError]
 
 
-NOT_AN_ID = -1  # never a row id, so the domain reports it NOT_FOUND at its own position
 
 
 def _ids(values) -> tuple[int, ...]:
     """Each id, or NOT_AN_ID for one that names no row (not a number, past the integer range)."""
-    return tuple(NOT_AN_ID if (parsed := row_id(value)) is None else parsed for value in values or ())
+    return tuple(id_or_no_row(value) for value in values or ())
 
 
 def to_request(data: SendMessageInput) -> SendMessageRequest:

@@ -9,7 +9,6 @@ from collections.abc import AsyncGenerator
 
 import anyio
 import strawberry
-from anyio.lowlevel import RunVar
 from graphql import GraphQLError
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -23,6 +22,7 @@ from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, MessageStatus
 from graph.pagination import parse_id
 from graph.permissions import require, requires
+from graph.thread_limits import subscription_read_threads
 from models import messaging as db
 
 #: What subscribing needs; checked again at each read, with the rest of the viewer's access.
@@ -30,21 +30,6 @@ REQUIRED = (Perm.COMMUNICATION,)
 #: Counts are re-read at most this often while notices pour in, and at least this often without.
 COALESCE_SECONDS = 0.2
 FALLBACK_POLL_SECONDS = 2.0
-#: Subscription reads running at once, whatever the number of subscribers: with the GraphQL threads
-#: (homeroom.graphql_router, 16) they stay under the database pool (20), so 200 subscribers
-#: polling cannot take the connections queries and mutations need.
-SUBSCRIPTION_READ_THREADS = 4
-_read_threads: RunVar[anyio.CapacityLimiter] = RunVar("homeroom_subscription_reads")
-
-
-def read_threads() -> anyio.CapacityLimiter:
-    """This event loop's limiter of subscription reads."""
-    try:
-        return _read_threads.get()
-    except LookupError:
-        limiter = anyio.CapacityLimiter(SUBSCRIPTION_READ_THREADS)
-        _read_threads.set(limiter)
-        return limiter
 
 
 @strawberry.type(description="A message's progress: its status and its deliveries per status.")
@@ -118,7 +103,7 @@ class ProgressSubscriptions:
                     except asyncio.TimeoutError:
                         pass
                 current = await anyio.to_thread.run_sync(_read, context.engine, user_id, wanted,
-                                                         limiter=read_threads())
+                                                         limiter=subscription_read_threads())
                 if current is _AccessEnded.ACCOUNT_INACTIVE:
                     await context.revoke_access(current.value)
                     return

@@ -22,7 +22,7 @@ from domain.user_settings import (
 )
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, to_errors
-from graph.pagination import row_id
+from graph.pagination import id_or_no_row
 from graph.permissions import require, requires, requires_district_settings, requires_school_administrator
 from models.directory import District, School, User
 
@@ -150,7 +150,7 @@ class SettingsMutations:
                 raise GraphQLError("The district's default needs a value.",
                                    extensions={"code": "BAD_USER_INPUT", "field": "value"})
             session.execute(update(District).values(push_by_default=value))
-        elif not session.execute(update(School).where(School.id == _id(school_id), administered_schools(viewer))
+        elif not session.execute(update(School).where(School.id == id_or_no_row(school_id), administered_schools(viewer))
                                  .values(push_by_default=value)).rowcount:
             session.rollback()
             raise GraphQLError(f"School {school_id} does not exist.",
@@ -169,7 +169,3 @@ class SettingsMutations:
         session.commit()
         return text.strip() if text else None
 
-
-def _id(value: strawberry.ID) -> int:
-    parsed = row_id(value)
-    return -1 if parsed is None else parsed  # names no school
