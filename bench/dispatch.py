@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select, text, update
 
     import jobs
-    from domain.fan_out import fan_out, queued_delivery_chunks
-    from domain.lanes import Lane
-    from domain.messages import create_message
-    from domain.viewer import load_viewer
+    from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+    from domain.delivery.lanes import Lane
+    from domain.messages.send import create_message
+    from domain.access.viewer import load_viewer
     from models.db import engine_for, session_scope
     from models.directory import User
     from models.messaging import Delivery, DeliveryAttempt, Message, MessageStatus, StudentRecipientType

@@ -28,7 +28,7 @@ import aiosmtplib  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from channels.base import EmailEnvelope, Sent  # noqa: E402
-from channels.smtp import SmtpChannel, SmtpConfig  # noqa: E402
+from channels.email.smtp import SmtpChannel, SmtpConfig  # noqa: E402
 
 
 class CountingSink:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import select
 
     import jobs
-    from domain.lanes import Lane
+    from domain.delivery.lanes import Lane
     from homeroom.app import create_app
     from homeroom.auth import mint_token
     from homeroom.settings import get_settings

@@ -28,11 +28,11 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import models  # noqa: E402,F401
-from domain.fan_out import fan_out  # noqa: E402
-from domain.messages import SendMessageRequest, create_message  # noqa: E402
-from domain.plan import plan_message, plan_rows, plan_summary  # noqa: E402
-from domain.seeding import seed_district  # noqa: E402
-from domain.viewer import load_viewer  # noqa: E402
+from domain.delivery.fan_out import fan_out  # noqa: E402
+from domain.messages.send import SendMessageRequest, create_message  # noqa: E402
+from domain.recipients.plan import plan_message, plan_rows, plan_summary  # noqa: E402
+from domain.demo.seeding import seed_district  # noqa: E402
+from domain.access.viewer import load_viewer  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
 from models.directory import Student, User  # noqa: E402
 from models.messaging import Channel, StudentRecipientType  # noqa: E402

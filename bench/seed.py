@@ -21,7 +21,7 @@ sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 import models  # noqa: E402,F401  (registers every table on SQLModel.metadata)
-from domain.seeding import seed_district  # noqa: E402
+from domain.demo.seeding import seed_district  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 

@@ -29,11 +29,11 @@ from sqlmodel import SQLModel  # noqa: E402
 import models  # noqa: E402,F401
 from channels.base import ChannelKind, ChannelPlugin, Sent  # noqa: E402
 from channels.registry import ChannelRegistry  # noqa: E402
-from domain.dispatch import dispatch_deliveries  # noqa: E402
-from domain.fan_out import fan_out, queued_delivery_chunks  # noqa: E402
-from domain.messages import SendMessageRequest, create_message  # noqa: E402
-from domain.seeding import seed_district  # noqa: E402
-from domain.viewer import load_viewer  # noqa: E402
+from domain.delivery.dispatch import dispatch_deliveries  # noqa: E402
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks  # noqa: E402
+from domain.messages.send import SendMessageRequest, create_message  # noqa: E402
+from domain.demo.seeding import seed_district  # noqa: E402
+from domain.access.viewer import load_viewer  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
 from models.directory import Student, User  # noqa: E402
 from models.messaging import Channel, Delivery, StudentRecipientType  # noqa: E402

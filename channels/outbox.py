@@ -2,7 +2,7 @@
 
 Email becomes one RFC 5322 ``.eml`` file per envelope under ``<directory>/email/``, opening with
 the ``Return-Path`` a receiving server would record (the delivery's signed bounce address), and
-the copy its Cc addresses get under ``<directory>/email/cc/`` (channels.email_format); SMS,
+the copy its Cc addresses get under ``<directory>/email/cc/`` (channels.email.format); SMS,
 calls and push become one JSON line each in ``<directory>/<kind>.jsonl``. Files are named by the
 delivery reference, so a retried batch overwrites rather than duplicates an email.
 
@@ -42,7 +42,7 @@ from channels.base import (
     WebhookEvent,
     WebhookRejected,
 )
-from channels.email_format import INVALID_ADDRESS, UnsendableEmail, compose_cc_copy, compose_email
+from channels.email.format import INVALID_ADDRESS, UnsendableEmail, compose_cc_copy, compose_email
 
 _append_lock = threading.Lock()
 
@@ -138,7 +138,7 @@ class OutboxChannel(ChannelPlugin):
             data = f"Return-Path: <{envelope.return_path}>\n".encode() + data
         temporary.write_bytes(data)
         temporary.replace(path)
-        if cc_copy is not None:  # what the Cc addresses get, apart (channels.email_format)
+        if cc_copy is not None:  # what the Cc addresses get, apart (channels.email.format)
             copies = folder / "cc"
             copies.mkdir(exist_ok=True)
             copy_path = copies / f"{envelope.reference}.eml"

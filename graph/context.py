@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.fastapi import BaseContext
 
-from domain.errors import AuthenticationError
-from domain.viewer import Viewer, load_viewer
+from domain.support.errors import AuthenticationError
+from domain.access.viewer import Viewer, load_viewer
 from graph.loaders import Loaders
 from homeroom.auth import bearer_token, token_expires_at, user_id_from_token
 from homeroom.settings import Settings

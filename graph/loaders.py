@@ -54,7 +54,7 @@ class Loaders:
         return [grouped[i] for i in ids]
 
     async def _students_by_section(self, ids: list[int]) -> list[list[Student]]:
-        from domain.scope import student_scope
+        from domain.access.scope import student_scope
 
         rows = self._context.session.execute(
             select(Enrollment.section_id, Student)

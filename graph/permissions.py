@@ -15,10 +15,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
-from domain.errors import AuthorizationError
-from domain.permissions import CATALOGUE, Perm, requirement_text
-from domain.scope import FAMILY_ROLES
-from domain.viewer import Viewer
+from domain.support.errors import AuthorizationError
+from domain.access.permissions import CATALOGUE, Perm, requirement_text
+from domain.access.scope import FAMILY_ROLES
+from domain.access.viewer import Viewer
 from models.directory import Role
 from graph.context import Info
 

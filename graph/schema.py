@@ -13,22 +13,22 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from graph.directory.queries import DirectoryQueries
-from graph.messages.caller_ids import CallerIdMutations, CallerIdQueries
+from graph.telephony.caller_ids import CallerIdMutations, CallerIdQueries
 from graph.messages.mutations.send_message import MessageMutations
 from graph.messages.drafts import DraftMutations
 from graph.messages.imports import ImportMutations, ImportQueries
 from graph.messages.insert_fields import InsertFieldQueries
-from graph.messages.plan import PlanQueries
+from graph.recipients.plan import PlanQueries
 from graph.messages.flagged_words import FlaggedWordsMutations
-from graph.messages.progress import ProgressSubscriptions
-from graph.messages.push import PushMutations, PushQueries
+from graph.delivery.progress import ProgressSubscriptions
+from graph.directory.push import PushMutations, PushQueries
 from graph.messages.queries import MessageQueries
-from graph.messages.reenrolment_forms import ReenrolmentFormMutations, ReenrolmentFormQueries
-from graph.messages.reports import RecallMutations, ReportMutations, ReportQueries
-from graph.messages.schedules import ScheduleMutations, ScheduleQueries
+from graph.reenrolment.forms import ReenrolmentFormMutations, ReenrolmentFormQueries
+from graph.reports.reports import RecallMutations, ReportMutations, ReportQueries
+from graph.scheduling.schedules import ScheduleMutations, ScheduleQueries
 from graph.messages.sms import SmsQueries
-from graph.viewer.queries import ViewerQueries
-from graph.viewer.settings import SettingsMutations, SettingsQueries
+from graph.access.queries import ViewerQueries
+from graph.directory.settings import SettingsMutations, SettingsQueries
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
@@ -86,7 +86,7 @@ class QueryTokenLimiter(MaxTokensLimiter):
 
 
 class KeepTheEventLoopFree(SchemaExtension):
-    """Operations run on worker threads (homeroom.graphql_router), except a WebSocket's
+    """Operations run on worker threads (homeroom.routes.graphql), except a WebSocket's
     subscriptions, which start on the event loop where every other client waits on them: their
     validation, ~0.25 s at the token budget, moves to a thread (their resolvers read on threads).
     A query or mutation never runs there: BAD_REQUEST, should one reach it."""

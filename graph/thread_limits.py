@@ -8,9 +8,9 @@ from __future__ import annotations
 import anyio
 from anyio.lowlevel import RunVar
 
-#: Queries and mutations (homeroom.graphql_router).
+#: Queries and mutations (homeroom.routes.graphql).
 GRAPHQL_THREADS = 16
-#: Subscription reads (graph.messages.progress), whatever the number of subscribers.
+#: Subscription reads (graph.delivery.progress), whatever the number of subscribers.
 SUBSCRIPTION_READ_THREADS = 4
 
 _limiters: RunVar[dict[str, anyio.CapacityLimiter]] = RunVar("homeroom_thread_limits")

@@ -11,13 +11,13 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
-from homeroom.attachment_routes import attachment_router
-from homeroom.graphql_router import HomeroomGraphQLRouter
-from homeroom.report_routes import report_router
-from homeroom.unsubscribe_routes import unsubscribe_router
-from homeroom.reenrolment_routes import reenrolment_router
-from homeroom.voice_routes import voice_router
-from homeroom.webhook_routes import webhook_router
+from homeroom.routes.attachments import attachment_router
+from homeroom.routes.graphql import HomeroomGraphQLRouter
+from homeroom.routes.reports import report_router
+from homeroom.routes.unsubscribe import unsubscribe_router
+from homeroom.routes.reenrolment import reenrolment_router
+from homeroom.routes.voice import voice_router
+from homeroom.routes.webhooks import webhook_router
 from homeroom.settings import Settings, get_settings
 from models.db import engine_for
 
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     engine = engine_for(settings.database_url)
 
     import jobs  # the broker is configured from settings before any actor is declared
-    import jobs.scheduler
+    import jobs.queue_clock
     from jobs.runtime import channel_registry
 
     channel_registry()  # a configured plugin that fails to load stops start-up here
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = jobs.broker.start_in_process_worker() if run_worker else None
         # Embedded mode runs the communication queue's clock too (production: homeroom scheduler).
-        queue_clock = jobs.scheduler.start_thread() if run_worker else None
+        queue_clock = jobs.queue_clock.start_thread() if run_worker else None
         try:
             yield
         finally:

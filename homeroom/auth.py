@@ -1,6 +1,6 @@
 """Bearer tokens: HS256 JWTs naming a user by id and login.
 
-The HMAC key is derived from the deployment's secret for this purpose (domain.signed_ids), never
+The HMAC key is derived from the deployment's secret for this purpose (domain.support.signed_ids), never
 the raw secret. The header's ``kid`` names the secret that signed: new tokens use the current one
 (``HOMEROOM_JWT_SECRET``), and tokens of a previous one (``HOMEROOM_JWT_PREVIOUS_SECRETS``) keep
 working until they expire or it is removed.
@@ -12,8 +12,8 @@ import datetime as dt
 
 import jwt
 
-from domain.errors import AuthenticationError
-from domain.signed_ids import derived_key, key_id, signing_keys
+from domain.support.errors import AuthenticationError
+from domain.support.signed_ids import derived_key, key_id, signing_keys
 from homeroom.settings import Settings
 
 ISSUER = "homeroom"

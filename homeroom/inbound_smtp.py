@@ -4,7 +4,7 @@ It accepts mail only for genuine, current signed addresses of the reply domain: 
 (``reply+<token>@``, the Reply-To of emails that allow replies) and bounce addresses
 (``bounce+<token>@``, each email's own return path, where delivery status notifications come).
 Any other recipient, ``bounces@`` included, is refused with 550 before the data is sent. What it
-accepts is filed by domain.inbound_email.
+accepts is filed by domain.inbound.inbound_email.
 
 A message that cannot be processed (an unknown charset that still breaks, a malformed report) is
 refused with 550, so the sender gives up; only trouble worth retrying (the database is down) is
@@ -20,9 +20,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from domain.inbound_email import is_transient, receive
-from domain.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
-from domain.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
+from domain.inbound.inbound_email import is_transient, receive
+from domain.inbound.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
+from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
 from models.db import session_scope
 
 log = logging.getLogger(__name__)

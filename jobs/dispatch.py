@@ -6,9 +6,9 @@ import time
 
 import dramatiq
 
-from domain.dispatch import dispatch_deliveries
-from domain.lanes import Lane
-from domain.pacing import RedisUrgentBoard, UrgentBoard, chunk_key, pacer
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.lanes import Lane
+from domain.delivery.pacing import RedisUrgentBoard, UrgentBoard, chunk_key, pacer
 from jobs.runtime import channel_registry
 from models.db import get_engine
 
@@ -35,7 +35,7 @@ DISPATCH: dict[Lane, dramatiq.Actor] = {lane: _dispatch_actor(lane) for lane in 
 def enqueue_dispatch(chunks, broker: dramatiq.Broker | None = None) -> None:
     """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue on ``broker`` (default
     the configured one). Emergency chunks are announced first, so paced traffic steps aside for
-    them (domain.pacing)."""
+    them (domain.delivery.pacing)."""
     chunks = [(lane, ids) for lane, ids in chunks if ids]
     urgent = [chunk_key(ids) for lane, ids in chunks if lane is Lane.EMERGENCY]
     if urgent:

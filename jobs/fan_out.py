@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dramatiq
 
-from domain import progress_events
-from domain.dispatch import complete_if_done
-from domain.fan_out import fan_out, queued_chunks_by_channel
-from domain.lanes import LANES_BY_URGENCY, Lane, lane_of
+from domain.delivery import progress_events
+from domain.delivery.dispatch import complete_if_done
+from domain.delivery.fan_out import fan_out, queued_chunks_by_channel
+from domain.delivery.lanes import LANES_BY_URGENCY, Lane, lane_of
 from homeroom.settings import get_settings
 from jobs.dispatch import enqueue_dispatch
 from jobs.runtime import channel_registry

@@ -48,7 +48,7 @@ class District(SQLModel, table=True):
     # SYS-05: the default school preferences' "push with every message by default".
     push_by_default: bool = Field(default=False)
     # SET-09: the default user preferences, {setting: {"value": bool, "enforced": bool}}
-    # (domain/user_settings.py); an enforced one overrides every user's own choice.
+    # (domain/directory/user_settings.py); an enforced one overrides every user's own choice.
     user_preference_defaults: dict = Field(default_factory=dict, sa_type=JSON)
     # INB-11/INB-12: a message containing one of these words is flagged and hidden automatically.
     flagged_words: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -120,7 +120,7 @@ class User(SQLModel, table=True):
     # SET-07: used only when a message sets Include Signature (CMP-24).
     email_signature: str | None = Field(default=None, sa_type=Text)
     sms_signature: str | None = Field(default=None, max_length=300)
-    # SET-03..SET-06 (domain/user_settings.py); None follows the district's default (SET-09).
+    # SET-03..SET-06 (domain/directory/user_settings.py); None follows the district's default (SET-09).
     push_all_messages: bool | None = Field(default=None)  # SET-04
     email_notifications_off: bool | None = Field(default=None)  # SET-05
     allow_reply_by_default: bool | None = Field(default=None)  # SET-06

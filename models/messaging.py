@@ -33,7 +33,7 @@ class StudentRecipientType(str, enum.Enum):
     STUDENTS_AND_PRIMARY_CONTACTS = "STUDENTS_AND_PRIMARY_CONTACTS"
 
 
-#: Once-per-family seeds are below this prime, the modulus of the draw (domain/family_pick.py); a seed
+#: Once-per-family seeds are below this prime, the modulus of the draw (domain/recipients/family_pick.py); a seed
 #: fits the Integer column and GraphQL's Int.
 FAMILY_SEED_LIMIT = 2_147_483_647
 
@@ -139,7 +139,7 @@ class Message(SQLModel, table=True):
     # VOI-03: the number calls show; picked when the message is composed (CID-*).
     caller_id_id: int | None = Field(default=None, foreign_key="caller_id.id")
     # RCP-09: the seed of the once-per-family pick, drawn at random when the message is created (or
-    # taken from the plan the sender saw), so a re-run resolves the same way (domain/family_pick.py).
+    # taken from the plan the sender saw), so a re-run resolves the same way (domain/recipients/family_pick.py).
     family_seed: int = Field(default_factory=new_family_seed)
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
     created_at: dt.datetime = Field(default_factory=utcnow)

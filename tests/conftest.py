@@ -71,7 +71,7 @@ USES_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 @pytest.fixture(scope="session")
 def engine():
-    from domain.seeding import seed_district
+    from domain.demo.seeding import seed_district
     from homeroom.migrate import upgrade
     from models.db import engine_for
 
@@ -155,9 +155,9 @@ def push_service():
 @pytest.fixture(autouse=True)
 def _no_emergency_left_on_the_urgent_board():
     """An emergency chunk a test enqueued but never ran would hold other tests' paced traffic back
-    (domain.pacing); each test starts with an empty board."""
+    (domain.delivery.pacing); each test starts with an empty board."""
     yield
-    from domain import pacing
+    from domain.delivery import pacing
 
     pacing._pacer = None
     if USES_REDIS:

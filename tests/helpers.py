@@ -11,10 +11,10 @@ from typing import Any
 from dramatiq.worker import WorkerThread
 from sqlalchemy import event, func, insert, select
 
-from domain.permissions import CATALOGUE, Perm
+from domain.access.permissions import CATALOGUE, Perm
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
-from jobs.scheduler import THREAD_NAME as QUEUE_THREAD_NAME
+from jobs.queue_clock import THREAD_NAME as QUEUE_THREAD_NAME
 from models.db import session_scope
 from models.directory import (
     District,

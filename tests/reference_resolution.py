@@ -1,6 +1,6 @@
 """A plain Python statement of the recipient rules, written for clarity, not speed.
 
-tests/test_recipient_reference.py compares it with the SQL resolution of domain.recipients on
+tests/test_recipient_reference.py compares it with the SQL resolution of domain.recipients.resolution on
 generated districts. Rows are (channel, kind, recipient_id, student_id, address, status).
 """
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from domain.messages import SendMessageRequest
-from domain.plan import plan_message, plan_rows, plan_summary
-from domain.viewer import load_viewer
+from domain.messages.send import SendMessageRequest
+from domain.recipients.plan import plan_message, plan_rows, plan_summary
+from domain.access.viewer import load_viewer
 from models.directory import User
 from models.messaging import Channel, StudentRecipientType
 
@@ -26,7 +26,7 @@ def request(recipient_type=None, student_ids=(), channels=("EMAIL",), subject="T
 
 
 def resolve(engine, login: str, recipient_type=None, student_ids=(), channels=("EMAIL",), **fields):
-    """(rows, summary) of the plan; every row is a named tuple of domain.recipients.ROW_COLUMNS."""
+    """(rows, summary) of the plan; every row is a named tuple of domain.recipients.resolution.ROW_COLUMNS."""
     with Session(engine) as session:
         try:
             viewer = viewer_for(session, login)

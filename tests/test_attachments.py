@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from domain.fan_out import queued_delivery_chunks
-from domain.scheduling import send_due_scheduled
+from domain.delivery.fan_out import queued_delivery_chunks
+from domain.scheduling.scheduled_messages import send_due_scheduled
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, make_user, token_for
 from models.db import session_scope
@@ -83,13 +83,13 @@ def test_att_02_att_05_every_email_of_the_message_carries_the_files(client, engi
     sender all carry the same attached file."""
     from channels.base import ChannelKind
     from channels.registry import ChannelRegistry
-    from domain.dispatch import dispatch_deliveries
+    from domain.delivery.dispatch import dispatch_deliveries
 
     token = token_for(engine, "admin")
     message_id = draft(client, token, families(engine, 2), cc=["office@school.example.org"], copySelf=True)
     assert upload(client, token, message_id).status_code == 201
-    from domain.fan_out import fan_out
-    from domain.messages import send_draft
+    from domain.delivery.fan_out import fan_out
+    from domain.messages.send import send_draft
     from resolve import viewer_for
 
     with session_scope(engine) as session:

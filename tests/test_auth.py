@@ -119,10 +119,10 @@ def test_a_rotated_secret_keeps_its_tokens_and_links_working_while_listed(client
 
     from starlette.testclient import TestClient
 
-    from domain.fan_out import fan_out
-    from domain.messages import create_message
-    from domain.signed_ids import key_id, signing_keys
-    from domain.unsubscribe import unsubscribe_url
+    from domain.delivery.fan_out import fan_out
+    from domain.messages.send import create_message
+    from domain.support.signed_ids import key_id, signing_keys
+    from domain.inbound.unsubscribe import unsubscribe_url
     from factories import add_contact, add_student, email, first_school_id
     from homeroom.app import create_app
     from homeroom.settings import load_settings

@@ -13,15 +13,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from domain.envelopes import voice_content_url
-from domain.fan_out import fan_out
-from domain.messages import save_draft
-from domain.permissions import Perm
-from domain.signed_ids import deployment_keys
+from domain.delivery.envelopes import voice_content_url
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import save_draft
+from domain.access.permissions import Perm
+from domain.support.signed_ids import deployment_keys
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import make_user, set_district, token_for
 from homeroom.settings import get_settings
-from homeroom.voice_routes import voice_router
+from homeroom.routes.voice import voice_router
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import Delivery, Message, MessageStatus
@@ -126,7 +126,7 @@ def test_issue_13_12_uploads_are_checked_from_the_header_before_any_conversion(c
     refused from its header, never converted; a truncated WAV, a 2^31 Hz sample rate, 8-bit audio and
     a header with no audio are refused with their codes; each refusal stores nothing and keeps the
     recording there was. A valid stereo 44.1 kHz WAV still works."""
-    import domain.call_recordings as recordings
+    import domain.telephony.call_recordings as recordings
 
     converted = []
     real = recordings.to_telephone_wav

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from domain.call_window import CallWindow
-from domain.fan_out import fan_out
-from domain.messages import create_message
+from domain.recipients.call_window import CallWindow
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import gql, set_district, token_for, wait_for_message
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.messaging import Delivery, DeliveryAttempt
 from resolve import request, viewer_for

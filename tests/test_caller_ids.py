@@ -64,7 +64,7 @@ def test_cid_01_cid_04_numbers_are_managed_with_the_permission_and_checked(clien
 def test_perm_40_an_administrator_without_the_caller_id_permission_cannot_list_or_change_numbers(client, engine):
     """Covers PERM-40: an administrator whose profile lacks "Caller ID Phone Numbers" gets FORBIDDEN
     from listing, adding, editing, deleting and importing caller IDs, and nothing is written."""
-    from domain.permissions import Perm
+    from domain.access.permissions import Perm
 
     admin = token_for(engine, "admin")
     number = create(client, admin, title="Library line")["callerId"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain.permissions import Perm
+from domain.access.permissions import Perm
 from helpers import count_statements, gql, make_user, token_for
 from models.directory import Role, Student
 

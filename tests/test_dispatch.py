@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from channels.base import ChannelKind, EmailChannel, PermanentFailure, Reconciled, Retryable, Sent
 from channels.registry import ChannelRegistry
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.viewer import load_viewer
-from domain.messages import SendMessageRequest, create_message
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.access.viewer import load_viewer
+from domain.messages.send import SendMessageRequest, create_message
 from helpers import count_statements
 from models.db import session_scope
 from factories import add_contact, add_student, email, first_school_id, seeded_students
@@ -150,7 +150,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
     once; attempts are counted and recorded one per provider call."""
     import datetime as dt
 
-    from domain.dispatch import retry_delay_seconds
+    from domain.delivery.dispatch import retry_delay_seconds
 
     assert [retry_delay_seconds(n, None) for n in (1, 2, 3, 8)] == [30, 60, 120, 3600]
     assert retry_delay_seconds(3, 5.0) == 5.0
@@ -185,7 +185,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
 def test_retries_stop_after_the_last_attempt(engine):
     """Covers JOB-05: a delivery still retryable at its fifth attempt fails with the provider's
     code, and the message completes."""
-    from domain.dispatch import MAX_ATTEMPTS
+    from domain.delivery.dispatch import MAX_ATTEMPTS
 
     message_id, _ = _message(engine, student_count=2)
     with session_scope(engine) as session:
@@ -265,7 +265,7 @@ def test_issue_13_10_bad_envelopes_leading_a_batch_do_not_hold_back_the_rest(eng
     raise (as many as make the plugin look down). The last one is tried too; it goes out, so the
     three fail alone with PLUGIN_ERROR and every other delivery is sent once, instead of the whole
     batch being retried into the same three until all fail."""
-    from domain.plugin_batches import PLUGIN_FAILING_AFTER
+    from domain.delivery.plugin_batches import PLUGIN_FAILING_AFTER
 
     message_id = _fresh_message(engine, student_count=8)
     with session_scope(engine) as session:
@@ -286,7 +286,7 @@ def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry
     """Covers JOB-05 (issue 13 point 10): when the envelopes sent one at a time raise too, the plugin
     rather than an envelope is at fault: after a few tries every delivery is queued again with
     PLUGIN_ERROR, none is failed, and the plugin is not called once per envelope."""
-    from domain.plugin_batches import PLUGIN_FAILING_AFTER
+    from domain.delivery.plugin_batches import PLUGIN_FAILING_AFTER
 
     message_id = _fresh_message(engine, student_count=8)
     with session_scope(engine) as session:

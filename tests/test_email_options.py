@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from channels.base import ChannelKind
 from channels.registry import ChannelRegistry
-from channels.smtp import SmtpChannel, SmtpConfig
+from channels.email.smtp import SmtpChannel, SmtpConfig
 from conftest import OUTBOX_DIR
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import gql, row_counts, token_for
 from jobs.runtime import channel_registry

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_app_device, add_user, first_school_id
 from models.db import session_scope
 from models.messaging import Delivery
@@ -73,7 +73,7 @@ def test_a_real_push_is_delivered_through_the_installed_example(installed, engin
         config["ntfy"] = {"server_url": fake.url, "topic_prefix": "lincoln"}
         script = ("import json, sys\n"
                   "from channels.registry import ChannelRegistry\n"
-                  "from domain.dispatch import dispatch_deliveries\n"
+                  "from domain.delivery.dispatch import dispatch_deliveries\n"
                   "from homeroom.settings import get_settings\n"
                   "from models.db import engine_for\n"
                   "s = get_settings()\n"

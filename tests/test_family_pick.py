@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from domain.messages import create_message
-from domain.recipients import resolution
-from domain.schedule_rules import Recurrence
-from domain.scheduling import ScheduleRequest, district_zone, schedule_message, send_due_scheduled
+from domain.messages.send import create_message
+from domain.recipients.resolution import resolution
+from domain.scheduling.rules import Recurrence
+from domain.scheduling.scheduled_messages import ScheduleRequest, district_zone, schedule_message, send_due_scheduled
 from factories import (
     add_contact,
     add_school,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import gql, make_user, set_district, token_for, wait_for_message
-from domain.permissions import Perm
+from domain.access.permissions import Perm
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import Delivery, ImportedRecipient

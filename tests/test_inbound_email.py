@@ -9,9 +9,9 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import insert, select
 
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.inbound_email import parse
-from domain.reply_tokens import reply_address
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.inbound.inbound_email import parse
+from domain.inbound.reply_tokens import reply_address
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
 from homeroom.inbound_smtp import start
@@ -101,7 +101,7 @@ def test_cmp_18_no_reply_is_filed_for_a_message_that_did_not_allow_replies(engin
 def test_cmp_20_a_csv_imported_recipient_can_reply(engine, inbound):
     """Covers CMP-20: a recipient with no account (imported from CSV) answers by email and the
     answer lands in the sender's conversation with them."""
-    from domain.messages import save_draft
+    from domain.messages.send import save_draft
 
     with session_scope(engine) as session:
 

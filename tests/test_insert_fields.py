@@ -8,8 +8,8 @@ import json
 from sqlalchemy import select, update
 
 from conftest import OUTBOX_DIR
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, add_user, email, first_school_id, phone
 from helpers import gql, row_counts, token_for
 from models.db import session_scope

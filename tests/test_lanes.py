@@ -6,9 +6,9 @@ import time
 
 from sqlalchemy import func, select
 
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.lanes import Lane, lane_of
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.delivery.lanes import Lane, lane_of
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone, seeded_students
 from jobs import enqueue_dispatch, enqueue_fan_out
 from models.db import session_scope

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, update
 
 from conftest import BASE_DATABASE_URL, USES_POSTGRES
-from domain.fan_out import fan_out
-from domain.messages import SendMessageRequest, create_message
-from domain.oneroster import import_oneroster
-from domain.oneroster_export import export_oneroster
-from domain.seeding import seed_district
-from domain.viewer import load_viewer
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import SendMessageRequest, create_message
+from domain.integrations.oneroster.importer import import_oneroster
+from domain.integrations.oneroster.export import export_oneroster
+from domain.demo.seeding import seed_district
+from domain.access.viewer import load_viewer
 from helpers import count_statements
 from homeroom.migrate import upgrade
 from models.db import make_engine, session_scope

@@ -1,4 +1,4 @@
-"""Pacing: a plugin's declared rate holds across worker processes (domain.pacing)."""
+"""Pacing: a plugin's declared rate holds across worker processes (domain.delivery.pacing)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
 from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from domain import pacing
-from domain.dispatch import STEP_ASIDE_SECONDS, dispatch_deliveries
-from domain.lanes import Lane
-from domain.pacing import (
+from domain.delivery import pacing
+from domain.delivery.dispatch import STEP_ASIDE_SECONDS, dispatch_deliveries
+from domain.delivery.lanes import Lane
+from domain.delivery.pacing import (
     URGENT_ENTRY_SECONDS,
     LocalUrgentBoard,
     Pacer,

@@ -111,7 +111,7 @@ def test_the_catalogue_grants_district_settings_to_district_administrators_only(
     permission for the ADMIN role, cited with the requirements it enforces; the seeded District
     Administrator profile holds it, the School Administrator profile does not; the SDL of each
     district-wide mutation names it."""
-    from domain.permissions import CATALOGUE, Perm
+    from domain.access.permissions import CATALOGUE, Perm
     from graph.schema import export_sdl
     from models.directory import PermissionLevel
 
@@ -135,7 +135,7 @@ def test_cid_06_job_06_caller_id_district_default_and_reenrolment_forms_are_dist
     """Covers CID-06, JOB-06 (issue 13 point 5): an administrator who manages caller IDs but is no
     district administrator may add a number, but not flag it District Default, nor change or
     delete the district's default number, nor set the district's re-enrolment forms."""
-    from domain.permissions import Perm
+    from domain.access.permissions import Perm
 
     manager = make_user(engine, Role.ADMIN, without=[Perm.DISTRICT_SETTINGS], school_ids=[first_school_id(engine)])
     plain = {"title": "Gym line", "phone": "+13125550181"}

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import func, insert, select, update
 
-from domain.scheduling import send_due_scheduled
+from domain.scheduling.scheduled_messages import send_due_scheduled
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from helpers import gql, row_counts, token_for
 from models.db import session_scope
@@ -182,7 +182,7 @@ def test_rcp_22_resending_a_message_with_outside_addresses_is_checked_again(clie
     who has lost it gets FORBIDDEN and nothing is queued; with it, the failed deliveries go again."""
     from sqlalchemy import delete
 
-    from domain.permissions import Perm
+    from domain.access.permissions import Perm
     from helpers import make_user, wait_for_message
     from models.directory import ProfileGrant, Role, UserProfile
 

@@ -72,9 +72,9 @@ def test_two_registrations_of_one_endpoint_at_once_never_fail_with_an_internal_e
     then gets CONFLICT like any later registration, instead of an IntegrityError (a 500)."""
     import threading
 
-    from domain.errors import InvalidInput
-    from domain.push_subscriptions import register
-    from domain.viewer import load_viewer
+    from domain.support.errors import InvalidInput
+    from domain.directory.push_subscriptions import register
+    from domain.access.viewer import load_viewer
 
     first_id, _, _ = staff_user(engine)
     second_id, _, _ = staff_user(engine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aiosmtpd.controller import Controller
 
-from channels.smtp import SmtpChannel, SmtpConfig
+from channels.email.smtp import SmtpChannel, SmtpConfig
 from channels.testing import PluginConformance
 from test_smtp import free_port
 

@@ -26,8 +26,8 @@ from channels.base import (
 )
 from channels.outbox import OutboxChannel
 from channels.registry import ChannelRegistry, DiscoveredPlugin, PluginLoadError, discover
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email as an_email, first_school_id, phone
 from models.db import session_scope
 from models.messaging import Delivery
@@ -150,7 +150,7 @@ def test_naming_one_channel_delivers_the_others_through_their_default_plugin(eng
         chunks = queued_delivery_chunks(session, message.id, 500)
     outbox, journal = tmp_path / "outbox", tmp_path / "sms-journal.txt"
     script = ("import json, sys\n"
-              "from domain.dispatch import dispatch_deliveries\n"
+              "from domain.delivery.dispatch import dispatch_deliveries\n"
               "from homeroom.settings import get_settings\n"
               "from jobs.runtime import channel_registry\n"
               "from models.db import engine_for\n"

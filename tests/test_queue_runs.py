@@ -10,7 +10,7 @@ from factories import add_app_device, add_user, first_school_id
 from conftest import USES_REDIS
 from helpers import gql, token_for, wait_for_message
 from homeroom.settings import Settings
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.db import session_scope
 from models.messaging import Delivery
 
@@ -57,8 +57,8 @@ def test_job_01_the_queue_runs_by_default_at_a_configurable_interval(client, mon
     import pytest
     from pydantic import ValidationError
 
-    import jobs.scheduler
-    from jobs.scheduler import THREAD_NAME, start_thread
+    import jobs.queue_clock
+    from jobs.queue_clock import THREAD_NAME, start_thread
 
     if not USES_REDIS:  # embedded mode: the app under test runs the queue's clock itself
         assert any(thread.name == THREAD_NAME and thread.is_alive() for thread in threading.enumerate())
@@ -67,7 +67,7 @@ def test_job_01_the_queue_runs_by_default_at_a_configurable_interval(client, mon
     with pytest.raises(ValidationError):
         Settings(queue_interval_seconds=0)
     runs = []
-    monkeypatch.setattr(jobs.scheduler, "queue_tick", lambda: runs.append(time.monotonic()))
+    monkeypatch.setattr(jobs.queue_clock, "queue_tick", lambda: runs.append(time.monotonic()))
     thread, stop = start_thread(interval_seconds=0.2)
     time.sleep(1.1)
     stop.set()

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, insert, select, update
 
 from conftest import OUTBOX_DIR
-from domain.messages import save_draft
+from domain.messages.send import save_draft
 from helpers import gql, token_for
 from models.db import session_scope
 from models.messaging import Delivery, ImportedRecipient, Message
@@ -33,7 +33,7 @@ def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client
             {"message_id": message.id, "name": f"Guardian {n}", "phone": f"+1875555{n:05d}", "source_row": n + 1}
             for n in range(20_000)])
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
-    from domain.lanes import Lane
+    from domain.delivery.lanes import Lane
     from jobs import enqueue_fan_out
 
     enqueue_fan_out(message.id, Lane.NORMAL)
@@ -71,7 +71,7 @@ def test_recall_is_only_for_the_senders_own_messages(client, engine):
     assert other["message"] is None and other["cancelled"] == 0
     mine = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
     assert mine["message"]["status"] == "CANCELLED"
-    from domain.fan_out import fan_out
+    from domain.delivery.fan_out import fan_out
 
     with session_scope(engine) as session:
         assert fan_out(session, message.id).deliveries_written == 0  # a recalled message is never fanned out
@@ -84,8 +84,8 @@ def test_recall_while_a_chunk_is_claimed_and_settling_does_not_deadlock(engine):
     dispatcher, every other one is cancelled, and both transactions finish."""
     import threading
 
-    from domain.fan_out import fan_out
-    from domain.recall import recall_message
+    from domain.delivery.fan_out import fan_out
+    from domain.messages.recall import recall_message
 
     with session_scope(engine) as session:
         viewer = viewer_for(session, "admin")

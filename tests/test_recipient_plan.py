@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
-from domain.optouts import record_opt_out
-from domain.permissions import Perm
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
+from domain.inbound.optouts import record_opt_out
+from domain.access.permissions import Perm
 from factories import (
     add_contact,
     add_student,

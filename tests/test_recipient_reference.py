@@ -1,7 +1,7 @@
 """Reference check: SQL resolution == a plain Python statement of the rules, on generated districts.
 
 Covers RCP-03…RCP-16, RCP-25, SYS-09, SYS-10, SMS-02 and MRG-03 by comparison: for every generated
-district and selection, every recipient type and every channel, domain.recipients.resolution
+district and selection, every recipient type and every channel, domain.recipients.resolution.resolution
 and tests/reference_resolution.py must produce the same rows. The generated districts hold what
 issue 13 points 17–22 are about: once-per-family seeds over their whole range, siblings at excluded
 schools or with only inactive contacts, cards with a phone but no email (or the reverse) linked to
@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table)
 from conftest import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES, _create_postgres_database
-from domain.recipients import resolution
+from domain.recipients.resolution import resolution
 from models.db import make_engine
 from models.directory import (
     Contact,

@@ -290,8 +290,8 @@ def test_rcp_19_rcp_25_student_group_members_and_excluded_schools(engine, school
 
 def test_rcp_27_recipients_are_resolved_at_fan_out_not_at_save(engine, school):
     """Covers RCP-27: a contact's new email, changed after the message was stored, is used."""
-    from domain.fan_out import fan_out
-    from domain.messages import create_message
+    from domain.delivery.fan_out import fan_out
+    from domain.messages.send import create_message
     from models.messaging import Delivery
     from resolve import request, viewer_for
 

@@ -25,12 +25,12 @@ from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
 from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.lanes import Lane
-from domain.messages import save_draft
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.delivery.lanes import Lane
+from domain.messages.send import save_draft
 from jobs import FAN_OUT, enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.messaging import OPEN_DELIVERY_STATUSES, Delivery, ImportedRecipient, Message
 from resolve import request, viewer_for

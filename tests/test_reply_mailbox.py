@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from factories import add_contact, add_student, email, first_school_id
-from homeroom.reply_mailbox import MailboxAddress, MailboxError, addressed_to, fetch_replies
+from domain.inbound.reply_mailbox import MailboxAddress, MailboxError, addressed_to, fetch_replies
 from homeroom.settings import get_settings
 from models.db import session_scope
 from models.messaging import ThreadReply
@@ -86,7 +86,7 @@ def test_job_03_a_queue_run_files_replies_from_the_central_mailbox(engine, mailb
     next queue run and filed in the sender's conversation with that recipient; the filed ones leave
     the mailbox, a replay and an auto-reply are not filed, mail that names no reply address is
     marked read and left for a person, and a second run files nothing more."""
-    from jobs.scheduler import queue_tick
+    from jobs.queue_clock import queue_tick
 
     kid = add_student(engine, first_school_id(engine))
     contact = add_contact(engine, kid, email=email())
@@ -142,7 +142,7 @@ def test_bounces_in_the_mailbox_are_trusted_only_through_their_signed_return_pat
     mailbox counts only when the address it was delivered to is the email's signed return path;
     one addressed to bounces@ naming the delivery in X-Homeroom-Delivery is left for a person and
     opts nobody out."""
-    from jobs.scheduler import queue_tick
+    from jobs.queue_clock import queue_tick
     from test_inbound_email import bounce_state, dsn, emailed
 
     delivery_id, address, return_path, sent = emailed(engine, mailbox)

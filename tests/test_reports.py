@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from channels.base import ChannelKind, EmailChannel, PermanentFailure, Sent
 from channels.registry import ChannelRegistry
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
-from domain.permissions import Perm
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
+from domain.access.permissions import Perm
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from helpers import gql, make_user, token_for, wait_for_message
 from models.db import session_scope

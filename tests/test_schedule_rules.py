@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from domain.schedule_rules import Recurrence, ScheduleRule, validate_new_schedule
+from domain.scheduling.rules import Recurrence, ScheduleRule, validate_new_schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
 

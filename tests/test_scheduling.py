@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from domain.scheduling import send_due_scheduled
+from domain.scheduling.scheduled_messages import send_due_scheduled
 from factories import add_contact, add_student, email, first_school_id, phone, unique
 from helpers import gql, row_counts, token_for, wait_for_message
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.directory import Contact, User
 from models.messaging import Delivery, ImportedRecipient, Message, MessageSchedule
@@ -176,7 +176,7 @@ def test_sch_09_rcp_27_a_recurring_message_sends_occurrences_resolved_at_their_o
         next_at = session.get(MessageSchedule, template).next_send_at
     assert len(day_one.sent) == 1 and early.sent == [] and len(day_two.sent) == 1 and day_three.sent == []
     assert status == "COMPLETED" and next_at is None
-    from domain.fan_out import fan_out
+    from domain.delivery.fan_out import fan_out
 
     for occurrence in (day_one.sent[0], day_two.sent[0]):
         with session_scope(engine) as session:
@@ -308,7 +308,7 @@ def test_a_cancelled_scheduled_message_is_never_sent(client, engine):
 def test_sch_15_imported_recipients_travel_with_a_scheduled_draft(client, engine):
     """Covers SCH-15, SCH-03: a draft with CSV-imported recipients, scheduled as a recurring
     message; each occurrence reaches the imported recipients too."""
-    from domain.fan_out import fan_out
+    from domain.delivery.fan_out import fan_out
 
     token, kid = token_for(engine, "admin"), family(engine)
     draft = gql(client, """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
@@ -345,7 +345,7 @@ def test_sms_01_voi_01_sms_07_sms_and_calls_on_messages_drafts_and_schedules(cli
     a draft and a scheduled message alike (FORBIDDEN, nothing written, without them); taking the
     SMS off a scheduled message deletes it, so its send has no SMS. (Templates and announcements
     do not exist yet.)"""
-    from domain.permissions import Perm
+    from domain.access.permissions import Perm
     from helpers import make_user
     from models.directory import Role
 

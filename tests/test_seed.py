@@ -1,4 +1,4 @@
-"""The synthetic district generator (domain.seeding): determinism and the shape of its data."""
+"""The synthetic district generator (domain.demo.seeding): determinism and the shape of its data."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
-from domain.permissions import CATALOGUE, Addon, EffectivePermissions, Grant, Perm
-from domain.seeding import SeedSummary, seed_district
+from domain.access.permissions import CATALOGUE, Addon, EffectivePermissions, Grant, Perm
+from domain.demo.seeding import SeedSummary, seed_district
 from models.db import make_engine
 from models.directory import (
     Contact, Enrollment, PermissionLevel, Profile, ProfileGrant, Role, School, SchoolYear,

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from conftest import OUTBOX_DIR
 from factories import add_app_device
-from domain.permissions import Perm
+from domain.access.permissions import Perm
 from helpers import gql, make_user, row_counts, set_district, token_for, wait_for_message
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.directory import Contact, Enrollment, Role, Student
 from models.messaging import Delivery
 

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from conftest import OUTBOX_DIR
-from domain import signed_ids
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.support import signed_ids
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from jobs.runtime import channel_registry
 from models.db import session_scope

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from channels.base import ChannelKind, EmailEnvelope, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
-from channels.smtp import SmtpChannel, SmtpConfig
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from channels.email.smtp import SmtpChannel, SmtpConfig
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id
 from models.db import session_scope
 from models.directory import Contact

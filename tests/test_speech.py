@@ -13,19 +13,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
-from channels.speech import SpeechFailed, load_speech_plugin
-from channels.speech_azure import AzureSpeech, AzureSpeechConfig, ssml_for
-from domain.envelopes import voice_content_url
-from domain.signed_ids import deployment_keys
-from domain.speech_audio import audio_for
+from channels.speech.synthesis import SpeechFailed, load_speech_plugin
+from channels.speech.azure import AzureSpeech, AzureSpeechConfig, ssml_for
+from domain.delivery.envelopes import voice_content_url
+from domain.support.signed_ids import deployment_keys
+from domain.telephony.speech_audio import audio_for
 from factories import add_contact, add_student, first_school_id, phone
 from homeroom.settings import get_settings
-from homeroom.voice_routes import voice_router
+from homeroom.routes.voice import voice_router
 from models.db import session_scope
 from models.messaging import Delivery, Message
 from models.speech import SpeechAudio
-from domain.fan_out import fan_out
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import create_message
 from resolve import request, viewer_for
 from azure_speech_peer import azure_speech  # noqa: F401  (fixture)
 

@@ -12,16 +12,16 @@ from sqlalchemy import select
 from channels.base import ChannelKind
 from channels.discard import DiscardChannel
 from channels.registry import ChannelRegistry
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
-from domain.signed_ids import signing_keys
-from domain.status_updates import run_status_updates
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
+from domain.support.signed_ids import signing_keys
+from domain.reenrolment.status_updates import run_status_updates
 from factories import add_contact, add_student, add_user, email, first_school_id, phone
 from helpers import gql, set_district, token_for
 from homeroom.settings import get_settings
 from models.db import session_scope
-from jobs.scheduler import queue_tick
+from jobs.queue_clock import queue_tick
 from models.messaging import Message
 from models.reenrolment import FailedCall, ReenrolmentForm, ReenrolmentRequest
 from resolve import request, viewer_for
@@ -132,7 +132,7 @@ def test_job_06_a_form_whose_link_expired_no_longer_blocks_a_new_one(client, eng
     new form with a link that works; one published recently still blocks a second."""
     import datetime as dt
 
-    from domain.signed_ids import REENROLMENT
+    from domain.support.signed_ids import REENROLMENT
     from models.db import utcnow
 
     kid = add_student(engine, first_school_id(engine))

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from conftest import RUN_DIR, USES_POSTGRES
-from domain.permissions import Perm
+from domain.access.permissions import Perm
 from helpers import make_user, token_for
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.fan_out import fan_out
-from domain.messages import create_message
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, phone
 from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope

@@ -24,13 +24,13 @@ from channels.base import (
 )
 from channels.registry import ChannelRegistry
 from channels.testing import PluginConformance
-from channels.twilio_sms import TwilioSmsChannel, TwilioSmsConfig
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from channels.twilio.sms import TwilioSmsChannel, TwilioSmsConfig
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from homeroom.settings import get_settings
-from homeroom.webhook_routes import webhook_router
+from homeroom.routes.webhooks import webhook_router
 from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery, ThreadReply
 from resolve import request, viewer_for

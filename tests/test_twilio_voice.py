@@ -14,16 +14,16 @@ from sqlalchemy import select
 from channels.base import UNREACHABLE, ChannelKind, PermanentFailure, Retryable, Sent, StatusEvent, VoiceEnvelope
 from channels.registry import ChannelRegistry
 from channels.testing import PluginConformance
-from channels.twilio_voice import TwilioVoiceChannel, TwilioVoiceConfig
+from channels.twilio.voice import TwilioVoiceChannel, TwilioVoiceConfig
 from conftest import OUTBOX_DIR
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import gql, row_counts, token_for
 from homeroom.settings import get_settings
-from homeroom.voice_routes import voice_router
-from homeroom.webhook_routes import webhook_router
+from homeroom.routes.voice import voice_router
+from homeroom.routes.webhooks import webhook_router
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for

@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 
 from channels.base import ChannelKind
 from channels.registry import ChannelRegistry
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
-from domain.threads import sent_thread
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
+from domain.conversations.threads import sent_thread
 from factories import add_contact, add_school, add_student, add_user, email, first_school_id
 from helpers import gql, make_user, set_district, token_for
 from homeroom.auth import mint_token
@@ -229,7 +229,7 @@ def test_cmp_09_sys_05_push_defaults_from_the_senders_school(client, engine):
 
 
 def _push_perm():
-    from domain.permissions import Perm
+    from domain.access.permissions import Perm
 
     return Perm.PUSH_NOTIFICATIONS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.permissions import Perm
+from domain.access.permissions import Perm
 from helpers import gql, make_user, set_district, token_for
 from models.directory import Role
 

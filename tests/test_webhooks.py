@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from channels.base import ChannelKind, InboundEvent, StatusEvent
 from channels.outbox import outbox_signature
 from conftest import OUTBOX_WEBHOOK_SECRET
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
-from domain.webhook_events import apply_events
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
+from domain.inbound.webhook_events import apply_events
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import set_district
 from jobs.runtime import channel_registry

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from channels.base import ChannelKind, PermanentFailure, PushEnvelope, PushTarget, Sent
 from channels.registry import ChannelRegistry
 from channels.webpush import WebPushChannel
-from domain.dispatch import dispatch_deliveries
-from domain.fan_out import fan_out, queued_delivery_chunks
-from domain.messages import create_message
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from domain.messages.send import create_message
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
 from models.db import session_scope

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import func, or_, select
 
-from domain.permissions import Perm
-from domain.scope import staff_scope, student_scope
+from domain.access.permissions import Perm
+from domain.access.scope import staff_scope, student_scope
 from graph.context import Info
 from graph.directory.types import Group, Section, School, StaffMember, Student
 from graph.pagination import Connection, keyset_page, parse_id, search_term

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from domain.errors import FieldProblem, InvalidInput
-from domain.messages import MessageNotFound, save_draft as store_draft, send_draft as send_stored_draft
-from domain.permissions import Perm
-from domain.scope import FAMILY_ROLES
+from domain.support.errors import FieldProblem, InvalidInput
+from domain.messages.send import MessageNotFound, save_draft as store_draft, send_draft as send_stored_draft
+from domain.access.permissions import Perm
+from domain.access.scope import FAMILY_ROLES
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
 from graph.messages.mutations.send_message import SendMessageResult, commit_send

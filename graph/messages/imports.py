@@ -7,10 +7,10 @@ from typing import Annotated
 
 import strawberry
 
-from domain.imports import ColumnMapping, ImportRejected, RowProblem, composing_message, count_imported
-from domain.imports import import_recipients as store_imported_recipients
-from domain.imports import remove_imported
-from domain.permissions import Perm
+from domain.messages.recipient_imports import ColumnMapping, ImportRejected, RowProblem, composing_message, count_imported
+from domain.messages.recipient_imports import import_recipients as store_imported_recipients
+from domain.messages.recipient_imports import remove_imported
+from domain.access.permissions import Perm
 from graph.context import Info
 from graph.pagination import Connection, keyset_page, parse_id
 from graph.permissions import requires

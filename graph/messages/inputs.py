@@ -6,10 +6,10 @@ import enum
 
 import strawberry
 
-from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
-from domain.errors import FieldProblem
-from domain.messages import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
-from domain.permissions import Perm
+from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.support.errors import FieldProblem
+from domain.messages.send import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
+from domain.access.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
 from graph.pagination import id_or_no_row
 from graph.permissions import gated, gated_by_value

@@ -6,10 +6,10 @@ import datetime as dt
 
 import strawberry
 
-from domain.permissions import Perm
-from domain.flagging import PLACEHOLDER
-from domain.reports import visible_message
-from domain.threads import replies_from, sent_thread
+from domain.access.permissions import Perm
+from domain.messages.flagging import PLACEHOLDER
+from domain.reports.communication_report import visible_message
+from domain.conversations.threads import replies_from, sent_thread
 from graph.context import Info
 from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id

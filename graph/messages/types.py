@@ -8,10 +8,10 @@ import enum
 import strawberry
 from sqlalchemy import func, select
 
-from domain.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
-from domain.flagging import PLACEHOLDER
-from domain.permissions import requirement_text
-from domain.reports import readable_deliveries
+from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.messages.flagging import PLACEHOLDER
+from domain.access.permissions import requirement_text
+from domain.reports.communication_report import readable_deliveries
 from graph.context import Info
 from graph.pagination import Connection, keyset_page
 from models import messaging as db
@@ -179,7 +179,7 @@ class Message:
     @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
                                   "with the bearer token).")
     def attachments(self, info: Info) -> list[AttachedFile]:
-        from domain.attachments import listed
+        from domain.messages.attachments import listed
 
         return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")

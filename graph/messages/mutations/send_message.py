@@ -6,11 +6,11 @@ from typing import Annotated
 
 import strawberry
 
-from domain.call_window import message_deferral
-from domain.errors import AuthorizationError, InvalidInput
-from domain.lanes import lane_of
-from domain.messages import ConfirmationRequired, send_message as store_message_to_send
-from domain.permissions import Perm
+from domain.recipients.call_window import message_deferral
+from domain.support.errors import AuthorizationError, InvalidInput
+from domain.delivery.lanes import lane_of
+from domain.messages.send import ConfirmationRequired, send_message as store_message_to_send
+from domain.access.permissions import Perm
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, SendMessageInput, to_errors, to_request
 from graph.messages.types import CallWindowDeferral, Message

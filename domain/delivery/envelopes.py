@@ -1,0 +1,303 @@
+"""Envelopes: what each claimed delivery becomes for its channel's plugin.
+
+The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
+notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
+first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), the signed reply and
+return-path addresses of each email, insert fields filled in per recipient (CMP-25) and the push
+payload that carries no content.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import threading
+import time
+from collections import defaultdict
+
+from sqlalchemy import Row, func, select
+
+from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
+from domain.messages.content.call_text import tts_limit
+from domain.messages.flagging import DISCLAIMER
+from domain.messages.content.html_policy import sanitized_html
+from domain.messages.content.insert_fields import fields_in, render, student_values
+from domain.inbound.reply_tokens import bounce_address, reply_address
+from domain.support.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
+from domain.messages.content.text import html_to_text
+from domain.inbound.unsubscribe import unsubscribe_url
+from models.caller_ids import CallerId
+from models.directory import District, School, User
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageAttachment, PushSubscription
+
+#: Email deliveries that are or will be transmitted; the first of them gets a first-only Cc.
+TRANSMITTED = (DS.QUEUED.value, DS.DEFERRED.value, DS.SENDING.value, DS.SENT.value, DS.DELIVERED.value)
+
+
+def sender_display_name(message: Message, sender: User, district: District, school: School | None) -> str:
+    """RPT-03 / CMP-13 / CMP-14: district, school, or the sending user."""
+    if message.send_as_district:
+        return district.name
+    if school is not None:
+        return school.name
+    return f"{sender.first_name} {sender.last_name}"
+
+
+#: Shapes of the messages a worker is sending, kept for the next chunks of the same message: the
+#: content of a message being sent never changes, so a chunk needs no queries for it. Shapes with
+#: attachments are not kept (their bytes), and every shape is forgotten after SHAPE_TTL_SECONDS.
+SHAPE_TTL_SECONDS = 30.0
+_SHAPE_CACHE_SIZE = 64
+_shapes: collections.OrderedDict[tuple[int, str], tuple[float, _Shape]] = collections.OrderedDict()
+_shapes_lock = threading.Lock()
+
+
+def _kept_shapes(keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
+    now = time.monotonic()
+    with _shapes_lock:
+        found = {}
+        for key in keys:
+            kept = _shapes.get(key)
+            if kept is not None and now - kept[0] < SHAPE_TTL_SECONDS and kept[1].links == links:
+                found[key] = kept[1]
+        return found
+
+
+def _keep_shapes(shapes: dict[tuple[int, str], _Shape]) -> None:
+    now = time.monotonic()
+    with _shapes_lock:
+        for key, shape in shapes.items():
+            if not shape.shared.get("attachments"):
+                _shapes[key] = (now, shape)
+                _shapes.move_to_end(key)
+        while len(_shapes) > _SHAPE_CACHE_SIZE:
+            _shapes.popitem(last=False)
+
+
+def forget_shapes() -> None:
+    with _shapes_lock:
+        _shapes.clear()
+
+
+def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
+    """Envelopes for claimed rows. What every envelope of a message on a channel shares is worked
+    out once (``_Shape``), from the message, its sender and school loaded once per chunk, and kept
+    for the message's next chunks."""
+    links = Links.from_settings()
+    keys = {(row.message_id, row.channel) for row in claimed}
+    shapes = _kept_shapes(keys, links)
+    missing = keys - shapes.keys()
+    if missing:
+        shapes.update(_new_shapes(session, missing, links))
+        _keep_shapes({key: shapes[key] for key in missing})
+    email, push = Channel.EMAIL.value, Channel.PUSH.value
+    targets = _push_targets(session, [row for row in claimed if row.channel == push])
+    first_emails = _first_emails(session, sorted({message_id for (message_id, channel), shape in shapes.items()
+                                                  if channel == email and shape.cc and shape.cc_first_only}))
+    students = student_values(session, {row.student_id for row in claimed  # CMP-25
+                                        if shapes[row.message_id, row.channel].fields})
+    return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id),
+                                                               students))
+            for row in claimed]
+
+
+def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
+    message_ids = {message_id for message_id, _ in keys}
+    messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
+    senders = {u.id: u for u in session.execute(
+        select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
+    school_ids = {m.send_as_school_id for m in messages.values() if m.send_as_school_id}
+    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(school_ids))).scalars()
+               } if school_ids else {}
+    district = session.execute(select(District).limit(1)).scalars().one()
+    files = _files(session, {message_id for message_id, channel in keys if channel == Channel.EMAIL.value})
+    wanted = {m.caller_id_id for m in messages.values() if m.caller_id_id}
+    caller_ids = dict(session.execute(select(CallerId.id, CallerId.phone).where(CallerId.id.in_(wanted))).all()
+                      ) if wanted else {}
+    shapes = {}
+    for message_id, channel in keys:
+        message = messages[message_id]
+        sender = senders[message.sender_id]
+        from_name = sender_display_name(message, sender, district, schools.get(message.send_as_school_id))
+        shapes[message_id, channel] = _Shape.of(Channel(channel), message, from_name, district, sender,
+                                                files.get(message_id, ()), links, caller_ids.get(message.caller_id_id))
+    return shapes
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shape:
+    """What every envelope of one message on one channel shares, and what varies by delivery."""
+
+    envelope_type: type
+    shared: dict
+    links: Links
+    reply: bool = False  # a signed Reply-To per delivery (CMP-19)
+    unsubscribe: bool = False  # a one-click unsubscribe link per delivery (RFC 8058)
+    cc: tuple[str, ...] = ()
+    cc_first_only: bool = False  # CMP-23: only the message's first email carries the Cc
+    push: bool = False
+    fields: frozenset[str] = frozenset()  # CMP-25: insert fields filled in per delivery
+    sms_limit: int | None = None  # an SMS with fields is cut to the limit once they are filled in
+    script_limit: int | None = None  # so is a text-to-speech script (VOI-07)
+
+    @classmethod
+    def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
+           files: tuple[Attachment, ...], links: Links, caller_id: str | None = None) -> _Shape:
+        shared = {"message_id": message.id, "emergency": message.emergency}
+        signed = message.include_signature and not message.secure
+        if channel is Channel.EMAIL:
+            if message.secure:  # CMP-05: a notice to sign in, never the content
+                notice = _secure_notice(message, from_name, links)
+                subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
+            else:
+                subject, html_body, text_body = message.subject, message.html_body, message.text_body
+                if message.flagged:  # INB-13: the disclaimer opens the email
+                    html_body = f'<p class="disclaimer">{DISCLAIMER}</p>\n{html_body}'
+                    text_body = f"{DISCLAIMER}\n\n{text_body}"
+            if signed and (sender.email_signature or "").strip():  # CMP-24: only when asked, only if saved
+                html_body += f'\n<div class="signature">{sender.email_signature}</div>'
+                text_body += "\n\n-- \n" + html_to_text(sender.email_signature)
+            # Stored HTML is clean already; this covers rows stored before the policy, and the parts
+            # added here (names in the notice), once per message (issue 13 point 8).
+            html_body = sanitized_html(html_body)
+            shared.update(from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
+                          attachments=() if message.secure else files)
+            return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
+                       unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
+                       cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))
+        if channel is Channel.SMS:
+            text = (_secure_notice(message, from_name, links) if message.secure
+                    else message.sms_text or f"{message.subject}: {message.text_body}")
+            if signed and (sender.sms_signature or "").strip():
+                text += " " + sender.sms_signature.strip()
+            fields = fields_in(text)
+            limit = district.sms_character_limit
+            return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, fields=fields,
+                       sms_limit=limit)
+        if channel is Channel.VOICE:
+            if message.secure:
+                script = f"Message from {from_name}. {_secure_notice(message, from_name, links)}"
+            else:
+                script = message.call_text or f"Message from {from_name}. {message.subject}. {message.text_body}"
+            fields, limit = fields_in(script), tts_limit(district.tts_minutes)  # VOI-07: cut when spoken
+            return cls(VoiceEnvelope, {**shared, "script": script if fields else script[:limit],
+                                       "caller_id": caller_id}, links, fields=fields, script_limit=limit)
+        # Push carries only a notification id and a generic title; the app fetches the content.
+        return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
+
+    def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
+                 first_email: int | None = None, students: dict[int, dict[str, str]] | None = None) -> Envelope:
+        per_delivery = {"reference": str(delivery.id), "to": delivery.address,
+                        "recipient_name": delivery.recipient_name, "language": delivery.language}
+        if self.fields:
+            per_delivery.update(self._filled_in(delivery, students or {}))
+        if self.envelope_type is EmailEnvelope:
+            links = self.links
+            per_delivery.update(
+                cc=self.cc if not self.cc_first_only or first_email == delivery.id else (),
+                reply_to=reply_address(delivery.id, links.reply_domain, links.keys) if self.reply else None,
+                # VERP: a bounce comes back to an address only this delivery's email carried
+                return_path=bounce_address(delivery.id, links.reply_domain, links.keys)
+                if links.reply_domain else None,
+                unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.keys)
+                if self.unsubscribe else None)
+        elif self.push:
+            per_delivery.update(notification_id=str(delivery.id), targets=push_targets.get(delivery.address, ()))
+        elif self.envelope_type is VoiceEnvelope:
+            per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.keys)
+        return self.envelope_type(**{**self.shared, **per_delivery})
+
+    def _filled_in(self, delivery: Row, students: dict[int, dict[str, str]]) -> dict[str, str]:
+        """CMP-25: the shape's texts with this recipient's values in place of the insert fields."""
+        values = {"recipient.name": delivery.recipient_name, **students.get(delivery.student_id, {})}
+        filled = {key: render(self.shared[key], values, as_html=key == "html_body")
+                  for key in _TEXT_KEYS if key in self.shared}
+        if "text" in filled and self.sms_limit is not None:
+            filled["text"] = filled["text"][: self.sms_limit]
+        if "script" in filled and self.script_limit is not None:
+            filled["script"] = filled["script"][: self.script_limit]
+        return filled
+
+
+_TEXT_KEYS = ("subject", "html_body", "text_body", "text", "script")
+
+
+def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:
+    """ATT-02: the files of the chunk's emailed messages, bytes included, in one query."""
+    if not message_ids:
+        return {}
+    found: dict[int, list[Attachment]] = defaultdict(list)
+    for message_id, filename, content_type, data in session.execute(
+            select(MessageAttachment.message_id, MessageAttachment.filename, MessageAttachment.content_type,
+                   MessageAttachment.data).where(MessageAttachment.message_id.in_(message_ids))
+            .order_by(MessageAttachment.id)).all():
+        found[message_id].append(Attachment(filename, content_type, bytes(data)))
+    return {message_id: tuple(files) for message_id, files in found.items()}
+
+
+def _first_emails(session, message_ids: list[int]) -> dict[int, int]:
+    """CMP-23: the first generated email of each message (its lowest transmitted email delivery)."""
+    if not message_ids:
+        return {}
+    return dict(session.execute(
+        select(Delivery.message_id, func.min(Delivery.id))
+        .where(Delivery.message_id.in_(message_ids), Delivery.channel == Channel.EMAIL.value,
+               Delivery.status.in_(TRANSMITTED))
+        .group_by(Delivery.message_id)).all())
+
+
+def _push_targets(session, claimed_push: list[Row]) -> dict[str, tuple[PushTarget, ...]]:
+    """The registered Web Push subscriptions of the chunk's push recipients (``user:<id>``), in
+    one query."""
+    user_ids = {int(row.address.removeprefix("user:")) for row in claimed_push if row.address.startswith("user:")}
+    if not user_ids:
+        return {}
+    found: dict[str, list[PushTarget]] = defaultdict(list)
+    for user_id, endpoint, p256dh, auth in session.execute(
+            select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
+                   PushSubscription.auth).where(PushSubscription.user_id.in_(user_ids))
+            .order_by(PushSubscription.id)).all():
+        found[f"user:{user_id}"].append(PushTarget(endpoint, p256dh, auth))
+    return {address: tuple(targets) for address, targets in found.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Links:
+    """What signed links and notices need from the deployment, read once per chunk."""
+
+    base_url: str
+    keys: SigningKeys
+    reply_domain: str | None
+
+    @classmethod
+    def from_settings(cls) -> "Links":
+        from homeroom.settings import get_settings
+
+        settings = get_settings()
+        return cls(settings.public_base_url.rstrip("/"), signing_keys(settings), settings.reply_domain)
+
+
+def voice_content_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str:
+    """The TwiML a call's provider fetches when it is answered (homeroom/routes/voice.py)."""
+    return f"{base_url}/voice/{signed_id(VOICE_TWIML, delivery_id, keys)}/twiml"
+
+
+def script_for_delivery(session, delivery_id: int) -> VoiceEnvelope | None:
+    """The envelope of one call as dispatch built it (fields filled in, cut to the limit), for the
+    TwiML route; None when it is not a call."""
+    row = session.execute(select(*CLAIM_COLUMNS).where(Delivery.id == delivery_id,
+                                                       Delivery.channel == Channel.VOICE.value)).first()
+    if row is None:
+        return None
+    [(_, envelope)] = build_envelopes(session, [row])
+    return envelope
+
+
+#: The columns dispatch claims a delivery with, which envelopes are built from.
+CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
+                 Delivery.language, Delivery.attempts, Delivery.status, Delivery.student_id)
+
+
+def _secure_notice(message: Message, from_name: str, links: Links) -> str:
+    return (f"You have a secure message from {from_name}. Sign in to Homeroom to read it: "
+            f"{links.base_url}/messages/{message.id}")

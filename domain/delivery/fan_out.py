@@ -1,0 +1,91 @@
+"""Fan-out: write every delivery row of a message in one INSERT … SELECT over its resolution.
+
+Rows that will not be sent are written too, with the reason as their status (DESIGN "The
+delivery ledger"). The same resolution feeds the dry-run plan (domain.recipients.plan).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import case, distinct, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlmodel import Session
+
+from domain.delivery.queue_run import chunk_by_channel
+from domain.recipients.resolution import ROW_COLUMNS, resolution
+from models.db import utcnow
+from models.messaging import (
+    OPEN_DELIVERY_STATUSES,
+    Delivery,
+    DeliveryStatus as DS,
+    Message,
+    MessageStatus,
+    RecipientKind,
+)
+
+_TIMESTAMP = Delivery.__table__.c.created_at.type
+
+
+@dataclasses.dataclass(frozen=True)
+class FanOutResult:
+    message_id: int
+    already_done: bool
+    deliveries_written: int
+    people: int = 0  # recipients among the rows, each once whatever their channels (CMP-27)
+
+
+def fan_out(session: Session, message_id: int) -> FanOutResult:
+    """Write every delivery row of a message once; a repeated call writes nothing (JOB-05).
+    Recipients are resolved now, when the message is dispatched, not when it was saved (RCP-27)."""
+    claimed = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.fanned_out_at.is_(None),
+               Message.status == MessageStatus.QUEUED.value)  # a recalled message is never fanned out
+        .values(fanned_out_at=utcnow(), status=MessageStatus.SENDING.value)
+    ).rowcount
+    if not claimed:
+        return FanOutResult(message_id, True, 0)
+    message = session.get(Message, message_id)
+    session.refresh(message)
+    resolved = resolution(session, message)
+    now = utcnow()
+    rows = select(
+        literal(message.id), *[resolved.rows.c[name] for name in ROW_COLUMNS],
+        literal(0), literal(now, type_=_TIMESTAMP), literal(now, type_=_TIMESTAMP),
+    )
+    # Core, on the session's connection: ORM insert() would read the parameters as rows to insert.
+    session.connection().execute(insert(Delivery.__table__).from_select(
+        ["message_id", *ROW_COLUMNS, "attempts", "created_at", "updated_at"], rows), resolved.params)
+    open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
+    # One pass over the new rows: how many, how many still open, and how many people.
+    people_of_kind = [func.count(distinct(case((Delivery.recipient_kind == kind.value, Delivery.recipient_id))))
+                      for kind in RecipientKind]
+    written, still_open, *people = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0),
+               *people_of_kind)
+        .where(Delivery.message_id == message_id)).one()
+    session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
+    return FanOutResult(message_id, False, written, sum(people))
+
+
+def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -> list[list[int]]:
+    """Ids of the message's queued deliveries, grouped by channel, in chunks for dispatch."""
+    return [ids for _, ids in queued_chunks_by_channel(session, message_id, chunk_size)]
+
+
+def queued_chunks_by_channel(session: Session, message_id: int, chunk_size: int) -> list[tuple[str, list[int]]]:
+    """(channel, ids) chunks of the message's queued deliveries, for dispatch. On PostgreSQL the
+    chunks are cut and aggregated by the database (a few hundred arrays, not 100k rows)."""
+    if session.get_bind().dialect.name == "postgresql":
+        numbered = (select(Delivery.id, Delivery.channel, ((func.row_number().over(
+            partition_by=Delivery.channel, order_by=Delivery.id) - 1) // chunk_size).label("bucket"))
+            .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value).subquery())
+        return [(channel, list(ids)) for channel, ids in session.execute(
+            select(numbered.c.channel, func.array_agg(aggregate_order_by(numbered.c.id, numbered.c.id)))
+            .group_by(numbered.c.channel, numbered.c.bucket).order_by(numbered.c.channel, numbered.c.bucket)).all()]
+    rows = session.execute(
+        select(Delivery.id, Delivery.channel)
+        .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value)
+    ).all()
+    return chunk_by_channel([tuple(row) for row in rows], chunk_size)

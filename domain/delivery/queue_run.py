@@ -1,0 +1,106 @@
+"""The communication queue: what a queue run (JOB/SCH "the queue runs every N seconds") hands to
+dispatch. The database is the source of truth: a run that dies, or a queue message that is lost,
+is made good by the next run.
+
+- Deferred deliveries whose call window has opened become QUEUED (SYS-01).
+- QUEUED deliveries that nobody claimed for a while (their dispatch job was lost, say with a Redis
+  restart) are handed out again; dispatch's conditional claim means a repeat never sends twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import or_, select, update
+from sqlmodel import Session
+
+from domain.delivery.dispatch import recount_open_deliveries
+from domain.delivery.lanes import LANES_BY_URGENCY, Lane, lane_of
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
+
+#: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
+STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    released: int
+    chunks: list[tuple[Lane, list[int]]]  # most urgent lane first
+    fan_outs: list[tuple[Lane, int]] = dataclasses.field(default_factory=list)  # messages to fan out
+
+
+def sending_messages():
+    """The messages still sending: every delivery that can still change belongs to one (a
+    message completes when none is open), and they are few, so the queue run reads the ledger
+    through them and the ledger's message index rather than by status (which no index names)."""
+    return select(Message.id).where(Message.status == MessageStatus.SENDING.value)
+
+
+def release_deferred(session: Session, now: dt.datetime) -> list[tuple[int, str, int]]:
+    """DEFERRED → QUEUED, in one statement, for every delivery whose window opened by ``now``;
+    returns (id, channel, message_id) of each."""
+    return [tuple(row) for row in session.execute(
+        update(Delivery)
+        .where(Delivery.message_id.in_(sending_messages()),
+               Delivery.status == DS.DEFERRED.value, Delivery.not_before <= now)
+        .values(status=DS.QUEUED.value, updated_at=now)
+        .returning(Delivery.id, Delivery.channel, Delivery.message_id)
+    ).all()]
+
+
+def due_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
+    """QUEUED deliveries of sending messages that a queue run hands to dispatch: push (JOB-04:
+    push goes out only in queue runs) and any delivery untouched for ``older_than`` (its dispatch
+    job went missing), but none still waiting for a retry. Returns (id, channel, message_id)."""
+    return [tuple(row) for row in session.execute(
+        select(Delivery.id, Delivery.channel, Delivery.message_id)
+        .where(Delivery.message_id.in_(sending_messages()),
+               Delivery.status == DS.QUEUED.value,
+               or_(Delivery.channel == Channel.PUSH.value, Delivery.updated_at < now - older_than),
+               or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+        .order_by(Delivery.id)
+    ).all()]
+
+
+def lane_chunks(rows, urgency: dict[int, tuple[bool, bool]], chunk_size: int) -> list[tuple[Lane, list[int]]]:
+    """Dispatch chunks of (id, channel, message_id) rows, each in its lane (CMP-07) and of one
+    channel; most urgent lane first. ``urgency`` maps a message to (emergency, priority)."""
+    by_lane: dict[Lane, list[tuple[int, str]]] = {lane: [] for lane in LANES_BY_URGENCY}
+    for delivery_id, channel, message_id in rows:
+        emergency, priority = urgency[message_id]
+        by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
+    return [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
+
+
+def chunk_by_channel(rows, chunk_size: int) -> list[tuple[str, list[int]]]:
+    """(channel, ids) chunks of (id, channel) rows: one channel each, ``chunk_size`` at most, in id order."""
+    chunks: list[tuple[str, list[int]]] = []
+    for channel in sorted({channel for _, channel in rows}):
+        ids = sorted(delivery_id for delivery_id, row_channel in rows if row_channel == channel)
+        chunks += [(channel, ids[start:start + chunk_size]) for start in range(0, len(ids), chunk_size)]
+    return chunks
+
+
+def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
+    """Release what the window let through and collect every chunk dispatch should be given, in
+    its message's lane, most urgent first."""
+    released = release_deferred(session, now)
+    recount_open_deliveries(session)
+    rows = sorted(set(released + due_queued(session, now)))
+    urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
+        select(Message.id, Message.emergency, Message.priority)
+        .where(Message.id.in_({message_id for _, _, message_id in rows}))).all()} if rows else {}
+    return Due(len(released), lane_chunks(rows, urgency, chunk_size), stale_fan_outs(session, now))
+
+
+def stale_fan_outs(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
+    """Messages stored to send (QUEUED) whose fan-out never happened: the job was lost. Fan-out
+    claims a message once, so handing one out twice writes nothing twice."""
+    cutoff = now - older_than
+    sent_by_schedule = select(MessageSchedule.message_id).where(MessageSchedule.last_sent_at >= cutoff)
+    rows = session.execute(
+        select(Message.id, Message.emergency, Message.priority)
+        .where(Message.status == MessageStatus.QUEUED.value, Message.fanned_out_at.is_(None),
+               Message.created_at < cutoff, Message.id.not_in(sent_by_schedule))).all()
+    return [(lane_of(emergency=emergency, priority=priority), message_id) for message_id, emergency, priority in rows]

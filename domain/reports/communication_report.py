@@ -1,0 +1,195 @@
+"""The communication report (RPT-*): every sent message with its figures, per-recipient rows,
+CSV export and "resend to failed".
+
+Who sees what (interpretation; the catalogue names no report permission):
+- a message: every staff member sees the messages they sent; an administrator also sees those
+  sent by staff of their schools and those sent as one of their schools; a district administrator
+  (Perm.DISTRICT_SETTINGS) sees every message. Drafts are their owner's alone.
+- its deliveries: all of them for its sender and a district administrator; for anyone else only
+  those to recipients in their own scope (students of theirs and those students' contacts, staff
+  at their schools), so a principal never reads another school's families. message(id), the
+  report's figures, the CSV export and live progress all apply it (readable_deliveries).
+- resending: the sender and district administrators.
+All figures come from the delivery ledger with one GROUP BY per page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlmodel import Session
+
+from domain.access.scope import is_district_administrator, staff_in_scope, students_in_scope
+from domain.access.viewer import Viewer
+from models.directory import Role, School, User, UserSchool
+from models.db import utcnow
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus, RecipientKind
+
+#: Statuses that count as errors in the report (RPT-01).
+ERROR_STATUSES = (DS.FAILED.value,)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportFilter:
+    sent_from: dt.datetime | None = None
+    sent_to: dt.datetime | None = None
+    sender_id: int | None = None
+    emergency: bool | None = None
+    search: str | None = None  # in the subject or the sender's name
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportRow:
+    message: Message
+    source: str  # USER, SCHOOL or DISTRICT (RPT-03)
+    from_name: str
+    sender_name: str
+    recipients: int
+    total: int
+    errors: int
+    status_counts: dict[str, int]
+
+
+def visible_messages(viewer: Viewer):
+    """The messages whose report the viewer may read (see the module's note)."""
+    own = Message.sender_id == viewer.id
+    sent = Message.status != MessageStatus.DRAFT.value  # drafts are their owner's alone
+    if is_district_administrator(viewer):
+        return or_(own, sent)
+    if viewer.role is not Role.ADMIN:
+        return own
+    schools = sorted(viewer.school_ids)
+    if not schools:
+        return own
+    colleague = Message.sender_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(schools)))
+    return or_(own, and_(sent, or_(colleague, Message.send_as_school_id.in_(schools))))
+
+
+def deliveries_in_scope(viewer: Viewer):
+    """A WHERE clause on Delivery: recipients within the viewer's own scope, one set-based test
+    (a student of theirs or a contact of one, by the delivery's student; a staff user at one of
+    their schools). Imported recipients are in nobody's scope."""
+    return or_(Delivery.student_id.in_(students_in_scope(viewer)),
+               and_(Delivery.recipient_kind == RecipientKind.USER.value,
+                    Delivery.recipient_id.in_(staff_in_scope(viewer))))
+
+
+def reads_every_delivery(viewer: Viewer, sender_id: int) -> bool:
+    return sender_id == viewer.id or is_district_administrator(viewer)
+
+
+def readable_deliveries(viewer: Viewer, sender_id: int) -> tuple:
+    """WHERE clauses on Delivery for one message the viewer may read: none for its sender or a
+    district administrator, else its recipients in the viewer's scope."""
+    return () if reads_every_delivery(viewer, sender_id) else (deliveries_in_scope(viewer),)
+
+
+def _filtered(viewer: Viewer, report_filter: ReportFilter):
+    where = [visible_messages(viewer), Message.status.in_([MessageStatus.SENDING.value, MessageStatus.COMPLETED.value])]
+    if report_filter.sent_from is not None:
+        where.append(Message.created_at >= report_filter.sent_from)
+    if report_filter.sent_to is not None:
+        where.append(Message.created_at < report_filter.sent_to)
+    if report_filter.sender_id is not None:
+        where.append(Message.sender_id == report_filter.sender_id)
+    if report_filter.emergency is not None:
+        where.append(Message.emergency == report_filter.emergency)
+    if report_filter.search:
+        pattern = f"%{report_filter.search.strip().lower()}%"
+        where.append(or_(func.lower(Message.subject).like(pattern), Message.sender_id.in_(
+            select(User.id).where(func.lower(User.first_name + " " + User.last_name).like(pattern)))))
+    return where
+
+
+def report_page(session: Session, viewer: Viewer, report_filter: ReportFilter, *, before_id: int | None,
+                limit: int) -> tuple[int, list[ReportRow]]:
+    """Newest first: the total and one page of rows (four statements whatever the page size)."""
+    where = _filtered(viewer, report_filter)
+    total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
+    if before_id is not None:
+        where = [*where, Message.id < before_id]
+    messages = session.execute(select(Message).where(*where).order_by(Message.id.desc()).limit(limit)).scalars().all()
+    if not messages:
+        return total, []
+    ids = [m.id for m in messages]
+    readable = Delivery.message_id.in_(ids)
+    others = [m.id for m in messages if not reads_every_delivery(viewer, m.sender_id)]
+    if others:  # another's message: its figures count the recipients in the viewer's scope only
+        readable = and_(readable, or_(Delivery.message_id.not_in(others), deliveries_in_scope(viewer)))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for message_id, status, count in session.execute(
+            select(Delivery.message_id, Delivery.status, func.count())
+            .where(readable).group_by(Delivery.message_id, Delivery.status)).all():
+        counts[message_id][status] = count
+    people = select(Delivery.message_id, Delivery.recipient_kind, Delivery.recipient_id).where(
+        readable).distinct().subquery()
+    recipients = dict(session.execute(select(people.c.message_id, func.count()).group_by(people.c.message_id)).all())
+    senders = {u.id: u for u in session.execute(
+        select(User).where(User.id.in_({m.sender_id for m in messages}))).scalars()}
+    schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(
+        {m.send_as_school_id for m in messages if m.send_as_school_id}))).scalars()}
+    rows = []
+    for message in messages:
+        sender = senders[message.sender_id]
+        sender_name = f"{sender.first_name} {sender.last_name}"
+        if message.send_as_district:
+            source, from_name = "DISTRICT", viewer.district.name
+        elif message.send_as_school_id:
+            source, from_name = "SCHOOL", schools[message.send_as_school_id].name
+        else:
+            source, from_name = "USER", sender_name
+        by_status = counts[message.id]
+        rows.append(ReportRow(message, source, from_name, sender_name, recipients.get(message.id, 0),
+                              sum(by_status.values()), sum(by_status.get(s, 0) for s in ERROR_STATUSES), by_status))
+    return total, rows
+
+
+def visible_message(session: Session, viewer: Viewer, message_id: int) -> Message | None:
+    return session.execute(select(Message).where(Message.id == message_id, visible_messages(viewer))).scalars().first()
+
+
+def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Message, list[tuple[str, int]]] | None:
+    """Queue the message's FAILED deliveries again (nothing else); returns the message and the
+    (channel, id) pairs to dispatch, or None when the viewer is neither its sender nor a district
+    administrator (answered like a missing message). A message with Cc or imported recipients needs
+    "Send to Outside Addresses" again, as sending it did (AuthorizationError, nothing written)."""
+    from domain.messages.send import refuse_outside_recipients  # domain.messages.send reads this module's rules
+
+    message = visible_message(session, viewer, message_id)
+    if message is None or not reads_every_delivery(viewer, message.sender_id):
+        return None
+    refuse_outside_recipients(session, viewer, message)
+    rows = session.execute(
+        update(Delivery)
+        .where(Delivery.message_id == message_id, Delivery.status == DS.FAILED.value)
+        .values(status=DS.QUEUED.value, error_code=None, reason="resent to failed", not_before=None,
+                updated_at=utcnow())
+        .returning(Delivery.id, Delivery.channel)
+    ).all()
+    if rows:
+        session.execute(update(Message).where(Message.id == message_id).values(
+            open_deliveries=Message.open_deliveries + len(rows), status=MessageStatus.SENDING.value,
+            completed_at=None))
+    session.refresh(message)
+    return message, [(channel, delivery_id) for delivery_id, channel in rows]
+
+
+CSV_COLUMNS = ("delivery_id", "recipient_kind", "recipient_id", "student_id", "recipient_name", "channel", "address",
+               "language", "status", "reason", "error_code", "attempts", "created_at", "sent_at", "updated_at")
+
+
+def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
+    """Every delivery of the message in id order (within ``scope``, see readable_deliveries),
+    streamed in batches for a CSV export."""
+    result = session.execute(
+        select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id, Delivery.student_id,
+               Delivery.recipient_name, Delivery.channel, Delivery.address, Delivery.language, Delivery.status,
+               Delivery.reason, Delivery.error_code, Delivery.attempts, Delivery.created_at, Delivery.sent_at,
+               Delivery.updated_at)
+        .where(Delivery.message_id == message_id, *scope).order_by(Delivery.id)
+        .execution_options(yield_per=2000))
+    yield from result
+

@@ -1,0 +1,128 @@
+"""File uploads and downloads of message attachments (ATT-01..ATT-04), with the /graphql bearer token.
+
+    POST   /messages/{id}/attachments          multipart/form-data, field "file" → 201 {id, filename, contentType, size}
+    GET    /messages/{id}/attachments/{aid}    the file
+    DELETE /messages/{id}/attachments/{aid}    remove one;  DELETE /messages/{id}/attachments  remove all
+    PUT    /messages/{id}/call-recording       multipart, field "file": the call's WAV recording (VOI-04)
+    DELETE /messages/{id}/call-recording       remove it (the call reads its text again)
+
+Uploads and removals are for the sender's own drafts and scheduled messages; downloads for anyone
+who may read the message (as message(id)). The upload routes take bodies up to
+``HOMEROOM_MAX_UPLOAD_REQUEST_BYTES``; their checks and conversions run on a worker thread.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, HTTPException, UploadFile
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from domain.messages import attachments
+from domain.telephony import call_recordings
+from domain.support.errors import AuthenticationError, InvalidInput
+from domain.messages.send import MessageNotFound
+from domain.access.permissions import Perm
+from domain.access.viewer import Viewer, load_viewer
+from homeroom.auth import bearer_token, user_id_from_token
+from homeroom.routes.path_ids import path_ids_in_range
+from homeroom.settings import Settings
+from models.db import session_scope
+
+
+def _field_errors(invalid: InvalidInput) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"errors": [
+        {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+
+
+def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
+    router = APIRouter(dependencies=[Depends(path_ids_in_range)])
+
+    def viewer_of(session: Session, authorization: str | None) -> Viewer:
+        try:
+            viewer = load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
+        except AuthenticationError as error:
+            raise HTTPException(status_code=401, detail=str(error)) from None
+        if not viewer.permissions.has(Perm.COMMUNICATION):
+            raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
+        return viewer
+
+    @router.post("/messages/{message_id}/attachments", status_code=201,
+                 max_body_size=settings.max_upload_request_bytes)
+    async def upload(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+        data = await file.read(attachments.MAX_FILE_BYTES + 1)
+
+        def store() -> dict:  # on a worker thread: checks, database
+            with session_scope(engine) as session:
+                stored = attachments.attach(session, viewer_of(session, authorization), message_id,
+                                            file.filename or "", file.content_type, data)
+                return {"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
+                        "size": stored.size}
+
+        try:
+            body = await run_in_threadpool(store)
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        except InvalidInput as invalid:
+            return _field_errors(invalid)
+        return body
+
+    @router.get("/messages/{message_id}/attachments/{attachment_id}")
+    def download(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)) -> Response:
+        with Session(engine) as session:
+            found = attachments.readable(session, viewer_of(session, authorization), message_id, attachment_id)
+            if found is None:
+                raise HTTPException(status_code=404, detail="no such file")
+            return Response(content=bytes(found.data), media_type=found.content_type, headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
+
+    @router.delete("/messages/{message_id}/attachments/{attachment_id}")
+    def remove_one(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)):
+        return _remove(message_id, attachment_id, authorization)
+
+    @router.delete("/messages/{message_id}/attachments")
+    def remove_all(message_id: int, authorization: str | None = Header(default=None)):
+        return _remove(message_id, None, authorization)
+
+    @router.put("/messages/{message_id}/call-recording", status_code=201,
+                max_body_size=settings.max_upload_request_bytes)
+    async def upload_recording(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+        """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
+        data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
+
+        def store() -> dict:  # on a worker thread: the WAV conversion is seconds of CPU
+            with session_scope(engine) as session:
+                stored = call_recordings.record(session, viewer_of(session, authorization), message_id, data)
+                return {"messageId": str(stored.message_id), "seconds": stored.seconds}
+
+        try:
+            body = await run_in_threadpool(store)
+        except PermissionError as denied:
+            raise HTTPException(status_code=403, detail=str(denied)) from None
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        except InvalidInput as invalid:
+            return _field_errors(invalid)
+        return body
+
+    @router.delete("/messages/{message_id}/call-recording")
+    def remove_recording(message_id: int, authorization: str | None = Header(default=None)):
+        try:
+            with session_scope(engine) as session:
+                removed = call_recordings.remove(session, viewer_of(session, authorization), message_id)
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        return {"removed": int(removed)}
+
+    def _remove(message_id: int, attachment_id: int | None, authorization: str | None):
+        try:
+            with session_scope(engine) as session:
+                removed = attachments.remove(session, viewer_of(session, authorization), message_id, attachment_id)
+        except MessageNotFound:
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+        return {"removed": removed}
+
+    return router

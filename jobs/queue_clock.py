@@ -1,0 +1,110 @@
+"""The communication queue's clock: one ``homeroom scheduler`` per deployment (a thread in the
+demo) runs a queue tick every ``HOMEROOM_QUEUE_INTERVAL_SECONDS`` and hands due work to dispatch."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select
+
+from domain.delivery.lanes import lane_of
+from domain.delivery.queue_run import Due, due_work
+from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.delivery.recovery import reconcile_stuck_sending
+from homeroom.settings import get_settings
+from models.db import get_engine, session_scope, utcnow
+from models.messaging import Message
+
+log = logging.getLogger(__name__)
+THREAD_NAME = "homeroom-queue"
+
+
+def queue_tick(now=None, broker=None, registry=None) -> Due:
+    """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
+    deliveries (committed first, so the database holds the truth whatever happens to the queue),
+    then enqueue their dispatch in chunks (on ``broker`` and reconciling with ``registry``'s
+    plugins, by default the configured ones)."""
+    from jobs.dispatch import enqueue_dispatch
+    from jobs.fan_out import enqueue_fan_out
+    from jobs.runtime import channel_registry
+
+    now = now or utcnow()
+    with session_scope(get_engine()) as session:
+        reconciled = reconcile_stuck_sending(session, registry or channel_registry(), now)
+        scheduled = send_due_scheduled(session, now)
+        due = due_work(session, now, get_settings().dispatch_batch_size)
+        lanes = {message_id: lane_of(emergency=emergency, priority=priority)
+                 for message_id, emergency, priority in session.execute(
+                     select(Message.id, Message.emergency, Message.priority)
+                     .where(Message.id.in_(scheduled.sent))).all()} if scheduled.sent else {}
+    for message_id in scheduled.sent:
+        enqueue_fan_out(message_id, lanes[message_id], broker=broker)
+    for lane, message_id in due.fan_outs:
+        enqueue_fan_out(message_id, lane, broker=broker)
+    enqueue_dispatch(due.chunks, broker=broker)
+    if scheduled.sent or scheduled.failed:
+        log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
+                 len(scheduled.failed), len(scheduled.errored))
+    if reconciled:
+        log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
+    if due.chunks:
+        log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
+    fetch_reply_mailbox()
+    run_status_updates_job(broker)
+    return due
+
+
+def run_status_updates_job(broker=None) -> None:
+    """JOB-06/JOB-07: publish re-enrolment forms for unreachable numbers and completed forms to
+    the responsible users; the messages it writes go out through the normal lane."""
+    from domain.delivery.lanes import Lane
+    from domain.support.signed_ids import signing_keys
+    from domain.reenrolment.status_updates import run_status_updates
+    from jobs.fan_out import enqueue_fan_out
+
+    settings = get_settings()
+    with session_scope(get_engine()) as session:
+        done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
+    for message_id in done.messages:
+        enqueue_fan_out(message_id, Lane.NORMAL, broker=broker)
+    if done.published or done.reported:
+        log.info("status updates: %d forms published, %d completed forms reported", len(done.published),
+                 len(done.reported))
+
+
+def fetch_reply_mailbox() -> None:
+    """JOB-03: file the replies waiting in the central reply mailbox, when one is configured. A
+    mailbox that cannot be read is logged (without its credentials) and tried again next run."""
+    from domain.inbound.reply_mailbox import MailboxError, fetch_replies
+
+    url = get_settings().reply_mailbox_url
+    if url is None:
+        return
+    try:
+        report = fetch_replies(get_engine(), url.get_secret_value())
+    except MailboxError as error:
+        log.warning("queue run: %s", error)
+        return
+    if report.fetched:
+        log.info("queue run: %d messages from the reply mailbox: %s", report.fetched, report.outcomes)
+
+
+def run_forever(stop: threading.Event, interval_seconds: float | None = None) -> None:
+    """Tick until ``stop`` is set; a failed tick is logged and the next one tries again."""
+    interval = interval_seconds or get_settings().queue_interval_seconds
+    while not stop.is_set():
+        try:
+            queue_tick()
+        except Exception:  # noqa: BLE001  (the next run makes good what this one missed)
+            log.exception("queue run failed")
+        stop.wait(interval)
+
+
+def start_thread(interval_seconds: float | None = None) -> tuple[threading.Thread, threading.Event]:
+    """Embedded mode: the queue clock on a daemon thread of the serving process."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(stop, interval_seconds), name=THREAD_NAME,
+                              daemon=True)
+    thread.start()
+    return thread, stop
