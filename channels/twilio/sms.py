@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
-from xml.sax.saxutils import escape
 
 import requests
 from pydantic import Field, model_validator
@@ -42,6 +41,7 @@ from channels.base import (
     WebhookEvent,
 )
 from channels.twilio.common import E164, TwilioAccountConfig, client_for, reference_in, verified_params
+from channels.twilio import twiml
 
 #: Twilio's error for a recipient who replied STOP to the sending number.
 TWILIO_UNSUBSCRIBED = 21610
@@ -99,8 +99,7 @@ class TwilioSmsChannel(SmsChannel):
 
     def webhook_reply(self, text: str) -> tuple[str, bytes] | None:
         """TwiML that answers the inbound SMS with ``text`` (escaped)."""
-        return "application/xml", (f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}'
-                                    "</Message></Response>").encode()
+        return twiml.MEDIA_TYPE, twiml.message(text).encode()
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, url: str) -> list[WebhookEvent]:
         params = verified_params(self.config, headers, body, url)

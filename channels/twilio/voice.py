@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
-from xml.sax.saxutils import escape
 
 import requests
 from pydantic import Field
@@ -43,6 +42,7 @@ from channels.base import (
     WebhookEvent,
 )
 from channels.twilio.common import E164, TwilioAccountConfig, client_for, reference_in, verified_params
+from channels.twilio import twiml
 
 #: Twilio errors that mean the number cannot be reached at all (invalid, not a phone, not in service).
 UNREACHABLE_CODES = frozenset({13223, 13224, 21211, 21214, 21215, 21217, 21401, 21614})
@@ -77,7 +77,7 @@ class TwilioVoiceChannel(VoiceChannel):
         if envelope.content_url:
             options["url"] = envelope.content_url
         else:  # a test call: nothing to fetch
-            options["twiml"] = f"<Response><Say>{escape(envelope.script)}</Say></Response>"
+            options["twiml"] = twiml.inline_say(envelope.script)
         if self.config.machine_detection:
             options["machine_detection"] = "DetectMessageEnd"
         if self.config.public_base_url and envelope.content_url:

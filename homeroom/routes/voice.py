@@ -8,11 +8,12 @@ configured speech plugin (``HOMEROOM_SPEECH_PLUGIN``) speaks it: synthesized onc
 language and script and played (<Play>), or read by the provider (<Say>) for ``twilio-say`` and
 whenever synthesis fails. With answering-machine detection the provider fetches the TwiML once a
 voicemail greeting has ended, so the whole message is recorded (VOI-11).
+
+This module verifies the token and looks up what the call plays; the TwiML documents themselves
+are built by ``channels.twilio.twiml``, which owns all of Homeroom's TwiML.
 """
 
 from __future__ import annotations
-
-from xml.sax.saxutils import escape
 
 import logging
 
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.engine import Engine
 
 from channels.speech.synthesis import SpeechFailed, SpeechPlugin, load_speech_plugin
+from channels.twilio import twiml
 from domain.telephony.call_recordings import recording_bytes, recording_of
 from domain.delivery.envelopes import script_for_delivery
 from domain.support.signed_ids import CALL_RECORDING, SPEECH_AUDIO, VOICE_TWIML, Purpose, signed_id, signing_keys, verified_id
@@ -28,18 +30,6 @@ from homeroom.settings import Settings
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
-
-#: Homeroom's language codes → the locales of <Say>.
-SAY_LANGUAGES = {"en": "en-US", "es": "es-US", "fr": "fr-FR", "pt": "pt-BR", "vi": "vi-VN", "zh": "zh-CN",
-                 "ar": "arb", "ht": "fr-FR", "ko": "ko-KR", "ru": "ru-RU", "tl": "fil-PH"}
-
-
-def twiml_say(script: str, language: str) -> str:
-    """TwiML that reads ``script``; the text is escaped, so it can never become markup."""
-    locale = SAY_LANGUAGES.get(language.split("-")[0].lower(), "en-US")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="{locale}">{escape(script)}</Say>'
-            "</Response>")
-
 
 def voice_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
@@ -52,33 +42,33 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         return speech[0]
 
     def spoken(session, envelope) -> str:
-        """<Play> of the synthesized script, or <Say> when the plugin does not synthesize or fails."""
+        """<Play> of the recording or the synthesized script, or <Say> when the plugin does not synthesize or
+        fails; the TwiML itself is channels.twilio.twiml's."""
         recorded = recording_of(session, envelope.message_id)  # VOI-04: a recording plays instead
         if recorded is not None:
             url = (f"{settings.public_base_url.rstrip('/')}/voice/recording/"
                    f"{signed_id(CALL_RECORDING, recorded, keys)}")
-            return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
+            return twiml.play(url)
         plugin = speech_plugin()
         if plugin.say_only:
-            return twiml_say(envelope.script, envelope.language)
+            return twiml.say(envelope.script, envelope.language)
         try:
             audio_id = audio_for(session, plugin, envelope.message_id, envelope.language, envelope.script)
         except SpeechFailed as failure:
             log.warning("speech plugin %s failed (%s); the call reads the script with <Say>", plugin.name, failure)
-            return twiml_say(envelope.script, envelope.language)
+            return twiml.say(envelope.script, envelope.language)
         url = f"{settings.public_base_url.rstrip('/')}/voice/audio/{signed_id(SPEECH_AUDIO, audio_id, keys)}"
-        return f'<?xml version="1.0" encoding="UTF-8"?><Response><Play>{escape(url)}</Play></Response>'
+        return twiml.play(url)
 
     @router.api_route("/voice/{token}/twiml", methods=["GET", "POST"])
-    def twiml(token: str) -> Response:
+    def call_twiml(token: str) -> Response:
         delivery_id = verified_id(VOICE_TWIML, token, keys)
         if delivery_id is not None:
             with session_scope(engine) as session:
                 envelope = script_for_delivery(session, delivery_id)
                 if envelope is not None:
-                    return Response(spoken(session, envelope), media_type="application/xml")
-        return Response('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
-                        media_type="application/xml", status_code=404)
+                    return Response(spoken(session, envelope), media_type=twiml.MEDIA_TYPE)
+        return Response(twiml.hangup(), media_type=twiml.MEDIA_TYPE, status_code=404)
 
     def media(purpose: Purpose, token: str, load) -> Response:
         """Audio behind a signed id: 404 for a token that is not genuine, has expired or names nothing."""
