@@ -47,7 +47,8 @@ class Browser:
 
 class PushService:
     """Receives pushes at /push/<name>: verifies VAPID, decrypts with the browser's keys, answers
-    201, or 410 for names starting with "gone"."""
+    201, or 410 for names starting with "gone", or 429 with Retry-After for names starting with
+    "busy" (a push service that is shedding load)."""
 
     def __init__(self):
         self.browsers: dict[str, Browser] = {}
@@ -60,6 +61,11 @@ class PushService:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if name.startswith("gone"):
                     self.send_response(410)
+                    self.end_headers()
+                    return
+                if name.startswith("busy"):
+                    self.send_response(429)
+                    self.send_header("Retry-After", "30")
                     self.end_headers()
                     return
                 try:
