@@ -49,7 +49,7 @@ def test_job_01_the_queue_runs_by_default_at_a_configurable_interval(client, mon
     """Covers JOB-01: the communication queue is installed by default (the serving process of
     embedded mode runs its clock; production runs homeroom scheduler) and runs every
     HOMEROOM_QUEUE_INTERVAL_SECONDS. The default is 60 s, as the delivery-pipeline issue asks,
-    not the 15 minutes of the requirement's reading (the README says why); 900 gives that. A
+    not the 15 minutes of the requirement's reading (docs/delivery.md says why); 900 gives that. A
     bad value is refused."""
     import threading
     import time
