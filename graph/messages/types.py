@@ -6,7 +6,6 @@ import datetime as dt
 import enum
 
 import strawberry
-from sqlalchemy import func, select
 
 from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.messages.flagging import PLACEHOLDER
@@ -178,23 +177,18 @@ class Message:
 
     @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
                                   "with the bearer token).")
-    def attachments(self, info: Info) -> list[AttachedFile]:
-        from domain.messages.attachments import listed
-
+    async def attachments(self, info: Info) -> list[AttachedFile]:
+        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
         return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
-                for a in listed(info.context.session, [int(self.id)])[int(self.id)]]
+                for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
                                   "recipients in your own scope only, unless you are a district administrator.")
-    def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
-        rows = info.context.session.execute(
-            select(db.Delivery.status, func.count())
-            .where(db.Delivery.message_id == int(self.id), *self._readable(info))
-            .group_by(db.Delivery.status)
-        ).all()
+    async def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
+        counts = await info.context.loaders.delivery_counts_by_message.load((int(self.id), self.sender_id))
         return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
-                for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))]
+                for s, c in sorted(counts.items(), key=lambda row: (-row[1], row[0]))]
 
     @strawberry.field(description="The deliveries, in id order, optionally of one status or channel. Someone "
                                   "else's message lists the recipients in your own scope only (students of yours "
