@@ -45,16 +45,17 @@ def _setting(setting: EffectiveSetting) -> BooleanSetting:
 
 @strawberry.type(description="The viewer's communication settings.")
 class MySettings:
-    email_signature: str | None = strawberry.field(description="SET-07: appended when a message sets includeSignature.")
-    sms_signature: str | None = strawberry.field(description="SET-07: plain text, for SMS.")
+    email_signature: str | None = strawberry.field(description="Appended when a message sets includeSignature (SET-07).")
+    sms_signature: str | None = strawberry.field(description="Plain text, appended to SMS (SET-07).")
     push_all_messages: BooleanSetting = strawberry.field(
-        description="SET-04: a push notification for every message addressed to me, asked for or not.")
+        description="A push notification for every message addressed to me, asked for or not (SET-04).")
     email_notifications_off: BooleanSetting = strawberry.field(
-        description="SET-05: no email about new messages; they still reach the in-app inbox.")
+        description="No email about new messages; they still reach the in-app inbox (SET-05).")
     allow_reply_by_default: BooleanSetting = strawberry.field(
-        description="SET-06: my new messages allow student/parent replies unless I say otherwise.")
+        description="My new messages allow student and parent replies unless I say otherwise (SET-06).")
     table_view: BooleanSetting = strawberry.field(
-        description="SET-03: template, announcement, poll and sign-up lists open in table view (else list view).")
+        description="Template, announcement, poll and sign-up lists open in table view, else in list view "
+                    "(SET-03).")
 
 
 def my_settings(user: User, district: District) -> MySettings:
@@ -89,7 +90,7 @@ class DefaultUserPreference:
 
 @strawberry.type
 class SettingsQueries:
-    @strawberry.field(**requires("SET-09: the district's default user preferences, and which are enforced."))
+    @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09)."))
     def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:
         district = info.context.viewer.district
         return [DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)

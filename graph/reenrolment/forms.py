@@ -42,7 +42,7 @@ def _bad(field: str, message: str) -> GraphQLError:
 
 @strawberry.type
 class ReenrolmentFormQueries:
-    @strawberry.field(**requires("JOB-06: the configured re-enrolment forms, at most one per audience.",
+    @strawberry.field(**requires("The configured re-enrolment forms, at most one per audience (JOB-06).",
                                  Perm.CALLER_ID_PHONE_NUMBERS))
     def reenrolment_forms(self, info: Info) -> list[ReenrolmentForm]:
         rows = info.context.session.execute(select(FormRow).order_by(FormRow.audience)).scalars()

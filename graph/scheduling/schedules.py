@@ -31,10 +31,10 @@ from graph.messages.types import Message
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id, search_term
 from graph.permissions import authorize_input, requires
 
-Recurrence = strawberry.enum(DomainRecurrence, description="SCH-02: once, or a recurring rule.")
+Recurrence = strawberry.enum(DomainRecurrence, description="Once, or a recurring rule (SCH-02).")
 
 
-@strawberry.enum(description="SCH-06: what a scheduled message is now.")
+@strawberry.enum(description="What a scheduled message is now (SCH-06).")
 class ScheduledKind(enum.Enum):
     ONE_TIME_PENDING = "ONE_TIME_PENDING"
     ONE_TIME_SENT = "ONE_TIME_SENT"
@@ -169,8 +169,8 @@ class ScheduleMutations:
 @strawberry.type
 class ScheduleQueries:
     @strawberry.field(**requires(
-        "SCH-06: your scheduled messages, newest first, with their kind, schedule and description; search "
-        "matches the subject or the scheduled date (2026-12-04, Dec 4, December).", Perm.COMMUNICATION))
+        "Your scheduled messages, newest first, with their kind, schedule and description; search "
+        "matches the subject or the scheduled date (2026-12-04, Dec 4, December) (SCH-06).", Perm.COMMUNICATION))
     def scheduled_messages(self, info: Info, search: str | None = None, first: int = 50,
                            after: str | None = None) -> Connection[ScheduledMessage]:
         first = page_size(first)
