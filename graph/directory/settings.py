@@ -99,9 +99,9 @@ class SettingsQueries:
 
 @strawberry.type
 class SettingsMutations:
-    @strawberry.mutation(**requires("SET-07: save your rich-text email signature and plain-text SMS signature "
+    @strawberry.mutation(**requires("Save your rich-text email signature and plain-text SMS signature "
                                     "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
-                                    "event handlers or frames) and returned as stored."))
+                                    "event handlers or frames) and returned as stored (SET-07)."))
     def update_my_signatures(self, info: Info, email_signature: str | None = None,
                              sms_signature: str | None = None) -> Signatures:
         if sms_signature is not None and len(sms_signature) > SMS_SIGNATURE_MAX:
@@ -113,8 +113,9 @@ class SettingsMutations:
         session.commit()
         return Signatures(email_signature=email_signature, sms_signature=sms_signature)
 
-    @strawberry.mutation(**requires("SET-03..SET-06: change your own settings; one the district enforces is "
-                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-09)."))
+    @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
+                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-03 to SET-06, "
+                                    "SET-09)."))
     def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateSettingsResult:
         viewer, session = info.context.viewer, info.context.session
         changes = {setting: getattr(input, setting.value) for setting in UserSettingModel
@@ -130,7 +131,8 @@ class SettingsMutations:
         return my_settings(user, viewer.district)
 
     @strawberry.mutation(**requires_district_settings(
-        "SET-09: set the district's default for a user setting; enforced, it overrides every user's choice."))
+        "Set the district's default for a user setting; when enforced, it overrides every user's choice "
+        "(SET-09)."))
     def set_default_user_preference(self, info: Info, setting: UserSetting, value: bool,
                                     enforced: bool = False) -> DefaultUserPreference:
         session = info.context.session
@@ -140,9 +142,9 @@ class SettingsMutations:
         return DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
 
     @strawberry.mutation(**requires_school_administrator(
-        "SYS-05: \"send a push notification with every message by default\" for one school (schoolId), or for the "
-        "district's default school preferences (schoolId null). value null makes the school follow the district. "
-        "A school you do not administer answers like a missing one."))
+        "Set \"send a push notification with every message by default\" for one school (schoolId), or for the "
+        "district's default school preferences (schoolId null). A null value makes the school follow the "
+        "district. A school you do not administer answers like a missing one (SYS-05)."))
     def set_push_by_default(self, info: Info, value: bool | None, school_id: strawberry.ID | None = None) -> bool:
         viewer, session = info.context.viewer, info.context.session
         if school_id is None:

@@ -150,15 +150,15 @@ def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> Rem
 class ImportMutations:
     import_recipients: ImportRecipientsResult = strawberry.mutation(
         resolver=import_recipients,
-        **requires("IMP-01: import external recipients from CSV into one of your drafts. They are outside the "
-                   "directory, so only staff may (RCP-22); sending the draft checks it again.",
+        **requires("Import external recipients from CSV into one of your drafts. They are outside the "
+                   "directory, so only staff may; sending the draft checks it again (IMP-01, RCP-22).",
                    Perm.COMMUNICATION, Perm.OUTSIDE_RECIPIENTS))
     remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
         resolver=remove_imported_recipient,
-        **requires("IMP-05: remove one imported recipient, immediately.", Perm.COMMUNICATION))
+        **requires("Remove one imported recipient, immediately (IMP-05).", Perm.COMMUNICATION))
     remove_all_imported_recipients: RemoveImportedRecipientsResult = strawberry.mutation(
         resolver=remove_all_imported_recipients,
-        **requires("IMP-05: remove every imported recipient of the message, immediately (no undo).",
+        **requires("Remove every imported recipient of the message, immediately; there is no undo (IMP-05).",
                    Perm.COMMUNICATION))
 
 

@@ -114,7 +114,8 @@ def _not_found(message_id) -> InvalidInput:
 
 @strawberry.type
 class ScheduleMutations:
-    @strawberry.mutation(**requires("Schedule a new message (SCH-01, SCH-02), with the CMP-27 confirmation.",
+    @strawberry.mutation(**requires("Schedule a new message, asking to confirm the recipient count as sendMessage does "
+                                    "(SCH-01, SCH-02, CMP-27).",
                                     Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def schedule_message(self, info: Info, input: SendMessageInput, schedule: ScheduleInput) -> ScheduleMessageResult:
         viewer = info.context.viewer
@@ -136,8 +137,9 @@ class ScheduleMutations:
         return _scheduled(info, store)
 
     @strawberry.mutation(**requires(
-        "SCH-14: edit a scheduled (or errored) message like a new one and save it, keeping its date and time "
-        "(schedule null) or changing its schedule (SCH-10, SCH-12). Saving makes an errored message eligible again.",
+        "Edit a scheduled (or errored) message like a new one and save it, keeping its date and time "
+        "(schedule null) or changing its schedule. Saving makes an errored message eligible again "
+        "(SCH-14, SCH-10, SCH-12).",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def update_scheduled_message(self, info: Info, id: strawberry.ID, input: SendMessageInput,
                                  schedule: ScheduleInput | None = None) -> ScheduleMessageResult:

@@ -137,13 +137,13 @@ class CallerIdQueries:
 
 @strawberry.type
 class CallerIdMutations:
-    @strawberry.mutation(**requires("CID-01: add a caller ID number.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires("Add a caller ID number (CID-01).", Perm.CALLER_ID_PHONE_NUMBERS))
     def create_caller_id(self, info: Info, input: CallerIdInput) -> SaveResult:
         authorize_input(info.context.viewer, input)
         return _saved(info, lambda session: rules.create(session, _data(input)))
 
     @strawberry.mutation(**requires(
-        "CID-01: change a caller ID number; a District Default number also needs "
+        "Change a caller ID number (CID-01); a District Default number also needs "
         f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
     def update_caller_id(self, info: Info, id: strawberry.ID, input: CallerIdInput) -> SaveResult:
         authorize_input(info.context.viewer, input)
@@ -159,8 +159,8 @@ class CallerIdMutations:
         info.context.session.commit()
         return removed
 
-    @strawberry.mutation(**requires("VOI-09: call a number you type with the call text as composed; it reaches no "
-                                    "recipient and writes no delivery.", Perm.PHONE_CALLS))
+    @strawberry.mutation(**requires("Call a number you type with the call text as composed; it reaches no "
+                                    "recipient and writes no delivery (VOI-09).", Perm.PHONE_CALLS))
     def place_test_call(self, info: Info, phone: str, call_text: str,
                         caller_id_id: strawberry.ID | None = None) -> TestCallResult:
         from channels.base import ChannelKind, Sent
@@ -177,8 +177,8 @@ class CallerIdMutations:
             return TestCallPlaced(placed=True, provider_id=outcome.provider_id)
         return TestCallPlaced(placed=False, code=getattr(outcome, "code", None))
 
-    @strawberry.mutation(**requires("CID-08: import caller IDs from CSV; every bad row is reported (path "
-                                    "row.N.column) and then nothing is imported.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires("Import caller IDs from CSV; every bad row is reported (path "
+                                    "row.N.column) and then nothing is imported (CID-08).", Perm.CALLER_ID_PHONE_NUMBERS))
     def import_caller_ids(self, info: Info, csv: str, columns: CallerIdColumnsInput,
                           has_header: bool = True) -> ImportResult:
         authorize_input(info.context.viewer, columns)
