@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
@@ -87,6 +86,28 @@ def readable_deliveries(viewer: Viewer, sender_id: int) -> tuple:
     return () if reads_every_delivery(viewer, sender_id) else (deliveries_in_scope(viewer),)
 
 
+def readable_deliveries_of(viewer: Viewer, senders: dict[int, int]):
+    """One WHERE clause on Delivery for several messages (id -> sender id): readable_deliveries
+    of each, as one set-based test."""
+    readable = Delivery.message_id.in_(senders)
+    others = [message_id for message_id, sender_id in senders.items() if not reads_every_delivery(viewer, sender_id)]
+    if others:  # another's message: its figures count the recipients in the viewer's scope only
+        readable = and_(readable, or_(Delivery.message_id.not_in(others), deliveries_in_scope(viewer)))
+    return readable
+
+
+def status_counts(session: Session, viewer: Viewer, senders: dict[int, int]) -> dict[int, dict[str, int]]:
+    """Readable deliveries per status of several messages (id -> sender id), in one statement."""
+    counts: dict[int, dict[str, int]] = {message_id: {} for message_id in senders}
+    if not senders:
+        return counts
+    for message_id, status, count in session.execute(
+            select(Delivery.message_id, Delivery.status, func.count())
+            .where(readable_deliveries_of(viewer, senders)).group_by(Delivery.message_id, Delivery.status)).all():
+        counts[message_id][status] = count
+    return counts
+
+
 def _filtered(viewer: Viewer, report_filter: ReportFilter):
     where = [visible_messages(viewer), Message.status.in_([MessageStatus.SENDING.value, MessageStatus.COMPLETED.value])]
     if report_filter.sent_from is not None:
@@ -114,16 +135,9 @@ def report_page(session: Session, viewer: Viewer, report_filter: ReportFilter, *
     messages = session.execute(select(Message).where(*where).order_by(Message.id.desc()).limit(limit)).scalars().all()
     if not messages:
         return total, []
-    ids = [m.id for m in messages]
-    readable = Delivery.message_id.in_(ids)
-    others = [m.id for m in messages if not reads_every_delivery(viewer, m.sender_id)]
-    if others:  # another's message: its figures count the recipients in the viewer's scope only
-        readable = and_(readable, or_(Delivery.message_id.not_in(others), deliveries_in_scope(viewer)))
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for message_id, status, count in session.execute(
-            select(Delivery.message_id, Delivery.status, func.count())
-            .where(readable).group_by(Delivery.message_id, Delivery.status)).all():
-        counts[message_id][status] = count
+    sender_of = {m.id: m.sender_id for m in messages}
+    readable = readable_deliveries_of(viewer, sender_of)
+    counts = status_counts(session, viewer, sender_of)
     people = select(Delivery.message_id, Delivery.recipient_kind, Delivery.recipient_id).where(
         readable).distinct().subquery()
     recipients = dict(session.execute(select(people.c.message_id, func.count()).group_by(people.c.message_id)).all())

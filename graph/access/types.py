@@ -31,7 +31,8 @@ class EffectivePermission:
     requirements: list[str]
 
 
-@strawberry.type(description="What the viewer may put on a new message (PERM-02: absent = not allowed).")
+@strawberry.type(description="What the viewer may put on a new message; anything not listed is not allowed "
+                             "(PERM-02).")
 class ComposeCapabilities:
     can_send: bool
     recipient_types: list[StudentRecipientType]
@@ -44,12 +45,12 @@ class ComposeCapabilities:
     can_send_to_outside_addresses: bool = strawberry.field(description=(
         "Cc addresses and CSV-imported recipients (RCP-22): never for parents and students."))
     push_by_default: bool = strawberry.field(description=(
-        "CMP-09: a new message asks for push unless the sender says otherwise (input.push null); from the "
-        "preference of the viewer's current school, else the district's default school preferences (SYS-05)."))
+        "Whether a new message asks for push when the sender leaves input.push null: the preference of the "
+        "viewer's current school, else the district's default school preferences (CMP-09, SYS-05)."))
     allow_reply_by_default: bool = strawberry.field(description=(
-        "SET-06: a new message allows replies unless the sender says otherwise (input.allowReply null)."))
+        "Whether a new message allows replies when the sender leaves input.allowReply null (SET-06)."))
     default_recipient_type: StudentRecipientType | None = strawberry.field(
-        description="RCP-02: the district's default type, when the viewer may use it.")
+        description="The district's default recipient type, when the viewer may use it (RCP-02).")
 
 
 @strawberry.type(description="The signed-in user.")
@@ -96,8 +97,8 @@ class Viewer:
             for perm, level in self.model.permissions.held()
         ]
 
-    @strawberry.field(description="The viewer's communication settings (SET-03..SET-07), with what the district "
-                                  "enforces (SET-09).")
+    @strawberry.field(description="The viewer's communication settings, with what the district enforces "
+                                  "(SET-03 to SET-07, SET-09).")
     def settings(self) -> MySettings:
         return my_settings(self.model.user, self.model.district)
 

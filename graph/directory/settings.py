@@ -45,16 +45,17 @@ def _setting(setting: EffectiveSetting) -> BooleanSetting:
 
 @strawberry.type(description="The viewer's communication settings.")
 class MySettings:
-    email_signature: str | None = strawberry.field(description="SET-07: appended when a message sets includeSignature.")
-    sms_signature: str | None = strawberry.field(description="SET-07: plain text, for SMS.")
+    email_signature: str | None = strawberry.field(description="Appended when a message sets includeSignature (SET-07).")
+    sms_signature: str | None = strawberry.field(description="Plain text, appended to SMS (SET-07).")
     push_all_messages: BooleanSetting = strawberry.field(
-        description="SET-04: a push notification for every message addressed to me, asked for or not.")
+        description="A push notification for every message addressed to me, asked for or not (SET-04).")
     email_notifications_off: BooleanSetting = strawberry.field(
-        description="SET-05: no email about new messages; they still reach the in-app inbox.")
+        description="No email about new messages; they still reach the in-app inbox (SET-05).")
     allow_reply_by_default: BooleanSetting = strawberry.field(
-        description="SET-06: my new messages allow student/parent replies unless I say otherwise.")
+        description="My new messages allow student and parent replies unless I say otherwise (SET-06).")
     table_view: BooleanSetting = strawberry.field(
-        description="SET-03: template, announcement, poll and sign-up lists open in table view (else list view).")
+        description="Template, announcement, poll and sign-up lists open in table view, else in list view "
+                    "(SET-03).")
 
 
 def my_settings(user: User, district: District) -> MySettings:
@@ -89,7 +90,7 @@ class DefaultUserPreference:
 
 @strawberry.type
 class SettingsQueries:
-    @strawberry.field(**requires("SET-09: the district's default user preferences, and which are enforced."))
+    @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09)."))
     def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:
         district = info.context.viewer.district
         return [DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
@@ -98,9 +99,9 @@ class SettingsQueries:
 
 @strawberry.type
 class SettingsMutations:
-    @strawberry.mutation(**requires("SET-07: save your rich-text email signature and plain-text SMS signature "
+    @strawberry.mutation(**requires("Save your rich-text email signature and plain-text SMS signature "
                                     "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
-                                    "event handlers or frames) and returned as stored."))
+                                    "event handlers or frames) and returned as stored (SET-07)."))
     def update_my_signatures(self, info: Info, email_signature: str | None = None,
                              sms_signature: str | None = None) -> Signatures:
         if sms_signature is not None and len(sms_signature) > SMS_SIGNATURE_MAX:
@@ -112,8 +113,9 @@ class SettingsMutations:
         session.commit()
         return Signatures(email_signature=email_signature, sms_signature=sms_signature)
 
-    @strawberry.mutation(**requires("SET-03..SET-06: change your own settings; one the district enforces is "
-                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-09)."))
+    @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
+                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-03 to SET-06, "
+                                    "SET-09)."))
     def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateSettingsResult:
         viewer, session = info.context.viewer, info.context.session
         changes = {setting: getattr(input, setting.value) for setting in UserSettingModel
@@ -129,7 +131,8 @@ class SettingsMutations:
         return my_settings(user, viewer.district)
 
     @strawberry.mutation(**requires_district_settings(
-        "SET-09: set the district's default for a user setting; enforced, it overrides every user's choice."))
+        "Set the district's default for a user setting; when enforced, it overrides every user's choice "
+        "(SET-09)."))
     def set_default_user_preference(self, info: Info, setting: UserSetting, value: bool,
                                     enforced: bool = False) -> DefaultUserPreference:
         session = info.context.session
@@ -139,9 +142,9 @@ class SettingsMutations:
         return DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
 
     @strawberry.mutation(**requires_school_administrator(
-        "SYS-05: \"send a push notification with every message by default\" for one school (schoolId), or for the "
-        "district's default school preferences (schoolId null). value null makes the school follow the district. "
-        "A school you do not administer answers like a missing one."))
+        "Set \"send a push notification with every message by default\" for one school (schoolId), or for the "
+        "district's default school preferences (schoolId null). A null value makes the school follow the "
+        "district. A school you do not administer answers like a missing one (SYS-05)."))
     def set_push_by_default(self, info: Info, value: bool | None, school_id: strawberry.ID | None = None) -> bool:
         viewer, session = info.context.viewer, info.context.session
         if school_id is None:

@@ -32,8 +32,8 @@ class Student:
     grade_level: str
     language: str
     sms_enabled: bool = strawberry.field(description=(
-        "SMS-02: the primary phone on the address card takes SMS; when off, SMS to the student is planned "
-        "NO_SMS."))
+        "Whether the primary phone on the address card takes SMS; when false, an SMS to the student is "
+        "planned as NO_SMS (SMS-02)."))
     school_id: strawberry.Private[int]
 
     @strawberry.field

@@ -33,7 +33,7 @@ class ImportErrorCode(enum.Enum):
         "INVALID_CHARACTERS", description="A name or address holds a line break, tab or other control character.")
 
 
-@strawberry.input(description="IMP-02/IMP-03: which 0-based column holds each field.")
+@strawberry.input(description="Which CSV column (counted from 0) holds each field (IMP-02, IMP-03).")
 class ImportColumnsInput:
     first_name: int | None = None
     last_name: int | None = None
@@ -47,7 +47,7 @@ class ImportColumnsInput:
 class ImportRecipientsInput:
     message_id: strawberry.ID
     csv: str = strawberry.field(description="The file's text (UTF-8), at most 10 MB.")
-    has_header: bool = strawberry.field(description="IMP-03: skip the first row.")
+    has_header: bool = strawberry.field(description="The first row is a header: skip it (IMP-03).")
     columns: ImportColumnsInput
     skip_invalid_rows: bool = strawberry.field(
         default=False, description="Import the valid rows of a file with bad rows; otherwise nothing is imported.")
@@ -61,7 +61,8 @@ class ImportRowError:
     message: str
 
 
-@strawberry.type(description="Rows were appended to the message's imported recipients (IMP-06: no de-duplication).")
+@strawberry.type(description="Rows were appended to the message's imported recipients, without removing duplicates "
+                             "(IMP-06).")
 class ImportRecipientsSuccess:
     imported_count: int
     total_imported: int
@@ -77,7 +78,7 @@ ImportRecipientsResult = Annotated[ImportRecipientsSuccess | ImportRecipientsErr
                                    strawberry.union("ImportRecipientsResult")]
 
 
-@strawberry.type(description="An external recipient imported from CSV (IMP-07: reached by email/phone only).")
+@strawberry.type(description="An external recipient imported from CSV, reached by email or phone only (IMP-07).")
 class ImportedRecipient:
     id: strawberry.ID
     name: str
@@ -149,21 +150,21 @@ def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> Rem
 class ImportMutations:
     import_recipients: ImportRecipientsResult = strawberry.mutation(
         resolver=import_recipients,
-        **requires("IMP-01: import external recipients from CSV into one of your drafts. They are outside the "
-                   "directory, so only staff may (RCP-22); sending the draft checks it again.",
+        **requires("Import external recipients from CSV into one of your drafts. They are outside the "
+                   "directory, so only staff may; sending the draft checks it again (IMP-01, RCP-22).",
                    Perm.COMMUNICATION, Perm.OUTSIDE_RECIPIENTS))
     remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
         resolver=remove_imported_recipient,
-        **requires("IMP-05: remove one imported recipient, immediately.", Perm.COMMUNICATION))
+        **requires("Remove one imported recipient, immediately (IMP-05).", Perm.COMMUNICATION))
     remove_all_imported_recipients: RemoveImportedRecipientsResult = strawberry.mutation(
         resolver=remove_all_imported_recipients,
-        **requires("IMP-05: remove every imported recipient of the message, immediately (no undo).",
+        **requires("Remove every imported recipient of the message, immediately; there is no undo (IMP-05).",
                    Perm.COMMUNICATION))
 
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(**requires("IMP-05: the imported recipients of one of your drafts.", Perm.COMMUNICATION))
+    @strawberry.field(**requires("The imported recipients of one of your drafts (IMP-05).", Perm.COMMUNICATION))
     def imported_recipients(self, info: Info, message_id: strawberry.ID, first: int = 100,
                             after: str | None = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session

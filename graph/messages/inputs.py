@@ -91,17 +91,18 @@ class SendMessageInput:
     include_signature: bool = strawberry.field(
         default=False, description="Append the sender's saved email and SMS signatures (CMP-24, SET-07).")
     sms_text: str | None = strawberry.field(
-        default=None, description="The SMS, at most the district's SMS character limit as composed (SMS-04; "
-                                  "smsCount counts it). Insert fields are filled in when sent and the result cut to "
-                                  "the limit. Null: the SMS is the subject and the body, cut to the limit.")
+        default=None, description="The SMS, at most the district's SMS character limit as composed (smsCount "
+                                  "counts it the same way). Insert fields are filled in when sent and the result cut "
+                                  "to the limit. Null: the SMS is the subject and the body, cut to the limit "
+                                  "(SMS-04).")
     call_text: str | None = strawberry.field(
         default=None, description="What text-to-speech says on the call, at most 1,000 characters per minute of the "
                                   "district's call-minute limit as composed (VOI-06). Insert fields are filled in "
                                   "when called and the spoken text cut to the limit (VOI-07, VOI-08). Null: the "
                                   "subject and the body.")
     caller_id_id: strawberry.ID | None = strawberry.field(
-        default=None, description="VOI-03: the caller ID the calls show, one of availableCallerIds; null: the "
-                                  "default (the only one, else your school's default, else the district's).")
+        default=None, description="The caller ID the calls show, one of availableCallerIds; null: the "
+                                  "default (the only one, else your school's default, else the district's) (VOI-03).")
     allow_reply: bool | None = strawberry.field(
         default=None, description="Recipients may answer, by email to a signed reply address (CMP-19); forced off "
                                   "when sent as the district or a school (CMP-16). Null: the sender's "
@@ -116,10 +117,11 @@ class SendMessageInput:
                     "district always confirms (CMP-27, SYS-04).")
     family_seed: int | None = strawberry.field(
         default=None,
-        description="RCP-09: the seed of the once-per-family pick, 0 to 2147483646. Pass the familySeed of the "
+        description="The seed of the once-per-family pick, 0 to 2147483646. Pass the familySeed of the "
                     "recipientPlan (or of the confirmation request) to send to exactly the students it picked. "
                     "Null: a fresh random draw, recorded on the message; not allowed with confirmedRecipientCount "
-                    "for ONCE_PER_FAMILY, whose confirmed count is that of one pick (REQUIRED).")
+                    "for ONCE_PER_FAMILY, whose confirmed count is that of one pick (error code REQUIRED) "
+                    "(RCP-09).")
 
 
 @strawberry.type(description="A field of the input that needs fixing.")

@@ -17,6 +17,6 @@ class InsertField:
 
 @strawberry.type
 class InsertFieldQueries:
-    @strawberry.field(**requires("CMP-25: the insert fields messages may contain."))
+    @strawberry.field(**requires("The insert fields a message may contain (CMP-25)."))
     def insert_fields(self, info: Info) -> list[InsertField]:
         return [InsertField(name=field.name, description=field.description) for field in CATALOGUE]

@@ -24,7 +24,7 @@ class ThreadEntry:
     deliveries: list[Delivery]
 
 
-@strawberry.type(description="RCP-26: the conversation between the viewer and one recipient.")
+@strawberry.type(description="The conversation between the viewer and one recipient (RCP-26).")
 class MessageThread:
     recipient_kind: RecipientKind
     recipient_id: strawberry.ID
@@ -56,8 +56,8 @@ class MessageQueries:
         return Message.from_row(row) if row else None
 
     @strawberry.field(**requires(
-        "RCP-26: the conversation between the viewer and one recipient: every message the viewer sent "
-        "that reached them (batch messages included), newest first, each with its deliveries to them.",
+        "The conversation between the viewer and one recipient: every message the viewer sent "
+        "that reached them (batch messages included), newest first, each with its deliveries to them (RCP-26).",
         Perm.COMMUNICATION))
     def thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID, first: int = 20,
                after: str | None = None) -> MessageThread:

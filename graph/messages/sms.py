@@ -20,7 +20,7 @@ class SmsCount:
 
 @strawberry.type
 class SmsQueries:
-    @strawberry.field(**requires("SMS-04: count an SMS as sendMessage will (smsText)."))
+    @strawberry.field(**requires("Count an SMS as sendMessage will count its smsText (SMS-04)."))
     def sms_count(self, info: Info, text: str) -> SmsCount:
         count = sms_count(text, info.context.viewer.district.sms_character_limit)
         return SmsCount(length=count.length, limit=count.limit, remaining=count.limit - count.length,

@@ -6,7 +6,6 @@ import datetime as dt
 import enum
 
 import strawberry
-from sqlalchemy import func, select
 
 from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.messages.flagging import PLACEHOLDER
@@ -56,7 +55,7 @@ DS = db.DeliveryStatus
 #: What each delivery status means; the not-sent ones say what an administrator can do about them.
 DELIVERY_STATUS_TEXT: dict[db.DeliveryStatus, str] = {
     DS.PLANNED: "Written, not yet handed to dispatch.",
-    DS.DEFERRED: "Waits for the call window to open (notBefore; SYS-01).",
+    DS.DEFERRED: "Waits until the call window opens at notBefore (SYS-01).",
     DS.QUEUED: "Handed to dispatch; goes out now.",
     DS.SENDING: "Being handed to the provider.",
     DS.SENT: "The provider accepted it.",
@@ -66,12 +65,12 @@ DELIVERY_STATUS_TEXT: dict[db.DeliveryStatus, str] = {
     DS.DUPLICATE: "Not sent: another delivery of this once-per-family message goes to the same address (RCP-11).",
     DS.NO_CONTACT_INFO: "Not sent: no address on file for this channel.",
     DS.OPTED_OUT: "Not sent: the address opted out itself (an SMS STOP, an unsubscribe link, a hard bounce), the "
-                  "contact card's Opt Out of Email Notifications toggle (the family's own opt-out, SYS-10) is on, "
-                  "or the user turned email notifications off (SET-05).",
-    DS.UNSUBSCRIBED: "Not sent: the contact card's Unsubscribe flag is on (SYS-09); an administrator can change "
-                     "the card.",
-    DS.NO_SMS: "Not sent: the contact card's SMS flag is off, or the student's phone is not SMS-enabled "
-               "(SYS-09, SMS-02); an administrator can change the card.",
+                  "contact card's Opt Out of Email Notifications toggle (the family's own opt-out) is on, "
+                  "or the user turned email notifications off (SYS-10, SET-05).",
+    DS.UNSUBSCRIBED: "Not sent: the contact card's Unsubscribe flag is on; an administrator can change "
+                     "the card (SYS-09).",
+    DS.NO_SMS: "Not sent: the contact card's SMS flag is off, or the student's phone is not SMS-enabled; "
+               "an administrator can change the card (SYS-09, SMS-02).",
     DS.BLOCKED: "Not sent: the contact is Blocked for calls and SMS; only emergencies go through (SYS-09).",
     DS.NO_CALLOUT: "Not sent: the contact's Callout flag is off, which holds even in an emergency (SYS-09).",
     DS.EXCLUDED_SCHOOL: "Not sent: the recipient's school is excluded from communication for this sender (RCP-25).",
@@ -86,8 +85,8 @@ DeliveryStatus = strawberry.enum(
 RecipientKind = strawberry.enum(db.RecipientKind, description="What kind of person a delivery is for.")
 
 
-@strawberry.type(description="SYS-02: the message's SMS, calls and push wait for the district's call window; "
-                             "email goes out now.")
+@strawberry.type(description="The message's SMS, calls and push wait for the district's call window; "
+                             "email goes out now (SYS-02).")
 class CallWindowDeferral:
     channels: list[Channel]
     opens_at: dt.datetime = strawberry.field(description="When the held channels go out (UTC).")
@@ -101,8 +100,8 @@ class CallWindowDeferral:
                    warning=deferral.warning())
 
 
-@strawberry.type(description="One delivery: a recipient on a channel at an address (RPT-02: its status says "
-                             "processing, sent, failed, or why it is not transmitted).")
+@strawberry.type(description="One delivery: a recipient on a channel at an address. Its status says whether "
+                             "it is being processed, sent or failed, or why it is not sent (RPT-02).")
 class Delivery:
     id: strawberry.ID
     channel: Channel
@@ -160,41 +159,38 @@ class Message:
     priority: bool
     emergency: bool
     send_as_district: bool
-    flagged: bool = strawberry.field(description="INB-11: the subject or body contains one of the district's "
-                                                 "flagged words; its emails open with the INB-13 disclaimer.")
+    flagged: bool = strawberry.field(description="The subject or body contains one of the district's "
+                                                 "flagged words; its emails open with the district's "
+                                                 "disclaimer (INB-11, INB-13).")
     created_at: dt.datetime
     completed_at: dt.datetime | None
-    family_seed: int = strawberry.field(description="RCP-09: the seed of the message's once-per-family draw; "
-                                                    "resolving the message again picks the same students.")
-    sms_text: str | None = strawberry.field(default=None, description="SMS-04: the SMS as composed, when the "
-                                                                        "message has its own.")
-    allow_reply: bool = strawberry.field(default=False, description="CMP-18/CMP-19: recipients may answer.")
-    call_text: str | None = strawberry.field(default=None, description="VOI-06/VOI-07: the whole text-to-speech "
-                                                                         "text; calls may say less of it.")
+    family_seed: int = strawberry.field(description="The seed of the message's once-per-family draw; "
+                                                    "resolving the message again picks the same students "
+                                                    "(RCP-09).")
+    sms_text: str | None = strawberry.field(default=None, description="The SMS as composed, when the message "
+                                                                        "has its own (SMS-04).")
+    allow_reply: bool = strawberry.field(default=False, description="Recipients may answer (CMP-18, CMP-19).")
+    call_text: str | None = strawberry.field(default=None, description="The whole text-to-speech text; calls "
+                                                                         "may say less of it (VOI-06, VOI-07).")
     sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
 
     def _readable(self, info: Info) -> tuple:
         return readable_deliveries(info.context.viewer, self.sender_id)
 
-    @strawberry.field(description="ATT-01: the attached files (download: GET /messages/{id}/attachments/{fileId} "
-                                  "with the bearer token).")
-    def attachments(self, info: Info) -> list[AttachedFile]:
-        from domain.messages.attachments import listed
-
+    @strawberry.field(description="The attached files; download one with GET "
+                                  "/messages/{id}/attachments/{fileId} and the bearer token (ATT-01).")
+    async def attachments(self, info: Info) -> list[AttachedFile]:
+        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
         return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
-                for a in listed(info.context.session, [int(self.id)])[int(self.id)]]
+                for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
                                   "recipients in your own scope only, unless you are a district administrator.")
-    def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
-        rows = info.context.session.execute(
-            select(db.Delivery.status, func.count())
-            .where(db.Delivery.message_id == int(self.id), *self._readable(info))
-            .group_by(db.Delivery.status)
-        ).all()
+    async def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
+        counts = await info.context.loaders.delivery_counts_by_message.load((int(self.id), self.sender_id))
         return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
-                for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))]
+                for s, c in sorted(counts.items(), key=lambda row: (-row[1], row[0]))]
 
     @strawberry.field(description="The deliveries, in id order, optionally of one status or channel. Someone "
                                   "else's message lists the recipients in your own scope only (students of yours "

@@ -32,7 +32,7 @@ class PlanOutcomeCount:
 PlanReason = strawberry.enum(
     enum.Enum("PlanReason", {
         "DEFERRED_CALL_WINDOW": strawberry.enum_value(
-            "DEFERRED_CALL_WINDOW", description="Sent when the call window opens (notBefore); SYS-01."),
+            "DEFERRED_CALL_WINDOW", description="Sent when the call window opens at notBefore (SYS-01)."),
         **{status.name: strawberry.enum_value(status.value, description=DELIVERY_STATUS_TEXT[status])
            for status in db.NOT_SENT_DELIVERY_STATUSES}}),
     name="PlanReason", description="Why a planned delivery is not sent now.")
@@ -64,18 +64,19 @@ class PlannedDeliveryPage:
 
 @strawberry.type(description="The dry-run plan of a message input; computed by the same code as the real fan-out.")
 class RecipientPlan:
-    recipient_count: int = strawberry.field(description="People reached, each once (the CMP-27 count).")
+    recipient_count: int = strawberry.field(description="People reached, each counted once: the count sendMessage asks to confirm "
+                                                  "(CMP-27).")
     confirmation_required: bool = strawberry.field(description="Whether sendMessage will ask to confirm the count.")
-    selected_students: int = strawberry.field(description="RCP-18: selected students …")
-    possible_students: int = strawberry.field(description="… of the students the viewer may message.")
-    selected_staff: int = strawberry.field(description="RCP-18: selected staff …")
-    possible_staff: int = strawberry.field(description="… of the staff the viewer may message.")
+    selected_students: int = strawberry.field(description="Students selected, out of possibleStudents (RCP-18).")
+    possible_students: int = strawberry.field(description="The students the viewer may message (RCP-18).")
+    selected_staff: int = strawberry.field(description="Staff selected, out of possibleStaff (RCP-18).")
+    possible_staff: int = strawberry.field(description="The staff the viewer may message (RCP-18).")
     outcomes: list[PlanOutcomeCount]
     call_window: CallWindowDeferral | None = strawberry.field(
         description="Set when SMS, calls or push would wait for the call window (SYS-02).")
     family_seed: int = strawberry.field(description=(
-        "RCP-09: the random once-per-family draw this plan used; pass it as familySeed to sendMessage to send "
-        "to the students it picked."))
+        "The random once-per-family draw this plan used; pass it as familySeed to sendMessage to send "
+        "to the students it picked (RCP-09)."))
     deliveries: PlannedDeliveryPage
 
 

@@ -42,7 +42,7 @@ def _bad(field: str, message: str) -> GraphQLError:
 
 @strawberry.type
 class ReenrolmentFormQueries:
-    @strawberry.field(**requires("JOB-06: the configured re-enrolment forms, at most one per audience.",
+    @strawberry.field(**requires("The configured re-enrolment forms, at most one per audience (JOB-06).",
                                  Perm.CALLER_ID_PHONE_NUMBERS))
     def reenrolment_forms(self, info: Info) -> list[ReenrolmentForm]:
         rows = info.context.session.execute(select(FormRow).order_by(FormRow.audience)).scalars()
@@ -51,7 +51,7 @@ class ReenrolmentFormQueries:
 
 @strawberry.type
 class ReenrolmentFormMutations:
-    @strawberry.mutation(**requires("JOB-06: set the form sent to this audience when their number is unreachable.",
+    @strawberry.mutation(**requires("Set the form sent to this audience when their number is unreachable (JOB-06).",
                                     Perm.CALLER_ID_PHONE_NUMBERS, Perm.DISTRICT_SETTINGS))
     def set_reenrolment_form(self, info: Info, audience: ReenrolmentAudience, title: str,
                              instructions: str) -> ReenrolmentForm:
@@ -70,8 +70,8 @@ class ReenrolmentFormMutations:
         session.commit()
         return ReenrolmentForm.from_row(row)
 
-    @strawberry.mutation(**requires("JOB-07: remove this audience's form; the job then publishes nothing to it. "
-                                    "Returns whether there was one.", Perm.CALLER_ID_PHONE_NUMBERS,
+    @strawberry.mutation(**requires("Remove this audience's form; the job then publishes nothing to it. "
+                                    "Returns whether there was one (JOB-07).", Perm.CALLER_ID_PHONE_NUMBERS,
                                     Perm.DISTRICT_SETTINGS))
     def remove_reenrolment_form(self, info: Info, audience: ReenrolmentAudience) -> bool:
         session = info.context.session

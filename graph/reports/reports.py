@@ -22,19 +22,19 @@ from graph.permissions import denied, requires
 from models import messaging as db
 
 
-@strawberry.enum(description="RPT-03: who a message is from.")
+@strawberry.enum(description="Who a message is from (RPT-03).")
 class MessageSource(enum.Enum):
     USER = "USER"
     SCHOOL = "SCHOOL"
     DISTRICT = "DISTRICT"
 
 
-@strawberry.enum(description="RPT-04: what kind of communication a report row is.")
+@strawberry.enum(description="What kind of communication a report row is (RPT-04).")
 class CommunicationType(enum.Enum):
     MESSAGE = "MESSAGE"
 
 
-@strawberry.type(description="RPT-01: one sent communication and its figures.")
+@strawberry.type(description="One sent communication and its figures (RPT-01).")
 class CommunicationReportRow:
     message: Message = strawberry.field(description="The message, with its content and its deliveries.")
     type: CommunicationType
@@ -48,7 +48,7 @@ class CommunicationReportRow:
     status_counts: list[DeliveryStatusCount] = strawberry.field(
         description="Deliveries per status, each reason a delivery was not sent counted apart (RPT-02).")
     emergency: bool
-    flagged: bool = strawberry.field(description="INB-11: the message contains a flagged word.")
+    flagged: bool = strawberry.field(description="The message contains one of the district's flagged words (INB-11).")
 
 
 @strawberry.input(description="Narrow the communication report.")
@@ -82,9 +82,10 @@ class ResendToFailedResult:
 @strawberry.type
 class ReportQueries:
     @strawberry.field(**requires(
-        "RPT-01: every sent message the viewer may read, newest first, with type, date, source, sender, recipients, "
-        "total, errors, counts per status, and the emergency and flagged marks. Per-recipient rows: "
-        "message(id).deliveries; CSV: GET /reports/messages/{id}/deliveries.csv with the same bearer token.",
+        "Every sent message the viewer may read, newest first, with type, date, source, sender, recipients, "
+        "total, errors, counts per status, and the emergency and flagged marks. For per-recipient rows read "
+        "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
+        "token (RPT-01).",
         Perm.COMMUNICATION))
     def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None, first: int = 50,
                              after: str | None = None) -> Connection[CommunicationReportRow]:

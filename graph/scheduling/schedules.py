@@ -31,10 +31,10 @@ from graph.messages.types import Message
 from graph.pagination import Connection, connection, decode_cursor, page_size, parse_id, search_term
 from graph.permissions import authorize_input, requires
 
-Recurrence = strawberry.enum(DomainRecurrence, description="SCH-02: once, or a recurring rule.")
+Recurrence = strawberry.enum(DomainRecurrence, description="Once, or a recurring rule (SCH-02).")
 
 
-@strawberry.enum(description="SCH-06: what a scheduled message is now.")
+@strawberry.enum(description="What a scheduled message is now (SCH-06).")
 class ScheduledKind(enum.Enum):
     ONE_TIME_PENDING = "ONE_TIME_PENDING"
     ONE_TIME_SENT = "ONE_TIME_SENT"
@@ -114,7 +114,8 @@ def _not_found(message_id) -> InvalidInput:
 
 @strawberry.type
 class ScheduleMutations:
-    @strawberry.mutation(**requires("Schedule a new message (SCH-01, SCH-02), with the CMP-27 confirmation.",
+    @strawberry.mutation(**requires("Schedule a new message, asking to confirm the recipient count as sendMessage does "
+                                    "(SCH-01, SCH-02, CMP-27).",
                                     Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def schedule_message(self, info: Info, input: SendMessageInput, schedule: ScheduleInput) -> ScheduleMessageResult:
         viewer = info.context.viewer
@@ -136,8 +137,9 @@ class ScheduleMutations:
         return _scheduled(info, store)
 
     @strawberry.mutation(**requires(
-        "SCH-14: edit a scheduled (or errored) message like a new one and save it, keeping its date and time "
-        "(schedule null) or changing its schedule (SCH-10, SCH-12). Saving makes an errored message eligible again.",
+        "Edit a scheduled (or errored) message like a new one and save it, keeping its date and time "
+        "(schedule null) or changing its schedule. Saving makes an errored message eligible again "
+        "(SCH-14, SCH-10, SCH-12).",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def update_scheduled_message(self, info: Info, id: strawberry.ID, input: SendMessageInput,
                                  schedule: ScheduleInput | None = None) -> ScheduleMessageResult:
@@ -169,8 +171,8 @@ class ScheduleMutations:
 @strawberry.type
 class ScheduleQueries:
     @strawberry.field(**requires(
-        "SCH-06: your scheduled messages, newest first, with their kind, schedule and description; search "
-        "matches the subject or the scheduled date (2026-12-04, Dec 4, December).", Perm.COMMUNICATION))
+        "Your scheduled messages, newest first, with their kind, schedule and description; search "
+        "matches the subject or the scheduled date (2026-12-04, Dec 4, December) (SCH-06).", Perm.COMMUNICATION))
     def scheduled_messages(self, info: Info, search: str | None = None, first: int = 50,
                            after: str | None = None) -> Connection[ScheduledMessage]:
         first = page_size(first)

@@ -21,11 +21,11 @@ class CallerId:
     id: strawberry.ID
     title: str
     phone: str = strawberry.field(description="E.164.")
-    public: bool = strawberry.field(description="CID-02: offered to users of its schools, or of all with none.")
+    public: bool = strawberry.field(description="Offered to users of its schools, or to every user when it has no schools (CID-02).")
     school_ids: list[strawberry.ID]
-    student_attendance: bool = strawberry.field(description="CID-04: the one Student Attendance number.")
-    school_default: bool = strawberry.field(description="CID-05: the default of users at its schools.")
-    district_default: bool = strawberry.field(description="CID-06: the newest one flagged is the effective one.")
+    student_attendance: bool = strawberry.field(description="The single number used for student attendance calls (CID-04).")
+    school_default: bool = strawberry.field(description="The default number for users at its schools (CID-05).")
+    district_default: bool = strawberry.field(description="The district-wide default; when several are flagged, the newest one is used (CID-06).")
 
     @classmethod
     def of(cls, row: CallerIdRow, school_ids: list[int]) -> CallerId:
@@ -37,7 +37,7 @@ class CallerId:
 @strawberry.type(description="The numbers a sender may put on a call, and the one used when none is picked.")
 class AvailableCallerIds:
     numbers: list[CallerId]
-    default_id: strawberry.ID | None = strawberry.field(description="VOI-03: null when calls are unavailable (VOI-02).")
+    default_id: strawberry.ID | None = strawberry.field(description="The number used when the sender picks none; null when calls are unavailable (VOI-02, VOI-03).")
 
 
 @strawberry.input
@@ -48,11 +48,12 @@ class CallerIdInput:
     school_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     student_attendance: bool = False
     school_default: bool = False
-    district_default: bool = gated("CID-06: calls need a District Default number; the newest one is the "
-                                   "effective one.", Perm.DISTRICT_SETTINGS, default=False)
+    district_default: bool = gated("The district-wide default number: calls need one; when several are flagged, the "
+                                   "newest one is used (CID-06).", Perm.DISTRICT_SETTINGS, default=False)
 
 
-@strawberry.input(description="CID-08: 0-based column positions of the CSV; flags hold 1, 0 or nothing.")
+@strawberry.input(description="Which CSV column (counted from 0) holds each field; flag columns hold 1, 0 or "
+                              "nothing (CID-08).")
 class CallerIdColumnsInput:
     title: int
     phone: int
@@ -74,7 +75,7 @@ class CallerIdsImported:
     caller_ids: list[CallerId]
 
 
-@strawberry.type(description="VOI-09: the test call was handed to the voice provider (or refused by it).")
+@strawberry.type(description="The test call was handed to the voice provider (or refused by it) (VOI-09).")
 class TestCallPlaced:
     placed: bool
     provider_id: str | None = None
@@ -117,14 +118,14 @@ def _saved(info: Info, action) -> SaveResult:
 
 @strawberry.type
 class CallerIdQueries:
-    @strawberry.field(**requires("CID-01: every caller ID number.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.field(**requires("Every caller ID number (CID-01).", Perm.CALLER_ID_PHONE_NUMBERS))
     def caller_ids(self, info: Info) -> list[CallerId]:
         from sqlalchemy import select
 
         rows = info.context.session.execute(select(CallerIdRow).order_by(CallerIdRow.title, CallerIdRow.id))
         return _shown(info, list(rows.scalars()))
 
-    @strawberry.field(**requires("VOI-03 / CID-03: the numbers you may put on a call, and your default.",
+    @strawberry.field(**requires("The numbers you may put on a call, and your default (VOI-03, CID-03).",
                                  Perm.PHONE_CALLS))
     def available_caller_ids(self, info: Info) -> AvailableCallerIds:
         available = rules.available_to(info.context.session, info.context.viewer)
@@ -136,13 +137,13 @@ class CallerIdQueries:
 
 @strawberry.type
 class CallerIdMutations:
-    @strawberry.mutation(**requires("CID-01: add a caller ID number.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires("Add a caller ID number (CID-01).", Perm.CALLER_ID_PHONE_NUMBERS))
     def create_caller_id(self, info: Info, input: CallerIdInput) -> SaveResult:
         authorize_input(info.context.viewer, input)
         return _saved(info, lambda session: rules.create(session, _data(input)))
 
     @strawberry.mutation(**requires(
-        "CID-01: change a caller ID number; a District Default number also needs "
+        "Change a caller ID number (CID-01); a District Default number also needs "
         f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
     def update_caller_id(self, info: Info, id: strawberry.ID, input: CallerIdInput) -> SaveResult:
         authorize_input(info.context.viewer, input)
@@ -158,8 +159,8 @@ class CallerIdMutations:
         info.context.session.commit()
         return removed
 
-    @strawberry.mutation(**requires("VOI-09: call a number you type with the call text as composed; it reaches no "
-                                    "recipient and writes no delivery.", Perm.PHONE_CALLS))
+    @strawberry.mutation(**requires("Call a number you type with the call text as composed; it reaches no "
+                                    "recipient and writes no delivery (VOI-09).", Perm.PHONE_CALLS))
     def place_test_call(self, info: Info, phone: str, call_text: str,
                         caller_id_id: strawberry.ID | None = None) -> TestCallResult:
         from channels.base import ChannelKind, Sent
@@ -176,8 +177,8 @@ class CallerIdMutations:
             return TestCallPlaced(placed=True, provider_id=outcome.provider_id)
         return TestCallPlaced(placed=False, code=getattr(outcome, "code", None))
 
-    @strawberry.mutation(**requires("CID-08: import caller IDs from CSV; every bad row is reported (path "
-                                    "row.N.column) and then nothing is imported.", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires("Import caller IDs from CSV; every bad row is reported (path "
+                                    "row.N.column) and then nothing is imported (CID-08).", Perm.CALLER_ID_PHONE_NUMBERS))
     def import_caller_ids(self, info: Info, csv: str, columns: CallerIdColumnsInput,
                           has_header: bool = True) -> ImportResult:
         authorize_input(info.context.viewer, columns)

@@ -25,14 +25,14 @@ class SendMessageSuccess:
         description="Set when SMS, calls or push wait for the call window (SYS-02).")
 
 
-@strawberry.type(description="CMP-27: repeat the request with confirmedRecipientCount set to recipientCount "
-                             "(and familySeed set to familySeed); nothing was written.")
+@strawberry.type(description="Nothing was written: repeat the request with confirmedRecipientCount set to "
+                             "recipientCount (and familySeed set to familySeed) (CMP-27).")
 class SendMessageConfirmationRequired:
     recipient_count: int
     detail: str
     family_seed: int = strawberry.field(description=(
-        "RCP-09: the once-per-family draw the count was made with; send it back so the confirmed send "
-        "picks the same students."))
+        "The once-per-family draw the count was made with; send it back so the confirmed send "
+        "picks the same students (RCP-09)."))
 
 
 SendMessageResult = Annotated[

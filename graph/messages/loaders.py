@@ -1,0 +1,43 @@
+"""Loaders for a message's relations: each batch of parents costs one statement.
+
+Neither caches across loads: a mutation can change a message's files or deliveries and the same
+request may read them again afterwards (mutations run in order), so only the batching is kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+from domain.messages.attachments import listed
+from domain.reports.communication_report import status_counts
+from models.messaging import MessageAttachment
+
+if TYPE_CHECKING:
+    from graph.context import Context
+
+
+class AttachmentsByMessageIdLoader(DataLoader[int, list[MessageAttachment]]):
+    """The files of each message (without their bytes), in id order."""
+
+    def __init__(self, context: Context):
+        super().__init__(self._load, cache=False)
+        self._context = context
+
+    async def _load(self, message_ids: list[int]) -> list[list[MessageAttachment]]:
+        found = listed(self._context.session, list(dict.fromkeys(message_ids)))
+        return [found[message_id] for message_id in message_ids]
+
+
+class DeliveryCountsByMessageLoader(DataLoader[tuple[int, int | None], dict[str, int]]):
+    """Deliveries per status of each message, keyed by (message id, sender id): someone else's
+    message counts the viewer's readable deliveries only (readable_deliveries)."""
+
+    def __init__(self, context: Context):
+        super().__init__(self._load, cache=False)
+        self._context = context
+
+    async def _load(self, keys: list[tuple[int, int | None]]) -> list[dict[str, int]]:
+        counts = status_counts(self._context.session, self._context.viewer, dict(keys))
+        return [counts[message_id] for message_id, _ in keys]
