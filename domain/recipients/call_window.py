@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from domain.scheduling.wall_clock import first_instant_at
+from domain.support.wall_clock import first_instant_at
 from models.directory import District
 from models.messaging import Channel
 

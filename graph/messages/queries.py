@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.messages.flagging import PLACEHOLDER
+from domain.content.flagging import PLACEHOLDER
 from domain.reports.communication_report import visible_message
 from domain.conversations.threads import replies_from, sent_thread
 from graph.context import Info

@@ -8,8 +8,8 @@ import enum
 import strawberry
 from sqlalchemy import func, select
 
-from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
-from domain.messages.flagging import PLACEHOLDER
+from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.content.flagging import PLACEHOLDER
 from domain.access.permissions import requirement_text
 from domain.reports.communication_report import readable_deliveries
 from graph.context import Info
