@@ -270,7 +270,7 @@ class Links:
     reply_domain: str | None
 
     @classmethod
-    def from_settings(cls) -> "Links":
+    def from_settings(cls) -> Links:
         from homeroom.settings import get_settings
 
         settings = get_settings()

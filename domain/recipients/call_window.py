@@ -27,7 +27,7 @@ class CallWindow:
     end: dt.time
 
     @classmethod
-    def of(cls, district: District) -> "CallWindow":
+    def of(cls, district: District) -> CallWindow:
         return cls(ZoneInfo(district.time_zone), district.call_window_start, district.call_window_end)
 
     def is_open(self, at: dt.datetime) -> bool:

@@ -247,8 +247,8 @@ def import_csv(session: Session, text: str, columns: CsvColumns, *, has_header: 
             continue
         path = ("row", offset)
 
-        def cell(position: int | None) -> str:
-            return row[position].strip() if position is not None and position < len(row) else ""
+        def cell(position: int | None) -> str:  # called within this iteration only
+            return row[position].strip() if position is not None and position < len(row) else ""  # noqa: B023
 
         flags = {}
         for flag in FLAGS:

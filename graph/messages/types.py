@@ -94,7 +94,7 @@ class CallWindowDeferral:
     warning: str = strawberry.field(description="A sentence to show the sender.")
 
     @classmethod
-    def of(cls, deferral) -> "CallWindowDeferral | None":
+    def of(cls, deferral) -> CallWindowDeferral | None:
         if deferral is None:
             return None
         return cls(channels=[Channel(c.value) for c in deferral.channels], opens_at=deferral.opens_at,
