@@ -109,7 +109,8 @@ def measure(engine, kind: StudentRecipientType) -> dict:
         admin = session.execute(select(User.id).where(User.login == "admin")).scalar_one()
         viewer = load_viewer(session, admin)
         started = time.perf_counter()
-        message = plan_message(session, viewer, every_student(kind))
+        message = create_message(session, viewer, every_student(kind))
+        plan_message(session, message)
         summary = plan_summary(session, viewer, message)
         plan_rows(session, message, offset=0, limit=100, will_send=None)
         plan_s = time.perf_counter() - started

@@ -14,7 +14,7 @@ import abc
 import dataclasses
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -99,7 +99,7 @@ class PushEnvelope(_EnvelopeBase):
     targets: tuple[PushTarget, ...] = ()
 
 
-Envelope = Union[EmailEnvelope, SmsEnvelope, VoiceEnvelope, PushEnvelope]
+Envelope = EmailEnvelope | SmsEnvelope | VoiceEnvelope | PushEnvelope
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +139,7 @@ class PermanentFailure:
     gone: tuple[str, ...] = ()
 
 
-Outcome = Union[Sent, Retryable, PermanentFailure]
+Outcome = Sent | Retryable | PermanentFailure
 
 
 class Reconciled(str, enum.Enum):
@@ -171,7 +171,7 @@ class InboundEvent:
     external_id: str | None = None  # the provider's id for the message: a replay of it is ignored
 
 
-WebhookEvent = Union[StatusEvent, InboundEvent]
+WebhookEvent = StatusEvent | InboundEvent
 
 
 class WebhookRejected(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from domain.messages.send import SendMessageRequest
+from domain.messages.send import SendMessageRequest, create_message
 from domain.recipients.plan import plan_message, plan_rows, plan_summary
 from domain.access.viewer import load_viewer
 from models.directory import User
@@ -30,7 +30,8 @@ def resolve(engine, login: str, recipient_type=None, student_ids=(), channels=("
     with Session(engine) as session:
         try:
             viewer = viewer_for(session, login)
-            message = plan_message(session, viewer, request(recipient_type, student_ids, channels, **fields))
+            message = create_message(session, viewer, request(recipient_type, student_ids, channels, **fields))
+            plan_message(session, message)
             summary = plan_summary(session, viewer, message)
             _, rows = plan_rows(session, message, offset=0, limit=1_000_000, will_send=None)
             return [row._asdict() for row in rows], summary

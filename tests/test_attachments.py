@@ -104,7 +104,7 @@ def test_att_02_att_05_every_email_of_the_message_carries_the_files(client, engi
     assert len(mailbox.received) == 6
     assert any(admin_email in recipients for recipients, _ in mailbox.received)
     assert [recipients for recipients, _ in mailbox.received].count(["office@school.example.org"]) == 3
-    for recipients, message in mailbox.received:
+    for _recipients, message in mailbox.received:
         assert message["Cc"] == "office@school.example.org"
         [part] = list(message.iter_attachments())
         assert part.get_filename() == "slip.pdf" and part.get_content() == PDF

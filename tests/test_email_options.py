@@ -103,7 +103,7 @@ def test_cmp_22_cmp_23_cc_is_copied_on_every_email_or_on_the_first_only(engine, 
     send_through(engine, mailbox, families(engine, 3, mobile_phone=phone()), channels=("EMAIL", "SMS"), cc=cc)
     copies = [(r, m) for r, m in mailbox.received if set(r) == set(cc)]
     assert len(mailbox.received) == 6 and len(copies) == 3  # each email, and its copy to the Cc addresses
-    for recipients, message in mailbox.received:
+    for _recipients, message in mailbox.received:
         assert message["Cc"] == ", ".join(cc)
     mailbox.received.clear()
     send_through(engine, mailbox, families(engine, 3), cc=cc, cc_first_only=True)

@@ -16,7 +16,7 @@ from conftest import OUTBOX_DIR
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import queued_delivery_chunks
 from domain.messages.send import send_draft
-from domain.messages.content.text import html_to_text
+from domain.content.text import html_to_text
 from factories import add_contact, add_section, add_student, add_user, email as new_email, first_school_id, unique
 from helpers import gql, token_for, wait_for_message
 from models.db import session_scope

@@ -67,7 +67,7 @@ def test_inb_11_the_matcher_is_built_once_per_version_of_the_list(client, engine
     """Covers INB-11 (issue 13 point 6): sends check the list without rebuilding its matcher: two
     sends after a change build it once, the next change builds a new one; flagging is still whole
     word and case-blind."""
-    from domain.messages import flagging
+    from domain.content import flagging
 
     admin = token_for(engine, "admin")
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
@@ -99,7 +99,7 @@ def test_inb_11_the_matcher_is_built_once_per_version_of_the_list(client, engine
 def test_inb_11_the_matcher_flags_exactly_what_whole_word_matching_flags():
     """Covers INB-11, INB-12: the built matcher agrees with matching each word on its own as
     (?<!\\w)word(?!\\w), case-blind, on words, phrases and punctuation."""
-    from domain.messages.flagging import matcher_for
+    from domain.content.flagging import matcher_for
 
     words = ("fight", "no way!", "f*ck", "été", "x_y", "#tag", "hate you")
     texts = ("FIGHT!", "firefighter", "fights", "No Way! again", "no wayfarer", "What the F*CK.", "été chaud",

@@ -11,7 +11,7 @@ from conftest import OUTBOX_DIR
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
-from domain.messages.content.sms_text import sms_count
+from domain.content.sms_text import sms_count
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import gql, row_counts, set_district, token_for
 from jobs.runtime import channel_registry

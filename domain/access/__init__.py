@@ -1,6 +1,6 @@
-"""Access: who the viewer is, what they may do and reach, and what they may compose.
+"""Access: who the viewer is, and what they may do and reach.
 
-- ``compose``: What a viewer may compose: recipient types, channels and options, from the catalogue.
+- ``message_scope``: Which messages a viewer reaches: those whose report they may read, and their own that can still change. Out-of-scope rows are simply not found (MessageNotFound).
 - ``permissions``: The permission catalogue: every PERM-* permission of REQUIREMENTS.md as one table.
 - ``scope``: Scoped selects: what a viewer can reach. Out-of-scope rows are simply not found (RCP-17, RCP-20).
 - ``viewer``: Who is calling: the user, their profiles, effective permissions and reachable scope.

@@ -28,6 +28,7 @@ from domain.inbound.optouts import record_opt_out
 from domain.delivery.pacing import group_size, pacer
 from domain.delivery.plugin_batches import send_batch
 from domain.reenrolment.status_updates import note_failed_calls
+from domain.support.channel_kinds import CHANNEL_KIND
 from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
@@ -55,14 +56,6 @@ def retry_delay_seconds(attempts: int, provider_hint: float | None) -> float:
     if provider_hint is not None and provider_hint >= 0:
         return float(provider_hint)
     return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
-CHANNEL_KIND = {
-    Channel.EMAIL: ChannelKind.EMAIL,
-    Channel.SMS: ChannelKind.SMS,
-    Channel.VOICE: ChannelKind.VOICE,
-    Channel.PUSH: ChannelKind.PUSH,
-}
-
-
 @dataclasses.dataclass
 class DispatchResult:
     claimed: int = 0

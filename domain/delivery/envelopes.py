@@ -18,13 +18,13 @@ from collections import defaultdict
 from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
-from domain.messages.content.call_text import tts_limit
-from domain.messages.flagging import DISCLAIMER
-from domain.messages.content.html_policy import sanitized_html
-from domain.messages.content.insert_fields import fields_in, render, student_values
+from domain.content.call_text import tts_limit
+from domain.content.flagging import DISCLAIMER
+from domain.content.html_policy import sanitized_html
+from domain.content.insert_fields import fields_in, render, student_values
 from domain.inbound.reply_tokens import bounce_address, reply_address
 from domain.support.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
-from domain.messages.content.text import html_to_text
+from domain.content.text import html_to_text
 from domain.inbound.unsubscribe import unsubscribe_url
 from models.caller_ids import CallerId
 from models.directory import District, School, User
@@ -270,7 +270,7 @@ class Links:
     reply_domain: str | None
 
     @classmethod
-    def from_settings(cls) -> "Links":
+    def from_settings(cls) -> Links:
         from homeroom.settings import get_settings
 
         settings = get_settings()

@@ -12,7 +12,7 @@ import functools
 import unicodedata
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def slug(name: str) -> str:
     """ASCII letters and digits of a name, for email local parts ("Nguyễn" -> "nguyen")."""
     folded = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))

@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, update
 from sqlmodel import Session
 
 from domain.support.errors import FieldProblem, InvalidInput
-from domain.messages.content.html_policy import sanitized_html
+from domain.content.html_policy import sanitized_html
 from models.directory import District, User
 
 

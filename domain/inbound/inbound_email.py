@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import traceback
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -59,6 +60,13 @@ def is_transient(error: BaseException) -> bool:
                               db_errors.DisconnectionError, db_errors.IntegrityError))
 
 
+def where(error: BaseException) -> str:
+    """The error's type and the line that raised it; never its text, which may quote the mail."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
+    return type(error).__name__ + place
+
+
 def is_auto_reply(message: EmailMessage) -> bool:
     auto = (message.get("Auto-Submitted") or "no").strip().lower()
     precedence = (message.get("Precedence") or "").strip().lower()
@@ -92,7 +100,7 @@ def _text_of(message: EmailMessage) -> str:
         return ""
     content = _content_of(part)
     if part.get_content_subtype() == "html":
-        from domain.messages.content.text import html_to_text
+        from domain.content.text import html_to_text
 
         content = html_to_text(content)
     return content

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from domain.messages.flagging import contains_flagged_word
+from domain.content.flagging import contains_flagged_word
 from models.messaging import Delivery, Message, ThreadReply
 
 FILED = "FILED"

@@ -28,9 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
-from domain.inbound.inbound_email import is_transient, parse, receive
+from domain.inbound.inbound_email import is_transient, parse, receive, where
 from domain.support.signed_ids import SigningKeys
-from homeroom.inbound_smtp import where
 from models.db import session_scope
 
 log = logging.getLogger(__name__)

@@ -17,25 +17,12 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from domain.support.errors import FieldProblem, InvalidInput
-from domain.messages.send import MessageNotFound
-from domain.reports.communication_report import visible_messages
+from domain.access.message_scope import own_editable, visible_messages
 from domain.access.viewer import Viewer
-from models.messaging import Message, MessageAttachment, MessageStatus
+from models.messaging import Message, MessageAttachment
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
-EDITABLE = (MessageStatus.DRAFT.value, MessageStatus.SCHEDULED.value, MessageStatus.ERRORED.value)
-
-
-def _own_editable(session: Session, viewer: Viewer, message_id: int) -> Message:
-    message = session.execute(select(Message).where(
-        Message.id == message_id, Message.sender_id == viewer.id, Message.status.in_(EDITABLE))
-        .with_for_update()).scalars().first()
-    if message is None:
-        raise MessageNotFound(message_id)
-    return message
-
-
 def clean_filename(name: str) -> str:
     """The name as the recipient will see it: no folders, no control characters."""
     base = re.split(r"[\\\\/]", name or "")[-1]
@@ -46,7 +33,7 @@ def clean_filename(name: str) -> str:
 def attach(session: Session, viewer: Viewer, message_id: int, filename: str, content_type: str | None,
            data: bytes) -> MessageAttachment:
     """ATT-01/ATT-03: one uploaded file (name, type, content) added to a draft or scheduled message."""
-    _own_editable(session, viewer, message_id)
+    own_editable(session, viewer, message_id)
     problems = []
     if not data:
         problems.append(FieldProblem(("file",), "REQUIRED", "The file is empty."))
@@ -88,7 +75,7 @@ def readable(session: Session, viewer: Viewer, message_id: int, attachment_id: i
 
 def remove(session: Session, viewer: Viewer, message_id: int, attachment_id: int | None = None) -> int:
     """ATT-04: remove one file, or every file of the message (``attachment_id`` None)."""
-    _own_editable(session, viewer, message_id)
+    own_editable(session, viewer, message_id)
     statement = delete(MessageAttachment).where(MessageAttachment.message_id == message_id)
     if attachment_id is not None:
         statement = statement.where(MessageAttachment.id == attachment_id)

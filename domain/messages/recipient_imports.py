@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
-from domain.messages.content.text import INVALID_CHARACTERS, has_control_characters
+from domain.content.text import INVALID_CHARACTERS, has_control_characters
 from domain.access.viewer import Viewer
 from models.messaging import ImportedRecipient, Message, MessageStatus
 

@@ -10,16 +10,16 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from domain.messages.content.call_text import tts_limit
+from domain.content.call_text import tts_limit
 from domain.telephony.caller_ids import caller_id_for_message
-from domain.access.compose import allow_reply_by_default, excluded_from_channel, push_by_default
+from domain.messages.compose import allow_reply_by_default, excluded_from_channel, push_by_default
 from domain.support.errors import FieldProblem
 from domain.recipients.family_pick import DRAW_MODULUS, valid_family_seed
-from domain.messages.content.html_policy import sanitized_html
-from domain.messages.content.insert_fields import unknown_fields
+from domain.content.html_policy import sanitized_html
+from domain.content.insert_fields import unknown_fields
 from domain.access.scope import staff_scope, student_scope
-from domain.messages.content.sms_text import sms_count
-from domain.messages.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
+from domain.content.sms_text import sms_count
+from domain.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
 from domain.access.viewer import Viewer
 from models.directory import (
     Student,

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from domain.telephony.caller_ids import caller_id_for_message
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
-from domain.messages.flagging import contains_flagged_word
-from domain.messages.content.html_policy import sanitized_html
+from domain.content.flagging import contains_flagged_word
+from domain.content.html_policy import sanitized_html
 from domain.messages.request import (  # noqa: F401  (the request and its rules are this module's API too)
     DEFAULT_SUBJECT,
     MAX_CC,
@@ -22,10 +22,12 @@ from domain.messages.request import (  # noqa: F401  (the request and its rules 
     validate_send_request,
     with_sender_defaults,
 )
+from domain.access.message_scope import MessageNotFound
 from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import FAMILY_ROLES, student_scope
-from domain.messages.content.text import html_to_text
+from domain.content.text import html_to_text
 from domain.access.viewer import Viewer
+from domain.recipients.plan import recipient_count
 from models.directory import Student
 from models.messaging import (
     Channel,
@@ -147,7 +149,6 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
     and the people in them counted, one resolution rather than two; a count that no longer matches
     raises, and the caller's rollback leaves nothing written. Returns the recipient count."""
     from domain.delivery.fan_out import fan_out
-    from domain.recipients.plan import recipient_count
 
     if confirmed is None:
         count = recipient_count(session, message)
@@ -164,10 +165,6 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
     """CMP-28: store everything composed so far; nothing is resolved or sent."""
     return create_message(session, viewer, request, draft=True)
-
-
-class MessageNotFound(Exception):
-    """Not one of the viewer's drafts: out-of-scope rows are simply not found."""
 
 
 def _has_recipients(session: Session, message_id: int) -> bool:
@@ -207,8 +204,6 @@ def refuse_outside_recipients(session: Session, viewer: Viewer, message: Message
 
 def confirmed_count(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:
     """CMP-27 for a message resolved later (a scheduled one): its recipient count as of now."""
-    from domain.recipients.plan import recipient_count
-
     count = recipient_count(session, message)
     if needs_confirmation(viewer, count) and confirmed != count:
         raise ConfirmationRequired(count, message.family_seed)

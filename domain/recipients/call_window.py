@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from domain.scheduling.wall_clock import first_instant_at
+from domain.support.wall_clock import first_instant_at
 from models.directory import District
 from models.messaging import Channel
 
@@ -27,7 +27,7 @@ class CallWindow:
     end: dt.time
 
     @classmethod
-    def of(cls, district: District) -> "CallWindow":
+    def of(cls, district: District) -> CallWindow:
         return cls(ZoneInfo(district.time_zone), district.call_window_start, district.call_window_end)
 
     def is_open(self, at: dt.datetime) -> bool:

@@ -1,8 +1,8 @@
 """The dry-run send plan: the resolution fan-out would insert, kept in a temporary table.
 
-Planning stores the message inside the caller's transaction, materialises the same resolution
-(domain.recipients.resolution.resolution) that fan-out inserts into the ledger, reads counts and pages from
-it, and the caller rolls everything back: the plan and what is sent cannot disagree, and a preview
+The caller stores the message inside its transaction (domain.messages.send.create_message); planning
+materialises the same resolution (domain.recipients.resolution.resolution) that fan-out inserts into
+the ledger and reads counts and pages from it; the caller rolls everything back: the plan and what is sent cannot disagree, and a preview
 leaves no trace in the delivery ledger.
 """
 
@@ -15,7 +15,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import Session
 
-from domain.messages.send import SendMessageRequest, create_message
 from domain.recipients.resolution import ROW_COLUMNS, SENDABLE, resolution, selected_staff, selected_students
 from domain.access.scope import staff_scope, student_scope
 from domain.access.viewer import Viewer
@@ -83,15 +82,13 @@ def _planned_table(message_id: int) -> Table:
     )
 
 
-def plan_message(session: Session, viewer: Viewer, request: SendMessageRequest, at=None) -> Message:
-    """Store the message and materialise its resolution as of ``at`` (default now); the caller must
-    roll the transaction back."""
-    message = create_message(session, viewer, request)
+def plan_message(session: Session, message: Message, at=None) -> None:
+    """Materialise the resolution of a message stored in this transaction as of ``at`` (default now);
+    the caller must roll the transaction back."""
     resolved = resolution(session, message, at)
     query = select(*[resolved.rows.c[name] for name in ROW_COLUMNS])
     session.connection().execute(
         _CreateTemporaryTableAs(_planned_table(message.id).name, query), resolved.params)
-    return message
 
 
 def plan_summary(session: Session, viewer: Viewer, message: Message) -> PlanSummary:

@@ -28,9 +28,9 @@ from sqlmodel import Session
 from channels.email.format import one_line
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.support.errors import FieldProblem
-from domain.messages.content.html_policy import sanitized_html
+from domain.content.html_policy import sanitized_html
 from domain.support.signed_ids import REENROLMENT, BadSignedId, ExpiredSignedId, SigningKeys, read_signed_id, signed_id
-from domain.messages.content.text import html_to_text
+from domain.content.text import html_to_text
 from models.db import utcnow
 from models.directory import Contact, District, Role, Student, User, UserSchool
 from models.messaging import (

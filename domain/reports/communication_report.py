@@ -21,9 +21,11 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
+from domain.access.message_scope import visible_messages
 from domain.access.scope import is_district_administrator, staff_in_scope, students_in_scope
 from domain.access.viewer import Viewer
-from models.directory import Role, School, User, UserSchool
+from domain.messages.send import refuse_outside_recipients
+from models.directory import School, User
 from models.db import utcnow
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus, RecipientKind
 
@@ -50,21 +52,6 @@ class ReportRow:
     total: int
     errors: int
     status_counts: dict[str, int]
-
-
-def visible_messages(viewer: Viewer):
-    """The messages whose report the viewer may read (see the module's note)."""
-    own = Message.sender_id == viewer.id
-    sent = Message.status != MessageStatus.DRAFT.value  # drafts are their owner's alone
-    if is_district_administrator(viewer):
-        return or_(own, sent)
-    if viewer.role is not Role.ADMIN:
-        return own
-    schools = sorted(viewer.school_ids)
-    if not schools:
-        return own
-    colleague = Message.sender_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(schools)))
-    return or_(own, and_(sent, or_(colleague, Message.send_as_school_id.in_(schools))))
 
 
 def deliveries_in_scope(viewer: Viewer):
@@ -170,8 +157,6 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Me
     (channel, id) pairs to dispatch, or None when the viewer is neither its sender nor a district
     administrator (answered like a missing message). A message with Cc or imported recipients needs
     "Send to Outside Addresses" again, as sending it did (AuthorizationError, nothing written)."""
-    from domain.messages.send import refuse_outside_recipients  # domain.messages.send reads this module's rules
-
     message = visible_message(session, viewer, message_id)
     if message is None or not reads_every_delivery(viewer, message.sender_id):
         return None

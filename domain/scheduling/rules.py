@@ -14,7 +14,7 @@ import enum
 from zoneinfo import ZoneInfo
 
 from domain.support.errors import FieldProblem
-from domain.scheduling.wall_clock import first_instant_at
+from domain.support.wall_clock import first_instant_at
 
 
 class Recurrence(str, enum.Enum):

@@ -29,7 +29,7 @@ from domain.messages.send import (
 )
 from domain.scheduling.rules import Recurrence, ScheduleRule, validate_new_schedule
 from domain.access.viewer import Viewer, load_viewer
-from domain.scheduling.wall_clock import first_instant_at
+from domain.support.wall_clock import first_instant_at
 from models.db import utcnow
 from models.directory import AccountStatus, District, User
 from models.messaging import (

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from channels.speech.synthesis import SpeechFailed, to_telephone_wav
-from domain.messages.attachments import _own_editable
+from domain.access.message_scope import own_editable
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
@@ -96,7 +96,7 @@ def _checked_format(audio_format: int, channels: int, rate: int, byte_rate: int,
 def record(session: Session, viewer: Viewer, message_id: int, data: bytes) -> CallRecording:
     if not viewer.permissions.has(Perm.PHONE_CALLS):
         raise PermissionError('Requires "Phone Calls" (Edit) [PERM-38, PERM-56] with the callout add-on')
-    message = _own_editable(session, viewer, message_id)
+    message = own_editable(session, viewer, message_id)
     if len(data) > MAX_UPLOAD_BYTES:
         raise _problem("TOO_LARGE", f"A recording may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB.")
     seconds = wav_format(data).seconds
@@ -117,7 +117,7 @@ def record(session: Session, viewer: Viewer, message_id: int, data: bytes) -> Ca
 
 
 def remove(session: Session, viewer: Viewer, message_id: int) -> bool:
-    message = _own_editable(session, viewer, message_id)
+    message = own_editable(session, viewer, message_id)
     return bool(session.execute(delete(CallRecording).where(CallRecording.message_id == message.id)).rowcount)
 
 

@@ -24,7 +24,7 @@ from domain.directory.contact_details import BadContactDetail, normalised_phone
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import is_district_administrator
-from domain.messages.content.text import INVALID_CHARACTERS, has_control_characters
+from domain.content.text import INVALID_CHARACTERS, has_control_characters
 from domain.access.viewer import Viewer
 from models.caller_ids import CallerId, CallerIdSchool
 from models.directory import School
@@ -247,8 +247,8 @@ def import_csv(session: Session, text: str, columns: CsvColumns, *, has_header: 
             continue
         path = ("row", offset)
 
-        def cell(position: int | None) -> str:
-            return row[position].strip() if position is not None and position < len(row) else ""
+        def cell(position: int | None) -> str:  # called within this iteration only
+            return row[position].strip() if position is not None and position < len(row) else ""  # noqa: B023
 
         flags = {}
         for flag in FLAGS:

@@ -8,11 +8,11 @@ import uuid
 from sqlmodel import Session
 
 from channels.base import Outcome, VoiceEnvelope
-from domain.messages.content.call_text import tts_limit
+from domain.content.call_text import tts_limit
 from domain.telephony.caller_ids import caller_id_for_message
 from domain.directory.contact_details import BadContactDetail, normalised_phone
 from domain.support.errors import FieldProblem, InvalidInput
-from domain.messages.content.insert_fields import render
+from domain.content.insert_fields import render
 from domain.access.viewer import Viewer
 from models.caller_ids import CallerId
 

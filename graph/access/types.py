@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.access.compose import compose_capabilities
+from domain.messages.compose import compose_capabilities
 from domain.access.permissions import CATALOGUE
 from domain.access.viewer import Viewer as ViewerModel
 from graph.directory.types import Role

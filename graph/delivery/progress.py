@@ -100,7 +100,7 @@ class ProgressSubscriptions:
                         await asyncio.sleep(COALESCE_SECONDS)  # let a burst of notices settle into one read
                         while not notices.empty():
                             notices.get_nowait()
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
                 current = await anyio.to_thread.run_sync(_read, context.engine, user_id, wanted,
                                                          limiter=subscription_read_threads())

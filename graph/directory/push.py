@@ -60,6 +60,6 @@ class PushQueries:
     def push_application_server_key(self, info: Info) -> str | None:
         from jobs.runtime import channel_registry
 
-        info.context.viewer  # signed in
+        _ = info.context.viewer  # signed in
         plugin = channel_registry().for_kind(ChannelKind.PUSH)
         return getattr(plugin, "application_server_key", None)

@@ -9,5 +9,5 @@
 - ``queries``: Message queries.
 - ``sms``: smsCount: the composer's live count of an SMS against the district's limit (SMS-04, SYS-03).
 - ``types``: Message, delivery and their enums.
-- ``mutations/``: 
+- ``mutations/``:
 """

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.support.errors import InvalidInput
-from domain.messages.flagging import MAX_WORD_LENGTH, MAX_WORDS, set_flagged_words as store_flagged_words
+from domain.content.flagging import MAX_WORD_LENGTH, MAX_WORDS, set_flagged_words as store_flagged_words
 from graph.context import Info
 from graph.messages.inputs import SendMessageErrors, to_errors
 from graph.permissions import requires_district_settings

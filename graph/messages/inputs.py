@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.support.errors import FieldProblem
 from domain.messages.send import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.access.permissions import Perm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.messages.content.insert_fields import CATALOGUE
+from domain.content.insert_fields import CATALOGUE
 from graph.context import Info
 from graph.permissions import requires
 

@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.messages.flagging import PLACEHOLDER
+from domain.content.flagging import PLACEHOLDER
 from domain.reports.communication_report import visible_message
 from domain.conversations.threads import replies_from, sent_thread
 from graph.context import Info
@@ -30,7 +30,7 @@ class MessageThread:
     recipient_id: strawberry.ID
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
     entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
-    replies: list["ThreadReplyItem"] = strawberry.field(
+    replies: list[ThreadReplyItem] = strawberry.field(
         description="The recipient's answers (by email to the reply address), newest first; at most 100.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.messages.content.sms_text import sms_count
+from domain.content.sms_text import sms_count
 from graph.context import Info
 from graph.permissions import requires
 

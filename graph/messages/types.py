@@ -7,8 +7,8 @@ import enum
 
 import strawberry
 
-from domain.access.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
-from domain.messages.flagging import PLACEHOLDER
+from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
+from domain.content.flagging import PLACEHOLDER
 from domain.access.permissions import requirement_text
 from domain.reports.communication_report import readable_deliveries
 from graph.context import Info
@@ -93,7 +93,7 @@ class CallWindowDeferral:
     warning: str = strawberry.field(description="A sentence to show the sender.")
 
     @classmethod
-    def of(cls, deferral) -> "CallWindowDeferral | None":
+    def of(cls, deferral) -> CallWindowDeferral | None:
         if deferral is None:
             return None
         return cls(channels=[Channel(c.value) for c in deferral.channels], opens_at=deferral.opens_at,

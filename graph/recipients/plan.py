@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from domain.support.errors import InvalidInput
-from domain.messages.send import needs_confirmation
+from domain.messages.send import create_message, needs_confirmation
 from domain.access.permissions import Perm
 from domain.recipients.call_window import message_deferral
 from domain.recipients.plan import WILL_SEND, plan_message, plan_rows, plan_summary, reason_code
@@ -93,7 +93,8 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
     try:
         # The message is stored and fanned out inside this transaction only, then rolled back.
         now = utcnow()
-        message = plan_message(session, viewer, to_request(input), at=now)
+        message = create_message(session, viewer, to_request(input))
+        plan_message(session, message, at=now)
         summary = plan_summary(session, viewer, message)
         total, rows = plan_rows(session, message, offset=offset, limit=first, will_send=will_send)
         deferral = message_deferral(session, message, at=now)

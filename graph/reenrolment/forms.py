@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from sqlalchemy import delete, select
 
 from domain.access.permissions import Perm
-from domain.messages.content.text import has_control_characters
+from domain.content.text import has_control_characters
 from graph.context import Info
 from graph.permissions import requires
 from models.db import utcnow
@@ -32,7 +32,7 @@ class ReenrolmentForm:
     instructions: str
 
     @classmethod
-    def from_row(cls, row: FormRow) -> "ReenrolmentForm":
+    def from_row(cls, row: FormRow) -> ReenrolmentForm:
         return cls(audience=ReenrolmentAudience(row.audience), title=row.title, instructions=row.instructions)
 
 

@@ -1,7 +1,8 @@
-"""The ``homeroom`` command line: main, demo, OneRoster import/export, and what commands share.
+"""The ``homeroom`` command line: main, demo, OneRoster import/export, the plugin report, and what commands share.
 
 - ``demo``: ``homeroom demo``: everything on embedded defaults in one data dir, with a seeded district.
 - ``main``: The ``homeroom`` command line.
+- ``plugin_report``: What ``homeroom plugins`` shows: each plugin, what it serves, and its redacted config.
 - ``oneroster``: ``homeroom import oneroster DIR`` and ``homeroom export oneroster DIR``.
 - ``support``: What every ``homeroom`` command shares: one-line failures, settings, and the checks a command makes before it starts work (the port is free, the database exists).
 """

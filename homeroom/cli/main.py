@@ -105,7 +105,7 @@ def token(user: str = typer.Option(..., "--user", help="The login of the user.")
 @app.command()
 def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List installed channel plugins, the channels they serve and whether their config is valid."""
-    from channels.plugin_report import plugin_report
+    from homeroom.cli.plugin_report import plugin_report
 
     report = plugin_report(cli_settings())
     if as_json:

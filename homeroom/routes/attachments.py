@@ -65,7 +65,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         try:
             body = await run_in_threadpool(store)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         except InvalidInput as invalid:
             return _field_errors(invalid)
         return body
@@ -103,7 +103,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except PermissionError as denied:
             raise HTTPException(status_code=403, detail=str(denied)) from None
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         except InvalidInput as invalid:
             return _field_errors(invalid)
         return body
@@ -114,7 +114,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
             with session_scope(engine) as session:
                 removed = call_recordings.remove(session, viewer_of(session, authorization), message_id)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": int(removed)}
 
     def _remove(message_id: int, attachment_id: int | None, authorization: str | None):
@@ -122,7 +122,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
             with session_scope(engine) as session:
                 removed = attachments.remove(session, viewer_of(session, authorization), message_id, attachment_id)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours")
+            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": removed}
 
     return router

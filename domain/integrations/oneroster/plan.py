@@ -12,7 +12,7 @@ import datetime as dt
 
 from domain.integrations.oneroster.people import USER_ROLES, PeoplePlanning
 from domain.integrations.oneroster.read import Bundle, Row, check_length, split_list
-from domain.messages.content.text import has_control_characters
+from domain.content.text import has_control_characters
 from models.directory import Role
 
 ORG_TYPES = ("district", "school", "department", "local", "state", "national")

@@ -1,7 +1,7 @@
 """directory and messaging
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 18:02:27.833286
 """
 from alembic import op

@@ -1,5 +1,5 @@
 """Clean the HTML stored before Homeroom sanitised it (issue 13 point 8): message bodies and users'
-email signatures go through the one policy (domain.messages.content.html_policy) that new writes use, so the API
+email signatures go through the one policy (domain.content.html_policy) that new writes use, so the API
 never hands a frontend a script, an event handler or a ``javascript:`` link stored earlier.
 Emails were already cleaned when composed; this covers what the API returns.
 
@@ -12,7 +12,7 @@ Revises: 0023
 from alembic import op
 import sqlalchemy as sa
 
-from domain.messages.content.html_policy import sanitized_html
+from domain.content.html_policy import sanitized_html
 
 revision = "0024"
 down_revision = "0023"
