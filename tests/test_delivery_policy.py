@@ -97,3 +97,80 @@ def test_a_queue_run_chunk_and_a_resend_chunk_never_hand_a_plugin_more_than_its_
     with session_scope(engine) as session:
         assert set(session.execute(select(Delivery.status).where(Delivery.message_id == message.id))
                    .scalars()) == {"SENT"}
+
+
+def test_work_after_commit_runs_once_committed_and_never_after_a_rollback(engine):
+    """Issue 14 point 2: a domain action's jobs start after its transaction commits (as Saleor's
+    actions use on_commit); a rollback, of the transaction or of the savepoint that scheduled
+    them, drops them, and a later commit of the same session does not bring them back."""
+    from sqlmodel import Session
+
+    from domain.delivery.policy import after_commit
+
+    ran: list[str] = []
+    with Session(engine) as session:
+        session.execute(select(Delivery.id).limit(1))
+        after_commit(session, lambda: ran.append("kept"))
+        with session.begin_nested():
+            after_commit(session, lambda: ran.append("in a savepoint"))
+        savepoint = session.begin_nested()
+        after_commit(session, lambda: ran.append("rolled back savepoint"))
+        savepoint.rollback()
+        assert ran == []  # nothing before the commit, not even a savepoint's
+        session.commit()
+        assert ran == ["kept", "in a savepoint"]
+
+        session.execute(select(Delivery.id).limit(1))
+        after_commit(session, lambda: ran.append("rolled back"))
+        session.rollback()
+        session.execute(select(Delivery.id).limit(1))
+        session.commit()
+    assert ran == ["kept", "in a savepoint"]
+
+
+class _Row:
+    def __init__(self, channel="SMS", attempts=1):
+        self.id, self.message_id, self.channel, self.attempts, self.address = 7, 3, channel, attempts, "+13125550101"
+
+
+def test_decide_says_what_each_outcome_does_to_its_delivery():
+    """Issue 14 point 2: dispatch's rules, one pure function. Sent; a retry while attempts remain
+    (a provider's Retry-After wins, JOB-05 never resends what was sent); retries exhausted; an
+    opt-out the provider enforces; a dead number on a call (JOB-06); a delivery that stepped
+    aside spends no attempt."""
+    from channels.base import OPTED_OUT, UNREACHABLE, Retryable
+    from domain.delivery.dispatch import MAX_ATTEMPTS, STEP_ASIDE_SECONDS, _SteppedAside, decide
+
+    assert decide(_Row(), Sent("7", "p")).status == "SENT"
+    retry = decide(_Row(attempts=1), Retryable("7", 12.0, "429"))
+    assert (retry.status, retry.retry_in, retry.code, retry.attempt) == ("QUEUED", 12.0, "429", "Retryable")
+    exhausted = decide(_Row(attempts=MAX_ATTEMPTS), Retryable("7", None, None))
+    assert (exhausted.status, exhausted.code, exhausted.retry_in) == ("FAILED", "RETRIES_EXHAUSTED", None)
+    opted = decide(_Row(), PermanentFailure("7", OPTED_OUT))
+    assert opted.status == "OPTED_OUT" and opted.opts_out
+    assert decide(_Row("VOICE"), PermanentFailure("7", UNREACHABLE)).unreachable_call
+    assert not decide(_Row("SMS"), PermanentFailure("7", UNREACHABLE)).unreachable_call
+    aside = decide(_Row(), _SteppedAside("7"))
+    assert (aside.status, aside.attempt, aside.retry_in) == ("QUEUED", None, STEP_ASIDE_SECONDS)
+
+
+def test_every_declared_capability_is_enforced_before_the_plugin_is_called():
+    """Issue 14 point 2: max_batch splits, max_body_length and attachments refuse the envelopes
+    a plugin says it cannot take (each a PermanentFailure with its own code), in one place."""
+    from channels.base import Attachment, EmailEnvelope, SmsEnvelope
+    from domain.delivery.policy import ATTACHMENTS_NOT_SUPPORTED, BODY_TOO_LONG, fit_to_plugin
+
+    sms = [SmsEnvelope(reference=str(n), message_id=1, to="+13125550101", recipient_name="A", text="x" * n)
+           for n in range(1, 8)]
+    batches, refused = fit_to_plugin(Capabilities(max_batch=2, max_body_length=5), sms)
+    assert [[e.reference for e in batch] for batch in batches] == [["1", "2"], ["3", "4"], ["5"]]
+    assert [(o.reference, o.code) for o in refused] == [("6", BODY_TOO_LONG), ("7", BODY_TOO_LONG)]
+
+    files = (Attachment("a.pdf", "application/pdf", b"%PDF"),)
+    mail = [EmailEnvelope(reference=str(n), message_id=1, to="a@example.org", recipient_name="A", from_name="S",
+                          subject="s", html_body="<p>x</p>", text_body="x", attachments=files if n else ())
+            for n in range(2)]
+    batches, refused = fit_to_plugin(Capabilities(max_batch=10), mail)
+    assert [[e.reference for e in batch] for batch in batches] == [["0"]]
+    assert [(o.reference, o.code) for o in refused] == [("1", ATTACHMENTS_NOT_SUPPORTED)]
+    assert fit_to_plugin(Capabilities(max_batch=10, attachments=True), mail) == ([mail], [])

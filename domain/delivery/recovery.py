@@ -21,7 +21,8 @@ from sqlmodel import Session
 
 from channels.base import ChannelKind, Reconciled
 from channels.registry import ChannelRegistry
-from domain.delivery.dispatch import CHANNEL_KIND, settle
+from domain.delivery.dispatch import settle
+from domain.delivery.policy import CHANNEL_KIND
 from domain.delivery.lanes import EMERGENCY_CHANNELS
 from domain.delivery.queue_run import sending_messages
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from channels.base import ChannelKind, InboundEvent, StatusEvent, WebhookEvent
-from domain.delivery.dispatch import CHANNEL_KIND
+from domain.delivery.policy import CHANNEL_KIND
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.inbound.optouts import record_opt_out, remove_opt_out
 from domain.inbound.replies import FILED, file_reply
