@@ -14,7 +14,7 @@ from channels.registry import ChannelRegistry
 from conftest import USES_REDIS
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
-from factories import add_contact, add_student, first_school_id, phone
+from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import gql, token_for, wait_for_message
 from models.db import session_scope, utcnow
 from models.messaging import Delivery
@@ -70,8 +70,8 @@ def test_a_queue_run_chunk_and_a_resend_chunk_never_hand_a_plugin_more_than_its_
 
     school = first_school_id(engine)
     kids = [add_student(engine, school) for _ in range(CALLS)]
-    for kid in kids:
-        add_contact(engine, kid, custodial=True, mobile_phone=phone())
+    for kid in kids:  # an email too: later tests message the newest students by email
+        add_contact(engine, kid, custodial=True, mobile_phone=phone(), email=email("policy"))
     with session_scope(engine) as session:
         message = create_message(session, viewer_for(session, "admin"), request(
             "PRIMARY_CONTACTS", kids, channels=("VOICE",), call_text="School is closed tomorrow."))
