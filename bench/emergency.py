@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             emergency = create_message(session, load_viewer(session, admin), SendMessageRequest(
                 subject="Emergency", html_body="<p>Shelter in place.</p>", channels=(Channel.SMS,),
                 recipient_type=StudentRecipientType.PRIMARY_CONTACTS, student_ids=(family,), emergency=True))
-        jobs.enqueue_fan_out(emergency.id, Lane.EMERGENCY)
+        jobs.enqueue_hand_on(emergency.id, Lane.EMERGENCY)
 
         def attempted() -> bool:
             with engine.connect() as connection:

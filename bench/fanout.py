@@ -4,7 +4,7 @@
 
 Uses the district of bench/recipients.py (50,000 students). Calls the real GraphQL ``sendMessage``
 mutation in-process (email to every contact of every student, confirmed count), then runs the
-fan-out job exactly as a worker would (fan_out_<lane>: resolve, write every delivery row, enqueue
+hand-on job exactly as a worker would (hand_on_<lane>: the request wrote every delivery row; it enqueues
 the dispatch chunks on Redis). The clock stops when every dispatch chunk is on Redis. In the same
 run it measures a raw PostgreSQL COPY of the same rows into a table shaped and indexed like the
 ledger. It sends ``--runs`` times (default 3; the ledger grows by each send, as in production) and
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         sent = client.post("/graphql", json={"query": SEND, "variables": {
             "input": {**message_input, "confirmedRecipientCount": count}}}, headers=headers).json()
         message_id = int(sent["data"]["sendMessage"]["message"]["id"])
-        jobs.FAN_OUT[Lane.NORMAL].fn(message_id)  # what the worker runs for the job just enqueued
+        jobs.HAND_ON[Lane.NORMAL].fn(message_id)  # what the worker runs for the job just enqueued
         return message_id, time.perf_counter() - started, count
 
     runs = []

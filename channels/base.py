@@ -193,7 +193,7 @@ class PluginConfig(BaseModel):
 
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
-    """What the core may ask of a plugin; the core batches and truncates by these."""
+    """What the core may ask of a plugin; each is enforced in one place (domain.delivery.policy.fit_to_plugin)."""
 
     max_batch: int = 100
     max_body_length: int | None = None

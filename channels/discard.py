@@ -50,7 +50,7 @@ class DiscardChannel(ChannelPlugin):
     name: ClassVar[str] = "discard"
     kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
     Config: ClassVar[type[PluginConfig]] = DiscardConfig
-    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=5000)
+    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=5000, attachments=True)  # it takes anything
 
     config: DiscardConfig
 

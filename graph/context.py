@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -15,6 +14,7 @@ from strawberry.fastapi import BaseContext
 
 from domain.support.errors import AuthenticationError
 from domain.access.viewer import Viewer, load_viewer
+from domain.delivery.policy import JobQueue
 from graph.loaders import Loaders
 from homeroom.auth import bearer_token, token_expires_at, user_id_from_token
 from homeroom.settings import Settings
@@ -25,12 +25,12 @@ def unauthenticated(message: str) -> GraphQLError:
 
 
 class Context(BaseContext):
-    def __init__(self, settings: Settings, engine: Engine, enqueue_fan_out: Any, enqueue_dispatch: Any = None):
+    def __init__(self, settings: Settings, engine: Engine, jobs: JobQueue):
         super().__init__()
         self.settings = settings
         self.engine = engine
-        self.enqueue_fan_out = enqueue_fan_out
-        self.enqueue_dispatch = enqueue_dispatch
+        #: Where domain actions hand work after their commit (domain.delivery.policy.after_commit).
+        self.jobs = jobs
         self._session: Session | None = None
         self.loaders = Loaders(self)
         #: True for a context that serves one operation on a worker thread (HTTP, or a query sent
@@ -88,7 +88,7 @@ class Context(BaseContext):
     def for_one_operation(self) -> Context:
         """A context for one query or mutation sent over this WebSocket: the same credentials
         (checked again), a session and loaders of its own, closed when the operation ends."""
-        twin = Context(self.settings, self.engine, self.enqueue_fan_out, self.enqueue_dispatch)
+        twin = Context(self.settings, self.engine, self.jobs)
         twin.request, twin.connection_params = self.request, self.connection_params
         return twin
 

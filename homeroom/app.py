@@ -49,8 +49,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 worker.stop()
 
     async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]
-        context = Context(settings, engine, enqueue_fan_out=jobs.enqueue_fan_out,
-                          enqueue_dispatch=jobs.enqueue_dispatch)
+        context = Context(settings, engine, jobs.DramatiqJobQueue())
         try:
             yield context
         finally:

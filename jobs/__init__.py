@@ -2,4 +2,5 @@
 
 from jobs import broker  # noqa: F401  (must come first)
 from jobs.dispatch import DISPATCH, enqueue_dispatch  # noqa: F401
-from jobs.fan_out import FAN_OUT, enqueue_fan_out  # noqa: F401
+from jobs.hand_on import HAND_ON, enqueue_hand_on  # noqa: F401
+from jobs.job_queue import DramatiqJobQueue  # noqa: F401

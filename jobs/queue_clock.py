@@ -3,12 +3,13 @@ demo) runs a queue tick every ``HOMEROOM_QUEUE_INTERVAL_SECONDS`` and hands due 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
 from sqlalchemy import select
 
-from domain.delivery.lanes import lane_of
+from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_after_commit
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.scheduled_messages import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
@@ -22,27 +23,26 @@ THREAD_NAME = "homeroom-queue"
 
 def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
-    deliveries (committed first, so the database holds the truth whatever happens to the queue),
-    then enqueue their dispatch in chunks (on ``broker`` and reconciling with ``registry``'s
-    plugins, by default the configured ones)."""
-    from jobs.dispatch import enqueue_dispatch
-    from jobs.fan_out import enqueue_fan_out
+    deliveries, then, once that is committed (so the database holds the truth whatever happens to
+    the queue), hand scheduled messages on and enqueue dispatch in chunks (on ``broker`` and with
+    ``registry``'s plugins, by default the configured ones)."""
+    from jobs.job_queue import DramatiqJobQueue
     from jobs.runtime import channel_registry
 
     now = now or utcnow()
+    registry = registry or channel_registry()
+    jobs = DramatiqJobQueue(broker, registry)
     with session_scope(get_engine()) as session:
-        reconciled = reconcile_stuck_sending(session, registry or channel_registry(), now)
+        reconciled = reconcile_stuck_sending(session, registry, now)
         scheduled = send_due_scheduled(session, now)
-        due = due_work(session, now, get_settings().dispatch_batch_size)
-        lanes = {message_id: lane_of(emergency=emergency, priority=priority)
-                 for message_id, emergency, priority in session.execute(
-                     select(Message.id, Message.emergency, Message.priority)
-                     .where(Message.id.in_(scheduled.sent))).all()} if scheduled.sent else {}
-    for message_id in scheduled.sent:
-        enqueue_fan_out(message_id, lanes[message_id], broker=broker)
-    for lane, message_id in due.fan_outs:
-        enqueue_fan_out(message_id, lane, broker=broker)
-    enqueue_dispatch(due.chunks, broker=broker)
+        due = due_work(session, now, jobs.chunk_sizes())
+        for message_id, emergency, priority in session.execute(
+                select(Message.id, Message.emergency, Message.priority)
+                .where(Message.id.in_(scheduled.sent))).all() if scheduled.sent else ():
+            hand_on_after_commit(session, jobs, message_id, emergency=emergency, priority=priority)
+        for lane, message_id in due.fan_outs:
+            after_commit(session, functools.partial(jobs.hand_on, message_id, lane))
+        dispatch_after_commit(session, jobs, due.chunks)
     if scheduled.sent or scheduled.failed:
         log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
                  len(scheduled.failed), len(scheduled.errored))
@@ -58,16 +58,16 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
 def run_status_updates_job(broker=None) -> None:
     """JOB-06/JOB-07: publish re-enrolment forms for unreachable numbers and completed forms to
     the responsible users; the messages it writes go out through the normal lane."""
-    from domain.delivery.lanes import Lane
     from domain.support.signed_ids import signing_keys
     from domain.reenrolment.status_updates import run_status_updates
-    from jobs.fan_out import enqueue_fan_out
+    from jobs.job_queue import DramatiqJobQueue
 
     settings = get_settings()
+    jobs = DramatiqJobQueue(broker)
     with session_scope(get_engine()) as session:
         done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
-    for message_id in done.messages:
-        enqueue_fan_out(message_id, Lane.NORMAL, broker=broker)
+        for message_id in done.messages:
+            hand_on_after_commit(session, jobs, message_id, emergency=False, priority=False)
     if done.published or done.reported:
         log.info("status updates: %d forms published, %d completed forms reported", len(done.published),
                  len(done.reported))

@@ -10,7 +10,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.delivery.lanes import Lane, lane_of
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone, seeded_students
-from jobs import enqueue_dispatch, enqueue_fan_out
+from jobs import enqueue_dispatch, enqueue_hand_on
 from models.db import session_scope
 from models.messaging import Delivery, DeliveryAttempt, Message
 from resolve import request, viewer_for
@@ -66,8 +66,8 @@ def test_cmp_07_emergency_and_priority_overtake_a_normal_message_mid_dispatch(en
                                                            emergency=True))
     assert len(backlog) >= 200
     enqueue_dispatch((Lane.NORMAL, ids) for ids in backlog)
-    enqueue_fan_out(priority.id, Lane.PRIORITY)
-    enqueue_fan_out(emergency.id, Lane.EMERGENCY)
+    enqueue_hand_on(priority.id, Lane.PRIORITY)
+    enqueue_hand_on(emergency.id, Lane.EMERGENCY)
     _wait_until_complete(engine, [normal.id, priority.id, emergency.id])
 
     normal_attempts = _attempt_times(engine, normal.id)

@@ -34,9 +34,9 @@ def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client
             for n in range(20_000)])
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
     from domain.delivery.lanes import Lane
-    from jobs import enqueue_fan_out
+    from jobs import enqueue_hand_on
 
-    enqueue_fan_out(message.id, Lane.NORMAL)
+    enqueue_hand_on(message.id, Lane.NORMAL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until dispatch is under way
         with session_scope(engine) as session:

@@ -28,7 +28,7 @@ from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.delivery.lanes import Lane
 from domain.messages.send import save_draft
-from jobs import FAN_OUT, enqueue_dispatch
+from jobs import HAND_ON, enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
@@ -191,7 +191,7 @@ def test_job_05_every_job_processed_twice_still_sends_once(engine, tmp_path):
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))  # as sendDraft
     worker = start_worker(redis_url, journal, 0, "process_every_message_twice")
     try:
-        broker.enqueue(FAN_OUT[Lane.NORMAL].message(message.id))
+        broker.enqueue(HAND_ON[Lane.NORMAL].message(message.id))
         wait_for(lambda: open_deliveries(engine, message.id) == 0 and len(journal_lines(journal)) >= 1_000, 120,
                  "the message to be sent")
         wait_until_quiet(journal)

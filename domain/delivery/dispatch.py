@@ -1,8 +1,10 @@
 """Dispatch: claim a chunk of deliveries, send it through the channel's plugin, record outcomes.
 
-A delivery is claimed by one conditional UPDATE (QUEUED → SENDING); only the rows this call
-claimed are sent, so two workers given the same ids never send the same delivery twice, and a
-delivery already SENT is never sent again (JOB-05).
+Three steps: ``claim`` (one conditional UPDATE, QUEUED → SENDING; only the rows this call claimed
+are sent, so two workers given the same ids never send the same delivery twice, and a delivery
+already SENT is never sent again, JOB-05), ``send`` (the plugin gets only what its declared
+capabilities allow, domain.delivery.policy), and ``record`` (what each outcome does to its row is
+decided by the pure ``decide``, then written in bulk, domain.delivery.ledger_writes).
 
 A plugin that raises for a batch does not fail it whole: domain.delivery.plugin_batches finds the envelope
 at fault, which alone fails (issue 13 point 10).
@@ -24,9 +26,15 @@ from domain.delivery import progress_events
 from domain.delivery.envelopes import CLAIM_COLUMNS, build_envelopes
 from domain.delivery.lanes import Lane, lane_of
 from domain.delivery.ledger_writes import id_in, write_attempts, write_outcomes
-from domain.inbound.optouts import record_opt_out
 from domain.delivery.pacing import group_size, pacer
 from domain.delivery.plugin_batches import send_batch
+from domain.delivery.policy import (
+    complete_when_nothing_open,
+    fit_to_plugin,
+    nothing_open,
+    sent_by_queue_runs_only,
+)
+from domain.inbound.optouts import record_opt_out
 from domain.reenrolment.status_updates import note_failed_calls
 from domain.support.channel_kinds import CHANNEL_KIND
 from models.db import session_scope, utcnow
@@ -56,14 +64,6 @@ def retry_delay_seconds(attempts: int, provider_hint: float | None) -> float:
     if provider_hint is not None and provider_hint >= 0:
         return float(provider_hint)
     return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
-@dataclasses.dataclass
-class DispatchResult:
-    claimed: int = 0
-    sent: int = 0
-    failed: int = 0
-    retry_ids: list[int] = dataclasses.field(default_factory=list)
-    retry_delay_seconds: float = 0.0
-    message_ids: set[int] = dataclasses.field(default_factory=set)
 
 
 _CLAIMED_COLUMNS = CLAIM_COLUMNS
@@ -101,28 +101,20 @@ def settle(session, settled_per_message: Counter, now) -> None:
         remaining = Message.open_deliveries - settled
         session.connection().execute(
             update(Message.__table__).where(Message.id == message_id).values(
-                open_deliveries=remaining,
-                status=case((and_(remaining <= 0, Message.status == MessageStatus.SENDING.value),
-                             MessageStatus.COMPLETED.value), else_=Message.status),
-                completed_at=case((and_(remaining <= 0, Message.status == MessageStatus.SENDING.value), now),
-                                  else_=Message.completed_at)))
+                open_deliveries=remaining, **complete_when_nothing_open(remaining, now)))
 
 
-def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
-    """QUEUED → SENDING for the given ids; returns the rows this call now owns (see _claim_rows)."""
+# --- 1. claim -----------------------------------------------------------------------------------
+
+
+def claim(engine: Engine, delivery_ids: list[int]) -> list[tuple[Row, Envelope]]:
+    """QUEUED → SENDING for the given ids; the rows this call now owns, each with its envelope."""
     with session_scope(engine) as session:
-        return _claim_rows(session, delivery_ids, utcnow())
+        claimed = _claim_rows(session, delivery_ids, utcnow())
+        return build_envelopes(session, claimed) if claimed else []
 
 
-def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope]) -> tuple[str, list[Outcome]]:
-    plugin = registry.for_kind(kind)
-    if plugin is None:
-        return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
-    outcomes = _paced_send(plugin, envelopes)
-    by_reference = {outcome.reference: outcome for outcome in outcomes}
-    return plugin.name, [
-        by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
-    ]
+# --- 2. send ------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +122,44 @@ class _SteppedAside:
     """Not sent: a non-emergency envelope that stepped aside for emergency traffic (domain.delivery.pacing)."""
 
     reference: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PluginCall:
+    """One channel's claimed rows, what its plugin answered for each (in order), and when."""
+
+    plugin: str
+    rows: list[Row]
+    outcomes: list[Outcome | _SteppedAside]
+    finished: dt.datetime
+
+
+def send(registry: ChannelRegistry, claimed: list[tuple[Row, Envelope]]) -> list[PluginCall]:
+    """Hand each channel's envelopes to its plugin; one outcome per row, in the rows' order."""
+    by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
+    for row, envelope in claimed:
+        by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
+    calls = []
+    for kind, pairs in by_kind.items():
+        plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in pairs])
+        calls.append(PluginCall(plugin_name, [row for row, _ in pairs], outcomes, utcnow()))
+    return calls
+
+
+def _call_plugin(registry: ChannelRegistry, kind: ChannelKind,
+                 envelopes: list[Envelope]) -> tuple[str, list[Outcome | _SteppedAside]]:
+    """The plugin's outcome for each envelope, in order: it is handed only what its capabilities
+    allow (domain.delivery.policy.fit_to_plugin), in batches of at most its ``max_batch``."""
+    plugin = registry.for_kind(kind)
+    if plugin is None:
+        return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
+    batches, outcomes = fit_to_plugin(plugin.capabilities, envelopes)
+    for batch in batches:
+        outcomes += _paced_send(plugin, batch)
+    by_reference = {outcome.reference: outcome for outcome in outcomes}
+    return plugin.name, [
+        by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
+    ]
 
 
 def _is_urgent(envelope: Envelope) -> bool:
@@ -147,7 +177,7 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
         row = session.execute(select(Delivery.channel, Message.emergency)
                               .join(Message, Message.id == Delivery.message_id)
                               .where(Delivery.id == delivery_ids[0])).first()
-    if row is None or row.channel == Channel.PUSH.value:  # push steps aside in _paced_send, for a queue run
+    if row is None or sent_by_queue_runs_only(row.channel):  # push steps aside in _paced_send, for a queue run
         return False
     if CHANNEL_KIND[Channel(row.channel)] not in paced:
         return False
@@ -171,17 +201,133 @@ def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAsi
     return outcomes
 
 
-def _record(session, attempts: list[dict], outcomes: list[tuple], retries: list[dict], now) -> None:
-    """One bulk insert of attempts and one bulk update of every delivery's outcome (id, status,
-    provider_id, error_code, reason). A delivery queued again for a retry also gets the retry's
-    time as not_before, so the queue run does not hurry it."""
-    connection = session.connection()
-    write_attempts(connection, attempts)
-    write_outcomes(connection, outcomes, now)
-    if retries:
-        connection.execute(
-            update(Delivery).where(Delivery.id == bindparam("retry_id")).values(not_before=bindparam("retry_at")),
-            retries)
+# --- 3. record ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LedgerChange:
+    """What one outcome does to its delivery's row. The provider's id and the endpoints it says
+    are gone are taken from the outcome as they are."""
+
+    status: str
+    #: The attempt row's outcome; None: no attempt was spent (the delivery stepped aside).
+    attempt: str | None
+    code: str | None = None
+    detail: str | None = None
+    #: QUEUED again: seconds before it may go out (a retry's not_before; dispatched again then).
+    retry_in: float | None = None
+    #: The provider says the recipient opted out: the address is opted out on the channel.
+    opts_out: bool = False
+    #: A call to a number that cannot be reached, for the status-updates job (JOB-06).
+    unreachable_call: bool = False
+
+
+#: The common case, shared: no allocation per sent delivery.
+SENT = LedgerChange(DS.SENT.value, "Sent")
+STEPPED_ASIDE = LedgerChange(DS.QUEUED.value, None, retry_in=STEP_ASIDE_SECONDS)
+
+
+def decide(row: Row, outcome: Outcome | _SteppedAside) -> LedgerChange:
+    """What ``outcome`` does to the delivery ``row`` (its channel and attempts so far): sent; back
+    to the queue, with no attempt spent, after stepping aside for emergency traffic; queued for a
+    retry while attempts remain (a provider's Retry-After wins); opted out; or failed."""
+    match outcome:
+        case Sent() if type(outcome) is Sent:
+            return SENT
+        case Sent():  # a plugin's subclass of Sent
+            return LedgerChange(DS.SENT.value, type(outcome).__name__)
+        case _SteppedAside():
+            return STEPPED_ASIDE
+        case Retryable(delay_seconds=delay, code=code, detail=detail) if row.attempts < MAX_ATTEMPTS:
+            return LedgerChange(DS.QUEUED.value, type(outcome).__name__, code, detail,
+                                retry_in=retry_delay_seconds(row.attempts, delay))
+    code, detail = getattr(outcome, "code", None), getattr(outcome, "detail", None)
+    if code == OPTED_OUT:  # the provider says the recipient opted out: never again
+        return LedgerChange(DS.OPTED_OUT.value, type(outcome).__name__, code, detail, opts_out=True)
+    return LedgerChange(DS.FAILED.value, type(outcome).__name__, code or "RETRIES_EXHAUSTED", detail,
+                        unreachable_call=code == UNREACHABLE and row.channel == Channel.VOICE.value)
+
+
+@dataclasses.dataclass
+class DispatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retry_ids: list[int] = dataclasses.field(default_factory=list)
+    retry_delay_seconds: float = 0.0
+    message_ids: set[int] = dataclasses.field(default_factory=set)
+
+
+@dataclasses.dataclass
+class _Writes:
+    """The bulk statements' rows for one dispatch (domain.delivery.ledger_writes)."""
+
+    attempts: list[dict] = dataclasses.field(default_factory=list)
+    outcomes: list[tuple] = dataclasses.field(default_factory=list)  # (id, status, provider_id, code, detail)
+    retries: list[dict] = dataclasses.field(default_factory=list)
+    stepped_aside: list[int] = dataclasses.field(default_factory=list)
+    opted_out: list[tuple[Channel, str]] = dataclasses.field(default_factory=list)
+    unreachable_calls: list[int] = dataclasses.field(default_factory=list)
+    gone: set[str] = dataclasses.field(default_factory=set)
+    settled: Counter = dataclasses.field(default_factory=Counter)  # per message: deliveries now final
+
+
+def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResult) -> _Writes:
+    """Decide every outcome and gather what it writes, in one pass (it runs once per delivery)."""
+    writes = _Writes()
+    queued, sent_status = DS.QUEUED.value, DS.SENT.value
+    for call in calls:
+        for row, outcome in zip(call.rows, call.outcomes, strict=True):
+            change = decide(row, outcome)
+            result.message_ids.add(row.message_id)
+            if change.retry_in is not None and not sent_by_queue_runs_only(row.channel):
+                result.retry_ids.append(row.id)  # a push retry waits for a queue run (JOB-04)
+                result.retry_delay_seconds = max(result.retry_delay_seconds, change.retry_in)
+            if change.attempt is None:  # back to the queue, no attempt spent
+                writes.stepped_aside.append(row.id)
+                continue
+            provider_id = getattr(outcome, "provider_id", None)
+            writes.outcomes.append((row.id, change.status, provider_id, change.code, change.detail))
+            writes.attempts.append({
+                "delivery_id": row.id, "plugin": call.plugin, "outcome": change.attempt,
+                "provider_id": provider_id, "code": None if change is SENT else getattr(outcome, "code", None),
+                "detail": change.detail, "started_at": started, "finished_at": call.finished})
+            writes.gone.update(getattr(outcome, "gone", ()))
+            if change.status == sent_status:
+                result.sent += 1
+            elif change.status != queued:
+                result.failed += 1
+            if change.status == queued:
+                writes.retries.append({"retry_id": row.id,
+                                       "retry_at": call.finished + dt.timedelta(seconds=change.retry_in)})
+            else:
+                writes.settled[row.message_id] += 1
+            if change.opts_out:
+                writes.opted_out.append((Channel(row.channel), row.address))
+            if change.unreachable_call:
+                writes.unreachable_calls.append(row.id)
+    return writes
+
+
+def record(engine: Engine, writes: _Writes) -> None:
+    """One transaction: a bulk insert of attempts and a bulk update of every delivery's outcome (a
+    delivery queued again for a retry also gets the retry's time as not_before, so the queue run
+    does not hurry it), what follows from them, and the messages' completion."""
+    with session_scope(engine) as session:
+        now = utcnow()
+        connection = session.connection()
+        write_attempts(connection, writes.attempts)
+        write_outcomes(connection, writes.outcomes, now)
+        if writes.retries:
+            connection.execute(update(Delivery).where(Delivery.id == bindparam("retry_id"))
+                               .values(not_before=bindparam("retry_at")), writes.retries)
+        _requeue_stepped_aside(session, writes.stepped_aside, now)
+        note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)
+        for channel, address in writes.opted_out:
+            record_opt_out(session, channel, address, source="the provider: the recipient opted out")
+        if writes.gone:  # push endpoints the service says are gone (404/410)
+            session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(writes.gone))))
+        settle(session, writes.settled, now)
 
 
 def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> DispatchResult:
@@ -191,76 +337,12 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     if _waits_for_emergency(engine, registry, delivery_ids):
         result.retry_ids, result.retry_delay_seconds = list(delivery_ids), STEP_ASIDE_SECONDS
         return result
-    with session_scope(engine) as session:
-        claimed = _claim_rows(session, delivery_ids, utcnow())
-        result.claimed = len(claimed)
-        if not claimed:
-            return result
-        pairs = build_envelopes(session, claimed)
-    by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
-    for row, envelope in pairs:
-        by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
-    attempts, outcomes, retries, unreachable_calls, opted_out, stepped_aside = [], [], [], [], [], []
-    gone: set[str] = set()
+    claimed = claim(engine, delivery_ids)
+    result.claimed = len(claimed)
+    if not claimed:
+        return result
     started = utcnow()
-    sent_status, queued_status, failed_status = DS.SENT.value, DS.QUEUED.value, DS.FAILED.value
-    for kind, kind_pairs in by_kind.items():
-        plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
-        finished = utcnow()
-        for (row, _), outcome in zip(kind_pairs, kind_outcomes, strict=True):
-            result.message_ids.add(row.message_id)
-            if type(outcome) is Sent:  # the common case first, with no attribute probing
-                gone.update(outcome.gone)
-                outcomes.append((row.id, sent_status, outcome.provider_id, None, None))
-                attempts.append({"delivery_id": row.id, "plugin": plugin_name, "outcome": "Sent",
-                                 "provider_id": outcome.provider_id, "code": None, "detail": None,
-                                 "started_at": started, "finished_at": finished})
-                result.sent += 1
-                continue
-            if type(outcome) is _SteppedAside:  # back to the queue, no attempt spent
-                stepped_aside.append(row.id)
-                if row.channel != Channel.PUSH.value:  # push waits for a queue run (JOB-04)
-                    result.retry_ids.append(row.id)
-                    result.retry_delay_seconds = max(result.retry_delay_seconds, STEP_ASIDE_SECONDS)
-                continue
-            gone.update(getattr(outcome, "gone", ()))
-            provider_id, code, detail = (getattr(outcome, name, None) for name in ("provider_id", "code", "detail"))
-            if isinstance(outcome, Retryable) and row.attempts < MAX_ATTEMPTS:
-                delay = retry_delay_seconds(row.attempts, outcome.delay_seconds)
-                outcomes.append((row.id, queued_status, provider_id, code, detail))
-                retries.append({"retry_id": row.id, "retry_at": finished + dt.timedelta(seconds=delay)})
-                if row.channel != Channel.PUSH.value:  # a push retry waits for a queue run (JOB-04)
-                    result.retry_ids.append(row.id)
-                    result.retry_delay_seconds = max(result.retry_delay_seconds, delay)
-            elif isinstance(outcome, Sent):  # a plugin's subclass of Sent
-                outcomes.append((row.id, sent_status, provider_id, None, None))
-                result.sent += 1
-            elif code == OPTED_OUT:  # the provider says the recipient opted out: never again
-                outcomes.append((row.id, DS.OPTED_OUT.value, provider_id, code, detail))
-                opted_out.append((Channel(row.channel), row.address))
-                result.failed += 1
-            else:
-                outcomes.append((row.id, failed_status, provider_id, code or "RETRIES_EXHAUSTED", detail))
-                result.failed += 1
-                if code == UNREACHABLE and row.channel == Channel.VOICE.value:
-                    unreachable_calls.append(row.id)
-            attempts.append({
-                "delivery_id": row.id, "plugin": plugin_name, "outcome": type(outcome).__name__,
-                "provider_id": provider_id, "code": code, "detail": detail, "started_at": started,
-                "finished_at": finished,
-            })
-    message_of = {row.id: row.message_id for row, _ in pairs}
-    with session_scope(engine) as session:
-        now = utcnow()
-        _record(session, attempts, outcomes, retries, now)
-        _requeue_stepped_aside(session, stepped_aside, now)
-        note_failed_calls(session, unreachable_calls)  # for the status-updates job (JOB-06)
-        for channel, address in opted_out:
-            record_opt_out(session, channel, address, source="the provider: the recipient opted out")
-        if gone:  # push endpoints the service says are gone (404/410)
-            session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
-        settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
-                                if status != queued_status), now)
+    record(engine, _writes(send(registry, claimed), started, result))
     progress_events.publish(result.message_ids)
     return result
 
@@ -278,17 +360,6 @@ def _requeue_stepped_aside(session, delivery_ids: list[int], now) -> None:
                 not_before=now + dt.timedelta(seconds=STEP_ASIDE_SECONDS)))
 
 
-def complete_if_done(engine: Engine, message_id: int) -> bool:
-    """Mark the message COMPLETED when none of its deliveries is open any more."""
-    with session_scope(engine) as session:
-        return bool(session.connection().execute(
-            update(Message.__table__)
-            .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value,
-                   Message.open_deliveries <= 0)
-            .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
-        ).rowcount)
-
-
 def recount_open_deliveries(session) -> int:
     """Reconcile every sending message's counter with the ledger, the source of truth, and
     complete those with nothing open (run by the communication queue)."""
@@ -300,8 +371,6 @@ def recount_open_deliveries(session) -> int:
                                                        Message.fanned_out_at.is_not(None))
                        .values(open_deliveries=open_rows))
     return connection.execute(
-        update(Message.__table__)
-        .where(Message.status == MessageStatus.SENDING.value, Message.fanned_out_at.is_not(None),
-               Message.open_deliveries <= 0)
-        .values(status=MessageStatus.COMPLETED.value, completed_at=utcnow())
+        update(Message.__table__).where(Message.fanned_out_at.is_not(None), nothing_open())
+        .values(**complete_when_nothing_open(Message.open_deliveries, utcnow()))
     ).rowcount

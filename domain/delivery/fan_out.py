@@ -1,7 +1,9 @@
-"""Fan-out: write every delivery row of a message in one INSERT … SELECT over its resolution.
+"""Fan-out: write every delivery row of a message in one INSERT … SELECT over its resolution,
+and hand a message's queued deliveries on to dispatch.
 
 Rows that will not be sent are written too, with the reason as their status (DESIGN "The
-delivery ledger"). The same resolution feeds the dry-run plan (domain.recipients.plan).
+delivery ledger"). The same resolution feeds the dry-run plan (domain.recipients.plan). A message
+sent now has its rows written in the request; a scheduled one at its queue run's hand-on job.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ import dataclasses
 
 from sqlalchemy import case, distinct, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain.delivery.queue_run import chunk_by_channel
+from domain.delivery import progress_events
+from domain.delivery.policy import (
+    ChunkSizes,
+    JobQueue,
+    chunk_by_channel,
+    complete_when_nothing_open,
+    dispatch_after_commit,
+    in_lanes,
+    nothing_open,
+)
 from domain.recipients.resolution import ROW_COLUMNS, resolution
-from models.db import utcnow
+from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
     Delivery,
@@ -69,17 +81,44 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     return FanOutResult(message_id, False, written, sum(people))
 
 
-def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int) -> list[list[int]]:
+def hand_on(engine: Engine, jobs: JobQueue, message_id: int) -> None:
+    """What the hand-on job does: write the message's rows if it has none yet (a scheduled message
+    at its queue run; a message sent now has them already), then hand its queued deliveries to
+    dispatch in their lanes' chunks once that commits (push waits for a queue run, JOB-04).
+    Idempotent: a second run writes no rows and only hands on what is still queued."""
+    with session_scope(engine) as session:
+        fan_out(session, message_id)
+    progress_events.publish([message_id])
+    with session_scope(engine) as session:
+        message = session.get(Message, message_id)
+        chunks = queued_chunks_by_channel(session, message_id, jobs.chunk_sizes())
+        if chunks:
+            dispatch_after_commit(session, jobs, in_lanes(chunks, emergency=message.emergency,
+                                                          priority=message.priority))
+            return
+        completed = session.connection().execute(
+            update(Message.__table__).where(Message.id == message_id, nothing_open())
+            .values(**complete_when_nothing_open(Message.open_deliveries, utcnow()))).rowcount
+    if completed:
+        progress_events.publish([message_id])
+
+
+def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int | ChunkSizes) -> list[list[int]]:
     """Ids of the message's queued deliveries, grouped by channel, in chunks for dispatch."""
     return [ids for _, ids in queued_chunks_by_channel(session, message_id, chunk_size)]
 
 
-def queued_chunks_by_channel(session: Session, message_id: int, chunk_size: int) -> list[tuple[str, list[int]]]:
-    """(channel, ids) chunks of the message's queued deliveries, for dispatch. On PostgreSQL the
-    chunks are cut and aggregated by the database (a few hundred arrays, not 100k rows)."""
+def queued_chunks_by_channel(session: Session, message_id: int,
+                             chunk_size: int | ChunkSizes) -> list[tuple[str, list[int]]]:
+    """(channel, ids) chunks of the message's queued deliveries, for dispatch, each of its
+    channel's chunk size. On PostgreSQL the chunks are cut and aggregated by the database (a few
+    hundred arrays, not 100k rows)."""
+    sizes = ChunkSizes.of(chunk_size)
     if session.get_bind().dialect.name == "postgresql":
+        size = case(*((Delivery.channel == channel, size) for channel, size in sizes.by_channel.items()),
+                    else_=sizes.configured) if sizes.by_channel else sizes.configured
         numbered = (select(Delivery.id, Delivery.channel, ((func.row_number().over(
-            partition_by=Delivery.channel, order_by=Delivery.id) - 1) // chunk_size).label("bucket"))
+            partition_by=Delivery.channel, order_by=Delivery.id) - 1) // size).label("bucket"))
             .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value).subquery())
         return [(channel, list(ids)) for channel, ids in session.execute(
             select(numbered.c.channel, func.array_agg(aggregate_order_by(numbered.c.id, numbered.c.id)))
@@ -88,4 +127,4 @@ def queued_chunks_by_channel(session: Session, message_id: int, chunk_size: int)
         select(Delivery.id, Delivery.channel)
         .where(Delivery.message_id == message_id, Delivery.status == DS.QUEUED.value)
     ).all()
-    return chunk_by_channel([tuple(row) for row in rows], chunk_size)
+    return chunk_by_channel([tuple(row) for row in rows], sizes)

@@ -16,8 +16,9 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from domain.delivery.dispatch import recount_open_deliveries
-from domain.delivery.lanes import LANES_BY_URGENCY, Lane, lane_of
-from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
+from domain.delivery.lanes import Lane, lane_of
+from domain.delivery.policy import QUEUE_RUN_ONLY_CHANNELS, ChunkSizes, dispatch_chunks
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
 
 #: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
 STALE_QUEUED_AFTER = dt.timedelta(minutes=10)
@@ -57,41 +58,22 @@ def due_queued(session: Session, now: dt.datetime, older_than: dt.timedelta = ST
         select(Delivery.id, Delivery.channel, Delivery.message_id)
         .where(Delivery.message_id.in_(sending_messages()),
                Delivery.status == DS.QUEUED.value,
-               or_(Delivery.channel == Channel.PUSH.value, Delivery.updated_at < now - older_than),
+               or_(Delivery.channel.in_(QUEUE_RUN_ONLY_CHANNELS), Delivery.updated_at < now - older_than),
                or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
         .order_by(Delivery.id)
     ).all()]
 
 
-def lane_chunks(rows, urgency: dict[int, tuple[bool, bool]], chunk_size: int) -> list[tuple[Lane, list[int]]]:
-    """Dispatch chunks of (id, channel, message_id) rows, each in its lane (CMP-07) and of one
-    channel; most urgent lane first. ``urgency`` maps a message to (emergency, priority)."""
-    by_lane: dict[Lane, list[tuple[int, str]]] = {lane: [] for lane in LANES_BY_URGENCY}
-    for delivery_id, channel, message_id in rows:
-        emergency, priority = urgency[message_id]
-        by_lane[lane_of(emergency=emergency, priority=priority, channel=channel)].append((delivery_id, channel))
-    return [(lane, ids) for lane in LANES_BY_URGENCY for _, ids in chunk_by_channel(by_lane[lane], chunk_size)]
-
-
-def chunk_by_channel(rows, chunk_size: int) -> list[tuple[str, list[int]]]:
-    """(channel, ids) chunks of (id, channel) rows: one channel each, ``chunk_size`` at most, in id order."""
-    chunks: list[tuple[str, list[int]]] = []
-    for channel in sorted({channel for _, channel in rows}):
-        ids = sorted(delivery_id for delivery_id, row_channel in rows if row_channel == channel)
-        chunks += [(channel, ids[start:start + chunk_size]) for start in range(0, len(ids), chunk_size)]
-    return chunks
-
-
-def due_work(session: Session, now: dt.datetime, chunk_size: int) -> Due:
+def due_work(session: Session, now: dt.datetime, chunk_size: int | ChunkSizes) -> Due:
     """Release what the window let through and collect every chunk dispatch should be given, in
-    its message's lane, most urgent first."""
+    its message's lane, most urgent first, each of its channel's chunk size."""
     released = release_deferred(session, now)
     recount_open_deliveries(session)
     rows = sorted(set(released + due_queued(session, now)))
     urgency = {message_id: (emergency, priority) for message_id, emergency, priority in session.execute(
         select(Message.id, Message.emergency, Message.priority)
         .where(Message.id.in_({message_id for _, _, message_id in rows}))).all()} if rows else {}
-    return Due(len(released), lane_chunks(rows, urgency, chunk_size), stale_fan_outs(session, now))
+    return Due(len(released), dispatch_chunks(rows, urgency, chunk_size, queue_run=True), stale_fan_outs(session, now))
 
 
 def stale_fan_outs(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):

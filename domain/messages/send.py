@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, literal, select, text
 from sqlmodel import Session
 
+from domain.delivery.policy import JobQueue, hand_on_after_commit
 from domain.telephony.caller_ids import caller_id_for_message
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.content.flagging import contains_flagged_word
@@ -136,18 +137,22 @@ def _caller_id(session: Session, viewer: Viewer, request: SendMessageRequest) ->
     return caller_id_for_message(session, viewer, request.caller_id_id, [], ("input", "channels"))
 
 
-def send_message(session: Session, viewer: Viewer, request: SendMessageRequest) -> tuple[Message, int]:
+def send_message(session: Session, viewer: Viewer, request: SendMessageRequest, *,
+                 jobs: JobQueue | None = None) -> tuple[Message, int]:
     """Store a message to send now and write its delivery rows, after the recipient-count
-    confirmation (CMP-27); returns the message and its recipient count."""
+    confirmation (CMP-27); returns the message and its recipient count. Once the caller commits,
+    ``jobs`` hands the rows on to dispatch (None: the caller hands them on)."""
     message = create_message(session, viewer, request)
-    return message, confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count)
+    return message, confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count, jobs)
 
 
-def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:
+def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, confirmed: int | None,
+                        jobs: JobQueue | None = None) -> int:
     """CMP-27, then the delivery rows of a message sent now, in the caller's transaction (the
-    fan-out job then only hands them to dispatch). With a confirmed count the rows are written first
-    and the people in them counted, one resolution rather than two; a count that no longer matches
-    raises, and the caller's rollback leaves nothing written. Returns the recipient count."""
+    hand-on job, scheduled on ``jobs`` for after the commit, then only hands them to dispatch).
+    With a confirmed count the rows are written first and the people in them counted, one
+    resolution rather than two; a count that no longer matches raises, and the caller's rollback
+    leaves nothing written and nothing handed on. Returns the recipient count."""
     from domain.delivery.fan_out import fan_out
 
     if confirmed is None:
@@ -155,11 +160,14 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
         if needs_confirmation(viewer, count):
             raise ConfirmationRequired(count, message.family_seed)
         fan_out(session, message.id)
-        return count
-    written = fan_out(session, message.id)
-    if needs_confirmation(viewer, written.people) and confirmed != written.people:
-        raise ConfirmationRequired(written.people, message.family_seed)
-    return written.people
+    else:
+        written = fan_out(session, message.id)
+        if needs_confirmation(viewer, written.people) and confirmed != written.people:
+            raise ConfirmationRequired(written.people, message.family_seed)
+        count = written.people
+    if jobs is not None:
+        hand_on_after_commit(session, jobs, message.id, emergency=message.emergency, priority=message.priority)
+    return count
 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
@@ -211,15 +219,15 @@ def confirmed_count(session: Session, viewer: Viewer, message: Message, confirme
 
 
 def send_draft(session: Session, viewer: Viewer, message_id: int,
-               confirmed_recipient_count: int | None) -> tuple[Message, int]:
+               confirmed_recipient_count: int | None, *, jobs: JobQueue | None = None) -> tuple[Message, int]:
     """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation;
-    returns it with its recipient count."""
+    returns it with its recipient count (``jobs``: as for send_message)."""
     message = locked_draft(session, viewer, message_id)
     refuse_outside_recipients(session, viewer, message)
     message.status = MessageStatus.QUEUED
     session.add(message)
     session.flush()
-    return message, confirm_and_fan_out(session, viewer, message, confirmed_recipient_count)
+    return message, confirm_and_fan_out(session, viewer, message, confirmed_recipient_count, jobs)
 
 
 def replace_selection(session: Session, viewer: Viewer, message: Message, request: SendMessageRequest) -> None:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from domain.access.message_scope import visible_messages
 from domain.access.scope import is_district_administrator, staff_in_scope, students_in_scope
 from domain.access.viewer import Viewer
+from domain.delivery.policy import JobQueue, dispatch_after_commit, dispatch_chunks
 from domain.messages.send import refuse_outside_recipients
 from models.directory import School, User
 from models.db import utcnow
@@ -152,11 +153,14 @@ def visible_message(session: Session, viewer: Viewer, message_id: int) -> Messag
     return session.execute(select(Message).where(Message.id == message_id, visible_messages(viewer))).scalars().first()
 
 
-def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Message, list[tuple[str, int]]] | None:
+def resend_failed(session: Session, viewer: Viewer, message_id: int,
+                  jobs: JobQueue | None = None) -> tuple[Message, list[tuple[str, int]]] | None:
     """Queue the message's FAILED deliveries again (nothing else); returns the message and the
-    (channel, id) pairs to dispatch, or None when the viewer is neither its sender nor a district
+    (channel, id) pairs requeued, or None when the viewer is neither its sender nor a district
     administrator (answered like a missing message). A message with Cc or imported recipients needs
-    "Send to Outside Addresses" again, as sending it did (AuthorizationError, nothing written)."""
+    "Send to Outside Addresses" again, as sending it did (AuthorizationError, nothing written).
+    Once the caller commits, ``jobs`` dispatches them in their lanes' chunks; push waits for the
+    next queue run (JOB-04)."""
     message = visible_message(session, viewer, message_id)
     if message is None or not reads_every_delivery(viewer, message.sender_id):
         return None
@@ -173,6 +177,10 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int) -> tuple[Me
             open_deliveries=Message.open_deliveries + len(rows), status=MessageStatus.SENDING.value,
             completed_at=None))
     session.refresh(message)
+    if jobs is not None:
+        dispatch_after_commit(session, jobs, dispatch_chunks(
+            [(delivery_id, channel, message.id) for delivery_id, channel in rows],
+            {message.id: (message.emergency, message.priority)}, jobs.chunk_sizes()))
     return message, [(channel, delivery_id) for delivery_id, channel in rows]
 
 

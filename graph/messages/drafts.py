@@ -46,7 +46,8 @@ def send_draft(info: Info, id: strawberry.ID, confirmed_recipient_count: int | N
 
     def store():
         try:
-            return send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count)
+            return send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count,
+                                     jobs=info.context.jobs)
         except MessageNotFound:
             raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None
 

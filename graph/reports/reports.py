@@ -10,7 +10,6 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.delivery import progress_events
-from domain.delivery.queue_run import lane_chunks
 from domain.support.errors import AuthorizationError
 from domain.access.permissions import Perm
 from domain.reports.communication_report import ReportFilter, report_page, resend_failed
@@ -112,7 +111,7 @@ class ReportMutations:
     def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
         session = info.context.session
         try:
-            found = resend_failed(session, info.context.viewer, parse_id(message_id, "messageId"))
+            found = resend_failed(session, info.context.viewer, parse_id(message_id, "messageId"), info.context.jobs)
         except AuthorizationError as refused:
             session.rollback()
             raise denied(refused) from None
@@ -120,12 +119,7 @@ class ReportMutations:
             session.rollback()
             return ResendToFailedResult(message=None, requeued=0)
         message, requeued = found
-        session.commit()
-        # Push goes out with the next queue run (JOB-04); the rest in their lanes' chunks.
-        rows = [(delivery_id, channel, message.id) for channel, delivery_id in requeued
-                if channel != db.Channel.PUSH.value]
-        info.context.enqueue_dispatch(lane_chunks(rows, {message.id: (message.emergency, message.priority)},
-                                                  info.context.settings.dispatch_batch_size))
+        session.commit()  # the domain action's dispatch jobs start now
         return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))
 
 

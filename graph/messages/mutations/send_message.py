@@ -1,4 +1,4 @@
-"""sendMessage: authorize every gated option, validate, confirm the count, store, queue the fan-out."""
+"""sendMessage: authorize every gated option, validate, confirm the count, store; the hand-on job starts at the commit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import strawberry
 
 from domain.recipients.call_window import message_deferral
 from domain.support.errors import AuthorizationError, InvalidInput
-from domain.delivery.lanes import lane_of
 from domain.messages.send import ConfirmationRequired, send_message as store_message_to_send
 from domain.access.permissions import Perm
 from graph.context import Info
@@ -62,8 +61,8 @@ def attempt(session, store, verb: str):
 
 def commit_send(info: Info, store) -> SendMessageResult:
     """Run ``store`` (which returns the message, with its delivery rows written, and its recipient
-    count); commit and queue the fan-out job that hands the rows to dispatch, or roll back and
-    return the field errors or the confirmation request."""
+    count, and schedules the job that hands the rows to dispatch); commit, which starts that job,
+    or roll back, which drops it, and return the field errors or the confirmation request."""
     session = info.context.session
     stored, refusal = attempt(session, store, "send")
     if refusal is not None:
@@ -71,7 +70,6 @@ def commit_send(info: Info, store) -> SendMessageResult:
     message, count = stored
     deferral = message_deferral(session, message)
     session.commit()
-    info.context.enqueue_fan_out(message.id, lane_of(emergency=message.emergency, priority=message.priority))
     return SendMessageSuccess(message=Message.from_row(message), recipient_count=count,
                               call_window=CallWindowDeferral.of(deferral))
 
@@ -79,7 +77,8 @@ def commit_send(info: Info, store) -> SendMessageResult:
 def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:
     viewer = info.context.viewer
     authorize_input(viewer, input)  # FORBIDDEN before anything is read or written
-    return commit_send(info, lambda: store_message_to_send(info.context.session, viewer, to_request(input)))
+    return commit_send(info, lambda: store_message_to_send(info.context.session, viewer, to_request(input),
+                                                           jobs=info.context.jobs))
 
 
 @strawberry.type

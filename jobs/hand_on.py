@@ -1,0 +1,30 @@
+"""hand_on_<lane>: hand a stored message's queued deliveries to its lanes' dispatch jobs, first
+writing its rows when it has none yet (a scheduled message at its queue run; a message sent now
+had them written by its request)."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from domain.delivery.fan_out import hand_on
+from domain.delivery.lanes import Lane
+from jobs.job_queue import DramatiqJobQueue
+from models.db import get_engine
+
+
+def _hand_on_actor(lane: Lane) -> dramatiq.Actor:
+    def hand_on_message(message_id: int) -> None:
+        """Idempotent: a second run writes no rows and only hands on what is still queued."""
+        hand_on(get_engine(), DramatiqJobQueue(), message_id)
+
+    hand_on_message.__name__ = hand_on_message.__qualname__ = f"hand_on_{lane.value}"
+    return dramatiq.actor(hand_on_message, actor_name=f"hand_on_{lane.value}", queue_name=f"hand_on_{lane.value}",
+                          priority=lane.worker_priority, max_retries=5, time_limit=600_000)
+
+
+HAND_ON: dict[Lane, dramatiq.Actor] = {lane: _hand_on_actor(lane) for lane in Lane}
+
+
+def enqueue_hand_on(message_id: int, lane: Lane, broker: dramatiq.Broker | None = None) -> None:
+    actor = HAND_ON[lane]
+    (broker or actor.broker).enqueue(actor.message(message_id))
