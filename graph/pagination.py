@@ -1,5 +1,5 @@
 """Relay-style connections with opaque keyset cursors, and the arguments that pick rows: ids and
-search strings, parsed in one place so a bad one is a coded error, never a database error."""
+search strings, parsed in one place so a bad one never reaches the database."""
 
 from __future__ import annotations
 
@@ -88,18 +88,17 @@ def keyset_page(session, model, kind: str, where: list, first: int, after: str |
 NOT_AN_ID = -1
 
 
-def id_or_no_row(value: strawberry.ID | str | None) -> int:
-    """The id ``value`` spells (models.db.row_id), or NOT_AN_ID."""
+def parse_id(value: strawberry.ID | str | None) -> int:
+    """The one id parser of every resolver: the row id ``value`` spells (models.db.row_id), or
+    NOT_AN_ID. An id that is not a number, past the integer range, or someone else's row all find
+    nothing, so each answers exactly like a missing one (null, an empty list, NOT_FOUND)."""
     parsed = row_id(value)
     return NOT_AN_ID if parsed is None else parsed
 
 
-def parse_id(value: strawberry.ID | str, field: str = "id") -> int:
-    parsed = row_id(value)
-    if parsed is None:
-        raise GraphQLError(f"{field} {str(value)[:40]!r} is not a valid id",
-                           extensions={"code": "BAD_USER_INPUT", "argument": field})
-    return parsed
+def parse_ids(values) -> tuple[int, ...]:
+    """Each id of a list, parsed by parse_id."""
+    return tuple(parse_id(value) for value in values or ())
 
 
 def search_term(value: str | None, argument: str = "search") -> str | None:

@@ -12,23 +12,25 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLi
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
-from graph.directory.queries import DirectoryQueries
-from graph.telephony.caller_ids import CallerIdMutations, CallerIdQueries
-from graph.messages.mutations.send_message import MessageMutations
-from graph.messages.drafts import DraftMutations
-from graph.messages.imports import ImportMutations, ImportQueries
-from graph.messages.insert_fields import InsertFieldQueries
-from graph.recipients.plan import PlanQueries
-from graph.messages.flagged_words import FlaggedWordsMutations
-from graph.delivery.progress import ProgressSubscriptions
-from graph.directory.push import PushMutations, PushQueries
-from graph.messages.queries import MessageQueries
-from graph.reenrolment.forms import ReenrolmentFormMutations, ReenrolmentFormQueries
-from graph.reports.reports import RecallMutations, ReportMutations, ReportQueries
-from graph.scheduling.schedules import ScheduleMutations, ScheduleQueries
-from graph.messages.sms import SmsQueries
 from graph.access.queries import ViewerQueries
-from graph.directory.settings import SettingsMutations, SettingsQueries
+from graph.conversations.queries import ConversationQueries
+from graph.delivery.progress import ProgressSubscriptions
+from graph.directory.mutations import DirectoryMutations
+from graph.directory.queries import DirectoryQueries
+from graph.messages.imports import ImportQueries
+from graph.messages.insert_fields import InsertFieldQueries
+from graph.messages.mutations import MessageMutations
+from graph.messages.queries import MessageQueries
+from graph.messages.sms import SmsQueries
+from graph.recipients.queries import PlanQueries
+from graph.reenrolment.mutations import ReenrolmentMutations
+from graph.reenrolment.queries import ReenrolmentFormQueries
+from graph.reports.mutations import ReportMutations
+from graph.reports.queries import ReportQueries
+from graph.scheduling.mutations import ScheduleMutations
+from graph.scheduling.queries import ScheduleQueries
+from graph.telephony.mutations import TelephonyMutations
+from graph.telephony.queries import CallerIdQueries
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
@@ -41,16 +43,14 @@ MAX_QUERY_CHARACTERS = 100_000
 
 
 @strawberry.type
-class Query(ViewerQueries, DirectoryQueries, MessageQueries, PlanQueries, ImportQueries, ReportQueries,
-            ScheduleQueries, PushQueries, ReenrolmentFormQueries, SettingsQueries, InsertFieldQueries,
-            SmsQueries, CallerIdQueries):
+class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
+            ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MessageMutations, DraftMutations, ImportMutations, ReportMutations, ScheduleMutations,
-               RecallMutations, PushMutations, SettingsMutations, FlaggedWordsMutations, ReenrolmentFormMutations,
-               CallerIdMutations):
+class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
+               TelephonyMutations):
     pass
 
 

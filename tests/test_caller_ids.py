@@ -16,7 +16,7 @@ from models.messaging import Delivery, Message
 
 FIELDS = "id title phone public schoolIds studentAttendance schoolDefault districtDefault"
 CREATE = """mutation($input: CallerIdInput!) { createCallerId(input: $input) { __typename
-  ... on CallerIdSaved { callerId { %s } } ... on SendMessageErrors { errors { field code message } } } }""" % FIELDS  # noqa: UP031
+  ... on CallerIdSaved { callerId { %s } } ... on CreateCallerIdErrors { errors { field code message } } } }""" % FIELDS
 AVAILABLE = "{ availableCallerIds { defaultId numbers { id } } }"
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code message } } } }"""
@@ -100,7 +100,7 @@ def test_cid_08_csv_import_reports_every_bad_row_and_imports_nothing_then(client
         before = len(session.execute(select(CallerIdRow.id)).all())
     mutation = """mutation($csv: String!) { importCallerIds(csv: $csv, columns: {title: 0, phone: 1, schools: 2,
         public: 3, schoolDefault: 4, districtDefault: 5}) { __typename ... on CallerIdsImported { callerIds { title
-        phone public schoolDefault schoolIds } } ... on SendMessageErrors { errors { field code } } } }"""
+        phone public schoolDefault schoolIds } } ... on ImportCallerIdsErrors { errors { field code } } } }"""
     bad = ("Title,Phone,Schools,Public,School default,District default\n"
            f"Gym,+13125550161,{name},1,0,\n"
            "Bus desk,+13125550162,Nowhere School,2,0,0\n"
@@ -206,7 +206,7 @@ def test_voi_02_voi_03_cid_07_calls_need_a_district_default_and_show_the_picked_
 
 
 IMPORT = """mutation($csv: String!, $columns: CallerIdColumnsInput!) { importCallerIds(csv: $csv, columns: $columns) {
-  __typename ... on CallerIdsImported { callerIds { title } } ... on SendMessageErrors { errors { field code message } } } }"""
+  __typename ... on CallerIdsImported { callerIds { title } } ... on ImportCallerIdsErrors { errors { field code message } } } }"""
 
 
 def test_issue_13_11_import_columns_out_of_range_are_field_errors_on_the_column(client, engine):

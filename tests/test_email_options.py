@@ -142,7 +142,7 @@ def test_cmp_24_set_07_the_signature_is_added_only_when_asked(client, engine, ma
     otherwise; a sender without a signature gets nothing added."""
     token = token_for(engine, "admin")
     saved = gql(client, """mutation { updateMySignatures(emailSignature: "<p>Ms. Rivera, Principal</p>",
-        smsSignature: "- Ms. Rivera") { emailSignature smsSignature } }""", token=token)
+        smsSignature: "- Ms. Rivera") { ... on Signatures { emailSignature smsSignature } } }""", token=token)
     assert saved["data"]["updateMySignatures"]["smsSignature"] == "- Ms. Rivera"
     try:
         send_through(engine, mailbox, families(engine, 1), include_signature=True)
@@ -152,7 +152,7 @@ def test_cmp_24_set_07_the_signature_is_added_only_when_asked(client, engine, ma
         assert "Ms. Rivera, Principal" in signed.get_body(("plain",)).get_content()
         assert "Rivera" not in plain.get_body(("html",)).get_content()
     finally:
-        gql(client, "mutation { updateMySignatures { emailSignature } }", token=token)
+        gql(client, "mutation { updateMySignatures { __typename } }", token=token)
     mailbox.received.clear()
     send_through(engine, mailbox, families(engine, 1), include_signature=True)
     [(_, unsigned)] = mailbox.received

@@ -58,7 +58,7 @@ width="560" height="120" alt="Spring events" style="display: block; border: 0;">
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id htmlBody } } ... on SendMessageErrors { errors { field code } } } }"""
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) { __typename
-  ... on SaveDraftSuccess { message { id htmlBody } } ... on SendMessageErrors { errors { field code } } } }"""
+  ... on SaveDraftSuccess { message { id htmlBody } } ... on SaveDraftErrors { errors { field code } } } }"""
 MESSAGE = "query($id: ID!) { message(id: $id) { htmlBody } }"
 REPORT = """query($search: String) { communicationReport(filter: {search: $search}, first: 5) {
   edges { node { message { id htmlBody } } } } }"""
@@ -171,7 +171,7 @@ def test_issue_13_8_a_draft_emailed_through_smtp_reaches_the_sink_clean(client, 
 
 
 SIGNATURES = """mutation($html: String) { updateMySignatures(emailSignature: $html, smsSignature: "Ms. Ruiz") {
-  emailSignature smsSignature } }"""
+  ... on Signatures { emailSignature smsSignature } } }"""
 
 
 def test_set_07_an_email_signature_is_stored_clean_and_emailed_clean(client, engine):

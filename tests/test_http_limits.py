@@ -289,7 +289,7 @@ ID_DOCUMENTS = [
     ("resendToFailed", """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued } }""", "id"),
     ("cancelScheduledMessage", """mutation($id: ID!) { cancelScheduledMessage(id: $id) { id } }""", "id"),
     ("recallMessage", """mutation($id: ID!) { recallMessage(id: $id) { cancelled } }""", "id"),
-    ("setPushByDefault", """mutation($id: ID!) { setPushByDefault(value: true, schoolId: $id) }""", "id"),
+    ("setPushByDefault", """mutation($id: ID!) { setPushByDefault(value: true, schoolId: $id) { __typename } }""", "id"),
     ("deleteCallerId", """mutation($id: ID!) { deleteCallerId(id: $id) }""", "id"),
     ("saveDraft studentIds", """mutation($id: ID!) { saveDraft(input: {channels: [EMAIL], htmlBody: "<p>x</p>",
       studentIds: [$id]}) { __typename } }""", "id"),

@@ -12,7 +12,7 @@ from models.directory import Role
 from models.messaging import Delivery, ImportedRecipient
 
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
-  __typename ... on SaveDraftSuccess { message { id status } } ... on SendMessageErrors { errors { field code } } } }"""
+  __typename ... on SaveDraftSuccess { message { id status } } ... on SaveDraftErrors { errors { field code } } } }"""
 
 IMPORT = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) {
   __typename
@@ -24,7 +24,7 @@ LIST = """query($id: ID!) { importedRecipients(messageId: $id, first: 500) { tot
 
 SEND_DRAFT = """mutation($id: ID!, $count: Int) { sendDraft(id: $id, confirmedRecipientCount: $count) {
   __typename ... on SendMessageSuccess { recipientCount message { id } }
-  ... on SendMessageConfirmationRequired { recipientCount } ... on SendMessageErrors { errors { field code } } } }"""
+  ... on SendMessageConfirmationRequired { recipientCount } ... on SendDraftErrors { errors { field code } } } }"""
 
 GOOD = "\n".join([
     "First,Last,Email,Phone",

@@ -12,12 +12,14 @@ from models.caller_ids import CallerId
 from models.db import session_scope
 from models.directory import District, Role, School, User, UserSchool
 
-SMS_HELP = "mutation($t: String) { setSmsHelpText(text: $t) }"
+SMS_HELP = """mutation($t: String) { setSmsHelpText(text: $t) { __typename ... on SmsHelpText { text }
+  ... on SetSmsHelpTextErrors { errors { field code message } } } }"""
 SET_DEFAULT = """mutation($s: UserSetting!, $v: Boolean!, $e: Boolean!) {
   setDefaultUserPreference(setting: $s, value: $v, enforced: $e) { setting value enforced } }"""
-PUSH_DEFAULT = "mutation($v: Boolean, $s: ID) { setPushByDefault(value: $v, schoolId: $s) }"
+PUSH_DEFAULT = """mutation($v: Boolean, $s: ID) { setPushByDefault(value: $v, schoolId: $s) { __typename ... on PushByDefault { value }
+  ... on SetPushByDefaultErrors { errors { field code message } } } }"""
 FLAGGED = """mutation($w: [String!]!) { setFlaggedWords(words: $w) { __typename
-  ... on FlaggedWords { words } ... on SendMessageErrors { errors { field code message } } } }"""
+  ... on FlaggedWords { words } ... on SetFlaggedWordsErrors { errors { field code message } } } }"""
 PERMISSIONS = "{ viewer { permissions { key level requirements } } }"
 CALLER_ID = """mutation($input: CallerIdInput!) { createCallerId(input: $input) { __typename
   ... on CallerIdSaved { callerId { id } } } }"""
@@ -25,7 +27,7 @@ UPDATE_CALLER_ID = """mutation($id: ID!, $input: CallerIdInput!) { updateCallerI
   __typename } }"""
 DELETE_CALLER_ID = "mutation($id: ID!) { deleteCallerId(id: $id) }"
 FORM = """mutation { setReenrolmentForm(audience: PARENT, title: "Update your number", instructions: "Call us") {
-  title } }"""
+  __typename ... on ReenrolmentForm { title } } }"""
 
 
 def school_of(engine, login: str) -> int:
@@ -65,7 +67,7 @@ def test_sys_05_set_09_a_school_administrator_cannot_change_district_settings(cl
     assert district_settings(engine) == before
     admin = token_for(engine, "admin")
     try:
-        assert gql(client, SMS_HELP, {"t": "Reply STOP to stop."}, admin)["data"]["setSmsHelpText"] == \
+        assert gql(client, SMS_HELP, {"t": "Reply STOP to stop."}, admin)["data"]["setSmsHelpText"]["text"] == \
             "Reply STOP to stop."
         assert gql(client, SET_DEFAULT, {"s": "TABLE_VIEW", "v": True, "e": False}, admin)["data"][
             "setDefaultUserPreference"] == {"setting": "TABLE_VIEW", "value": True, "enforced": False}
@@ -77,28 +79,28 @@ def test_sys_05_set_09_a_school_administrator_cannot_change_district_settings(cl
 
 def test_sys_05_a_school_setting_only_for_the_callers_own_schools(client, engine):
     """Covers SYS-05 (issue 13 point 5): the principal of school 1 sets school 1's push default;
-    school 2 answers NOT_FOUND exactly like a school that does not exist, and is unchanged; a
+    school 2 answers NOT_FOUND (a field error on schoolId, issue 14 point 5) exactly like a school
+    that does not exist, and is unchanged; a
     teacher of school 1 is FORBIDDEN; the district administrator sets any school's."""
     principal = token_for(engine, "principal.1")
     own, other = school_of(engine, "principal.1"), school_of(engine, "principal.2")
     own_before, other_before = school_push(engine, own), school_push(engine, other)
     try:
-        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(own)}, principal)["data"]["setPushByDefault"] is True
+        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(own)}, principal)["data"]["setPushByDefault"]["value"] is True
         assert school_push(engine, own) is True
         foreign = gql(client, PUSH_DEFAULT, {"v": True, "s": str(other)}, principal)
         missing = gql(client, PUSH_DEFAULT, {"v": True, "s": "987654"}, principal)
-        assert foreign["data"] is None and foreign["errors"][0]["extensions"] == {"code": "NOT_FOUND",
-                                                                                 "field": "schoolId"}
-        assert foreign["errors"][0]["message"].replace(str(other), "N") == \
-            missing["errors"][0]["message"].replace("987654", "N")
-        assert foreign["errors"][0]["extensions"] == missing["errors"][0]["extensions"]
+        assert "errors" not in foreign and "errors" not in missing, (foreign, missing)
+        [refused] = foreign["data"]["setPushByDefault"]["errors"]
+        assert (refused["field"], refused["code"]) == ("schoolId", "NOT_FOUND"), foreign
+        assert foreign["data"] == missing["data"], (foreign, missing)  # word for word, a missing school's answer
         assert school_push(engine, other) == other_before
         teacher = add_user(engine, "TEACHER", school_ids=[own], profile="Teacher", email=email("t"))
         with session_scope(engine) as session:
             teacher_login = session.get(User, teacher).login
         assert forbidden(gql(client, PUSH_DEFAULT, {"v": False, "s": str(own)}, token_for(engine, teacher_login)))
         admin = token_for(engine, "admin")
-        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(other)}, admin)["data"]["setPushByDefault"] is True
+        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(other)}, admin)["data"]["setPushByDefault"]["value"] is True
         assert school_push(engine, other) is True
     finally:
         with session_scope(engine) as session:

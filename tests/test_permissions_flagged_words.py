@@ -14,7 +14,7 @@ from models.directory import District
 from models.messaging import Message
 
 FLAGGED = """mutation($w: [String!]!) { setFlaggedWords(words: $w) { __typename
-  ... on FlaggedWords { words } ... on SendMessageErrors { errors { field code message } } } }"""
+  ... on FlaggedWords { words } ... on SetFlaggedWordsErrors { errors { field code message } } } }"""
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id flagged } } } }"""
 
@@ -49,7 +49,7 @@ def test_inb_11_the_list_is_bounded_and_a_refused_list_changes_nothing(client, e
     gql(client, FLAGGED, {"w": ["fight"]}, admin)
     try:
         too_many = gql(client, FLAGGED, {"w": [f"word{n}" for n in range(1_001)]}, admin)["data"]["setFlaggedWords"]
-        assert too_many["__typename"] == "SendMessageErrors"
+        assert too_many["__typename"] == "SetFlaggedWordsErrors"
         assert [(e["field"], e["code"]) for e in too_many["errors"]] == [("words", "TOO_MANY")]
         too_long = gql(client, FLAGGED, {"w": ["fine", "x" * 101]}, admin)["data"]["setFlaggedWords"]
         assert [(e["field"], e["code"]) for e in too_long["errors"]] == [("words.1", "TOO_LONG")]

@@ -19,13 +19,13 @@ from test_scheduling import schedule_in
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code message } } } }"""
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) { __typename
-  ... on SaveDraftSuccess { message { id } } ... on SendMessageErrors { errors { field code message } } } }"""
+  ... on SaveDraftSuccess { message { id } } ... on SaveDraftErrors { errors { field code message } } } }"""
 SEND_DRAFT = """mutation($id: ID!) { sendDraft(id: $id) { __typename
-  ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }"""
+  ... on SendMessageSuccess { message { id } } ... on SendDraftErrors { errors { field code } } } }"""
 SCHEDULE = """mutation($input: SendMessageInput!, $schedule: ScheduleInput!) {
   scheduleMessage(input: $input, schedule: $schedule) { __typename
     ... on ScheduleMessageSuccess { message { id } schedule { nextSendAt } }
-    ... on SendMessageErrors { errors { field code } } } }"""
+    ... on ScheduleMessageErrors { errors { field code } } } }"""
 SCHEDULE_DRAFT = """mutation($id: ID!, $schedule: ScheduleInput!) { scheduleDraft(id: $id, schedule: $schedule) {
   __typename } }"""
 IMPORT = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) { __typename

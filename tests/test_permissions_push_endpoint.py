@@ -15,7 +15,7 @@ from models.directory import User
 from models.messaging import PushSubscription
 
 REGISTER = """mutation($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { __typename
-  ... on PushSubscriptionRegistered { id endpoint } ... on SendMessageErrors { errors { field code message } } } }"""
+  ... on PushSubscriptionRegistered { id endpoint } ... on RegisterPushSubscriptionErrors { errors { field code message } } } }"""
 
 
 def keys() -> dict:

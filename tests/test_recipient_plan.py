@@ -39,7 +39,7 @@ query Plan($input: SendMessageInput!, $first: Int!, $after: String, $willSend: B
       deliveries { totalCount hasNextPage endCursor
         nodes { channel recipientKind recipientId studentId recipientName address language status willSend } }
     }
-    ... on SendMessageErrors { errors { field code message } }
+    ... on RecipientPlanErrors { errors { field code message } }
   }
 }
 """

@@ -34,7 +34,7 @@ mutation($input: SendMessageInput!, $schedule: ScheduleInput!) {
     __typename
     ... on ScheduleMessageSuccess { recipientCount message { id status }
       schedule { startDate sendTime recurrence finalDate nextSendAt description } }
-    ... on SendMessageErrors { errors { field code message } }
+    ... on ScheduleMessageErrors { errors { field code message } }
     ... on SendMessageConfirmationRequired { recipientCount }
   }
 }
@@ -45,7 +45,7 @@ mutation($id: ID!, $input: SendMessageInput!, $schedule: ScheduleInput) {
   updateScheduledMessage(id: $id, input: $input, schedule: $schedule) {
     __typename
     ... on ScheduleMessageSuccess { message { id status subject } schedule { nextSendAt recurrence description } }
-    ... on SendMessageErrors { errors { field code } }
+    ... on UpdateScheduledMessageErrors { errors { field code } }
   }
 }
 """

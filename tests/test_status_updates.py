@@ -28,7 +28,8 @@ from resolve import request, viewer_for
 from test_email_options import mailbox  # noqa: F401  (fixture)
 
 SET_FORM = """mutation($audience: ReenrolmentAudience!, $title: String!, $instructions: String!) {
-  setReenrolmentForm(audience: $audience, title: $title, instructions: $instructions) { audience title } }"""
+  setReenrolmentForm(audience: $audience, title: $title, instructions: $instructions) {
+    ... on ReenrolmentForm { audience title } ... on SetReenrolmentFormErrors { errors { field code message } } } }"""
 REMOVE_FORM = "mutation($audience: ReenrolmentAudience!) { removeReenrolmentForm(audience: $audience) }"
 SECRET_LINK = re.compile(r'href="[^"]*(/forms/reenrolment/[^"]+)"')
 
@@ -223,13 +224,15 @@ def _user_email(engine, user_id: int) -> str:
 
 def test_issue_13_10_a_form_title_is_one_line(client, engine):
     """Covers JOB-06 (issue 13 point 10): a form's title becomes the Subject of the email that carries
-    it, so a title with a line break is refused on the title and nothing changes."""
+    it, so a title with a line break is refused on the title (a field error since issue 14 point 5)
+    and nothing changes."""
     token = token_for(engine, "admin")
     with session_scope(engine) as session:
         before = session.execute(select(ReenrolmentForm.audience, ReenrolmentForm.title)).all()
     result = gql(client, SET_FORM, {"audience": "PARENT", "title": "Update\r\nBcc: everyone@evil.example",
                                     "instructions": "Please tell us how to reach you."}, token)
-    [error] = result["errors"]
-    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_USER_INPUT", "title")
+    assert "errors" not in result, result
+    [error] = result["data"]["setReenrolmentForm"]["errors"]
+    assert (error["field"], error["code"]) == ("title", "INVALID_CHARACTERS"), result
     with session_scope(engine) as session:
         assert session.execute(select(ReenrolmentForm.audience, ReenrolmentForm.title)).all() == before

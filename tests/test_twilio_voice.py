@@ -145,7 +145,7 @@ def test_voi_09_a_test_call_reaches_only_the_typed_number_and_writes_no_delivery
     token = token_for(engine, "admin")
     before = row_counts(engine)
     mutation = """mutation($phone: String!, $text: String!) { placeTestCall(phone: $phone, callText: $text) {
-        __typename ... on TestCallPlaced { placed providerId } ... on SendMessageErrors { errors { field code } } } }"""
+        __typename ... on TestCallPlaced { placed providerId } ... on PlaceTestCallErrors { errors { field code } } } }"""
     placed = gql(client, mutation, {"phone": "(312) 555-0123", "text": "Testing, {{recipient.name}}."},
                  token)["data"]["placeTestCall"]
     assert placed["placed"] is True and placed["providerId"].startswith("outbox-voice-test-call-")

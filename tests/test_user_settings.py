@@ -31,7 +31,7 @@ SETTINGS = """{ viewer { settings { pushAllMessages { value chosen enforcedByDis
   tableView { value chosen enforcedByDistrict } } } }"""
 UPDATE = """mutation($input: MySettingsInput!) { updateMySettings(input: $input) { __typename
   ... on MySettings { pushAllMessages { value chosen } tableView { value chosen enforcedByDistrict } }
-  ... on SendMessageErrors { errors { field code message } } } }"""
+  ... on UpdateMySettingsErrors { errors { field code message } } } }"""
 SET_DEFAULT = """mutation($s: UserSetting!, $v: Boolean!, $e: Boolean!) {
   setDefaultUserPreference(setting: $s, value: $v, enforced: $e) { setting value enforced } }"""
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
@@ -196,13 +196,14 @@ def test_cmp_09_sys_05_push_defaults_from_the_senders_school(client, engine):
     no_push = make_user(engine, Role.TEACHER, school_ids=[school], without=[_push_perm()])
     admin = token_for(engine, "admin")
     compose = "{ viewer { compose { pushByDefault } } }"
-    mutation = "mutation($v: Boolean, $s: ID) { setPushByDefault(value: $v, schoolId: $s) }"
+    mutation = """mutation($v: Boolean, $s: ID) { setPushByDefault(value: $v, schoolId: $s) { __typename ... on PushByDefault { value }
+  ... on SetPushByDefaultErrors { errors { field code message } } } }"""
     denied = gql(client, mutation, {"v": True, "s": str(school)}, sender)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is False
     previous = set_district(engine, push_by_default=False)
     try:
-        assert gql(client, mutation, {"v": True, "s": str(school)}, admin)["data"]["setPushByDefault"] is True
+        assert gql(client, mutation, {"v": True, "s": str(school)}, admin)["data"]["setPushByDefault"]["value"] is True
         assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is True
         assert gql(client, compose, token=no_push)["data"]["viewer"]["compose"]["pushByDefault"] is False
         colleague = add_user(engine, "TEACHER", school_ids=[school], profile="Teacher", email=email("c"))

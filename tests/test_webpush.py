@@ -62,7 +62,7 @@ def test_config_refuses_a_bad_key_without_echoing_it():
 
 
 REGISTER = """mutation($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) {
-  __typename ... on PushSubscriptionRegistered { id endpoint } ... on SendMessageErrors { errors { field code } } } }"""
+  __typename ... on PushSubscriptionRegistered { id endpoint } ... on RegisterPushSubscriptionErrors { errors { field code } } } }"""
 
 
 def test_registered_devices_receive_a_real_message_and_gone_ones_are_removed(client, engine, push_service):

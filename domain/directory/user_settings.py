@@ -19,6 +19,8 @@ from domain.support.errors import FieldProblem, InvalidInput
 from domain.content.html_policy import sanitized_html
 from models.directory import District, User
 
+SMS_SIGNATURE_MAX = 300
+
 
 class UserSetting(str, enum.Enum):
     """The value is the user's column."""
@@ -97,7 +99,11 @@ def set_district_default(session: Session, district: District, setting: UserSett
 def save_signatures(session: Session, user_id: int, *, email_signature: str | None,
                     sms_signature: str | None) -> tuple[str | None, str | None]:
     """SET-07: store the user's signatures (None clears one) and return them as stored; the email
-    signature is HTML that goes into emails, so it is cleaned by the one policy (issue 13 point 8)."""
+    signature is HTML that goes into emails, so it is cleaned by the one policy (issue 13 point 8).
+    An SMS signature longer than SMS_SIGNATURE_MAX is refused (TOO_LONG) and nothing changes."""
+    if sms_signature is not None and len(sms_signature) > SMS_SIGNATURE_MAX:
+        raise InvalidInput([FieldProblem(("smsSignature",), "TOO_LONG",
+                                         f"smsSignature is longer than {SMS_SIGNATURE_MAX} characters")])
     email_signature = sanitized_html(email_signature) if email_signature is not None else None
     session.execute(update(User).where(User.id == user_id).values(email_signature=email_signature,
                                                                   sms_signature=sms_signature))

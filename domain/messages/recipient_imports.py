@@ -12,6 +12,7 @@ from sqlmodel import Session
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.content.text import INVALID_CHARACTERS, has_control_characters
 from domain.access.viewer import Viewer
+from domain.support.errors import Refusal
 from models.messaging import ImportedRecipient, Message, MessageStatus
 
 MAX_ROWS = 50_000
@@ -50,7 +51,9 @@ class ParsedRecipient:
     phone: str | None
 
 
-class ImportRejected(Exception):
+class ImportRejected(Refusal):
+    """The file or its mapping is refused; nothing is imported."""
+
     def __init__(self, problems: list[RowProblem]):
         super().__init__(f"{len(problems)} problem(s) in the file")
         self.problems = problems

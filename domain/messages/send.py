@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from domain.delivery.policy import JobQueue, hand_on_after_commit
 from domain.telephony.caller_ids import caller_id_for_message
-from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
+from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput, Refusal
 from domain.content.flagging import contains_flagged_word
 from domain.content.html_policy import sanitized_html
 from domain.messages.request import (  # noqa: F401  (the request and its rules are this module's API too)
@@ -44,7 +44,7 @@ from models.messaging import (
 CONFIRM_ABOVE = 100  # CMP-27: more than 100 recipients needs an explicit confirmation
 
 
-class ConfirmationRequired(Exception):
+class ConfirmationRequired(Refusal):
     """CMP-27: the send needs the caller to repeat it with the recipient count confirmed (and the
     once-per-family seed that count was made with, RCP-09)."""
 

@@ -30,7 +30,12 @@ class FieldProblem:
     message: str
 
 
-class InvalidInput(Exception):
+class Refusal(Exception):
+    """An expected refusal the caller can act on (bad input, a count to confirm, a rejected file):
+    the mutation answers it in its payload (graph.errors.perform) and nothing is written."""
+
+
+class InvalidInput(Refusal):
     """Expected, user-fixable problems; returned in the mutation payload, nothing written."""
 
     def __init__(self, problems: list[FieldProblem]):

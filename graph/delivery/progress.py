@@ -90,7 +90,7 @@ class ProgressSubscriptions:
         *REQUIRED))
     async def message_progress(self, info: Info, message_id: strawberry.ID) -> AsyncGenerator[MessageProgress, None]:
         context = info.context
-        user_id, wanted = context.viewer.id, parse_id(message_id, "messageId")
+        user_id, wanted = context.viewer.id, parse_id(message_id)
         async with progress_events.bus().subscribe(wanted) as notices:
             last = None
             while last is None or last.status is not db.MessageStatus.COMPLETED:

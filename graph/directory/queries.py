@@ -1,13 +1,17 @@
-"""Directory queries, scoped to what the viewer may reach (RCP-17, RCP-19, RCP-20, RCP-21)."""
+"""Directory queries, scoped to what the viewer may reach (RCP-17, RCP-19, RCP-20, RCP-21); the
+district's default user preferences (SET-09); the Web Push key."""
 
 from __future__ import annotations
 
 import strawberry
 from sqlalchemy import func, or_, select
 
+from channels.base import ChannelKind
 from domain.access.permissions import Perm
 from domain.access.scope import staff_scope, student_scope
+from domain.directory.user_settings import UserSetting as UserSettingModel, district_default
 from graph.context import Info
+from graph.directory.settings import DefaultUserPreference
 from graph.directory.types import Group, Section, School, StaffMember, Student
 from graph.pagination import Connection, keyset_page, parse_id, search_term
 from graph.permissions import requires
@@ -54,7 +58,7 @@ class DirectoryQueries:
                  first: int = 50, after: str | None = None) -> Connection[Student]:
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
         if school_id is not None:
-            where.append(db.Student.school_id == parse_id(school_id, "schoolId"))
+            where.append(db.Student.school_id == parse_id(school_id))
         return keyset_page(info.context.session, db.Student, "student", where, first, after, Student.from_row)
 
     @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION))
@@ -75,7 +79,7 @@ class DirectoryQueries:
         else:
             query = query.where(db.Section.school_id.in_(viewer.school_ids))
         if school_id is not None:
-            query = query.where(db.Section.school_id == parse_id(school_id, "schoolId"))
+            query = query.where(db.Section.school_id == parse_id(school_id))
         rows = info.context.session.execute(query.order_by(db.Section.name, db.Section.id)).scalars()
         return [Section.from_row(row) for row in rows]
 
@@ -88,3 +92,18 @@ class DirectoryQueries:
                                  Perm.COMMUNICATION))
     def user_groups(self, info: Info) -> list[Group]:
         return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee)
+
+    @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09)."))
+    def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:
+        district = info.context.viewer.district
+        return [DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
+                for setting in UserSettingModel for default in [district_default(district, setting)]]
+
+    @strawberry.field(description="The VAPID public key browsers subscribe with (applicationServerKey); null when "
+                                  "push is not served by the webpush plugin. Any signed-in user.")
+    def push_application_server_key(self, info: Info) -> str | None:
+        from jobs.runtime import channel_registry
+
+        _ = info.context.viewer  # signed in
+        plugin = channel_registry().for_kind(ChannelKind.PUSH)
+        return getattr(plugin, "application_server_key", None)

@@ -1,13 +1,11 @@
-"""GraphQL for messages: inputs, types, queries, drafts, CSV recipients, flagged words, mutations/.
+"""GraphQL for messages: inputs, types, queries, CSV recipients, what sending shares, mutations/.
 
-- ``drafts``: saveDraft and sendDraft: compose now, send later (CMP-28, with CSV-imported recipients).
-- ``flagged_words``: The district's flagged-words list (INB-11, INB-12): district administration.
-- ``imports``: CSV recipient import (IMP-*): import, list, remove one, remove all.
-- ``inputs``: The message input shared by sendMessage and recipientPlan, and its errors.
-- ``loaders``: Loaders for a message's files and delivery counts (one statement per batch).
+- ``imports``: CSV recipient import (IMP-*): its input, row errors and payloads, and the importedRecipients list (the mutations are in graph/messages/mutations/).
+- ``inputs``: The message input shared by sendMessage, saveDraft, the schedule mutations and recipientPlan.
 - ``insert_fields``: The insert fields an editor offers (CMP-25).
-- ``queries``: Message queries.
+- ``queries``: Message queries: one message with its delivery ledger.
+- ``sending``: What sendMessage and sendDraft share (and the schedule mutations, the confirmation): the success and CMP-27 payloads, and the send-now path with its after-commit hand-off.
 - ``sms``: smsCount: the composer's live count of an SMS against the district's limit (SMS-04, SYS-03).
 - ``types``: Message, delivery and their enums.
-- ``mutations/``:
+- ``mutations/``: one module per mutation (see its map).
 """

@@ -1,4 +1,5 @@
-"""CSV recipient import (IMP-*): import, list, remove one, remove all."""
+"""CSV recipient import (IMP-*): its input, row errors and payloads, and the importedRecipients list
+(the mutations are in graph/messages/mutations/)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.messages.recipient_imports import ColumnMapping, ImportRejected, RowProblem, composing_message, count_imported
-from domain.messages.recipient_imports import import_recipients as store_imported_recipients
-from domain.messages.recipient_imports import remove_imported
+from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info
 from graph.pagination import Connection, keyset_page, parse_id
@@ -69,9 +68,19 @@ class ImportRecipientsSuccess:
     skipped_rows: list[ImportRowError]
 
 
+def row_errors(problems: list[RowProblem]) -> list[ImportRowError]:
+    return [ImportRowError(row=p.row, column=p.column, code=ImportErrorCode(p.code), message=p.message)
+            for p in problems]
+
+
 @strawberry.type(description="Nothing was imported.")
 class ImportRecipientsErrors:
     errors: list[ImportRowError]
+
+    @classmethod
+    def of(cls, rejected) -> ImportRecipientsErrors:
+        """The payload of a rejected file (domain ImportRejected)."""
+        return cls(errors=row_errors(rejected.problems))
 
 
 ImportRecipientsResult = Annotated[ImportRecipientsSuccess | ImportRecipientsErrors,
@@ -98,38 +107,12 @@ class RemoveImportedRecipientsResult:
     remaining_count: int
 
 
-def _errors(problems: list[RowProblem]) -> list[ImportRowError]:
-    return [ImportRowError(row=p.row, column=p.column, code=ImportErrorCode(p.code), message=p.message)
-            for p in problems]
-
-
-def _not_found() -> ImportRecipientsErrors:
-    return ImportRecipientsErrors(errors=[ImportRowError(row=0, column="messageId", code=ImportErrorCode.NOT_FOUND,
-                                                         message="No message of yours being composed has that id.")])
-
-
-def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipientsResult:
+def remove_from_draft(info: Info, message_id: strawberry.ID,
+                      recipient_id: strawberry.ID | None) -> RemoveImportedRecipientsResult:
+    """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts;
+    a message that is not yours answers like a missing one: nothing removed."""
     viewer, session = info.context.viewer, info.context.session
-    message = composing_message(session, viewer, parse_id(input.message_id, "messageId"))
-    if message is None:
-        return _not_found()
-    columns = ColumnMapping(first_name=input.columns.first_name, last_name=input.columns.last_name,
-                            full_name=input.columns.full_name, email=input.columns.email, phone=input.columns.phone)
-    try:
-        imported, skipped = store_imported_recipients(session, viewer, message, input.csv, columns,
-                                                      has_header=input.has_header,
-                                                      skip_invalid_rows=input.skip_invalid_rows)
-    except ImportRejected as rejected:
-        session.rollback()
-        return ImportRecipientsErrors(errors=_errors(rejected.problems))
-    session.commit()
-    return ImportRecipientsSuccess(imported_count=imported, total_imported=count_imported(session, message.id),
-                                   skipped_rows=_errors(skipped))
-
-
-def _remove(info: Info, message_id: strawberry.ID, recipient_id: strawberry.ID | None) -> RemoveImportedRecipientsResult:
-    viewer, session = info.context.viewer, info.context.session
-    message = composing_message(session, viewer, parse_id(message_id, "messageId"))
+    message = composing_message(session, viewer, parse_id(message_id))
     if message is None:
         return RemoveImportedRecipientsResult(removed_count=0, remaining_count=0)
     removed = remove_imported(session, viewer, message_id=message.id,
@@ -138,36 +121,12 @@ def _remove(info: Info, message_id: strawberry.ID, recipient_id: strawberry.ID |
     return RemoveImportedRecipientsResult(removed_count=removed, remaining_count=count_imported(session, message.id))
 
 
-def remove_imported_recipient(info: Info, message_id: strawberry.ID, id: strawberry.ID) -> RemoveImportedRecipientsResult:
-    return _remove(info, message_id, id)
-
-
-def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> RemoveImportedRecipientsResult:
-    return _remove(info, message_id, None)
-
-
-@strawberry.type
-class ImportMutations:
-    import_recipients: ImportRecipientsResult = strawberry.mutation(
-        resolver=import_recipients,
-        **requires("Import external recipients from CSV into one of your drafts. They are outside the "
-                   "directory, so only staff may; sending the draft checks it again (IMP-01, RCP-22).",
-                   Perm.COMMUNICATION, Perm.OUTSIDE_RECIPIENTS))
-    remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
-        resolver=remove_imported_recipient,
-        **requires("Remove one imported recipient, immediately (IMP-05).", Perm.COMMUNICATION))
-    remove_all_imported_recipients: RemoveImportedRecipientsResult = strawberry.mutation(
-        resolver=remove_all_imported_recipients,
-        **requires("Remove every imported recipient of the message, immediately; there is no undo (IMP-05).",
-                   Perm.COMMUNICATION))
-
-
 @strawberry.type
 class ImportQueries:
     @strawberry.field(**requires("The imported recipients of one of your drafts (IMP-05).", Perm.COMMUNICATION))
     def imported_recipients(self, info: Info, message_id: strawberry.ID, first: int = 100,
                             after: str | None = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session
-        message = composing_message(session, viewer, parse_id(message_id, "messageId"))
+        message = composing_message(session, viewer, parse_id(message_id))
         where = [db.ImportedRecipient.message_id == (message.id if message else -1)]
         return keyset_page(session, db.ImportedRecipient, "imported", where, first, after, ImportedRecipient.from_row)

@@ -1,44 +1,16 @@
-"""The message input shared by sendMessage and recipientPlan, and its errors."""
+"""The message input shared by sendMessage, saveDraft, the schedule mutations and recipientPlan."""
 
 from __future__ import annotations
-
-import enum
 
 import strawberry
 
 from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
-from domain.support.errors import FieldProblem
 from domain.messages.send import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.access.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
-from graph.pagination import id_or_no_row
+from graph.pagination import parse_id, parse_ids
 from graph.permissions import gated, gated_by_value
 from models import messaging as db
-
-
-@strawberry.enum(description="Why a message input was refused.")
-class SendMessageErrorCode(enum.Enum):
-    REQUIRED = "REQUIRED"
-    TOO_LONG = "TOO_LONG"
-    TOO_MANY = "TOO_MANY"
-    RECIPIENTS_EMPTY = "RECIPIENTS_EMPTY"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID = "INVALID"
-    CONFLICT = "CONFLICT"
-    DUPLICATE = "DUPLICATE"
-    IN_THE_PAST = strawberry.enum_value("IN_THE_PAST", description="A new send date and time must be in the future (SCH-01).")
-    BEFORE_START = strawberry.enum_value("BEFORE_START", description="A final date before the start date (SCH-02).")
-    EXCLUDED_SCHOOL = strawberry.enum_value(
-        "EXCLUDED_SCHOOL", description="Users of a school excluded from communication cannot use this (SYS-07).")
-    UNKNOWN_FIELD = strawberry.enum_value(
-        "UNKNOWN_FIELD", description="The text names an insert field that does not exist (CMP-25, insertFields).")
-    NO_CALLER_ID = strawberry.enum_value(
-        "NO_CALLER_ID", description="Calls need a District Default caller ID number first (VOI-02).")
-    ENFORCED_BY_DISTRICT = strawberry.enum_value(
-        "ENFORCED_BY_DISTRICT", description="The district sets this for every user; it cannot be changed (SET-09).")
-    INVALID_CHARACTERS = strawberry.enum_value(
-        "INVALID_CHARACTERS", description="Text that becomes an email header (a subject, a Cc address) or a caller "
-                                          "ID title is one line: no line breaks, tabs or other control characters.")
 
 
 @strawberry.input(description="A message to send now (or to plan).")
@@ -124,43 +96,22 @@ class SendMessageInput:
                     "(RCP-09).")
 
 
-@strawberry.type(description="A field of the input that needs fixing.")
-class SendMessageError:
-    path: list[str] = strawberry.field(description='Where, e.g. ["input", "studentIds", "2"].')
-    field: str = strawberry.field(description='The same path joined with dots, e.g. "input.studentIds.2".')
-    code: SendMessageErrorCode
-    message: str
-
-
-@strawberry.type(description="The input had problems; nothing was written.")
-class SendMessageErrors:
-    errors: list[SendMessageError]
-
-
-
-
-def _ids(values) -> tuple[int, ...]:
-    """Each id, or NOT_AN_ID for one that names no row (not a number, past the integer range)."""
-    return tuple(id_or_no_row(value) for value in values or ())
-
-
 def to_request(data: SendMessageInput) -> SendMessageRequest:
-    school = _ids([data.send_as_school_id]) if data.send_as_school_id is not None else ()
     return SendMessageRequest(
         subject=data.subject,
         html_body=data.html_body,
         channels=tuple(db.Channel(channel.value) for channel in data.channels),
         recipient_type=db.StudentRecipientType(data.recipient_type.value) if data.recipient_type else None,
-        student_ids=_ids(data.student_ids),
+        student_ids=parse_ids(data.student_ids),
         all_students=data.all_students,
-        school_ids=_ids(data.school_ids),
-        student_group_ids=_ids(data.student_group_ids),
-        staff_ids=_ids(data.staff_ids),
-        user_group_ids=_ids(data.user_group_ids),
+        school_ids=parse_ids(data.school_ids),
+        student_group_ids=parse_ids(data.student_group_ids),
+        staff_ids=parse_ids(data.staff_ids),
+        user_group_ids=parse_ids(data.user_group_ids),
         priority=data.priority,
         emergency=data.emergency,
         send_as_district=data.send_as_district,
-        send_as_school_id=school[0] if school else None,
+        send_as_school_id=parse_id(data.send_as_school_id) if data.send_as_school_id is not None else None,
         secure=data.secure,
         copy_self=data.copy_self,
         cc=tuple(data.cc),
@@ -170,16 +121,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         push=data.push,
         sms_text=data.sms_text,
         call_text=data.call_text,
-        caller_id_id=_ids([data.caller_id_id])[0] if data.caller_id_id is not None else None,
+        caller_id_id=parse_id(data.caller_id_id) if data.caller_id_id is not None else None,
         confirmed_recipient_count=data.confirmed_recipient_count,
         family_seed=data.family_seed,
     )
-
-
-def to_errors(problems: list[FieldProblem]) -> SendMessageErrors:
-    errors = []
-    for problem in problems:
-        path = [str(part) for part in problem.path]
-        errors.append(SendMessageError(path=path, field=".".join(path), code=SendMessageErrorCode(problem.code),
-                                       message=problem.message))
-    return SendMessageErrors(errors=errors)

@@ -1,4 +1,5 @@
 """GraphQL for recipients: the dry-run plan.
 
-- ``plan``: recipientPlan: who a message input would reach, and who not and why, without sending.
+- ``queries``: recipientPlan: who a message input would reach, and who not and why, without sending.
+- ``types``: Recipient plan types: who a message input would reach, and who not and why.
 """

@@ -1,4 +1,6 @@
 """GraphQL for re-enrolment forms.
 
-- ``forms``: The re-enrolment forms the Communication Status Updates job publishes (JOB-06, JOB-07).
+- ``queries``: The configured re-enrolment forms (JOB-06).
+- ``types``: Re-enrolment form types (JOB-06, JOB-07).
+- ``mutations/``: one module per mutation (see its map).
 """

@@ -1,4 +1,7 @@
-"""GraphQL for reports: the communication report, resend and recall.
+"""GraphQL for reports: the communication report and resend.
 
-- ``reports``: The communication report (RPT-*): communicationReport, resendToFailed, recallMessage; the CSV export is an HTTP route (homeroom.routes.reports).
+- ``inputs``: The communication report's filter.
+- ``queries``: The communication report (RPT-*): communicationReport; the CSV export is an HTTP route (homeroom.routes.reports).
+- ``types``: Communication report types (RPT-*).
+- ``mutations/``: one module per mutation (see its map).
 """

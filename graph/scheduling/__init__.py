@@ -1,4 +1,7 @@
 """GraphQL for scheduled messages.
 
-- ``schedules``: Scheduled messages (SCH-*): scheduleMessage, scheduleDraft, updateScheduledMessage, cancelScheduledMessage and the scheduledMessages list.
+- ``inputs``: The schedule input of scheduleMessage, scheduleDraft and updateScheduledMessage (SCH-01, SCH-02).
+- ``queries``: SCH-06: the scheduledMessages list.
+- ``types``: Scheduled message types (SCH-*): the schedule, the scheduled list's rows, the saved payload.
+- ``mutations/``: one module per mutation (see its map).
 """

@@ -1,4 +1,7 @@
-"""GraphQL for telephony: caller IDs and trial calls.
+"""GraphQL for telephony: caller IDs and test calls.
 
-- ``caller_ids``: Caller ID phone numbers (CID-*): the list and its management for PERM-40, and the numbers a sender may put on a call (VOI-03).
+- ``inputs``: Caller ID inputs: one number, and the columns of a CSV of them (CID-01, CID-06, CID-08).
+- ``queries``: Caller ID queries: every number (CID-01), and the numbers a sender may put on a call (VOI-03).
+- ``types``: Caller ID types (CID-*, VOI-03).
+- ``mutations/``: one module per mutation (see its map).
 """

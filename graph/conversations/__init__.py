@@ -1,0 +1,5 @@
+"""GraphQL for conversations: the thread between the viewer and one recipient.
+
+- ``queries``: The thread query: the conversation between the viewer and one recipient (RCP-26).
+- ``types``: Conversation types: the thread between the viewer and one recipient (RCP-26).
+"""

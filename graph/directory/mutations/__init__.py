@@ -1,0 +1,29 @@
+"""Directory mutations, one a module; ``DirectoryMutations`` composes them for graph.schema.
+
+- ``update_my_signatures``: updateMySignatures: save your email and SMS signatures (SET-07).
+- ``update_my_settings``: updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09).
+- ``set_default_user_preference``: setDefaultUserPreference: the district's default for a user setting, enforced or not (SET-09).
+- ``set_push_by_default``: setPushByDefault: push with every message by default, for a school or the district (SYS-05).
+- ``set_sms_help_text``: setSmsHelpText: the district's answer to an inbound SMS HELP.
+- ``register_push_subscription``: registerPushSubscription: one of your browsers or devices, for Web Push.
+- ``remove_push_subscription``: removePushSubscription: one of your push subscriptions.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.directory.mutations.register_push_subscription import RegisterPushSubscriptionMutation
+from graph.directory.mutations.remove_push_subscription import RemovePushSubscriptionMutation
+from graph.directory.mutations.set_default_user_preference import SetDefaultUserPreferenceMutation
+from graph.directory.mutations.set_push_by_default import SetPushByDefaultMutation
+from graph.directory.mutations.set_sms_help_text import SetSmsHelpTextMutation
+from graph.directory.mutations.update_my_settings import UpdateMySettingsMutation
+from graph.directory.mutations.update_my_signatures import UpdateMySignaturesMutation
+
+
+@strawberry.type
+class DirectoryMutations(UpdateMySignaturesMutation, UpdateMySettingsMutation, SetDefaultUserPreferenceMutation,
+                         SetPushByDefaultMutation, SetSmsHelpTextMutation, RegisterPushSubscriptionMutation,
+                         RemovePushSubscriptionMutation):
+    pass

@@ -1,0 +1,38 @@
+"""registerPushSubscription: one of your browsers or devices, for Web Push."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.directory.push_subscriptions import register
+from graph.context import Info
+from graph.directory.inputs import PushSubscriptionInput
+from graph.errors import field_errors, perform
+
+
+@strawberry.type(description="The subscription is registered for the viewer.")
+class PushSubscriptionRegistered:
+    id: strawberry.ID
+    endpoint: str
+
+
+#: A malformed endpoint or key; an endpoint registered to another account.
+RegisterPushSubscriptionErrors = field_errors("RegisterPushSubscription", ("INVALID", "CONFLICT"))
+RegisterPushSubscriptionResult = Annotated[PushSubscriptionRegistered | RegisterPushSubscriptionErrors,
+                                           strawberry.union("RegisterPushSubscriptionResult")]
+
+
+@strawberry.type
+class RegisterPushSubscriptionMutation:
+    @strawberry.mutation(description="Register one of your browsers or devices for push notifications "
+                                     "(any signed-in user, for themselves). Registering again refreshes the keys; "
+                                     "an endpoint registered to another account is refused (CONFLICT) and stays "
+                                     "theirs.")
+    def register_push_subscription(self, info: Info, input: PushSubscriptionInput) -> RegisterPushSubscriptionResult:
+        viewer = info.context.viewer
+        return perform(info, lambda: register(info.context.session, viewer, input.endpoint, input.p256dh, input.auth),
+                       refused=RegisterPushSubscriptionErrors.of,
+                       done=lambda subscription: PushSubscriptionRegistered(id=strawberry.ID(str(subscription.id)),
+                                                                            endpoint=subscription.endpoint))

@@ -1,0 +1,37 @@
+"""updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.directory.user_settings import UserSetting as UserSettingModel, update_my_settings as store_settings
+from graph.context import Info
+from graph.directory.inputs import MySettingsInput
+from graph.directory.settings import MySettings, my_settings
+from graph.errors import field_errors, perform
+from graph.permissions import requires
+from models.directory import User
+
+UpdateMySettingsErrors = field_errors("UpdateMySettings", ("ENFORCED_BY_DISTRICT",))
+UpdateMySettingsResult = Annotated[MySettings | UpdateMySettingsErrors, strawberry.union("UpdateMySettingsResult")]
+
+
+@strawberry.type
+class UpdateMySettingsMutation:
+    @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
+                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-03 to SET-06, "
+                                    "SET-09)."))
+    def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateMySettingsResult:
+        viewer, session = info.context.viewer, info.context.session
+        changes = {setting: getattr(input, setting.value) for setting in UserSettingModel
+                   if getattr(input, setting.value) is not strawberry.UNSET}
+
+        def done(_) -> MySettings:
+            user = session.get(User, viewer.id)
+            session.refresh(user)
+            return my_settings(user, viewer.district)
+
+        return perform(info, lambda: store_settings(session, viewer.user, viewer.district, changes),
+                       refused=UpdateMySettingsErrors.of, done=done)

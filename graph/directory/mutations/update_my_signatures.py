@@ -1,0 +1,32 @@
+"""updateMySignatures: save your email and SMS signatures (SET-07)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.directory.user_settings import save_signatures
+from graph.context import Info
+from graph.directory.settings import Signatures
+from graph.errors import field_errors, perform
+from graph.permissions import requires
+
+#: An SMS signature past its length.
+UpdateMySignaturesErrors = field_errors("UpdateMySignatures", ("TOO_LONG",))
+UpdateMySignaturesResult = Annotated[Signatures | UpdateMySignaturesErrors, strawberry.union("UpdateMySignaturesResult")]
+
+
+@strawberry.type
+class UpdateMySignaturesMutation:
+    @strawberry.mutation(**requires("Save your rich-text email signature and plain-text SMS signature "
+                                    "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
+                                    "event handlers or frames) and returned as stored (SET-07)."))
+    def update_my_signatures(self, info: Info, email_signature: str | None = None,
+                             sms_signature: str | None = None) -> UpdateMySignaturesResult:
+        def done(stored) -> Signatures:
+            return Signatures(email_signature=stored[0], sms_signature=stored[1])
+
+        return perform(info, lambda: save_signatures(info.context.session, info.context.viewer.id,
+                                                     email_signature=email_signature, sms_signature=sms_signature),
+                       refused=UpdateMySignaturesErrors.of, done=done)

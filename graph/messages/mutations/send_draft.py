@@ -1,0 +1,43 @@
+"""sendDraft: send one of your drafts now, with its CSV-imported recipients (CMP-28)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.messages.send import MessageNotFound, send_draft as send_stored_draft
+from domain.support.errors import FieldProblem, InvalidInput
+from graph.context import Info
+from graph.errors import field_errors
+from graph.messages.sending import SendMessageConfirmationRequired, SendMessageSuccess, send_now
+from graph.pagination import parse_id
+from graph.permissions import requires
+
+#: A missing draft, a draft without recipients (CMP-02).
+SendDraftErrors = field_errors("SendDraft", ("NOT_FOUND", "RECIPIENTS_EMPTY"))
+SendDraftResult = Annotated[SendMessageSuccess | SendDraftErrors | SendMessageConfirmationRequired,
+                            strawberry.union("SendDraftResult")]
+
+
+def send_draft(info: Info, id: strawberry.ID, confirmed_recipient_count: int | None = None) -> SendDraftResult:
+    viewer, session = info.context.viewer, info.context.session
+
+    def store():
+        try:
+            return send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count,
+                                     jobs=info.context.jobs)
+        except MessageNotFound:
+            raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None
+
+    return send_now(info, store, SendDraftErrors)
+
+
+@strawberry.type
+class SendDraftMutation:
+    send_draft: SendDraftResult = strawberry.mutation(
+        resolver=send_draft,
+        **requires("Send one of your drafts now, with its imported recipients.", Perm.COMMUNICATION,
+                   Perm.SEND_MESSAGES),
+    )

@@ -1,0 +1,33 @@
+"""The communication report's filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.reports.communication_report import ReportFilter
+from graph.pagination import MAX_SEARCH_LENGTH, parse_id, search_term
+
+
+@strawberry.input(description="Narrow the communication report.")
+class CommunicationReportFilter:
+    sent_from: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
+    sent_to: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
+    sender_id: strawberry.ID | None = None
+    emergency: bool | None = None
+    search: str | None = strawberry.field(
+        default=None, description=f"Part of the subject or the sender's name (at most {MAX_SEARCH_LENGTH} characters).")
+
+    def to_filter(self) -> ReportFilter:
+        """The domain's filter; a date without a time zone or an overlong search is BAD_USER_INPUT."""
+        for argument, value in (("filter.sentFrom", self.sent_from), ("filter.sentTo", self.sent_to)):
+            if value is not None and value.utcoffset() is None:
+                raise GraphQLError(f"{argument} needs a time zone, such as 2026-09-01T08:00:00Z or "
+                                   "2026-09-01T08:00:00-05:00",
+                                   extensions={"code": "BAD_USER_INPUT", "argument": argument})
+        return ReportFilter(
+            sent_from=self.sent_from, sent_to=self.sent_to,
+            sender_id=parse_id(self.sender_id) if self.sender_id else None,
+            emergency=self.emergency, search=search_term(self.search, "filter.search"))

@@ -1,0 +1,40 @@
+"""resendToFailed: queue a message's FAILED deliveries again, and only those (RPT-*)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.reports.communication_report import resend_failed
+from domain.support.errors import AuthorizationError
+from graph.context import Info
+from graph.messages.types import Message
+from graph.pagination import parse_id
+from graph.permissions import denied, requires
+
+
+@strawberry.type(description="The message's failed deliveries are queued again.")
+class ResendToFailedResult:
+    message: Message | None
+    requeued: int
+
+
+@strawberry.type
+class ResendToFailedMutation:
+    @strawberry.mutation(**requires(
+        "Queue a message's FAILED deliveries again, and only those: for its sender or a district administrator; "
+        "null message when not found.",
+        Perm.COMMUNICATION, Perm.SEND_MESSAGES))
+    def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
+        session = info.context.session
+        try:
+            found = resend_failed(session, info.context.viewer, parse_id(message_id), info.context.jobs)
+        except AuthorizationError as refused:
+            session.rollback()
+            raise denied(refused) from None
+        if found is None:
+            session.rollback()
+            return ResendToFailedResult(message=None, requeued=0)
+        message, requeued = found
+        session.commit()  # the domain action's dispatch jobs start now
+        return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))

@@ -1,0 +1,40 @@
+"""The communication report (RPT-*): communicationReport; the CSV export is an HTTP route
+(homeroom.routes.reports)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.reports.communication_report import report_page
+from graph.context import Info
+from graph.messages.types import DeliveryStatusCount, Message
+from graph.pagination import Connection, connection, decode_cursor, page_size
+from graph.permissions import requires
+from graph.reports.inputs import CommunicationReportFilter
+from graph.reports.types import CommunicationReportRow, CommunicationType, MessageSource
+from models import messaging as db
+
+
+@strawberry.type
+class ReportQueries:
+    @strawberry.field(**requires(
+        "Every sent message the viewer may read, newest first, with type, date, source, sender, recipients, "
+        "total, errors, counts per status, and the emergency and flagged marks. For per-recipient rows read "
+        "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
+        "token (RPT-01).",
+        Perm.COMMUNICATION))
+    def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None, first: int = 50,
+                             after: str | None = None) -> Connection[CommunicationReportRow]:
+        first = page_size(first)
+        report_filter = (filter or CommunicationReportFilter()).to_filter()
+        total, rows = report_page(info.context.session, info.context.viewer, report_filter,
+                                  before_id=decode_cursor("report", after), limit=first + 1)
+        return connection("report", rows, [row.message.id for row in rows], first, total, lambda row: (
+            CommunicationReportRow(
+                message=Message.from_row(row.message), type=CommunicationType.MESSAGE,
+                sent_at=row.message.created_at, source=MessageSource(row.source), from_name=row.from_name,
+                sender_name=row.sender_name, recipients=row.recipients, total=row.total, errors=row.errors,
+                status_counts=[DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
+                               for s, c in sorted(row.status_counts.items(), key=lambda item: (-item[1], item[0]))],
+                emergency=row.message.emergency, flagged=row.message.flagged)))

@@ -1,0 +1,28 @@
+"""cancelScheduledMessage: nothing of a scheduled message is sent any more."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.messages.send import MessageNotFound
+from domain.scheduling.scheduled_messages import cancel_scheduled_message as cancel
+from graph.context import Info
+from graph.messages.types import Message
+from graph.pagination import parse_id
+from graph.permissions import requires
+
+
+@strawberry.type
+class CancelScheduledMessageMutation:
+    @strawberry.mutation(**requires("Cancel a scheduled message: nothing of it is sent any more.",
+                                    Perm.COMMUNICATION, Perm.SEND_MESSAGES))
+    def cancel_scheduled_message(self, info: Info, id: strawberry.ID) -> Message | None:
+        session = info.context.session
+        try:
+            message = cancel(session, info.context.viewer, parse_id(id))
+        except MessageNotFound:
+            session.rollback()
+            return None
+        session.commit()
+        return Message.from_row(message)

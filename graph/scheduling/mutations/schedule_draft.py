@@ -1,0 +1,43 @@
+"""scheduleDraft: schedule one of your drafts (SCH-03), with the CMP-27 confirmation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.messages.send import MessageNotFound
+from domain.scheduling.scheduled_messages import schedule_draft as store_scheduled_draft
+from domain.support.errors import FieldProblem, InvalidInput
+from graph.context import Info
+from graph.errors import SCHEDULE_CODES, field_errors
+from graph.messages.sending import SendMessageConfirmationRequired
+from graph.pagination import parse_id
+from graph.permissions import requires
+from graph.scheduling.inputs import ScheduleInput
+from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
+
+#: The schedule's codes, a missing draft, a draft without recipients (CMP-02).
+ScheduleDraftErrors = field_errors("ScheduleDraft", (*SCHEDULE_CODES, "NOT_FOUND", "RECIPIENTS_EMPTY"))
+ScheduleDraftResult = Annotated[
+    ScheduleMessageSuccess | ScheduleDraftErrors | SendMessageConfirmationRequired,
+    strawberry.union("ScheduleDraftResult"),
+]
+
+
+@strawberry.type
+class ScheduleDraftMutation:
+    @strawberry.mutation(**requires("Schedule one of your drafts (SCH-03).", Perm.COMMUNICATION, Perm.SEND_MESSAGES))
+    def schedule_draft(self, info: Info, id: strawberry.ID, schedule: ScheduleInput,
+                       confirmed_recipient_count: int | None = None) -> ScheduleDraftResult:
+        viewer, session = info.context.viewer, info.context.session
+
+        def store():
+            try:
+                return store_scheduled_draft(session, viewer, parse_id(id), schedule.to_request(),
+                                             confirmed_recipient_count)
+            except MessageNotFound:
+                raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None
+
+        return save_schedule(info, store, ScheduleDraftErrors)

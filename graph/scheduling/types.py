@@ -1,0 +1,76 @@
+"""Scheduled message types (SCH-*): the schedule, the scheduled list's rows, the saved payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import strawberry
+
+from domain.scheduling.rules import Recurrence as DomainRecurrence
+from domain.scheduling.scheduled_messages import district_zone, rule_of
+from graph.errors import perform
+from graph.messages.sending import refused_or_confirm
+from graph.messages.types import Message
+
+Recurrence = strawberry.enum(DomainRecurrence, description="Once, or a recurring rule (SCH-02).")
+
+
+@strawberry.enum(description="What a scheduled message is now (SCH-06).")
+class ScheduledKind(enum.Enum):
+    ONE_TIME_PENDING = "ONE_TIME_PENDING"
+    ONE_TIME_SENT = "ONE_TIME_SENT"
+    RECURRING = "RECURRING"
+    ERRORED = "ERRORED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type(description="A message's schedule.")
+class Schedule:
+    start_date: dt.date
+    send_time: dt.time
+    recurrence: Recurrence
+    final_date: dt.date | None = strawberry.field(description="The end date, past or future (SCH-08).")
+    next_send_at: dt.datetime | None = strawberry.field(description="Null when no occurrence remains (SCH-08).")
+    last_sent_at: dt.datetime | None = strawberry.field(description="When it was last sent (SCH-07).")
+    description: str = strawberry.field(description='E.g. "Weekly on Friday 5:30 AM, next Dec 4, ends Jun 1".')
+    last_error: str | None = strawberry.field(description="Why the last scheduled send failed (SCH-13).")
+
+    @classmethod
+    def of(cls, stored, zone) -> "Schedule":
+        rule = rule_of(stored, zone)
+        return cls(start_date=stored.start_date, send_time=stored.send_time,
+                   recurrence=DomainRecurrence(stored.recurrence), final_date=stored.final_date,
+                   next_send_at=stored.next_send_at, last_sent_at=stored.last_sent_at,
+                   description=rule.describe(stored.next_send_at), last_error=stored.last_error)
+
+
+@strawberry.type(description="A scheduled message in the scheduled list.")
+class ScheduledMessage:
+    message: Message
+    kind: ScheduledKind
+    schedule: Schedule
+
+
+@strawberry.type(description="The message is scheduled; a queue run sends it when it is due.")
+class ScheduleMessageSuccess:
+    message: Message
+    schedule: Schedule
+    recipient_count: int
+
+
+def save_schedule(info, store, errors):
+    """Run ``store`` (returning the message, its schedule and recipient count); commit and answer
+    ScheduleMessageSuccess, or roll back and answer the field errors or the CMP-27 confirmation."""
+    session = info.context.session
+
+    def action():
+        message, schedule, count = store()
+        return message, schedule, count, district_zone(session)
+
+    def done(stored) -> ScheduleMessageSuccess:
+        message, schedule, count, zone = stored
+        return ScheduleMessageSuccess(message=Message.from_row(message), schedule=Schedule.of(schedule, zone),
+                                      recipient_count=count)
+
+    return perform(info, action, refused=refused_or_confirm(errors, "schedule"), done=done)

@@ -1,0 +1,48 @@
+"""placeTestCall: call a number you type with the call text as composed (VOI-09)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from channels.base import ChannelKind, Sent
+from domain.access.permissions import Perm
+from domain.telephony.trial_calls import test_call
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires
+
+
+@strawberry.type(description="The test call was handed to the voice provider (or refused by it) (VOI-09).")
+class TestCallPlaced:
+    placed: bool
+    provider_id: str | None = None
+    code: str | None = strawberry.field(default=None, description="The provider's code when it refused the call.")
+
+
+#: The phone, the call text, and the caller ID it shows (domain.telephony.trial_calls).
+PlaceTestCallErrors = field_errors("PlaceTestCall", ("INVALID", "REQUIRED", "TOO_LONG", "NO_CALLER_ID", "NOT_FOUND"))
+PlaceTestCallResult = Annotated[TestCallPlaced | PlaceTestCallErrors, strawberry.union("PlaceTestCallResult")]
+
+
+def _placed(outcome) -> TestCallPlaced:
+    if isinstance(outcome, Sent):
+        return TestCallPlaced(placed=True, provider_id=outcome.provider_id)
+    return TestCallPlaced(placed=False, code=getattr(outcome, "code", None))
+
+
+@strawberry.type
+class PlaceTestCallMutation:
+    @strawberry.mutation(**requires("Call a number you type with the call text as composed; it reaches no "
+                                    "recipient and writes no delivery (VOI-09).", Perm.PHONE_CALLS))
+    def place_test_call(self, info: Info, phone: str, call_text: str,
+                        caller_id_id: strawberry.ID | None = None) -> PlaceTestCallResult:
+        from jobs.runtime import channel_registry
+
+        return perform(info, lambda: test_call(info.context.session, info.context.viewer,
+                                               channel_registry().for_kind(ChannelKind.VOICE), phone=phone,
+                                               call_text=call_text,
+                                               caller_id_id=parse_id(caller_id_id) if caller_id_id is not None else None),
+                       refused=PlaceTestCallErrors.of, done=_placed, write=False)

@@ -1,0 +1,54 @@
+"""Caller ID types (CID-*, VOI-03)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.telephony import caller_ids as rules
+from domain.support.errors import AuthorizationError
+from graph.context import Info
+from graph.permissions import denied
+from models.caller_ids import CallerId as CallerIdRow
+
+
+@strawberry.type(description="A caller ID number. The title is internal: the people called never see it (CID-01).")
+class CallerId:
+    id: strawberry.ID
+    title: str
+    phone: str = strawberry.field(description="E.164.")
+    public: bool = strawberry.field(description="Offered to users of its schools, or to every user when it has no schools (CID-02).")
+    school_ids: list[strawberry.ID]
+    student_attendance: bool = strawberry.field(description="The single number used for student attendance calls (CID-04).")
+    school_default: bool = strawberry.field(description="The default number for users at its schools (CID-05).")
+    district_default: bool = strawberry.field(description="The district-wide default; when several are flagged, the newest one is used (CID-06).")
+
+    @classmethod
+    def of(cls, row: CallerIdRow, school_ids: list[int]) -> CallerId:
+        return cls(id=strawberry.ID(str(row.id)), title=row.title, phone=row.phone, public=row.public,
+                   school_ids=[strawberry.ID(str(s)) for s in school_ids], student_attendance=row.student_attendance,
+                   school_default=row.school_default, district_default=row.district_default)
+
+
+@strawberry.type(description="The numbers a sender may put on a call, and the one used when none is picked.")
+class AvailableCallerIds:
+    numbers: list[CallerId]
+    default_id: strawberry.ID | None = strawberry.field(description="The number used when the sender picks none; null when calls are unavailable (VOI-02, VOI-03).")
+
+
+def shown(info: Info, rows: list[CallerIdRow]) -> list[CallerId]:
+    """The rows as CallerId, with their schools (one statement)."""
+    schools = rules.schools_of(info.context.session, [row.id for row in rows])
+    return [CallerId.of(row, schools[row.id]) for row in rows]
+
+
+@strawberry.type
+class CallerIdSaved:
+    caller_id: CallerId
+
+
+def refuse_district_default_change(info: Info, caller_id: int) -> None:
+    """CID-06: changing a District Default number needs district settings: a top-level FORBIDDEN."""
+    try:
+        rules.refuse_district_default_change(info.context.session, info.context.viewer, caller_id)
+    except AuthorizationError as refused:
+        raise denied(refused) from None

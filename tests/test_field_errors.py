@@ -1,0 +1,44 @@
+"""The shape of expected errors (issue 14 point 5, STYLE "Two kinds of error"): every mutation
+payload's errors implement FieldError (path, field, message) with a code enum of that mutation's
+own; no payload is shared between mutations; a malformed id answers like a missing one."""
+
+from __future__ import annotations
+
+from graphql import GraphQLObjectType, GraphQLUnionType
+
+from graph.schema import build_schema
+from helpers import gql, make_user
+from models.directory import Role
+
+
+def test_every_mutation_error_payload_is_its_own_and_implements_field_error():
+    """Each `<Mutation>Errors` member of a mutation's result union belongs to that mutation only,
+    and its error type implements FieldError with `code: <Mutation>ErrorCode!`."""
+    schema = build_schema(development=True)._schema
+    seen: dict[str, str] = {}
+    for name, field in schema.mutation_type.fields.items():
+        result = field.type.of_type if hasattr(field.type, "of_type") else field.type
+        if not isinstance(result, GraphQLUnionType):
+            continue
+        for member in result.types:
+            if not member.name.endswith("Errors") or member.name == "ImportRecipientsErrors":  # rows, not fields
+                continue
+            assert member.name not in seen, f"{name} and {seen.get(member.name)} share {member.name}"
+            seen[member.name] = name
+            pascal = name[0].upper() + name[1:]
+            assert member.name == f"{pascal}Errors", (name, member.name)
+            error = member.fields["errors"].type.of_type.of_type.of_type
+            assert isinstance(error, GraphQLObjectType) and [i.name for i in error.interfaces] == ["FieldError"]
+            assert str(error.fields["code"].type) == f"{pascal}ErrorCode!"
+    assert len(seen) >= 17, seen  # recipientPlan, a query, has its own too
+
+
+def test_a_malformed_draft_id_answers_like_a_missing_draft(client, engine):
+    """sendDraft with "abc", an id past the integer range, or an id of no draft: one NOT_FOUND answer."""
+    token = make_user(engine, Role.TEACHER)
+    document = """mutation($id: ID!) { sendDraft(id: $id) { __typename
+      ... on SendDraftErrors { errors { path field code message } } } }"""
+    answers = [gql(client, document, {"id": value}, token) for value in ("abc", str(2**64), "987654321")]
+    assert answers[0] == answers[1] == answers[2], answers
+    [error] = answers[0]["data"]["sendDraft"]["errors"]
+    assert (error["field"], error["code"]) == ("id", "NOT_FOUND")
