@@ -14,24 +14,23 @@ answered 451.
 from __future__ import annotations
 
 import logging
-import traceback
 
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from domain.inbound.inbound_email import is_transient, receive
+from domain.inbound.inbound_email import is_transient, receive, where
 from domain.inbound.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
-from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
+from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
 
 
 class InboundHandler:
-    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys | None = None):
+    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys):
         self.engine, self.domain = engine, reply_domain.lower()
-        self.keys = keys or deployment_keys()
+        self.keys = keys
         self.results: list = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -75,14 +74,7 @@ class InboundHandler:
         return "250 Message accepted"
 
 
-def where(error: BaseException) -> str:
-    """The error's type and the line that raised it; never its text, which may quote the mail."""
-    frames = traceback.extract_tb(error.__traceback__)
-    place = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
-    return type(error).__name__ + place
-
-
-def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys | None = None) -> Controller:
+def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys) -> Controller:
     controller = Controller(InboundHandler(engine, reply_domain, keys), hostname=host, port=port)
     controller.start()
     return controller

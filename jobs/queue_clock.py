@@ -12,8 +12,8 @@ from domain.delivery.lanes import lane_of
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.scheduled_messages import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
-from homeroom.settings import get_settings
-from models.db import get_engine, session_scope, utcnow
+from jobs.runtime import current
+from models.db import session_scope, utcnow
 from models.messaging import Message
 
 log = logging.getLogger(__name__)
@@ -24,16 +24,16 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
     deliveries (committed first, so the database holds the truth whatever happens to the queue),
     then enqueue their dispatch in chunks (on ``broker`` and reconciling with ``registry``'s
-    plugins, by default the configured ones)."""
+    plugins, by default the installed runtime's)."""
     from jobs.dispatch import enqueue_dispatch
     from jobs.fan_out import enqueue_fan_out
-    from jobs.runtime import channel_registry
 
+    runtime = current()
     now = now or utcnow()
-    with session_scope(get_engine()) as session:
-        reconciled = reconcile_stuck_sending(session, registry or channel_registry(), now)
+    with session_scope(runtime.engine) as session:
+        reconciled = reconcile_stuck_sending(session, registry or runtime.registry, now)
         scheduled = send_due_scheduled(session, now)
-        due = due_work(session, now, get_settings().dispatch_batch_size)
+        due = due_work(session, now, runtime.settings.dispatch_batch_size)
         lanes = {message_id: lane_of(emergency=emergency, priority=priority)
                  for message_id, emergency, priority in session.execute(
                      select(Message.id, Message.emergency, Message.priority)
@@ -63,9 +63,9 @@ def run_status_updates_job(broker=None) -> None:
     from domain.reenrolment.status_updates import run_status_updates
     from jobs.fan_out import enqueue_fan_out
 
-    settings = get_settings()
-    with session_scope(get_engine()) as session:
-        done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
+    runtime = current()
+    with session_scope(runtime.engine) as session:
+        done = run_status_updates(session, runtime.settings.public_base_url, signing_keys(runtime.settings))
     for message_id in done.messages:
         enqueue_fan_out(message_id, Lane.NORMAL, broker=broker)
     if done.published or done.reported:
@@ -78,11 +78,12 @@ def fetch_reply_mailbox() -> None:
     mailbox that cannot be read is logged (without its credentials) and tried again next run."""
     from domain.inbound.reply_mailbox import MailboxError, fetch_replies
 
-    url = get_settings().reply_mailbox_url
+    runtime = current()
+    url = runtime.settings.reply_mailbox_url
     if url is None:
         return
     try:
-        report = fetch_replies(get_engine(), url.get_secret_value())
+        report = fetch_replies(runtime.engine, url.get_secret_value(), runtime.links.keys)
     except MailboxError as error:
         log.warning("queue run: %s", error)
         return
@@ -92,7 +93,7 @@ def fetch_reply_mailbox() -> None:
 
 def run_forever(stop: threading.Event, interval_seconds: float | None = None) -> None:
     """Tick until ``stop`` is set; a failed tick is logged and the next one tries again."""
-    interval = interval_seconds or get_settings().queue_interval_seconds
+    interval = interval_seconds or current().settings.queue_interval_seconds
     while not stop.is_set():
         try:
             queue_tick()

@@ -25,8 +25,9 @@ from domain.delivery.envelopes import CLAIM_COLUMNS, build_envelopes
 from domain.delivery.lanes import Lane, lane_of
 from domain.delivery.ledger_writes import id_in, write_attempts, write_outcomes
 from domain.inbound.optouts import record_opt_out
-from domain.delivery.pacing import group_size, pacer
+from domain.delivery.pacing import Pacer, group_size
 from domain.delivery.plugin_batches import send_batch
+from domain.delivery.services import DeliveryServices
 from domain.reenrolment.status_updates import note_failed_calls
 from models.db import session_scope, utcnow
 from models.messaging import (
@@ -121,11 +122,12 @@ def claim(engine: Engine, delivery_ids: list[int]) -> list[Row]:
         return _claim_rows(session, delivery_ids, utcnow())
 
 
-def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope]) -> tuple[str, list[Outcome]]:
+def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope],
+                 pacer: Pacer) -> tuple[str, list[Outcome]]:
     plugin = registry.for_kind(kind)
     if plugin is None:
         return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
-    outcomes = _paced_send(plugin, envelopes)
+    outcomes = _paced_send(plugin, envelopes, pacer)
     by_reference = {outcome.reference: outcome for outcome in outcomes}
     return plugin.name, [
         by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
@@ -143,12 +145,12 @@ def _is_urgent(envelope: Envelope) -> bool:
     return lane_of(emergency=envelope.emergency, priority=False, channel=envelope.kind.name) is Lane.EMERGENCY
 
 
-def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> bool:
+def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int], pacer: Pacer) -> bool:
     """Before claiming: while emergency calls or SMS are pending, a chunk for a paced plugin that
     is not one of them waits as it is, untouched (a chunk is one channel of one lane). Nothing is
     read unless a plugin is paced; then one Redis read, and one lookup while the board holds any."""
     paced = {kind for kind in registry.kinds() if registry.for_kind(kind).capabilities.rate_per_second}
-    if not delivery_ids or not paced or not pacer().must_step_aside():
+    if not delivery_ids or not paced or not pacer.must_step_aside():
         return False
     with session_scope(engine) as session:
         row = session.execute(select(Delivery.channel, Message.emergency)
@@ -161,7 +163,7 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
     return lane_of(emergency=row.emergency, priority=False, channel=row.channel) is not Lane.EMERGENCY
 
 
-def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAside]:
+def _paced_send(plugin, envelopes: list[Envelope], pacer: Pacer) -> list[Outcome | _SteppedAside]:
     """The plugin's declared rate holds across every worker, and emergency calls and SMS go first
     (domain.delivery.pacing): other traffic stops before its next group while any emergency is pending."""
     rate = plugin.capabilities.rate_per_second
@@ -171,10 +173,10 @@ def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAsi
     size = group_size(rate)
     for start in range(0, len(envelopes), size):
         group = envelopes[start:start + size]
-        if not _is_urgent(group[0]) and pacer().must_step_aside():
+        if not _is_urgent(group[0]) and pacer.must_step_aside():
             return outcomes + [_SteppedAside(envelope.reference) for envelope in envelopes[start:]]
-        pacer().wait_for_slots(plugin.name, rate, len(group))
-        outcomes.extend(send_batch(plugin, group, rate))
+        pacer.wait_for_slots(plugin.name, rate, len(group))
+        outcomes.extend(send_batch(plugin, group, rate, pacer))
     return outcomes
 
 
@@ -191,11 +193,13 @@ def _record(session, attempts: list[dict], outcomes: list[tuple], retries: list[
             retries)
 
 
-def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> DispatchResult:
+def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int],
+                        services: DeliveryServices) -> DispatchResult:
     """Send the given deliveries that are still queued; record one attempt and outcome each.
-    Two transactions: claim (with the envelopes' context), then record (with completion)."""
+    Two transactions: claim (with the envelopes' context), then record (with completion).
+    ``services``: the process's pacer, progress bus and links (the shell's runtime)."""
     result = DispatchResult()
-    if _waits_for_emergency(engine, registry, delivery_ids):
+    if _waits_for_emergency(engine, registry, delivery_ids, services.pacer):
         result.retry_ids, result.retry_delay_seconds = list(delivery_ids), STEP_ASIDE_SECONDS
         return result
     with session_scope(engine) as session:
@@ -203,7 +207,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
         result.claimed = len(claimed)
         if not claimed:
             return result
-        pairs = build_envelopes(session, claimed)
+        pairs = build_envelopes(session, claimed, services.links)
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
     for row, envelope in pairs:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
@@ -212,7 +216,8 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     started = utcnow()
     sent_status, queued_status, failed_status = DS.SENT.value, DS.QUEUED.value, DS.FAILED.value
     for kind, kind_pairs in by_kind.items():
-        plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs])
+        plugin_name, kind_outcomes = _call_plugin(registry, kind, [envelope for _, envelope in kind_pairs],
+                                                  services.pacer)
         finished = utcnow()
         for (row, _), outcome in zip(kind_pairs, kind_outcomes, strict=True):
             result.message_ids.add(row.message_id)
@@ -268,7 +273,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(gone))))
         settle(session, Counter(message_of[delivery_id] for delivery_id, status, *_ in outcomes
                                 if status != queued_status), now)
-    progress_events.publish(result.message_ids)
+    progress_events.publish(services.events, result.message_ids)
     return result
 
 

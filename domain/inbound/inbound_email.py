@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import traceback
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -30,7 +31,7 @@ from sqlmodel import Session
 from domain.inbound.optouts import record_opt_out
 from domain.inbound.replies import file_reply
 from domain.inbound.reply_tokens import bounced_delivery_of, delivery_made_at, delivery_of
-from domain.support.signed_ids import SigningKeys, deployment_keys
+from domain.support.signed_ids import SigningKeys
 from models.db import utcnow
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 
@@ -57,6 +58,13 @@ def is_transient(error: BaseException) -> bool:
     copy of the same message won a unique key (the retry then meets it as a replay)."""
     return isinstance(error, (db_errors.OperationalError, db_errors.InterfaceError, db_errors.TimeoutError,
                               db_errors.DisconnectionError, db_errors.IntegrityError))
+
+
+def where(error: BaseException) -> str:
+    """The error's type and the line that raised it; never its text, which may quote the mail."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
+    return type(error).__name__ + place
 
 
 def is_auto_reply(message: EmailMessage) -> bool:
@@ -98,10 +106,9 @@ def _text_of(message: EmailMessage) -> str:
     return content
 
 
-def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys | None = None) -> list[Received]:
+def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys) -> list[Received]:
     """File ``raw`` for each signed address among ``recipients`` (the envelope's, or those the
     mailbox says it was delivered to); one result per recipient."""
-    keys = keys or deployment_keys()
     message = parse(raw)
     results = []
     for address in recipients:

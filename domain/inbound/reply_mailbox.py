@@ -28,9 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
-from domain.inbound.inbound_email import is_transient, parse, receive
+from domain.inbound.inbound_email import is_transient, parse, receive, where
 from domain.support.signed_ids import SigningKeys
-from homeroom.inbound_smtp import where
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def addressed_to(raw: bytes) -> list[str]:
     return found
 
 
-def fetch_replies(engine: Engine, url: str, timeout: float = 30.0, keys: SigningKeys | None = None) -> FetchReport:
+def fetch_replies(engine: Engine, url: str, keys: SigningKeys, timeout: float = 30.0) -> FetchReport:
     """File every message waiting in the mailbox and delete those filed."""
     address = MailboxAddress.parse(url)
     report = FetchReport()

@@ -162,14 +162,13 @@ class CallerIdMutations:
                                     "recipient and writes no delivery.", Perm.PHONE_CALLS))
     def place_test_call(self, info: Info, phone: str, call_text: str,
                         caller_id_id: strawberry.ID | None = None) -> TestCallResult:
-        from channels.base import ChannelKind, Sent
-        from domain.telephony.trial_calls import test_call
-        from jobs.runtime import channel_registry
+        from channels.base import Sent
+        from domain.telephony.trial_calls import place_test_call
 
         try:
-            outcome = test_call(info.context.session, info.context.viewer,
-                                channel_registry().for_kind(ChannelKind.VOICE), phone=phone, call_text=call_text,
-                                caller_id_id=_ids([caller_id_id])[0] if caller_id_id is not None else None)
+            outcome = place_test_call(info.context.session, info.context.viewer, info.context.registry, phone=phone,
+                                      call_text=call_text,
+                                      caller_id_id=_ids([caller_id_id])[0] if caller_id_id is not None else None)
         except InvalidInput as invalid:
             return to_errors(invalid.problems)
         if isinstance(outcome, Sent):
