@@ -113,10 +113,10 @@ def test_a_calls_twiml_url_lives_hours_not_forever(client, engine, monkeypatch):
     assert client.post(path).status_code == 404
 
 
-def test_a_re_enrolment_form_link_expires(client, engine):
+def test_a_re_enrolment_form_link_expires(client, engine, runtime):
     """Covers JOB-06 (issue 13 point 16): a form link older than its lifetime is refused as expired
     (before anything is read); a current one for no open form is merely unavailable."""
-    keys = current().links.keys
+    keys = runtime.links.keys
     past = time.time() - signed_ids.REENROLMENT.lifetime.total_seconds() - DAY - 1
     expired = client.get(f"/forms/reenrolment/{signed_ids.signed_id(signed_ids.REENROLMENT, 987654, keys, at=past)}")
     assert expired.status_code == 404 and "expired" in expired.text
