@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select, text, update
 
     import jobs
+    from homeroom.runtime import start_runtime
     from domain.delivery.fan_out import fan_out, queued_delivery_chunks
     from domain.delivery.lanes import Lane
     from domain.messages.send import create_message
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.messaging import Delivery, DeliveryAttempt, Message, MessageStatus, StudentRecipientType
     from bench.recipients import ensure_district, every_student, forget_messages
 
+    start_runtime()  # the broker jobs.enqueue_* send on, from the environment configure() set
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
     redis_client = redis.Redis.from_url(args.redis_url)

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select
 
     import jobs
+    from homeroom.runtime import start_runtime
     from domain.delivery.fan_out import fan_out, queued_delivery_chunks
     from domain.delivery.lanes import Lane
     from domain.messages.send import SendMessageRequest, create_message
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.messaging import Channel, Delivery, DeliveryAttempt, StudentRecipientType
     from bench.recipients import ensure_district, every_student, forget_messages
 
+    start_runtime()  # the broker jobs.enqueue_* send on, from the environment configure() set
     engine = engine_for(args.database_url)
     ensure_district(engine, 50_000, reuse=True)
     redis.Redis.from_url(args.redis_url).flushdb()

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import select
 
     import jobs
+    from homeroom.runtime import start_runtime
     from domain.delivery.lanes import Lane
     from homeroom.app import create_app
     from homeroom.auth import mint_token
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     with session_scope(engine) as session:
         admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
     token = mint_token(get_settings(), user_id=admin.id, login=admin.login)
-    app = create_app(run_worker=False)
+    runtime = start_runtime()  # the actor run below reads it, as a worker's would
+    app = create_app(run_worker=False, runtime=runtime)
     message_input = {"subject": "Bench", "htmlBody": "<p>Bench</p>", "channels": ["EMAIL"],
                      "recipientType": "ALL_CONTACTS", "allStudents": True}
 

@@ -34,6 +34,8 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks  # noqa: E40
 from domain.messages.send import SendMessageRequest, create_message  # noqa: E402
 from domain.demo.seeding import seed_district  # noqa: E402
 from domain.access.viewer import load_viewer  # noqa: E402
+from homeroom.runtime import build_runtime  # noqa: E402
+from homeroom.settings import load_settings  # noqa: E402
 from models.db import make_engine, session_scope  # noqa: E402
 from models.directory import Student, User  # noqa: E402
 from models.messaging import Channel, Delivery, StudentRecipientType  # noqa: E402
@@ -80,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             chunks = queued_delivery_chunks(session, message.id, args.chunk)
         fanned = time.perf_counter() - started
         registry = ChannelRegistry({kind: NoopChannel(NoopChannel.Config()) for kind in ChannelKind})
+        services = build_runtime(load_settings(environment="development"), registry=registry).delivery
         started = time.perf_counter()
-        sent = sum(dispatch_deliveries(engine, registry, chunk).sent for chunk in chunks)
+        sent = sum(dispatch_deliveries(engine, registry, chunk, services).sent for chunk in chunks)
         dispatched = time.perf_counter() - started
         with session_scope(engine) as session:
             by_status = dict(session.execute(select(Delivery.status, func.count()).where(

@@ -1,14 +1,16 @@
-"""The per-request context: settings, a database session, the viewer and the loaders."""
+"""The per-request context: the runtime (settings, engine, registry, job queue, event bus), a
+database session, the viewer and the loaders. The shell builds it (homeroom.app) and says how a
+request authenticates; graph never reads tokens or settings itself."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.fastapi import BaseContext
 
@@ -16,21 +18,29 @@ from domain.support.errors import AuthenticationError
 from domain.access.viewer import Viewer, load_viewer
 from domain.delivery.policy import JobQueue
 from graph.loaders import Loaders
-from homeroom.auth import bearer_token, token_expires_at, user_id_from_token
-from homeroom.settings import Settings
 
 
 def unauthenticated(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
 
 
+#: The shell's answer to "who is this?": (request, connection_params) → (user id, token expiry),
+#: or an AuthenticationError.
+Authenticate = Callable[[Any, dict | None], tuple[int, dt.datetime]]
+
+
 class Context(BaseContext):
-    def __init__(self, settings: Settings, engine: Engine, jobs: JobQueue):
+    def __init__(self, runtime: Any, authenticate: Authenticate):
+        """``runtime``: the process's homeroom.runtime.Runtime (its type lives in the shell)."""
         super().__init__()
-        self.settings = settings
-        self.engine = engine
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.engine = runtime.engine
+        self.registry = runtime.registry
+        self.events = runtime.events
         #: Where domain actions hand work after their commit (domain.delivery.policy.after_commit).
-        self.jobs = jobs
+        self.jobs: JobQueue = runtime.jobs
+        self._authenticate = authenticate
         self._session: Session | None = None
         self.loaders = Loaders(self)
         #: True for a context that serves one operation on a worker thread (HTTP, or a query sent
@@ -57,22 +67,10 @@ class Context(BaseContext):
     def is_websocket(self) -> bool:
         return self.connection_params is not None
 
-    def _token(self) -> str | None:
-        if self.is_websocket:  # the connection_init payload: any JSON, so only strings are tokens
-            params = self.connection_params or {}
-            header, token = params.get("Authorization") or params.get("authorization"), params.get("token")
-            return (bearer_token(header) if isinstance(header, str) else None) or (
-                token if isinstance(token, str) else None)
-        if self.request is not None:
-            return bearer_token(self.request.headers.get("authorization"))
-        return None
-
     @functools.cached_property
     def _viewer_or_error(self) -> Viewer | AuthenticationError:
         try:
-            token = self._token()
-            user_id = user_id_from_token(self.settings, token)
-            self.token_expires_at = token_expires_at(token)
+            user_id, self.token_expires_at = self._authenticate(self.request, self.connection_params)
             if self.on_worker_thread:
                 return load_viewer(self.session, user_id)
             return self._load_viewer_briefly(user_id)
@@ -88,7 +86,7 @@ class Context(BaseContext):
     def for_one_operation(self) -> Context:
         """A context for one query or mutation sent over this WebSocket: the same credentials
         (checked again), a session and loaders of its own, closed when the operation ends."""
-        twin = Context(self.settings, self.engine, self.jobs)
+        twin = Context(self.runtime, self._authenticate)
         twin.request, twin.connection_params = self.request, self.connection_params
         return twin
 

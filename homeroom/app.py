@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -11,6 +12,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
+from homeroom.auth import credentials
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.reports import report_router
@@ -18,26 +20,32 @@ from homeroom.routes.unsubscribe import unsubscribe_router
 from homeroom.routes.reenrolment import reenrolment_router
 from homeroom.routes.voice import voice_router
 from homeroom.routes.webhooks import webhook_router
+from homeroom.runtime import Runtime, build_runtime
 from homeroom.settings import Settings, get_settings
-from models.db import engine_for
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    engine = engine_for(settings.database_url)
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None,
+               runtime: Runtime | None = None) -> FastAPI:
+    """The app for ``runtime`` (default: one built from ``settings``, by default the environment's;
+    a configured plugin that fails to load stops start-up here). With ``run_worker`` (default in
+    embedded mode) it runs the actors and the queue clock too, and installs the runtime for them."""
+    runtime = runtime or build_runtime(settings or get_settings())
+    settings, engine = runtime.settings, runtime.engine
 
-    import jobs  # the broker is configured from settings before any actor is declared
     import jobs.queue_clock
-    from jobs.runtime import channel_registry
+    import jobs.runtime
 
-    channel_registry()  # a configured plugin that fails to load stops start-up here
     run_worker = settings.embedded if run_worker is None else run_worker
+    if run_worker:
+        jobs.runtime.install(runtime)
+    authenticate = functools.partial(credentials, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = jobs.broker.start_in_process_worker() if run_worker else None
+        worker = (jobs.broker.start_in_process_worker(runtime.broker, settings.worker_threads)
+                  if run_worker else None)
         # Embedded mode runs the communication queue's clock too (production: homeroom scheduler).
         queue_clock = jobs.queue_clock.start_thread() if run_worker else None
         try:
@@ -49,7 +57,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 worker.stop()
 
     async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]
-        context = Context(settings, engine, jobs.DramatiqJobQueue())
+        context = Context(runtime, authenticate)
         try:
             yield context
         finally:
@@ -73,7 +81,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(unsubscribe_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
-    app.include_router(webhook_router(settings, engine, channel_registry))
+    app.include_router(webhook_router(settings, engine, lambda: runtime.registry, runtime.events))
     app.include_router(voice_router(settings, engine))
 
     @app.get("/healthz")

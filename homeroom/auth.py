@@ -56,6 +56,25 @@ def user_id_from_token(settings: Settings, token: str | None) -> int:
         raise AuthenticationError("the token is not valid") from None
 
 
+def credentials(settings: Settings, request, connection_params: dict | None) -> tuple[int, dt.datetime]:
+    """The user a GraphQL request or WebSocket authenticates as, and when its token expires; an
+    AuthenticationError otherwise. The GraphQL context is handed this (bound to the settings)."""
+    token = _token(request, connection_params)
+    user_id = user_id_from_token(settings, token)
+    return user_id, token_expires_at(token)
+
+
+def _token(request, connection_params: dict | None) -> str | None:
+    if connection_params is not None:  # the connection_init payload: any JSON, so only strings are tokens
+        header, token = (connection_params.get("Authorization") or connection_params.get("authorization"),
+                         connection_params.get("token"))
+        return (bearer_token(header) if isinstance(header, str) else None) or (
+            token if isinstance(token, str) else None)
+    if request is not None:
+        return bearer_token(request.headers.get("authorization"))
+    return None
+
+
 def bearer_token(header_value: str | None) -> str | None:
     if not header_value:
         return None

@@ -21,16 +21,16 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.inbound.inbound_email import is_transient, receive, where
 from domain.inbound.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
-from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys, deployment_keys
+from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
 
 
 class InboundHandler:
-    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys | None = None):
+    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys):
         self.engine, self.domain = engine, reply_domain.lower()
-        self.keys = keys or deployment_keys()
+        self.keys = keys
         self.results: list = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -74,7 +74,7 @@ class InboundHandler:
         return "250 Message accepted"
 
 
-def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys | None = None) -> Controller:
+def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys) -> Controller:
     controller = Controller(InboundHandler(engine, reply_domain, keys), hostname=host, port=port)
     controller.start()
     return controller

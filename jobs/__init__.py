@@ -1,4 +1,5 @@
-"""Dramatiq broker and actors. The broker module is imported before any actor is declared."""
+"""Dramatiq broker and actors. The broker module is imported before any actor is declared; the
+actors read the runtime the shell installs (jobs.runtime)."""
 
 from jobs import broker  # noqa: F401  (must come first)
 from jobs.dispatch import DISPATCH, enqueue_dispatch  # noqa: F401

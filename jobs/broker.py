@@ -1,5 +1,7 @@
 """The Dramatiq broker: Redis when ``HOMEROOM_REDIS_URL`` is set, else an in-process stub broker
-whose worker runs inside the serving process (embedded mode)."""
+whose worker runs inside the serving process (embedded mode). The shell's runtime makes it
+(``make_broker``); actors are declared on ``placeholder`` at import and moved onto the runtime's
+broker when it is installed (jobs.runtime.install)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
-
-from homeroom.settings import get_settings
 
 
 def _middleware() -> list:
@@ -26,21 +26,23 @@ class LaneAwareRedisBroker(RedisBroker):
         return super().consume(queue_name, prefetch=prefetch, timeout=min(timeout, self.IDLE_POLL_MS))
 
 
-def make_broker() -> dramatiq.Broker:
-    settings = get_settings()
-    if settings.redis_url:
-        return LaneAwareRedisBroker(url=settings.redis_url, namespace="homeroom", middleware=_middleware())
+def make_broker(redis_url: str | None) -> dramatiq.Broker:
+    """Redis at ``redis_url``, or (None) a stub broker for the in-process worker."""
+    if redis_url:
+        return LaneAwareRedisBroker(url=redis_url, namespace="homeroom", middleware=_middleware())
     broker = StubBroker(middleware=_middleware())
     broker.emit_after("process_boot")
     return broker
 
 
-broker = make_broker()
-dramatiq.set_broker(broker)
+#: Where actors are declared at import: Dramatiq binds an actor to a broker when it is declared,
+#: and the runtime (which knows the real broker) is built later, by the shell.
+placeholder = StubBroker(middleware=_middleware())
+dramatiq.set_broker(placeholder)
 
 
-def start_in_process_worker(threads: int | None = None) -> dramatiq.Worker:
+def start_in_process_worker(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
     """Embedded mode: run the actors on threads of this process."""
-    worker = dramatiq.Worker(broker, worker_threads=threads or get_settings().worker_threads, worker_timeout=100)
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     return worker

@@ -8,14 +8,14 @@ import dramatiq
 
 from domain.delivery.fan_out import hand_on
 from domain.delivery.lanes import Lane
-from jobs.job_queue import DramatiqJobQueue
-from models.db import get_engine
+from jobs.runtime import current
 
 
 def _hand_on_actor(lane: Lane) -> dramatiq.Actor:
     def hand_on_message(message_id: int) -> None:
         """Idempotent: a second run writes no rows and only hands on what is still queued."""
-        hand_on(get_engine(), DramatiqJobQueue(), message_id)
+        runtime = current()
+        hand_on(runtime.engine, runtime.jobs, runtime.events, message_id)
 
     hand_on_message.__name__ = hand_on_message.__qualname__ = f"hand_on_{lane.value}"
     return dramatiq.actor(hand_on_message, actor_name=f"hand_on_{lane.value}", queue_name=f"hand_on_{lane.value}",

@@ -1,34 +1,37 @@
-"""The domain's JobQueue port (domain.delivery.policy.JobQueue), served by this package's actors."""
+"""The domain's JobQueue port (domain.delivery.policy.JobQueue), served by this package's actors:
+the runtime's ``jobs``, through which domain actions start work once their transaction commits."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import dramatiq
 
 from channels.registry import ChannelRegistry
 from domain.delivery.lanes import Lane
+from domain.delivery.pacing import UrgentBoard
 from domain.delivery.policy import ChunkSizes
-from homeroom.settings import get_settings
-from jobs import runtime
 from jobs.dispatch import enqueue_dispatch
 
 
+@dataclasses.dataclass(frozen=True)
 class DramatiqJobQueue:
-    """Enqueues on ``broker`` (default: the configured one); chunk sizes from ``registry``'s
-    plugins (default: the configured ones) and HOMEROOM_DISPATCH_BATCH_SIZE."""
+    """Enqueues on one broker, announcing emergency chunks on the board its workers read; chunk
+    sizes from the registry's plugins and HOMEROOM_DISPATCH_BATCH_SIZE."""
 
-    def __init__(self, broker: dramatiq.Broker | None = None, registry: ChannelRegistry | None = None):
-        self.broker = broker
-        self.registry = registry
+    broker: dramatiq.Broker
+    urgent: UrgentBoard
+    registry: ChannelRegistry
+    dispatch_batch_size: int
 
     def chunk_sizes(self) -> ChunkSizes:
-        return ChunkSizes.for_plugins(self.registry or runtime.channel_registry(), get_settings().dispatch_batch_size)
+        return ChunkSizes.for_plugins(self.registry, self.dispatch_batch_size)
 
     def dispatch(self, chunks: Iterable[tuple[Lane, list[int]]]) -> None:
-        enqueue_dispatch(chunks, broker=self.broker)
+        enqueue_dispatch(chunks, broker=self.broker, urgent=self.urgent)
 
     def hand_on(self, message_id: int, lane: Lane) -> None:
-        from jobs.hand_on import enqueue_hand_on  # it builds this class: imported when first used
+        from jobs.hand_on import enqueue_hand_on  # the hand-on actor reads this class: imported when used
 
         enqueue_hand_on(message_id, lane, broker=self.broker)

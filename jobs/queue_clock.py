@@ -3,6 +3,7 @@ demo) runs a queue tick every ``HOMEROOM_QUEUE_INTERVAL_SECONDS`` and hands due 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -13,8 +14,8 @@ from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.scheduled_messages import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
-from homeroom.settings import get_settings
-from models.db import get_engine, session_scope, utcnow
+from jobs.runtime import current
+from models.db import session_scope, utcnow
 from models.messaging import Message
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,13 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
     deliveries, then, once that is committed (so the database holds the truth whatever happens to
     the queue), hand scheduled messages on and enqueue dispatch in chunks (on ``broker`` and with
-    ``registry``'s plugins, by default the configured ones)."""
-    from jobs.job_queue import DramatiqJobQueue
-    from jobs.runtime import channel_registry
-
+    ``registry``'s plugins, by default the installed runtime's)."""
     now = now or utcnow()
-    registry = registry or channel_registry()
-    jobs = DramatiqJobQueue(broker, registry)
-    with session_scope(get_engine()) as session:
-        reconciled = reconcile_stuck_sending(session, registry, now)
+    runtime = current()
+    jobs = dataclasses.replace(runtime.jobs, broker=broker or runtime.broker,
+                               registry=registry or runtime.registry)
+    with session_scope(runtime.engine) as session:
+        reconciled = reconcile_stuck_sending(session, jobs.registry, now)
         scheduled = send_due_scheduled(session, now)
         due = due_work(session, now, jobs.chunk_sizes())
         for message_id, emergency, priority in session.execute(
@@ -60,12 +59,11 @@ def run_status_updates_job(broker=None) -> None:
     the responsible users; the messages it writes go out through the normal lane."""
     from domain.support.signed_ids import signing_keys
     from domain.reenrolment.status_updates import run_status_updates
-    from jobs.job_queue import DramatiqJobQueue
 
-    settings = get_settings()
-    jobs = DramatiqJobQueue(broker)
-    with session_scope(get_engine()) as session:
-        done = run_status_updates(session, settings.public_base_url, signing_keys(settings))
+    runtime = current()
+    jobs = runtime.jobs if broker is None else dataclasses.replace(runtime.jobs, broker=broker)
+    with session_scope(runtime.engine) as session:
+        done = run_status_updates(session, runtime.settings.public_base_url, signing_keys(runtime.settings))
         for message_id in done.messages:
             hand_on_after_commit(session, jobs, message_id, emergency=False, priority=False)
     if done.published or done.reported:
@@ -78,11 +76,12 @@ def fetch_reply_mailbox() -> None:
     mailbox that cannot be read is logged (without its credentials) and tried again next run."""
     from domain.inbound.reply_mailbox import MailboxError, fetch_replies
 
-    url = get_settings().reply_mailbox_url
+    runtime = current()
+    url = runtime.settings.reply_mailbox_url
     if url is None:
         return
     try:
-        report = fetch_replies(get_engine(), url.get_secret_value())
+        report = fetch_replies(runtime.engine, url.get_secret_value(), runtime.links.keys)
     except MailboxError as error:
         log.warning("queue run: %s", error)
         return
@@ -92,7 +91,7 @@ def fetch_reply_mailbox() -> None:
 
 def run_forever(stop: threading.Event, interval_seconds: float | None = None) -> None:
     """Tick until ``stop`` is set; a failed tick is logged and the next one tries again."""
-    interval = interval_seconds or get_settings().queue_interval_seconds
+    interval = interval_seconds or current().settings.queue_interval_seconds
     while not stop.is_set():
         try:
             queue_tick()

@@ -2,4 +2,4 @@
 ``SQLModel.metadata`` is complete for Alembic and for tests."""
 
 from models import caller_ids, directory, messaging, reenrolment, speech  # noqa: F401
-from models.db import get_engine, metadata, session_scope  # noqa: F401
+from models.db import metadata, session_scope  # noqa: F401

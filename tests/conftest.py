@@ -119,11 +119,25 @@ def worker_process(engine):
     log.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def runtime():
+    """The test process's runtime, built from the environment set above and installed for the
+    actors (the in-process worker, queue runs a test makes): what the shell does at start-up."""
+    import jobs.runtime
+    from homeroom.runtime import build_runtime
+    from homeroom.settings import load_settings
+
+    built = build_runtime(load_settings())
+    jobs.runtime.install(built)
+    yield built
+    jobs.runtime.uninstall()
+
+
 @pytest.fixture(scope="session")
-def app(engine, worker_process):
+def app(engine, worker_process, runtime):
     from homeroom.app import create_app
 
-    return create_app()
+    return create_app(runtime=runtime)
 
 
 @pytest.fixture(scope="session")
@@ -153,13 +167,13 @@ def push_service():
 
 
 @pytest.fixture(autouse=True)
-def _no_emergency_left_on_the_urgent_board():
+def _no_emergency_left_on_the_urgent_board(runtime):
     """An emergency chunk a test enqueued but never ran would hold other tests' paced traffic back
     (domain.delivery.pacing); each test starts with an empty board."""
     yield
     from domain.delivery import pacing
 
-    pacing._pacer = None
+    runtime.pacer.urgent.clear()
     if USES_REDIS:
         import redis
 

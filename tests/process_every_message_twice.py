@@ -1,11 +1,10 @@
-"""Loaded by a test worker (``dramatiq jobs process_every_message_twice``): every job this worker
+"""Loaded by a test worker (``dramatiq homeroom.worker process_every_message_twice``): every job this worker
 finishes is put back on its queue once more, as a broker that redelivers would."""
 
 from __future__ import annotations
 
 import dramatiq
 
-from jobs.broker import broker
 
 REPEAT = "homeroom_test_repeat"
 
@@ -16,4 +15,4 @@ class ProcessEveryMessageTwice(dramatiq.Middleware):
             broker.enqueue(message.copy(options={**message.options, REPEAT: True}))
 
 
-broker.add_middleware(ProcessEveryMessageTwice())
+dramatiq.get_broker().add_middleware(ProcessEveryMessageTwice())  # the runtime's, installed by homeroom.worker

@@ -84,6 +84,7 @@ def test_att_02_att_05_every_email_of_the_message_carries_the_files(client, engi
     from channels.base import ChannelKind
     from channels.registry import ChannelRegistry
     from domain.delivery.dispatch import dispatch_deliveries
+    from jobs.runtime import current
 
     token = token_for(engine, "admin")
     message_id = draft(client, token, families(engine, 2), cc=["office@school.example.org"], copySelf=True)
@@ -99,7 +100,7 @@ def test_att_02_att_05_every_email_of_the_message_carries_the_files(client, engi
         admin_email = session.execute(select(User.email).where(User.login == "admin")).scalar_one()
     registry = ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin})
     for chunk in chunks:
-        dispatch_deliveries(engine, registry, chunk)
+        dispatch_deliveries(engine, registry, chunk, current().delivery)
     # two families and the copy to the sender, and each one's copy to the Cc address, sent apart
     assert len(mailbox.received) == 6
     assert any(admin_email in recipients for recipients, _ in mailbox.received)

@@ -17,11 +17,11 @@ from domain.delivery.envelopes import voice_content_url
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import save_draft
 from domain.access.permissions import Perm
-from domain.support.signed_ids import deployment_keys
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import make_user, set_district, token_for
 from homeroom.settings import get_settings
 from homeroom.routes.voice import voice_router
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import Delivery, Message, MessageStatus
@@ -91,7 +91,7 @@ def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_pla
     app.include_router(voice_router(get_settings().model_copy(update={"public_base_url": "https://hr.example.org"}),
                                    engine))
     provider = TestClient(app)
-    twiml = provider.post(urlsplit(voice_content_url(call, "https://hr.example.org", deployment_keys())).path).text
+    twiml = provider.post(urlsplit(voice_content_url(call, "https://hr.example.org", current().links.keys)).path).text
     played = twiml.split("<Play>")[1].split("</Play>")[0]
     assert played.startswith("https://hr.example.org/voice/recording/")
     audio = provider.get(urlsplit(played).path)

@@ -13,7 +13,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import gql, row_counts, set_district, token_for
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, Message
 from resolve import request, viewer_for
@@ -63,7 +63,7 @@ def test_voi_07_voi_08_fields_are_filled_in_and_the_spoken_text_cut_to_the_limit
             fan_out(session, message.id)
             chunks = queued_delivery_chunks(session, message.id, 500)
         for chunk in chunks:
-            dispatch_deliveries(engine, channel_registry(), chunk)
+            dispatch_deliveries(engine, current().registry, chunk, current().delivery)
     finally:
         set_district(engine, **previous)
     with session_scope(engine) as session:

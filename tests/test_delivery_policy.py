@@ -41,23 +41,20 @@ class FiftyAtATimeVoice(VoiceChannel):
 
 
 @pytest.fixture
-def fifty_at_a_time(monkeypatch):
-    """The configured plugins, with FiftyAtATimeVoice serving calls, for the in-process worker;
-    dispatch chunks of 500 (the default HOMEROOM_DISPATCH_BATCH_SIZE)."""
-    import jobs.dispatch
-    import jobs.runtime
-    from homeroom.settings import get_settings
+def fifty_at_a_time(monkeypatch, runtime):
+    """The test runtime's plugins, with FiftyAtATimeVoice serving calls (for the in-process worker
+    and the resolvers alike); dispatch chunks of 500 (the default HOMEROOM_DISPATCH_BATCH_SIZE)."""
+    import dataclasses
 
-    configured = jobs.runtime.channel_registry()
-    registry = ChannelRegistry({**{kind: configured.for_kind(kind) for kind in configured.kinds()},
-                                **{kind: FiftyAtATimeVoice(FiftyAtATimeVoice.Config()) for kind in
-                                   FiftyAtATimeVoice.kinds}})
-    for module in (jobs.runtime, jobs.dispatch):
-        monkeypatch.setattr(module, "channel_registry", lambda: registry)
-    monkeypatch.setattr(get_settings(), "dispatch_batch_size", 500)
+    plugin = FiftyAtATimeVoice(FiftyAtATimeVoice.Config())
+    for kind in FiftyAtATimeVoice.kinds:
+        monkeypatch.setitem(runtime.registry._by_kind, kind, plugin)
+    jobs = runtime.jobs  # the runtime is frozen, as in production: swapped here and put back
+    object.__setattr__(runtime, "jobs", dataclasses.replace(jobs, dispatch_batch_size=500))
     monkeypatch.setattr(FiftyAtATimeVoice, "batches", [])
     monkeypatch.setattr(FiftyAtATimeVoice, "failing", True)
-    return registry
+    yield runtime.registry
+    object.__setattr__(runtime, "jobs", jobs)
 
 
 @pytest.mark.skipif(USES_REDIS, reason="the worker runs in another process, with the configured plugins")

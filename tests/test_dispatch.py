@@ -13,6 +13,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.access.viewer import load_viewer
 from domain.messages.send import SendMessageRequest, create_message
 from helpers import count_statements
+from jobs.runtime import current
 from models.db import session_scope
 from factories import add_contact, add_student, email, first_school_id, seeded_students
 from models.directory import Contact, User
@@ -87,8 +88,8 @@ def test_job_05_dispatching_the_same_ids_twice_sends_once(engine):
         chunks = queued_delivery_chunks(session, message_id, 500)
     plugin = RecordingEmail(RecordingEmail.Config())
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin})
-    first = dispatch_deliveries(engine, registry, chunks[0])
-    again = dispatch_deliveries(engine, registry, chunks[0])
+    first = dispatch_deliveries(engine, registry, chunks[0], current().delivery)
+    again = dispatch_deliveries(engine, registry, chunks[0], current().delivery)
     assert first.sent == len(chunks[0]) and again.claimed == 0 and len(plugin.calls) == 1
     with session_scope(engine) as session:
         attempts = session.execute(select(func.count()).select_from(DeliveryAttempt).where(
@@ -104,7 +105,7 @@ def test_retryable_goes_back_to_queue_and_permanent_records_code(engine):
         fan_out(session, message_id)
         ids = queued_delivery_chunks(session, message_id, 500)[0]
     registry = ChannelRegistry({ChannelKind.EMAIL: FlakyEmail(FlakyEmail.Config())})
-    result = dispatch_deliveries(engine, registry, ids)
+    result = dispatch_deliveries(engine, registry, ids, current().delivery)
     with session_scope(engine) as session:
         rows = {d.id: d for d in session.execute(select(Delivery).where(Delivery.id.in_(ids))).scalars()}
     assert result.retry_ids and result.failed
@@ -161,7 +162,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
             ids = queued_delivery_chunks(session, message_id, 500)[0]
         plugin = RetryThenSend(RetryThenSend.Config(), retry_after)
         registry = ChannelRegistry({ChannelKind.EMAIL: plugin})
-        first = dispatch_deliveries(engine, registry, ids)
+        first = dispatch_deliveries(engine, registry, ids, current().delivery)
         assert sorted(first.retry_ids) == sorted(ids) and first.retry_delay_seconds == expected
         waiting = _deliveries(engine, ids)
         for delivery in waiting.values():
@@ -171,7 +172,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
                     DeliveryAttempt.delivery_id == delivery.id)).scalar_one()
             gap = delivery.not_before.replace(tzinfo=dt.UTC) - finished.replace(tzinfo=dt.UTC)
             assert abs(gap.total_seconds() - expected) < 1
-        second = dispatch_deliveries(engine, registry, first.retry_ids)
+        second = dispatch_deliveries(engine, registry, first.retry_ids, current().delivery)
         assert second.sent == len(ids)
         done = _deliveries(engine, ids)
         assert all(d.status == "SENT" and d.attempts == 2 and d.provider_id == f"p-{d.id}" for d in done.values())
@@ -201,7 +202,7 @@ def test_retries_stop_after_the_last_attempt(engine):
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin})
     pending = ids
     while pending:
-        pending = dispatch_deliveries(engine, registry, pending).retry_ids
+        pending = dispatch_deliveries(engine, registry, pending, current().delivery).retry_ids
     assert len(plugin.calls) == MAX_ATTEMPTS
     rows = _deliveries(engine, ids)
     assert all(d.status == "FAILED" and d.error_code == "421" and d.attempts == MAX_ATTEMPTS for d in rows.values())
@@ -243,7 +244,7 @@ def test_issue_13_10_a_plugin_raising_mid_batch_fails_only_the_envelope_at_fault
         addresses = dict(session.execute(select(Delivery.id, Delivery.address).where(Delivery.id.in_(ids))).all())
     bad_id = sorted(ids)[len(ids) // 2]  # half the batch went out before the raise
     plugin = RaisesForOne(RaisesForOne.Config(), frozenset({addresses[bad_id]}))
-    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids, current().delivery)
     assert (result.sent, result.failed, result.retry_ids) == (len(ids) - 1, 1, [])
     rows = _deliveries(engine, ids)
     bad = rows.pop(bad_id)
@@ -274,7 +275,7 @@ def test_issue_13_10_bad_envelopes_leading_a_batch_do_not_hold_back_the_rest(eng
         addresses = dict(session.execute(select(Delivery.id, Delivery.address).where(Delivery.id.in_(ids))).all())
     leading = ids[:PLUGIN_FAILING_AFTER]
     plugin = RaisesForOne(RaisesForOne.Config(), frozenset(addresses[i] for i in leading))
-    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids, current().delivery)
     assert (result.sent, result.failed, result.retry_ids) == (len(ids) - len(leading), len(leading), [])
     rows = _deliveries(engine, ids)
     assert {(rows[i].status, rows[i].error_code) for i in leading} == {("FAILED", "PLUGIN_ERROR")}
@@ -299,7 +300,7 @@ def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry
             raise ConnectionError("the provider is down")
 
     plugin = AlwaysRaises(AlwaysRaises.Config())
-    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids)
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), ids, current().delivery)
     assert sorted(result.retry_ids) == sorted(ids) and result.failed == 0
     assert len(plugin.calls) == 1 + PLUGIN_FAILING_AFTER + 1 < len(ids)  # the batch, the first few, the last
     assert {(d.status, d.error_code) for d in _deliveries(engine, ids).values()} == {("QUEUED", "PLUGIN_ERROR")}

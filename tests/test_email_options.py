@@ -18,7 +18,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import gql, row_counts, token_for
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery
@@ -91,9 +91,9 @@ def send_through(engine, box, kids, *, login="admin", channels=("EMAIL",), **opt
 def dispatch_chunks(engine, box, chunks) -> None:
     """Dispatch with email going to the mailbox's SMTP server, SMS and calls to the outbox."""
     registry = ChannelRegistry({ChannelKind.EMAIL: box.plugin, **{
-        kind: channel_registry().for_kind(kind) for kind in (ChannelKind.SMS, ChannelKind.VOICE)}})
+        kind: current().registry.for_kind(kind) for kind in (ChannelKind.SMS, ChannelKind.VOICE)}})
     for chunk in chunks:
-        dispatch_deliveries(engine, registry, chunk)
+        dispatch_deliveries(engine, registry, chunk, current().delivery)
 
 
 def test_cmp_22_cmp_23_cc_is_copied_on_every_email_or_on_the_first_only(engine, mailbox):

@@ -74,11 +74,12 @@ def test_a_real_push_is_delivered_through_the_installed_example(installed, engin
         script = ("import json, sys\n"
                   "from channels.registry import ChannelRegistry\n"
                   "from domain.delivery.dispatch import dispatch_deliveries\n"
+                  "from homeroom.runtime import build_runtime\n"
                   "from homeroom.settings import get_settings\n"
-                  "from models.db import engine_for\n"
                   "s = get_settings()\n"
                   "registry = ChannelRegistry.from_settings(s.channel_plugins, s.plugin_config)\n"
-                  "print(dispatch_deliveries(engine_for(s.database_url), registry, json.loads(sys.argv[1])).sent)\n")
+                  "runtime = build_runtime(s, registry=registry)\n"
+                  "print(dispatch_deliveries(runtime.engine, registry, json.loads(sys.argv[1]), runtime.delivery).sent)\n")
         result = subprocess.run([sys.executable, "-c", script, json.dumps(ids)], capture_output=True, text=True,
                                 env=_env(installed, HOMEROOM_CHANNEL_PLUGINS=json.dumps(plugins),
                                          HOMEROOM_PLUGIN_CONFIG=json.dumps(config)), cwd=ROOT, timeout=120)

@@ -19,6 +19,7 @@ from domain.messages.send import send_draft
 from domain.content.text import html_to_text
 from factories import add_contact, add_section, add_student, add_user, email as new_email, first_school_id, unique
 from helpers import gql, token_for, wait_for_message
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, Message
@@ -162,7 +163,7 @@ def test_issue_13_8_a_draft_emailed_through_smtp_reaches_the_sink_clean(client, 
         message, _ = send_draft(session, viewer_for(session, parent_login), int(draft["message"]["id"]), None)
         [chunk] = queued_delivery_chunks(session, message.id, 500)
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
-    assert dispatch_deliveries(engine, registry, chunk).sent == 1
+    assert dispatch_deliveries(engine, registry, chunk, current().delivery).sent == 1
     [received] = recorder.messages
     assert received["To"].addresses[0].addr_spec == teacher_email
     html = received.get_body(("html",)).get_content()

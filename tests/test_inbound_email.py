@@ -15,6 +15,7 @@ from domain.inbound.reply_tokens import reply_address
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
 from homeroom.inbound_smtp import start
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery, ImportedRecipient, Message, ThreadReply
 from resolve import request, viewer_for
@@ -29,7 +30,7 @@ THREAD = """query($kind: RecipientKind!, $id: ID!) { thread(recipientKind: $kind
 @pytest.fixture
 def inbound(engine):
     port = free_port()
-    controller = start(engine, DOMAIN, "127.0.0.1", port)
+    controller = start(engine, DOMAIN, "127.0.0.1", port, current().links.keys)
     yield port
     controller.stop()
 
@@ -75,7 +76,7 @@ def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, 
 
 def test_forged_tokens_are_refused_and_add_nothing(engine, inbound):
     """A reply address with a wrong MAC, or any other mailbox, is refused at RCPT."""
-    genuine = reply_address(123456, DOMAIN)
+    genuine = reply_address(123456, DOMAIN, current().links.keys)
     forged = genuine.replace(genuine.split(".")[1][:4], "AAAA", 1)
     before = len(replies(engine))
     for address in (forged, f"reply+123456.{'x' * 22}@{DOMAIN}", f"principal@{DOMAIN}", "someone@elsewhere.org"):
@@ -94,7 +95,7 @@ def test_cmp_18_no_reply_is_filed_for_a_message_that_did_not_allow_replies(engin
     with session_scope(engine) as session:
         delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalar_one()
     before = len(replies(engine))
-    mail(inbound, reply_address(delivery_id, DOMAIN))
+    mail(inbound, reply_address(delivery_id, DOMAIN, current().links.keys))
     assert len(replies(engine)) == before
 
 
@@ -111,7 +112,7 @@ def test_cmp_20_a_csv_imported_recipient_can_reply(engine, inbound):
         session.execute(Message.__table__.update().where(Message.id == draft.id).values(status="QUEUED"))
         fan_out(session, draft.id)
         [[delivery_id]] = queued_delivery_chunks(session, draft.id, 500)
-    mail(inbound, reply_address(delivery_id, DOMAIN), sender="visitor@example.org", body="Count me in.")
+    mail(inbound, reply_address(delivery_id, DOMAIN, current().links.keys), sender="visitor@example.org", body="Count me in.")
     with session_scope(engine) as session:
         filed = session.execute(select(ThreadReply).where(ThreadReply.delivery_id == delivery_id)).scalars().one()
     assert (filed.correspondent_kind, filed.body_text, filed.from_address) == (
@@ -324,10 +325,10 @@ def test_only_trouble_worth_retrying_is_answered_451(engine):
 
     unreachable = engine_for(f"sqlite:///{tempfile.mkdtemp()}/missing/folder/homeroom.db")
     port = free_port()
-    controller = start(unreachable, DOMAIN, "127.0.0.1", port)
+    controller = start(unreachable, DOMAIN, "127.0.0.1", port, current().links.keys)
     try:
         with pytest.raises(smtplib.SMTPDataError) as deferred:
-            mail(port, reply_address(123456, DOMAIN))
+            mail(port, reply_address(123456, DOMAIN, current().links.keys))
         assert deferred.value.smtp_code == 451
     finally:
         controller.stop()
@@ -336,7 +337,7 @@ def test_only_trouble_worth_retrying_is_answered_451(engine):
 @pytest.mark.parametrize("spelling", ["upper-case prefix", "leading zero", "padding", "lower-case MAC"])
 def test_only_the_canonical_spelling_of_a_reply_address_is_accepted(engine, inbound, spelling):
     """Issue 13 point 16: a reply address is accepted only exactly as it was signed."""
-    genuine = reply_address(123456, DOMAIN)
+    genuine = reply_address(123456, DOMAIN, current().links.keys)
     local, _, domain = genuine.partition("@")
     token = local.removeprefix("reply+")
     spelled = {"upper-case prefix": f"REPLY+{token}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -17,7 +18,6 @@ from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
 from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from domain.delivery import pacing
 from domain.delivery.dispatch import STEP_ASIDE_SECONDS, dispatch_deliveries
 from domain.delivery.lanes import Lane
 from domain.delivery.pacing import (
@@ -29,6 +29,7 @@ from domain.delivery.pacing import (
     group_size,
     local_reserve,
 )
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, DeliveryAttempt
 from jobs import enqueue_dispatch
@@ -126,14 +127,14 @@ def statuses(engine, ids: list[int]) -> dict[str, int]:
                                     .group_by(Delivery.status)).all())
 
 
-def test_emergency_sms_go_first_and_other_paced_traffic_steps_aside(engine, tmp_path, monkeypatch):
+def test_emergency_sms_go_first_and_other_paced_traffic_steps_aside(engine, tmp_path):
     """CMP-07 within pacing: while an emergency's SMS are announced, a normal message's paced
     dispatch stops before its next group; the emergency then gets the provider's slots, and what
     the normal job had not sent goes back to the queue with no attempt spent. Sent again after the
     emergency, every normal SMS arrives exactly once, and the rate held throughout."""
     rate = 20.0
     board = LocalUrgentBoard()
-    monkeypatch.setattr(pacing, "_pacer", Pacer(local_reserve(), board))
+    services = dataclasses.replace(current().delivery, pacer=Pacer(local_reserve(), board))
     arrivals = tmp_path / "arrivals.log"
     registry = ChannelRegistry({ChannelKind.SMS: DiscardChannel(DiscardConfig(rate_per_second=rate,
                                                                               arrivals=arrivals))})
@@ -142,15 +143,15 @@ def test_emergency_sms_go_first_and_other_paced_traffic_steps_aside(engine, tmp_
 
     normal_result = {}
     normal_job = threading.Thread(target=lambda: normal_result.update(
-        result=dispatch_deliveries(engine, registry, normal_ids)))
+        result=dispatch_deliveries(engine, registry, normal_ids, services)))
     normal_job.start()
     time.sleep(0.5)  # ten normal SMS are out
     board.announce([chunk_key(emergency_ids)], time.time())
-    emergency_result = dispatch_deliveries(engine, registry, emergency_ids)
+    emergency_result = dispatch_deliveries(engine, registry, emergency_ids, services)
     normal_job.join(10)
     stepped_aside = normal_result["result"].retry_ids
     # A normal chunk that starts while the emergency is still pending waits without being claimed.
-    waiting = dispatch_deliveries(engine, registry, stepped_aside)
+    waiting = dispatch_deliveries(engine, registry, stepped_aside, services)
     assert (waiting.claimed, waiting.sent, waiting.retry_ids) == (0, 0, stepped_aside)
     board.finished(chunk_key(emergency_ids))
 
@@ -170,7 +171,7 @@ def test_emergency_sms_go_first_and_other_paced_traffic_steps_aside(engine, tmp_
     assert {(status, tries) for status, tries, _ in back} == {("QUEUED", 0)} and attempts == 0
     assert all(not_before is not None for *_, not_before in back)
 
-    again = dispatch_deliveries(engine, registry, stepped_aside)  # the job's retry, after the emergency
+    again = dispatch_deliveries(engine, registry, stepped_aside, services)  # the job's retry, after the emergency
     assert again.sent == len(stepped_aside) and statuses(engine, normal_ids) == {"SENT": 40}
     received = [line.split()[1] for line in arrivals.read_text().splitlines()]
     assert sorted(received) == sorted(normal_refs | emergency_refs)  # each exactly once

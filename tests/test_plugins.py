@@ -151,11 +151,10 @@ def test_naming_one_channel_delivers_the_others_through_their_default_plugin(eng
     outbox, journal = tmp_path / "outbox", tmp_path / "sms-journal.txt"
     script = ("import json, sys\n"
               "from domain.delivery.dispatch import dispatch_deliveries\n"
-              "from homeroom.settings import get_settings\n"
-              "from jobs.runtime import channel_registry\n"
-              "from models.db import engine_for\n"
+              "from homeroom.runtime import start_runtime\n"
+              "runtime = start_runtime()\n"
               "for chunk in json.loads(sys.argv[1]):\n"
-              "    dispatch_deliveries(engine_for(get_settings().database_url), channel_registry(), chunk)\n")
+              "    dispatch_deliveries(runtime.engine, runtime.registry, chunk, runtime.delivery)\n")
     env = {**os.environ, "HOMEROOM_ENVIRONMENT": "development", "HOMEROOM_CHANNEL_PLUGINS": json.dumps({"sms": "discard"}),
            "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(outbox)},
                                                  "discard": {"journal": str(journal)}})}

@@ -23,7 +23,7 @@ from factories import (
     unique,
 )
 from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import NOT_SENT_DELIVERY_STATUSES, Channel, Delivery, StudentRecipientType as RT
@@ -183,7 +183,7 @@ def test_an_sms_stop_arriving_after_fan_out_is_honoured_at_dispatch(engine):
     with session_scope(engine) as session:
         assert record_opt_out(session, Channel.SMS, number, source="STOP") is True
         assert record_opt_out(session, Channel.SMS, number, source="STOP") is False
-    result = dispatch_deliveries(engine, channel_registry(), chunks[0])
+    result = dispatch_deliveries(engine, current().registry, chunks[0], current().delivery)
     assert result.sent == 0
     with session_scope(engine) as session:
         status = session.execute(select(Delivery.status).where(Delivery.message_id == message.id)).scalar_one()

@@ -70,7 +70,7 @@ def start_worker(redis_url: str, journal: Path, latency_ms: int, *modules: str) 
            "HOMEROOM_CHANNEL_PLUGINS": json.dumps({kind.value: "discard" for kind in ChannelKind}),
            "HOMEROOM_PLUGIN_CONFIG": json.dumps({"discard": {"latency_ms": latency_ms, "journal": str(journal)}}),
            "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])}
-    command = ([sys.executable, "-m", "dramatiq", "jobs", *modules] if modules
+    command = ([sys.executable, "-m", "dramatiq", "homeroom.worker", *modules] if modules
                else [sys.executable, "-m", "homeroom.cli", "worker"]) + ["--processes", "1", "--threads", "4"]
     log = open(RUN_DIR / f"reliability-worker-{time.monotonic_ns()}.log", "w")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import imaplib
 import shutil
 import socket
@@ -12,17 +14,33 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from factories import add_contact, add_student, email, first_school_id
 from domain.inbound.reply_mailbox import MailboxAddress, MailboxError, addressed_to, fetch_replies
-from homeroom.settings import get_settings
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import ThreadReply
 from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
 from test_smtp import free_port
 
 USER, PASSWORD = "reply@district.example.org", "mailbox-secret-42"
+
+
+@contextlib.contextmanager
+def reply_mailbox_at(mailbox_url: str):
+    """Queue runs read HOMEROOM_REPLY_MAILBOX_URL from the installed runtime's settings: install one
+    that names the mailbox, and put the test's own back afterwards."""
+    import jobs.runtime
+
+    before = current()
+    settings = before.settings.model_copy(update={"reply_mailbox_url": SecretStr(mailbox_url)})
+    jobs.runtime.install(dataclasses.replace(before, settings=settings))
+    try:
+        yield
+    finally:
+        jobs.runtime.install(before)
 
 
 @pytest.fixture
@@ -100,15 +118,10 @@ def test_job_03_a_queue_run_files_replies_from_the_central_mailbox(engine, mailb
     deliver(imap_server, USER, "Who do I ask about the bus?", "<direct-1@families.example.org>")
     assert waiting(imap_server) == {"ALL": 4, "UNSEEN": 4}
 
-    monkeypatch.setenv("HOMEROOM_REPLY_MAILBOX_URL", url(imap_server))
-    get_settings.cache_clear()
-    try:
+    with reply_mailbox_at(url(imap_server)):
         queue_tick()
         assert waiting(imap_server) == {"ALL": 1, "UNSEEN": 0}  # only the direct mail, read
         queue_tick()
-    finally:
-        monkeypatch.delenv("HOMEROOM_REPLY_MAILBOX_URL")
-        get_settings.cache_clear()
     with session_scope(engine) as session:
         filed = session.execute(select(ThreadReply.message_id, ThreadReply.correspondent_kind,
                                        ThreadReply.correspondent_id, ThreadReply.body_text).where(
@@ -120,7 +133,7 @@ def test_job_03_a_queue_run_files_replies_from_the_central_mailbox(engine, mailb
 def test_a_mailbox_that_refuses_the_login_is_reported_without_the_password(engine, imap_server):
     """A wrong password is a clear error that names the mailbox but never the credentials."""
     with pytest.raises(MailboxError) as refused:
-        fetch_replies(engine, url(imap_server, password="wrong-password-7"))
+        fetch_replies(engine, url(imap_server, password="wrong-password-7"), current().links.keys)
     assert "refused the login" in str(refused.value)
     assert "wrong-password-7" not in str(refused.value) and USER not in str(refused.value)
     with pytest.raises(MailboxError, match="imaps:// or imap://"):
@@ -150,16 +163,11 @@ def test_bounces_in_the_mailbox_are_trusted_only_through_their_signed_return_pat
     header = f"X-Homeroom-Delivery: {sent['X-Homeroom-Delivery']}\r\n"
     append_raw(imap_server, f"Delivered-To: {forged_to}\r\n".encode()
                + dsn(address, to=forged_to, original_headers=header))
-    monkeypatch.setenv("HOMEROOM_REPLY_MAILBOX_URL", url(imap_server))
-    get_settings.cache_clear()
-    try:
+    with reply_mailbox_at(url(imap_server)):
         queue_tick()
         assert waiting(imap_server) == {"ALL": 1, "UNSEEN": 0}  # read, left for a person
         assert bounce_state(engine, delivery_id, address) == ("SENT", None, False)
         append_raw(imap_server, f"Delivered-To: {return_path}\r\n".encode() + dsn(address, to=return_path))
         queue_tick()
-    finally:
-        monkeypatch.delenv("HOMEROOM_REPLY_MAILBOX_URL")
-        get_settings.cache_clear()
     assert waiting(imap_server) == {"ALL": 1, "UNSEEN": 0}  # the genuine bounce was filed and removed
     assert bounce_state(engine, delivery_id, address) == ("FAILED", "5.1.1", True)

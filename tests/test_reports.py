@@ -15,6 +15,7 @@ from domain.messages.send import create_message
 from domain.access.permissions import Perm
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from helpers import gql, make_user, token_for, wait_for_message
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import District, Role, School, User
 from models.messaging import Delivery, DeliveryAttempt
@@ -61,7 +62,7 @@ def sent_report_message(engine, login: str, subject: str, teacher_id: int | None
         chunks = queued_delivery_chunks(session, message.id, 500)
     registry = ChannelRegistry({ChannelKind.EMAIL: BouncingEmail(BouncingEmail.Config())})
     for chunk in chunks:
-        dispatch_deliveries(engine, registry, chunk)
+        dispatch_deliveries(engine, registry, chunk, current().delivery)
     return message.id
 
 

@@ -21,7 +21,7 @@ from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
@@ -103,7 +103,7 @@ def test_a_calls_twiml_url_lives_hours_not_forever(client, engine, monkeypatch):
         fan_out(session, message.id)
         [chunk] = queued_delivery_chunks(session, message.id, 500)
         delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).scalar_one()
-    dispatch_deliveries(engine, channel_registry(), chunk)
+    dispatch_deliveries(engine, current().registry, chunk, current().delivery)
     [content_url] = [line["content_url"] for line in map(json.loads, (OUTBOX_DIR / "voice.jsonl").read_text()
                                                          .splitlines()) if line["reference"] == str(delivery_id)]
     path = urlsplit(content_url).path
@@ -113,10 +113,10 @@ def test_a_calls_twiml_url_lives_hours_not_forever(client, engine, monkeypatch):
     assert client.post(path).status_code == 404
 
 
-def test_a_re_enrolment_form_link_expires(client, engine):
+def test_a_re_enrolment_form_link_expires(client, engine, runtime):
     """Covers JOB-06 (issue 13 point 16): a form link older than its lifetime is refused as expired
     (before anything is read); a current one for no open form is merely unavailable."""
-    keys = signed_ids.deployment_keys()
+    keys = runtime.links.keys
     past = time.time() - signed_ids.REENROLMENT.lifetime.total_seconds() - DAY - 1
     expired = client.get(f"/forms/reenrolment/{signed_ids.signed_id(signed_ids.REENROLMENT, 987654, keys, at=past)}")
     assert expired.status_code == 404 and "expired" in expired.text

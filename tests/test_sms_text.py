@@ -14,7 +14,7 @@ from domain.messages.send import create_message
 from domain.content.sms_text import sms_count
 from factories import add_contact, add_student, first_school_id, phone
 from helpers import gql, row_counts, set_district, token_for
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery
@@ -95,7 +95,7 @@ def test_sms_05_sms_06_fields_are_filled_in_the_signature_added_and_the_result_c
             fan_out(session, message.id)
             chunks = queued_delivery_chunks(session, message.id, 500)
         for chunk in chunks:
-            dispatch_deliveries(engine, channel_registry(), chunk)
+            dispatch_deliveries(engine, current().registry, chunk, current().delivery)
         texts = {names[number]: text for number, text in _sms_texts(engine, message.id).items()}
     finally:
         set_district(engine, **previous)

@@ -24,6 +24,7 @@ from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Contact
 from models.messaging import ChannelOptOut, Delivery, DeliveryAttempt
@@ -174,7 +175,7 @@ def test_sys_10_one_click_unsubscribe_from_a_real_email_sets_the_contacts_email_
         fan_out(session, message.id)
         [chunk] = queued_delivery_chunks(session, message.id, 500)
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
-    assert dispatch_deliveries(engine, registry, chunk).sent == 1
+    assert dispatch_deliveries(engine, registry, chunk, current().delivery).sent == 1
     [received] = recorder.messages
     link = urlsplit(received["List-Unsubscribe"].strip().strip("<>"))  # (a long header is folded)
     assert client.post(link.path[:-3] + "abc", data={"List-Unsubscribe": "One-Click"}).status_code == 400
@@ -212,7 +213,7 @@ def test_issue_13_10_one_unsendable_delivery_fails_alone_and_the_rest_are_sent_o
         [chunk] = queued_delivery_chunks(session, message.id, 500)
     assert len(chunk) == 6
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
-    result = dispatch_deliveries(engine, registry, chunk)
+    result = dispatch_deliveries(engine, registry, chunk, current().delivery)
     assert (result.sent, result.failed, result.retry_ids) == (5, 1, [])
     with session_scope(engine) as session:
         rows = session.execute(select(Delivery).where(Delivery.message_id == message.id)).scalars().all()

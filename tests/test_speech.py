@@ -16,11 +16,11 @@ from sqlalchemy import delete, func, select
 from channels.speech.synthesis import SpeechFailed, load_speech_plugin
 from channels.speech.azure import AzureSpeech, AzureSpeechConfig, ssml_for
 from domain.delivery.envelopes import voice_content_url
-from domain.support.signed_ids import deployment_keys
 from domain.telephony.speech_audio import audio_for
 from factories import add_contact, add_student, first_school_id, phone
 from homeroom.settings import get_settings
 from homeroom.routes.voice import voice_router
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, Message
 from models.speech import SpeechAudio
@@ -69,7 +69,7 @@ def test_calls_play_audio_kept_once_per_script_and_deleted_with_the_message(engi
     provider = TestClient(app)
     played = set()
     for delivery_id in calls:
-        url = voice_content_url(delivery_id, "https://hr.example.org", deployment_keys())
+        url = voice_content_url(delivery_id, "https://hr.example.org", current().links.keys)
         twiml = provider.post(urlsplit(url).path).text
         assert "<Play>https://hr.example.org/voice/audio/" in twiml
         played.add(twiml.split("<Play>")[1].split("</Play>")[0])
@@ -166,7 +166,7 @@ def test_a_call_plays_azure_audio_synthesized_once_and_falls_back_to_say(engine,
 
     def twiml_of(client, delivery_id):
         return client.post(urlsplit(voice_content_url(delivery_id, "https://hr.example.org",
-                                                      deployment_keys())).path).text
+                                                      current().links.keys)).path).text
 
     client = provider(azure_speech.url)
     played = {twiml_of(client, delivery_id).split("<Play>")[1].split("</Play>")[0] for delivery_id in calls}

@@ -20,6 +20,7 @@ from domain.reenrolment.status_updates import run_status_updates
 from factories import add_contact, add_student, add_user, email, first_school_id, phone
 from helpers import gql, set_district, token_for
 from homeroom.settings import get_settings
+from jobs.runtime import current
 from models.db import session_scope
 from jobs.queue_clock import queue_tick
 from models.messaging import Message
@@ -56,7 +57,7 @@ def call(engine, kids, recipient_type: str, unreachable: list[str]) -> int:
         fan_out(session, message.id)
         chunks = queued_delivery_chunks(session, message.id, 500)
     for chunk in chunks:
-        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.VOICE: voice}), chunk)
+        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.VOICE: voice}), chunk, current().delivery)
     return message.id
 
 
@@ -72,7 +73,7 @@ def status_updates_run(engine, mailbox) -> list[int]:  # noqa: F811
             fan_out(session, message_id)
             chunks += queued_delivery_chunks(session, message_id, 500)
     for chunk in chunks:
-        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin}), chunk)
+        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin}), chunk, current().delivery)
     return done.messages
 
 

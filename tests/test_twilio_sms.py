@@ -31,6 +31,7 @@ from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
 from homeroom.settings import get_settings
 from homeroom.routes.webhooks import webhook_router
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery, ThreadReply
 from resolve import request, viewer_for
@@ -132,7 +133,7 @@ def text_families(engine, sms, numbers, *, allow_reply=True, emergency=False, be
     if before_dispatch:
         before_dispatch()
     for chunk in chunks:
-        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.SMS: sms}), chunk)
+        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.SMS: sms}), chunk, current().delivery)
     with session_scope(engine) as session:
         rows = session.execute(select(Delivery).where(Delivery.message_id == message.id)
                                .order_by(Delivery.id)).scalars().all()

@@ -24,6 +24,7 @@ from helpers import gql, row_counts, token_for
 from homeroom.settings import get_settings
 from homeroom.routes.voice import voice_router
 from homeroom.routes.webhooks import webhook_router
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
@@ -108,7 +109,7 @@ def test_voi_07_voi_08_voi_11_the_answered_call_says_its_own_script(engine, twil
     original_send = voice.send
     voice.send = lambda batch: envelopes.extend(batch) or original_send(batch)  # see what dispatch handed over
     for chunk in chunks:
-        dispatch_deliveries(engine, registry, chunk)
+        dispatch_deliveries(engine, registry, chunk, current().delivery)
     assert len(envelopes) == 2 and all(e.caller_id for e in envelopes)
     app = FastAPI()
     settings = get_settings().model_copy(update={"public_base_url": PUBLIC, "speech_plugin": "twilio-say"})

@@ -18,7 +18,7 @@ from factories import add_contact, add_school, add_student, add_user, email, fir
 from helpers import gql, make_user, set_district, token_for
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Role, School, User
 from models.messaging import Delivery, Message, RecipientKind
@@ -119,7 +119,7 @@ def test_set_05_no_email_about_new_messages_but_the_message_still_reaches_them(e
         fan_out(session, message.id)
         chunks = queued_delivery_chunks(session, message.id, 500)
     for chunk in chunks:
-        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin}), chunk)
+        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: mailbox.plugin}), chunk, current().delivery)
     with session_scope(engine) as session:
         statuses = {(kind, who): status for kind, who, status in session.execute(
             select(Delivery.recipient_kind, Delivery.recipient_id, Delivery.status).where(
@@ -169,10 +169,10 @@ def test_cmp_08_set_04_push_reaches_app_users_and_those_who_opted_in_for_all(cli
             chunks = queued_delivery_chunks(session, message.id, 500)
             pushes = dict(session.execute(select(Delivery.recipient_id, Delivery.status).where(
                 Delivery.message_id == message.id, Delivery.channel == "PUSH")).all())
-        registry = ChannelRegistry({ChannelKind.PUSH: plugin(), ChannelKind.EMAIL: channel_registry().for_kind(
+        registry = ChannelRegistry({ChannelKind.PUSH: plugin(), ChannelKind.EMAIL: current().registry.for_kind(
             ChannelKind.EMAIL)})
         for chunk in chunks:
-            dispatch_deliveries(engine, registry, chunk)
+            dispatch_deliveries(engine, registry, chunk, current().delivery)
         return pushes
 
     assert send(("PUSH",)) == {opted_in: "QUEUED", app_only: "QUEUED"}  # CMP-08: no_app has no push row

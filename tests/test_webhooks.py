@@ -16,7 +16,7 @@ from domain.messages.send import create_message
 from domain.inbound.webhook_events import apply_events
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import set_district
-from jobs.runtime import channel_registry
+from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, ThreadReply
 from resolve import request, viewer_for
@@ -42,7 +42,7 @@ def sms_to_families(engine, count: int, *, allow_reply: bool = True) -> list[Del
         fan_out(session, message.id)
         chunks = queued_delivery_chunks(session, message.id, 500)
     for chunk in chunks:
-        dispatch_deliveries(engine, channel_registry(), chunk)
+        dispatch_deliveries(engine, current().registry, chunk, current().delivery)
     with session_scope(engine) as session:
         rows = session.execute(select(Delivery).where(Delivery.message_id == message.id, Delivery.channel == "SMS")
                                .order_by(Delivery.id)).scalars().all()
@@ -110,7 +110,7 @@ def test_a_plugin_moves_only_deliveries_of_the_channels_it_serves(engine):
     with session_scope(engine) as session:
         mail = session.execute(select(Delivery).where(Delivery.message_id == sms.message_id,
                                                       Delivery.channel == "EMAIL")).scalars().one()
-        applied = apply_events(session, [ChannelKind.SMS], [
+        applied = apply_events(session, [ChannelKind.SMS], keys=current().links.keys, events=[
             StatusEvent(str(mail.id), "DELIVERED"), InboundEvent(mail.address, "", "hello", external_id="x-1")])
         assert (applied.statuses, applied.replies, applied.ignored) == (0, 0, 2)
         assert session.get(Delivery, mail.id).status == "SENT"

@@ -18,6 +18,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
+from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, PushSubscription
@@ -86,7 +87,7 @@ def test_registered_devices_receive_a_real_message_and_gone_ones_are_removed(cli
                                  request(channels=("PUSH",), staff_ids=(colleague,)))
         fan_out(session, message.id)
         [ids] = queued_delivery_chunks(session, message.id, 500)
-    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.PUSH: plugin()}), ids)
+    result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.PUSH: plugin()}), ids, current().delivery)
     assert result.sent == 1
     [received] = push_service.received
     assert received["name"] == "desk" and received["payload"]["notification_id"] == str(ids[0])

@@ -23,10 +23,10 @@ from sqlalchemy.engine import Engine
 from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
-from domain.delivery.envelopes import CLAIM_COLUMNS, build_envelopes
+from domain.delivery.envelopes import CLAIM_COLUMNS, Links, build_envelopes
 from domain.delivery.lanes import Lane, lane_of
 from domain.delivery.ledger_writes import id_in, write_attempts, write_outcomes
-from domain.delivery.pacing import group_size, pacer
+from domain.delivery.pacing import Pacer, group_size
 from domain.delivery.plugin_batches import send_batch
 from domain.delivery.policy import (
     complete_when_nothing_open,
@@ -34,6 +34,7 @@ from domain.delivery.policy import (
     nothing_open,
     sent_by_queue_runs_only,
 )
+from domain.delivery.services import DeliveryServices
 from domain.inbound.optouts import record_opt_out
 from domain.reenrolment.status_updates import note_failed_calls
 from domain.support.channel_kinds import CHANNEL_KIND
@@ -107,11 +108,11 @@ def settle(session, settled_per_message: Counter, now) -> None:
 # --- 1. claim -----------------------------------------------------------------------------------
 
 
-def claim(engine: Engine, delivery_ids: list[int]) -> list[tuple[Row, Envelope]]:
+def claim(engine: Engine, delivery_ids: list[int], links: Links) -> list[tuple[Row, Envelope]]:
     """QUEUED → SENDING for the given ids; the rows this call now owns, each with its envelope."""
     with session_scope(engine) as session:
         claimed = _claim_rows(session, delivery_ids, utcnow())
-        return build_envelopes(session, claimed) if claimed else []
+        return build_envelopes(session, claimed, links) if claimed else []
 
 
 # --- 2. send ------------------------------------------------------------------------------------
@@ -134,20 +135,20 @@ class PluginCall:
     finished: dt.datetime
 
 
-def send(registry: ChannelRegistry, claimed: list[tuple[Row, Envelope]]) -> list[PluginCall]:
+def send(registry: ChannelRegistry, claimed: list[tuple[Row, Envelope]], pacer: Pacer) -> list[PluginCall]:
     """Hand each channel's envelopes to its plugin; one outcome per row, in the rows' order."""
     by_kind: dict[ChannelKind, list[tuple[Row, Envelope]]] = defaultdict(list)
     for row, envelope in claimed:
         by_kind[CHANNEL_KIND[Channel(row.channel)]].append((row, envelope))
     calls = []
     for kind, pairs in by_kind.items():
-        plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in pairs])
+        plugin_name, outcomes = _call_plugin(registry, kind, [envelope for _, envelope in pairs], pacer)
         calls.append(PluginCall(plugin_name, [row for row, _ in pairs], outcomes, utcnow()))
     return calls
 
 
-def _call_plugin(registry: ChannelRegistry, kind: ChannelKind,
-                 envelopes: list[Envelope]) -> tuple[str, list[Outcome | _SteppedAside]]:
+def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope],
+                 pacer: Pacer) -> tuple[str, list[Outcome | _SteppedAside]]:
     """The plugin's outcome for each envelope, in order: it is handed only what its capabilities
     allow (domain.delivery.policy.fit_to_plugin), in batches of at most its ``max_batch``."""
     plugin = registry.for_kind(kind)
@@ -155,7 +156,7 @@ def _call_plugin(registry: ChannelRegistry, kind: ChannelKind,
         return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
     batches, outcomes = fit_to_plugin(plugin.capabilities, envelopes)
     for batch in batches:
-        outcomes += _paced_send(plugin, batch)
+        outcomes += _paced_send(plugin, batch, pacer)
     by_reference = {outcome.reference: outcome for outcome in outcomes}
     return plugin.name, [
         by_reference.get(e.reference) or PermanentFailure(e.reference, "PLUGIN_NO_OUTCOME") for e in envelopes
@@ -166,12 +167,12 @@ def _is_urgent(envelope: Envelope) -> bool:
     return lane_of(emergency=envelope.emergency, priority=False, channel=envelope.kind.name) is Lane.EMERGENCY
 
 
-def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> bool:
+def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int], pacer: Pacer) -> bool:
     """Before claiming: while emergency calls or SMS are pending, a chunk for a paced plugin that
     is not one of them waits as it is, untouched (a chunk is one channel of one lane). Nothing is
     read unless a plugin is paced; then one Redis read, and one lookup while the board holds any."""
     paced = {kind for kind in registry.kinds() if registry.for_kind(kind).capabilities.rate_per_second}
-    if not delivery_ids or not paced or not pacer().must_step_aside():
+    if not delivery_ids or not paced or not pacer.must_step_aside():
         return False
     with session_scope(engine) as session:
         row = session.execute(select(Delivery.channel, Message.emergency)
@@ -184,7 +185,7 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
     return lane_of(emergency=row.emergency, priority=False, channel=row.channel) is not Lane.EMERGENCY
 
 
-def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAside]:
+def _paced_send(plugin, envelopes: list[Envelope], pacer: Pacer) -> list[Outcome | _SteppedAside]:
     """The plugin's declared rate holds across every worker, and emergency calls and SMS go first
     (domain.delivery.pacing): other traffic stops before its next group while any emergency is pending."""
     rate = plugin.capabilities.rate_per_second
@@ -194,10 +195,10 @@ def _paced_send(plugin, envelopes: list[Envelope]) -> list[Outcome | _SteppedAsi
     size = group_size(rate)
     for start in range(0, len(envelopes), size):
         group = envelopes[start:start + size]
-        if not _is_urgent(group[0]) and pacer().must_step_aside():
+        if not _is_urgent(group[0]) and pacer.must_step_aside():
             return outcomes + [_SteppedAside(envelope.reference) for envelope in envelopes[start:]]
-        pacer().wait_for_slots(plugin.name, rate, len(group))
-        outcomes.extend(send_batch(plugin, group, rate))
+        pacer.wait_for_slots(plugin.name, rate, len(group))
+        outcomes.extend(send_batch(plugin, group, rate, pacer))
     return outcomes
 
 
@@ -330,20 +331,22 @@ def record(engine: Engine, writes: _Writes) -> None:
         settle(session, writes.settled, now)
 
 
-def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int]) -> DispatchResult:
+def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int],
+                        services: DeliveryServices) -> DispatchResult:
     """Send the given deliveries that are still queued; record one attempt and outcome each.
-    Two transactions: claim (with the envelopes' context), then record (with completion)."""
+    Two transactions: claim (with the envelopes' context), then record (with completion).
+    ``services``: the process's pacer, progress bus and links (the shell's runtime)."""
     result = DispatchResult()
-    if _waits_for_emergency(engine, registry, delivery_ids):
+    if _waits_for_emergency(engine, registry, delivery_ids, services.pacer):
         result.retry_ids, result.retry_delay_seconds = list(delivery_ids), STEP_ASIDE_SECONDS
         return result
-    claimed = claim(engine, delivery_ids)
+    claimed = claim(engine, delivery_ids, services.links)
     result.claimed = len(claimed)
     if not claimed:
         return result
     started = utcnow()
-    record(engine, _writes(send(registry, claimed), started, result))
-    progress_events.publish(result.message_ids)
+    record(engine, _writes(send(registry, claimed, services.pacer), started, result))
+    progress_events.publish(services.events, result.message_ids)
     return result
 
 

@@ -79,11 +79,10 @@ def forget_shapes() -> None:
         _shapes.clear()
 
 
-def build_envelopes(session, claimed: list[Row]) -> list[tuple[Row, Envelope]]:
-    """Envelopes for claimed rows. What every envelope of a message on a channel shares is worked
-    out once (``_Shape``), from the message, its sender and school loaded once per chunk, and kept
-    for the message's next chunks."""
-    links = Links.from_settings()
+def build_envelopes(session, claimed: list[Row], links: Links) -> list[tuple[Row, Envelope]]:
+    """Envelopes for claimed rows, their links signed and addressed with ``links``. What every
+    envelope of a message on a channel shares is worked out once (``_Shape``), from the message,
+    its sender and school loaded once per chunk, and kept for the message's next chunks."""
     keys = {(row.message_id, row.channel) for row in claimed}
     shapes = _kept_shapes(keys, links)
     missing = keys - shapes.keys()
@@ -263,17 +262,15 @@ def _push_targets(session, claimed_push: list[Row]) -> dict[str, tuple[PushTarge
 
 @dataclasses.dataclass(frozen=True)
 class Links:
-    """What signed links and notices need from the deployment, read once per chunk."""
+    """What signed links and notices need from the deployment: built once by the shell's runtime."""
 
     base_url: str
     keys: SigningKeys
     reply_domain: str | None
 
     @classmethod
-    def from_settings(cls) -> Links:
-        from homeroom.settings import get_settings
-
-        settings = get_settings()
+    def from_settings(cls, settings) -> "Links":
+        """The links of a ``homeroom.settings.Settings`` (handed in by the shell)."""
         return cls(settings.public_base_url.rstrip("/"), signing_keys(settings), settings.reply_domain)
 
 
@@ -282,14 +279,14 @@ def voice_content_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str
     return f"{base_url}/voice/{signed_id(VOICE_TWIML, delivery_id, keys)}/twiml"
 
 
-def script_for_delivery(session, delivery_id: int) -> VoiceEnvelope | None:
+def script_for_delivery(session, delivery_id: int, links: Links) -> VoiceEnvelope | None:
     """The envelope of one call as dispatch built it (fields filled in, cut to the limit), for the
     TwiML route; None when it is not a call."""
     row = session.execute(select(*CLAIM_COLUMNS).where(Delivery.id == delivery_id,
                                                        Delivery.channel == Channel.VOICE.value)).first()
     if row is None:
         return None
-    [(_, envelope)] = build_envelopes(session, [row])
+    [(_, envelope)] = build_envelopes(session, [row], links)
     return envelope
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.delivery import progress_events
+from domain.delivery.progress_events import ProgressBus
 from domain.delivery.policy import (
     ChunkSizes,
     JobQueue,
@@ -81,14 +82,14 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     return FanOutResult(message_id, False, written, sum(people))
 
 
-def hand_on(engine: Engine, jobs: JobQueue, message_id: int) -> None:
+def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int) -> None:
     """What the hand-on job does: write the message's rows if it has none yet (a scheduled message
     at its queue run; a message sent now has them already), then hand its queued deliveries to
     dispatch in their lanes' chunks once that commits (push waits for a queue run, JOB-04).
     Idempotent: a second run writes no rows and only hands on what is still queued."""
     with session_scope(engine) as session:
         fan_out(session, message_id)
-    progress_events.publish([message_id])
+    progress_events.publish(events, [message_id])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
         chunks = queued_chunks_by_channel(session, message_id, jobs.chunk_sizes())
@@ -100,7 +101,7 @@ def hand_on(engine: Engine, jobs: JobQueue, message_id: int) -> None:
             update(Message.__table__).where(Message.id == message_id, nothing_open())
             .values(**complete_when_nothing_open(Message.open_deliveries, utcnow()))).rowcount
     if completed:
-        progress_events.publish([message_id])
+        progress_events.publish(events, [message_id])
 
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int | ChunkSizes) -> list[list[int]]:

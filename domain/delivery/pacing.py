@@ -52,6 +52,10 @@ class UrgentBoard:
     def pending(self, now: float) -> bool:
         raise NotImplementedError
 
+    def clear(self) -> None:
+        """Take every entry off (a test that leaves an emergency unrun)."""
+        raise NotImplementedError
+
 
 class RedisUrgentBoard(UrgentBoard):
     """A sorted set of chunk keys scored by when each entry expires."""
@@ -70,6 +74,9 @@ class RedisUrgentBoard(UrgentBoard):
 
     def pending(self, now: float) -> bool:
         return bool(self._client.zcount(self.KEY, f"({now}", "+inf"))
+
+    def clear(self) -> None:
+        self._client.delete(self.KEY)
 
 
 class LocalUrgentBoard(UrgentBoard):
@@ -90,6 +97,10 @@ class LocalUrgentBoard(UrgentBoard):
     def pending(self, now: float) -> bool:
         with self._lock:
             return any(expiry > now for expiry in self._expiry.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._expiry.clear()
 
 
 class Pacer:
@@ -141,23 +152,15 @@ def local_reserve() -> Callable[[str, float, float, int], float]:
     return reserve
 
 
-_pacer: Pacer | None = None
+def make_pacer(redis_url: str | None) -> Pacer:
+    """The pacer of a process: slots and the urgent board in Redis when there is one (shared by
+    every worker), else in this process (embedded mode). Built once by the shell's runtime."""
+    if redis_url:
+        import redis
 
-
-def pacer() -> Pacer:
-    global _pacer
-    if _pacer is None:
-        from homeroom.settings import get_settings
-
-        url = get_settings().redis_url
-        if url:
-            import redis
-
-            client = redis.Redis.from_url(url)
-            _pacer = Pacer(redis_reserve(client), RedisUrgentBoard(client))
-        else:
-            _pacer = Pacer(local_reserve(), LocalUrgentBoard())
-    return _pacer
+        client = redis.Redis.from_url(redis_url)
+        return Pacer(redis_reserve(client), RedisUrgentBoard(client))
+    return Pacer(local_reserve(), LocalUrgentBoard())
 
 
 def chunk_key(delivery_ids: list[int]) -> str:

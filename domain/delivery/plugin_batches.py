@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from channels.base import Envelope, Outcome, PermanentFailure, Reconciled, Retryable, Sent
-from domain.delivery.pacing import pacer
+from domain.delivery.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,10 @@ PLUGIN_ERROR = "PLUGIN_ERROR"
 PLUGIN_FAILING_AFTER = 3
 
 
-def send_batch(plugin, envelopes: list[Envelope], rate: float | None = None) -> list[Outcome]:
-    """``plugin.send``; when it raises for a batch, ``_isolate`` finds the envelope at fault."""
+def send_batch(plugin, envelopes: list[Envelope], rate: float | None = None,
+               pacer: Pacer | None = None) -> list[Outcome]:
+    """``plugin.send``; when it raises for a batch, ``_isolate`` finds the envelope at fault (paced
+    by ``pacer`` at ``rate`` when the plugin declares one)."""
     try:
         return plugin.send(envelopes)
     except Exception as error:  # a plugin bug must not lose the batch
@@ -42,10 +44,10 @@ def send_batch(plugin, envelopes: list[Envelope], rate: float | None = None) -> 
                   len(envelopes))
         if len(envelopes) == 1:  # nothing to tell apart: the whole plugin may be failing
             return [_plugin_error(plugin, envelopes[0], error, alone=False)]
-        return _isolate(plugin, envelopes, rate)
+        return _isolate(plugin, envelopes, rate, pacer)
 
 
-def _isolate(plugin, envelopes: list[Envelope], rate: float | None) -> list[Outcome]:
+def _isolate(plugin, envelopes: list[Envelope], rate: float | None, pacer: Pacer | None) -> list[Outcome]:
     """After a batch raised: what the provider already has (``reconcile``) is Sent; the rest are
     sent one at a time, paced as the batch was. One that raises alone fails alone, permanently,
     once another envelope was answered; while none was (PLUGIN_FAILING_AFTER, then the last), the
@@ -67,8 +69,8 @@ def _isolate(plugin, envelopes: list[Envelope], rate: float | None) -> list[Outc
             outcomes.append(Sent(envelope.reference))
             answered = True
         else:
-            if rate:
-                pacer().wait_for_slots(plugin.name, rate, 1)
+            if rate and pacer is not None:
+                pacer.wait_for_slots(plugin.name, rate, 1)
             try:
                 outcomes.extend(plugin.send([envelope]))
                 answered = True

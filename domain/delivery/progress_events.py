@@ -93,23 +93,17 @@ class RedisBus:
             await client.aclose()
 
 
-_bus: InProcessBus | RedisBus | None = None
+#: What the shell's runtime holds as its event bus.
+ProgressBus = InProcessBus | RedisBus
 
 
-def configure(redis_url: str | None) -> None:
-    global _bus
-    _bus = RedisBus(redis_url) if redis_url else InProcessBus()
+def make_bus(redis_url: str | None) -> ProgressBus:
+    """Redis pub/sub when there is Redis, else this process's bus (embedded mode)."""
+    return RedisBus(redis_url) if redis_url else InProcessBus()
 
 
-def bus() -> InProcessBus | RedisBus:
-    if _bus is None:
-        from homeroom.settings import get_settings
-
-        configure(get_settings().redis_url)
-    return _bus
-
-
-def publish(message_ids: Iterable[int]) -> None:
+def publish(bus: ProgressBus, message_ids: Iterable[int]) -> None:
+    """Tell ``bus``'s subscribers these messages changed (ids that are None are skipped)."""
     ids = [message_id for message_id in message_ids if message_id is not None]
     if ids:
-        bus().publish(ids)
+        bus.publish(ids)

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from domain.inbound.optouts import record_opt_out
 from domain.inbound.replies import file_reply
 from domain.inbound.reply_tokens import bounced_delivery_of, delivery_made_at, delivery_of
-from domain.support.signed_ids import SigningKeys, deployment_keys
+from domain.support.signed_ids import SigningKeys
 from models.db import utcnow
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 
@@ -106,10 +106,9 @@ def _text_of(message: EmailMessage) -> str:
     return content
 
 
-def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys | None = None) -> list[Received]:
+def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys) -> list[Received]:
     """File ``raw`` for each signed address among ``recipients`` (the envelope's, or those the
     mailbox says it was delivered to); one result per recipient."""
-    keys = keys or deployment_keys()
     message = parse(raw)
     results = []
     for address in recipients:

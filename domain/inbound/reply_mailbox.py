@@ -88,7 +88,7 @@ def addressed_to(raw: bytes) -> list[str]:
     return found
 
 
-def fetch_replies(engine: Engine, url: str, timeout: float = 30.0, keys: SigningKeys | None = None) -> FetchReport:
+def fetch_replies(engine: Engine, url: str, keys: SigningKeys, timeout: float = 30.0) -> FetchReport:
     """File every message waiting in the mailbox and delete those filed."""
     address = MailboxAddress.parse(url)
     report = FetchReport()

@@ -25,7 +25,6 @@ from domain.support.signed_ids import (
     IssuedAt,
     Purpose,
     SigningKeys,
-    deployment_keys,
     read_signed_id,
     signed_id,
 )
@@ -36,12 +35,12 @@ BOUNCE_PREFIX = "bounce+"
 _PREFIXES = {REPLY: PREFIX, BOUNCE: BOUNCE_PREFIX}
 
 
-def reply_address(delivery_id: int, domain: str, keys: SigningKeys | None = None, *, at: float | None = None) -> str:
-    return f"{PREFIX}{signed_id(REPLY, delivery_id, keys or deployment_keys(), at=at)}@{domain}"
+def reply_address(delivery_id: int, domain: str, keys: SigningKeys, *, at: float | None = None) -> str:
+    return f"{PREFIX}{signed_id(REPLY, delivery_id, keys, at=at)}@{domain}"
 
 
-def bounce_address(delivery_id: int, domain: str, keys: SigningKeys | None = None, *, at: float | None = None) -> str:
-    return f"{BOUNCE_PREFIX}{signed_id(BOUNCE, delivery_id, keys or deployment_keys(), at=at)}@{domain}"
+def bounce_address(delivery_id: int, domain: str, keys: SigningKeys, *, at: float | None = None) -> str:
+    return f"{BOUNCE_PREFIX}{signed_id(BOUNCE, delivery_id, keys, at=at)}@{domain}"
 
 
 def delivery_made_at(session: Session) -> IssuedAt:
@@ -54,7 +53,7 @@ def delivery_made_at(session: Session) -> IssuedAt:
     return made_at
 
 
-def read_address(purpose: Purpose, address: str, keys: SigningKeys | None = None, *,
+def read_address(purpose: Purpose, address: str, keys: SigningKeys, *,
                  issued_at: IssuedAt | None = None) -> int:
     """The delivery a signed address of ``purpose`` names; raises BadSignedId (ExpiredSignedId
     when it was genuine but is too old)."""
@@ -62,20 +61,20 @@ def read_address(purpose: Purpose, address: str, keys: SigningKeys | None = None
     prefix = _PREFIXES[purpose]
     if not at or not local.startswith(prefix):
         raise BadSignedId("not a signed address")
-    return read_signed_id(purpose, local.removeprefix(prefix), keys or deployment_keys(), issued_at=issued_at)
+    return read_signed_id(purpose, local.removeprefix(prefix), keys, issued_at=issued_at)
 
 
-def delivery_of(address: str, keys: SigningKeys | None = None, *, issued_at: IssuedAt | None = None) -> int | None:
+def delivery_of(address: str, keys: SigningKeys, *, issued_at: IssuedAt | None = None) -> int | None:
     """The delivery a reply address names, or None when it is not a genuine, current one."""
     return _or_none(REPLY, address, keys, issued_at)
 
 
-def bounced_delivery_of(address: str, keys: SigningKeys | None = None) -> int | None:
+def bounced_delivery_of(address: str, keys: SigningKeys) -> int | None:
     """The delivery a bounce address (return path) names, or None when it is not a genuine, current one."""
     return _or_none(BOUNCE, address, keys)
 
 
-def _or_none(purpose: Purpose, address: str, keys: SigningKeys | None, issued_at: IssuedAt | None = None) -> int | None:
+def _or_none(purpose: Purpose, address: str, keys: SigningKeys, issued_at: IssuedAt | None = None) -> int | None:
     try:
         return read_address(purpose, address, keys, issued_at=issued_at)
     except BadSignedId:

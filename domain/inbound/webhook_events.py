@@ -29,6 +29,7 @@ from domain.inbound.optouts import record_opt_out, remove_opt_out
 from domain.inbound.replies import FILED, file_reply
 from domain.inbound.sms_keywords import Keyword, help_text, keyword_of
 from domain.inbound.reply_tokens import delivery_of
+from domain.support.signed_ids import SigningKeys
 from models.db import utcnow
 from models.directory import District
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
@@ -58,7 +59,9 @@ def _reference(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-def apply_events(session: Session, kinds: Iterable[ChannelKind], events: Sequence[WebhookEvent]) -> Applied:
+def apply_events(session: Session, kinds: Iterable[ChannelKind], events: Sequence[WebhookEvent],
+                 keys: SigningKeys) -> Applied:
+    """Apply a plugin's parsed events; ``keys`` read the signed reply addresses an answer may name."""
     served = set(kinds)
     channels = [channel.value for channel, kind in CHANNEL_KIND.items() if kind in served]
     applied = Applied()
@@ -66,7 +69,7 @@ def apply_events(session: Session, kinds: Iterable[ChannelKind], events: Sequenc
         if isinstance(event, StatusEvent):
             _apply_status(session, channels, event, applied)
         elif isinstance(event, InboundEvent):
-            _apply_inbound(session, channels, event, applied)
+            _apply_inbound(session, channels, event, applied, keys)
         else:
             applied.ignored += 1
     return applied
@@ -94,8 +97,9 @@ def _apply_status(session: Session, channels: list[str], event: StatusEvent, app
     applied.message_ids.add(moved.message_id)
 
 
-def _answered_delivery(session: Session, channels: list[str], event: InboundEvent) -> Delivery | None:
-    named = _reference(event.in_reply_to) or (delivery_of(event.in_reply_to) if event.in_reply_to else None)
+def _answered_delivery(session: Session, channels: list[str], event: InboundEvent,
+                       keys: SigningKeys) -> Delivery | None:
+    named = _reference(event.in_reply_to) or (delivery_of(event.in_reply_to, keys) if event.in_reply_to else None)
     if named is not None:
         return session.execute(select(Delivery).where(Delivery.id == named, Delivery.channel.in_(channels),
                                                       Delivery.status.in_(ANSWERABLE))).scalars().first()
@@ -126,12 +130,13 @@ def _address_key(channels: list[str], address: str) -> str | None:
     return address.strip().lower() or None
 
 
-def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, applied: Applied) -> None:
+def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, applied: Applied,
+                   keys: SigningKeys) -> None:
     text = (event.text or "").strip()
     if Channel.SMS.value in channels and _sms_keyword(session, event, applied):
         applied.keywords += 1
         return
-    delivery = _answered_delivery(session, channels, event)
+    delivery = _answered_delivery(session, channels, event, keys)
     if delivery is None or not text:
         applied.ignored += 1
         return

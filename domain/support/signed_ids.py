@@ -180,13 +180,6 @@ def verified_id(purpose: Purpose, token: str, keys: SigningKeys) -> int | None:
 
 
 def signing_keys(settings) -> SigningKeys:
-    """The keys of a ``homeroom.settings.Settings``."""
+    """The keys of a ``homeroom.settings.Settings`` (handed in by the shell)."""
     return SigningKeys(settings.jwt_secret.get_secret_value().encode(),
                        tuple(secret.get_secret_value().encode() for secret in settings.jwt_previous_secrets))
-
-
-def deployment_keys() -> SigningKeys:
-    """The keys of the process's settings, for code the shell does not hand them to."""
-    from homeroom.settings import get_settings
-
-    return signing_keys(get_settings())

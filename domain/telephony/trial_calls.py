@@ -1,5 +1,5 @@
 """A test call (VOI-09): the call content as composed, placed to a number the sender types. It
-reaches no recipient and writes no delivery; the configured voice plugin places it directly."""
+reaches no recipient and writes no delivery; the registry's voice plugin places it directly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import uuid
 
 from sqlmodel import Session
 
-from channels.base import Outcome, VoiceEnvelope
+from channels.base import ChannelKind, Outcome, VoiceEnvelope
+from channels.registry import ChannelRegistry
 from domain.content.call_text import tts_limit
 from domain.telephony.caller_ids import caller_id_for_message
 from domain.directory.contact_details import BadContactDetail, normalised_phone
@@ -17,8 +18,11 @@ from domain.access.viewer import Viewer
 from models.caller_ids import CallerId
 
 
-def test_call(session: Session, viewer: Viewer, voice_plugin, *, phone: str, call_text: str,
-              caller_id_id: int | None) -> Outcome:
+def place_test_call(session: Session, viewer: Viewer, registry: ChannelRegistry, *, phone: str, call_text: str,
+                    caller_id_id: int | None) -> Outcome:
+    """Check the request (field problems raise InvalidInput) and place the call through the
+    registry's voice plugin; the provider's outcome is returned, nothing is written."""
+    voice_plugin = registry.for_kind(ChannelKind.VOICE)
     problems: list[FieldProblem] = []
     number = ""
     try:

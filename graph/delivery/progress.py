@@ -13,7 +13,6 @@ from graphql import GraphQLError
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from domain.delivery import progress_events
 from domain.support.errors import AuthenticationError
 from domain.access.permissions import Perm
 from domain.reports.communication_report import readable_deliveries, visible_message
@@ -91,7 +90,7 @@ class ProgressSubscriptions:
     async def message_progress(self, info: Info, message_id: strawberry.ID) -> AsyncGenerator[MessageProgress, None]:
         context = info.context
         user_id, wanted = context.viewer.id, parse_id(message_id)
-        async with progress_events.bus().subscribe(wanted) as notices:
+        async with context.events.subscribe(wanted) as notices:
             last = None
             while last is None or last.status is not db.MessageStatus.COMPLETED:
                 if last is not None:

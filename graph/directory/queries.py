@@ -102,8 +102,6 @@ class DirectoryQueries:
     @strawberry.field(description="The VAPID public key browsers subscribe with (applicationServerKey); null when "
                                   "push is not served by the webpush plugin. Any signed-in user.")
     def push_application_server_key(self, info: Info) -> str | None:
-        from jobs.runtime import channel_registry
-
         _ = info.context.viewer  # signed in
-        plugin = channel_registry().for_kind(ChannelKind.PUSH)
+        plugin = info.context.registry.for_kind(ChannelKind.PUSH)
         return getattr(plugin, "application_server_key", None)

@@ -107,7 +107,8 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable
     """List installed channel plugins, the channels they serve and whether their config is valid."""
     from homeroom.cli.plugin_report import plugin_report
 
-    report = plugin_report(cli_settings())
+    settings = cli_settings()
+    report = plugin_report(settings.channel_plugins, settings.plugin_config, settings.defaulted_channels)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return
@@ -147,18 +148,18 @@ def serve(host: str = typer.Option("0.0.0.0"),
 @app.command()
 def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(4, min=1)) -> None:
     """Run Dramatiq worker processes for fan-out and dispatch (needs HOMEROOM_REDIS_URL)."""
-    from channels.registry import PluginLoadError
-    from jobs.runtime import channel_registry
+    from channels.registry import ChannelRegistry, PluginLoadError
 
     settings = cli_settings()
     if settings.embedded:
         fail("homeroom worker needs HOMEROOM_REDIS_URL; without Redis the API runs its own worker")
     try:
-        channel_registry()
+        ChannelRegistry.from_settings(settings.channel_plugins, settings.plugin_config)
     except PluginLoadError as error:
         fail(f"cannot start: {error}")
     print(f"channels: {describe_channels(settings)}", file=sys.stderr, flush=True)
-    os.execvp(sys.executable, [sys.executable, "-m", "dramatiq", "jobs",
+    # Each worker process builds and installs its runtime as it imports homeroom.worker.
+    os.execvp(sys.executable, [sys.executable, "-m", "dramatiq", "homeroom.worker",
                                "--processes", str(processes), "--threads", str(threads)])
 
 
@@ -173,8 +174,10 @@ def scheduler(interval: float = typer.Option(None, min=0.1, help="Seconds betwee
     settings = cli_settings()
     if settings.embedded:
         fail("homeroom scheduler needs HOMEROOM_REDIS_URL; without Redis the API runs the queue itself")
-    import jobs  # noqa: F401  (the Redis broker)
+    from homeroom.runtime import start_runtime
     from jobs.queue_clock import run_forever
+
+    start_runtime(settings)  # the Redis broker the queue runs enqueue on
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -195,11 +198,12 @@ def inbound_smtp(host: str = typer.Option("0.0.0.0"),
     settings = cli_settings()
     if not settings.reply_domain:
         fail("homeroom inbound-smtp needs HOMEROOM_REPLY_DOMAIN (the domain of reply+…@ addresses)")
+    from domain.support.signed_ids import signing_keys
     from homeroom.inbound_smtp import start
     from models.db import engine_for
 
     check_port(host, port)
-    controller = start(engine_for(settings.database_url), settings.reply_domain, host, port)
+    controller = start(engine_for(settings.database_url), settings.reply_domain, host, port, signing_keys(settings))
     out.print(f"receiving mail for {settings.reply_domain} on {host}:{port}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
 from channels.registry import describe_config_error, discover
-from homeroom.settings import Settings
 
 
 def _schema_fields(plugin_class) -> dict[str, str]:
@@ -18,12 +18,15 @@ def _schema_fields(plugin_class) -> dict[str, str]:
     return fields
 
 
-def plugin_report(settings: Settings) -> list[dict[str, Any]]:
+def plugin_report(channel_plugins: Mapping[str, str], plugin_config: Mapping[str, Mapping[str, Any]],
+                  defaulted_channels: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """``channel_plugins`` and ``plugin_config`` as the settings hold them; ``defaulted_channels``
+    those HOMEROOM_CHANNEL_PLUGINS does not name."""
     rows = []
     for plugin in discover():
-        configured_for = sorted(kind for kind, name in settings.channel_plugins.items() if name == plugin.name)
+        configured_for = sorted(kind for kind, name in channel_plugins.items() if name == plugin.name)
         # The channels it serves only because HOMEROOM_CHANNEL_PLUGINS does not name them.
-        defaulted_for = sorted(set(configured_for) & set(settings.defaulted_channels))
+        defaulted_for = sorted(set(configured_for) & set(defaulted_channels))
         row: dict[str, Any] = {"name": plugin.name, "configured_for": configured_for,
                                "defaulted_for": defaulted_for, "serves": [], "schema": {}, "config": {}}
         if plugin.plugin_class is None:
@@ -32,7 +35,7 @@ def plugin_report(settings: Settings) -> list[dict[str, Any]]:
             row["serves"] = sorted(kind.value for kind in plugin.plugin_class.kinds)
             row["schema"] = _schema_fields(plugin.plugin_class)
             try:
-                config = plugin.plugin_class.Config.model_validate(settings.plugin_config.get(plugin.name, {}))
+                config = plugin.plugin_class.Config.model_validate(plugin_config.get(plugin.name, {}))
                 row["status"] = "valid"
                 row["config"] = config.redacted()
             except ValidationError as error:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from channels.speech.synthesis import SpeechFailed, SpeechPlugin, load_speech_plugin
 from channels.twilio import twiml
 from domain.telephony.call_recordings import recording_bytes, recording_of
-from domain.delivery.envelopes import script_for_delivery
+from domain.delivery.envelopes import Links, script_for_delivery
 from domain.support.signed_ids import CALL_RECORDING, SPEECH_AUDIO, VOICE_TWIML, Purpose, signed_id, signing_keys, verified_id
 from domain.telephony.speech_audio import audio_bytes, audio_for
 from homeroom.settings import Settings
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 def voice_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
     keys = signing_keys(settings)
+    links = Links.from_settings(settings)
     speech: list[SpeechPlugin] = []  # built on the first call, once per process
 
     def speech_plugin() -> SpeechPlugin:
@@ -65,7 +66,7 @@ def voice_router(settings: Settings, engine: Engine) -> APIRouter:
         delivery_id = verified_id(VOICE_TWIML, token, keys)
         if delivery_id is not None:
             with session_scope(engine) as session:
-                envelope = script_for_delivery(session, delivery_id)
+                envelope = script_for_delivery(session, delivery_id, links)
                 if envelope is not None:
                     return Response(spoken(session, envelope), media_type=twiml.MEDIA_TYPE)
         return Response(twiml.hangup(), media_type=twiml.MEDIA_TYPE, status_code=404)

@@ -21,19 +21,24 @@ from channels.base import WebhookRejected
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
 from domain.inbound.webhook_events import Applied, apply_events
+from domain.support.signed_ids import signing_keys
 from homeroom.settings import Settings
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
 
 
-def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], ChannelRegistry]) -> APIRouter:
+def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], ChannelRegistry],
+                   events: progress_events.ProgressBus | None = None) -> APIRouter:
+    """``events``: the runtime's progress bus (by default one for ``settings``' Redis, or this process's)."""
     router = APIRouter()
+    keys = signing_keys(settings)
+    bus = events or progress_events.make_bus(settings.redis_url)
 
     def apply_and_announce(kinds, events) -> Applied:
         with session_scope(engine) as session:
-            applied = apply_events(session, kinds, events)
-        progress_events.publish(applied.message_ids)  # subscriptions see the new statuses live
+            applied = apply_events(session, kinds, events, keys)
+        progress_events.publish(bus, applied.message_ids)  # subscriptions see the new statuses live
         return applied
 
     @router.post("/webhooks/{plugin_name}")

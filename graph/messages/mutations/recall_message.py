@@ -44,7 +44,7 @@ class RecallMessageMutation:
             recalled = await run_in_threadpool(recall, info.context.engine, info.context.viewer, parse_id(id))
         except MessageNotFound:
             return RecallMessageResult(message=None, cancelled=0, sent_before=0, still_in_flight=0)
-        await run_in_threadpool(progress_events.publish, [recalled.message_id])  # Redis, off the loop
+        await run_in_threadpool(progress_events.publish, info.context.events, [recalled.message_id])  # Redis, off the loop
         row = await run_in_threadpool(_load_message, info.context.engine, recalled.message_id)
         return RecallMessageResult(message=Message.from_row(row), cancelled=recalled.cancelled,
                                    sent_before=recalled.sent_before, still_in_flight=recalled.still_in_flight)

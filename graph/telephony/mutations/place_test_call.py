@@ -6,9 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from channels.base import ChannelKind, Sent
+from channels.base import Sent
 from domain.access.permissions import Perm
-from domain.telephony.trial_calls import test_call
+from domain.telephony.trial_calls import place_test_call
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -39,10 +39,8 @@ class PlaceTestCallMutation:
                                     "recipient and writes no delivery (VOI-09).", Perm.PHONE_CALLS))
     def place_test_call(self, info: Info, phone: str, call_text: str,
                         caller_id_id: strawberry.ID | None = None) -> PlaceTestCallResult:
-        from jobs.runtime import channel_registry
-
-        return perform(info, lambda: test_call(info.context.session, info.context.viewer,
-                                               channel_registry().for_kind(ChannelKind.VOICE), phone=phone,
-                                               call_text=call_text,
-                                               caller_id_id=parse_id(caller_id_id) if caller_id_id is not None else None),
+        return perform(info, lambda: place_test_call(info.context.session, info.context.viewer,
+                                                     info.context.registry, phone=phone, call_text=call_text,
+                                                     caller_id_id=parse_id(caller_id_id) if caller_id_id is not None
+                                                     else None),
                        refused=PlaceTestCallErrors.of, done=_placed, write=False)

@@ -1,0 +1,66 @@
+"""The runtime: the process-wide things every part of Homeroom shares, built once by the process
+shell (the app factory, the CLI commands, the worker) and handed down, never looked up.
+
+- the GraphQL context carries it (``info.context.runtime``, graph.context);
+- actors read the one their process installed (``jobs.runtime.install``), since Dramatiq actors
+  take ids, not objects;
+- domain code is given the parts it needs as parameters (an engine, a registry, the delivery
+  services, signing keys); nothing below the shell reads settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import dramatiq
+from sqlalchemy.engine import Engine
+
+from channels.registry import ChannelRegistry
+from domain.delivery.envelopes import Links
+from domain.delivery.pacing import Pacer, make_pacer
+from domain.delivery.progress_events import ProgressBus, make_bus
+from domain.delivery.services import DeliveryServices
+from homeroom.settings import Settings, load_settings
+from jobs.broker import make_broker
+from jobs.job_queue import DramatiqJobQueue
+from models.db import engine_for
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """Settings and what is built from them once per process."""
+
+    settings: Settings
+    engine: Engine
+    registry: ChannelRegistry
+    broker: dramatiq.Broker
+    pacer: Pacer
+    events: ProgressBus
+    links: Links
+    jobs: DramatiqJobQueue
+
+    @property
+    def delivery(self) -> DeliveryServices:
+        """What dispatch needs besides the engine and the registry."""
+        return DeliveryServices(pacer=self.pacer, events=self.events, links=self.links)
+
+
+def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None) -> Runtime:
+    """Everything ``settings`` describe. A configured plugin that fails to load raises
+    ``PluginLoadError`` here, so a process stops at start-up rather than at its first send."""
+    registry = registry or ChannelRegistry.from_settings(settings.channel_plugins, settings.plugin_config)
+    broker = make_broker(settings.redis_url)
+    pacer = make_pacer(settings.redis_url)
+    return Runtime(settings=settings, engine=engine_for(settings.database_url), registry=registry, broker=broker,
+                   pacer=pacer, events=make_bus(settings.redis_url), links=Links.from_settings(settings),
+                   jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size))
+
+
+def start_runtime(settings: Settings | None = None) -> Runtime:
+    """Build the runtime of a process that runs jobs (a worker, the scheduler, a benchmark) and
+    install it for its actors."""
+    import jobs.runtime
+
+    runtime = build_runtime(settings or load_settings())
+    jobs.runtime.install(runtime)
+    return runtime
