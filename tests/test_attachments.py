@@ -8,35 +8,13 @@ from sqlalchemy import select
 
 from domain.delivery.fan_out import queued_delivery_chunks
 from domain.scheduling.scheduled_messages import send_due_scheduled
-from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, User
 from models.messaging import MessageAttachment
-from test_email_options import mailbox  # noqa: F401  (fixture)
+from shared_steps import PDF, draft, families, upload
 
-SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
-  ... on SaveDraftSuccess { message { id } } } }"""
 FILES = """query($id: ID!) { message(id: $id) { attachments { id filename contentType size downloadPath } } }"""
-PDF = b"%PDF-1.4\n% field trip permission slip\n" + bytes(range(256)) * 40
-
-
-def draft(client, token, kids, **fields) -> str:
-    body = {"subject": "Field trip", "htmlBody": "<p>Slip attached.</p>", "channels": ["EMAIL"],
-            "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(k) for k in kids], **fields}
-    return gql(client, SAVE_DRAFT, {"input": body}, token)["data"]["saveDraft"]["message"]["id"]
-
-
-def upload(client, token, message_id, name="slip.pdf", data=PDF, content_type="application/pdf"):
-    return client.post(f"/messages/{message_id}/attachments", files={"file": (name, data, content_type)},
-                       headers={"Authorization": f"Bearer {token}"} if token else {})
-
-
-def families(engine, count):
-    kids = [add_student(engine, first_school_id(engine)) for _ in range(count)]
-    for kid in kids:
-        add_contact(engine, kid, email=email())
-    return kids
 
 
 def test_att_01_att_03_att_04_upload_list_download_and_remove(client, engine):

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message

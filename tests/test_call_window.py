@@ -7,14 +7,13 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select, update
 
 from domain.recipients.call_window import CallWindow
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
-from helpers import gql, set_district, token_for, wait_for_message
+from helpers import gql, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.messaging import Delivery, DeliveryAttempt
@@ -60,21 +59,6 @@ def test_sys_01_overnight_and_absent_windows():
     assert night.next_opening(utc(2026, 1, 15, 17, 0)) == utc(2026, 1, 16, 3, 0)
     always = CallWindow(NEW_YORK, dt.time(0, 0), dt.time(0, 0))
     assert always.is_open(utc(2026, 1, 15, 4, 0)) and always.deferral(utc(2026, 1, 15, 4, 0), emergency=False) is None
-
-
-def closed_window_now() -> dict:
-    """A window that opens in two hours' time, so every send in this test is outside it."""
-    local = dt.datetime.now(NEW_YORK)
-    return {"time_zone": "America/New_York",
-            "call_window_start": (local + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0),
-            "call_window_end": (local + dt.timedelta(hours=3)).time().replace(second=0, microsecond=0)}
-
-
-@pytest.fixture
-def closed_window(engine):
-    previous = set_district(engine, **closed_window_now())
-    yield
-    set_district(engine, **previous)
 
 
 def family(engine) -> int:

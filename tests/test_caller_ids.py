@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select, update
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from factories import add_contact, add_school, add_student, phone
 from helpers import gql, make_user, row_counts, token_for, wait_for_message
 from models.caller_ids import CallerId as CallerIdRow

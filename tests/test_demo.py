@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from channels.outbox import outbox_signature
-from conftest import USES_POSTGRES
+from harness import USES_POSTGRES
 
 pytestmark = pytest.mark.skipif(USES_POSTGRES, reason="the demo runs on embedded defaults only")
 

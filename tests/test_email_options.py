@@ -5,50 +5,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from channels.base import ChannelKind
-from channels.registry import ChannelRegistry
-from channels.email.smtp import SmtpChannel, SmtpConfig
-from conftest import OUTBOX_DIR
-from domain.delivery.dispatch import dispatch_deliveries
-from domain.delivery.fan_out import fan_out, queued_delivery_chunks
-from domain.messages.send import create_message
+from harness import OUTBOX_DIR
 from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import gql, row_counts, token_for
-from jobs.runtime import channel_registry
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery
-from resolve import request, viewer_for
-from test_smtp import free_port
-
-
-class Mailbox:
-    def __init__(self):
-        self.received = []  # (recipients of the SMTP envelope, parsed message)
-        self.return_paths = []  # the envelope's MAIL FROM of each, in the same order
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import policy
-        from email.parser import BytesParser
-
-        self.return_paths.append(envelope.mail_from)
-        self.received.append((list(envelope.rcpt_tos), BytesParser(policy=policy.default).parsebytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.plugin = SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
-                                        from_address="no-reply@district.example.org"))
-    yield box
-    controller.stop()
+from smtp_sink import send_through
 
 
 def test_a_cc_copy_carries_nothing_that_acts_for_the_family(engine, mailbox):
@@ -76,24 +41,6 @@ def families(engine, count, **contact):
     for kid in kids:
         add_contact(engine, kid, email=email(), **contact)
     return kids
-
-
-def send_through(engine, box, kids, *, login="admin", channels=("EMAIL",), **options) -> int:
-    with session_scope(engine) as session:
-        message = create_message(session, viewer_for(session, login),
-                                 request("PRIMARY_CONTACTS", kids, channels=channels, **options))
-        fan_out(session, message.id)
-        chunks = queued_delivery_chunks(session, message.id, 500)
-    dispatch_chunks(engine, box, chunks)
-    return message.id
-
-
-def dispatch_chunks(engine, box, chunks) -> None:
-    """Dispatch with email going to the mailbox's SMTP server, SMS and calls to the outbox."""
-    registry = ChannelRegistry({ChannelKind.EMAIL: box.plugin, **{
-        kind: channel_registry().for_kind(kind) for kind in (ChannelKind.SMS, ChannelKind.VOICE)}})
-    for chunk in chunks:
-        dispatch_deliveries(engine, registry, chunk)
 
 
 def test_cmp_22_cmp_23_cc_is_copied_on_every_email_or_on_the_first_only(engine, mailbox):

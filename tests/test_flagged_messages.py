@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
-from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
-from test_reports import REPORT
+from smtp_sink import send_through
+from shared_steps import REPORT
 
 DISCLAIMER = ("Disclaimer: The following message has been automatically flagged for inappropriate content. "
               "Reader discretion is advised.")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from channels.base import ChannelKind
 from channels.registry import ChannelRegistry
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import queued_delivery_chunks
 from domain.messages.send import send_draft
@@ -23,7 +23,7 @@ from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, Message
 from resolve import viewer_for
-from test_smtp import plugin_for, smtp_server  # noqa: F401  (the real SMTP sink fixture)
+from smtp_sink import plugin_for
 
 HOSTILE = """
 <p onclick="steal()">Read this</p><script>alert(document.cookie)</script>

@@ -18,9 +18,10 @@ import wave
 import httpx
 import pytest
 
-from conftest import RUN_DIR
+from harness import RUN_DIR
 from helpers import gql, set_district, token_for
 from live_server import live_server
+from shared_steps import heavy_import_request
 
 HUGE_IDS = [str(2**63), str(2**64 + 7), "9" * 40]
 
@@ -136,7 +137,7 @@ def test_a_streamed_body_is_cut_off_at_the_limit(server, path):
 def test_an_upload_route_takes_more_than_the_default_limit(client, engine):
     """The bigger limit is only where uploads need it: a 3 MB attachment (over the 1 MiB default)
     reaches the attachment rules, while the same body to a webhook is 413."""
-    from test_attachments import draft, families, upload
+    from shared_steps import draft, families, upload
 
     token = token_for(engine, "admin")
     message_id = draft(client, token, families(engine, 1))
@@ -144,17 +145,6 @@ def test_an_upload_route_takes_more_than_the_default_limit(client, engine):
     assert upload(client, token, message_id, name="big.pdf", data=data).status_code == 201
     refused = client.post("/webhooks/outbox", content=data, headers={"Content-Type": "application/json"})
     assert refused.status_code == 413
-
-
-def heavy_import_request(message_id: str, rows: int = 50_000) -> tuple[str, dict]:
-    """An import that validates ``rows`` rows (50,000: seconds of CPU), then refuses the file for its
-    last row."""
-    lines = ["name,email,phone"] + [f"Person {i},person{i}@example.org,+1312555{i % 10000:04d}"
-                                    for i in range(rows - 2)] + ["Bad Row,not-an-email,"]
-    query = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) {
-      __typename ... on ImportRecipientsErrors { errors { row code } } } }"""
-    return query, {"input": {"messageId": message_id, "csv": "\n".join(lines), "hasHeader": True,
-                             "columns": {"fullName": 0, "email": 1, "phone": 2}}}
 
 
 def _heavy_import(server, token: str, message_id: str) -> tuple[float, dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import smtplib
 import tempfile
-from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import insert, select
@@ -16,12 +15,12 @@ from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
 from homeroom.inbound_smtp import start
 from models.db import session_scope
-from models.messaging import ChannelOptOut, Delivery, ImportedRecipient, Message, ThreadReply
+from models.messaging import Delivery, ImportedRecipient, Message, ThreadReply
 from resolve import request, viewer_for
-from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
-from test_smtp import free_port
+from smtp_sink import send_through
+from smtp_sink import free_port
+from inbound_mail import DOMAIN, bounce_state, dsn, emailed, mail, replies
 
-DOMAIN = "replies.homeroom.test"
 THREAD = """query($kind: RecipientKind!, $id: ID!) { thread(recipientKind: $kind, recipientId: $id) {
   replies { messageId fromAddress bodyText } } }"""
 
@@ -32,23 +31,6 @@ def inbound(engine):
     controller = start(engine, DOMAIN, "127.0.0.1", port)
     yield port
     controller.stop()
-
-
-def mail(port, to, *, sender="parent@families.example.org", body="Yes, she can come.", message_id=None, **headers):
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, "Re: Field trip"
-    message["Message-ID"] = message_id or f"<{abs(hash((to, body)))}@families.example.org>"
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    with smtplib.SMTP("127.0.0.1", port) as client:
-        client.send_message(message)
-
-
-def replies(engine):
-    with session_scope(engine) as session:
-        return session.execute(select(ThreadReply.correspondent_kind, ThreadReply.correspondent_id,
-                                      ThreadReply.body_text)).all()
 
 
 def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, mailbox, inbound):  # noqa: F811
@@ -118,46 +100,9 @@ def test_cmp_20_a_csv_imported_recipient_can_reply(engine, inbound):
         "IMPORTED", "Count me in.", "visitor@example.org")
 
 
-def dsn(recipient: str, status: str = "5.1.1", *, action: str = "failed", to: str = f"bounces@{DOMAIN}",
-        original_headers: str = "") -> bytes:
-    """A delivery status notification (RFC 3464) as a receiving server writes it."""
-    return (f"From: MAILER-DAEMON@mx.families.example.org\r\nTo: {to}\r\n"
-            "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.families.example.org>\r\n"
-            "MIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-            "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.families.example.org\r\n\r\n"
-            f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n\r\n"
-            "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-            f"{original_headers}Subject: Field trip\r\n\r\n"
-            "--B--\r\n").encode()
-
-
 def send_raw(port: int, to: str, raw: bytes, sender: str = "") -> None:
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         smtp.sendmail(sender, [to], raw)
-
-
-def bounce_state(engine, delivery_id: int, address: str) -> tuple[str, str | None, bool]:
-    with session_scope(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        opted_out = session.execute(select(ChannelOptOut).where(ChannelOptOut.address == address.lower())).first()
-    return delivery.status, delivery.error_code, opted_out is not None
-
-
-def emailed(engine, mailbox, **options) -> tuple[int, str, str, object]:  # noqa: F811
-    """One email sent through the smtp plugin to a new contact: (delivery id, address, the email's
-    return path, the email)."""
-    kid = add_student(engine, first_school_id(engine))
-    address = email("bouncing")
-    add_contact(engine, kid, email=address)
-    message_id = send_through(engine, mailbox, [kid], **options)
-    with session_scope(engine) as session:
-        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalar_one()
-    [(sent, return_path)] = [(message, path) for (recipients, message), path
-                             in zip(mailbox.received, mailbox.return_paths) if recipients == [address]]
-    return delivery_id, address, return_path, sent  # (a Cc copy travels apart, with no return path of its own)
 
 
 def test_a_bounce_to_the_signed_return_path_marks_the_delivery_failed_and_the_address_bouncing(
@@ -176,7 +121,7 @@ def test_a_bounce_to_the_signed_return_path_marks_the_delivery_failed_and_the_ad
 def test_the_outbox_records_each_emails_return_path_and_a_bounce_to_it_is_honoured(client, engine, inbound):
     """Covers SYS-10 (issue 13 point 2): the outbox plugin writes the Return-Path a receiving server
     would record, the delivery's signed bounce address; a bounce sent there is honoured."""
-    from conftest import OUTBOX_DIR
+    from harness import OUTBOX_DIR
     from helpers import wait_for_message
 
     kid = add_student(engine, first_school_id(engine))

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select, update
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, add_user, email, first_school_id, phone
@@ -16,7 +16,7 @@ from models.db import session_scope
 from models.directory import School, Student
 from models.messaging import Delivery, Message
 from resolve import request, viewer_for
-from test_email_options import dispatch_chunks, mailbox  # noqa: F401  (mailbox: a real SMTP server fixture)
+from smtp_sink import dispatch_chunks
 
 SUBJECT = "Report card for {{student.first_name}}"
 BODY = ("<p>Dear {{ recipient.name }},</p><p>{{student.full_name}} (grade {{student.grade_level}}) at "

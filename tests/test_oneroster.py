@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select, update
 
-from conftest import BASE_DATABASE_URL, USES_POSTGRES
+from harness import BASE_DATABASE_URL, USES_POSTGRES
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import SendMessageRequest, create_message
 from domain.integrations.oneroster.importer import import_oneroster

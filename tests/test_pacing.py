@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
-from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
+from harness import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
 from domain.delivery import pacing
 from domain.delivery.dispatch import STEP_ASIDE_SECONDS, dispatch_deliveries
 from domain.delivery.lanes import Lane
@@ -33,7 +33,7 @@ from models.db import session_scope
 from models.messaging import Delivery, DeliveryAttempt
 from jobs import enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
-from test_reliability import message_to_imported_phones, open_deliveries, redis_db_url, stop, wait_for
+from worker_processes import message_to_imported_phones, open_deliveries, redis_db_url, stop, wait_for
 
 TESTS_DIR = Path(__file__).resolve().parent
 

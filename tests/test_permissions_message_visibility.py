@@ -14,9 +14,9 @@ from factories import add_contact, add_student, add_user, email, phone, unique
 from helpers import gql, token_for, wait_for_message
 from models.db import session_scope
 from models.directory import User, UserSchool
-from test_attachments import upload
-from test_progress import PROGRESS, _connect
-from test_reports import REPORT
+from shared_steps import upload
+from shared_steps import PROGRESS, subscription_socket
+from shared_steps import REPORT
 
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
   ... on SaveDraftSuccess { message { id } } } }"""
@@ -108,7 +108,7 @@ def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engi
                        headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
     assert len(list(csv.DictReader(io.StringIO(whole.text)))) == 5
 
-    ws, session = _connect(client, principal3)
+    ws, session = subscription_socket(client, principal3)
     try:
         session.send_json({"id": "p", "type": "subscribe",
                            "payload": {"query": PROGRESS, "variables": {"id": sent["id"]}}})

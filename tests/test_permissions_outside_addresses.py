@@ -14,7 +14,7 @@ from helpers import gql, row_counts, token_for
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, ImportedRecipient, Message, MessageSchedule
-from test_scheduling import schedule_in
+from shared_steps import schedule_in
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code message } } } }"""

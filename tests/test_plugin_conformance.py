@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 
 from channels.email.smtp import SmtpChannel, SmtpConfig
 from channels.testing import PluginConformance
-from test_smtp import free_port
+from smtp_sink import free_port
 
 CODES = {"sent": "250 OK", "retryable": "451 4.3.0 Try again later", "permanent": "550 5.1.1 Mailbox unknown"}
 

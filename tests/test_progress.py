@@ -9,21 +9,12 @@ from helpers import gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, Student
 from models.messaging import Delivery
+from shared_steps import PROGRESS, subscription_socket
 
-PROGRESS = """subscription($id: ID!) { messageProgress(messageId: $id) {
-  messageId status total open counts { status count } } }"""
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
   ... on SaveDraftSuccess { message { id } } } }"""
 SEND_DRAFT = """mutation($id: ID!, $count: Int) { sendDraft(id: $id, confirmedRecipientCount: $count) {
   __typename ... on SendMessageConfirmationRequired { recipientCount } } }"""
-
-
-def _connect(client, token):
-    ws = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
-    session = ws.__enter__()
-    session.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-    assert session.receive_json()["type"] == "connection_ack"
-    return ws, session
 
 
 def test_message_progress_streams_a_real_send_until_it_completes(client, engine):
@@ -36,7 +27,7 @@ def test_message_progress_streams_a_real_send_until_it_completes(client, engine)
     draft = gql(client, SAVE_DRAFT, {"input": {"htmlBody": "<p>Progress</p>", "channels": ["EMAIL", "SMS"],
                                                "recipientType": "ALL_CONTACTS", "studentIds": students}},
                 token)["data"]["saveDraft"]["message"]["id"]
-    ws, session = _connect(client, token)
+    ws, session = subscription_socket(client, token)
     try:
         session.send_json({"id": "p", "type": "subscribe", "payload": {"query": PROGRESS, "variables": {"id": draft}}})
         first = session.receive_json()
@@ -69,7 +60,7 @@ def test_message_progress_of_a_message_the_viewer_cannot_read_is_not_found(clien
     token = token_for(engine, "admin")
     draft = gql(client, SAVE_DRAFT, {"input": {"htmlBody": "<p>Private</p>", "channels": ["EMAIL"]}},
                 token)["data"]["saveDraft"]["message"]["id"]
-    ws, session = _connect(client, make_user(engine, Role.TEACHER, school_ids=[]))
+    ws, session = subscription_socket(client, make_user(engine, Role.TEACHER, school_ids=[]))
     try:
         session.send_json({"id": "p", "type": "subscribe", "payload": {"query": PROGRESS, "variables": {"id": draft}}})
         frame = session.receive_json()

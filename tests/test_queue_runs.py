@@ -7,7 +7,7 @@ import time
 from sqlalchemy import select
 
 from factories import add_app_device, add_user, first_school_id
-from conftest import USES_REDIS
+from harness import USES_REDIS
 from helpers import gql, token_for, wait_for_message
 from homeroom.settings import Settings
 from jobs.queue_clock import queue_tick
@@ -82,7 +82,7 @@ def test_job_02_every_email_that_left_is_recorded_in_the_ledger(client, engine):
     from email import policy
     from email.parser import BytesParser
 
-    from conftest import OUTBOX_DIR
+    from harness import OUTBOX_DIR
     from models.messaging import DeliveryAttempt
 
     files = sorted((OUTBOX_DIR / "email").glob("*.eml"))

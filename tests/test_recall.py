@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, insert, select, update
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.messages.send import save_draft
 from helpers import gql, token_for
 from models.db import session_scope

@@ -19,7 +19,6 @@ from factories import (
     first_school_id,
     link_siblings,
     phone,
-    seeded_students,
     unique,
 )
 from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
@@ -28,6 +27,7 @@ from models.db import session_scope
 from models.directory import Role
 from models.messaging import NOT_SENT_DELIVERY_STATUSES, Channel, Delivery, StudentRecipientType as RT
 from resolve import request, resolve, viewer_for
+from shared_steps import active_student_ids
 
 PLAN = """
 query Plan($input: SendMessageInput!, $first: Int!, $after: String, $willSend: Boolean) {
@@ -58,10 +58,6 @@ mutation Send($input: SendMessageInput!) {
 
 def message_input(**fields):
     return {"htmlBody": "<p>Hello</p>", "channels": ["EMAIL"], **fields}
-
-
-def active_student_ids(db, limit):
-    return [str(i) for i in seeded_students(db, limit=limit)]
 
 
 @pytest.mark.parametrize("recipient_type", [kind.value for kind in RT])

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table)
-from conftest import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES, _create_postgres_database
+from harness import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES, _create_postgres_database
 from domain.recipients.resolution import resolution
 from models.db import make_engine
 from models.directory import (

@@ -11,7 +11,6 @@ import collections
 import datetime as dt
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,16 +23,16 @@ from sqlalchemy import func, insert, select, update
 from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
-from conftest import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from domain.delivery.fan_out import fan_out, queued_delivery_chunks
+from harness import RUN_DIR, USES_POSTGRES, USES_REDIS
 from domain.delivery.lanes import Lane
 from domain.messages.send import save_draft
 from jobs import FAN_OUT, enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
-from models.messaging import OPEN_DELIVERY_STATUSES, Delivery, ImportedRecipient, Message
+from models.messaging import Delivery, ImportedRecipient, Message
 from resolve import request, viewer_for
+from worker_processes import kill_hard, message_to_imported_phones, open_deliveries, redis_db_url, stop, wait_for
 
 pytestmark = pytest.mark.skipif(not (USES_POSTGRES and USES_REDIS), reason="needs PostgreSQL and Redis")
 
@@ -41,28 +40,10 @@ TESTS_DIR = Path(__file__).resolve().parent
 LATER = dt.timedelta(minutes=11)  # past every stale/stuck threshold of the queue run
 
 
-def redis_db_url(db: int) -> str:
-    return REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def message_to_imported_phones(engine, count: int, prefix: str, **fields) -> tuple[int, list[int]]:
-    """A message to ``count`` imported recipients by SMS, fanned out; returns it and its ids."""
-    with session_scope(engine) as session:
-        message = save_draft(session, viewer_for(session, "admin"), request(channels=("SMS",), **fields))
-        session.execute(insert(ImportedRecipient), [
-            {"message_id": message.id, "name": f"Guardian {n}", "phone": f"{prefix}{n:05d}", "source_row": n + 1}
-            for n in range(count)])
-        session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))  # as sendDraft
-        fan_out(session, message.id)
-        ids = [i for chunk in queued_delivery_chunks(session, message.id, 10**9) for i in chunk]
-    assert len(ids) == count
-    return message.id, ids
 
 
 def start_worker(redis_url: str, journal: Path, latency_ms: int, *modules: str) -> subprocess.Popen:
@@ -79,31 +60,8 @@ def start_worker(redis_url: str, journal: Path, latency_ms: int, *modules: str) 
     return process
 
 
-def kill_hard(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            kill_hard(process)
-
-
 def journal_lines(journal: Path) -> list[str]:
     return journal.read_text().split() if journal.exists() else []
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out: {what}")
 
 
 def wait_until_quiet(journal: Path, seconds: float = 1.5) -> None:
@@ -114,13 +72,6 @@ def wait_until_quiet(journal: Path, seconds: float = 1.5) -> None:
         if now != last:
             last, since = now, time.monotonic()
         time.sleep(0.1)
-
-
-def open_deliveries(engine, message_id: int) -> int:
-    with session_scope(engine) as session:
-        return session.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.message_id == message_id,
-            Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]))).scalar_one()
 
 
 def assert_each_sent_exactly_once(engine, message_id: int, ids: list[int], journal: Path) -> None:

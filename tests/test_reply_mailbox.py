@@ -19,8 +19,8 @@ from domain.inbound.reply_mailbox import MailboxAddress, MailboxError, addressed
 from homeroom.settings import get_settings
 from models.db import session_scope
 from models.messaging import ThreadReply
-from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
-from test_smtp import free_port
+from smtp_sink import send_through
+from smtp_sink import free_port
 
 USER, PASSWORD = "reply@district.example.org", "mailbox-secret-42"
 
@@ -143,7 +143,7 @@ def test_bounces_in_the_mailbox_are_trusted_only_through_their_signed_return_pat
     one addressed to bounces@ naming the delivery in X-Homeroom-Delivery is left for a person and
     opts nobody out."""
     from jobs.queue_clock import queue_tick
-    from test_inbound_email import bounce_state, dsn, emailed
+    from inbound_mail import bounce_state, dsn, emailed
 
     delivery_id, address, return_path, sent = emailed(engine, mailbox)
     forged_to = "bounces@district.example.org"

@@ -19,16 +19,7 @@ from models.db import session_scope
 from models.directory import District, Role, School, User
 from models.messaging import Delivery, DeliveryAttempt
 from resolve import request, viewer_for
-
-REPORT = """
-query Report($filter: CommunicationReportFilter, $first: Int!, $after: String) {
-  communicationReport(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { type sentAt source fromName senderName recipients total errors emergency flagged
-      statusCounts { status count } message { id subject htmlBody } } }
-  }
-}
-"""
+from shared_steps import REPORT
 
 
 class BouncingEmail(EmailChannel):

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
 from domain.scheduling.scheduled_messages import send_due_scheduled
-from factories import add_contact, add_student, email, first_school_id, phone, unique
+from factories import email, phone, unique
 from helpers import gql, row_counts, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.directory import Contact, User
 from models.messaging import Delivery, ImportedRecipient, Message, MessageSchedule
-from test_call_window import closed_window  # noqa: F401  (fixture)
+from shared_steps import SCHEDULE, district_zone, family, local, message_input, schedule_in
 
-
-
-def district_zone() -> ZoneInfo:
-    from conftest import DATABASE_URL
-    from models.db import engine_for
-    from models.directory import District
-
-    with session_scope(engine_for(DATABASE_URL)) as session:
-        return ZoneInfo(session.execute(select(District.time_zone)).scalar_one())
-
-SCHEDULE = """
-mutation($input: SendMessageInput!, $schedule: ScheduleInput!) {
-  scheduleMessage(input: $input, schedule: $schedule) {
-    __typename
-    ... on ScheduleMessageSuccess { recipientCount message { id status }
-      schedule { startDate sendTime recurrence finalDate nextSendAt description } }
-    ... on SendMessageErrors { errors { field code message } }
-    ... on SendMessageConfirmationRequired { recipientCount }
-  }
-}
-"""
 
 UPDATE = """
 mutation($id: ID!, $input: SendMessageInput!, $schedule: ScheduleInput) {
@@ -52,27 +30,6 @@ mutation($id: ID!, $input: SendMessageInput!, $schedule: ScheduleInput) {
 
 LIST = """query($search: String) { scheduledMessages(search: $search, first: 50) { totalCount
   edges { node { kind message { id subject } schedule { description nextSendAt lastSentAt lastError } } } } }"""
-
-
-def local(instant: dt.datetime) -> dt.datetime:
-    return instant.astimezone(district_zone())
-
-
-def schedule_in(seconds: float, **extra) -> dict:
-    """A schedule whose first send is ``seconds`` from now, in the district's zone."""
-    at = local(utcnow() + dt.timedelta(seconds=seconds))
-    return {"startDate": at.date().isoformat(), "sendTime": at.time().replace(microsecond=0).isoformat(), **extra}
-
-
-def family(engine, **contact) -> int:
-    kid = add_student(engine, first_school_id(engine))
-    add_contact(engine, kid, **({"email": email()} | contact))
-    return kid
-
-
-def message_input(kid, **fields):
-    return {"subject": fields.pop("subject", unique("Scheduled ")), "htmlBody": "<p>Later</p>", "channels": ["EMAIL"],
-            "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)], **fields}
 
 
 def deliveries(engine, message_id):
@@ -96,7 +53,7 @@ def test_sch_01_missing_time_or_past_date_is_rejected_and_nothing_is_written(cli
 
 def test_sch_03_scheduling_asks_to_confirm_more_than_100_recipients(client, engine, db):
     """Covers SCH-03, CMP-27: a schedule reaching 101 people needs the confirmed count."""
-    from test_recipient_plan import active_student_ids
+    from shared_steps import active_student_ids
 
     token = token_for(engine, "admin")
     students = active_student_ids(db, 101)

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from factories import add_app_device
 from domain.access.permissions import Perm
 from helpers import gql, make_user, row_counts, set_district, token_for, wait_for_message

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from sqlalchemy import select
 
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.support import signed_ids
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
@@ -25,8 +25,8 @@ from jobs.runtime import channel_registry
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
-from test_email_options import mailbox, send_through  # noqa: F401  (fixture)
-from test_inbound_email import DOMAIN, inbound, mail  # noqa: F401  (fixture)
+from smtp_sink import send_through
+from inbound_mail import DOMAIN, mail
 
 DAY = 24 * 3600
 
@@ -154,7 +154,7 @@ def test_links_in_mail_sent_before_the_upgrade_keep_working_for_their_lifetime(c
     kind's lifetime, so one-click unsubscribe and late answers survive the upgrade; then they expire
     like new ones. Nothing else accepts them."""
     from homeroom.settings import get_settings
-    from test_inbound_email import replies
+    from inbound_mail import replies
 
     sent = emailed(engine, mailbox, allow_reply=True)
     delivery_id = int(str(sent["Reply-To"]).removeprefix("reply+").split(".")[0])  # the new address names it

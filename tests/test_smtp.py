@@ -3,12 +3,9 @@ connection per batch, STARTTLS with auth, and the one-click unsubscribe it adver
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from collections import Counter
-from email import policy
-from email.parser import BytesParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,53 +25,13 @@ from models.db import session_scope
 from models.directory import Contact
 from models.messaging import ChannelOptOut, Delivery, DeliveryAttempt
 from resolve import request, resolve, viewer_for
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Recorder:
-    """An SMTP handler that keeps what it receives and refuses some recipients by their name."""
-
-    def __init__(self):
-        self.messages, self.sessions, self.return_paths = [], set(), []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("tempfail"):
-            return "451 4.3.0 Try again later"
-        if address.startswith("reject"):
-            return "550 5.1.1 Mailbox unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.sessions.add(id(session))
-        self.return_paths.append(envelope.mail_from)
-        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
+from smtp_sink import Recorder, free_port, plugin_for
 
 
 def envelope(reference, to, **extra):
     return EmailEnvelope(reference=reference, message_id=1, to=to, recipient_name="Pat Doe", from_name="Lincoln High",
                          subject="Picture day", html_body="<p>Picture <b>day</b></p>", text_body="Picture day",
                          **extra)
-
-
-def plugin_for(controller, **config) -> SmtpChannel:
-    return SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
-                                  from_address="no-reply@district.example.org", **config))
 
 
 def test_smtp_sends_multipart_mail_and_maps_codes_on_one_connection(smtp_server):

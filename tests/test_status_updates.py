@@ -25,7 +25,6 @@ from jobs.queue_clock import queue_tick
 from models.messaging import Message
 from models.reenrolment import FailedCall, ReenrolmentForm, ReenrolmentRequest
 from resolve import request, viewer_for
-from test_email_options import mailbox  # noqa: F401  (fixture)
 
 SET_FORM = """mutation($audience: ReenrolmentAudience!, $title: String!, $instructions: String!) {
   setReenrolmentForm(audience: $audience, title: $title, instructions: $instructions) { audience title } }"""

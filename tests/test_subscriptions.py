@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import RUN_DIR, USES_POSTGRES
+from harness import RUN_DIR, USES_POSTGRES
 from domain.access.permissions import Perm
 from helpers import make_user, token_for
 from homeroom.auth import mint_token
@@ -162,7 +162,7 @@ def test_access_is_checked_again_at_each_event(server, engine):
     follows another sender's scheduled message; once the "Communication District Settings"
     permission that let them see it is taken away, the next read ends the subscription with NOT_FOUND, as
     message(id) would answer."""
-    from test_scheduling import SCHEDULE, family, message_input, schedule_in
+    from shared_steps import SCHEDULE, family, message_input, schedule_in
 
     owner = token_for(engine, "admin")
     scheduled = httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {owner}"}, json={
@@ -283,7 +283,7 @@ def test_queries_and_mutations_over_the_websocket_run_off_the_event_loop(server,
     loop, with a session held for the socket's life. It now runs as over HTTP: a 50,000-row import
     sent over the socket (18,000 rows: a frame under the socket's 1 MiB) leaves /healthz answering,
     and (PostgreSQL) leaves no connection idle in a transaction behind it."""
-    from test_http_limits import heavy_import_request
+    from shared_steps import heavy_import_request
 
     token = token_for(engine, "admin")
     query, variables = heavy_import_request(_draft(server, token), rows=18_000)

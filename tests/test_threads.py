@@ -97,7 +97,7 @@ def test_cmp_13_cmp_14_messages_sent_as_district_or_school_carry_no_trace_of_the
     import email as email_module
     from email import policy
 
-    from conftest import OUTBOX_DIR
+    from harness import OUTBOX_DIR
     from helpers import wait_for_message
     from models.directory import District, School, User
     from sqlalchemy import select
@@ -141,7 +141,7 @@ def test_cmp_17_send_as_district_from_an_excluded_school_sends_as_that_school(cl
 
     from sqlalchemy import select
 
-    from conftest import OUTBOX_DIR
+    from harness import OUTBOX_DIR
     from factories import add_school
     from helpers import wait_for_message
     from models.directory import School

@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from channels.base import (
     OPTED_OUT,
@@ -35,6 +34,7 @@ from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery, ThreadReply
 from resolve import request, viewer_for
 from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
+from twilio_peer import signed
 
 PUBLIC = "https://homeroom.example.org"
 FROM = "+13125550199"
@@ -67,11 +67,6 @@ def test_twilio_errors_map_to_outcomes(twilio_errors):  # noqa: F811
     assert isinstance(outcomes[3], PermanentFailure) and outcomes[3].code == "21211"
     [gone] = plugin("http://127.0.0.1:9").send([envelope("9")])
     assert isinstance(gone, Retryable) and gone.code == "TWILIO_UNREACHABLE"
-
-
-def signed(url: str, params: dict, token: str = AUTH_TOKEN) -> dict:
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params),
-            "Content-Type": "application/x-www-form-urlencoded"}
 
 
 class TestTwilioSmsConformance(PluginConformance):

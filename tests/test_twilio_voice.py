@@ -15,7 +15,7 @@ from channels.base import UNREACHABLE, ChannelKind, PermanentFailure, Retryable,
 from channels.registry import ChannelRegistry
 from channels.testing import PluginConformance
 from channels.twilio.voice import TwilioVoiceChannel, TwilioVoiceConfig
-from conftest import OUTBOX_DIR
+from harness import OUTBOX_DIR
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
@@ -27,7 +27,7 @@ from homeroom.routes.webhooks import webhook_router
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
-from test_twilio_sms import signed
+from twilio_peer import signed
 from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
 
 PUBLIC = "https://homeroom.example.org"

@@ -24,7 +24,6 @@ from models.directory import Role, School, User
 from models.messaging import Delivery, Message, RecipientKind
 from push_receiver import b64url, plugin
 from resolve import request, resolve, viewer_for
-from test_email_options import Mailbox, mailbox  # noqa: F401  (mailbox: a real SMTP server fixture)
 
 SETTINGS = """{ viewer { settings { pushAllMessages { value chosen enforcedByDistrict }
   emailNotificationsOff { value chosen enforcedByDistrict } allowReplyByDefault { value chosen enforcedByDistrict }

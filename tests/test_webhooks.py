@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from channels.base import ChannelKind, InboundEvent, StatusEvent
 from channels.outbox import outbox_signature
-from conftest import OUTBOX_WEBHOOK_SECRET
+from harness import OUTBOX_WEBHOOK_SECRET
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
