@@ -20,7 +20,7 @@ from pathlib import Path
 
 RUN_DIR = Path(tempfile.mkdtemp(prefix="homeroom-tests-"))
 OUTBOX_DIR = RUN_DIR / "outbox"
-#: The outbox plugin plays the provider's signed callbacks (tests/test_webhooks.py).
+#: The outbox plugin plays the provider's signed callbacks (tests/inbound/test_webhooks.py).
 OUTBOX_WEBHOOK_SECRET = "outbox-webhook-" + uuid.uuid4().hex
 BASE_DATABASE_URL = os.environ.get("HOMEROOM_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("HOMEROOM_TEST_REDIS_URL", "")

@@ -35,7 +35,7 @@ from jobs import enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
 from worker_processes import message_to_imported_phones, open_deliveries, redis_db_url, stop, wait_for
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]  # tests/, where the workers import support modules from
 
 
 def test_slots_are_spaced_by_the_rate_and_groups_wait_for_their_last_slot():

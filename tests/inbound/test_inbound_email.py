@@ -25,14 +25,6 @@ THREAD = """query($kind: RecipientKind!, $id: ID!) { thread(recipientKind: $kind
   replies { messageId fromAddress bodyText } } }"""
 
 
-@pytest.fixture
-def inbound(engine):
-    port = free_port()
-    controller = start(engine, DOMAIN, "127.0.0.1", port)
-    yield port
-    controller.stop()
-
-
 def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, mailbox, inbound):  # noqa: F811
     """Covers CMP-19, RCP-26: the email of a message that allows replies has a signed Reply-To;
     answering it files the new text (quoted history stripped) in the sender's conversation with

@@ -18,7 +18,7 @@ from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "homeroom-ntfy"
 sys.path.insert(0, str(EXAMPLE / "tests"))
 from fake_ntfy import FakeNtfy  # noqa: E402

@@ -26,7 +26,7 @@ from harness import USES_POSTGRES
 pytestmark = pytest.mark.skipif(USES_POSTGRES, reason="the demo runs on embedded defaults only")
 
 JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _free_port() -> int:

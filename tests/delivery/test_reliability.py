@@ -36,7 +36,7 @@ from worker_processes import kill_hard, message_to_imported_phones, open_deliver
 
 pytestmark = pytest.mark.skipif(not (USES_POSTGRES and USES_REDIS), reason="needs PostgreSQL and Redis")
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]  # tests/, where the workers import support modules from
 LATER = dt.timedelta(minutes=11)  # past every stale/stuck threshold of the queue run
 
 

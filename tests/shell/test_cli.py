@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from graph.schema import export_sdl
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def homeroom(*args: str, cwd: Path | None = None, timeout: float = 120, **settings: str):

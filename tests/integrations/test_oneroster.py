@@ -39,7 +39,7 @@ from models.messaging import Channel, Delivery, DeliveryStatus, StudentRecipient
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oneroster"
 GOOD = FIXTURES / "good"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "peers" / "oneroster" / "nicelion-oneroster-mocker"
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "peers" / "oneroster" / "nicelion-oneroster-mocker"
 DIRECTORY = (District, School, SchoolYear, Profile, ProfileGrant, User, UserProfile, UserSchool,
              Student, StudentLink, Contact, Section, SectionTeacher, Enrollment)
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="the shared OneRoster sample is not here")

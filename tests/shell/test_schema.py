@@ -10,7 +10,7 @@ from pathlib import Path
 from graph.schema import MAX_ALIASES, MAX_QUERY_DEPTH, build_schema, export_sdl
 from helpers import gql, token_for
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def test_schema_graphql_matches_the_code():

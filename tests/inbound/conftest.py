@@ -1,0 +1,18 @@
+"""Fixtures of the inbound tests: `homeroom inbound-smtp`'s server, listening for replies and bounces."""
+
+from __future__ import annotations
+
+import pytest
+
+from homeroom.inbound_smtp import start
+from inbound_mail import DOMAIN
+from smtp_sink import free_port
+
+
+
+@pytest.fixture
+def inbound(engine):
+    port = free_port()
+    controller = start(engine, DOMAIN, "127.0.0.1", port)
+    yield port
+    controller.stop()
