@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from domain.delivery.lanes import lane_of
 from domain.delivery.queue_run import Due, due_work
-from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
 from homeroom.settings import get_settings
 from models.db import get_engine, session_scope, utcnow

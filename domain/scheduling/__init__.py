@@ -1,6 +1,7 @@
 """Scheduling: scheduled messages, when they are due, and wall-clock times of a time zone.
 
+- ``due_sends``: What a queue run sends of the scheduled messages (SCH-04, SCH-09, SCH-13): each due occurrence, copied from its template and sent, and the schedule moved on.
 - ``rules``: Schedule rules (SCH-01, SCH-02, SCH-08, SCH-09): when a scheduled message is due, and how to say it.
-- ``scheduled_messages``: Scheduled messages (SCH-*): schedule, edit, reschedule, cancel, and what a queue run sends.
+- ``scheduled_messages``: Scheduled messages (SCH-*): schedule, edit, reschedule, cancel, list.
 - ``wall_clock``: Wall-clock times of a district's time zone as instants, correct across daylight-saving changes.
 """

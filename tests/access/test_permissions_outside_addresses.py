@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import func, insert, select, update
 
-from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from helpers import gql, row_counts, token_for
 from models.db import session_scope

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from domain.delivery.fan_out import queued_delivery_chunks
-from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
 from helpers import gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, User

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from domain.messages.send import create_message
 from domain.recipients.resolution import resolution
 from domain.scheduling.rules import Recurrence
-from domain.scheduling.scheduled_messages import ScheduleRequest, district_zone, schedule_message, send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
+from domain.scheduling.scheduled_messages import ScheduleRequest, district_zone, schedule_message
 from factories import (
     add_contact,
     add_school,

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
 from factories import email, phone, unique
 from helpers import gql, row_counts, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
