@@ -99,7 +99,7 @@ def test_job_05_dispatching_the_same_ids_twice_sends_once(engine):
 
 
 def test_retryable_goes_back_to_queue_and_permanent_records_code(engine):
-    message_id, _ = _message(engine, student_count=6)
+    message_id = _fresh_message(engine, student_count=6)
     with session_scope(engine) as session:
         fan_out(session, message_id)
         ids = queued_delivery_chunks(session, message_id, 500)[0]
@@ -155,7 +155,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
     assert [retry_delay_seconds(n, None) for n in (1, 2, 3, 8)] == [30, 60, 120, 3600]
     assert retry_delay_seconds(3, 5.0) == 5.0
     for retry_after, expected in ((None, 30), (120.0, 120)):
-        message_id, _ = _message(engine, student_count=4)
+        message_id = _fresh_message(engine, student_count=4)
         with session_scope(engine) as session:
             fan_out(session, message_id)
             ids = queued_delivery_chunks(session, message_id, 500)[0]
@@ -187,7 +187,7 @@ def test_retries_stop_after_the_last_attempt(engine):
     code, and the message completes."""
     from domain.delivery.dispatch import MAX_ATTEMPTS
 
-    message_id, _ = _message(engine, student_count=2)
+    message_id = _fresh_message(engine, student_count=2)
     with session_scope(engine) as session:
         fan_out(session, message_id)
         ids = queued_delivery_chunks(session, message_id, 500)[0]
