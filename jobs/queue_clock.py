@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_after_commit
 from domain.delivery.queue_run import Due, due_work
-from domain.scheduling.scheduled_messages import send_due_scheduled
+from domain.scheduling.due_sends import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
 from jobs.runtime import current
 from models.db import session_scope, utcnow

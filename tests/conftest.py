@@ -1,72 +1,30 @@
-"""Test harness: one database and broker per run, chosen by the environment.
-
-- default: a SQLite file and the in-process worker (embedded mode);
-- ``HOMEROOM_TEST_DATABASE_URL=postgresql+psycopg://…`` and ``HOMEROOM_TEST_REDIS_URL=redis://…``:
-  a fresh PostgreSQL database and Redis, with a real ``homeroom worker`` process.
-
-Settings are environment variables read when ``jobs`` is first imported, so they are set here,
-before any test module imports the application.
+"""Test harness: the run's database and broker (chosen in ``harness``), the application, and the
+fixtures that test modules in more than one area share.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
-RUN_DIR = Path(tempfile.mkdtemp(prefix="homeroom-tests-"))
-OUTBOX_DIR = RUN_DIR / "outbox"
-#: The outbox plugin plays the provider's signed callbacks (tests/test_webhooks.py).
-OUTBOX_WEBHOOK_SECRET = "outbox-webhook-" + uuid.uuid4().hex
-BASE_DATABASE_URL = os.environ.get("HOMEROOM_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("HOMEROOM_TEST_REDIS_URL", "")
-SEED_STUDENTS = 300
-SEED = 11
-
-
-def _create_postgres_database(base_url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"homeroom_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
-
-
-if BASE_DATABASE_URL.startswith("postgresql"):
-    DATABASE_URL = _create_postgres_database(BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-else:
-    DATABASE_URL = f"sqlite:///{RUN_DIR / 'homeroom.db'}"
-
-os.environ.update({
-    "HOMEROOM_DATABASE_URL": DATABASE_URL,
-    "HOMEROOM_ENVIRONMENT": "production",
-    "HOMEROOM_JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
-    "HOMEROOM_PLUGIN_CONFIG": json.dumps({"outbox": {"directory": str(OUTBOX_DIR),
-                                                     "webhook_secret": OUTBOX_WEBHOOK_SECRET}}),
-    "HOMEROOM_DISPATCH_BATCH_SIZE": "50",
-    # The embedded queue clock runs once at start-up; tests run the queue themselves (queue_tick).
-    "HOMEROOM_QUEUE_INTERVAL_SECONDS": "3600",
-    "HOMEROOM_REPLY_DOMAIN": "replies.homeroom.test",
-})
-if REDIS_URL:
-    os.environ["HOMEROOM_REDIS_URL"] = REDIS_URL
-else:
-    os.environ.pop("HOMEROOM_REDIS_URL", None)
-
-USES_REDIS = bool(REDIS_URL)
-USES_POSTGRES = DATABASE_URL.startswith("postgresql")
+from harness import (  # noqa: F401  (first: sets the environment before the application is imported)
+    BASE_DATABASE_URL,
+    DATABASE_URL,
+    OUTBOX_DIR,
+    OUTBOX_WEBHOOK_SECRET,
+    REDIS_URL,
+    RUN_DIR,
+    SEED,
+    SEED_STUDENTS,
+    USES_POSTGRES,
+    USES_REDIS,
+    _create_postgres_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +38,7 @@ def engine():
     seed_district(engine, students=SEED_STUDENTS, seed=SEED)
     # No call window (start == end), so a test's SMS goes out whatever the hour it runs at; the
     # call-window tests set a window of their own and restore this.
-    from tests.helpers import set_district
+    from helpers import set_district
 
     set_district(engine, call_window_start=dt.time(0, 0), call_window_end=dt.time(0, 0))
     yield engine
@@ -178,3 +136,44 @@ def _no_emergency_left_on_the_urgent_board(runtime):
         import redis
 
         redis.Redis.from_url(REDIS_URL).delete(pacing.RedisUrgentBoard.KEY)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) that keeps what it receives: (controller, recorder)."""
+    from aiosmtpd.controller import Controller
+
+    from smtp_sink import Recorder, free_port
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, recorder
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server (aiosmtpd) with an smtp plugin pointed at it (``mailbox.plugin``)."""
+    from aiosmtpd.controller import Controller
+
+    from channels.email.smtp import SmtpChannel, SmtpConfig
+    from smtp_sink import Mailbox, free_port
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.plugin = SmtpChannel(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
+                                        from_address="no-reply@district.example.org"))
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def closed_window(engine):
+    """The district's call window closed for the whole test (it opens in two hours' time)."""
+    from helpers import closed_window_now, set_district
+
+    previous = set_district(engine, **closed_window_now())
+    yield
+    set_district(engine, **previous)

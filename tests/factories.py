@@ -113,7 +113,7 @@ def phone() -> str:
 
 def add_app_device(engine, user_id: int) -> str:
     """The user uses the app: one registered push subscription (CMP-08). Keys are well-formed but
-    belong to no browser; tests that decrypt a push register a real one (tests/test_webpush.py)."""
+    belong to no browser; tests that decrypt a push register a real one (tests/channels/test_webpush.py)."""
     import base64
 
     from models.messaging import PushSubscription

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dramatiq.worker import WorkerThread
 from sqlalchemy import event, func, insert, select
@@ -118,3 +120,12 @@ def wait_for_message(client, token: str, message_id: str, timeout: float = 60.0)
         if data["status"] == "COMPLETED" or time.monotonic() > deadline:
             return data
         time.sleep(0.1)
+
+
+def closed_window_now() -> dict:
+    """District values for a New York call window that opens in two hours' time, so every send
+    in the test is outside it (the ``closed_window`` fixture)."""
+    local = dt.datetime.now(ZoneInfo("America/New_York"))
+    return {"time_zone": "America/New_York",
+            "call_window_start": (local + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0),
+            "call_window_end": (local + dt.timedelta(hours=3)).time().replace(second=0, microsecond=0)}

@@ -1,7 +1,7 @@
 """A plain Python statement of the recipient rules, written for clarity, not speed.
 
-tests/test_recipient_reference.py compares it with the SQL resolution of domain.recipients.resolution on
-generated districts. Rows are (channel, kind, recipient_id, student_id, address, status).
+tests/recipients/test_recipient_reference.py compares it with the SQL resolution of
+domain.recipients.resolution on generated districts. Rows are (channel, kind, recipient_id, student_id, address, status).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def family_draw(seed, family_key, size):
     student id, takes ((multiplier·family + offset) mod P) mod size. This is the one place the
     reference restates the implementation's arithmetic rather than the rule, so that both pick the
     same student for a seed; that the draw is uniform, and that families draw independently, is
-    tested on its own (tests/test_family_pick.py, a chi-square test over many seeds)."""
+    tested on its own (tests/recipients/test_family_pick.py, a chi-square test over many seeds)."""
     digest = hashlib.sha256(f"homeroom family draw {seed}".encode()).digest()
     multiplier = 1 + int.from_bytes(digest[:8], "big") % (DRAW_MODULUS - 1)
     offset = int.from_bytes(digest[8:16], "big") % DRAW_MODULUS

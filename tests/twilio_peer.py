@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
 PRISM = ROOT / ".tools" / "node_modules" / ".bin" / "prism"
@@ -88,3 +89,8 @@ def twilio_errors():
     errors = TwilioErrors()
     yield errors
     errors.close()
+
+
+def signed(url: str, params: dict, token: str = AUTH_TOKEN) -> dict:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params),
+            "Content-Type": "application/x-www-form-urlencoded"}

@@ -127,3 +127,8 @@ SECONDARY_COURSES: dict[int, tuple[str, ...]] = {
 }
 
 PHONE_AREA_CODES = ("312", "773", "630", "847", "708", "224", "331", "872")
+
+
+GRADES = ("K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
+LEVELS = ("Elementary School", "Middle School", "High School")
+LEVEL_GRADES = (range(0, 6), range(6, 9), range(9, 13))

@@ -4,5 +4,6 @@
 - ``family_pick``: Once per family (RCP-08…RCP-10): sibling groups, the random pick of one student in each, and the contacts of the picked student, as SQL that domain.recipients.resolution puts into its one statement.
 - ``plan``: The dry-run send plan: the resolution fan-out would insert, kept in a temporary table.
 - ``resolution``: Recipient resolution: one SQL query turns a stored message's selection into delivery rows.
-- ``statement``: The pieces recipient resolution is built from: its bound parameters and shape, the rules as SQL expressions (statuses, exclusions, opt-outs, contact flags, the linked-user fallback), the selection, and one SELECT per source and channel. Once per family has its own module (domain.recipients.family_pick). domain.recipients.resolution puts them together into the one resolution statement.
+- ``sources``: The selection (the students and staff a message picks) and one SELECT per source and channel, built from the rules in domain.recipients.statement; domain.recipients.resolution unions them into the one resolution statement.
+- ``statement``: The pieces recipient resolution is built from: its bound parameters and shape, and the rules as SQL expressions (statuses, exclusions, opt-outs, contact flags, the linked-user fallback). domain.recipients.resolution puts them together with the sources into the one resolution statement.
 """

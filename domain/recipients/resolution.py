@@ -18,7 +18,17 @@ from sqlmodel import Session
 from domain.recipients.call_window import deferral_for
 from domain.recipients.family_pick import FamilyDraw, family_contacts, picked_family_students
 from domain.directory.user_settings import DistrictDefault, UserSetting, district_default
-from domain.recipients.statement import (  # noqa: F401  (ROW_COLUMNS, SENDABLE and the selection are this module's API)
+from domain.recipients.sources import (  # noqa: F401  (the selection is this module's API)
+    _contact_rows,
+    _imported_rows,
+    _student_rows,
+    _user_rows,
+    selected_staff,
+    selected_students,
+    student_contacts,
+    teachers_of,
+)
+from domain.recipients.statement import (  # noqa: F401  (ROW_COLUMNS and SENDABLE are this module's API)
     COPY_SELF_CHANNELS,
     MESSAGE_ID,
     ROW_COLUMNS,
@@ -26,14 +36,6 @@ from domain.recipients.statement import (  # noqa: F401  (ROW_COLUMNS, SENDABLE 
     STUDENT_SOURCES,
     WINDOW_OPENS,
     Shape,
-    _imported_rows,
-    _student_rows,
-    _contact_rows,
-    _user_rows,
-    selected_staff,
-    selected_students,
-    student_contacts,
-    teachers_of,
 )
 from models.db import utcnow
 from models.directory import District, School, User, UserSchool

@@ -6,4 +6,5 @@
 - ``plan``: Planning a OneRoster import: check every reference and build the wanted rows, by sourcedId.
 - ``read``: Reading a OneRoster 1.1 CSV bundle: the manifest, the files, headers and per-row checks.
 - ``report``: What a OneRoster import reports: per entity, rows created, updated, unchanged, removed, skipped and rejected; the row-level errors; notes such as the files it ignored; and the time taken.
+- ``write``: Writing a checked import plan: each directory table synchronised in bulk, no statement per row.
 """

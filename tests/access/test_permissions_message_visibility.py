@@ -1,0 +1,155 @@
+"""Who reads a message's deliveries (issue 13 point 7): all of them for its sender and district
+administrators; anyone else only the recipients in their own scope; drafts are their owner's
+alone; resending is for the sender and district administrators. Checked on message(id), the
+report, the CSV export, live progress, attachment downloads and resendToFailed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from factories import add_contact, add_student, add_user, email, phone, unique
+from helpers import gql, token_for, wait_for_message
+from models.db import session_scope
+from models.directory import User, UserSchool
+from shared_steps import upload
+from shared_steps import PROGRESS, subscription_socket
+from shared_steps import REPORT
+
+SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
+  ... on SaveDraftSuccess { message { id } } } }"""
+IMPORT = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) { __typename } }"""
+SEND_DRAFT = """mutation($id: ID!) { sendDraft(id: $id) { __typename } }"""
+MESSAGE = """query($id: ID!) { message(id: $id) { id
+  deliveries(first: 50) { totalCount edges { node { recipientKind recipientId address } } }
+  deliveryCounts { status count } attachments { downloadPath } } }"""
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { id } } }"""
+
+
+def school_of(engine, login: str) -> int:
+    with session_scope(engine) as session:
+        return session.execute(select(UserSchool.school_id).join(User, User.id == UserSchool.user_id)
+                               .where(User.login == login)).scalar_one()
+
+
+def login_of(engine, user_id: int) -> str:
+    with session_scope(engine) as session:
+        return session.get(User, user_id).login
+
+
+def sent_to_two_schools(client, engine) -> dict:
+    """The district administrator (a colleague of every principal: they share schools) sends one
+    email to a school-1 family, a school-3 family, a teacher of each school and an outside
+    address. Returns the message id and who is who."""
+    school1, school3 = school_of(engine, "principal.1"), school_of(engine, "principal.3")
+    kid1, kid3 = add_student(engine, school1), add_student(engine, school3)
+    people = {
+        "contact1": ("CONTACT", add_contact(engine, kid1, email=email("school1-family"))),
+        "contact3": ("CONTACT", add_contact(engine, kid3, email=email("school3-family"))),
+        "teacher1": ("USER", add_user(engine, "TEACHER", school_ids=[school1], profile="Teacher",
+                                      email=email("school1-teacher"))),
+        "teacher3": ("USER", add_user(engine, "TEACHER", school_ids=[school3], profile="Teacher",
+                                      email=email("school3-teacher"))),
+    }
+    admin = token_for(engine, "admin")
+    subject = unique("Two schools ")
+    draft = gql(client, SAVE_DRAFT, {"input": {
+        "subject": subject, "htmlBody": "<p>Concert</p>", "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
+        "studentIds": [str(kid1), str(kid3)], "staffIds": [str(people["teacher1"][1]), str(people["teacher3"][1])]}},
+        admin)["data"]["saveDraft"]["message"]["id"]
+    outside = f"Name,Email,Phone\nOutsider,outsider@else.example.com,{phone()}"
+    imported = gql(client, IMPORT, {"input": {"messageId": draft, "csv": outside, "hasHeader": True,
+                                              "columns": {"fullName": 0, "email": 1, "phone": 2}}}, admin)
+    assert imported["data"]["importRecipients"]["__typename"] == "ImportRecipientsSuccess", imported
+    assert gql(client, SEND_DRAFT, {"id": draft}, admin)["data"]["sendDraft"]["__typename"] == "SendMessageSuccess"
+    assert wait_for_message(client, admin, draft)["status"] == "COMPLETED"
+    return {"id": draft, "subject": subject, "people": people}
+
+
+def recipients(message: dict) -> set:
+    return {(e["node"]["recipientKind"], int(e["node"]["recipientId"])) for e in message["deliveries"]["edges"]}
+
+
+def expected(sent: dict, *names: str) -> set:
+    return {sent["people"][name] for name in names}
+
+
+def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engine):
+    """Covers RPT-01, RPT-02, RCP-17, RCP-20 (issue 13 point 7): principal.3 reads the district
+    administrator's message to two schools with the school-3 family and teacher only: in
+    message(id).deliveries and deliveryCounts, in the report's figures, in the CSV export (no
+    school-1 name or email) and in live progress; principal.1 likewise for school 1; the sender
+    and another district administrator read all five deliveries."""
+    sent = sent_to_two_schools(client, engine)
+    principal3, principal1 = token_for(engine, "principal.3"), token_for(engine, "principal.1")
+    other_district_admin = token_for(engine, login_of(engine, add_user(
+        engine, "ADMIN", profile="District Administrator", email=email("da"))))
+
+    for token, names in ((principal3, ("contact3", "teacher3")), (principal1, ("contact1", "teacher1"))):
+        message = gql(client, MESSAGE, {"id": sent["id"]}, token)["data"]["message"]
+        assert recipients(message) == expected(sent, *names) and message["deliveries"]["totalCount"] == 2
+        assert sum(c["count"] for c in message["deliveryCounts"]) == 2
+        [row] = [e["node"] for e in gql(client, REPORT, {"filter": {"search": sent["subject"]}, "first": 5},
+                                         token)["data"]["communicationReport"]["edges"]]
+        assert (row["total"], row["recipients"], sum(c["count"] for c in row["statusCounts"])) == (2, 2, 2)
+    for token in (token_for(engine, "admin"), other_district_admin):
+        message = gql(client, MESSAGE, {"id": sent["id"]}, token)["data"]["message"]
+        assert len(recipients(message)) == 5 and message["deliveries"]["totalCount"] == 5
+
+    response = client.get(f"/reports/messages/{sent['id']}/deliveries.csv",
+                          headers={"Authorization": f"Bearer {principal3}"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert {(row["recipient_kind"], int(row["recipient_id"])) for row in rows} == expected(sent, "contact3", "teacher3")
+    assert "school1-family" not in response.text and "outsider@" not in response.text
+    whole = client.get(f"/reports/messages/{sent['id']}/deliveries.csv",
+                       headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
+    assert len(list(csv.DictReader(io.StringIO(whole.text)))) == 5
+
+    ws, session = subscription_socket(client, principal3)
+    try:
+        session.send_json({"id": "p", "type": "subscribe",
+                           "payload": {"query": PROGRESS, "variables": {"id": sent["id"]}}})
+        frame = session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+    assert frame["type"] == "next", frame
+    progress = frame["payload"]["data"]["messageProgress"]
+    assert progress["total"] == 2 and sum(c["count"] for c in progress["counts"]) == 2
+
+
+def test_rpt_02_resending_is_for_the_sender_and_district_administrators(client, engine):
+    """Covers RPT-02 (issue 13 point 7): principal.3 may read the message but resendToFailed answers
+    exactly as for a message that does not exist; the sender may resend."""
+    sent = sent_to_two_schools(client, engine)
+    principal3 = token_for(engine, "principal.3")
+    refused = gql(client, RESEND, {"id": sent["id"]}, principal3)
+    missing = gql(client, RESEND, {"id": "987654321"}, principal3)
+    assert refused == missing == {"data": {"resendToFailed": {"requeued": 0, "message": None}}}
+    assert gql(client, RESEND, {"id": sent["id"]}, token_for(engine, "admin"))["data"]["resendToFailed"] == {
+        "requeued": 0, "message": {"id": sent["id"]}}
+
+
+def test_cmp_28_drafts_are_their_owners_alone(client, engine):
+    """Covers CMP-28, ATT-01 (issue 13 point 7): a colleague principal and another district
+    administrator find neither the district administrator's draft nor its attached file (404, as
+    for a file that does not exist); its owner finds both."""
+    admin = token_for(engine, "admin")
+    kid = add_student(engine, school_of(engine, "principal.3"))
+    add_contact(engine, kid, email=email("draft-family"))
+    draft = gql(client, SAVE_DRAFT, {"input": {"subject": unique("Private draft "), "htmlBody": "<p>Not yet</p>",
+                                               "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
+                                               "studentIds": [str(kid)]}}, admin)["data"]["saveDraft"]["message"]["id"]
+    assert upload(client, admin, draft).status_code == 201
+    owned = gql(client, MESSAGE, {"id": draft}, admin)["data"]["message"]
+    [path] = [a["downloadPath"] for a in owned["attachments"]]
+    assert client.get(path, headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+    other_district_admin = token_for(engine, login_of(engine, add_user(
+        engine, "ADMIN", profile="District Administrator", email=email("da"))))
+    for token in (token_for(engine, "principal.3"), other_district_admin):
+        assert gql(client, MESSAGE, {"id": draft}, token)["data"]["message"] is None
+        denied = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        nowhere = client.get(path.rsplit("/", 1)[0] + "/987654321", headers={"Authorization": f"Bearer {token}"})
+        assert denied.status_code == nowhere.status_code == 404 and denied.json() == nowhere.json()
