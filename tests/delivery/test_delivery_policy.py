@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from channels.base import Capabilities, PermanentFailure, Sent, VoiceChannel
 from channels.registry import ChannelRegistry
-from conftest import USES_REDIS
+from harness import USES_REDIS
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
