@@ -42,7 +42,7 @@ class DiscardConfig(PluginConfig):
     unreachable: list[str] = Field(default_factory=list, description="Addresses it answers with a permanent "
                                    "UNREACHABLE failure, as a provider does for a dead number.")
     rate_per_second: float | None = Field(default=None, gt=0, description="Declare this rate, as a paced provider "
-                                          "would; Homeroom then paces what it hands over (domain.delivery.pacing).")
+                                          "would; Homeroom then paces what it hands over (domain.delivery.sending.pacing).")
     arrivals: Path | None = Field(default=None, description="Append '<unix time> <reference>' per envelope received.")
 
 

@@ -16,8 +16,8 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from channels.registry import ChannelRegistry
-from domain.delivery.envelopes import Links
-from domain.delivery.pacing import Pacer, make_pacer
+from domain.delivery.sending.envelopes import Links
+from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
 from domain.delivery.services import DeliveryServices
 from homeroom.settings import Settings, load_settings

@@ -8,7 +8,7 @@ import dramatiq
 
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.lanes import Lane
-from domain.delivery.pacing import RedisUrgentBoard, UrgentBoard, chunk_key
+from domain.delivery.sending.pacing import RedisUrgentBoard, UrgentBoard, chunk_key
 from jobs.runtime import current
 
 
@@ -35,7 +35,7 @@ DISPATCH: dict[Lane, dramatiq.Actor] = {lane: _dispatch_actor(lane) for lane in 
 def enqueue_dispatch(chunks, broker: dramatiq.Broker | None = None, urgent: UrgentBoard | None = None) -> None:
     """``chunks``: (lane, delivery ids) pairs, sent to their lane's queue on ``broker`` (default
     the installed runtime's). Emergency chunks are announced first on ``urgent`` (default the board
-    ``broker``'s workers read), so paced traffic steps aside for them (domain.delivery.pacing)."""
+    ``broker``'s workers read), so paced traffic steps aside for them (domain.delivery.sending.pacing)."""
     chunks = [(lane, ids) for lane, ids in chunks if ids]
     urgent_keys = [chunk_key(ids) for lane, ids in chunks if lane is Lane.EMERGENCY]
     if urgent_keys:

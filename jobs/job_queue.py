@@ -10,7 +10,7 @@ import dramatiq
 
 from channels.registry import ChannelRegistry
 from domain.delivery.lanes import Lane
-from domain.delivery.pacing import UrgentBoard
+from domain.delivery.sending.pacing import UrgentBoard
 from domain.delivery.policy import ChunkSizes
 from jobs.dispatch import enqueue_dispatch
 

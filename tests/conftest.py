@@ -127,9 +127,9 @@ def push_service():
 @pytest.fixture(autouse=True)
 def _no_emergency_left_on_the_urgent_board(runtime):
     """An emergency chunk a test enqueued but never ran would hold other tests' paced traffic back
-    (domain.delivery.pacing); each test starts with an empty board."""
+    (domain.delivery.sending.pacing); each test starts with an empty board."""
     yield
-    from domain.delivery import pacing
+    from domain.delivery.sending import pacing
 
     runtime.pacer.urgent.clear()
     if USES_REDIS:

@@ -1,8 +1,5 @@
 """Content rules: HTML policy, plain text, SMS and call text limits, insert fields, flagged words.
 
-Below every area that writes or sends text (messages, delivery, inbound, directory, telephony,
-re-enrolment, integrations), so each of them reads one rule without importing the others.
-
 - ``call_text``: Text-to-speech limits (VOI-06, VOI-07, SYS-11): 1,000 characters per minute of the district's call-minute limit (1, 2 or 3 minutes). The text as composed must fit; at delivery the text with its insert fields filled in is cut to the limit, while the message keeps the whole text.
 - ``flagging``: The district's flagged words (INB-11, INB-12, INB-13): a message or an email reply containing one (a whole word, whatever its case) is flagged automatically, shown as "Message Content Flagged" in the app, and its emails open with the fixed disclaimer.
 - ``html_policy``: The one policy for HTML that Homeroom stores and sends: message bodies (sent, drafted, scheduled, written by jobs), email signatures (SET-07) and imported HTML (EDT-04), cleaned by ammonia (nh3, an allowlist sanitiser) before they are written, and each email's HTML once more when it is composed (rows stored before this policy, and the parts Homeroom adds).

@@ -4,9 +4,9 @@ Three steps: ``claim`` (one conditional UPDATE, QUEUED → SENDING; only the row
 are sent, so two workers given the same ids never send the same delivery twice, and a delivery
 already SENT is never sent again, JOB-05), ``send`` (the plugin gets only what its declared
 capabilities allow, domain.delivery.policy), and ``record`` (what each outcome does to its row is
-decided by the pure ``decide``, then written in bulk, domain.delivery.ledger_writes).
+decided by the pure ``decide``, then written in bulk, domain.delivery.sending.ledger_writes).
 
-A plugin that raises for a batch does not fail it whole: domain.delivery.plugin_batches finds the envelope
+A plugin that raises for a batch does not fail it whole: domain.delivery.sending.plugin_batches finds the envelope
 at fault, which alone fails (issue 13 point 10).
 """
 
@@ -20,14 +20,15 @@ from collections import Counter, defaultdict
 from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, not_, select, true, update
 from sqlalchemy.engine import Engine
 
-from channels.base import OPTED_OUT, UNREACHABLE, ChannelKind, Envelope, Outcome, PermanentFailure, Retryable, Sent
+from channels.base import ChannelKind, Envelope, Outcome, PermanentFailure
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
-from domain.delivery.envelopes import CLAIM_COLUMNS, Links, build_envelopes
+from domain.delivery.sending.envelopes import CLAIM_COLUMNS, Links, build_envelopes
 from domain.delivery.lanes import Lane, lane_of
-from domain.delivery.ledger_writes import id_in, write_attempts, write_outcomes
-from domain.delivery.pacing import Pacer, group_size
-from domain.delivery.plugin_batches import send_batch
+from domain.delivery.sending.ledger_writes import id_in, write_attempts, write_outcomes
+from domain.delivery.sending.pacing import Pacer, group_size
+from domain.delivery.sending.plugin_batches import send_batch
+from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, SteppedAside, decide
 from domain.delivery.policy import (
     complete_when_nothing_open,
     fit_to_plugin,
@@ -52,22 +53,8 @@ from models.messaging import (
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-#: How long deliveries that stepped aside for emergency traffic wait before trying again.
-STEP_ASIDE_SECONDS = 1.0
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
-
-
-def retry_delay_seconds(attempts: int, provider_hint: float | None) -> float:
-    """A provider's Retry-After wins; else 30 s, 60 s, 120 s … (doubling per attempt, at most an
-    hour)."""
-    if provider_hint is not None and provider_hint >= 0:
-        return float(provider_hint)
-    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
-
-
 _CLAIMED_COLUMNS = CLAIM_COLUMNS
+
 
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
@@ -119,19 +106,12 @@ def claim(engine: Engine, delivery_ids: list[int], links: Links) -> list[tuple[R
 
 
 @dataclasses.dataclass(frozen=True)
-class _SteppedAside:
-    """Not sent: a non-emergency envelope that stepped aside for emergency traffic (domain.delivery.pacing)."""
-
-    reference: str
-
-
-@dataclasses.dataclass(frozen=True)
 class PluginCall:
     """One channel's claimed rows, what its plugin answered for each (in order), and when."""
 
     plugin: str
     rows: list[Row]
-    outcomes: list[Outcome | _SteppedAside]
+    outcomes: list[Outcome | SteppedAside]
     finished: dt.datetime
 
 
@@ -148,7 +128,7 @@ def send(registry: ChannelRegistry, claimed: list[tuple[Row, Envelope]], pacer: 
 
 
 def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope],
-                 pacer: Pacer) -> tuple[str, list[Outcome | _SteppedAside]]:
+                 pacer: Pacer) -> tuple[str, list[Outcome | SteppedAside]]:
     """The plugin's outcome for each envelope, in order: it is handed only what its capabilities
     allow (domain.delivery.policy.fit_to_plugin), in batches of at most its ``max_batch``."""
     plugin = registry.for_kind(kind)
@@ -185,68 +165,24 @@ def _waits_for_emergency(engine: Engine, registry: ChannelRegistry, delivery_ids
     return lane_of(emergency=row.emergency, priority=False, channel=row.channel) is not Lane.EMERGENCY
 
 
-def _paced_send(plugin, envelopes: list[Envelope], pacer: Pacer) -> list[Outcome | _SteppedAside]:
+def _paced_send(plugin, envelopes: list[Envelope], pacer: Pacer) -> list[Outcome | SteppedAside]:
     """The plugin's declared rate holds across every worker, and emergency calls and SMS go first
-    (domain.delivery.pacing): other traffic stops before its next group while any emergency is pending."""
+    (domain.delivery.sending.pacing): other traffic stops before its next group while any emergency is pending."""
     rate = plugin.capabilities.rate_per_second
     if not rate:
         return send_batch(plugin, envelopes)
-    outcomes: list[Outcome | _SteppedAside] = []
+    outcomes: list[Outcome | SteppedAside] = []
     size = group_size(rate)
     for start in range(0, len(envelopes), size):
         group = envelopes[start:start + size]
         if not _is_urgent(group[0]) and pacer.must_step_aside():
-            return outcomes + [_SteppedAside(envelope.reference) for envelope in envelopes[start:]]
+            return outcomes + [SteppedAside(envelope.reference) for envelope in envelopes[start:]]
         pacer.wait_for_slots(plugin.name, rate, len(group))
         outcomes.extend(send_batch(plugin, group, rate, pacer))
     return outcomes
 
 
-# --- 3. record ----------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class LedgerChange:
-    """What one outcome does to its delivery's row. The provider's id and the endpoints it says
-    are gone are taken from the outcome as they are."""
-
-    status: str
-    #: The attempt row's outcome; None: no attempt was spent (the delivery stepped aside).
-    attempt: str | None
-    code: str | None = None
-    detail: str | None = None
-    #: QUEUED again: seconds before it may go out (a retry's not_before; dispatched again then).
-    retry_in: float | None = None
-    #: The provider says the recipient opted out: the address is opted out on the channel.
-    opts_out: bool = False
-    #: A call to a number that cannot be reached, for the status-updates job (JOB-06).
-    unreachable_call: bool = False
-
-
-#: The common case, shared: no allocation per sent delivery.
-SENT = LedgerChange(DS.SENT.value, "Sent")
-STEPPED_ASIDE = LedgerChange(DS.QUEUED.value, None, retry_in=STEP_ASIDE_SECONDS)
-
-
-def decide(row: Row, outcome: Outcome | _SteppedAside) -> LedgerChange:
-    """What ``outcome`` does to the delivery ``row`` (its channel and attempts so far): sent; back
-    to the queue, with no attempt spent, after stepping aside for emergency traffic; queued for a
-    retry while attempts remain (a provider's Retry-After wins); opted out; or failed."""
-    match outcome:
-        case Sent() if type(outcome) is Sent:
-            return SENT
-        case Sent():  # a plugin's subclass of Sent
-            return LedgerChange(DS.SENT.value, type(outcome).__name__)
-        case _SteppedAside():
-            return STEPPED_ASIDE
-        case Retryable(delay_seconds=delay, code=code, detail=detail) if row.attempts < MAX_ATTEMPTS:
-            return LedgerChange(DS.QUEUED.value, type(outcome).__name__, code, detail,
-                                retry_in=retry_delay_seconds(row.attempts, delay))
-    code, detail = getattr(outcome, "code", None), getattr(outcome, "detail", None)
-    if code == OPTED_OUT:  # the provider says the recipient opted out: never again
-        return LedgerChange(DS.OPTED_OUT.value, type(outcome).__name__, code, detail, opts_out=True)
-    return LedgerChange(DS.FAILED.value, type(outcome).__name__, code or "RETRIES_EXHAUSTED", detail,
-                        unreachable_call=code == UNREACHABLE and row.channel == Channel.VOICE.value)
+# --- 3. record (each outcome's LedgerChange: domain.delivery.sending.decisions) -----------------
 
 
 @dataclasses.dataclass
@@ -261,7 +197,7 @@ class DispatchResult:
 
 @dataclasses.dataclass
 class _Writes:
-    """The bulk statements' rows for one dispatch (domain.delivery.ledger_writes)."""
+    """The bulk statements' rows for one dispatch (domain.delivery.sending.ledger_writes)."""
 
     attempts: list[dict] = dataclasses.field(default_factory=list)
     outcomes: list[tuple] = dataclasses.field(default_factory=list)  # (id, status, provider_id, code, detail)

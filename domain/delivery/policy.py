@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from channels.base import (
     Capabilities,
-    ChannelKind,
     EmailEnvelope,
     Envelope,
     Outcome,

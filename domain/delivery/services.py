@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from domain.delivery.envelopes import Links
-from domain.delivery.pacing import Pacer
+from domain.delivery.sending.envelopes import Links
+from domain.delivery.sending.pacing import Pacer
 from domain.delivery.progress_events import ProgressBus
 
 

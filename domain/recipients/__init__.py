@@ -5,5 +5,5 @@
 - ``plan``: The dry-run send plan: the resolution fan-out would insert, kept in a temporary table.
 - ``resolution``: Recipient resolution: one SQL query turns a stored message's selection into delivery rows.
 - ``sources``: The selection (the students and staff a message picks) and one SELECT per source and channel, built from the rules in domain.recipients.statement; domain.recipients.resolution unions them into the one resolution statement.
-- ``statement``: The pieces recipient resolution is built from: its bound parameters and shape, and the rules as SQL expressions (statuses, exclusions, opt-outs, contact flags, the linked-user fallback). domain.recipients.resolution puts them together with the sources into the one resolution statement.
+- ``statement``: The pieces recipient resolution is built from: its bound parameters and shape, and the rules as SQL expressions (statuses, exclusions, opt-outs, contact flags, the linked-user fallback). The selection and one SELECT per source and channel are in domain.recipients.sources; once per family has its own module (domain.recipients.family_pick). domain.recipients.resolution puts them together into the one resolution statement.
 """

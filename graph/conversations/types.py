@@ -22,7 +22,7 @@ class MessageThread:
     recipient_id: strawberry.ID
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
     entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
-    replies: list["ThreadReplyItem"] = strawberry.field(
+    replies: list[ThreadReplyItem] = strawberry.field(
         description="The recipient's answers (by email to the reply address), newest first; at most 100.")
 
 

@@ -2,5 +2,5 @@
 
 - ``queries``: The configured re-enrolment forms (JOB-06).
 - ``types``: Re-enrolment form types (JOB-06, JOB-07).
-- ``mutations/``: one module per mutation (see its map).
+- ``mutations/``: Re-enrolment form mutations, one a module; ``ReenrolmentMutations`` composes them for graph.schema.
 """

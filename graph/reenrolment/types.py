@@ -19,5 +19,5 @@ class ReenrolmentForm:
     instructions: str
 
     @classmethod
-    def from_row(cls, row: FormRow) -> "ReenrolmentForm":
+    def from_row(cls, row: FormRow) -> ReenrolmentForm:
         return cls(audience=ReenrolmentAudience(row.audience), title=row.title, instructions=row.instructions)

@@ -3,5 +3,5 @@
 - ``inputs``: The communication report's filter.
 - ``queries``: The communication report (RPT-*): communicationReport; the CSV export is an HTTP route (homeroom.routes.reports).
 - ``types``: Communication report types (RPT-*).
-- ``mutations/``: one module per mutation (see its map).
+- ``mutations/``: Report mutations, one a module; ``ReportMutations`` composes them for graph.schema.
 """

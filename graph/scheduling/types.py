@@ -37,7 +37,7 @@ class Schedule:
     last_error: str | None = strawberry.field(description="Why the last scheduled send failed (SCH-13).")
 
     @classmethod
-    def of(cls, stored, zone) -> "Schedule":
+    def of(cls, stored, zone) -> Schedule:
         rule = rule_of(stored, zone)
         return cls(start_date=stored.start_date, send_time=stored.send_time,
                    recurrence=DomainRecurrence(stored.recurrence), final_date=stored.final_date,

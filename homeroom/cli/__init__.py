@@ -2,7 +2,7 @@
 
 - ``demo``: ``homeroom demo``: everything on embedded defaults in one data dir, with a seeded district.
 - ``main``: The ``homeroom`` command line.
-- ``plugin_report``: What ``homeroom plugins`` shows: each plugin, what it serves, and its redacted config.
 - ``oneroster``: ``homeroom import oneroster DIR`` and ``homeroom export oneroster DIR``.
+- ``plugin_report``: What ``homeroom plugins`` shows: each plugin, what it serves, and its redacted config.
 - ``support``: What every ``homeroom`` command shares: one-line failures, settings, and the checks a command makes before it starts work (the port is free, the database exists).
 """

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from channels.speech.synthesis import SpeechFailed, SpeechPlugin, load_speech_plugin
 from channels.twilio import twiml
 from domain.telephony.call_recordings import recording_bytes, recording_of
-from domain.delivery.envelopes import Links, script_for_delivery
+from domain.delivery.sending.envelopes import Links, script_for_delivery
 from domain.support.signed_ids import CALL_RECORDING, SPEECH_AUDIO, VOICE_TWIML, Purpose, signed_id, signing_keys, verified_id
 from domain.telephony.speech_audio import audio_bytes, audio_for
 from homeroom.settings import Settings

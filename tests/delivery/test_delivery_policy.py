@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, update
 
 from channels.base import Capabilities, PermanentFailure, Sent, VoiceChannel
-from channels.registry import ChannelRegistry
 from harness import USES_REDIS
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
@@ -136,7 +135,7 @@ def test_decide_says_what_each_outcome_does_to_its_delivery():
     opt-out the provider enforces; a dead number on a call (JOB-06); a delivery that stepped
     aside spends no attempt."""
     from channels.base import OPTED_OUT, UNREACHABLE, Retryable
-    from domain.delivery.dispatch import MAX_ATTEMPTS, STEP_ASIDE_SECONDS, _SteppedAside, decide
+    from domain.delivery.sending.decisions import MAX_ATTEMPTS, STEP_ASIDE_SECONDS, SteppedAside, decide
 
     assert decide(_Row(), Sent("7", "p")).status == "SENT"
     retry = decide(_Row(attempts=1), Retryable("7", 12.0, "429"))
@@ -147,7 +146,7 @@ def test_decide_says_what_each_outcome_does_to_its_delivery():
     assert opted.status == "OPTED_OUT" and opted.opts_out
     assert decide(_Row("VOICE"), PermanentFailure("7", UNREACHABLE)).unreachable_call
     assert not decide(_Row("SMS"), PermanentFailure("7", UNREACHABLE)).unreachable_call
-    aside = decide(_Row(), _SteppedAside("7"))
+    aside = decide(_Row(), SteppedAside("7"))
     assert (aside.status, aside.attempt, aside.retry_in) == ("QUEUED", None, STEP_ASIDE_SECONDS)
 
 

@@ -151,7 +151,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
     once; attempts are counted and recorded one per provider call."""
     import datetime as dt
 
-    from domain.delivery.dispatch import retry_delay_seconds
+    from domain.delivery.sending.decisions import retry_delay_seconds
 
     assert [retry_delay_seconds(n, None) for n in (1, 2, 3, 8)] == [30, 60, 120, 3600]
     assert retry_delay_seconds(3, 5.0) == 5.0
@@ -186,7 +186,7 @@ def test_retryable_then_sent_backs_off_and_honours_retry_after(engine):
 def test_retries_stop_after_the_last_attempt(engine):
     """Covers JOB-05: a delivery still retryable at its fifth attempt fails with the provider's
     code, and the message completes."""
-    from domain.delivery.dispatch import MAX_ATTEMPTS
+    from domain.delivery.sending.decisions import MAX_ATTEMPTS
 
     message_id = _fresh_message(engine, student_count=2)
     with session_scope(engine) as session:
@@ -266,7 +266,7 @@ def test_issue_13_10_bad_envelopes_leading_a_batch_do_not_hold_back_the_rest(eng
     raise (as many as make the plugin look down). The last one is tried too; it goes out, so the
     three fail alone with PLUGIN_ERROR and every other delivery is sent once, instead of the whole
     batch being retried into the same three until all fail."""
-    from domain.delivery.plugin_batches import PLUGIN_FAILING_AFTER
+    from domain.delivery.sending.plugin_batches import PLUGIN_FAILING_AFTER
 
     message_id = _fresh_message(engine, student_count=8)
     with session_scope(engine) as session:
@@ -287,7 +287,7 @@ def test_issue_13_10_a_plugin_that_always_raises_leaves_the_whole_batch_to_retry
     """Covers JOB-05 (issue 13 point 10): when the envelopes sent one at a time raise too, the plugin
     rather than an envelope is at fault: after a few tries every delivery is queued again with
     PLUGIN_ERROR, none is failed, and the plugin is not called once per envelope."""
-    from domain.delivery.plugin_batches import PLUGIN_FAILING_AFTER
+    from domain.delivery.sending.plugin_batches import PLUGIN_FAILING_AFTER
 
     message_id = _fresh_message(engine, student_count=8)
     with session_scope(engine) as session:

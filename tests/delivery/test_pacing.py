@@ -1,4 +1,4 @@
-"""Pacing: a plugin's declared rate holds across worker processes (domain.delivery.pacing)."""
+"""Pacing: a plugin's declared rate holds across worker processes (domain.delivery.sending.pacing)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from channels.base import ChannelKind
 from channels.discard import DiscardChannel, DiscardConfig
 from channels.registry import ChannelRegistry
 from harness import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from domain.delivery import pacing
-from domain.delivery.dispatch import STEP_ASIDE_SECONDS, dispatch_deliveries
+from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.sending.decisions import STEP_ASIDE_SECONDS
 from domain.delivery.lanes import Lane
-from domain.delivery.pacing import (
+from domain.delivery.sending.pacing import (
     URGENT_ENTRY_SECONDS,
     LocalUrgentBoard,
     Pacer,

@@ -63,10 +63,10 @@ def test_graph_importing_jobs_breaks_the_layers(tree):
 
 
 def test_an_area_importing_another_areas_private_module_breaks_the_areas_contract(tree):
-    add_import(tree, "domain.messages.recall", "import domain.delivery.envelopes")
+    add_import(tree, "domain.messages.recall", "import domain.delivery.sending.envelopes")
     result = lint_imports(tree, "areas")
     assert result.returncode != 0
-    assert "domain.messages.recall -> domain.delivery.envelopes" in result.stdout
+    assert "domain.messages.recall -> domain.delivery.sending.envelopes" in result.stdout
 
 
 def test_a_public_module_may_be_imported_by_another_area(tree):

@@ -17,7 +17,7 @@ from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone, unique
 from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope, utcnow
-from models.directory import Role, School, UserSchool
+from models.directory import Role, School
 from models.messaging import MessageAttachment
 from resolve import request, viewer_for
 
@@ -72,7 +72,7 @@ def edges(path: str):
 
 REPORT = """query($search: String!, $first: Int!) {
   communicationReport(filter: {search: $search}, first: $first) { totalCount
-    edges { node { total statusCounts { status count } message { %s } } } } }""" % MESSAGE_FIELDS
+    edges { node { total statusCounts { status count } message { %s } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
 
 def test_communication_report_rows_with_attachments_and_delivery_counts(client, engine):
@@ -95,7 +95,7 @@ def test_communication_report_rows_with_attachments_and_delivery_counts(client, 
 THREAD = """query($id: ID!, $first: Int!) {
   thread(recipientKind: STUDENT, recipientId: $id, first: $first) { recipientName
     replies { id bodyText }
-    entries { totalCount edges { node { message { %s } deliveries { id channel status } } } } } }""" % MESSAGE_FIELDS
+    entries { totalCount edges { node { message { %s } deliveries { id channel status } } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
 
 def test_thread_entries_with_attachments_and_delivery_counts(client, engine):
@@ -113,7 +113,7 @@ SCHEDULE = """mutation($input: SendMessageInput!, $schedule: ScheduleInput!) {
   scheduleMessage(input: $input, schedule: $schedule) { __typename } }"""
 SCHEDULED = """query($search: String!, $first: Int!) {
   scheduledMessages(search: $search, first: $first) { totalCount
-    edges { node { kind message { %s } schedule { description nextSendAt } } } } }""" % MESSAGE_FIELDS
+    edges { node { kind message { %s } schedule { description nextSendAt } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
 
 def test_scheduled_messages_with_attachments_and_delivery_counts(client, engine):
@@ -133,7 +133,7 @@ def test_scheduled_messages_with_attachments_and_delivery_counts(client, engine)
 
 
 DELIVERIES = """query($id: ID!, $first: Int!) { message(id: $id) { %s
-  deliveries(first: $first) { totalCount edges { node { id recipientName status } } } } }""" % MESSAGE_FIELDS
+  deliveries(first: $first) { totalCount edges { node { id recipientName status } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
 
 def test_message_deliveries(client, engine):

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from domain.delivery.envelopes import voice_content_url
+from domain.delivery.sending.envelopes import voice_content_url
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import save_draft
 from domain.access.permissions import Perm

@@ -16,7 +16,7 @@ from models.messaging import Delivery, Message
 
 FIELDS = "id title phone public schoolIds studentAttendance schoolDefault districtDefault"
 CREATE = """mutation($input: CallerIdInput!) { createCallerId(input: $input) { __typename
-  ... on CallerIdSaved { callerId { %s } } ... on CreateCallerIdErrors { errors { field code message } } } }""" % FIELDS
+  ... on CallerIdSaved { callerId { %s } } ... on CreateCallerIdErrors { errors { field code message } } } }""" % FIELDS  # noqa: UP031
 AVAILABLE = "{ availableCallerIds { defaultId numbers { id } } }"
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code message } } } }"""

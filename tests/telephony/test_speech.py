@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from channels.speech.synthesis import SpeechFailed, load_speech_plugin
 from channels.speech.azure import AzureSpeech, AzureSpeechConfig, ssml_for
-from domain.delivery.envelopes import voice_content_url
+from domain.delivery.sending.envelopes import voice_content_url
 from domain.telephony.speech_audio import audio_for
 from factories import add_contact, add_student, first_school_id, phone
 from homeroom.settings import get_settings

@@ -6,5 +6,5 @@
 - ``plan``: Planning a OneRoster import: check every reference and build the wanted rows, by sourcedId.
 - ``read``: Reading a OneRoster 1.1 CSV bundle: the manifest, the files, headers and per-row checks.
 - ``report``: What a OneRoster import reports: per entity, rows created, updated, unchanged, removed, skipped and rejected; the row-level errors; notes such as the files it ignored; and the time taken.
-- ``write``: Writing a checked import plan: each directory table synchronised in bulk, no statement per row.
+- ``write``: Writing a checked OneRoster import plan: each directory table synchronised in bulk, with one batch of inserts (COPY on PostgreSQL), one executemany UPDATE and one executemany DELETE; no statement runs per row (``domain.integrations.oneroster.importer`` holds the mapping).
 """

@@ -1,12 +1,12 @@
 """Directory mutations, one a module; ``DirectoryMutations`` composes them for graph.schema.
 
-- ``update_my_signatures``: updateMySignatures: save your email and SMS signatures (SET-07).
-- ``update_my_settings``: updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09).
-- ``set_default_user_preference``: setDefaultUserPreference: the district's default for a user setting, enforced or not (SET-09).
-- ``set_push_by_default``: setPushByDefault: push with every message by default, for a school or the district (SYS-05).
-- ``set_sms_help_text``: setSmsHelpText: the district's answer to an inbound SMS HELP.
 - ``register_push_subscription``: registerPushSubscription: one of your browsers or devices, for Web Push.
 - ``remove_push_subscription``: removePushSubscription: one of your push subscriptions.
+- ``set_default_user_preference``: setDefaultUserPreference: the district's default for a user setting, enforced or not (SET-09).
+- ``set_push_by_default``: setPushByDefault: "send a push notification with every message by default" for a school, or the district's default school preferences (SYS-05).
+- ``set_sms_help_text``: setSmsHelpText: the district's answer to an inbound SMS HELP.
+- ``update_my_settings``: updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09).
+- ``update_my_signatures``: updateMySignatures: save your email and SMS signatures (SET-07).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Message mutations, one a module; ``MessageMutations`` composes them for graph.schema.
 
-- ``send_message``: sendMessage: authorize every gated option, validate, confirm the count, store, queue the fan-out.
+- ``import_recipients``: importRecipients: external recipients from a CSV file into one of your drafts (IMP-01..IMP-06).
+- ``recall_message``: recallMessage: cancel what of one of your messages is not yet with a provider, and wait for what is (domain.messages.recall).
+- ``remove_all_imported_recipients``: removeAllImportedRecipients: take every CSV-imported recipient off one of your drafts (IMP-05).
+- ``remove_imported_recipient``: removeImportedRecipient: take one CSV-imported recipient off one of your drafts (IMP-05).
 - ``save_draft``: saveDraft: compose now, send later (CMP-28).
 - ``send_draft``: sendDraft: send one of your drafts now, with its CSV-imported recipients (CMP-28).
-- ``import_recipients``: importRecipients: external recipients from a CSV file into one of your drafts (IMP-01..IMP-06).
-- ``remove_imported_recipient``: removeImportedRecipient: take one CSV-imported recipient off one of your drafts (IMP-05).
-- ``remove_all_imported_recipients``: removeAllImportedRecipients: take every CSV-imported recipient off one of your drafts (IMP-05).
-- ``recall_message``: recallMessage: cancel what of one of your messages is not yet with a provider, and wait for what is.
+- ``send_message``: sendMessage: authorize every gated option, validate, confirm the count, store; the hand-on job starts after the commit.
 - ``set_flagged_words``: setFlaggedWords: the district's flagged-words list (INB-11, INB-12), district administration.
 """
 

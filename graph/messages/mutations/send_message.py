@@ -1,4 +1,4 @@
-"""sendMessage: authorize every gated option, validate, confirm the count, store, queue the fan-out."""
+"""sendMessage: authorize every gated option, validate, confirm the count, store; the hand-on job starts after the commit."""
 
 from __future__ import annotations
 

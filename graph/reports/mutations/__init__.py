@@ -1,6 +1,6 @@
 """Report mutations, one a module; ``ReportMutations`` composes them for graph.schema.
 
-- ``resend_to_failed``: resendToFailed: queue a message's FAILED deliveries again, and only those.
+- ``resend_to_failed``: resendToFailed: queue a message's FAILED deliveries again, and only those (RPT-*).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Telephony mutations, one a module; ``TelephonyMutations`` composes them for graph.schema.
 
 - ``create_caller_id``: createCallerId: add a caller ID number (CID-01).
-- ``update_caller_id``: updateCallerId: change a caller ID number (CID-01); a District Default one needs district settings (CID-06).
 - ``delete_caller_id``: deleteCallerId: delete a caller ID number; a District Default one needs district settings (CID-06).
 - ``import_caller_ids``: importCallerIds: caller IDs from CSV; every bad row is reported, then nothing is imported (CID-08).
 - ``place_test_call``: placeTestCall: call a number you type with the call text as composed (VOI-09).
+- ``update_caller_id``: updateCallerId: change a caller ID number (CID-01); a District Default one needs district settings (CID-06).
 """
 
 from __future__ import annotations

@@ -269,7 +269,7 @@ class Links:
     reply_domain: str | None
 
     @classmethod
-    def from_settings(cls, settings) -> "Links":
+    def from_settings(cls, settings) -> Links:
         """The links of a ``homeroom.settings.Settings`` (handed in by the shell)."""
         return cls(settings.public_base_url.rstrip("/"), signing_keys(settings), settings.reply_domain)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from channels.base import Envelope, Outcome, PermanentFailure, Reconciled, Retryable, Sent
-from domain.delivery.pacing import Pacer
+from domain.delivery.sending.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
