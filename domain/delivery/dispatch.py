@@ -48,8 +48,8 @@ from models.messaging import (
     DeliveryStatus as DS,
     Message,
     MessageStatus,
-    PushSubscription,
 )
+from models.devices import PushSubscription
 
 log = logging.getLogger(__name__)
 
