@@ -191,9 +191,31 @@ class PluginConfig(BaseModel):
         return shown
 
 
+#: The code of an envelope longer than its plugin's ``max_body_length``.
+BODY_TOO_LONG = "BODY_TOO_LONG"
+#: The code of an email with files for a plugin that does not declare ``attachments``.
+ATTACHMENTS_NOT_SUPPORTED = "ATTACHMENTS_NOT_SUPPORTED"
+
+
+def body_of(envelope: Envelope) -> str:
+    """The text ``max_body_length`` bounds: what the recipient reads or hears."""
+    match envelope:
+        case EmailEnvelope():
+            return envelope.text_body
+        case SmsEnvelope():
+            return envelope.text
+        case VoiceEnvelope():
+            return envelope.script
+        case PushEnvelope():
+            return envelope.title
+    raise TypeError(f"not an envelope: {type(envelope).__name__}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
-    """What the core may ask of a plugin; each is enforced in one place (domain.delivery.policy.fit_to_plugin)."""
+    """What the core may ask of a plugin. The core enforces each, in ``fit`` alone: dispatch and
+    the trial call hand a plugin only what ``fit`` lets through; ``rate_per_second`` is applied by
+    the core's pacing."""
 
     max_batch: int = 100
     max_body_length: int | None = None
@@ -201,6 +223,27 @@ class Capabilities:
     attachments: bool = False
     status_callbacks: bool = False
     inbound_messages: bool = False
+
+    def fit(self, envelopes: Sequence[Envelope]) -> tuple[list[list[Envelope]], list[PermanentFailure]]:
+        """The envelopes a plugin may be handed, in batches of at most ``max_batch``, and a
+        PermanentFailure for each it may not be (longer than ``max_body_length``; an email with
+        files when it declares no ``attachments``)."""
+        refused: list[PermanentFailure] = []
+        limit = self.max_body_length
+        if limit is not None or not self.attachments:
+            fitting: list[Envelope] = []
+            for envelope in envelopes:
+                if limit is not None and len(body_of(envelope)) > limit:
+                    refused.append(PermanentFailure(envelope.reference, BODY_TOO_LONG,
+                                                    f"longer than the plugin's {limit} characters"))
+                elif not self.attachments and getattr(envelope, "attachments", ()):
+                    refused.append(PermanentFailure(envelope.reference, ATTACHMENTS_NOT_SUPPORTED,
+                                                    "the plugin does not send attachments"))
+                else:
+                    fitting.append(envelope)
+            envelopes = fitting
+        size = self.max_batch
+        return [list(envelopes[start:start + size]) for start in range(0, len(envelopes), size)], refused
 
 
 class ChannelPlugin(abc.ABC):

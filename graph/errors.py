@@ -67,7 +67,9 @@ class FieldErrors:
 
     @classmethod
     def of(cls, refusal: Refusal) -> Any:
-        """The payload of an InvalidInput: one error per problem, each code from this mutation's enum."""
+        """The payload of an InvalidInput: one error per problem, each code from this mutation's enum.
+        Any other refusal (the CMP-27 confirmation) is a mutation's own payload: send and schedule
+        mutations map it first (graph.messages.sending.refused_or_confirm), so it never reaches here."""
         if not isinstance(refusal, InvalidInput):
             raise TypeError(f"{cls.__name__} carries field problems, not {type(refusal).__name__}") from refusal
         return cls.of_problems(refusal.problems)

@@ -39,13 +39,13 @@ def enqueue_dispatch(chunks, broker: dramatiq.Broker | None = None, urgent: Urge
     chunks = [(lane, ids) for lane, ids in chunks if ids]
     urgent_keys = [chunk_key(ids) for lane, ids in chunks if lane is Lane.EMERGENCY]
     if urgent_keys:
-        (urgent or _urgent_board(broker)).announce(urgent_keys, time.time())
+        (urgent or urgent_board(broker)).announce(urgent_keys, time.time())
     for lane, ids in chunks:
         actor = DISPATCH[lane]
         (broker or actor.broker).enqueue(actor.message(ids))
 
 
-def _urgent_board(broker: dramatiq.Broker | None) -> UrgentBoard:
+def urgent_board(broker: dramatiq.Broker | None) -> UrgentBoard:
     """The board the workers of ``broker`` read: its Redis, or this process's in embedded mode."""
     client = getattr(broker, "client", None)
     return RedisUrgentBoard(client) if client is not None else current().pacer.urgent

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import secrets
 
-from sqlalchemy import JSON, Index, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -277,74 +277,3 @@ class DeliveryAttempt(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
     started_at: dt.datetime = Field(default_factory=utcnow)
     finished_at: dt.datetime = Field(default_factory=utcnow)
-
-
-class MessageSchedule(SQLModel, table=True):
-    """When a scheduled message goes out (SCH-*): wall-clock date and time in the district's zone,
-    an optional recurrence, and the next send instant the communication queue looks for."""
-
-    __tablename__ = "message_schedule"
-
-    message_id: int = Field(foreign_key="message.id", primary_key=True)
-    start_date: dt.date
-    send_time: dt.time
-    recurrence: str = Field(default="NONE", sa_type=String(10))
-    final_date: dt.date | None = None
-    next_send_at: dt.datetime | None = Field(default=None, index=True)
-    last_sent_at: dt.datetime | None = None
-    last_occurrence_id: int | None = Field(default=None, foreign_key="message.id")
-    failed_attempts: int = Field(default=0)
-    last_error: str | None = Field(default=None, max_length=300)
-    errored_at: dt.datetime | None = None
-
-
-
-class PushSubscription(SQLModel, table=True):
-    """A browser or device a user registered for Web Push; removed when the push service says it
-    is gone (404/410) or when the user removes it."""
-
-    __tablename__ = "push_subscription"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
-    endpoint: str = Field(max_length=1000, unique=True)
-    p256dh: str = Field(max_length=200)
-    auth: str = Field(max_length=100)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-
-
-class MessageAttachment(SQLModel, table=True):
-    """A file attached to a message (ATT-*), kept in the database with the message, so a copy of
-    a scheduled message's occurrence and every email of it carry the same bytes."""
-
-    __tablename__ = "message_attachment"
-
-    id: int | None = Field(default=None, primary_key=True)
-    message_id: int = Field(foreign_key="message.id", index=True)
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100)
-    size: int
-    sha256: str = Field(max_length=64)
-    data: bytes = Field(sa_type=LargeBinary)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-
-
-class ThreadReply(SQLModel, table=True):
-    """A recipient's answer to a message, filed in the conversation between the message's sender
-    and that recipient (RCP-26, CMP-19, CMP-20). Inbound email is its first source."""
-
-    __tablename__ = "thread_reply"
-
-    id: int | None = Field(default=None, primary_key=True)
-    message_id: int = Field(foreign_key="message.id", index=True)
-    delivery_id: int = Field(foreign_key="delivery.id")
-    staff_user_id: int = Field(foreign_key="app_user.id")
-    correspondent_kind: RecipientKind = Field(sa_type=String(8))
-    correspondent_id: int
-    from_address: str = Field(max_length=254)
-    body_text: str = Field(sa_type=Text)
-    # The message's identity (a Message-ID, a provider id, or a content hash): replays are ignored.
-    external_message_id: str | None = Field(default=None, max_length=300, unique=True)
-    flagged: bool = Field(default=False)  # INB-12: it contained a flagged word
-    received_at: dt.datetime = Field(default_factory=utcnow)
-

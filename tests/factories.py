@@ -116,7 +116,7 @@ def add_app_device(engine, user_id: int) -> str:
     belong to no browser; tests that decrypt a push register a real one (tests/channels/test_webpush.py)."""
     import base64
 
-    from models.messaging import PushSubscription
+    from models.devices import PushSubscription
 
     endpoint = f"https://push.example.org/{unique('device')}"
     key = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()

@@ -13,7 +13,8 @@ from collections import defaultdict
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
-from models.messaging import Delivery, Message, RecipientKind, ThreadReply
+from models.messaging import Delivery, Message, RecipientKind
+from models.conversations import ThreadReply
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 from collections import Counter, defaultdict
 
 from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, not_, select, true, update
@@ -31,7 +30,6 @@ from domain.delivery.sending.plugin_batches import send_batch
 from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, SteppedAside, decide
 from domain.delivery.policy import (
     complete_when_nothing_open,
-    fit_to_plugin,
     nothing_open,
     sent_by_queue_runs_only,
 )
@@ -48,13 +46,8 @@ from models.messaging import (
     DeliveryStatus as DS,
     Message,
     MessageStatus,
-    PushSubscription,
 )
-
-log = logging.getLogger(__name__)
-
-_CLAIMED_COLUMNS = CLAIM_COLUMNS
-
+from models.devices import PushSubscription
 
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
@@ -74,7 +67,7 @@ def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
         .values(status=case((opted_out, DS.OPTED_OUT.value), else_=DS.SENDING.value),
                 reason=case((opted_out, "opted out after the message was planned"), else_=Delivery.reason),
                 attempts=Delivery.attempts + case((opted_out, 0), else_=1), updated_at=now)
-        .returning(*_CLAIMED_COLUMNS)
+        .returning(*CLAIM_COLUMNS)
     ).all()
     settle(session, Counter(row.message_id for row in rows if row.status == DS.OPTED_OUT.value), now)
     return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
@@ -130,11 +123,12 @@ def send(registry: ChannelRegistry, claimed: list[tuple[Row, Envelope]], pacer: 
 def _call_plugin(registry: ChannelRegistry, kind: ChannelKind, envelopes: list[Envelope],
                  pacer: Pacer) -> tuple[str, list[Outcome | SteppedAside]]:
     """The plugin's outcome for each envelope, in order: it is handed only what its capabilities
-    allow (domain.delivery.policy.fit_to_plugin), in batches of at most its ``max_batch``."""
+    allow (``Capabilities.fit``), in batches of at most its ``max_batch``."""
     plugin = registry.for_kind(kind)
     if plugin is None:
         return "none", [PermanentFailure(e.reference, "CHANNEL_NOT_CONFIGURED") for e in envelopes]
-    batches, outcomes = fit_to_plugin(plugin.capabilities, envelopes)
+    batches, refused = plugin.capabilities.fit(envelopes)
+    outcomes: list[Outcome | SteppedAside] = list(refused)
     for batch in batches:
         outcomes += _paced_send(plugin, batch, pacer)
     by_reference = {outcome.reference: outcome for outcome in outcomes}
@@ -228,7 +222,7 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
             writes.attempts.append({
                 "delivery_id": row.id, "plugin": call.plugin, "outcome": change.attempt,
                 "provider_id": provider_id, "code": None if change is SENT else getattr(outcome, "code", None),
-                "detail": change.detail, "started_at": started, "finished_at": call.finished})
+                "detail": None if change is SENT else getattr(outcome, "detail", None), "started_at": started, "finished_at": call.finished})
             writes.gone.update(getattr(outcome, "gone", ()))
             if change.status == sent_status:
                 result.sent += 1

@@ -29,7 +29,7 @@ EMERGENCY_CHANNELS = frozenset({"SMS", "VOICE"})
 
 
 def lane_of(*, emergency: bool, priority: bool, channel: str | None = None) -> Lane:
-    """The lane of a message (``channel`` None: its fan-out) or of its deliveries on one channel."""
+    """The lane of a message (``channel`` None: its hand-on job) or of its deliveries on one channel."""
     if emergency and (channel is None or channel in EMERGENCY_CHANNELS):
         return Lane.EMERGENCY
     return Lane.PRIORITY if emergency or priority else Lane.NORMAL

@@ -3,8 +3,8 @@
 - JOB-04: push goes out only in queue runs (``sent_by_queue_runs_only``);
 - how big a dispatch job is, per channel (``ChunkSizes``), and how queued deliveries become
   jobs in their lanes, most urgent first (``dispatch_chunks``; the lanes are domain.delivery.lanes);
-- what a plugin may be handed: its declared capabilities, enforced here and nowhere else
-  (``fit_to_plugin``);
+- what a plugin may be handed: its declared capabilities, enforced by ``Capabilities.fit``
+  (channels.base), which dispatch and the trial call both go through;
 - a message completes when nothing is open (``nothing_open``, ``complete_when_nothing_open``);
 - work that starts once the transaction commits (``JobQueue``, ``after_commit``), as Saleor's
   actions use Django's ``transaction.on_commit``: a rollback drops it.
@@ -13,22 +13,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from sqlalchemy import and_, case, event
 from sqlalchemy.orm import Session
 
-from channels.base import (
-    Capabilities,
-    EmailEnvelope,
-    Envelope,
-    Outcome,
-    PermanentFailure,
-    PushEnvelope,
-    SmsEnvelope,
-    VoiceEnvelope,
-)
 from channels.registry import ChannelRegistry
 from domain.delivery.lanes import LANES_BY_URGENCY, Lane, lane_of
 from domain.support.channel_kinds import CHANNEL_KIND
@@ -46,7 +36,6 @@ def sent_by_queue_runs_only(channel: str) -> bool:
 
 
 # --- Chunks and lanes ---------------------------------------------------------------------------
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,51 +93,6 @@ def in_lanes(chunks: Iterable[tuple[str, list[int]]], *, emergency: bool,
     return sorted(((lane_of(emergency=emergency, priority=priority, channel=channel), ids)
                    for channel, ids in chunks if not sent_by_queue_runs_only(channel)),
                   key=lambda pair: LANES_BY_URGENCY.index(pair[0]))
-
-
-# --- What a plugin may be handed ----------------------------------------------------------------
-
-#: The code of an envelope longer than its plugin's ``max_body_length``.
-BODY_TOO_LONG = "BODY_TOO_LONG"
-#: The code of an email with files for a plugin that does not declare ``attachments``.
-ATTACHMENTS_NOT_SUPPORTED = "ATTACHMENTS_NOT_SUPPORTED"
-
-
-def body_of(envelope: Envelope) -> str:
-    """The text ``max_body_length`` bounds: what the recipient reads or hears."""
-    match envelope:
-        case EmailEnvelope():
-            return envelope.text_body
-        case SmsEnvelope():
-            return envelope.text
-        case VoiceEnvelope():
-            return envelope.script
-        case PushEnvelope():
-            return envelope.title
-    raise TypeError(f"not an envelope: {type(envelope).__name__}")
-
-
-def fit_to_plugin(capabilities: Capabilities,
-                  envelopes: Sequence[Envelope]) -> tuple[list[list[Envelope]], list[Outcome]]:
-    """Every declared capability, enforced in this one place: the envelopes a plugin may be
-    handed, in batches of at most ``max_batch``, and a PermanentFailure for each it may not be
-    (longer than ``max_body_length``; an email with files when it declares no ``attachments``)."""
-    refused: list[Outcome] = []
-    limit = capabilities.max_body_length
-    if limit is not None or not capabilities.attachments:
-        fitting: list[Envelope] = []
-        for envelope in envelopes:
-            if limit is not None and len(body_of(envelope)) > limit:
-                refused.append(PermanentFailure(envelope.reference, BODY_TOO_LONG,
-                                                f"longer than the plugin's {limit} characters"))
-            elif not capabilities.attachments and getattr(envelope, "attachments", ()):
-                refused.append(PermanentFailure(envelope.reference, ATTACHMENTS_NOT_SUPPORTED,
-                                                "the plugin does not send attachments"))
-            else:
-                fitting.append(envelope)
-        envelopes = fitting
-    size = capabilities.max_batch
-    return [list(envelopes[start:start + size]) for start in range(0, len(envelopes), size)], refused
 
 
 # --- Completion ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from sqlmodel import Session
 from domain.delivery.dispatch import recount_open_deliveries
 from domain.delivery.lanes import Lane, lane_of
 from domain.delivery.policy import QUEUE_RUN_ONLY_CHANNELS, ChunkSizes, dispatch_chunks
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.scheduling import MessageSchedule
 
 #: A QUEUED delivery untouched this long lost its dispatch job (a retry waits for its not_before).
 STALE_QUEUED_AFTER = dt.timedelta(minutes=10)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.access.viewer import Viewer
-from models.messaging import PushSubscription
+from models.devices import PushSubscription
 
 
 def _b64url_length(value: str) -> int | None:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from domain.content.flagging import contains_flagged_word
-from models.messaging import Delivery, Message, ThreadReply
+from models.messaging import Delivery, Message
+from models.conversations import ThreadReply
 
 FILED = "FILED"
 IGNORED_REPLAY = "IGNORED_REPLAY"

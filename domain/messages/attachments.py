@@ -19,7 +19,8 @@ from sqlmodel import Session
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.access.message_scope import own_editable, visible_messages
 from domain.access.viewer import Viewer
-from models.messaging import Message, MessageAttachment
+from models.messaging import Message
+from models.attachments import MessageAttachment
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024

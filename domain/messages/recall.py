@@ -18,7 +18,8 @@ from domain.delivery.dispatch import settle
 from domain.messages.send import MessageNotFound
 from domain.access.viewer import Viewer
 from models.db import session_scope, utcnow
-from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageSchedule, MessageStatus
+from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus
+from models.scheduling import MessageSchedule
 
 RECALLABLE = (MessageStatus.SCHEDULED.value, MessageStatus.ERRORED.value, MessageStatus.QUEUED.value,
               MessageStatus.SENDING.value)

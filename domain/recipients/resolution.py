@@ -39,14 +39,8 @@ from domain.recipients.statement import (  # noqa: F401  (ROW_COLUMNS and SENDAB
 )
 from models.db import utcnow
 from models.directory import District, School, User, UserSchool
-from models.messaging import (
-    Channel,
-    Delivery,
-    DeliveryStatus as DS,
-    Message,
-    PushSubscription,
-    StudentRecipientType as RT,
-)
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, StudentRecipientType as RT
+from models.devices import PushSubscription
 
 @dataclasses.dataclass(frozen=True)
 class Resolved:

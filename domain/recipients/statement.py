@@ -36,10 +36,10 @@ from models.messaging import (
     ChannelOptOut,
     Delivery,
     DeliveryStatus as DS,
-    PushSubscription,
     RecipientKind,
     StudentRecipientType as RT,
 )
+from models.devices import PushSubscription
 
 ACTIVE = AccountStatus.ACTIVE.value
 

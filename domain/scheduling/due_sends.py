@@ -21,14 +21,14 @@ from models.directory import AccountStatus, User
 from models.messaging import (
     ImportedRecipient,
     Message,
-    MessageAttachment,
-    MessageSchedule,
     MessageStaff,
     MessageStatus,
     MessageStudent,
     MessageStudentGroup,
     MessageUserGroup,
 )
+from models.attachments import MessageAttachment
+from models.scheduling import MessageSchedule
 
 #: Statuses of a scheduled message that a viewer may still edit, reschedule or cancel.
 from domain.scheduling.scheduled_messages import district_zone, rule_of

@@ -33,11 +33,8 @@ from domain.access.viewer import Viewer
 from domain.support.wall_clock import first_instant_at
 from models.db import utcnow
 from models.directory import District
-from models.messaging import (
-    Message,
-    MessageSchedule,
-    MessageStatus,
-)
+from models.messaging import Message, MessageStatus
+from models.scheduling import MessageSchedule
 
 #: Statuses of a scheduled message that a viewer may still edit, reschedule or cancel.
 EDITABLE = (MessageStatus.SCHEDULED.value, MessageStatus.ERRORED.value)

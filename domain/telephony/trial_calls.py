@@ -46,5 +46,8 @@ def place_test_call(session: Session, viewer: Viewer, registry: ChannelRegistry,
     envelope = VoiceEnvelope(reference=f"test-call-{uuid.uuid4().hex}", message_id=0, to=number,
                              recipient_name=sender, language=viewer.user.language, script=script,
                              caller_id=caller.phone if caller else None)
-    [outcome] = voice_plugin.send([envelope])
+    batches, refused = voice_plugin.capabilities.fit([envelope])  # what dispatch would refuse, refused here
+    if refused:
+        return refused[0]
+    [outcome] = voice_plugin.send(batches[0])
     return outcome

@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.messages.attachments import listed
 from domain.reports.communication_report import status_counts
-from models.messaging import MessageAttachment
+from models.attachments import MessageAttachment
 
 if TYPE_CHECKING:
     from graph.context import Context

@@ -147,7 +147,7 @@ def serve(host: str = typer.Option("0.0.0.0"),
 
 @app.command()
 def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(4, min=1)) -> None:
-    """Run Dramatiq worker processes for fan-out and dispatch (needs HOMEROOM_REDIS_URL)."""
+    """Run Dramatiq worker processes for the hand-on and dispatch jobs (needs HOMEROOM_REDIS_URL)."""
     from channels.registry import ChannelRegistry, PluginLoadError
 
     settings = cli_settings()

@@ -13,7 +13,8 @@ from factories import add_contact, add_section, add_student, add_user, email, fi
 from helpers import gql, row_counts, token_for
 from models.db import session_scope
 from models.directory import User
-from models.messaging import Delivery, ImportedRecipient, Message, MessageSchedule
+from models.messaging import Delivery, ImportedRecipient, Message
+from models.scheduling import MessageSchedule
 from shared_steps import schedule_in
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename

@@ -12,7 +12,7 @@ from factories import add_user, email, first_school_id, unique
 from helpers import gql, token_for
 from models.db import session_scope
 from models.directory import User
-from models.messaging import PushSubscription
+from models.devices import PushSubscription
 
 REGISTER = """mutation($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { __typename
   ... on PushSubscriptionRegistered { id endpoint } ... on RegisterPushSubscriptionErrors { errors { field code message } } } }"""

@@ -32,7 +32,8 @@ from homeroom.settings import get_settings
 from homeroom.routes.webhooks import webhook_router
 from jobs.runtime import current
 from models.db import session_scope
-from models.messaging import ChannelOptOut, Delivery, ThreadReply
+from models.messaging import ChannelOptOut, Delivery
+from models.conversations import ThreadReply
 from resolve import request, viewer_for
 from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
 from twilio_peer import signed

@@ -21,7 +21,8 @@ from homeroom.settings import get_settings
 from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
-from models.messaging import Delivery, PushSubscription
+from models.messaging import Delivery
+from models.devices import PushSubscription
 
 
 def envelope(reference: str, *targets: PushTarget) -> PushEnvelope:

@@ -153,12 +153,11 @@ def test_decide_says_what_each_outcome_does_to_its_delivery():
 def test_every_declared_capability_is_enforced_before_the_plugin_is_called():
     """Issue 14 point 2: max_batch splits, max_body_length and attachments refuse the envelopes
     a plugin says it cannot take (each a PermanentFailure with its own code), in one place."""
-    from channels.base import Attachment, EmailEnvelope, SmsEnvelope
-    from domain.delivery.policy import ATTACHMENTS_NOT_SUPPORTED, BODY_TOO_LONG, fit_to_plugin
+    from channels.base import ATTACHMENTS_NOT_SUPPORTED, BODY_TOO_LONG, Attachment, EmailEnvelope, SmsEnvelope
 
     sms = [SmsEnvelope(reference=str(n), message_id=1, to="+13125550101", recipient_name="A", text="x" * n)
            for n in range(1, 8)]
-    batches, refused = fit_to_plugin(Capabilities(max_batch=2, max_body_length=5), sms)
+    batches, refused = Capabilities(max_batch=2, max_body_length=5).fit(sms)
     assert [[e.reference for e in batch] for batch in batches] == [["1", "2"], ["3", "4"], ["5"]]
     assert [(o.reference, o.code) for o in refused] == [("6", BODY_TOO_LONG), ("7", BODY_TOO_LONG)]
 
@@ -166,7 +165,7 @@ def test_every_declared_capability_is_enforced_before_the_plugin_is_called():
     mail = [EmailEnvelope(reference=str(n), message_id=1, to="a@example.org", recipient_name="A", from_name="S",
                           subject="s", html_body="<p>x</p>", text_body="x", attachments=files if n else ())
             for n in range(2)]
-    batches, refused = fit_to_plugin(Capabilities(max_batch=10), mail)
+    batches, refused = Capabilities(max_batch=10).fit(mail)
     assert [[e.reference for e in batch] for batch in batches] == [["0"]]
     assert [(o.reference, o.code) for o in refused] == [("1", ATTACHMENTS_NOT_SUPPORTED)]
-    assert fit_to_plugin(Capabilities(max_batch=10, attachments=True), mail) == ([mail], [])
+    assert Capabilities(max_batch=10, attachments=True).fit(mail) == ([mail], [])

@@ -16,7 +16,8 @@ from helpers import gql, token_for
 from homeroom.inbound_smtp import start
 from jobs.runtime import current
 from models.db import session_scope
-from models.messaging import Delivery, ImportedRecipient, Message, ThreadReply
+from models.messaging import Delivery, ImportedRecipient, Message
+from models.conversations import ThreadReply
 from resolve import request, viewer_for
 from smtp_sink import send_through
 from smtp_sink import free_port

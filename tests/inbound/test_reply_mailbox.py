@@ -21,7 +21,7 @@ from factories import add_contact, add_student, email, first_school_id
 from domain.inbound.reply_mailbox import MailboxAddress, MailboxError, addressed_to, fetch_replies
 from jobs.runtime import current
 from models.db import session_scope
-from models.messaging import ThreadReply
+from models.conversations import ThreadReply
 from smtp_sink import send_through
 from smtp_sink import free_port
 

@@ -18,7 +18,8 @@ from factories import add_contact, add_student, email, first_school_id, phone
 from helpers import set_district
 from jobs.runtime import current
 from models.db import session_scope
-from models.messaging import Delivery, ThreadReply
+from models.messaging import Delivery
+from models.conversations import ThreadReply
 from resolve import request, viewer_for
 
 

@@ -11,7 +11,7 @@ from domain.scheduling.due_sends import send_due_scheduled
 from helpers import gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, User
-from models.messaging import MessageAttachment
+from models.attachments import MessageAttachment
 from shared_steps import PDF, draft, families, upload
 
 FILES = """query($id: ID!) { message(id: $id) { attachments { id filename contentType size downloadPath } } }"""

@@ -29,7 +29,8 @@ from factories import (
 )
 from models.db import session_scope, utcnow
 from models.directory import StudentGroup, StudentGroupAssignee, StudentGroupMember, StudentLink, User
-from models.messaging import FAMILY_SEED_LIMIT, Message, MessageSchedule
+from models.messaging import FAMILY_SEED_LIMIT, Message
+from models.scheduling import MessageSchedule
 from resolve import request, resolve, viewer_for
 
 #: Fixed seeds spread over the whole range, so every run draws the same way for the same ids.

@@ -36,7 +36,8 @@ from models.directory import (
     User,
     UserSchool,
 )
-from models.messaging import FAMILY_SEED_LIMIT, ChannelOptOut, Message, MessageStaff, MessageStudent, PushSubscription
+from models.messaging import FAMILY_SEED_LIMIT, ChannelOptOut, Message, MessageStaff, MessageStudent
+from models.devices import PushSubscription
 from reference_resolution import SOURCES, Reference
 
 EXAMPLES = int(os.environ.get("HOMEROOM_REFERENCE_EXAMPLES", "300"))

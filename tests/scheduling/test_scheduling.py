@@ -14,7 +14,8 @@ from helpers import gql, row_counts, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.directory import Contact, User
-from models.messaging import Delivery, ImportedRecipient, Message, MessageSchedule
+from models.messaging import Delivery, ImportedRecipient, Message
+from models.scheduling import MessageSchedule
 from shared_steps import SCHEDULE, district_zone, family, local, message_input, schedule_in
 
 

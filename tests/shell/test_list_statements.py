@@ -18,7 +18,7 @@ from factories import add_contact, add_student, email, first_school_id, phone, u
 from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope, utcnow
 from models.directory import Role, School
-from models.messaging import MessageAttachment
+from models.attachments import MessageAttachment
 from resolve import request, viewer_for
 
 N = 3

@@ -28,7 +28,9 @@ from domain.content.text import html_to_text
 from domain.inbound.unsubscribe import unsubscribe_url
 from models.caller_ids import CallerId
 from models.directory import District, School, User
-from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, MessageAttachment, PushSubscription
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
+from models.attachments import MessageAttachment
+from models.devices import PushSubscription
 
 #: Email deliveries that are or will be transmitted; the first of them gets a first-only Cc.
 TRANSMITTED = (DS.QUEUED.value, DS.DEFERRED.value, DS.SENDING.value, DS.SENT.value, DS.DELIVERED.value)
