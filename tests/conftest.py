@@ -116,8 +116,8 @@ def db(engine):
 
 @pytest.fixture
 def push_service():
-    """A local Web Push service that verifies VAPID and decrypts what it receives (push_receiver)."""
-    from push_receiver import PushService
+    """A local Web Push service that verifies VAPID and decrypts what it receives (peers.push_service)."""
+    from peers.push_service import PushService
 
     service = PushService()
     yield service
@@ -143,7 +143,7 @@ def smtp_server():
     """A real SMTP server (aiosmtpd) that keeps what it receives: (controller, recorder)."""
     from aiosmtpd.controller import Controller
 
-    from smtp_sink import Recorder, free_port
+    from peers.smtp_sink import Recorder, free_port
 
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
@@ -158,7 +158,7 @@ def mailbox():
     from aiosmtpd.controller import Controller
 
     from channels.email.smtp import SmtpChannel, SmtpConfig
-    from smtp_sink import Mailbox, free_port
+    from peers.smtp_sink import Mailbox, free_port
 
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())

@@ -12,7 +12,7 @@ from factories import add_contact, add_student, email, first_school_id
 from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery
 from models.conversations import ThreadReply
-from smtp_sink import send_through
+from peers.smtp_sink import send_through
 
 
 DOMAIN = "replies.homeroom.test"

@@ -2,7 +2,7 @@
 check skipped (issue 14 point 7; the plugin contract of DESIGN.md):
 
 - ``smtp`` against real aiosmtpd servers that accept, defer (451) or refuse (550);
-- ``webpush`` against a real Web Push receiver (tests/push_receiver.py) that verifies VAPID and
+- ``webpush`` against a real Web Push receiver (tests/peers/push_service.py) that verifies VAPID and
   decrypts, answers 201, sheds load (429 Retry-After) or reports a subscription gone (410);
 - ``outbox``, whose provider is a folder: what it writes, and an address no email can carry
   (header injection) as the permanent failure; its signed simulated callbacks as the webhooks;
@@ -21,7 +21,7 @@ import json
 
 import pytest
 from aiosmtpd.controller import Controller
-from push_receiver import vapid_key
+from peers.push_service import vapid_key
 
 from channels.base import EmailEnvelope, InboundEvent, PushEnvelope, StatusEvent
 from channels.discard import DiscardChannel, DiscardConfig
@@ -29,7 +29,7 @@ from channels.email.smtp import SmtpChannel, SmtpConfig
 from channels.outbox import OutboxChannel, OutboxConfig, outbox_signature
 from channels.testing import PluginConformance
 from channels.webpush import WebPushChannel, WebPushConfig
-from smtp_sink import free_port
+from peers.smtp_sink import free_port
 
 CODES = {"sent": "250 OK", "retryable": "451 4.3.0 Try again later", "permanent": "550 5.1.1 Mailbox unknown"}
 

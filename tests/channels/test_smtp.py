@@ -26,7 +26,7 @@ from models.db import session_scope
 from models.directory import Contact
 from models.messaging import ChannelOptOut, Delivery, DeliveryAttempt
 from resolve import request, resolve, viewer_for
-from smtp_sink import Recorder, free_port, plugin_for
+from peers.smtp_sink import Recorder, free_port, plugin_for
 
 
 def envelope(reference, to, **extra):

@@ -35,8 +35,8 @@ from models.db import session_scope
 from models.messaging import ChannelOptOut, Delivery
 from models.conversations import ThreadReply
 from resolve import request, viewer_for
-from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
-from twilio_peer import signed
+from peers.twilio_api import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
+from peers.twilio_api import signed
 
 PUBLIC = "https://homeroom.example.org"
 FROM = "+13125550199"

@@ -28,8 +28,8 @@ from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
-from twilio_peer import signed
-from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
+from peers.twilio_api import signed
+from peers.twilio_api import ACCOUNT_SID, AUTH_TOKEN, twilio_errors, twilio_mock  # noqa: F401  (fixtures)
 
 PUBLIC = "https://homeroom.example.org"
 FROM = "+13125550198"

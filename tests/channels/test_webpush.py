@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from factories import add_user, first_school_id
 from helpers import gql
-from push_receiver import b64url, plugin
+from peers.push_service import b64url, plugin
 from resolve import request, viewer_for
 from sqlalchemy import select
 

@@ -22,7 +22,7 @@ from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Role, School, User
 from models.messaging import Delivery, Message, RecipientKind
-from push_receiver import b64url, plugin
+from peers.push_service import b64url, plugin
 from resolve import request, resolve, viewer_for
 
 SETTINGS = """{ viewer { settings { pushAllMessages { value chosen enforcedByDistrict }

@@ -6,7 +6,7 @@ import pytest
 
 from homeroom.inbound_smtp import start
 from inbound_mail import DOMAIN
-from smtp_sink import free_port
+from peers.smtp_sink import free_port
 from jobs.runtime import current
 
 

@@ -19,8 +19,8 @@ from models.db import session_scope
 from models.messaging import Delivery, ImportedRecipient, Message
 from models.conversations import ThreadReply
 from resolve import request, viewer_for
-from smtp_sink import send_through
-from smtp_sink import free_port
+from peers.smtp_sink import send_through
+from peers.smtp_sink import free_port
 from inbound_mail import DOMAIN, bounce_state, dsn, emailed, mail, replies
 
 THREAD = """query($kind: RecipientKind!, $id: ID!) { thread(recipientKind: $kind, recipientId: $id) {

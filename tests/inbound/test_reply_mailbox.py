@@ -22,8 +22,8 @@ from domain.inbound.reply_mailbox import MailboxAddress, MailboxError, addressed
 from jobs.runtime import current
 from models.db import session_scope
 from models.conversations import ThreadReply
-from smtp_sink import send_through
-from smtp_sink import free_port
+from peers.smtp_sink import send_through
+from peers.smtp_sink import free_port
 
 USER, PASSWORD = "reply@district.example.org", "mailbox-secret-42"
 

@@ -25,7 +25,7 @@ from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import request, viewer_for
-from smtp_sink import send_through
+from peers.smtp_sink import send_through
 from inbound_mail import DOMAIN, mail
 
 DAY = 24 * 3600

@@ -13,7 +13,7 @@ from helpers import gql, row_counts, token_for
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery
-from smtp_sink import send_through
+from peers.smtp_sink import send_through
 
 
 def test_a_cc_copy_carries_nothing_that_acts_for_the_family(engine, mailbox):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from factories import add_contact, add_student, email, first_school_id
 from helpers import gql, token_for
-from smtp_sink import send_through
+from peers.smtp_sink import send_through
 from shared_steps import REPORT
 
 DISCLAIMER = ("Disclaimer: The following message has been automatically flagged for inappropriate content. "

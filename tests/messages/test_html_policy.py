@@ -24,7 +24,7 @@ from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, Message
 from resolve import viewer_for
-from smtp_sink import plugin_for
+from peers.smtp_sink import plugin_for
 
 HOSTILE = """
 <p onclick="steal()">Read this</p><script>alert(document.cookie)</script>

@@ -16,7 +16,7 @@ from models.db import session_scope
 from models.directory import School, Student
 from models.messaging import Delivery, Message
 from resolve import request, viewer_for
-from smtp_sink import dispatch_chunks
+from peers.smtp_sink import dispatch_chunks
 
 SUBJECT = "Report card for {{student.first_name}}"
 BODY = ("<p>Dear {{ recipient.name }},</p><p>{{student.full_name}} (grade {{student.grade_level}}) at "

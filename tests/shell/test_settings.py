@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from homeroom.settings import SettingsError, load_settings
-from smtp_sink import free_port
+from peers.smtp_sink import free_port
 
 
 @pytest.mark.parametrize("variable,value", [

@@ -27,7 +27,7 @@ from models.speech import SpeechAudio
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from resolve import request, viewer_for
-from azure_speech_peer import azure_speech  # noqa: F401  (fixture)
+from peers.azure_speech import azure_speech  # noqa: F401  (fixture)
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed (Debian: apt install espeak-ng; .ci/run does)")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / ".tools" / "node_modules" / ".bin" / "prism"
-SPEC = Path(__file__).parent / "peers" / "twilio" / "twilio_api_v2010.json"
+SPEC = Path(__file__).parent / "twilio" / "twilio_api_v2010.json"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-test-auth-token"
 STARTUP_SECONDS = 180
