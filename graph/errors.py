@@ -109,13 +109,14 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def perform(info: Info, action: Callable[[], T], *, refused: Callable[[Refusal], Any],
-            done: Callable[[T], Any], write: bool = True) -> Any:
+def perform(info: Info, action: Callable[[], T], *, done: Callable[[T], Any],
+            refused: Callable[[Refusal], Any] | None = None, write: bool = True) -> Any:
     """Run the domain ``action`` in the request's session: commit and answer ``done(result)``.
     The one exception-to-payload mapping: a refusal the user can fix (domain Refusal: InvalidInput,
     the CMP-27 confirmation, a rejected file) rolls back and answers ``refused(refusal)``; a domain
-    AuthorizationError rolls back and is a top-level FORBIDDEN; anything else rolls back and
-    propagates. Either way nothing is written. ``write=False`` (a dry run) always rolls back."""
+    AuthorizationError rolls back and is a top-level FORBIDDEN; anything else (a refusal too, when
+    the mutation has no ``refused`` payload) rolls back and propagates. Either way nothing is
+    written. ``write=False`` (a dry run) always rolls back."""
     session = info.context.session
     try:
         result = action()
@@ -124,6 +125,8 @@ def perform(info: Info, action: Callable[[], T], *, refused: Callable[[Refusal],
         raise denied(refusal) from None
     except Refusal as refusal:
         session.rollback()
+        if refused is None:
+            raise
         return refused(refusal)
     except BaseException:
         session.rollback()

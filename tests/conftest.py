@@ -12,18 +12,15 @@ import time
 
 import pytest
 
-from harness import (  # noqa: F401  (first: sets the environment before the application is imported)
+from harness import (  # first: sets the environment before the application is imported
     BASE_DATABASE_URL,
     DATABASE_URL,
-    OUTBOX_DIR,
-    OUTBOX_WEBHOOK_SECRET,
     REDIS_URL,
     RUN_DIR,
     SEED,
     SEED_STUDENTS,
     USES_POSTGRES,
     USES_REDIS,
-    _create_postgres_database,
 )
 
 

@@ -29,8 +29,8 @@ from domain.delivery.sending.pacing import Pacer, group_size
 from domain.delivery.sending.plugin_batches import send_batch
 from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, SteppedAside, decide
 from domain.delivery.policy import (
+    complete_messages_with_nothing_open,
     complete_when_nothing_open,
-    nothing_open,
     sent_by_queue_runs_only,
 )
 from domain.delivery.services import DeliveryServices
@@ -303,7 +303,4 @@ def recount_open_deliveries(session) -> int:
     connection.execute(update(Message.__table__).where(Message.status == MessageStatus.SENDING.value,
                                                        Message.fanned_out_at.is_not(None))
                        .values(open_deliveries=open_rows))
-    return connection.execute(
-        update(Message.__table__).where(Message.fanned_out_at.is_not(None), nothing_open())
-        .values(**complete_when_nothing_open(Message.open_deliveries, utcnow()))
-    ).rowcount
+    return complete_messages_with_nothing_open(session, Message.fanned_out_at.is_not(None), now=utcnow())

@@ -21,10 +21,9 @@ from domain.delivery.policy import (
     ChunkSizes,
     JobQueue,
     chunk_by_channel,
-    complete_when_nothing_open,
+    complete_messages_with_nothing_open,
     dispatch_after_commit,
     in_lanes,
-    nothing_open,
 )
 from domain.recipients.resolution import ROW_COLUMNS, resolution
 from models.db import session_scope, utcnow
@@ -97,9 +96,7 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
             dispatch_after_commit(session, jobs, in_lanes(chunks, emergency=message.emergency,
                                                           priority=message.priority))
             return
-        completed = session.connection().execute(
-            update(Message.__table__).where(Message.id == message_id, nothing_open())
-            .values(**complete_when_nothing_open(Message.open_deliveries, utcnow()))).rowcount
+        completed = complete_messages_with_nothing_open(session, Message.id == message_id, now=utcnow())
     if completed:
         progress_events.publish(events, [message_id])
 

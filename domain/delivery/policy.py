@@ -5,7 +5,8 @@
   jobs in their lanes, most urgent first (``dispatch_chunks``; the lanes are domain.delivery.lanes);
 - what a plugin may be handed: its declared capabilities, enforced by ``Capabilities.fit``
   (channels.base), which dispatch and the trial call both go through;
-- a message completes when nothing is open (``nothing_open``, ``complete_when_nothing_open``);
+- a message completes when nothing is open (``nothing_open``; ``complete_when_nothing_open`` as
+  a counter falls, ``complete_messages_with_nothing_open`` for messages found by a query);
 - work that starts once the transaction commits (``JobQueue``, ``after_commit``), as Saleor's
   actions use Django's ``transaction.on_commit``: a rollback drops it.
 """
@@ -16,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from sqlalchemy import and_, case, event
+from sqlalchemy import and_, case, event, update
 from sqlalchemy.orm import Session
 
 from channels.registry import ChannelRegistry
@@ -108,6 +109,13 @@ def complete_when_nothing_open(open_deliveries, now) -> dict:
     done = nothing_open(open_deliveries)
     return {"status": case((done, MessageStatus.COMPLETED.value), else_=Message.status),
             "completed_at": case((done, now), else_=Message.completed_at)}
+
+
+def complete_messages_with_nothing_open(session: Session, *where, now) -> int:
+    """Complete the messages ``where`` selects that have nothing open; how many it completed."""
+    return session.connection().execute(
+        update(Message.__table__).where(*where, nothing_open())
+        .values(status=MessageStatus.COMPLETED.value, completed_at=now)).rowcount
 
 
 # --- Work after the commit ----------------------------------------------------------------------

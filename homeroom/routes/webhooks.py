@@ -10,7 +10,6 @@ parse is 400; the events are applied in one transaction (domain.inbound.webhook_
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,7 +27,7 @@ from models.db import session_scope
 log = logging.getLogger(__name__)
 
 
-def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], ChannelRegistry],
+def webhook_router(settings: Settings, engine: Engine, registry: ChannelRegistry,
                    events: progress_events.ProgressBus | None = None) -> APIRouter:
     """``events``: the runtime's progress bus (by default one for ``settings``' Redis, or this process's)."""
     router = APIRouter()
@@ -43,10 +42,9 @@ def webhook_router(settings: Settings, engine: Engine, registry: Callable[[], Ch
 
     @router.post("/webhooks/{plugin_name}")
     async def webhook(plugin_name: str, request: Request) -> JSONResponse:
-        configured = registry()
-        kinds = [kind for kind in configured.kinds()
-                 if (plugin := configured.for_kind(kind)) is not None and plugin.name == plugin_name]
-        plugin = configured.for_kind(kinds[0]) if kinds else None
+        kinds = [kind for kind in registry.kinds()
+                 if (plugin := registry.for_kind(kind)) is not None and plugin.name == plugin_name]
+        plugin = registry.for_kind(kinds[0]) if kinds else None
         if plugin is None or not (plugin.capabilities.status_callbacks or plugin.capabilities.inbound_messages):
             return JSONResponse({"error": f"no configured plugin {plugin_name!r} takes webhooks"}, status_code=404)
         body = await request.body()

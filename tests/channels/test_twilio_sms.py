@@ -113,7 +113,7 @@ def callbacks(engine, twilio_mock):  # noqa: F811
     sms = plugin(twilio_mock)
     app = FastAPI()
     settings = get_settings().model_copy(update={"public_base_url": PUBLIC})
-    app.include_router(webhook_router(settings, engine, lambda: ChannelRegistry({ChannelKind.SMS: sms})))
+    app.include_router(webhook_router(settings, engine, ChannelRegistry({ChannelKind.SMS: sms})))
     return TestClient(app), sms
 
 

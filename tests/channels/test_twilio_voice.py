@@ -114,7 +114,7 @@ def test_voi_07_voi_08_voi_11_the_answered_call_says_its_own_script(engine, twil
     app = FastAPI()
     settings = get_settings().model_copy(update={"public_base_url": PUBLIC, "speech_plugin": "twilio-say"})
     app.include_router(voice_router(settings, engine))
-    app.include_router(webhook_router(settings, engine, lambda: registry))
+    app.include_router(webhook_router(settings, engine, registry))
     provider = TestClient(app)
     said = {}
     for envelope in envelopes:

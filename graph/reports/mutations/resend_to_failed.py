@@ -6,11 +6,11 @@ import strawberry
 
 from domain.access.permissions import Perm
 from domain.reports.communication_report import resend_failed
-from domain.support.errors import AuthorizationError
 from graph.context import Info
+from graph.errors import perform
 from graph.messages.types import Message
 from graph.pagination import parse_id
-from graph.permissions import denied, requires
+from graph.permissions import requires
 
 
 @strawberry.type(description="The message's failed deliveries are queued again.")
@@ -26,15 +26,11 @@ class ResendToFailedMutation:
         "null message when not found.",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
-        session = info.context.session
-        try:
-            found = resend_failed(session, info.context.viewer, parse_id(message_id), info.context.jobs)
-        except AuthorizationError as refused:
-            session.rollback()
-            raise denied(refused) from None
-        if found is None:
-            session.rollback()
-            return ResendToFailedResult(message=None, requeued=0)
-        message, requeued = found
-        session.commit()  # the domain action's dispatch jobs start now
-        return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))
+        def done(found) -> ResendToFailedResult:  # committed: the domain action's dispatch jobs start now
+            if found is None:
+                return ResendToFailedResult(message=None, requeued=0)
+            message, requeued = found
+            return ResendToFailedResult(message=Message.from_row(message), requeued=len(requeued))
+
+        return perform(info, lambda: resend_failed(info.context.session, info.context.viewer, parse_id(message_id),
+                                                   info.context.jobs), done=done)

@@ -8,6 +8,7 @@ from domain.access.permissions import Perm
 from domain.messages.send import MessageNotFound
 from domain.scheduling.scheduled_messages import cancel_scheduled_message as cancel
 from graph.context import Info
+from graph.errors import perform
 from graph.messages.types import Message
 from graph.pagination import parse_id
 from graph.permissions import requires
@@ -18,11 +19,10 @@ class CancelScheduledMessageMutation:
     @strawberry.mutation(**requires("Cancel a scheduled message: nothing of it is sent any more.",
                                     Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def cancel_scheduled_message(self, info: Info, id: strawberry.ID) -> Message | None:
-        session = info.context.session
-        try:
-            message = cancel(session, info.context.viewer, parse_id(id))
-        except MessageNotFound:
-            session.rollback()
-            return None
-        session.commit()
-        return Message.from_row(message)
+        def cancelled() -> Message | None:
+            try:
+                return Message.from_row(cancel(info.context.session, info.context.viewer, parse_id(id)))
+            except MessageNotFound:  # found nothing, so wrote nothing
+                return None
+
+        return perform(info, cancelled, done=lambda message: message)
