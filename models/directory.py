@@ -127,6 +127,10 @@ class User(SQLModel, table=True):
     table_view: bool | None = Field(default=None)  # SET-03
     student_id: int | None = Field(default=None, foreign_key="student.id")
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
+    # SET-08: messages received from start to end (inclusive, district time zone) are answered once.
+    out_of_office_start: dt.date | None = None
+    out_of_office_end: dt.date | None = None
+    out_of_office_message: str | None = Field(default=None, sa_type=Text)
 
 
 class UserProfile(SQLModel, table=True):

@@ -17,6 +17,9 @@ class Channel(str, enum.Enum):
     SMS = "SMS"
     VOICE = "VOICE"
     PUSH = "PUSH"
+    # The recipient's in-app inbox: written DELIVERED at fan-out to every recipient with an
+    # account, whatever the other channels do, and READ once opened (INB-*, PERM-59).
+    INAPP = "INAPP"
 
 
 class StudentRecipientType(str, enum.Enum):
@@ -62,6 +65,7 @@ class DeliveryStatus(str, enum.Enum):
     SENDING = "SENDING"
     SENT = "SENT"
     DELIVERED = "DELIVERED"
+    READ = "READ"  # an in-app delivery its recipient opened (read receipts; INB-05, INB-06)
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     DUPLICATE = "DUPLICATE"
@@ -150,6 +154,13 @@ class Message(SQLModel, table=True):
     open_deliveries: int = Field(default=0)
     # An occurrence of a recurring scheduled message points at the scheduled message it copies.
     scheduled_from_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    # A follow-up or reply posted from a thread (INB-14, CMP-21): its recipient may always answer.
+    thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    # SET-08: an out-of-office answer; never answered automatically itself.
+    auto_reply: bool = Field(default=False)
+    # Drafts (DRF-*): when last saved, and the title an assignment note gave it (DRF-04).
+    saved_at: dt.datetime | None = None
+    draft_title: str | None = Field(default=None, max_length=200)
 
 
 class MessageStudent(SQLModel, table=True):
@@ -220,6 +231,7 @@ LEDGER_FILLFACTOR = 70
 
 
 PHONE_CHANNELS_SQL = text("channel IN ('SMS', 'VOICE')")
+INAPP_CHANNEL_SQL = text("channel = 'INAPP'")
 
 
 class Delivery(SQLModel, table=True):
@@ -240,6 +252,9 @@ class Delivery(SQLModel, table=True):
         # An SMS or call answered from a phone finds the latest delivery to that number (two-way SMS).
         Index("ix_delivery_phone_address", "address", "id", postgresql_where=PHONE_CHANNELS_SQL,
               sqlite_where=PHONE_CHANNELS_SQL),
+        # A user's inbox and threads find the in-app rows addressed to them (``user:<id>``).
+        Index("ix_delivery_inapp_address", "address", "message_id", postgresql_where=INAPP_CHANNEL_SQL,
+              sqlite_where=INAPP_CHANNEL_SQL),
         {"postgresql_with": {"fillfactor": LEDGER_FILLFACTOR}},
     )
 
@@ -261,6 +276,8 @@ class Delivery(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     sent_at: dt.datetime | None = None
+    # In-app rows: when the recipient opened it (a read receipt); None again when marked unread.
+    read_at: dt.datetime | None = None
 
 
 class DeliveryAttempt(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.delivery import progress_events
+from domain.delivery.in_app import file_in_threads
 from domain.delivery.progress_events import ProgressBus
 from domain.delivery.policy import (
     ChunkSizes,
@@ -78,6 +79,7 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
                *people_of_kind)
         .where(Delivery.message_id == message_id)).one()
     session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
+    file_in_threads(session, message, at=now)
     return FanOutResult(message_id, False, written, sum(people))
 
 

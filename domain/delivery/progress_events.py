@@ -1,5 +1,6 @@
-"""The progress event bus: "message N changed" notices from whoever changes deliveries (fan-out,
-dispatch, the queue run) to whoever streams progress (the messageProgress subscription).
+"""The event bus: "message N changed" notices from whoever changes deliveries (fan-out, dispatch,
+the queue run) to whoever streams progress (the messageProgress subscription), and "your inbox
+changed" notices (a small JSON object per user) for the inboxUpdates subscription.
 
 A notice carries only the message id; subscribers read the counts from the ledger, which stays
 the source of truth, so a lost or coalesced notice costs at most a little latency. With Redis the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -19,6 +21,7 @@ from collections.abc import AsyncIterator, Iterable
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "homeroom:progress:"
+INBOX_CHANNEL_PREFIX = "homeroom:inbox:"
 
 
 class InProcessBus:
@@ -27,6 +30,29 @@ class InProcessBus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
+        self._inboxes: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
+
+    def publish_inbox(self, notices: Iterable[tuple[int, dict]]) -> None:
+        """Put each (user id, notice) on that user's inbox subscriptions in this process."""
+        with self._lock:
+            targets = [(loop, queue, notice) for user_id, notice in notices
+                       for loop, queue in self._inboxes.get(user_id, ())]
+        for loop, queue, notice in targets:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, notice)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_inbox(self, user_id: int) -> AsyncIterator[asyncio.Queue]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._inboxes[user_id].add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._inboxes[user_id].discard(entry)
+                if not self._inboxes[user_id]:
+                    del self._inboxes[user_id]
 
     def publish(self, message_ids: Iterable[int]) -> None:
         with self._lock:
@@ -68,19 +94,39 @@ class RedisBus:
         except Exception:  # noqa: BLE001  (a notice is a courtesy; the ledger has the truth)
             log.warning("could not publish progress notices", exc_info=True)
 
+    def publish_inbox(self, notices: Iterable[tuple[int, dict]]) -> None:
+        """One Redis channel per user: any API process serves that user's subscription."""
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                for user_id, notice in notices:
+                    pipe.publish(f"{INBOX_CHANNEL_PREFIX}{user_id}", json.dumps(notice))
+                pipe.execute()
+        except Exception:  # noqa: BLE001  (a notice is a courtesy; the database has the truth)
+            log.warning("could not publish inbox notices", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_inbox(self, user_id: int) -> AsyncIterator[asyncio.Queue]:
+        async with self._listen(f"{INBOX_CHANNEL_PREFIX}{user_id}", json.loads) as queue:
+            yield queue
+
     @contextlib.asynccontextmanager
     async def subscribe(self, message_id: int) -> AsyncIterator[asyncio.Queue]:
+        async with self._listen(f"{CHANNEL_PREFIX}{message_id}", lambda _: message_id) as queue:
+            yield queue
+
+    @contextlib.asynccontextmanager
+    async def _listen(self, channel: str, decode) -> AsyncIterator[asyncio.Queue]:
         import redis.asyncio as aioredis
 
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(f"{CHANNEL_PREFIX}{message_id}")
+        await pubsub.subscribe(channel)
         queue: asyncio.Queue = asyncio.Queue()
 
         async def pump() -> None:
             async for item in pubsub.listen():
                 if item.get("type") == "message":
-                    queue.put_nowait(message_id)
+                    queue.put_nowait(decode(item["data"]))
 
         task = asyncio.create_task(pump())
         try:

@@ -158,7 +158,10 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if len(set(request.channels)) != len(request.channels):
         _problem(problems, ("channels",), "DUPLICATE", "A channel is listed more than once.")
     for index, channel in enumerate(request.channels):
-        if excluded_from_channel(viewer, channel):
+        if channel is Channel.INAPP:
+            _problem(problems, ("channels", index), "INVALID",
+                     "The in-app inbox receives every message; choose only the channels that notify.")
+        elif excluded_from_channel(viewer, channel):
             _problem(problems, ("channels", index), "EXCLUDED_SCHOOL",
                      f"Users of a school excluded from communication cannot send {channel.value} (SYS-07).")
     # CMP-02: send is rejected when the combined recipient selection is empty.

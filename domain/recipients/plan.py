@@ -21,14 +21,14 @@ from domain.access.viewer import Viewer
 from models.directory import Student, User
 from models.messaging import Delivery, DeliveryStatus as DS, Message
 
-#: Outcomes that end in a transmission (now, or when the call window opens); every other status
-#: says why nothing is sent.
-WILL_SEND = SENDABLE
+#: Outcomes that reach the recipient: transmitted now or when the call window opens, or an in-app
+#: inbox entry; every other status says why nothing is sent.
+WILL_SEND = (*SENDABLE, DS.DELIVERED.value)
 
 
 def reason_code(status: str) -> str | None:
     """The plan's reason for a row: why it is not sent, or why not yet; None when it goes now."""
-    if status == DS.QUEUED.value:
+    if status in (DS.QUEUED.value, DS.DELIVERED.value):  # sent now; an in-app row is in the inbox already
         return None
     if status == DS.DEFERRED.value:
         return "DEFERRED_CALL_WINDOW"

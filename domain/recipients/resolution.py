@@ -65,7 +65,8 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime)
         select(School.id).where(School.exclude_from_communication == true())).scalars())
     shape = Shape(
         recipient_type=RT(message.recipient_type) if message.recipient_type else None,
-        channels=tuple(Channel(name) for name in channels),
+        # The in-app inbox is every message's channel, whichever the sender chose (INB-08).
+        channels=(*(Channel(name) for name in channels), Channel.INAPP),
         emergency=bool(message.emergency),
         any_excluded_school=bool(excluded),
         sender_at_excluded_school=bool(school_ids & excluded),
@@ -140,8 +141,11 @@ def _statuses_for(shape: Shape):
     teachers = teachers_of(students) if "teachers_of" in sources else None
     staff = selected_staff()
     sender_copy = select(Message.sender_id.label("user_id")).where(Message.id == MESSAGE_ID).subquery("sender_copy")
-    selects = []
+    selects, in_app_selects = [], []
     for channel in shape.channels:
+        if channel is Channel.INAPP:
+            in_app_selects.extend(_in_app_selects(shape, sources, students, contacts, teachers, staff))
+            continue
         for source in sources:
             if source == "students":
                 selects.append(_student_rows(shape, students, channel, personal_first=False))
@@ -168,7 +172,7 @@ def _statuses_for(shape: Shape):
             order_by=candidates.c.student_id).label("same_target")).subquery("deduped")
         rows = select(*[deduped.c[name] for name in columns]).where(deduped.c.same_target == 1)
     if kind is not RT.ONCE_PER_FAMILY:
-        return rows.subquery("statuses")
+        return _with_in_app(rows, in_app_selects, columns)
     # RCP-11: every record is kept, but only the first per address is transmitted.
     rows = rows.subquery("family_rows")
     # Contacts (by student, then contact) come before staff, whatever the database's NULL order.
@@ -179,5 +183,40 @@ def _statuses_for(shape: Shape):
     ranked = select(*[rows.c[name] for name in columns], first_for_address.label("nth")).subquery("ranked")
     status = case((and_(ranked.c.status.in_(SENDABLE), ranked.c.nth > 1), literal(DS.DUPLICATE.value)),
                   else_=ranked.c.status)
-    return select(*[ranked.c[name] for name in columns if name != "status"],
-                  status.label("status")).subquery("statuses")
+    return _with_in_app(select(*[ranked.c[name] for name in columns if name != "status"], status.label("status")),
+                        in_app_selects, columns)
+
+
+def _in_app_selects(shape: Shape, sources, students, contacts, teachers, staff) -> list:
+    """The in-app rows of every source (imported recipients have no account, IMP-07; the sender's
+    own copy is their Sent list)."""
+    selects = []
+    for source in sources:
+        if source in ("students", "students_personal"):
+            selects.append(_student_rows(shape, students, Channel.INAPP, personal_first=False))
+        elif source in contacts:
+            selects.append(_contact_rows(shape, contacts[source], Channel.INAPP,
+                                         custodial_source=source == "custodial_contacts"))
+        elif source == "teachers_of":
+            selects.append(_user_rows(shape, teachers, Channel.INAPP))
+    selects.append(_user_rows(shape, staff, Channel.INAPP))
+    return selects
+
+
+def _with_in_app(rows, in_app_selects: list, columns: list[str]):
+    """The other channels' rows plus the in-app rows, one inbox entry per account: the same user
+    reached as two contacts (RCP-10), as a student and a contact, or as a teacher picked twice gets
+    the message once, its other rows DUPLICATE (ordered as once per family orders them)."""
+    candidates = union_all(*in_app_selects).subquery("in_app_candidates")
+    first_for_account = func.row_number().over(
+        partition_by=(candidates.c.address, candidates.c.status),
+        order_by=(case((candidates.c.student_id.is_(None), 1), else_=0), candidates.c.student_id,
+                  candidates.c.recipient_kind, candidates.c.recipient_id))
+    ranked = select(*[candidates.c[name] for name in columns], first_for_account.label("nth")).subquery("in_app")
+    status = case((and_(ranked.c.status == DS.DELIVERED.value, ranked.c.nth > 1), literal(DS.DUPLICATE.value)),
+                  else_=ranked.c.status)
+    in_app = select(*[ranked.c[name] for name in columns if name != "status"],
+                    status.label("status")).subquery("in_app_rows")
+    others = rows.subquery("other_channels")
+    return union_all(select(*[others.c[name] for name in columns]),
+                     select(*[in_app.c[name] for name in columns])).subquery("statuses")

@@ -55,9 +55,12 @@ from domain.recipients.statement import (
     _email_off,
     _email_off_reason,
     _full_name,
+    _in_app_account,
     _only_reachable_push,
     _opted_out,
     _push_address,
+    in_app_address,
+    receives_in_app,
     _row,
     _status,
     _user_excluded,
@@ -110,6 +113,12 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
         address = func.coalesce(personal, primary) if personal_first else func.coalesce(primary, personal)
     elif channel in (Channel.SMS, Channel.VOICE):
         address = _blank_to_null(Student.primary_phone)
+    elif channel is Channel.INAPP:
+        # The student's own account (the oldest active one) whose inbox receives messages (PERM-59).
+        account = (select(func.min(User.id)).where(User.student_id == Student.id, User.status == ACTIVE,
+                                                   receives_in_app(User))
+                   .correlate(Student).scalar_subquery())
+        address = in_app_address(account)
     else:
         # Push goes to the student's own account that uses the app; with several, the oldest.
         account = (select(func.min(User.id)).where(User.student_id == Student.id, User.status == ACTIVE,
@@ -173,6 +182,8 @@ def _contact_address(shape: Shape, channel: Channel, linked, *, custodial_source
         return func.coalesce(mobile, fallback(linked.phone, bare_card))
     if channel is Channel.VOICE:
         return func.coalesce(mobile, home, fallback(linked.phone, bare_card))
+    if channel is Channel.INAPP:  # RCP-10: the linked user's inbox, whatever the card holds
+        return _in_app_account(linked)
     return _push_address(shape, linked)
 
 
@@ -217,6 +228,8 @@ def _user_rows(shape: Shape, users, channel: Channel):
         address = _blank_to_null(User.email)
     elif channel in (Channel.SMS, Channel.VOICE):
         address = _blank_to_null(User.phone)
+    elif channel is Channel.INAPP:
+        address = _in_app_account(User)
     else:
         address = _push_address(shape, User)
     status = _status(

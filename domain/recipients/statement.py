@@ -27,8 +27,11 @@ from sqlalchemy import (
 
 from domain.recipients.call_window import TIMED_CHANNELS
 from domain.directory.user_settings import DistrictDefault, UserSetting, effective_sql
+from domain.access.permissions import Perm
 from models.directory import (
     AccountStatus,
+    ProfileGrant,
+    UserProfile,
     UserSchool,
 )
 from models.messaging import (
@@ -105,7 +108,10 @@ def _full_name(table):
 def _status(shape: Shape, channel: Channel, *whens):
     """First matching reason wins (a None condition is no reason); otherwise the delivery is queued for sending, or deferred to the
     call window's opening (SYS-01)."""
-    sendable = DS.DEFERRED if shape.hold_timed_channels and channel in TIMED_CHANNELS else DS.QUEUED
+    if channel is Channel.INAPP:  # the row is the inbox entry itself: delivered when written
+        sendable = DS.DELIVERED
+    else:
+        sendable = DS.DEFERRED if shape.hold_timed_channels and channel in TIMED_CHANNELS else DS.QUEUED
     return case(*[(condition, literal(status.value)) for condition, status in whens if condition is not None],
                 else_=literal(sendable.value))
 
@@ -113,7 +119,7 @@ def _status(shape: Shape, channel: Channel, *whens):
 def _opted_out(shape: Shape, channel: Channel, address):
     """An address that opted out through the channel itself (SMS STOP, one-click unsubscribe).
     An SMS STOP binds non-emergency SMS only: an emergency SMS is still attempted (SMS-03)."""
-    if shape.emergency and channel is Channel.SMS:
+    if (shape.emergency and channel is Channel.SMS) or channel is Channel.INAPP:  # nobody opts out of the inbox
         return None
     return exists(select(ChannelOptOut.address).where(
         ChannelOptOut.channel == channel.value, ChannelOptOut.address == func.lower(address)))
@@ -134,6 +140,26 @@ def _push_address(shape: Shape, user):
                 else_=null())
 
 
+def receives_in_app(user):
+    """PERM-59: an account's in-app inbox receives messages when one of its profiles grants
+    Communication (View is enough)."""
+    return exists(select(UserProfile.user_id)
+                  .join(ProfileGrant, ProfileGrant.profile_id == UserProfile.profile_id)
+                  .where(UserProfile.user_id == user.id, ProfileGrant.permission == Perm.COMMUNICATION.value))
+
+
+def in_app_address(user_id):
+    """The address of an in-app row: ``user:<id>`` of the account whose inbox it is (NULL: none)."""
+    return case((user_id.is_not(None), literal("user:") + cast(user_id, String)), else_=null())
+
+
+def _in_app_account(user):
+    """``user:<id>`` for an account whose inbox receives messages, else NULL (INB-08: whatever
+    its email or phone)."""
+    return case((and_(user.id.is_not(None), receives_in_app(user)), literal("user:") + cast(user.id, String)),
+                else_=null())
+
+
 def _email_off(shape: Shape, user):
     """SET-05: the user turned email notifications off (or the district enforces it)."""
     return effective_sql(UserSetting.EMAIL_NOTIFICATIONS_OFF, user, shape.email_off)
@@ -145,7 +171,8 @@ def _email_off_reason(shape: Shape, channel: Channel, condition):
 
 
 def _only_reachable_push(query, channel: Channel, address):
-    return query.where(address.is_not(None)) if channel is Channel.PUSH else query
+    """Push and in-app rows exist only for someone with an app account (no NO_CONTACT_INFO rows)."""
+    return query.where(address.is_not(None)) if channel in (Channel.PUSH, Channel.INAPP) else query
 
 
 def student_excluded(shape: Shape, school_column):

@@ -27,6 +27,8 @@ class Channel(enum.Enum):
     SMS = _value(db.Channel.SMS, "A text message.", CHANNEL_PERMISSIONS[db.Channel.SMS])
     VOICE = _value(db.Channel.VOICE, "A phone call read by text-to-speech.", CHANNEL_PERMISSIONS[db.Channel.VOICE])
     PUSH = _value(db.Channel.PUSH, "A mobile push notification.", CHANNEL_PERMISSIONS[db.Channel.PUSH])
+    INAPP = _value(db.Channel.INAPP, "The recipient's in-app inbox. Every message reaches the inbox of each "
+                   "recipient with an account, whatever the chosen channels; it is never chosen itself.", ())
 
 
 def _recipient_type(member: db.StudentRecipientType, description: str) -> object:
@@ -59,7 +61,8 @@ DELIVERY_STATUS_TEXT: dict[db.DeliveryStatus, str] = {
     DS.QUEUED: "Handed to dispatch; goes out now.",
     DS.SENDING: "Being handed to the provider.",
     DS.SENT: "The provider accepted it.",
-    DS.DELIVERED: "The provider reported it delivered.",
+    DS.DELIVERED: "The provider reported it delivered; in-app: in the recipient's inbox, not yet read.",
+    DS.READ: "In-app: the recipient opened it (readAt says when).",
     DS.FAILED: "The provider refused it or it could not be sent (errorCode says why); resendToFailed retries it.",
     DS.CANCELLED: "The message was recalled before this was sent.",
     DS.DUPLICATE: "Not sent: another delivery of this once-per-family message goes to the same address (RCP-11).",

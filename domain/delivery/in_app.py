@@ -1,0 +1,74 @@
+"""The in-app channel's side of fan-out: every in-app row a message writes (DELIVERED, one per
+account) files the message in the thread between its sender and that reader, in three set-based
+statements however many readers (INB-01, INB-19, INB-21, RCP-26).
+
+- the pair's thread exists (one per pair of users, whoever wrote first);
+- the reader's side: received now, one more unread, back from the archive (INB-19);
+- the sender's side: sent now, back from the archive, unless the message went out as the
+  district or a school, which never enters the sender's Sent list (INB-21).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from models.conversations import Thread, ThreadSide
+from models.messaging import Channel, Delivery, DeliveryStatus, Message
+
+ADDRESS_PREFIX = "user:"
+
+
+def in_app_address(user_id: int) -> str:
+    """The ledger address of a user's in-app inbox."""
+    return f"{ADDRESS_PREFIX}{user_id}"
+
+
+def reader_of(address_column):
+    """The user id an in-app row's address names, as SQL."""
+    return cast(func.substr(address_column, len(ADDRESS_PREFIX) + 1), Integer)
+
+
+def _insert(session: Session, table):
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def file_in_threads(session: Session, message: Message, *, at: dt.datetime) -> None:
+    """File ``message``'s delivered in-app rows in their threads."""
+    reader = reader_of(Delivery.address).label("reader")
+    readers = (select(reader).where(Delivery.message_id == message.id, Delivery.channel == Channel.INAPP.value,
+                                    Delivery.status == DeliveryStatus.DELIVERED.value)
+               .subquery("readers"))
+    sender = literal(message.sender_id)
+    others = select(readers.c.reader).where(readers.c.reader != sender).subquery("others")
+    low = case((others.c.reader < sender, others.c.reader), else_=sender)
+    high = case((others.c.reader < sender, sender), else_=others.c.reader)
+    # (Each SELECT has a WHERE: SQLite would read a bare SELECT's ON CONFLICT as a join's ON.)
+    session.execute(_insert(session, Thread).from_select(
+        ["low_user_id", "high_user_id", "created_at"],
+        select(low, high, literal(at, type_=Thread.__table__.c.created_at.type)).where(true()).distinct())
+        .on_conflict_do_nothing(index_elements=["low_user_id", "high_user_id"]))
+    pairs = (select(Thread.id.label("thread_id"), others.c.reader)
+             .join(Thread, and_(Thread.low_user_id == low, Thread.high_user_id == high)).subquery("pairs"))
+    when = literal(at, type_=ThreadSide.__table__.c.last_activity_at.type)
+    received = _insert(session, ThreadSide).from_select(
+        ["thread_id", "user_id", "correspondent_id", "last_received_at", "last_activity_at", "unread_count"],
+        select(pairs.c.thread_id, pairs.c.reader, sender, when, when, literal(1)).where(true()))
+    session.execute(received.on_conflict_do_update(
+        index_elements=["thread_id", "user_id"],
+        set_={"last_received_at": received.excluded.last_received_at,
+              "last_activity_at": received.excluded.last_activity_at,
+              "unread_count": ThreadSide.unread_count + 1,
+              "archived_at": None, "archived_by_id": None}))
+    if not (message.send_as_district or message.send_as_school_id):
+        sent = _insert(session, ThreadSide).from_select(
+            ["thread_id", "user_id", "correspondent_id", "last_sent_at", "last_activity_at", "unread_count"],
+            select(pairs.c.thread_id, sender, pairs.c.reader, when, when, literal(0)).where(true()))
+        session.execute(sent.on_conflict_do_update(
+            index_elements=["thread_id", "user_id"],
+            set_={"last_sent_at": sent.excluded.last_sent_at, "last_activity_at": sent.excluded.last_activity_at,
+                  "archived_at": None, "archived_by_id": None}))
