@@ -37,6 +37,11 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "UNKNOWN_FIELD": "The text names an insert field that does not exist (CMP-25, insertFields).",
     "NO_CALLER_ID": "Calls need a District Default caller ID number first (VOI-02).",
     "ENFORCED_BY_DISTRICT": "The district sets this for every user; it cannot be changed (SET-09).",
+    "READ_ONLY_FIELD": "You may not change this field on this draft; it keeps its stored value (DRF-07).",
+    "SUBJECT_REQUIRED": "A draft needs a subject before it is assigned (DRF-03).",
+    "ASSIGNEE_NOT_FOUND": "No active user at a school you can reach has that id (DRF-03, MRG-03); inactive, "
+                          "deleted, out of reach and missing users answer alike.",
+    "NOT_ASSIGNED": "The draft was not assigned to you, so there is no one to assign it back to (DRF-08).",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
 }

@@ -17,6 +17,8 @@ from graph.conversations.queries import ConversationQueries
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.messages.alerts import AlertQueries
+from graph.messages.drafts import DraftQueries
 from graph.messages.imports import ImportQueries
 from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.mutations import MessageMutations
@@ -44,7 +46,8 @@ MAX_QUERY_CHARACTERS = 100_000
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
-            ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries):
+            ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
+            DraftQueries, AlertQueries):
     pass
 
 

@@ -1,4 +1,4 @@
-"""CSV recipient import (IMP-*): external recipients attached to a message being composed."""
+"""CSV recipient import (IMP-*): external recipients attached to a draft or a scheduled message."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from sqlmodel import Session
 
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.content.text import INVALID_CHARACTERS, has_control_characters
+from domain.access.message_scope import EDITABLE
 from domain.access.viewer import Viewer
 from domain.support.errors import Refusal
-from models.messaging import ImportedRecipient, Message, MessageStatus
+from models.messaging import ImportedRecipient, Message
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10 * 1024 * 1024
-#: IMP-01: messages that are still being composed (scheduled messages join with scheduling).
-IMPORTABLE_STATUSES = (MessageStatus.DRAFT.value,)
+#: IMP-01: messages that can still change: drafts, scheduled messages and errored ones (SCH-13).
+IMPORTABLE_STATUSES = EDITABLE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,11 +152,12 @@ def _parse_row(row: int, cells: list[str], mapping: ColumnMapping) -> tuple[Pars
     return ParsedRecipient(row, name[:220], email, phone), []
 
 
-def composing_message(session: Session, viewer: Viewer, message_id: int) -> Message | None:
-    """A message of the viewer's that is still being composed, or None (not found)."""
-    return session.execute(select(Message).where(
-        Message.id == message_id, Message.sender_id == viewer.id,
-        Message.status.in_(IMPORTABLE_STATUSES))).scalars().first()
+def composing_message(session: Session, viewer: Viewer, message_id: int, *, lock: bool = False) -> Message | None:
+    """A message of the viewer's that can still change (a draft, a scheduled or errored message),
+    or None (not found); ``lock`` holds it so a queue run cannot fan it out half-imported."""
+    query = select(Message).where(Message.id == message_id, Message.sender_id == viewer.id,
+                                  Message.status.in_(IMPORTABLE_STATUSES))
+    return session.execute(query.with_for_update() if lock else query).scalars().first()
 
 
 def import_recipients(session: Session, viewer: Viewer, message: Message, text: str, mapping: ColumnMapping, *,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from domain.delivery.policy import JobQueue, hand_on_after_commit
 from domain.telephony.caller_ids import caller_id_for_message
-from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput, Refusal
+from domain.support.errors import AuthenticationError, AuthorizationError, FieldProblem, InvalidInput, Refusal
 from domain.content.flagging import contains_flagged_word
 from domain.content.html_policy import sanitized_html
 from domain.messages.request import (  # noqa: F401  (the request and its rules are this module's API too)
@@ -27,8 +27,9 @@ from domain.access.message_scope import MessageNotFound
 from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import FAMILY_ROLES, student_scope
 from domain.content.text import html_to_text
-from domain.access.viewer import Viewer
+from domain.access.viewer import Viewer, load_viewer
 from domain.recipients.plan import recipient_count
+from models.conversations import DraftAssignment
 from models.directory import Student
 from models.messaging import (
     Channel,
@@ -172,7 +173,9 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
     """CMP-28: store everything composed so far; nothing is resolved or sent."""
-    return create_message(session, viewer, request, draft=True)
+    message = create_message(session, viewer, request, draft=True)
+    message.saved_at = message.created_at
+    return message
 
 
 def _has_recipients(session: Session, message_id: int) -> bool:
@@ -202,12 +205,29 @@ def carries_outside_recipients(session: Session, message: Message) -> bool:
 def refuse_outside_recipients(session: Session, viewer: Viewer, message: Message) -> None:
     """RCP-22, PERM-60: only holders of "Send to Outside Addresses" (never a family user, PERM-04)
     send a message with Cc or imported recipients. Checked again when a stored message is sent,
-    whoever put them there: a draft can change hands, a profile can lose the permission."""
+    whoever put them there: a profile can lose the permission. DRF-07: on a draft assigned to the
+    viewer they ride along under the authority of the user who handed it over, if that user
+    still holds the permission."""
     if viewer.permissions.has(Perm.OUTSIDE_RECIPIENTS) or not carries_outside_recipients(session, message):
+        return
+    if _handed_over_by_holder_of(session, viewer, message, Perm.OUTSIDE_RECIPIENTS):
         return
     raise AuthorizationError(
         f'This message has Cc addresses or imported recipients; sending it needs the '
         f'"{CATALOGUE[Perm.OUTSIDE_RECIPIENTS].label}" permission.', requirement=Perm.OUTSIDE_RECIPIENTS.value)
+
+
+def _handed_over_by_holder_of(session: Session, viewer: Viewer, message: Message, perm: Perm) -> bool:
+    """The draft was last assigned to the viewer by an active user who holds ``perm`` (DRF-07)."""
+    handed = session.execute(select(DraftAssignment.from_user_id).where(
+        DraftAssignment.message_id == message.id, DraftAssignment.to_user_id == viewer.id)
+        .order_by(DraftAssignment.id.desc()).limit(1)).scalar()
+    if handed is None:
+        return False
+    try:
+        return load_viewer(session, handed).permissions.has(perm)
+    except AuthenticationError:  # the assigner is no longer active
+        return False
 
 
 def confirmed_count(session: Session, viewer: Viewer, message: Message, confirmed: int | None) -> int:

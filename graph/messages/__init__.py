@@ -1,5 +1,7 @@
 """GraphQL for messages: inputs, types, queries, CSV recipients, what sending shares, mutations/.
 
+- ``alerts``: Portal alerts (DRF-05): the viewer's notices, newest first, until seen.
+- ``drafts``: Drafts (DRF-01, DRF-02, DRF-07, CMP-28): the drafts list, one draft reopened with everything saved, and the gated fields the viewer may not change on it.
 - ``imports``: CSV recipient import (IMP-*): its input, row errors and payloads, and the importedRecipients list (the mutations are in graph/messages/mutations/).
 - ``inputs``: The message input shared by sendMessage, saveDraft, the schedule mutations and recipientPlan.
 - ``insert_fields``: The insert fields an editor offers (CMP-25).

@@ -42,7 +42,7 @@ class ImportColumnsInput:
         default=None, description="Required when the district has the Call Out System (IMP-02).")
 
 
-@strawberry.input(description="A CSV file of external recipients for one of your messages being composed.")
+@strawberry.input(description="A CSV file of external recipients for one of your drafts or scheduled messages.")
 class ImportRecipientsInput:
     message_id: strawberry.ID
     csv: str = strawberry.field(description="The file's text (UTF-8), at most 10 MB.")

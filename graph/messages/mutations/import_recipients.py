@@ -1,4 +1,4 @@
-"""importRecipients: external recipients from a CSV file into one of your drafts (IMP-01..IMP-06)."""
+"""importRecipients: external recipients from a CSV file into one of your drafts or scheduled messages (IMP-01..IMP-06)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from graph.permissions import requires
 
 def _not_found() -> ImportRecipientsErrors:
     return ImportRecipientsErrors(errors=[ImportRowError(row=0, column="messageId", code=ImportErrorCode.NOT_FOUND,
-                                                         message="No message of yours being composed has that id.")])
+                                                         message="No draft or scheduled message of yours has that id.")])
 
 
 def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipientsResult:
     viewer, session = info.context.viewer, info.context.session
-    message = composing_message(session, viewer, parse_id(input.message_id))
+    message = composing_message(session, viewer, parse_id(input.message_id), lock=True)
     if message is None:
         return _not_found()
     columns = ColumnMapping(first_name=input.columns.first_name, last_name=input.columns.last_name,
@@ -43,6 +43,7 @@ def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipie
 class ImportRecipientsMutation:
     import_recipients: ImportRecipientsResult = strawberry.mutation(
         resolver=import_recipients,
-        **requires("Import external recipients from CSV into one of your drafts. They are outside the "
-                   "directory, so only staff may; sending the draft checks it again (IMP-01, RCP-22).",
+        **requires("Import external recipients from CSV into one of your drafts, or one of your scheduled (or "
+                   "errored) messages, whose every later occurrence takes them (IMP-01). They are outside the "
+                   "directory, so only staff may; sending the draft checks it again (RCP-22).",
                    Perm.COMMUNICATION, Perm.OUTSIDE_RECIPIENTS))

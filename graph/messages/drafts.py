@@ -1,0 +1,195 @@
+"""Drafts (DRF-01, DRF-02, DRF-07, CMP-28): the drafts list, one draft reopened with everything
+saved, and the gated fields the viewer may not change on it."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.access.permissions import Perm
+from domain.access.scope import FAMILY_ROLES
+from domain.access.viewer import Viewer
+from domain.messages.draft_listing import DraftContents, draft_contents, drafts_page, saved_at
+from domain.messages.drafts import DraftNotFound, Gates, camel, own_draft
+from graph.context import Info
+from graph.messages.imports import ImportedRecipient
+from graph.messages.inputs import SendMessageInput
+from graph.messages.types import AttachedFile, Channel, StudentRecipientType
+from graph.pagination import Connection, Edge, PageInfo, keyset_page, page_size, parse_id, search_term
+from graph.permissions import FAMILY_REQUIRES_KEY, REQUIRES_BY_VALUE_KEY, REQUIRES_KEY, requires
+from models import messaging as db
+
+
+def missing_gates(viewer: Viewer) -> Gates:
+    """The gated fields (and enum values) of SendMessageInput the viewer may not set, read from the
+    gates declared on the input (graph.permissions.gated, gated_by_value)."""
+    fields, values = set(), {}
+    for field in SendMessageInput.__strawberry_definition__.fields:
+        metadata = field.metadata or {}
+        if REQUIRES_KEY in metadata:
+            perms = metadata[REQUIRES_KEY]
+            if metadata.get(FAMILY_REQUIRES_KEY) and viewer.role in FAMILY_ROLES:
+                perms = metadata[FAMILY_REQUIRES_KEY]
+            if not all(viewer.permissions.has(perm) for perm in perms):
+                fields.add(field.python_name)
+        if REQUIRES_BY_VALUE_KEY in metadata:
+            lacking = frozenset(key.value for key, perms in metadata[REQUIRES_BY_VALUE_KEY].items()
+                                if not all(viewer.permissions.has(perm) for perm in perms))
+            if lacking:
+                values[field.python_name] = lacking
+    return Gates(frozenset(fields), values)
+
+
+def read_only_names(viewer: Viewer) -> list[str]:
+    """DRF-07 as the client sees it: input field names, ``field.VALUE`` for single enum values, and
+    importedRecipients when the viewer may not import (outside recipients, RCP-22)."""
+    gates = missing_gates(viewer)
+    names = [camel(name) for name in gates.fields]
+    names += [f"{camel(name)}.{value}" for name, lacking in gates.values.items() for value in lacking]
+    if not viewer.permissions.has(Perm.OUTSIDE_RECIPIENTS):
+        names.append("importedRecipients")
+    return sorted(names)
+
+
+@strawberry.type(description="The latest hand-over of a draft (DRF-04, DRF-08).")
+class DraftAssignment:
+    from_user_id: strawberry.ID = strawberry.field(description="Who assigned it; assignDraftBack returns it to them.")
+    to_user_id: strawberry.ID
+    note: str
+    assigned_at: dt.datetime
+
+
+def _ids(values: list[int]) -> list[strawberry.ID]:
+    return [strawberry.ID(str(value)) for value in values]
+
+
+@strawberry.type(description=(
+    "A draft with everything saved (CMP-28, DRF-02): reopen it, save it again with saveDraft(id), send, "
+    "schedule, assign or discard it. The selection fields mirror SendMessageInput, so a client can send "
+    "them back as they are. A selection made with allStudents was expanded into studentIds when saved. "
+    "Polls, sign-ups and translations join later."))
+class Draft:
+    id: strawberry.ID
+    title: str = strawberry.field(description="The assignment note, else the subject (DRF-04).")
+    subject: str
+    html_body: str
+    saved_at: dt.datetime = strawberry.field(description="When it was last saved (UTC) (DRF-01).")
+    channels: list[Channel] = strawberry.field(description="Its message types, e.g. EMAIL (DRF-01).")
+    recipient_type: StudentRecipientType | None
+    student_ids: list[strawberry.ID]
+    staff_ids: list[strawberry.ID]
+    student_group_ids: list[strawberry.ID]
+    user_group_ids: list[strawberry.ID]
+    imported_recipient_count: int = strawberry.field(description="CSV-imported recipients on it (IMP-01).")
+    priority: bool
+    emergency: bool
+    send_as_district: bool
+    send_as_school_id: strawberry.ID | None
+    secure: bool
+    copy_self: bool
+    cc: list[str]
+    cc_first_only: bool
+    include_signature: bool
+    allow_reply: bool
+    sms_text: str | None
+    call_text: str | None
+    caller_id_id: strawberry.ID | None
+    family_seed: int
+    thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues, if any (INB-14).")
+    assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over, if it was assigned.")
+    read_only_fields: list[str] = strawberry.field(description=(
+        "DRF-07: the input fields you may not change on this draft, as named in SendMessageInput (channels.SMS "
+        "for one value of an enum field; importedRecipients when you may not import). saveDraft(id) keeps their "
+        "stored values: sending the same value is fine, another is READ_ONLY_FIELD. An assigned draft keeps "
+        "the assigner's values; sendDraft and scheduleDraft send them as they are."))
+
+    @strawberry.field(description="The attached files, as Message.attachments (ATT-01).")
+    async def attachments(self, info: Info) -> list[AttachedFile]:
+        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
+        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
+
+    @strawberry.field(description="The CSV-imported recipients, in import order (IMP-05).")
+    def imported_recipients(self, info: Info, first: int = 100, after: str | None = None
+                            ) -> Connection[ImportedRecipient]:
+        where = [db.ImportedRecipient.message_id == int(self.id)]
+        return keyset_page(info.context.session, db.ImportedRecipient, "imported", where, first, after,
+                           ImportedRecipient.from_row)
+
+    @classmethod
+    def of(cls, row: db.Message, contents: DraftContents, read_only: list[str]) -> Draft:
+        assignment = contents.assignment
+        return cls(
+            id=strawberry.ID(str(row.id)), title=row.draft_title or row.subject, subject=row.subject,
+            html_body=row.html_body, saved_at=saved_at(row), channels=[Channel(c) for c in row.channels],
+            recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
+            student_ids=_ids(contents.student_ids), staff_ids=_ids(contents.staff_ids),
+            student_group_ids=_ids(contents.student_group_ids), user_group_ids=_ids(contents.user_group_ids),
+            imported_recipient_count=contents.imported_count, priority=row.priority, emergency=row.emergency,
+            send_as_district=row.send_as_district,
+            send_as_school_id=strawberry.ID(str(row.send_as_school_id)) if row.send_as_school_id else None,
+            secure=row.secure, copy_self=row.copy_self, cc=list(row.cc), cc_first_only=row.cc_first_only,
+            include_signature=row.include_signature, allow_reply=row.allow_reply, sms_text=row.sms_text,
+            call_text=row.call_text,
+            caller_id_id=strawberry.ID(str(row.caller_id_id)) if row.caller_id_id else None,
+            family_seed=row.family_seed, thread_id=strawberry.ID(str(row.thread_id)) if row.thread_id else None,
+            assignment=DraftAssignment(
+                from_user_id=strawberry.ID(str(assignment.from_user_id)),
+                to_user_id=strawberry.ID(str(assignment.to_user_id)), note=assignment.note,
+                assigned_at=assignment.assigned_at) if assignment else None,
+            read_only_fields=read_only,
+        )
+
+
+def drafts_of(info: Info, rows: list[db.Message]) -> list[Draft]:
+    """Draft objects for rows, their contents read in one batch."""
+    contents = draft_contents(info.context.session, [row.id for row in rows])
+    read_only = read_only_names(info.context.viewer)
+    return [Draft.of(row, contents[row.id], read_only) for row in rows]
+
+
+def _cursor(row: db.Message) -> str:
+    return base64.urlsafe_b64encode(f"draft:{saved_at(row).isoformat()}|{row.id}".encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[dt.datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, rest = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        at, _, key = rest.partition("|")
+        if prefix != "draft":
+            raise ValueError
+        return dt.datetime.fromisoformat(at), int(key)
+    except (ValueError, UnicodeDecodeError):
+        raise GraphQLError("the cursor is not valid for this list", extensions={"code": "BAD_USER_INPUT"}) from None
+
+
+@strawberry.type
+class DraftQueries:
+    @strawberry.field(**requires(
+        "Your drafts, newest saved first, each with its saved time, message types and title (DRF-01). search "
+        "matches the saved date and time as shown in the district's time zone (2026-12-03, 14:05, Dec 3), the "
+        "title or the subject. An assigned draft is listed by its assignee only (DRF-05, DRF-06).",
+        Perm.COMMUNICATION))
+    def drafts(self, info: Info, first: int = 30, after: str | None = None,
+               search: str | None = None) -> Connection[Draft]:
+        first = page_size(first)
+        total, rows = drafts_page(info.context.session, info.context.viewer, search=search_term(search),
+                                  after=_after(after), limit=first + 1)
+        nodes = drafts_of(info, rows[:first])
+        edges = [Edge(cursor=_cursor(row), node=node) for row, node in zip(rows, nodes, strict=False)]
+        return Connection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(**requires("One of your drafts with everything saved (DRF-02, CMP-28); null when not found "
+                                 "(another user's answers the same).", Perm.COMMUNICATION))
+    def draft(self, info: Info, id: strawberry.ID) -> Draft | None:
+        try:
+            row = own_draft(info.context.session, info.context.viewer, parse_id(id))
+        except DraftNotFound:
+            return None
+        return drafts_of(info, [row])[0]

@@ -1,0 +1,38 @@
+"""discardDraft: remove one of your drafts without delivering anything (CMP-29)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.messages.drafts import discard_draft as remove_draft
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires
+
+
+@strawberry.type(description="The draft and everything it held are gone; nothing was sent.")
+class DiscardDraftSuccess:
+    discarded_id: strawberry.ID
+
+
+DiscardDraftErrors = field_errors("DiscardDraft", ("NOT_FOUND",))
+DiscardDraftResult = Annotated[DiscardDraftSuccess | DiscardDraftErrors, strawberry.union("DiscardDraftResult")]
+
+
+def discard_draft(info: Info, id: strawberry.ID) -> DiscardDraftResult:
+    return perform(info, lambda: remove_draft(info.context.session, info.context.viewer, parse_id(id)),
+                   refused=DiscardDraftErrors.of, done=lambda _: DiscardDraftSuccess(discarded_id=id))
+
+
+@strawberry.type
+class DiscardDraftMutation:
+    discard_draft: DiscardDraftResult = strawberry.mutation(
+        resolver=discard_draft,
+        **requires("Discard one of your drafts (an assigned draft: its assignee's) with its selection, imported "
+                   "recipients, files and assignment history; nothing is delivered (CMP-29). Another user's "
+                   "draft is NOT_FOUND, like a missing one.", Perm.COMMUNICATION),
+    )

@@ -1,0 +1,36 @@
+"""markPortalAlertsSeen: the viewer has seen these portal alerts (DRF-05)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.conversations.portal_alerts import mark_seen, unseen_count
+from graph.context import Info
+from graph.errors import perform
+from graph.pagination import parse_ids
+from graph.permissions import requires
+
+
+@strawberry.type(description="How many alerts were marked seen now, and how many remain unseen.")
+class MarkPortalAlertsSeenResult:
+    marked_count: int
+    unseen_count: int
+
+
+def mark_portal_alerts_seen(info: Info, ids: list[strawberry.ID]) -> MarkPortalAlertsSeenResult:
+    session, viewer = info.context.session, info.context.viewer
+
+    def action():
+        return mark_seen(session, info.context.events, user_id=viewer.id, alert_ids=parse_ids(ids))
+    return perform(info, action, done=lambda marked: MarkPortalAlertsSeenResult(
+        marked_count=marked, unseen_count=unseen_count(session, viewer.id)))
+
+
+@strawberry.type
+class MarkPortalAlertsSeenMutation:
+    mark_portal_alerts_seen: MarkPortalAlertsSeenResult = strawberry.mutation(
+        resolver=mark_portal_alerts_seen,
+        **requires("Mark your portal alerts with these ids seen; ids that are not yours (or already seen) are "
+                   "ignored.", Perm.COMMUNICATION),
+    )
