@@ -39,6 +39,10 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "ENFORCED_BY_DISTRICT": "The district sets this for every user; it cannot be changed (SET-09).",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
+    "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",
+    "NOT_FLAGGED": "The message is not flagged (INB-09).",
+    "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
+    "SAME_STUDENT": "A student cannot be merged into itself (MRG-01).",
 }
 
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):
