@@ -44,6 +44,10 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "NOT_ASSIGNED": "The draft was not assigned to you, so there is no one to assign it back to (DRF-08).",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
+    "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",
+    "NOT_FLAGGED": "The message is not flagged (INB-09).",
+    "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
+    "SAME_STUDENT": "A student cannot be merged into itself (MRG-01).",
 }
 
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):

@@ -13,7 +13,9 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from graph.access.queries import ViewerQueries
+from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
+from graph.conversations.referral_requests import ReferralSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
@@ -53,12 +55,12 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
 
 @strawberry.type
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
-               TelephonyMutations):
+               TelephonyMutations, ConversationMutations):
     pass
 
 
 @strawberry.type
-class Subscription(ProgressSubscriptions):
+class Subscription(ProgressSubscriptions, ReferralSubscriptions):
     pass
 
 

@@ -67,6 +67,7 @@ class Perm(str, enum.Enum):
     # Homeroom's extensions (see the module's docstring).
     OUTSIDE_RECIPIENTS = "outside_recipients"
     DISTRICT_SETTINGS = "district_settings"
+    CREATE_REFERRALS = "create_referrals"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +157,10 @@ CATALOGUE: dict[Perm, PermissionSpec] = {
         # also read every message's whole delivery list and resend for any sender (domain.reports.communication_report).
         _p(Perm.DISTRICT_SETTINGS, "Communication District Settings", {A: EDIT}, None,
            "SYS-05", "SET-09", "INB-11", "INB-12", "JOB-06", "CID-06"),
+        # The referral-creation permission Flag Messages defers to (PERM-41, PERM-57: "the ability
+        # to add referrals, if they have permission to create referrals"); referrals themselves
+        # belong to a partner's behaviour module, which consumes the referralRequested event.
+        _p(Perm.CREATE_REFERRALS, "Create Referrals", {A: EDIT, T: EDIT}, None, "PERM-41", "PERM-57", "INB-09"),
     )
 }
 

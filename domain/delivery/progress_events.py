@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "homeroom:progress:"
 INBOX_CHANNEL_PREFIX = "homeroom:inbox:"
+#: One channel for every referral request (INB-09): a partner's behaviour module consumes it.
+REFERRAL_CHANNEL = "homeroom:referrals"
 
 
 class InProcessBus:
@@ -31,6 +33,26 @@ class InProcessBus:
         self._lock = threading.Lock()
         self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
         self._inboxes: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
+        self._referrals: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+
+    def publish_referral(self, event: dict) -> None:
+        """Put a referral request on every referral subscription in this process."""
+        with self._lock:
+            targets = list(self._referrals)
+        for loop, queue in targets:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_referrals(self) -> AsyncIterator[asyncio.Queue]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._referrals.add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._referrals.discard(entry)
 
     def publish_inbox(self, notices: Iterable[tuple[int, dict]]) -> None:
         """Put each (user id, notice) on that user's inbox subscriptions in this process."""
@@ -103,6 +125,18 @@ class RedisBus:
                 pipe.execute()
         except Exception:  # noqa: BLE001  (a notice is a courtesy; the database has the truth)
             log.warning("could not publish inbox notices", exc_info=True)
+
+    def publish_referral(self, event: dict) -> None:
+        """A referral request on REFERRAL_CHANNEL, for any API process and any partner listening."""
+        try:
+            self._client.publish(REFERRAL_CHANNEL, json.dumps(event))
+        except Exception:  # noqa: BLE001  (the referral_request row is the record)
+            log.warning("could not publish a referral request", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_referrals(self) -> AsyncIterator[asyncio.Queue]:
+        async with self._listen(REFERRAL_CHANNEL, json.loads) as queue:
+            yield queue
 
     @contextlib.asynccontextmanager
     async def subscribe_inbox(self, user_id: int) -> AsyncIterator[asyncio.Queue]:

@@ -16,7 +16,8 @@ _NOT_FOR_SCHOOL_ADMINS = (Perm.SEND_FROM_DISTRICT, Perm.EMERGENCY_CALLS,
                           Perm.DISTRICT_SETTINGS)
 _TEACHER_EDITS = (Perm.SEND_MESSAGES, Perm.SEND_TO_STUDENT, Perm.SEND_TO_PRIMARY_CONTACTS,
                   Perm.SEND_TO_ALL_CONTACTS, Perm.SEND_TO_STAFF, Perm.PUSH_NOTIFICATIONS,
-                  Perm.SEND_SMS, Perm.FLAG_MESSAGES, Perm.CLASS_ANNOUNCEMENTS, Perm.OUTSIDE_RECIPIENTS)
+                  Perm.SEND_SMS, Perm.FLAG_MESSAGES, Perm.CLASS_ANNOUNCEMENTS, Perm.OUTSIDE_RECIPIENTS,
+                  Perm.CREATE_REFERRALS)
 #: (name, role, grants); a seeded profile's id is its position here plus one.
 PROFILES = (
     ("District Administrator", Role.ADMIN, _ADMIN_PERMS),

@@ -10,12 +10,13 @@ import datetime as dt
 import sqlalchemy
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from domain.conversations.inactive import mark_read_from
 from domain.support.bulk_rows import write_table
 from domain.integrations.oneroster.plan import Existing, Plan
 from domain.integrations.oneroster.report import ImportReport
 from domain.directory.standard_profiles import PROFILES
 from models.directory import (
-    Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
+    AccountStatus, Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
 
@@ -44,6 +45,10 @@ class PlanWriter:
             sid: {**{k: v for k, v in row.items() if k != "student"}, "sourced_id": sid,
                   "student_id": students[row["student"]] if row["student"] else None}
             for sid, row in plan.users.items()}, existing_users)
+        # INB-24: what an account made inactive or deleted sent and nobody read yet is marked read.
+        mark_read_from(self.conn, user_ids=[users[sid] for sid, row in plan.users.items()
+                                            if row["status"] != AccountStatus.ACTIVE and sid in existing_users
+                                            and existing_users[sid]["status"] == AccountStatus.ACTIVE])
         self._profiles([sid for sid in plan.users if sid not in existing_users], users)
         self._user_schools(users, schools, district_id)
         sections = self._upsert(Section, "sections", {

@@ -1,5 +1,6 @@
 """Directory mutations, one a module; ``DirectoryMutations`` composes them for graph.schema.
 
+- ``merge_students``: mergeStudents: move every record of one student to another and delete the first (MRG-01..MRG-03).
 - ``register_push_subscription``: registerPushSubscription: one of your browsers or devices, for Web Push.
 - ``remove_push_subscription``: removePushSubscription: one of your push subscriptions.
 - ``set_default_user_preference``: setDefaultUserPreference: the district's default for a user setting, enforced or not (SET-09).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graph.directory.mutations.merge_students import MergeStudentsMutation
 from graph.directory.mutations.register_push_subscription import RegisterPushSubscriptionMutation
 from graph.directory.mutations.remove_push_subscription import RemovePushSubscriptionMutation
 from graph.directory.mutations.set_default_user_preference import SetDefaultUserPreferenceMutation
@@ -25,5 +27,5 @@ from graph.directory.mutations.update_my_signatures import UpdateMySignaturesMut
 @strawberry.type
 class DirectoryMutations(UpdateMySignaturesMutation, UpdateMySettingsMutation, SetDefaultUserPreferenceMutation,
                          SetPushByDefaultMutation, SetSmsHelpTextMutation, RegisterPushSubscriptionMutation,
-                         RemovePushSubscriptionMutation):
+                         RemovePushSubscriptionMutation, MergeStudentsMutation):
     pass

@@ -1,0 +1,53 @@
+"""mergeStudents: move every record of one student to another and delete the first (MRG-01..MRG-03)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.directory.merge_students import MergeResult, merge_students as merge
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires_district_settings
+
+
+@strawberry.type(description="One registered student column and the rows the merge changed in it.")
+class MergedReference:
+    column: str = strawberry.field(description='The table and column, e.g. "enrollment.student_id".')
+    moved: int = strawberry.field(description="Rows that named the merged student and now name the survivor.")
+    removed: int = strawberry.field(description="Rows of the merged student that duplicated the survivor's: "
+                                                "deleted, or for contact card entries kept as DELETED.")
+
+
+@strawberry.type(description="Two students merged: the survivor holds everything of the merged one.")
+class MergeStudentsSuccess:
+    survivor_id: strawberry.ID
+    merged_id: strawberry.ID = strawberry.field(description="Now DELETED; read as \"Deleted Student\" (INB-23).")
+    references: list[MergedReference]
+
+    @classmethod
+    def of(cls, result: MergeResult) -> MergeStudentsSuccess:
+        return cls(survivor_id=strawberry.ID(str(result.survivor_id)), merged_id=strawberry.ID(str(result.merged_id)),
+                   references=[MergedReference(column=name, moved=result.moved[name], removed=result.removed[name])
+                               for name in result.moved])
+
+
+MergeStudentsErrors = field_errors("MergeStudents", ("SAME_STUDENT", "NOT_FOUND"))
+MergeStudentsResult = Annotated[MergeStudentsSuccess | MergeStudentsErrors, strawberry.union("MergeStudentsResult")]
+
+
+@strawberry.type
+class MergeStudentsMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "Merge two records of one student, in one transaction: every row that names the merged student (contacts, "
+        "enrolments, groups, siblings, the student's own account and so its threads, message selections, "
+        "deliveries, answers, referrals, re-enrolment forms) moves to the survivor, duplicates of the survivor's "
+        "rows are dropped, and the merged student becomes DELETED: their messages stay readable and they are "
+        "never offered as a recipient again (MRG-01..MRG-03). SAME_STUDENT; NOT_FOUND for a missing or deleted "
+        "student."))
+    def merge_students(self, info: Info, survivor_id: strawberry.ID, merged_id: strawberry.ID) -> MergeStudentsResult:
+        return perform(info, lambda: merge(info.context.session, survivor_id=parse_id(survivor_id),
+                                           merged_id=parse_id(merged_id)),
+                       refused=MergeStudentsErrors.of, done=MergeStudentsSuccess.of)
