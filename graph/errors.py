@@ -37,6 +37,13 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "UNKNOWN_FIELD": "The text names an insert field that does not exist (CMP-25, insertFields).",
     "NO_CALLER_ID": "Calls need a District Default caller ID number first (VOI-02).",
     "ENFORCED_BY_DISTRICT": "The district sets this for every user; it cannot be changed (SET-09).",
+    "REPLIES_NOT_ALLOWED": "The latest message from the staff side takes no replies (CMP-16, CMP-18, CMP-21).",
+    "NOT_ENROLLED_AT_SCHOOL": "Continuing a conversation with a teacher needs you (or your student) enrolled at "
+                              "their school (INB-22).",
+    "TEACHER_NOT_IN_THREAD_THIS_YEAR": "The teacher has not written in the conversation this school year (INB-22).",
+    "THREAD_ARCHIVED": "The staff member archived the conversation; it cannot be continued until they reopen "
+                       "it (INB-16).",
+    "END_BEFORE_START": "The end date is before the start date.",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
 }
