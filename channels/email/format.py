@@ -64,6 +64,8 @@ def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_doma
     message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{message_id_domain}>"
     message["X-Homeroom-Delivery"] = envelope.reference
     message["Content-Language"] = envelope.language
+    if envelope.auto_replied:  # RFC 3834 section 5: an automatic response says so
+        message["Auto-Submitted"] = "auto-replied"
     if envelope.unsubscribe_url and not envelope.emergency:
         message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
