@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from domain.delivery.fan_out import fan_out
-from factories import add_contact, add_school, add_student, add_user, email, unique
+from factories import add_contact, add_school, add_student, add_user, email, phone, unique
 from helpers import token_for
 from models.conversations import ThreadSide
 from models.db import session_scope
@@ -49,7 +49,7 @@ class People:
             user_id = add_user(self.engine, role, profile=profile, login=login, email=address, student_id=kid)
             return Person(user_id, role, login, token_for(self.engine, login), student_id=kid, email=address)
         user_id = add_user(self.engine, role, profile=profile, login=login, email=address)
-        contact = add_contact(self.engine, kid, email=address, user_id=user_id)
+        contact = add_contact(self.engine, kid, email=address, mobile_phone=phone(), user_id=user_id)
         return Person(user_id, role, login, token_for(self.engine, login), student_id=kid, contact_id=contact,
                       email=address)
 
