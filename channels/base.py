@@ -63,6 +63,9 @@ class EmailEnvelope(_EnvelopeBase):
     # The return path (SMTP MAIL FROM) for this delivery: a signed bounce address bound to it (VERP),
     # so a delivery status notification can be trusted; None when the deployment has no reply domain.
     return_path: str | None = None
+    # An automatic answer (an out-of-office reply, SET-08): sent with ``Auto-Submitted: auto-replied``
+    # (RFC 3834), so that no well-behaved responder answers it in turn.
+    auto_replied: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -42,6 +42,13 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "ASSIGNEE_NOT_FOUND": "No active user at a school you can reach has that id (DRF-03, MRG-03); inactive, "
                           "deleted, out of reach and missing users answer alike.",
     "NOT_ASSIGNED": "The draft was not assigned to you, so there is no one to assign it back to (DRF-08).",
+    "REPLIES_NOT_ALLOWED": "The latest message from the staff side takes no replies (CMP-16, CMP-18, CMP-21).",
+    "NOT_ENROLLED_AT_SCHOOL": "Continuing a conversation with a teacher needs you (or your student) enrolled at "
+                              "their school (INB-22).",
+    "TEACHER_NOT_IN_THREAD_THIS_YEAR": "The teacher has not written in the conversation this school year (INB-22).",
+    "THREAD_ARCHIVED": "The staff member archived the conversation; it cannot be continued until they reopen "
+                       "it (INB-16).",
+    "END_BEFORE_START": "The end date is before the start date.",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
     "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",

@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(unsubscribe_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
-    app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events))
+    app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
 
     @app.get("/healthz")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from domain.inbound.inbound_email import is_transient, receive, where
+from domain.inbound.replies import ThreadFiler
 from domain.inbound.reply_tokens import BOUNCE_PREFIX, PREFIX, delivery_made_at, read_address
 from domain.support.signed_ids import BOUNCE, REPLY, BadSignedId, ExpiredSignedId, SigningKeys
 from models.db import session_scope
@@ -28,9 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class InboundHandler:
-    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys):
+    def __init__(self, engine: Engine, reply_domain: str, keys: SigningKeys, filer: ThreadFiler | None = None):
         self.engine, self.domain = engine, reply_domain.lower()
-        self.keys = keys
+        self.keys, self.filer = keys, filer
         self.results: list = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -60,7 +61,8 @@ class InboundHandler:
     async def handle_DATA(self, server, session, envelope):
         def file_it():
             with session_scope(self.engine) as db:
-                return receive(db, list(envelope.rcpt_tos), envelope.original_content or envelope.content, self.keys)
+                return receive(db, list(envelope.rcpt_tos), envelope.original_content or envelope.content, self.keys,
+                               filer=self.filer)
 
         try:
             results = await run_in_threadpool(file_it)
@@ -74,7 +76,9 @@ class InboundHandler:
         return "250 Message accepted"
 
 
-def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys) -> Controller:
-    controller = Controller(InboundHandler(engine, reply_domain, keys), hostname=host, port=port)
+def start(engine: Engine, reply_domain: str, host: str, port: int, keys: SigningKeys,
+          filer: ThreadFiler | None = None) -> Controller:
+    """``filer``: how an account holder's answer is filed in their thread (the runtime's reply_filer)."""
+    controller = Controller(InboundHandler(engine, reply_domain, keys, filer), hostname=host, port=port)
     controller.start()
     return controller

@@ -11,6 +11,7 @@ shell (the app factory, the CLI commands, the worker) and handed down, never loo
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import dramatiq
 from sqlalchemy.engine import Engine
@@ -43,6 +44,14 @@ class Runtime:
     def delivery(self) -> DeliveryServices:
         """What dispatch needs besides the engine and the registry."""
         return DeliveryServices(pacer=self.pacer, events=self.events, links=self.links)
+
+    @property
+    def reply_filer(self):
+        """How the inbound paths (email, SMS, webhooks) file an account holder's answer: the one
+        reply operation, handing its notifications on with this runtime's jobs and events."""
+        from domain.conversations.replies import file_inbound_answer
+
+        return functools.partial(file_inbound_answer, jobs=self.jobs, events=self.events)
 
 
 def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None) -> Runtime:

@@ -1,11 +1,16 @@
 """hand_on_<lane>: hand a stored message's queued deliveries to its lanes' dispatch jobs, first
 writing its rows when it has none yet (a scheduled message at its queue run; a message sent now
-had them written by its request)."""
+had them written by its request); then the out-of-office answers of its absent readers (SET-08).
+
+Every message passes through this job once its rows are committed, so it is where delivery and
+conversations meet: delivery may not import conversations (domain.conversations sits above it),
+and a job may import both."""
 
 from __future__ import annotations
 
 import dramatiq
 
+from domain.conversations.out_of_office import answer_out_of_office
 from domain.delivery.fan_out import hand_on
 from domain.delivery.lanes import Lane
 from jobs.runtime import current
@@ -16,6 +21,7 @@ def _hand_on_actor(lane: Lane) -> dramatiq.Actor:
         """Idempotent: a second run writes no rows and only hands on what is still queued."""
         runtime = current()
         hand_on(runtime.engine, runtime.jobs, runtime.events, message_id)
+        answer_out_of_office(runtime.engine, message_id=message_id, jobs=runtime.jobs, events=runtime.events)
 
     hand_on_message.__name__ = hand_on_message.__qualname__ = f"hand_on_{lane.value}"
     return dramatiq.actor(hand_on_message, actor_name=f"hand_on_{lane.value}", queue_name=f"hand_on_{lane.value}",

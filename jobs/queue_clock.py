@@ -93,7 +93,7 @@ def fetch_reply_mailbox() -> None:
     if url is None:
         return
     try:
-        report = fetch_replies(runtime.engine, url.get_secret_value(), runtime.links.keys)
+        report = fetch_replies(runtime.engine, url.get_secret_value(), runtime.links.keys, filer=runtime.reply_filer)
     except MailboxError as error:
         log.warning("queue run: %s", error)
         return

@@ -3,7 +3,8 @@
 Multipart text + HTML, the files as attachments (ATT-02), Cc and Reply-To when given, a
 ``Message-ID`` stable per delivery (a resend after a crash carries the same one, so a receiver
 that deduplicates by it shows the message once), and, unless it is an emergency,
-``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058), and
+``Auto-Submitted: auto-replied`` on an automatic answer (RFC 3834, SET-08).
 
 Cc addresses get a copy of their own (:func:`compose_cc_copy`), sent apart from the delivery's
 message: the same text and headers, but without the reply address, the one-click unsubscribe link
@@ -64,6 +65,8 @@ def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_doma
     message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{message_id_domain}>"
     message["X-Homeroom-Delivery"] = envelope.reference
     message["Content-Language"] = envelope.language
+    if envelope.auto_replied:  # RFC 3834 section 5: an automatic response says so
+        message["Auto-Submitted"] = "auto-replied"
     if envelope.unsubscribe_url and not envelope.emergency:
         message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

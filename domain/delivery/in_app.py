@@ -1,5 +1,5 @@
 """The in-app channel's side of fan-out: every in-app row a message writes (DELIVERED, one per
-account) files the message in the thread between its sender and that reader, in three set-based
+account) files the message in the thread between its sender and that reader, in two set-based
 statements however many readers (INB-01, INB-19, INB-21, RCP-26).
 
 - the pair's thread exists (one per pair of users, whoever wrote first);
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select, true
+from sqlalchemy import Integer, and_, case, cast, func, literal, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -55,20 +55,26 @@ def file_in_threads(session: Session, message: Message, *, at: dt.datetime) -> N
     pairs = (select(Thread.id.label("thread_id"), others.c.reader)
              .join(Thread, and_(Thread.low_user_id == low, Thread.high_user_id == high)).subquery("pairs"))
     when = literal(at, type_=ThreadSide.__table__.c.last_activity_at.type)
-    received = _insert(session, ThreadSide).from_select(
-        ["thread_id", "user_id", "correspondent_id", "last_received_at", "last_activity_at", "unread_count"],
-        select(pairs.c.thread_id, pairs.c.reader, sender, when, when, literal(1)).where(true()))
-    session.execute(received.on_conflict_do_update(
-        index_elements=["thread_id", "user_id"],
-        set_={"last_received_at": received.excluded.last_received_at,
-              "last_activity_at": received.excluded.last_activity_at,
-              "unread_count": ThreadSide.unread_count + 1,
-              "archived_at": None, "archived_by_id": None}))
+    none = literal(None, type_=ThreadSide.__table__.c.last_activity_at.type)
+    # Both sides of every pair in one statement, in (thread, user) order: two messages crossing in
+    # one thread (a reply and an out-of-office answer to it, SET-08) lock its sides in the same
+    # order, where a reader-sides-then-sender-sides pair of statements deadlocked on PostgreSQL.
+    sides = [select(pairs.c.thread_id.label("thread_id"), pairs.c.reader.label("user_id"),
+                    sender.label("correspondent_id"), when.label("last_received_at"), none.label("last_sent_at"),
+                    literal(1).label("unread_count")).where(true())]
     if not (message.send_as_district or message.send_as_school_id):
-        sent = _insert(session, ThreadSide).from_select(
-            ["thread_id", "user_id", "correspondent_id", "last_sent_at", "last_activity_at", "unread_count"],
-            select(pairs.c.thread_id, sender, pairs.c.reader, when, when, literal(0)).where(true()))
-        session.execute(sent.on_conflict_do_update(
-            index_elements=["thread_id", "user_id"],
-            set_={"last_sent_at": sent.excluded.last_sent_at, "last_activity_at": sent.excluded.last_activity_at,
-                  "archived_at": None, "archived_by_id": None}))
+        sides.append(select(pairs.c.thread_id, sender, pairs.c.reader, none, when, literal(0)).where(true()))
+    rows = union_all(*sides).subquery("sides")
+    upsert = _insert(session, ThreadSide).from_select(
+        ["thread_id", "user_id", "correspondent_id", "last_received_at", "last_sent_at", "last_activity_at",
+         "unread_count"],
+        select(rows.c.thread_id, rows.c.user_id, rows.c.correspondent_id, rows.c.last_received_at,
+               rows.c.last_sent_at, when, rows.c.unread_count).where(true())
+        .order_by(rows.c.thread_id, rows.c.user_id))
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=["thread_id", "user_id"],
+        set_={"last_received_at": func.coalesce(upsert.excluded.last_received_at, ThreadSide.last_received_at),
+              "last_sent_at": func.coalesce(upsert.excluded.last_sent_at, ThreadSide.last_sent_at),
+              "last_activity_at": upsert.excluded.last_activity_at,
+              "unread_count": ThreadSide.unread_count + upsert.excluded.unread_count,
+              "archived_at": None, "archived_by_id": None}))

@@ -72,9 +72,11 @@ def effective_sql(setting: UserSetting, user_table, default: DistrictDefault):
 
 
 def update_my_settings(session: Session, user: User, district: District,
-                       changes: dict[UserSetting, bool | None]) -> None:
+                       changes: dict[UserSetting, bool | None], *,
+                       remove_from_messaging_search: bool | None = None) -> None:
     """Store the user's choices (None: follow the district). A setting the district enforces is
-    refused with its field path, and nothing is written (SET-09)."""
+    refused with its field path, and nothing is written (SET-09). ``remove_from_messaging_search``
+    (None: unchanged) is the user's own, never the district's (SET-01)."""
     problems = [
         FieldProblem(("input", setting.input_name), "ENFORCED_BY_DISTRICT",
                      "The district sets this for everyone; it cannot be changed.")
@@ -82,9 +84,11 @@ def update_my_settings(session: Session, user: User, district: District,
     ]
     if problems:
         raise InvalidInput(problems)
-    if changes:
-        session.execute(update(User).where(User.id == user.id).values(
-            {setting.value: value for setting, value in changes.items()}))
+    values = {setting.value: value for setting, value in changes.items()}
+    if remove_from_messaging_search is not None:
+        values["hidden_from_search"] = remove_from_messaging_search
+    if values:
+        session.execute(update(User).where(User.id == user.id).values(values))
 
 
 def set_district_default(session: Session, district: District, setting: UserSetting, value: bool,

@@ -29,7 +29,7 @@ from sqlalchemy import exc as db_errors, select, update
 from sqlmodel import Session
 
 from domain.inbound.optouts import record_opt_out
-from domain.inbound.replies import file_reply
+from domain.inbound.replies import ThreadFiler, file_reply
 from domain.inbound.reply_tokens import bounced_delivery_of, delivery_made_at, delivery_of
 from domain.support.signed_ids import SigningKeys
 from models.db import utcnow
@@ -106,14 +106,16 @@ def _text_of(message: EmailMessage) -> str:
     return content
 
 
-def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys) -> list[Received]:
+def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKeys, *,
+            filer: ThreadFiler | None = None) -> list[Received]:
     """File ``raw`` for each signed address among ``recipients`` (the envelope's, or those the
-    mailbox says it was delivered to); one result per recipient."""
+    mailbox says it was delivered to); one result per recipient. ``filer`` files an account
+    holder's answer in their thread (domain.inbound.replies)."""
     message = parse(raw)
     results = []
     for address in recipients:
         if (delivery_id := delivery_of(address, keys, issued_at=delivery_made_at(session))) is not None:
-            results.append(_reply(session, message, delivery_id, address))
+            results.append(_reply(session, message, delivery_id, address, filer))
         elif (delivery_id := bounced_delivery_of(address, keys)) is not None:
             results.append(_bounce(session, message, delivery_id))
         else:
@@ -121,7 +123,8 @@ def receive(session: Session, recipients: list[str], raw: bytes, keys: SigningKe
     return results
 
 
-def _reply(session: Session, message: EmailMessage, delivery_id: int, address: str) -> Received:
+def _reply(session: Session, message: EmailMessage, delivery_id: int, address: str,
+           filer: ThreadFiler | None) -> Received:
     if is_auto_reply(message) or is_delivery_report(message):
         return Received("IGNORED_AUTO_REPLY")
     row = session.execute(select(Delivery, Message).join(Message, Message.id == Delivery.message_id)
@@ -133,7 +136,8 @@ def _reply(session: Session, message: EmailMessage, delivery_id: int, address: s
     from_address = sender.addresses[0].addr_spec if sender and sender.addresses else ""
     text = _text_of(message)
     outcome, reply = file_reply(session, delivery, original, text=strip_quoted(text), from_address=from_address,
-                                external_id=replay_key(message, from_address, address, text))
+                                external_id=replay_key(message, from_address, address, text), filer=filer,
+                                source="EMAIL")
     return Received(outcome, reply.id if reply else None)
 
 

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy.engine import Engine
 
 from domain.inbound.inbound_email import is_transient, parse, receive, where
+from domain.inbound.replies import ThreadFiler
 from domain.support.signed_ids import SigningKeys
 from models.db import session_scope
 
@@ -88,8 +89,9 @@ def addressed_to(raw: bytes) -> list[str]:
     return found
 
 
-def fetch_replies(engine: Engine, url: str, keys: SigningKeys, timeout: float = 30.0) -> FetchReport:
-    """File every message waiting in the mailbox and delete those filed."""
+def fetch_replies(engine: Engine, url: str, keys: SigningKeys, timeout: float = 30.0, *,
+                  filer: ThreadFiler | None = None) -> FetchReport:
+    """File every message waiting in the mailbox and delete those filed (``filer``: as inbound_email.receive)."""
     address = MailboxAddress.parse(url)
     report = FetchReport()
     try:
@@ -117,7 +119,7 @@ def fetch_replies(engine: Engine, url: str, keys: SigningKeys, timeout: float = 
             report.fetched += 1
             try:
                 with session_scope(engine) as session:
-                    results = receive(session, addressed_to(raw), raw, keys)
+                    results = receive(session, addressed_to(raw), raw, keys, filer=filer)
             except Exception as error:  # noqa: BLE001
                 if is_transient(error):  # left unread for the next run
                     log.warning("could not file reply mailbox message %s (%s)", uid.decode(), where(error))

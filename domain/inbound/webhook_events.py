@@ -26,7 +26,7 @@ from channels.base import ChannelKind, InboundEvent, StatusEvent, WebhookEvent
 from domain.support.channel_kinds import CHANNEL_KIND
 from domain.directory.contact_details import BadContactDetail, normalised_email, normalised_phone
 from domain.inbound.optouts import record_opt_out, remove_opt_out
-from domain.inbound.replies import FILED, file_reply
+from domain.inbound.replies import FILED, ThreadFiler, file_reply
 from domain.inbound.sms_keywords import Keyword, help_text, keyword_of
 from domain.inbound.reply_tokens import delivery_of
 from domain.support.signed_ids import SigningKeys
@@ -60,8 +60,9 @@ def _reference(value: str | None) -> int | None:
 
 
 def apply_events(session: Session, kinds: Iterable[ChannelKind], events: Sequence[WebhookEvent],
-                 keys: SigningKeys) -> Applied:
-    """Apply a plugin's parsed events; ``keys`` read the signed reply addresses an answer may name."""
+                 keys: SigningKeys, *, filer: ThreadFiler | None = None) -> Applied:
+    """Apply a plugin's parsed events; ``keys`` read the signed reply addresses an answer may name,
+    ``filer`` files an account holder's answer in their thread (domain.inbound.replies)."""
     served = set(kinds)
     channels = [channel.value for channel, kind in CHANNEL_KIND.items() if kind in served]
     applied = Applied()
@@ -69,7 +70,7 @@ def apply_events(session: Session, kinds: Iterable[ChannelKind], events: Sequenc
         if isinstance(event, StatusEvent):
             _apply_status(session, channels, event, applied)
         elif isinstance(event, InboundEvent):
-            _apply_inbound(session, channels, event, applied, keys)
+            _apply_inbound(session, channels, event, applied, keys, filer)
         else:
             applied.ignored += 1
     return applied
@@ -131,7 +132,7 @@ def _address_key(channels: list[str], address: str) -> str | None:
 
 
 def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, applied: Applied,
-                   keys: SigningKeys) -> None:
+                   keys: SigningKeys, filer: ThreadFiler | None) -> None:
     text = (event.text or "").strip()
     if Channel.SMS.value in channels and _sms_keyword(session, event, applied):
         applied.keywords += 1
@@ -142,7 +143,8 @@ def _apply_inbound(session: Session, channels: list[str], event: InboundEvent, a
         return
     original = session.get(Message, delivery.message_id)
     outcome, _ = file_reply(session, delivery, original, from_address=event.from_address, text=text,
-                            external_id=event.external_id)
+                            external_id=event.external_id, filer=filer,
+                            source="SMS" if delivery.channel == Channel.SMS.value else "WEBHOOK")
     if outcome == FILED:
         applied.replies += 1
         applied.message_ids.add(original.id)

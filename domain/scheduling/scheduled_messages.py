@@ -103,6 +103,17 @@ def schedule_draft(session: Session, viewer: Viewer, message_id: int, schedule: 
     return message, stored, count
 
 
+def schedule_stored_message(session: Session, message: Message, schedule: ScheduleRequest,
+                            now: dt.datetime | None = None) -> MessageSchedule:
+    """SCH-01/SCH-03: schedule a message another area stored (a reply from a thread, INB-14), after
+    the same schedule checks as any other."""
+    zone = _check(session, schedule, now or utcnow())
+    message.status = MessageStatus.SCHEDULED
+    stored = _store_schedule(session, message.id, schedule, zone)
+    session.flush()
+    return stored
+
+
 def _store_schedule(session: Session, message_id: int, schedule: ScheduleRequest, zone: ZoneInfo) -> MessageSchedule:
     rule = ScheduleRule(schedule.start_date, schedule.send_time, schedule.recurrence, schedule.final_date, zone)
     stored = MessageSchedule(message_id=message_id, start_date=schedule.start_date, send_time=schedule.send_time,

@@ -11,6 +11,9 @@ class MySettingsInput:
     email_notifications_off: bool | None = strawberry.UNSET
     allow_reply_by_default: bool | None = strawberry.UNSET
     table_view: bool | None = strawberry.UNSET
+    remove_from_messaging_search: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Stop being offered as a staff recipient of new messages; existing "
+                                              "threads with you still take replies (SET-01). Null is false.")
 
 
 @strawberry.input(description="A PushSubscription from the browser (PushManager.subscribe), as JSON gives it.")

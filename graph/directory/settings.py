@@ -36,11 +36,14 @@ class MySettings:
     table_view: BooleanSetting = strawberry.field(
         description="Template, announcement, poll and sign-up lists open in table view, else in list view "
                     "(SET-03).")
+    remove_from_messaging_search: bool = strawberry.field(
+        description="I am not offered as a staff recipient of new messages; my threads still take replies (SET-01).")
 
 
 def my_settings(user: User, district: District) -> MySettings:
     settings = effective(user, district)
     return MySettings(email_signature=user.email_signature, sms_signature=user.sms_signature,
+                      remove_from_messaging_search=bool(user.hidden_from_search),
                       **{setting.value: _setting(settings[setting]) for setting in UserSettingModel})
 
 

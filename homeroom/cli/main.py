@@ -200,10 +200,12 @@ def inbound_smtp(host: str = typer.Option("0.0.0.0"),
         fail("homeroom inbound-smtp needs HOMEROOM_REPLY_DOMAIN (the domain of reply+…@ addresses)")
     from domain.support.signed_ids import signing_keys
     from homeroom.inbound_smtp import start
-    from models.db import engine_for
+    from homeroom.runtime import build_runtime
 
     check_port(host, port)
-    controller = start(engine_for(settings.database_url), settings.reply_domain, host, port, signing_keys(settings))
+    runtime = build_runtime(settings)  # replies hand their notifications on through its broker
+    controller = start(runtime.engine, settings.reply_domain, host, port, signing_keys(settings),
+                       runtime.reply_filer)
     out.print(f"receiving mail for {settings.reply_domain} on {host}:{port}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

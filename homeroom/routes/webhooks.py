@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.base import WebhookRejected
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
+from domain.inbound.replies import ThreadFiler
 from domain.inbound.webhook_events import Applied, apply_events
 from domain.support.signed_ids import signing_keys
 from homeroom.settings import Settings
@@ -28,15 +29,16 @@ log = logging.getLogger(__name__)
 
 
 def webhook_router(settings: Settings, engine: Engine, registry: ChannelRegistry,
-                   events: progress_events.ProgressBus | None = None) -> APIRouter:
-    """``events``: the runtime's progress bus (by default one for ``settings``' Redis, or this process's)."""
+                   events: progress_events.ProgressBus | None = None, filer: ThreadFiler | None = None) -> APIRouter:
+    """``events``: the runtime's progress bus (by default one for ``settings``' Redis, or this process's);
+    ``filer``: how an account holder's answer is filed in their thread (the runtime's reply_filer)."""
     router = APIRouter()
     keys = signing_keys(settings)
     bus = events or progress_events.make_bus(settings.redis_url)
 
     def apply_and_announce(kinds, events) -> Applied:
         with session_scope(engine) as session:
-            applied = apply_events(session, kinds, events, keys)
+            applied = apply_events(session, kinds, events, keys, filer=filer)
         progress_events.publish(bus, applied.message_ids)  # subscriptions see the new statuses live
         return applied
 

@@ -14,6 +14,6 @@ from jobs.runtime import current
 @pytest.fixture
 def inbound(engine):
     port = free_port()
-    controller = start(engine, DOMAIN, "127.0.0.1", port, current().links.keys)
+    controller = start(engine, DOMAIN, "127.0.0.1", port, current().links.keys, current().reply_filer)
     yield port
     controller.stop()

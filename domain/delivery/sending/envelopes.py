@@ -162,7 +162,7 @@ class _Shape:
             # added here (names in the notice), once per message (issue 13 point 8).
             html_body = sanitized_html(html_body)
             shared.update(from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
-                          attachments=() if message.secure else files)
+                          attachments=() if message.secure else files, auto_replied=bool(message.auto_reply))
             return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
                        unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
                        cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))

@@ -4,19 +4,28 @@
 - ``request_referral``: requestReferral: ask for a referral about the student who wrote a flagged message you received.
 - ``unflag_message``: unflagMessage: show a flagged message you received again (INB-09, INB-11).
 - ``view_flagged_message``: viewFlaggedMessage: read the content of a flagged message you received, recorded (INB-09).
+- ``reply_in_thread``: replyInThread: answer in one of your threads now, or schedule the answer (INB-14).
+- ``continue_thread_as_compose``: continueThreadAsCompose: a draft that continues a thread (INB-14).
+- ``archive_thread``: archiveThread: move a thread to the archive (INB-15..INB-17).
+- ``unarchive_thread``: unarchiveThread: return it for everyone you archived it for (INB-18).
 """
 
 from __future__ import annotations
 
 import strawberry
 
+from graph.conversations.mutations.archive_thread import ArchiveThreadMutation
+from graph.conversations.mutations.continue_thread_as_compose import ContinueThreadAsComposeMutation
 from graph.conversations.mutations.flag_message import FlagMessageMutation
+from graph.conversations.mutations.reply_in_thread import ReplyInThreadMutation
 from graph.conversations.mutations.request_referral import RequestReferralMutation
+from graph.conversations.mutations.unarchive_thread import UnarchiveThreadMutation
 from graph.conversations.mutations.unflag_message import UnflagMessageMutation
 from graph.conversations.mutations.view_flagged_message import ViewFlaggedMessageMutation
 
 
 @strawberry.type
-class ConversationMutations(FlagMessageMutation, ViewFlaggedMessageMutation, UnflagMessageMutation,
-                            RequestReferralMutation):
+class ConversationMutations(ReplyInThreadMutation, ContinueThreadAsComposeMutation, ArchiveThreadMutation,
+                            UnarchiveThreadMutation, FlagMessageMutation, ViewFlaggedMessageMutation,
+                            UnflagMessageMutation, RequestReferralMutation):
     pass

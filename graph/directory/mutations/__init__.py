@@ -7,6 +7,7 @@
 - ``set_push_by_default``: setPushByDefault: "send a push notification with every message by default" for a school, or the district's default school preferences (SYS-05).
 - ``set_sms_help_text``: setSmsHelpText: the district's answer to an inbound SMS HELP.
 - ``update_my_settings``: updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09).
+- ``update_out_of_office``: updateOutOfOffice: your out-of-office period and message (SET-08).
 - ``update_my_signatures``: updateMySignatures: save your email and SMS signatures (SET-07).
 """
 
@@ -22,10 +23,11 @@ from graph.directory.mutations.set_push_by_default import SetPushByDefaultMutati
 from graph.directory.mutations.set_sms_help_text import SetSmsHelpTextMutation
 from graph.directory.mutations.update_my_settings import UpdateMySettingsMutation
 from graph.directory.mutations.update_my_signatures import UpdateMySignaturesMutation
+from graph.directory.mutations.update_out_of_office import UpdateOutOfOfficeMutation
 
 
 @strawberry.type
 class DirectoryMutations(UpdateMySignaturesMutation, UpdateMySettingsMutation, SetDefaultUserPreferenceMutation,
                          SetPushByDefaultMutation, SetSmsHelpTextMutation, RegisterPushSubscriptionMutation,
-                         RemovePushSubscriptionMutation, MergeStudentsMutation):
+                         RemovePushSubscriptionMutation, MergeStudentsMutation, UpdateOutOfOfficeMutation):
     pass

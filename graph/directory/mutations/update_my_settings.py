@@ -1,4 +1,4 @@
-"""updateMySettings: change your own settings (SET-03..SET-06); not one the district enforces (SET-09)."""
+"""updateMySettings: change your own settings (SET-01, SET-03..SET-06); not one the district enforces (SET-09)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ UpdateMySettingsResult = Annotated[MySettings | UpdateMySettingsErrors, strawber
 @strawberry.type
 class UpdateMySettingsMutation:
     @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
-                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-03 to SET-06, "
-                                    "SET-09)."))
+                                    "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-01, SET-03 to "
+                                    "SET-06, SET-09)."))
     def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateMySettingsResult:
         viewer, session = info.context.viewer, info.context.session
         changes = {setting: getattr(input, setting.value) for setting in UserSettingModel
@@ -33,5 +33,8 @@ class UpdateMySettingsMutation:
             session.refresh(user)
             return my_settings(user, viewer.district)
 
-        return perform(info, lambda: store_settings(session, viewer.user, viewer.district, changes),
+        hidden = input.remove_from_messaging_search  # SET-01: unset leaves it, null is false
+        hidden = None if hidden is strawberry.UNSET else bool(hidden)
+        return perform(info, lambda: store_settings(session, viewer.user, viewer.district, changes,
+                                                    remove_from_messaging_search=hidden),
                        refused=UpdateMySettingsErrors.of, done=done)

@@ -1,0 +1,42 @@
+"""archiveThread: move one of your threads to the archive (INB-15..INB-17)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.conversations.archive import archive_thread as store_archive
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires
+from models.conversations import ThreadSide
+
+ArchiveThreadErrors = field_errors("ArchiveThread", ("NOT_FOUND",))
+
+
+@strawberry.type(description="A thread after archiving or unarchiving, as the viewer sees it.")
+class ThreadArchiveState:
+    thread_id: strawberry.ID
+    archived: bool = strawberry.field(description="Whether the thread is in the viewer's archive.")
+
+    @classmethod
+    def of(cls, side: ThreadSide) -> ThreadArchiveState:
+        return cls(thread_id=strawberry.ID(str(side.thread_id)), archived=side.archived_at is not None)
+
+
+ArchiveThreadResult = Annotated[ThreadArchiveState | ArchiveThreadErrors, strawberry.union("ArchiveThreadResult")]
+
+
+@strawberry.type
+class ArchiveThreadMutation:
+    @strawberry.mutation(**requires(
+        "Archive one of your threads (INB-15). Staff archiving a thread with a parent or student archive it for "
+        "both, and the family side cannot continue it until they unarchive it or write again (INB-16); otherwise "
+        "only your side (INB-16, INB-17).", Perm.COMMUNICATION))
+    def archive_thread(self, info: Info, thread_id: strawberry.ID) -> ArchiveThreadResult:
+        return perform(info, lambda: store_archive(info.context.session, user_id=info.context.viewer.id,
+                                                   thread_id=parse_id(thread_id), events=info.context.events),
+                       done=ThreadArchiveState.of, refused=ArchiveThreadErrors.of)

@@ -1,0 +1,51 @@
+"""updateOutOfOffice: your out-of-office period and message; messages reaching your inbox within it
+are answered automatically, once each (SET-08)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from domain.conversations.out_of_office import set_out_of_office
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.permissions import requires
+from models.directory import User
+
+UpdateOutOfOfficeErrors = field_errors("UpdateOutOfOffice", ("REQUIRED", "END_BEFORE_START", "TOO_LONG"))
+
+
+@strawberry.input(description="An out-of-office period (dates inclusive, in the district's time zone) and the "
+                               "message to answer with; all three null (or empty) clears it.")
+class UpdateOutOfOfficeInput:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    message: str | None = None
+
+
+@strawberry.type(description="Your out-of-office setting (SET-08); all null when none is set.")
+class OutOfOffice:
+    start: dt.date | None
+    end: dt.date | None
+    message: str | None
+
+    @classmethod
+    def of(cls, user: User) -> OutOfOffice:
+        return cls(start=user.out_of_office_start, end=user.out_of_office_end, message=user.out_of_office_message)
+
+
+UpdateOutOfOfficeResult = Annotated[OutOfOffice | UpdateOutOfOfficeErrors, strawberry.union("UpdateOutOfOfficeResult")]
+
+
+@strawberry.type
+class UpdateOutOfOfficeMutation:
+    @strawberry.mutation(**requires(
+        "Set or clear your out-of-office period and message: each message that reaches your inbox within it "
+        "(inclusive) is answered once with the message, marked automatic; an automatic answer is never answered "
+        "(SET-08). An end before the start is END_BEFORE_START, an empty message REQUIRED."))
+    def update_out_of_office(self, info: Info, input: UpdateOutOfOfficeInput) -> UpdateOutOfOfficeResult:
+        return perform(info, lambda: set_out_of_office(info.context.session, user_id=info.context.viewer.id,
+                                                       start=input.start, end=input.end, message=input.message),
+                       done=OutOfOffice.of, refused=UpdateOutOfOfficeErrors.of)
