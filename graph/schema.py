@@ -13,6 +13,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from graph.access.queries import ViewerQueries
+from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
@@ -50,7 +51,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
 
 @strawberry.type
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
-               TelephonyMutations):
+               TelephonyMutations, ConversationMutations):
     pass
 
 
