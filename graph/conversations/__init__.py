@@ -1,5 +1,8 @@
-"""GraphQL for conversations: the thread between the viewer and one recipient.
+"""GraphQL for conversations: the viewer's threads, a thread's messages, read state, and the
+sender's view of one recipient.
 
-- ``queries``: The thread query: the conversation between the viewer and one recipient (RCP-26).
-- ``types``: Conversation types: the thread between the viewer and one recipient (RCP-26).
+- ``loaders``: Loaders of conversation relations: read receipts counts and channel states of messages.
+- ``mutations/``: openThread and markMessageUnread, one a module.
+- ``queries``: inbox, sent, archive, thread(id), and recipientThread (RCP-26).
+- ``types``: InboxThread, ThreadView, ThreadMessage and their connections; inbox_thread() for mutation payloads.
 """
