@@ -3,6 +3,9 @@ sees read receipts (INB-05, INB-06, INB-02, the issue's acceptance)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import select
 
 from domain.conversations.thread_sides import thread_between
@@ -196,3 +199,6 @@ def test_acceptance_a_parent_reads_an_emailed_message_and_the_teacher_sees_the_r
     sent = next(e["node"] for e in view["messages"]["edges"] if e["node"]["id"] == message_id)
     assert sent["read"] is True and sent["readAt"]
     assert {"channel": "EMAIL", "state": "SENT", "label": "Email sent"} in sent["deliveryStates"]
+    exported = client.get(f"/reports/messages/{message_id}/deliveries.csv", headers={"Authorization": f"Bearer {teacher}"})
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["read_at"] != "" for row in rows if row["address"] == f"user:{parent_id}"] == [True]
