@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, select
 from strawberry.dataloader import DataLoader
 
+from graph.conversations.loaders import ChannelStatesByMessageLoader, InAppCountsByMessageLoader
 from graph.messages.loaders import AttachmentsByMessageIdLoader, DeliveryCountsByMessageLoader
 from models.directory import (
     AccountStatus,
@@ -33,6 +34,8 @@ class Loaders:
         self.students_by_section_id = DataLoader(self._students_by_section)
         self.attachments_by_message_id = AttachmentsByMessageIdLoader(context)
         self.delivery_counts_by_message = DeliveryCountsByMessageLoader(context)
+        self.in_app_counts_by_message = InAppCountsByMessageLoader(context)
+        self.channel_states_by_message = ChannelStatesByMessageLoader(context)
 
     async def _schools(self, ids: list[int]) -> list[School | None]:
         rows = self._context.session.execute(select(School).where(School.id.in_(ids))).scalars()

@@ -12,14 +12,15 @@ import hashlib
 import mimetypes
 import re
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.access.message_scope import own_editable, visible_messages
 from domain.access.viewer import Viewer
-from models.messaging import Message
+from domain.delivery.in_app import in_app_address
+from models.messaging import Channel, Delivery, DeliveryStatus, Message
 from models.attachments import MessageAttachment
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -67,11 +68,16 @@ def listed(session: Session, message_ids: list[int]) -> dict[int, list[MessageAt
 
 
 def readable(session: Session, viewer: Viewer, message_id: int, attachment_id: int) -> MessageAttachment | None:
-    """A file of a message the viewer may read (as message(id))."""
+    """A file of a message the viewer may read (as message(id)), or that reached their in-app inbox
+    and is not flagged (ATT-02: recipients download the files of the message they read)."""
+    received = and_(Message.flagged.is_(False), exists(select(Delivery.id).where(
+        Delivery.message_id == Message.id, Delivery.channel == Channel.INAPP.value,
+        Delivery.address == in_app_address(viewer.id),
+        Delivery.status.in_((DeliveryStatus.DELIVERED.value, DeliveryStatus.READ.value)))))
     return session.execute(
         select(MessageAttachment).join(Message, Message.id == MessageAttachment.message_id)
         .where(MessageAttachment.id == attachment_id, MessageAttachment.message_id == message_id,
-               visible_messages(viewer))).scalars().first()
+               or_(visible_messages(viewer), received))).scalars().first()
 
 
 def remove(session: Session, viewer: Viewer, message_id: int, attachment_id: int | None = None) -> int:

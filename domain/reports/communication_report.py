@@ -185,7 +185,8 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int,
 
 
 CSV_COLUMNS = ("delivery_id", "recipient_kind", "recipient_id", "student_id", "recipient_name", "channel", "address",
-               "language", "status", "reason", "error_code", "attempts", "created_at", "sent_at", "updated_at")
+               "language", "status", "reason", "error_code", "attempts", "created_at", "sent_at", "updated_at",
+               "read_at")
 
 
 def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
@@ -195,7 +196,7 @@ def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
         select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id, Delivery.student_id,
                Delivery.recipient_name, Delivery.channel, Delivery.address, Delivery.language, Delivery.status,
                Delivery.reason, Delivery.error_code, Delivery.attempts, Delivery.created_at, Delivery.sent_at,
-               Delivery.updated_at)
+               Delivery.updated_at, Delivery.read_at)
         .where(Delivery.message_id == message_id, *scope).order_by(Delivery.id)
         .execution_options(yield_per=2000))
     yield from result

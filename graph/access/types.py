@@ -7,6 +7,7 @@ import strawberry
 from domain.messages.compose import compose_capabilities
 from domain.access.permissions import CATALOGUE
 from domain.access.viewer import Viewer as ViewerModel
+from domain.conversations.inbox import unread_total
 from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
@@ -96,6 +97,12 @@ class Viewer:
                                 requirements=list(CATALOGUE[perm].requirements))
             for perm, level in self.model.permissions.held()
         ]
+
+    @strawberry.field(description="Unread messages in the viewer's threads that are not archived, as the inbox "
+                                  "counts them (at most 30 a thread, none from someone no longer active): the "
+                                  "portal's new-message alert (INB-02, INB-03, INB-24). One statement.")
+    def unread_total(self, info: strawberry.Info) -> int:
+        return unread_total(info.context.session, user_id=self.model.id)
 
     @strawberry.field(description="The viewer's communication settings, with what the district enforces "
                                   "(SET-03 to SET-07, SET-09).")

@@ -1,7 +1,9 @@
-"""GraphQL for conversations: the thread between the viewer and one recipient.
+"""GraphQL for conversations: the viewer's threads, a thread's messages, read state, and the
+sender's view of one recipient.
 
-- ``mutations``: one module per mutation: replying, continuing as a compose, archiving, flagging, viewing a flagged message, referrals.
-- ``queries``: The thread query: the conversation between the viewer and one recipient (RCP-26).
+- ``loaders``: Loaders of conversation relations: read receipts counts and channel states of messages.
+- ``mutations/``: one module per mutation: opening a thread, marking unread, replying, continuing as a compose, archiving, flagging, viewing a flagged message, referrals.
+- ``queries``: inbox, sent, archive, thread(id), and recipientThread (RCP-26).
 - ``referral_requests``: the ReferralRequest type and the referralRequests subscription (INB-09).
-- ``types``: Conversation types: the thread between the viewer and one recipient (RCP-26).
+- ``types``: InboxThread, ThreadView, ThreadMessage and their connections; inbox_thread() for mutation payloads.
 """

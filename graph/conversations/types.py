@@ -1,13 +1,23 @@
-"""Conversation types: the thread between the viewer and one recipient (RCP-26)."""
+"""Conversation types: the viewer's threads (inbox, sent, archive), a thread's messages, and the
+sender's view of one recipient (RCP-26)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Callable
 
 import strawberry
 
-from graph.messages.types import Delivery, Message, RecipientKind
-from graph.pagination import Connection
+from domain.content.flagging import PLACEHOLDER
+from domain.conversations.inbox import ThreadSummary, thread_summary
+from domain.conversations.labels import UNREAD_LIMIT
+from domain.conversations.thread_pages import PAGE_SIZE, ChannelState, ThreadPage
+from domain.conversations.thread_pages import ThreadMessage as ThreadPageMessage
+from graph.context import Info
+from graph.directory.types import Role
+from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind
+from graph.pagination import Connection, encode_cursor
 
 
 @strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
@@ -35,3 +45,188 @@ class ThreadReplyItem:
                                                   '"Message Content Flagged" when it is flagged (INB-11, INB-12).')
     flagged: bool
     received_at: dt.datetime
+
+
+@strawberry.type(description="The other person of a thread, as they are now: someone who no longer exists is "
+                             'shown by role ("Deleted Contact", "Deleted Student", "Deleted User"), their messages '
+                             "still readable (INB-23, MRG-02).")
+class Correspondent:
+    id: strawberry.ID
+    name: str
+    role: Role
+    role_label: str | None = strawberry.field(description="Administrator, Teacher, Parent, Student, or the "
+                                                          "INB-23 label of someone gone.")
+    school_name: str | None = strawberry.field(description="A staff member's first school (the district's sort "
+                                                           "order); a student's school; a parent's first child's.")
+    active: bool = strawberry.field(description="False for someone gone or inactive: their messages count as "
+                                                "read (INB-24).")
+
+
+@strawberry.type(description="One thread of the viewer's: one per correspondent (INB-01, INB-21).")
+class InboxThread:
+    id: strawberry.ID
+    correspondent: Correspondent
+    unread_count: int = strawberry.field(description=(
+        f"Unread messages the correspondent sent, at most {UNREAD_LIMIT}: only the {UNREAD_LIMIT} most recent "
+        "messages of a thread count (INB-03); none from someone no longer active (INB-24)."))
+    last_activity_at: dt.datetime
+    last_received_at: dt.datetime | None
+    last_sent_at: dt.datetime | None = strawberry.field(description="Never set by a message sent as the district "
+                                                                    "or a school (INB-21).")
+    archived: bool
+    can_reply: bool = strawberry.field(description=(
+        "The correspondent still exists and did not archive the thread for both (INB-16, INB-23); the rules of "
+        "INB-22 are checked when replying."))
+
+    @classmethod
+    def of(cls, summary: ThreadSummary) -> InboxThread:
+        return cls(
+            id=strawberry.ID(str(summary.thread_id)),
+            correspondent=Correspondent(id=strawberry.ID(str(summary.correspondent_id)),
+                                        name=summary.correspondent_name, role=Role(summary.correspondent_role),
+                                        role_label=summary.role_label, school_name=summary.school_name,
+                                        active=summary.correspondent_active),
+            unread_count=summary.unread_count, last_activity_at=summary.last_activity_at,
+            last_received_at=summary.last_received_at, last_sent_at=summary.last_sent_at,
+            archived=summary.archived, can_reply=summary.can_reply)
+
+
+def inbox_thread(info: Info, thread_id: int) -> InboxThread | None:
+    """The viewer's thread as the lists show it, or None when none of theirs has that id (for the
+    payloads of mutations that change a thread)."""
+    summary = thread_summary(info.context.session, user_id=info.context.viewer.id, thread_id=thread_id)
+    return InboxThread.of(summary) if summary else None
+
+
+@strawberry.type(description="Where a page sits in its list (Relay).")
+class ThreadPageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class InboxThreadEdge:
+    cursor: str
+    node: InboxThread
+
+
+@strawberry.type(description="A page of threads, newest first.")
+class InboxThreadConnection:
+    edges: list[InboxThreadEdge]
+    page_info: ThreadPageInfo
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(description="Threads in the list (with the name filter); one more statement, only when asked.")
+    def total_count(self) -> int:
+        return self.count()
+
+
+@strawberry.enum(description="What became of a message on one channel (INB-07).")
+class ChannelDeliveryStateKind(enum.Enum):
+    PROCESSING = "PROCESSING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+_STATE_LABELS = {"EMAIL": "Email sent", "SMS": "SMS sent", "VOICE": "Call sent", "PUSH": "Push sent"}
+
+
+@strawberry.type(description="A message's delivery on one external channel to the correspondent (INB-07, INB-08).")
+class ChannelDeliveryState:
+    channel: Channel
+    state: ChannelDeliveryStateKind
+    reason: str | None = strawberry.field(description="Why it failed: the provider's code, or the not-sent status "
+                                                      "(NO_CONTACT_INFO when there was no address, INB-08).")
+    label: str = strawberry.field(description='"Processing", "Email sent", "Call sent", "SMS sent", "Failed: <reason>".')
+
+    @classmethod
+    def of(cls, state: ChannelState) -> ChannelDeliveryState:
+        kind = ChannelDeliveryStateKind(state.state)
+        label = {ChannelDeliveryStateKind.PROCESSING: "Processing",
+                 ChannelDeliveryStateKind.FAILED: f"Failed: {state.reason}"}.get(kind, _STATE_LABELS[state.channel])
+        return cls(channel=Channel(state.channel), state=kind, reason=state.reason, label=label)
+
+
+@strawberry.type(description="One message of a thread. A flagged message shows the placeholder "
+                             '"Message Content Flagged" for subject and body, without files (INB-09, INB-11); '
+                             "a secure message shows its full content in-app (CMP-05).")
+class ThreadMessage:
+    id: strawberry.ID
+    subject: str
+    html_body: str
+    flagged: bool
+    received: bool = strawberry.field(description="The correspondent sent it to you; false: you sent it.")
+    author_id: strawberry.ID
+    author_name: str = strawberry.field(description="The district or school it was sent as, else the author's name "
+                                                    "(INB-23 label for someone gone).")
+    author_role_label: str | None
+    sent_at: dt.datetime
+    read: bool = strawberry.field(description="Received: you read it (a message from someone no longer active "
+                                              "counts as read, INB-24). Sent: the correspondent read it.")
+    read_at: dt.datetime | None
+    allow_reply: bool
+    reader_id: strawberry.Private[int]
+
+    @strawberry.field(description="Your message's delivery to the correspondent on each external channel: "
+                                  "processing, sent or failed with a reason (INB-07, INB-08); empty for received "
+                                  "messages and for a message that went in-app only.")
+    async def delivery_states(self, info: Info) -> list[ChannelDeliveryState]:
+        if self.received:
+            return []
+        states = await info.context.loaders.channel_states_by_message.load((int(self.id), self.reader_id))
+        return [ChannelDeliveryState.of(state) for state in states]
+
+    @strawberry.field(description="The attached files; download one with GET /messages/{id}/attachments/{fileId} "
+                                  "and the bearer token (INB-07, ATT-02).")
+    async def attachments(self, info: Info) -> list[AttachedFile]:
+        if self.flagged:
+            return []
+        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
+        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
+
+    @classmethod
+    def of(cls, entry: ThreadPageMessage, viewer_id: int, correspondent_id: int) -> ThreadMessage:
+        row = entry.message
+        return cls(
+            id=strawberry.ID(str(row.id)), subject=PLACEHOLDER if row.flagged else row.subject,
+            html_body=f"<p>{PLACEHOLDER}</p>" if row.flagged else row.html_body, flagged=row.flagged,
+            received=entry.received, author_id=strawberry.ID(str(row.sender_id)), author_name=entry.author_name,
+            author_role_label=entry.author_label, sent_at=row.fanned_out_at or row.created_at, read=entry.read,
+            read_at=entry.read_at, allow_reply=row.allow_reply,
+            reader_id=viewer_id if entry.received else correspondent_id)
+
+
+@strawberry.type
+class ThreadMessageEdge:
+    cursor: str
+    node: ThreadMessage
+
+
+@strawberry.type(description="A page of a thread's messages, oldest first.")
+class ThreadMessageConnection:
+    edges: list[ThreadMessageEdge]
+    page_info: ThreadPageInfo
+
+
+@strawberry.type(description="One of your threads and a page of its messages in both directions (INB-05).")
+class ThreadView:
+    thread: InboxThread
+    anchor_message_id: strawberry.ID | None = strawberry.field(description=(
+        "Asked without a cursor: the earliest unread message of the page (the most recent "
+        f"{PAGE_SIZE} messages), where a client scrolls to; null when all are read (INB-03, INB-05)."))
+    messages: ThreadMessageConnection
+
+    @classmethod
+    def of(cls, page: ThreadPage, viewer_id: int) -> ThreadView:
+        edges = [ThreadMessageEdge(cursor=encode_cursor("message", m.message.id),
+                                   node=ThreadMessage.of(m, viewer_id, page.thread.correspondent_id))
+                 for m in page.messages]
+        info = ThreadPageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
+                              start_cursor=edges[0].cursor if edges else None,
+                              end_cursor=edges[-1].cursor if edges else None)
+        return cls(thread=InboxThread.of(page.thread),
+                   anchor_message_id=strawberry.ID(str(page.anchor_message_id)) if page.anchor_message_id else None,
+                   messages=ThreadMessageConnection(edges=edges, page_info=info))

@@ -122,6 +122,8 @@ class Delivery:
     updated_at: dt.datetime
     sent_at: dt.datetime | None
     not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
+    read_at: dt.datetime | None = strawberry.field(
+        default=None, description="In-app: when the recipient read it (a read receipt); null while unread.")
 
     @classmethod
     def from_row(cls, row: db.Delivery) -> Delivery:
@@ -132,7 +134,7 @@ class Delivery:
             recipient_name=row.recipient_name, address=row.address, language=row.language,
             status=db.DeliveryStatus(row.status), reason=row.reason, error_code=row.error_code,
             attempts=row.attempts, created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at,
-            not_before=row.not_before,
+            not_before=row.not_before, read_at=row.read_at,
         )
 
 
@@ -149,6 +151,27 @@ class AttachedFile:
 class DeliveryStatusCount:
     status: DeliveryStatus
     count: int
+
+
+@strawberry.type(description="A recipient's in-app delivery of a message, and whether they have read it.")
+class InAppReader:
+    delivery_id: strawberry.ID
+    recipient_kind: RecipientKind
+    recipient_id: strawberry.ID
+    recipient_name: str
+    user_id: strawberry.ID = strawberry.field(description="The account whose inbox it reached.")
+    read: bool
+    read_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: db.Delivery) -> InAppReader:
+        return cls(delivery_id=strawberry.ID(str(row.id)), recipient_kind=db.RecipientKind(row.recipient_kind),
+                   recipient_id=strawberry.ID(str(row.recipient_id)), recipient_name=row.recipient_name,
+                   user_id=strawberry.ID(row.address.removeprefix("user:")),
+                   read=row.status == db.DeliveryStatus.READ.value, read_at=row.read_at)
+
+
+_IN_INBOX = (db.DeliveryStatus.READ.value, db.DeliveryStatus.DELIVERED.value)
 
 
 @strawberry.type(description="A message and its delivery ledger.")
@@ -207,6 +230,28 @@ class Message:
         if channel is not None:
             where.append(db.Delivery.channel == channel.value)
         return keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
+
+    @strawberry.field(description="Recipients who read it in-app (read receipts); like deliveryCounts, someone "
+                                  "else's message counts your own scope only.")
+    async def read_count(self, info: Info) -> int:
+        return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[0]
+
+    @strawberry.field(description="Recipients whose in-app inbox holds it unread.")
+    async def unread_count(self, info: Info) -> int:
+        return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[1]
+
+    @strawberry.field(description="The recipients it reached in-app, in delivery order, with when they read it; "
+                                  "read: false lists who has not read it yet. Someone else's message lists your "
+                                  "own scope only.")
+    def in_app_readers(self, info: Info, read: bool | None = None, first: int = 100,
+                       after: str | None = None) -> Connection[InAppReader]:
+        where = [db.Delivery.message_id == int(self.id), db.Delivery.channel == db.Channel.INAPP.value,
+                 *self._readable(info)]
+        if read is None:
+            where.append(db.Delivery.status.in_(_IN_INBOX))
+        else:
+            where.append(db.Delivery.status == (db.DeliveryStatus.READ if read else db.DeliveryStatus.DELIVERED).value)
+        return keyset_page(info.context.session, db.Delivery, "reader", where, first, after, InAppReader.from_row)
 
     @classmethod
     def in_conversation(cls, row: db.Message) -> Message:

@@ -12,7 +12,7 @@ from resolve import request, viewer_for
 
 THREAD = """
 query Thread($kind: RecipientKind!, $id: ID!, $first: Int!, $after: String) {
-  thread(recipientKind: $kind, recipientId: $id, first: $first, after: $after) {
+  recipientThread(recipientKind: $kind, recipientId: $id, first: $first, after: $after) {
     recipientKind recipientId recipientName
     entries { totalCount pageInfo { hasNextPage endCursor }
       edges { node { message { id subject } deliveries { channel address status recipientKind } } } }
@@ -31,7 +31,7 @@ def sent(engine, login: str, student_ids, subject: str, channels=("EMAIL",)) -> 
 
 def thread(client, token, student_id, first=20, after=None):
     return gql(client, THREAD, {"kind": "STUDENT", "id": str(student_id), "first": first, "after": after},
-               token)["data"]["thread"]
+               token)["data"]["recipientThread"]
 
 
 def test_rcp_26_a_batch_message_appears_in_the_thread_with_each_recipient(client, engine):
@@ -71,7 +71,7 @@ def test_rcp_26_threads_are_the_viewers_own(client, engine):
     kid = add_student(engine, first_school_id(engine), primary_email=email())
     sent(engine, "admin", [kid], "From the admin")
     other = gql(client, THREAD, {"kind": "STUDENT", "id": str(kid), "first": 5},
-                make_user(engine, Role.ADMIN))["data"]["thread"]
+                make_user(engine, Role.ADMIN))["data"]["recipientThread"]
     assert other["entries"]["totalCount"] == 0 and other["recipientName"] is None
 
 

@@ -1,0 +1,42 @@
+"""markMessageUnread: one message you received back to unread (INB-06)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access.permissions import Perm
+from domain.conversations.read_state import mark_message_unread as mark_unread
+from graph.context import Info
+from graph.conversations.types import InboxThread, inbox_thread
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires
+
+
+@strawberry.type(description="The message is unread again and counts in the thread's unread count.")
+class MarkMessageUnreadSuccess:
+    thread: InboxThread
+
+
+MarkMessageUnreadErrors = field_errors("MarkMessageUnread", ("NOT_FOUND",))
+MarkMessageUnreadResult = Annotated[MarkMessageUnreadSuccess | MarkMessageUnreadErrors,
+                                    strawberry.union("MarkMessageUnreadResult")]
+
+
+def mark_message_unread(info: Info, thread_id: strawberry.ID, message_id: strawberry.ID) -> MarkMessageUnreadResult:
+    viewer_id, thread = info.context.viewer.id, parse_id(thread_id)
+    return perform(info, lambda: mark_unread(info.context.session, info.context.events, user_id=viewer_id,
+                                             thread_id=thread, message_id=parse_id(message_id)),
+                   refused=MarkMessageUnreadErrors.of,
+                   done=lambda _: MarkMessageUnreadSuccess(thread=inbox_thread(info, thread)))
+
+
+@strawberry.type
+class MarkMessageUnreadMutation:
+    mark_message_unread: MarkMessageUnreadResult = strawberry.mutation(
+        resolver=mark_message_unread,
+        **requires("Mark a message you received in one of your threads unread again: its in-app delivery back to "
+                   "DELIVERED, readAt null, one more unread (INB-06). A thread or message not yours (or one you "
+                   "sent) is NOT_FOUND.", Perm.COMMUNICATION))
