@@ -30,7 +30,7 @@ VIEW = """mutation($id: ID!) { viewFlaggedMessage(messageId: $id) {
 UNFLAG = """mutation($id: ID!) { unflagMessage(messageId: $id) {
   __typename ... on MessageFlag { messageId flagged changed }
   ... on UnflagMessageErrors { errors { field code message } } } }"""
-THREAD = """query($id: ID!) { thread(recipientKind: USER, recipientId: $id, first: 5) {
+THREAD = """query($id: ID!) { recipientThread(recipientKind: USER, recipientId: $id, first: 5) {
   entries { edges { node { message { id htmlBody flagged } } } } } }"""
 
 
@@ -126,7 +126,7 @@ def test_inb_09_inb_10_perm_57_a_teacher_flags_views_and_unflags_a_students_mess
         assert flagged == {"__typename": "MessageFlag", "messageId": str(message), "flagged": True, "changed": True}
         notice = wait_for(notices, lambda n: n["change"] == "FLAG")
     assert notice["messageId"] == message and "rude" not in str(notice)
-    seen_by_author = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["thread"]
+    seen_by_author = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["recipientThread"]
     shown = seen_by_author["entries"]["edges"][0]["node"]["message"]
     assert shown["flagged"] is True and "Message Content Flagged" in shown["htmlBody"] and "rude" not in shown["htmlBody"]
 
@@ -140,7 +140,7 @@ def test_inb_09_inb_10_perm_57_a_teacher_flags_views_and_unflags_a_students_mess
 
     unflagged = gql(client, UNFLAG, {"id": str(message)}, teacher)["data"]["unflagMessage"]
     assert unflagged == {"__typename": "MessageFlag", "messageId": str(message), "flagged": False, "changed": True}
-    shown = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["thread"]["entries"]["edges"][0]
+    shown = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["recipientThread"]["entries"]["edges"][0]
     assert shown["node"]["message"]["htmlBody"] == "<p>Some rude words</p>"
     assert flag_events(engine, message) == [(people["teacher"], "FLAGGED"), (people["teacher"], "VIEWED"),
                                             (people["teacher"], "UNFLAGGED")]

@@ -23,7 +23,7 @@ from resolve import request, viewer_for
 MERGE = """mutation($survivor: ID!, $merged: ID!) { mergeStudents(survivorId: $survivor, mergedId: $merged) {
   __typename ... on MergeStudentsSuccess { survivorId mergedId references { column moved removed } }
   ... on MergeStudentsErrors { errors { field code message } } } }"""
-THREAD = """query($id: ID!) { thread(recipientKind: STUDENT, recipientId: $id, first: 10) {
+THREAD = """query($id: ID!) { recipientThread(recipientKind: STUDENT, recipientId: $id, first: 10) {
   entries { edges { node { message { id } } } } } }"""
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageErrors { errors { field code } } } }"""
@@ -128,9 +128,9 @@ def test_mrg_01_mrg_02_merging_moves_every_record_to_the_survivor(client, engine
         assert session.execute(select(StudentGroupMember.group_id)
                                .where(StudentGroupMember.student_id == survivor)).scalars().all() == [group.id]
     # The sender's conversation with the survivor holds what went to the merged student.
-    thread = gql(client, THREAD, {"id": str(survivor)}, token)["data"]["thread"]
+    thread = gql(client, THREAD, {"id": str(survivor)}, token)["data"]["recipientThread"]
     assert str(to_merged_id) in {edge["node"]["message"]["id"] for edge in thread["entries"]["edges"]}
-    assert gql(client, THREAD, {"id": str(merged)}, token)["data"]["thread"]["entries"]["edges"] == []
+    assert gql(client, THREAD, {"id": str(merged)}, token)["data"]["recipientThread"]["entries"]["edges"] == []
     # MRG-03: the merged student is never offered again.
     listed = gql(client, STUDENTS, {"s": family_name}, token)["data"]["students"]["edges"]
     assert str(merged) not in {edge["node"]["id"] for edge in listed} and str(survivor) in {

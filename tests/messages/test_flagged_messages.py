@@ -11,7 +11,7 @@ from shared_steps import REPORT
 DISCLAIMER = ("Disclaimer: The following message has been automatically flagged for inappropriate content. "
               "Reader discretion is advised.")
 MESSAGE = """query($id: ID!) { message(id: $id) { flagged } }"""
-THREAD = """query($id: ID!) { thread(recipientKind: CONTACT, recipientId: $id) {
+THREAD = """query($id: ID!) { recipientThread(recipientKind: CONTACT, recipientId: $id) {
   entries { edges { node { message { flagged htmlBody } } } } } }"""
 
 
@@ -43,7 +43,7 @@ def test_inb_11_inb_13_a_flagged_message_is_marked_and_its_email_opens_with_the_
     rows = gql(client, REPORT, {"filter": {"search": "Recess report"}, "first": 10}, token)["data"]
     marks = {edge["node"]["message"]["id"]: edge["node"]["flagged"] for edge in rows["communicationReport"]["edges"]}
     assert marks == {str(flagged): True, str(clean): False}
-    [flagged_entry] = gql(client, THREAD, {"id": str(contacts[0])}, token)["data"]["thread"]["entries"]["edges"]
+    [flagged_entry] = gql(client, THREAD, {"id": str(contacts[0])}, token)["data"]["recipientThread"]["entries"]["edges"]
     assert flagged_entry["node"]["message"] == {"flagged": True, "htmlBody": "<p>Message Content Flagged</p>"}
-    [clean_entry] = gql(client, THREAD, {"id": str(contacts[1])}, token)["data"]["thread"]["entries"]["edges"]
+    [clean_entry] = gql(client, THREAD, {"id": str(contacts[1])}, token)["data"]["recipientThread"]["entries"]["edges"]
     assert clean_entry["node"]["message"] == {"flagged": False, "htmlBody": "<p>The firefighter visits Friday.</p>"}

@@ -265,7 +265,22 @@ def test_route_ids_past_the_integer_range_are_404(client, engine, huge):
 
 ID_DOCUMENTS = [
     ("message", """query($id: ID!) { message(id: $id) { id } }""", "id"),
-    ("thread", """query($id: ID!) { thread(recipientKind: CONTACT, recipientId: $id) { recipientId } }""", "id"),
+    ("recipientThread", """query($id: ID!) { recipientThread(recipientKind: CONTACT, recipientId: $id) { recipientId } }""", "id"),
+    ("thread", """query($id: ID!) { thread(id: $id) { __typename } }""", "id"),
+    ("draft", """query($id: ID!) { draft(id: $id) { __typename } }""", "id"),
+    ("openThread", """mutation($id: ID!) { openThread(threadId: $id) { __typename } }""", "id"),
+    ("markMessageUnread", """mutation($id: ID!) { markMessageUnread(threadId: $id, messageId: $id) {
+      __typename } }""", "id"),
+    ("archiveThread", """mutation($id: ID!) { archiveThread(threadId: $id) { __typename } }""", "id"),
+    ("unarchiveThread", """mutation($id: ID!) { unarchiveThread(threadId: $id) { __typename } }""", "id"),
+    ("replyInThread", """mutation($id: ID!) { replyInThread(input: {threadId: $id, body: "x"}) {
+      __typename } }""", "id"),
+    ("flagMessage", """mutation($id: ID!) { flagMessage(messageId: $id, confirm: true) { __typename } }""", "id"),
+    ("discardDraft", """mutation($id: ID!) { discardDraft(id: $id) { __typename } }""", "id"),
+    ("assignDraft", """mutation($id: ID!) { assignDraft(id: $id, assigneeId: $id, note: "x") { __typename } }""",
+     "id"),
+    ("mergeStudents", """mutation($id: ID!) { mergeStudents(survivorId: $id, mergedId: $id) { __typename } }""",
+     "id"),
     ("importedRecipients", """query($id: ID!) { importedRecipients(messageId: $id) { totalCount } }""", "id"),
     ("students", """query($id: ID!) { students(schoolId: $id) { totalCount } }""", "id"),
     ("sections", """query($id: ID!) { sections(schoolId: $id) { id } }""", "id"),

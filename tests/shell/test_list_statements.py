@@ -93,7 +93,7 @@ def test_communication_report_rows_with_attachments_and_delivery_counts(client, 
 
 
 THREAD = """query($id: ID!, $first: Int!) {
-  thread(recipientKind: STUDENT, recipientId: $id, first: $first) { recipientName
+  recipientThread(recipientKind: STUDENT, recipientId: $id, first: $first) { recipientName
     replies { id bodyText }
     entries { totalCount edges { node { message { %s } deliveries { id channel status } } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
@@ -104,7 +104,7 @@ def test_thread_entries_with_attachments_and_delivery_counts(client, engine):
     token = token_for(engine, "admin")
 
     def size(data):
-        return len(data["thread"]["entries"]["edges"])
+        return len(data["recipientThread"]["entries"]["edges"])
 
     assert_flat(client, engine, token, THREAD, {"id": str(kid), "first": N}, {"id": str(kid), "first": 2 * N}, size)
 
