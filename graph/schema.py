@@ -14,6 +14,7 @@ from strawberry.types.graphql import OperationType
 
 from graph.access.queries import ViewerQueries
 from graph.conversations.queries import ConversationQueries
+from graph.conversations.subscriptions import InboxSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
@@ -55,7 +56,7 @@ class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMu
 
 
 @strawberry.type
-class Subscription(ProgressSubscriptions):
+class Subscription(ProgressSubscriptions, InboxSubscriptions):
     pass
 
 
