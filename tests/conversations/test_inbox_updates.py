@@ -14,10 +14,10 @@ from domain.access.permissions import Perm
 from domain.conversations.inbox_events import InboxChange, announce
 from domain.conversations.thread_sides import thread_between
 from domain.delivery.fan_out import hand_on
-from domain.delivery.in_app import ARRIVAL
+from domain.delivery.in_app import ARRIVAL, announce_arrivals
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from harness import REDIS_URL, USES_REDIS
-from helpers import gql, make_user, token_for
+from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope
 from models.directory import AccountStatus, Role, User
 from shared_steps import subscription_socket
@@ -212,3 +212,22 @@ def test_the_redis_bus_hears_only_its_own_database_and_well_formed_notices(clien
         ws.__exit__(None, None, None)
     key = unique("claim-")
     assert (bus.first_claim(key), bus.first_claim(key)) == (True, False)
+
+
+def test_arrivals_are_read_in_one_statement_and_not_at_all_when_nobody_listens(client, engine, runtime):
+    """Covers INB-02 at scale: announcing a message to its readers reads nothing when none of them
+    is subscribed (most of 100k readers are not online), and one statement when some are."""
+    parent, teacher = parent_and_teacher(engine)
+    message = int(send_to(client, engine, parent, teacher, unique("Counted ")))
+    with count_statements(engine) as statements, session_scope(engine) as session:
+        assert announce_arrivals(session, runtime.events, message) == 0
+    assert [s for s in statements if "delivery" in s.lower()] == []
+    ws, socket = subscribe(client, token_for(engine, login_of(engine, teacher)))
+    try:
+        next_update(socket)
+        with count_statements(engine) as statements, session_scope(engine) as session:
+            assert announce_arrivals(session, runtime.events, message) == 1
+        assert len([s for s in statements if "delivery" in s.lower()]) == 1
+        assert next_update(socket)["messageId"] == str(message)
+    finally:
+        ws.__exit__(None, None, None)
