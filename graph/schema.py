@@ -16,6 +16,7 @@ from graph.access.queries import ViewerQueries
 from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
 from graph.conversations.referral_requests import ReferralSubscriptions
+from graph.conversations.subscriptions import InboxSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
@@ -60,7 +61,7 @@ class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMu
 
 
 @strawberry.type
-class Subscription(ProgressSubscriptions, ReferralSubscriptions):
+class Subscription(ProgressSubscriptions, InboxSubscriptions, ReferralSubscriptions):
     pass
 
 

@@ -1,6 +1,6 @@
 """Referral requests (INB-09, PERM-41, PERM-57): from a flagged message whose author is a student,
 a permitted reader asks for a referral. The request is stored and, once it commits, published on
-the event bus (``homeroom:referrals`` with Redis) for a partner's behaviour module to act on.
+the event bus (``homeroom:<redis db>:referrals`` with Redis) for a partner's behaviour module to act on.
 
 The event names the referral, the message and the student, never the message's content: a
 consumer that may read it asks for it (viewFlaggedMessage records who did).

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.delivery import progress_events
-from domain.delivery.in_app import file_in_threads
+from domain.delivery.in_app import announce_arrivals, file_in_threads
 from domain.delivery.progress_events import ProgressBus
 from domain.delivery.policy import (
     ChunkSizes,
@@ -87,20 +87,28 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     """What the hand-on job does: write the message's rows if it has none yet (a scheduled message
     at its queue run; a message sent now has them already), then hand its queued deliveries to
     dispatch in their lanes' chunks once that commits (push waits for a queue run, JOB-04).
-    Idempotent: a second run writes no rows and only hands on what is still queued."""
+    Idempotent: a second run writes no rows and only hands on what is still queued.
+    Then the readers listening to their inbox hear of the message, once per message whichever
+    run (or the request) wrote its rows; after dispatch is handed on, so 100k notices never
+    delay the first email of an emergency."""
     with session_scope(engine) as session:
         fan_out(session, message_id)
     progress_events.publish(events, [message_id])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
+        fanned_out = message.fanned_out_at is not None
         chunks = queued_chunks_by_channel(session, message_id, jobs.chunk_sizes())
+        completed = 0
         if chunks:
             dispatch_after_commit(session, jobs, in_lanes(chunks, emergency=message.emergency,
                                                           priority=message.priority))
-            return
-        completed = complete_messages_with_nothing_open(session, Message.id == message_id, now=utcnow())
+        else:
+            completed = complete_messages_with_nothing_open(session, Message.id == message_id, now=utcnow())
     if completed:
         progress_events.publish(events, [message_id])
+    if fanned_out and events is not None and events.first_claim(f"arrivals:{message_id}"):
+        with session_scope(engine) as session:
+            announce_arrivals(session, events, message_id)
 
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int | ChunkSizes) -> list[list[int]]:

@@ -6,6 +6,9 @@ statements however many readers (INB-01, INB-19, INB-21, RCP-26).
 - the reader's side: received now, one more unread, back from the archive (INB-19);
 - the sender's side: sent now, back from the archive, unless the message went out as the
   district or a school, which never enters the sender's Sent list (INB-21).
+
+Once the rows are committed, each reader listening to inboxUpdates hears of the arrival
+(announce_arrivals): a MESSAGE notice with the thread and message ids, never content.
 """
 
 from __future__ import annotations
@@ -16,10 +19,16 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, select, true, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from domain.delivery.progress_events import PIPELINE_CHUNK, ProgressBus, inbox_notice
 from models.conversations import Thread, ThreadSide
 from models.messaging import Channel, Delivery, DeliveryStatus, Message
 
 ADDRESS_PREFIX = "user:"
+#: The notice of a new message: domain.conversations.inbox_events.InboxChange.MESSAGE (which
+#: delivery may not import; a test holds the two together).
+ARRIVAL = "MESSAGE"
+#: Up to this many listeners are named in the readers' query; more are filtered in Python.
+LISTENERS_IN_QUERY = 1_000
 
 
 def in_app_address(user_id: int) -> str:
@@ -78,3 +87,37 @@ def file_in_threads(session: Session, message: Message, *, at: dt.datetime) -> N
               "last_activity_at": upsert.excluded.last_activity_at,
               "unread_count": ThreadSide.unread_count + upsert.excluded.unread_count,
               "archived_at": None, "archived_by_id": None}))
+
+
+def _between(a, b):
+    """(low, high) of a pair of user-id columns, as SQL: the key of their Thread."""
+    return case((a < b, a), else_=b), case((a < b, b), else_=a)
+
+
+def announce_arrivals(session: Session, events: ProgressBus | None, message_id: int) -> int:
+    """Tell the readers of ``message_id``'s delivered in-app rows who are listening now (any
+    process) that it arrived in their thread; call it once the rows are committed. Set-based
+    whatever the readers: nothing is read when nobody listens; returns the notices sent."""
+    if events is None:
+        return 0
+    listening = events.inbox_listeners()
+    if listening is not None and not listening:
+        return 0
+    reader = reader_of(Delivery.address)
+    low, high = _between(reader, Message.sender_id)
+    query = (select(reader, Thread.id)
+             .join(Message, Message.id == Delivery.message_id)
+             .join(Thread, and_(Thread.low_user_id == low, Thread.high_user_id == high))
+             .where(Delivery.message_id == message_id, Delivery.channel == Channel.INAPP.value,
+                    Delivery.status == DeliveryStatus.DELIVERED.value))
+    if listening is not None and len(listening) <= LISTENERS_IN_QUERY:
+        query = query.where(Delivery.address.in_([in_app_address(user_id) for user_id in sorted(listening)]))
+    sent = 0
+    result = session.execute(query.execution_options(yield_per=PIPELINE_CHUNK))
+    for rows in result.partitions():
+        notices = [(user_id, inbox_notice(ARRIVAL, thread_id=thread_id, message_id=message_id))
+                   for user_id, thread_id in rows if listening is None or user_id in listening]
+        if notices:
+            events.publish_inbox(notices)
+            sent += len(notices)
+    return sent

@@ -62,7 +62,7 @@ class ReferralSubscriptions:
     @strawberry.subscription(**requires(
         "Each referral request made from now on about a student in the viewer's scope (every student for a "
         "district administrator), as it is committed: what a partner's behaviour module consumes. The same "
-        "event, ids only, is published on the Redis channel homeroom:referrals (docs/graphql.md).",
+        "event, ids only, is published on the Redis channel homeroom:<redis db>:referrals (docs/graphql.md).",
         *REQUIRED))
     async def referral_requests(self, info: Info) -> AsyncGenerator[ReferralRequest, None]:
         context = info.context

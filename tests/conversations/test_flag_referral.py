@@ -63,7 +63,7 @@ def referral_count(engine) -> int:
 
 @contextlib.contextmanager
 def referral_events(bus):
-    """What a partner listening to the bus receives (REFERRAL_CHANNEL with Redis), on a loop of its own."""
+    """What a partner listening to the bus receives (its referral channel with Redis), on a loop of its own."""
     received, ready, stop = [], threading.Event(), threading.Event()
 
     async def listen():

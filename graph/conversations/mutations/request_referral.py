@@ -31,7 +31,7 @@ class RequestReferralMutation:
     @strawberry.mutation(**requires(
         "Ask for a referral about the student who wrote a flagged message you received (INB-09): stored, then "
         "published as a referralRequested event (the referralRequests subscription, and the Redis channel "
-        f"homeroom:referrals) without the message's content. A note of at most {MAX_NOTE_LENGTH} characters "
+        f"homeroom:<redis db>:referrals) without the message's content. A note of at most {MAX_NOTE_LENGTH} characters "
         "(TOO_LONG); NOT_FLAGGED, NOT_A_STUDENT (the author is not a student); another user's message is "
         "NOT_FOUND, like a missing one.",
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES, Perm.CREATE_REFERRALS))
