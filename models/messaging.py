@@ -148,6 +148,9 @@ class Message(SQLModel, table=True):
     status: MessageStatus = Field(default=MessageStatus.QUEUED, sa_type=String(16))
     created_at: dt.datetime = Field(default_factory=utcnow)
     fanned_out_at: dt.datetime | None = None
+    # When its in-app rows were written and filed in threads: by the hand-on job once dispatch has
+    # its chunks, so the inbox never delays an email or a call (issue 15); it completes only then.
+    in_app_filed_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     # Deliveries that may still change (OPEN_DELIVERY_STATUSES): set by fan-out, lowered as
     # deliveries settle, COMPLETED at zero; the queue run recounts it from the ledger.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import case, distinct, func, insert, literal, select, update
+from sqlalchemy import and_, case, distinct, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -26,10 +26,11 @@ from domain.delivery.policy import (
     dispatch_after_commit,
     in_lanes,
 )
-from domain.recipients.resolution import ROW_COLUMNS, resolution
+from domain.recipients.resolution import ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS, ROW_COLUMNS, resolution
 from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
+    Channel,
     Delivery,
     DeliveryStatus as DS,
     Message,
@@ -48,21 +49,43 @@ class FanOutResult:
     people: int = 0  # recipients among the rows, each once whatever their channels (CMP-27)
 
 
-def fan_out(session: Session, message_id: int) -> FanOutResult:
+def fan_out(session: Session, message_id: int, *, in_app_now: bool = True) -> FanOutResult:
     """Write every delivery row of a message once; a repeated call writes nothing (JOB-05).
-    Recipients are resolved now, when the message is dispatched, not when it was saved (RCP-27)."""
+    Recipients are resolved now, when the message is dispatched, not when it was saved (RCP-27).
+    ``in_app_now=False`` (a send in a request, the hand-on job) leaves the in-app rows for
+    ``file_in_app``, which the hand-on job runs once dispatch has its chunks."""
+    now = utcnow()
     claimed = session.execute(
         update(Message)
         .where(Message.id == message_id, Message.fanned_out_at.is_(None),
                Message.status == MessageStatus.QUEUED.value)  # a recalled message is never fanned out
-        .values(fanned_out_at=utcnow(), status=MessageStatus.SENDING.value)
+        .values(fanned_out_at=now, status=MessageStatus.SENDING.value,
+                in_app_filed_at=now if in_app_now else None)
     ).rowcount
     if not claimed:
         return FanOutResult(message_id, True, 0)
     message = session.get(Message, message_id)
     session.refresh(message)
-    resolved = resolution(session, message)
-    now = utcnow()
+    _insert_rows(session, message, resolution(session, message, rows_of=ALL_ROWS if in_app_now else EXTERNAL_ROWS),
+                 now)
+    open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
+    # One pass over the new rows: how many, how many still open, and how many people (counted on
+    # the external channels' rows, as the plan counts them; the in-app rows name the same people).
+    people_of_kind = [func.count(distinct(case((and_(Delivery.recipient_kind == kind.value,
+                                                     Delivery.channel != Channel.INAPP.value),
+                                                Delivery.recipient_id))))
+                      for kind in RecipientKind]
+    written, still_open, *people = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0),
+               *people_of_kind)
+        .where(Delivery.message_id == message_id)).one()
+    session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
+    if in_app_now:
+        file_in_threads(session, message, at=now)
+    return FanOutResult(message_id, False, written, sum(people))
+
+
+def _insert_rows(session: Session, message: Message, resolved, now) -> None:
     rows = select(
         literal(message.id), *[resolved.rows.c[name] for name in ROW_COLUMNS],
         literal(0), literal(now, type_=_TIMESTAMP), literal(now, type_=_TIMESTAMP),
@@ -70,17 +93,26 @@ def fan_out(session: Session, message_id: int) -> FanOutResult:
     # Core, on the session's connection: ORM insert() would read the parameters as rows to insert.
     session.connection().execute(insert(Delivery.__table__).from_select(
         ["message_id", *ROW_COLUMNS, "attempts", "created_at", "updated_at"], rows), resolved.params)
-    open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
-    # One pass over the new rows: how many, how many still open, and how many people.
-    people_of_kind = [func.count(distinct(case((Delivery.recipient_kind == kind.value, Delivery.recipient_id))))
-                      for kind in RecipientKind]
-    written, still_open, *people = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0),
-               *people_of_kind)
-        .where(Delivery.message_id == message_id)).one()
-    session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
+
+
+def file_in_app(session: Session, message_id: int) -> bool:
+    """Write a fanned-out message's in-app rows (DELIVERED, one per account) and file it in its
+    threads, once (the claim is ``in_app_filed_at``); then it may complete. A recalled message is
+    filed with no rows. Returns whether this call filed it."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Message).where(Message.id == message_id, Message.fanned_out_at.is_not(None),
+                              Message.in_app_filed_at.is_(None)).values(in_app_filed_at=now)).rowcount
+    if not claimed:
+        return False
+    message = session.get(Message, message_id)
+    session.refresh(message)
+    if message.status == MessageStatus.CANCELLED.value:
+        return True
+    _insert_rows(session, message, resolution(session, message, rows_of=IN_APP_ROWS), now)
     file_in_threads(session, message, at=now)
-    return FanOutResult(message_id, False, written, sum(people))
+    complete_messages_with_nothing_open(session, Message.id == message_id, now=now)
+    return True
 
 
 def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int) -> None:
@@ -88,11 +120,11 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     at its queue run; a message sent now has them already), then hand its queued deliveries to
     dispatch in their lanes' chunks once that commits (push waits for a queue run, JOB-04).
     Idempotent: a second run writes no rows and only hands on what is still queued.
-    Then the readers listening to their inbox hear of the message, once per message whichever
-    run (or the request) wrote its rows; after dispatch is handed on, so 100k notices never
-    delay the first email of an emergency."""
+    Then, once dispatch has its chunks, the in-app rows are written and filed in threads
+    (file_in_app), and the readers listening to their inbox hear of the message, once per message
+    whichever run wrote its rows: the inbox never delays the first email of an emergency."""
     with session_scope(engine) as session:
-        fan_out(session, message_id)
+        fan_out(session, message_id, in_app_now=False)
     progress_events.publish(events, [message_id])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
@@ -104,6 +136,9 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
                                                           priority=message.priority))
         else:
             completed = complete_messages_with_nothing_open(session, Message.id == message_id, now=utcnow())
+    if fanned_out:
+        with session_scope(engine) as session:
+            completed = file_in_app(session, message_id) or completed
     if completed:
         progress_events.publish(events, [message_id])
     if fanned_out and events is not None and events.first_claim(f"arrivals:{message_id}"):

@@ -100,8 +100,10 @@ def in_lanes(chunks: Iterable[tuple[str, list[int]]], *, emergency: bool,
 
 
 def nothing_open(open_deliveries=Message.open_deliveries):
-    """A message completes when nothing is open: it is SENDING and no delivery of it can still change."""
-    return and_(Message.status == MessageStatus.SENDING.value, open_deliveries <= 0)
+    """A message completes when nothing is open: it is SENDING, its in-app rows are filed (so a
+    completed message is in every inbox) and no delivery of it can still change."""
+    return and_(Message.status == MessageStatus.SENDING.value, Message.in_app_filed_at.is_not(None),
+                open_deliveries <= 0)
 
 
 def complete_when_nothing_open(open_deliveries, now) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from domain.delivery.dispatch import recount_open_deliveries
@@ -78,12 +78,16 @@ def due_work(session: Session, now: dt.datetime, chunk_size: int | ChunkSizes) -
 
 
 def stale_fan_outs(session: Session, now: dt.datetime, older_than: dt.timedelta = STALE_QUEUED_AFTER):
-    """Messages stored to send (QUEUED) whose fan-out never happened: the job was lost. Fan-out
-    claims a message once, so handing one out twice writes nothing twice."""
+    """Messages stored to send (QUEUED) whose fan-out never happened, or fanned out whose in-app
+    rows were never filed: the job was lost. Fan-out and filing each claim a message once, so
+    handing one out twice writes nothing twice."""
     cutoff = now - older_than
     sent_by_schedule = select(MessageSchedule.message_id).where(MessageSchedule.last_sent_at >= cutoff)
+    never_fanned_out = and_(Message.status == MessageStatus.QUEUED.value, Message.fanned_out_at.is_(None),
+                            Message.created_at < cutoff, Message.id.not_in(sent_by_schedule))
+    # Fanned out, but the hand-on job died before it filed the in-app rows: it files them on a rerun.
+    never_filed = and_(Message.status == MessageStatus.SENDING.value, Message.in_app_filed_at.is_(None),
+                       Message.fanned_out_at < cutoff)
     rows = session.execute(
-        select(Message.id, Message.emergency, Message.priority)
-        .where(Message.status == MessageStatus.QUEUED.value, Message.fanned_out_at.is_(None),
-               Message.created_at < cutoff, Message.id.not_in(sent_by_schedule))).all()
+        select(Message.id, Message.emergency, Message.priority).where(or_(never_fanned_out, never_filed))).all()
     return [(lane_of(emergency=emergency, priority=priority), message_id) for message_id, emergency, priority in rows]

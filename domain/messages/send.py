@@ -160,15 +160,23 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
         count = recipient_count(session, message)
         if needs_confirmation(viewer, count):
             raise ConfirmationRequired(count, message.family_seed)
-        fan_out(session, message.id)
+        fan_out(session, message.id, in_app_now=_in_app_now(jobs, count))
     else:
-        written = fan_out(session, message.id)
+        written = fan_out(session, message.id, in_app_now=_in_app_now(jobs, confirmed))
         if needs_confirmation(viewer, written.people) and confirmed != written.people:
             raise ConfirmationRequired(written.people, message.family_seed)
         count = written.people
     if jobs is not None:
         hand_on_after_commit(session, jobs, message.id, emergency=message.emergency, priority=message.priority)
     return count
+
+
+def _in_app_now(jobs: JobQueue | None, recipients: int) -> bool:
+    """Whether the request writes the in-app rows too. A message of up to CONFIRM_ABOVE people
+    (a reply, a note to a class) is in every inbox when the mutation answers; a larger one leaves
+    them to the hand-on job, which files them once dispatch has its chunks, so 100k inbox entries
+    never delay an email or a call (issue 15). Without a job queue nobody else would write them."""
+    return jobs is None or recipients <= CONFIRM_ABOVE
 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:

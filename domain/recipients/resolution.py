@@ -50,7 +50,12 @@ class Resolved:
     params: dict
 
 
-def sender_shape_and_params(session: Session, message: Message, at: dt.datetime) -> tuple[Shape, dict]:
+#: Which rows a resolution yields (Shape.rows_of).
+ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS = "all", "external", "in_app"
+
+
+def sender_shape_and_params(session: Session, message: Message, at: dt.datetime,
+                            rows_of: str = ALL_ROWS) -> tuple[Shape, dict]:
     district = session.execute(select(District).limit(1)).scalars().one()
     push_all = district_default(district, UserSetting.PUSH_ALL_MESSAGES)
     email_off = district_default(district, UserSetting.EMAIL_NOTIFICATIONS_OFF)
@@ -77,6 +82,7 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime)
         push_all=push_all,
         email_off=email_off,
         email_off_anyone=_anyone_without_email(session, email_off),
+        rows_of=rows_of,
     )
     params = {"resolve_message_id": message.id, **FamilyDraw.of(message.family_seed).params(),
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
@@ -105,10 +111,11 @@ def _anyone_without_email(session: Session, default: DistrictDefault) -> bool:
 
 # --- the whole resolution -------------------------------------------------------------------------
 
-def resolution(session: Session, message: Message, at: dt.datetime | None = None) -> Resolved:
+def resolution(session: Session, message: Message, at: dt.datetime | None = None, *,
+               rows_of: str = ALL_ROWS) -> Resolved:
     """Every delivery row the message resolves to at ``at`` (default now), as a subquery plus its
-    parameters."""
-    shape, params = sender_shape_and_params(session, message, at or utcnow())
+    parameters; ``rows_of`` keeps only the external channels' rows or only the in-app ones."""
+    shape, params = sender_shape_and_params(session, message, at or utcnow(), rows_of)
     return Resolved(_resolution_for(shape), params)
 
 
@@ -144,7 +151,10 @@ def _statuses_for(shape: Shape):
     selects, in_app_selects = [], []
     for channel in shape.channels:
         if channel is Channel.INAPP:
-            in_app_selects.extend(_in_app_selects(shape, sources, students, contacts, teachers, staff))
+            if shape.rows_of != EXTERNAL_ROWS:
+                in_app_selects.extend(_in_app_selects(shape, sources, students, contacts, teachers, staff))
+            continue
+        if shape.rows_of == IN_APP_ROWS:
             continue
         for source in sources:
             if source == "students":
@@ -161,6 +171,8 @@ def _statuses_for(shape: Shape):
             selects.append(_imported_rows(shape, channel))
         if shape.copy_self and channel in COPY_SELF_CHANNELS:
             selects.append(_user_rows(shape, sender_copy, channel))
+    if not selects:  # the in-app rows alone
+        return _with_in_app(None, in_app_selects, columns)
     candidates = union_all(*selects).subquery("candidates")
     rows = select(*[candidates.c[name] for name in columns])
     if teachers is not None:
@@ -207,6 +219,8 @@ def _with_in_app(rows, in_app_selects: list, columns: list[str]):
     """The other channels' rows plus the in-app rows, one inbox entry per account: the same user
     reached as two contacts (RCP-10), as a student and a contact, or as a teacher picked twice gets
     the message once, its other rows DUPLICATE (ordered as once per family orders them)."""
+    if not in_app_selects:
+        return rows.subquery("statuses")
     candidates = union_all(*in_app_selects).subquery("in_app_candidates")
     first_for_account = func.row_number().over(
         partition_by=(candidates.c.address, candidates.c.status),
@@ -217,6 +231,8 @@ def _with_in_app(rows, in_app_selects: list, columns: list[str]):
                   else_=ranked.c.status)
     in_app = select(*[ranked.c[name] for name in columns if name != "status"],
                     status.label("status")).subquery("in_app_rows")
+    if rows is None:
+        return select(*[in_app.c[name] for name in columns]).subquery("statuses")
     others = rows.subquery("other_channels")
     return union_all(select(*[others.c[name] for name in columns]),
                      select(*[in_app.c[name] for name in columns])).subquery("statuses")

@@ -93,6 +93,9 @@ class Shape:
     # conditions are left out when nobody has.
     email_off: DistrictDefault = DistrictDefault()
     email_off_anyone: bool = False
+    # Which rows: "all" (the plan), "external" (what fan-out writes in the request: every channel
+    # but the inbox), "in_app" (what the hand-on job files once dispatch has its chunks).
+    rows_of: str = "all"
 
 
 # --- building blocks ------------------------------------------------------------------------------

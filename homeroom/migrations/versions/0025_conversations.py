@@ -121,12 +121,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("auto_reply", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("saved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("draft_title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+        batch.add_column(sa.Column("in_app_filed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch.create_foreign_key("fk_message_thread_id_thread", "thread", ["thread_id"], ["id"])
+
+
+    # Messages fanned out before this revision have no in-app rows and never get any.
+    op.execute("UPDATE message SET in_app_filed_at = fanned_out_at WHERE fanned_out_at IS NOT NULL")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("message") as batch:
         batch.drop_constraint("fk_message_thread_id_thread", type_="foreignkey")
+        batch.drop_column("in_app_filed_at")
         batch.drop_column("draft_title")
         batch.drop_column("saved_at")
         batch.drop_column("auto_reply")
