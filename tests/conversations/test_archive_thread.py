@@ -108,3 +108,23 @@ def test_archiving_needs_a_signed_in_user_with_communication(client, engine, peo
     token = make_user(engine, Role.TEACHER, perms=[])
     result = gql(client, ARCHIVE, {"threadId": "1"}, token)
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+PAYLOAD_THREADS = """
+mutation($threadId: ID!, $input: ReplyInThreadInput!) {
+  archiveThread(threadId: $threadId) { ... on ThreadArchiveState { thread { id archived canReply } } }
+  replyInThread(input: $input) { ... on ReplyInThreadSuccess { thread { id archived lastSentAt } } }
+}"""
+
+
+def test_inb_15_inb_19_payloads_return_the_thread_as_the_lists_show_it(client, engine, people):
+    """Covers INB-15, INB-19: archiveThread and replyInThread answer with the thread as the
+    viewer's lists now show it, so a client updates its list without a second query."""
+    teacher, admin = people.make("TEACHER"), people.make("ADMIN")
+    people.send(teacher, admin)
+    thread_id = people.thread(teacher, admin)
+    data = gql(client, PAYLOAD_THREADS, {"threadId": str(thread_id), "input": {
+        "threadId": str(thread_id), "body": "<p>Back again.</p>"}}, teacher.token)["data"]
+    assert data["archiveThread"]["thread"] == {"id": str(thread_id), "archived": True, "canReply": True}
+    replied = data["replyInThread"]["thread"]
+    assert replied["id"] == str(thread_id) and replied["archived"] is False and replied["lastSentAt"]

@@ -9,6 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.archive import archive_thread as store_archive
 from graph.context import Info
+from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
 from graph.permissions import requires
@@ -21,6 +22,10 @@ ArchiveThreadErrors = field_errors("ArchiveThread", ("NOT_FOUND",))
 class ThreadArchiveState:
     thread_id: strawberry.ID
     archived: bool = strawberry.field(description="Whether the thread is in the viewer's archive.")
+
+    @strawberry.field(description="The thread as the viewer's lists now show it.")
+    def thread(self, info: Info) -> InboxThread | None:
+        return inbox_thread(info, int(self.thread_id))
 
     @classmethod
     def of(cls, side: ThreadSide) -> ThreadArchiveState:

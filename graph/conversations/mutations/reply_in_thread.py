@@ -11,6 +11,7 @@ from domain.access.permissions import Perm
 from domain.conversations.replies import reply_in_thread as store_reply
 from domain.messages.compose import CHANNEL_PERMISSIONS
 from graph.context import Info
+from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import SCHEDULE_CODES, field_errors, perform
 from graph.messages.types import Channel, Message
 from graph.pagination import parse_id
@@ -41,6 +42,10 @@ class ReplyInThreadSuccess:
     thread_id: strawberry.ID
     message: Message
     scheduled: bool
+
+    @strawberry.field(description="The thread as the viewer's lists now show it.")
+    def thread(self, info: Info) -> InboxThread | None:
+        return inbox_thread(info, int(self.thread_id))
 
 
 ReplyInThreadResult = Annotated[ReplyInThreadSuccess | ReplyInThreadErrors, strawberry.union("ReplyInThreadResult")]
