@@ -163,3 +163,37 @@ def test_perm_41_perm_57_a_referral_needs_the_referral_permission(client, engine
     assert result["data"] is None and result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert result["errors"][0]["extensions"]["permission"] == "Create Referrals"
     assert referral_count(engine) == before
+
+
+def test_migration_0026_grants_create_referrals_to_staff_profiles_that_flag(tmp_path):
+    """Covers PERM-41, PERM-57: upgrading a database whose profiles predate "Create Referrals"
+    grants it to the staff profiles that hold "Flag Messages", never to parents or students; the
+    downgrade takes it back."""
+    from sqlalchemy import text
+
+    from homeroom.migrate import downgrade, upgrade
+    from models.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'referrals.db'}"
+    upgrade(url, "0025")
+    engine = make_engine(url)
+    profiles = [("District Administrator", "ADMIN", True), ("Teacher", "TEACHER", True),
+                ("Teacher (no flagging)", "TEACHER", False), ("Parent", "PARENT", True)]
+    with engine.begin() as connection:
+        for number, (name, role, flags) in enumerate(profiles, 1):
+            connection.execute(text("INSERT INTO profile (id, name, role) VALUES (:i, :n, :r)"),
+                               {"i": number, "n": name, "r": role})
+            for permission in ["communication"] + (["flag_messages"] if flags else []):
+                connection.execute(text("INSERT INTO profile_grant VALUES (:i, :p, 'EDIT')"),
+                                   {"i": number, "p": permission})
+
+    def granted() -> set:
+        with engine.connect() as connection:
+            return set(connection.execute(text(
+                "SELECT p.name FROM profile_grant g JOIN profile p ON p.id = g.profile_id "
+                "WHERE g.permission = 'create_referrals'")).scalars())
+
+    upgrade(url)
+    assert granted() == {"District Administrator", "Teacher"}
+    downgrade(url, "0025")
+    assert granted() == set()
