@@ -165,8 +165,8 @@ def plain_app():
     from pydantic import BaseModel
     from sqlmodel import Session
 
-    from domain.conversations.inbox import Box, list_threads
-    from domain.conversations.thread_pages import thread_page
+    from domain.conversations.threads.inbox import Box, list_threads
+    from domain.conversations.threads.thread_pages import thread_page
     from models.db import engine_for
 
     engine = engine_for(os.environ["HOMEROOM_DATABASE_URL"])

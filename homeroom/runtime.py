@@ -49,7 +49,7 @@ class Runtime:
     def reply_filer(self):
         """How the inbound paths (email, SMS, webhooks) file an account holder's answer: the one
         reply operation, handing its notifications on with this runtime's jobs and events."""
-        from domain.conversations.replies import file_inbound_answer
+        from domain.conversations.replies.replies import file_inbound_answer
 
         return functools.partial(file_inbound_answer, jobs=self.jobs, events=self.events)
 

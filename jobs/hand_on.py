@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from domain.conversations.out_of_office import answer_out_of_office
+from domain.conversations.replies.out_of_office import answer_out_of_office
 from domain.delivery.fan_out import hand_on
 from domain.delivery.lanes import Lane
 from jobs.runtime import current

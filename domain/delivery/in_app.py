@@ -24,7 +24,7 @@ from models.conversations import Thread, ThreadSide
 from models.messaging import Channel, Delivery, DeliveryStatus, Message
 
 ADDRESS_PREFIX = "user:"
-#: The notice of a new message: domain.conversations.inbox_events.InboxChange.MESSAGE (which
+#: The notice of a new message: domain.conversations.threads.inbox_events.InboxChange.MESSAGE (which
 #: delivery may not import; a test holds the two together).
 ARRIVAL = "MESSAGE"
 #: Up to this many listeners are named in the readers' query; more are filtered in Python.

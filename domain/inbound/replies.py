@@ -7,7 +7,7 @@ is ignored. Then:
 
 - when the recipient has an account (a contact's active linked user, a student's own user, a
   user), the answer is that user's reply in the in-app thread with the original sender, through
-  the one reply operation (domain.conversations.replies, handed in as ``ThreadFiler``: inbound
+  the one reply operation (domain.conversations.replies.replies, handed in as ``ThreadFiler``: inbound
   sits below conversations), so allow-reply, INB-16, INB-22 and flagging apply as in the app; a
   rule's refusal is an ignored outcome naming it;
 - otherwise (or with no thread between them), a message that did not allow replies takes none,

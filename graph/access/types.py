@@ -7,7 +7,7 @@ import strawberry
 from domain.messages.compose import compose_capabilities
 from domain.access.permissions import CATALOGUE
 from domain.access.viewer import Viewer as ViewerModel
-from domain.conversations.inbox import unread_total
+from domain.conversations.threads.inbox import unread_total
 from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from domain.conversations.read_state import in_app_counts
-from domain.conversations.thread_pages import ChannelState, channel_states
+from domain.conversations.threads.read_state import in_app_counts
+from domain.conversations.threads.thread_pages import ChannelState, channel_states
 from domain.reports.communication_report import readable_deliveries_of
 
 if TYPE_CHECKING:

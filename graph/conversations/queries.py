@@ -10,10 +10,10 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.access.permissions import Perm
-from domain.conversations.inbox import Box, Key, count_threads, list_threads
-from domain.conversations.thread_pages import PAGE_SIZE, thread_page
-from domain.conversations.thread_sides import ThreadNotFound
-from domain.conversations.threads import replies_from, sent_thread
+from domain.conversations.threads.inbox import Box, Key, count_threads, list_threads
+from domain.conversations.threads.thread_pages import PAGE_SIZE, thread_page
+from domain.conversations.threads.thread_sides import ThreadNotFound
+from domain.conversations.threads.recipient_thread import replies_from, sent_thread
 from domain.content.flagging import PLACEHOLDER
 from graph.context import Info
 from graph.conversations.types import (

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from domain.access.permissions import Perm
 from domain.access.viewer import load_viewer
-from domain.conversations.referrals import visible_referral
+from domain.conversations.moderation.referrals import visible_referral
 from domain.support.errors import AuthenticationError
 from graph.context import Info
 from graph.permissions import require, requires

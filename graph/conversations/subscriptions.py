@@ -1,9 +1,9 @@
 """inboxUpdates: the viewer's inbox changes (new messages, read state, archive, flags, alerts) and
 unread total, live over WebSocket (graphql-transport-ws), from any API process (INB-02).
 
-The notices come from the bus (domain.conversations.inbox_events.announce, and fan-out for new
+The notices come from the bus (domain.conversations.threads.inbox_events.announce, and fan-out for new
 messages) on the viewer's own channel; each is authorized again against the database before it
-is forwarded (domain.conversations.inbox_updates), so another user's thread or a message outside
+is forwarded (domain.conversations.threads.inbox_updates), so another user's thread or a message outside
 the viewer's thread never reaches them, and no content ever travels.
 """
 
@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from domain.access.permissions import Perm
 from domain.access.viewer import load_viewer
-from domain.conversations import inbox_updates
-from domain.conversations.inbox_events import InboxChange as DomainInboxChange
+from domain.conversations.threads import inbox_updates
+from domain.conversations.threads.inbox_events import InboxChange as DomainInboxChange
 from domain.support.errors import AuthenticationError
 from graph.context import Info
 from graph.permissions import require, requires

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import strawberry
 
 from domain.content.flagging import PLACEHOLDER
-from domain.conversations.inbox import ThreadSummary, thread_summary
-from domain.conversations.labels import UNREAD_LIMIT
-from domain.conversations.thread_pages import PAGE_SIZE, ChannelState, ThreadPage
-from domain.conversations.thread_pages import ThreadMessage as ThreadPageMessage
+from domain.conversations.threads.inbox import ThreadSummary, thread_summary
+from domain.conversations.threads.labels import UNREAD_LIMIT
+from domain.conversations.threads.thread_pages import PAGE_SIZE, ChannelState, ThreadPage
+from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPageMessage
 from graph.context import Info
 from graph.directory.types import Role
 from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind

@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.portal_alerts import AlertKind, alerts_page, unseen_count
+from domain.conversations.drafts.portal_alerts import AlertKind, alerts_page, unseen_count
 from graph.context import Info
 from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
 from graph.permissions import requires

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from starlette.websockets import WebSocketDisconnect
 
 from domain.access.permissions import Perm
-from domain.conversations.inbox_events import InboxChange, announce
-from domain.conversations.thread_sides import thread_between
+from domain.conversations.threads.inbox_events import InboxChange, announce
+from domain.conversations.threads.thread_sides import thread_between
 from domain.delivery.fan_out import hand_on
 from domain.delivery.in_app import ARRIVAL, announce_arrivals
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
@@ -69,7 +69,7 @@ def next_update(socket) -> dict:
 
 
 def tell(runtime, engine, user_id: int, change: InboxChange, **ids) -> None:
-    """What another slice's operation does after its commit (domain.conversations.inbox_events.announce)."""
+    """What another slice's operation does after its commit (domain.conversations.threads.inbox_events.announce)."""
     with session_scope(engine) as session:
         announce(session, runtime.events, [user_id], change, **ids)
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from domain.conversations.thread_sides import thread_between
+from domain.conversations.threads.thread_sides import thread_between
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from harness import RUN_DIR, USES_REDIS
 from helpers import make_user, set_district, token_for

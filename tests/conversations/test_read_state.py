@@ -8,7 +8,7 @@ import io
 
 from sqlalchemy import select
 
-from domain.conversations.thread_sides import thread_between
+from domain.conversations.threads.thread_sides import thread_between
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import unique

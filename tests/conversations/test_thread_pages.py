@@ -8,7 +8,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from domain.conversations.thread_sides import thread_between
+from domain.conversations.threads.thread_sides import thread_between
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, add_user, email, first_school_id, unique

@@ -13,7 +13,7 @@ from channels.registry import ChannelRegistry
 from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
-from domain.conversations.threads import sent_thread
+from domain.conversations.threads.recipient_thread import sent_thread
 from factories import add_contact, add_school, add_student, add_user, email, first_school_id
 from helpers import gql, make_user, set_district, token_for
 from homeroom.auth import mint_token

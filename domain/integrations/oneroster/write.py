@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from domain.conversations.inactive import mark_read_from
+from domain.conversations.moderation.inactive import mark_read_from
 from domain.support.bulk_rows import write_table
 from domain.integrations.oneroster.plan import Existing, Plan
 from domain.integrations.oneroster.report import ImportReport

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.archive import archive_thread as store_archive
+from domain.conversations.threads.archive import archive_thread as store_archive
 from graph.context import Info
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import field_errors, perform

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.replies import continue_as_compose
+from domain.conversations.replies.replies import continue_as_compose
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id

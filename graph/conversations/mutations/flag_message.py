@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.flags import FlagState, flag_message as flag
+from domain.conversations.moderation.flags import FlagState, flag_message as flag
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.read_state import mark_message_unread as mark_unread
+from domain.conversations.threads.read_state import mark_message_unread as mark_unread
 from graph.context import Info
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import field_errors, perform

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.read_state import open_thread as read_thread
+from domain.conversations.threads.read_state import open_thread as read_thread
 from graph.context import Info
 from graph.conversations.types import InboxThread, ThreadView, inbox_thread
 from graph.errors import field_errors, perform

@@ -1,5 +1,5 @@
 """replyInThread: answer in one of your threads now, or schedule the answer (INB-14, SCH-03, CMP-34),
-through the one reply operation every reply path shares (domain.conversations.replies)."""
+through the one reply operation every reply path shares (domain.conversations.replies.replies)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.replies import reply_in_thread as store_reply
+from domain.conversations.replies.replies import reply_in_thread as store_reply
 from domain.messages.compose import CHANNEL_PERMISSIONS
 from graph.context import Info
 from graph.conversations.types import InboxThread, inbox_thread

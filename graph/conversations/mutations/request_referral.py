@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.referrals import MAX_NOTE_LENGTH, request_referral as request
+from domain.conversations.moderation.referrals import MAX_NOTE_LENGTH, request_referral as request
 from graph.context import Info
 from graph.conversations.referral_requests import ReferralRequest
 from graph.errors import field_errors, perform

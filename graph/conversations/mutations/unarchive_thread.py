@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.archive import unarchive_thread as store_unarchive
+from domain.conversations.threads.archive import unarchive_thread as store_unarchive
 from graph.context import Info
 from graph.conversations.mutations.archive_thread import ThreadArchiveState
 from graph.errors import field_errors, perform

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.flags import unflag_message as unflag
+from domain.conversations.moderation.flags import unflag_message as unflag
 from graph.context import Info
 from graph.conversations.mutations.flag_message import MessageFlag
 from graph.errors import field_errors, perform

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.flags import FlaggedContent, view_flagged_message as view
+from domain.conversations.moderation.flags import FlaggedContent, view_flagged_message as view
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id

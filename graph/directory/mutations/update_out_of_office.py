@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.conversations.out_of_office import set_out_of_office
+from domain.conversations.replies.out_of_office import set_out_of_office
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.permissions import requires

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.draft_assignment import assign_draft as hand_over
+from domain.conversations.drafts.draft_assignment import assign_draft as hand_over
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id

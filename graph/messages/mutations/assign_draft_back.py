@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.draft_assignment import assign_draft_back as hand_back
+from domain.conversations.drafts.draft_assignment import assign_draft_back as hand_back
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.messages.mutations.assign_draft import ASSIGN_CODES, AssignDraftSuccess, success

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.portal_alerts import mark_seen, unseen_count
+from domain.conversations.drafts.portal_alerts import mark_seen, unseen_count
 from graph.context import Info
 from graph.errors import perform
 from graph.pagination import parse_ids

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from domain.access.scope import staff_scope
 from domain.access.viewer import Viewer
-from domain.conversations.portal_alerts import AlertKind, raise_alert
+from domain.conversations.drafts.portal_alerts import AlertKind, raise_alert
 from domain.delivery.progress_events import ProgressBus
 from domain.messages.drafts import own_draft
 from domain.messages.send import DEFAULT_SUBJECT

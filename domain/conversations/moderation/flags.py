@@ -17,7 +17,7 @@ import enum
 from sqlalchemy import and_, exists, or_, select, update
 from sqlmodel import Session
 
-from domain.conversations.inbox_events import InboxChange, announce
+from domain.conversations.threads.inbox_events import InboxChange, announce
 from domain.delivery.in_app import in_app_address, reader_of
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import FieldProblem, InvalidInput

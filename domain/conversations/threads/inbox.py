@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from domain.conversations import labels
+from domain.conversations.threads import labels
 from models.conversations import ThreadSide
 from models.directory import User
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import case, func, select, update
 from sqlmodel import Session
 
-from domain.conversations.inbox_events import InboxChange, announce
-from domain.conversations.thread_pages import ThreadPage, thread_page
-from domain.conversations.thread_sides import side_for
+from domain.conversations.threads.inbox_events import InboxChange, announce
+from domain.conversations.threads.thread_pages import ThreadPage, thread_page
+from domain.conversations.threads.thread_sides import side_for
 from domain.delivery.in_app import in_app_address
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import FieldProblem, InvalidInput

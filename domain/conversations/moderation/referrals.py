@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from domain.access.scope import is_district_administrator, students_in_scope
 from domain.access.viewer import Viewer
-from domain.conversations.flags import incoming_message
+from domain.conversations.moderation.flags import incoming_message
 from domain.delivery.policy import after_commit
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import FieldProblem, InvalidInput

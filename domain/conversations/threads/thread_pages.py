@@ -19,9 +19,9 @@ from sqlalchemy import and_, literal, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from domain.conversations import labels
-from domain.conversations.inbox import ThreadSummary, thread_summary
-from domain.conversations.thread_sides import ThreadNotFound
+from domain.conversations.threads import labels
+from domain.conversations.threads.inbox import ThreadSummary, thread_summary
+from domain.conversations.threads.thread_sides import ThreadNotFound
 from domain.delivery.in_app import in_app_address
 from models.directory import User
 from models.messaging import (

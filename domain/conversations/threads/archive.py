@@ -2,7 +2,7 @@
 
 - Staff (an administrator or teacher) archiving a thread with a parent or student archive it for
   both, as its archiver, which also stops the family side from continuing it (INB-16,
-  domain.conversations.reply_rules);
+  domain.conversations.replies.reply_rules);
 - every other pair (admin–admin, admin–teacher, teacher–teacher) and any thread archived by a
   parent or student: only the archiver's side (INB-16, INB-17);
 - unarchiving returns the thread for everyone the user archived it for (INB-18);
@@ -17,8 +17,8 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from domain.access.scope import FAMILY_ROLES
-from domain.conversations.inbox_events import InboxChange, announce
-from domain.conversations.thread_sides import side_for
+from domain.conversations.threads.inbox_events import InboxChange, announce
+from domain.conversations.threads.thread_sides import side_for
 from domain.delivery.progress_events import ProgressBus
 from models.conversations import ThreadSide
 from models.db import utcnow

@@ -1,7 +1,7 @@
 """What an inbox notice may tell its user, re-read from the database (the inboxUpdates
 subscription, INB-02).
 
-A notice on the bus is only a hint (domain.conversations.inbox_events): before anything reaches
+A notice on the bus is only a hint (domain.conversations.threads.inbox_events): before anything reaches
 the user, the thread it names must be one of theirs (side_for: another user's thread is not
 found), the message it names must be in that thread (or, without a thread, one they sent or
 received in-app), and the unread total is counted again. Nothing here reads content, so flagged
@@ -15,8 +15,8 @@ import dataclasses
 from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import Session
 
-from domain.conversations.inbox_events import InboxChange
-from domain.conversations.thread_sides import ThreadNotFound, side_for
+from domain.conversations.threads.inbox_events import InboxChange
+from domain.conversations.threads.thread_sides import ThreadNotFound, side_for
 from domain.delivery.in_app import in_app_address
 from models.conversations import ThreadSide
 from models.messaging import Channel, Delivery, DeliveryStatus, Message

@@ -1,6 +1,6 @@
 """Answering in a thread: the one operation every reply path goes through (the app's replyInThread,
 answers by email, SMS and provider webhooks, out-of-office replies), so the rules of
-domain.conversations.reply_rules, flagging and sending apply alike (INB-14, CMP-21, CMP-34, PERM-61).
+domain.conversations.replies.reply_rules, flagging and sending apply alike (INB-14, CMP-21, CMP-34, PERM-61).
 
 A reply is a Message like any other: sent by its author, posted from the thread (``thread_id``,
 so its recipient may always answer it, CMP-21), selecting the correspondent directly
@@ -27,9 +27,9 @@ from domain.access.viewer import Viewer, load_viewer
 from domain.content.flagging import contains_flagged_word
 from domain.content.html_policy import sanitized_html
 from domain.content.text import html_to_text
-from domain.conversations.inbox_events import InboxChange, announce
-from domain.conversations.reply_rules import ReplyRefused, check_reply, latest_received
-from domain.conversations.thread_sides import ThreadNotFound, side_for, thread_between
+from domain.conversations.threads.inbox_events import InboxChange, announce
+from domain.conversations.replies.reply_rules import ReplyRefused, check_reply, latest_received
+from domain.conversations.threads.thread_sides import ThreadNotFound, side_for, thread_between
 from domain.delivery.policy import JobQueue
 from domain.delivery.progress_events import ProgressBus
 from domain.messages.send import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, confirm_and_fan_out

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from domain.conversations.inbox_events import InboxChange, announce
+from domain.conversations.threads.inbox_events import InboxChange, announce
 from domain.delivery.progress_events import ProgressBus
 from models.conversations import PortalAlert
 from models.db import utcnow

@@ -25,7 +25,7 @@ from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain.conversations.replies import ReplySource, reply_in_thread, text_as_html
+from domain.conversations.replies.replies import ReplySource, reply_in_thread, text_as_html
 from domain.delivery.policy import JobQueue
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
