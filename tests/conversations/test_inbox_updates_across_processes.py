@@ -29,6 +29,8 @@ pytestmark = pytest.mark.skipif(
 INBOX_UPDATES = "subscription { inboxUpdates { change threadId messageId unreadTotal } }"
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } } }"""
+REPLY = """mutation($input: ReplyInThreadInput!) { replyInThread(input: $input) { __typename
+  ... on ReplyInThreadSuccess { message { id } } ... on ReplyInThreadErrors { errors { code } } } }"""
 QUIET_SECONDS = 3.0
 
 
@@ -50,7 +52,7 @@ def parent_and_teacher(engine) -> tuple[int, str, int, str]:
     add_section(engine, school, teacher_ids=[teacher], student_ids=[kid])
     with session_scope(engine) as session:
         logins = [session.get(User, user_id).login for user_id in (parent, teacher)]
-    return parent, token_for(engine, logins[0]), teacher, token_for(engine, logins[1])
+    return parent, token_for(engine, logins[0]), teacher, token_for(engine, logins[1]), kid
 
 
 async def subscribed(server, token: str):
@@ -71,35 +73,50 @@ async def next_frame(ws, timeout: float = 30) -> tuple[str, dict]:
     return raw, frame["payload"]["data"]["inboxUpdates"]
 
 
-async def send(server, token: str, teacher: int, subject: str, body: str) -> str:
+async def start_conversation(server, token: str, kid: int) -> str:
+    """The teacher writes to the kid's contacts, replies allowed: the thread with the parent."""
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
         response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": SEND, "variables": {"input": {"subject": subject, "htmlBody": f"<p>{body}</p>",
-                                                   "channels": ["EMAIL"], "staffIds": [str(teacher)]}}})
+            "query": SEND, "variables": {"input": {
+                "subject": unique("Reading log "), "htmlBody": "<p>Please sign the reading log.</p>",
+                "channels": ["EMAIL"], "recipientType": "ALL_CONTACTS", "studentIds": [str(kid)],
+                "allowReply": True}}})
     sent = response.json()["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess", response.text
     return sent["message"]["id"]
 
 
+async def reply(server, token: str, thread_id: int, body: str) -> str:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+        response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+            "query": REPLY, "variables": {"input": {"threadId": str(thread_id), "body": f"<p>{body}</p>"}}})
+    replied = response.json()["data"]["replyInThread"]
+    assert replied["__typename"] == "ReplyInThreadSuccess", response.text
+    return replied["message"]["id"]
+
+
 def test_inbox_updates_cross_processes_without_content_or_other_users_threads(api_processes, engine):
     """Covers INB-02 and issue 15's "inboxUpdates crosses processes": the teacher subscribes on
-    process 1, another teacher on process 2; the parent's message, sent through process 2, reaches
-    the teacher as a MESSAGE notice with the thread between them and unread total 1; a second
-    message with a flagged word reaches them as a notice with total 2 and nothing of its subject
-    or body; the other teacher's subscription receives nothing at all."""
+    process 1, another teacher on process 2; the teacher writes to the parent, and the parent's
+    reply (replyInThread), sent through process 2, reaches the teacher as a MESSAGE notice with the
+    thread between them and unread total 1; a second reply with a flagged word reaches them as a
+    notice with total 2 and nothing of its text; the other teacher's subscription receives nothing."""
     first, second = api_processes
-    parent, parent_token, teacher, teacher_token = parent_and_teacher(engine)
+    parent, parent_token, teacher, teacher_token, kid = parent_and_teacher(engine)
     word = unique("brawl").lower()
     previous = set_district(engine, flagged_words=[word])
-    subject, flagged_subject, flagged_body = unique("Pickup "), unique("Playground "), f"There was a {word} today"
+    flagged_body = f"There was a {unique('Playground ')} {word} today"
 
     async def scenario():
+        await start_conversation(first, teacher_token, kid)
+        with session_scope(engine) as session:
+            thread_id = thread_between(session, parent, teacher).id
         mine, initial = await subscribed(first, teacher_token)
         theirs, _ = await subscribed(second, make_user(engine, Role.TEACHER))
         try:
-            plain = await send(second, parent_token, teacher, subject, "Can I pick her up at 2?")
+            plain = await reply(second, parent_token, thread_id, "Can I pick her up at 2?")
             _, arrival = await next_frame(mine)
-            flagged = await send(second, parent_token, teacher, flagged_subject, flagged_body)
+            flagged = await reply(second, parent_token, thread_id, flagged_body)
             raw, flagged_arrival = await next_frame(mine)
             with pytest.raises(TimeoutError):
                 print("other user's frame:", await asyncio.wait_for(theirs.recv(), timeout=QUIET_SECONDS))
@@ -118,4 +135,4 @@ def test_inbox_updates_cross_processes_without_content_or_other_users_threads(ap
     assert initial == {"change": None, "threadId": None, "messageId": None, "unreadTotal": 0}
     assert arrival == {"change": "MESSAGE", "threadId": thread, "messageId": plain, "unreadTotal": 1}
     assert flagged_arrival == {"change": "MESSAGE", "threadId": thread, "messageId": flagged, "unreadTotal": 2}
-    assert word not in raw and flagged_subject not in raw and "Playground" not in raw
+    assert word not in raw and "Playground" not in raw

@@ -154,8 +154,11 @@ def reply_in_thread(session: Session, *, author_user_id: int, thread_id: int | N
         return Reply(message, parties.side.thread_id, scheduled=True)
     # One recipient, picked from the thread: no count to confirm (CMP-27 is for selections).
     confirm_and_fan_out(session, author, message, 1, jobs)
-    announce(session, events, (author.id, parties.correspondent.id), InboxChange.MESSAGE,
-             thread_id=parties.side.thread_id, message_id=message.id)
+    # The correspondent hears of it from the hand-on job (announce_arrivals, once per message);
+    # without a job queue, nobody else would tell them.
+    listeners = (author.id,) if jobs is not None else (author.id, parties.correspondent.id)
+    announce(session, events, listeners, InboxChange.MESSAGE, thread_id=parties.side.thread_id,
+             message_id=message.id)
     return Reply(message, parties.side.thread_id, scheduled=False)
 
 
