@@ -130,7 +130,7 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
         message = session.get(Message, message_id)
         fanned_out = message.fanned_out_at is not None
         chunks = queued_chunks_by_channel(session, message_id, jobs.chunk_sizes())
-        completed = 0
+        completed, filed = 0, False
         if chunks:
             dispatch_after_commit(session, jobs, in_lanes(chunks, emergency=message.emergency,
                                                           priority=message.priority))
@@ -138,8 +138,8 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
             completed = complete_messages_with_nothing_open(session, Message.id == message_id, now=utcnow())
     if fanned_out:
         with session_scope(engine) as session:
-            completed = file_in_app(session, message_id) or completed
-    if completed:
+            filed = file_in_app(session, message_id)
+    if completed or (fanned_out and filed):  # both change what progress subscribers read
         progress_events.publish(events, [message_id])
     if fanned_out and events is not None and events.first_claim(f"arrivals:{message_id}"):
         with session_scope(engine) as session:
