@@ -21,12 +21,15 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table)
 from harness import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES, _create_postgres_database
+from domain.access.permissions import Perm
 from domain.recipients.resolution import resolution
 from models.db import make_engine
 from models.directory import (
     Contact,
     District,
     Enrollment,
+    Profile,
+    ProfileGrant,
     School,
     SchoolYear,
     Section,
@@ -34,6 +37,7 @@ from models.directory import (
     Student,
     StudentLink,
     User,
+    UserProfile,
     UserSchool,
 )
 from models.messaging import FAMILY_SEED_LIMIT, ChannelOptOut, Message, MessageStaff, MessageStudent
@@ -77,8 +81,10 @@ USER_SETTINGS = ("push_all_messages", "email_notifications_off")
 
 @st.composite
 def user_settings(draw):
-    """A user's own choices (None follows the district) and whether they use the app (CMP-08)."""
-    return {"app": draw(st.booleans()), **{name: draw(st.sampled_from([None, True, False])) for name in USER_SETTINGS}}
+    """A user's own choices (None follows the district), whether they use the app (CMP-08) and
+    whether a profile of theirs grants Communication, which their in-app inbox needs (PERM-59)."""
+    return {"app": draw(st.booleans()), "communication": draw(st.booleans()),
+            **{name: draw(st.sampled_from([None, True, False])) for name in USER_SETTINGS}}
 
 
 @st.composite
@@ -174,6 +180,14 @@ def _store(session: Session, d) -> None:
                **{name: u[name] for name in USER_SETTINGS}}
               for u in d["users"].values()]
     session.execute(insert(User), users)
+    # PERM-59: one profile grants Communication (View), the other only something else.
+    session.execute(insert(Profile), [{"id": 1, "name": "Reads messages", "role": "PARENT"},
+                                      {"id": 2, "name": "Reads nothing", "role": "PARENT"}])
+    session.execute(insert(ProfileGrant), [{"profile_id": 1, "permission": Perm.COMMUNICATION.value, "level": "VIEW"},
+                                           {"profile_id": 2, "permission": Perm.SEND_MESSAGES.value, "level": "VIEW"}])
+    if d["users"]:
+        session.execute(insert(UserProfile), [{"user_id": u["id"], "profile_id": 1 if u["communication"] else 2}
+                                              for u in d["users"].values()])
     devices = [{"user_id": u["id"], "endpoint": f"https://push.example.org/{u['id']}", "p256dh": "k", "auth": "a"}
                for u in d["users"].values() if u["app"]]
     if devices:
