@@ -306,7 +306,7 @@ class Reference:
         # student first (by student), then by kind and id.
         result, taken = [], set()
         for row in sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[1], r[2])):
-            if row[0] == "INAPP" and row[5] == "DELIVERED" or (
+            if (row[0] == "INAPP" and row[5] == "DELIVERED") or (
                     recipient_type == "ONCE_PER_FAMILY" and row[5] in ("QUEUED", "DEFERRED")):
                 key = (row[0], row[4].lower())
                 if key in taken:
