@@ -18,6 +18,8 @@ from shared_steps import PROGRESS, REPORT, subscription_socket
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageSuccess { message { id status } } ... on SendMessageErrors { errors { field code } } } }"""
+SEND_WITH_COUNT = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+  __typename ... on SendMessageSuccess { message { id } recipientCount } } }"""
 RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { status } } }"""
 RECALL = """mutation($id: ID!) { recallMessage(id: $id) { cancelled sentBefore stillInFlight message { status } } }"""
 
@@ -92,3 +94,17 @@ def test_recall_cancels_what_waits_and_leaves_the_inbox_entry(client, engine, cl
     recalled = gql(client, RECALL, {"id": message_id}, token)["data"]["recallMessage"]
     assert recalled == {"cancelled": 1, "sentBefore": 0, "stillInFlight": 0, "message": {"status": "CANCELLED"}}
     assert rows(engine, message_id) == {"SMS": ("CANCELLED", 0, 0), "INAPP": ("DELIVERED", 0, 0)}
+
+
+def test_a_message_whose_only_row_is_in_app_completes(client, engine):
+    """Covers CMP-08, PERM-59: a push-only message to a colleague with no registered
+    device writes no push row, only the colleague's in-app row; with nothing open the message
+    completes at once, without waiting for a queue run, and counts the colleague as its recipient."""
+    token = token_for(engine, "admin")
+    colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher")
+    body = gql(client, SEND_WITH_COUNT, {"input": {"subject": unique("Push only "), "htmlBody": "<p>x</p>",
+                                                   "channels": ["PUSH"], "staffIds": [str(colleague)]}}, token)
+    sent = body["data"]["sendMessage"]
+    assert sent["__typename"] == "SendMessageSuccess" and sent["recipientCount"] == 1, body
+    assert wait_for_message(client, token, sent["message"]["id"], timeout=10)["status"] == "COMPLETED"
+    assert rows(engine, sent["message"]["id"]) == {"INAPP": ("DELIVERED", 0, 0)}
