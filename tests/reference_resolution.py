@@ -2,6 +2,11 @@
 
 tests/recipients/test_recipient_reference.py compares it with the SQL resolution of
 domain.recipients.resolution on generated districts. Rows are (channel, kind, recipient_id, student_id, address, status).
+
+Every message also reaches the in-app inbox (channel INAPP) of each recipient with an account whose
+profile grants Communication (PERM-59): a student's own active user, a contact's active linked user,
+a staff user. The row is DELIVERED when written, whatever the other channels do (INB-08, SET-05);
+the same account reached twice gets one DELIVERED row and the others DUPLICATE (RCP-10).
 """
 
 from __future__ import annotations
@@ -94,6 +99,11 @@ class Reference:
             address = first(personal, primary) if personal_first else first(primary, personal)
         elif channel in ("SMS", "VOICE"):
             address = blank(student["primary_phone"])
+        elif channel == "INAPP":
+            inboxes = [u["id"] for u in self.accounts_of_student(student["id"]) if u["communication"]]
+            if not inboxes:
+                return None  # no account whose inbox receives messages (PERM-59)
+            address = f"user:{min(inboxes)}"
         else:
             app_accounts = [u["id"] for u in self.accounts_of_student(student["id"]) if self.uses_app(u)]
             if not app_accounts:
@@ -103,6 +113,8 @@ class Reference:
             status = "INACTIVE"
         elif self.student_excluded(student["school_id"]):
             status = "EXCLUDED_SCHOOL"
+        elif channel == "INAPP":
+            status = "DELIVERED"
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif channel == "SMS" and not student["sms_enabled"]:
@@ -137,6 +149,10 @@ class Reference:
             address = first(mobile, linked_phone)
         elif channel == "VOICE":
             address = first(mobile, home, linked_phone)
+        elif channel == "INAPP":
+            if not (linked and linked["communication"]):
+                return None  # RCP-10: the linked user's inbox, whatever the card holds (PERM-59)
+            address = f"user:{linked['id']}"
         elif linked and self.uses_app(linked):
             address = f"user:{linked['id']}"
         else:
@@ -145,6 +161,8 @@ class Reference:
             status = "INACTIVE"
         elif self.student_excluded(student["school_id"]):
             status = "EXCLUDED_SCHOOL"
+        elif channel == "INAPP":
+            status = "DELIVERED"  # no card flag, opt-out or setting holds back the inbox
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif channel == "EMAIL" and contact["unsubscribe"]:
@@ -170,6 +188,10 @@ class Reference:
             address = blank(user["email"])
         elif channel in ("SMS", "VOICE"):
             address = blank(user["phone"])
+        elif channel == "INAPP":
+            if not user["communication"]:
+                return None
+            address = f"user:{user['id']}"
         elif self.uses_app(user):
             address = f"user:{user['id']}"
         else:
@@ -178,6 +200,8 @@ class Reference:
             status = "INACTIVE"
         elif self.user_excluded(user["id"]):
             status = "EXCLUDED_SCHOOL"
+        elif channel == "INAPP":
+            status = "DELIVERED"
         elif address is None:
             status = "NO_CONTACT_INFO"
         elif self.opted_out(channel, address):
@@ -249,6 +273,9 @@ class Reference:
         self.push_opt_in_only = "PUSH" not in channels and (push_all or not enforced)
         if self.push_opt_in_only:
             channels = (*channels, "PUSH")
+        # The in-app inbox is every message's channel; never chosen, never for imported recipients
+        # or the sender's own copy.
+        channels = (*channels, "INAPP")
         for channel in channels:
             for source in sources:
                 if source in ("students", "students_personal"):
@@ -274,12 +301,13 @@ class Reference:
         if self.sender.get("outside_call_window") and not self.sender["emergency"]:
             rows = [(*row[:5], "DEFERRED") if row[0] in ("SMS", "VOICE", "PUSH") and row[5] == "QUEUED" else row
                     for row in rows]
-        if recipient_type != "ONCE_PER_FAMILY":
-            return sorted(rows, key=repr)
-        # RCP-11: the first sendable row per address is sent; the others are DUPLICATE.
+        # RCP-10: one inbox entry per account; RCP-11 (once per family): the first sendable row per
+        # address is sent. Either way the others are DUPLICATE, in the same order: rows with a
+        # student first (by student), then by kind and id.
         result, taken = [], set()
         for row in sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[1], r[2])):
-            if row[5] in ("QUEUED", "DEFERRED"):
+            if (row[0] == "INAPP" and row[5] == "DELIVERED") or (
+                    recipient_type == "ONCE_PER_FAMILY" and row[5] in ("QUEUED", "DEFERRED")):
                 key = (row[0], row[4].lower())
                 if key in taken:
                     row = (*row[:5], "DUPLICATE")

@@ -172,7 +172,7 @@ def _statuses_for(shape: Shape):
         if shape.copy_self and channel in COPY_SELF_CHANNELS:
             selects.append(_user_rows(shape, sender_copy, channel))
     if not selects:  # the in-app rows alone
-        return _with_in_app(None, in_app_selects, columns)
+        return _with_in_app(None, in_app_selects, columns, teachers_picked=teachers is not None)
     candidates = union_all(*selects).subquery("candidates")
     rows = select(*[candidates.c[name] for name in columns])
     if teachers is not None:
@@ -184,7 +184,7 @@ def _statuses_for(shape: Shape):
             order_by=candidates.c.student_id).label("same_target")).subquery("deduped")
         rows = select(*[deduped.c[name] for name in columns]).where(deduped.c.same_target == 1)
     if kind is not RT.ONCE_PER_FAMILY:
-        return _with_in_app(rows, in_app_selects, columns)
+        return _with_in_app(rows, in_app_selects, columns, teachers_picked=teachers is not None)
     # RCP-11: every record is kept, but only the first per address is transmitted.
     rows = rows.subquery("family_rows")
     # Contacts (by student, then contact) come before staff, whatever the database's NULL order.
@@ -196,7 +196,7 @@ def _statuses_for(shape: Shape):
     status = case((and_(ranked.c.status.in_(SENDABLE), ranked.c.nth > 1), literal(DS.DUPLICATE.value)),
                   else_=ranked.c.status)
     return _with_in_app(select(*[ranked.c[name] for name in columns if name != "status"], status.label("status")),
-                        in_app_selects, columns)
+                        in_app_selects, columns, teachers_picked=False)
 
 
 def _in_app_selects(shape: Shape, sources, students, contacts, teachers, staff) -> list:
@@ -215,13 +215,21 @@ def _in_app_selects(shape: Shape, sources, students, contacts, teachers, staff) 
     return selects
 
 
-def _with_in_app(rows, in_app_selects: list, columns: list[str]):
+def _with_in_app(rows, in_app_selects: list, columns: list[str], *, teachers_picked: bool):
     """The other channels' rows plus the in-app rows, one inbox entry per account: the same user
-    reached as two contacts (RCP-10), as a student and a contact, or as a teacher picked twice gets
-    the message once, its other rows DUPLICATE (ordered as once per family orders them)."""
+    reached as two contacts (RCP-10), or as a student and a contact, gets the message once, its
+    other rows DUPLICATE (ordered as once per family orders them). A teacher picked directly and
+    also scheduled with a selected student is one recipient, with one row, as on every channel."""
     if not in_app_selects:
         return rows.subquery("statuses")
     candidates = union_all(*in_app_selects).subquery("in_app_candidates")
+    if teachers_picked:
+        same_target = func.row_number().over(
+            partition_by=(candidates.c.recipient_kind, candidates.c.recipient_id, candidates.c.address),
+            order_by=candidates.c.student_id).label("same_target")
+        deduped = select(*[candidates.c[name] for name in columns], same_target).subquery("in_app_deduped")
+        candidates = (select(*[deduped.c[name] for name in columns]).where(deduped.c.same_target == 1)
+                      .subquery("in_app_targets"))
     first_for_account = func.row_number().over(
         partition_by=(candidates.c.address, candidates.c.status),
         order_by=(case((candidates.c.student_id.is_(None), 1), else_=0), candidates.c.student_id,

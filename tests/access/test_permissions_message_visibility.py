@@ -23,7 +23,7 @@ SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
 IMPORT = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $input) { __typename } }"""
 SEND_DRAFT = """mutation($id: ID!) { sendDraft(id: $id) { __typename } }"""
 MESSAGE = """query($id: ID!) { message(id: $id) { id
-  deliveries(first: 50) { totalCount edges { node { recipientKind recipientId address } } }
+  deliveries(first: 50) { totalCount edges { node { recipientKind recipientId channel address } } }
   deliveryCounts { status count } attachments { downloadPath } } }"""
 RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { id } } }"""
 
@@ -76,12 +76,25 @@ def expected(sent: dict, *names: str) -> set:
     return {sent["people"][name] for name in names}
 
 
+def rows_of(message: dict) -> set:
+    return {(e["node"]["recipientKind"], int(e["node"]["recipientId"]), e["node"]["channel"])
+            for e in message["deliveries"]["edges"]}
+
+
+def expected_rows(sent: dict, contact: str, teacher: str) -> set:
+    """The email to the family and the teacher, and the teacher's in-app inbox entry (a staff
+    account; the contacts have no account, so no in-app row)."""
+    return {(*sent["people"][contact], "EMAIL"), (*sent["people"][teacher], "EMAIL"),
+            (*sent["people"][teacher], "INAPP")}
+
+
 def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engine):
     """Covers RPT-01, RPT-02, RCP-17, RCP-20 (issue 13 point 7): principal.3 reads the district
     administrator's message to two schools with the school-3 family and teacher only: in
     message(id).deliveries and deliveryCounts, in the report's figures, in the CSV export (no
     school-1 name or email) and in live progress; principal.1 likewise for school 1; the sender
-    and another district administrator read all five deliveries."""
+    and another district administrator read all seven deliveries (five emails, and the two
+    teachers' in-app rows)."""
     sent = sent_to_two_schools(client, engine)
     principal3, principal1 = token_for(engine, "principal.3"), token_for(engine, "principal.1")
     other_district_admin = token_for(engine, login_of(engine, add_user(
@@ -89,14 +102,16 @@ def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engi
 
     for token, names in ((principal3, ("contact3", "teacher3")), (principal1, ("contact1", "teacher1"))):
         message = gql(client, MESSAGE, {"id": sent["id"]}, token)["data"]["message"]
-        assert recipients(message) == expected(sent, *names) and message["deliveries"]["totalCount"] == 2
-        assert sum(c["count"] for c in message["deliveryCounts"]) == 2
+        assert recipients(message) == expected(sent, *names) and message["deliveries"]["totalCount"] == 3
+        assert rows_of(message) == expected_rows(sent, *names)
+        assert sum(c["count"] for c in message["deliveryCounts"]) == 3
         [row] = [e["node"] for e in gql(client, REPORT, {"filter": {"search": sent["subject"]}, "first": 5},
                                          token)["data"]["communicationReport"]["edges"]]
-        assert (row["total"], row["recipients"], sum(c["count"] for c in row["statusCounts"])) == (2, 2, 2)
+        assert (row["total"], row["recipients"], sum(c["count"] for c in row["statusCounts"])) == (3, 2, 3)
     for token in (token_for(engine, "admin"), other_district_admin):
         message = gql(client, MESSAGE, {"id": sent["id"]}, token)["data"]["message"]
-        assert len(recipients(message)) == 5 and message["deliveries"]["totalCount"] == 5
+        assert len(recipients(message)) == 5 and message["deliveries"]["totalCount"] == 7
+        assert sum(channel == "INAPP" for *_, channel in rows_of(message)) == 2
 
     response = client.get(f"/reports/messages/{sent['id']}/deliveries.csv",
                           headers={"Authorization": f"Bearer {principal3}"})
@@ -106,7 +121,7 @@ def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engi
     assert "school1-family" not in response.text and "outsider@" not in response.text
     whole = client.get(f"/reports/messages/{sent['id']}/deliveries.csv",
                        headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
-    assert len(list(csv.DictReader(io.StringIO(whole.text)))) == 5
+    assert len(list(csv.DictReader(io.StringIO(whole.text)))) == 7
 
     ws, session = subscription_socket(client, principal3)
     try:
@@ -117,7 +132,7 @@ def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engi
         ws.__exit__(None, None, None)
     assert frame["type"] == "next", frame
     progress = frame["payload"]["data"]["messageProgress"]
-    assert progress["total"] == 2 and sum(c["count"] for c in progress["counts"]) == 2
+    assert progress["total"] == 3 and sum(c["count"] for c in progress["counts"]) == 3
 
 
 def test_rpt_02_resending_is_for_the_sender_and_district_administrators(client, engine):

@@ -12,7 +12,7 @@ from helpers import gql, token_for, wait_for_message
 from homeroom.settings import Settings
 from jobs.queue_clock import queue_tick
 from models.db import session_scope
-from models.messaging import Delivery
+from models.messaging import Delivery, DeliveryAttempt
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }"""
@@ -26,7 +26,8 @@ def _statuses(engine, message_id):
 
 def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
     """Covers JOB-04: a message's email is sent by the worker at once, while its push waits,
-    QUEUED, until a queue run sends it."""
+    QUEUED, until a queue run sends it. The colleague's in-app row is DELIVERED at fan-out and
+    neither the worker nor the queue run hands it to a plugin (no attempt is recorded)."""
     token = token_for(engine, "admin")
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
                          email="colleague@staff.example.org")
@@ -39,10 +40,15 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
     while _statuses(engine, message_id).get("EMAIL") != "SENT" and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)
-    assert _statuses(engine, message_id) == {"EMAIL": "SENT", "PUSH": "QUEUED"}
+    assert _statuses(engine, message_id) == {"EMAIL": "SENT", "PUSH": "QUEUED", "INAPP": "DELIVERED"}
     queue_tick()
     assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
-    assert _statuses(engine, message_id) == {"EMAIL": "SENT", "PUSH": "SENT"}
+    assert _statuses(engine, message_id) == {"EMAIL": "SENT", "PUSH": "SENT", "INAPP": "DELIVERED"}
+    with session_scope(engine) as session:
+        attempted = set(session.execute(select(Delivery.channel).join(DeliveryAttempt, DeliveryAttempt.delivery_id
+                                                                      == Delivery.id)
+                                        .where(Delivery.message_id == int(message_id))).scalars())
+    assert attempted == {"EMAIL", "PUSH"}
 
 
 def test_job_01_the_queue_runs_by_default_at_a_configurable_interval(client, monkeypatch):

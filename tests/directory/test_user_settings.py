@@ -104,10 +104,11 @@ def test_set_09_enforced_defaults_override_users_and_cannot_be_changed(client, e
 def test_set_05_no_email_about_new_messages_but_the_message_still_reaches_them(engine, mailbox):  # noqa: F811
     """Covers SET-05, SET-09: a parent and a colleague who turned email notifications off get no
     email (OPTED_OUT, nothing reaches the SMTP server) while the message is still theirs in the
-    conversation; the district enforcing the setting stops email to everyone."""
-    parent = add_user(engine, "PARENT", email=email("parent"), email_notifications_off=True)
+    conversation and their in-app inbox (INAPP DELIVERED); the district enforcing the setting stops
+    email to everyone, never the inbox."""
+    parent = add_user(engine, "PARENT", profile="Parent", email=email("parent"), email_notifications_off=True)
     kid = add_student(engine, first_school_id(engine))
-    add_contact(engine, kid, custodial=True, user_id=parent, email=email("card"))
+    contact = add_contact(engine, kid, custodial=True, user_id=parent, email=email("card"))
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
                          email=email("colleague"), email_notifications_off=True)
     listening = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
@@ -122,16 +123,21 @@ def test_set_05_no_email_about_new_messages_but_the_message_still_reaches_them(e
     with session_scope(engine) as session:
         statuses = {(kind, who): status for kind, who, status in session.execute(
             select(Delivery.recipient_kind, Delivery.recipient_id, Delivery.status).where(
-                Delivery.message_id == message.id))}
+                Delivery.message_id == message.id, Delivery.channel == "EMAIL"))}
+        in_app = {(kind, who): status for kind, who, status in session.execute(
+            select(Delivery.recipient_kind, Delivery.recipient_id, Delivery.status).where(
+                Delivery.message_id == message.id, Delivery.channel == "INAPP"))}
         thread = sent_thread(session, message.sender_id, RecipientKind.USER, colleague, before_message_id=None,
                              limit=5)
     assert {status for (kind, who), status in statuses.items() if (kind, who) != ("USER", listening)} == {
         "OPTED_OUT"} and len(statuses) == 3 and statuses[("USER", listening)] == "SENT"
     assert [recipients for recipients, _ in mailbox.received] == [[f"{_email_of(engine, listening)}"]]
+    assert in_app == {(kind, who): "DELIVERED" for kind, who in statuses if kind == "USER"} | {
+        ("CONTACT", contact): "DELIVERED"}
     assert [entry.message.id for entry in thread.entries] == [message.id]  # still in the conversation
     with district_defaults(engine, email_notifications_off=(True, True)):
         rows, _ = resolve(engine, "admin", staff_ids=(listening,))
-    assert [row["status"] for row in rows] == ["OPTED_OUT"]
+    assert sorted((row["channel"], row["status"]) for row in rows) == [("EMAIL", "OPTED_OUT"), ("INAPP", "DELIVERED")]
 
 
 def _email_of(engine, user_id: int) -> str:

@@ -138,7 +138,8 @@ def test_issue_13_8_a_parents_hostile_html_is_stored_shown_and_emailed_clean(cli
 
     assert wait_for_message(client, parent, message_id)["status"] == "COMPLETED"
     with session_scope(engine) as session:
-        delivery = session.execute(select(Delivery).where(Delivery.message_id == int(message_id))).scalars().one()
+        delivery = session.execute(select(Delivery).where(Delivery.message_id == int(message_id),
+                                                          Delivery.channel == "EMAIL")).scalars().one()
     assert (delivery.address, delivery.status) == (teacher_email, "SENT")
     written = email.message_from_bytes((OUTBOX_DIR / "email" / f"{delivery.id}.eml").read_bytes(),
                                        policy=policy.default)

@@ -77,7 +77,8 @@ def all_deliveries(client, token, message_id):
 
 def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(client, engine, teacher, db):
     """Covers RCP-06, CMP-26, PERM-45, PERM-47: one delivery per custodial contact address, written by
-    the outbox plugin, reported by message(id)."""
+    the outbox plugin, reported by message(id); beside them one in-app row per custodial contact
+    linked to an account (RCP-10: DELIVERED once per account), which no plugin writes."""
     section = first_section_with_students(client, teacher)
     student_ids = [int(s["id"]) for s in section["students"]]
     result = send(client, teacher, subject="Field trip", recipientType="PRIMARY_CONTACTS",
@@ -88,9 +89,18 @@ def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(c
 
     custodial = db.execute(select(Contact).where(Contact.student_id.in_(student_ids), Contact.custodial)).scalars().all()
     assert custodial, "the seeded section must have custodial contacts"
-    deliveries = all_deliveries(client, teacher, result["message"]["id"])
+    everything = all_deliveries(client, teacher, result["message"]["id"])
+    deliveries = [d for d in everything if d["channel"] == "EMAIL"]
+    in_app = [d for d in everything if d["channel"] == "INAPP"]
+    assert len(deliveries) + len(in_app) == len(everything)
     assert len(deliveries) == len(custodial)  # one email delivery per custodial contact, none for others
-    assert {d["recipientKind"] for d in deliveries} == {"CONTACT"}
+    assert {d["recipientKind"] for d in everything} == {"CONTACT"}
+    accounts = {f"user:{c.user_id}" for c in custodial if c.user_id is not None}
+    assert in_app and {d["address"] for d in in_app} <= accounts
+    delivered = [d["address"] for d in in_app if d["status"] == "DELIVERED"]
+    assert len(delivered) == len(set(delivered))  # one inbox entry per account
+    assert {d["status"] for d in in_app} <= {"DELIVERED", "DUPLICATE", "INACTIVE"}
+    assert not any((OUTBOX_DIR / "email" / f"{d['id']}.eml").exists() for d in in_app)
     sent = [d for d in deliveries if d["status"] == "SENT"]
     assert sent, deliveries
     for delivery in sent:
@@ -131,7 +141,9 @@ def test_cmp_01_blank_subject_becomes_new_message(client, admin, db):
 def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, admin, db):
     """Covers PERM-24, PERM-38, PERM-22, SYS-09, SYS-10: every channel goes through the plugin; contact
     flags decide eligibility (no Callout → NO_CALLOUT, Blocked → BLOCKED, no SMS flag → NO_SMS,
-    Unsubscribe → UNSUBSCRIBED, the email opt-out toggle → OPTED_OUT)."""
+    Unsubscribe → UNSUBSCRIBED, the email opt-out toggle → OPTED_OUT). The in-app rows of the
+    contacts with an account are DELIVERED whatever the card's flags (INB-08, SET-05) and never reach
+    a plugin."""
     enrolled = select(Enrollment.student_id)
     students = db.execute(select(Student.id).where(Student.id.in_(enrolled), Student.status == "ACTIVE")
                           .order_by(Student.id).limit(150)).scalars().all()
@@ -149,7 +161,11 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
         time.sleep(0.2)
     rows = db.execute(select(Delivery, Contact).join(Contact, Contact.id == Delivery.recipient_id)
                       .where(Delivery.message_id == int(result["message"]["id"]))).all()
-    assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH"}
+    assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH", "INAPP"}
+    in_app = [(d, c) for d, c in rows if d.channel == "INAPP"]
+    assert all(d.status == ("INACTIVE" if c.status != "ACTIVE" else "DELIVERED") or d.status == "DUPLICATE"
+               for d, c in in_app)
+    assert any(d.status == "DELIVERED" and (c.blocked or not c.callout or c.unsubscribe) for d, c in in_app)
     unsubscribed = [d for d, c in rows if d.channel == "EMAIL" and d.address and c.unsubscribe]
     assert unsubscribed and all(d.status == "UNSUBSCRIBED" for d in unsubscribed)
     opted_out_email = [d for d, c in rows if d.channel == "EMAIL" and d.address and c.email_opt_out and not c.unsubscribe]
@@ -167,6 +183,9 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     push_lines = [json.loads(line) for line in (OUTBOX_DIR / "push.jsonl").read_text().splitlines()]
     ours = [line for line in push_lines if line["message_id"] == int(result["message"]["id"])]
     assert ours and all("Picture day" not in json.dumps(line) for line in ours)  # no content in push
+    transmitted = {line["reference"] for line in sms_lines + ours}
+    assert not transmitted & {str(d.id) for d, _ in in_app}
+    assert not any((OUTBOX_DIR / "email" / f"{d.id}.eml").exists() for d, _ in in_app)
 
 
 # --- every permission that gates an option: denied → FORBIDDEN, nothing written -----------------

@@ -83,7 +83,7 @@ def test_plan_matches_what_fan_out_writes_for_every_type(engine, db, recipient_t
 
 def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
     """Covers RCP-18: selected of possible; every planned delivery has a channel, address and
-    outcome; pages cover the whole plan once."""
+    outcome; pages cover the whole plan once; the plan lists the in-app rows too (PERM-59, RCP-10)."""
     token = token_for(engine, "admin")
     students = active_student_ids(db, 30)
     variables = {"input": message_input(recipientType="ALL_CONTACTS", studentIds=students, channels=["EMAIL", "SMS"]),
@@ -102,7 +102,15 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
         after = page["endCursor"]
     assert len(seen) == plan["deliveries"]["totalCount"]
     assert {n["willSend"] for n in seen} == {True, False}
-    assert all(n["willSend"] == (n["status"] in ("QUEUED", "DEFERRED")) for n in seen)
+    # An in-app row reaches its reader at fan-out (DELIVERED); a second one for the same account is
+    # DUPLICATE (RCP-10).
+    assert all(n["willSend"] == (n["status"] in ("QUEUED", "DEFERRED", "DELIVERED")) for n in seen)
+    in_app = [n for n in seen if n["channel"] == "INAPP"]
+    assert in_app and {n["status"] for n in in_app} <= {"DELIVERED", "DUPLICATE", "INACTIVE"}
+    assert all(n["address"].startswith("user:") for n in in_app)
+    delivered = [n["address"] for n in in_app if n["status"] == "DELIVERED"]
+    assert len(delivered) == len(set(delivered))
+    assert {o["channel"] for o in plan["outcomes"]} == {"EMAIL", "SMS", "INAPP"}
     not_sent = gql(client, PLAN, {**variables, "first": 500, "willSend": False}, token)["data"]["recipientPlan"]
     assert {n["status"] for n in not_sent["deliveries"]["nodes"]} <= {s.value for s in NOT_SENT_DELIVERY_STATUSES}
 

@@ -2,7 +2,8 @@
 
 Covers RCP-03…RCP-16, RCP-25, SYS-09, SYS-10, SMS-02 and MRG-03 by comparison: for every generated
 district and selection, every recipient type and every channel, domain.recipients.resolution.resolution
-and tests/reference_resolution.py must produce the same rows. The generated districts hold what
+and tests/reference_resolution.py must produce the same rows, the in-app rows included (PERM-59:
+users are given a profile with or without Communication). The generated districts hold what
 issue 13 points 17–22 are about: once-per-family seeds over their whole range, siblings at excluded
 schools or with only inactive contacts, cards with a phone but no email (or the reverse) linked to
 users, student phones with and without SMS, inactive and deleted linked users shared by two
@@ -21,12 +22,15 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (every table)
 from harness import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES, _create_postgres_database
+from domain.access.permissions import Perm
 from domain.recipients.resolution import resolution
 from models.db import make_engine
 from models.directory import (
     Contact,
     District,
     Enrollment,
+    Profile,
+    ProfileGrant,
     School,
     SchoolYear,
     Section,
@@ -34,6 +38,7 @@ from models.directory import (
     Student,
     StudentLink,
     User,
+    UserProfile,
     UserSchool,
 )
 from models.messaging import FAMILY_SEED_LIMIT, ChannelOptOut, Message, MessageStaff, MessageStudent
@@ -77,8 +82,10 @@ USER_SETTINGS = ("push_all_messages", "email_notifications_off")
 
 @st.composite
 def user_settings(draw):
-    """A user's own choices (None follows the district) and whether they use the app (CMP-08)."""
-    return {"app": draw(st.booleans()), **{name: draw(st.sampled_from([None, True, False])) for name in USER_SETTINGS}}
+    """A user's own choices (None follows the district), whether they use the app (CMP-08) and
+    whether a profile of theirs grants Communication, which their in-app inbox needs (PERM-59)."""
+    return {"app": draw(st.booleans()), "communication": draw(st.booleans()),
+            **{name: draw(st.sampled_from([None, True, False])) for name in USER_SETTINGS}}
 
 
 @st.composite
@@ -174,6 +181,14 @@ def _store(session: Session, d) -> None:
                **{name: u[name] for name in USER_SETTINGS}}
               for u in d["users"].values()]
     session.execute(insert(User), users)
+    # PERM-59: one profile grants Communication (View), the other only something else.
+    session.execute(insert(Profile), [{"id": 1, "name": "Reads messages", "role": "PARENT"},
+                                      {"id": 2, "name": "Reads nothing", "role": "PARENT"}])
+    session.execute(insert(ProfileGrant), [{"profile_id": 1, "permission": Perm.COMMUNICATION.value, "level": "VIEW"},
+                                           {"profile_id": 2, "permission": Perm.SEND_MESSAGES.value, "level": "VIEW"}])
+    if d["users"]:
+        session.execute(insert(UserProfile), [{"user_id": u["id"], "profile_id": 1 if u["communication"] else 2}
+                                              for u in d["users"].values()])
     devices = [{"user_id": u["id"], "endpoint": f"https://push.example.org/{u['id']}", "p256dh": "k", "auth": "a"}
                for u in d["users"].values() if u["app"]]
     if devices:
@@ -257,4 +272,24 @@ def test_once_per_family_matches_the_reference_on_sibling_heavy_districts(scratc
             expected = Reference(district, sender).resolve("ONCE_PER_FAMILY", sorted(district["selected"]),
                                                            sorted(district["staff"]), district["channels"])
             assert _sql_rows(session, {**district, "sender": sender}, "ONCE_PER_FAMILY") == expected, seed
+        session.rollback()
+
+
+@settings(max_examples=max(EXAMPLES // 3, 10), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(district=districts(sibling_heavy=True))
+def test_in_app_rows_match_the_reference_when_accounts_are_shared(scratch_engine, district):
+    """Covers RCP-10, PERM-59, INB-08, SET-05 (the in-app halves) by comparison with
+    tests/reference_resolution.py, for every recipient type, on districts where most contacts are
+    active and several share a parent account: one in-app row per recipient whose account's profile
+    grants Communication, DELIVERED whatever the other channels' outcome, the same account's later
+    rows DUPLICATE in once-per-family order, INACTIVE and EXCLUDED_SCHOOL as the other channels
+    decide, none for accounts without Communication."""
+    reference = Reference(district, district["sender"])
+    with Session(scratch_engine) as session:
+        _store(session, district)
+        for recipient_type in SOURCES:
+            expected = reference.resolve(recipient_type, sorted(district["selected"]), sorted(district["staff"]),
+                                         district["channels"])
+            assert _sql_rows(session, district, recipient_type) == expected, recipient_type
         session.rollback()

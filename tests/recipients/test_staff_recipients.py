@@ -56,7 +56,7 @@ def test_rcp_20_only_targetable_active_staff_at_shared_schools(client, engine):
 
 
 def test_rcp_21_user_groups_must_be_assigned_and_target_their_members(client, engine):
-    """Covers RCP-21."""
+    """Covers RCP-21 (and PERM-59: the members' in-app rows)."""
     school = first_school_id(engine)
     members = [add_user(engine, "TEACHER", school_ids=[school], profile="Teacher", email=email()) for _ in range(2)]
     with session_scope(engine) as session:
@@ -69,7 +69,10 @@ def test_rcp_21_user_groups_must_be_assigned_and_target_their_members(client, en
         session.execute(insert(UserGroupAssignee), [{"group_id": mine.id, "profile_id": admin_profile}])
         mine_id, theirs_id = mine.id, theirs.id
     rows, summary = resolve(engine, "admin", None, (), user_group_ids=(mine_id,))
-    assert sorted(r["recipient_id"] for r in rows) == sorted(members)
+    assert sorted(r["recipient_id"] for r in rows if r["channel"] == "EMAIL") == sorted(members)
+    # Each member's in-app inbox too, once (their profile grants Communication, PERM-59).
+    assert sorted((r["recipient_id"], r["address"], r["status"]) for r in rows if r["channel"] == "INAPP") == [
+        (m, f"user:{m}", "DELIVERED") for m in sorted(members)]
     assert summary.selected_staff == 2
     token = token_for(engine, "admin")
     body = gql(client, SEND, {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"],

@@ -179,7 +179,10 @@ def test_readme_walkthrough_works_as_written_for_each_role_it_offers(demo, role)
     message = _wait_until_completed(demo, ledger_query.replace('"<message id>"', json.dumps(message_id)), None,
                                     token=token)
     deliveries = [edge["node"] for edge in message["deliveries"]["edges"]]
-    assert {d["channel"] for d in deliveries} == {"EMAIL"} and sent["recipientCount"] > 0
+    # The email the mutation asked for, and the in-app inbox of each parent with an account.
+    assert {d["channel"] for d in deliveries} == {"EMAIL", "INAPP"} and sent["recipientCount"] > 0
+    assert {d["status"] for d in deliveries if d["channel"] == "INAPP"} <= {"DELIVERED", "DUPLICATE", "INACTIVE"}
+    assert "`INAPP`" in README.read_text(encoding="utf-8")
     delivered = [d for d in deliveries if d["status"] == "SENT"]
     assert delivered
     assert "homeroom-data/outbox/email/<id>.eml" in README.read_text(encoding="utf-8")
