@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import and_, case, distinct, func, insert, literal, select, update
+from sqlalchemy import case, distinct, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -30,7 +30,6 @@ from domain.recipients.resolution import ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS, R
 from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
-    Channel,
     Delivery,
     DeliveryStatus as DS,
     Message,
@@ -69,11 +68,10 @@ def fan_out(session: Session, message_id: int, *, in_app_now: bool = True) -> Fa
     _insert_rows(session, message, resolution(session, message, rows_of=ALL_ROWS if in_app_now else EXTERNAL_ROWS),
                  now)
     open_statuses = [status.value for status in OPEN_DELIVERY_STATUSES]
-    # One pass over the new rows: how many, how many still open, and how many people (counted on
-    # the external channels' rows, as the plan counts them; the in-app rows name the same people).
-    people_of_kind = [func.count(distinct(case((and_(Delivery.recipient_kind == kind.value,
-                                                     Delivery.channel != Channel.INAPP.value),
-                                                Delivery.recipient_id))))
+    # One pass over the new rows: how many, how many still open, and how many people. Without the
+    # in-app rows the email, SMS or call rows name everyone (a row per recipient, sent or not), as
+    # domain.messages.send.in_app_in_request makes sure.
+    people_of_kind = [func.count(distinct(case((Delivery.recipient_kind == kind.value, Delivery.recipient_id))))
                       for kind in RecipientKind]
     written, still_open, *people = session.execute(
         select(func.count(), func.coalesce(func.sum(case((Delivery.status.in_(open_statuses), 1), else_=0)), 0),

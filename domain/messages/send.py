@@ -160,9 +160,9 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
         count = recipient_count(session, message)
         if needs_confirmation(viewer, count):
             raise ConfirmationRequired(count, message.family_seed)
-        fan_out(session, message.id, in_app_now=_in_app_now(jobs, count))
+        fan_out(session, message.id, in_app_now=in_app_in_request(jobs, count, message))
     else:
-        written = fan_out(session, message.id, in_app_now=_in_app_now(jobs, confirmed))
+        written = fan_out(session, message.id, in_app_now=in_app_in_request(jobs, confirmed, message))
         if needs_confirmation(viewer, written.people) and confirmed != written.people:
             raise ConfirmationRequired(written.people, message.family_seed)
         count = written.people
@@ -171,12 +171,19 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
     return count
 
 
-def _in_app_now(jobs: JobQueue | None, recipients: int) -> bool:
+#: Channels that write a row for every recipient, sent or not (push writes rows only for devices).
+ROW_FOR_EVERYONE = frozenset({Channel.EMAIL.value, Channel.SMS.value, Channel.VOICE.value})
+
+
+def in_app_in_request(jobs: JobQueue | None, recipients: int, message: Message) -> bool:
     """Whether the request writes the in-app rows too. A message of up to CONFIRM_ABOVE people
     (a reply, a note to a class) is in every inbox when the mutation answers; a larger one leaves
     them to the hand-on job, which files them once dispatch has its chunks, so 100k inbox entries
-    never delay an email or a call (issue 15). Without a job queue nobody else would write them."""
-    return jobs is None or recipients <= CONFIRM_ABOVE
+    never delay an email or a call (issue 15). Without a job queue nobody else would write them;
+    a push-only message writes them now, so its count of people (CMP-27) includes those whose only
+    row is the inbox."""
+    return (jobs is None or recipients <= CONFIRM_ABOVE
+            or not ROW_FOR_EVERYONE.intersection(message.channels))
 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:

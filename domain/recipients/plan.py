@@ -15,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import Session
 
-from domain.recipients.resolution import EXTERNAL_ROWS, ROW_COLUMNS, SENDABLE, resolution, selected_staff, selected_students
+from domain.recipients.resolution import ROW_COLUMNS, SENDABLE, resolution, selected_staff, selected_students
 from domain.access.scope import staff_scope, student_scope
 from domain.access.viewer import Viewer
 from models.directory import Student, User
@@ -54,9 +54,8 @@ class PlanSummary:
 
 
 def recipient_count(session: Session, message: Message) -> int:
-    """People the message resolves to, each counted once whatever their channels (CMP-27): as
-    fan-out counts them, over the external channels' rows (the in-app rows name the same people)."""
-    resolved = resolution(session, message, rows_of=EXTERNAL_ROWS)
+    """People the message resolves to, each counted once whatever their channels (CMP-27)."""
+    resolved = resolution(session, message)
     people = select(resolved.rows.c.recipient_kind, resolved.rows.c.recipient_id).distinct().subquery()
     return session.execute(select(func.count()).select_from(people), resolved.params).scalar_one()
 
