@@ -47,7 +47,12 @@ def _insert(session: Session, table):
 
 
 def file_in_threads(session: Session, message: Message, *, at: dt.datetime) -> None:
-    """File ``message``'s delivered in-app rows in their threads."""
+    """File ``message``'s delivered in-app rows in their threads. A message sent as the district
+    or a school is in no thread with its sender: a thread names its correspondent, and these
+    messages carry no trace of who wrote them (CMP-13, CMP-14, INB-21); their in-app rows are in
+    the ledger (read receipts, the report) and reach the inbox with announcements (issue 15 note)."""
+    if message.send_as_district or message.send_as_school_id:
+        return
     reader = reader_of(Delivery.address).label("reader")
     readers = (select(reader).where(Delivery.message_id == message.id, Delivery.channel == Channel.INAPP.value,
                                     Delivery.status == DeliveryStatus.DELIVERED.value)

@@ -219,3 +219,23 @@ def test_inb_11_an_automatically_flagged_message_is_unflagged_like_a_manual_one(
     assert gql(client, UNFLAG, {"id": str(message)}, teacher)["data"]["unflagMessage"]["flagged"] is False
     assert not is_flagged(engine, message)
     assert flag_events(engine, message) == [(people["teacher"], "VIEWED"), (people["teacher"], "UNFLAGGED")]
+
+
+CONTINUE = """mutation($threadId: ID!) { continueThreadAsCompose(threadId: $threadId) {
+  ... on ContinueThreadAsComposeSuccess { draftId } } }"""
+
+
+def test_inb_10_a_draft_continuing_the_thread_is_not_the_correspondents_to_flag(client, engine, people):
+    """Covers INB-10: only messages that reached the viewer's inbox can be flagged, viewed or
+    unflagged; the correspondent's draft continuing their thread (INB-14) reached nobody, so it
+    answers NOT_FOUND like any message that is not theirs, and nothing is recorded."""
+    flagger, writer = people.make("TEACHER"), people.make("ADMIN")
+    people.send(writer, flagger)
+    thread_id = people.thread(writer, flagger)
+    draft = gql(client, CONTINUE, {"threadId": str(thread_id)}, writer.token)["data"]["continueThreadAsCompose"]
+    draft_id = draft["draftId"]
+    for document, variables in ((VIEW, {"id": draft_id}), (FLAG, {"id": draft_id, "confirm": True}),
+                                (UNFLAG, {"id": draft_id})):
+        payload = next(iter(gql(client, document, variables, flagger.token)["data"].values()))
+        assert [error["code"] for error in payload["errors"]] == ["NOT_FOUND"], payload
+    assert flag_events(engine, int(draft_id)) == [] and not is_flagged(engine, int(draft_id))

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from domain.access.permissions import Perm
 from helpers import gql, make_user, row_counts, token_for
 from models.conversations import ThreadSide
+from domain.conversations.threads.thread_sides import thread_between
 from models.db import session_scope
 from models.directory import Role, Student, User
 from models.messaging import Channel, Delivery, DeliveryStatus, Message, MessageStaff, MessageStatus
@@ -112,11 +113,16 @@ def test_cmp_18_cmp_21_replies_follow_the_latest_staff_message(client, engine, p
 
 
 def test_cmp_16_a_message_sent_as_the_school_takes_no_reply(client, engine, people):
-    """Covers CMP-16: the latest staff message went out as the school, so the family cannot reply."""
+    """Covers CMP-16, CMP-13: a message sent as the school takes no reply: it is in no thread with
+    its sender (a thread would name them), so there is nothing to answer in; a thread the two
+    already had still takes only what its own messages allow (REPLIES_NOT_ALLOWED)."""
     admin, student = people.make("ADMIN"), people.make("STUDENT")
     people.send(admin, student, allow_reply=False, send_as_school_id=people.school_id)
-    thread_id = people.thread(student, admin)
-    assert codes(reply(client, student, thread_id)) == ["REPLIES_NOT_ALLOWED"]
+    with session_scope(engine) as session:
+        assert thread_between(session, student.id, admin.id) is None
+    people.send(admin, student, allow_reply=False)
+    people.send(admin, student, allow_reply=True, send_as_school_id=people.school_id)
+    assert codes(reply(client, student, people.thread(student, admin))) == ["REPLIES_NOT_ALLOWED"]
 
 
 def test_inb_22_a_family_user_continues_with_a_teacher_only_while_enrolled_and_posted_this_year(

@@ -14,14 +14,14 @@ import dataclasses
 import datetime as dt
 import enum
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlmodel import Session
 
 from domain.conversations.threads.inbox_events import InboxChange, announce
 from domain.delivery.in_app import in_app_address, reader_of
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import FieldProblem, InvalidInput
-from models.conversations import MessageFlagEvent, Thread
+from models.conversations import MessageFlagEvent
 from models.db import utcnow
 from models.messaging import Channel, Delivery, DeliveryStatus, Message
 
@@ -54,16 +54,15 @@ class FlaggedContent:
 
 
 def _received(viewer_id: int):
-    """SQL: the message is one of ``viewer_id``'s incoming messages (INB-10): it has an in-app row
-    addressed to them (inbox, sent and archive threads all list those), or it was posted from
-    their thread with its author."""
+    """SQL: the message is one of ``viewer_id``'s incoming messages (INB-10): an in-app row of it
+    reached their inbox (inbox, sent and archive threads all list those). A draft or a scheduled
+    reply posted from their thread has reached nobody yet, so it is not found, like any other
+    message that is not theirs."""
     in_app = exists(select(Delivery.id).where(
         Delivery.message_id == Message.id, Delivery.channel == Channel.INAPP.value,
-        Delivery.address == in_app_address(viewer_id)))
-    in_thread = exists(select(Thread.id).where(Thread.id == Message.thread_id, or_(
-        and_(Thread.low_user_id == viewer_id, Thread.high_user_id == Message.sender_id),
-        and_(Thread.high_user_id == viewer_id, Thread.low_user_id == Message.sender_id))))
-    return and_(Message.sender_id != viewer_id, or_(in_app, in_thread))
+        Delivery.address == in_app_address(viewer_id),
+        Delivery.status.in_([DeliveryStatus.DELIVERED.value, DeliveryStatus.READ.value])))
+    return and_(Message.sender_id != viewer_id, in_app)
 
 
 def incoming_message(session: Session, *, viewer_id: int, message_id: int, lock: bool = False) -> Message:

@@ -18,6 +18,7 @@ Staff answer freely. A family user (parent or student) answering staff:
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
@@ -27,7 +28,7 @@ from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
 from domain.support.errors import FieldProblem, InvalidInput
 from models.conversations import ThreadSide
-from models.directory import AccountStatus, Contact, Role, SchoolYear, Student, User, UserSchool
+from models.directory import AccountStatus, Contact, District, Role, SchoolYear, Student, User, UserSchool
 from models.messaging import INAPP_CHANNEL_SQL, Delivery, DeliveryStatus, Message
 
 REPLIES_NOT_ALLOWED = "REPLIES_NOT_ALLOWED"
@@ -104,10 +105,12 @@ def _enrolled_at_schools_of(session: Session, author: Viewer, teacher_id: int) -
 
 
 def _posted_this_school_year(session: Session, reader_id: int, teacher_id: int) -> bool:
-    """INB-22: the teacher posted in the thread during the current school year (its dates, inclusive)."""
+    """INB-22: the teacher posted in the thread during the current school year (its dates,
+    inclusive, in the district's time zone)."""
     year = session.execute(select(SchoolYear).where(SchoolYear.is_current.is_(True)).limit(1)).scalars().first()
     if year is None:
         return False
-    since = dt.datetime.combine(year.start_date, dt.time(0, 0), tzinfo=dt.UTC)
-    before = dt.datetime.combine(year.end_date + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
+    zone = ZoneInfo(session.execute(select(District.time_zone).limit(1)).scalar_one())
+    since = dt.datetime.combine(year.start_date, dt.time(0, 0), tzinfo=zone)
+    before = dt.datetime.combine(year.end_date + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
     return latest_received(session, reader_id, teacher_id, since=since, before=before) is not None

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
+from domain.conversations.threads import inbox
 from domain.conversations.threads.inbox_events import InboxChange
 from domain.conversations.threads.thread_sides import ThreadNotFound, side_for
 from domain.delivery.in_app import in_app_address
@@ -34,9 +35,9 @@ class InboxUpdate:
 
 
 def unread_total(session: Session, user_id: int) -> int:
-    """INB-02: the user's unread messages over the threads not in their archive."""
-    return session.execute(select(func.coalesce(func.sum(ThreadSide.unread_count), 0)).where(
-        ThreadSide.user_id == user_id, ThreadSide.archived_at.is_(None))).scalar_one()
+    """INB-02: the user's unread total exactly as viewer.unreadTotal and the lists count it (at
+    most 30 a thread, INB-03; none from someone no longer active, INB-24)."""
+    return inbox.unread_total(session, user_id=user_id)
 
 
 def _reached(message_id: int, sender, address: str):
