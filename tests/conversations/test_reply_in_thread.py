@@ -14,6 +14,7 @@ from domain.conversations.threads.thread_sides import thread_between
 from models.db import session_scope
 from models.directory import Role, Student, User
 from models.messaging import Channel, Delivery, DeliveryStatus, Message, MessageStaff, MessageStatus
+from domain.scheduling.due_sends import send_due_scheduled
 from models.scheduling import MessageSchedule
 
 REPLY = """
@@ -226,6 +227,21 @@ def test_sch_03_cmp_34_a_reply_can_be_scheduled_once_or_recurring(client, engine
             assert session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).first() is None
     past = reply(client, teacher, thread_id, schedule={"startDate": "2026-01-05", "sendTime": "09:00"})
     assert codes(past) == ["IN_THE_PAST"]
+    # When it is due, the queue run sends the scheduled reply into the thread like any message.
+    ids = [int(payload["message"]["id"]) for payload in (once, weekly)]
+    with session_scope(engine) as session:
+        due_at = session.execute(select(MessageSchedule.next_send_at).where(
+            MessageSchedule.message_id == ids[0])).scalar_one()
+        result = send_due_scheduled(session, due_at)
+        assert not set(ids) & set(result.failed), session.execute(select(MessageSchedule.last_error).where(
+            MessageSchedule.message_id.in_(ids))).scalars().all()
+        sent = session.execute(select(Message.id, Message.scheduled_from_id, Message.thread_id).where(
+            Message.id.in_(result.sent))).all()
+        ours = [thread for sent_id, from_id, thread in sent if sent_id in ids or from_id in ids]
+        assert ours == [thread_id, thread_id]  # a one-time reply goes itself, a weekly one as a copy
+        # The weekly one would come due again in later tests' queue runs: it ends here.
+        session.execute(update(Message).where(Message.id.in_(ids), Message.status == "SCHEDULED")
+                        .values(status="CANCELLED"))
 
 
 def test_inb_14_continue_a_thread_as_a_full_compose(client, engine, people):
