@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput, Refusal
 from graph.context import Info
@@ -132,8 +133,25 @@ def perform(info: Info, action: Callable[[], T], *, done: Callable[[T], Any],
     the CMP-27 confirmation, a rejected file) rolls back and answers ``refused(refusal)``; a domain
     AuthorizationError rolls back and is a top-level FORBIDDEN; anything else (a refusal too, when
     the mutation has no ``refused`` payload) rolls back and propagates. Either way nothing is
-    written. ``write=False`` (a dry run) always rolls back."""
+    written. ``write=False`` (a dry run) always rolls back. A transaction PostgreSQL aborted to
+    break a deadlock (two messages filing the same thread's sides in opposite directions at once)
+    is run again, up to DEADLOCK_RETRIES times: it wrote nothing, and the other one went through."""
     session = info.context.session
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return _perform_once(session, action, done=done, refused=refused, write=write)
+        except DBAPIError as error:
+            if attempt == DEADLOCK_RETRIES or getattr(error.orig, "sqlstate", None) not in RETRY_SQLSTATES:
+                raise
+
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted, run it again.
+RETRY_SQLSTATES = ("40P01", "40001")
+DEADLOCK_RETRIES = 2
+
+
+def _perform_once(session, action: Callable[[], T], *, done: Callable[[T], Any],
+                  refused: Callable[[Refusal], Any] | None, write: bool) -> Any:
     try:
         result = action()
     except AuthorizationError as refusal:
@@ -147,8 +165,12 @@ def perform(info: Info, action: Callable[[], T], *, done: Callable[[T], Any],
     except BaseException:
         session.rollback()
         raise
-    if write:
-        session.commit()
-    else:
+    try:
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
         session.rollback()
+        raise
     return done(result)
