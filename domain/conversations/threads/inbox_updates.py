@@ -34,12 +34,6 @@ class InboxUpdate:
     unread_total: int
 
 
-def unread_total(session: Session, user_id: int) -> int:
-    """INB-02: the user's unread total exactly as viewer.unreadTotal and the lists count it (at
-    most 30 a thread, INB-03; none from someone no longer active, INB-24)."""
-    return inbox.unread_total(session, user_id=user_id)
-
-
 def _reached(message_id: int, sender, address: str):
     """The message, from ``sender``, reached ``address``'s inbox."""
     return and_(Message.sender_id == sender, exists(select(Delivery.id).where(
@@ -67,7 +61,7 @@ def authorized_update(session: Session, user_id: int, notice: dict | None) -> In
     """What ``notice`` may tell ``user_id`` now, with their unread total; None when it names a
     thread or message that is not theirs (or is malformed). A None notice asks for the total alone."""
     if notice is None:
-        return InboxUpdate(None, None, None, unread_total(session, user_id))
+        return InboxUpdate(None, None, None, inbox.unread_total(session, user_id=user_id))
     try:
         change = InboxChange(notice.get("change"))
     except ValueError:
@@ -84,4 +78,4 @@ def authorized_update(session: Session, user_id: int, notice: dict | None) -> In
             return None
     if message_id is not None and not _message_is_theirs(session, user_id, message_id, side):
         return None
-    return InboxUpdate(change, thread_id, message_id, unread_total(session, user_id))
+    return InboxUpdate(change, thread_id, message_id, inbox.unread_total(session, user_id=user_id))
