@@ -24,9 +24,9 @@ def unauthenticated(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
 
 
-#: The shell's answer to "who is this?": (request, connection_params) → (user id, token expiry),
-#: or an AuthenticationError.
-Authenticate = Callable[[Any, dict | None], tuple[int, dt.datetime]]
+#: The shell's answer to "who is this?": (request, connection_params) → an object with
+#: ``user_id``, ``expires_at`` and ``key`` (homeroom.auth.Credentials), or an AuthenticationError.
+Authenticate = Callable[[Any, dict | None], Any]
 
 
 class Context(BaseContext):
@@ -70,18 +70,19 @@ class Context(BaseContext):
     @functools.cached_property
     def _viewer_or_error(self) -> Viewer | AuthenticationError:
         try:
-            user_id, self.token_expires_at = self._authenticate(self.request, self.connection_params)
+            found = self._authenticate(self.request, self.connection_params)
+            self.token_expires_at = found.expires_at
             if self.on_worker_thread:
-                return load_viewer(self.session, user_id)
-            return self._load_viewer_briefly(user_id)
+                return load_viewer(self.session, found.user_id, found.key)
+            return self._load_viewer_briefly(found)
         except AuthenticationError as error:
             return error
 
-    def _load_viewer_briefly(self, user_id: int) -> Viewer:
+    def _load_viewer_briefly(self, found: Any) -> Viewer:
         """On a session closed at once: a WebSocket lives for hours and must hold no connection
         (issue 13 point 14); its operations open their own sessions for each read."""
         with Session(self.engine, expire_on_commit=False) as session:
-            return load_viewer(session, user_id)
+            return load_viewer(session, found.user_id, found.key)
 
     def for_one_operation(self) -> Context:
         """A context for one query or mutation sent over this WebSocket: the same credentials
@@ -91,9 +92,10 @@ class Context(BaseContext):
         return twin
 
     def fresh_viewer(self) -> Viewer | None:
-        """The viewer as the database has them now, or None when the account is no longer active."""
+        """The viewer as the database has them now, or None when the account is no longer active or
+        the credential is no longer accepted (a revoked partner key, a deactivated identity)."""
         try:
-            return self._load_viewer_briefly(self.viewer.id)
+            return self._load_viewer_briefly(self._authenticate(self.request, self.connection_params))
         except AuthenticationError:
             return None
 

@@ -1,7 +1,8 @@
 """Permission checks declared on fields and input fields, from the one catalogue.
 
-``requires(...)`` builds a field's permission classes and the sentence its SDL description ends
-with; ``gated(...)`` declares an input field that needs a permission when it is set;
+``requires(...)`` builds a field's permission classes and the sentences its SDL description ends
+with (the permissions, and the partner-key scopes that may call it: a field that names no scope
+refuses every partner key); ``gated(...)`` declares an input field that needs a permission when it is set;
 ``authorize_input`` enforces every gate of an input before a mutation runs.
 """
 
@@ -17,6 +18,7 @@ from strawberry.permission import BasePermission
 
 from domain.support.errors import AuthorizationError
 from domain.access.permissions import CATALOGUE, Perm, requirement_text
+from domain.access.scopes import Scope, scope_text
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
 from models.directory import Role
@@ -57,26 +59,39 @@ def require(viewer: Viewer, *perms: Perm) -> None:
             raise forbidden(missing_permission_message(perm), perm)
 
 
-def _permission_class(perms: tuple[Perm, ...]) -> type[BasePermission]:
+def require_scope(viewer: Viewer, scopes: tuple[Scope, ...]) -> None:
+    """A partner key may call a field only when it holds one of the scopes the field names."""
+    if viewer.key is None:
+        return
+    if not scopes:
+        raise GraphQLError("Partner keys cannot use this field.", extensions={"code": "FORBIDDEN", "scopes": []})
+    if not viewer.key.allows(*scopes):
+        raise GraphQLError(f"This partner key needs the {' or '.join(s.value for s in scopes)} scope.",
+                           extensions={"code": "FORBIDDEN", "scopes": [s.value for s in scopes]})
+
+
+def _permission_class(perms: tuple[Perm, ...], scopes: tuple[Scope, ...]) -> type[BasePermission]:
     class _Requires(BasePermission):
         message = "permission denied"
 
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            require(info.context.viewer, *perms)  # raises UNAUTHENTICATED or FORBIDDEN
+            viewer = info.context.viewer  # raises UNAUTHENTICATED
+            require_scope(viewer, scopes)
+            require(viewer, *perms)  # raises FORBIDDEN
             return True
 
     _Requires.__name__ = "Requires" + "".join(p.name.title().replace("_", "") for p in perms)
+    _Requires.perms, _Requires.scopes = perms, scopes  # read by the schema-wide authorization tests
     return _Requires
 
 
-def requires(description: str, *perms: Perm) -> dict[str, Any]:
-    """Keyword arguments for strawberry.field/mutation: the check and the SDL sentence."""
-    if not perms:
-        return {"description": description + " Requires a signed-in user.",
-                "permission_classes": [_permission_class(())]}
+def requires(description: str, *perms: Perm, scopes: tuple[Scope, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments for strawberry.field/mutation: the check and the SDL sentences (the
+    permissions, then which partner-key scopes may call it)."""
+    needs = requirement_text(*perms) if perms else "Requires a signed-in user."
     return {
-        "description": f"{description} {requirement_text(*perms)}",
-        "permission_classes": [_permission_class(perms)],
+        "description": f"{description} {needs} {scope_text(*scopes)}",
+        "permission_classes": [_permission_class(perms, scopes)],
     }
 
 
@@ -89,7 +104,8 @@ class _RequiresAdministrator(BasePermission):
     message = "permission denied"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        require(info.context.viewer, Perm.COMMUNICATION)  # raises UNAUTHENTICATED first
+        require_scope(info.context.viewer, ())  # raises UNAUTHENTICATED first; never a partner key
+        require(info.context.viewer, Perm.COMMUNICATION)
         if info.context.viewer.role is not Role.ADMIN:
             raise GraphQLError("Only administrators may change school preferences.",
                                extensions={"code": "FORBIDDEN", "role": Role.ADMIN.value})
@@ -102,7 +118,7 @@ def requires_school_administrator(description: str) -> dict[str, Any]:
     it is the district's default, which needs "Communication District Settings"."""
     text = (f"{description} {requirement_text(Perm.COMMUNICATION)[:-1]} and an administrator (role ADMIN) of "
             f"that school; the district's default (no school) requires "
-            f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.")
+            f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}. {scope_text()}")
     return {"description": text, "permission_classes": [_RequiresAdministrator]}
 
 

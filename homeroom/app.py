@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -12,7 +11,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import build_schema
-from homeroom.auth import credentials
+from homeroom.auth import Authenticator, HomeroomTokens
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.reports import report_router
@@ -40,7 +39,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     run_worker = settings.embedded if run_worker is None else run_worker
     if run_worker:
         jobs.runtime.install(runtime)
-    authenticate = functools.partial(credentials, settings)
+    authenticate = Authenticator([HomeroomTokens(settings)])
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

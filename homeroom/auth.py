@@ -1,4 +1,8 @@
-"""Bearer tokens: HS256 JWTs naming a user by id and login.
+"""Who a request is: the bearer credential of an HTTP request or a WebSocket's connection_init,
+checked by the first verifier that recognises it (a Homeroom token, a partner key, a token of a
+trusted OpenID Provider), and Homeroom's own tokens.
+
+Homeroom tokens are HS256 JWTs naming a user by id and login.
 
 The HMAC key is derived from the deployment's secret for this purpose (domain.support.signed_ids), never
 the raw secret. The header's ``kid`` names the secret that signed: new tokens use the current one
@@ -8,10 +12,14 @@ working until they expire or it is removed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
 
 import jwt
 
+from domain.access.scopes import KeyGrant
 from domain.support.errors import AuthenticationError
 from domain.support.signed_ids import derived_key, key_id, signing_keys
 from homeroom.settings import Settings
@@ -56,12 +64,56 @@ def user_id_from_token(settings: Settings, token: str | None) -> int:
         raise AuthenticationError("the token is not valid") from None
 
 
-def credentials(settings: Settings, request, connection_params: dict | None) -> tuple[int, dt.datetime]:
-    """The user a GraphQL request or WebSocket authenticates as, and when its token expires; an
-    AuthenticationError otherwise. The GraphQL context is handed this (bound to the settings)."""
-    token = _token(request, connection_params)
-    user_id = user_id_from_token(settings, token)
-    return user_id, token_expires_at(token)
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """An authenticated caller: the user (a partner key's creator, for a key), when the credential
+    stops being accepted, and the key's grant when a partner key called."""
+
+    user_id: int
+    expires_at: dt.datetime
+    key: KeyGrant | None = None
+
+
+class TokenVerifier(Protocol):
+    """One kind of bearer credential. ``verify`` answers None for a token that is not of its kind,
+    Credentials for a valid one, and raises AuthenticationError for one of its kind it refuses."""
+
+    def verify(self, token: str) -> Credentials | None: ...
+
+
+class HomeroomTokens:
+    """Homeroom's own tokens (``homeroom token``, the token exchange)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def verify(self, token: str) -> Credentials | None:
+        try:
+            if jwt.decode(token, options={"verify_signature": False}).get("iss") != ISSUER:
+                return None
+        except jwt.InvalidTokenError:
+            return None
+        return Credentials(user_id_from_token(self.settings, token), token_expires_at(token))
+
+
+class Authenticator:
+    """The shell's answer to "who is this?" for the GraphQL context: the verifiers in order, the
+    first that recognises the token decides."""
+
+    def __init__(self, verifiers: Sequence[TokenVerifier]) -> None:
+        self.verifiers = tuple(verifiers)
+
+    def __call__(self, request, connection_params: dict | None) -> Credentials:
+        return self.verify(_token(request, connection_params))
+
+    def verify(self, token: str | None) -> Credentials:
+        if not token:
+            raise AuthenticationError("authentication required: send 'Authorization: Bearer <token>'")
+        for verifier in self.verifiers:
+            found = verifier.verify(token)
+            if found is not None:
+                return found
+        raise AuthenticationError("the token is not valid")
 
 
 def _token(request, connection_params: dict | None) -> str | None:

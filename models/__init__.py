@@ -2,6 +2,7 @@
 ``SQLModel.metadata`` is complete for Alembic and for tests."""
 
 from models import (  # noqa: F401
-    attachments, caller_ids, conversations, devices, directory, messaging, reenrolment, scheduling, speech,
+    attachments, audit, caller_ids, conversations, delivery_events, devices, directory, messaging, partner_keys,
+    reenrolment, scheduling, sign_in, speech, webhooks,
 )
 from models.db import metadata, session_scope  # noqa: F401

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from domain.support.errors import AuthenticationError
 from domain.access.permissions import Addon, EffectivePermissions, Grant
+from domain.access.scopes import KeyGrant
 from models.directory import (
     AccountStatus,
     District,
@@ -37,6 +38,8 @@ class Viewer:
     push_by_default: bool = False
     # CMP-17: the viewer's first school that is excluded from communication, if any.
     excluded_school_id: int | None = None
+    #: Set when a partner key calls: it acts as its creator, narrowed to its scopes and schools.
+    key: KeyGrant | None = None
 
     @property
     def id(self) -> int:
@@ -62,8 +65,9 @@ def enabled_addons(district: District) -> list[Addon]:
     return [addon for addon, enabled in flags.items() if enabled]
 
 
-def load_viewer(session: Session, user_id: int) -> Viewer:
-    """Load an active user with everything authorization needs, in three queries."""
+def load_viewer(session: Session, user_id: int, key: KeyGrant | None = None) -> Viewer:
+    """Load an active user with everything authorization needs, in three queries. With ``key``
+    (a partner key acting for this user) the schools are narrowed to the key's."""
     user = session.get(User, user_id)
     if user is None or user.status != AccountStatus.ACTIVE:
         raise AuthenticationError("the account behind this token is not active")
@@ -88,6 +92,8 @@ def load_viewer(session: Session, user_id: int) -> Viewer:
         .where(UserSchool.user_id == user_id)
         .order_by(School.sort_order, School.id)
     ).all()
+    if key is not None and key.school_ids is not None:
+        schools = [row for row in schools if row.school_id in key.school_ids]
     current = schools[0] if schools else None
     school_push = current.push_by_default if current is not None else None
     return Viewer(
@@ -100,4 +106,5 @@ def load_viewer(session: Session, user_id: int) -> Viewer:
         current_school_id=current.school_id if current is not None else None,
         push_by_default=district.push_by_default if school_push is None else school_push,
         excluded_school_id=next((row.school_id for row in schools if row.exclude_from_communication), None),
+        key=key,
     )

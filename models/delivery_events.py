@@ -1,0 +1,1 @@
+"""The delivery feed's events (issue 16 point 4)."""

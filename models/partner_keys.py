@@ -1,0 +1,1 @@
+"""Partner keys (issue 16 point 3)."""

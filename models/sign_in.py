@@ -1,0 +1,1 @@
+"""OpenID Connect identities and refresh tokens (issue 16 point 1)."""
