@@ -56,6 +56,7 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "NOT_FLAGGED": "The message is not flagged (INB-09).",
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
     "SAME_STUDENT": "A student cannot be merged into itself (MRG-01).",
+    "EXPIRY_IN_THE_PAST": "An expiry must be in the future.",
 }
 
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):

@@ -12,6 +12,8 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLi
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
+from graph.access.mutations import AccessMutations
+from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
 from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
@@ -50,13 +52,13 @@ MAX_QUERY_CHARACTERS = 100_000
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries):
     pass
 
 
 @strawberry.type
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
-               TelephonyMutations, ConversationMutations):
+               TelephonyMutations, ConversationMutations, AccessMutations):
     pass
 
 

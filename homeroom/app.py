@@ -12,6 +12,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from graph.context import Context
 from graph.schema import build_schema
 from homeroom.auth import Authenticator, HomeroomTokens
+from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.reports import report_router
@@ -39,7 +40,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     run_worker = settings.embedded if run_worker is None else run_worker
     if run_worker:
         jobs.runtime.install(runtime)
-    authenticate = Authenticator([HomeroomTokens(settings)])
+    # Partner keys first: they are known by their prefix without decoding anything.
+    authenticate = Authenticator([PartnerKeyVerifier(engine, runtime.links.keys), HomeroomTokens(settings)])
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

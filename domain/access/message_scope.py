@@ -3,13 +3,13 @@ change. Out-of-scope rows are simply not found (MessageNotFound)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
-from domain.access.scope import is_district_administrator
+from domain.access.scope import deliveries_at_schools, is_district_administrator, limited_to_schools
 from domain.access.viewer import Viewer
 from models.directory import Role, UserSchool
-from models.messaging import Message, MessageStatus
+from models.messaging import Delivery, Message, MessageStatus
 
 #: A message can still change while it is a draft, scheduled, or errored (ATT-01, VOI-04).
 EDITABLE = (MessageStatus.DRAFT.value, MessageStatus.SCHEDULED.value, MessageStatus.ERRORED.value)
@@ -23,6 +23,9 @@ def visible_messages(viewer: Viewer):
     """The messages whose report the viewer may read (see domain.reports.communication_report's note)."""
     own = Message.sender_id == viewer.id
     sent = Message.status != MessageStatus.DRAFT.value  # drafts are their owner's alone
+    if limited_to_schools(viewer):  # a partner key of some schools: what reached their people, whoever sent it
+        return and_(sent, exists(select(Delivery.id).where(Delivery.message_id == Message.id,
+                                                           deliveries_at_schools(viewer.school_ids))))
     if is_district_administrator(viewer):
         return or_(own, sent)
     if viewer.role is not Role.ADMIN:

@@ -22,6 +22,7 @@ from models.directory import (
     UserProfile,
     UserSchool,
 )
+from models.messaging import Delivery, RecipientKind
 
 ACTIVE = AccountStatus.ACTIVE.value
 FAMILY_ROLES = (Role.PARENT, Role.STUDENT)
@@ -93,10 +94,25 @@ def staff_scope(viewer: Viewer):
     return and_(staff_roles, User.status == ACTIVE, messaging_targetable(User), shares_school)
 
 
+def limited_to_schools(viewer: Viewer) -> bool:
+    """A partner key limited to some schools calls (issue 16 point 3): it reaches only their
+    people, whatever its creator may reach district-wide (viewer.school_ids is already narrowed)."""
+    return viewer.key is not None and viewer.key.school_ids is not None
+
+
 def is_district_administrator(viewer: Viewer) -> bool:
     """Holds "Communication District Settings": district-wide settings, and every message's full
-    delivery ledger."""
-    return viewer.permissions.has(Perm.DISTRICT_SETTINGS)
+    delivery ledger. A partner key limited to schools is not district-wide, whoever created it."""
+    return viewer.permissions.has(Perm.DISTRICT_SETTINGS) and not limited_to_schools(viewer)
+
+
+def deliveries_at_schools(school_ids) -> object:
+    """A WHERE clause on Delivery: recipients at those schools (a student of one or a contact of
+    such a student, by the delivery's student; a staff user at one). Imported recipients are at none."""
+    ids = sorted(school_ids)
+    return or_(Delivery.student_id.in_(select(Student.id).where(Student.school_id.in_(ids))),
+               and_(Delivery.recipient_kind == RecipientKind.USER.value,
+                    Delivery.recipient_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(ids)))))
 
 
 def administered_schools(viewer: Viewer):

@@ -9,6 +9,10 @@ Who sees what (interpretation; the catalogue names no report permission):
   those to recipients in their own scope (students of theirs and those students' contacts, staff
   at their schools), so a principal never reads another school's families. message(id), the
   report's figures, the CSV export and live progress all apply it (readable_deliveries).
+- a partner key limited to schools (issue 16 point 3) is neither sender nor district
+  administrator, whoever created it: it reads the sent messages that reached a recipient at one of
+  its schools (a student there or a contact of one, a staff member there), and of each only those
+  deliveries. A key without schools reads as its creator does.
 - resending: the sender and district administrators.
 All figures come from the delivery ledger with one GROUP BY per page.
 """
@@ -22,7 +26,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
 from domain.access.message_scope import visible_messages
-from domain.access.scope import is_district_administrator, staff_in_scope, students_in_scope
+from domain.access.scope import (
+    deliveries_at_schools,
+    is_district_administrator,
+    limited_to_schools,
+    staff_in_scope,
+    students_in_scope,
+)
 from domain.access.viewer import Viewer
 from domain.delivery.policy import JobQueue, dispatch_after_commit, dispatch_chunks
 from domain.messages.send import refuse_outside_recipients
@@ -59,12 +69,16 @@ def deliveries_in_scope(viewer: Viewer):
     """A WHERE clause on Delivery: recipients within the viewer's own scope, one set-based test
     (a student of theirs or a contact of one, by the delivery's student; a staff user at one of
     their schools). Imported recipients are in nobody's scope."""
+    if limited_to_schools(viewer):
+        return deliveries_at_schools(viewer.school_ids)
     return or_(Delivery.student_id.in_(students_in_scope(viewer)),
                and_(Delivery.recipient_kind == RecipientKind.USER.value,
                     Delivery.recipient_id.in_(staff_in_scope(viewer))))
 
 
 def reads_every_delivery(viewer: Viewer, sender_id: int) -> bool:
+    if limited_to_schools(viewer):  # even its creator's own message: only its schools' recipients
+        return False
     return sender_id == viewer.id or is_district_administrator(viewer)
 
 

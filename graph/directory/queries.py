@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from channels.base import ChannelKind
 from domain.access.permissions import Perm
 from domain.access.scope import staff_scope, student_scope
+from domain.access.scopes import Scope
 from domain.directory.user_settings import UserSetting as UserSettingModel, district_default
 from graph.context import Info
 from graph.directory.settings import DefaultUserPreference
@@ -43,7 +44,8 @@ def _assigned_groups(info: Info, group, member, assignee) -> list[Group]:
 
 @strawberry.type
 class DirectoryQueries:
-    @strawberry.field(**requires("Schools the viewer can access, by sort order then name.", Perm.COMMUNICATION))
+    @strawberry.field(**requires("Schools the viewer can access, by sort order then name.", Perm.COMMUNICATION,
+                                 scopes=(Scope.DIRECTORY_READ,)))
     def schools(self, info: Info) -> list[School]:
         viewer = info.context.viewer
         rows = info.context.session.execute(
@@ -53,7 +55,8 @@ class DirectoryQueries:
         return [School.from_row(row) for row in rows]
 
     @strawberry.field(**requires(
-        "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION))
+        "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION,
+        scopes=(Scope.DIRECTORY_READ,)))
     def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
                  first: int = 50, after: str | None = None) -> Connection[Student]:
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
@@ -61,7 +64,8 @@ class DirectoryQueries:
             where.append(db.Student.school_id == parse_id(school_id))
         return keyset_page(info.context.session, db.Student, "student", where, first, after, Student.from_row)
 
-    @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION))
+    @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION,
+                                 scopes=(Scope.DIRECTORY_READ,)))
     def staff(self, info: Info, search: str | None = None, first: int = 50,
               after: str | None = None) -> Connection[StaffMember]:
         where = [staff_scope(info.context.viewer), _name_filter(db.User, search_term(search))]
@@ -69,7 +73,7 @@ class DirectoryQueries:
 
     @strawberry.field(**requires(
         "Sections the viewer can reach: a teacher's own sections, an admin's schools' sections.",
-        Perm.COMMUNICATION))
+        Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
     def sections(self, info: Info, school_id: strawberry.ID | None = None) -> list[Section]:
         viewer = info.context.viewer
         query = select(db.Section)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.access.permissions import Perm
+from domain.access.scopes import Scope
 from domain.reports.communication_report import visible_message
 from graph.context import Info
 from graph.messages.types import Message
@@ -17,7 +18,9 @@ class MessageQueries:
     @strawberry.field(**requires("A message whose report the viewer may read (their own; an administrator's "
                                  "colleagues' and schools', drafts excepted; every sent message for a district "
                                  "administrator), with its delivery ledger (someone else's: the recipients in your "
-                                 "scope); null when not found.", Perm.COMMUNICATION))
+                                 "scope; a partner key limited to schools: the messages that reached them, and only those "
+                                 "deliveries); null when not found.", Perm.COMMUNICATION,
+                                 scopes=(Scope.MESSAGES_READ,)))
     def message(self, info: Info, id: strawberry.ID) -> Message | None:
         row = visible_message(info.context.session, info.context.viewer, parse_id(id))
         return Message.from_row(row) if row else None

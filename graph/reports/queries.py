@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.access.permissions import Perm
+from domain.access.scopes import Scope
 from domain.reports.communication_report import report_page
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, Message
@@ -23,7 +24,7 @@ class ReportQueries:
         "total, errors, counts per status, and the emergency and flagged marks. For per-recipient rows read "
         "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
         "token (RPT-01).",
-        Perm.COMMUNICATION))
+        Perm.COMMUNICATION, scopes=(Scope.MESSAGES_READ,)))
     def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None, first: int = 50,
                              after: str | None = None) -> Connection[CommunicationReportRow]:
         first = page_size(first)

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
+from domain.access.scopes import Scope
 from domain.messages.send import send_message as store_message_to_send
 from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors
@@ -35,5 +36,5 @@ class SendMessageMutation:
     send_message: SendMessageResult = strawberry.mutation(
         resolver=send_message,
         **requires("Send a message now to the selected students and staff.",
-                   Perm.COMMUNICATION, Perm.SEND_MESSAGES),
+                   Perm.COMMUNICATION, Perm.SEND_MESSAGES, scopes=(Scope.MESSAGES_SEND,)),
     )

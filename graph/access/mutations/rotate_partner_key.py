@@ -1,0 +1,31 @@
+"""rotatePartnerKey: a new secret, the old one valid for a grace period (issue 16 point 3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access import partner_keys as keys_domain
+from graph.access.mutations.create_partner_key import PartnerKeyIssued
+from graph.access.partner_keys import shown_key, signing_keys_of
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires_district_settings
+
+RotatePartnerKeyErrors = field_errors("RotatePartnerKey", ("NOT_FOUND", "INVALID"))
+RotatePartnerKeyResult = Annotated[PartnerKeyIssued | RotatePartnerKeyErrors,
+                                   strawberry.union("RotatePartnerKeyResult")]
+
+
+@strawberry.type
+class RotatePartnerKeyMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "Issue a new secret for a partner key, returned once; the secrets it had keep working for graceMinutes "
+        f"(0 to {keys_domain.MAX_GRACE_MINUTES}) so the partner can switch without a gap."))
+    def rotate_partner_key(self, info: Info, id: strawberry.ID, grace_minutes: int = 60) -> RotatePartnerKeyResult:
+        return perform(info, lambda: keys_domain.rotate_key(info.context.session, parse_id(id), grace_minutes,
+                                                            signing_keys_of(info)),
+                       refused=RotatePartnerKeyErrors.of,
+                       done=lambda issued: PartnerKeyIssued(key=shown_key(info, issued.key.id), secret=issued.secret))
