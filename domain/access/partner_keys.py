@@ -32,7 +32,7 @@ from domain.content.text import INVALID_CHARACTERS, has_control_characters
 from domain.support.errors import AuthenticationError, FieldProblem, InvalidInput
 from domain.support.signed_ids import SigningKeys, derived_key, key_id
 from models.db import utcnow
-from models.directory import User
+from models.directory import AccountStatus, User
 from models.partner_keys import PartnerKey, PartnerKeySchool, PartnerKeySecret
 
 #: Every partner key starts with this, so the authenticator knows one without a database read.
@@ -233,17 +233,20 @@ def authenticate_key(session: Session, token: str, keys: SigningKeys) -> Authent
     if match is None:
         raise AuthenticationError("the partner key is not valid")
     prefix, secret = match[1], match[2]
-    row = session.execute(select(PartnerKeySecret, PartnerKey)
+    row = session.execute(select(PartnerKeySecret, PartnerKey, User.status)
                           .join(PartnerKey, PartnerKey.id == PartnerKeySecret.key_id)
+                          .join(User, User.id == PartnerKey.created_by_id)
                           .where(PartnerKeySecret.prefix == prefix)).first()
     deployment_secret = keys.by_kid(row[0].signing_kid) if row is not None else None
     if row is None or deployment_secret is None or not hmac.compare_digest(
             _digest(secret, deployment_secret), row[0].digest):
         raise AuthenticationError("the partner key is not valid")
-    stored, key = row
+    stored, key, creator_status = row
     now = utcnow()
     if key.revoked_at is not None:
         raise AuthenticationError("the partner key has been revoked")
+    if creator_status != AccountStatus.ACTIVE.value:  # load_viewer refuses them too; this writes nothing first
+        raise AuthenticationError("the account behind this partner key is not active")
     ends = [_aware(t) for t in (key.expires_at, stored.retires_at) if t is not None]
     if ends and min(ends) <= now:
         raise AuthenticationError("the partner key has expired")

@@ -14,17 +14,17 @@ KEY_FIELDS = """id name prefix previousPrefix previousValidUntil scopes schools 
   createdBy { login } expiresAt revokedAt lastUsedAt"""
 CREATE = """mutation($input: CreatePartnerKeyInput!) { createPartnerKey(input: $input) {
   __typename
-  ... on PartnerKeyIssued { secret key { %s } }
-  ... on CreatePartnerKeyErrors { errors { path field code message } } } }""" % KEY_FIELDS
+  ... on PartnerKeyIssued { secret key { KEY_FIELDS } }
+  ... on CreatePartnerKeyErrors { errors { path field code message } } } }""".replace("KEY_FIELDS", KEY_FIELDS)
 ROTATE = """mutation($id: ID!, $grace: Int!) { rotatePartnerKey(id: $id, graceMinutes: $grace) {
   __typename
-  ... on PartnerKeyIssued { secret key { %s } }
-  ... on RotatePartnerKeyErrors { errors { path code message } } } }""" % KEY_FIELDS
+  ... on PartnerKeyIssued { secret key { KEY_FIELDS } }
+  ... on RotatePartnerKeyErrors { errors { path code message } } } }""".replace("KEY_FIELDS", KEY_FIELDS)
 REVOKE = """mutation($id: ID!) { revokePartnerKey(id: $id) {
   __typename
-  ... on PartnerKeyRevoked { key { %s } }
-  ... on RevokePartnerKeyErrors { errors { path code message } } } }""" % KEY_FIELDS
-LIST = "{ partnerKeys { %s } }" % KEY_FIELDS
+  ... on PartnerKeyRevoked { key { KEY_FIELDS } }
+  ... on RevokePartnerKeyErrors { errors { path code message } } } }""".replace("KEY_FIELDS", KEY_FIELDS)
+LIST = "{ partnerKeys { " + KEY_FIELDS + " } }"
 SCHOOLS = "{ schools { id } }"
 
 
