@@ -1,0 +1,182 @@
+"""Walking the built schema (graph.schema.build_schema) for the schema-wide authorization tests:
+every root field with its declared permissions and scopes, a valid document for it with dummy
+values for its required arguments, and every gated input field with the root fields that reach it."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLNamedType,
+    GraphQLType,
+    Undefined,
+    get_named_type,
+    is_enum_type,
+    is_input_object_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+)
+from sqlalchemy import func, select
+
+from graph.permissions import REQUIRES_BY_VALUE_KEY, REQUIRES_KEY
+from graph.schema import build_schema
+from models.db import metadata, session_scope
+
+SCHEMA = build_schema(development=False)
+ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+#: A dummy value per scalar: well-formed, so the document validates and only authorization decides.
+SCALARS = {"ID": "1", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True,
+           "DateTime": "2030-01-01T08:00:00+00:00", "Date": "2030-01-01", "Time": "08:00:00"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RootField:
+    operation: str  # query, mutation or subscription
+    name: str  # as in the SDL
+    perms: tuple  # domain.access.permissions.Perm, from the field's permission class
+    scopes: tuple  # domain.access.scopes.Scope
+    has_permission_class: bool
+
+    def document(self, overrides: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
+        required arguments with dummy values, plus ``overrides`` (argument name -> value)."""
+        field = graphql_root(self.operation).fields[self.name]
+        overrides = overrides or {}
+        declared, passed, variables = [], [], {}
+        for arg_name, arg in field.args.items():
+            if arg_name in overrides:
+                value = overrides[arg_name]
+            elif is_non_null_type(arg.type) and arg.default_value is Undefined:
+                value = sample(arg.type)
+            else:
+                continue
+            declared.append(f"${arg_name}: {arg.type}")
+            passed.append(f"{arg_name}: ${arg_name}")
+            variables[arg_name] = value
+        head = f"{self.operation} Probe({', '.join(declared)})" if declared else self.operation
+        call = f"{self.name}({', '.join(passed)})" if passed else self.name
+        selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+        return f"{head} {{ {call}{selection} }}", variables
+
+
+def graphql_root(operation: str):
+    return SCHEMA._schema.get_type(ROOTS[operation])
+
+
+def root_fields() -> list[RootField]:
+    """Every Query, Mutation and Subscription field with what its permission class declares."""
+    found = []
+    for operation, type_name in ROOTS.items():
+        definition = SCHEMA.get_type_by_name(type_name)
+        for field in definition.fields:
+            classes = field.permission_classes
+            perms = tuple(p for cls in classes for p in (getattr(cls, "perms", None) or ()))
+            scopes = tuple(s for cls in classes for s in (getattr(cls, "scopes", None) or ()))
+            found.append(RootField(operation, SCHEMA.config.name_converter.get_graphql_name(field), perms, scopes,
+                                   bool(classes)))
+    return found
+
+
+def sample(type_: GraphQLType) -> Any:
+    """A valid variable value of ``type_``: required input fields filled in, lists of one."""
+    if is_non_null_type(type_):
+        return sample(type_.of_type)
+    if is_list_type(type_):
+        return [sample(type_.of_type)]
+    if is_enum_type(type_):
+        return next(iter(type_.values))
+    if is_input_object_type(type_):
+        return {name: sample(field.type) for name, field in type_.fields.items()
+                if is_non_null_type(field.type) and field.default_value is Undefined}
+    return SCALARS[type_.name]
+
+
+@dataclasses.dataclass(frozen=True)
+class Gate:
+    """One gated input field (graph.permissions.gated or gated_by_value): the permissions a value
+    needs, and the value that needs them."""
+
+    input_type: str
+    field: str  # as in the SDL
+    perms: tuple
+    value: Any
+
+
+def gates() -> Iterator[Gate]:
+    """Every gate of every input type of the schema: one per gated field, one per gated value."""
+    for type_name, graphql_type in SCHEMA._schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLInputObjectType) or type_name.startswith("__"):
+            continue
+        definition = SCHEMA.get_type_by_name(type_name)
+        for field in definition.fields:
+            metadata_ = field.metadata or {}
+            name = SCHEMA.config.name_converter.get_graphql_name(field)
+            field_type = graphql_type.fields[name].type
+            if REQUIRES_KEY in metadata_:
+                yield Gate(type_name, name, tuple(metadata_[REQUIRES_KEY]), gated_value(field_type, field.default))
+            for value, perms in (metadata_.get(REQUIRES_BY_VALUE_KEY) or {}).items():
+                if perms:
+                    one = value.name if isinstance(value, enum.Enum) else value
+                    yield Gate(type_name, name, tuple(perms), [one] if is_list_type(_nullable(field_type)) else one)
+
+
+def _nullable(type_: GraphQLType) -> GraphQLType:
+    return type_.of_type if is_non_null_type(type_) else type_
+
+
+def gated_value(type_: GraphQLType, default: Any) -> Any:
+    """A value other than the field's default, which is what a gate refuses."""
+    named = get_named_type(type_)
+    if named.name == "Boolean":
+        return not bool(default)
+    value = sample(type_)
+    return value if value != default else value * 2
+
+
+def paths_to(input_type: str) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(operation, root field, path of input field names below the argument) for every root field
+    argument from which ``input_type`` is reached, first argument name leading the path."""
+    for operation in ROOTS:
+        for name, field in graphql_root(operation).fields.items():
+            for arg_name, arg in field.args.items():
+                for path in _walk(get_named_type(arg.type), input_type, ()):
+                    yield operation, name, (arg_name, *path)
+
+
+def _walk(current: GraphQLNamedType, wanted: str, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[str, ...]]:
+    if not isinstance(current, GraphQLInputObjectType) or depth > 4:
+        return
+    if current.name == wanted:
+        yield path
+        return
+    for name, field in current.fields.items():
+        yield from _walk(get_named_type(field.type), wanted, (*path, name), depth + 1)
+
+
+def input_at(operation: str, field_name: str, path: tuple[str, ...], gate: Gate) -> dict[str, Any]:
+    """The root field's argument value with the gated field set along ``path``, the rest dummy."""
+    field = graphql_root(operation).fields[field_name]
+    arg_name, *inner = path
+    arg_type = field.args[arg_name].type
+    value = sample(arg_type)
+    holder, holder_type = value, get_named_type(arg_type)
+    for step in inner:
+        step_type = holder_type.fields[step].type
+        if step not in holder:
+            holder[step] = sample(step_type)
+        holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
+        holder_type = get_named_type(step_type)
+    holder[gate.field] = gate.value
+    return {arg_name: value}
+
+
+def row_counts(engine) -> dict[str, int]:
+    """Rows of every table: what a refused call must leave unchanged."""
+    with session_scope(engine) as session:
+        return {table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in metadata.sorted_tables}
