@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=settings.max_request_bytes)
     app.include_router(router, prefix="/graphql", max_body_size=settings.max_graphql_request_bytes)
-    app.include_router(report_router(settings, engine))
+    app.include_router(report_router(engine, authenticate))
     app.include_router(unsubscribe_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))

@@ -97,15 +97,14 @@ class DirectoryQueries:
     def user_groups(self, info: Info) -> list[Group]:
         return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee)
 
-    @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09)."))
+    @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09).", Perm.COMMUNICATION))
     def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:
         district = info.context.viewer.district
         return [DefaultUserPreference(setting=setting, value=default.value, enforced=default.enforced)
                 for setting in UserSettingModel for default in [district_default(district, setting)]]
 
-    @strawberry.field(description="The VAPID public key browsers subscribe with (applicationServerKey); null when "
-                                  "push is not served by the webpush plugin. Any signed-in user.")
+    @strawberry.field(**requires("The VAPID public key browsers subscribe with (applicationServerKey); null when "
+                                 "push is not served by the webpush plugin.", Perm.COMMUNICATION))
     def push_application_server_key(self, info: Info) -> str | None:
-        _ = info.context.viewer  # signed in
         plugin = info.context.registry.for_kind(ChannelKind.PUSH)
         return getattr(plugin, "application_server_key", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.content.insert_fields import CATALOGUE
 from graph.context import Info
 from graph.permissions import requires
@@ -17,6 +18,6 @@ class InsertField:
 
 @strawberry.type
 class InsertFieldQueries:
-    @strawberry.field(**requires("The insert fields a message may contain (CMP-25)."))
+    @strawberry.field(**requires("The insert fields a message may contain (CMP-25).", Perm.COMMUNICATION))
     def insert_fields(self, info: Info) -> list[InsertField]:
         return [InsertField(name=field.name, description=field.description) for field in CATALOGUE]

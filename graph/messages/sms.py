@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.content.sms_text import sms_count
 from graph.context import Info
 from graph.permissions import requires
@@ -20,7 +21,8 @@ class SmsCount:
 
 @strawberry.type
 class SmsQueries:
-    @strawberry.field(**requires("Count an SMS as sendMessage will count its smsText (SMS-04)."))
+    @strawberry.field(**requires("Count an SMS as sendMessage will count its smsText (SMS-04).",
+                                 Perm.COMMUNICATION))
     def sms_count(self, info: Info, text: str) -> SmsCount:
         count = sms_count(text, info.context.viewer.district.sms_character_limit)
         return SmsCount(length=count.length, limit=count.limit, remaining=count.limit - count.length,

@@ -19,7 +19,7 @@ from models.reenrolment import ReenrolmentForm as FormRow
 @strawberry.type
 class ReenrolmentFormQueries:
     @strawberry.field(**requires("The configured re-enrolment forms, at most one per audience (JOB-06).",
-                                 Perm.CALLER_ID_PHONE_NUMBERS))
+                                 Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
     def reenrolment_forms(self, info: Info) -> list[ReenrolmentForm]:
         rows = info.context.session.execute(select(FormRow).order_by(FormRow.audience)).scalars()
         return [ReenrolmentForm.from_row(row) for row in rows]

@@ -15,13 +15,14 @@ from models.caller_ids import CallerId as CallerIdRow
 
 @strawberry.type
 class CallerIdQueries:
-    @strawberry.field(**requires("Every caller ID number (CID-01).", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.field(**requires("Every caller ID number (CID-01).", Perm.COMMUNICATION,
+                                 Perm.CALLER_ID_PHONE_NUMBERS))
     def caller_ids(self, info: Info) -> list[CallerId]:
         rows = info.context.session.execute(select(CallerIdRow).order_by(CallerIdRow.title, CallerIdRow.id))
         return shown(info, list(rows.scalars()))
 
     @strawberry.field(**requires("The numbers you may put on a call, and your default (VOI-03, CID-03).",
-                                 Perm.PHONE_CALLS))
+                                 Perm.COMMUNICATION, Perm.PHONE_CALLS))
     def available_caller_ids(self, info: Info) -> AvailableCallerIds:
         available = rules.available_to(info.context.session, info.context.viewer)
         if available.district_default is None:  # VOI-02

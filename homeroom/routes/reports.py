@@ -1,7 +1,8 @@
 """GET /reports/messages/{id}/deliveries.csv: a message's per-recipient report as CSV (RPT-02),
 for whoever may read that message's report, with the same bearer token as /graphql; someone else's
 message lists only the recipients in the reader's own scope (domain.reports.communication_report). Its cells are safe to
-open in a spreadsheet (domain.support.spreadsheet_cells)."""
+open in a spreadsheet (domain.support.spreadsheet_cells). Any bearer credential the API accepts
+works, a partner key too when it holds `messages:read` (issue 16 point 3)."""
 
 from __future__ import annotations
 
@@ -18,22 +19,26 @@ from domain.access.permissions import Perm
 from domain.reports.communication_report import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
 from domain.support.spreadsheet_cells import spreadsheet_row
 from domain.access.viewer import load_viewer
-from homeroom.auth import bearer_token, user_id_from_token
+from domain.access.scopes import Scope
+from homeroom.auth import Authenticator, bearer_token
 from homeroom.routes.path_ids import path_ids_in_range
-from homeroom.settings import Settings
 
 
-def report_router(settings: Settings, engine: Engine) -> APIRouter:
+def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
     router = APIRouter(dependencies=[Depends(path_ids_in_range)])
 
     @router.get("/reports/messages/{message_id}/deliveries.csv")
     def deliveries_csv(message_id: int, authorization: str | None = Header(default=None)) -> StreamingResponse:
         session = Session(engine)
         try:
-            viewer = load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
+            found = authenticate.verify(bearer_token(authorization))
+            viewer = load_viewer(session, found.user_id, found.key)
         except AuthenticationError as error:
             session.close()
             raise HTTPException(status_code=401, detail=str(error)) from None
+        if viewer.key is not None and not viewer.key.allows(Scope.MESSAGES_READ):
+            session.close()
+            raise HTTPException(status_code=403, detail="This partner key needs the messages:read scope.")
         if not viewer.permissions.has(Perm.COMMUNICATION):
             session.close()
             raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')

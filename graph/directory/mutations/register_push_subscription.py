@@ -6,10 +6,12 @@ from typing import Annotated
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.directory.push_subscriptions import register
 from graph.context import Info
 from graph.directory.inputs import PushSubscriptionInput
 from graph.errors import field_errors, perform
+from graph.permissions import requires
 
 
 @strawberry.type(description="The subscription is registered for the viewer.")
@@ -26,10 +28,9 @@ RegisterPushSubscriptionResult = Annotated[PushSubscriptionRegistered | Register
 
 @strawberry.type
 class RegisterPushSubscriptionMutation:
-    @strawberry.mutation(description="Register one of your browsers or devices for push notifications "
-                                     "(any signed-in user, for themselves). Registering again refreshes the keys; "
-                                     "an endpoint registered to another account is refused (CONFLICT) and stays "
-                                     "theirs.")
+    @strawberry.mutation(**requires("Register one of your browsers or devices for push notifications (for "
+                                    "yourself). Registering again refreshes the keys; an endpoint registered to "
+                                    "another account is refused (CONFLICT) and stays theirs.", Perm.COMMUNICATION))
     def register_push_subscription(self, info: Info, input: PushSubscriptionInput) -> RegisterPushSubscriptionResult:
         viewer = info.context.viewer
         return perform(info, lambda: register(info.context.session, viewer, input.endpoint, input.p256dh, input.auth),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.directory.push_subscriptions import remove
 from graph.context import Info
+from graph.permissions import requires
 
 
 @strawberry.type
 class RemovePushSubscriptionMutation:
-    @strawberry.mutation(description="Remove one of your push subscriptions; false when it was not yours or unknown.")
+    @strawberry.mutation(**requires("Remove one of your push subscriptions; false when it was not yours or unknown.",
+                                    Perm.COMMUNICATION))
     def remove_push_subscription(self, info: Info, endpoint: str) -> bool:
         removed = remove(info.context.session, info.context.viewer, endpoint)
         info.context.session.commit()

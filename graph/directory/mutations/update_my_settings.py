@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.directory.user_settings import UserSetting as UserSettingModel, update_my_settings as store_settings
 from graph.context import Info
 from graph.directory.inputs import MySettingsInput
@@ -22,7 +23,7 @@ UpdateMySettingsResult = Annotated[MySettings | UpdateMySettingsErrors, strawber
 class UpdateMySettingsMutation:
     @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
                                     "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-01, SET-03 to "
-                                    "SET-06, SET-09)."))
+                                    "SET-06, SET-09).", Perm.COMMUNICATION))
     def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateMySettingsResult:
         viewer, session = info.context.viewer, info.context.session
         changes = {setting: getattr(input, setting.value) for setting in UserSettingModel

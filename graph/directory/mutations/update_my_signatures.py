@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.directory.user_settings import save_signatures
 from graph.context import Info
 from graph.directory.settings import Signatures
@@ -21,7 +22,8 @@ UpdateMySignaturesResult = Annotated[Signatures | UpdateMySignaturesErrors, stra
 class UpdateMySignaturesMutation:
     @strawberry.mutation(**requires("Save your rich-text email signature and plain-text SMS signature "
                                     "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
-                                    "event handlers or frames) and returned as stored (SET-07)."))
+                                    "event handlers or frames) and returned as stored (SET-07).",
+                                    Perm.COMMUNICATION))
     def update_my_signatures(self, info: Info, email_signature: str | None = None,
                              sms_signature: str | None = None) -> UpdateMySignaturesResult:
         def done(stored) -> Signatures:

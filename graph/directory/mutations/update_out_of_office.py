@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.access.permissions import Perm
 from domain.conversations.replies.out_of_office import set_out_of_office
 from graph.context import Info
 from graph.errors import field_errors, perform
@@ -44,7 +45,7 @@ class UpdateOutOfOfficeMutation:
     @strawberry.mutation(**requires(
         "Set or clear your out-of-office period and message: each message that reaches your inbox within it "
         "(inclusive) is answered once with the message, marked automatic; an automatic answer is never answered "
-        "(SET-08). An end before the start is END_BEFORE_START, an empty message REQUIRED."))
+        "(SET-08). An end before the start is END_BEFORE_START, an empty message REQUIRED.", Perm.COMMUNICATION))
     def update_out_of_office(self, info: Info, input: UpdateOutOfOfficeInput) -> UpdateOutOfOfficeResult:
         return perform(info, lambda: set_out_of_office(info.context.session, user_id=info.context.viewer.id,
                                                        start=input.start, end=input.end, message=input.message),

@@ -14,7 +14,8 @@ from graph.reenrolment.types import ReenrolmentAudience
 @strawberry.type
 class RemoveReenrolmentFormMutation:
     @strawberry.mutation(**requires("Remove this audience's form; the job then publishes nothing to it. "
-                                    "Returns whether there was one (JOB-07).", Perm.CALLER_ID_PHONE_NUMBERS,
+                                    "Returns whether there was one (JOB-07).", Perm.COMMUNICATION,
+                                    Perm.CALLER_ID_PHONE_NUMBERS,
                                     Perm.DISTRICT_SETTINGS))
     def remove_reenrolment_form(self, info: Info, audience: ReenrolmentAudience) -> bool:
         removed = remove_form(info.context.session, audience.value)

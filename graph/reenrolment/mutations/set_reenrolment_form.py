@@ -22,7 +22,7 @@ SetReenrolmentFormResult = Annotated[ReenrolmentForm | SetReenrolmentFormErrors,
 @strawberry.type
 class SetReenrolmentFormMutation:
     @strawberry.mutation(**requires("Set the form sent to this audience when their number is unreachable (JOB-06).",
-                                    Perm.CALLER_ID_PHONE_NUMBERS, Perm.DISTRICT_SETTINGS))
+                                    Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS, Perm.DISTRICT_SETTINGS))
     def set_reenrolment_form(self, info: Info, audience: ReenrolmentAudience, title: str,
                              instructions: str) -> SetReenrolmentFormResult:
         return perform(info, lambda: set_form(info.context.session, audience.value, title, instructions),

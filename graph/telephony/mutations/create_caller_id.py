@@ -20,7 +20,8 @@ CreateCallerIdResult = Annotated[CallerIdSaved | CreateCallerIdErrors, strawberr
 
 @strawberry.type
 class CreateCallerIdMutation:
-    @strawberry.mutation(**requires("Add a caller ID number (CID-01).", Perm.CALLER_ID_PHONE_NUMBERS))
+    @strawberry.mutation(**requires("Add a caller ID number (CID-01).", Perm.COMMUNICATION,
+                                    Perm.CALLER_ID_PHONE_NUMBERS))
     def create_caller_id(self, info: Info, input: CallerIdInput) -> CreateCallerIdResult:
         authorize_input(info.context.viewer, input)
         return perform(info, lambda: rules.create(info.context.session, to_caller_id(input)),

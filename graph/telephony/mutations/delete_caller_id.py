@@ -16,7 +16,7 @@ from graph.telephony.types import refuse_district_default_change
 class DeleteCallerIdMutation:
     @strawberry.mutation(**requires(
         "Delete a caller ID number; false when it did not exist. A District Default number also needs "
-        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
+        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
     def delete_caller_id(self, info: Info, id: strawberry.ID) -> bool:
         refuse_district_default_change(info, parse_id(id))
         removed = rules.remove(info.context.session, parse_id(id))

@@ -27,7 +27,8 @@ ImportCallerIdsResult = Annotated[CallerIdsImported | ImportCallerIdsErrors, str
 @strawberry.type
 class ImportCallerIdsMutation:
     @strawberry.mutation(**requires("Import caller IDs from CSV; every bad row is reported (path "
-                                    "row.N.column) and then nothing is imported (CID-08).", Perm.CALLER_ID_PHONE_NUMBERS))
+                                    "row.N.column) and then nothing is imported (CID-08).", Perm.COMMUNICATION,
+                                    Perm.CALLER_ID_PHONE_NUMBERS))
     def import_caller_ids(self, info: Info, csv: str, columns: CallerIdColumnsInput,
                           has_header: bool = True) -> ImportCallerIdsResult:
         authorize_input(info.context.viewer, columns)

@@ -36,7 +36,8 @@ def _placed(outcome) -> TestCallPlaced:
 @strawberry.type
 class PlaceTestCallMutation:
     @strawberry.mutation(**requires("Call a number you type with the call text as composed; it reaches no "
-                                    "recipient and writes no delivery (VOI-09).", Perm.PHONE_CALLS))
+                                    "recipient and writes no delivery (VOI-09).", Perm.COMMUNICATION,
+                                    Perm.PHONE_CALLS))
     def place_test_call(self, info: Info, phone: str, call_text: str,
                         caller_id_id: strawberry.ID | None = None) -> PlaceTestCallResult:
         return perform(info, lambda: place_test_call(info.context.session, info.context.viewer,

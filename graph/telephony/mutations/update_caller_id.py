@@ -23,7 +23,7 @@ UpdateCallerIdResult = Annotated[CallerIdSaved | UpdateCallerIdErrors, strawberr
 class UpdateCallerIdMutation:
     @strawberry.mutation(**requires(
         "Change a caller ID number (CID-01); a District Default number also needs "
-        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.CALLER_ID_PHONE_NUMBERS))
+        f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
     def update_caller_id(self, info: Info, id: strawberry.ID, input: CallerIdInput) -> UpdateCallerIdResult:
         authorize_input(info.context.viewer, input)
         refuse_district_default_change(info, parse_id(id))

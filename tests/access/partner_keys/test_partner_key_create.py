@@ -101,3 +101,22 @@ def test_issue_16_point_3_a_school_the_creator_cannot_reach_answers_like_a_missi
                                                "schoolIds": [str(school1), str(school1)]}}, creator)
     assert [(e["path"], e["code"]) for e in duplicate["data"]["createPartnerKey"]["errors"]] == [
         (["input", "schoolIds", "1"], "DUPLICATE")]
+
+
+def test_issue_16_point_3_the_key_list_costs_the_same_statements_for_more_keys(client, engine):
+    """No N+1: partnerKeys reads keys, creators, schools and prefixes in a fixed number of
+    statements, however many keys there are."""
+    from helpers import count_statements
+
+    admin = token_for(engine, "admin")
+    school = school_of(engine, "principal.1")
+    create_key(client, engine, school_ids=[school])
+    counts = []
+    for _ in range(2):
+        with count_statements(engine) as statements:
+            listed = gql(client, LIST, token=admin)["data"]["partnerKeys"]
+        counts.append((len(listed), len(statements)))
+        for _ in range(3):
+            create_key(client, engine, school_ids=[school])
+    (few, few_statements), (more, more_statements) = counts
+    assert more == few + 3 and more_statements == few_statements

@@ -5,6 +5,9 @@ sendMessage are narrowed the same way."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from factories import add_contact, add_student, email, unique
 from helpers import gql, token_for, wait_for_message
 from partner_key_steps import create_key, school_of
@@ -37,6 +40,24 @@ def test_issue_16_point_3_a_school_key_reads_only_its_schools_recipients(client,
     assert whole["deliveries"]["totalCount"] == 7
     everywhere = create_key(client, engine, scopes=["MESSAGES_READ"])["secret"]
     assert gql(client, MESSAGE, {"id": sent["id"]}, everywhere)["data"]["message"]["deliveries"]["totalCount"] == 7
+
+
+def test_issue_16_point_3_the_csv_export_takes_a_key_with_messages_read(client, engine):
+    """Issue 16 point 3: GET /reports/messages/{id}/deliveries.csv takes a partner key as its
+    bearer token: a messages:read key for school 1 gets school 1's rows only, a key without the
+    scope gets 403, an unknown key 401."""
+    sent = sent_to_two_schools(client, engine)
+    school1 = school_of(engine, "principal.1")
+    path = f"/reports/messages/{sent['id']}/deliveries.csv"
+    reader = create_key(client, engine, scopes=["MESSAGES_READ"], school_ids=[school1])["secret"]
+    response = client.get(path, headers={"Authorization": f"Bearer {reader}"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert {(row["recipient_kind"], int(row["recipient_id"])) for row in rows} == expected(sent, "contact1", "teacher1")
+    assert "school3-family" not in response.text
+    directory_only = create_key(client, engine, scopes=["DIRECTORY_READ"])["secret"]
+    assert client.get(path, headers={"Authorization": f"Bearer {directory_only}"}).status_code == 403
+    assert client.get(path, headers={"Authorization": f"Bearer hrk_{'0' * 12}_{'A' * 43}"}).status_code == 401
 
 
 def test_issue_16_point_3_a_school_key_does_not_find_another_schools_message(client, engine):
