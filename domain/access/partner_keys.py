@@ -86,7 +86,9 @@ class AuthenticatedKey:
 
 
 def scopes_of(key: PartnerKey) -> tuple[Scope, ...]:
-    return tuple(Scope(value) for value in key.scopes.split())
+    """The key's scopes; a stored name this version does not know grants nothing."""
+    known = {scope.value: scope for scope in Scope}
+    return tuple(known[value] for value in key.scopes.split() if value in known)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
