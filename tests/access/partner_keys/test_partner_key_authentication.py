@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import update
+from starlette.websockets import WebSocketDisconnect
 
 from domain.access.permissions import Perm
 from helpers import gql, make_user, token_for
@@ -56,6 +57,22 @@ def test_issue_16_point_3_a_key_works_in_connection_init(client, engine):
         ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": SCHOOLS}})
         second = ws.receive_json()
     assert second["type"] == "error" and second["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED", second
+
+
+def test_issue_16_point_3_a_revoked_key_closes_its_websocket(client, engine, monkeypatch):
+    """Issue 16 point 3: a WebSocket opened with a key is closed with 4403 once the key is revoked,
+    at the access watch's next check (every minute; a second here)."""
+    import homeroom.routes.graphql as graphql_route
+
+    monkeypatch.setattr(graphql_route, "ACCOUNT_RECHECK_SECONDS", 1.0)
+    created = create_key(client, engine, scopes=["DIRECTORY_READ"])
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {created['secret']}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        gql(client, REVOKE, {"id": created["key"]["id"]}, token_for(engine, "admin"))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4403
 
 
 @pytest.mark.parametrize("case", ["unknown prefix", "wrong secret", "malformed", "expired", "revoked",
