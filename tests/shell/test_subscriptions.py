@@ -84,7 +84,7 @@ async def _healthz_latencies(server, count: int) -> list[float]:
 def _connections_idle_in_transaction(engine, older_than_seconds: float) -> int:
     with engine.connect() as connection:
         return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND datname = current_database() "
             "AND state = 'idle in transaction' AND now() - state_change > make_interval(secs => :age)"),
             {"name": APPLICATION_NAME, "age": older_than_seconds}).scalar_one()
 
