@@ -36,7 +36,8 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str = "", default: str = "ok"):
+    def __init__(self, secret: str = "", default: str = "ok", tls=None, host_name: str = "127.0.0.1"):
+        """``tls``: an ssl.SSLContext to serve https with; ``host_name``: the name its URL uses."""
         self.secrets: list[str] = [secret] if secret else []
         self.default = default
         self.behaviours: collections.deque[str] = collections.deque()
@@ -58,12 +59,15 @@ class WebhookReceiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.scheme, self.host_name = ("https" if tls else "http"), host_name
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/homeroom"
+        return f"{self.scheme}://{self.host_name}:{self.server.server_address[1]}/hooks/homeroom"
 
     def _verify(self, body: str, headers: dict[str, str]) -> dict | None:
         for secret in self.secrets:

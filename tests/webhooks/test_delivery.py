@@ -236,3 +236,115 @@ def test_issue_16_point_5_the_dispatch_that_completes_a_message_hands_it_on(engi
     dispatch_deliveries(engine, runtime.registry, ids[:2], services)
     dispatch_deliveries(engine, runtime.registry, ids[2:], services)
     assert told == [({message_id}, []), ({message_id}, [message_id])]
+
+
+def test_issue_16_point_5_after_a_rotation_both_secrets_sign_for_the_grace_period(
+        client, engine, runtime, admin_token, receiver, make_endpoint):
+    """rotateWebhookSecret: the next webhook carries two v1 signatures, so a receiver holding either
+    the old or the new secret verifies it with the standardwebhooks package."""
+    from standardwebhooks.webhooks import Webhook
+
+    endpoint = make_endpoint(receiver)
+    rotated = gql(client, """mutation($id: ID!) { rotateWebhookSecret(id: $id) {
+        ... on WebhookEndpointWithSecret { secret } } }""", {"id": str(endpoint["id"])}, admin_token)
+    new_secret = rotated["data"]["rotateWebhookSecret"]["secret"]
+    receiver.secrets[:] = [new_secret]
+    message_id = emit_test_event(engine, runtime, endpoint["id"])
+    wait_for_status(engine, message_id, "DELIVERED")
+    [got] = receiver.received
+    assert got.verified and len(got.headers["webhook-signature"].split(" ")) == 2
+    assert Webhook(endpoint["secret"]).verify(got.body, got.headers) == json.loads(got.body)
+
+
+def test_issue_16_point_5_listing_endpoints_and_messages_costs_the_same_for_any_number(
+        client, engine, runtime, admin_token, receiver, make_endpoint):
+    """No N+1: webhookEndpoints (schools, newest attempts) and webhookMessages (attempts) run a fixed
+    number of statements however many rows they answer."""
+    from helpers import count_statements
+
+    def costs() -> tuple[int, int]:
+        with count_statements(engine) as listing:
+            assert "errors" not in gql(client, ENDPOINTS, token=admin_token)
+        with count_statements(engine) as messages:
+            assert "errors" not in gql(client, MESSAGES, {"id": str(first["id"])}, admin_token)
+        return len(listing), len(messages)
+
+    first = make_endpoint(receiver, ("MESSAGE_COMPLETED",), [str(first_school_id(engine))])
+    wait_for_status(engine, emit_test_event(engine, runtime, first["id"]), "DELIVERED")
+    few = costs()
+    for _ in range(2):
+        more = make_endpoint(receiver)
+        wait_for_status(engine, emit_test_event(engine, runtime, more["id"]), "DELIVERED")
+    for _ in range(2):
+        wait_for_status(engine, emit_test_event(engine, runtime, first["id"]), "DELIVERED")
+    assert costs() == few
+
+
+def _certificate(tmp_path, name: str):
+    """A self-signed certificate for ``name``: (server context, client context trusting it)."""
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cafile=str(cert_file))
+    return server, client
+
+
+def test_issue_16_point_5_https_goes_to_the_checked_address_with_the_name_in_host_and_sni(
+        engine, runtime, tmp_path, monkeypatch):
+    """The send connects to the address the check resolved, while the certificate is verified
+    against the URL's host name (TLS SNI) and Host names it too: pinning the address (against DNS
+    rebinding) keeps https whole. The name resolves through a stand-in resolver to the receiver."""
+    import httpx
+
+    import domain.webhooks.urls as urls
+    from peers.webhook_receiver import WebhookReceiver
+
+    name = "hooks.homeroom.test"
+    server_tls, client_tls = _certificate(tmp_path, name)
+    receiver = WebhookReceiver(tls=server_tls, host_name=name)
+    made = None
+    try:
+        real = urls.socket.getaddrinfo
+        monkeypatch.setattr(urls.socket, "getaddrinfo", lambda host, port, *args, **kw: [
+            (None, None, None, "", ("127.0.0.1", port))] if host == name else real(host, port, *args, **kw))
+        from domain.webhooks.endpoints import EndpointInput, create
+        from domain.webhooks.events import WebhookEventType
+        from resolve import viewer_for
+
+        with session_scope(engine) as session:
+            made = create(session, viewer_for(session, "admin"),
+                          EndpointInput(receiver.url, (WebhookEventType.MESSAGE_COMPLETED,)), runtime.webhooks)
+            endpoint_id = made.endpoint.id
+        receiver.secrets.append(made.secret)
+        message_id = _pending_message(engine, endpoint_id)
+        with httpx.Client(verify=client_tls, follow_redirects=False, trust_env=False) as client:
+            outcome = send_message(engine, message_id, runtime.webhooks, client=client)
+        assert outcome.delivered, attempts_of(engine, message_id)
+        [got] = receiver.received
+        assert got.verified and got.headers["host"] == f"{name}:{receiver.server.server_address[1]}"
+    finally:
+        receiver.close()
+        if made is not None:
+            from domain.webhooks.endpoints import remove
+
+            with session_scope(engine) as session:
+                remove(session, made.endpoint.id)
