@@ -123,8 +123,10 @@ def update_endpoint(session: Session, endpoint_id: int, data: EndpointInput, con
 
 
 def remove(session: Session, endpoint_id: int) -> bool:
-    """Delete the endpoint with its messages and attempts (its notices stay); False if there was none."""
-    if session.get(WebhookEndpoint, endpoint_id) is None:
+    """Delete the endpoint with its messages and attempts (its notices stay); False if there was none.
+    The endpoint is locked first, so an attempt being recorded for it either lands before (and is
+    deleted with it) or fails on the missing endpoint (and its job finds nothing to send)."""
+    if session.get(WebhookEndpoint, endpoint_id, with_for_update=True) is None:
         return False
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint_id))
     session.execute(delete(WebhookMessage).where(WebhookMessage.endpoint_id == endpoint_id))

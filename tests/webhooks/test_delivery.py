@@ -348,3 +348,34 @@ def test_issue_16_point_5_https_goes_to_the_checked_address_with_the_name_in_hos
 
             with session_scope(engine) as session:
                 remove(session, made.endpoint.id)
+
+
+def test_issue_16_point_5_the_pump_makes_good_a_lost_completion_job_and_a_lost_send(
+        engine, runtime, receiver, make_endpoint):
+    """The database holds the truth: a message completed by a dispatch whose webhook job never ran
+    still gets its message.completed from the next pump, and a send whose job was lost (its attempt
+    overdue, nobody sending it) is handed to a job again. (Dispatch here tells nobody, so whatever
+    arrives came from a pump: this test's, or one an earlier dispatch asked for.)"""
+    import dataclasses
+
+    from sqlalchemy import update
+
+    from domain.delivery.dispatch import dispatch_deliveries
+    from domain.webhooks.pump import pump
+    from models.messaging import Message
+    from models.webhooks import WebhookMessage
+    from worker_processes import message_to_imported_phones
+
+    make_endpoint(receiver)
+    message_id, ids = message_to_imported_phones(engine, 2, f"+1313{random.randrange(100, 1000)}")
+    with session_scope(engine) as session:
+        session.execute(update(Message).where(Message.id == message_id).values(in_app_filed_at=utcnow()))
+    dispatch_deliveries(engine, runtime.registry, ids, dataclasses.replace(runtime.delivery, ledger_changed=None))
+    lost = _pending_message(engine, make_endpoint(receiver)["id"])
+    with session_scope(engine) as session:
+        session.execute(update(WebhookMessage).where(WebhookMessage.id == lost).values(
+            next_attempt_at=utcnow() - dt.timedelta(minutes=5)))
+    pump(engine, runtime.webhooks, runtime.webhook_jobs)
+    wait_for(lambda: [r for r in receiver.of_type("message.completed")
+                      if r.payload["data"].get("messageId") == str(message_id)], 30, "the swept message.completed")
+    wait_for_status(engine, lost, "DELIVERED")
