@@ -6,6 +6,7 @@ idempotent: a message already delivered, not yet due or being sent elsewhere is 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Collection
@@ -20,6 +21,10 @@ from jobs.runtime import current
 from models.db import session_scope, utcnow
 
 QUEUE = "webhooks"
+#: httpx logs every request's URL at INFO, and the worker logs INFO: a receiver's URL may carry a
+#: token in its query string, and URLs stay out of logs (secrets never in logs).
+logging.getLogger("httpx").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 #: Dispatch asks for a pump after every chunk it records; it runs this long after, once the feed
 #: shows the chunk's changes (domain.webhooks.feed.SETTLE_SECONDS), one per process at a time.
 PUMP_DELAY_SECONDS = SETTLE_SECONDS + 1.0
@@ -112,8 +117,14 @@ class DramatiqWebhookJobs:
 
     def ledger_changed(self, message_ids: Collection[int], completed_ids: Collection[int]) -> None:
         """What dispatch calls after recording outcomes (domain.delivery.services): the completed
-        messages' event job, and one pump shortly after (coalesced per process). Enqueues only."""
-        self.messages_completed(completed_ids)
-        delay = _pump_delay(time.monotonic()) if message_ids else None
-        if delay is not None:
-            self.pump(delay)
+        messages' event job, and one pump shortly after (coalesced per process). Enqueues only, and
+        never fails the dispatch that calls it: what it could not enqueue (Redis away, a broker
+        without these actors) the next queue run's pump makes good, from the database."""
+        try:
+            self.messages_completed(completed_ids)
+            delay = _pump_delay(time.monotonic()) if message_ids else None
+            if delay is not None:
+                self.pump(delay)
+        except Exception as error:  # noqa: BLE001  (dispatch's outcomes are committed; webhooks catch up)
+            log.warning("webhook jobs not enqueued after a dispatch (%s); the next queue run catches up",
+                        type(error).__name__)

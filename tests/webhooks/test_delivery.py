@@ -379,3 +379,16 @@ def test_issue_16_point_5_the_pump_makes_good_a_lost_completion_job_and_a_lost_s
     wait_for(lambda: [r for r in receiver.of_type("message.completed")
                       if r.payload["data"].get("messageId") == str(message_id)], 30, "the swept message.completed")
     wait_for_status(engine, lost, "DELIVERED")
+
+
+def test_issue_16_point_5_webhook_jobs_that_cannot_be_enqueued_never_fail_a_dispatch(caplog):
+    """A dispatch in a process whose broker has no webhook actors (a tool, a plugin's own test
+    process) or whose Redis is away still succeeds: the webhook side logs it (no ids, no URLs) and the
+    next queue run's pump catches up from the database."""
+    from dramatiq.brokers.stub import StubBroker
+
+    from jobs.webhooks import DramatiqWebhookJobs
+
+    DramatiqWebhookJobs(StubBroker()).ledger_changed({1}, [1])
+    assert [r.getMessage() for r in caplog.records if r.name == "jobs.webhooks"] == [
+        "webhook jobs not enqueued after a dispatch (QueueNotFound); the next queue run catches up"]
