@@ -38,6 +38,8 @@ from graph.scheduling.mutations import ScheduleMutations
 from graph.scheduling.queries import ScheduleQueries
 from graph.telephony.mutations import TelephonyMutations
 from graph.telephony.queries import CallerIdQueries
+from graph.webhooks.mutations import WebhookMutations
+from graph.webhooks.queries import WebhookQueries
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
@@ -52,13 +54,13 @@ MAX_QUERY_CHARACTERS = 100_000
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries, PartnerKeyQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries):
     pass
 
 
 @strawberry.type
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
-               TelephonyMutations, ConversationMutations, AccessMutations):
+               TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations):
     pass
 
 

@@ -11,6 +11,7 @@ shell (the app factory, the CLI commands, the worker) and handed down, never loo
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 
 import dramatiq
@@ -21,9 +22,11 @@ from domain.delivery.sending.envelopes import Links
 from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
 from domain.delivery.services import DeliveryServices
+from domain.webhooks.config import UrlPolicy, WebhookConfig
 from homeroom.settings import Settings, load_settings
 from jobs.broker import make_broker
 from jobs.job_queue import DramatiqJobQueue
+from jobs.webhooks import DramatiqWebhookJobs
 from models.db import engine_for
 
 
@@ -43,7 +46,26 @@ class Runtime:
     @property
     def delivery(self) -> DeliveryServices:
         """What dispatch needs besides the engine and the registry."""
-        return DeliveryServices(pacer=self.pacer, events=self.events, links=self.links)
+        return DeliveryServices(pacer=self.pacer, events=self.events, links=self.links,
+                                ledger_changed=self.webhook_jobs.ledger_changed)
+
+    @property
+    def webhook_jobs(self) -> DramatiqWebhookJobs:
+        """Where webhook work goes (its own queue; issue 16 point 5)."""
+        return DramatiqWebhookJobs(self.broker)
+
+    @functools.cached_property
+    def webhooks(self) -> WebhookConfig:
+        """The webhook rules the settings choose (domain.webhooks.config)."""
+        settings = self.settings
+        return WebhookConfig(
+            urls=UrlPolicy(require_https=not settings.is_development, allow_private=settings.webhooks_allow_private),
+            timeout_seconds=settings.webhooks_timeout_seconds,
+            retry_schedule=tuple(settings.webhooks_retry_schedule_seconds),
+            disable_after=dt.timedelta(seconds=settings.webhooks_disable_after_seconds),
+            disable_after_failures=settings.webhooks_disable_after_failures,
+            batch_size=settings.webhooks_batch_size,
+            secret_grace=dt.timedelta(seconds=settings.webhooks_secret_grace_seconds))
 
     @property
     def reply_filer(self):

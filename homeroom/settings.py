@@ -81,6 +81,26 @@ class Settings(BaseSettings):
         default=21 * 2**20, gt=0, description="The upload routes (attachments, call recordings): their largest "
                                               "file (20 MB) and the multipart framing around it.")
 
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhook endpoints be loopback, private or link-local addresses, reached over plain http "
+                    "(development and tests only; production refuses them, and http, while this is off).")
+    webhooks_timeout_seconds: float = Field(
+        default=15, gt=0, le=60, description="How long one webhook POST may take before it counts as failed.")
+    webhooks_retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [0, 5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1, max_length=20,
+        description="Seconds before each attempt of a webhook message, as a JSON list (Standard Webhooks: at once, "
+                    "5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); its length is how many attempts a message gets.")
+    webhooks_disable_after_seconds: float = Field(
+        default=86_400, ge=0, description="An endpoint that has failed for this long without a success is disabled "
+                                          "(with at least HOMEROOM_WEBHOOKS_DISABLE_AFTER_FAILURES failures in a row).")
+    webhooks_disable_after_failures: int = Field(
+        default=5, gt=0, description="The failed attempts in a row an endpoint needs before it can be disabled.")
+    webhooks_batch_size: int = Field(
+        default=100, gt=0, le=1000, description="At most this many delivery changes in one delivery.updated webhook.")
+    webhooks_secret_grace_seconds: float = Field(
+        default=86_400, ge=0, description="How long a rotated-out webhook secret still signs beside the new one.")
+
     @field_validator("jwt_secret")
     @classmethod
     def _strong_secret_in_production(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
@@ -152,6 +172,13 @@ class Settings(BaseSettings):
     def introspection(self) -> bool:
         """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
         return self.is_development if self.graphql_introspection is None else self.graphql_introspection
+
+    @field_validator("webhooks_retry_schedule_seconds")
+    @classmethod
+    def _retry_delays_not_negative(cls, value: list[float]) -> list[float]:
+        if any(delay < 0 for delay in value):
+            raise ValueError("delays must be 0 or more seconds")
+        return value
 
     @property
     def embedded(self) -> bool:

@@ -15,6 +15,7 @@ from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.due_sends import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
 from jobs.runtime import current
+from jobs.webhooks import DramatiqWebhookJobs
 from models.db import session_scope, utcnow
 from models.messaging import Message
 
@@ -25,7 +26,7 @@ THREAD_NAME = "homeroom-queue"
 def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
     deliveries, then, once that is committed (so the database holds the truth whatever happens to
-    the queue), hand scheduled messages on and enqueue dispatch in chunks (on ``broker`` and with
+    the queue), hand scheduled messages on and enqueue dispatch in chunks, and the webhook pump (on ``broker`` and with
     ``registry``'s plugins, by default the installed runtime's)."""
     now = now or utcnow()
     runtime = current()
@@ -50,6 +51,7 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
     fetch_reply_mailbox()
     run_status_updates_job(broker)
+    DramatiqWebhookJobs(broker or runtime.broker).pump()  # webhooks catch up (domain.webhooks.pump)
     return due
 
 

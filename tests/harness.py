@@ -55,6 +55,13 @@ os.environ.update({
     # The embedded queue clock runs once at start-up; tests run the queue themselves (queue_tick).
     "HOMEROOM_QUEUE_INTERVAL_SECONDS": "3600",
     "HOMEROOM_REPLY_DOMAIN": "replies.homeroom.test",
+    # Outbound webhooks (issue 16 point 5) reach the tests' receiver on 127.0.0.1 over http, and
+    # retry and give up in seconds rather than a day (tests/webhooks).
+    "HOMEROOM_WEBHOOKS_ALLOW_PRIVATE": "true",
+    "HOMEROOM_WEBHOOKS_TIMEOUT_SECONDS": "1.5",
+    "HOMEROOM_WEBHOOKS_RETRY_SCHEDULE_SECONDS": "[0, 1, 1]",
+    "HOMEROOM_WEBHOOKS_DISABLE_AFTER_SECONDS": "2",
+    "HOMEROOM_WEBHOOKS_DISABLE_AFTER_FAILURES": "4",
 })
 if REDIS_URL:
     os.environ["HOMEROOM_REDIS_URL"] = REDIS_URL

@@ -73,16 +73,22 @@ def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
     return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
 
 
-def settle(session, settled_per_message: Counter, now) -> None:
+def settle(session, settled_per_message: Counter, now) -> list[int]:
     """Lower each message's count of open deliveries by those that just reached a final status,
-    and complete the message when none is left (one statement per message)."""
+    and complete the message when none is left (one statement per message). Returns the messages
+    this completed."""
+    completed = []
     for message_id, settled in settled_per_message.items():
         if not settled:
             continue
         remaining = Message.open_deliveries - settled
-        session.connection().execute(
+        completed_at = session.connection().execute(
             update(Message.__table__).where(Message.id == message_id).values(
-                open_deliveries=remaining, **complete_when_nothing_open(remaining, now)))
+                open_deliveries=remaining, **complete_when_nothing_open(remaining, now))
+            .returning(Message.completed_at)).scalar()
+        if completed_at == now:
+            completed.append(message_id)
+    return completed
 
 
 # --- 1. claim -----------------------------------------------------------------------------------
@@ -240,10 +246,11 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
     return writes
 
 
-def record(engine: Engine, writes: _Writes) -> None:
+def record(engine: Engine, writes: _Writes) -> list[int]:
     """One transaction: a bulk insert of attempts and a bulk update of every delivery's outcome (a
     delivery queued again for a retry also gets the retry's time as not_before, so the queue run
-    does not hurry it), what follows from them, and the messages' completion."""
+    does not hurry it), what follows from them, and the messages' completion (those it completed
+    are returned)."""
     with session_scope(engine) as session:
         now = utcnow()
         connection = session.connection()
@@ -258,7 +265,7 @@ def record(engine: Engine, writes: _Writes) -> None:
             record_opt_out(session, channel, address, source="the provider: the recipient opted out")
         if writes.gone:  # push endpoints the service says are gone (404/410)
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(writes.gone))))
-        settle(session, writes.settled, now)
+        return settle(session, writes.settled, now)
 
 
 def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int],
@@ -275,8 +282,10 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     if not claimed:
         return result
     started = utcnow()
-    record(engine, _writes(send(registry, claimed, services.pacer), started, result))
+    completed = record(engine, _writes(send(registry, claimed, services.pacer), started, result))
     progress_events.publish(services.events, result.message_ids)
+    if services.ledger_changed is not None:
+        services.ledger_changed(result.message_ids, completed)
     return result
 
 

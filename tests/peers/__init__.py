@@ -4,4 +4,5 @@
 - ``push_service``: a Web Push service that verifies VAPID and decrypts what it receives.
 - ``smtp_sink``: real SMTP servers (aiosmtpd) that record what they are sent.
 - ``twilio_api``: Prism serving Twilio's OpenAPI description, refusing what the spec refuses.
+- ``webhook_receiver``: a Standard Webhooks receiver that verifies signatures and fails on demand.
 """

@@ -1,0 +1,23 @@
+"""The webhook endpoint input."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.webhooks.endpoints import EndpointInput
+from domain.webhooks.events import WebhookEventType as EventType
+from graph.pagination import parse_ids
+from graph.webhooks.types import WebhookEventType
+
+
+@strawberry.input
+class WebhookEndpointInput:
+    url: str = strawberry.field(description="https in production; never a loopback, private or link-local address.")
+    event_types: list[WebhookEventType]
+    school_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The schools whose events it hears; null: every school.")
+
+
+def to_endpoint_input(data: WebhookEndpointInput) -> EndpointInput:
+    return EndpointInput(url=data.url, event_types=tuple(EventType(t) for t in data.event_types),
+                         school_ids=None if data.school_ids is None else parse_ids(data.school_ids))

@@ -1,0 +1,29 @@
+"""resendWebhook: replay one webhook message: a new attempt with the same webhook-id (issue 16 point 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.webhooks import endpoints, listing
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires_district_settings
+from graph.webhooks.types import WebhookMessage, WebhookResent
+
+ResendWebhookErrors = field_errors("ResendWebhook", ("NOT_FOUND", "CONFLICT"))
+ResendWebhookResult = Annotated[WebhookResent | ResendWebhookErrors, strawberry.union("ResendWebhookResult")]
+
+
+@strawberry.type
+class ResendWebhookMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "Send a delivered or failed webhook message again: one new attempt (no retries), with the same "
+        "webhook-id, so a receiver that kept it can tell the replay apart. Its endpoint must be enabled."))
+    def resend_webhook(self, info: Info, message_id: strawberry.ID) -> ResendWebhookResult:
+        session = info.context.session
+        return perform(info, lambda: endpoints.resend(session, parse_id(message_id), info.context.runtime.webhook_jobs),
+                       refused=ResendWebhookErrors.of,
+                       done=lambda row: WebhookResent(message=WebhookMessage.of(listing.message_view(session, row))))

@@ -1,0 +1,32 @@
+"""rotateWebhookSecret: a new signing secret, shown once; the old one signs beside it for a grace period."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.webhooks import endpoints, listing
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires_district_settings
+from graph.webhooks.types import WebhookEndpoint, WebhookEndpointWithSecret
+
+RotateWebhookSecretErrors = field_errors("RotateWebhookSecret", ("NOT_FOUND",))
+RotateWebhookSecretResult = Annotated[WebhookEndpointWithSecret | RotateWebhookSecretErrors,
+                                      strawberry.union("RotateWebhookSecretResult")]
+
+
+@strawberry.type
+class RotateWebhookSecretMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "A new signing secret for the endpoint, shown this once. Until HOMEROOM_WEBHOOKS_SECRET_GRACE_SECONDS "
+        "pass, each webhook carries a signature by the old secret too, so the receiver can switch when it likes."))
+    def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> RotateWebhookSecretResult:
+        session = info.context.session
+        return perform(info, lambda: endpoints.rotate_secret(session, parse_id(id), info.context.runtime.webhooks),
+                       refused=RotateWebhookSecretErrors.of,
+                       done=lambda rotated: WebhookEndpointWithSecret(
+                           endpoint=WebhookEndpoint.of(listing.endpoint_view(session, rotated.endpoint)),
+                           secret=rotated.secret))

@@ -1,0 +1,33 @@
+"""updateWebhookEndpoint: change an endpoint's URL, event types and schools (issue 16 point 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.webhooks import endpoints, listing
+from graph.context import Info
+from graph.errors import field_errors, perform
+from graph.pagination import parse_id
+from graph.permissions import requires_district_settings
+from graph.webhooks.inputs import WebhookEndpointInput, to_endpoint_input
+from graph.webhooks.mutations.create_webhook_endpoint import ENDPOINT_INPUT_CODES
+from graph.webhooks.types import WebhookEndpoint, WebhookEndpointSaved
+
+UpdateWebhookEndpointErrors = field_errors("UpdateWebhookEndpoint", ENDPOINT_INPUT_CODES)
+UpdateWebhookEndpointResult = Annotated[WebhookEndpointSaved | UpdateWebhookEndpointErrors,
+                                        strawberry.union("UpdateWebhookEndpointResult")]
+
+
+@strawberry.type
+class UpdateWebhookEndpointMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "Change an endpoint's URL, event types and schools; its secret and status stay."))
+    def update_webhook_endpoint(self, info: Info, id: strawberry.ID,
+                                input: WebhookEndpointInput) -> UpdateWebhookEndpointResult:
+        session = info.context.session
+        return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id), to_endpoint_input(input),
+                                                               info.context.runtime.webhooks),
+                       refused=UpdateWebhookEndpointErrors.of,
+                       done=lambda row: WebhookEndpointSaved(endpoint=WebhookEndpoint.of(listing.endpoint_view(session, row))))

@@ -1,0 +1,124 @@
+"""Webhook types: endpoints with their recent attempts, messages, attempts and notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
+from domain.webhooks.listing import EndpointView, MessageView
+from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
+
+WebhookEventType = strawberry.enum(
+    EventType, name="WebhookEventType", description="What an endpoint can hear about (issue 16 point 5). "
+    + " ".join(f"{t.name} ({t.value}): {EVENT_DESCRIPTIONS[t]}" for t in EventType))
+WebhookEndpointStatus = strawberry.enum(EndpointStatus, name="WebhookEndpointStatus",
+                                        description="DISABLED: after persistent failure; enableWebhookEndpoint "
+                                                    "turns it on again.")
+WebhookMessageStatusEnum = strawberry.enum(WebhookMessageStatus, name="WebhookMessageStatus",
+                                           description="PENDING: waiting for an attempt or a retry; DELIVERED: a 2xx "
+                                                       "answered; FAILED: every scheduled attempt failed, or the "
+                                                       "endpoint was disabled.")
+
+
+@strawberry.type(description="One POST of a webhook message to its endpoint.")
+class WebhookAttempt:
+    id: strawberry.ID
+    message_id: strawberry.ID = strawberry.field(description="The webhook message (not its webhook-id).")
+    started_at: dt.datetime
+    duration_ms: int
+    status_code: int | None = strawberry.field(description="The HTTP status answered; null when none was.")
+    error: str | None = strawberry.field(description="Null on success; else TIMEOUT, CONNECTION, HTTP_STATUS (not "
+                                                     "2xx) or ADDRESS_REFUSED (the URL now resolves to an address "
+                                                     "webhooks may not reach).")
+    trigger: str = strawberry.field(description="SCHEDULED (the first attempt and its retries) or RESEND.")
+
+    @classmethod
+    def of(cls, row: AttemptRow) -> WebhookAttempt:
+        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
+                   started_at=row.started_at, duration_ms=row.duration_ms, status_code=row.status_code,
+                   error=row.error, trigger=row.trigger)
+
+
+@strawberry.type(description="A URL that receives signed webhooks (Standard Webhooks).")
+class WebhookEndpoint:
+    id: strawberry.ID
+    url: str
+    event_types: list[WebhookEventType]
+    school_ids: list[strawberry.ID] | None = strawberry.field(description="Null: every school.")
+    status: WebhookEndpointStatus
+    created_at: dt.datetime
+    disabled_at: dt.datetime | None
+    disabled_reason: str | None
+    failing_since: dt.datetime | None = strawberry.field(description="The first failure since the last success.")
+    consecutive_failures: int
+    recent_attempts: list[WebhookAttempt] = strawberry.field(description="The newest attempts, newest first.")
+
+    @classmethod
+    def of(cls, view: EndpointView) -> WebhookEndpoint:
+        row = view.endpoint
+        return cls(id=strawberry.ID(str(row.id)), url=row.url, event_types=[EventType(t) for t in row.event_types],
+                   school_ids=None if view.school_ids is None else [strawberry.ID(str(s)) for s in
+                                                                    sorted(view.school_ids)],
+                   status=EndpointStatus(row.status), created_at=row.created_at, disabled_at=row.disabled_at,
+                   disabled_reason=row.disabled_reason, failing_since=row.failing_since,
+                   consecutive_failures=row.consecutive_failures,
+                   recent_attempts=[WebhookAttempt.of(a) for a in view.recent_attempts])
+
+
+@strawberry.type(description="One event sent to one endpoint; every attempt sends the same body and webhook-id.")
+class WebhookMessage:
+    id: strawberry.ID = strawberry.field(description="What resendWebhook takes.")
+    endpoint_id: strawberry.ID
+    webhook_id: str = strawberry.field(description="The webhook-id header (msg_…), the same on every attempt.")
+    event_type: WebhookEventType
+    status: WebhookMessageStatusEnum
+    attempt_count: int
+    next_attempt_at: dt.datetime | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    payload: str = strawberry.field(description="The JSON body: {type, timestamp, data}.")
+    attempts: list[WebhookAttempt] = strawberry.field(description="Newest first.")
+
+    @classmethod
+    def of(cls, view: MessageView) -> WebhookMessage:
+        row = view.message
+        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)),
+                   webhook_id=row.msg_id, event_type=EventType(row.event_type),
+                   status=WebhookMessageStatus(row.status), attempt_count=row.attempt_count,
+                   next_attempt_at=row.next_attempt_at, created_at=row.created_at, delivered_at=row.delivered_at,
+                   payload=row.payload, attempts=[WebhookAttempt.of(a) for a in view.attempts])
+
+
+@strawberry.type(description="Something that happened to an endpoint: webhook.endpoint_disabled (after persistent "
+                             "failure, with the reason) or webhook.endpoint_enabled. Kept after the endpoint is "
+                             "deleted.")
+class WebhookNotice:
+    id: strawberry.ID
+    endpoint_id: strawberry.ID
+    kind: str
+    url: str
+    reason: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: NoticeRow) -> WebhookNotice:
+        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)), kind=row.kind,
+                   url=row.url, reason=row.reason, created_at=row.created_at)
+
+
+@strawberry.type
+class WebhookEndpointSaved:
+    endpoint: WebhookEndpoint
+
+
+@strawberry.type(description="The endpoint and its signing secret: shown this once, never again.")
+class WebhookEndpointWithSecret:
+    endpoint: WebhookEndpoint
+    secret: str = strawberry.field(description="whsec_ + base64; verify each webhook with it (docs/graphql.md).")
+
+
+@strawberry.type
+class WebhookResent:
+    message: WebhookMessage
