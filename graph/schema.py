@@ -13,6 +13,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from graph.access.queries import ViewerQueries
+from graph.audit.queries import AuditQueries
 from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
 from graph.conversations.referral_requests import ReferralSubscriptions
@@ -50,7 +51,7 @@ MAX_QUERY_CHARACTERS = 100_000
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries):
+            DraftQueries, AlertQueries, AuditQueries):
     pass
 
 
