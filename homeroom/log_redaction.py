@@ -28,6 +28,9 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),  # a JWT
     (re.compile(r"\b(?:hrk|whsec|hrr|hrt)_[A-Za-z0-9_+/=-]+"), REDACTED),  # Homeroom's and webhook secrets
+    # the capability tokens some routes carry in their path (uvicorn's access log prints paths)
+    (re.compile(r"(/(?:unsubscribe|forms/reenrolment|voice/audio|voice/recording|voice))/[A-Za-z0-9._~=-]{16,}"),
+     rf"\1/{REDACTED}"),
     # user:password@ in a URL
     (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), REDACTED),  # an email
