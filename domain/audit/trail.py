@@ -4,8 +4,8 @@
 so the chain's lock is taken as late as possible and held only while the transaction commits:
 
 1. the session is flushed, and each entry's student set is written (an INSERT … SELECT for a
-   set given as a query, so a 100,000-recipient send never brings its students into Python; a
-   set already stored is not written again);
+   set given as a query, so a 100,000-recipient send never brings its students into Python;
+   members already stored are skipped by the INSERT itself);
 2. the chain is locked: on PostgreSQL a transaction-level advisory lock, so concurrent writers
    append one after the other and the chain never forks; on SQLite the database's write lock
    (taken by a write that changes nothing, before the chain's tail is read);
@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, event, exists, func, insert, literal, select
+from sqlalchemy import Integer, event, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -139,10 +139,7 @@ def write_student_set(connection: Connection, students: tuple[int, ...] | Select
     if not students:
         return None, 0
     digest = set_digest(students)
-    if not _stored(connection, digest):
-        statement = (pg_insert(STUDENT_SETS).on_conflict_do_nothing() if connection.dialect.name == "postgresql"
-                     else insert(STUDENT_SETS))
-        connection.execute(statement, [{"digest": digest, "student_id": s} for s in students])
+    connection.execute(_insert_new_members(connection), [{"digest": digest, "student_id": s} for s in students])
     return digest, len(students)
 
 
@@ -158,14 +155,14 @@ def _write_selected_set(connection: Connection, students: Select) -> tuple[str |
         count, digest = len(members), set_digest(members)
     if not count:
         return None, 0
-    if not _stored(connection, digest):
-        rows = select(literal(digest).label("digest"), ids.c.student_id.cast(Integer))
-        statement = insert(STUDENT_SETS).from_select(["digest", "student_id"], rows)
-        if connection.dialect.name == "postgresql":
-            statement = pg_insert(STUDENT_SETS).from_select(["digest", "student_id"], rows).on_conflict_do_nothing()
-        connection.execute(statement)
+    rows = select(literal(digest).label("digest"), ids.c.student_id.cast(Integer))
+    connection.execute(_insert_new_members(connection).from_select(["digest", "student_id"], rows))
     return digest, count
 
 
-def _stored(connection: Connection, digest: str) -> bool:
-    return bool(connection.execute(select(exists().where(STUDENT_SETS.c.digest == digest))).scalar())
+def _insert_new_members(connection: Connection):
+    """An INSERT that skips members already stored: a set audited again (or by a concurrent writer)
+    is one statement that writes nothing, the same statement count whether it is new or not."""
+    if connection.dialect.name == "postgresql":
+        return pg_insert(STUDENT_SETS).on_conflict_do_nothing()
+    return insert(STUDENT_SETS).prefix_with("OR IGNORE")
