@@ -72,6 +72,18 @@ def record(session: Session, actor: Actor, action: AuditAction, *, object_type: 
     session.info[_PENDING].append((transaction, entry))
 
 
+def record_on_connection(connection: Connection, actor: Actor, action: AuditAction, *, object_type: str,
+                         object_ids: Iterable[int] = (), students: Students = None,
+                         recipient_count: int | None = None) -> None:
+    """``record`` for code that writes through a Core connection in a transaction of its own (the
+    OneRoster import and export): the row is appended on ``connection`` now and commits or rolls
+    back with its transaction, which the caller should end soon (the chain stays locked till then)."""
+    with Session(bind=connection) as session:  # joins the connection's transaction; commits nothing itself
+        record(session, actor, action, object_type=object_type, object_ids=object_ids, students=students,
+               recipient_count=recipient_count)
+        session.commit()
+
+
 def has_pending(session: Session) -> bool:
     """Whether the session holds entries its commit would write (a read that audited something)."""
     return bool(session.info.get(_PENDING))
