@@ -47,15 +47,20 @@ def redact(text: str) -> str:
 
 
 class RedactionFilter(logging.Filter):
-    """Rewrites the record in place (so every handler after it sees the redacted line); never drops one."""
+    """Rewrites the record in place (so every handler after it sees the redacted line); never drops
+    one. The message and each argument are redacted apart, keeping the arguments' shape: formatters
+    such as uvicorn's access log unpack ``record.args`` themselves."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "_homeroom_redacted", False):
-            try:
-                message = record.getMessage()
-            except Exception:  # noqa: BLE001  (a bad format string: keep what there is, redacted)
-                message = f"{record.msg} {record.args}"
-            record.msg, record.args = redact(message), None
+            if isinstance(record.msg, str):
+                record.msg = redact(record.msg)
+            else:
+                record.msg = redact(str(record.msg))
+            if isinstance(record.args, tuple):
+                record.args = tuple(_redacted(arg) for arg in record.args)
+            elif isinstance(record.args, dict):
+                record.args = {key: _redacted(value) for key, value in record.args.items()}
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             if record.exc_text:
@@ -66,6 +71,13 @@ class RedactionFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = current_origin().request_id or "-"
         return True
+
+
+def _redacted(value):
+    """An argument as its redacted text; numbers and None stay as they are (``%d`` still formats them)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
 
 
 _FILTER = RedactionFilter()

@@ -4,11 +4,16 @@ partner key reads that carries student, contact or delivery data.
 
 Both are noted on the operation's session and written when it commits: a mutation's commit, or,
 for a query, the context's close (graph.context). One row per field resolved, whatever the page
-size; a partner read is noted once per field per operation.
+size; a partner read is noted once per field per operation (per connection, for a WebSocket's
+subscriptions, whose row is written on a thread so the event loop never waits).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
+import logging
 from collections.abc import Iterable
 
 from domain.access.scopes import Scope
@@ -17,6 +22,8 @@ from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
 from graph.context import Info
 from models.db import session_scope
+
+log = logging.getLogger(__name__)
 
 #: The scopes whose fields read student, contact or delivery data.
 STUDENT_DATA_SCOPES = frozenset({Scope.DELIVERIES_READ, Scope.DIRECTORY_READ, Scope.MESSAGES_READ})
@@ -40,8 +47,23 @@ def partner_read(info: Info, viewer: Viewer, scopes: Iterable[Scope]) -> None:
     if field in seen:
         return
     seen.add(field)
+    actor = Actor.of(viewer)
     if context.on_worker_thread:
-        record(context.session, Actor.of(viewer), AuditAction.PARTNER_READ, object_type=field)
-    else:  # a subscription starting on a WebSocket, whose context holds no session: a short one of its own
-        with session_scope(context.engine) as session:
-            record(session, Actor.of(viewer), AuditAction.PARTNER_READ, object_type=field)
+        record(context.session, actor, AuditAction.PARTNER_READ, object_type=field)
+        return
+
+    def write() -> None:  # a session of its own: a WebSocket's context holds none
+        try:
+            with session_scope(context.engine) as session:
+                record(session, actor, AuditAction.PARTNER_READ, object_type=field)
+        except Exception:  # noqa: BLE001  (nobody awaits this thread: say so in the log)
+            log.exception("could not audit a partner key's read of %s", field)
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        write()
+        return
+    # A subscription starts on the event loop, which must never wait on the database (or on the
+    # chain's lock): the row is written on a thread, with this request's origin.
+    loop.run_in_executor(None, functools.partial(contextvars.copy_context().run, write))

@@ -167,7 +167,8 @@ def test_issue_16_point_8_contact_data_shown_and_the_csv_export_are_audited(clie
 def test_issue_16_point_8_a_partner_key_reading_student_data_is_audited_once_per_field(engine, runtime):
     """Issue 16 point 8: a field declared with a student-data scope, resolved by a partner key
     (Viewer.key), writes one PARTNER_READ row naming the key and its creator, however many times
-    the operation resolves it; a user's read of the same field writes none."""
+    the operation resolves it; a user's read of the same field writes none; on the event loop (a
+    subscription) it is written too, off the loop."""
     import asyncio
 
     import strawberry
@@ -188,9 +189,9 @@ def test_issue_16_point_8_a_partner_key_reading_student_data_is_audited_once_per
     schema = strawberry.Schema(query=Query)
     admin = user_id(engine, "admin")
 
-    def run(key: KeyGrant | None) -> None:
+    def run(key: KeyGrant | None, on_worker_thread: bool = True) -> None:
         context = Context(runtime, lambda _request, _params: Credentials(admin, utcnow(), key))
-        context.on_worker_thread = True
+        context.on_worker_thread = on_worker_thread
         try:
             result = asyncio.run(schema.execute("{ a: pupils b: pupils }", context_value=context))
             assert result.errors is None and result.data == {"a": 3, "b": 3}
@@ -203,6 +204,13 @@ def test_issue_16_point_8_a_partner_key_reading_student_data_is_audited_once_per
     [row] = audit_rows(engine, AuditLog.id > before)
     assert (row.action, row.object_type, row.actor_key_id, row.actor_user_id) == (
         "PARTNER_READ", "Query.pupils", 4242, admin)
+    # On a WebSocket's event loop (a subscription starting) the row is written on a thread.
+    run(KeyGrant(key_id=4343, scopes=frozenset({Scope.DIRECTORY_READ})), on_worker_thread=False)
+    deadline = time.monotonic() + 10
+    while not audit_rows(engine, AuditLog.actor_key_id == 4343) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [row] = audit_rows(engine, AuditLog.actor_key_id == 4343)
+    assert row.object_type == "Query.pupils"
 
 
 @pytest.mark.parametrize("login", ["teacher.1"])

@@ -100,3 +100,15 @@ def test_issue_16_point_8_log_lines_carry_the_request_id(client, engine, capture
     assert response.headers["x-request-id"] == "abc.DEF-1"
     generated = client.get("/healthz", headers={"X-Request-ID": "not valid: spaces"}).headers["x-request-id"]
     assert generated != "not valid: spaces" and len(generated) == 32
+
+
+def test_issue_16_point_8_uvicorn_access_lines_keep_their_shape_and_lose_their_tokens(captured):
+    """Issue 16 point 8: uvicorn's access formatter unpacks the record's arguments itself; the
+    filter keeps them a 5-tuple, with the path's token redacted."""
+    from uvicorn.logging import AccessFormatter
+
+    logger, handler, stream = captured
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    install_redaction()
+    logger.info('%s - "%s %s HTTP/%s" %d', "10.0.0.9:5123", "GET", "/unsubscribe?token=abcdef123456", "1.1", 200)
+    assert stream.getvalue().strip() == '10.0.0.9:5123 - "GET /unsubscribe?token=[redacted] HTTP/1.1" 200 OK'
