@@ -124,8 +124,9 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     (file_in_app), and the readers listening to their inbox hear of the message, once per message
     whichever run wrote its rows: the inbox never delays the first email of an emergency."""
     with session_scope(engine) as session:
-        if not fan_out(session, message_id, in_app_now=False).already_done:
-            audit_scheduled_send(session, message_id)
+        written = fan_out(session, message_id, in_app_now=False)
+        if not written.already_done:
+            audit_scheduled_send(session, message_id, written.people)
     progress_events.publish(events, [message_id])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
@@ -147,14 +148,12 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
             announce_arrivals(session, events, message_id)
 
 
-def audit_scheduled_send(session: Session, message_id: int) -> None:
+def audit_scheduled_send(session: Session, message_id: int, people: int) -> None:
     """A message fanned out by its hand-on job went out at its time (a scheduled one, or one a
     queue run picked up): audited in the fan-out's transaction, as its sender's action."""
     message = session.get(Message, message_id)
     record(session, Actor(user_id=message.sender_id), AuditAction.SCHEDULED_MESSAGE_SENT, object_type="message",
-           object_ids=[message_id], students=message_students(message_id),
-           recipient_count=session.execute(select(func.count(distinct(Delivery.recipient_id)))
-                                           .where(Delivery.message_id == message_id)).scalar())
+           object_ids=[message_id], students=message_students(message_id), recipient_count=people)
 
 
 def message_students(message_id: int):
