@@ -164,6 +164,25 @@ def test_issue_16_point_8_contact_data_shown_and_the_csv_export_are_audited(clie
     assert_no_personal_data(engine, rows)
 
 
+def test_issue_16_point_8_a_recipient_thread_showing_a_contact_s_address_is_audited(client, engine):
+    """Issue 16 point 8: recipientThread with a student's contact lists the deliveries to them, with
+    their address: one CONTACT_DATA_VIEWED row naming the messages shown and the student."""
+    token, kid = token_for(engine, "admin"), family(engine)
+    message_id = gql(client, SEND, {"input": message_input(kid)}, token)["data"]["sendMessage"]["message"]["id"]
+    with session_scope(engine) as session:
+        kind, recipient = session.execute(select(Delivery.recipient_kind, Delivery.recipient_id).where(
+            Delivery.message_id == int(message_id), Delivery.channel == "EMAIL")).one()
+    before = latest_id(engine)
+    thread = gql(client, """query($kind: RecipientKind!, $id: ID!) { recipientThread(recipientKind: $kind,
+        recipientId: $id, first: 5) { entries { edges { node { deliveries { address } } } } } }""",
+                 {"kind": kind, "id": str(recipient)}, token)["data"]["recipientThread"]
+    assert "@" in thread["entries"]["edges"][0]["node"]["deliveries"][0]["address"]
+    [row] = audit_rows(engine, AuditLog.id > before)
+    assert (row.action, row.object_type, row.object_ids) == ("CONTACT_DATA_VIEWED", "recipientThread",
+                                                            [int(message_id)])
+    assert students_of(engine, row.students_digest) == {kid}
+
+
 def test_issue_16_point_8_a_partner_key_reading_student_data_is_audited_once_per_field(engine, runtime):
     """Issue 16 point 8: a field declared with a student-data scope, resolved by a partner key
     (Viewer.key), writes one PARTNER_READ row naming the key and its creator, however many times
