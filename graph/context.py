@@ -16,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from domain.support.errors import AuthenticationError
 from domain.access.viewer import Viewer, load_viewer
+from domain.audit.trail import has_pending
 from domain.delivery.policy import JobQueue
 from graph.loaders import Loaders
 
@@ -59,9 +60,15 @@ class Context(BaseContext):
         return self._session
 
     def close(self) -> None:
+        """End the operation's session; a read that audited a disclosure (contact data shown, a
+        partner key's read) commits it first, so its audit rows are written (issue 16 point 8)."""
         if self._session is not None:
-            self._session.close()
-            self._session = None
+            try:
+                if has_pending(self._session):
+                    self._session.commit()
+            finally:
+                self._session.close()
+                self._session = None
 
     @property
     def is_websocket(self) -> bool:

@@ -22,6 +22,7 @@ from domain.access.scopes import Scope, scope_text
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
 from models.directory import Role
+from graph.audit.disclosures import partner_read
 from graph.context import Info
 
 REQUIRES_KEY = "homeroom.requires"
@@ -78,6 +79,7 @@ def _permission_class(perms: tuple[Perm, ...], scopes: tuple[Scope, ...]) -> typ
             viewer = info.context.viewer  # raises UNAUTHENTICATED
             require_scope(viewer, scopes)
             require(viewer, *perms)  # raises FORBIDDEN
+            partner_read(info, viewer, scopes)  # issue 16 point 8: a key reading student data is audited
             return True
 
     _Requires.__name__ = "Requires" + "".join(p.name.title().replace("_", "") for p in perms)

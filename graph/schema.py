@@ -15,6 +15,7 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.audit.queries import AuditQueries
 from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
 from graph.conversations.referral_requests import ReferralSubscriptions
@@ -54,7 +55,7 @@ MAX_QUERY_CHARACTERS = 100_000
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries):
     pass
 
 

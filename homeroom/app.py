@@ -12,6 +12,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from graph.context import Context
 from graph.schema import build_schema
 from homeroom.auth import Authenticator, HomeroomTokens
+from homeroom.log_redaction import install_redaction
+from homeroom.request_context import RequestContextMiddleware
 from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphql import HomeroomGraphQLRouter
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     """The app for ``runtime`` (default: one built from ``settings``, by default the environment's;
     a configured plugin that fails to load stops start-up here). With ``run_worker`` (default in
     embedded mode) it runs the actors and the queue clock too, and installs the runtime for them."""
+    install_redaction()  # issue 16 point 8: no log line carries an address, a token or a secret
     runtime = runtime or build_runtime(settings or get_settings())
     settings, engine = runtime.settings, runtime.engine
 
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        install_redaction()  # again: uvicorn configured its loggers' handlers after the app was built
         worker = (jobs.broker.start_in_process_worker(runtime.broker, settings.worker_threads)
                   if run_worker else None)
         # Embedded mode runs the communication queue's clock too (production: homeroom scheduler).
@@ -77,6 +81,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # counted as a chunked body arrives (413); /graphql carries CSV imports of up to 10 MB of text.
     app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=settings.max_request_bytes)
+    # A request id and the client's address for each request (the audit trail, the logs).
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(router, prefix="/graphql", max_body_size=settings.max_graphql_request_bytes)
     app.include_router(report_router(engine, authenticate))
     app.include_router(unsubscribe_router(settings, engine))

@@ -46,10 +46,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for ``url``. Its errors never quote bound parameters (``hide_parameters``): a
+    failed statement's names, addresses or message bodies would otherwise reach the logs with its
+    traceback (issue 16 point 8)."""
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
         # A file's pool is as large as PostgreSQL's (20), above the GraphQL and subscription threads.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True,
                                **({} if in_memory else {"pool_size": 10, "max_overflow": 10,
                                                         "pool_timeout": POOL_TIMEOUT_SECONDS}))
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -57,7 +60,7 @@ def make_engine(url: str) -> Engine:
     # JIT compilation is off: recipient resolution's recursive sibling walk is estimated at millions
     # of rows, which makes PostgreSQL spend ~0.6 s compiling a query that runs in ~0.6 s (bench/recipients.py).
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS,
-                         connect_args={"options": "-c jit=off"})
+                         connect_args={"options": "-c jit=off"}, hide_parameters=True)
 
 
 @functools.lru_cache(maxsize=8)

@@ -15,6 +15,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.delivery import progress_events
 from domain.delivery.in_app import announce_arrivals, file_in_threads
 from domain.delivery.progress_events import ProgressBus
@@ -122,7 +124,9 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     (file_in_app), and the readers listening to their inbox hear of the message, once per message
     whichever run wrote its rows: the inbox never delays the first email of an emergency."""
     with session_scope(engine) as session:
-        fan_out(session, message_id, in_app_now=False)
+        written = fan_out(session, message_id, in_app_now=False)
+        if not written.already_done:
+            audit_scheduled_send(session, message_id, written.people)
     progress_events.publish(events, [message_id])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
@@ -142,6 +146,19 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     if fanned_out and events is not None and events.first_claim(f"arrivals:{message_id}"):
         with session_scope(engine) as session:
             announce_arrivals(session, events, message_id)
+
+
+def audit_scheduled_send(session: Session, message_id: int, people: int) -> None:
+    """A message fanned out by its hand-on job went out at its time (a scheduled one, or one a
+    queue run picked up): audited in the fan-out's transaction, as its sender's action."""
+    message = session.get(Message, message_id)
+    record(session, Actor(user_id=message.sender_id), AuditAction.SCHEDULED_MESSAGE_SENT, object_type="message",
+           object_ids=[message_id], students=message_students(message_id), recipient_count=people)
+
+
+def message_students(message_id: int):
+    """The students a message's deliveries concern (each student, and each contact's student)."""
+    return select(Delivery.student_id).where(Delivery.message_id == message_id)
 
 
 def queued_delivery_chunks(session: Session, message_id: int, chunk_size: int | ChunkSizes) -> list[list[int]]:

@@ -71,5 +71,9 @@ REFERENCES: tuple[StudentReference, ...] = (
     _ref(ReenrolmentRequest, "recipient_id", kind=("recipient_kind", STUDENT)),
 )
 
-#: Columns that look like a student reference and are not one (none today).
-NOT_STUDENT_REFERENCES: frozenset[str] = frozenset()
+#: Columns that name a student and that a merge leaves alone, as (table, column).
+NOT_STUDENT_REFERENCES: frozenset[tuple[str, str]] = frozenset({
+    # The audit trail (issue 16 point 8) records whom a disclosure concerned when it happened; it is
+    # append-only and hash-chained, so a merge never rewrites it (auditLog by the merged id finds it).
+    ("audit_student_set", "student_id"),
+})

@@ -9,6 +9,9 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, literal, select, text
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
+from domain.delivery.fan_out import message_students
 from domain.delivery.policy import JobQueue, hand_on_after_commit
 from domain.telephony.caller_ids import caller_id_for_message
 from domain.support.errors import AuthenticationError, AuthorizationError, FieldProblem, InvalidInput, Refusal
@@ -166,6 +169,8 @@ def confirm_and_fan_out(session: Session, viewer: Viewer, message: Message, conf
         if needs_confirmation(viewer, written.people) and confirmed != written.people:
             raise ConfirmationRequired(written.people, message.family_seed)
         count = written.people
+    record(session, Actor.of(viewer), AuditAction.MESSAGE_SENT, object_type="message", object_ids=[message.id],
+           students=message_students(message.id), recipient_count=count)
     if jobs is not None:
         hand_on_after_commit(session, jobs, message.id, emergency=message.emergency, priority=message.priority)
     return count

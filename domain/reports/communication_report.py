@@ -25,6 +25,8 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.access.message_scope import visible_messages
 from domain.access.scope import (
     deliveries_at_schools,
@@ -191,6 +193,10 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int,
             open_deliveries=Message.open_deliveries + len(rows), status=MessageStatus.SENDING.value,
             completed_at=None))
     session.refresh(message)
+    if rows:
+        record(session, Actor.of(viewer), AuditAction.MESSAGE_RESENT, object_type="message", object_ids=[message_id],
+               recipient_count=len(rows), students=select(Delivery.student_id).where(
+                   Delivery.id.in_([delivery_id for delivery_id, _ in rows])))
     if jobs is not None:
         dispatch_after_commit(session, jobs, dispatch_chunks(
             [(delivery_id, channel, message.id) for delivery_id, channel in rows],

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, func, or_, select
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.messages.send import (
     MessageNotFound,
@@ -33,7 +35,7 @@ from domain.access.viewer import Viewer
 from domain.support.wall_clock import first_instant_at
 from models.db import utcnow
 from models.directory import District
-from models.messaging import Message, MessageStatus
+from models.messaging import Message, MessageStatus, MessageStudent
 from models.scheduling import MessageSchedule
 
 #: Statuses of a scheduled message that a viewer may still edit, reschedule or cancel.
@@ -84,6 +86,7 @@ def schedule_message(session: Session, viewer: Viewer, request: SendMessageReque
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
+    audit_schedule(session, Actor.of(viewer), AuditAction.MESSAGE_SCHEDULED, message.id, count)
     return message, stored, count
 
 
@@ -100,18 +103,28 @@ def schedule_draft(session: Session, viewer: Viewer, message_id: int, schedule: 
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
+    audit_schedule(session, Actor.of(viewer), AuditAction.MESSAGE_SCHEDULED, message.id, count)
     return message, stored, count
 
 
 def schedule_stored_message(session: Session, message: Message, schedule: ScheduleRequest,
-                            now: dt.datetime | None = None) -> MessageSchedule:
+                            now: dt.datetime | None = None, *, actor: Actor | None = None) -> MessageSchedule:
     """SCH-01/SCH-03: schedule a message another area stored (a reply from a thread, INB-14), after
-    the same schedule checks as any other."""
+    the same schedule checks as any other; audited as ``actor``'s (default: its sender's)."""
     zone = _check(session, schedule, now or utcnow())
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
+    audit_schedule(session, actor or Actor(user_id=message.sender_id), AuditAction.MESSAGE_SCHEDULED, message.id)
     return stored
+
+
+def audit_schedule(session: Session, actor: Actor, action: AuditAction, message_id: int,
+                   recipient_count: int | None = None) -> None:
+    """Issue 16 point 8: a schedule made, changed or cancelled, with the students it selects by
+    name (its groups' members are resolved, and audited, when it goes out)."""
+    record(session, actor, action, object_type="message", object_ids=[message_id], recipient_count=recipient_count,
+           students=select(MessageStudent.student_id).where(MessageStudent.message_id == message_id))
 
 
 def _store_schedule(session: Session, message_id: int, schedule: ScheduleRequest, zone: ZoneInfo) -> MessageSchedule:
@@ -157,6 +170,7 @@ def update_scheduled_message(session: Session, viewer: Viewer, message_id: int, 
     stored.failed_attempts, stored.last_error, stored.errored_at = 0, None, None
     session.add_all([message, stored])
     session.flush()
+    audit_schedule(session, Actor.of(viewer), AuditAction.SCHEDULE_UPDATED, message.id, count)
     return message, stored, count
 
 
@@ -211,6 +225,7 @@ def cancel_scheduled_message(session: Session, viewer: Viewer, message_id: int) 
     stored.next_send_at = None
     session.add_all([message, stored])
     session.flush()
+    audit_schedule(session, Actor.of(viewer), AuditAction.SCHEDULE_CANCELLED, message.id)
     return message
 
 

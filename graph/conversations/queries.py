@@ -15,6 +15,7 @@ from domain.conversations.threads.thread_pages import PAGE_SIZE, thread_page
 from domain.conversations.threads.thread_sides import ThreadNotFound
 from domain.conversations.threads.recipient_thread import replies_from, sent_thread
 from domain.content.flagging import PLACEHOLDER
+from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.conversations.types import (
     InboxThread,
@@ -143,6 +144,8 @@ class ConversationQueries:
                            parse_id(recipient_id), before_message_id=decode_cursor("thread", after),
                            limit=first + 1)
         newest = page.entries[0].deliveries[0] if page.entries and page.entries[0].deliveries else None
+        contact_data_shown(info, "recipientThread", [entry.message.id for entry in page.entries],
+                           [d.student_id for entry in page.entries for d in entry.deliveries])
         replies = replies_from(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
                                parse_id(recipient_id))
         return MessageThread(

@@ -11,6 +11,7 @@ from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSI
 from domain.content.flagging import PLACEHOLDER
 from domain.access.permissions import requirement_text
 from domain.reports.communication_report import readable_deliveries
+from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.pagination import Connection, keyset_page
 from models import messaging as db
@@ -229,7 +230,9 @@ class Message:
             where.append(db.Delivery.status == status.value)
         if channel is not None:
             where.append(db.Delivery.channel == channel.value)
-        return keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
+        page = keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
+        contact_data_shown(info, "message", [int(self.id)], [edge.node.student_id for edge in page.edges])
+        return page
 
     @strawberry.field(description="Recipients who read it in-app (read receipts); like deliveryCounts, someone "
                                   "else's message counts your own scope only.")

@@ -10,6 +10,7 @@ from domain.access.permissions import Perm
 from domain.messages.send import create_message, needs_confirmation
 from domain.recipients.call_window import message_deferral
 from domain.recipients.plan import WILL_SEND, plan_message, plan_rows, plan_summary, reason_code
+from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors, perform
 from graph.messages.inputs import SendMessageInput, to_request
@@ -41,8 +42,11 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
         total, rows = plan_rows(session, message, offset=offset, limit=first, will_send=will_send)
         return summary, total, rows, message_deferral(session, message, at=now)
 
-    return perform(info, plan, refused=RecipientPlanErrors.of,
-                   done=lambda planned: _answer(viewer, offset, first, *planned), write=False)
+    result = perform(info, plan, refused=RecipientPlanErrors.of,
+                     done=lambda planned: _answer(viewer, offset, first, *planned), write=False)
+    if isinstance(result, RecipientPlan):  # the plan was rolled back; its disclosure is audited after
+        contact_data_shown(info, "recipientPlan", [], [node.student_id for node in result.deliveries.nodes])
+    return result
 
 
 def _answer(viewer, offset: int, first: int, summary, total: int, rows, deferral) -> RecipientPlan:

@@ -1,5 +1,6 @@
 """The ``homeroom`` command line: main, demo, OneRoster import/export, the plugin report, and what commands share.
 
+- ``audit``: ``homeroom audit verify``: walk the audit trail's hash chain (issue 16 point 8).
 - ``demo``: ``homeroom demo``: everything on embedded defaults in one data dir, with a seeded district.
 - ``main``: The ``homeroom`` command line.
 - ``oneroster``: ``homeroom import oneroster DIR`` and ``homeroom export oneroster DIR``.

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from homeroom.cli.audit import audit_app
 from homeroom.cli.demo import demo, use_demo_dir
 from homeroom.cli.oneroster import export_app, import_app
 from homeroom.cli.support import (
@@ -28,6 +29,7 @@ app = HomeroomTyper(help="Homeroom: district communication over GraphQL.", no_ar
                     pretty_exceptions_enable=False)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(audit_app, name="audit")
 app.command()(demo)
 out = Console()
 
@@ -44,6 +46,9 @@ def _print_version(wanted: bool) -> None:
 def _root(_version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                         help="Print the installed version and exit.")) -> None:
     """Homeroom: district communication over GraphQL."""
+    from homeroom.log_redaction import install_redaction
+
+    install_redaction()  # issue 16 point 8: commands log ids, never addresses, tokens or secrets
 
 
 @app.command()

@@ -12,8 +12,11 @@ import io
 from fastapi import APIRouter, Depends, Header, HTTPException
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.support.errors import AuthenticationError
 from domain.access.permissions import Perm
 from domain.reports.communication_report import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
@@ -22,6 +25,7 @@ from domain.access.viewer import load_viewer
 from domain.access.scopes import Scope
 from homeroom.auth import Authenticator, bearer_token
 from homeroom.routes.path_ids import path_ids_in_range
+from models.messaging import Delivery
 
 
 def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
@@ -47,6 +51,10 @@ def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
             session.close()
             raise HTTPException(status_code=404, detail=f"message {message_id} not found")
         scope = readable_deliveries(viewer, message.sender_id)  # another's message: their own scope's rows
+        # Issue 16 point 8: the export is audited, with the students whose rows it holds, before a byte goes out.
+        record(session, Actor.of(viewer), AuditAction.REPORT_EXPORTED, object_type="message", object_ids=[message_id],
+               students=select(Delivery.student_id).where(Delivery.message_id == message_id, *scope))
+        session.commit()
 
         def lines():
             try:

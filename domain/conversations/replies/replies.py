@@ -33,6 +33,7 @@ from domain.conversations.threads.thread_sides import ThreadNotFound, side_for, 
 from domain.delivery.policy import JobQueue
 from domain.delivery.progress_events import ProgressBus
 from domain.messages.send import DEFAULT_SUBJECT, SUBJECT_MAX_LENGTH, confirm_and_fan_out
+from domain.audit.actions import Actor
 from domain.scheduling.scheduled_messages import ScheduleRequest, schedule_stored_message
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
 from models.conversations import ThreadSide
@@ -150,7 +151,7 @@ def reply_in_thread(session: Session, *, author_user_id: int, thread_id: int | N
     session.flush()
     session.execute(insert(MessageStaff), [{"message_id": message.id, "user_id": parties.correspondent.id}])
     if schedule is not None:
-        schedule_stored_message(session, message, schedule)
+        schedule_stored_message(session, message, schedule, actor=Actor.of(author))
         return Reply(message, parties.side.thread_id, scheduled=True)
     # One recipient, picked from the thread: no count to confirm (CMP-27 is for selections).
     confirm_and_fan_out(session, author, message, 1, jobs)

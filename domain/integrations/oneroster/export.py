@@ -52,6 +52,8 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy import select
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record_on_connection
 from domain.integrations.oneroster.people import PERSONAL_EMAIL
 from models.directory import (
     AccountStatus, Contact, District, Enrollment, Role, School, SchoolYear, Section,
@@ -105,6 +107,9 @@ def export_oneroster(engine: sqlalchemy.engine.Engine, directory: Path) -> dict[
     manifest += [{"propertyName": "source.systemName", "value": "Homeroom"},
                  {"propertyName": "source.systemCode", "value": "homeroom"}]
     _write(directory / "manifest.csv", ("propertyName", "value"), manifest)
+    with engine.begin() as connection:  # issue 16 point 8: every student's directory data left the system
+        record_on_connection(connection, Actor.system(), AuditAction.DIRECTORY_EXPORTED, object_type="oneroster",
+                             students=select(Student.id))
     return written
 
 

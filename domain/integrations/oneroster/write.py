@@ -10,6 +10,8 @@ import datetime as dt
 import sqlalchemy
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record_on_connection
 from domain.conversations.moderation.inactive import mark_read_from
 from domain.support.bulk_rows import write_table
 from domain.integrations.oneroster.plan import Existing, Plan
@@ -27,6 +29,7 @@ class PlanWriter:
     def __init__(self, connection: sqlalchemy.Connection, existing: Existing, plan: Plan,
                  report: ImportReport):
         self.conn, self.db, self.plan, self.report = connection, existing, plan, report
+        self.assigned_profiles: list[int] = []
 
     def write(self) -> None:
         plan, db = self.plan, self.db
@@ -67,6 +70,10 @@ class PlanWriter:
         links = {(students[a], students[b]) for a, b in plan.links}
         self._pairs(StudentLink, "student_links", ("student_id", "linked_student_id"),
                     db.student_links, links, set(), set())
+        if self.assigned_profiles:  # issue 16 point 8: who holds which profile changed; last, so the
+            # audit chain is locked only while the import commits (one row naming the profiles assigned)
+            record_on_connection(self.conn, Actor.system(), AuditAction.PERMISSIONS_CHANGED, object_type="profile",
+                                 object_ids=self.assigned_profiles)
 
     # -- generic bulk operations -------------------------------------------------------------
 
@@ -170,6 +177,7 @@ class PlanWriter:
             self.report.counts["profiles"].created += 1
         rows = [{"user_id": users[sid], "profile_id": profiles[self.plan.profiles[sid]]} for sid in new_users]
         self._insert(UserProfile.__table__, rows)
+        self.assigned_profiles = sorted({row["profile_id"] for row in rows})
         self.report.counts["user_profiles"].created += len(rows)
 
     def _user_schools(self, users: dict[str, int], schools: dict[str, int], district_id: int) -> None:

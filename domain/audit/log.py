@@ -1,0 +1,54 @@
+"""The pages ``auditLog`` reads: a district's rows, newest first, filtered by student, actor,
+action and time, in keyset order (``id`` descending)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from domain.audit.actions import AuditAction
+from models.audit import AuditLog, AuditStudentSet
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditFilter:
+    student_id: int | None = None
+    actor_user_id: int | None = None
+    actor_key_id: int | None = None
+    action: AuditAction | None = None
+    occurred_from: dt.datetime | None = None  # inclusive
+    occurred_to: dt.datetime | None = None  # exclusive
+
+
+def _conditions(district_id: int, audit_filter: AuditFilter) -> list:
+    where = [AuditLog.district_id == district_id]
+    if audit_filter.student_id is not None:
+        # "Every disclosure concerning student X": the sets holding X (index on student_id, digest),
+        # then the rows naming those sets (index on students_digest, id).
+        where.append(AuditLog.students_digest.in_(
+            select(AuditStudentSet.digest).where(AuditStudentSet.student_id == audit_filter.student_id)))
+    if audit_filter.actor_user_id is not None:
+        where.append(AuditLog.actor_user_id == audit_filter.actor_user_id)
+    if audit_filter.actor_key_id is not None:
+        where.append(AuditLog.actor_key_id == audit_filter.actor_key_id)
+    if audit_filter.action is not None:
+        where.append(AuditLog.action == audit_filter.action.value)
+    if audit_filter.occurred_from is not None:
+        where.append(AuditLog.occurred_at >= audit_filter.occurred_from)
+    if audit_filter.occurred_to is not None:
+        where.append(AuditLog.occurred_at < audit_filter.occurred_to)
+    return where
+
+
+def audit_page(session: Session, district_id: int, audit_filter: AuditFilter, *, before_id: int | None,
+               limit: int) -> tuple[int, list[AuditLog]]:
+    """The matching rows' total, and up to ``limit`` of them older than ``before_id``, newest first."""
+    where = _conditions(district_id, audit_filter)
+    total = session.execute(select(func.count()).select_from(AuditLog).where(*where)).scalar_one()
+    if before_id is not None:
+        where.append(AuditLog.id < before_id)
+    rows = session.execute(select(AuditLog).where(*where).order_by(AuditLog.id.desc()).limit(limit)).scalars().all()
+    return total, list(rows)
