@@ -26,6 +26,8 @@ import secrets
 from sqlalchemy import delete, insert, or_, select, update
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.access.scopes import KeyGrant, Scope
 from domain.access.viewer import Viewer
 from domain.content.text import INVALID_CHARACTERS, has_control_characters
@@ -154,7 +156,7 @@ def create_key(session: Session, viewer: Viewer, request: NewPartnerKey, keys: S
     if request.school_ids:
         session.execute(insert(PartnerKeySchool), [{"key_id": key.id, "school_id": s} for s in request.school_ids])
     token = _add_secret(session, key.id, keys)
-    # audit (issue 16 point 8): partner key created — the merge adds domain.audit's record here.
+    record(session, Actor.of(viewer), AuditAction.PARTNER_KEY_CREATED, object_type="partnerKey", object_ids=[key.id])
     return IssuedKey(key, token)
 
 
@@ -165,7 +167,7 @@ def _key_for_change(session: Session, key_id_: int) -> PartnerKey:
     return key
 
 
-def rotate_key(session: Session, key_id_: int, grace_minutes: int, keys: SigningKeys) -> IssuedKey:
+def rotate_key(session: Session, key_id_: int, grace_minutes: int, keys: SigningKeys, *, actor: Actor) -> IssuedKey:
     """A new secret for the key; its current secrets keep working ``grace_minutes`` more (an earlier
     end stays). Raises InvalidInput for an unknown key, a grace out of range or a key that no
     longer works; nothing written."""
@@ -186,17 +188,17 @@ def rotate_key(session: Session, key_id_: int, grace_minutes: int, keys: Signing
         PartnerKeySecret.key_id == key.id,
         or_(PartnerKeySecret.retires_at.is_(None), PartnerKeySecret.retires_at > grace_end)).values(retires_at=grace_end))
     token = _add_secret(session, key.id, keys)
-    # audit (issue 16 point 8): partner key rotated — the merge adds domain.audit's record here.
+    record(session, actor, AuditAction.PARTNER_KEY_ROTATED, object_type="partnerKey", object_ids=[key.id])
     return IssuedKey(key, token)
 
 
-def revoke_key(session: Session, key_id_: int) -> PartnerKey:
+def revoke_key(session: Session, key_id_: int, *, actor: Actor) -> PartnerKey:
     """Revoke the key at once (again: nothing changes); raises InvalidInput (NOT_FOUND)."""
     key = _key_for_change(session, key_id_)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
-        # audit (issue 16 point 8): partner key revoked — the merge adds domain.audit's record here.
+        record(session, actor, AuditAction.PARTNER_KEY_REVOKED, object_type="partnerKey", object_ids=[key.id])
     return key
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from domain.access.viewer import Viewer
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.delivery.policy import after_commit
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.webhooks import feed
@@ -98,6 +100,8 @@ def create(session: Session, viewer: Viewer, data: EndpointInput, config: Webhoo
     session.add(endpoint)
     session.flush()
     _write_schools(session, endpoint.id, data.school_ids)
+    record(session, Actor.of(viewer), AuditAction.WEBHOOK_ENDPOINT_CREATED, object_type="webhookEndpoint",
+           object_ids=[endpoint.id])
     return Created(endpoint, secret)
 
 
@@ -108,7 +112,8 @@ def get(session: Session, endpoint_id: int, path: tuple = ("id",)) -> WebhookEnd
     return endpoint
 
 
-def update_endpoint(session: Session, endpoint_id: int, data: EndpointInput, config: WebhookConfig) -> WebhookEndpoint:
+def update_endpoint(session: Session, endpoint_id: int, data: EndpointInput, config: WebhookConfig, *,
+                    actor: Actor) -> WebhookEndpoint:
     """New URL, event types and schools; the secret and the feed's place stay."""
     endpoint = get(session, endpoint_id)
     problems = _problems(session, data, config)
@@ -119,10 +124,11 @@ def update_endpoint(session: Session, endpoint_id: int, data: EndpointInput, con
     endpoint.updated_at = utcnow()
     _write_schools(session, endpoint.id, data.school_ids)
     session.flush()
+    record(session, actor, AuditAction.WEBHOOK_ENDPOINT_UPDATED, object_type="webhookEndpoint", object_ids=[endpoint.id])
     return endpoint
 
 
-def remove(session: Session, endpoint_id: int) -> bool:
+def remove(session: Session, endpoint_id: int, *, actor: Actor) -> bool:
     """Delete the endpoint with its messages and attempts (its notices stay); False if there was none.
     The endpoint is locked first, so an attempt being recorded for it either lands before (and is
     deleted with it) or fails on the missing endpoint (and its job finds nothing to send)."""
@@ -132,10 +138,11 @@ def remove(session: Session, endpoint_id: int) -> bool:
     session.execute(delete(WebhookMessage).where(WebhookMessage.endpoint_id == endpoint_id))
     session.execute(delete(WebhookEndpointSchool).where(WebhookEndpointSchool.endpoint_id == endpoint_id))
     session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+    record(session, actor, AuditAction.WEBHOOK_ENDPOINT_DELETED, object_type="webhookEndpoint", object_ids=[endpoint_id])
     return True
 
 
-def enable(session: Session, endpoint_id: int, config: WebhookConfig) -> WebhookEndpoint:
+def enable(session: Session, endpoint_id: int, config: WebhookConfig, *, actor: Actor) -> WebhookEndpoint:
     """Enable a disabled endpoint (its URL is checked again); its failure count starts over and its
     delivery.updated events resume where they stopped. Enabling an enabled one changes nothing."""
     endpoint = get(session, endpoint_id)
@@ -150,10 +157,11 @@ def enable(session: Session, endpoint_id: int, config: WebhookConfig) -> Webhook
     endpoint.failing_since, endpoint.consecutive_failures, endpoint.updated_at = None, 0, now
     session.add(WebhookNotice(endpoint_id=endpoint.id, kind=ENABLED_NOTICE, url=endpoint.url, created_at=now))
     session.flush()
+    record(session, actor, AuditAction.WEBHOOK_ENDPOINT_ENABLED, object_type="webhookEndpoint", object_ids=[endpoint.id])
     return endpoint
 
 
-def rotate_secret(session: Session, endpoint_id: int, config: WebhookConfig) -> Created:
+def rotate_secret(session: Session, endpoint_id: int, config: WebhookConfig, *, actor: Actor) -> Created:
     """A new secret, shown once; the old one signs beside it for ``config.secret_grace``."""
     endpoint = get(session, endpoint_id)
     now = utcnow()
@@ -161,6 +169,7 @@ def rotate_secret(session: Session, endpoint_id: int, config: WebhookConfig) -> 
     endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, now + config.secret_grace
     endpoint.secret, endpoint.updated_at = secret, now
     session.flush()
+    record(session, actor, AuditAction.WEBHOOK_SECRET_ROTATED, object_type="webhookEndpoint", object_ids=[endpoint.id])
     return Created(endpoint, secret)
 
 

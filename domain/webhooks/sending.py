@@ -20,6 +20,8 @@ import httpx
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit import trail as audit_trail
 from domain.webhooks.config import WebhookConfig
 from domain.webhooks.signing import signed_headers
 from domain.webhooks.urls import UrlRefused, vet
@@ -186,6 +188,8 @@ def disable(session, endpoint_id: int, reason: str, now: dt.datetime) -> bool:
                        .values(status=MS.FAILED.value, next_attempt_at=None))
     connection.execute(insert(WebhookNotice.__table__).values(endpoint_id=endpoint_id, kind=DISABLED_NOTICE, url=url,
                                                               reason=reason, created_at=now))
+    audit_trail.record(session, Actor.system(), AuditAction.WEBHOOK_ENDPOINT_DISABLED, object_type="webhookEndpoint",
+                       object_ids=[endpoint_id])
     return True
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access import partner_keys as keys_domain
+from domain.audit.actions import Actor
 from graph.access.partner_keys import PartnerKey, shown_key
 from graph.context import Info
 from graph.errors import field_errors, perform
@@ -30,6 +31,7 @@ class RevokePartnerKeyMutation:
     @strawberry.mutation(**requires_district_settings(
         "Revoke a partner key: every secret of it stops working at once. Revoking it again changes nothing."))
     def revoke_partner_key(self, info: Info, id: strawberry.ID) -> RevokePartnerKeyResult:
-        return perform(info, lambda: keys_domain.revoke_key(info.context.session, parse_id(id)),
+        return perform(info, lambda: keys_domain.revoke_key(info.context.session, parse_id(id),
+                                                                  actor=Actor.of(info.context.viewer)),
                        refused=RevokePartnerKeyErrors.of,
                        done=lambda key: PartnerKeyRevoked(key=shown_key(info, key.id)))

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access import partner_keys as keys_domain
+from domain.audit.actions import Actor
 from graph.access.mutations.create_partner_key import PartnerKeyIssued
 from graph.access.partner_keys import shown_key, signing_keys_of
 from graph.context import Info
@@ -26,6 +27,6 @@ class RotatePartnerKeyMutation:
         f"(0 to {keys_domain.MAX_GRACE_MINUTES}) so the partner can switch without a gap."))
     def rotate_partner_key(self, info: Info, id: strawberry.ID, grace_minutes: int = 60) -> RotatePartnerKeyResult:
         return perform(info, lambda: keys_domain.rotate_key(info.context.session, parse_id(id), grace_minutes,
-                                                            signing_keys_of(info)),
+                                                            signing_keys_of(info), actor=Actor.of(info.context.viewer)),
                        refused=RotatePartnerKeyErrors.of,
                        done=lambda issued: PartnerKeyIssued(key=shown_key(info, issued.key.id), secret=issued.secret))

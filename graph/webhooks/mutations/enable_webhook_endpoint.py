@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.webhooks import endpoints, listing
+from domain.audit.actions import Actor
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -25,6 +26,7 @@ class EnableWebhookEndpointMutation:
         "delivery.updated events resume where they stopped (messages that failed stay failed: resendWebhook)."))
     def enable_webhook_endpoint(self, info: Info, id: strawberry.ID) -> EnableWebhookEndpointResult:
         session = info.context.session
-        return perform(info, lambda: endpoints.enable(session, parse_id(id), info.context.runtime.webhooks),
+        return perform(info, lambda: endpoints.enable(session, parse_id(id), info.context.runtime.webhooks,
+                                                      actor=Actor.of(info.context.viewer)),
                        refused=EnableWebhookEndpointErrors.of,
                        done=lambda row: WebhookEndpointSaved(endpoint=WebhookEndpoint.of(listing.endpoint_view(session, row))))

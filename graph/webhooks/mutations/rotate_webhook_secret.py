@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.webhooks import endpoints, listing
+from domain.audit.actions import Actor
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -25,7 +26,8 @@ class RotateWebhookSecretMutation:
         "pass, each webhook carries a signature by the old secret too, so the receiver can switch when it likes."))
     def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> RotateWebhookSecretResult:
         session = info.context.session
-        return perform(info, lambda: endpoints.rotate_secret(session, parse_id(id), info.context.runtime.webhooks),
+        return perform(info, lambda: endpoints.rotate_secret(session, parse_id(id), info.context.runtime.webhooks,
+                                                             actor=Actor.of(info.context.viewer)),
                        refused=RotateWebhookSecretErrors.of,
                        done=lambda rotated: WebhookEndpointWithSecret(
                            endpoint=WebhookEndpoint.of(listing.endpoint_view(session, rotated.endpoint)),

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from domain.webhooks import endpoints, listing
+from domain.audit.actions import Actor
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -28,6 +29,6 @@ class UpdateWebhookEndpointMutation:
                                 input: WebhookEndpointInput) -> UpdateWebhookEndpointResult:
         session = info.context.session
         return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id), to_endpoint_input(input),
-                                                               info.context.runtime.webhooks),
+                                                               info.context.runtime.webhooks, actor=Actor.of(info.context.viewer)),
                        refused=UpdateWebhookEndpointErrors.of,
                        done=lambda row: WebhookEndpointSaved(endpoint=WebhookEndpoint.of(listing.endpoint_view(session, row))))
