@@ -41,6 +41,7 @@ class FeedFollower:
         self.authorize = authorize
         self.limiter = limiter
         self.database_reads = 0
+        self.times_lagged = 0  # how often the hub dropped batches for this follower (tests look)
         self._scope: FeedScope | None = None
         self._access: dict[int, MessageAccess] = {}
 
@@ -54,6 +55,7 @@ class FeedFollower:
             while True:
                 if follower.lagging and follower.queue.empty():
                     follower.lagging = False
+                    self.times_lagged += 1
                     async for events in self._catch_up(None):
                         yield events
                     continue
