@@ -95,28 +95,33 @@ class FeedHub:
                 self._task = None
 
     async def _run(self) -> None:
-        async with self.bus.subscribe_every_message() as notices:
-            self.position = None
-            held_back = False
-            while True:
-                try:
-                    if self.position is None:
-                        self.position = await anyio.to_thread.run_sync(self._head)
-                    else:
-                        held_back = await self._read_and_fan_out()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # noqa: BLE001  (the database went away: followers wait, nothing is lost)
-                    log.warning("the delivery feed hub could not read the feed", exc_info=True)
-                    await asyncio.sleep(RETRY_SECONDS)
-                    continue
-                try:
-                    await asyncio.wait_for(notices.get(), HELD_BACK_POLL_SECONDS if held_back else IDLE_POLL_SECONDS)
-                    await asyncio.sleep(COALESCE_SECONDS)
-                except TimeoutError:
-                    pass
-                while not notices.empty():
-                    notices.get_nowait()
+        """Subscribe to the notices, then read and fan out at each wake-up; a failure (the database
+        or Redis went away) is retried, and followers simply wait: the feed itself loses nothing."""
+        self.position = None
+        while True:
+            try:
+                async with self.bus.subscribe_every_message() as notices:
+                    await self._follow(notices)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                log.warning("the delivery feed hub could not read the feed; trying again", exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _follow(self, notices: asyncio.Queue) -> None:
+        held_back = False
+        while True:
+            if self.position is None:
+                self.position = await anyio.to_thread.run_sync(self._head)
+            else:
+                held_back = await self._read_and_fan_out()
+            try:
+                await asyncio.wait_for(notices.get(), HELD_BACK_POLL_SECONDS if held_back else IDLE_POLL_SECONDS)
+                await asyncio.sleep(COALESCE_SECONDS)
+            except TimeoutError:
+                pass
+            while not notices.empty():
+                notices.get_nowait()
 
     def _head(self) -> FeedPosition:
         with Session(self.engine) as session:
