@@ -3,9 +3,10 @@ students, the feed read by cursor, and the clean-up that leaves nothing for a la
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlmodel import Session
 
 from domain.access.permissions import Perm
@@ -72,12 +73,36 @@ def finish(engine, *message_ids: int) -> None:
 
 
 def feed_head(engine) -> FeedPosition:
+    """The feed's present: every event readable now is before it, every later one after. On
+    PostgreSQL "readable" means below the oldest transaction running anywhere on the server, so
+    events another test committed just before can still come after it: tests pick their own
+    messages' events out of what they read."""
     with Session(engine) as session:
         return head(session)
 
 
-def read_all(engine, after: FeedPosition = START, scope=None, page: int = 1000):
-    """Every event readable now after ``after`` (in every scope by default), and the last position."""
+def settle(engine, timeout: float = 60) -> None:
+    """Wait until every transaction committed so far is below the commit horizon (PostgreSQL), so
+    a read sees all of them: another transaction running anywhere on the server holds it back."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        mine = int(connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as connection:
+            horizon = connection.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+            if int(horizon.scalar_one()) > mine:
+                return
+        assert time.monotonic() < deadline, "a transaction on the server held the feed back for a minute"
+        time.sleep(0.05)
+
+
+def read_all(engine, after: FeedPosition = START, scope=None, page: int = 1000, *, settled: bool = True):
+    """Every event after ``after`` (in every scope by default), and the last position; with
+    ``settled``, once everything committed so far is readable."""
+    if settled:
+        settle(engine)
     events = []
     with Session(engine) as session:
         while True:

@@ -8,9 +8,11 @@ The bearer credential goes in connection_init and comes from the environment of 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,13 +62,39 @@ def _start_worker(journal: Path, latency_ms: int) -> subprocess.Popen:
     return process
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return [pid] + [descendant for child in children for descendant in _process_tree(child)]
+
+
+@contextlib.contextmanager
+def _paused(process: subprocess.Popen | None):
+    """The run's shared worker stopped (SIGSTOP) for the block: this test's worker alone dispatches,
+    so killing it really interrupts the send."""
+    pids = _process_tree(process.pid) if process is not None else []
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
 def _sent(engine, message_id: int) -> int:
     with session_scope(engine) as session:
         return session.execute(select(func.count()).select_from(Delivery).where(
             Delivery.message_id == message_id, Delivery.status == "SENT")).scalar_one()
 
 
-def test_graphql_ws_client_resumes_without_loss_or_repeat_across_10000_events_and_a_worker_restart(engine, tmp_path):
+def test_graphql_ws_client_resumes_without_loss_or_repeat_across_10000_events_and_a_worker_restart(
+        engine, tmp_path, worker_process):
     """issue 16 point 4 (acceptance): subscribe with the npm graphql-ws client and a bearer
     credential in connection_init, receive the events of a real send dispatched by a worker
     process, disconnect midway, kill the worker, resume from the last cursor, restart the worker:
@@ -78,7 +106,7 @@ def test_graphql_ws_client_resumes_without_loss_or_repeat_across_10000_events_an
     broker = LaneAwareRedisBroker(url=REDIS_URL, namespace="homeroom", middleware=_middleware())
     registry = ChannelRegistry({kind: DiscardChannel(DiscardConfig(journal=journal)) for kind in ChannelKind})
     second = None
-    with live_server(RUN_DIR / "feed-live-server.log") as server:
+    with _paused(worker_process), live_server(RUN_DIR / "feed-live-server.log") as server:
         first = NodeFeedClient(server.ws_url, token, after=start, stop_after=5_000)
         try:
             first.wait(lambda: len(first.events) >= RECIPIENTS, 120, "the replay of the fan-out")
