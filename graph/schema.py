@@ -20,6 +20,7 @@ from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
 from graph.conversations.referral_requests import ReferralSubscriptions
 from graph.conversations.subscriptions import InboxSubscriptions
+from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
@@ -55,7 +56,7 @@ MAX_QUERY_CHARACTERS = 100_000
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries):
     pass
 
 
@@ -66,7 +67,7 @@ class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMu
 
 
 @strawberry.type
-class Subscription(ProgressSubscriptions, InboxSubscriptions, ReferralSubscriptions):
+class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
     pass
 
 

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
                                   "imaps://user:password@host/INBOX; unset = replies arrive by homeroom inbound-smtp.")
     queue_interval_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the communication queue runs (homeroom scheduler).")
+    delivery_event_retention_hours: int = Field(
+        default=168, gt=0, le=24 * 366,
+        description="How long the delivery feed keeps its events (deliveryEvents); each queue run deletes older "
+                    "ones, and a cursor older than this answers CURSOR_EXPIRED.")
     max_request_bytes: int = Field(
         default=2**20, gt=0, description="The largest request body a route takes unless it says otherwise; "
                                          "larger is 413 before the body is read.")

@@ -4,12 +4,14 @@ demo) runs a queue tick every ``HOMEROOM_QUEUE_INTERVAL_SECONDS`` and hands due 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import logging
 import threading
 
 from sqlalchemy import select
 
+from domain.feed.retention import prune_events
 from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_after_commit
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.due_sends import send_due_scheduled
@@ -25,8 +27,9 @@ THREAD_NAME = "homeroom-queue"
 
 def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
-    deliveries, then, once that is committed (so the database holds the truth whatever happens to
-    the queue), hand scheduled messages on and enqueue dispatch in chunks, and the webhook pump (on ``broker`` and with
+    deliveries, prune the delivery feed past its retention, then, once that is committed (so the
+    database holds the truth whatever happens to the queue), hand scheduled messages on and enqueue
+    dispatch in chunks, and the webhook pump (on ``broker`` and with
     ``registry``'s plugins, by default the installed runtime's)."""
     now = now or utcnow()
     runtime = current()
@@ -49,6 +52,9 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
+    pruned = prune_events(runtime.engine, now, dt.timedelta(hours=runtime.settings.delivery_event_retention_hours))
+    if pruned:
+        log.info("queue run: pruned %d delivery feed events past their retention", pruned)
     fetch_reply_mailbox()
     run_status_updates_job(broker)
     DramatiqWebhookJobs(broker or runtime.broker).pump()  # webhooks catch up (domain.webhooks.pump)

@@ -61,6 +61,7 @@ class InProcessBus:
         self._inboxes: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
         self._claims: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._referrals: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+        self._every_message: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
 
     def publish_referral(self, event: dict) -> None:
         """Put a referral request on every referral subscription in this process."""
@@ -111,9 +112,11 @@ class InProcessBus:
             yield queue
 
     def publish(self, message_ids: Iterable[int]) -> None:
+        message_ids = set(message_ids)
         with self._lock:
-            targets = [(loop, queue, message_id) for message_id in set(message_ids)
+            targets = [(loop, queue, message_id) for message_id in message_ids
                        for loop, queue in self._subscribers.get(message_id, ())]
+            targets += [(loop, queue, message_id) for loop, queue in self._every_message for message_id in message_ids]
         for loop, queue, message_id in targets:
             with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
                 loop.call_soon_threadsafe(_offer, queue, message_id)
@@ -122,6 +125,18 @@ class InProcessBus:
     async def subscribe(self, message_id: int) -> AsyncIterator[asyncio.Queue]:
         async with self._subscribed(self._subscribers, message_id) as queue:
             yield queue
+
+    @contextlib.asynccontextmanager
+    async def subscribe_every_message(self) -> AsyncIterator[asyncio.Queue]:
+        """Every "message N changed" notice of this process (the delivery feed's hub wakes on them)."""
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._every_message.add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._every_message.discard(entry)
 
     @contextlib.asynccontextmanager
     async def _subscribed(self, table: dict, key: int) -> AsyncIterator[asyncio.Queue]:
@@ -220,21 +235,30 @@ class RedisBus:
             yield queue
 
     @contextlib.asynccontextmanager
-    async def _listen(self, channel: str, decode) -> AsyncIterator[asyncio.Queue]:
-        """A queue fed from ``channel`` until the block ends; subscribed before the block starts.
-        A lost connection is re-established (a RESYNC marks the gap); an undecodable notice is dropped."""
+    async def subscribe_every_message(self) -> AsyncIterator[asyncio.Queue]:
+        """Every "message N changed" notice of any process, through one pattern subscription (the
+        delivery feed's hub: one per API process, whatever its number of followers)."""
+        async with self._listen(f"{self.progress_prefix}*", int, pattern=True) as queue:
+            yield queue
+
+    @contextlib.asynccontextmanager
+    async def _listen(self, channel: str, decode, *, pattern: bool = False) -> AsyncIterator[asyncio.Queue]:
+        """A queue fed from ``channel`` (a glob pattern when ``pattern``) until the block ends;
+        subscribed before the block starts. A lost connection is re-established (a RESYNC marks
+        the gap); an undecodable notice is dropped."""
         import redis.asyncio as aioredis
 
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(channel)
+        subscribe = pubsub.psubscribe if pattern else pubsub.subscribe
+        await subscribe(channel)
         queue: asyncio.Queue = asyncio.Queue()
 
         async def pump() -> None:
             while True:
                 try:
                     async for item in pubsub.listen():
-                        if item.get("type") != "message":
+                        if item.get("type") not in ("message", "pmessage"):
                             continue
                         try:
                             _offer(queue, decode(item["data"]))
@@ -246,7 +270,7 @@ class RedisBus:
                     log.warning("lost the subscription to %s; subscribing again", channel, exc_info=True)
                 await asyncio.sleep(RECONNECT_SECONDS)
                 with contextlib.suppress(Exception):
-                    await pubsub.subscribe(channel)
+                    await subscribe(channel)
                     _offer(queue, RESYNC)
 
         task = asyncio.create_task(pump())

@@ -1,16 +1,15 @@
-"""The seam delivery.updated reads: the ledger changes after a cursor, for some schools.
+"""What delivery.updated reads: the delivery feed (domain.feed) after an endpoint's cursor, for its
+schools.
 
 ``changes_after(session, after=cursor, school_ids=..., limit=...)`` answers the next changes in
 order, each with the cursor that resumes after it; ``head(session, now)`` is the cursor of "now"
 (a new endpoint starts there, not at the beginning of history). The pump keeps one cursor per
-endpoint (``webhook_endpoint.feed_cursor``) and knows nothing else about where events come from.
-
-INTERIM: this reads the ledger itself, ordered by (updated_at, id), and so sees a delivery's
-latest status rather than every change, and only changes older than SETTLE_SECONDS (a change whose
-transaction commits later than that behind a newer one would be missed). Issue 16 point 4's
-``delivery_event`` table (one row per status change, written by triggers, cursor ordered by
-transaction and id) replaces both functions' bodies at merge; their signatures and the event
-shape stay.
+endpoint (``webhook_endpoint.feed_cursor``). The feed has one event per ledger status change,
+written by the database in the changing transaction, and reads only below the commit horizon, so a
+change is never skipped; an event's school is its recipient's (a student's school, a staff
+member's first school), as a partner key's feed scopes it. An endpoint whose cursor retention has
+overtaken (it was disabled longer than ``HOMEROOM_DELIVERY_EVENT_RETENTION_HOURS``) resumes from
+the oldest event still kept.
 """
 
 from __future__ import annotations
@@ -18,15 +17,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from domain.webhooks.events import message_in_schools
-from models.messaging import Delivery, Message
+from domain.feed.positions import CursorExpired, CursorInvalid, FeedPosition
+from domain.feed.reading import head as feed_head
+from domain.feed.reading import pruned_mark, read_page
 
-#: Changes younger than this are left for the next pump (see the module note).
-SETTLE_SECONDS = 2.0
-CURSOR_PREFIX = "l1:"
+#: The feed needs no settling time: the pump runs as soon as a chunk's outcomes are committed.
+SETTLE_SECONDS = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,38 +33,29 @@ class FeedChange:
     event: dict
 
 
-def _encode(at: dt.datetime, delivery_id: int) -> str:
-    return f"{CURSOR_PREFIX}{at.astimezone(dt.UTC).isoformat()}|{delivery_id}"
-
-
-def _decode(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    if not cursor or not cursor.startswith(CURSOR_PREFIX):
-        return None
-    at, _, delivery_id = cursor.removeprefix(CURSOR_PREFIX).partition("|")
-    return dt.datetime.fromisoformat(at), int(delivery_id)
-
-
 def head(session: Session, now: dt.datetime) -> str:
-    """The cursor after every change up to ``now``."""
-    return _encode(now - dt.timedelta(seconds=SETTLE_SECONDS), 2**31 - 1)
+    """The cursor after every change readable now."""
+    return feed_head(session).cursor
+
+
+def _start(session: Session, after: str | None) -> FeedPosition:
+    try:
+        return FeedPosition.parse(after) if after else feed_head(session)
+    except CursorInvalid:  # a cursor of the interim ledger reader (before the feed existed): start now
+        return feed_head(session)
 
 
 def changes_after(session: Session, *, after: str | None, school_ids: frozenset[int] | None, limit: int,
                   now: dt.datetime) -> list[FeedChange]:
-    """At most ``limit`` changes after ``after``, oldest first, of messages that concern
+    """At most ``limit`` changes after ``after``, oldest first, of deliveries to recipients of
     ``school_ids`` (None: every school)."""
-    start = _decode(after) or _decode(head(session, now))
-    at, last_id = start
-    query = (select(Delivery.id, Delivery.message_id, Delivery.channel, Delivery.status, Delivery.error_code,
-                    Delivery.recipient_kind, Delivery.recipient_id, Delivery.updated_at)
-             .join(Message, Message.id == Delivery.message_id)
-             .where(or_(Delivery.updated_at > at, and_(Delivery.updated_at == at, Delivery.id > last_id)),
-                    Delivery.updated_at <= now - dt.timedelta(seconds=SETTLE_SECONDS))
-             .order_by(Delivery.updated_at, Delivery.id).limit(limit))
-    if school_ids is not None:
-        query = query.where(message_in_schools(school_ids))
-    return [FeedChange(_encode(row.updated_at, row.id), {
-        "deliveryId": str(row.id), "messageId": str(row.message_id), "channel": row.channel, "status": row.status,
-        "errorCode": row.error_code, "recipientKind": row.recipient_kind, "recipientId": str(row.recipient_id),
-        "updatedAt": row.updated_at.astimezone(dt.UTC).isoformat()}) for row in session.execute(query)]
-
+    start = _start(session, after)
+    try:
+        page = read_page(session, after=start, scope=None, limit=limit, schools=school_ids)
+    except CursorExpired:
+        page = read_page(session, after=pruned_mark(session), scope=None, limit=limit, schools=school_ids)
+    return [FeedChange(event.position.cursor, {
+        "cursor": event.position.cursor, "deliveryId": str(event.delivery_id), "messageId": str(event.message_id),
+        "schoolId": None if event.school_id is None else str(event.school_id), "channel": event.channel,
+        "status": event.status, "occurredAt": event.occurred_at.astimezone(dt.UTC).isoformat()})
+        for event in page.events]

@@ -39,9 +39,10 @@ def make_endpoint(client, engine, admin_token):
         return {"id": int(created["endpoint"]["id"]), "secret": created["secret"], "endpoint": created["endpoint"]}
 
     yield make
+    from domain.audit.actions import Actor
     from domain.webhooks.endpoints import remove
     from models.db import session_scope
 
     with session_scope(engine) as session:
         for endpoint_id in made:
-            remove(session, endpoint_id)
+            remove(session, endpoint_id, actor=Actor.system())

@@ -344,10 +344,11 @@ def test_issue_16_point_5_https_goes_to_the_checked_address_with_the_name_in_hos
     finally:
         receiver.close()
         if made is not None:
+            from domain.audit.actions import Actor
             from domain.webhooks.endpoints import remove
 
             with session_scope(engine) as session:
-                remove(session, made.endpoint.id)
+                remove(session, made.endpoint.id, actor=Actor.system())
 
 
 def test_issue_16_point_5_the_pump_makes_good_a_lost_completion_job_and_a_lost_send(

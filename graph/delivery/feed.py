@@ -1,0 +1,155 @@
+"""The delivery feed (issue 16 point 4): ``deliveryEvents`` pages every ledger status change the
+viewer may see after a cursor; the ``deliveryEvents`` subscription replays from a cursor and then
+streams, so a partner that reconnects with its last cursor misses nothing and sees nothing twice
+while the retention holds. Events carry ids, a channel and a status: no names, addresses or bodies.
+The rules live in domain/feed/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncGenerator
+
+import anyio
+import strawberry
+from graphql import GraphQLError
+
+from domain.access.permissions import Perm
+from domain.access.scopes import Scope
+from domain.feed.follow import FeedFollower
+from domain.feed.hub import hub_for
+from domain.feed.positions import START, CursorExpired, CursorInvalid, FeedPosition
+from domain.feed.reading import MAX_PAGE, FeedEvent, read_page
+from domain.feed.scope import FeedScope
+from graph.context import Info
+from graph.messages.types import Channel, DeliveryStatus
+from graph.pagination import PageInfo, parse_ids
+from graph.permissions import require, require_scope, requires
+from graph.thread_limits import subscription_read_threads
+from models import messaging as db
+
+REQUIRED = (Perm.COMMUNICATION,)
+SCOPES = (Scope.DELIVERIES_READ,)
+#: A follower's access (the account or key, its permissions, its schools) is checked again this often.
+ACCESS_RECHECK_SECONDS = 30.0
+
+
+@strawberry.type(description="One change of one delivery's status: ids, channel and status, never names, "
+                             "addresses or bodies.")
+class DeliveryEvent:
+    cursor: str = strawberry.field(description="Resume after this event: pass it as `after`.")
+    delivery_id: strawberry.ID
+    message_id: strawberry.ID
+    school_id: strawberry.ID | None = strawberry.field(
+        description="The student's school, or a staff recipient's first school; null for imported recipients.")
+    channel: Channel
+    status: DeliveryStatus
+    reason: str | None
+    occurred_at: dt.datetime
+
+
+@strawberry.type
+class DeliveryEventEdge:
+    cursor: str
+    node: DeliveryEvent
+
+
+@strawberry.type(description="A page of the delivery feed, oldest first.")
+class DeliveryEventConnection:
+    edges: list[DeliveryEventEdge]
+    page_info: PageInfo
+
+
+def _node(event: FeedEvent) -> DeliveryEvent:
+    return DeliveryEvent(
+        cursor=event.position.cursor, delivery_id=strawberry.ID(str(event.delivery_id)),
+        message_id=strawberry.ID(str(event.message_id)),
+        school_id=strawberry.ID(str(event.school_id)) if event.school_id is not None else None,
+        channel=db.Channel(event.channel), status=db.DeliveryStatus(event.status), reason=event.reason,
+        occurred_at=event.occurred_at)
+
+
+def _after(cursor: str | None) -> FeedPosition | None:
+    if cursor is None:
+        return None
+    try:
+        return FeedPosition.parse(cursor)
+    except CursorInvalid as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT", "argument": "after"}) from None
+
+
+def _schools(schools: list[strawberry.ID] | None) -> frozenset[int] | None:
+    return None if schools is None else frozenset(parse_ids(schools))
+
+
+def cursor_expired() -> GraphQLError:
+    return GraphQLError("the cursor is older than the delivery feed's retention; start again without one "
+                        "(or from a newer cursor)", extensions={"code": "CURSOR_EXPIRED", "argument": "after"})
+
+
+DESCRIPTION = ("Every change of a delivery's status the viewer may see, oldest first, after the cursor `after`. "
+               "A cursor never skips an event, and events are kept for "
+               "HOMEROOM_DELIVERY_EVENT_RETENTION_HOURS (a week by default); an older cursor answers "
+               "CURSOR_EXPIRED. A partner key sees the events of its schools; a user, those of the messages whose "
+               "report they may read (their recipients in the viewer's scope for another's message). `schools` "
+               "narrows further.")
+
+
+@strawberry.type
+class FeedQueries:
+    @strawberry.field(**requires(DESCRIPTION + f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE}.", *REQUIRED, scopes=SCOPES))
+    def delivery_events(self, info: Info, after: str | None = None, schools: list[strawberry.ID] | None = None,
+                        first: int = 100) -> DeliveryEventConnection:
+        if not 1 <= first <= MAX_PAGE:
+            raise GraphQLError(f"first must be between 1 and {MAX_PAGE}",
+                               extensions={"code": "BAD_USER_INPUT", "argument": "first"})
+        start = _after(after) or START
+        scope = FeedScope(info.context.viewer, _schools(schools))
+        try:
+            page = read_page(info.context.session, after=start, scope=scope, limit=first)
+        except CursorExpired:
+            raise cursor_expired() from None
+        edges = [DeliveryEventEdge(cursor=event.position.cursor, node=_node(event)) for event in page.events]
+        return DeliveryEventConnection(edges=edges, page_info=PageInfo(
+            has_next_page=page.has_more, end_cursor=edges[-1].cursor if edges else after))
+
+
+class _AccessEnded(Exception):
+    pass
+
+
+@strawberry.type
+class FeedSubscriptions:
+    @strawberry.subscription(**requires(
+        DESCRIPTION + " Replays from `after` in pages, then streams each change as it commits: a client that "
+        "reconnects with the cursor of the last event it received misses nothing and sees nothing twice. "
+        "Without `after` it starts now. Access is checked again while it runs; the connection closes (4403) "
+        "when the credential is revoked or the account deactivated.", *REQUIRED, scopes=SCOPES))
+    async def delivery_events(self, info: Info, after: str | None = None,
+                              schools: list[strawberry.ID] | None = None) -> AsyncGenerator[DeliveryEvent, None]:
+        context = info.context
+        wanted = _schools(schools)
+        state = {"scope": FeedScope(context.viewer, wanted), "checked": time.monotonic()}
+
+        async def authorize() -> FeedScope:
+            """The scope as it stands, checked again every ACCESS_RECHECK_SECONDS (as messageProgress does)."""
+            if time.monotonic() - state["checked"] >= ACCESS_RECHECK_SECONDS:
+                viewer = await anyio.to_thread.run_sync(context.fresh_viewer, limiter=subscription_read_threads())
+                if viewer is None:
+                    await context.revoke_access("the credential or the account is no longer valid")
+                    raise _AccessEnded
+                require_scope(viewer, SCOPES)
+                require(viewer, *REQUIRED)  # FORBIDDEN ends the subscription with an error
+                state["scope"], state["checked"] = FeedScope(viewer, wanted), time.monotonic()
+            return state["scope"]
+
+        follower = FeedFollower(context.engine, hub_for(context.engine, context.events), after=_after(after),
+                                authorize=authorize, limiter=subscription_read_threads())
+        try:
+            async for events in follower.events():
+                for event in events:
+                    yield _node(event)
+        except CursorExpired:
+            raise cursor_expired() from None
+        except _AccessEnded:
+            return
