@@ -41,8 +41,9 @@ class FeedScope:
 
     @property
     def by_school(self) -> bool:
-        """A partner key's scope is its schools alone."""
-        return self.viewer.key is not None
+        """A partner key granted schools sees their events alone (a recipient's school: a student's,
+        or a staff member's first); a key without schools reads as its creator does."""
+        return self.viewer.key is not None and self.viewer.key.school_ids is not None
 
     def where(self) -> list:
         """WHERE clauses on DeliveryEvent, set-based (no per-event query)."""

@@ -2,8 +2,9 @@
 process, disconnects midway, resumes from the last cursor it received, and across more than 10,000
 events and a worker killed and restarted sees every event of the send once and only once.
 
-The bearer credential goes in connection_init and comes from the environment of the Node client
-(tests/peers/feed_client.cjs), so a partner key (``hrk_...``) drops in where a staff token is used now.
+The credential is a partner key created through the API with `deliveries:read` (acting for the
+district administrator who sends), given to the Node client (tests/peers/feed_client.cjs) in its
+environment and sent in connection_init.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from domain.feed.positions import FeedPosition
 from feed_client import NodeFeedClient, why_unavailable
 from feed_steps import feed_head, read_all
 from harness import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
-from helpers import token_for
+from partner_key_steps import create_key
 from jobs import enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
 from jobs.queue_clock import queue_tick
@@ -94,12 +95,12 @@ def _sent(engine, message_id: int) -> int:
 
 
 def test_graphql_ws_client_resumes_without_loss_or_repeat_across_10000_events_and_a_worker_restart(
-        engine, tmp_path, worker_process):
-    """issue 16 point 4 (acceptance): subscribe with the npm graphql-ws client and a bearer
-    credential in connection_init, receive the events of a real send dispatched by a worker
+        client, engine, tmp_path, worker_process):
+    """issue 16 point 4 (acceptance): subscribe with the npm graphql-ws client and a partner key
+    in connection_init, receive the events of a real send dispatched by a worker
     process, disconnect midway, kill the worker, resume from the last cursor, restart the worker:
     the two connections together hold each of the send's events exactly once, in feed order."""
-    token = token_for(engine, "admin")  # the sender; a partner key with deliveries:read fits here too
+    token = create_key(client, engine, scopes=("DELIVERIES_READ",), name="feed follower")["secret"]
     start = feed_head(engine).cursor
     message_id, ids = message_to_imported_phones(engine, RECIPIENTS, "+1874555")
     journal = tmp_path / "provider.journal"
