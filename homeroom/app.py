@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         try:
             yield
         finally:
+            oidc.close()
             if queue_clock is not None:
                 queue_clock[1].set()
             if worker is not None:

@@ -45,10 +45,17 @@ class OidcVerifier:
     """Tokens of the trusted OpenID Providers; answers None for anything that is not a JWT of an
     outside issuer."""
 
-    def __init__(self, providers: Sequence[TrustedProvider], engine: Engine, *, leeway_seconds: int) -> None:
+    def __init__(self, providers: Sequence[TrustedProvider], engine: Engine, *, leeway_seconds: int,
+                 http: httpx.Client | None = None) -> None:
         self.providers = {provider.issuer: provider for provider in providers}
         self.engine = engine
         self.leeway_seconds = leeway_seconds
+        self._http = http
+
+    def close(self) -> None:
+        """Close the HTTP client the providers' keys are fetched with."""
+        if self._http is not None:
+            self._http.close()
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, *, http: httpx.Client | None = None) -> OidcVerifier:
@@ -56,7 +63,7 @@ class OidcVerifier:
         providers = [TrustedProvider(issuer, ProviderKeys(
             issuer.issuer, http=http, cache_seconds=settings.oidc_jwks_cache_seconds,
             min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds)) for issuer in settings.oidc_issuers]
-        return cls(providers, engine, leeway_seconds=settings.oidc_leeway_seconds)
+        return cls(providers, engine, leeway_seconds=settings.oidc_leeway_seconds, http=http)
 
     def verify(self, token: str) -> Credentials | None:
         signed_in, claims = self.sign_in(token)
