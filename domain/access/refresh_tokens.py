@@ -19,7 +19,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from domain.support.signed_ids import SigningKeys, derived_key
@@ -44,7 +44,9 @@ class Refreshed:
 
 
 def issue(session: Session, *, user_id: int, keys: SigningKeys, lifetime: dt.timedelta) -> str:
-    """A new refresh token beginning a family; the caller commits."""
+    """A new refresh token beginning a family; the caller commits. The user's expired tokens go
+    (nothing can use them any more), so the table holds only live sign-ins."""
+    session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.expires_at <= utcnow()))
     return _insert(session, user_id=user_id, keys=keys, family_id=uuid.uuid4().hex,
                    expires_at=utcnow() + lifetime)
 

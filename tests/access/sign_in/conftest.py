@@ -7,6 +7,7 @@ import dataclasses
 import uuid
 
 import pytest
+
 from peers.openid_provider import AUDIENCE, CLIENT_ID, OpenIdProvider, unavailable_reason
 from sign_in_steps import ALLOWED_DOMAIN, APP_ORIGIN
 
@@ -22,7 +23,7 @@ def openid_provider(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def trusting_app(runtime, engine, worker_process, openid_provider):
+def trusting_app(runtime, engine, openid_provider):
     """Homeroom trusting the test provider (its client id and the API audience of its JWT access
     tokens), refetching its JWKS on an unknown kid at once, allowing one browser origin."""
     from homeroom.app import create_app

@@ -4,12 +4,17 @@ tokens get UNAUTHENTICATED and write nothing, people are linked by (issuer, subj
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, update
 from starlette.websockets import WebSocketDisconnect
 
@@ -83,7 +88,7 @@ def test_refused_tokens_are_unauthenticated_and_write_nothing(sign_in_client, en
         "alg none": lambda: jwt.encode(claims, None, algorithm="none", headers={"kid": openid_provider.keys[0].kid}),
         "HS256 with the public key": lambda: _hmac_with_public_key(openid_provider, claims),
         "no subject": lambda: sign({key: value for key, value in claims.items() if key != "sub"}),
-        "bad signature": lambda: sign(claims)[:-8] + ("AAAAAAAA" if not sign(claims).endswith("AAAAAAAA") else "BBBBBBBB"),
+        "bad signature": lambda: _flip_signature(sign(claims)),
     }[case]()
     before = sign_in_rows(engine)
     message = refusal(sign_in_client, token)
@@ -94,16 +99,19 @@ def test_refused_tokens_are_unauthenticated_and_write_nothing(sign_in_client, en
     assert sign_in_rows(engine) == before
 
 
-def _hmac_with_public_key(provider, claims) -> str:
-    """The classic confusion attack: HS256 keyed with the provider's public key bytes."""
-    from cryptography.hazmat.primitives import serialization
+def _flip_signature(token: str) -> str:
+    """The same header and claims with one byte of the signature changed."""
+    head, _, signature = token.rpartition(".")
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[0] ^= 1
+    return f"{head}.{base64.urlsafe_b64encode(bytes(raw)).rstrip(b'=').decode()}"
 
+
+def _hmac_with_public_key(provider, claims) -> str:
+    """The classic confusion attack: HS256 keyed with the provider's public key bytes (made by hand,
+    since PyJWT itself refuses to use a PEM public key as an HMAC secret)."""
     public = provider.keys[0].private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    import hashlib
-    import hmac
-    import base64
-    import json
 
     def part(data) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
@@ -220,3 +228,20 @@ def test_a_websocket_signs_in_with_a_provider_token(sign_in_client, engine, open
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
     assert closed.value.code == 4403
+
+
+def test_a_signed_in_user_is_authorized_by_their_profiles(sign_in_client, engine, openid_provider, person):
+    """PERM-06 for signed-in users (issue 16 point 1): a person signed in through the provider
+    without "Communication" (View) gets FORBIDDEN from a Communication query; with it, the answer."""
+    from domain.access.permissions import Perm
+    from helpers import gql
+
+    for perms, allowed in (([], False), ([Perm.COMMUNICATION], True)):
+        login = f"teacher.{uuid.uuid4().hex[:8]}"
+        make_user(engine, Role.TEACHER, perms=perms, login=login)
+        token = openid_provider.sign_in(person(email=f"{login}@staff.example.org"))["id_token"]
+        body = gql(sign_in_client, "{ schools { name } }", token=token)
+        if allowed:
+            assert "errors" not in body and body["data"]["schools"]
+        else:
+            assert body["data"] is None and [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]

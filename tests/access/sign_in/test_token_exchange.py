@@ -152,3 +152,24 @@ def test_bad_token_requests_get_rfc_6749_errors_and_write_nothing(sign_in_client
     description = _oauth_error(sign_in_client.post("/auth/token", **request), error)
     assert tokens["id_token"] not in description
     assert sign_in_rows(engine) == before
+
+
+def test_a_sign_in_ends_when_its_lifetime_does(sign_in_client, engine, signed_in):
+    """Issue 16 point 1: a refresh token past HOMEROOM_REFRESH_TOKEN_TTL_DAYS from the sign-in is
+    refused (rotation keeps the family's end: it never extends it)."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from models.directory import User
+
+    login, tokens = signed_in
+    first = _exchange(sign_in_client, tokens["id_token"]).json()
+    second = _refresh(sign_in_client, first["refresh_token"]).json()
+    with session_scope(engine) as session:
+        user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
+        ends = session.execute(select(RefreshToken.expires_at).where(RefreshToken.user_id == user_id)).scalars().all()
+        assert len(ends) == 2 and len(set(ends)) == 1 and ends[0] - dt.datetime.now(dt.UTC) > dt.timedelta(days=29)
+        session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id)
+                        .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    assert "expired" in _oauth_error(_refresh(sign_in_client, second["refresh_token"]), "invalid_grant")
