@@ -92,6 +92,12 @@ class TrustedIssuer(BaseModel):
             raise ValueError(f"allowed_email_domains has {bad[0]!r}, which is not a domain name")
         return domains
 
+    @model_validator(mode="after")
+    def _domains_need_email(self) -> TrustedIssuer:
+        if self.allowed_email_domains and self.user_claim != "email":
+            raise ValueError(f"allowed_email_domains applies only with user_claim \"email\", not {self.user_claim!r}")
+        return self
+
 
 def _is_loopback(host: str) -> bool:
     try:

@@ -4,7 +4,7 @@ A person is known by (issuer, subject), the pair OpenID Connect promises is stab
 reassigned. Their first sign-in links that pair to an existing ACTIVE user found through one claim
 (``user_claim``): ``email`` matches the user's email and counts only when the provider says it
 verified it (and its domain is allowed, when domains are listed); any other claim matches the
-user's login. An unknown person, an inactive account, an unverified or ambiguous email: refused,
+user's login, case-blind. An unknown person, an inactive account, an unverified or ambiguous email: refused,
 nothing written. A user already linked to someone else at the same issuer is not linked again, so a
 recycled email address at the provider does not open the old owner's account.
 """
@@ -80,8 +80,8 @@ def _user_to_link(session: Session, rule: LinkRule, claims: dict) -> int:
         raise AuthenticationError(f"the token has no {rule.user_claim} claim to find the Homeroom account by")
     if rule.user_claim == EMAIL_CLAIM:
         condition = func.lower(User.email) == _verified_email(rule, claims, value)
-    else:
-        condition = User.login == value
+    else:  # logins such as a user principal name compare case-blind, as their providers do
+        condition = func.lower(User.login) == value.strip().lower()
     rows = session.execute(
         select(User.id, User.status).where(condition).order_by(User.id).limit(3)).all()
     active = [row.id for row in rows if row.status == AccountStatus.ACTIVE]

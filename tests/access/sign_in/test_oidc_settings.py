@@ -39,6 +39,8 @@ def test_a_good_list_is_read(monkeypatch):
     ([{"issuer": "https://idp.example.org", "audience": "x", "allowed_email_domains": ["not a domain"]}],
      "is not a domain name"),
     ([{"issuer": "https://idp.example.org", "audience": "x", "client_secret": "s"}], "Extra inputs"),
+    ([{"issuer": "https://idp.example.org", "audience": "x", "user_claim": "upn", "allowed_email_domains": ["a.org"]}],
+     "applies only with user_claim \"email\""),
     ([{"issuer": "https://idp.example.org", "audience": "x"}, {"issuer": "https://idp.example.org", "audience": "y"}],
      "more than once"),
 ])
