@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI, Request, WebSocket
+from starlette.middleware.cors import CORSMiddleware
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
@@ -24,6 +25,8 @@ from homeroom.routes.voice import voice_router
 from homeroom.routes.webhooks import webhook_router
 from homeroom.runtime import Runtime, build_runtime
 from homeroom.settings import Settings, get_settings
+from homeroom.sign_in.routes import sign_in_router
+from homeroom.sign_in.verifier import OidcVerifier
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     run_worker = settings.embedded if run_worker is None else run_worker
     if run_worker:
         jobs.runtime.install(runtime)
-    # Partner keys first: they are known by their prefix without decoding anything.
-    authenticate = Authenticator([PartnerKeyVerifier(engine, runtime.links.keys), HomeroomTokens(settings)])
+    # Partner keys first: they are known by their prefix without decoding anything; then Homeroom's
+    # own tokens; then the trusted OpenID Providers' (any other JWT is refused as untrusted).
+    oidc = OidcVerifier.from_settings(settings, engine)
+    authenticate = Authenticator([PartnerKeyVerifier(engine, runtime.links.keys), HomeroomTokens(settings), oidc])
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +61,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         try:
             yield
         finally:
+            oidc.close()
             if queue_clock is not None:
                 queue_clock[1].set()
             if worker is not None:
@@ -90,6 +96,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
+    app.include_router(sign_in_router(settings, engine, oidc))
+    _allow_cross_origin_calls(app, settings)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -98,6 +106,18 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return {"status": "ok", "mode": "embedded" if settings.embedded else "production"}
 
     return app
+
+
+def _allow_cross_origin_calls(app: FastAPI, settings: Settings) -> None:
+    """CORS (issue 16 point 2): browser apps on the listed origins may call /graphql and /auth with
+    a bearer token; preflights are answered. Nothing is allowed by default in production; a
+    development server allows localhost when HOMEROOM_CORS_ORIGINS is unset."""
+    origins, pattern = settings.cors_origins or [], settings.cors_origin_pattern
+    if not origins and pattern is None:
+        return
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_origin_regex=pattern,
+                       allow_credentials=settings.cors_allow_credentials, allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type"], max_age=600)
 
 
 def server_options(settings: Settings) -> dict:

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import enum
 import functools
+import ipaddress
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as SourceParseError
 
@@ -21,6 +34,76 @@ MIN_SECRET_LENGTH = 32
 class Environment(str, enum.Enum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+#: Browser origins a development server answers CORS for when HOMEROOM_CORS_ORIGINS is unset.
+DEVELOPMENT_CORS_ORIGIN_PATTERN = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+_CLAIM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,99}")
+_EMAIL_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)+")
+
+
+class TrustedIssuer(BaseModel):
+    """One OpenID Provider whose tokens sign people in (issue 16 point 1), as HOMEROOM_OIDC_ISSUERS lists it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(description="The provider's issuer URL, exactly as its tokens' iss claim spells it.")
+    audience: list[str] = Field(
+        description="The client id (and any API audience) a token must be addressed to: a string or a list.")
+    user_claim: str = Field(
+        default="email",
+        description="The claim that finds the Homeroom user at a first sign-in: email (a verified email matched "
+                    "to the user's email) or another claim (e.g. preferred_username) matched to the user's login.")
+    allowed_email_domains: list[str] = Field(
+        default_factory=list, description="With user_claim email: only these domains link; empty = any.")
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"issuer {value!r} must be an https URL without query or fragment")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError(f"issuer {value!r} must use https (plain http only on this machine, for tests)")
+        return value
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _one_or_more_audiences(cls, value: Any) -> Any:
+        audiences = [value] if isinstance(value, str) else value
+        if not isinstance(audiences, list) or not audiences or not all(
+                isinstance(item, str) and item.strip() for item in audiences):
+            raise ValueError("audience must be the client id (a non-empty string) or a list of them")
+        return audiences
+
+    @field_validator("user_claim")
+    @classmethod
+    def _claim_name(cls, value: str) -> str:
+        if not _CLAIM_NAME.fullmatch(value):
+            raise ValueError(f"user_claim {value!r} is not a claim name")
+        return value
+
+    @field_validator("allowed_email_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = [domain.strip().lower().removeprefix("@") for domain in value]
+        bad = [domain for domain in domains if not _EMAIL_DOMAIN.fullmatch(domain)]
+        if bad:
+            raise ValueError(f"allowed_email_domains has {bad[0]!r}, which is not a domain name")
+        return domains
+
+    @model_validator(mode="after")
+    def _domains_need_email(self) -> TrustedIssuer:
+        if self.allowed_email_domains and self.user_claim != "email":
+            raise ValueError(f"allowed_email_domains applies only with user_claim \"email\", not {self.user_claim!r}")
+        return self
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class Settings(BaseSettings):
@@ -84,6 +167,32 @@ class Settings(BaseSettings):
     max_upload_request_bytes: int = Field(
         default=21 * 2**20, gt=0, description="The upload routes (attachments, call recordings): their largest "
                                               "file (20 MB) and the multipart framing around it.")
+    oidc_issuers: list[TrustedIssuer] = Field(
+        default_factory=list,
+        description='OpenID Providers whose ID or JWT access tokens sign people in, as JSON: [{"issuer": url, '
+                    '"audience": client id, "user_claim": "email", "allowed_email_domains": [...]}]. Empty: '
+                    'only Homeroom tokens.')
+    oidc_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock skew allowed when checking a provider token's exp, nbf and iat.")
+    oidc_jwks_cache_seconds: float = Field(
+        default=3600, gt=0, description="How long a provider's discovery document and JWKS are kept before a refetch.")
+    oidc_jwks_min_refresh_seconds: float = Field(
+        default=60, ge=0,
+        description="A token naming an unknown kid refetches the JWKS at most this often per issuer, so a flood of "
+                    "made-up kids cannot hammer the provider.")
+    oidc_http_timeout_seconds: float = Field(
+        default=5, gt=0, le=60, description="Timeout of each discovery or JWKS request to a provider.")
+    access_token_ttl_minutes: int = Field(
+        default=15, gt=0, le=720, description="Lifetime of the Homeroom token POST /auth/token issues.")
+    refresh_token_ttl_days: int = Field(
+        default=30, gt=0, le=365, description="Lifetime of a refresh token family from the sign-in that began it.")
+    cors_origins: list[str] | None = Field(
+        default=None,
+        description='Browser origins allowed to call /graphql and /auth across origins, as JSON: '
+                    '["https://app.district.org"]. Unset: none in production; localhost and 127.0.0.1 on any '
+                    'port in development.')
+    cors_allow_credentials: bool = Field(
+        default=False, description="Whether cross-origin requests may carry cookies or HTTP authentication.")
 
     webhooks_allow_private: bool = Field(
         default=False,
@@ -118,6 +227,26 @@ class Settings(BaseSettings):
         if info.data.get("environment") is Environment.PRODUCTION:
             for secret in value:
                 _check_production_secret(secret.get_secret_value())
+        return value
+
+    @field_validator("oidc_issuers")
+    @classmethod
+    def _distinct_issuers(cls, value: list[TrustedIssuer]) -> list[TrustedIssuer]:
+        issuers = [item.issuer for item in value]
+        repeated = sorted({issuer for issuer in issuers if issuers.count(issuer) > 1})
+        if repeated:
+            raise ValueError(f"lists the issuer {repeated[0]!r} more than once")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        for origin in value or []:
+            parts = urlsplit(origin)
+            if origin == "*":
+                raise ValueError('"*" would let every site call Homeroom with its users\' tokens; list the origins')
+            if parts.scheme not in ("https", "http") or not parts.hostname or origin != f"{parts.scheme}://{parts.netloc}":
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path or trailing slash)")
         return value
 
     @field_validator("database_url")
@@ -185,6 +314,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def cors_origin_pattern(self) -> str | None:
+        """The origins a development server allows when HOMEROOM_CORS_ORIGINS is unset."""
+        return DEVELOPMENT_CORS_ORIGIN_PATTERN if self.cors_origins is None and self.is_development else None
+
+    @property
     def embedded(self) -> bool:
         """Embedded mode: no Redis, jobs run on an in-process worker."""
         return self.redis_url is None
@@ -208,7 +342,10 @@ def describe_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "settings"
     variable = "HOMEROOM_" + field.split(".")[0].upper()
-    return f"invalid setting {variable}: {first['msg'].removeprefix('Value error, ')}"
+    # Inside a JSON setting (an entry of HOMEROOM_OIDC_ISSUERS), say where: "entry 1, audience".
+    inner = ", ".join(f"entry {part + 1}" if isinstance(part, int) else str(part) for part in first["loc"][1:])
+    where = f" ({inner})" if inner else ""
+    return f"invalid setting {variable}{where}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def load_settings(**overrides: Any) -> Settings:
