@@ -18,6 +18,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from domain.audit.actions import Actor, AuditAction
+from domain.audit.trail import record
 from domain.support.errors import AuthenticationError
 from models.directory import AccountStatus, User
 from models.sign_in import SignInIdentity
@@ -53,6 +55,7 @@ def user_for_identity(session: Session, rule: LinkRule, claims: dict) -> SignedI
     user_id = _user_to_link(session, rule, claims)
     try:
         session.execute(insert(SignInIdentity).values(issuer=rule.issuer, subject=subject, user_id=user_id))
+        record(session, Actor(user_id=user_id), AuditAction.SIGN_IN_LINKED, object_type="user", object_ids=[user_id])
         session.commit()
     except IntegrityError:  # the same person's first sign-in, twice at once: the other one linked
         session.rollback()
