@@ -3,8 +3,9 @@ it (issue 16 point 6).
 
 Each subscriber used to hold its own bus subscription and re-read the counts from the database at
 every notice and every 2 s while idle: 1,000 subscribers of a message made 1,000 identical reads
-per notice burst. Now a ``MessageWatch`` per message listens once, coalesces a burst of notices
-into one re-read, and hands the snapshot to its followers, who each hold only the latest one (a
+per notice burst. Now a ``MessageWatch`` per message listens once, reads at the first notice of a
+burst and once more after it for all that came meanwhile (reads at least MIN_READ_GAP_SECONDS
+apart), and hands the snapshot to its followers, who each hold only the latest one (a
 follower that falls behind skips to the newest, so the publisher never waits and completion is
 never lost behind older counts).
 
@@ -44,8 +45,9 @@ from models import messaging as db
 
 #: What following a message needs; checked again with the rest of the viewer's access.
 REQUIRED = (Perm.COMMUNICATION,)
-#: A burst of notices settles this long into one read.
-COALESCE_SECONDS = 0.2
+#: Reads of one message start at least this far apart: a burst of notices makes one read at
+#: its start and one after, however long it lasts.
+MIN_READ_GAP_SECONDS = 0.1
 #: A message with no notices is read again this often while anyone follows it (a lost notice, a
 #: scheduled message becoming due), and its followers' access is checked again then.
 FALLBACK_POLL_SECONDS = 5.0
@@ -165,19 +167,24 @@ class MessageWatch:
         try:
             async with self.hub.bus.subscribe(self.message_id) as notices:
                 self.listening.set()
+                last_read = 0.0
                 while True:
-                    try:
+                    try:  # the first notice of a burst starts a read at once (no earlier than MIN_READ_GAP
+                        # after the last): the notices that arrive while it runs make one read after it
                         await asyncio.wait_for(notices.get(), timeout=FALLBACK_POLL_SECONDS)
-                        await asyncio.sleep(COALESCE_SECONDS)  # let a burst of notices settle into one read
+                        await asyncio.sleep(max(0.0, last_read + MIN_READ_GAP_SECONDS - time.monotonic()))
                         while not notices.empty():
                             notices.get_nowait()
                     except TimeoutError:
                         pass
+                    last_read = time.monotonic()
                     if self.followers:
                         try:
                             await self._refresh()
                         except Exception:  # noqa: BLE001  (the database hiccuped: the next notice or poll reads again)
                             log.warning("could not refresh the progress of message %s", self.message_id, exc_info=True)
+                        log.debug("refreshed message %s in %.0f ms", self.message_id,
+                                  (time.monotonic() - last_read) * 1000)
         finally:
             self.listening.set()  # a joiner never waits on a watch that could not listen
 
