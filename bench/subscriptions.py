@@ -46,9 +46,9 @@ from bench.inbox import ensure_database  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench_b"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/2"
 OPENING_AT_ONCE = 50
-#: After the dispatch, clients keep listening until none has had a frame for QUIET_SECONDS (at
-#: most DRAIN_SECONDS): what arrives late is measured, not lost.
-QUIET_SECONDS, DRAIN_SECONDS = 3.0, 300.0
+#: After the dispatch, clients keep listening until each has had everything, at most this long:
+#: what arrives late is measured, not lost.
+DRAIN_SECONDS = 300.0
 
 _API = """
 import uvicorn
@@ -201,6 +201,16 @@ async def _bare_client(url: str, frames: list, opened: asyncio.Semaphore, ready:
         await ws.close()
 
 
+def _has_everything(kind: str, frames: list, notices: int) -> bool:
+    """A progress client has seen completion; a feed client counts as done; a bare client has a
+    frame for every notice (and the first)."""
+    if kind == "bare":
+        return len(frames) > notices
+    if not frames or "messageProgress" not in frames[-1][1]:
+        return True
+    return frames[-1][1]["messageProgress"]["status"] == "COMPLETED"
+
+
 def run_clients(kind: str, args) -> None:
     """Open the clients, say READY, collect until stdin closes, write what they saw to --out."""
     async def main() -> None:
@@ -235,11 +245,9 @@ def run_clients(kind: str, args) -> None:
             await asyncio.sleep(0.2)
         print("READY", flush=True)
         await asyncio.to_thread(sys.stdin.read)  # the parent closes stdin when the dispatch is over
-        waited = time.time()  # then the backlog drains: until no client has had a frame for QUIET_SECONDS
-        while time.time() - waited < DRAIN_SECONDS:
-            last = max((frames[-1][0] for frames in per_client if frames), default=0.0)
-            if time.time() - last > QUIET_SECONDS:
-                break
+        waited = time.time()  # then the backlog drains: every client has had everything (or DRAIN_SECONDS)
+        while time.time() - waited < DRAIN_SECONDS and not all(_has_everything(kind, frames, len(stamps))
+                                                                for frames in per_client):
             await asyncio.sleep(0.5)
         stop_event.set()
         for task in tasks:
