@@ -19,7 +19,8 @@ the first messageProgress frame whose ``open`` is at most that (so coalescing co
 Homeroom, and a later chunk committed before the read makes the figure larger, never smaller).
 For the bare app a notice is seen at the frame carrying its sequence number. Latency = seen −
 stamped, over every (client, notice). ``lost`` counts Homeroom clients that never saw the
-message complete plus notices a bare client never received. Last line: ``clients=… p50_ms=…
+message complete plus notices a bare client never received. Before the dispatch, the CPU the API
+process and the bare app use in IDLE_SECONDS with every client subscribed is printed (idle cost). Last line: ``clients=… p50_ms=…
 p99_ms=… bare_p50_ms=… bare_p99_ms=… ratio=… events=… lost=…`` (ratio = p99 / bare p99).
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import pathlib
 import statistics
 import subprocess
@@ -49,6 +51,8 @@ OPENING_AT_ONCE = 50
 #: After the dispatch, clients keep listening until each has had everything, at most this long:
 #: what arrives late is measured, not lost.
 DRAIN_SECONDS = 300.0
+#: How long the API's CPU is measured with every client subscribed and nothing happening.
+IDLE_SECONDS = 10.0
 
 _API = """
 import uvicorn
@@ -85,6 +89,17 @@ def start(command: list[str], env: dict, log: pathlib.Path) -> subprocess.Popen:
     if process.poll() is not None:
         raise SystemExit(log.read_text())
     return process
+
+
+def _cpu_share(pid: int, seconds: float) -> float:
+    """The share of one core process ``pid`` used over ``seconds`` (Linux /proc)."""
+    def ticks() -> int:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    before = ticks()
+    time.sleep(seconds)
+    return (ticks() - before) / os.sysconf("SC_CLK_TCK") / seconds
 
 
 def _listening(port: int) -> bool:
@@ -381,6 +396,9 @@ def orchestrate(args) -> int:
             if line.strip() != "READY":
                 raise SystemExit(f"the {kind} clients did not start")
         print(f"{args.clients} Homeroom and {args.clients} bare clients subscribed in {time.perf_counter() - opened:.1f} s")
+        idle = {name: _cpu_share(process.pid, IDLE_SECONDS) for name, process in (("Homeroom", api), ("bare", bare))}
+        print(f"idle, {IDLE_SECONDS:.0f} s with every client subscribed and nothing sent: Homeroom API process "
+              f"{idle['Homeroom']:.1%} of a core, bare app {idle['bare']:.1%}")
         worker = start([sys.executable, "-m", "homeroom.cli", "worker", "--processes", "1",
                         "--threads", str(args.threads)], env, scratch / "worker.log")
         try:
