@@ -19,6 +19,7 @@ from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.reports import report_router
+from homeroom.routes.subscription_limits import SubscriptionLimits
 from homeroom.routes.unsubscribe import unsubscribe_router
 from homeroom.routes.reenrolment import reenrolment_router
 from homeroom.routes.voice import voice_router
@@ -82,6 +83,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         context_getter=context_dependency,
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        subscription_limits=SubscriptionLimits(per_key=settings.subscriptions_per_key,
+                                               per_district=settings.subscriptions_per_district),
+        ping_seconds=settings.ws_ping_seconds,
+        send_queue_frames=settings.ws_send_queue_frames,
     )
     # Every route has a body limit, checked against Content-Length before the body is read and
     # counted as a chunked body arrives (413); /graphql carries CSV imports of up to 10 MB of text.

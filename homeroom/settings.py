@@ -213,6 +213,16 @@ class Settings(BaseSettings):
         default=100, gt=0, le=1000, description="At most this many delivery changes in one delivery.updated webhook.")
     webhooks_secret_grace_seconds: float = Field(
         default=86_400, ge=0, description="How long a rotated-out webhook secret still signs beside the new one.")
+    subscriptions_per_key: int = Field(
+        default=100, gt=0, description="Live subscriptions one partner key may hold at once on one API process; "
+                                       "past it a subscription is refused with SUBSCRIPTION_LIMIT.")
+    subscriptions_per_district: int = Field(
+        default=5_000, gt=0, description="Live subscriptions one district may hold at once on one API process.")
+    ws_ping_seconds: float = Field(
+        default=20, ge=0, description="How often a WebSocket gets a graphql-transport-ws ping; 0 = never.")
+    ws_send_queue_frames: int = Field(
+        default=256, gt=0, description="Frames a WebSocket may have waiting to be written; a client that lets "
+                                       "more pile up is dropped as a slow consumer (close 1013).")
 
     @field_validator("jwt_secret")
     @classmethod

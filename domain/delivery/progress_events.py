@@ -7,6 +7,10 @@ source of truth, so a lost or coalesced notice costs at most a little latency. W
 notices go through Redis pub/sub, so any API process can serve any subscriber whichever worker
 did the work; in embedded mode they stay in the process.
 
+Each process holds one Redis pub/sub connection (per event loop) however many subscribers it
+serves, and fans each notice out to them (domain.delivery.redis_listener, issue 16 point 6).
+``subscribe_any`` hears every "message changed" notice (the delivery feed's wake-up).
+
 Redis pub/sub ignores the database number, so channel names carry it (``homeroom:7:inbox:42``):
 two deployments, or two test runs, on one Redis server never hear each other's notices.
 """
@@ -22,13 +26,13 @@ import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 
+from domain.delivery.redis_listener import QUEUE_LIMIT, RESYNC, RedisListener
+from domain.delivery.redis_listener import offer as _offer
+
+__all__ = ["QUEUE_LIMIT", "RESYNC", "InProcessBus", "RedisBus", "ProgressBus", "make_bus", "publish", "inbox_notice"]
+
 log = logging.getLogger(__name__)
 
-#: A subscriber's queue holds at most this many notices; past that they are dropped and one
-#: RESYNC takes their place (the subscriber re-reads the database, which has the truth).
-QUEUE_LIMIT = 1_000
-#: Put on a subscriber's queue when notices may have been lost (a full queue, a Redis reconnect).
-RESYNC = None
 #: Notices per Redis pipeline: 100k readers of one message go in 20 round trips.
 PIPELINE_CHUNK = 5_000
 #: A batch this large first asks Redis who is listening (one PUBSUB CHANNELS) and publishes only
@@ -36,20 +40,11 @@ PIPELINE_CHUNK = 5_000
 LISTENER_CHECK_FROM = 50
 #: How long a "once" claim lasts (first_claim): longer than any job's retries.
 CLAIM_SECONDS = 86_400
-RECONNECT_SECONDS = 1.0
 
 
 def inbox_notice(change: str, *, thread_id: int | None = None, message_id: int | None = None) -> dict:
     """The JSON object an inbox notice carries: what changed and where, never content."""
     return {"change": change, "threadId": thread_id, "messageId": message_id}
-
-
-def _offer(queue: asyncio.Queue, item) -> None:
-    """Queue ``item`` for a subscriber; past QUEUE_LIMIT, a single RESYNC stands for what is dropped."""
-    if queue.qsize() < QUEUE_LIMIT:
-        queue.put_nowait(item)
-    elif queue.qsize() == QUEUE_LIMIT:
-        queue.put_nowait(RESYNC)
 
 
 class InProcessBus:
@@ -61,7 +56,7 @@ class InProcessBus:
         self._inboxes: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
         self._claims: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._referrals: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
-        self._every_message: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+        self._any: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
 
     def publish_referral(self, event: dict) -> None:
         """Put a referral request on every referral subscription in this process."""
@@ -112,11 +107,11 @@ class InProcessBus:
             yield queue
 
     def publish(self, message_ids: Iterable[int]) -> None:
-        message_ids = set(message_ids)
+        ids = sorted(set(message_ids))
         with self._lock:
-            targets = [(loop, queue, message_id) for message_id in message_ids
+            targets = [(loop, queue, message_id) for message_id in ids
                        for loop, queue in self._subscribers.get(message_id, ())]
-            targets += [(loop, queue, message_id) for loop, queue in self._every_message for message_id in message_ids]
+            targets += [(loop, queue, message_id) for loop, queue in self._any for message_id in ids]
         for loop, queue, message_id in targets:
             with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
                 loop.call_soon_threadsafe(_offer, queue, message_id)
@@ -127,16 +122,16 @@ class InProcessBus:
             yield queue
 
     @contextlib.asynccontextmanager
-    async def subscribe_every_message(self) -> AsyncIterator[asyncio.Queue]:
-        """Every "message N changed" notice of this process (the delivery feed's hub wakes on them)."""
+    async def subscribe_any(self) -> AsyncIterator[asyncio.Queue]:
+        """A queue of the id of every message that changes in this process."""
         entry = (asyncio.get_running_loop(), asyncio.Queue())
         with self._lock:
-            self._every_message.add(entry)
+            self._any.add(entry)
         try:
             yield entry[1]
         finally:
             with self._lock:
-                self._every_message.discard(entry)
+                self._any.discard(entry)
 
     @contextlib.asynccontextmanager
     async def _subscribed(self, table: dict, key: int) -> AsyncIterator[asyncio.Queue]:
@@ -153,7 +148,9 @@ class InProcessBus:
 
 
 class RedisBus:
-    """Production: one Redis pub/sub channel per message and one per user's inbox."""
+    """Production: one Redis pub/sub channel per message and one per user's inbox, heard through
+    one Redis connection per process (event loop) that fans notices out to its local subscribers
+    (domain.delivery.redis_listener)."""
 
     def __init__(self, url: str) -> None:
         import redis
@@ -166,6 +163,20 @@ class RedisBus:
         self._claim_prefix = namespace + "once:"
         #: One channel for every referral request (INB-09): a partner's behaviour module consumes it.
         self.referral_channel = namespace + "referrals"
+        #: Every "message changed" notice again, as one JSON list of ids per publish (subscribe_any).
+        self.any_channel = namespace + "messages"
+        self._listeners: dict[asyncio.AbstractEventLoop, RedisListener] = {}
+        self._listeners_lock = threading.Lock()
+
+    def listener(self) -> RedisListener:
+        """The running event loop's Redis connection and its local subscribers."""
+        loop = asyncio.get_running_loop()
+        with self._listeners_lock:
+            for gone in [other for other in self._listeners if other.is_closed()]:
+                del self._listeners[gone]
+            if loop not in self._listeners:
+                self._listeners[loop] = RedisListener(self.url)
+            return self._listeners[loop]
 
     def publish_referral(self, event: dict) -> None:
         """A referral request on the referral channel, for any API process and any partner listening."""
@@ -176,14 +187,16 @@ class RedisBus:
 
     @contextlib.asynccontextmanager
     async def subscribe_referrals(self) -> AsyncIterator[asyncio.Queue]:
-        async with self._listen(self.referral_channel, json.loads) as queue:
+        async with self.listener().listen(self.referral_channel, json.loads) as queue:
             yield queue
 
     def publish(self, message_ids: Iterable[int]) -> None:
+        ids = sorted(set(message_ids))
         try:
             with self._client.pipeline(transaction=False) as pipe:
-                for message_id in set(message_ids):
+                for message_id in ids:
                     pipe.publish(f"{self.progress_prefix}{message_id}", str(message_id))
+                pipe.publish(self.any_channel, json.dumps(ids))
                 pipe.execute()
         except Exception:  # noqa: BLE001  (a notice is a courtesy; the ledger has the truth)
             log.warning("could not publish progress notices", exc_info=True)
@@ -226,64 +239,40 @@ class RedisBus:
 
     @contextlib.asynccontextmanager
     async def subscribe_inbox(self, user_id: int) -> AsyncIterator[asyncio.Queue]:
-        async with self._listen(f"{self.inbox_prefix}{user_id}", _inbox_notice) as queue:
+        async with self.listener().listen(f"{self.inbox_prefix}{user_id}", _inbox_notice) as queue:
             yield queue
 
     @contextlib.asynccontextmanager
     async def subscribe(self, message_id: int) -> AsyncIterator[asyncio.Queue]:
-        async with self._listen(f"{self.progress_prefix}{message_id}", lambda _: message_id) as queue:
+        async with self.listener().listen(f"{self.progress_prefix}{message_id}", lambda _: message_id) as queue:
             yield queue
 
     @contextlib.asynccontextmanager
-    async def subscribe_every_message(self) -> AsyncIterator[asyncio.Queue]:
-        """Every "message N changed" notice of any process, through one pattern subscription (the
-        delivery feed's hub: one per API process, whatever its number of followers)."""
-        async with self._listen(f"{self.progress_prefix}*", int, pattern=True) as queue:
-            yield queue
+    async def subscribe_any(self) -> AsyncIterator[asyncio.Queue]:
+        """A queue of the id of every message that changes, from any process (RESYNC: some may
+        have been missed)."""
+        async with self.listener().listen(self.any_channel, _message_ids) as batches:
+            queue: asyncio.Queue = asyncio.Queue()
 
-    @contextlib.asynccontextmanager
-    async def _listen(self, channel: str, decode, *, pattern: bool = False) -> AsyncIterator[asyncio.Queue]:
-        """A queue fed from ``channel`` (a glob pattern when ``pattern``) until the block ends;
-        subscribed before the block starts. A lost connection is re-established (a RESYNC marks
-        the gap); an undecodable notice is dropped."""
-        import redis.asyncio as aioredis
+            async def unbatch() -> None:
+                while True:
+                    batch = await batches.get()
+                    for message_id in [RESYNC] if batch is RESYNC else batch:
+                        _offer(queue, message_id)
 
-        client = aioredis.Redis.from_url(self.url)
-        pubsub = client.pubsub()
-        subscribe = pubsub.psubscribe if pattern else pubsub.subscribe
-        await subscribe(channel)
-        queue: asyncio.Queue = asyncio.Queue()
+            task = asyncio.create_task(unbatch())
+            try:
+                yield queue
+            finally:
+                task.cancel()
 
-        async def pump() -> None:
-            while True:
-                try:
-                    async for item in pubsub.listen():
-                        if item.get("type") not in ("message", "pmessage"):
-                            continue
-                        try:
-                            _offer(queue, decode(item["data"]))
-                        except ValueError:
-                            log.warning("dropped an undecodable notice on %s", channel)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # noqa: BLE001  (Redis went away: subscribe again when it is back)
-                    log.warning("lost the subscription to %s; subscribing again", channel, exc_info=True)
-                await asyncio.sleep(RECONNECT_SECONDS)
-                with contextlib.suppress(Exception):
-                    await subscribe(channel)
-                    _offer(queue, RESYNC)
 
-        task = asyncio.create_task(pump())
-        try:
-            yield queue
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
-            with contextlib.suppress(Exception):
-                await client.aclose()
+def _message_ids(data: bytes) -> list[int]:
+    """A batch of message ids as publish sends it; anything else is a ValueError."""
+    ids = json.loads(data)
+    if not isinstance(ids, list) or not all(isinstance(message_id, int) for message_id in ids):
+        raise ValueError("not a list of message ids")
+    return ids
 
 
 def _inbox_notice(data: bytes) -> dict:

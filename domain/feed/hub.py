@@ -100,7 +100,7 @@ class FeedHub:
         self.position = None
         while True:
             try:
-                async with self.bus.subscribe_every_message() as notices:
+                async with self.bus.subscribe_any() as notices:
                     await self._follow(notices)
             except asyncio.CancelledError:
                 raise

@@ -8,8 +8,16 @@
 - **WebSocket** (graphql-transport-ws). The viewer is loaded on a worker thread, on a session
   closed at once: a socket holds no database connection between events (each subscription opens
   one per read). A query or mutation sent over the socket runs as over HTTP, on a worker thread
-  with a context of its own. The socket is closed with 4403 when its token expires or the account
-  is found inactive; a message that is not a JSON object is refused with 4400.
+  with a context of its own. The socket is closed with 4403 when its token expires, its key is
+  revoked or the account is found inactive; a message that is not a JSON object is refused with 4400.
+- **Hardening** (issue 16 point 7). No connection_init within 5 s closes with 4408; a bad token or
+  key with 4403 before any ack. At most 10 operations per socket (the 11th gets an error, the
+  others go on), and subscriptions per partner key and per district across the process are
+  limited (SubscriptionLimits). Every frame goes through a bounded send queue drained by one
+  writer task, so nothing that produces frames ever waits on a client; a client that lets the
+  queue fill is a slow consumer and is dropped (1013, "try again later": a graphql-ws client
+  reconnects). The server sends a graphql-transport-ws ping every 20 s (uvicorn also pings at the
+  WebSocket level).
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -36,10 +46,21 @@ from strawberry.types.unset import UNSET
 from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
 from graph.thread_limits import operation_threads
+from homeroom.routes.subscription_limits import SubscriptionLimits
+
+log = logging.getLogger(__name__)
 
 #: An idle socket's account is checked this often (an active subscription checks at each read).
 ACCOUNT_RECHECK_SECONDS = 60.0
 CLOSE_ACCESS_ENDED = 4403
+#: "Try again later": graphql-ws clients reconnect after it (4429 would be fatal to them).
+CLOSE_SLOW_CONSUMER = 1013
+#: A socket that sends no connection_init within this long is closed with 4408.
+CONNECTION_INIT_SECONDS = 5
+#: Operations (subscriptions, and queries or mutations in flight) one socket may hold at once.
+OPERATIONS_PER_CONNECTION = 10
+#: How long a slow consumer's close frame may wait for room before the socket is simply let go.
+SLOW_CLOSE_SECONDS = 1.0
 
 class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, closing the socket when its access ends."""
@@ -47,7 +68,46 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._access_watch: asyncio.Task | None = None
+        self._pinger: asyncio.Task | None = None
         self._closing = False
+        self._outbox: asyncio.Queue = asyncio.Queue(maxsize=self.view.send_queue_frames)
+        self._writer: asyncio.Task | None = None
+        self._dropped = asyncio.Event()
+
+    async def handle(self) -> None:
+        """Serve the socket until it ends, or until it is dropped as a slow consumer."""
+        self._writer = asyncio.create_task(self._write())
+        serving = asyncio.create_task(super().handle())
+        dropped = asyncio.create_task(self._dropped.wait())
+        try:
+            await asyncio.wait({serving, dropped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            dropped.cancel()
+            if not serving.done():
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await serving  # strawberry's own clean-up: operations cancelled, shutdown()
+            self._writer.cancel()
+        if self._dropped.is_set():
+            with contextlib.suppress(Exception):  # the client is not reading: its buffer may have no room
+                await asyncio.wait_for(self.websocket.close(code=CLOSE_SLOW_CONSUMER, reason="slow consumer"),
+                                       SLOW_CLOSE_SECONDS)
+
+    async def _write(self) -> None:
+        """The one task that writes to the socket, in order."""
+        try:
+            while True:
+                await self.websocket.send_json(await self._outbox.get())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001  (the client went away: the receive loop ends the socket)
+            self._closing = True
+
+    async def _ping(self, every: float) -> None:
+        """graphql-transport-ws pings, so a client (and any proxy between) knows the socket lives."""
+        while True:
+            await asyncio.sleep(every)
+            await self.send_message({"type": "ping"})
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict):
@@ -59,10 +119,29 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def run_operation(self, operation: Operation) -> None:
-        if _operation_type(operation) in (OperationType.QUERY, OperationType.MUTATION):
+        kind = _operation_type(operation)
+        if kind in (OperationType.QUERY, OperationType.MUTATION):
             await self._run_on_a_thread(operation)
-        else:  # subscriptions, and documents strawberry will refuse (cheap: the budget bounds parsing)
+        elif kind is OperationType.SUBSCRIPTION:
+            await self._run_subscription(operation)
+        else:  # documents strawberry will refuse (cheap: the budget bounds parsing)
             await super().run_operation(operation)
+
+    async def _run_subscription(self, operation: Operation) -> None:
+        """Within the partner key's and the district's limits (SubscriptionLimits), else an error
+        for this operation alone."""
+        viewer = self.context.viewer  # loaded at connection_init
+        holder = {"district_id": viewer.district.id, "key_id": viewer.key.key_id if viewer.key else None}
+        limits: SubscriptionLimits = self.view.subscription_limits
+        refusal = limits.acquire(**holder)
+        if refusal is not None:
+            await operation.send_initial_errors([GraphQLError(refusal.message, extensions={
+                "code": "SUBSCRIPTION_LIMIT", "limit": refusal.limit, "allowed": refusal.allowed})])
+            return
+        try:
+            await super().run_operation(operation)
+        finally:
+            limits.release(**holder)
 
     async def _run_on_a_thread(self, operation: Operation) -> None:
         try:
@@ -98,6 +177,8 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged and self._access_watch is None:
             self.context.close_connection = self.close_for_access
             self._access_watch = asyncio.create_task(self._watch_access())
+            if self.view.ping_seconds:
+                self._pinger = asyncio.create_task(self._ping(self.view.ping_seconds))
 
     async def _watch_access(self) -> None:
         """Close at the token's expiry; meanwhile check the account now and then."""
@@ -118,8 +199,16 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=CLOSE_ACCESS_ENDED, reason=reason)
 
     async def send_message(self, message: Any) -> None:
-        if not self._closing:  # an operation ending after the close has no one to tell
-            await super().send_message(message)
+        """Queue a frame for the writer; never waits. A full queue means the client has stopped
+        reading: it is dropped as a slow consumer."""
+        if self._closing or self._dropped.is_set():  # an operation ending after the close has no one to tell
+            return
+        try:
+            self._outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            log.warning("dropping a WebSocket client as a slow consumer (%d frames unsent)", self._outbox.qsize())
+            self._closing = True
+            self._dropped.set()
 
     async def handle_invalid_message(self, error_message: str) -> None:
         if not self._closing:
@@ -132,8 +221,9 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.operations.pop(id, None)
 
     async def shutdown(self) -> None:
-        if self._access_watch is not None:
-            self._access_watch.cancel()
+        for task in (self._access_watch, self._pinger):
+            if task is not None:
+                task.cancel()
         await super().shutdown()
 
 
@@ -154,6 +244,17 @@ def _is_subscribe_payload(payload: Any) -> bool:
 
 class HomeroomGraphQLRouter(GraphQLRouter):
     graphql_transport_ws_handler_class = HomeroomTransportWSHandler
+
+    def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, ping_seconds: float,
+                 send_queue_frames: int, **kwargs: Any) -> None:
+        """``ping_seconds``: 0 sends no pings; ``send_queue_frames``: a socket's frames not yet
+        written past which its client is a slow consumer."""
+        kwargs.setdefault("connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS))
+        kwargs.setdefault("max_subscriptions_per_connection", OPERATIONS_PER_CONNECTION)
+        super().__init__(*args, **kwargs)
+        self.subscription_limits = subscription_limits
+        self.ping_seconds = ping_seconds
+        self.send_queue_frames = send_queue_frames
 
     async def run(self, request: Request | WebSocket, context: Context = UNSET, root_value: Any = UNSET) -> Any:
         if self.is_websocket_request(request):

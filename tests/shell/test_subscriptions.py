@@ -143,7 +143,7 @@ def _user_id(engine, login: str) -> int:
 
 def test_a_socket_closes_when_the_account_is_deactivated(server, engine):
     """Issue 13 point 15: deactivating the account closes its live socket with 4403 at the next
-    event (a subscription re-reads at least every 2 seconds)."""
+    event (a followed message is polled, and its followers' access checked, at least every 5 seconds)."""
     login = "admin.deactivated." + str(time.monotonic_ns())
     token = make_user(engine, Role.ADMIN, login=login)
     message_id = _draft(server, token)

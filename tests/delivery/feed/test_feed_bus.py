@@ -13,7 +13,7 @@ def test_one_subscription_hears_every_message_changed_notice(runtime):
     bus (Redis pub/sub with a pattern subscription when the run has Redis), beside the per-message ones."""
 
     async def scenario() -> tuple[set[int], int]:
-        async with runtime.events.subscribe_every_message() as every, runtime.events.subscribe(72_001) as one:
+        async with runtime.events.subscribe_any() as every, runtime.events.subscribe(72_001) as one:
             await asyncio.sleep(0.2)  # Redis confirms the subscriptions
             progress_events.publish(runtime.events, [72_001, 72_002, None])
             heard = set()
