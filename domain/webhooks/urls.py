@@ -48,10 +48,27 @@ class Vetted:
         return parts.netloc.rsplit("@", 1)[-1]
 
 
+#: IPv6 ranges that carry an IPv4 address inside (NAT64, 6to4, the deprecated IPv4-compatible
+#: form): the address they wrap is checked instead, so a wrapped loopback or metadata address is refused.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _unwrapped(address: IpAddress) -> IpAddress:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address in _NAT64 or address in _IPV4_COMPATIBLE:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
 def is_public(address: IpAddress) -> bool:
-    """Globally routable unicast: what a production webhook may reach."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Globally routable unicast: what a production webhook may reach (an IPv4 address wrapped in
+    IPv6 is judged as itself)."""
+    address = _unwrapped(address)
     return address.is_global and not address.is_multicast
 
 

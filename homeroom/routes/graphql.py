@@ -61,6 +61,10 @@ CONNECTION_INIT_SECONDS = 5
 OPERATIONS_PER_CONNECTION = 10
 #: How long a slow consumer's close frame may wait for room before the socket is simply let go.
 SLOW_CLOSE_SECONDS = 1.0
+#: How long a full send queue may stay full before its client counts as a slow consumer: a
+#: subscription that produces a page of frames at once (the delivery feed's replay) waits for room
+#: that long, its own operation only; the shared fan-out never waits on a socket.
+SLOW_CONSUMER_SECONDS = 5.0
 
 class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, closing the socket when its access ends."""
@@ -199,14 +203,21 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=CLOSE_ACCESS_ENDED, reason=reason)
 
     async def send_message(self, message: Any) -> None:
-        """Queue a frame for the writer; never waits. A full queue means the client has stopped
-        reading: it is dropped as a slow consumer."""
+        """Queue a frame for the writer. A full queue holds back only the operation producing the
+        frame (a replay of many events), for at most SLOW_CONSUMER_SECONDS; a queue that stays full
+        that long means the client has stopped reading: it is dropped as a slow consumer."""
         if self._closing or self._dropped.is_set():  # an operation ending after the close has no one to tell
             return
         try:
             self._outbox.put_nowait(message)
+            return
         except asyncio.QueueFull:
-            log.warning("dropping a WebSocket client as a slow consumer (%d frames unsent)", self._outbox.qsize())
+            pass
+        try:
+            await asyncio.wait_for(self._outbox.put(message), SLOW_CONSUMER_SECONDS)
+        except TimeoutError:
+            if not self._dropped.is_set():
+                log.warning("dropping a WebSocket client as a slow consumer (%d frames unsent)", self._outbox.qsize())
             self._closing = True
             self._dropped.set()
 

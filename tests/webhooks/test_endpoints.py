@@ -116,6 +116,9 @@ def test_issue_16_point_5_a_foreign_or_missing_id_answers_not_found(client, admi
     ("https://[fd00::1]/hooks", "loopback, private"),
     ("https://[fe80::1]/hooks", "loopback, private"),
     ("https://[::ffff:127.0.0.1]/hooks", "loopback, private"),
+    ("https://[64:ff9b::a9fe:a9fe]/hooks", "loopback, private"),  # NAT64 of the metadata address
+    ("https://[2002:7f00:1::1]/hooks", "loopback, private"),  # 6to4 of loopback
+    ("https://[::127.0.0.1]/hooks", "loopback, private"),  # IPv4-compatible loopback
     ("https://user:secret@hooks.example.org/x", "user name or password"),
     ("https://hooks.example.org/x#frag", "fragment"),
     ("gopher://hooks.example.org/x", "https://"),
