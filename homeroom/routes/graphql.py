@@ -203,23 +203,29 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=CLOSE_ACCESS_ENDED, reason=reason)
 
     async def send_message(self, message: Any) -> None:
-        """Queue a frame for the writer. A full queue holds back only the operation producing the
-        frame (a replay of many events), for at most SLOW_CONSUMER_SECONDS; a queue that stays full
-        that long means the client has stopped reading: it is dropped as a slow consumer."""
+        """Queue a frame for the writer. A full queue holds back only the operation producing a
+        result frame (a replay of many events), for at most SLOW_CONSUMER_SECONDS; a queue that
+        stays full that long, or that has no room for a control frame (a pong), means the client has
+        stopped reading: it is dropped as a slow consumer."""
         if self._closing or self._dropped.is_set():  # an operation ending after the close has no one to tell
             return
         try:
             self._outbox.put_nowait(message)
             return
         except asyncio.QueueFull:
-            pass
+            if not _is_operation_result(message):  # a pong or ping owed to a client that stopped reading
+                self._drop_slow_consumer()
+                return
         try:
             await asyncio.wait_for(self._outbox.put(message), SLOW_CONSUMER_SECONDS)
         except TimeoutError:
-            if not self._dropped.is_set():
-                log.warning("dropping a WebSocket client as a slow consumer (%d frames unsent)", self._outbox.qsize())
-            self._closing = True
-            self._dropped.set()
+            self._drop_slow_consumer()
+
+    def _drop_slow_consumer(self) -> None:
+        if not self._dropped.is_set():
+            log.warning("dropping a WebSocket client as a slow consumer (%d frames unsent)", self._outbox.qsize())
+        self._closing = True
+        self._dropped.set()
 
     async def handle_invalid_message(self, error_message: str) -> None:
         if not self._closing:
@@ -236,6 +242,12 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if task is not None:
                 task.cancel()
         await super().shutdown()
+
+
+def _is_operation_result(message: Any) -> bool:
+    """A frame an operation produces (next, error, complete), as opposed to ping and pong."""
+    kind = message.get("type") if isinstance(message, dict) else getattr(message, "type", None)
+    return kind in ("next", "error", "complete")
 
 
 def _operation_type(operation: Operation) -> OperationType | None:
