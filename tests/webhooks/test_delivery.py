@@ -1,7 +1,9 @@
 """Webhooks arrive signed per Standard Webhooks, retry after failures, are disabled after persistent
 failure, can be resent, and never hold dispatch up (issue 16 point 5). The receiver is a real HTTP
 server verifying signatures with the ``standardwebhooks`` package; the actors run as in every test
-(the in-process worker on SQLite, a real ``homeroom worker`` process with Redis)."""
+(the in-process worker on SQLite, a real ``homeroom worker`` process with Redis). An endpoint of every
+school also hears other messages that complete during a test (earlier tests' work the worker
+finishes), so tests pick their own webhooks out by ``webhook-id``."""
 
 from __future__ import annotations
 
@@ -101,7 +103,7 @@ def test_issue_16_point_5_a_timeout_is_retried(engine, runtime, receiver, make_e
     attempts = attempts_of(engine, message_id)
     assert [(a.status_code, a.error) for a in attempts] == [(None, "TIMEOUT"), (200, None)]
     assert 1400 <= attempts[0].duration_ms < 3000
-    assert {r.webhook_id for r in receiver.received} == {row.msg_id}
+    assert [r.webhook_id for r in receiver.received if r.webhook_id == row.msg_id] == [row.msg_id]
 
 
 def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice(
@@ -145,8 +147,8 @@ def test_issue_16_point_5_resend_replays_one_message_with_the_same_webhook_id(
     assert pending["message"]["webhookId"] == row.msg_id
     wait_for(lambda: len(attempts_of(engine, message_id)) == 2, 30, "the resend's attempt")
     wait_for_status(engine, message_id, "DELIVERED")
-    assert [r.webhook_id for r in receiver.received] == [row.msg_id, row.msg_id]
-    assert receiver.received[0].body == receiver.received[1].body
+    replayed = [r for r in receiver.received if r.webhook_id == row.msg_id]
+    assert len(replayed) == 2 and replayed[0].body == replayed[1].body
     assert [a.trigger for a in attempts_of(engine, message_id)] == ["SCHEDULED", "RESEND"]
     missing = gql(client, RESEND, {"id": "999999"}, admin_token)["data"]["resendWebhook"]
     assert missing == {"__typename": "ResendWebhookErrors", "errors": [{"field": "messageId", "code": "NOT_FOUND"}]}
@@ -159,7 +161,8 @@ def test_issue_16_point_5_a_delivered_message_is_not_sent_again_by_a_repeated_jo
     message_id = emit_test_event(engine, runtime, endpoint["id"])
     wait_for_status(engine, message_id, "DELIVERED")
     outcome = send_message(engine, message_id, runtime.webhooks)
-    assert not outcome.attempted and len(receiver.received) == 1
+    msg_id = message_row(engine, message_id).msg_id
+    assert not outcome.attempted and [r.webhook_id for r in receiver.received].count(msg_id) == 1
 
 
 def test_issue_16_point_5_the_address_is_checked_again_at_send_time(engine, runtime, receiver, make_endpoint):
@@ -175,7 +178,7 @@ def test_issue_16_point_5_the_address_is_checked_again_at_send_time(engine, runt
     outcome = send_message(engine, message_id, production)
     assert outcome.attempted and not outcome.delivered
     assert [(a.error, a.status_code) for a in attempts_of(engine, message_id)] == [("ADDRESS_REFUSED", None)]
-    assert receiver.received == []
+    assert message_row(engine, message_id).msg_id not in {r.webhook_id for r in receiver.received}
 
 
 def _pending_message(engine, endpoint_id: int) -> int:
@@ -251,7 +254,9 @@ def test_issue_16_point_5_after_a_rotation_both_secrets_sign_for_the_grace_perio
     receiver.secrets[:] = [new_secret]
     message_id = emit_test_event(engine, runtime, endpoint["id"])
     wait_for_status(engine, message_id, "DELIVERED")
-    [got] = receiver.received
+    # Another message completing meanwhile (the in-process worker finishes earlier tests' work) is
+    # announced to this endpoint too: pick this test's webhook by its id.
+    [got] = [one for one in receiver.received if one.webhook_id == message_row(engine, message_id).msg_id]
     assert got.verified and len(got.headers["webhook-signature"].split(" ")) == 2
     assert Webhook(endpoint["secret"]).verify(got.body, got.headers) == json.loads(got.body)
 
@@ -339,7 +344,8 @@ def test_issue_16_point_5_https_goes_to_the_checked_address_with_the_name_in_hos
         with httpx.Client(verify=client_tls, follow_redirects=False, trust_env=False) as client:
             outcome = send_message(engine, message_id, runtime.webhooks, client=client)
         assert outcome.delivered, attempts_of(engine, message_id)
-        [got] = receiver.received
+        [got] = [one for one in receiver.received
+                 if one.webhook_id == message_row(engine, message_id).msg_id]
         assert got.verified and got.headers["host"] == f"{name}:{receiver.server.server_address[1]}"
     finally:
         receiver.close()
