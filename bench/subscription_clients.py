@@ -5,9 +5,11 @@ and the three client processes (``progress`` and ``feed``: graphql-ws clients of
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import json
 import pathlib
+import re
 import sys
 import time
 
@@ -24,8 +26,58 @@ def progress_subscription(message_id: str) -> dict:
 
 def delivery_events_subscription(after: str) -> dict:
     return {"query": "subscription($after: String) { deliveryEvents(after: $after) "
-                     "{ cursor messageId status occurredAt } }",
+                     "{ endCursor events { cursor messageId status occurredAt } } }",
             "variables": {"after": after}}
+
+
+#: An event of a feed frame, as the document above selects it (a response keeps the selection's order).
+_CURSOR = re.compile(rb'"cursor":"([^"]+)"')
+_OCCURRED = re.compile(rb'"occurredAt":"([^"]+)"')
+
+
+class FeedTally:
+    """What a feed client keeps of the events it receives, in constant memory per frame: 500
+    clients of a 100,000-delivery message receive 100 million events, too many to keep one by one.
+    Per frame, (arrival, occurredAt, how many of the message's events) for each distinct occurredAt
+    (one per ledger statement); the message's events are counted; and the frames must follow each
+    other in feed order (each frame's first event after the previous frame's last), which with the
+    count equal to the message's events after the cursor means none was lost and none repeated (a
+    frame is one page of one statement: no event twice within it)."""
+
+    def __init__(self, message_id: str) -> None:
+        self.message_id = message_id
+        self.count = 0
+        self.arrivals: list[tuple[float, float, int]] = []
+        self.out_of_order = 0
+        self.last = None
+        self._epochs: dict[bytes, float] = {}
+
+    def take(self, arrived: float, raw: bytes) -> None:
+        """A frame's text as bytes, read with regular expressions rather than decoded (the
+        bench's only message is the one measured: every event of a frame is counted)."""
+        from domain.feed.positions import FeedPosition
+
+        first_cursor = _CURSOR.search(raw)
+        if first_cursor is None:
+            return
+        last_cursor = _CURSOR.search(raw, raw.rfind(b'"cursor":"'))
+        first = FeedPosition.parse(first_cursor.group(1).decode())
+        last = FeedPosition.parse(last_cursor.group(1).decode())
+        if (self.last is not None and first <= self.last) or last < first:
+            self.out_of_order += 1
+        self.last = last
+        mine = collections.Counter(_OCCURRED.findall(raw))
+        if sum(mine.values()) != raw.count(b'"messageId":"' + self.message_id.encode() + b'"'):
+            raise SystemExit("a feed frame carried another message's events: the bench must run alone")
+        for occurred, count in mine.items():
+            epoch = self._epochs.get(occurred)
+            if epoch is None:
+                epoch = self._epochs[occurred] = _epoch(occurred.decode())
+            self.arrivals.append((arrived, epoch, count))
+            self.count += count
+
+    def saved(self) -> dict:
+        return {"count": self.count, "arrivals": self.arrivals, "out_of_order": self.out_of_order}
 
 
 # ---- the bare Starlette broadcast (its own process: --serve-bare PORT) --------------------------
@@ -94,11 +146,12 @@ async def _notices(redis_url: str, channel: str, stamps: list, read_open, stop: 
     await client.aclose()
 
 
-async def _homeroom_client(kind: str, url: str, token: str, document: dict, frames: list,
+async def _homeroom_client(kind: str, url: str, token: str, document: dict, frames,
                            opened: asyncio.Semaphore, ready: list) -> None:
-    """A graphql-transport-ws client. A progress frame is kept as (arrival, data); a feed frame
-    as (arrival, cursor, messageId, occurredAt), the acknowledgement counting as its first frame."""
+    """A graphql-transport-ws client. A progress frame is kept as (arrival, data) in the list
+    ``frames``; a feed frame's events go to ``frames``, a FeedTally."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     async with opened:
         ws = await connect(url, subprotocols=["graphql-transport-ws"], proxy=None, open_timeout=300,
@@ -110,15 +163,18 @@ async def _homeroom_client(kind: str, url: str, token: str, document: dict, fram
         await asyncio.sleep(0.5)
         ready.append(1)
     try:
-        async for raw in ws:
+        while True:
+            try:
+                raw = await ws.recv(decode=False)
+            except ConnectionClosed:
+                break
             arrived = time.time()
+            if kind == "feed" and raw.startswith(b'{"id":"1","type":"next","payload":{"data":{"deliveryEvents"'):
+                frames.take(arrived, raw)  # a batch of events, up to 500: read without building them
+                continue
             frame = json.loads(raw)
             if frame["type"] == "next":
                 data = frame["payload"].get("data") or {}
-                if kind == "feed":
-                    event = data["deliveryEvents"]
-                    frames.append((arrived, event["cursor"], event["messageId"], event["occurredAt"]))
-                    continue
                 if not frames:
                     ready.append(1)
                 frames.append((arrived, data))
@@ -153,7 +209,7 @@ def _has_everything(kind: str, frames: list, notices: int, feed_events: int) -> 
     if kind == "bare":
         return len(frames) > notices
     if kind == "feed":
-        return len(frames) >= feed_events
+        return frames.count >= feed_events
     return bool(frames) and frames[-1][1]["messageProgress"]["status"] == "COMPLETED"
 
 
@@ -174,9 +230,9 @@ def run_clients(kind: str, args) -> None:
                                               {"id": int(args.message_id)}).scalar_one()
 
         listener = None
-        if kind != "feed":
+        if kind:  # every kind stamps the notices: the moment each ledger change was announced
             listener = asyncio.create_task(_notices(args.redis_url, args.channel, stamps, read_open, stop_event))
-        per_client: list[list] = [[] for _ in range(args.count)]
+        per_client: list = [FeedTally(args.message_id) if kind == "feed" else [] for _ in range(args.count)]
         if kind == "bare":
             tasks = [asyncio.create_task(_bare_client(args.url, per_client[i], opened, ready))
                      for i in range(args.count)]
@@ -206,7 +262,8 @@ def run_clients(kind: str, args) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, *([listener] if listener else []), return_exceptions=True)
-        pathlib.Path(args.out).write_text(json.dumps({"stamps": stamps, "clients": per_client, "cpu_s": cpu_s,
+        saved = [frames.saved() for frames in per_client] if kind == "feed" else per_client
+        pathlib.Path(args.out).write_text(json.dumps({"stamps": stamps, "clients": saved, "cpu_s": cpu_s,
                                                       "drained_at": drained, "drain_s": drained - waited}))
 
     asyncio.run(main())
@@ -238,22 +295,28 @@ def _epoch(occurred_at: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def feed_latencies(seen: dict, message_id: str, expected: set[int]) -> tuple[list[float], int, int]:
-    """(seconds from each event's occurredAt to its receipt, for every (client, event) of the
-    message; events of ``expected`` a client never received; events a client received twice)."""
-    from domain.feed.positions import FeedPosition
+def feed_latencies(seen: dict, expected: int) -> tuple[collections.Counter, collections.Counter, int, int, int]:
+    """Over every (client, event) of the message: (a histogram of milliseconds from the notice that
+    announced the event to its receipt, the same from the event's occurredAt, events a client never
+    received, events received twice or out of order, events no notice announced). The notice that
+    announced an event is the first one stamped after its occurredAt (the worker publishes after the
+    ledger write commits; an earlier chunk's notice landing between counts against Homeroom)."""
+    import bisect
 
-    latencies, missing, repeated = [], 0, 0
-    for frames in seen["clients"]:
-        ids = []
-        for arrived, cursor, event_message, occurred_at in frames:
-            if event_message != message_id:
+    stamps = sorted(stamped for stamped, _ in seen["stamps"])
+    from_notice, from_ledger = collections.Counter(), collections.Counter()
+    missing = repeated = unannounced = 0
+    for tally in seen["clients"]:
+        for arrived, occurred, count in tally["arrivals"]:
+            from_ledger[max(0, round((arrived - occurred) * 1000))] += count
+            index = bisect.bisect_left(stamps, occurred)
+            if index == len(stamps):
+                unannounced += count
                 continue
-            ids.append(FeedPosition.parse(cursor).event_id)
-            latencies.append(arrived - _epoch(occurred_at))
-        repeated += len(ids) - len(set(ids))
-        missing += len(expected - set(ids))
-    return latencies, missing, repeated
+            from_notice[max(0, round((arrived - stamps[index]) * 1000))] += count
+        missing += max(0, expected - tally["count"])
+        repeated += max(0, tally["count"] - expected) + tally["out_of_order"]
+    return from_notice, from_ledger, missing, repeated, unannounced
 
 
 def bare_latencies(seen: dict) -> tuple[list[float], int]:
@@ -268,6 +331,19 @@ def bare_latencies(seen: dict) -> tuple[list[float], int]:
     return latencies, lost
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+def milliseconds(latencies: list[float]) -> collections.Counter:
+    """Seconds as a histogram of whole milliseconds."""
+    return collections.Counter(max(0, round(seconds * 1000)) for seconds in latencies)
+
+
+def percentile(histogram: collections.Counter, fraction: float) -> float:
+    """The ``fraction`` percentile of a millisecond histogram, in milliseconds."""
+    total = sum(histogram.values())
+    if not total:
+        return float("nan")
+    rank, seen = min(total - 1, int(fraction * total)), 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen > rank:
+            return float(ms)
+    raise AssertionError("unreachable")

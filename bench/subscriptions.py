@@ -56,7 +56,7 @@ import dataclasses
 import json
 import os
 import pathlib
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,7 +70,7 @@ sys.path.insert(0, str(HERE.parent))
 from bench.dispatch import CHUNK, configure, stop, wait_for  # noqa: E402
 from bench.inbox import ensure_database  # noqa: E402
 from bench.subscription_clients import (  # noqa: E402
-    bare_latencies, feed_latencies, percentile, progress_latencies, run_clients, serve_bare)
+    bare_latencies, feed_latencies, milliseconds, percentile, progress_latencies, run_clients, serve_bare)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench_g"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
@@ -80,9 +80,14 @@ IDLE_SECONDS = 10.0
 DEFAULT_STUDENTS = 300
 
 _API = """
-import uvicorn
+import cProfile, os, signal, uvicorn
 from homeroom.app import create_app, server_options
 from homeroom.settings import get_settings
+profile = os.environ.get("BENCH_API_PROFILE")  # the event loop's thread, written at SIGUSR1
+if profile:  # from the dispatch's start (SIGUSR2)
+    profiler = cProfile.Profile()
+    signal.signal(signal.SIGUSR2, lambda *_: profiler.enable())
+    signal.signal(signal.SIGUSR1, lambda *_: profiler.dump_stats(profile))
 uvicorn.run(create_app(run_worker=False), host="127.0.0.1", port={port}, log_level="warning",
             **server_options(get_settings()))
 """
@@ -130,12 +135,14 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _figures(name: str, latencies: list[float]) -> str:
-    if not latencies:
+def _figures(name: str, histogram) -> str:
+    """p50, p99, max and mean of a millisecond histogram."""
+    pairs = sum(histogram.values())
+    if not pairs:
         return f"{name}: nothing received"
-    return (f"{name}: {len(latencies):,} (client, event) pairs, p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
-            f"mean {statistics.mean(latencies) * 1000:.0f} ms")
+    mean = sum(ms * count for ms, count in histogram.items()) / pairs
+    return (f"{name}: {pairs:,} (client, event) pairs, p50 {percentile(histogram, 0.5):.0f} ms, "
+            f"p99 {percentile(histogram, 0.99):.0f} ms, max {max(histogram):.0f} ms, mean {mean:.0f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,12 +237,15 @@ def orchestrate(args) -> int:
     expected: set[int] = set()
     ticks: dict[str, int] = {}  # CPU ticks of each server process at the dispatch's start
     try:
-        for kind, url, count in (("progress", homeroom_url, progress_count), ("feed", homeroom_url, feed_count),
-                                 ("bare", bare_url, args.clients)):
-            with open(scratch / f"{kind}.log", "w") as log:
-                clients[kind] = subprocess.Popen(
+        # the feed clients read ~500 times the bytes of the others: two processes share them
+        for name, kind, url, count in (("progress", "progress", homeroom_url, progress_count),
+                                       ("feed", "feed", homeroom_url, feed_count // 2),
+                                       ("feed, second process", "feed", homeroom_url, feed_count - feed_count // 2),
+                                       ("bare", "bare", bare_url, args.clients)):
+            with open(scratch / f"{name}.log", "w") as log:
+                clients[name] = subprocess.Popen(
                     [*me, "--client-kind", kind, "--url", url, "--token", token, "--message-id", str(message_id),
-                     "--after", after.cursor, "--count", str(count), "--out", str(scratch / f"{kind}.json"),
+                     "--after", after.cursor, "--count", str(count), "--out", str(scratch / f"{name}.json"),
                      *common], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                     text=True)
         opened = time.perf_counter()
@@ -253,6 +263,8 @@ def orchestrate(args) -> int:
                    **{f"{kind} clients": process.pid for kind, process in clients.items()}}
         ticks = {name: _ticks(pid) for name, pid in watched.items()}
         try:
+            if os.environ.get("BENCH_API_PROFILE"):
+                api.send_signal(signal.SIGUSR2)
             started, wall = time.perf_counter(), time.time()
             jobs.enqueue_dispatch((Lane.NORMAL, ids[i:i + args.chunk]) for i in range(0, len(ids), args.chunk))
 
@@ -277,12 +289,21 @@ def orchestrate(args) -> int:
         for process in clients.values():
             process.wait(timeout=900)
         usage = {name: _ticks(watched[name]) - before for name, before in ticks.items() if "clients" not in name}
+        if os.environ.get("BENCH_API_PROFILE"):
+            api.send_signal(signal.SIGUSR1)
+            time.sleep(3)
         stop(api)
         stop(bare)
-    seen = {kind: json.loads((scratch / f"{kind}.json").read_text()) for kind in clients}
-    progress, progress_lost = progress_latencies(seen["progress"])
-    feed, feed_missing, feed_repeated = feed_latencies(seen["feed"], str(message_id), expected)
-    bare, bare_lost = bare_latencies(seen["bare"])
+    seen = {name: json.loads((scratch / f"{name}.json").read_text()) for name in clients}
+    second = seen.pop("feed, second process")
+    seen["feed"]["clients"] += second["clients"]
+    seen["feed"]["cpu_s"] += second["cpu_s"]
+    seen["feed"]["drained_at"] = max(seen["feed"]["drained_at"], second["drained_at"])
+    progress_seconds, progress_lost = progress_latencies(seen["progress"])
+    progress = milliseconds(progress_seconds)
+    feed, feed_from_ledger, feed_missing, feed_repeated, unannounced = feed_latencies(seen["feed"], len(expected))
+    bare_seconds, bare_lost = bare_latencies(seen["bare"])
+    bare = milliseconds(bare_seconds)
     latencies = progress + feed
     notices = len(seen["bare"]["stamps"])
     drained = max(part["drained_at"] for part in seen.values())
@@ -294,15 +315,18 @@ def orchestrate(args) -> int:
           + ", ".join(f"{name} {seconds:.1f} s CPU" for name, seconds in cpu.items()) + ")")
     print(_figures(f"messageProgress ({progress_count} clients, notice → first frame reflecting it)", progress)
           + f"; {progress_lost} clients never saw completion")
-    print(_figures(f"deliveryEvents ({feed_count} clients, occurredAt → receipt)", feed)
-          + f"; {feed_missing} events never received, {feed_repeated} received twice")
+    print(_figures(f"deliveryEvents ({feed_count} clients, notice → receipt)", feed)
+          + f"; {feed_missing} events never received, {feed_repeated} received twice or out of order, "
+            f"{unannounced} announced by no notice")
+    print(_figures(f"deliveryEvents ({feed_count} clients, occurredAt → receipt: with the worker's claim "
+                   "or record transaction before its notice)", feed_from_ledger))
     print(_figures("Homeroom, both halves", latencies))
     print(_figures(f"bare Starlette broadcast ({args.clients} clients, notice → frame)", bare)
           + f"; {bare_lost} notices missed")
     forget_messages(engine, [message_id])
     print(f"logs in {scratch}")
-    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
-    bare_p99 = percentile(bare, 0.99) * 1000
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    bare_p99 = percentile(bare, 0.99)
     print(f"clients={args.clients} p50_ms={p50:.0f} p99_ms={p99:.0f} bare_p99_ms={bare_p99:.0f} "
           f"ratio={p99 / bare_p99:.2f} events={len(expected)} "
           f"lost={progress_lost + feed_missing + feed_repeated + bare_lost}")

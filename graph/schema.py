@@ -38,6 +38,7 @@ from graph.reports.mutations import ReportMutations
 from graph.reports.queries import ReportQueries
 from graph.scheduling.mutations import ScheduleMutations
 from graph.scheduling.queries import ScheduleQueries
+from graph.shared_results import SharedEventExecutionContext
 from graph.telephony.mutations import TelephonyMutations
 from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
@@ -127,7 +128,8 @@ def build_schema(*, development: bool, introspection: bool = True) -> strawberry
         extensions.append(DisableIntrospection)
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+                             execution_context_class=SharedEventExecutionContext)
 
 
 def export_sdl() -> str:

@@ -129,5 +129,10 @@ def server_options(settings: Settings) -> dict:
     """What uvicorn needs beside the app: a WebSocket frame no larger than an ordinary request body
     (HOMEROOM_MAX_REQUEST_BYTES, 1 MiB; uvicorn's own default is 16 MiB), so a larger one is refused
     (close code 1009) before its JSON is decoded on the event loop (issue 13 point 4). Sockets carry
-    subscriptions; a large import goes to POST /graphql, whose limit is larger."""
-    return {"ws_max_size": settings.max_request_bytes}
+    subscriptions; a large import goes to POST /graphql, whose limit is larger.
+
+    No permessage-deflate: its zlib context is per socket, so a frame shared by a thousand
+    subscribers (graph.shared_results) would be compressed a thousand times: 55 KB delivery-feed
+    batches to 500 sockets spent ~200 µs of zlib per socket per frame, most of the API's CPU in
+    bench/subscriptions.py (docs/performance.md). A proxy in front may compress for slow links."""
+    return {"ws_max_size": settings.max_request_bytes, "ws_per_message_deflate": False}

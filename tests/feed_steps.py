@@ -26,7 +26,8 @@ FEED_PAGE = """query($after: String, $schools: [ID!], $first: Int!) {
     pageInfo { endCursor hasNextPage } } }"""
 
 FEED_SUBSCRIPTION = """subscription($after: String, $schools: [ID!]) {
-  deliveryEvents(after: $after, schools: $schools) { cursor deliveryId messageId schoolId channel status } }"""
+  deliveryEvents(after: $after, schools: $schools) {
+    endCursor events { cursor deliveryId messageId schoolId channel status } } }"""
 
 
 def two_schools(engine) -> tuple[int, int]:

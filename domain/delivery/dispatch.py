@@ -281,6 +281,9 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     result.claimed = len(claimed)
     if not claimed:
         return result
+    # The claim moved them to SENDING: followers (the delivery feed, messageProgress) hear of it now,
+    # not only once the whole chunk has been handed to the provider.
+    progress_events.publish(services.events, {row.message_id for row, _ in claimed})
     started = utcnow()
     completed = record(engine, _writes(send(registry, claimed, services.pacer), started, result))
     progress_events.publish(services.events, result.message_ids)

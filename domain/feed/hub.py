@@ -20,6 +20,8 @@ import contextlib
 import dataclasses
 import logging
 import weakref
+from collections.abc import Hashable
+from typing import Any
 
 import anyio
 from sqlalchemy.engine import Engine
@@ -41,15 +43,23 @@ IDLE_POLL_SECONDS = 2.0
 #: After a notice, wait this long so a burst of notices becomes one read.
 COALESCE_SECONDS = 0.02
 RETRY_SECONDS = 1.0
+#: Message access answers kept (domain.feed.follow); past this many they are all forgotten.
+MESSAGE_ACCESS_KEPT = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
 class Batch:
-    """The events of the feed in ``(start, end]``, every one of them (no scope applied)."""
+    """The events of the feed in ``(start, end]``, every one of them (no scope applied).
+
+    ``views`` holds what followers made of it, per scope (FeedScope.share_key): the first follower
+    of a scope filters and presents the batch, the others of that scope take the same value, so a
+    thousand followers of one key cost one filter and, downstream, one GraphQL execution and one
+    encoding (graph.shared_results)."""
 
     start: FeedPosition
     end: FeedPosition
     events: tuple[FeedEvent, ...]
+    views: dict[Hashable, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 class Follower:
@@ -75,6 +85,9 @@ class FeedHub:
         self.followers: set[Follower] = set()
         self.position: FeedPosition | None = None
         self.reads = 0  # how many times the hub read the feed (tests and the benchmark look)
+        #: What each scope may read of each message, (share key, message id) -> the lookup's
+        #: future (domain.feed.follow): asked once per process, forgotten when nobody follows.
+        self.message_access: dict[tuple[Hashable, int], asyncio.Future] = {}
         self._task: asyncio.Task | None = None
 
     @contextlib.asynccontextmanager
@@ -88,6 +101,8 @@ class FeedHub:
             yield follower
         finally:
             self.followers.discard(follower)
+            if not self.followers:
+                self.message_access.clear()
             if not self.followers and self._task is not None:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -138,6 +153,8 @@ class FeedHub:
             assert self.position is not None
             page = await anyio.to_thread.run_sync(self._read, self.position)
             self.reads += 1
+            if len(self.message_access) > MESSAGE_ACCESS_KEPT:
+                self.message_access.clear()
             if page.events:
                 batch = Batch(self.position, page.events[-1].position, tuple(page.events))
                 self.position = batch.end

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from sqlalchemy import exists, select
 from sqlmodel import Session
@@ -44,6 +44,18 @@ class FeedScope:
         """A partner key granted schools sees their events alone (a recipient's school: a student's,
         or a staff member's first); a key without schools reads as its creator does."""
         return self.viewer.key is not None and self.viewer.key.school_ids is not None
+
+    @property
+    def share_key(self) -> Hashable:
+        """Equal for two scopes that see the same events: the hub filters a batch once per key, and
+        every follower with that key gets the same list (and the same frame). A key's schools
+        decide for it; for anyone else, who they are and everything message access reads (role,
+        permissions, schools, the key narrowing them)."""
+        viewer = self.viewer
+        if self.by_school:
+            return "schools", viewer.school_ids, self.schools
+        return ("viewer", viewer.id, viewer.role, tuple(viewer.permissions.held()), viewer.school_ids,
+                viewer.key.key_id if viewer.key else None, self.schools)
 
     def where(self) -> list:
         """WHERE clauses on DeliveryEvent, set-based (no per-event query)."""

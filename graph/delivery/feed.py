@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
-import anyio
 import strawberry
 from graphql import GraphQLError
 
@@ -21,10 +20,12 @@ from domain.feed.hub import hub_for
 from domain.feed.positions import START, CursorExpired, CursorInvalid, FeedPosition
 from domain.feed.reading import MAX_PAGE, FeedEvent, read_page
 from domain.feed.scope import FeedScope
+from graph import access_rechecks
 from graph.context import Info
 from graph.messages.types import Channel, DeliveryStatus
 from graph.pagination import PageInfo, parse_ids
 from graph.permissions import require, require_scope, requires
+from graph.shared_results import shared
 from graph.thread_limits import subscription_read_threads
 from models import messaging as db
 
@@ -52,6 +53,21 @@ class DeliveryEvent:
 class DeliveryEventEdge:
     cursor: str
     node: DeliveryEvent
+
+
+@strawberry.type(description="What one frame of the deliveryEvents subscription carries: the events the viewer may "
+                             "see that committed together (up to 500), oldest first, and the cursor to resume after.")
+class DeliveryEventBatch:
+    events: list[DeliveryEvent] = strawberry.field(description="Oldest first; never empty.")
+    end_cursor: str = strawberry.field(description=(
+        "Resume after this batch: pass it as `after`. Every event up to it was in this batch or an earlier one, "
+        "or is not the viewer's, so it may lie past the last event shown (it never makes the client scan "
+        "what it cannot see again)."))
+
+
+def _batch(events: Sequence[FeedEvent], end: FeedPosition) -> DeliveryEventBatch:
+    """A frame of the subscription, shared by every subscriber the hub hands it to (graph.shared_results)."""
+    return shared(DeliveryEventBatch(events=[_node(event) for event in events], end_cursor=end.cursor))
 
 
 @strawberry.type(description="A page of the delivery feed, oldest first.")
@@ -121,12 +137,13 @@ class _AccessEnded(Exception):
 @strawberry.type
 class FeedSubscriptions:
     @strawberry.subscription(**requires(
-        DESCRIPTION + " Replays from `after` in pages, then streams each change as it commits: a client that "
-        "reconnects with the cursor of the last event it received misses nothing and sees nothing twice. "
+        DESCRIPTION + " Replays from `after`, then streams the changes as they commit, a batch per frame (the "
+        "events that committed together, up to 500): a client that reconnects with the `endCursor` of the last "
+        "batch it received (or the cursor of its last event) misses nothing and sees nothing twice. "
         "Without `after` it starts now. Access is checked again while it runs; the connection closes (4403) "
         "when the credential is revoked or the account deactivated.", *REQUIRED, scopes=SCOPES))
     async def delivery_events(self, info: Info, after: str | None = None,
-                              schools: list[strawberry.ID] | None = None) -> AsyncGenerator[DeliveryEvent, None]:
+                              schools: list[strawberry.ID] | None = None) -> AsyncGenerator[DeliveryEventBatch, None]:
         context = info.context
         wanted = _schools(schools)
         state = {"scope": FeedScope(context.viewer, wanted), "checked": time.monotonic()}
@@ -134,7 +151,7 @@ class FeedSubscriptions:
         async def authorize() -> FeedScope:
             """The scope as it stands, checked again every ACCESS_RECHECK_SECONDS (as messageProgress does)."""
             if time.monotonic() - state["checked"] >= ACCESS_RECHECK_SECONDS:
-                viewer = await anyio.to_thread.run_sync(context.fresh_viewer, limiter=subscription_read_threads())
+                viewer = await access_rechecks.fresh_viewer(context)
                 if viewer is None:
                     await context.revoke_access("the credential or the account is no longer valid")
                     raise _AccessEnded
@@ -144,11 +161,10 @@ class FeedSubscriptions:
             return state["scope"]
 
         follower = FeedFollower(context.engine, hub_for(context.engine, context.events), after=_after(after),
-                                authorize=authorize, limiter=subscription_read_threads())
+                                authorize=authorize, limiter=subscription_read_threads(), present=_batch)
         try:
-            async for events in follower.events():
-                for event in events:
-                    yield _node(event)
+            async for batch in follower.events():
+                yield batch
         except CursorExpired:
             raise cursor_expired() from None
         except _AccessEnded:

@@ -40,6 +40,7 @@ from domain.reports.communication_report import reads_every_delivery, readable_d
 from domain.support.errors import AuthenticationError
 from graph.delivery.progress_types import AccessEnded, MessageProgress, Snapshot
 from graph.permissions import require
+from graph.shared_results import shared
 from graph.thread_limits import subscription_read_threads
 from models import messaging as db
 
@@ -113,7 +114,7 @@ def _snapshot(session: Session, message_id: int, clauses: tuple) -> MessageProgr
     rows = session.execute(select(db.Delivery.status, func.count())
                            .where(db.Delivery.message_id == message_id, *clauses)
                            .group_by(db.Delivery.status)).all()
-    return MessageProgress.of(message_id, status, rows)
+    return shared(MessageProgress.of(message_id, status, rows))  # one execution for all its followers
 
 
 def _read(engine, message_id: int, due: list[Identity], scopes: dict[Hashable, tuple]

@@ -43,8 +43,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from graph import access_rechecks
+from graph.access_rechecks import SHARED_FOR_SECONDS
 from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
+from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
 from homeroom.routes.subscription_limits import SubscriptionLimits
 
@@ -191,8 +194,10 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if remaining <= 0:
                 await self.close_for_access("the token has expired")
                 return
-            await asyncio.sleep(min(remaining, ACCOUNT_RECHECK_SECONDS))
-            if remaining > ACCOUNT_RECHECK_SECONDS and await run_in_threadpool(self.context.fresh_viewer) is None:
+            # a check another socket of the credential made lately may answer: wait that much less
+            await asyncio.sleep(min(remaining, max(ACCOUNT_RECHECK_SECONDS - SHARED_FOR_SECONDS,
+                                                   ACCOUNT_RECHECK_SECONDS / 2)))
+            if remaining > ACCOUNT_RECHECK_SECONDS and await access_rechecks.fresh_viewer(self.context) is None:
                 await self.close_for_access("the account is no longer active")
                 return
 
@@ -298,6 +303,11 @@ class HomeroomGraphQLRouter(GraphQLRouter):
 
     async def get_sub_response(self, request: Request) -> Any:
         return request.state.graphql_sub_response
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A subscription frame many subscribers share is encoded once (graph.shared_results)."""
+        shared_text = encoded_next_frame(data)
+        return shared_text if shared_text is not None else super().encode_json(data)
 
     def decode_json(self, data: str | bytes) -> object:
         if isinstance(data, bytes):

@@ -1,17 +1,19 @@
 // A partner's delivery feed client: the npm graphql-ws client (graphql-transport-ws) subscribing to
-// deliveryEvents (issue 16 point 4). It prints one JSON line per event on stdout, then one line
-// {"done": ...} when it stops. Run by tests/delivery/feed/feed_client.py with NODE_PATH pointing at
+// deliveryEvents (issue 16 point 4). A frame carries a batch of events; the client prints one JSON
+// line per event on stdout, then one line {"done": <events>, "last": <the last batch's endCursor>}
+// when it stops. Run by tests/delivery/feed/feed_client.py with NODE_PATH pointing at
 // .tools/node_modules.
 //
 // Environment: FEED_URL (ws://host:port/graphql), FEED_TOKEN (a bearer credential: a Homeroom
 // token, or a partner key `hrk_...`), FEED_AFTER (optional: resume after this cursor),
-// FEED_STOP_AFTER (optional: disconnect after this many events, as a partner that drops midway).
+// FEED_STOP_AFTER (optional: disconnect after the batch that brings this many events, as a partner
+// that drops midway).
 'use strict';
 const { createClient } = require('graphql-ws');
 const WebSocket = require('ws');
 
 const QUERY = `subscription($after: String) {
-  deliveryEvents(after: $after) { cursor deliveryId messageId schoolId channel status }
+  deliveryEvents(after: $after) { endCursor events { cursor deliveryId messageId schoolId channel status } }
 }`;
 
 function write(line) {
@@ -37,10 +39,10 @@ async function main() {
         process.exitCode = 1;
         break;
       }
-      const event = result.data.deliveryEvents;
-      await write(event);
-      last = event.cursor;
-      received += 1;
+      const batch = result.data.deliveryEvents;
+      for (const event of batch.events) await write(event);
+      last = batch.endCursor;
+      received += batch.events.length;
       if (stopAfter && received >= stopAfter) break; // leaves the subscription (complete) midway
     }
   } catch (error) {

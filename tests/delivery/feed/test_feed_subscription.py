@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain.delivery import progress_events
 from domain.feed import hub as feed_hub
 from domain.feed.follow import FeedFollower
+from domain.feed.positions import FeedPosition
 from domain.feed.scope import FeedScope
 from feed_steps import FEED_SUBSCRIPTION, fanned_out, feed_head, finish, read_all, school_admin, students_of, two_schools
 from models.db import session_scope
@@ -26,15 +27,20 @@ def _ledger(engine, message_id: int) -> list[str]:
 
 
 def _receive(session, message_id: int, count: int) -> list[dict]:
-    """Events until ``count`` of them belong to ``message_id``. Others may come first: a position
-    is "after every event readable now", and a colleague's message another test finished can
-    still be behind the commit horizon (a transaction running anywhere on the server) then."""
+    """Events (frames carry batches) until ``count`` of them belong to ``message_id``, cut just
+    after that one, as a client that stops there resumes from its cursor. Others may come first: a
+    position is "after every event readable now", and a colleague's message another test finished
+    can still be behind the commit horizon (a transaction running anywhere on the server) then."""
     events = []
     while sum(event["messageId"] == str(message_id) for event in events) < count:
         frame = session.receive_json()
         assert frame["type"] == "next", frame
-        events.append(frame["payload"]["data"]["deliveryEvents"])
-    return events
+        batch = frame["payload"]["data"]["deliveryEvents"]
+        assert batch["events"], "a frame never carries an empty batch"
+        assert FeedPosition.parse(batch["endCursor"]) >= FeedPosition.parse(batch["events"][-1]["cursor"])
+        events.extend(batch["events"])
+    mine = [index for index, event in enumerate(events) if event["messageId"] == str(message_id)]
+    return events[:mine[count - 1] + 1]
 
 
 def _of(events: list[dict], message_id: int) -> list[dict]:
@@ -105,7 +111,7 @@ def test_a_follower_that_falls_behind_reads_the_database_and_loses_nothing(engin
         events = follower.events()
         received = []
         messages.append(fanned_out(engine, login, students_of(engine, school, 1)))
-        received += await asyncio.wait_for(anext(events), 30)  # the replay; the hub is running now
+        received += (await asyncio.wait_for(anext(events), 30)).events  # the replay; the hub is running now
         for _ in range(3):
             messages.append(fanned_out(engine, login, students_of(engine, school, 2)))
             bus.publish([messages[-1]])
@@ -116,7 +122,7 @@ def test_a_follower_that_falls_behind_reads_the_database_and_loses_nothing(engin
                     break
         wanted = [event for event in read_all(engine, start)[0] if event.message_id in messages]
         while sum(event.message_id in messages for event in received) < len(wanted):
-            received += await asyncio.wait_for(anext(events), 30)
+            received += (await asyncio.wait_for(anext(events), 30)).events
         await events.aclose()
         return received, follower
 
