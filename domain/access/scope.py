@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, case, exists, false, or_, select, true
 
 from domain.access.permissions import CATALOGUE, Perm
 from domain.access.viewer import Viewer
@@ -113,6 +113,20 @@ def deliveries_at_schools(school_ids) -> object:
     return or_(Delivery.student_id.in_(select(Student.id).where(Student.school_id.in_(ids))),
                and_(Delivery.recipient_kind == RecipientKind.USER.value,
                     Delivery.recipient_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(ids)))))
+
+
+def delivery_school():
+    """A column expression on Delivery: the one school a delivery counts at, as the delivery feed
+    gives its events (models.delivery_events' triggers): its student's school (a student or a
+    contact of one), a staff user's first school by the district's order; NULL for an imported
+    recipient. Unlike ``deliveries_at_schools``, a staff member at several schools counts at one,
+    so a delivery is counted once when figures are summed per school."""
+    student_school = select(Student.school_id).where(Student.id == Delivery.student_id).scalar_subquery()
+    first_school = (select(UserSchool.school_id).join(School, School.id == UserSchool.school_id)
+                    .where(UserSchool.user_id == Delivery.recipient_id)
+                    .order_by(School.sort_order, School.id).limit(1).scalar_subquery())
+    return case((Delivery.student_id.is_not(None), student_school),
+                (Delivery.recipient_kind == RecipientKind.USER.value, first_school), else_=None)
 
 
 def administered_schools(viewer: Viewer):

@@ -7,7 +7,9 @@ key's scopes apply.
 
 ``message.completed`` is emitted by a job the dispatch that completes a message hands on after its
 commit (jobs.webhooks), and by the pump's sweep for completions that job missed; emitting twice
-writes nothing (one message per endpoint and event key).
+writes nothing (one message per endpoint and event key). To an endpoint limited to schools it
+counts the deliveries at its schools alone, by the school the feed gives each delivery's events,
+so it never discloses other schools' recipients and adds up with that endpoint's delivery.updated.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from domain.access.scope import delivery_school
 from domain.webhooks.signing import new_msg_id
 from models.directory import UserSchool
 from models.messaging import Delivery, Message, MessageStatus
@@ -38,7 +41,8 @@ EVENT_DESCRIPTIONS = {
     WebhookEventType.DELIVERY_UPDATED: "Deliveries changed status (the delivery ledger); one webhook carries up to "
                                        "a batch of changes, in order: data.events.",
     WebhookEventType.MESSAGE_COMPLETED: "A message finished: nothing of it is still open; data carries its counts "
-                                        "per delivery status.",
+                                        "per delivery status (to an endpoint limited to schools: of the deliveries "
+                                        "at its schools, and only when there were any).",
 }
 
 
@@ -100,13 +104,6 @@ def schools_of(session: Session, endpoint_ids: list[int]) -> dict[int, frozenset
             for endpoint_id in endpoint_ids}
 
 
-def message_in_schools(school_ids: frozenset[int]):
-    """A WHERE clause on Message: it concerns one of ``school_ids`` (see ``message_schools``)."""
-    schools = sorted(school_ids) or [-1]
-    return or_(Message.sender_id.in_(select(UserSchool.user_id).where(UserSchool.school_id.in_(schools))),
-               Message.send_as_school_id.in_(schools))
-
-
 def message_schools(session: Session, messages: list) -> dict[int, frozenset[int]]:
     """The schools a message concerns, by the rule that scopes reading it (domain.access.message_scope):
     its sender's schools and the school it was sent as."""
@@ -120,9 +117,57 @@ def message_schools(session: Session, messages: list) -> dict[int, frozenset[int
             for m in messages}
 
 
+#: A message's delivery counts per school (None: no school, or not split) and status.
+CountsBySchool = dict[int | None, dict[str, int]]
+
+
+def delivery_counts(session: Session, message_ids: list[int], *, by_school: bool) -> dict[int, CountsBySchool]:
+    """Each message's deliveries per school and status in one grouped statement (the school a
+    delivery counts at: domain.access.scope.delivery_school, the feed's ``schoolId``); without
+    ``by_school``, all under None (no per-school lookup when no endpoint needs it)."""
+    counts: dict[int, CountsBySchool] = {message_id: defaultdict(dict) for message_id in message_ids}
+    rows = select(Delivery.message_id, Delivery.status,
+                  (delivery_school() if by_school else literal(None, Integer)).label("school_id")) \
+        .where(Delivery.message_id.in_(message_ids)).subquery()
+    for message_id, school_id, status, count in session.execute(
+            select(rows.c.message_id, rows.c.school_id, rows.c.status, func.count())
+            .group_by(rows.c.message_id, rows.c.school_id, rows.c.status)):
+        counts[message_id][school_id][status] = count
+    return counts
+
+
+@dataclasses.dataclass(frozen=True)
+class CompletedFigures:
+    """What message.completed tells one endpoint of one message."""
+
+    delivery_counts: dict[str, int]
+    school_ids: frozenset[int]
+
+
+def figures_for(endpoint_schools: frozenset[int] | None, counts: CountsBySchool,
+                message_schools: frozenset[int]) -> CompletedFigures | None:
+    """An endpoint of every school: every delivery, and the schools the message concerns. An endpoint
+    of some schools: the deliveries at those schools alone, and those of them that had any; None
+    (no message.completed) when none had any, as its delivery.updated would carry none of them:
+    the counts never disclose other schools' recipients."""
+    if endpoint_schools is None:
+        parts, school_ids = list(counts.values()), message_schools
+    else:
+        school_ids = frozenset(school for school in counts if school in endpoint_schools)
+        if not school_ids:
+            return None
+        parts = [counts[school] for school in school_ids]
+    total: dict[str, int] = defaultdict(int)
+    for part in parts:
+        for status, count in part.items():
+            total[status] += count
+    return CompletedFigures(dict(sorted(total.items())), school_ids)
+
+
 def completed_emissions(session: Session, message_ids: Collection[int]) -> list[Emission]:
     """message.completed for each of these messages that is COMPLETED, to every listening endpoint
-    whose schools it concerns and that existed when it completed (three statements)."""
+    that existed when it completed and, for one limited to schools, whose schools had a delivery of
+    it (figures_for); at most five statements, however many endpoints and deliveries."""
     endpoints = listening_endpoints(session, WebhookEventType.MESSAGE_COMPLETED)
     if not endpoints or not message_ids:
         return []
@@ -132,24 +177,22 @@ def completed_emissions(session: Session, message_ids: Collection[int]) -> list[
                                       Message.status == MessageStatus.COMPLETED.value)).all()
     if not messages:
         return []
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for message_id, status, count in session.execute(
-            select(Delivery.message_id, Delivery.status, func.count()).where(
-                Delivery.message_id.in_([m.id for m in messages])).group_by(Delivery.message_id, Delivery.status)):
-        counts[message_id][status] = count
-    schools = message_schools(session, messages)
+    counts = delivery_counts(session, [m.id for m in messages],
+                             by_school=any(schools is not None for _, schools in endpoints))
+    concerned = message_schools(session, messages) if any(schools is None for _, schools in endpoints) else {}
     emissions = []
     for endpoint, endpoint_schools in endpoints:
         for m in messages:
             completed_at = m.completed_at or m.created_at
             if completed_at < endpoint.created_at:
                 continue
-            if endpoint_schools is not None and not endpoint_schools & schools[m.id]:
+            figures = figures_for(endpoint_schools, counts[m.id], concerned.get(m.id, frozenset()))
+            if figures is None:
                 continue
             emissions.append(Emission(endpoint.id, WebhookEventType.MESSAGE_COMPLETED, f"message.completed:{m.id}", {
                 "messageId": str(m.id), "completedAt": completed_at.astimezone(dt.UTC).isoformat(),
-                "deliveryCounts": dict(sorted(counts[m.id].items())),
-                "schoolIds": [str(s) for s in sorted(schools[m.id] & (endpoint_schools or schools[m.id]))]}))
+                "deliveryCounts": figures.delivery_counts,
+                "schoolIds": [str(s) for s in sorted(figures.school_ids)]}))
     return emissions
 
 

@@ -6,6 +6,7 @@
 - ``enable_webhook_endpoint``: enableWebhookEndpoint: turn a disabled endpoint on again.
 - ``rotate_webhook_secret``: rotateWebhookSecret: a new secret; the old one signs too for a grace period.
 - ``resend_webhook``: resendWebhook: one new attempt of a message, same webhook-id.
+- ``endpoint_action``: what the mutations on one endpoint share (running the action, showing the endpoint).
 """
 
 from __future__ import annotations

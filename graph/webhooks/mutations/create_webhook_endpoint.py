@@ -6,12 +6,13 @@ from typing import Annotated
 
 import strawberry
 
-from domain.webhooks import endpoints, listing
+from domain.webhooks import endpoints
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.permissions import requires_district_settings
 from graph.webhooks.inputs import WebhookEndpointInput, to_endpoint_input
-from graph.webhooks.types import WebhookEndpoint, WebhookEndpointWithSecret
+from graph.webhooks.mutations.endpoint_action import endpoint_shown
+from graph.webhooks.types import WebhookEndpointWithSecret
 
 ENDPOINT_INPUT_CODES = ("REQUIRED", "INVALID", "DUPLICATE", "NOT_FOUND")
 CreateWebhookEndpointErrors = field_errors("CreateWebhookEndpoint", ENDPOINT_INPUT_CODES + ("TOO_MANY",))
@@ -29,6 +30,5 @@ class CreateWebhookEndpointMutation:
         return perform(info, lambda: endpoints.create(session, info.context.viewer, to_endpoint_input(input),
                                                       info.context.runtime.webhooks),
                        refused=CreateWebhookEndpointErrors.of,
-                       done=lambda created: WebhookEndpointWithSecret(
-                           endpoint=WebhookEndpoint.of(listing.endpoint_view(session, created.endpoint)),
-                           secret=created.secret))
+                       done=lambda created: WebhookEndpointWithSecret(endpoint=endpoint_shown(info, created.endpoint),
+                                                                      secret=created.secret))

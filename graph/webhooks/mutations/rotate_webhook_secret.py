@@ -6,13 +6,12 @@ from typing import Annotated
 
 import strawberry
 
-from domain.webhooks import endpoints, listing
-from domain.audit.actions import Actor
+from domain.webhooks import endpoints
 from graph.context import Info
-from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.errors import field_errors
 from graph.permissions import requires_district_settings
-from graph.webhooks.types import WebhookEndpoint, WebhookEndpointWithSecret
+from graph.webhooks.mutations.endpoint_action import endpoint_shown, perform_on_endpoint
+from graph.webhooks.types import WebhookEndpointWithSecret
 
 RotateWebhookSecretErrors = field_errors("RotateWebhookSecret", ("NOT_FOUND",))
 RotateWebhookSecretResult = Annotated[WebhookEndpointWithSecret | RotateWebhookSecretErrors,
@@ -25,10 +24,6 @@ class RotateWebhookSecretMutation:
         "A new signing secret for the endpoint, shown this once. Until HOMEROOM_WEBHOOKS_SECRET_GRACE_SECONDS "
         "pass, each webhook carries a signature by the old secret too, so the receiver can switch when it likes."))
     def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> RotateWebhookSecretResult:
-        session = info.context.session
-        return perform(info, lambda: endpoints.rotate_secret(session, parse_id(id), info.context.runtime.webhooks,
-                                                             actor=Actor.of(info.context.viewer)),
-                       refused=RotateWebhookSecretErrors.of,
-                       done=lambda rotated: WebhookEndpointWithSecret(
-                           endpoint=WebhookEndpoint.of(listing.endpoint_view(session, rotated.endpoint)),
-                           secret=rotated.secret))
+        return perform_on_endpoint(info, id, endpoints.rotate_secret, refused=RotateWebhookSecretErrors.of,
+                                   done=lambda rotated: WebhookEndpointWithSecret(
+                                       endpoint=endpoint_shown(info, rotated.endpoint), secret=rotated.secret))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.webhooks import endpoints, listing
+from domain.webhooks import endpoints
 from domain.audit.actions import Actor
 from graph.context import Info
 from graph.errors import field_errors, perform
@@ -14,7 +14,8 @@ from graph.pagination import parse_id
 from graph.permissions import requires_district_settings
 from graph.webhooks.inputs import WebhookEndpointInput, to_endpoint_input
 from graph.webhooks.mutations.create_webhook_endpoint import ENDPOINT_INPUT_CODES
-from graph.webhooks.types import WebhookEndpoint, WebhookEndpointSaved
+from graph.webhooks.mutations.endpoint_action import endpoint_shown
+from graph.webhooks.types import WebhookEndpointSaved
 
 UpdateWebhookEndpointErrors = field_errors("UpdateWebhookEndpoint", ENDPOINT_INPUT_CODES)
 UpdateWebhookEndpointResult = Annotated[WebhookEndpointSaved | UpdateWebhookEndpointErrors,
@@ -31,4 +32,4 @@ class UpdateWebhookEndpointMutation:
         return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id), to_endpoint_input(input),
                                                                info.context.runtime.webhooks, actor=Actor.of(info.context.viewer)),
                        refused=UpdateWebhookEndpointErrors.of,
-                       done=lambda row: WebhookEndpointSaved(endpoint=WebhookEndpoint.of(listing.endpoint_view(session, row))))
+                       done=lambda row: WebhookEndpointSaved(endpoint=endpoint_shown(info, row)))
