@@ -18,7 +18,7 @@ from domain.access.scopes import Scope
 from domain.feed.follow import FeedFollower
 from domain.feed.hub import hub_for
 from domain.feed.positions import START, CursorExpired, CursorInvalid, FeedPosition
-from domain.feed.reading import MAX_PAGE, FeedEvent, read_page
+from domain.feed.reading import MAX_PAGE, SCAN_PER_EVENT, FeedEvent, read_page
 from domain.feed.scope import FeedScope
 from graph import access_rechecks
 from graph.context import Info
@@ -111,9 +111,17 @@ DESCRIPTION = ("Every change of a delivery's status the viewer may see, oldest f
                "narrows further.")
 
 
+QUERY_DESCRIPTION = (
+    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE}. A page looks at no more than "
+    f"{SCAN_PER_EVENT} x `first` events of the feed, the viewer's or not. `endCursor` is where it stopped looking: "
+    "past the events the viewer may not see (a quiet key's cursor keeps up with a busy district and outlives the "
+    "retention), never past one that has yet to commit. So a page may hold fewer than `first` events, even none, "
+    "while `hasNextPage` is true: page on with `endCursor`. With nothing new, `endCursor` is the cursor passed in.")
+
+
 @strawberry.type
 class FeedQueries:
-    @strawberry.field(**requires(DESCRIPTION + f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE}.", *REQUIRED, scopes=SCOPES))
+    @strawberry.field(**requires(DESCRIPTION + QUERY_DESCRIPTION, *REQUIRED, scopes=SCOPES))
     def delivery_events(self, info: Info, after: str | None = None, schools: list[strawberry.ID] | None = None,
                         first: int = 100) -> DeliveryEventConnection:
         if not 1 <= first <= MAX_PAGE:
@@ -122,12 +130,15 @@ class FeedQueries:
         start = _after(after) or START
         scope = FeedScope(info.context.viewer, _schools(schools))
         try:
-            page = read_page(info.context.session, after=start, scope=scope, limit=first)
+            page = read_page(info.context.session, after=start, scope=scope, limit=first, scan=SCAN_PER_EVENT * first)
         except CursorExpired:
             raise cursor_expired() from None
         edges = [DeliveryEventEdge(cursor=event.position.cursor, node=_node(event)) for event in page.events]
-        return DeliveryEventConnection(edges=edges, page_info=PageInfo(
-            has_next_page=page.has_more, end_cursor=edges[-1].cursor if edges else after))
+        # Where the page stopped looking, not its last edge: a cursor kept at the viewer's last event
+        # would fall behind retention while the viewer's schools are quiet (and rescan the same events).
+        end_cursor = page.looked_to.cursor if page.looked_to is not None else after
+        return DeliveryEventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_more,
+                                                                       end_cursor=end_cursor))
 
 
 class _AccessEnded(Exception):
