@@ -4,6 +4,7 @@ request authenticates; graph never reads tokens or settings itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ from strawberry.fastapi import BaseContext
 
 from domain.support.errors import AuthenticationError
 from domain.access.viewer import Viewer, load_viewer
-from domain.audit.trail import has_pending
+from domain.audit.trail import AuditEntry, append
 from domain.delivery.policy import JobQueue
 from graph.loaders import Loaders
 
@@ -28,6 +29,15 @@ def unauthenticated(message: str) -> GraphQLError:
 #: The shell's answer to "who is this?": (request, connection_params) → an object with
 #: ``user_id``, ``expires_at`` and ``key`` (homeroom.auth.Credentials), or an AuthenticationError.
 Authenticate = Callable[[Any, dict | None], Any]
+
+
+@dataclasses.dataclass
+class Disclosure:
+    """A disclosure an operation made (graph.audit.disclosures): its audit entry, and where in the
+    answer the data it disclosed is (a field noted more than once has several places)."""
+
+    entry: AuditEntry
+    paths: list[tuple[str | int, ...]]
 
 
 class Context(BaseContext):
@@ -52,6 +62,9 @@ class Context(BaseContext):
         self.token_expires_at: dt.datetime | None = None
         #: Set by the WebSocket handler: closes the connection (4403) with a reason.
         self.close_connection: Callable[[str], Awaitable[None]] | None = None
+        #: The operation's disclosures, kept here rather than in the session's transaction, which a
+        #: later field may roll back; written by ``close`` (issue 16 point 8).
+        self.disclosures: list[Disclosure] = []
 
     @property
     def session(self) -> Session:
@@ -60,15 +73,17 @@ class Context(BaseContext):
         return self._session
 
     def close(self) -> None:
-        """End the operation's session; a read that audited a disclosure (contact data shown, a
-        partner key's read) commits it first, so its audit rows are written (issue 16 point 8)."""
-        if self._session is not None:
-            try:
-                if has_pending(self._session):
-                    self._session.commit()
-            finally:
+        """End the operation: close its session (what it left uncommitted rolls back), then write the
+        disclosures it made in a transaction of their own (issue 16 point 8). Data that reached the
+        answer was disclosed, whatever a later field rolled back; graph.audit.disclosures has
+        already dropped those whose field failed before answering."""
+        try:
+            if self._session is not None:
                 self._session.close()
-                self._session = None
+        finally:
+            self._session = None
+            disclosures, self.disclosures = self.disclosures, []
+            append(self.engine, [disclosure.entry for disclosure in disclosures])
 
     @property
     def is_websocket(self) -> bool:

@@ -15,6 +15,7 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.audit.disclosures import AuditReturnedDisclosures
 from graph.audit.queries import AuditQueries
 from graph.conversations.mutations import ConversationMutations
 from graph.conversations.queries import ConversationQueries
@@ -123,6 +124,7 @@ def build_schema(*, development: bool, introspection: bool = True) -> strawberry
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         KeepTheEventLoopFree,
+        AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
         extensions.append(DisableIntrospection)

@@ -14,7 +14,7 @@ hash, makes the set as tamper-evident as the row.
 
 Neither table has foreign keys: an audit row must outlive whatever it names, and append-only
 tables cannot take part in ON DELETE rules. On PostgreSQL triggers refuse UPDATE, DELETE and
-TRUNCATE and the application role holds only SELECT and INSERT (migration 0031); on SQLite
+TRUNCATE and the application role holds only SELECT and INSERT, PUBLIC nothing (migrations 0031, 0032); on SQLite
 triggers refuse UPDATE and DELETE.
 """
 

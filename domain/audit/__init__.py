@@ -5,7 +5,8 @@
 - ``origin``: the request an action came from (request id, client address), set by the shell's
   middleware (homeroom.request_context) for the request's context;
 - ``trail``: ``record(...)``, which every audited action calls in its own transaction; the rows
-  are appended just before that transaction commits, so a rolled-back action leaves none;
+  are appended just before that transaction commits, so a rolled-back action leaves none; and
+  ``append(...)``, which writes disclosures (data already shown) in a transaction of their own;
 - ``chain``: the hash chain over the rows, the student sets they name, and ``verify_chain``;
 - ``log``: the pages ``auditLog`` reads, newest first, filtered by student, actor, action and time.
 

@@ -12,8 +12,10 @@ so the chain's lock is taken as late as possible and held only while the transac
 3. the tail's hash is read, each entry hashed onto it, and every row inserted in one statement.
 
 A rollback drops the entries (a savepoint's rollback drops those noted inside it), so an action
-that writes nothing audits nothing. A read (a query that shows contact data) commits its session
-to write its entries: the GraphQL context does so when the operation ends (``has_pending``).
+that writes nothing audits nothing. A disclosure (contact data shown, a partner key's read) is the
+opposite: once its data is returned it happened, whatever the request's transaction does next, so
+it is built with ``AuditEntry.now`` when it happens and written later by ``append`` in a
+transaction of its own (the GraphQL context does so when the operation ends).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Integer, event, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -44,7 +46,9 @@ Students = Iterable[int] | Select | None
 
 
 @dataclasses.dataclass(frozen=True)
-class _Entry:
+class AuditEntry:
+    """One audited action as it happened: its row's content but the hashes (and the set's digest)."""
+
     actor: Actor
     action: AuditAction
     object_type: str
@@ -54,15 +58,37 @@ class _Entry:
     origin: RequestOrigin
     occurred_at: dt.datetime
 
+    @classmethod
+    def now(cls, actor: Actor, action: AuditAction, *, object_type: str, object_ids: Iterable[int] = (),
+            students: Students = None, recipient_count: int | None = None) -> AuditEntry:
+        """The entry of an action happening now, from the request being served (its origin)."""
+        if not isinstance(students, Select) and students is not None:
+            students = tuple(sorted(set(students)))
+        return cls(actor, action, object_type, tuple(object_ids), students, recipient_count, current_origin(),
+                   utcnow())
+
 
 def record(session: Session, actor: Actor, action: AuditAction, *, object_type: str,
            object_ids: Iterable[int] = (), students: Students = None, recipient_count: int | None = None) -> None:
     """Audit ``action`` in the session's transaction: the row is written when it commits, and
     never if it rolls back. ``students``: the students the action concerns (ids, or a query)."""
-    if not isinstance(students, Select) and students is not None:
-        students = tuple(sorted(set(students)))
-    entry = _Entry(actor, action, object_type, tuple(object_ids), students, recipient_count, current_origin(),
-                   utcnow())
+    _note(session, AuditEntry.now(actor, action, object_type=object_type, object_ids=object_ids,
+                                  students=students, recipient_count=recipient_count))
+
+
+def append(engine: Engine, entries: Iterable[AuditEntry]) -> None:
+    """Write ``entries`` now, in a transaction of their own: disclosures that already happened, which
+    nothing the caller rolls back afterwards may undo."""
+    entries = list(entries)
+    if not entries:
+        return
+    with Session(engine) as session:
+        for entry in entries:
+            _note(session, entry)
+        session.commit()
+
+
+def _note(session: Session, entry: AuditEntry) -> None:
     if _PENDING not in session.info:
         session.info[_PENDING] = []
         if not event.contains(session, "before_commit", _append_pending):
@@ -82,11 +108,6 @@ def record_on_connection(connection: Connection, actor: Actor, action: AuditActi
         record(session, actor, action, object_type=object_type, object_ids=object_ids, students=students,
                recipient_count=recipient_count)
         session.commit()
-
-
-def has_pending(session: Session) -> bool:
-    """Whether the session holds entries its commit would write (a read that audited something)."""
-    return bool(session.info.get(_PENDING))
 
 
 def _drop_rolled_back(session: Session, previous_transaction) -> None:

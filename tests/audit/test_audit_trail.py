@@ -9,9 +9,11 @@ import time
 import uuid
 
 import pytest
+import strawberry
 from sqlalchemy import func, select, update
 
 from domain.audit.actions import AuditAction
+from graph.context import Info
 from helpers import gql, set_district, token_for
 from models.audit import AuditLog, AuditStudentSet
 from models.db import session_scope, utcnow
@@ -190,8 +192,6 @@ def test_issue_16_point_8_a_partner_key_reading_student_data_is_audited_once_per
     subscription) it is written too, off the loop."""
     import asyncio
 
-    import strawberry
-
     from domain.access.permissions import Perm
     from domain.access.scopes import KeyGrant, Scope
     from graph.context import Context
@@ -297,3 +297,85 @@ def test_issue_16_point_8_many_concurrent_writers_append_to_one_chain(engine):
     with engine.connect() as connection:
         report = verify_chain(connection)
     assert report.ok, report
+
+
+SHOWN_THEN_PLAN_REFUSED = """query($id: ID!, $plan: SendMessageInput!) {
+  message(id: $id) { deliveries(first: 50) { edges { node { address studentId } } } }
+  recipientPlan(input: $plan) { __typename ... on RecipientPlanErrors { errors { code } } } }"""
+SENT_AND_SHOWN_THEN_SEND_REFUSED = """mutation($shown: SendMessageInput!, $refused: SendMessageInput!) {
+  shown: sendMessage(input: $shown) { __typename ... on SendMessageSuccess { message { id
+    deliveries(first: 50) { edges { node { address } } } } } }
+  refused: sendMessage(input: $refused) { __typename } }"""
+
+
+def test_issue_16_point_8_contact_data_shown_survives_a_later_field_rolling_back(client, engine):
+    """Issue 16 point 8: one query shows a message's deliveries (contacts' addresses), then a later
+    field rolls the request's session back (recipientPlan refusing its input): the addresses were
+    returned, so the CONTACT_DATA_VIEWED row is still written (the rollback used to drop it)."""
+    token, kid = token_for(engine, "admin"), family(engine)
+    message_id = gql(client, SEND, {"input": message_input(kid)}, token)["data"]["sendMessage"]["message"]["id"]
+    before = latest_id(engine)
+    answer = gql(client, SHOWN_THEN_PLAN_REFUSED, {"id": message_id, "plan": message_input(kid, studentIds=[])},
+                 token)["data"]
+    assert any("@" in edge["node"]["address"] for edge in answer["message"]["deliveries"]["edges"])
+    assert answer["recipientPlan"]["__typename"] == "RecipientPlanErrors"
+    [row] = audit_rows(engine, AuditLog.id > before)
+    assert (row.action, row.object_type, row.object_ids) == ("CONTACT_DATA_VIEWED", "message", [int(message_id)])
+    assert students_of(engine, row.students_digest) == {kid}
+
+
+def test_issue_16_point_8_a_mutation_s_disclosure_survives_a_later_refused_send(client, engine):
+    """Issue 16 point 8: in one mutation document, a send whose payload shows the deliveries' addresses,
+    then a refused send (rolled back): the first send and the view of its addresses are audited, the
+    refused send leaves no row (a write keeps its transaction's fate)."""
+    token, kid = token_for(engine, "admin"), family(engine)
+    before = latest_id(engine)
+    answer = gql(client, SENT_AND_SHOWN_THEN_SEND_REFUSED, {"shown": message_input(kid),
+                                                            "refused": message_input(kid, studentIds=[])}, token)["data"]
+    assert answer["refused"]["__typename"] == "SendMessageErrors"
+    message_id = int(answer["shown"]["message"]["id"])
+    rows = audit_rows(engine, AuditLog.id > before)
+    assert [(r.action, r.object_ids) for r in rows] == [("MESSAGE_SENT", [message_id]),
+                                                        ("CONTACT_DATA_VIEWED", [message_id])]
+
+
+def test_issue_16_point_8_a_field_that_fails_before_answering_discloses_nothing(engine, runtime):
+    """Issue 16 point 8: a disclosure is audited only when its data reaches the answer: a field that
+    noted one and then failed (its value is null in the answer) writes no row; one that answered does,
+    even though a later field rolled the session back."""
+    import asyncio
+
+    from graph.audit.disclosures import AuditReturnedDisclosures, contact_data_shown
+    from graph.context import Context
+    from homeroom.auth import Credentials
+
+    kid = family(engine)
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def shown(self, info: Info, marker: int) -> int:
+            contact_data_shown(info, "auditTest", [marker], [kid])
+            return marker
+
+        @strawberry.field
+        def failed(self, info: Info, marker: int) -> int | None:
+            contact_data_shown(info, "auditTest", [marker], [kid])
+            raise RuntimeError("failed after reading")
+
+        @strawberry.field
+        def rolled_back(self, info: Info) -> bool:
+            info.context.session.rollback()
+            return True
+
+    schema = strawberry.Schema(query=Query, extensions=[AuditReturnedDisclosures])
+    context = Context(runtime, lambda _request, _params: Credentials(user_id(engine, "admin"), utcnow(), None))
+    context.on_worker_thread = True
+    before = latest_id(engine)
+    try:
+        result = asyncio.run(schema.execute("{ shown(marker: 1) failed(marker: 2) rolledBack }", context_value=context))
+    finally:
+        context.close()
+    assert result.data == {"shown": 1, "failed": None, "rolledBack": True}
+    rows = audit_rows(engine, AuditLog.id > before)
+    assert [(r.action, r.object_type, r.object_ids) for r in rows] == [("CONTACT_DATA_VIEWED", "auditTest", [1])]
