@@ -82,25 +82,46 @@ class FeedTally:
 
 # ---- the bare Starlette broadcast (its own process: --serve-bare PORT) --------------------------
 
-def serve_bare(port: int, redis_url: str, channel: str) -> None:
-    """Relay each Redis notice on ``channel`` to every socket as ``{"seq": n}``."""
+def serve_bare(port: int, redis_url: str, channel: str, database_url: str, after: str) -> None:
+    """The same two streams with nothing of Homeroom's: at ``/ws`` each Redis notice on ``channel``
+    relayed to every socket as ``{"seq": n}``; at ``/events`` the delivery feed after ``after``,
+    each page of up to HUB_PAGE events read at a notice with one statement below the same commit
+    horizon (domain.feed.reading), encoded once as ``{"events": [...]}`` with the fields the
+    Homeroom clients select, and written to every socket. No GraphQL, no authentication, no scope,
+    no queue: the floor for sending the same bytes from one process."""
     import redis.asyncio as aioredis
     import uvicorn
+    from sqlalchemy import create_engine, text
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
-    sockets: set[WebSocket] = set()
+    from domain.feed.hub import HELD_BACK_POLL_SECONDS, HUB_PAGE
+    from domain.feed.positions import FeedPosition
 
-    async def endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
-        sockets.add(websocket)
-        await websocket.send_text(json.dumps({"seq": 0}))
-        try:
-            while True:
-                await websocket.receive_text()
-        except WebSocketDisconnect:
-            sockets.discard(websocket)
+    notice_sockets: set[WebSocket] = set()
+    event_sockets: set[WebSocket] = set()
+    engine = create_engine(database_url, pool_size=2)
+    wake = asyncio.Event()
+
+    def route(sockets: set[WebSocket], hello: str):
+        async def endpoint(websocket: WebSocket) -> None:
+            await websocket.accept()
+            sockets.add(websocket)
+            await websocket.send_text(hello)
+            try:
+                while True:
+                    await websocket.receive_text()
+            except WebSocketDisconnect:
+                sockets.discard(websocket)
+        return endpoint
+
+    async def broadcast(sockets: set[WebSocket], text_frame: str) -> None:
+        for websocket in list(sockets):
+            try:
+                await websocket.send_text(text_frame)
+            except Exception:  # noqa: BLE001
+                sockets.discard(websocket)
 
     async def relay() -> None:
         client = aioredis.Redis.from_url(redis_url)
@@ -111,20 +132,54 @@ def serve_bare(port: int, redis_url: str, channel: str) -> None:
             if item["type"] != "message":
                 continue
             seq += 1
-            text = json.dumps({"seq": seq})
-            for websocket in list(sockets):
-                try:
-                    await websocket.send_text(text)
-                except Exception:  # noqa: BLE001
-                    sockets.discard(websocket)
+            wake.set()
+            await broadcast(notice_sockets, json.dumps({"seq": seq}))
+
+    def read(position: FeedPosition) -> tuple[list, bool]:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT tx, id, message_id, status, occurred_at FROM delivery_event "
+                "WHERE (tx, id) > (:tx, :id) AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+                "ORDER BY tx, id LIMIT :limit"), {"tx": position.tx, "id": position.event_id,
+                                                  "limit": HUB_PAGE + 1}).all()
+            held = connection.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM delivery_event WHERE (tx, id) > (:tx, :id) "
+                "AND tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"),
+                {"tx": position.tx, "id": position.event_id}).scalar()
+        return rows, bool(held)
+
+    async def feed() -> None:
+        position = FeedPosition.parse(after)
+        while True:
+            try:
+                await asyncio.wait_for(wake.wait(), HELD_BACK_POLL_SECONDS)
+            except TimeoutError:
+                pass
+            wake.clear()
+            while True:
+                rows, held = await asyncio.to_thread(read, position)
+                page = rows[:HUB_PAGE]
+                if page:
+                    position = FeedPosition(int(page[-1].tx), int(page[-1].id))
+                    events = [{"cursor": FeedPosition(int(row.tx), int(row.id)).cursor,
+                               "messageId": str(row.message_id), "status": row.status,
+                               "occurredAt": row.occurred_at.isoformat()} for row in page]
+                    await broadcast(event_sockets, json.dumps({"events": events}, separators=(",", ":")))
+                if len(rows) <= HUB_PAGE:
+                    break
+            if held:
+                wake.set()  # read again after HELD_BACK_POLL_SECONDS, as the hub does
 
     async def lifespan(_app):
-        task = asyncio.create_task(relay())
+        tasks = [asyncio.create_task(relay()), asyncio.create_task(feed())]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
-    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)], lifespan=lifespan)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    app = Starlette(routes=[WebSocketRoute("/ws", route(notice_sockets, json.dumps({"seq": 0}))),
+                            WebSocketRoute("/events", route(event_sockets, json.dumps({"events": []})))],
+                    lifespan=lifespan)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_per_message_deflate=False)
 
 
 # ---- the clients (their own process each: --client-kind progress|feed|bare) --------------------
@@ -189,26 +244,37 @@ async def _homeroom_client(kind: str, url: str, token: str, document: dict, fram
         await ws.close()
 
 
-async def _bare_client(url: str, frames: list, opened: asyncio.Semaphore, ready: list) -> None:
+async def _bare_client(url: str, frames, opened: asyncio.Semaphore, ready: list) -> None:
+    """A client of the bare app: a notice frame is kept as (arrival, seq) in the list ``frames``;
+    an events frame goes to ``frames``, a FeedTally, as a Homeroom feed client's does."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     async with opened:
-        ws = await connect(url, proxy=None, open_timeout=300, ping_interval=None)
+        ws = await connect(url, proxy=None, open_timeout=300, ping_interval=None, max_size=None)
     try:
-        async for raw in ws:
-            frames.append((time.time(), json.loads(raw)["seq"]))
-            if len(frames) == 1:
-                ready.append(1)
+        await ws.recv()  # the hello: connected
+        ready.append(1)
+        while True:
+            try:
+                raw = await ws.recv(decode=False)
+            except ConnectionClosed:
+                break
+            arrived = time.time()
+            if isinstance(frames, FeedTally):
+                frames.take(arrived, raw)
+            else:
+                frames.append((arrived, json.loads(raw)["seq"]))
     finally:
         await ws.close()
 
 
 def _has_everything(kind: str, frames: list, notices: int, feed_events: int) -> bool:
-    """A progress client has seen completion; a feed client has as many frames as the message has
-    events after the cursor; a bare client has a frame for every notice (and the first)."""
+    """A progress client has seen completion; a feed client (Homeroom's or the bare app's) has as
+    many events as the message has after the cursor; a bare client has a frame for every notice."""
     if kind == "bare":
-        return len(frames) > notices
-    if kind == "feed":
+        return len(frames) >= notices
+    if kind in ("feed", "bare-feed"):
         return frames.count >= feed_events
     return bool(frames) and frames[-1][1]["messageProgress"]["status"] == "COMPLETED"
 
@@ -232,8 +298,9 @@ def run_clients(kind: str, args) -> None:
         listener = None
         if kind:  # every kind stamps the notices: the moment each ledger change was announced
             listener = asyncio.create_task(_notices(args.redis_url, args.channel, stamps, read_open, stop_event))
-        per_client: list = [FeedTally(args.message_id) if kind == "feed" else [] for _ in range(args.count)]
-        if kind == "bare":
+        tallied = kind in ("feed", "bare-feed")
+        per_client: list = [FeedTally(args.message_id) if tallied else [] for _ in range(args.count)]
+        if kind in ("bare", "bare-feed"):
             tasks = [asyncio.create_task(_bare_client(args.url, per_client[i], opened, ready))
                      for i in range(args.count)]
         else:
@@ -262,7 +329,7 @@ def run_clients(kind: str, args) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, *([listener] if listener else []), return_exceptions=True)
-        saved = [frames.saved() for frames in per_client] if kind == "feed" else per_client
+        saved = [frames.saved() for frames in per_client] if tallied else per_client
         pathlib.Path(args.out).write_text(json.dumps({"stamps": stamps, "clients": saved, "cpu_s": cpu_s,
                                                       "drained_at": drained, "drain_s": drained - waited}))
 

@@ -1,52 +1,53 @@
 """Subscription latency at 1,000 WebSocket clients on one API process, half on ``deliveryEvents`` and
-half on ``messageProgress``, beside a bare Starlette broadcast to 1,000 clients, while a message
-dispatches (issue 16, Speed).
+half on ``messageProgress``, beside a bare Starlette broadcast of the same two streams to 1,000
+clients, while a message dispatches (issue 16, Speed).
 
-    python bench/subscriptions.py [--clients 1000] [--students 300] [--chunk 500] [--threads 4]
+    python bench/subscriptions.py [--clients 1000] [--students 0] [--chunk 500] [--threads 4]
                                   [--send-queue-frames N] [--database-url URL] [--redis-url URL]
+    BENCH_API_PROFILE=api.prof python bench/subscriptions.py …   (cProfile of the API's event loop
+                                                                  from the dispatch's start)
 
 Uses the 50,000-student district of bench/recipients.py (seeded if empty) and sends one email to
-the contacts of the first ``--students`` students (0: every student, ~100,000 deliveries, the
-issue's message), fanned out before anything is measured. Then starts one Homeroom API process
-(uvicorn, no worker), a bare Starlette app that relays each Redis progress notice of the message to
-every socket (``{"seq": n}``), and three client processes (websockets, asyncio; the code is in
-bench/subscription_clients.py): ``--clients``/2 graphql-ws clients on ``deliveryEvents(after:)``,
-the rest on ``messageProgress``, and ``--clients`` clients of the bare app. Once every client is
-subscribed, one worker process (``discard`` plugin) dispatches the message in chunks of
-``--chunk``; each chunk's ledger write publishes a notice through Redis.
+the contacts of the first ``--students`` students (0, the default: every student, ~100,000
+deliveries, the issue's message), fanned out before anything is measured. Then starts one Homeroom
+API process (uvicorn, no worker), the bare app (Starlette on uvicorn, bench/subscription_clients.py)
+and the client processes (websockets, asyncio): ``--clients``/2 graphql-ws clients on
+``deliveryEvents(after:)`` (in two processes: they read ~500 times the bytes of the others), the
+rest on ``messageProgress``; and as many clients of the bare app, split the same way between its
+notice stream (``{"seq": n}`` per Redis notice of the message) and its event stream (at each
+notice, the feed's new events read with one statement below the same commit horizon, up to 500 per
+frame as Homeroom's hub reads them, encoded once and written to every socket, with the fields the
+Homeroom clients select). Once every client is subscribed, one worker process (``discard``
+plugin) dispatches the message in chunks of ``--chunk``; each chunk's claim and each chunk's
+outcomes publish a notice through Redis after they commit.
 
-Why not the issue's 100,000 deliveries by default: every feed client receives every event of the
-message (the feed's contract), one frame per event, and a delivery makes two (QUEUED → SENDING →
-SENT; its QUEUED event is the fan-out's, before the cursor). 500 feed clients × ~200,000 events
-is 100 million frames through one API process: ~6 hours of one core at the ~230 µs a frame
-measured on a 2-core machine (docs/performance.md). The run prints the event volume it used.
+Why the bare app sends the feed's events too: a feed client receives every event of the message
+(the feed's contract), ~200,000 for 100,000 deliveries, ~110 bytes each. A bare broadcast of
+12-byte notices measures a different job; the floor for Homeroom's is the same bytes, read once
+and sent without GraphQL, authentication, scopes or queues.
 
-``--send-queue-frames``: with the default HOMEROOM_WS_SEND_QUEUE_FRAMES (256), every feed client is
-dropped as a slow consumer (1013) at the first hub batch of more than 256 events (a 500-delivery
-chunk is one): the subscription yields a batch's events to strawberry without the socket's writer
-getting the loop in between, so a healthy client's queue overflows. Measured runs raise it and say so.
+Latency, per (client, event), every stream from the same moment, the Redis notice that announced
+the change (every client process stamps each notice itself as it arrives):
 
-Latency, per (client, event):
-
-- ``deliveryEvents``: receipt (``time.time()`` in the client process) minus the event's
-  ``occurredAt``, which the database trigger writes with PostgreSQL's ``statement_timestamp()``
-  (models/delivery_events.py): the server's clock at the start of the statement that changed the
-  ledger, on the same machine, so comparable to ``time.time()``. Clients subscribe with ``after``
-  = the feed's head once the fan-out has committed, so each must receive exactly the message's
-  events in the delivery_event table after that cursor (read after the run): one never received,
-  and one received twice, each count as lost.
-- ``messageProgress``: each client process listens to the message's Redis channel itself and
-  stamps the time of every notice (dispatch publishes right after a chunk's ledger commit) and
-  reads the message's ``open_deliveries`` then; a notice is seen at the first frame whose ``open``
-  is at most that (coalescing counts against Homeroom). A client that never sees COMPLETED is lost.
-- bare: a notice is seen at the frame carrying its sequence number; one never received is lost.
+- ``deliveryEvents`` (Homeroom's and the bare app's): receipt minus the stamp of the first notice
+  after the event's ``occurredAt`` (PostgreSQL's ``statement_timestamp()`` of the ledger write,
+  models/delivery_events.py; the worker publishes after that write commits, so that notice is the
+  one announcing it, or an earlier one, which counts against the client). Each client must
+  receive exactly the message's events after its cursor (the feed's head once the fan-out has
+  committed; counted from the delivery_event table after the run), in feed order across frames:
+  one missing, repeated or out of order counts as lost. Homeroom's figures from ``occurredAt``
+  itself (the worker's claim or outcome transaction included) are printed too.
+- ``messageProgress``: each notice is also paired with the message's ``open_deliveries`` read
+  then; it is seen at the first frame whose ``open`` is at most that (coalescing counts against
+  Homeroom). A client that never sees COMPLETED is lost.
+- bare notices: a notice is seen at the frame carrying its sequence number; one never received is lost.
 
 Before the dispatch, the CPU the API process and the bare app use in IDLE_SECONDS with every client
 subscribed is printed (idle cost); after it, the CPU each process used from the dispatch's start
 until every client had everything (whether the client processes kept up). p50 and p99 are over both
-Homeroom halves together (each half is printed too); ratio = p99 / bare p99. Last line:
-``clients=… p50_ms=… p99_ms=… bare_p99_ms=… ratio=… events=… lost=…`` (events: the feed events
-of the message each feed client had to receive).
+halves together, Homeroom's and the bare app's (each half is printed too); ratio = Homeroom's p99 /
+the bare app's p99. Last line: ``clients=… p50_ms=… p99_ms=… bare_p99_ms=… ratio=… events=… lost=…``
+(events: the feed events of the message each feed client had to receive).
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench_g"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
 #: How long the API's CPU is measured with every client subscribed and nothing happening.
 IDLE_SECONDS = 10.0
-#: The message goes to this many students' contacts (see the docstring for why not all 50,000).
-DEFAULT_STUDENTS = 300
+#: The message goes to this many students' contacts (0: all 50,000, ~100,000 deliveries).
+DEFAULT_STUDENTS = 0
 
 _API = """
 import cProfile, os, signal, uvicorn
@@ -157,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--send-queue-frames", type=int, default=0,
                         help="HOMEROOM_WS_SEND_QUEUE_FRAMES for the API (0: the setting's default)")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--client-kind", choices=["progress", "feed", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--client-kind", choices=["progress", "feed", "bare", "bare-feed"], help=argparse.SUPPRESS)
     for hidden in ("--url", "--token", "--message-id", "--channel", "--out", "--after"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare:
-        serve_bare(args.serve_bare, args.redis_url, args.channel)
+        serve_bare(args.serve_bare, args.redis_url, args.channel, args.database_url, args.after)
         return 0
     if args.client_kind:
         run_clients(args.client_kind, args)
@@ -175,7 +176,7 @@ def orchestrate(args) -> int:
     ensure_database(args.database_url)
     env = configure(args.database_url, args.redis_url)
     env["HOMEROOM_DISPATCH_BATCH_SIZE"] = os.environ["HOMEROOM_DISPATCH_BATCH_SIZE"] = str(args.chunk)
-    if args.send_queue_frames:  # the default (256) drops every feed client at a 500-event batch: see the docstring
+    if args.send_queue_frames:  # HOMEROOM_WS_SEND_QUEUE_FRAMES, to try another bound
         env["HOMEROOM_WS_SEND_QUEUE_FRAMES"] = os.environ["HOMEROOM_WS_SEND_QUEUE_FRAMES"] = str(args.send_queue_frames)
     import redis
     from sqlalchemy import select, tuple_
@@ -229,19 +230,24 @@ def orchestrate(args) -> int:
     common = ["--database-url", args.database_url, "--redis-url", args.redis_url, "--channel", channel]
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="homeroom-bench-subs-"))
     api = start([sys.executable, "-c", _API.format(port=api_port)], env, scratch / "api.log")
-    bare = start([*me, "--serve-bare", str(bare_port), *common], env, scratch / "bare.log")
+    bare = start([*me, "--serve-bare", str(bare_port), "--after", after.cursor, *common], env, scratch / "bare.log")
     for port in (api_port, bare_port):
         wait_for(lambda port=port: _listening(port), timeout=120, poll=0.5)
-    homeroom_url, bare_url = f"ws://127.0.0.1:{api_port}/graphql", f"ws://127.0.0.1:{bare_port}/ws"
+    homeroom_url = f"ws://127.0.0.1:{api_port}/graphql"
+    bare_url, bare_events_url = f"ws://127.0.0.1:{bare_port}/ws", f"ws://127.0.0.1:{bare_port}/events"
     clients: dict[str, subprocess.Popen] = {}
     expected: set[int] = set()
     ticks: dict[str, int] = {}  # CPU ticks of each server process at the dispatch's start
     try:
-        # the feed clients read ~500 times the bytes of the others: two processes share them
-        for name, kind, url, count in (("progress", "progress", homeroom_url, progress_count),
-                                       ("feed", "feed", homeroom_url, feed_count // 2),
-                                       ("feed, second process", "feed", homeroom_url, feed_count - feed_count // 2),
-                                       ("bare", "bare", bare_url, args.clients)):
+        # the feed clients read ~500 times the bytes of the others: two processes share them; the
+        # bare app's clients are split the same way between its two streams
+        for name, kind, url, count in (
+                ("progress", "progress", homeroom_url, progress_count),
+                ("feed", "feed", homeroom_url, feed_count // 2),
+                ("feed, second process", "feed", homeroom_url, feed_count - feed_count // 2),
+                ("bare", "bare", bare_url, progress_count),
+                ("bare-feed", "bare-feed", bare_events_url, feed_count // 2),
+                ("bare-feed, second process", "bare-feed", bare_events_url, feed_count - feed_count // 2)):
             with open(scratch / f"{name}.log", "w") as log:
                 clients[name] = subprocess.Popen(
                     [*me, "--client-kind", kind, "--url", url, "--token", token, "--message-id", str(message_id),
@@ -295,15 +301,18 @@ def orchestrate(args) -> int:
         stop(api)
         stop(bare)
     seen = {name: json.loads((scratch / f"{name}.json").read_text()) for name in clients}
-    second = seen.pop("feed, second process")
-    seen["feed"]["clients"] += second["clients"]
-    seen["feed"]["cpu_s"] += second["cpu_s"]
-    seen["feed"]["drained_at"] = max(seen["feed"]["drained_at"], second["drained_at"])
+    for kind in ("feed", "bare-feed"):
+        second = seen.pop(f"{kind}, second process")
+        seen[kind]["clients"] += second["clients"]
+        seen[kind]["cpu_s"] += second["cpu_s"]
+        seen[kind]["drained_at"] = max(seen[kind]["drained_at"], second["drained_at"])
     progress_seconds, progress_lost = progress_latencies(seen["progress"])
     progress = milliseconds(progress_seconds)
     feed, feed_from_ledger, feed_missing, feed_repeated, unannounced = feed_latencies(seen["feed"], len(expected))
     bare_seconds, bare_lost = bare_latencies(seen["bare"])
-    bare = milliseconds(bare_seconds)
+    bare_notices = milliseconds(bare_seconds)
+    bare_feed, _, bare_feed_missing, bare_feed_repeated, _ = feed_latencies(seen["bare-feed"], len(expected))
+    bare = bare_notices + bare_feed
     latencies = progress + feed
     notices = len(seen["bare"]["stamps"])
     drained = max(part["drained_at"] for part in seen.values())
@@ -321,15 +330,18 @@ def orchestrate(args) -> int:
     print(_figures(f"deliveryEvents ({feed_count} clients, occurredAt → receipt: with the worker's claim "
                    "or record transaction before its notice)", feed_from_ledger))
     print(_figures("Homeroom, both halves", latencies))
-    print(_figures(f"bare Starlette broadcast ({args.clients} clients, notice → frame)", bare)
+    print(_figures(f"bare Starlette, notices ({progress_count} clients, notice → frame)", bare_notices)
           + f"; {bare_lost} notices missed")
+    print(_figures(f"bare Starlette, the feed's events ({feed_count} clients, notice → receipt)", bare_feed)
+          + f"; {bare_feed_missing} events never received, {bare_feed_repeated} received twice or out of order")
+    print(_figures(f"bare Starlette, both halves ({args.clients} clients)", bare))
     forget_messages(engine, [message_id])
     print(f"logs in {scratch}")
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     bare_p99 = percentile(bare, 0.99)
     print(f"clients={args.clients} p50_ms={p50:.0f} p99_ms={p99:.0f} bare_p99_ms={bare_p99:.0f} "
           f"ratio={p99 / bare_p99:.2f} events={len(expected)} "
-          f"lost={progress_lost + feed_missing + feed_repeated + bare_lost}")
+          f"lost={progress_lost + feed_missing + feed_repeated + bare_lost + bare_feed_missing + bare_feed_repeated}")
     return 0
 
 

@@ -92,17 +92,23 @@ class FeedFollower:
             return
         scope = await self._current_scope()
         if batch.start > self.position:  # a gap before this batch: the database has it
-            async for events in self._catch_up(batch.end):
-                yield events
+            key = (scope.share_key, self.position, "gap")
+            fill = batch.views.get(key)
+            if fill is None:  # followers of one scope that registered together fill it once
+                fill = batch.views[key] = asyncio.ensure_future(self._fill(scope, self.position, batch.end))
+            for page in await asyncio.shield(fill):
+                yield page
+            self.position = batch.end
             return
-        if batch.start == self.position:  # the usual case: one view of the batch per scope, shared
-            view = batch.views.get(scope.share_key)
-            if view is None:  # the first follower of this scope makes it; the others await the same
-                view = batch.views[scope.share_key] = asyncio.ensure_future(self._view(scope, batch.events, batch.end))
-            shown = await asyncio.shield(view)
-        else:
-            shown = await self._view(scope, [event for event in batch.events if event.position > self.position],
-                                     batch.end)
+        # Followers of one scope at the same place in the batch (its start, usually) see the same:
+        # the first of them filters and presents it, the others await the same view.
+        key = (scope.share_key, self.position)
+        view = batch.views.get(key)
+        if view is None:
+            fresh = batch.events if batch.start == self.position else \
+                [event for event in batch.events if event.position > self.position]
+            view = batch.views[key] = asyncio.ensure_future(self._view(scope, fresh, batch.end))
+        shown = await asyncio.shield(view)
         if shown is _NEEDS_THE_DATABASE:
             async for page in self._catch_up(batch.end):
                 yield page
@@ -161,6 +167,17 @@ class FeedFollower:
             if not page.has_more:
                 return
 
+    async def _fill(self, scope: FeedScope, start: FeedPosition, until: FeedPosition) -> list:
+        """The slices of ``(start, until]`` the scope shows, read from the database in pages."""
+        slices, position = [], start
+        while True:
+            page = await self._in_thread(self._read_from, scope, position, until)
+            if page.events:
+                position = page.events[-1].position
+                slices.append(self.present(page.events, position if page.has_more else max(position, until)))
+            if not page.has_more:
+                return slices
+
     async def _current_scope(self) -> FeedScope:
         return await self.authorize()
 
@@ -173,9 +190,12 @@ class FeedFollower:
 
     def _read(self, scope: FeedScope, until: FeedPosition | None) -> FeedPage:
         assert self.position is not None
+        return self._read_from(scope, self.position, until)
+
+    def _read_from(self, scope: FeedScope, after: FeedPosition, until: FeedPosition | None) -> FeedPage:
         self.database_reads += 1
         with Session(self.engine) as session:
-            return read_page(session, after=self.position, scope=scope, limit=REPLAY_PAGE, until=until)
+            return read_page(session, after=after, scope=scope, limit=REPLAY_PAGE, until=until)
 
     def _read_message_access(self, scope: FeedScope, message_ids: set[int]) -> dict[int, MessageAccess]:
         with Session(self.engine) as session:

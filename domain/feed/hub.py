@@ -51,10 +51,10 @@ MESSAGE_ACCESS_KEPT = 100_000
 class Batch:
     """The events of the feed in ``(start, end]``, every one of them (no scope applied).
 
-    ``views`` holds what followers made of it, per scope (FeedScope.share_key): the first follower
-    of a scope filters and presents the batch, the others of that scope take the same value, so a
-    thousand followers of one key cost one filter and, downstream, one GraphQL execution and one
-    encoding (graph.shared_results)."""
+    ``views`` holds what followers made of it, per scope (FeedScope.share_key) and place in the
+    batch: the first follower of a scope filters and presents the batch, the others of that scope
+    await the same value, so a thousand followers of one key cost one filter and, downstream, one
+    GraphQL execution and one encoding (graph.shared_results)."""
 
     start: FeedPosition
     end: FeedPosition

@@ -134,3 +134,52 @@ def test_a_follower_that_falls_behind_reads_the_database_and_loses_nothing(engin
         assert follower.times_lagged >= 1
     finally:
         finish(engine, *messages)
+
+
+def test_followers_of_one_scope_share_one_view_of_each_batch(engine):
+    """issue 16 point 6: five followers of one scope at one position receive the very same slice
+    of a streamed batch, presented once (so executed and encoded once downstream), and the
+    message's access is asked of the database once for all of them."""
+    from domain.feed.follow import FeedSlice
+
+    school, _ = two_schools(engine)
+    login, _ = school_admin(engine, school)
+    with session_scope(engine) as session:
+        scope = FeedScope(viewer_for(session, login))
+    start = feed_head(engine)
+    presented: list[int] = []
+    messages: list[int] = []
+
+    def present(events, end):
+        presented.append(len(events))
+        return FeedSlice(tuple(events), end)
+
+    async def authorize() -> FeedScope:
+        return scope
+
+    async def scenario():
+        bus = progress_events.InProcessBus()
+        hub = feed_hub.FeedHub(engine, bus)
+        followers = [FeedFollower(engine, hub, after=start, authorize=authorize, present=present) for _ in range(5)]
+        streams = [follower.events() for follower in followers]
+        firsts = [asyncio.ensure_future(anext(stream)) for stream in streams]
+        for _ in range(200):  # every follower registered and the hub at its head
+            await asyncio.sleep(0.05)
+            if len(hub.followers) == 5 and hub.position is not None:
+                break
+        messages.append(fanned_out(engine, login, students_of(engine, school, 2)))
+        bus.publish(messages)
+        slices = await asyncio.wait_for(asyncio.gather(*firsts), 30)
+        for stream in streams:
+            await stream.aclose()
+        return slices, followers, hub
+
+    try:
+        slices, followers, hub = asyncio.run(scenario())
+        assert all(found is slices[0] for found in slices)
+        assert {event.message_id for event in slices[0].events} == set(messages)
+        assert presented == [len(slices[0].events)]
+        assert sum(follower.database_reads for follower in followers) <= 5  # the replays from `start`, if any
+        assert list(hub.message_access) == []  # forgotten once nobody follows
+    finally:
+        finish(engine, *messages)
