@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import enum
 from collections.abc import Hashable, Iterable
 
@@ -45,7 +46,7 @@ class FeedScope:
         or a staff member's first); a key without schools reads as its creator does."""
         return self.viewer.key is not None and self.viewer.key.school_ids is not None
 
-    @property
+    @functools.cached_property  # asked at every batch by every follower: worked out once per scope
     def share_key(self) -> Hashable:
         """Equal for two scopes that see the same events: the hub filters a batch once per key, and
         every follower with that key gets the same list (and the same frame). A key's schools
