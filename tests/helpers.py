@@ -33,13 +33,18 @@ from models.messaging import Message, MessageStaff, MessageStudent
 
 
 @contextlib.contextmanager
-def count_statements(engine):
+def count_statements(engine, *, this_thread_only: bool = False):
     """The SQL statements run on ``engine`` inside the block, except the in-process worker's and
-    the queue clock's (the API runs on worker threads, domain calls on the test's own thread)."""
+    the queue clock's (the API runs on worker threads, domain calls on the test's own thread).
+    ``this_thread_only``: only the calling thread's (a domain call measured while a subscription
+    of the same test reads on its own threads)."""
     statements: list[str] = []
+    caller = threading.current_thread()
 
     def before(_conn, _cursor, statement, *_args):
         thread = threading.current_thread()
+        if this_thread_only and thread is not caller:
+            return
         if not isinstance(thread, WorkerThread) and thread.name != QUEUE_THREAD_NAME:
             statements.append(statement)
 

@@ -230,8 +230,10 @@ def test_healthz_answers_while_recordings_convert(server, engine):
     finally:
         set_district(engine, **previous)
     assert [answer.status_code for answer in answers] == [201, 201], answers[0].text
-    # Before, one answer waited for a whole conversion, most of an upload's time.
-    assert max(latencies) < max(0.75, min(durations) / 3), (latencies, durations)
+    # Before, one answer waited for a whole conversion, most of an upload's time. Half of the
+    # shortest upload still tells that apart from what a loaded 2-core machine shows with the
+    # conversion on its thread (0.78-0.80 s in two full PostgreSQL runs, 1.7-2.8 s uploads).
+    assert max(latencies) < max(0.75, min(durations) / 2), (latencies, durations)
 
 
 # Issue 13 point 11: the HTTP and GraphQL inputs that used to answer 500.
