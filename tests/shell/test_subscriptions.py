@@ -246,16 +246,19 @@ def test_a_message_that_is_not_a_protocol_object_closes_with_4400(server, engine
 
 async def _subscribe_until_closed(server, token: str, query: str) -> tuple[int | None, str]:
     """Subscribe with ``query`` and read until the server closes the socket: its close code and
-    reason, or (None, "") when it stays open for 10 s."""
+    reason; ("reset", "") when the server reset the connection while the frame was still being
+    sent (its close frame can be lost with the reset); or (None, "") when it stays open for 10 s."""
     async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, max_size=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         try:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
             while True:
                 await asyncio.wait_for(ws.recv(), timeout=10)
         except ConnectionClosed as closed:
-            return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (None, "")
+            if closed.rcvd:
+                return closed.rcvd.code, closed.rcvd.reason
+            return ("reset", "") if isinstance(closed.__cause__, ConnectionResetError) else (None, "")
         except TimeoutError:
             return None, ""
 
@@ -274,7 +277,11 @@ def test_a_frame_larger_than_a_request_body_is_refused_before_it_is_decoded(serv
     on the event loop; the server answers /healthz afterwards."""
     query = 'subscription { messageProgress(messageId: "' + "9" * 2_000_000 + '") { total } }'
     code, _ = asyncio.run(_subscribe_until_closed(server, token_for(engine, "admin"), query))
-    assert code == 1009
+    # The server refuses the frame by its header (1009) while the client is still writing it: the
+    # socket has no permessage-deflate (homeroom.app.server_options), so 2 MB are on the wire, and
+    # the close can reach the client, or be lost with the reset of a connection closed with unread
+    # bytes. Either way nothing of it was decoded, and the server carries on.
+    assert code in (1009, "reset"), code
     assert httpx.get(f"{server.base_url}/healthz", timeout=10).status_code == 200
 
 
