@@ -10,7 +10,7 @@ clients, while a message dispatches (issue 16, Speed).
 Uses the 50,000-student district of bench/recipients.py (seeded if empty) and sends one email to
 the contacts of the first ``--students`` students (0, the default: every student, ~100,000
 deliveries, the issue's message), fanned out before anything is measured. Then starts one Homeroom
-API process (uvicorn, no worker), the bare app (Starlette on uvicorn, bench/subscription_clients.py)
+API process (uvicorn, no worker), the bare app (Starlette on uvicorn, bench/subscription_bare.py)
 and the client processes (websockets, asyncio): ``--clients``/2 graphql-ws clients on
 ``deliveryEvents(after:)`` (in two processes: they read ~500 times the bytes of the others), the
 rest on ``messageProgress``; and as many clients of the bare app, split the same way between its
@@ -71,7 +71,8 @@ sys.path.insert(0, str(HERE.parent))
 from bench.dispatch import CHUNK, configure, stop, wait_for  # noqa: E402
 from bench.inbox import ensure_database  # noqa: E402
 from bench.subscription_clients import (  # noqa: E402
-    bare_latencies, feed_latencies, milliseconds, percentile, progress_latencies, run_clients, serve_bare)
+    bare_latencies, feed_latencies, milliseconds, percentile, progress_latencies, run_clients)
+from bench.subscription_bare import serve_bare  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench_g"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"

@@ -90,7 +90,7 @@ class FeedFollower:
         assert self.position is not None
         if batch.end <= self.position:
             return
-        scope = await self._current_scope()
+        scope = await self.authorize()
         if batch.start > self.position:  # a gap before this batch: the database has it
             key = (scope.share_key, self.position, "gap")
             fill = batch.views.get(key)
@@ -154,32 +154,28 @@ class FeedFollower:
 
     async def _catch_up(self, until: FeedPosition | None) -> AsyncIterator[Any]:
         """Read the database from the position (to ``until``, or to the present) in pages."""
-        while True:
-            scope = await self._current_scope()
-            page = await self._in_thread(self._read, scope, until)
-            if not page.has_more and until is not None:
-                end = max(page.events[-1].position if page.events else self.position, until)
-            else:
-                end = page.events[-1].position if page.events else self.position
+        async for events, end in self._pages(self.position, until):
             self.position = end
-            if page.events:
-                yield self.present(page.events, end)
-            if not page.has_more:
-                return
+            if events:
+                yield self.present(events, end)
 
     async def _fill(self, scope: FeedScope, start: FeedPosition, until: FeedPosition) -> list:
         """The slices of ``(start, until]`` the scope shows, read from the database in pages."""
-        slices, position = [], start
-        while True:
-            page = await self._in_thread(self._read_from, scope, position, until)
-            if page.events:
-                position = page.events[-1].position
-                slices.append(self.present(page.events, position if page.has_more else max(position, until)))
-            if not page.has_more:
-                return slices
+        return [self.present(events, end) async for events, end in self._pages(start, until, scope) if events]
 
-    async def _current_scope(self) -> FeedScope:
-        return await self.authorize()
+    async def _pages(self, start: FeedPosition, until: FeedPosition | None, scope: FeedScope | None = None
+                     ) -> AsyncIterator[tuple[list[FeedEvent], FeedPosition]]:
+        """(events, the position read up to) for each page after ``start`` (to ``until``, or to the
+        present), within ``scope`` or, without one, the scope as it stands at each page."""
+        position = start
+        while True:
+            page = await self._in_thread(self._read, scope or await self.authorize(), position, until)
+            position = page.events[-1].position if page.events else position
+            if not page.has_more and until is not None:
+                position = max(position, until)
+            yield page.events, position
+            if not page.has_more:
+                return
 
     async def _in_thread(self, function, *args):
         return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
@@ -188,11 +184,7 @@ class FeedFollower:
         with Session(self.engine) as session:
             return head(session)
 
-    def _read(self, scope: FeedScope, until: FeedPosition | None) -> FeedPage:
-        assert self.position is not None
-        return self._read_from(scope, self.position, until)
-
-    def _read_from(self, scope: FeedScope, after: FeedPosition, until: FeedPosition | None) -> FeedPage:
+    def _read(self, scope: FeedScope, after: FeedPosition, until: FeedPosition | None) -> FeedPage:
         self.database_reads += 1
         with Session(self.engine) as session:
             return read_page(session, after=after, scope=scope, limit=REPLAY_PAGE, until=until)

@@ -42,6 +42,32 @@ def _quiet_key(client, engine) -> tuple[str, int, int]:
     return key, quiet, busy
 
 
+def _read_to_the_end(client, key: str, cursor: str, first: int = 100) -> list[dict]:
+    """Every node from ``cursor`` on, paging with `endCursor` while `hasNextPage` (at most 100 pages)."""
+    seen = []
+    for _ in range(100):
+        page = _page(client, key, cursor, first=first)
+        seen += [edge["node"] for edge in page["edges"]]
+        cursor = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    return seen
+
+
+def _one_quiet_event(client, engine):
+    """A quiet key, the busy school's administrator, a message to one of the quiet school's students
+    (the feed settled), the quiet key's cursor after it, and one of its deliveries."""
+    key, quiet, busy = _quiet_key(client, engine)
+    busy_login, _ = school_admin(engine, busy)
+    quiet_login, _ = school_admin(engine, quiet)
+    messages = [fanned_out(engine, quiet_login, students_of(engine, quiet, 1))]
+    settle(engine)
+    start = _page(client, key, feed_head(engine).cursor)["pageInfo"]["endCursor"]
+    with session_scope(engine) as session:
+        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == messages[0])).scalars().first()
+    return key, busy, busy_login, messages, start, delivery_id
+
+
 def test_a_quiet_key_moves_its_cursor_past_the_events_it_may_not_see(client, engine):
     """issue 16 point 4: a key of school A polls while only school B has events: the page is empty
     for it, and `endCursor` moves past B's events instead of staying at the cursor passed in."""
@@ -106,13 +132,7 @@ def test_a_page_looks_at_a_bounded_number_of_events(client, engine):
         page = _page(client, key, start, first=1)
         assert page["edges"] == [] and page["pageInfo"]["hasNextPage"] is True
         assert FeedPosition.parse(page["pageInfo"]["endCursor"]) == busy_events[SCAN_PER_EVENT - 1]
-        seen, cursor = [], page["pageInfo"]["endCursor"]
-        for _ in range(100):
-            page = _page(client, key, cursor, first=1)
-            seen += [edge["node"] for edge in page["edges"]]
-            cursor = page["pageInfo"]["endCursor"]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
+        seen = _read_to_the_end(client, key, page["pageInfo"]["endCursor"], first=1)
         assert sorted(node["cursor"] for node in seen if node["messageId"] == str(messages[1])) == sorted(
             position.cursor for position in _positions(engine, messages[1]))
         assert not [node for node in seen if node["messageId"] == str(messages[0])]
@@ -128,14 +148,7 @@ def test_the_cursor_never_passes_an_event_a_running_transaction_commits_later(cl
     page, once it commits, brings it."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: ids are in commit order")
-    key, quiet, busy = _quiet_key(client, engine)
-    busy_login, _ = school_admin(engine, busy)
-    quiet_login, _ = school_admin(engine, quiet)
-    messages = [fanned_out(engine, quiet_login, students_of(engine, quiet, 1))]
-    settle(engine)
-    start = _page(client, key, feed_head(engine).cursor)["pageInfo"]["endCursor"]
-    with session_scope(engine) as session:
-        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == messages[0])).scalars().first()
+    key, busy, busy_login, messages, start, delivery_id = _one_quiet_event(client, engine)
     late = engine.connect()
     try:
         late_tx = late.begin()
@@ -146,13 +159,7 @@ def test_the_cursor_never_passes_an_event_a_running_transaction_commits_later(cl
         held = page["pageInfo"]["endCursor"]
         late_tx.commit()
         settle(engine)
-        seen = []
-        while True:
-            page = _page(client, key, held)
-            seen += [edge["node"] for edge in page["edges"]]
-            held = page["pageInfo"]["endCursor"]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
+        seen = _read_to_the_end(client, key, held)
     finally:
         late.close()
         finish(engine, *messages)
@@ -169,14 +176,7 @@ def test_the_cursor_and_the_page_come_from_one_snapshot(client, engine):
     and the next page brings it; a window end read again afterwards would have passed it."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: ids are in commit order")
-    key, quiet, busy = _quiet_key(client, engine)
-    busy_login, _ = school_admin(engine, busy)
-    quiet_login, _ = school_admin(engine, quiet)
-    messages = [fanned_out(engine, quiet_login, students_of(engine, quiet, 1))]
-    settle(engine)
-    start = _page(client, key, feed_head(engine).cursor)["pageInfo"]["endCursor"]
-    with session_scope(engine) as session:
-        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == messages[0])).scalars().first()
+    key, busy, busy_login, messages, start, delivery_id = _one_quiet_event(client, engine)
     late = engine.connect()
     late_tx = late.begin()
 
@@ -191,14 +191,9 @@ def test_the_cursor_and_the_page_come_from_one_snapshot(client, engine):
         page = _page(client, key, start)
         assert not late_tx.is_active  # it committed during the read
         assert not [edge for edge in page["edges"] if edge["node"]["messageId"] == str(messages[0])]
-        seen, cursor = [], page["pageInfo"]["endCursor"]
+        cursor = page["pageInfo"]["endCursor"]
         settle(engine)
-        while True:
-            page = _page(client, key, cursor)
-            seen += [edge["node"] for edge in page["edges"]]
-            cursor = page["pageInfo"]["endCursor"]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
+        seen = _read_to_the_end(client, key, cursor)
     finally:
         event.remove(Engine, "after_cursor_execute", commit_late_after_the_page_read)
         late.close()
