@@ -39,7 +39,8 @@ def _post(client, body, headers):
     {"query": "{ noSuchField }"},  # fails validation
     {"query": "query Q($id: ID!) { __typename }", "variables": {"id": None}},  # variables fail coercion
     {"query": "query { " + "viewer { login } " * 1200 + "}"},  # a limit checked before execution
-], ids=["parse", "validation", "variable-coercion", "token-limit"])
+    {"query": "query A { __typename } query B { __typename }"},  # which operation to run is not said
+], ids=["parse", "validation", "variable-coercion", "token-limit", "unnamed-of-two"])
 def test_issue_17_point_4_request_errors_are_400_without_data_for_graphql_response_json(client, body):
     spec = _post(client, body, SPEC)
     assert spec.status_code == 400, spec.text
