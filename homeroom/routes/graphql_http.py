@@ -99,7 +99,8 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8"
 
 
-def refused_request(status: int, message: str, media_type: str, encode) -> Response:
+def refused_request(status: int, message: str, media_type: str,
+                    encode: Callable[[object], str | bytes]) -> Response:
     """The answer to a request refused before GraphQL ran: one coded error, no ``data`` entry."""
     error = GraphQLError(message, extensions={"code": CODE_BY_STATUS.get(status, "BAD_REQUEST")})
     headers = {"Vary": "Accept"}
