@@ -5,6 +5,8 @@ no IDE."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,8 +17,13 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from harness import RUN_DIR
 from homeroom.routes.graphiql import ASSETS, GraphiQLPage
+from live_server import live_server
 
+REPO = Path(__file__).resolve().parents[2]
+NODE_MODULES = REPO / ".tools" / "node_modules"
+RENDER = REPO / "tests" / "peers" / "graphiql_render.cjs"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CDN_HOSTS = ("unpkg", "jsdelivr", "esm.sh", "cdnjs")
 
@@ -92,6 +99,32 @@ def test_issue_17_point_5_the_page_script_is_valid_javascript(engine, tmp_path):
     script.write_text("\n".join(_references(page).inline_scripts))
     checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stderr
+
+
+def _render_unavailable() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (NODE_MODULES / "jsdom" / "package.json").exists():
+        return f"the npm package jsdom is not installed in {NODE_MODULES} (./run tests installs it)"
+    if GraphiQLPage().installed_versions() is None:
+        return "graphiql 3, react 18 and react-dom 18 are not in .tools/node_modules (./run tools installs them)"
+    return None
+
+
+@pytest.mark.skipif(_render_unavailable() is not None, reason=_render_unavailable() or "")
+def test_issue_17_point_5_graphiql_mounts_in_a_browser_from_homeroom_alone(engine):
+    """jsdom (tests/peers/graphiql_render.cjs) opens a live development server's /graphql, runs the
+    page's scripts and GraphiQL mounts its editors; everything it fetched came from that server, the
+    last being GraphiQL's own schema request to /graphql."""
+    with live_server(RUN_DIR / "live-server-graphiql.log", HOMEROOM_ENVIRONMENT="development") as server:
+        run = subprocess.run(["node", str(RENDER)], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "NODE_PATH": str(NODE_MODULES), "GRAPHIQL_URL": f"{server.base_url}/graphql"})
+    assert run.returncode == 0, run.stderr
+    rendered = json.loads(run.stdout)
+    assert rendered["mounted"] and rendered["editors"] >= 2 and not rendered["errors"], rendered
+    assert all(url.startswith(server.base_url + "/") for url in rendered["requests"]), rendered["requests"]
+    assert len(rendered["requests"]) == 2 + len(ASSETS), rendered["requests"]  # page, its files, the schema
+    assert rendered["requests"][-1] == f"{server.base_url}/graphql"
 
 
 def test_issue_17_point_5_without_the_packages_the_page_says_how_to_install_them(engine, tmp_path: Path):
