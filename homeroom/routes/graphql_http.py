@@ -112,7 +112,7 @@ def refused_request(status: int, message: str, media_type: str,
 
 #: Methods /graphql refuses with 405 and the Allow header the specification asks for (Starlette's own
 #: 405 would name only the first route's method).
-OTHER_METHODS = ["PUT", "PATCH", "DELETE"]
+OTHER_METHODS = ["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 def other_methods_refusal(allowed: str) -> Callable[[Request], Response]:
