@@ -32,6 +32,7 @@ from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.mutations import MessageMutations
 from graph.messages.queries import MessageQueries
 from graph.messages.sms import SmsQueries
+from graph.operation_choice import OperationNameRequired
 from graph.recipients.queries import PlanQueries
 from graph.reenrolment.mutations import ReenrolmentMutations
 from graph.reenrolment.queries import ReenrolmentFormQueries
@@ -123,6 +124,7 @@ def build_schema(*, development: bool, introspection: bool = True) -> strawberry
         lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        OperationNameRequired,  # before validation: strawberry would run the first of several
         KeepTheEventLoopFree,
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]

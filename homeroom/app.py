@@ -17,6 +17,7 @@ from homeroom.log_redaction import install_redaction
 from homeroom.request_context import RequestContextMiddleware
 from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
+from homeroom.routes.graphiql import GraphiQLPage
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.reports import report_router
 from homeroom.routes.subscription_limits import SubscriptionLimits
@@ -78,10 +79,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def context_dependency(context: Context = Depends(get_context)) -> Context:
         return context
 
+    # Issue 17 point 5: GraphiQL in development only, its files served here (never a CDN).
+    graphiql = GraphiQLPage(settings.graphiql_assets_dir) if settings.is_development else None
     router = HomeroomGraphQLRouter(
         build_schema(development=settings.is_development, introspection=settings.introspection),
         context_getter=context_dependency,
-        graphql_ide="graphiql" if settings.is_development else None,
+        graphiql=graphiql,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         subscription_limits=SubscriptionLimits(per_key=settings.subscriptions_per_key,
                                                per_district=settings.subscriptions_per_district),
@@ -95,6 +98,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # A request id and the client's address for each request (the audit trail, the logs).
     app.add_middleware(RequestContextMiddleware)
     app.include_router(router, prefix="/graphql", max_body_size=settings.max_graphql_request_bytes)
+    if graphiql is not None:
+        app.include_router(graphiql.router())
     app.include_router(report_router(engine, authenticate))
     app.include_router(unsubscribe_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))

@@ -6,6 +6,7 @@ import enum
 import functools
 import ipaddress
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -220,6 +221,11 @@ class Settings(BaseSettings):
         default=5_000, gt=0, description="Live subscriptions one district may hold at once on one API process.")
     ws_ping_seconds: float = Field(
         default=20, ge=0, description="How often a WebSocket gets a graphql-transport-ws ping; 0 = never.")
+    graphiql_assets_dir: Path | None = Field(
+        default=None,
+        description="Development's GraphiQL: a node_modules directory holding the npm packages graphiql 3.x, react "
+                    "and react-dom 18, whose files Homeroom serves itself; unset = the checkout's .tools/node_modules "
+                    "(./run tools installs them there).")
     ws_send_queue_frames: int = Field(
         default=256, gt=0, description="Frames a WebSocket may have waiting to be written; a client that lets "
                                        "more pile up is dropped as a slow consumer (close 1013).")

@@ -49,6 +49,8 @@ from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
 from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
+from homeroom.routes.graphql_http import OTHER_METHODS, SpecificationHTTP, other_methods_refusal
+from homeroom.routes.graphiql import GraphiQLPage
 from homeroom.routes.subscription_limits import SubscriptionLimits
 
 log = logging.getLogger(__name__)
@@ -270,19 +272,24 @@ def _is_subscribe_payload(payload: Any) -> bool:
         and isinstance(payload.get("variables") or {}, dict)
 
 
-class HomeroomGraphQLRouter(GraphQLRouter):
+class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
     graphql_transport_ws_handler_class = HomeroomTransportWSHandler
 
     def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, ping_seconds: float,
-                 send_queue_frames: int, **kwargs: Any) -> None:
+                 send_queue_frames: int, graphiql: GraphiQLPage | None = None, **kwargs: Any) -> None:
         """``ping_seconds``: 0 sends no pings; ``send_queue_frames``: a socket's frames not yet
-        written past which its client is a slow consumer."""
+        written past which its client is a slow consumer; ``graphiql``: the IDE page GET /graphql
+        shows a browser (None: no IDE, as in production)."""
         kwargs.setdefault("connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS))
         kwargs.setdefault("max_subscriptions_per_connection", OPERATIONS_PER_CONNECTION)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, graphql_ide="graphiql" if graphiql is not None else None, **kwargs)
         self.subscription_limits = subscription_limits
         self.ping_seconds = ping_seconds
         self.send_queue_frames = send_queue_frames
+        self.graphiql = graphiql
+        allowed = "GET, POST" if self.allow_queries_via_get or graphiql is not None else "POST"
+        self.add_api_route(kwargs.get("path", ""), other_methods_refusal(allowed), methods=OTHER_METHODS,
+                           include_in_schema=False)
 
     async def run(self, request: Request | WebSocket, context: Context = UNSET, root_value: Any = UNSET) -> Any:
         if self.is_websocket_request(request):
@@ -291,8 +298,11 @@ class HomeroomGraphQLRouter(GraphQLRouter):
         # while it stays on the loop; the thread takes this request's along.
         request.state.graphql_sub_response = self.temporal_response
         await request.body()  # read here, under the body limit; decoded on the thread
-        return await anyio.to_thread.run_sync(self._run_on_thread, request, context, root_value,
-                                              limiter=operation_threads())
+        return await self.answer(request, lambda: anyio.to_thread.run_sync(
+            self._run_on_thread, request, context, root_value, limiter=operation_threads()))
+
+    async def render_graphql_ide(self, request: Request) -> Any:
+        return self.graphiql.response(request)
 
     def _run_on_thread(self, request: Request, context: Context, root_value: Any) -> Any:
         context.on_worker_thread = True
