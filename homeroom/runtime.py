@@ -82,8 +82,9 @@ def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None
     registry = registry or ChannelRegistry.from_settings(settings.channel_plugins, settings.plugin_config)
     broker = make_broker(settings.redis_url)
     pacer = make_pacer(settings.redis_url)
-    return Runtime(settings=settings, engine=engine_for(settings.database_url), registry=registry, broker=broker,
-                   pacer=pacer, events=make_bus(settings.redis_url), links=Links.from_settings(settings),
+    engine = engine_for(settings.database_url, statement_timeout_seconds=settings.database_statement_timeout_seconds)
+    return Runtime(settings=settings, engine=engine, registry=registry, broker=broker, pacer=pacer,
+                   events=make_bus(settings.redis_url), links=Links.from_settings(settings),
                    jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size))
 
 

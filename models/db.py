@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 metadata = SQLModel.metadata
@@ -45,10 +48,45 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+#: When the operation running in this context must end (``time.monotonic()``), or None. The GraphQL
+#: layer sets it for a query or mutation (its execution timeout, issue 17 point 6); a statement
+#: that would start after it is refused with DeadlinePassed, so a timed-out operation writes no more.
+statement_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("statement_deadline", default=None)
+
+#: PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
+
+
+class DeadlinePassed(Exception):
+    """A statement was about to start after its operation's deadline (statement_deadline)."""
+
+
+def _refuse_statements_past_the_deadline(_connection, _cursor, _statement, _parameters, _context, _many) -> None:
+    deadline = statement_deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise DeadlinePassed("the operation's time is up")
+
+
+def is_statement_timeout(error: BaseException | None) -> bool:
+    """Whether ``error`` is a statement PostgreSQL cancelled at its statement timeout, or one refused
+    because its operation's deadline had passed."""
+    if isinstance(error, DeadlinePassed):
+        return True
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
+
+
+def make_engine(url: str, *, statement_timeout_seconds: float | None = None) -> Engine:
     """The engine for ``url``. Its errors never quote bound parameters (``hide_parameters``): a
     failed statement's names, addresses or message bodies would otherwise reach the logs with its
-    traceback (issue 16 point 8)."""
+    traceback (issue 16 point 8). On PostgreSQL every connection cancels a statement that runs past
+    ``statement_timeout_seconds`` (None or 0: never); SQLite has no statement timeout. On both, a
+    statement that would start after its operation's deadline (statement_deadline) is refused."""
+    engine = _make_engine(url, statement_timeout_seconds)
+    event.listen(engine, "before_cursor_execute", _refuse_statements_past_the_deadline)
+    return engine
+
+
+def _make_engine(url: str, statement_timeout_seconds: float | None) -> Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
         # A file's pool is as large as PostgreSQL's (20), above the GraphQL and subscription threads.
@@ -59,13 +97,21 @@ def make_engine(url: str) -> Engine:
         return engine
     # JIT compilation is off: recipient resolution's recursive sibling walk is estimated at millions
     # of rows, which makes PostgreSQL spend ~0.6 s compiling a query that runs in ~0.6 s (bench/recipients.py).
+    options = "-c jit=off"
+    if statement_timeout_seconds:
+        options += f" -c statement_timeout={max(1, round(statement_timeout_seconds * 1000))}"
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS,
-                         connect_args={"options": "-c jit=off"}, hide_parameters=True)
+                         connect_args={"options": options}, hide_parameters=True)
+
+
+def engine_for(url: str, *, statement_timeout_seconds: float | None = None) -> Engine:
+    """One engine per URL and statement timeout for the process (SQLite ignores the timeout)."""
+    return _engine_for(url, statement_timeout_seconds or None if url.startswith("postgresql") else None)
 
 
 @functools.lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    return make_engine(url)
+def _engine_for(url: str, statement_timeout_seconds: float | None) -> Engine:
+    return make_engine(url, statement_timeout_seconds=statement_timeout_seconds)
 
 
 @contextlib.contextmanager
