@@ -25,6 +25,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
@@ -119,8 +120,7 @@ class _Estimate:
         asked = [size for name in declared if (size := self._value(given.get(name))) is not None]
         if asked:
             return max(max(asked), 0)
-        defaults = [definition.args[name].default_value for name in declared]
-        defaults = [value for value in defaults if _is_int(value)]
+        defaults = [value for name in declared if (value := _default(definition.args[name])) is not None]
         return max(defaults) if defaults else self.max_page_size
 
     def _value(self, node: Any) -> int | None:
@@ -134,6 +134,19 @@ class _Estimate:
 
     def _type(self, name: str) -> GraphQLNamedType | None:
         return self.schema.get_type(name)
+
+
+def _default(argument: GraphQLArgument) -> int | None:
+    """An argument's default when it is an integer (strawberry sets ``default_value``; a schema built
+    from SDL holds the literal in ``default``)."""
+    if _is_int(argument.default_value):
+        return argument.default_value
+    declared = getattr(argument, "default", None)
+    value = getattr(declared, "value", Undefined)
+    if _is_int(value):
+        return value
+    literal = getattr(declared, "literal", None)
+    return int(literal.value) if isinstance(literal, IntValueNode) else None
 
 
 def _is_int(value: Any) -> bool:

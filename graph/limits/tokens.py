@@ -18,13 +18,18 @@ MAX_QUERY_CHARACTERS = 100_000
 
 
 def count_tokens(text: str) -> int:
-    """The tokens of ``text`` (a document within the character limit), as far as it lexes."""
-    lexer, count = Lexer(Source(text)), 0
+    """The tokens of ``text`` (a document within the character limit) as far as it lexes, comments
+    included, as the parser's budget counts them."""
+    lexer = Lexer(Source(text))
     try:
         while lexer.advance().kind is not TokenKind.EOF:
-            count += 1
+            pass
     except GraphQLError:
         pass
+    count, token = 0, lexer.token
+    while token is not None and token.kind is not TokenKind.SOF:
+        count += token.kind is not TokenKind.EOF
+        token = token.prev
     return count
 
 
