@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from starlette.testclient import TestClient
 
 from graph.limits import MAX_ALIASES, MAX_QUERY_CHARACTERS, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
