@@ -7,6 +7,7 @@ import contextvars
 import datetime as dt
 import functools
 import time
+import weakref
 from collections.abc import Iterator
 
 from sqlalchemy import event
@@ -75,18 +76,46 @@ def is_statement_timeout(error: BaseException | None) -> bool:
     return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
 
 
-def make_engine(url: str, *, statement_timeout_seconds: float | None = None) -> Engine:
+def make_engine(url: str) -> Engine:
     """The engine for ``url``. Its errors never quote bound parameters (``hide_parameters``): a
     failed statement's names, addresses or message bodies would otherwise reach the logs with its
-    traceback (issue 16 point 8). On PostgreSQL every connection cancels a statement that runs past
-    ``statement_timeout_seconds`` (None or 0: never); SQLite has no statement timeout. On both, a
-    statement that would start after its operation's deadline (statement_deadline) is refused."""
-    engine = _make_engine(url, statement_timeout_seconds)
+    traceback (issue 16 point 8). A statement that would start after its operation's deadline
+    (statement_deadline) is refused; on PostgreSQL, set_statement_timeout bounds each statement."""
+    engine = _make_engine(url)
     event.listen(engine, "before_cursor_execute", _refuse_statements_past_the_deadline)
+    if not url.startswith("sqlite"):
+        event.listen(engine, "checkout", functools.partial(_apply_statement_timeout, weakref.ref(engine)))
     return engine
 
 
-def _make_engine(url: str, statement_timeout_seconds: float | None) -> Engine:
+#: Each PostgreSQL engine's statement timeout, in milliseconds (set_statement_timeout).
+_statement_timeouts: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def set_statement_timeout(engine: Engine, seconds: float | None) -> None:
+    """PostgreSQL cancels any statement on ``engine``'s connections that runs longer than ``seconds``
+    (None or 0: never), from each connection's next checkout on. SQLite has no statement timeout:
+    nothing changes there."""
+    _statement_timeouts[engine] = max(1, round(seconds * 1000)) if seconds else 0
+
+
+def _apply_statement_timeout(engine_ref: weakref.ref, dbapi_connection, record, _proxy) -> None:
+    """At checkout, once per connection and value: a SET on the driver's own cursor, committed (SET
+    is transactional), outside SQLAlchemy's execution, so statement counts do not see it."""
+    engine = engine_ref()
+    wanted = _statement_timeouts.get(engine, 0) if engine is not None else 0
+    if record.info.get("statement_timeout_ms", 0) != wanted:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET statement_timeout = {int(wanted)}")
+        finally:
+            cursor.close()
+        if not dbapi_connection.autocommit:
+            dbapi_connection.commit()
+        record.info["statement_timeout_ms"] = wanted
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
         # A file's pool is as large as PostgreSQL's (20), above the GraphQL and subscription threads.
@@ -97,21 +126,13 @@ def _make_engine(url: str, statement_timeout_seconds: float | None) -> Engine:
         return engine
     # JIT compilation is off: recipient resolution's recursive sibling walk is estimated at millions
     # of rows, which makes PostgreSQL spend ~0.6 s compiling a query that runs in ~0.6 s (bench/recipients.py).
-    options = "-c jit=off"
-    if statement_timeout_seconds:
-        options += f" -c statement_timeout={max(1, round(statement_timeout_seconds * 1000))}"
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS,
-                         connect_args={"options": options}, hide_parameters=True)
-
-
-def engine_for(url: str, *, statement_timeout_seconds: float | None = None) -> Engine:
-    """One engine per URL and statement timeout for the process (SQLite ignores the timeout)."""
-    return _engine_for(url, statement_timeout_seconds or None if url.startswith("postgresql") else None)
+                         connect_args={"options": "-c jit=off"}, hide_parameters=True)
 
 
 @functools.lru_cache(maxsize=8)
-def _engine_for(url: str, statement_timeout_seconds: float | None) -> Engine:
-    return make_engine(url, statement_timeout_seconds=statement_timeout_seconds)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
 
 
 @contextlib.contextmanager

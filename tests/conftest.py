@@ -28,13 +28,10 @@ from harness import (  # first: sets the environment before the application is i
 def engine():
     from domain.demo.seeding import seed_district
     from homeroom.migrate import upgrade
-    from homeroom.settings import load_settings
     from models.db import engine_for
 
     upgrade(DATABASE_URL)  # the real migrations, on SQLite or PostgreSQL
-    # the runtime's engine (with the statement timeout its settings give on PostgreSQL), so statement
-    # counts and the app see one pool
-    engine = engine_for(DATABASE_URL, statement_timeout_seconds=load_settings().database_statement_timeout_seconds)
+    engine = engine_for(DATABASE_URL)
     seed_district(engine, students=SEED_STUDENTS, seed=SEED)
     # No call window (start == end), so a test's SMS goes out whatever the hour it runs at; the
     # call-window tests set a window of their own and restore this.
