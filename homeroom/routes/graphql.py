@@ -18,6 +18,9 @@
   queue fill is a slow consumer and is dropped (1013, "try again later": a graphql-ws client
   reconnects). The server sends a graphql-transport-ws ping every 20 s (uvicorn also pings at the
   WebSocket level).
+- **Persisted queries** (issue 17 point 6, graph.limits.persisted). A request that names a manifest
+  document by its hash (``extensions.persistedQuery.sha256Hash``, in the HTTP body or a subscribe
+  payload) runs that document; in persisted-only mode any other is refused before it is parsed.
 """
 
 from __future__ import annotations
