@@ -72,6 +72,11 @@ class Context(BaseContext):
             self._session = Session(self.engine, expire_on_commit=False)
         return self._session
 
+    def roll_back(self) -> None:
+        """Roll back the operation's open transaction (a timed-out operation keeps nothing unfinished)."""
+        if self._session is not None:
+            self._session.rollback()
+
     def close(self) -> None:
         """End the operation: close its session (what it left uncommitted rolls back), then write the
         disclosures it made in a transaction of their own (issue 16 point 8). Data that reached the

@@ -1,15 +1,13 @@
-"""The schema root: Query and Mutation composed from per-domain mixins, plus safety limits (a document's
-tokens, length, depth and aliases; nothing heavy on the event loop)."""
+"""The schema root: Query and Mutation composed from per-domain mixins, plus the limits every
+document holds before it runs (graph.limits) and nothing heavy on the event loop."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterable, Iterator
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
-from starlette.concurrency import run_in_threadpool
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
-from strawberry.schema.schema import validate_document
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graph.access.mutations import AccessMutations
@@ -25,6 +23,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.limits import GraphQLLimits, limit_extensions
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
 from graph.messages.imports import ImportQueries
@@ -45,16 +44,6 @@ from graph.telephony.mutations import TelephonyMutations
 from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
-
-MAX_QUERY_DEPTH = 10
-MAX_ALIASES = 20
-#: A document's token budget (as GraphQL Armor's default). Validation is quadratic in repeated
-#: fields: 1,000 tokens cost at most ~0.25 s of it, 2,000 tokens of fragments cost ~2.5 s.
-MAX_QUERY_TOKENS = 1000
-#: And its length: lexing costs ~0.2 s per MB of string literal. Values belong in variables,
-#: which the request body limit bounds.
-MAX_QUERY_CHARACTERS = 100_000
-
 
 @strawberry.type
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
@@ -81,51 +70,29 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-class QueryTokenLimiter(MaxTokensLimiter):
-    """strawberry's token budget and a length cap, enforced while the document is parsed, with a
-    code on the error they cause."""
-
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_source_length"] = MAX_QUERY_CHARACTERS
-        yield from super().on_operation()
-
-    def on_parse(self) -> Iterator[None]:
-        yield
-        for error in self.execution_context.pre_execution_errors or ():
-            if isinstance(error, GraphQLSyntaxError) and "Parsing aborted" in error.message:
-                error.extensions = {"code": "QUERY_TOO_LARGE", "maxTokens": self.max_token_count,
-                                    "maxCharacters": MAX_QUERY_CHARACTERS}
-                # The size is the problem, not a place: without a location the error (and its log
-                # line) does not echo up to 100 KB of the document.
-                error.source = error.positions = error.locations = None
-
-
 class KeepTheEventLoopFree(SchemaExtension):
     """Operations run on worker threads (homeroom.routes.graphql), except a WebSocket's
-    subscriptions, which start on the event loop where every other client waits on them: their
-    validation, ~0.25 s at the token budget, moves to a thread (their resolvers read on threads).
+    subscriptions, which start on the event loop where every other client waits on them (their
+    validation moves to a thread: graph.limits.documents; their resolvers read on threads).
     A query or mutation never runs there: BAD_REQUEST, should one reach it."""
 
-    async def on_validate(self) -> AsyncIterator[None]:
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if not getattr(context.context, "on_worker_thread", False) and context.pre_execution_errors is None:
-            if context.operation_type is not OperationType.SUBSCRIPTION:
-                context.pre_execution_errors = [GraphQLError(
-                    "A WebSocket carries subscriptions; send queries and mutations to POST /graphql.",
-                    extensions={"code": "BAD_REQUEST"})]
-            elif context.validation_rules:
-                context.pre_execution_errors = await run_in_threadpool(
-                    validate_document, context.schema._schema, context.graphql_document, context.validation_rules)
+        if not getattr(context.context, "on_worker_thread", False) and context.pre_execution_errors is None \
+                and context.operation_type is not OperationType.SUBSCRIPTION:
+            context.pre_execution_errors = [GraphQLError(
+                "A WebSocket carries subscriptions; send queries and mutations to POST /graphql.",
+                extensions={"code": "BAD_REQUEST"})]
         yield
 
 
-def build_schema(*, development: bool, introspection: bool = True) -> strawberry.Schema:
+def build_schema(*, development: bool, introspection: bool = True, limits: GraphQLLimits | None = None,
+                 persisted_documents: Iterable[str] = ()) -> strawberry.Schema:
+    """The schema, enforcing ``limits`` (graph.limits; default: its defaults); ``persisted_documents``
+    stay parsed and validated in its document cache."""
     extensions: list = [
-        lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        OperationNameRequired,  # before validation: strawberry would run the first of several
-        KeepTheEventLoopFree,
+        *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
+                          between=[OperationNameRequired, KeepTheEventLoopFree]),
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it

@@ -11,6 +11,8 @@ from starlette.middleware.cors import CORSMiddleware
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context
+from graph.limits import GraphQLLimits
+from graph.limits.persisted import ManifestError, PersistedQueries, read_manifest
 from graph.schema import build_schema
 from homeroom.auth import Authenticator, HomeroomTokens
 from homeroom.log_redaction import install_redaction
@@ -26,7 +28,7 @@ from homeroom.routes.reenrolment import reenrolment_router
 from homeroom.routes.voice import voice_router
 from homeroom.routes.webhooks import webhook_router
 from homeroom.runtime import Runtime, build_runtime
-from homeroom.settings import Settings, get_settings
+from homeroom.settings import Settings, SettingsError, get_settings
 from homeroom.sign_in.routes import sign_in_router
 from homeroom.sign_in.verifier import OidcVerifier
 
@@ -81,8 +83,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     # Issue 17 point 5: GraphiQL in development only, its files served here (never a CDN).
     graphiql = GraphiQLPage(settings.graphiql_assets_dir) if settings.is_development else None
+    persisted = persisted_queries(settings)
     router = HomeroomGraphQLRouter(
-        build_schema(development=settings.is_development, introspection=settings.introspection),
+        build_schema(development=settings.is_development, introspection=settings.introspection,
+                     limits=graphql_limits(settings), persisted_documents=persisted.documents.values()),
+        persisted_queries=persisted,
         context_getter=context_dependency,
         graphiql=graphiql,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -116,6 +121,24 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return {"status": "ok", "mode": "embedded" if settings.embedded else "production"}
 
     return app
+
+
+def graphql_limits(settings: Settings) -> GraphQLLimits:
+    """The limits every GraphQL document holds (issue 17 point 6), from the settings."""
+    postgres = settings.database_url.startswith("postgresql")
+    return GraphQLLimits(max_cost=settings.graphql_max_cost, timeout_seconds=settings.graphql_timeout_seconds,
+                         document_cache_size=settings.graphql_document_cache_size,
+                         statement_timeout_seconds=settings.database_statement_timeout_seconds if postgres else None)
+
+
+def persisted_queries(settings: Settings) -> PersistedQueries:
+    """HOMEROOM_PERSISTED_QUERIES' manifest (none: no persisted queries); a bad one stops start-up."""
+    if settings.persisted_queries is None:
+        return PersistedQueries()
+    try:
+        return PersistedQueries(read_manifest(settings.persisted_queries), only=settings.persisted_only)
+    except ManifestError as error:
+        raise SettingsError(f"invalid setting HOMEROOM_PERSISTED_QUERIES: {error}") from None
 
 
 def _allow_cross_origin_calls(app: FastAPI, settings: Settings) -> None:

@@ -27,7 +27,7 @@ from homeroom.settings import Settings, load_settings
 from jobs.broker import make_broker
 from jobs.job_queue import DramatiqJobQueue
 from jobs.webhooks import DramatiqWebhookJobs
-from models.db import engine_for
+from models.db import engine_for, set_statement_timeout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +82,10 @@ def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None
     registry = registry or ChannelRegistry.from_settings(settings.channel_plugins, settings.plugin_config)
     broker = make_broker(settings.redis_url)
     pacer = make_pacer(settings.redis_url)
-    return Runtime(settings=settings, engine=engine_for(settings.database_url), registry=registry, broker=broker,
-                   pacer=pacer, events=make_bus(settings.redis_url), links=Links.from_settings(settings),
+    engine = engine_for(settings.database_url)
+    set_statement_timeout(engine, settings.database_statement_timeout_seconds)  # PostgreSQL's (issue 17 point 6)
+    return Runtime(settings=settings, engine=engine, registry=registry, broker=broker, pacer=pacer,
+                   events=make_bus(settings.redis_url), links=Links.from_settings(settings),
                    jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size))
 
 

@@ -230,6 +230,35 @@ class Settings(BaseSettings):
         default=256, gt=0, description="Frames a WebSocket may have waiting to be written; a client that lets "
                                        "more pile up is dropped as a slow consumer (close 1013).")
 
+    graphql_max_cost: int = Field(
+        default=25_000, gt=0,
+        description="The most nodes a GraphQL document may be estimated to return (page sizes multiplied along each "
+                    "path, as GitHub's API counts); above it the document is refused with QUERY_TOO_COSTLY.")
+    graphql_timeout_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="How long a GraphQL query or mutation may execute; past it the operation stops at its next "
+                    "database statement, its transaction rolls back and it answers TIMEOUT.")
+    graphql_document_cache_size: int = Field(
+        default=1024, ge=0, le=100_000,
+        description="How many valid GraphQL documents stay parsed and validated in memory (an LRU); 0 = none.")
+    database_statement_timeout_seconds: float = Field(
+        default=30, ge=0, le=86_400,
+        description="PostgreSQL cancels a statement of the API (and of its workers) that runs longer; 0 = never. "
+                    "SQLite has no statement timeout.")
+    persisted_queries: Path | None = Field(
+        default=None, description="The persisted-query manifest (homeroom persisted-queries build): requests may "
+                                  "send extensions.persistedQuery.sha256Hash instead of the document.")
+    persisted_only: bool = Field(
+        default=False, description="Run only the documents of the persisted-query manifest; any other gets "
+                                   "PERSISTED_QUERY_NOT_FOUND (needs HOMEROOM_PERSISTED_QUERIES).")
+
+    @field_validator("persisted_only")
+    @classmethod
+    def _persisted_only_needs_a_manifest(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("persisted_queries") is None:
+            raise ValueError("needs HOMEROOM_PERSISTED_QUERIES, the manifest to run from")
+        return value
+
     @field_validator("jwt_secret")
     @classmethod
     def _strong_secret_in_production(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:

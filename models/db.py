@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
+import time
+import weakref
 from collections.abc import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 metadata = SQLModel.metadata
@@ -45,10 +49,73 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+#: When the operation running in this context must end (``time.monotonic()``), or None. The GraphQL
+#: layer sets it for a query or mutation (its execution timeout, issue 17 point 6); a statement
+#: that would start after it is refused with DeadlinePassed, so a timed-out operation writes no more.
+statement_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("statement_deadline", default=None)
+
+#: PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
+
+
+class DeadlinePassed(Exception):
+    """A statement was about to start after its operation's deadline (statement_deadline)."""
+
+
+def _refuse_statements_past_the_deadline(_connection, _cursor, _statement, _parameters, _context, _many) -> None:
+    deadline = statement_deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise DeadlinePassed("the operation's time is up")
+
+
+def is_statement_timeout(error: BaseException | None) -> bool:
+    """Whether ``error`` is a statement PostgreSQL cancelled at its statement timeout, or one refused
+    because its operation's deadline had passed."""
+    if isinstance(error, DeadlinePassed):
+        return True
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
+
+
 def make_engine(url: str) -> Engine:
     """The engine for ``url``. Its errors never quote bound parameters (``hide_parameters``): a
     failed statement's names, addresses or message bodies would otherwise reach the logs with its
-    traceback (issue 16 point 8)."""
+    traceback (issue 16 point 8). A statement that would start after its operation's deadline
+    (statement_deadline) is refused; on PostgreSQL, set_statement_timeout bounds each statement."""
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_statements_past_the_deadline)
+    if not url.startswith("sqlite"):
+        event.listen(engine, "checkout", functools.partial(_apply_statement_timeout, weakref.ref(engine)))
+    return engine
+
+
+#: Each PostgreSQL engine's statement timeout, in milliseconds (set_statement_timeout).
+_statement_timeouts: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def set_statement_timeout(engine: Engine, seconds: float | None) -> None:
+    """PostgreSQL cancels any statement on ``engine``'s connections that runs longer than ``seconds``
+    (None or 0: never), from each connection's next checkout on. SQLite has no statement timeout:
+    nothing changes there."""
+    _statement_timeouts[engine] = max(1, round(seconds * 1000)) if seconds else 0
+
+
+def _apply_statement_timeout(engine_ref: weakref.ref, dbapi_connection, record, _proxy) -> None:
+    """At checkout, once per connection and value: a SET on the driver's own cursor, committed (SET
+    is transactional), outside SQLAlchemy's execution, so statement counts do not see it."""
+    engine = engine_ref()
+    wanted = _statement_timeouts.get(engine, 0) if engine is not None else 0
+    if record.info.get("statement_timeout_ms", 0) != wanted:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET statement_timeout = {int(wanted)}")
+        finally:
+            cursor.close()
+        if not dbapi_connection.autocommit:
+            dbapi_connection.commit()
+        record.info["statement_timeout_ms"] = wanted
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # a single-connection pool, no checkout wait
         # A file's pool is as large as PostgreSQL's (20), above the GraphQL and subscription threads.

@@ -14,6 +14,7 @@ from rich.table import Table
 from homeroom.cli.audit import audit_app
 from homeroom.cli.demo import demo, use_demo_dir
 from homeroom.cli.oneroster import export_app, import_app
+from homeroom.cli.persisted_queries import persisted_app
 from homeroom.cli.support import (
     HomeroomTyper,
     check_port,
@@ -30,6 +31,7 @@ app = HomeroomTyper(help="Homeroom: district communication over GraphQL.", no_ar
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
+app.add_typer(persisted_app, name="persisted-queries")
 app.command()(demo)
 out = Console()
 

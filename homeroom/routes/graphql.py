@@ -18,6 +18,9 @@
   queue fill is a slow consumer and is dropped (1013, "try again later": a graphql-ws client
   reconnects). The server sends a graphql-transport-ws ping every 20 s (uvicorn also pings at the
   WebSocket level).
+- **Persisted queries** (issue 17 point 6, graph.limits.persisted). A request that names a manifest
+  document by its hash (``extensions.persistedQuery.sha256Hash``, in the HTTP body or a subscribe
+  payload) runs that document; in persisted-only mode any other is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ from strawberry.types.unset import UNSET
 from graph import access_rechecks
 from graph.access_rechecks import SHARED_FOR_SECONDS
 from graph.context import Context
-from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
+from graph.limits import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
+from graph.limits.persisted import PersistedQueries
 from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
 from homeroom.routes.graphql_http import OTHER_METHODS, SpecificationHTTP, other_methods_refusal
@@ -122,10 +126,27 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if not isinstance(message, dict):
             await self.handle_invalid_message("A message must be a JSON object")
             return
+        if message.get("type") == "subscribe" and not await self._resolve_persisted(message):
+            return
         if message.get("type") == "subscribe" and not _is_subscribe_payload(message.get("payload")):
             await self.handle_invalid_message("A subscribe payload needs a query string")
             return
         await super().handle_message(message)
+
+    async def _resolve_persisted(self, message: dict) -> bool:
+        """Put a persisted document in a subscribe message that names it by hash; False (with an
+        error for the operation sent) for a document the persisted queries refuse."""
+        payload = message.get("payload")
+        if not isinstance(payload, dict):
+            return True
+        try:
+            payload["query"] = self.view.persisted_queries.resolve(payload.get("query"), payload.get("extensions"))
+        except GraphQLError as error:
+            if not isinstance(message.get("id"), str):
+                return True  # strawberry refuses the message itself
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return False
+        return True
 
     async def run_operation(self, operation: Operation) -> None:
         kind = _operation_type(operation)
@@ -276,10 +297,12 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
     graphql_transport_ws_handler_class = HomeroomTransportWSHandler
 
     def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, ping_seconds: float,
-                 send_queue_frames: int, graphiql: GraphiQLPage | None = None, **kwargs: Any) -> None:
+                 send_queue_frames: int, graphiql: GraphiQLPage | None = None,
+                 persisted_queries: PersistedQueries | None = None, **kwargs: Any) -> None:
         """``ping_seconds``: 0 sends no pings; ``send_queue_frames``: a socket's frames not yet
         written past which its client is a slow consumer; ``graphiql``: the IDE page GET /graphql
-        shows a browser (None: no IDE, as in production)."""
+        shows a browser (None: no IDE, as in production); ``persisted_queries``: the documents a
+        request may name by hash (graph.limits.persisted), and whether only they run."""
         kwargs.setdefault("connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS))
         kwargs.setdefault("max_subscriptions_per_connection", OPERATIONS_PER_CONNECTION)
         super().__init__(*args, graphql_ide="graphiql" if graphiql is not None else None, **kwargs)
@@ -290,6 +313,7 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
         allowed = "GET, POST" if self.allow_queries_via_get or graphiql is not None else "POST"
         self.add_api_route(kwargs.get("path", ""), other_methods_refusal(allowed), methods=OTHER_METHODS,
                            include_in_schema=False)
+        self.persisted_queries = persisted_queries or PersistedQueries()
 
     async def run(self, request: Request | WebSocket, context: Context = UNSET, root_value: Any = UNSET) -> Any:
         if self.is_websocket_request(request):
@@ -310,6 +334,15 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
             return asyncio.run(super().run(request, context, root_value))
         finally:
             context.close()  # the session was opened on this thread; it ends here too
+
+    async def execute_operation(self, *, request_data: Any, **kwargs: Any) -> Any:
+        """Run the request (on the worker thread), a persisted document found by its hash."""
+        for one in request_data if isinstance(request_data, list) else [request_data]:
+            try:
+                one.query = self.persisted_queries.resolve(one.query, one.extensions)
+            except GraphQLError as error:
+                return ExecutionResult(data=None, errors=[error])
+        return await super().execute_operation(request_data=request_data, **kwargs)
 
     async def get_sub_response(self, request: Request) -> Any:
         return request.state.graphql_sub_response

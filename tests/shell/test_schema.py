@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graph.schema import MAX_ALIASES, MAX_QUERY_DEPTH, build_schema, export_sdl
+from graph.limits import MAX_ALIASES, MAX_QUERY_DEPTH
+from graph.schema import build_schema, export_sdl
 from helpers import gql, token_for
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
