@@ -95,5 +95,8 @@ def start_runtime(settings: Settings | None = None) -> Runtime:
     import jobs.runtime
 
     runtime = build_runtime(settings or load_settings())
+    # The statement timeout bounds what a request can make the database do; a job's statements (a
+    # whole district's fan-out in one INSERT … SELECT) may rightly run longer.
+    set_statement_timeout(runtime.engine, None)
     jobs.runtime.install(runtime)
     return runtime
