@@ -3,12 +3,13 @@ tokens, length, depth and aliases; nothing heavy on the event loop)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.concurrency import run_in_threadpool
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
@@ -25,6 +26,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.error_masking import MaskUnexpectedErrors
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
 from graph.messages.imports import ImportQueries
@@ -73,13 +75,6 @@ class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions,
     pass
 
 
-def _is_unexpected(error: GraphQLError) -> bool:
-    """Mask exceptions we did not raise on purpose; keep coded errors and validation errors."""
-    if error.extensions and "code" in error.extensions:
-        return False
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 class QueryTokenLimiter(MaxTokensLimiter):
     """strawberry's token budget and a length cap, enforced while the document is parsed, with a
     code on the error they cause."""
@@ -118,7 +113,10 @@ class KeepTheEventLoopFree(SchemaExtension):
         yield
 
 
-def build_schema(*, development: bool, introspection: bool = True) -> strawberry.Schema:
+def build_schema(*, development: bool, introspection: bool = True, field_suggestions: bool | None = None,
+                 extra_extensions: Sequence = ()) -> strawberry.Schema:
+    """``field_suggestions`` ("Did you mean …" in validation errors; default: in development only)
+    and ``extra_extensions`` (the shell's metrics) are issue 17 point 7's."""
     extensions: list = [
         lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
@@ -128,10 +126,13 @@ def build_schema(*, development: bool, introspection: bool = True) -> strawberry
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
         extensions.append(DisableIntrospection)
-    if not development:
-        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
+    if not development:  # "Internal server error" with a request id (graph.error_masking)
+        extensions.append(MaskUnexpectedErrors)
+    extensions.extend(extra_extensions)
+    suggestions = development if field_suggestions is None else field_suggestions
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             execution_context_class=SharedEventExecutionContext)
+                             execution_context_class=SharedEventExecutionContext,
+                             config=StrawberryConfig(disable_field_suggestions=not suggestions))
 
 
 def export_sdl() -> str:

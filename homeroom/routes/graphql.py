@@ -18,6 +18,11 @@
   queue fill is a slow consumer and is dropped (1013, "try again later": a graphql-ws client
   reconnects). The server sends a graphql-transport-ws ping every 20 s (uvicorn also pings at the
   WebSocket level).
+- **Rate limits** (issue 17 point 6; homeroom.rate_limits). Every HTTP request and every operation
+  sent over a socket (subscriptions included) counts against its user's or partner key's rate, an
+  anonymous request against its address's. Over the rate, HTTP answers 429 with ``Retry-After`` and
+  a socket's operation gets an error; both carry ``extensions.code = RATE_LIMITED`` and
+  ``retryAfter`` seconds. The count is made on a worker thread (it may wait on Redis).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError, get_operation_ast, parse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -49,6 +55,7 @@ from graph.context import Context
 from graph.schema import MAX_QUERY_CHARACTERS, MAX_QUERY_TOKENS
 from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
+from homeroom.rate_limits import RateLimits, Refusal, graphql_caller
 from homeroom.routes.subscription_limits import SubscriptionLimits
 
 log = logging.getLogger(__name__)
@@ -126,6 +133,10 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def run_operation(self, operation: Operation) -> None:
+        refusal = await anyio.to_thread.run_sync(self._count_operation, limiter=operation_threads())
+        if refusal is not None:
+            await operation.send_initial_errors([GraphQLError(refusal.message, extensions=refusal.extensions)])
+            return
         kind = _operation_type(operation)
         if kind in (OperationType.QUERY, OperationType.MUTATION):
             await self._run_on_a_thread(operation)
@@ -133,6 +144,12 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self._run_subscription(operation)
         else:  # documents strawberry will refuse (cheap: the budget bounds parsing)
             await super().run_operation(operation)
+
+    def _count_operation(self) -> Refusal | None:
+        """One operation against the socket's viewer's rate (loaded at connection_init)."""
+        client = self.websocket.client
+        return self.view.rate_limits.graphql_operation(
+            graphql_caller(_viewer_or_none(self.context), client.host if client else None))
 
     async def _run_subscription(self, operation: Operation) -> None:
         """Within the partner key's and the district's limits (SubscriptionLimits), else an error
@@ -270,17 +287,39 @@ def _is_subscribe_payload(payload: Any) -> bool:
         and isinstance(payload.get("variables") or {}, dict)
 
 
+def _caller(context: Context, request: Request) -> str:
+    """Whose rate an HTTP request counts against: its viewer's, or (signed out, or a credential
+    refused) its address's. The viewer is loaded once, on this thread, for the operation too."""
+    return graphql_caller(_viewer_or_none(context), request.client.host if request.client else None)
+
+
+def _viewer_or_none(context: Context) -> Any:
+    """The viewer; None when signed out, refused, or not loadable now (a database error is left for
+    the operation itself to meet and answer, masked, in production)."""
+    try:
+        return context.viewer
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _rate_limited(refusal: Refusal) -> JSONResponse:
+    """HTTP 429 with Retry-After, and the GraphQL error a client library shows."""
+    return JSONResponse({"errors": [{"message": refusal.message, "extensions": refusal.extensions}]},
+                        status_code=429, headers={"Retry-After": str(refusal.retry_after)})
+
+
 class HomeroomGraphQLRouter(GraphQLRouter):
     graphql_transport_ws_handler_class = HomeroomTransportWSHandler
 
-    def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, ping_seconds: float,
-                 send_queue_frames: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, rate_limits: RateLimits,
+                 ping_seconds: float, send_queue_frames: int, **kwargs: Any) -> None:
         """``ping_seconds``: 0 sends no pings; ``send_queue_frames``: a socket's frames not yet
-        written past which its client is a slow consumer."""
+        written past which its client is a slow consumer; ``rate_limits``: each operation counts."""
         kwargs.setdefault("connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS))
         kwargs.setdefault("max_subscriptions_per_connection", OPERATIONS_PER_CONNECTION)
         super().__init__(*args, **kwargs)
         self.subscription_limits = subscription_limits
+        self.rate_limits = rate_limits
         self.ping_seconds = ping_seconds
         self.send_queue_frames = send_queue_frames
 
@@ -297,6 +336,9 @@ class HomeroomGraphQLRouter(GraphQLRouter):
     def _run_on_thread(self, request: Request, context: Context, root_value: Any) -> Any:
         context.on_worker_thread = True
         try:
+            refusal = self.rate_limits.graphql_operation(_caller(context, request))
+            if refusal is not None:
+                return _rate_limited(refusal)
             return asyncio.run(super().run(request, context, root_value))
         finally:
             context.close()  # the session was opened on this thread; it ends here too
