@@ -34,7 +34,8 @@ class Metrics:
     """One app's registry: its request metrics and the deployment's figures."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        # auto_describe off: registering the shared figures must not read them (collect) at start-up.
+        self.registry = CollectorRegistry(auto_describe=False)
         self.requests = RequestMetrics(self.registry)
         self.registry.register(SharedFigures(runtime.engine, runtime.broker))
         self._token = runtime.settings.metrics_token

@@ -147,9 +147,8 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def _count_operation(self) -> Refusal | None:
         """One operation against the socket's viewer's rate (loaded at connection_init)."""
-        client = self.websocket.client
         return self.view.rate_limits.graphql_operation(
-            graphql_caller(_viewer_or_none(self.context), client.host if client else None))
+            graphql_caller(_viewer_or_none(self.context), _client_address(self.context.request)))
 
     async def _run_subscription(self, operation: Operation) -> None:
         """Within the partner key's and the district's limits (SubscriptionLimits), else an error
@@ -290,7 +289,12 @@ def _is_subscribe_payload(payload: Any) -> bool:
 def _caller(context: Context, request: Request) -> str:
     """Whose rate an HTTP request counts against: its viewer's, or (signed out, or a credential
     refused) its address's. The viewer is loaded once, on this thread, for the operation too."""
-    return graphql_caller(_viewer_or_none(context), request.client.host if request.client else None)
+    return graphql_caller(_viewer_or_none(context), _client_address(request))
+
+
+def _client_address(connection: Request | WebSocket | None) -> str | None:
+    client = getattr(connection, "client", None)
+    return client.host if client else None
 
 
 def _viewer_or_none(context: Context) -> Any:
