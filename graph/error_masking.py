@@ -1,18 +1,25 @@
-"""Unexpected errors in production (issue 17 point 7): the answer says only "Internal server error",
-with ``extensions.code = INTERNAL_SERVER_ERROR`` and the request's id (``requestId``); the log line
-carries the same id and the real exception, so a frontend developer's report finds it.
+"""What production leaves out of its errors (issue 17 point 7).
 
-An error is unexpected when it has no ``extensions.code`` and comes from an exception that is not a
-GraphQLError (a bug, a database failure); coded errors and validation errors are answered as they are.
+- Unexpected errors: the answer says only "Internal server error", with ``extensions.code =
+  INTERNAL_SERVER_ERROR`` and the request's id (``requestId``); the log line carries the same id and
+  the real exception, so a frontend developer's report finds it. An error is unexpected when it has
+  no ``extensions.code`` and comes from an exception that is not a GraphQLError (a bug, a database
+  failure); coded errors and validation errors are answered as they are.
+- Suggestions: graphql-core ends many validation messages with "Did you mean 'viewer'?" (fields,
+  arguments, input fields, types, enum values), which would spell out the schema introspection
+  hides. strawberry's ``disable_field_suggestions`` removes the fields' only; ``HideSuggestions``
+  removes the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from domain.audit.origin import current_origin
 
@@ -45,3 +52,15 @@ class MaskUnexpectedErrors(MaskErrors):
         return GraphQLError(MASKED_MESSAGE, nodes=error.nodes, source=error.source, positions=error.positions,
                             path=error.path, original_error=None,
                             extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id})
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
+
+
+class HideSuggestions(SchemaExtension):
+    """Every "Did you mean …?" cut from the operation's error messages."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        for error in getattr(self.execution_context.result, "errors", None) or ():
+            error.message = _SUGGESTION.sub("", error.message)

@@ -26,7 +26,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
-from graph.error_masking import MaskUnexpectedErrors
+from graph.error_masking import HideSuggestions, MaskUnexpectedErrors
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
 from graph.messages.imports import ImportQueries
@@ -128,8 +128,10 @@ def build_schema(*, development: bool, introspection: bool = True, field_suggest
         extensions.append(DisableIntrospection)
     if not development:  # "Internal server error" with a request id (graph.error_masking)
         extensions.append(MaskUnexpectedErrors)
-    extensions.extend(extra_extensions)
     suggestions = development if field_suggestions is None else field_suggestions
+    if not suggestions:
+        extensions.append(HideSuggestions)
+    extensions.extend(extra_extensions)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
                              execution_context_class=SharedEventExecutionContext,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))

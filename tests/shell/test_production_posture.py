@@ -88,6 +88,27 @@ def test_issue_17_point_7_field_suggestions_are_off_in_production_on_in_developm
     assert "Did you mean 'viewer'?" in message
 
 
+#: graphql-core suggests more than fields: arguments, types, enum values, input fields.
+OTHER_SUGGESTIONS = [
+    ('{ message(idd: "1") { id } }', None),
+    ("query($c: Chanel) { viewer { login } }", None),
+    ("mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }",
+     {"input": {"channel": ["EMAIL"], "htmlBody": "<p>x</p>"}}),
+]
+
+
+@pytest.mark.parametrize("document,variables", OTHER_SUGGESTIONS)
+def test_issue_17_point_7_no_suggestion_of_any_kind_in_production(production, development, engine, document,
+                                                                   variables):
+    """Issue 17 point 7: misspelt arguments, types and input fields get no "Did you mean" either
+    (development still suggests)."""
+    headers = {"Authorization": f"Bearer {token_for(engine, 'admin')}"}
+    refused = production.post("/graphql", json={"query": document, "variables": variables}, headers=headers).json()
+    assert refused["errors"] and not any("did you mean" in error["message"].lower() for error in refused["errors"])
+    shown = development.post("/graphql", json={"query": document, "variables": variables}, headers=headers).json()
+    assert any("Did you mean" in error["message"] for error in shown["errors"]), shown
+
+
 @pytest.mark.parametrize("environment", ["production", "development"])
 def test_issue_17_point_7_legacy_graphql_ws_is_refused(production, development, environment):
     """Only graphql-transport-ws is spoken (in development as before): a client asking for the
