@@ -3,11 +3,12 @@ document holds before it runs (graph.limits) and nothing heavy on the event loop
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from graph.access.mutations import AccessMutations
@@ -23,6 +24,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.error_masking import HideSuggestions, MaskUnexpectedErrors
 from graph.limits import GraphQLLimits, limit_extensions
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
@@ -63,13 +65,6 @@ class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions,
     pass
 
 
-def _is_unexpected(error: GraphQLError) -> bool:
-    """Mask exceptions we did not raise on purpose; keep coded errors and validation errors."""
-    if error.extensions and "code" in error.extensions:
-        return False
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 class KeepTheEventLoopFree(SchemaExtension):
     """Operations run on worker threads (homeroom.routes.graphql), except a WebSocket's
     subscriptions, which start on the event loop where every other client waits on them (their
@@ -87,9 +82,12 @@ class KeepTheEventLoopFree(SchemaExtension):
 
 
 def build_schema(*, development: bool, introspection: bool = True, limits: GraphQLLimits | None = None,
-                 persisted_documents: Iterable[str] = ()) -> strawberry.Schema:
+                 persisted_documents: Iterable[str] = (), field_suggestions: bool | None = None,
+                 extra_extensions: Sequence = ()) -> strawberry.Schema:
     """The schema, enforcing ``limits`` (graph.limits; default: its defaults); ``persisted_documents``
-    stay parsed and validated in its document cache."""
+    stay parsed and validated in its document cache; ``field_suggestions`` ("Did you mean …" in
+    validation errors; default: in development only) and ``extra_extensions`` (the shell's metrics)
+    are issue 17 point 7's."""
     extensions: list = [
         *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
                           between=[OperationNameRequired, KeepTheEventLoopFree]),
@@ -97,10 +95,15 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
         extensions.append(DisableIntrospection)
-    if not development:
-        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
+    if not development:  # "Internal server error" with a request id (graph.error_masking)
+        extensions.append(MaskUnexpectedErrors)
+    suggestions = development if field_suggestions is None else field_suggestions
+    if not suggestions:
+        extensions.append(HideSuggestions)
+    extensions.extend(extra_extensions)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             execution_context_class=SharedEventExecutionContext)
+                             execution_context_class=SharedEventExecutionContext,
+                             config=StrawberryConfig(disable_field_suggestions=not suggestions))
 
 
 def export_sdl() -> str:

@@ -1,4 +1,11 @@
-"""The FastAPI app factory: /graphql (HTTP + WebSocket), the HTTP routes beside it, /healthz."""
+"""The FastAPI app factory: /graphql (HTTP + WebSocket), the HTTP routes beside it, /healthz,
+/readyz and /metrics.
+
+Production posture (issue 17 point 7; HOMEROOM_ENVIRONMENT=production): no introspection, no
+GraphiQL, no queries over GET, no field suggestions in validation errors, only the
+graphql-transport-ws protocol, and unexpected errors masked with a request id
+(graph.error_masking). Development keeps introspection, GraphiQL, GET and suggestions, and shows
+errors as they are."""
 
 from __future__ import annotations
 
@@ -16,11 +23,15 @@ from graph.limits.persisted import ManifestError, PersistedQueries, read_manifes
 from graph.schema import build_schema
 from homeroom.auth import Authenticator, HomeroomTokens
 from homeroom.log_redaction import install_redaction
+from homeroom.metrics import Metrics
+from homeroom.metrics.requests import HttpMetricsMiddleware
+from homeroom.rate_limits import RateLimits
 from homeroom.request_context import RequestContextMiddleware
 from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphiql import GraphiQLPage
 from homeroom.routes.graphql import HomeroomGraphQLRouter
+from homeroom.routes.health import health_router
 from homeroom.routes.reports import report_router
 from homeroom.routes.subscription_limits import SubscriptionLimits
 from homeroom.routes.unsubscribe import unsubscribe_router
@@ -82,17 +93,25 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return context
 
     # Issue 17 point 5: GraphiQL in development only, its files served here (never a CDN).
-    graphiql = GraphiQLPage(settings.graphiql_assets_dir) if settings.is_development else None
+    graphiql = GraphiQLPage(settings.graphiql_assets_dir) if settings.graphiql else None
     persisted = persisted_queries(settings)
+    metrics = Metrics(runtime)
+    rate_limits = RateLimits.from_settings(settings)
     router = HomeroomGraphQLRouter(
         build_schema(development=settings.is_development, introspection=settings.introspection,
-                     limits=graphql_limits(settings), persisted_documents=persisted.documents.values()),
+                     limits=graphql_limits(settings), persisted_documents=persisted.documents.values(),
+                     field_suggestions=settings.field_suggestions,
+                     extra_extensions=[metrics.requests.graphql_extension()]),
         persisted_queries=persisted,
         context_getter=context_dependency,
         graphiql=graphiql,
+        allow_queries_via_get=settings.queries_via_get,
+        # graphql-transport-ws only, in every environment: the legacy graphql-ws protocol
+        # (subscriptions-transport-ws) is unmaintained and has none of the hardening above.
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         subscription_limits=SubscriptionLimits(per_key=settings.subscriptions_per_key,
                                                per_district=settings.subscriptions_per_district),
+        rate_limits=rate_limits,
         ping_seconds=settings.ws_ping_seconds,
         send_queue_frames=settings.ws_send_queue_frames,
     )
@@ -100,7 +119,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     # counted as a chunked body arrives (413); /graphql carries CSV imports of up to 10 MB of text.
     app = FastAPI(title="Homeroom", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=settings.max_request_bytes)
-    # A request id and the client's address for each request (the audit trail, the logs).
+    # A request id and the client's address for each request (the audit trail, the logs); then
+    # each request is counted (/metrics) by the route it matched.
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics.requests)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(router, prefix="/graphql", max_body_size=settings.max_graphql_request_bytes)
     if graphiql is not None:
@@ -111,15 +132,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
-    app.include_router(sign_in_router(settings, engine, oidc))
+    app.include_router(sign_in_router(settings, engine, oidc, rate_limits))
+    app.include_router(health_router(settings, engine))
+    app.include_router(metrics.router())
     _allow_cross_origin_calls(app, settings)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "mode": "embedded" if settings.embedded else "production"}
-
     return app
 
 

@@ -229,6 +229,19 @@ class Settings(BaseSettings):
     ws_send_queue_frames: int = Field(
         default=256, gt=0, description="Frames a WebSocket may have waiting to be written; a client that lets "
                                        "more pile up is dropped as a slow consumer (close 1013).")
+    rate_limit_graphql: str = Field(
+        default="600/minute", description="Operations one user or partner key may run on /graphql (HTTP requests "
+                                          "and operations over WebSockets alike; an anonymous caller counts by "
+                                          "its address), as the limits package writes a rate: \"600/minute\", "
+                                          "\"20/second\". Over it: RATE_LIMITED with retryAfter, HTTP 429.")
+    rate_limit_token_routes: str = Field(
+        default="30/minute", description="Requests one client address may make to POST /auth/token (exchange "
+                                         "and refresh) and /auth/revoke.")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="The bearer token GET /metrics asks for. Unset: /metrics is open in "
+                                  "development and answers 404 in production.")
+    readiness_timeout_seconds: float = Field(
+        default=2, gt=0, le=30, description="How long each check of GET /readyz (database, Redis) may take.")
 
     graphql_max_cost: int = Field(
         default=25_000, gt=0,
@@ -350,6 +363,44 @@ class Settings(BaseSettings):
     def introspection(self) -> bool:
         """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
         return self.is_development if self.graphql_introspection is None else self.graphql_introspection
+
+    @field_validator("rate_limit_graphql", "rate_limit_token_routes")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate; write it as \"600/minute\" or \"20 per second\"") from None
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (a random token from your secret store)")
+        return value
+
+    @property
+    def graphiql(self) -> bool:
+        """Whether GET /graphql serves the GraphiQL page (development only)."""
+        return self.is_development
+
+    @property
+    def queries_via_get(self) -> bool:
+        """Whether GET /graphql?query=… runs queries (development only; production takes POST)."""
+        return self.is_development
+
+    @property
+    def field_suggestions(self) -> bool:
+        """Whether validation errors suggest field names ("Did you mean …"), which reveal the schema."""
+        return self.is_development
+
+    @property
+    def masks_unexpected_errors(self) -> bool:
+        """Whether an unexpected error answers "Internal server error" with a request id (production)."""
+        return not self.is_development
 
     @field_validator("webhooks_retry_schedule_seconds")
     @classmethod

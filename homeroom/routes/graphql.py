@@ -21,6 +21,11 @@
 - **Persisted queries** (issue 17 point 6, graph.limits.persisted). A request that names a manifest
   document by its hash (``extensions.persistedQuery.sha256Hash``, in the HTTP body or a subscribe
   payload) runs that document; in persisted-only mode any other is refused before it is parsed.
+- **Rate limits** (issue 17 point 6; homeroom.rate_limits). Every HTTP request and every operation
+  sent over a socket (subscriptions included) counts against its user's or partner key's rate, an
+  anonymous request against its address's. Over the rate, HTTP answers 429 with ``Retry-After`` and
+  a socket's operation gets an error; both carry ``extensions.code = RATE_LIMITED`` and
+  ``retryAfter`` seconds. The count is made on a worker thread (it may wait on Redis).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError, get_operation_ast, parse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -55,6 +61,7 @@ from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
 from homeroom.routes.graphql_http import OTHER_METHODS, SpecificationHTTP, other_methods_refusal
 from homeroom.routes.graphiql import GraphiQLPage
+from homeroom.rate_limits import RateLimits, Refusal, graphql_caller
 from homeroom.routes.subscription_limits import SubscriptionLimits
 
 log = logging.getLogger(__name__)
@@ -149,6 +156,10 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         return True
 
     async def run_operation(self, operation: Operation) -> None:
+        refusal = await anyio.to_thread.run_sync(self._count_operation, limiter=operation_threads())
+        if refusal is not None:
+            await operation.send_initial_errors([GraphQLError(refusal.message, extensions=refusal.extensions)])
+            return
         kind = _operation_type(operation)
         if kind in (OperationType.QUERY, OperationType.MUTATION):
             await self._run_on_a_thread(operation)
@@ -156,6 +167,11 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self._run_subscription(operation)
         else:  # documents strawberry will refuse (cheap: the budget bounds parsing)
             await super().run_operation(operation)
+
+    def _count_operation(self) -> Refusal | None:
+        """One operation against the socket's viewer's rate (loaded at connection_init)."""
+        return self.view.rate_limits.graphql_operation(
+            graphql_caller(_viewer_or_none(self.context), _client_address(self.context.request)))
 
     async def _run_subscription(self, operation: Operation) -> None:
         """Within the partner key's and the district's limits (SubscriptionLimits), else an error
@@ -293,20 +309,48 @@ def _is_subscribe_payload(payload: Any) -> bool:
         and isinstance(payload.get("variables") or {}, dict)
 
 
+def _caller(context: Context, request: Request) -> str:
+    """Whose rate an HTTP request counts against: its viewer's, or (signed out, or a credential
+    refused) its address's. The viewer is loaded once, on this thread, for the operation too."""
+    return graphql_caller(_viewer_or_none(context), _client_address(request))
+
+
+def _client_address(connection: Request | WebSocket | None) -> str | None:
+    client = getattr(connection, "client", None)
+    return client.host if client else None
+
+
+def _viewer_or_none(context: Context) -> Any:
+    """The viewer; None when signed out, refused, or not loadable now (a database error is left for
+    the operation itself to meet and answer, masked, in production)."""
+    try:
+        return context.viewer
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _rate_limited(refusal: Refusal) -> JSONResponse:
+    """HTTP 429 with Retry-After, and the GraphQL error a client library shows."""
+    return JSONResponse({"errors": [{"message": refusal.message, "extensions": refusal.extensions}]},
+                        status_code=429, headers={"Retry-After": str(refusal.retry_after)})
+
+
 class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
     graphql_transport_ws_handler_class = HomeroomTransportWSHandler
 
-    def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, ping_seconds: float,
-                 send_queue_frames: int, graphiql: GraphiQLPage | None = None,
+    def __init__(self, *args: Any, subscription_limits: SubscriptionLimits, rate_limits: RateLimits,
+                 ping_seconds: float, send_queue_frames: int, graphiql: GraphiQLPage | None = None,
                  persisted_queries: PersistedQueries | None = None, **kwargs: Any) -> None:
         """``ping_seconds``: 0 sends no pings; ``send_queue_frames``: a socket's frames not yet
-        written past which its client is a slow consumer; ``graphiql``: the IDE page GET /graphql
-        shows a browser (None: no IDE, as in production); ``persisted_queries``: the documents a
-        request may name by hash (graph.limits.persisted), and whether only they run."""
+        written past which its client is a slow consumer; ``rate_limits``: each operation counts;
+        ``graphiql``: the IDE page GET /graphql shows a browser (None: no IDE, as in production);
+        ``persisted_queries``: the documents a request may name by hash (graph.limits.persisted),
+        and whether only they run."""
         kwargs.setdefault("connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS))
         kwargs.setdefault("max_subscriptions_per_connection", OPERATIONS_PER_CONNECTION)
         super().__init__(*args, graphql_ide="graphiql" if graphiql is not None else None, **kwargs)
         self.subscription_limits = subscription_limits
+        self.rate_limits = rate_limits
         self.ping_seconds = ping_seconds
         self.send_queue_frames = send_queue_frames
         self.graphiql = graphiql
@@ -331,6 +375,9 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
     def _run_on_thread(self, request: Request, context: Context, root_value: Any) -> Any:
         context.on_worker_thread = True
         try:
+            refusal = self.rate_limits.graphql_operation(_caller(context, request))
+            if refusal is not None:
+                return _rate_limited(refusal)
             return asyncio.run(super().run(request, context, root_value))
         finally:
             context.close()  # the session was opened on this thread; it ends here too

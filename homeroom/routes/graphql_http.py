@@ -88,11 +88,16 @@ def negotiate(accept: str | None) -> str:
     return GRAPHQL_RESPONSE_JSON if legacy is None or preferred >= legacy else APPLICATION_JSON
 
 
+#: Errors without a path that end an operation which had begun: its answer is a 200 with ``data: null``.
+EXECUTION_STOPPED = frozenset({"TIMEOUT"})
+
+
 def is_request_error(result: ExecutionResult) -> bool:
     """Execution never began: no data, and no error has a path (field errors always do). Parse,
     validation, the limits checked before execution and variable coercion all end here."""
     return result.data is None and bool(result.errors) and all(
-        not getattr(error, "path", None) for error in result.errors)
+        not getattr(error, "path", None) and (error.extensions or {}).get("code") not in EXECUTION_STOPPED
+        for error in result.errors)
 
 
 def content_type(media_type: str) -> str:

@@ -6,7 +6,9 @@ and a refresh token; ``grant_type=refresh_token`` (RFC 6749 §6) rotates the ref
 ``/auth/revoke`` (RFC 7009) ends the sign-in it belongs to. Requests are form-encoded, answers JSON
 with ``Cache-Control: no-store``; errors are RFC 6749 §5.2 objects with status 400, and a refused
 request writes nothing (except that reusing a rotated refresh token revokes its family). Clients
-are public (browser and mobile apps hold no secret), so there is no client authentication.
+are public (browser and mobile apps hold no secret), so there is no client authentication; instead
+each client address may make HOMEROOM_RATE_LIMIT_TOKEN_ROUTES requests to these routes (issue 17
+point 6), past which they answer 429 ``{"error": "rate_limited", ...}`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from domain.support.errors import AuthenticationError
 from domain.support.signed_ids import signing_keys
 from homeroom.auth import ISSUER as HOMEROOM_ISSUER
 from homeroom.auth import mint_token
+from homeroom.rate_limits import RateLimits, Refusal
 from homeroom.settings import Settings
 from homeroom.sign_in.verifier import OidcVerifier
 from models.directory import User
@@ -49,8 +52,14 @@ class OAuthError(Exception):
         self.error, self.description, self.status = error, description, status
 
 
-def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier) -> APIRouter:
+def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier, rate_limits: RateLimits) -> APIRouter:
     router = APIRouter(prefix="/auth")
+
+    async def over_the_rate(request: Request) -> Response | None:
+        """Count the request against its address; the answer to send instead when it is over."""
+        address = request.client.host if request.client else "unknown"
+        refusal = await run_in_threadpool(rate_limits.token_request, address)
+        return None if refusal is None else _rate_limited(refusal)
     keys = signing_keys(settings)
     lifetime = dt.timedelta(days=settings.refresh_token_ttl_days)
 
@@ -91,6 +100,8 @@ def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier) -
 
     @router.post("/token")
     async def token(request: Request) -> Response:
+        if (refused := await over_the_rate(request)) is not None:
+            return refused
         try:
             form = await _form(request)
             grant = grants.get(_required(form, "grant_type"))
@@ -110,6 +121,8 @@ def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier) -
 
     @router.post("/revoke")
     async def revoke_route(request: Request) -> Response:
+        if (refused := await over_the_rate(request)) is not None:
+            return refused
         try:
             await run_in_threadpool(revoke, await _form(request))
         except OAuthError as error:
@@ -139,6 +152,12 @@ def _required(form: dict[str, str], name: str) -> str:
 def _error(error: OAuthError) -> JSONResponse:
     return JSONResponse({"error": error.error, "error_description": error.description}, status_code=error.status,
                         headers=_NO_STORE)
+
+
+def _rate_limited(refusal: Refusal) -> JSONResponse:
+    return JSONResponse({"error": "rate_limited", "error_description": refusal.message,
+                         "retry_after": refusal.retry_after},
+                        status_code=429, headers={**_NO_STORE, "Retry-After": str(refusal.retry_after)})
 
 
 def _is_homeroom_token(token: str) -> bool:

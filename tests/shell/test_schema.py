@@ -58,12 +58,12 @@ def test_unexpected_errors_are_masked_outside_development():
         def boom(self) -> str:
             raise RuntimeError("secret detail")
 
-    from graph.schema import _is_unexpected
-    from strawberry.extensions import MaskErrors
+    from graph.error_masking import MaskUnexpectedErrors
 
-    schema = strawberry.Schema(query=Query, extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)])
+    schema = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
     result = schema.execute_sync("{ boom }")
-    assert result.errors[0].message == "Unexpected error."
+    assert result.errors[0].message == "Internal server error"
+    assert result.errors[0].extensions["code"] == "INTERNAL_SERVER_ERROR"
     assert build_schema(development=True) is not None
 
 
