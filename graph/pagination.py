@@ -1,32 +1,70 @@
-"""Relay-style connections with opaque keyset cursors, and the arguments that pick rows: ids and
-search strings, parsed in one place so a bad one never reaches the database."""
+"""Relay connections with opaque keyset cursors (issue 17 point 1), and the arguments that pick
+rows: ids and search strings, parsed in one place so a bad one never reaches the database.
+
+Every list that grows is a ``Connection``: ``first``/``after`` page forward, ``last``/``before``
+backward, one page size rule (1 to MAX_PAGE_SIZE), ``pageInfo`` both ways, ``edges`` and
+``nodes``. A page is one statement; ``totalCount`` and a ``hasPreviousPage``/``hasNextPage``
+that needs a look past a cursor each cost one more, only when the document selects them.
+"""
 
 from __future__ import annotations
 
 import base64
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from domain.support.keyset import KeysetList, Window
 from models.db import row_id
 
 T = TypeVar("T")
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 100
 #: Longer search strings are refused: nobody types more, and SQLite refuses LIKE patterns past 50,000.
 MAX_SEARCH_LENGTH = 200
 
+First = Annotated[int | None, strawberry.argument(
+    description=f"Page forward: the first n rows (after `after`), 1 to {MAX_PAGE_SIZE}. Not with `last`.")]
+After = Annotated[str | None, strawberry.argument(description="Rows after this cursor (an edge's cursor).")]
+Last = Annotated[int | None, strawberry.argument(
+    description=f"Page backward: the last n rows (before `before`), 1 to {MAX_PAGE_SIZE}. Not with `first`.")]
+Before = Annotated[str | None, strawberry.argument(description="Rows before this cursor (an edge's cursor).")]
 
-@strawberry.type
+Flag = bool | Callable[[], bool]
+
+
+def _bad(message: str, **extensions) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", **extensions})
+
+
+@strawberry.type(description=(
+    "Where a page sits in its list (Relay). hasNextPage/hasPreviousPage are exact; when the page was "
+    "asked from a cursor, the flag on the cursor's side costs one statement, only when selected."))
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null on an empty page.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor; null on an empty page.")
+    next_flag: strawberry.Private[Flag]
+    previous_flag: strawberry.Private[Flag]
+
+    @strawberry.field(description="Rows follow this page: page on with first and after: endCursor.")
+    def has_next_page(self) -> bool:
+        return self.next_flag() if callable(self.next_flag) else self.next_flag
+
+    @strawberry.field(description="Rows precede this page: page back with last and before: startCursor.")
+    def has_previous_page(self) -> bool:
+        return self.previous_flag() if callable(self.previous_flag) else self.previous_flag
+
+    @classmethod
+    def of(cls, cursors: Sequence[str], *, has_next: Flag, has_previous: Flag) -> PageInfo:
+        return cls(start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None,
+                   next_flag=has_next, previous_flag=has_previous)
 
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    cursor: str = strawberry.field(description="This row's place in the list, for after and before.")
     node: T
 
 
@@ -34,7 +72,15 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(description="The page's rows, as edges { node } without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="Rows in the whole list (with its filters); one more statement, only when asked.")
+    def total_count(self) -> int:
+        return self.count()
 
 
 def encode_cursor(kind: str, key: int) -> str:
@@ -51,36 +97,71 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
             raise ValueError
         return parsed
     except (ValueError, UnicodeDecodeError):
-        raise GraphQLError("the cursor is not valid for this list", extensions={"code": "BAD_USER_INPUT"}) from None
+        raise _bad("the cursor is not valid for this list") from None
 
 
-def page_size(first: int) -> int:
-    if first < 1 or first > MAX_PAGE_SIZE:
-        raise GraphQLError(f"first must be between 1 and {MAX_PAGE_SIZE}", extensions={"code": "BAD_USER_INPUT"})
-    return first
+def page_size(size: int, argument: str = "first") -> int:
+    if size < 1 or size > MAX_PAGE_SIZE:
+        raise _bad(f"{argument} must be between 1 and {MAX_PAGE_SIZE}", argument=argument, maximum=MAX_PAGE_SIZE)
+    return size
 
 
-def connection(kind: str, nodes: list, keys: list[int], first: int, total: int, to_node) -> Connection:
-    """Build a connection from up to first+1 rows fetched in key order."""
-    has_next = len(nodes) > first
-    nodes, keys = nodes[:first], keys[:first]
-    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(node)) for node, key in zip(nodes, keys, strict=True)]
+def direction(first: int | None, after: str | None, last: int | None, before: str | None, *,
+              default: int) -> tuple[int, bool]:
+    """The page size the Relay arguments ask for (``default`` when none is given) and whether the
+    page is taken backward (last, or only before); first with last, or a size outside
+    1..MAX_PAGE_SIZE, is BAD_USER_INPUT."""
+    if first is not None and last is not None:
+        raise _bad("first and last cannot be used together: page forward (first, after) or backward (last, before)",
+                   argument="last")
+    backward = last is not None or (before is not None and first is None and after is None)
+    size = page_size(last, "last") if last is not None else page_size(first) if first is not None else default
+    return size, backward
+
+
+def window(kind: str, first: int | None, after: str | None, last: int | None, before: str | None, *,
+           default: int) -> Window:
+    """The page the four Relay arguments ask for, as ``direction``; a foreign cursor is BAD_USER_INPUT."""
+    size, backward = direction(first, after, last, before, default=default)
+    return Window(size=size, after=decode_cursor(kind, after), before=decode_cursor(kind, before), backward=backward)
+
+
+def connection(kind: str, rows: Sequence, keys: Sequence[int], window: Window, more: bool, to_node, *,
+               count: Callable[[], int], precedes: Callable[[int], bool] | None = None,
+               follows: Callable[[int], bool] | None = None) -> Connection:
+    """A connection of one fetched page (``rows`` in list order, ``more``: rows lie past them in the
+    fetch direction). ``precedes(key)``/``follows(key)`` say whether the list has rows at or
+    before/after a cursor's key; without them a cursor alone says rows lie beyond it."""
+    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(row)) for row, key in zip(rows, keys, strict=True)]
+    cursors = [edge.cursor for edge in edges]
+
+    def beyond(key: int | None, check: Callable[[int], bool] | None) -> Flag:
+        if key is None:
+            return False
+        return (lambda: check(key)) if check is not None else True
+
+    has_next = more if not window.backward else False
+    has_previous = more if window.backward else False
     return Connection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
-        total_count=total,
-    )
+        edges=edges, count=count,
+        page_info=PageInfo.of(cursors, has_next=has_next or beyond(window.before, follows),
+                              has_previous=has_previous or beyond(window.after, precedes)))
 
 
-def keyset_page(session, model, kind: str, where: list, first: int, after: str | None, to_node) -> Connection:
-    """One page of ``model`` rows matching ``where``, in id order after the cursor: two statements."""
-    first = page_size(first)
-    total = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-    start = decode_cursor(kind, after)
-    if start is not None:
-        where = [*where, model.id > start]
-    rows = session.execute(select(model).where(*where).order_by(model.id).limit(first + 1)).scalars().all()
-    return connection(kind, rows, [row.id for row in rows], first, total, to_node)
+def keyset_connection(session, listing: KeysetList, kind: str, window: Window, to_node) -> Connection:
+    """One page of ``listing`` as a connection: one statement, plus one for each lazy figure asked."""
+    page = listing.page(session, window)
+    return connection(kind, page.rows, listing.keys(page.rows), window, page.more, to_node,
+        count=lambda: listing.count(session),
+        precedes=lambda key: listing.any_at_or_before(session, key),
+        follows=lambda key: listing.any_at_or_after(session, key))
+
+
+def keyset_page(session, model, kind: str, where: list, window: Window, to_node, *,
+                newest_first: bool = False) -> Connection:
+    """One page of ``model`` rows matching ``where``, in id order (newest first when asked)."""
+    listing = KeysetList(select(model).where(*where), model.id, newest_first=newest_first)
+    return keyset_connection(session, listing, kind, window, to_node)
 
 
 #: Never a row id: an argument that names no row becomes this, so the query finds nothing (or the

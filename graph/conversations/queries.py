@@ -20,15 +20,27 @@ from graph.context import Info
 from graph.conversations.types import (
     InboxThread,
     InboxThreadConnection,
-    InboxThreadEdge,
     MessageThread,
     ThreadEntry,
-    ThreadPageInfo,
     ThreadReplyItem,
     ThreadView,
 )
 from graph.messages.types import Delivery, Message, RecipientKind
-from graph.pagination import connection, decode_cursor, page_size, parse_id, search_term
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    decode_cursor,
+    keyset_connection,
+    page_size,
+    parse_id,
+    search_term,
+    window,
+)
 from graph.permissions import requires
 from models import messaging as db
 
@@ -75,12 +87,10 @@ def thread_list(info: Info, box: Box, name: str | None, first: int | None, after
                         backwards=not forward)
     more = len(rows) > size
     rows = rows[:size] if forward else rows[-size:] if rows else rows
-    edges = [InboxThreadEdge(cursor=_encode_key(box, row.key(box)), node=InboxThread.of(row)) for row in rows]
-    page_info = ThreadPageInfo(has_next_page=more if forward else end is not None,
-                               has_previous_page=start is not None if forward else more,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None)
-    return InboxThreadConnection(edges=edges, page_info=page_info,
+    edges = [Edge(cursor=_encode_key(box, row.key(box)), node=InboxThread.of(row)) for row in rows]
+    page_info = PageInfo.of([edge.cursor for edge in edges], has_next=more if forward else end is not None,
+                            has_previous=start is not None if forward else more)
+    return Connection(edges=edges, page_info=page_info,
                                  count=lambda: count_threads(session, user_id=user_id, box=box, name=name))
 
 
@@ -137,15 +147,18 @@ class ConversationQueries:
         "that reached them (batch messages included), newest first, each with its deliveries to them (RCP-26). "
         "Named thread before issue 15.",
         Perm.COMMUNICATION))
-    def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID, first: int = 20,
-               after: str | None = None) -> MessageThread:
-        first = page_size(first)
-        page = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                           parse_id(recipient_id), before_message_id=decode_cursor("thread", after),
-                           limit=first + 1)
-        newest = page.entries[0].deliveries[0] if page.entries and page.entries[0].deliveries else None
-        contact_data_shown(info, "recipientThread", [entry.message.id for entry in page.entries],
-                           [d.student_id for entry in page.entries for d in entry.deliveries])
+    def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID,
+                         first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> MessageThread:
+        page = window("thread", first, after, last, before, default=20)
+        listing = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                              parse_id(recipient_id))
+        entries = keyset_connection(info.context.session, listing, "thread", page, lambda entry: ThreadEntry(
+            message=Message.in_conversation(entry.message), deliveries=[Delivery.from_row(d) for d in entry.deliveries]))
+        shown = [edge.node for edge in entries.edges]
+        newest = shown[0].deliveries[0] if shown and shown[0].deliveries else None
+        contact_data_shown(info, "recipientThread", [int(entry.message.id) for entry in shown],
+                           [d.student_id for entry in shown for d in entry.deliveries])
         replies = replies_from(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
                                parse_id(recipient_id))
         return MessageThread(
@@ -155,8 +168,5 @@ class ConversationQueries:
                      for r in replies],
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
-            entries=connection("thread", page.entries, [entry.message.id for entry in page.entries], first,
-                               page.total, lambda entry: ThreadEntry(
-                                   message=Message.in_conversation(entry.message),
-                                   deliveries=[Delivery.from_row(d) for d in entry.deliveries])),
+            entries=entries,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
 
 import strawberry
 
@@ -17,7 +16,7 @@ from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPag
 from graph.context import Info
 from graph.directory.types import Role
 from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind
-from graph.pagination import Connection, encode_cursor
+from graph.pagination import Connection, Edge, PageInfo, encode_cursor
 
 
 @strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
@@ -98,29 +97,7 @@ def inbox_thread(info: Info, thread_id: int) -> InboxThread | None:
     return InboxThread.of(summary) if summary else None
 
 
-@strawberry.type(description="Where a page sits in its list (Relay).")
-class ThreadPageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class InboxThreadEdge:
-    cursor: str
-    node: InboxThread
-
-
-@strawberry.type(description="A page of threads, newest first.")
-class InboxThreadConnection:
-    edges: list[InboxThreadEdge]
-    page_info: ThreadPageInfo
-    count: strawberry.Private[Callable[[], int]]
-
-    @strawberry.field(description="Threads in the list (with the name filter); one more statement, only when asked.")
-    def total_count(self) -> int:
-        return self.count()
+InboxThreadConnection = Connection[InboxThread]
 
 
 @strawberry.enum(description="What became of a message on one channel (INB-07).")
@@ -199,16 +176,15 @@ class ThreadMessage:
             reader_id=viewer_id if entry.received else correspondent_id)
 
 
-@strawberry.type
-class ThreadMessageEdge:
-    cursor: str
-    node: ThreadMessage
-
-
-@strawberry.type(description="A page of a thread's messages, oldest first.")
+@strawberry.type(description="A page of a thread's messages, oldest first; a thread has no totalCount (its "
+                             "pages are anchored on unread messages, not counted).")
 class ThreadMessageConnection:
-    edges: list[ThreadMessageEdge]
-    page_info: ThreadPageInfo
+    edges: list[Edge[ThreadMessage]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The page's messages, as edges { node } without cursors.")
+    def nodes(self) -> list[ThreadMessage]:
+        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(description="One of your threads and a page of its messages in both directions (INB-05).")
@@ -221,12 +197,10 @@ class ThreadView:
 
     @classmethod
     def of(cls, page: ThreadPage, viewer_id: int) -> ThreadView:
-        edges = [ThreadMessageEdge(cursor=encode_cursor("message", m.message.id),
-                                   node=ThreadMessage.of(m, viewer_id, page.thread.correspondent_id))
+        edges = [Edge(cursor=encode_cursor("message", m.message.id),
+                      node=ThreadMessage.of(m, viewer_id, page.thread.correspondent_id))
                  for m in page.messages]
-        info = ThreadPageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
-                              start_cursor=edges[0].cursor if edges else None,
-                              end_cursor=edges[-1].cursor if edges else None)
+        info = PageInfo.of([edge.cursor for edge in edges], has_next=page.has_next, has_previous=page.has_previous)
         return cls(thread=InboxThread.of(page.thread),
                    anchor_message_id=strawberry.ID(str(page.anchor_message_id)) if page.anchor_message_id else None,
                    messages=ThreadMessageConnection(edges=edges, page_info=info))

@@ -70,10 +70,16 @@ def _batch(events: Sequence[FeedEvent], end: FeedPosition) -> DeliveryEventBatch
     return shared(DeliveryEventBatch(events=[_node(event) for event in events], end_cursor=end.cursor))
 
 
-@strawberry.type(description="A page of the delivery feed, oldest first.")
+@strawberry.type(description=(
+    "A page of the delivery feed, oldest first. The feed is a stream resumed from a cursor: it pages "
+    "forward only (no last/before, hasPreviousPage always false) and has no totalCount."))
 class DeliveryEventConnection:
     edges: list[DeliveryEventEdge]
     page_info: PageInfo
+
+    @strawberry.field(description="The page's events, as edges { node } without cursors.")
+    def nodes(self) -> list[DeliveryEvent]:
+        return [edge.node for edge in self.edges]
 
 
 def _node(event: FeedEvent) -> DeliveryEvent:
@@ -137,8 +143,9 @@ class FeedQueries:
         # Where the page stopped looking, not its last edge: a cursor kept at the viewer's last event
         # would fall behind retention while the viewer's schools are quiet (and rescan the same events).
         end_cursor = page.looked_to.cursor if page.looked_to is not None else after
-        return DeliveryEventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_more,
-                                                                       end_cursor=end_cursor))
+        return DeliveryEventConnection(edges=edges, page_info=PageInfo(
+            start_cursor=edges[0].cursor if edges else None, end_cursor=end_cursor, next_flag=page.has_more,
+            previous_flag=False))
 
 
 class _AccessEnded(Exception):
