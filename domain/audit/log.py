@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import select
 
 from domain.support.keyset import KeysetList
 

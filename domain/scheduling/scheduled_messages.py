@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlmodel import Session
 
 from domain.support.keyset import KeysetList

@@ -14,7 +14,6 @@ from domain.conversations.threads.inbox import Box, Key, count_threads, list_thr
 from domain.conversations.threads.thread_pages import PAGE_SIZE, thread_page
 from domain.conversations.threads.thread_sides import ThreadNotFound
 from domain.conversations.threads.recipient_thread import replies_from, sent_thread
-from domain.content.flagging import PLACEHOLDER
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.conversations.types import (
@@ -22,7 +21,6 @@ from graph.conversations.types import (
     InboxThreadConnection,
     MessageThread,
     ThreadEntry,
-    ThreadReplyItem,
     ThreadView,
 )
 from graph.messages.types import Delivery, Message, RecipientKind
@@ -159,13 +157,9 @@ class ConversationQueries:
         newest = shown[0].deliveries[0] if shown and shown[0].deliveries else None
         contact_data_shown(info, "recipientThread", [int(entry.message.id) for entry in shown],
                            [d.student_id for entry in shown for d in entry.deliveries])
-        replies = replies_from(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                               parse_id(recipient_id))
         return MessageThread(
-            replies=[ThreadReplyItem(id=strawberry.ID(str(r.id)), message_id=strawberry.ID(str(r.message_id)),
-                                     from_address=r.from_address, received_at=r.received_at, flagged=r.flagged,
-                                     body_text=PLACEHOLDER if r.flagged else r.body_text)
-                     for r in replies],
+            replies_list=replies_from(info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                                      parse_id(recipient_id)),
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
             entries=entries,

@@ -13,10 +13,23 @@ from domain.conversations.threads.inbox import ThreadSummary, thread_summary
 from domain.conversations.threads.labels import UNREAD_LIMIT
 from domain.conversations.threads.thread_pages import PAGE_SIZE, ChannelState, ThreadPage
 from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPageMessage
+from domain.support.keyset import KeysetList
 from graph.context import Info
 from graph.directory.types import Role
 from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind
-from graph.pagination import Connection, Edge, PageInfo, encode_cursor
+from models.conversations import ThreadReply
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    encode_cursor,
+    keyset_connection,
+    window,
+)
 
 
 @strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
@@ -30,9 +43,16 @@ class MessageThread:
     recipient_kind: RecipientKind
     recipient_id: strawberry.ID
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
-    entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
-    replies: list[ThreadReplyItem] = strawberry.field(
-        description="The recipient's answers (by email to the reply address), newest first; at most 100.")
+    entries: Connection[ThreadEntry] = strawberry.field(description=(
+        "Newest first; paged by recipientThread's first/after/last/before (20 a page by default)."))
+    replies_list: strawberry.Private[KeysetList]
+
+    @strawberry.field(description="The recipient's answers (by email to the reply address), newest first (20 a page "
+                                  "by default).")
+    def replies(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                before: Before = None) -> Connection[ThreadReplyItem]:
+        return keyset_connection(info.context.session, self.replies_list, "reply",
+                                 window("reply", first, after, last, before, default=20), ThreadReplyItem.of)
 
 
 @strawberry.type(description="A recipient's answer filed in the conversation.")
@@ -44,6 +64,12 @@ class ThreadReplyItem:
                                                   '"Message Content Flagged" when it is flagged (INB-11, INB-12).')
     flagged: bool
     received_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: ThreadReply) -> ThreadReplyItem:
+        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
+                   from_address=row.from_address, received_at=row.received_at, flagged=row.flagged,
+                   body_text=PLACEHOLDER if row.flagged else row.body_text)
 
 
 @strawberry.type(description="The other person of a thread, as they are now: someone who no longer exists is "

@@ -18,12 +18,12 @@ from domain.access.scopes import Scope
 from domain.feed.follow import FeedFollower
 from domain.feed.hub import hub_for
 from domain.feed.positions import START, CursorExpired, CursorInvalid, FeedPosition
-from domain.feed.reading import MAX_PAGE, SCAN_PER_EVENT, FeedEvent, read_page
+from domain.feed.reading import SCAN_PER_EVENT, FeedEvent, read_page
 from domain.feed.scope import FeedScope
 from graph import access_rechecks
 from graph.context import Info
 from graph.messages.types import Channel, DeliveryStatus
-from graph.pagination import PageInfo, parse_ids
+from graph.pagination import MAX_PAGE_SIZE, PageInfo, page_size, parse_ids
 from graph.permissions import require, require_scope, requires
 from graph.shared_results import shared
 from graph.thread_limits import subscription_read_threads
@@ -118,7 +118,7 @@ DESCRIPTION = ("Every change of a delivery's status the viewer may see, oldest f
 
 
 QUERY_DESCRIPTION = (
-    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE}. A page looks at no more than "
+    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE_SIZE} (as every list's page, issue 17 point 1). A page looks at no more than "
     f"{SCAN_PER_EVENT} x `first` events of the feed, the viewer's or not. `endCursor` is where it stopped looking: "
     "past the events the viewer may not see (a quiet key's cursor keeps up with a busy district and outlives the "
     "retention), never past one that has yet to commit. So a page may hold fewer than `first` events, even none, "
@@ -130,9 +130,7 @@ class FeedQueries:
     @strawberry.field(**requires(DESCRIPTION + QUERY_DESCRIPTION, *REQUIRED, scopes=SCOPES))
     def delivery_events(self, info: Info, after: str | None = None, schools: list[strawberry.ID] | None = None,
                         first: int = 100) -> DeliveryEventConnection:
-        if not 1 <= first <= MAX_PAGE:
-            raise GraphQLError(f"first must be between 1 and {MAX_PAGE}",
-                               extensions={"code": "BAD_USER_INPUT", "argument": "first"})
+        page_size(first)
         start = _after(after) or START
         scope = FeedScope(info.context.viewer, _schools(schools))
         try:

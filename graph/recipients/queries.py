@@ -31,7 +31,7 @@ def recipient_plan(info: Info, input: SendMessageInput, first: First = None, aft
     authorize_input(viewer, input)
     size, backward = direction(first, after, last, before, default=100)
     # A cursor is a row's position in the plan (0-based): rows after it start one further on.
-    start, stop = _position(after, 1), _position(before, 0)
+    start, stop = _position(after, 1) or 0, _position(before, 0)
     session = info.context.session
 
     def span(total: int) -> tuple[int, int]:

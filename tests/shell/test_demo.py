@@ -110,7 +110,7 @@ def test_demo_primary_contacts_to_a_section_reaches_every_custodial_address(demo
                             "--data-dir", str(demo["data_dir"])], capture_output=True, text=True,
                            env=demo["env"], timeout=60).stdout.strip()
     assert JWT.match(token)
-    sections = _gql(demo, "{ sections { id name students { id } } }", token=token)["data"]["sections"]
+    sections = _gql(demo, "{ sections { nodes { id name students { id } } } }", token=token)["data"]["sections"]["nodes"]
     section = max(sections, key=lambda s: len(s["students"]))
     result = _gql(demo, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }""",
@@ -119,7 +119,7 @@ def test_demo_primary_contacts_to_a_section_reaches_every_custodial_address(demo
                              "studentIds": [s["id"] for s in section["students"]]}}, token=token)
     message_id = result["data"]["sendMessage"]["message"]["id"]
     query = """query($id: ID!) { message(id: $id) { status deliveryCounts { status count }
-        deliveries(first: 500) { totalCount edges { node { id address status recipientKind } } } } }"""
+        deliveries(first: 100) { totalCount edges { node { id address status recipientKind } } } } }"""
     message = _wait_until_completed(demo, query, {"id": message_id}, token=token)
     deliveries = [edge["node"] for edge in message["deliveries"]["edges"]]
     assert deliveries and {d["recipientKind"] for d in deliveries} == {"CONTACT"}
@@ -164,7 +164,7 @@ def test_readme_walkthrough_works_as_written_for_each_role_it_offers(demo, role)
     (_, token_command), (_, sections_query), (_, send_mutation), (_, ledger_query) = blocks
     token = demo["token"] if role == "administrator" else _readme_token(demo, token_command.strip())
 
-    sections = _gql(demo, sections_query, token=token)["data"]["sections"]
+    sections = _gql(demo, sections_query, token=token)["data"]["sections"]["nodes"]
     section = next(s for s in sections if len(s["students"]) >= 3)
     placeholders = re.findall(r'"<student id>"', send_mutation)
     assert len(placeholders) == 3, send_mutation
@@ -203,7 +203,7 @@ def test_demo_keeps_the_channel_plugins_and_plugin_config_the_user_set(plugin_au
     # SMS waits for the district's call window (SYS-02); open it all day for this test.
     with sqlite3.connect(demo["data_dir"] / "homeroom.db", timeout=15) as connection:
         connection.execute("UPDATE district SET call_window_end = call_window_start")
-    sections = _gql(demo, "{ sections { students { id } } }")["data"]["sections"]
+    sections = _gql(demo, "{ sections { nodes { students { id } } } }")["data"]["sections"]["nodes"]
     students = [s["id"] for s in max(sections, key=lambda s: len(s["students"]))["students"]]
     result = _gql(demo, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }""",
@@ -212,7 +212,7 @@ def test_demo_keeps_the_channel_plugins_and_plugin_config_the_user_set(plugin_au
                              "studentIds": students}})
     message_id = result["data"]["sendMessage"]["message"]["id"]
     message = _wait_until_completed(demo, """query($id: ID!) { message(id: $id) { status
-        deliveries(first: 500) { edges { node { id channel status errorCode } } } } }""", {"id": message_id})
+        deliveries(first: 100) { edges { node { id channel status errorCode } } } } }""", {"id": message_id})
     deliveries = [edge["node"] for edge in message["deliveries"]["edges"]]
     assert not [d for d in deliveries if d["status"] == "FAILED"], deliveries
     sent = {channel: sorted(d["id"] for d in deliveries if d["channel"] == channel and d["status"] == "SENT")
@@ -228,6 +228,6 @@ def test_demo_keeps_the_channel_plugins_and_plugin_config_the_user_set(plugin_au
                               headers={"Content-Type": "application/json",
                                        "X-Outbox-Signature": outbox_signature(secret, body)})
         assert response.status_code == expected, response.text
-    statuses = _gql(demo, """query($id: ID!) { message(id: $id) { deliveries(first: 500) {
+    statuses = _gql(demo, """query($id: ID!) { message(id: $id) { deliveries(first: 100) {
         edges { node { id status } } } } }""", {"id": message_id})["data"]["message"]["deliveries"]["edges"]
     assert {e["node"]["id"]: e["node"]["status"] for e in statuses}[sent["EMAIL"][0]] == "DELIVERED"

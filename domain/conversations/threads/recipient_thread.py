@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlmodel import Session
+
+from domain.support.keyset import KeysetList
 
 from models.messaging import Delivery, Message, RecipientKind
 from models.conversations import ThreadReply
@@ -23,14 +25,12 @@ class ThreadEntry:
     deliveries: list[Delivery]
 
 
-def replies_from(session: Session, staff_user_id: int, kind: RecipientKind, recipient_id: int,
-                 limit: int = 100) -> list[ThreadReply]:
+def replies_from(staff_user_id: int, kind: RecipientKind, recipient_id: int) -> KeysetList:
     """The recipient's answers in the conversation, newest first (CMP-19, CMP-20)."""
-    return list(session.execute(
-        select(ThreadReply).where(ThreadReply.staff_user_id == staff_user_id,
-                                  ThreadReply.correspondent_kind == kind.value,
-                                  ThreadReply.correspondent_id == recipient_id)
-        .order_by(ThreadReply.id.desc()).limit(limit)).scalars())
+    return KeysetList(select(ThreadReply).where(ThreadReply.staff_user_id == staff_user_id,
+                                                ThreadReply.correspondent_kind == kind.value,
+                                                ThreadReply.correspondent_id == recipient_id),
+                      ThreadReply.id, newest_first=True)
 
 
 def _reached(kind: RecipientKind, recipient_id: int):

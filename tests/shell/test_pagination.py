@@ -1,0 +1,134 @@
+"""Issue 17 point 1: one connection shape, paged both ways with keyset cursors, checked against a
+plain list model on real rows; one page-size rule; totalCount counted only when selected."""
+
+from __future__ import annotations
+
+import base64
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from domain.delivery.fan_out import fan_out
+from domain.messages.send import create_message
+from factories import add_student, email, first_school_id, phone, unique
+from helpers import count_statements, gql, token_for
+from models.db import session_scope
+from resolve import request, viewer_for
+
+PAGE = """query($search: String, $first: Int, $after: String, $last: Int, $before: String) {
+  students(search: $search, first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { cursor node { id } } nodes { id } } }"""
+COUNTED = PAGE.replace("pageInfo {", "totalCount pageInfo {")
+SIZE = 9
+
+
+def _cursor(student_id: int) -> str:
+    return base64.urlsafe_b64encode(f"student:{student_id}".encode()).decode()
+
+
+def _model(ids: list[int], first, after, last, before) -> tuple[list[int], bool, bool]:
+    """The page a plain list gives: ids between the cursors, the first or last n of them, and
+    whether rows of the list lie before or after the page (a cursor's own row counts)."""
+    start = ids.index(after) + 1 if after is not None else 0
+    stop = ids.index(before) if before is not None else len(ids)
+    between = ids[start:stop] if start <= stop else []
+    if last is not None or (before is not None and first is None and after is None):
+        size = last or 50
+        page = between[-size:]
+        has_previous = len(between) > size or (after is not None and start > 0)
+        has_next = before is not None and stop < len(ids)
+    else:
+        size = first or 50
+        page = between[:size]
+        has_next = len(between) > size or (before is not None and stop < len(ids))
+        has_previous = after is not None and start > 0
+    return page, has_next, has_previous
+
+
+def _family(engine) -> tuple[str, list[int]]:
+    """SIZE students only one search finds, in id order."""
+    name = unique("Paged")
+    school = first_school_id(engine)
+    return name, [add_student(engine, school, last_name=name) for _ in range(SIZE)]
+
+
+def test_issue_17_point_1_pages_match_a_plain_list_both_ways(client, engine):
+    """Issue 17 point 1: for any first/after or last/before (cursors at either end included),
+    the page's rows, cursors and both pageInfo flags are those of a plain list of the same rows."""
+    token = token_for(engine, "admin")
+    name, ids = _family(engine)
+    cursor = st.one_of(st.none(), st.sampled_from(ids))
+    size = st.integers(min_value=1, max_value=SIZE + 2)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(forward=st.booleans(), size=size, after=cursor, before=cursor)
+    def check(forward, size, after, before):
+        first, last = (size, None) if forward else (None, size)
+        expected, has_next, has_previous = _model(ids, first, after, last, before)
+        body = gql(client, PAGE, {"search": name, "first": first, "last": last,
+                                  "after": _cursor(after) if after else None,
+                                  "before": _cursor(before) if before else None}, token)
+        assert "errors" not in body, body
+        page = body["data"]["students"]
+        got = [int(edge["node"]["id"]) for edge in page["edges"]]
+        assert got == expected and [int(n["id"]) for n in page["nodes"]] == expected
+        assert [edge["cursor"] for edge in page["edges"]] == [_cursor(i) for i in expected]
+        info = page["pageInfo"]
+        assert (info["hasNextPage"], info["hasPreviousPage"]) == (has_next, has_previous), (first, after, last, before)
+        assert info["startCursor"] == (_cursor(expected[0]) if expected else None)
+        assert info["endCursor"] == (_cursor(expected[-1]) if expected else None)
+
+    check()
+
+
+def test_issue_17_point_1_walking_backward_from_the_end_reads_the_list_reversed(client, engine):
+    """Issue 17 point 1: last/before from the end to the start visits every row once, in order."""
+    token = token_for(engine, "admin")
+    name, ids = _family(engine)
+    seen, before = [], None
+    while True:
+        page = gql(client, COUNTED, {"search": name, "last": 4, "before": before}, token)["data"]["students"]
+        seen = [int(n["id"]) for n in page["nodes"]] + seen
+        assert page["totalCount"] == SIZE
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert seen == ids
+
+
+def test_issue_17_point_1_first_with_last_and_sizes_outside_1_to_100_are_coded_errors(client, engine):
+    """Issue 17 point 1: first and last together, and a size outside 1..100, are BAD_USER_INPUT
+    with the argument named."""
+    token = token_for(engine, "admin")
+    for variables, argument in (({"first": 5, "last": 5}, "last"), ({"first": 101}, "first"),
+                                ({"last": 0}, "last"), ({"first": 0}, "first")):
+        body = gql(client, PAGE, variables, token)
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert error["extensions"]["argument"] == argument, body
+    assert "errors" not in gql(client, PAGE, {"first": 100}, token)
+
+
+DELIVERIES = """query($id: ID!) { message(id: $id) { deliveries(first: 2) { %s edges { node { id } } } } }"""
+
+
+def test_issue_17_point_1_total_count_is_counted_only_when_selected(client, engine):
+    """Issue 17 point 1 (and the speed section): deliveries(first:) without totalCount does not
+    count the message's deliveries; selecting it costs exactly one more statement."""
+    token = token_for(engine, "admin")
+    kids = [add_student(engine, first_school_id(engine), primary_email=email(), primary_phone=phone()) for _ in range(3)]
+    with session_scope(engine) as session:
+        message = create_message(session, viewer_for(session, "admin"),
+                                 request("STUDENTS", kids, channels=("EMAIL", "SMS"), subject=unique("Counted")))
+        fan_out(session, message.id)
+        message_id = message.id
+    variables = {"id": str(message_id)}
+    counts = {}
+    for label, fields in (("without", ""), ("with", "totalCount")):
+        document = DELIVERIES % fields
+        gql(client, document, variables, token)
+        with count_statements(engine) as statements:
+            body = gql(client, document, variables, token)
+        assert "errors" not in body, body
+        counts[label] = statements
+    assert not [s for s in counts["without"] if "count(" in s.lower() and "delivery" in s.lower()], counts["without"]
+    assert len(counts["with"]) == len(counts["without"]) + 1
