@@ -16,6 +16,7 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from domain.support.keyset import KeysetList, Window
 from models.db import row_id
@@ -126,35 +127,21 @@ def window(kind: str, first: int | None, after: str | None, last: int | None, be
     return Window(size=size, after=decode_cursor(kind, after), before=decode_cursor(kind, before), backward=backward)
 
 
-def connection(kind: str, rows: Sequence, keys: Sequence[int], window: Window, more: bool, to_node, *,
-               count: Callable[[], int], precedes: Callable[[int], bool] | None = None,
-               follows: Callable[[int], bool] | None = None) -> Connection:
-    """A connection of one fetched page (``rows`` in list order, ``more``: rows lie past them in the
-    fetch direction). ``precedes(key)``/``follows(key)`` say whether the list has rows at or
-    before/after a cursor's key; without them a cursor alone says rows lie beyond it."""
-    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(row)) for row, key in zip(rows, keys, strict=True)]
-    cursors = [edge.cursor for edge in edges]
-
-    def beyond(key: int | None, check: Callable[[int], bool] | None) -> Flag:
-        if key is None:
-            return False
-        return (lambda: check(key)) if check is not None else True
-
-    has_next = more if not window.backward else False
-    has_previous = more if window.backward else False
-    return Connection(
-        edges=edges, count=count,
-        page_info=PageInfo.of(cursors, has_next=has_next or beyond(window.before, follows),
-                              has_previous=has_previous or beyond(window.after, precedes)))
-
-
 def keyset_connection(session, listing: KeysetList, kind: str, window: Window, to_node) -> Connection:
-    """One page of ``listing`` as a connection: one statement, plus one for each lazy figure asked."""
+    """One page of ``listing`` as a connection: one statement. ``totalCount``, and the pageInfo flag
+    on a cursor's side (whether any row lies at or beyond the cursor), are one statement each, run
+    only when selected; the flag on the far side comes from the extra row the page fetched."""
     page = listing.page(session, window)
-    return connection(kind, page.rows, listing.keys(page.rows), window, page.more, to_node,
-        count=lambda: listing.count(session),
-        precedes=lambda key: listing.any_at_or_before(session, key),
-        follows=lambda key: listing.any_at_or_after(session, key))
+    edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(row))
+             for row, key in zip(page.rows, listing.keys(page.rows), strict=True)]
+
+    def beyond(key: int | None, check: Callable[[Session, int], bool]) -> Flag:
+        return False if key is None else (lambda: check(session, key))
+
+    return Connection(edges=edges, count=lambda: listing.count(session), page_info=PageInfo.of(
+        [edge.cursor for edge in edges],
+        has_next=(page.more and not window.backward) or beyond(window.before, listing.any_at_or_after),
+        has_previous=(page.more and window.backward) or beyond(window.after, listing.any_at_or_before)))
 
 
 def keyset_page(session, model, kind: str, where: list, window: Window, to_node, *,

@@ -43,8 +43,8 @@ from graph.permissions import requires
 from models import messaging as db
 
 
-def _bad(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+def _bad(message: str, **extensions) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", **extensions})
 
 
 def _encode_key(box: Box, key: Key) -> str:
@@ -66,10 +66,10 @@ def _decode_key(box: Box, cursor: str | None) -> Key | None:
 def _direction(first: int | None, after: str | None, last: int | None, before: str | None) -> bool:
     """True to page forward (first/after), False backward (last/before); sizes checked."""
     if (first is not None or after is not None) and (last is not None or before is not None):
-        raise _bad("page forward (first, after) or backward (last, before), not both")
-    for size in (first, last):
+        raise _bad("page forward (first, after) or backward (last, before), not both", argument="last")
+    for size, argument in ((first, "first"), (last, "last")):
         if size is not None:
-            page_size(size)
+            page_size(size, argument)
     return not (last is not None or before is not None)
 
 

@@ -6,87 +6,108 @@ from __future__ import annotations
 import base64
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select
 
+from domain.conversations.drafts.portal_alerts import AlertKind, raise_alert
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, phone, unique
-from helpers import count_statements, gql, token_for
+from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope
+from models.directory import Role, User
 from resolve import request, viewer_for
 
 PAGE = """query($search: String, $first: Int, $after: String, $last: Int, $before: String) {
   students(search: $search, first: $first, after: $after, last: $last, before: $before) {
     pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { cursor node { id } } nodes { id } } }"""
 COUNTED = PAGE.replace("pageInfo {", "totalCount pageInfo {")
+ALERTS = """query($first: Int, $after: String, $last: Int, $before: String) {
+  portalAlerts(first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { cursor node { id } } nodes { id } } }"""
 SIZE = 9
 
 
-def _cursor(student_id: int) -> str:
-    return base64.urlsafe_b64encode(f"student:{student_id}".encode()).decode()
+def _cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
 
 
 def _model(ids: list[int], first, after, last, before) -> tuple[list[int], bool, bool]:
-    """The page a plain list gives: ids between the cursors, the first or last n of them, and
-    whether rows of the list lie before or after the page (a cursor's own row counts)."""
+    """The page a plain list (``ids`` in list order) gives: ids between the cursors, the first or
+    last n of them, and whether rows of the list lie after or before the page (a cursor's own row
+    counts)."""
     start = ids.index(after) + 1 if after is not None else 0
     stop = ids.index(before) if before is not None else len(ids)
     between = ids[start:stop] if start <= stop else []
-    if last is not None or (before is not None and first is None and after is None):
-        size = last or 50
-        page = between[-size:]
-        has_previous = len(between) > size or (after is not None and start > 0)
+    if last is not None:
+        page = between[-last:]
+        has_previous = len(between) > last or (after is not None and start > 0)
         has_next = before is not None and stop < len(ids)
     else:
-        size = first or 50
-        page = between[:size]
-        has_next = len(between) > size or (before is not None and stop < len(ids))
+        page = between[:first]
+        has_next = len(between) > first or (before is not None and stop < len(ids))
         has_previous = after is not None and start > 0
     return page, has_next, has_previous
 
 
-def _family(engine) -> tuple[str, list[int]]:
-    """SIZE students only one search finds, in id order."""
+def _students(engine) -> tuple[dict, list[int]]:
+    """SIZE students only one search finds: the variables that list them, and their ids in list order (id)."""
     name = unique("Paged")
     school = first_school_id(engine)
-    return name, [add_student(engine, school, last_name=name) for _ in range(SIZE)]
+    return {"search": name}, [add_student(engine, school, last_name=name) for _ in range(SIZE)]
 
 
-def test_issue_17_point_1_pages_match_a_plain_list_both_ways(client, engine):
-    """Issue 17 point 1: for any first/after or last/before (cursors at either end included),
-    the page's rows, cursors and both pageInfo flags are those of a plain list of the same rows."""
-    token = token_for(engine, "admin")
-    name, ids = _family(engine)
+def _alerts(engine, login: str) -> list[int]:
+    """SIZE portal alerts of ``login``, in list order (newest first)."""
+    with session_scope(engine) as session:
+        user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
+        ids = [raise_alert(session, None, user_id=user_id, kind=AlertKind.DRAFT_ASSIGNED, text=f"alert {n}").id
+               for n in range(SIZE)]
+    return ids[::-1]
+
+
+def _check_against_model(client, token: str, document: str, field: str, kind: str, variables: dict,
+                         ids: list[int]) -> None:
     cursor = st.one_of(st.none(), st.sampled_from(ids))
-    size = st.integers(min_value=1, max_value=SIZE + 2)
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(forward=st.booleans(), size=size, after=cursor, before=cursor)
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(forward=st.booleans(), size=st.integers(min_value=1, max_value=SIZE + 2), after=cursor, before=cursor)
     def check(forward, size, after, before):
         first, last = (size, None) if forward else (None, size)
         expected, has_next, has_previous = _model(ids, first, after, last, before)
-        body = gql(client, PAGE, {"search": name, "first": first, "last": last,
-                                  "after": _cursor(after) if after else None,
-                                  "before": _cursor(before) if before else None}, token)
+        body = gql(client, document, {**variables, "first": first, "last": last,
+                                      "after": _cursor(kind, after) if after else None,
+                                      "before": _cursor(kind, before) if before else None}, token)
         assert "errors" not in body, body
-        page = body["data"]["students"]
-        got = [int(edge["node"]["id"]) for edge in page["edges"]]
-        assert got == expected and [int(n["id"]) for n in page["nodes"]] == expected
-        assert [edge["cursor"] for edge in page["edges"]] == [_cursor(i) for i in expected]
+        page = body["data"][field]
+        assert [int(edge["node"]["id"]) for edge in page["edges"]] == expected
+        assert [int(node["id"]) for node in page["nodes"]] == expected
+        assert [edge["cursor"] for edge in page["edges"]] == [_cursor(kind, i) for i in expected]
         info = page["pageInfo"]
         assert (info["hasNextPage"], info["hasPreviousPage"]) == (has_next, has_previous), (first, after, last, before)
-        assert info["startCursor"] == (_cursor(expected[0]) if expected else None)
-        assert info["endCursor"] == (_cursor(expected[-1]) if expected else None)
+        assert info["startCursor"] == (_cursor(kind, expected[0]) if expected else None)
+        assert info["endCursor"] == (_cursor(kind, expected[-1]) if expected else None)
 
     check()
+
+
+def test_issue_17_point_1_pages_match_a_plain_list_both_ways(client, engine):
+    """Issue 17 point 1: for any first/after or last/before (cursors at either end, crossed
+    cursors included), the page's rows, cursors and both pageInfo flags are those of a plain list
+    of the same rows: on a list in id order (students) and one newest first (portalAlerts)."""
+    variables, ids = _students(engine)
+    _check_against_model(client, token_for(engine, "admin"), PAGE, "students", "student", variables, ids)
+    login = unique("alerted.")
+    token = make_user(engine, Role.TEACHER, login=login)
+    _check_against_model(client, token, ALERTS, "portalAlerts", "alert", {}, _alerts(engine, login))
 
 
 def test_issue_17_point_1_walking_backward_from_the_end_reads_the_list_reversed(client, engine):
     """Issue 17 point 1: last/before from the end to the start visits every row once, in order."""
     token = token_for(engine, "admin")
-    name, ids = _family(engine)
+    variables, ids = _students(engine)
     seen, before = [], None
     while True:
-        page = gql(client, COUNTED, {"search": name, "last": 4, "before": before}, token)["data"]["students"]
+        page = gql(client, COUNTED, {**variables, "last": 4, "before": before}, token)["data"]["students"]
         seen = [int(n["id"]) for n in page["nodes"]] + seen
         assert page["totalCount"] == SIZE
         if not page["pageInfo"]["hasPreviousPage"]:
