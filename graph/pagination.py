@@ -10,21 +10,24 @@ that needs a look past a cursor each cost one more, only when the document selec
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, NoReturn, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.support.keyset import KeysetList, Window
-from models.db import row_id
+from domain.support.keyset import Key, KeysetList, Window
+from models.db import MAX_ROW_ID, row_id
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 #: Longer search strings are refused: nobody types more, and SQLite refuses LIKE patterns past 50,000.
 MAX_SEARCH_LENGTH = 200
+#: The longest text a cursor's sort values may hold (a name of the directory is at most 200).
+MAX_CURSOR_TEXT = 400
 
 First = Annotated[int | None, strawberry.argument(
     description=f"Page forward: the first n rows (after `after`), 1 to {MAX_PAGE_SIZE}. Not with `last`.")]
@@ -84,8 +87,10 @@ class Connection(Generic[T]):
         return self.count()
 
 
-def encode_cursor(kind: str, key: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
+def encode_cursor(kind: str, key: Key) -> str:
+    """An opaque cursor: the list's kind and the row's key (its id, or its sort values and id)."""
+    text = json.dumps(list(key), separators=(",", ":")) if isinstance(key, tuple) else str(key)
+    return base64.urlsafe_b64encode(f"{kind}:{text}".encode()).decode()
 
 
 def decode_cursor(kind: str, cursor: str | None) -> int | None:
@@ -99,6 +104,35 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         return parsed
     except (ValueError, UnicodeDecodeError):
         raise _bad("the cursor is not valid for this list") from None
+
+
+def _key_part(value) -> bool:
+    if isinstance(value, str):  # PostgreSQL refuses NUL in text
+        return len(value) <= MAX_CURSOR_TEXT and "\x00" not in value
+    return type(value) is int and abs(value) <= MAX_ROW_ID
+
+
+def decode_key(kind: str, cursor: str | None) -> Key | None:
+    """The key of a cursor of ``kind``: a row id (as decode_cursor), or the tuple of a sorted
+    list's sort values and id. Anything else is BAD_USER_INPUT."""
+    if cursor is None:
+        return None
+    if len(cursor) > 4 * MAX_CURSOR_TEXT:
+        _refuse_cursor()
+    try:
+        prefix, _, text = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix != kind or not text.startswith("["):
+            return decode_cursor(kind, cursor)
+        values = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        _refuse_cursor()
+    if not (isinstance(values, list) and values and all(_key_part(value) for value in values)):
+        _refuse_cursor()
+    return tuple(values)
+
+
+def _refuse_cursor() -> NoReturn:
+    raise _bad("the cursor is not valid for this list")
 
 
 def page_size(size: int, argument: str = "first") -> int:
@@ -124,13 +158,15 @@ def window(kind: str, first: int | None, after: str | None, last: int | None, be
            default: int) -> Window:
     """The page the four Relay arguments ask for, as ``direction``; a foreign cursor is BAD_USER_INPUT."""
     size, backward = direction(first, after, last, before, default=default)
-    return Window(size=size, after=decode_cursor(kind, after), before=decode_cursor(kind, before), backward=backward)
+    return Window(size=size, after=decode_key(kind, after), before=decode_key(kind, before), backward=backward)
 
 
 def keyset_connection(session, listing: KeysetList, kind: str, window: Window, to_node) -> Connection:
     """One page of ``listing`` as a connection: one statement. ``totalCount``, and the pageInfo flag
     on a cursor's side (whether any row lies at or beyond the cursor), are one statement each, run
     only when selected; the flag on the far side comes from the extra row the page fetched."""
+    if any(key is not None and not listing.accepts(key) for key in (window.after, window.before)):
+        _refuse_cursor()
     page = listing.page(session, window)
     edges = [Edge(cursor=encode_cursor(kind, key), node=to_node(row))
              for row, key in zip(page.rows, listing.keys(page.rows), strict=True)]
@@ -145,10 +181,18 @@ def keyset_connection(session, listing: KeysetList, kind: str, window: Window, t
 
 
 def keyset_page(session, model, kind: str, where: list, window: Window, to_node, *,
-                newest_first: bool = False) -> Connection:
-    """One page of ``model`` rows matching ``where``, in id order (newest first when asked)."""
-    listing = KeysetList(select(model).where(*where), model.id, newest_first=newest_first)
+                newest_first: bool = False, order: tuple = ()) -> Connection:
+    """One page of ``model`` rows matching ``where``, by the ``order`` columns then id (id order
+    alone by default; newest first when asked)."""
+    listing = KeysetList(select(model).where(*where), model.id, newest_first=newest_first, order=order,
+                         key_of=sorted_key(*order, model.id) if order else (lambda row: row.id))
     return keyset_connection(session, listing, kind, window, to_node)
+
+
+def sorted_key(*columns) -> Callable:
+    """A row's key in a list sorted on ``columns`` (the last one its id): the tuple of its values."""
+    names = [column.key for column in columns]
+    return lambda row: tuple(getattr(row, name) for name in names)
 
 
 #: Never a row id: an argument that names no row becomes this, so the query finds nothing (or the

@@ -15,7 +15,19 @@ from graph.context import Info
 from graph.directory.settings import DefaultUserPreference
 from graph.directory.types import Group, Section, School, StaffMember, Student
 from domain.support.keyset import KeysetList
-from graph.pagination import After, Before, Connection, First, Last, keyset_connection, keyset_page, parse_id, search_term, window
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    keyset_connection,
+    keyset_page,
+    parse_id,
+    search_term,
+    sorted_key,
+    window,
+)
 from graph.permissions import requires
 from models import directory as db
 
@@ -30,7 +42,7 @@ def _name_filter(table, search: str | None):
 
 def _assigned_groups(info: Info, group, member, assignee, kind: str, first, after, last,
                      before) -> Connection[Group]:
-    """The groups assigned to the viewer or a profile of theirs, in id order, with member counts:
+    """The groups assigned to the viewer or a profile of theirs, by name, with member counts:
     one statement a page."""
     viewer = info.context.viewer
     profile_ids = [profile.id for profile in viewer.profiles]
@@ -38,7 +50,8 @@ def _assigned_groups(info: Info, group, member, assignee, kind: str, first, afte
         or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids)))
     members = (select(func.count(member.group_id)).where(member.group_id == group.id)
                .correlate(group).scalar_subquery().label("member_count"))
-    listing = KeysetList(select(group.id, group.name, members).where(group.id.in_(assigned)), group.id)
+    listing = KeysetList(select(group.id, group.name, members).where(group.id.in_(assigned)), group.id,
+                         order=(group.name,), key_of=lambda row: (row.name, row.id))
     return keyset_connection(info.context.session, listing, kind, window(kind, first, after, last, before, default=50),
                              lambda row: Group(id=strawberry.ID(str(row.id)), name=row.name,
                                                member_count=row.member_count))
@@ -46,14 +59,15 @@ def _assigned_groups(info: Info, group, member, assignee, kind: str, first, afte
 
 @strawberry.type
 class DirectoryQueries:
-    @strawberry.field(**requires("Schools the viewer can access, in id order (50 a page by default); each "
-                                 "school's sortOrder is the district's display order.", Perm.COMMUNICATION,
+    @strawberry.field(**requires("Schools the viewer can access, in the district's order (sortOrder, then "
+                                 "name), 50 a page by default.", Perm.COMMUNICATION,
                                  scopes=(Scope.DIRECTORY_READ,)))
     def schools(self, info: Info, first: First = None, after: After = None, last: Last = None,
                 before: Before = None) -> Connection[School]:
         where = [db.School.id.in_(info.context.viewer.school_ids)]
         return keyset_page(info.context.session, db.School, "school", where,
-                           window("school", first, after, last, before, default=50), School.from_row)
+                           window("school", first, after, last, before, default=50), School.from_row,
+                           order=(db.School.sort_order, db.School.name))
 
     @strawberry.field(**requires(
         "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION,
@@ -76,7 +90,7 @@ class DirectoryQueries:
                            window("staff", first, after, last, before, default=50), StaffMember.from_row)
 
     @strawberry.field(**requires(
-        "Sections the viewer can reach, in id order (50 a page by default): a teacher's own sections, an "
+        "Sections the viewer can reach, by name (50 a page by default): a teacher's own sections, an "
         "admin's schools' sections.", Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
     def sections(self, info: Info, school_id: strawberry.ID | None = None, first: First = None, after: After = None,
                  last: Last = None, before: Before = None) -> Connection[Section]:
@@ -89,17 +103,19 @@ class DirectoryQueries:
             query = query.where(db.Section.school_id.in_(viewer.school_ids))
         if school_id is not None:
             query = query.where(db.Section.school_id == parse_id(school_id))
-        return keyset_connection(info.context.session, KeysetList(query, db.Section.id), "section",
+        listing = KeysetList(query, db.Section.id, order=(db.Section.name,), key_of=sorted_key(db.Section.name,
+                                                                                            db.Section.id))
+        return keyset_connection(info.context.session, listing, "section",
                                  window("section", first, after, last, before, default=50), Section.from_row)
 
-    @strawberry.field(**requires("Student groups assigned to the viewer or a profile of theirs, in id order "
+    @strawberry.field(**requires("Student groups assigned to the viewer or a profile of theirs, by name "
                                  "(50 a page by default) (RCP-19).", Perm.COMMUNICATION))
     def student_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
                        before: Before = None) -> Connection[Group]:
         return _assigned_groups(info, db.StudentGroup, db.StudentGroupMember, db.StudentGroupAssignee,
                                 "student-group", first, after, last, before)
 
-    @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs, in id order "
+    @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs, by name "
                                  "(50 a page by default) (RCP-21).", Perm.COMMUNICATION))
     def user_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Group]:

@@ -4,6 +4,7 @@ plain list model on real rows; one page-size rule; totalCount counted only when 
 from __future__ import annotations
 
 import base64
+import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, phone, unique
 from helpers import count_statements, gql, make_user, token_for
 from models.db import session_scope
-from models.directory import Role, User
+from models.directory import Role, StudentGroup, StudentGroupAssignee, User
 from resolve import request, viewer_for
 
 PAGE = """query($search: String, $first: Int, $after: String, $last: Int, $before: String) {
@@ -24,10 +25,13 @@ COUNTED = PAGE.replace("pageInfo {", "totalCount pageInfo {")
 ALERTS = """query($first: Int, $after: String, $last: Int, $before: String) {
   portalAlerts(first: $first, after: $after, last: $last, before: $before) {
     pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { cursor node { id } } nodes { id } } }"""
+GROUPS = """query($first: Int, $after: String, $last: Int, $before: String) {
+  studentGroups(first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { cursor node { id } } nodes { id } } }"""
 SIZE = 9
 
 
-def _cursor(kind: str, key: int) -> str:
+def _cursor(kind: str, key) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
 
 
@@ -65,8 +69,21 @@ def _alerts(engine, login: str) -> list[int]:
     return ids[::-1]
 
 
-def _check_against_model(client, token: str, document: str, field: str, kind: str, variables: dict,
-                         ids: list[int]) -> None:
+def _groups(engine, user_id: int) -> tuple[list[int], dict[int, str]]:
+    """SIZE student groups assigned to the user, names repeated and out of id order: their ids in
+    list order (name, then id) and each one's name."""
+    names = ["delta", "alpha", "delta", "charlie", "alpha", "bravo", "echo", "alpha", "charlie"][:SIZE]
+    with session_scope(engine) as session:
+        groups = [StudentGroup(name=name) for name in names]
+        session.add_all(groups)
+        session.flush()
+        session.add_all([StudentGroupAssignee(group_id=group.id, user_id=user_id) for group in groups])
+        named = {group.id: group.name for group in groups}
+    return sorted(named, key=lambda i: (named[i], i)), named
+
+
+def _check_against_model(client, token: str, document: str, field: str, variables: dict, ids: list[int],
+                         cursor_of) -> None:
     cursor = st.one_of(st.none(), st.sampled_from(ids))
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -75,17 +92,17 @@ def _check_against_model(client, token: str, document: str, field: str, kind: st
         first, last = (size, None) if forward else (None, size)
         expected, has_next, has_previous = _model(ids, first, after, last, before)
         body = gql(client, document, {**variables, "first": first, "last": last,
-                                      "after": _cursor(kind, after) if after else None,
-                                      "before": _cursor(kind, before) if before else None}, token)
+                                      "after": cursor_of(after) if after else None,
+                                      "before": cursor_of(before) if before else None}, token)
         assert "errors" not in body, body
         page = body["data"][field]
         assert [int(edge["node"]["id"]) for edge in page["edges"]] == expected
         assert [int(node["id"]) for node in page["nodes"]] == expected
-        assert [edge["cursor"] for edge in page["edges"]] == [_cursor(kind, i) for i in expected]
+        assert [edge["cursor"] for edge in page["edges"]] == [cursor_of(i) for i in expected]
         info = page["pageInfo"]
         assert (info["hasNextPage"], info["hasPreviousPage"]) == (has_next, has_previous), (first, after, last, before)
-        assert info["startCursor"] == (_cursor(kind, expected[0]) if expected else None)
-        assert info["endCursor"] == (_cursor(kind, expected[-1]) if expected else None)
+        assert info["startCursor"] == (cursor_of(expected[0]) if expected else None)
+        assert info["endCursor"] == (cursor_of(expected[-1]) if expected else None)
 
     check()
 
@@ -93,12 +110,20 @@ def _check_against_model(client, token: str, document: str, field: str, kind: st
 def test_issue_17_point_1_pages_match_a_plain_list_both_ways(client, engine):
     """Issue 17 point 1: for any first/after or last/before (cursors at either end, crossed
     cursors included), the page's rows, cursors and both pageInfo flags are those of a plain list
-    of the same rows: on a list in id order (students) and one newest first (portalAlerts)."""
+    of the same rows: on a list in id order (students), one newest first (portalAlerts) and one
+    sorted by name with ties (studentGroups)."""
     variables, ids = _students(engine)
-    _check_against_model(client, token_for(engine, "admin"), PAGE, "students", "student", variables, ids)
+    _check_against_model(client, token_for(engine, "admin"), PAGE, "students", variables, ids,
+                         lambda i: _cursor("student", i))
     login = unique("alerted.")
     token = make_user(engine, Role.TEACHER, login=login)
-    _check_against_model(client, token, ALERTS, "portalAlerts", "alert", {}, _alerts(engine, login))
+    _check_against_model(client, token, ALERTS, "portalAlerts", {}, _alerts(engine, login),
+                         lambda i: _cursor("alert", i))
+    with session_scope(engine) as session:
+        user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
+    ids, named = _groups(engine, user_id)
+    _check_against_model(client, token, GROUPS, "studentGroups", {}, ids,
+                         lambda i: _cursor("student-group", json.dumps([named[i], i], separators=(",", ":"))))
 
 
 def test_issue_17_point_1_walking_backward_from_the_end_reads_the_list_reversed(client, engine):
@@ -127,6 +152,19 @@ def test_issue_17_point_1_first_with_last_and_sizes_outside_1_to_100_are_coded_e
         assert error["extensions"]["code"] == "BAD_USER_INPUT", body
         assert error["extensions"]["argument"] == argument, body
     assert "errors" not in gql(client, PAGE, {"first": 100}, token)
+
+
+def test_issue_17_point_1_a_cursor_of_another_list_or_shape_is_refused(client, engine):
+    """Issue 17 point 1: a cursor is valid only for its own list: another list's, a sorted list's
+    key of the wrong shape or types, and text that is no cursor are BAD_USER_INPUT."""
+    token = token_for(engine, "admin")
+    for document, cursor in ((GROUPS, _cursor("student", 5)), (GROUPS, _cursor("student-group", 5)),
+                             (GROUPS, _cursor("student-group", '["a","b"]')),
+                             (GROUPS, _cursor("student-group", '[1,"a"]')),
+                             (GROUPS, _cursor("student-group", '["a\\u0000",1]')),
+                             (PAGE, _cursor("student", '["a",1]')), (PAGE, "not a cursor")):
+        body = gql(client, document, {"after": cursor}, token)
+        assert [error["extensions"]["code"] for error in body.get("errors") or []] == ["BAD_USER_INPUT"], body
 
 
 DELIVERIES = """query($id: ID!) { message(id: $id) { deliveries(first: 2) { %s edges { node { id } } } } }"""
