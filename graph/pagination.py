@@ -29,8 +29,9 @@ MAX_SEARCH_LENGTH = 200
 #: The longest text a cursor's sort values may hold (a name of the directory is at most 200).
 MAX_CURSOR_TEXT = 400
 
-First = Annotated[int | None, strawberry.argument(
-    description=f"Page forward: the first n rows (after `after`), 1 to {MAX_PAGE_SIZE}. Not with `last`.")]
+First = Annotated[int | None, strawberry.argument(description=(
+    f"Page forward: the first n rows (after `after`), 1 to {MAX_PAGE_SIZE}; without first or last, the "
+    "field's default page size (in its description). Not with `last`."))]
 After = Annotated[str | None, strawberry.argument(description="Rows after this cursor (an edge's cursor).")]
 Last = Annotated[int | None, strawberry.argument(
     description=f"Page backward: the last n rows (before `before`), 1 to {MAX_PAGE_SIZE}. Not with `first`.")]
@@ -44,8 +45,9 @@ def _bad(message: str, **extensions) -> GraphQLError:
 
 
 @strawberry.type(description=(
-    "Where a page sits in its list (Relay). hasNextPage/hasPreviousPage are exact; when the page was "
-    "asked from a cursor, the flag on the cursor's side costs one statement, only when selected."))
+    "Where a page sits in its list (Relay). The flag on the far side of a page says whether more rows lie "
+    "that way; when the page was asked from a cursor, the flag on the cursor's side says whether any row "
+    "lies at or beyond it (one statement, only when selected)."))
 class PageInfo:
     start_cursor: str | None = strawberry.field(description="The first edge's cursor; null on an empty page.")
     end_cursor: str | None = strawberry.field(description="The last edge's cursor; null on an empty page.")
@@ -82,7 +84,7 @@ class Connection(Generic[T]):
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field(description="Rows in the whole list (with its filters); one more statement, only when asked.")
+    @strawberry.field(description="Rows in the whole list (with its filters); counted only when selected.")
     def total_count(self) -> int:
         return self.count()
 

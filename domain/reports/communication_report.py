@@ -135,7 +135,8 @@ def report_list(session: Session, viewer: Viewer, report_filter: ReportFilter) -
     """The report's messages, newest first; a page's rows come with their figures (four statements
     whatever the page size)."""
     return KeysetList(select(Message).where(*_filtered(viewer, report_filter)), Message.id, newest_first=True,
-                      key_of=lambda row: row.message.id, finish=lambda messages: _report_rows(session, viewer, messages))
+                      key_of=lambda row: row.message.id,
+                      finish=lambda messages: _report_rows(session, viewer, messages))
 
 
 def _report_rows(session: Session, viewer: Viewer, messages: list[Message]) -> list[ReportRow]:

@@ -14,7 +14,7 @@ from graph.permissions import requires_district_settings
 @strawberry.type
 class AuditQueries:
     @strawberry.field(**requires_district_settings(
-        "The audit trail, newest first: every send, schedule, export, permission and partner-key change, view of "
+        "The audit trail, newest first (50 a page by default): every send, schedule, export, permission and partner-key change, view of "
         "a student's contact data and partner read of student data. filter.studentId answers \"every disclosure "
         "concerning this student\"."))
     def audit_log(self, info: Info, filter: AuditLogFilter | None = None, first: First = None, after: After = None,

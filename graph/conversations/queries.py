@@ -142,7 +142,8 @@ class ConversationQueries:
 
     @strawberry.field(**requires(
         "The conversation between the viewer and one recipient: every message the viewer sent "
-        "that reached them (batch messages included), newest first, each with its deliveries to them (RCP-26). "
+        "that reached them (batch messages included), newest first (20 a page by default), each with its "
+        "deliveries to them (RCP-26). "
         "Named thread before issue 15.",
         Perm.COMMUNICATION))
     def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID,
@@ -152,7 +153,8 @@ class ConversationQueries:
         listing = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
                               parse_id(recipient_id))
         entries = keyset_connection(info.context.session, listing, "thread", page, lambda entry: ThreadEntry(
-            message=Message.in_conversation(entry.message), deliveries=[Delivery.from_row(d) for d in entry.deliveries]))
+            message=Message.in_conversation(entry.message),
+            deliveries=[Delivery.from_row(d) for d in entry.deliveries]))
         shown = [edge.node for edge in entries.edges]
         newest = shown[0].deliveries[0] if shown and shown[0].deliveries else None
         contact_data_shown(info, "recipientThread", [int(entry.message.id) for entry in shown],

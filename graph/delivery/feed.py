@@ -118,7 +118,8 @@ DESCRIPTION = ("Every change of a delivery's status the viewer may see, oldest f
 
 
 QUERY_DESCRIPTION = (
-    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE_SIZE} (as every list's page, issue 17 point 1). A page looks at no more than "
+    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE_SIZE}, as every list's page. "
+    "A page looks at no more than "
     f"{SCAN_PER_EVENT} x `first` events of the feed, the viewer's or not. `endCursor` is where it stopped looking: "
     "past the events the viewer may not see (a quiet key's cursor keeps up with a busy district and outlives the "
     "retention), never past one that has yet to commit. So a page may hold fewer than `first` events, even none, "

@@ -70,7 +70,8 @@ class DirectoryQueries:
                            order=(db.School.sort_order, db.School.name))
 
     @strawberry.field(**requires(
-        "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION,
+        "Students the viewer may message, in id order (50 a page by default), searchable by name and "
+        "filterable by school.", Perm.COMMUNICATION,
         scopes=(Scope.DIRECTORY_READ,)))
     def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
                  first: First = None, after: After = None, last: Last = None,
@@ -81,7 +82,8 @@ class DirectoryQueries:
         return keyset_page(info.context.session, db.Student, "student", where,
                            window("student", first, after, last, before, default=50), Student.from_row)
 
-    @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION,
+    @strawberry.field(**requires("Staff the viewer may message, in id order (50 a page by default), searchable "
+                                 "by name.", Perm.COMMUNICATION,
                                  scopes=(Scope.DIRECTORY_READ,)))
     def staff(self, info: Info, search: str | None = None, first: First = None, after: After = None,
               last: Last = None, before: Before = None) -> Connection[StaffMember]:

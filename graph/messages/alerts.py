@@ -43,7 +43,7 @@ class PortalAlertConnection(Connection[PortalAlert]):
 
 @strawberry.type
 class AlertQueries:
-    @strawberry.field(**requires("Your portal alerts, newest first (DRF-05); unseenOnly: only those not yet "
+    @strawberry.field(**requires("Your portal alerts, newest first, 30 a page by default (DRF-05); unseenOnly: only those not yet "
                                  "marked seen (markPortalAlertsSeen).", Perm.COMMUNICATION))
     def portal_alerts(self, info: Info, unseen_only: bool = False, first: First = None, after: After = None,
                       last: Last = None, before: Before = None) -> PortalAlertConnection:

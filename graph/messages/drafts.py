@@ -12,7 +12,14 @@ from graphql import GraphQLError
 from domain.access.permissions import Perm
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
-from domain.messages.draft_listing import DraftContents, draft_contents, drafts_beyond, drafts_count, drafts_page, saved_at
+from domain.messages.draft_listing import (
+    DraftContents,
+    draft_contents,
+    drafts_beyond,
+    drafts_count,
+    drafts_page,
+    saved_at,
+)
 from domain.messages.drafts import DraftNotFound, Gates, camel, own_draft
 from graph.context import Info
 from graph.messages.imports import ImportedRecipient
@@ -125,7 +132,7 @@ class Draft:
         return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
 
-    @strawberry.field(description="The CSV-imported recipients, in import order (IMP-05).")
+    @strawberry.field(description="The CSV-imported recipients, in import order, 100 a page by default (IMP-05).")
     def imported_recipients(self, info: Info, first: First = None, after: After = None, last: Last = None,
                             before: Before = None) -> Connection[ImportedRecipient]:
         where = [db.ImportedRecipient.message_id == int(self.id)]
@@ -184,7 +191,7 @@ def _key(cursor: str | None) -> tuple[dt.datetime, int] | None:
 @strawberry.type
 class DraftQueries:
     @strawberry.field(**requires(
-        "Your drafts, newest saved first, each with its saved time, message types and title (DRF-01). search "
+        "Your drafts, newest saved first (30 a page by default), each with its saved time, message types and title (DRF-01). search "
         "matches the saved date and time as shown in the district's time zone (2026-12-03, 14:05, Dec 3), the "
         "title or the subject. An assigned draft is listed by its assignee only (DRF-05, DRF-06).",
         Perm.COMMUNICATION))

@@ -123,7 +123,8 @@ def remove_from_draft(info: Info, message_id: strawberry.ID,
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(**requires("The imported recipients of one of your drafts (IMP-05).", Perm.COMMUNICATION))
+    @strawberry.field(**requires("The imported recipients of one of your drafts, in import order, 100 a page by "
+                                 "default (IMP-05).", Perm.COMMUNICATION))
     def imported_recipients(self, info: Info, message_id: strawberry.ID, first: First = None, after: After = None,
                             last: Last = None, before: Before = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session

@@ -245,7 +245,7 @@ class Message:
     async def unread_count(self, info: Info) -> int:
         return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[1]
 
-    @strawberry.field(description="The recipients it reached in-app, in delivery order, with when they read it; "
+    @strawberry.field(description="The recipients it reached in-app, in delivery order (100 a page by default), with when they read it; "
                                   "read: false lists who has not read it yet. Someone else's message lists your "
                                   "own scope only.")
     def in_app_readers(self, info: Info, read: bool | None = None, first: First = None, after: After = None,

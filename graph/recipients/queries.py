@@ -15,7 +15,18 @@ from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors, perform
 from graph.messages.inputs import SendMessageInput, to_request
 from graph.messages.types import CallWindowDeferral, Channel
-from graph.pagination import After, Before, Connection, Edge, First, Last, PageInfo, decode_cursor, direction, encode_cursor
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    decode_cursor,
+    direction,
+    encode_cursor,
+)
 from graph.permissions import authorize_input, requires
 from graph.recipients.types import PlannedDelivery, PlanOutcomeCount, PlanReason, RecipientPlan
 from models import messaging as db
@@ -92,5 +103,5 @@ class PlanQueries:
     recipient_plan: RecipientPlanResult = strawberry.field(
         resolver=recipient_plan,
         **requires("Dry-run a message input: counts per channel and outcome, and every planned delivery "
-                   "with its reason; nothing is written or sent.", Perm.COMMUNICATION),
+                   "with its reason (100 a page by default); nothing is written or sent.", Perm.COMMUNICATION),
     )

@@ -20,7 +20,7 @@ from models import messaging as db
 @strawberry.type
 class ReportQueries:
     @strawberry.field(**requires(
-        "Every sent message the viewer may read, newest first, with type, date, source, sender, recipients, "
+        "Every sent message the viewer may read, newest first (50 a page by default), with type, date, source, sender, recipients, "
         "total, errors, counts per status, and the emergency and flagged marks. For per-recipient rows read "
         "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
         "token (RPT-01).",

@@ -16,7 +16,7 @@ from graph.scheduling.types import Schedule, ScheduledKind, ScheduledMessage
 @strawberry.type
 class ScheduleQueries:
     @strawberry.field(**requires(
-        "Your scheduled messages, newest first, with their kind, schedule and description; search "
+        "Your scheduled messages, newest first (50 a page by default), with their kind, schedule and description; search "
         "matches the subject or the scheduled date (2026-12-04, Dec 4, December) (SCH-06).", Perm.COMMUNICATION))
     def scheduled_messages(self, info: Info, search: str | None = None, first: First = None, after: After = None,
                            last: Last = None, before: Before = None) -> Connection[ScheduledMessage]:

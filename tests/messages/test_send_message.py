@@ -270,7 +270,8 @@ def test_unknown_and_out_of_scope_student_ids_are_not_found(client, engine, teac
     """Covers RCP-17: a teacher cannot reach a student outside their sections; unknown ids likewise."""
     section = first_section_with_students(client, teacher)
     mine = [s["id"] for s in section["students"]]
-    reachable = {s["id"] for sec in gql(client, SECTIONS, token=teacher)["data"]["sections"]["nodes"] for s in sec["students"]}
+    sections = gql(client, SECTIONS, token=teacher)["data"]["sections"]["nodes"]
+    reachable = {s["id"] for sec in sections for s in sec["students"]}
     outsider = db.execute(select(Student.id).where(Student.id.not_in([int(i) for i in reachable]))).scalars().first()
     before = row_counts(engine)
     errors = _errors(send(client, teacher, recipientType="PRIMARY_CONTACTS",

@@ -126,7 +126,8 @@ def test_demo_primary_contacts_to_a_section_reaches_every_custodial_address(demo
                             "--data-dir", str(demo["data_dir"])], capture_output=True, text=True,
                            env=demo["env"], timeout=60).stdout.strip()
     assert JWT.match(token)
-    sections = _gql(demo, "{ sections { nodes { id name students { id } } } }", token=token)["data"]["sections"]["nodes"]
+    sections = _gql(demo, "{ sections { nodes { id name students { id } } } }",
+                    token=token)["data"]["sections"]["nodes"]
     section = max(sections, key=lambda s: len(s["students"]))
     result = _gql(demo, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }""",

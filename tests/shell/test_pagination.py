@@ -174,7 +174,8 @@ def test_issue_17_point_1_total_count_is_counted_only_when_selected(client, engi
     """Issue 17 point 1 (and the speed section): deliveries(first:) without totalCount does not
     count the message's deliveries; selecting it costs exactly one more statement."""
     token = token_for(engine, "admin")
-    kids = [add_student(engine, first_school_id(engine), primary_email=email(), primary_phone=phone()) for _ in range(3)]
+    school = first_school_id(engine)
+    kids = [add_student(engine, school, primary_email=email(), primary_phone=phone()) for _ in range(3)]
     with session_scope(engine) as session:
         message = create_message(session, viewer_for(session, "admin"),
                                  request("STUDENTS", kids, channels=("EMAIL", "SMS"), subject=unique("Counted")))
