@@ -134,3 +134,19 @@ def closed_window_now() -> dict:
     return {"time_zone": "America/New_York",
             "call_window_start": (local + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0),
             "call_window_end": (local + dt.timedelta(hours=3)).time().replace(second=0, microsecond=0)}
+
+
+def every_node(client, query: str, field: str, variables: dict[str, Any] | None = None,
+               token: str | None = None) -> list[dict]:
+    """Every node of the connection ``field`` (a top-level field of ``query``, which takes
+    ``$after`` and selects ``pageInfo { hasNextPage endCursor }`` and ``edges { node }``), paged
+    forward to its end (pages are at most 100 rows, issue 17 point 1)."""
+    nodes, after = [], None
+    while True:
+        body = gql(client, query, {**(variables or {}), "after": after}, token)
+        assert "errors" not in body, body
+        page = body["data"][field]
+        nodes += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]

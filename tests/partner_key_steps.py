@@ -25,7 +25,7 @@ REVOKE = """mutation($id: ID!) { revokePartnerKey(id: $id) {
   ... on PartnerKeyRevoked { key { KEY_FIELDS } }
   ... on RevokePartnerKeyErrors { errors { path code message } } } }""".replace("KEY_FIELDS", KEY_FIELDS)
 LIST = "{ partnerKeys { " + KEY_FIELDS + " } }"
-SCHOOLS = "{ schools { id } }"
+SCHOOLS = "{ schools { nodes { id } } }"
 
 
 def create_key(client, engine, *, scopes=("DIRECTORY_READ",), school_ids=None, token=None, **fields) -> dict:

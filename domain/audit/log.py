@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import select
+
+from domain.support.keyset import KeysetList
 
 from domain.audit.actions import AuditAction
 from models.audit import AuditLog, AuditStudentSet
@@ -43,12 +44,6 @@ def _conditions(district_id: int, audit_filter: AuditFilter) -> list:
     return where
 
 
-def audit_page(session: Session, district_id: int, audit_filter: AuditFilter, *, before_id: int | None,
-               limit: int) -> tuple[int, list[AuditLog]]:
-    """The matching rows' total, and up to ``limit`` of them older than ``before_id``, newest first."""
-    where = _conditions(district_id, audit_filter)
-    total = session.execute(select(func.count()).select_from(AuditLog).where(*where)).scalar_one()
-    if before_id is not None:
-        where.append(AuditLog.id < before_id)
-    rows = session.execute(select(AuditLog).where(*where).order_by(AuditLog.id.desc()).limit(limit)).scalars().all()
-    return total, list(rows)
+def audit_list(district_id: int, audit_filter: AuditFilter) -> KeysetList:
+    """The matching rows, newest first."""
+    return KeysetList(select(AuditLog).where(*_conditions(district_id, audit_filter)), AuditLog.id, newest_first=True)

@@ -31,7 +31,6 @@ from domain.feed.scope import FeedScope
 from models.delivery_events import DeliveryEvent, DeliveryFeedPruned
 
 E = DeliveryEvent
-MAX_PAGE = 1000
 #: A query page looks at no more than this many events of the feed per event asked for (``first``):
 #: a quiet key over a busy district reads 10,000 index entries at most, then pages on.
 SCAN_PER_EVENT = 10

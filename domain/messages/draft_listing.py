@@ -73,20 +73,50 @@ def _matching_ids(session: Session, viewer: Viewer, needle: str) -> list[int]:
     return [m.id for m in rows if needle in f"{shown_saved_time(m, zone)} {m.draft_title or ''} {m.subject}".lower()]
 
 
-def drafts_page(session: Session, viewer: Viewer, *, search: str | None, after: tuple[dt.datetime, int] | None,
-                limit: int) -> tuple[int, list[Message]]:
-    """DRF-01: the viewer's drafts, newest saved first (ties by id), after the keyset ``after``
-    (saved time, id); returns the total and up to ``limit`` rows."""
+DraftKey = tuple[dt.datetime, int]
+
+
+def _drafts_where(session: Session, viewer: Viewer, search: str | None) -> list:
     where = _mine(viewer)
     if search and search.strip():
         where.append(Message.id.in_(_matching_ids(session, viewer, search.strip().lower())))
-    total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
+    return where
+
+
+def _older(key: DraftKey):
+    at, message_id = key
+    return or_(SAVED < at, and_(SAVED == at, Message.id < message_id))
+
+
+def _newer(key: DraftKey):
+    at, message_id = key
+    return or_(SAVED > at, and_(SAVED == at, Message.id > message_id))
+
+
+def drafts_page(session: Session, viewer: Viewer, *, search: str | None, after: DraftKey | None,
+                before: DraftKey | None = None, limit: int, backward: bool = False) -> list[Message]:
+    """DRF-01: the viewer's drafts, newest saved first (ties by id), between the keysets ``after``
+    and ``before`` (saved time, id); up to ``limit`` rows from the start of that span, or from its
+    end when ``backward`` (then nearest ``before`` first)."""
+    where = _drafts_where(session, viewer, search)
     if after is not None:
-        at, last_id = after
-        where.append(or_(SAVED < at, and_(SAVED == at, Message.id < last_id)))
-    rows = session.execute(select(Message).where(*where).order_by(SAVED.desc(), Message.id.desc())
-                           .limit(limit)).scalars().all()
-    return total, list(rows)
+        where.append(_older(after))
+    if before is not None:
+        where.append(_newer(before))
+    order = (SAVED.asc(), Message.id.asc()) if backward else (SAVED.desc(), Message.id.desc())
+    return list(session.execute(select(Message).where(*where).order_by(*order).limit(limit)).scalars().all())
+
+
+def drafts_count(session: Session, viewer: Viewer, *, search: str | None) -> int:
+    """How many drafts the viewer's list holds (with the search)."""
+    return session.execute(select(func.count()).select_from(Message).where(
+        *_drafts_where(session, viewer, search))).scalar_one()
+
+
+def drafts_beyond(session: Session, viewer: Viewer, *, search: str | None, key: DraftKey, newer: bool) -> bool:
+    """Whether the list has a draft at ``key`` or newer (``newer``) or at it or older."""
+    where = [*_drafts_where(session, viewer, search), ~(_older(key) if newer else _newer(key))]
+    return session.execute(select(select(Message.id).where(*where).exists())).scalar_one()
 
 
 def draft_contents(session: Session, message_ids: list[int]) -> dict[int, DraftContents]:

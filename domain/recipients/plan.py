@@ -9,6 +9,7 @@ leaves no trace in the delivery ledger.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -114,8 +115,10 @@ def plan_summary(session: Session, viewer: Viewer, message: Message) -> PlanSumm
     )
 
 
-def plan_rows(session: Session, message: Message, *, offset: int, limit: int, will_send: bool | None):
-    """One page of planned deliveries in a stable order; ``will_send`` filters by outcome."""
+def plan_rows(session: Session, message: Message, *, offset: int = 0, limit: int = 0, will_send: bool | None,
+              span: Callable[[int], tuple[int, int]] | None = None):
+    """The total and one page of planned deliveries in a stable order; ``will_send`` filters by
+    outcome; ``span(total)``, when given, picks the page's (offset, limit) once the total is known."""
     planned = _planned_table(message.id).c
     query = select(*[planned[name] for name in ROW_COLUMNS])
     if will_send is True:
@@ -123,6 +126,8 @@ def plan_rows(session: Session, message: Message, *, offset: int, limit: int, wi
     elif will_send is False:
         query = query.where(planned.status.not_in(WILL_SEND))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    if span is not None:
+        offset, limit = span(total)
     page = session.execute(
         query.order_by(planned.channel, planned.recipient_kind, planned.recipient_id, planned.address)
         .offset(offset).limit(limit)

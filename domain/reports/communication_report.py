@@ -25,6 +25,8 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
+from domain.support.keyset import KeysetList
+
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
 from domain.access.message_scope import visible_messages
@@ -129,16 +131,15 @@ def _filtered(viewer: Viewer, report_filter: ReportFilter):
     return where
 
 
-def report_page(session: Session, viewer: Viewer, report_filter: ReportFilter, *, before_id: int | None,
-                limit: int) -> tuple[int, list[ReportRow]]:
-    """Newest first: the total and one page of rows (four statements whatever the page size)."""
-    where = _filtered(viewer, report_filter)
-    total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
-    if before_id is not None:
-        where = [*where, Message.id < before_id]
-    messages = session.execute(select(Message).where(*where).order_by(Message.id.desc()).limit(limit)).scalars().all()
-    if not messages:
-        return total, []
+def report_list(session: Session, viewer: Viewer, report_filter: ReportFilter) -> KeysetList:
+    """The report's messages, newest first; a page's rows come with their figures (four statements
+    whatever the page size)."""
+    return KeysetList(select(Message).where(*_filtered(viewer, report_filter)), Message.id, newest_first=True,
+                      key_of=lambda row: row.message.id,
+                      finish=lambda messages: _report_rows(session, viewer, messages))
+
+
+def _report_rows(session: Session, viewer: Viewer, messages: list[Message]) -> list[ReportRow]:
     sender_of = {m.id: m.sender_id for m in messages}
     readable = readable_deliveries_of(viewer, sender_of)
     counts = status_counts(session, viewer, sender_of)
@@ -162,7 +163,7 @@ def report_page(session: Session, viewer: Viewer, report_filter: ReportFilter, *
         by_status = counts[message.id]
         rows.append(ReportRow(message, source, from_name, sender_name, recipients.get(message.id, 0),
                               sum(by_status.values()), sum(by_status.get(s, 0) for s in ERROR_STATUSES), by_status))
-    return total, rows
+    return rows
 
 
 def visible_message(session: Session, viewer: Viewer, message_id: int) -> Message | None:

@@ -16,8 +16,10 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlmodel import Session
+
+from domain.support.keyset import KeysetList
 
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
@@ -244,9 +246,9 @@ def kind_of(message: Message, stored: MessageSchedule) -> str:
     return "ONE_TIME_PENDING" if message.status == MessageStatus.SCHEDULED.value else "ONE_TIME_SENT"
 
 
-def scheduled_page(session: Session, viewer: Viewer, *, search: str | None, before_id: int | None, limit: int):
-    """The viewer's scheduled messages, newest first; ``search`` matches the subject or the
-    scheduled date as written (2026-12-04, Dec 4, December)."""
+def scheduled_list(session: Session, viewer: Viewer, *, search: str | None) -> KeysetList:
+    """The viewer's scheduled messages, newest first, as (message, schedule) rows; ``search``
+    matches the subject or the scheduled date as written (2026-12-04, Dec 4, December)."""
     where = [Message.sender_id == viewer.id]
     if search and search.strip():
         needle = f"%{search.strip().lower()}%"
@@ -255,12 +257,7 @@ def scheduled_page(session: Session, viewer: Viewer, *, search: str | None, befo
                          Message.id.in_(_ids_with_written_date(session, viewer, search.strip().lower()))))
     base = (select(Message, MessageSchedule).join(MessageSchedule, MessageSchedule.message_id == Message.id)
             .where(*where))
-    total = session.execute(select(func.count()).select_from(Message).join(
-        MessageSchedule, MessageSchedule.message_id == Message.id).where(*where)).scalar_one()
-    if before_id is not None:
-        base = base.where(Message.id < before_id)
-    rows = session.execute(base.order_by(Message.id.desc()).limit(limit)).all()
-    return total, rows
+    return KeysetList(base, Message.id, newest_first=True, key_of=lambda row: row[0].id)
 
 
 def _ids_with_written_date(session: Session, viewer: Viewer, needle: str) -> list[int]:

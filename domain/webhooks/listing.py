@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from domain.support.keyset import KeysetList
 from domain.webhooks.events import schools_of
 from models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage, WebhookNotice
 
@@ -50,20 +51,24 @@ def endpoints(session: Session, attempts_per_endpoint: int = 10) -> list[Endpoin
     return [EndpointView(row, schools[row.id], attempts[row.id]) for row in rows]
 
 
-def messages(session: Session, endpoint_id: int, first: int, status: str | None = None) -> list[MessageView]:
-    """An endpoint's newest messages, each with its attempts (two statements); none for an unknown endpoint."""
+def messages(session: Session, endpoint_id: int, status: str | None = None) -> KeysetList:
+    """An endpoint's messages, newest first, each with its attempts (two statements a page); none
+    for an unknown endpoint."""
     query = select(WebhookMessage).where(WebhookMessage.endpoint_id == endpoint_id)
     if status is not None:
         query = query.where(WebhookMessage.status == status)
-    rows = session.execute(query.order_by(WebhookMessage.id.desc()).limit(min(max(first, 0), MAX_PAGE))).scalars().all()
-    attempts = recent_attempts(session, WebhookAttempt.message_id, [row.id for row in rows], MAX_PAGE)
-    return [MessageView(row, attempts[row.id]) for row in rows]
+
+    def with_attempts(rows: list[WebhookMessage]) -> list[MessageView]:
+        attempts = recent_attempts(session, WebhookAttempt.message_id, [row.id for row in rows], MAX_PAGE)
+        return [MessageView(row, attempts[row.id]) for row in rows]
+
+    return KeysetList(query, WebhookMessage.id, newest_first=True, key_of=lambda view: view.message.id,
+                      finish=with_attempts)
 
 
-def notices(session: Session, first: int) -> list[WebhookNotice]:
-    """The newest notices (an endpoint disabled or enabled), newest first."""
-    return list(session.execute(select(WebhookNotice).order_by(WebhookNotice.id.desc())
-                                .limit(min(max(first, 0), MAX_PAGE))).scalars())
+def notices() -> KeysetList:
+    """The notices (an endpoint disabled or enabled), newest first."""
+    return KeysetList(select(WebhookNotice), WebhookNotice.id, newest_first=True)
 
 
 def endpoint_view(session: Session, row: WebhookEndpoint, attempts_per_endpoint: int = 10) -> EndpointView:

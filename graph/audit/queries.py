@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.audit.log import audit_page
+from domain.audit.log import audit_list
 from graph.audit.types import AuditEntry, AuditLogFilter
 from graph.context import Info
-from graph.pagination import Connection, connection, decode_cursor, page_size
+from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
 from graph.permissions import requires_district_settings
 
 
 @strawberry.type
 class AuditQueries:
     @strawberry.field(**requires_district_settings(
-        "The audit trail, newest first: every send, schedule, export, permission and partner-key change, view of "
+        "The audit trail, newest first (50 a page by default): every send, schedule, export, permission and partner-key change, view of "
         "a student's contact data and partner read of student data. filter.studentId answers \"every disclosure "
         "concerning this student\"."))
-    def audit_log(self, info: Info, filter: AuditLogFilter | None = None, first: int = 50,
-                  after: str | None = None) -> Connection[AuditEntry]:
-        first = page_size(first)
-        audit_filter = (filter or AuditLogFilter()).to_filter()
-        total, rows = audit_page(info.context.session, info.context.viewer.district.id, audit_filter,
-                                 before_id=decode_cursor("audit", after), limit=first + 1)
-        return connection("audit", rows, [row.id for row in rows], first, total, AuditEntry.from_row)
+    def audit_log(self, info: Info, filter: AuditLogFilter | None = None, first: First = None, after: After = None,
+                  last: Last = None, before: Before = None) -> Connection[AuditEntry]:
+        page = window("audit", first, after, last, before, default=50)
+        listing = audit_list(info.context.viewer.district.id, (filter or AuditLogFilter()).to_filter())
+        return keyset_connection(info.context.session, listing, "audit", page, AuditEntry.from_row)

@@ -14,27 +14,37 @@ from domain.conversations.threads.inbox import Box, Key, count_threads, list_thr
 from domain.conversations.threads.thread_pages import PAGE_SIZE, thread_page
 from domain.conversations.threads.thread_sides import ThreadNotFound
 from domain.conversations.threads.recipient_thread import replies_from, sent_thread
-from domain.content.flagging import PLACEHOLDER
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.conversations.types import (
     InboxThread,
     InboxThreadConnection,
-    InboxThreadEdge,
     MessageThread,
     ThreadEntry,
-    ThreadPageInfo,
-    ThreadReplyItem,
     ThreadView,
 )
 from graph.messages.types import Delivery, Message, RecipientKind
-from graph.pagination import connection, decode_cursor, page_size, parse_id, search_term
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    decode_cursor,
+    keyset_connection,
+    page_size,
+    parse_id,
+    search_term,
+    window,
+)
 from graph.permissions import requires
 from models import messaging as db
 
 
-def _bad(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+def _bad(message: str, **extensions) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", **extensions})
 
 
 def _encode_key(box: Box, key: Key) -> str:
@@ -56,10 +66,10 @@ def _decode_key(box: Box, cursor: str | None) -> Key | None:
 def _direction(first: int | None, after: str | None, last: int | None, before: str | None) -> bool:
     """True to page forward (first/after), False backward (last/before); sizes checked."""
     if (first is not None or after is not None) and (last is not None or before is not None):
-        raise _bad("page forward (first, after) or backward (last, before), not both")
-    for size in (first, last):
+        raise _bad("page forward (first, after) or backward (last, before), not both", argument="last")
+    for size, argument in ((first, "first"), (last, "last")):
         if size is not None:
-            page_size(size)
+            page_size(size, argument)
     return not (last is not None or before is not None)
 
 
@@ -75,12 +85,10 @@ def thread_list(info: Info, box: Box, name: str | None, first: int | None, after
                         backwards=not forward)
     more = len(rows) > size
     rows = rows[:size] if forward else rows[-size:] if rows else rows
-    edges = [InboxThreadEdge(cursor=_encode_key(box, row.key(box)), node=InboxThread.of(row)) for row in rows]
-    page_info = ThreadPageInfo(has_next_page=more if forward else end is not None,
-                               has_previous_page=start is not None if forward else more,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None)
-    return InboxThreadConnection(edges=edges, page_info=page_info,
+    edges = [Edge(cursor=_encode_key(box, row.key(box)), node=InboxThread.of(row)) for row in rows]
+    page_info = PageInfo.of([edge.cursor for edge in edges], has_next=more if forward else end is not None,
+                            has_previous=start is not None if forward else more)
+    return Connection(edges=edges, page_info=page_info,
                                  count=lambda: count_threads(session, user_id=user_id, box=box, name=name))
 
 
@@ -134,29 +142,27 @@ class ConversationQueries:
 
     @strawberry.field(**requires(
         "The conversation between the viewer and one recipient: every message the viewer sent "
-        "that reached them (batch messages included), newest first, each with its deliveries to them (RCP-26). "
+        "that reached them (batch messages included), newest first (20 a page by default), each with its "
+        "deliveries to them (RCP-26). "
         "Named thread before issue 15.",
         Perm.COMMUNICATION))
-    def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID, first: int = 20,
-               after: str | None = None) -> MessageThread:
-        first = page_size(first)
-        page = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                           parse_id(recipient_id), before_message_id=decode_cursor("thread", after),
-                           limit=first + 1)
-        newest = page.entries[0].deliveries[0] if page.entries and page.entries[0].deliveries else None
-        contact_data_shown(info, "recipientThread", [entry.message.id for entry in page.entries],
-                           [d.student_id for entry in page.entries for d in entry.deliveries])
-        replies = replies_from(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                               parse_id(recipient_id))
+    def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID,
+                         first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> MessageThread:
+        page = window("thread", first, after, last, before, default=20)
+        listing = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                              parse_id(recipient_id))
+        entries = keyset_connection(info.context.session, listing, "thread", page, lambda entry: ThreadEntry(
+            message=Message.in_conversation(entry.message),
+            deliveries=[Delivery.from_row(d) for d in entry.deliveries]))
+        shown = [edge.node for edge in entries.edges]
+        newest = shown[0].deliveries[0] if shown and shown[0].deliveries else None
+        contact_data_shown(info, "recipientThread", [int(entry.message.id) for entry in shown],
+                           [d.student_id for entry in shown for d in entry.deliveries])
         return MessageThread(
-            replies=[ThreadReplyItem(id=strawberry.ID(str(r.id)), message_id=strawberry.ID(str(r.message_id)),
-                                     from_address=r.from_address, received_at=r.received_at, flagged=r.flagged,
-                                     body_text=PLACEHOLDER if r.flagged else r.body_text)
-                     for r in replies],
+            replies_list=replies_from(info.context.viewer.id, db.RecipientKind(recipient_kind.value),
+                                      parse_id(recipient_id)),
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
-            entries=connection("thread", page.entries, [entry.message.id for entry in page.entries], first,
-                               page.total, lambda entry: ThreadEntry(
-                                   message=Message.in_conversation(entry.message),
-                                   deliveries=[Delivery.from_row(d) for d in entry.deliveries])),
+            entries=entries,
         )

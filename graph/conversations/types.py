@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
 
 import strawberry
 
@@ -14,10 +13,23 @@ from domain.conversations.threads.inbox import ThreadSummary, thread_summary
 from domain.conversations.threads.labels import UNREAD_LIMIT
 from domain.conversations.threads.thread_pages import PAGE_SIZE, ChannelState, ThreadPage
 from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPageMessage
+from domain.support.keyset import KeysetList
 from graph.context import Info
 from graph.directory.types import Role
 from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind
-from graph.pagination import Connection, encode_cursor
+from models.conversations import ThreadReply
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    encode_cursor,
+    keyset_connection,
+    window,
+)
 
 
 @strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
@@ -31,9 +43,16 @@ class MessageThread:
     recipient_kind: RecipientKind
     recipient_id: strawberry.ID
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
-    entries: Connection[ThreadEntry] = strawberry.field(description="Newest first.")
-    replies: list[ThreadReplyItem] = strawberry.field(
-        description="The recipient's answers (by email to the reply address), newest first; at most 100.")
+    entries: Connection[ThreadEntry] = strawberry.field(description=(
+        "Newest first; paged by recipientThread's first/after/last/before (20 a page by default)."))
+    replies_list: strawberry.Private[KeysetList]
+
+    @strawberry.field(description="The recipient's answers (by email to the reply address), newest first (20 a page "
+                                  "by default).")
+    def replies(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                before: Before = None) -> Connection[ThreadReplyItem]:
+        return keyset_connection(info.context.session, self.replies_list, "reply",
+                                 window("reply", first, after, last, before, default=20), ThreadReplyItem.of)
 
 
 @strawberry.type(description="A recipient's answer filed in the conversation.")
@@ -45,6 +64,12 @@ class ThreadReplyItem:
                                                   '"Message Content Flagged" when it is flagged (INB-11, INB-12).')
     flagged: bool
     received_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: ThreadReply) -> ThreadReplyItem:
+        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
+                   from_address=row.from_address, received_at=row.received_at, flagged=row.flagged,
+                   body_text=PLACEHOLDER if row.flagged else row.body_text)
 
 
 @strawberry.type(description="The other person of a thread, as they are now: someone who no longer exists is "
@@ -98,29 +123,7 @@ def inbox_thread(info: Info, thread_id: int) -> InboxThread | None:
     return InboxThread.of(summary) if summary else None
 
 
-@strawberry.type(description="Where a page sits in its list (Relay).")
-class ThreadPageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class InboxThreadEdge:
-    cursor: str
-    node: InboxThread
-
-
-@strawberry.type(description="A page of threads, newest first.")
-class InboxThreadConnection:
-    edges: list[InboxThreadEdge]
-    page_info: ThreadPageInfo
-    count: strawberry.Private[Callable[[], int]]
-
-    @strawberry.field(description="Threads in the list (with the name filter); one more statement, only when asked.")
-    def total_count(self) -> int:
-        return self.count()
+InboxThreadConnection = Connection[InboxThread]
 
 
 @strawberry.enum(description="What became of a message on one channel (INB-07).")
@@ -199,16 +202,15 @@ class ThreadMessage:
             reader_id=viewer_id if entry.received else correspondent_id)
 
 
-@strawberry.type
-class ThreadMessageEdge:
-    cursor: str
-    node: ThreadMessage
-
-
-@strawberry.type(description="A page of a thread's messages, oldest first.")
+@strawberry.type(description="A page of a thread's messages, oldest first; a thread has no totalCount (its "
+                             "pages are anchored on unread messages, not counted).")
 class ThreadMessageConnection:
-    edges: list[ThreadMessageEdge]
-    page_info: ThreadPageInfo
+    edges: list[Edge[ThreadMessage]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The page's messages, as edges { node } without cursors.")
+    def nodes(self) -> list[ThreadMessage]:
+        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(description="One of your threads and a page of its messages in both directions (INB-05).")
@@ -221,12 +223,10 @@ class ThreadView:
 
     @classmethod
     def of(cls, page: ThreadPage, viewer_id: int) -> ThreadView:
-        edges = [ThreadMessageEdge(cursor=encode_cursor("message", m.message.id),
-                                   node=ThreadMessage.of(m, viewer_id, page.thread.correspondent_id))
+        edges = [Edge(cursor=encode_cursor("message", m.message.id),
+                      node=ThreadMessage.of(m, viewer_id, page.thread.correspondent_id))
                  for m in page.messages]
-        info = ThreadPageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
-                              start_cursor=edges[0].cursor if edges else None,
-                              end_cursor=edges[-1].cursor if edges else None)
+        info = PageInfo.of([edge.cursor for edge in edges], has_next=page.has_next, has_previous=page.has_previous)
         return cls(thread=InboxThread.of(page.thread),
                    anchor_message_id=strawberry.ID(str(page.anchor_message_id)) if page.anchor_message_id else None,
                    messages=ThreadMessageConnection(edges=edges, page_info=info))

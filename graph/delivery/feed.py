@@ -18,12 +18,12 @@ from domain.access.scopes import Scope
 from domain.feed.follow import FeedFollower
 from domain.feed.hub import hub_for
 from domain.feed.positions import START, CursorExpired, CursorInvalid, FeedPosition
-from domain.feed.reading import MAX_PAGE, SCAN_PER_EVENT, FeedEvent, read_page
+from domain.feed.reading import SCAN_PER_EVENT, FeedEvent, read_page
 from domain.feed.scope import FeedScope
 from graph import access_rechecks
 from graph.context import Info
 from graph.messages.types import Channel, DeliveryStatus
-from graph.pagination import PageInfo, parse_ids
+from graph.pagination import MAX_PAGE_SIZE, PageInfo, page_size, parse_ids
 from graph.permissions import require, require_scope, requires
 from graph.shared_results import shared
 from graph.thread_limits import subscription_read_threads
@@ -70,10 +70,16 @@ def _batch(events: Sequence[FeedEvent], end: FeedPosition) -> DeliveryEventBatch
     return shared(DeliveryEventBatch(events=[_node(event) for event in events], end_cursor=end.cursor))
 
 
-@strawberry.type(description="A page of the delivery feed, oldest first.")
+@strawberry.type(description=(
+    "A page of the delivery feed, oldest first. The feed is a stream resumed from a cursor: it pages "
+    "forward only (no last/before, hasPreviousPage always false) and has no totalCount."))
 class DeliveryEventConnection:
     edges: list[DeliveryEventEdge]
     page_info: PageInfo
+
+    @strawberry.field(description="The page's events, as edges { node } without cursors.")
+    def nodes(self) -> list[DeliveryEvent]:
+        return [edge.node for edge in self.edges]
 
 
 def _node(event: FeedEvent) -> DeliveryEvent:
@@ -112,7 +118,8 @@ DESCRIPTION = ("Every change of a delivery's status the viewer may see, oldest f
 
 
 QUERY_DESCRIPTION = (
-    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE}. A page looks at no more than "
+    f" Without `after`, from the oldest event kept. `first` is 1 to {MAX_PAGE_SIZE}, as every list's page. "
+    "A page looks at no more than "
     f"{SCAN_PER_EVENT} x `first` events of the feed, the viewer's or not. `endCursor` is where it stopped looking: "
     "past the events the viewer may not see (a quiet key's cursor keeps up with a busy district and outlives the "
     "retention), never past one that has yet to commit. So a page may hold fewer than `first` events, even none, "
@@ -124,9 +131,7 @@ class FeedQueries:
     @strawberry.field(**requires(DESCRIPTION + QUERY_DESCRIPTION, *REQUIRED, scopes=SCOPES))
     def delivery_events(self, info: Info, after: str | None = None, schools: list[strawberry.ID] | None = None,
                         first: int = 100) -> DeliveryEventConnection:
-        if not 1 <= first <= MAX_PAGE:
-            raise GraphQLError(f"first must be between 1 and {MAX_PAGE}",
-                               extensions={"code": "BAD_USER_INPUT", "argument": "first"})
+        page_size(first)
         start = _after(after) or START
         scope = FeedScope(info.context.viewer, _schools(schools))
         try:
@@ -137,8 +142,9 @@ class FeedQueries:
         # Where the page stopped looking, not its last edge: a cursor kept at the viewer's last event
         # would fall behind retention while the viewer's schools are quiet (and rescan the same events).
         end_cursor = page.looked_to.cursor if page.looked_to is not None else after
-        return DeliveryEventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_more,
-                                                                       end_cursor=end_cursor))
+        return DeliveryEventConnection(edges=edges, page_info=PageInfo(
+            start_cursor=edges[0].cursor if edges else None, end_cursor=end_cursor, next_flag=page.has_more,
+            previous_flag=False))
 
 
 class _AccessEnded(Exception):

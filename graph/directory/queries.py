@@ -14,7 +14,20 @@ from domain.directory.user_settings import UserSetting as UserSettingModel, dist
 from graph.context import Info
 from graph.directory.settings import DefaultUserPreference
 from graph.directory.types import Group, Section, School, StaffMember, Student
-from graph.pagination import Connection, keyset_page, parse_id, search_term
+from domain.support.keyset import KeysetList
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    keyset_connection,
+    keyset_page,
+    parse_id,
+    search_term,
+    sorted_key,
+    window,
+)
 from graph.permissions import requires
 from models import directory as db
 
@@ -27,54 +40,62 @@ def _name_filter(table, search: str | None):
     return or_(full.like(pattern), func.lower(table.last_name).like(pattern))
 
 
-def _assigned_groups(info: Info, group, member, assignee) -> list[Group]:
+def _assigned_groups(info: Info, group, member, assignee, kind: str, first, after, last,
+                     before) -> Connection[Group]:
+    """The groups assigned to the viewer or a profile of theirs, by name, with member counts:
+    one statement a page."""
     viewer = info.context.viewer
     profile_ids = [profile.id for profile in viewer.profiles]
     assigned = select(assignee.group_id).where(
         or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids)))
-    rows = info.context.session.execute(
-        select(group.id, group.name, func.count(member.group_id))
-        .outerjoin(member, member.group_id == group.id)
-        .where(group.id.in_(assigned))
-        .group_by(group.id, group.name)
-        .order_by(group.name, group.id)
-    ).all()
-    return [Group(id=strawberry.ID(str(i)), name=name, member_count=count) for i, name, count in rows]
+    members = (select(func.count(member.group_id)).where(member.group_id == group.id)
+               .correlate(group).scalar_subquery().label("member_count"))
+    listing = KeysetList(select(group.id, group.name, members).where(group.id.in_(assigned)), group.id,
+                         order=(group.name,), key_of=lambda row: (row.name, row.id))
+    return keyset_connection(info.context.session, listing, kind, window(kind, first, after, last, before, default=50),
+                             lambda row: Group(id=strawberry.ID(str(row.id)), name=row.name,
+                                               member_count=row.member_count))
 
 
 @strawberry.type
 class DirectoryQueries:
-    @strawberry.field(**requires("Schools the viewer can access, by sort order then name.", Perm.COMMUNICATION,
+    @strawberry.field(**requires("Schools the viewer can access, in the district's order (sortOrder, then "
+                                 "name), 50 a page by default.", Perm.COMMUNICATION,
                                  scopes=(Scope.DIRECTORY_READ,)))
-    def schools(self, info: Info) -> list[School]:
-        viewer = info.context.viewer
-        rows = info.context.session.execute(
-            select(db.School).where(db.School.id.in_(viewer.school_ids))
-            .order_by(db.School.sort_order, db.School.name)
-        ).scalars()
-        return [School.from_row(row) for row in rows]
+    def schools(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                before: Before = None) -> Connection[School]:
+        where = [db.School.id.in_(info.context.viewer.school_ids)]
+        return keyset_page(info.context.session, db.School, "school", where,
+                           window("school", first, after, last, before, default=50), School.from_row,
+                           order=(db.School.sort_order, db.School.name))
 
     @strawberry.field(**requires(
-        "Students the viewer may message, searchable by name and filterable by school.", Perm.COMMUNICATION,
+        "Students the viewer may message, in id order (50 a page by default), searchable by name and "
+        "filterable by school.", Perm.COMMUNICATION,
         scopes=(Scope.DIRECTORY_READ,)))
     def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
-                 first: int = 50, after: str | None = None) -> Connection[Student]:
+                 first: First = None, after: After = None, last: Last = None,
+                 before: Before = None) -> Connection[Student]:
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
         if school_id is not None:
             where.append(db.Student.school_id == parse_id(school_id))
-        return keyset_page(info.context.session, db.Student, "student", where, first, after, Student.from_row)
+        return keyset_page(info.context.session, db.Student, "student", where,
+                           window("student", first, after, last, before, default=50), Student.from_row)
 
-    @strawberry.field(**requires("Staff the viewer may message, searchable by name.", Perm.COMMUNICATION,
+    @strawberry.field(**requires("Staff the viewer may message, in id order (50 a page by default), searchable "
+                                 "by name.", Perm.COMMUNICATION,
                                  scopes=(Scope.DIRECTORY_READ,)))
-    def staff(self, info: Info, search: str | None = None, first: int = 50,
-              after: str | None = None) -> Connection[StaffMember]:
+    def staff(self, info: Info, search: str | None = None, first: First = None, after: After = None,
+              last: Last = None, before: Before = None) -> Connection[StaffMember]:
         where = [staff_scope(info.context.viewer), _name_filter(db.User, search_term(search))]
-        return keyset_page(info.context.session, db.User, "staff", where, first, after, StaffMember.from_row)
+        return keyset_page(info.context.session, db.User, "staff", where,
+                           window("staff", first, after, last, before, default=50), StaffMember.from_row)
 
     @strawberry.field(**requires(
-        "Sections the viewer can reach: a teacher's own sections, an admin's schools' sections.",
-        Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
-    def sections(self, info: Info, school_id: strawberry.ID | None = None) -> list[Section]:
+        "Sections the viewer can reach, by name (50 a page by default): a teacher's own sections, an "
+        "admin's schools' sections.", Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
+    def sections(self, info: Info, school_id: strawberry.ID | None = None, first: First = None, after: After = None,
+                 last: Last = None, before: Before = None) -> Connection[Section]:
         viewer = info.context.viewer
         query = select(db.Section)
         if viewer.role == db.Role.TEACHER:
@@ -84,18 +105,24 @@ class DirectoryQueries:
             query = query.where(db.Section.school_id.in_(viewer.school_ids))
         if school_id is not None:
             query = query.where(db.Section.school_id == parse_id(school_id))
-        rows = info.context.session.execute(query.order_by(db.Section.name, db.Section.id)).scalars()
-        return [Section.from_row(row) for row in rows]
+        listing = KeysetList(query, db.Section.id, order=(db.Section.name,), key_of=sorted_key(db.Section.name,
+                                                                                            db.Section.id))
+        return keyset_connection(info.context.session, listing, "section",
+                                 window("section", first, after, last, before, default=50), Section.from_row)
 
-    @strawberry.field(**requires("Student groups assigned to the viewer or a profile of theirs (RCP-19).",
-                                 Perm.COMMUNICATION))
-    def student_groups(self, info: Info) -> list[Group]:
-        return _assigned_groups(info, db.StudentGroup, db.StudentGroupMember, db.StudentGroupAssignee)
+    @strawberry.field(**requires("Student groups assigned to the viewer or a profile of theirs, by name "
+                                 "(50 a page by default) (RCP-19).", Perm.COMMUNICATION))
+    def student_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None) -> Connection[Group]:
+        return _assigned_groups(info, db.StudentGroup, db.StudentGroupMember, db.StudentGroupAssignee,
+                                "student-group", first, after, last, before)
 
-    @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs (RCP-21).",
-                                 Perm.COMMUNICATION))
-    def user_groups(self, info: Info) -> list[Group]:
-        return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee)
+    @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs, by name "
+                                 "(50 a page by default) (RCP-21).", Perm.COMMUNICATION))
+    def user_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                    before: Before = None) -> Connection[Group]:
+        return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee,
+                                "user-group", first, after, last, before)
 
     @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09).", Perm.COMMUNICATION))
     def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:

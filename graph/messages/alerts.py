@@ -7,9 +7,9 @@ import datetime as dt
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.conversations.drafts.portal_alerts import AlertKind, alerts_page, unseen_count
+from domain.conversations.drafts.portal_alerts import AlertKind, alerts_list, unseen_count
 from graph.context import Info
-from graph.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
 from graph.permissions import requires
 from models.conversations import PortalAlert as PortalAlertRow
 
@@ -34,20 +34,21 @@ class PortalAlert:
 
 @strawberry.type(description="Your portal alerts.")
 class PortalAlertConnection(Connection[PortalAlert]):
-    unseen_count: int = strawberry.field(description="How many of all your alerts you have not seen yet.")
+    viewer_id: strawberry.Private[int]
+
+    @strawberry.field(description="How many of all your alerts you have not seen yet; one statement, only when asked.")
+    def unseen_count(self, info: Info) -> int:
+        return unseen_count(info.context.session, self.viewer_id)
 
 
 @strawberry.type
 class AlertQueries:
-    @strawberry.field(**requires("Your portal alerts, newest first (DRF-05); unseenOnly: only those not yet "
+    @strawberry.field(**requires("Your portal alerts, newest first, 30 a page by default (DRF-05); unseenOnly: only those not yet "
                                  "marked seen (markPortalAlertsSeen).", Perm.COMMUNICATION))
-    def portal_alerts(self, info: Info, unseen_only: bool = False, first: int = 30,
-                      after: str | None = None) -> PortalAlertConnection:
+    def portal_alerts(self, info: Info, unseen_only: bool = False, first: First = None, after: After = None,
+                      last: Last = None, before: Before = None) -> PortalAlertConnection:
         session, viewer = info.context.session, info.context.viewer
-        first = page_size(first)
-        total, rows = alerts_page(session, viewer.id, unseen_only=unseen_only,
-                                  before_id=decode_cursor("alert", after), limit=first + 1)
-        edges = [Edge(cursor=encode_cursor("alert", row.id), node=PortalAlert.from_row(row)) for row in rows[:first]]
-        return PortalAlertConnection(
-            edges=edges, total_count=total, unseen_count=unseen_count(session, viewer.id),
-            page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+        page = keyset_connection(session, alerts_list(viewer.id, unseen_only=unseen_only), "alert",
+                                 window("alert", first, after, last, before, default=30), PortalAlert.from_row)
+        return PortalAlertConnection(edges=page.edges, page_info=page.page_info, count=page.count,
+                                     viewer_id=viewer.id)

@@ -12,13 +12,33 @@ from graphql import GraphQLError
 from domain.access.permissions import Perm
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
-from domain.messages.draft_listing import DraftContents, draft_contents, drafts_page, saved_at
+from domain.messages.draft_listing import (
+    DraftContents,
+    draft_contents,
+    drafts_beyond,
+    drafts_count,
+    drafts_page,
+    saved_at,
+)
 from domain.messages.drafts import DraftNotFound, Gates, camel, own_draft
 from graph.context import Info
 from graph.messages.imports import ImportedRecipient
 from graph.messages.inputs import SendMessageInput
 from graph.messages.types import AttachedFile, Channel, StudentRecipientType
-from graph.pagination import Connection, Edge, PageInfo, keyset_page, page_size, parse_id, search_term
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    direction,
+    keyset_page,
+    parse_id,
+    search_term,
+    window,
+)
 from graph.permissions import FAMILY_REQUIRES_KEY, REQUIRES_BY_VALUE_KEY, REQUIRES_KEY, requires
 from models import messaging as db
 
@@ -112,12 +132,12 @@ class Draft:
         return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
 
-    @strawberry.field(description="The CSV-imported recipients, in import order (IMP-05).")
-    def imported_recipients(self, info: Info, first: int = 100, after: str | None = None
-                            ) -> Connection[ImportedRecipient]:
+    @strawberry.field(description="The CSV-imported recipients, in import order, 100 a page by default (IMP-05).")
+    def imported_recipients(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                            before: Before = None) -> Connection[ImportedRecipient]:
         where = [db.ImportedRecipient.message_id == int(self.id)]
-        return keyset_page(info.context.session, db.ImportedRecipient, "imported", where, first, after,
-                           ImportedRecipient.from_row)
+        return keyset_page(info.context.session, db.ImportedRecipient, "imported", where,
+                           window("imported", first, after, last, before, default=100), ImportedRecipient.from_row)
 
     @classmethod
     def of(cls, row: db.Message, contents: DraftContents, read_only: list[str]) -> Draft:
@@ -155,7 +175,7 @@ def _cursor(row: db.Message) -> str:
     return base64.urlsafe_b64encode(f"draft:{saved_at(row).isoformat()}|{row.id}".encode()).decode()
 
 
-def _after(cursor: str | None) -> tuple[dt.datetime, int] | None:
+def _key(cursor: str | None) -> tuple[dt.datetime, int] | None:
     if cursor is None:
         return None
     try:
@@ -171,19 +191,28 @@ def _after(cursor: str | None) -> tuple[dt.datetime, int] | None:
 @strawberry.type
 class DraftQueries:
     @strawberry.field(**requires(
-        "Your drafts, newest saved first, each with its saved time, message types and title (DRF-01). search "
+        "Your drafts, newest saved first (30 a page by default), each with its saved time, message types and title (DRF-01). search "
         "matches the saved date and time as shown in the district's time zone (2026-12-03, 14:05, Dec 3), the "
         "title or the subject. An assigned draft is listed by its assignee only (DRF-05, DRF-06).",
         Perm.COMMUNICATION))
-    def drafts(self, info: Info, first: int = 30, after: str | None = None,
-               search: str | None = None) -> Connection[Draft]:
-        first = page_size(first)
-        total, rows = drafts_page(info.context.session, info.context.viewer, search=search_term(search),
-                                  after=_after(after), limit=first + 1)
-        nodes = drafts_of(info, rows[:first])
-        edges = [Edge(cursor=_cursor(row), node=node) for row, node in zip(rows, nodes, strict=False)]
-        return Connection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+    def drafts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+               before: Before = None, search: str | None = None) -> Connection[Draft]:
+        size, backward = direction(first, after, last, before, default=30)
+        session, viewer, search = info.context.session, info.context.viewer, search_term(search)
+        start, end = _key(after), _key(before)
+        rows = drafts_page(session, viewer, search=search, after=start, before=end, limit=size + 1, backward=backward)
+        more, rows = len(rows) > size, rows[:size]
+        if backward:
+            rows.reverse()
+        edges = [Edge(cursor=_cursor(row), node=node) for row, node in zip(rows, drafts_of(info, rows), strict=True)]
+
+        def beyond(key, newer: bool):
+            return (lambda: drafts_beyond(session, viewer, search=search, key=key, newer=newer)) if key else False
+
+        return Connection(edges=edges, count=lambda: drafts_count(session, viewer, search=search),
+                          page_info=PageInfo.of([edge.cursor for edge in edges],
+                                                has_next=(more and not backward) or beyond(end, newer=False),
+                                                has_previous=(more and backward) or beyond(start, newer=True)))
 
     @strawberry.field(**requires("One of your drafts with everything saved (DRF-02, CMP-28); null when not found "
                                  "(another user's answers the same).", Perm.COMMUNICATION))

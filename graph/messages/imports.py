@@ -11,7 +11,7 @@ import strawberry
 from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info
-from graph.pagination import Connection, keyset_page, parse_id
+from graph.pagination import After, Before, Connection, First, Last, keyset_page, parse_id, window
 from graph.permissions import requires
 from models import messaging as db
 
@@ -123,10 +123,12 @@ def remove_from_draft(info: Info, message_id: strawberry.ID,
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(**requires("The imported recipients of one of your drafts (IMP-05).", Perm.COMMUNICATION))
-    def imported_recipients(self, info: Info, message_id: strawberry.ID, first: int = 100,
-                            after: str | None = None) -> Connection[ImportedRecipient]:
+    @strawberry.field(**requires("The imported recipients of one of your drafts, in import order, 100 a page by "
+                                 "default (IMP-05).", Perm.COMMUNICATION))
+    def imported_recipients(self, info: Info, message_id: strawberry.ID, first: First = None, after: After = None,
+                            last: Last = None, before: Before = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session
         message = composing_message(session, viewer, parse_id(message_id))
         where = [db.ImportedRecipient.message_id == (message.id if message else -1)]
-        return keyset_page(session, db.ImportedRecipient, "imported", where, first, after, ImportedRecipient.from_row)
+        return keyset_page(session, db.ImportedRecipient, "imported", where,
+                           window("imported", first, after, last, before, default=100), ImportedRecipient.from_row)

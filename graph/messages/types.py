@@ -13,7 +13,7 @@ from domain.access.permissions import requirement_text
 from domain.reports.communication_report import readable_deliveries
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
-from graph.pagination import Connection, keyset_page
+from graph.pagination import After, Before, Connection, First, Last, keyset_page, window
 from models import messaging as db
 
 
@@ -219,18 +219,20 @@ class Message:
         return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                 for s, c in sorted(counts.items(), key=lambda row: (-row[1], row[0]))]
 
-    @strawberry.field(description="The deliveries, in id order, optionally of one status or channel. Someone "
+    @strawberry.field(description="The deliveries, in id order (100 a page by default), optionally of one status or channel. Someone "
                                   "else's message lists the recipients in your own scope only (students of yours "
                                   "and their contacts, staff at your schools), unless you are a district "
                                   "administrator.")
-    def deliveries(self, info: Info, first: int = 100, after: str | None = None,
-                   status: DeliveryStatus | None = None, channel: Channel | None = None) -> Connection[Delivery]:
+    def deliveries(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                   before: Before = None, status: DeliveryStatus | None = None,
+                   channel: Channel | None = None) -> Connection[Delivery]:
         where = [db.Delivery.message_id == int(self.id), *self._readable(info)]
         if status is not None:
             where.append(db.Delivery.status == status.value)
         if channel is not None:
             where.append(db.Delivery.channel == channel.value)
-        page = keyset_page(info.context.session, db.Delivery, "delivery", where, first, after, Delivery.from_row)
+        page = keyset_page(info.context.session, db.Delivery, "delivery", where,
+                           window("delivery", first, after, last, before, default=100), Delivery.from_row)
         contact_data_shown(info, "message", [int(self.id)], [edge.node.student_id for edge in page.edges])
         return page
 
@@ -243,18 +245,19 @@ class Message:
     async def unread_count(self, info: Info) -> int:
         return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[1]
 
-    @strawberry.field(description="The recipients it reached in-app, in delivery order, with when they read it; "
+    @strawberry.field(description="The recipients it reached in-app, in delivery order (100 a page by default), with when they read it; "
                                   "read: false lists who has not read it yet. Someone else's message lists your "
                                   "own scope only.")
-    def in_app_readers(self, info: Info, read: bool | None = None, first: int = 100,
-                       after: str | None = None) -> Connection[InAppReader]:
+    def in_app_readers(self, info: Info, read: bool | None = None, first: First = None, after: After = None,
+                       last: Last = None, before: Before = None) -> Connection[InAppReader]:
         where = [db.Delivery.message_id == int(self.id), db.Delivery.channel == db.Channel.INAPP.value,
                  *self._readable(info)]
         if read is None:
             where.append(db.Delivery.status.in_(_IN_INBOX))
         else:
             where.append(db.Delivery.status == (db.DeliveryStatus.READ if read else db.DeliveryStatus.DELIVERED).value)
-        return keyset_page(info.context.session, db.Delivery, "reader", where, first, after, InAppReader.from_row)
+        return keyset_page(info.context.session, db.Delivery, "reader", where,
+                           window("reader", first, after, last, before, default=100), InAppReader.from_row)
 
     @classmethod
     def in_conversation(cls, row: db.Message) -> Message:

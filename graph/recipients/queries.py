@@ -15,9 +15,20 @@ from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors, perform
 from graph.messages.inputs import SendMessageInput, to_request
 from graph.messages.types import CallWindowDeferral, Channel
-from graph.pagination import decode_cursor, encode_cursor, page_size
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    decode_cursor,
+    direction,
+    encode_cursor,
+)
 from graph.permissions import authorize_input, requires
-from graph.recipients.types import PlannedDelivery, PlannedDeliveryPage, PlanOutcomeCount, PlanReason, RecipientPlan
+from graph.recipients.types import PlannedDelivery, PlanOutcomeCount, PlanReason, RecipientPlan
 from models import messaging as db
 from models.db import utcnow
 
@@ -25,13 +36,20 @@ RecipientPlanErrors = field_errors("RecipientPlan", MESSAGE_INPUT_CODES)
 RecipientPlanResult = Annotated[RecipientPlan | RecipientPlanErrors, strawberry.union("RecipientPlanResult")]
 
 
-def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after: str | None = None,
-                   will_send: bool | None = None) -> RecipientPlanResult:
+def recipient_plan(info: Info, input: SendMessageInput, first: First = None, after: After = None,
+                   will_send: bool | None = None, last: Last = None, before: Before = None) -> RecipientPlanResult:
     viewer = info.context.viewer
     authorize_input(viewer, input)
-    first = page_size(first)
-    offset = decode_cursor("plan", after) or 0
+    size, backward = direction(first, after, last, before, default=100)
+    # A cursor is a row's position in the plan (0-based): rows after it start one further on.
+    start, stop = _position(after, 1) or 0, _position(before, 0)
     session = info.context.session
+
+    def span(total: int) -> tuple[int, int]:
+        end = total if stop is None else min(stop, total)
+        begin = min(start, end)
+        offset = max(begin, end - size) if backward else begin
+        return offset, max(min(end - offset, size), 0)
 
     def plan():
         # The message is stored and fanned out inside this transaction only, then rolled back.
@@ -39,17 +57,22 @@ def recipient_plan(info: Info, input: SendMessageInput, first: int = 100, after:
         message = create_message(session, viewer, to_request(input))
         plan_message(session, message, at=now)
         summary = plan_summary(session, viewer, message)
-        total, rows = plan_rows(session, message, offset=offset, limit=first, will_send=will_send)
+        total, rows = plan_rows(session, message, will_send=will_send, span=span)
         return summary, total, rows, message_deferral(session, message, at=now)
 
     result = perform(info, plan, refused=RecipientPlanErrors.of,
-                     done=lambda planned: _answer(viewer, offset, first, *planned), write=False)
+                     done=lambda planned: _answer(viewer, span(planned[1])[0], *planned), write=False)
     if isinstance(result, RecipientPlan):  # the plan was rolled back; its disclosure is audited after
-        contact_data_shown(info, "recipientPlan", [], [node.student_id for node in result.deliveries.nodes])
+        contact_data_shown(info, "recipientPlan", [], [edge.node.student_id for edge in result.deliveries.edges])
     return result
 
 
-def _answer(viewer, offset: int, first: int, summary, total: int, rows, deferral) -> RecipientPlan:
+def _position(cursor: str | None, step: int) -> int | None:
+    position = decode_cursor("plan", cursor)
+    return None if position is None else max(position + step, 0)
+
+
+def _answer(viewer, offset: int, summary, total: int, rows, deferral) -> RecipientPlan:
     nodes = [
         PlannedDelivery(
             channel=Channel(row.channel), recipient_kind=db.RecipientKind(row.recipient_kind),
@@ -61,7 +84,7 @@ def _answer(viewer, offset: int, first: int, summary, total: int, rows, deferral
         )
         for row in rows
     ]
-    end = offset + len(nodes)
+    edges = [Edge(cursor=encode_cursor("plan", offset + n), node=node) for n, node in enumerate(nodes)]
     return RecipientPlan(
         recipient_count=summary.recipient_count,
         confirmation_required=needs_confirmation(viewer, summary.recipient_count),
@@ -70,8 +93,8 @@ def _answer(viewer, offset: int, first: int, summary, total: int, rows, deferral
         call_window=CallWindowDeferral.of(deferral), family_seed=summary.family_seed,
         outcomes=[PlanOutcomeCount(channel=Channel(o.channel), status=db.DeliveryStatus(o.status), count=o.count)
                   for o in summary.outcomes],
-        deliveries=PlannedDeliveryPage(total_count=total, has_next_page=end < total,
-                                       end_cursor=encode_cursor("plan", end) if nodes else None, nodes=nodes),
+        deliveries=Connection(edges=edges, count=lambda: total, page_info=PageInfo.of(
+            [edge.cursor for edge in edges], has_next=offset + len(nodes) < total, has_previous=offset > 0)),
     )
 
 
@@ -80,5 +103,5 @@ class PlanQueries:
     recipient_plan: RecipientPlanResult = strawberry.field(
         resolver=recipient_plan,
         **requires("Dry-run a message input: counts per channel and outcome, and every planned delivery "
-                   "with its reason; nothing is written or sent.", Perm.COMMUNICATION),
+                   "with its reason (100 a page by default); nothing is written or sent.", Perm.COMMUNICATION),
     )

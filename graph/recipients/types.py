@@ -7,6 +7,7 @@ import enum
 
 import strawberry
 
+from graph.pagination import Connection
 from graph.messages.types import DELIVERY_STATUS_TEXT, CallWindowDeferral, Channel, DeliveryStatus, RecipientKind
 from models import messaging as db
 
@@ -43,14 +44,6 @@ class PlannedDelivery:
     not_before: dt.datetime | None = strawberry.field(description="When a deferred delivery goes out (UTC).")
 
 
-@strawberry.type(description="A page of planned deliveries.")
-class PlannedDeliveryPage:
-    total_count: int
-    end_cursor: str | None
-    has_next_page: bool
-    nodes: list[PlannedDelivery]
-
-
 @strawberry.type(description="The dry-run plan of a message input; computed by the same code as the real fan-out.")
 class RecipientPlan:
     recipient_count: int = strawberry.field(description="People reached, each counted once: the count sendMessage asks to confirm "
@@ -66,4 +59,7 @@ class RecipientPlan:
     family_seed: int = strawberry.field(description=(
         "The random once-per-family draw this plan used; pass it as familySeed to sendMessage to send "
         "to the students it picked (RCP-09)."))
-    deliveries: PlannedDeliveryPage
+    deliveries: Connection[PlannedDelivery] = strawberry.field(description=(
+        "The planned deliveries, by channel, recipient and address; paged by recipientPlan's first/after/last/"
+        "before. The plan is computed afresh for each request, so a cursor is a position in it: page with the "
+        "same input and familySeed."))

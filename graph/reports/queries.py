@@ -7,10 +7,10 @@ import strawberry
 
 from domain.access.permissions import Perm
 from domain.access.scopes import Scope
-from domain.reports.communication_report import report_page
+from domain.reports.communication_report import report_list
 from graph.context import Info
 from graph.messages.types import DeliveryStatusCount, Message
-from graph.pagination import Connection, connection, decode_cursor, page_size
+from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
 from graph.permissions import requires
 from graph.reports.inputs import CommunicationReportFilter
 from graph.reports.types import CommunicationReportRow, CommunicationType, MessageSource
@@ -20,18 +20,18 @@ from models import messaging as db
 @strawberry.type
 class ReportQueries:
     @strawberry.field(**requires(
-        "Every sent message the viewer may read, newest first, with type, date, source, sender, recipients, "
+        "Every sent message the viewer may read, newest first (50 a page by default), with type, date, source, sender, recipients, "
         "total, errors, counts per status, and the emergency and flagged marks. For per-recipient rows read "
         "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
         "token (RPT-01).",
         Perm.COMMUNICATION, scopes=(Scope.MESSAGES_READ,)))
-    def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None, first: int = 50,
-                             after: str | None = None) -> Connection[CommunicationReportRow]:
-        first = page_size(first)
-        report_filter = (filter or CommunicationReportFilter()).to_filter()
-        total, rows = report_page(info.context.session, info.context.viewer, report_filter,
-                                  before_id=decode_cursor("report", after), limit=first + 1)
-        return connection("report", rows, [row.message.id for row in rows], first, total, lambda row: (
+    def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None,
+                             first: First = None, after: After = None, last: Last = None,
+                             before: Before = None) -> Connection[CommunicationReportRow]:
+        page = window("report", first, after, last, before, default=50)
+        listing = report_list(info.context.session, info.context.viewer,
+                              (filter or CommunicationReportFilter()).to_filter())
+        return keyset_connection(info.context.session, listing, "report", page, lambda row: (
             CommunicationReportRow(
                 message=Message.from_row(row.message), type=CommunicationType.MESSAGE,
                 sent_at=row.message.created_at, source=MessageSource(row.source), from_name=row.from_name,

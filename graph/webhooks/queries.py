@@ -6,7 +6,7 @@ import strawberry
 
 from domain.webhooks import listing
 from graph.context import Info
-from graph.pagination import parse_id
+from graph.pagination import After, Before, Connection, First, Last, keyset_connection, parse_id, window
 from graph.permissions import requires_district_settings
 from graph.webhooks.types import WebhookEndpoint, WebhookMessage, WebhookMessageStatusEnum, WebhookNotice
 
@@ -19,14 +19,18 @@ class WebhookQueries:
         return [WebhookEndpoint.of(view) for view in listing.endpoints(info.context.session, attempts)]
 
     @strawberry.field(**requires_district_settings(
-        f"An endpoint's newest webhook messages (at most {listing.MAX_PAGE}), each with its attempts."))
-    def webhook_messages(self, info: Info, endpoint_id: strawberry.ID, first: int = 20,
-                         status: WebhookMessageStatusEnum | None = None) -> list[WebhookMessage]:
-        return [WebhookMessage.of(view) for view in listing.messages(
-            info.context.session, parse_id(endpoint_id), first, status.value if status else None)]
+        "An endpoint's webhook messages, newest first (20 a page by default), each with its attempts."))
+    def webhook_messages(self, info: Info, endpoint_id: strawberry.ID, status: WebhookMessageStatusEnum | None = None,
+                         first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> Connection[WebhookMessage]:
+        listing_ = listing.messages(info.context.session, parse_id(endpoint_id), status.value if status else None)
+        return keyset_connection(info.context.session, listing_, "webhook-message",
+                                 window("webhook-message", first, after, last, before, default=20), WebhookMessage.of)
 
     @strawberry.field(**requires_district_settings(
         "What happened to endpoints, newest first: webhook.endpoint_disabled (with the reason) and "
-        "webhook.endpoint_enabled."))
-    def webhook_notices(self, info: Info, first: int = 50) -> list[WebhookNotice]:
-        return [WebhookNotice.of(row) for row in listing.notices(info.context.session, first)]
+        "webhook.endpoint_enabled (50 a page by default)."))
+    def webhook_notices(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[WebhookNotice]:
+        return keyset_connection(info.context.session, listing.notices(), "webhook-notice",
+                                 window("webhook-notice", first, after, last, before, default=50), WebhookNotice.of)

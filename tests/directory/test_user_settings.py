@@ -14,6 +14,7 @@ from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from domain.conversations.threads.recipient_thread import sent_thread
+from domain.support.keyset import Window
 from factories import add_contact, add_school, add_student, add_user, email, first_school_id
 from helpers import gql, make_user, set_district, token_for
 from homeroom.auth import mint_token
@@ -127,14 +128,13 @@ def test_set_05_no_email_about_new_messages_but_the_message_still_reaches_them(e
         in_app = {(kind, who): status for kind, who, status in session.execute(
             select(Delivery.recipient_kind, Delivery.recipient_id, Delivery.status).where(
                 Delivery.message_id == message.id, Delivery.channel == "INAPP"))}
-        thread = sent_thread(session, message.sender_id, RecipientKind.USER, colleague, before_message_id=None,
-                             limit=5)
+        thread = sent_thread(session, message.sender_id, RecipientKind.USER, colleague).page(session, Window(size=5))
     assert {status for (kind, who), status in statuses.items() if (kind, who) != ("USER", listening)} == {
         "OPTED_OUT"} and len(statuses) == 3 and statuses[("USER", listening)] == "SENT"
     assert [recipients for recipients, _ in mailbox.received] == [[f"{_email_of(engine, listening)}"]]
     assert in_app == {(kind, who): "DELIVERED" for kind, who in statuses if kind == "USER"} | {
         ("CONTACT", contact): "DELIVERED"}
-    assert [entry.message.id for entry in thread.entries] == [message.id]  # still in the conversation
+    assert [entry.message.id for entry in thread.rows] == [message.id]  # still in the conversation
     with district_defaults(engine, email_notifications_off=(True, True)):
         rows, _ = resolve(engine, "admin", staff_ids=(listening,))
     assert sorted((row["channel"], row["status"]) for row in rows) == [("EMAIL", "OPTED_OUT"), ("INAPP", "DELIVERED")]

@@ -24,7 +24,7 @@ from peers.smtp_sink import free_port
 from inbound_mail import DOMAIN, bounce_state, dsn, emailed, mail, replies
 
 THREAD = """query($kind: RecipientKind!, $id: ID!) { recipientThread(recipientKind: $kind, recipientId: $id) {
-  replies { messageId fromAddress bodyText } } }"""
+  replies { nodes { messageId fromAddress bodyText } } } }"""
 
 
 def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, mailbox, inbound):  # noqa: F811
@@ -44,7 +44,7 @@ def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, 
     mail(inbound, reply_to, body="I am out of the office.", Auto_Submitted="auto-replied")
     assert len(replies(engine)) == before + 1
     thread = gql(client, THREAD, {"kind": "CONTACT", "id": str(contact)}, token_for(engine, "admin"))
-    [reply] = thread["data"]["recipientThread"]["replies"]
+    [reply] = thread["data"]["recipientThread"]["replies"]["nodes"]
     assert reply == {"messageId": str(message_id), "fromAddress": "parent@families.example.org",
                      "bodyText": "Yes, she can come."}
 
@@ -207,8 +207,8 @@ def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client,
         mail(inbound, sent["Reply-To"], body="This is STUPID.", message_id="<flag-1@families.example.org>")
         mail(inbound, sent["Reply-To"], body="Firefighters visit Friday.", message_id="<flag-2@families.example.org>")
         thread = gql(client, """query($id: ID!) { recipientThread(recipientKind: CONTACT, recipientId: $id) {
-            replies { bodyText flagged } } }""", {"id": str(contact)}, token)["data"]["recipientThread"]
-        assert thread["replies"] == [{"bodyText": "Firefighters visit Friday.", "flagged": False},
+            replies { nodes { bodyText flagged } } } }""", {"id": str(contact)}, token)["data"]["recipientThread"]
+        assert thread["replies"]["nodes"] == [{"bodyText": "Firefighters visit Friday.", "flagged": False},
                                      {"bodyText": "Message Content Flagged", "flagged": True}]
     finally:
         gql(client, "mutation { setFlaggedWords(words: []) { __typename } }", token=token)

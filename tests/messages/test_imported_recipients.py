@@ -19,7 +19,7 @@ IMPORT = """mutation($input: ImportRecipientsInput!) { importRecipients(input: $
   ... on ImportRecipientsSuccess { importedCount totalImported skippedRows { row column code } }
   ... on ImportRecipientsErrors { errors { row column code message } } } }"""
 
-LIST = """query($id: ID!) { importedRecipients(messageId: $id, first: 500) { totalCount
+LIST = """query($id: ID!) { importedRecipients(messageId: $id, first: 100) { totalCount
   edges { node { id name email phone sourceRow } } } }"""
 
 SEND_DRAFT = """mutation($id: ID!, $count: Int) { sendDraft(id: $id, confirmedRecipientCount: $count) {

@@ -28,11 +28,11 @@ mutation Send($input: SendMessageInput!) {
 }
 """
 
-SECTIONS = "{ sections { id name students { id firstName } } }"
+SECTIONS = "{ sections { nodes { id name students { id firstName } } } }"
 
 DELIVERIES = """
 query($id: ID!, $after: String) { message(id: $id) { status
-  deliveries(first: 500, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  deliveries(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor }
     edges { node { id channel recipientKind recipientName address status reason } } } } }
 """
 
@@ -48,7 +48,7 @@ def teacher(engine):
 
 
 def first_section_with_students(client, token):
-    sections = gql(client, SECTIONS, token=token)["data"]["sections"]
+    sections = gql(client, SECTIONS, token=token)["data"]["sections"]["nodes"]
     return next(s for s in sections if len(s["students"]) >= 3)
 
 
@@ -270,7 +270,8 @@ def test_unknown_and_out_of_scope_student_ids_are_not_found(client, engine, teac
     """Covers RCP-17: a teacher cannot reach a student outside their sections; unknown ids likewise."""
     section = first_section_with_students(client, teacher)
     mine = [s["id"] for s in section["students"]]
-    reachable = {s["id"] for sec in gql(client, SECTIONS, token=teacher)["data"]["sections"] for s in sec["students"]}
+    sections = gql(client, SECTIONS, token=teacher)["data"]["sections"]["nodes"]
+    reachable = {s["id"] for sec in sections for s in sec["students"]}
     outsider = db.execute(select(Student.id).where(Student.id.not_in([int(i) for i in reachable]))).scalars().first()
     before = row_counts(engine)
     errors = _errors(send(client, teacher, recipientType="PRIMARY_CONTACTS",
@@ -351,7 +352,7 @@ def test_mrg_03_inactive_students_are_not_offered_or_accepted(client, engine, ad
     """Covers MRG-03: an inactive student is neither listed nor accepted as a new recipient."""
     inactive = db.execute(select(Student).where(Student.status == "INACTIVE")).scalars().first()
     assert inactive is not None
-    listed = gql(client, """query($s: String) { students(search: $s, first: 500) { edges { node { id } } } }""",
+    listed = gql(client, """query($s: String) { students(search: $s, first: 100) { edges { node { id } } } }""",
                  {"s": inactive.last_name}, admin)["data"]["students"]["edges"]
     assert str(inactive.id) not in {edge["node"]["id"] for edge in listed}
     before = row_counts(engine)
@@ -363,5 +364,5 @@ def test_mrg_03_inactive_students_are_not_offered_or_accepted(client, engine, ad
 def test_parent_without_communication_cannot_use_the_module(client, engine):
     """Covers PERM-59: family users need Communication (View) too."""
     token = make_user(engine, Role.PARENT, perms=[Perm.SEND_MESSAGES])
-    body = gql(client, "{ schools { id } }", token=token)
+    body = gql(client, "{ schools { nodes { id } } }", token=token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -36,7 +36,7 @@ query Plan($input: SendMessageInput!, $first: Int!, $after: String, $willSend: B
     ... on RecipientPlan {
       recipientCount confirmationRequired selectedStudents possibleStudents selectedStaff possibleStaff
       outcomes { channel status count }
-      deliveries { totalCount hasNextPage endCursor
+      deliveries { totalCount pageInfo { hasNextPage endCursor }
         nodes { channel recipientKind recipientId studentId recipientName address language status willSend } }
     }
     ... on RecipientPlanErrors { errors { field code message } }
@@ -97,9 +97,9 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
     while True:
         page = gql(client, PLAN, {**variables, "after": after}, token)["data"]["recipientPlan"]["deliveries"]
         seen += page["nodes"]
-        if not page["hasNextPage"]:
+        if not page["pageInfo"]["hasNextPage"]:
             break
-        after = page["endCursor"]
+        after = page["pageInfo"]["endCursor"]
     assert len(seen) == plan["deliveries"]["totalCount"]
     assert {n["willSend"] for n in seen} == {True, False}
     # An in-app row reaches its reader at fan-out (DELIVERED); a second one for the same account is
@@ -111,7 +111,7 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
     delivered = [n["address"] for n in in_app if n["status"] == "DELIVERED"]
     assert len(delivered) == len(set(delivered))
     assert {o["channel"] for o in plan["outcomes"]} == {"EMAIL", "SMS", "INAPP"}
-    not_sent = gql(client, PLAN, {**variables, "first": 500, "willSend": False}, token)["data"]["recipientPlan"]
+    not_sent = gql(client, PLAN, {**variables, "first": 100, "willSend": False}, token)["data"]["recipientPlan"]
     assert {n["status"] for n in not_sent["deliveries"]["nodes"]} <= {s.value for s in NOT_SENT_DELIVERY_STATUSES}
 
 
@@ -233,7 +233,7 @@ def test_rcp_02_default_recipient_type_only_when_allowed(client, engine):
 
 FAMILY_PLAN = """
 query Plan($input: SendMessageInput!) {
-  recipientPlan(input: $input, first: 500) {
+  recipientPlan(input: $input, first: 100) {
     ... on RecipientPlan { familySeed deliveries { nodes { channel recipientKind recipientId address status reason } } }
   }
 }
@@ -247,7 +247,7 @@ mutation Send($input: SendMessageInput!) {
 
 SENT_DELIVERIES = """
 query Sent($id: ID!) {
-  message(id: $id) { familySeed deliveries(first: 500) { edges { node {
+  message(id: $id) { familySeed deliveries(first: 100) { edges { node {
     channel recipientKind recipientId address } } } }
 }
 """

@@ -288,7 +288,7 @@ ID_DOCUMENTS = [
      "id"),
     ("importedRecipients", """query($id: ID!) { importedRecipients(messageId: $id) { totalCount } }""", "id"),
     ("students", """query($id: ID!) { students(schoolId: $id) { totalCount } }""", "id"),
-    ("sections", """query($id: ID!) { sections(schoolId: $id) { id } }""", "id"),
+    ("sections", """query($id: ID!) { sections(schoolId: $id) { nodes { id } } }""", "id"),
     ("communicationReport", """query($id: ID!) { communicationReport(filter: {senderId: $id}) { totalCount } }""",
      "id"),
     ("sendDraft", """mutation($id: ID!) { sendDraft(id: $id) { __typename } }""", "id"),

@@ -94,7 +94,7 @@ def test_communication_report_rows_with_attachments_and_delivery_counts(client, 
 
 THREAD = """query($id: ID!, $first: Int!) {
   recipientThread(recipientKind: STUDENT, recipientId: $id, first: $first) { recipientName
-    replies { id bodyText }
+    replies { nodes { id bodyText } }
     entries { totalCount edges { node { message { %s } deliveries { id channel status } } } } } }""" % MESSAGE_FIELDS  # noqa: UP031
 
 
@@ -204,19 +204,34 @@ def admin_of_schools(engine, count: int) -> str:
     return make_user(engine, Role.ADMIN, school_ids=list(school_ids))
 
 
-SCHOOLS = "{ schools { id name } }"
-SECTIONS = "{ sections { id name school { id } teachers { login } students { id school { id } } } }"
-GROUPS = "{ studentGroups { id name memberCount } userGroups { id name memberCount } }"
+SCHOOLS = "{ schools { nodes { id name } } }"
+SECTIONS = "{ sections { nodes { id name school { id } teachers { login } students { id school { id } } } } }"
+GROUPS = "{ studentGroups { nodes { id name memberCount } } userGroups { nodes { id name memberCount } } }"
 
 
 def test_schools_and_sections(client, engine):
     """An administrator of one school and one of three: more schools and sections, the same statements."""
     few, many = admin_of_schools(engine, 1), admin_of_schools(engine, 3)
-    for query, size in ((SCHOOLS, lambda data: len(data["schools"])),
-                        (SECTIONS, lambda data: len(data["sections"]))):
+    for query, size in ((SCHOOLS, lambda data: len(data["schools"]["nodes"])),
+                        (SECTIONS, lambda data: len(data["sections"]["nodes"]))):
         small, small_count = statements_for(client, engine, few, query, {})
         large, large_count = statements_for(client, engine, many, query, {})
         assert 0 < size(small) < size(large) and small_count == large_count > 0
+
+
+SECTIONS_PAGE = """query($first: Int!, $after: String) { sections(first: $first, after: $after) { totalCount
+  pageInfo { hasNextPage hasPreviousPage endCursor }
+  edges { node { id school { id } teachers { login } students { id school { id } } } } } }"""
+
+
+def test_issue_17_point_1_a_sections_page_costs_the_same_at_any_size(client, engine):
+    """Issue 17 point 1: sections is now a connection; a page of N sections and one of 2N, from a
+    cursor, with totalCount and both pageInfo flags, cost the same statements (its teachers and
+    students still come from loaders)."""
+    token = token_for(engine, "admin")
+    after = gql(client, SECTIONS_PAGE, {"first": 1}, token)["data"]["sections"]["pageInfo"]["endCursor"]
+    assert_flat(client, engine, token, SECTIONS_PAGE, {"first": N, "after": after},
+                {"first": 2 * N, "after": after}, edges("sections"))
 
 
 def test_groups(client, engine):
@@ -224,7 +239,7 @@ def test_groups(client, engine):
     nobody = make_user(engine, Role.ADMIN)
     small, small_count = statements_for(client, engine, nobody, GROUPS, {})
     large, large_count = statements_for(client, engine, token_for(engine, "admin"), GROUPS, {})
-    assert len(small["studentGroups"]) < len(large["studentGroups"])
+    assert len(small["studentGroups"]["nodes"]) < len(large["studentGroups"]["nodes"])
     assert small_count == large_count > 0
 
 

@@ -25,11 +25,11 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageSuccess { message { id } } } }"""
 ENDPOINTS = """{ webhookEndpoints { id status disabledAt disabledReason consecutiveFailures
   recentAttempts { statusCode error trigger } } }"""
-NOTICES = """{ webhookNotices(first: 20) { endpointId kind reason } }"""
-MESSAGES = """query($id: ID!) { webhookMessages(endpointId: $id) { id webhookId status attemptCount
-  attempts { statusCode error trigger } } }"""
+NOTICES = """{ webhookNotices(first: 20) { nodes { endpointId kind reason } } }"""
+MESSAGES = """query($id: ID!) { webhookMessages(endpointId: $id) { nodes { id webhookId status attemptCount
+  attempts { statusCode error trigger } } } }"""
 DELIVERED_MESSAGES = """query($id: ID!) { webhookMessages(endpointId: $id, status: DELIVERED, first: 100) {
-  webhookId } }"""
+  nodes { webhookId } } }"""
 RESEND = """mutation($id: ID!) { resendWebhook(messageId: $id) { __typename
   ... on WebhookResent { message { webhookId status } } ... on ResendWebhookErrors { errors { field code } } } }"""
 ENABLE = """mutation($id: ID!) { enableWebhookEndpoint(id: $id) { __typename
@@ -80,7 +80,7 @@ def test_issue_16_point_5_a_completed_send_arrives_signed_with_its_deliveries(
         # The attempt is recorded after the receiver answers, and other messages keep arriving at an
         # endpoint of every school: wait for it among the endpoint's delivered messages.
         delivered = lambda: gql(client, DELIVERED_MESSAGES, {"id": str(endpoint["id"])},  # noqa: E731
-                                admin_token)["data"]["webhookMessages"]
+                                admin_token)["data"]["webhookMessages"]["nodes"]
         wait_for(lambda: any(r["webhookId"] == got.webhook_id for r in delivered()), 30, "the attempt recorded")
     finally:
         elsewhere.close()
@@ -128,7 +128,7 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
                if e["id"] == str(endpoint["id"])]
     assert shown["status"] == "DISABLED" and shown["disabledAt"] and "failed" in shown["disabledReason"]
     assert shown["consecutiveFailures"] >= 4 and {a["error"] for a in shown["recentAttempts"]} == {"HTTP_STATUS"}
-    notices = [n for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]
+    notices = [n for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
                if n["endpointId"] == str(endpoint["id"])]
     assert [n["kind"] for n in notices] == ["webhook.endpoint_disabled"]
     sent = len(receiver.received)
@@ -139,7 +139,7 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
     receiver.default = "ok"
     enabled = gql(client, ENABLE, {"id": str(endpoint["id"])}, admin_token)["data"]["enableWebhookEndpoint"]
     assert enabled == {"__typename": "WebhookEndpointSaved", "endpoint": {"status": "ENABLED", "disabledAt": None}}
-    assert [n["kind"] for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]
+    assert [n["kind"] for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
             if n["endpointId"] == str(endpoint["id"])] == ["webhook.endpoint_enabled", "webhook.endpoint_disabled"]
 
 

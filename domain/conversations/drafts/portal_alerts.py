@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from domain.support.keyset import KeysetList
+
 from domain.conversations.threads.inbox_events import InboxChange, announce
 from domain.delivery.progress_events import ProgressBus
 from models.conversations import PortalAlert
@@ -31,17 +33,12 @@ def raise_alert(session: Session, events: ProgressBus | None, *, user_id: int, k
     return alert
 
 
-def alerts_page(session: Session, user_id: int, *, unseen_only: bool, before_id: int | None,
-                limit: int) -> tuple[int, list[PortalAlert]]:
-    """The user's alerts, newest first (ids below ``before_id``): the total and up to ``limit``."""
+def alerts_list(user_id: int, *, unseen_only: bool) -> KeysetList:
+    """The user's alerts, newest first."""
     where = [PortalAlert.user_id == user_id]
     if unseen_only:
         where.append(PortalAlert.seen_at.is_(None))
-    total = session.execute(select(func.count()).select_from(PortalAlert).where(*where)).scalar_one()
-    if before_id is not None:
-        where.append(PortalAlert.id < before_id)
-    rows = session.execute(select(PortalAlert).where(*where).order_by(PortalAlert.id.desc()).limit(limit)).scalars()
-    return total, list(rows)
+    return KeysetList(select(PortalAlert).where(*where), PortalAlert.id, newest_first=True)
 
 
 def unseen_count(session: Session, user_id: int) -> int:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlmodel import Session
+
+from domain.support.keyset import KeysetList
 
 from models.messaging import Delivery, Message, RecipientKind
 from models.conversations import ThreadReply
@@ -23,20 +25,12 @@ class ThreadEntry:
     deliveries: list[Delivery]
 
 
-def replies_from(session: Session, staff_user_id: int, kind: RecipientKind, recipient_id: int,
-                 limit: int = 100) -> list[ThreadReply]:
+def replies_from(staff_user_id: int, kind: RecipientKind, recipient_id: int) -> KeysetList:
     """The recipient's answers in the conversation, newest first (CMP-19, CMP-20)."""
-    return list(session.execute(
-        select(ThreadReply).where(ThreadReply.staff_user_id == staff_user_id,
-                                  ThreadReply.correspondent_kind == kind.value,
-                                  ThreadReply.correspondent_id == recipient_id)
-        .order_by(ThreadReply.id.desc()).limit(limit)).scalars())
-
-
-@dataclasses.dataclass(frozen=True)
-class ThreadPage:
-    total: int
-    entries: list[ThreadEntry]  # newest first; one more than asked when there is a next page
+    return KeysetList(select(ThreadReply).where(ThreadReply.staff_user_id == staff_user_id,
+                                                ThreadReply.correspondent_kind == kind.value,
+                                                ThreadReply.correspondent_id == recipient_id),
+                      ThreadReply.id, newest_first=True)
 
 
 def _reached(kind: RecipientKind, recipient_id: int):
@@ -45,24 +39,23 @@ def _reached(kind: RecipientKind, recipient_id: int):
         Delivery.recipient_kind == kind.value))
 
 
-def sent_thread(session: Session, sender_id: int, kind: RecipientKind, recipient_id: int, *,
-                before_message_id: int | None, limit: int) -> ThreadPage:
+def sent_thread(session: Session, sender_id: int, kind: RecipientKind, recipient_id: int) -> KeysetList:
     """The sender's own messages (not those sent as the district or a school) that reached the
-    recipient, newest first, each with its deliveries to that recipient: three statements
-    whatever the page size."""
+    recipient, newest first, each with its deliveries to that recipient: two statements a page
+    whatever its size."""
     # CMP-13/CMP-14: a message sent as the district or a school is not in the sender's threads.
     where = [Message.sender_id == sender_id, _reached(kind, recipient_id), Message.send_as_district.is_(False),
              Message.send_as_school_id.is_(None)]
-    total = session.execute(select(func.count()).select_from(Message).where(*where)).scalar_one()
-    if before_message_id is not None:
-        where.append(Message.id < before_message_id)
-    messages = session.execute(select(Message).where(*where).order_by(Message.id.desc()).limit(limit)).scalars().all()
-    deliveries: dict[int, list[Delivery]] = defaultdict(list)
-    if messages:
+
+    def with_deliveries(messages: list[Message]) -> list[ThreadEntry]:
+        deliveries: dict[int, list[Delivery]] = defaultdict(list)
         for delivery in session.execute(
             select(Delivery).where(Delivery.message_id.in_([m.id for m in messages]),
                                    Delivery.recipient_id == recipient_id, Delivery.recipient_kind == kind.value)
             .order_by(Delivery.id)
         ).scalars():
             deliveries[delivery.message_id].append(delivery)
-    return ThreadPage(total, [ThreadEntry(m, deliveries[m.id]) for m in messages])
+        return [ThreadEntry(m, deliveries[m.id]) for m in messages]
+
+    return KeysetList(select(Message).where(*where), Message.id, newest_first=True,
+                      key_of=lambda entry: entry.message.id, finish=with_deliveries)

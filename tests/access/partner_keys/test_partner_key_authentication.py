@@ -31,7 +31,7 @@ def test_issue_16_point_3_a_key_is_a_bearer_token_for_the_fields_of_its_scopes(c
     partnerKeys (no scope) are FORBIDDEN to it, naming the scope needed; sendMessage names messages:send."""
     created = create_key(client, engine, scopes=["DIRECTORY_READ"])
     secret = created["secret"]
-    assert gql(client, SCHOOLS, token=secret)["data"]["schools"]
+    assert gql(client, SCHOOLS, token=secret)["data"]["schools"]["nodes"]
     refused = gql(client, VIEWER, token=secret)
     assert _code(refused) == "FORBIDDEN" and refused["errors"][0]["extensions"]["scopes"] == []
     send = gql(client, """mutation { sendMessage(input: {subject: "x", htmlBody: "<p>x</p>", channels: [EMAIL]}) {
@@ -50,7 +50,7 @@ def test_issue_16_point_3_a_key_works_in_connection_init(client, engine):
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SCHOOLS}})
         first = ws.receive_json()
-        assert first["type"] == "next" and first["payload"]["data"]["schools"], first
+        assert first["type"] == "next" and first["payload"]["data"]["schools"]["nodes"], first
         assert ws.receive_json()["type"] == "complete"
         revoked = gql(client, REVOKE, {"id": created["key"]["id"]}, token_for(engine, "admin"))
         assert revoked["data"]["revokePartnerKey"]["key"]["revokedAt"] is not None
@@ -140,15 +140,15 @@ def test_issue_16_point_3_rotation_keeps_the_old_secret_for_its_grace_period(cli
     assert new != old and rotated["key"]["prefix"] != created["key"]["prefix"]
     assert rotated["key"]["previousPrefix"] == created["key"]["prefix"]
     for secret in (old, new):
-        assert gql(client, SCHOOLS, token=secret)["data"]["schools"]
+        assert gql(client, SCHOOLS, token=secret)["data"]["schools"]["nodes"]
     with session_scope(engine) as session:  # the grace period is over
         session.execute(update(PartnerKeySecret).where(PartnerKeySecret.prefix == created["key"]["prefix"])
                         .values(retires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     assert _code(gql(client, SCHOOLS, token=old)) == "UNAUTHENTICATED"
-    assert gql(client, SCHOOLS, token=new)["data"]["schools"]
+    assert gql(client, SCHOOLS, token=new)["data"]["schools"]["nodes"]
     newest = gql(client, ROTATE, {"id": key_id, "grace": 0}, admin)["data"]["rotatePartnerKey"]["secret"]
     assert _code(gql(client, SCHOOLS, token=new)) == "UNAUTHENTICATED"
-    assert gql(client, SCHOOLS, token=newest)["data"]["schools"]
+    assert gql(client, SCHOOLS, token=newest)["data"]["schools"]["nodes"]
 
 
 def test_issue_16_point_3_revocation_ends_every_secret_of_the_key(client, engine):
@@ -203,10 +203,10 @@ def test_issue_16_point_3_keys_survive_a_rotation_of_the_deployment_secret(clien
     new_secret = "partner-rotated-" + "k" * 40
     rotated = load_settings(jwt_secret=new_secret, jwt_previous_secrets=[old])
     with TestClient(create_app(rotated, run_worker=False)) as during:
-        assert gql(during, SCHOOLS, token=created["secret"])["data"]["schools"]
+        assert gql(during, SCHOOLS, token=created["secret"])["data"]["schools"]["nodes"]
     after = load_settings(jwt_secret=new_secret)
     with TestClient(create_app(after, run_worker=False)) as done:
-        assert gql(done, SCHOOLS, token=created["secret"])["data"]["schools"]
+        assert gql(done, SCHOOLS, token=created["secret"])["data"]["schools"]["nodes"]
         assert _code(gql(done, SCHOOLS, token=untouched["secret"])) == "UNAUTHENTICATED"
 
 

@@ -240,8 +240,8 @@ def test_a_signed_in_user_is_authorized_by_their_profiles(sign_in_client, engine
         login = f"teacher.{uuid.uuid4().hex[:8]}"
         make_user(engine, Role.TEACHER, perms=perms, login=login)
         token = openid_provider.sign_in(person(email=f"{login}@staff.example.org"))["id_token"]
-        body = gql(sign_in_client, "{ schools { name } }", token=token)
+        body = gql(sign_in_client, "{ schools { nodes { name } } }", token=token)
         if allowed:
-            assert "errors" not in body and body["data"]["schools"]
+            assert "errors" not in body and body["data"]["schools"]["nodes"]
         else:
             assert body["data"] is None and [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]

@@ -13,7 +13,7 @@ from partner_key_steps import create_key
 def _events_over_http(client, key: str, after: str, message_ids: set[int]) -> list[dict]:
     events, cursor = [], after
     while True:
-        body = gql(client, FEED_PAGE, {"after": cursor, "first": 1000}, key)
+        body = gql(client, FEED_PAGE, {"after": cursor, "first": 100}, key)
         assert "errors" not in body, body
         page = body["data"]["deliveryEvents"]
         events += [edge["node"] for edge in page["edges"] if int(edge["node"]["messageId"]) in message_ids]

@@ -54,7 +54,7 @@ def test_a_school_administrator_sees_their_school_and_nothing_of_another(client,
         assert _all_pages(client, first_token, start, schools=[str(second_school)]) == []
 
         district = token_for(engine, "admin")
-        every = [node for node in _all_pages(client, district, start, first=1000)
+        every = [node for node in _all_pages(client, district, start, first=100)
                  if node["messageId"] in (str(mine), str(theirs))]
         assert sorted(node["deliveryId"] for node in every) == sorted(ledger[mine] + ledger[theirs])
         narrowed = _all_pages(client, district, start, schools=[str(second_school)])
@@ -66,9 +66,10 @@ def test_a_school_administrator_sees_their_school_and_nothing_of_another(client,
 
 
 def test_bad_arguments_are_refused(client, engine):
-    """issue 16 point 4: `first` is 1 to 1000 and a cursor must be one of the feed's."""
+    """issue 16 point 4, issue 17 point 1: `first` is 1 to 100 (the one page-size rule) and a
+    cursor must be one of the feed's."""
     token = token_for(engine, "admin")
-    for first in (0, 1001):
+    for first in (0, 101):
         error = _page(client, token, first=first)["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
     for cursor in ("nonsense", "ZmVlZDp2MTphOmI="):
