@@ -41,10 +41,13 @@ class RootField:
     perms: tuple  # domain.access.permissions.Perm, from the field's permission class
     scopes: tuple  # domain.access.scopes.Scope
     has_permission_class: bool
+    roles: tuple = ()  # models.directory.Role: when the class also requires one of these roles
 
-    def document(self, overrides: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"]
+                 ) -> tuple[str, dict[str, Any]]:
         """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
-        required arguments with dummy values, plus ``overrides`` (argument name -> value)."""
+        required arguments with dummy values (``id_value`` for every ID), plus ``overrides``
+        (argument name -> value)."""
         field = graphql_root(self.operation).fields[self.name]
         overrides = overrides or {}
         declared, passed, variables = [], [], {}
@@ -52,7 +55,7 @@ class RootField:
             if arg_name in overrides:
                 value = overrides[arg_name]
             elif is_non_null_type(arg.type) and arg.default_value is Undefined:
-                value = sample(arg.type)
+                value = sample(arg.type, id_value)
             else:
                 continue
             declared.append(f"${arg_name}: {arg.type}")
@@ -77,23 +80,62 @@ def root_fields() -> list[RootField]:
             classes = field.permission_classes
             perms = tuple(p for cls in classes for p in (getattr(cls, "perms", None) or ()))
             scopes = tuple(s for cls in classes for s in (getattr(cls, "scopes", None) or ()))
+            roles = tuple(r for cls in classes for r in (getattr(cls, "roles", None) or ()))
             found.append(RootField(operation, SCHEMA.config.name_converter.get_graphql_name(field), perms, scopes,
-                                   bool(classes)))
+                                   bool(classes), roles))
     return found
 
 
-def sample(type_: GraphQLType) -> Any:
-    """A valid variable value of ``type_``: required input fields filled in, lists of one."""
+def sample(type_: GraphQLType, id_value: str = SCALARS["ID"]) -> Any:
+    """A valid variable value of ``type_``: required input fields filled in, lists of one, and
+    ``id_value`` for every ID."""
     if is_non_null_type(type_):
-        return sample(type_.of_type)
+        return sample(type_.of_type, id_value)
     if is_list_type(type_):
-        return [sample(type_.of_type)]
+        return [sample(type_.of_type, id_value)]
     if is_enum_type(type_):
         return next(iter(type_.values))
     if is_input_object_type(type_):
-        return {name: sample(field.type) for name, field in type_.fields.items()
+        return {name: sample(field.type, id_value) for name, field in type_.fields.items()
                 if is_non_null_type(field.type) and field.default_value is Undefined}
-    return SCALARS[type_.name]
+    return id_value if type_.name == "ID" else SCALARS[type_.name]
+
+
+def id_paths(operation: str, field_name: str) -> list[tuple[str, ...]]:
+    """Every place of a root field's arguments that takes an ID (or a list of IDs): the argument
+    name, then the input fields below it (``("input", "studentIds")``)."""
+    field = graphql_root(operation).fields[field_name]
+    return [path for arg_name, arg in field.args.items() for path in _id_walk(arg.type, (arg_name,))]
+
+
+def _id_walk(type_: GraphQLType, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[str, ...]]:
+    named = get_named_type(type_)
+    if named.name == "ID":
+        yield path
+    elif isinstance(named, GraphQLInputObjectType) and depth < 4:
+        for name, field in named.fields.items():
+            yield from _id_walk(field.type, (*path, name), depth + 1)
+
+
+def value_at(operation: str, field_name: str, path: tuple[str, ...], value: Any, id_value: str) -> dict[str, Any]:
+    """The argument named by ``path[0]`` with ``value`` set at the rest of ``path`` (a list of
+    one where the schema takes a list), every other required part dummy with ``id_value`` IDs."""
+    field = graphql_root(operation).fields[field_name]
+    arg_name, *inner = path
+    arg_type = field.args[arg_name].type
+    if not inner:
+        return {arg_name: [value] if is_list_type(_nullable(arg_type)) else value}
+    top = sample(arg_type, id_value)
+    holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
+    for step in inner[:-1]:
+        step_type = holder_type.fields[step].type
+        if step not in holder:
+            holder[step] = sample(step_type, id_value)
+        holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
+        holder_type = get_named_type(step_type)
+    last_type = holder_type.fields[inner[-1]].type
+    holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
+    return {arg_name: top}
 
 
 @dataclasses.dataclass(frozen=True)
