@@ -17,9 +17,11 @@ from graphql import (
     get_named_type,
     is_enum_type,
     is_input_object_type,
+    is_interface_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
+    is_union_type,
 )
 from sqlalchemy import func, select
 
@@ -43,11 +45,12 @@ class RootField:
     has_permission_class: bool
     roles: tuple = ()  # models.directory.Role: when the class also requires one of these roles
 
-    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"]
-                 ) -> tuple[str, dict[str, Any]]:
+    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"],
+                 rich: bool = False) -> tuple[str, dict[str, Any]]:
         """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
         required arguments with dummy values (``id_value`` for every ID), plus ``overrides``
-        (argument name -> value)."""
+        (argument name -> value). ``rich``: select what the answer holds (``selection``), not
+        just its type name."""
         field = graphql_root(self.operation).fields[self.name]
         overrides = overrides or {}
         declared, passed, variables = [], [], {}
@@ -63,8 +66,39 @@ class RootField:
             variables[arg_name] = value
         head = f"{self.operation} Probe({', '.join(declared)})" if declared else self.operation
         call = f"{self.name}({', '.join(passed)})" if passed else self.name
-        selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+        named = get_named_type(field.type)
+        selection = "" if is_leaf_type(named) else " " + (selection_of(named) if rich else "{ __typename }")
         return f"{head} {{ {call}{selection} }}", variables
+
+
+#: The query token limit is 1,000 (graph.schema.MAX_QUERY_TOKENS); a rich selection stays well under it.
+SELECTION_TOKENS = 600
+
+
+def selection_of(named: GraphQLNamedType) -> str:
+    """``{ ... }`` selecting what an answer of ``named`` holds: every leaf field without required
+    arguments and the objects below it, as deep as SELECTION_TOKENS allows (at most four levels)."""
+    for depth in (4, 3, 2, 1):
+        text = _selection(named, depth)
+        if len(text.replace("{", " { ").replace("}", " } ").split()) <= SELECTION_TOKENS:
+            return text
+    return "{ __typename }"
+
+
+def _selection(named: GraphQLNamedType, depth: int) -> str:
+    if is_union_type(named) or is_interface_type(named):
+        members = SCHEMA._schema.get_possible_types(named)
+        return "{ __typename " + " ".join(f"... on {m.name} {_selection(m, depth)}" for m in members) + " }"
+    parts = ["__typename"]
+    for name, field in named.fields.items():
+        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        inner = get_named_type(field.type)
+        if is_leaf_type(inner):
+            parts.append(name)
+        elif depth > 1:
+            parts.append(f"{name} {_selection(inner, depth - 1)}")
+    return "{ " + " ".join(parts) + " }"
 
 
 def graphql_root(operation: str):
@@ -96,8 +130,9 @@ def sample(type_: GraphQLType, id_value: str = SCALARS["ID"]) -> Any:
     if is_enum_type(type_):
         return next(iter(type_.values))
     if is_input_object_type(type_):
+        # A non-null field whose default is null must be given all the same (SendMessageInput.channels).
         return {name: sample(field.type, id_value) for name, field in type_.fields.items()
-                if is_non_null_type(field.type) and field.default_value is Undefined}
+                if is_non_null_type(field.type) and field.default_value in (Undefined, None)}
     return id_value if type_.name == "ID" else SCALARS[type_.name]
 
 
@@ -117,25 +152,29 @@ def _id_walk(type_: GraphQLType, path: tuple[str, ...], depth: int = 0) -> Itera
             yield from _id_walk(field.type, (*path, name), depth + 1)
 
 
-def value_at(operation: str, field_name: str, path: tuple[str, ...], value: Any, id_value: str) -> dict[str, Any]:
-    """The argument named by ``path[0]`` with ``value`` set at the rest of ``path`` (a list of
-    one where the schema takes a list), every other required part dummy with ``id_value`` IDs."""
+def value_at(operation: str, field_name: str, paths: list[tuple[str, ...]], value: Any, id_value: str
+             ) -> dict[str, Any]:
+    """The arguments named by ``paths`` (argument name, then input fields) with ``value`` set at
+    each path (a list of one where the schema takes a list), every other required part dummy
+    with ``id_value`` IDs."""
     field = graphql_root(operation).fields[field_name]
-    arg_name, *inner = path
-    arg_type = field.args[arg_name].type
-    if not inner:
-        return {arg_name: [value] if is_list_type(_nullable(arg_type)) else value}
-    top = sample(arg_type, id_value)
-    holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
-    for step in inner[:-1]:
-        step_type = holder_type.fields[step].type
-        if step not in holder:
-            holder[step] = sample(step_type, id_value)
-        holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
-        holder_type = get_named_type(step_type)
-    last_type = holder_type.fields[inner[-1]].type
-    holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
-    return {arg_name: top}
+    arguments: dict[str, Any] = {}
+    for arg_name, *inner in paths:
+        arg_type = field.args[arg_name].type
+        if not inner:
+            arguments[arg_name] = [value] if is_list_type(_nullable(arg_type)) else value
+            continue
+        top = arguments.setdefault(arg_name, sample(arg_type, id_value))
+        holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
+        for step in inner[:-1]:
+            step_type = holder_type.fields[step].type
+            if step not in holder:
+                holder[step] = sample(step_type, id_value)
+            holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
+            holder_type = get_named_type(step_type)
+        last_type = holder_type.fields[inner[-1]].type
+        holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
+    return arguments
 
 
 @dataclasses.dataclass(frozen=True)

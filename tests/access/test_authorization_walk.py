@@ -17,15 +17,12 @@ few fields without an ID that change district-wide state are restored after the 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
-import time
 
-import anyio
 import pytest
 from sqlalchemy import delete, select
 
+import foreign_world
 from factories import first_school_id
 from helpers import gql
 from models.db import session_scope
@@ -33,12 +30,11 @@ from models.directory import District
 from models.reenrolment import ReenrolmentForm
 from schema_walk import root_fields, row_counts
 from walk_callers import ANONYMOUS, Caller, make_callers
+from walk_sockets import Subscribe, errors_of, first_answers
 
-#: An id no table holds (tests/access/test_foreign_ids.py inserts its rows at FOREIGN_ID, above it).
-MISSING_ID = "900001"
+#: An id no table holds (tests/access/foreign_world.py).
+MISSING_ID = str(foreign_world.MISSING_ID)
 FIELDS = root_fields()
-#: How long an allowed subscription is given to refuse before its silence counts as accepted.
-SUBSCRIPTION_GRACE_SECONDS = 1.5
 
 
 @pytest.fixture(scope="module")
@@ -116,29 +112,12 @@ def test_issue_17_every_query_and_mutation_answers_each_role_as_declared(client,
     assert not wrong, f"{len(wrong)} of {len(calls)} answers differ from the declarations:\n" + "\n".join(wrong)
 
 
-def _first_frame(ws, timeout: float) -> dict | int | None:
-    """The first frame within ``timeout`` seconds, the close code of a refused socket, or None."""
-
-    async def receive():
-        with anyio.move_on_after(timeout):
-            return await ws._send_rx.receive()  # the test session's queue; receive_json cannot time out
-        return None
-
-    message = ws.portal.call(receive)
-    if message is None:
-        return None
-    if message["type"] == "websocket.close":
-        return message.get("code", 1000)
-    return json.loads(message["text"])
-
-
 def test_issue_17_every_subscription_answers_each_role_as_declared(client, engine, callers):
     """Issue 17 "Proof: authorization walk", PERM-06 for subscriptions: every subscription × every
     role over graphql-transport-ws. Anonymous is closed 4403 at connection_init; a denied caller
     gets an error frame with FORBIDDEN; an allowed caller gets no FORBIDDEN or UNAUTHENTICATED
-    (a NOT_FOUND for the walk's missing ids, a first event, or silence: the sockets of a phase are
-    opened together and given SUBSCRIPTION_GRACE_SECONDS at once). The denied phase writes nothing
-    (an allowed partner key's read is audited, issue 16 point 8)."""
+    (a NOT_FOUND for the walk's missing ids, a first event, or silence: tests/access/walk_sockets.py).
+    The denied phase writes nothing (an allowed partner key's read is audited, issue 16 point 8)."""
     pairs = [(field, caller) for field in FIELDS if field.operation == "subscription" for caller in callers]
     before = row_counts(engine)
     wrong = _subscribe_all(client, [(f, c) for f, c in pairs if not c.may_call(f)])
@@ -149,29 +128,13 @@ def test_issue_17_every_subscription_answers_each_role_as_declared(client, engin
 
 def _subscribe_all(client, pairs) -> list[str]:
     """Subscribe every (field, caller) at once; what differs from the declarations."""
-    pending, wrong = [], []
-    with contextlib.ExitStack() as sockets:
-        for field, caller in pairs:
-            query, variables = field.document(id_value=MISSING_ID)
-            ws = sockets.enter_context(client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]))
-            init = {"Authorization": f"Bearer {caller.token}"} if caller.token else {}
-            ws.send_json({"type": "connection_init", "payload": init})
-            ack = _first_frame(ws, 10)
-            if caller.token is None:
-                if ack != 4403:
-                    wrong.append(f"subscription.{field.name} as {caller.name}: {ack} instead of a 4403 close")
-                continue
-            assert isinstance(ack, dict) and ack["type"] == "connection_ack", ack
-            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})
-            pending.append((field, caller, ws))
-        time.sleep(SUBSCRIPTION_GRACE_SECONDS if pending else 0)
-        for field, caller, ws in pending:
-            frame = _first_frame(ws, 0.05)
-            if isinstance(frame, int):
-                errors = [{"extensions": {"code": f"closed {frame}"}}]
-            elif frame is None or frame["type"] == "next" and not frame["payload"].get("errors"):
-                errors = []
-            else:
-                errors = frame["payload"] if frame["type"] == "error" else frame["payload"].get("errors")
-            wrong.append(judge(field, caller, errors, None))
+    answers = first_answers(client, [Subscribe(caller.token, *field.document(id_value=MISSING_ID))
+                                     for field, caller in pairs])
+    wrong = []
+    for (field, caller), answer in zip(pairs, answers, strict=True):
+        if caller.token is None:
+            if answer != 4403:
+                wrong.append(f"subscription.{field.name} as {caller.name}: {answer} instead of a 4403 close")
+            continue
+        wrong.append(judge(field, caller, errors_of(answer), None))
     return [str(verdict) for verdict in wrong if verdict]
