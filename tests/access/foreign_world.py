@@ -39,6 +39,7 @@ from models.db import metadata, session_scope
 
 MISSING_ID = 900001
 FOREIGN_ID = 900002
+APPEND_ONLY = {"district", "audit_log", "audit_student_set"}
 LEFT_OUT = {"district", "audit_log", "audit_student_set", "delivery_event", "delivery_feed_pruned", "failed_call"}
 #: Values that make the world another school's teacher's private, finished business.
 CHOSEN = {
@@ -73,8 +74,8 @@ def _is_integer(column) -> bool:
 
 
 def row_for(table: Table, existing: dict[str, int]) -> dict:
-    """FOREIGN_ID in the key and every foreign key (a left-out table's: its ``existing`` row), a
-    plain value in each other required column."""
+    """FOREIGN_ID in the key, every foreign key (a left-out table's: its ``existing`` row) and every
+    other ``…_id`` column, a plain value in each other required column."""
     now = dt.datetime.now(dt.UTC)
     row = {}
     for column in table.columns:
@@ -85,6 +86,8 @@ def row_for(table: Table, existing: dict[str, int]) -> dict:
             row[column.name] = FOREIGN_ID
         elif column.foreign_keys:
             row[column.name] = FOREIGN_ID if target is not table else None
+        elif column.name.endswith("_id") and _is_integer(column):  # an id without a constraint (recipient_id)
+            row[column.name] = FOREIGN_ID
         elif column.nullable or column.default is not None or column.server_default is not None:
             continue
         else:
@@ -119,16 +122,27 @@ def insert_world(engine) -> list[str]:
     return [table.name for table in tables]
 
 
+def set_message_status(engine, status: str) -> None:
+    """The world's message as a private draft (DRAFT) or as sent and finished (COMPLETED)."""
+    from models.messaging import Message
+
+    with session_scope(engine) as session:
+        message = session.get(Message, FOREIGN_ID)
+        message.status = status
+        message.completed_at = None if status == "DRAFT" else dt.datetime.now(dt.UTC)
+
+
 def _naming_foreign(table: Table) -> Iterator:
     for column in table.columns:
-        if column.primary_key and _is_integer(column) or column.foreign_keys:
+        if _is_integer(column) and (column.primary_key or column.foreign_keys or column.name.endswith("_id")):
             yield column == FOREIGN_ID
 
 
 def remove_world(engine) -> None:
-    """Delete the world's rows and any row that points at one (children first)."""
+    """Delete the world's rows, the feed events its delivery's insert wrote (the ledger's trigger),
+    and any row that points at one (children first); the audit trail is append-only and kept."""
     with session_scope(engine) as session:
         for table in reversed(metadata.sorted_tables):
             conditions = list(_naming_foreign(table))
-            if conditions and table.name not in LEFT_OUT:
+            if conditions and table.name not in APPEND_ONLY:
                 session.execute(delete(table).where(or_(*conditions)))
