@@ -104,7 +104,8 @@ def requires_district_settings(description: str) -> dict[str, Any]:
 
 class _RequiresAdministrator(BasePermission):
     message = "permission denied"
-    perms, scopes = (Perm.COMMUNICATION,), ()  # read by the schema-wide authorization tests
+    # Read by the schema-wide authorization tests (tests/access): what the class requires.
+    perms, scopes, roles = (Perm.COMMUNICATION,), (), (Role.ADMIN,)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         require_scope(info.context.viewer, ())  # raises UNAUTHENTICATED first; never a partner key

@@ -17,9 +17,11 @@ from graphql import (
     get_named_type,
     is_enum_type,
     is_input_object_type,
+    is_interface_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
+    is_union_type,
 )
 from sqlalchemy import func, select
 
@@ -41,10 +43,14 @@ class RootField:
     perms: tuple  # domain.access.permissions.Perm, from the field's permission class
     scopes: tuple  # domain.access.scopes.Scope
     has_permission_class: bool
+    roles: tuple = ()  # models.directory.Role: when the class also requires one of these roles
 
-    def document(self, overrides: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"],
+                 rich: bool = False) -> tuple[str, dict[str, Any]]:
         """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
-        required arguments with dummy values, plus ``overrides`` (argument name -> value)."""
+        required arguments with dummy values (``id_value`` for every ID), plus ``overrides``
+        (argument name -> value). ``rich``: select what the answer holds (``selection``), not
+        just its type name."""
         field = graphql_root(self.operation).fields[self.name]
         overrides = overrides or {}
         declared, passed, variables = [], [], {}
@@ -52,7 +58,7 @@ class RootField:
             if arg_name in overrides:
                 value = overrides[arg_name]
             elif is_non_null_type(arg.type) and arg.default_value is Undefined:
-                value = sample(arg.type)
+                value = sample(arg.type, id_value)
             else:
                 continue
             declared.append(f"${arg_name}: {arg.type}")
@@ -60,8 +66,39 @@ class RootField:
             variables[arg_name] = value
         head = f"{self.operation} Probe({', '.join(declared)})" if declared else self.operation
         call = f"{self.name}({', '.join(passed)})" if passed else self.name
-        selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+        named = get_named_type(field.type)
+        selection = "" if is_leaf_type(named) else " " + (selection_of(named) if rich else "{ __typename }")
         return f"{head} {{ {call}{selection} }}", variables
+
+
+#: The query token limit is 1,000 (graph.schema.MAX_QUERY_TOKENS); a rich selection stays well under it.
+SELECTION_TOKENS = 600
+
+
+def selection_of(named: GraphQLNamedType) -> str:
+    """``{ ... }`` selecting what an answer of ``named`` holds: every leaf field without required
+    arguments and the objects below it, as deep as SELECTION_TOKENS allows (at most four levels)."""
+    for depth in (4, 3, 2, 1):
+        text = _selection(named, depth)
+        if len(text.replace("{", " { ").replace("}", " } ").split()) <= SELECTION_TOKENS:
+            return text
+    return "{ __typename }"
+
+
+def _selection(named: GraphQLNamedType, depth: int) -> str:
+    if is_union_type(named) or is_interface_type(named):
+        members = SCHEMA._schema.get_possible_types(named)
+        return "{ __typename " + " ".join(f"... on {m.name} {_selection(m, depth)}" for m in members) + " }"
+    parts = ["__typename"]
+    for name, field in named.fields.items():
+        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        inner = get_named_type(field.type)
+        if is_leaf_type(inner):
+            parts.append(name)
+        elif depth > 1:
+            parts.append(f"{name} {_selection(inner, depth - 1)}")
+    return "{ " + " ".join(parts) + " }"
 
 
 def graphql_root(operation: str):
@@ -77,23 +114,67 @@ def root_fields() -> list[RootField]:
             classes = field.permission_classes
             perms = tuple(p for cls in classes for p in (getattr(cls, "perms", None) or ()))
             scopes = tuple(s for cls in classes for s in (getattr(cls, "scopes", None) or ()))
+            roles = tuple(r for cls in classes for r in (getattr(cls, "roles", None) or ()))
             found.append(RootField(operation, SCHEMA.config.name_converter.get_graphql_name(field), perms, scopes,
-                                   bool(classes)))
+                                   bool(classes), roles))
     return found
 
 
-def sample(type_: GraphQLType) -> Any:
-    """A valid variable value of ``type_``: required input fields filled in, lists of one."""
+def sample(type_: GraphQLType, id_value: str = SCALARS["ID"]) -> Any:
+    """A valid variable value of ``type_``: required input fields filled in, lists of one, and
+    ``id_value`` for every ID."""
     if is_non_null_type(type_):
-        return sample(type_.of_type)
+        return sample(type_.of_type, id_value)
     if is_list_type(type_):
-        return [sample(type_.of_type)]
+        return [sample(type_.of_type, id_value)]
     if is_enum_type(type_):
         return next(iter(type_.values))
     if is_input_object_type(type_):
-        return {name: sample(field.type) for name, field in type_.fields.items()
-                if is_non_null_type(field.type) and field.default_value is Undefined}
-    return SCALARS[type_.name]
+        # A non-null field whose default is null must be given all the same (SendMessageInput.channels).
+        return {name: sample(field.type, id_value) for name, field in type_.fields.items()
+                if is_non_null_type(field.type) and field.default_value in (Undefined, None)}
+    return id_value if type_.name == "ID" else SCALARS[type_.name]
+
+
+def id_paths(operation: str, field_name: str) -> list[tuple[str, ...]]:
+    """Every place of a root field's arguments that takes an ID (or a list of IDs): the argument
+    name, then the input fields below it (``("input", "studentIds")``)."""
+    field = graphql_root(operation).fields[field_name]
+    return [path for arg_name, arg in field.args.items() for path in _id_walk(arg.type, (arg_name,))]
+
+
+def _id_walk(type_: GraphQLType, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[str, ...]]:
+    named = get_named_type(type_)
+    if named.name == "ID":
+        yield path
+    elif isinstance(named, GraphQLInputObjectType) and depth < 4:
+        for name, field in named.fields.items():
+            yield from _id_walk(field.type, (*path, name), depth + 1)
+
+
+def value_at(operation: str, field_name: str, paths: list[tuple[str, ...]], value: Any, id_value: str
+             ) -> dict[str, Any]:
+    """The arguments named by ``paths`` (argument name, then input fields) with ``value`` set at
+    each path (a list of one where the schema takes a list), every other required part dummy
+    with ``id_value`` IDs."""
+    field = graphql_root(operation).fields[field_name]
+    arguments: dict[str, Any] = {}
+    for arg_name, *inner in paths:
+        arg_type = field.args[arg_name].type
+        if not inner:
+            arguments[arg_name] = [value] if is_list_type(_nullable(arg_type)) else value
+            continue
+        top = arguments.setdefault(arg_name, sample(arg_type, id_value))
+        holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
+        for step in inner[:-1]:
+            step_type = holder_type.fields[step].type
+            if step not in holder:
+                holder[step] = sample(step_type, id_value)
+            holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
+            holder_type = get_named_type(step_type)
+        last_type = holder_type.fields[inner[-1]].type
+        holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
+    return arguments
 
 
 @dataclasses.dataclass(frozen=True)
