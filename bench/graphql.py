@@ -47,7 +47,8 @@ STATEMENTS_HEADER = "x-bench-statements"
 
 DELIVERIES = """query($id: ID!) { message(id: $id) { deliveries(first: 100) {
   pageInfo { hasNextPage endCursor } edges { node { id channel recipientName address status sentAt } } } } }"""
-SECTIONS = """{ sections { id name courseCode students { id firstName lastName gradeLevel } } }"""
+SECTIONS = """{ sections(first: 100) { pageInfo { hasNextPage endCursor }
+  nodes { id name courseCode students { id firstName lastName gradeLevel } } } }"""
 VIEWER = """{ viewer { id login firstName lastName role } }"""
 
 _statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("bench_statements", default=None)
@@ -173,7 +174,7 @@ def plain_app():
                     SectionTeacher.user_id == viewer.id)
             else:
                 query = query.where(Section.school_id.in_(viewer.school_ids))
-            found = session.execute(query.order_by(Section.name, Section.id)).scalars().all()
+            found = session.execute(query.order_by(Section.name, Section.id).limit(PAGE + 1)).scalars().all()[:PAGE]
             students: dict[int, list[StudentOut]] = {row.id: [] for row in found}
             for section_id, student in session.execute(
                     select(Enrollment.section_id, Student).join(Student, Student.id == Enrollment.student_id)
@@ -342,7 +343,7 @@ def same_rows(name: str, data: dict, baseline) -> bool:
         return [edge["node"]["id"] for edge in edges] == [row["id"] for row in baseline["deliveries"]] \
             and len(edges) == PAGE
     if name == "sections":
-        return [(s["id"], [st["id"] for st in s["students"]]) for s in data["sections"]] == \
+        return [(s["id"], [st["id"] for st in s["students"]]) for s in data["sections"]["nodes"]] == \
             [(s["id"], [st["id"] for st in s["students"]]) for s in baseline] and len(baseline) > 0
     return data["viewer"]["id"] == baseline["id"] and data["viewer"]["login"] == baseline["login"]
 
