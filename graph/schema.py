@@ -25,6 +25,8 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.error_codes import EveryErrorHasACode
+from graph.errors import document_error_codes
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
 from graph.messages.imports import ImportQueries
@@ -66,6 +68,10 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
                TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations):
     pass
+
+
+document_error_codes(Query)
+document_error_codes(Mutation)
 
 
 @strawberry.type
@@ -120,6 +126,7 @@ class KeepTheEventLoopFree(SchemaExtension):
 
 def build_schema(*, development: bool, introspection: bool = True) -> strawberry.Schema:
     extensions: list = [
+        EveryErrorHasACode,  # first, so it ends last: after MaskErrors (graph.error_codes)
         lambda: QueryTokenLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import strawberry
@@ -11,25 +10,10 @@ import strawberry
 from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info
+from graph.errors import UserError, UserErrorCode
 from graph.pagination import Connection, keyset_page, parse_id
 from graph.permissions import requires
 from models import messaging as db
-
-
-@strawberry.enum(description="Why a CSV import, or one of its rows, was refused.")
-class ImportErrorCode(enum.Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_MAPPING = "INVALID_MAPPING"
-    PHONE_COLUMN_REQUIRED = "PHONE_COLUMN_REQUIRED"
-    TOO_LARGE = "TOO_LARGE"
-    TOO_MANY_ROWS = "TOO_MANY_ROWS"
-    MALFORMED_CSV = "MALFORMED_CSV"
-    MISSING_NAME = "MISSING_NAME"
-    BAD_EMAIL = "BAD_EMAIL"
-    BAD_PHONE = "BAD_PHONE"
-    NO_CONTACT_INFO = "NO_CONTACT_INFO"
-    INVALID_CHARACTERS = strawberry.enum_value(
-        "INVALID_CHARACTERS", description="A name or address holds a line break, tab or other control character.")
 
 
 @strawberry.input(description="Which CSV column (counted from 0) holds each field (IMP-02, IMP-03).")
@@ -52,12 +36,34 @@ class ImportRecipientsInput:
         default=False, description="Import the valid rows of a file with bad rows; otherwise nothing is imported.")
 
 
-@strawberry.type(description="A problem in the file: the row (1-based, header included; 0 = the mapping), column, code.")
-class ImportRowError:
-    row: int
-    column: str
-    code: ImportErrorCode
-    message: str
+#: The codes of a CSV import and its rows (domain.messages.recipient_imports).
+IMPORT_CODES = ("NOT_FOUND", "INVALID_MAPPING", "PHONE_COLUMN_REQUIRED", "TOO_LARGE", "TOO_MANY_ROWS", "MALFORMED_CSV",
+                "MISSING_NAME", "BAD_EMAIL", "BAD_PHONE", "NO_CONTACT_INFO", "INVALID_CHARACTERS")
+
+
+@strawberry.type(description="A problem in the file: its row and column, and where in the input (field, path). "
+                             f"Its code is one of: {', '.join(IMPORT_CODES)}.")
+class ImportRowError(UserError):
+    row: int = strawberry.field(description="The line of the file, 1-based with the header counted; 0 when the "
+                                            "problem is the mapping or the whole file.")
+    column: str = strawberry.field(description='The mapped field ("email", "phone", "columns.phone"), "file" for '
+                                               'the whole file, or "messageId".')
+
+    @classmethod
+    def of(cls, row: int, column: str, code: str, message: str) -> ImportRowError:
+        path = _input_path(row, column)
+        return cls(row=row, column=column, path=path, field=".".join(path), code=UserErrorCode(code), message=message)
+
+
+def _input_path(row: int, column: str) -> list[str]:
+    """Where in ImportRecipientsInput the problem is: the id, the mapping, or a row (and column) of the csv."""
+    if column == "messageId":
+        return ["input", "messageId"]
+    if column.startswith("columns"):
+        return ["input", *column.split(".")]
+    if row == 0 or column == "file":
+        return ["input", "csv"]
+    return ["input", "csv", str(row), column]
 
 
 @strawberry.type(description="Rows were appended to the message's imported recipients, without removing duplicates "
@@ -69,13 +75,13 @@ class ImportRecipientsSuccess:
 
 
 def row_errors(problems: list[RowProblem]) -> list[ImportRowError]:
-    return [ImportRowError(row=p.row, column=p.column, code=ImportErrorCode(p.code), message=p.message)
-            for p in problems]
+    return [ImportRowError.of(p.row, p.column, p.code, p.message) for p in problems]
 
 
-@strawberry.type(description="Nothing was imported.")
+@strawberry.type(description=f"Nothing was imported. Codes: {', '.join(IMPORT_CODES)}.")
 class ImportRecipientsErrors:
     errors: list[ImportRowError]
+    error_codes = IMPORT_CODES  # read by graph.errors.document_error_codes
 
     @classmethod
     def of(cls, rejected) -> ImportRecipientsErrors:

@@ -154,7 +154,7 @@ def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
         before = dict(session.execute(select(Delivery.id, Delivery.attempts).where(
             Delivery.message_id == message_id)).all())
     token = token_for(engine, "admin")
-    result = gql(client, """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { status } } }""",
+    result = gql(client, """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued message { status } } } }""",
                  {"id": str(message_id)}, token)["data"]["resendToFailed"]
     assert result == {"requeued": 1, "message": {"status": "SENDING"}}
     assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"

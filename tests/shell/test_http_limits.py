@@ -293,9 +293,9 @@ ID_DOCUMENTS = [
       __typename } }""", "id"),
     ("removeAllImportedRecipients", """mutation($id: ID!) { removeAllImportedRecipients(messageId: $id) {
       __typename } }""", "id"),
-    ("resendToFailed", """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued } }""", "id"),
-    ("cancelScheduledMessage", """mutation($id: ID!) { cancelScheduledMessage(id: $id) { id } }""", "id"),
-    ("recallMessage", """mutation($id: ID!) { recallMessage(id: $id) { cancelled } }""", "id"),
+    ("resendToFailed", """mutation($id: ID!) { resendToFailed(messageId: $id) { __typename } }""", "id"),
+    ("cancelScheduledMessage", """mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }""", "id"),
+    ("recallMessage", """mutation($id: ID!) { recallMessage(id: $id) { __typename } }""", "id"),
     ("setPushByDefault", """mutation($id: ID!) { setPushByDefault(value: true, schoolId: $id) { __typename } }""", "id"),
     ("deleteCallerId", """mutation($id: ID!) { deleteCallerId(id: $id) }""", "id"),
     ("saveDraft studentIds", """mutation($id: ID!) { saveDraft(input: {channels: [EMAIL], htmlBody: "<p>x</p>",
