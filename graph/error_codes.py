@@ -28,8 +28,8 @@ def code_of_uncoded(error: GraphQLError, *, executed: bool) -> str:
         return PARSE_FAILED
     if not executed:
         return VALIDATION_FAILED
-    if error.path is None and error.original_error is None:  # variable coercion, before any resolver
-        return BAD_USER_INPUT
+    if error.path is None and (error.original_error is None or isinstance(error.original_error, GraphQLError)):
+        return BAD_USER_INPUT  # variable coercion, before any resolver (a scalar's own GraphQLError)
     return INTERNAL_SERVER_ERROR
 
 
