@@ -10,7 +10,7 @@ import strawberry
 from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info
-from graph.errors import UserError, UserErrorCode
+from graph.errors import UserError, UserErrorCode, UserErrors
 from graph.pagination import Connection, keyset_page, parse_id
 from graph.permissions import requires
 from models import messaging as db
@@ -107,24 +107,31 @@ class ImportedRecipient:
                    source_row=row.source_row)
 
 
-@strawberry.type(description="How many imported recipients were removed.")
-class RemoveImportedRecipientsResult:
-    removed_count: int
-    remaining_count: int
+@strawberry.type(description="Imported recipients were removed, immediately; there is no undo (IMP-05).")
+class ImportedRecipientsRemoved:
+    removed_count: int = strawberry.field(description="How many were removed now.")
+    remaining_count: int = strawberry.field(description="How many the message still has.")
 
 
-def remove_from_draft(info: Info, message_id: strawberry.ID,
-                      recipient_id: strawberry.ID | None) -> RemoveImportedRecipientsResult:
-    """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts;
-    a message that is not yours answers like a missing one: nothing removed."""
+NO_DRAFT = "No draft or scheduled message of yours has that id."
+NO_RECIPIENT = "The message has no imported recipient with that id."
+
+
+def remove_from_draft(info: Info, message_id: strawberry.ID, recipient_id: strawberry.ID | None,
+                      errors: type[UserErrors]) -> ImportedRecipientsRemoved | UserErrors:
+    """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts; a
+    message (or recipient) that is not yours answers NOT_FOUND like a missing one: nothing removed."""
     viewer, session = info.context.viewer, info.context.session
     message = composing_message(session, viewer, parse_id(message_id))
     if message is None:
-        return RemoveImportedRecipientsResult(removed_count=0, remaining_count=0)
+        return errors.not_found("messageId", NO_DRAFT)
     removed = remove_imported(session, viewer, message_id=message.id,
                               recipient_id=parse_id(recipient_id) if recipient_id is not None else None)
+    if recipient_id is not None and removed == 0:
+        session.rollback()
+        return errors.not_found("id", NO_RECIPIENT)
     session.commit()
-    return RemoveImportedRecipientsResult(removed_count=removed, remaining_count=count_imported(session, message.id))
+    return ImportedRecipientsRemoved(removed_count=removed, remaining_count=count_imported(session, message.id))
 
 
 @strawberry.type

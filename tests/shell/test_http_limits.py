@@ -297,7 +297,7 @@ ID_DOCUMENTS = [
     ("cancelScheduledMessage", """mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }""", "id"),
     ("recallMessage", """mutation($id: ID!) { recallMessage(id: $id) { __typename } }""", "id"),
     ("setPushByDefault", """mutation($id: ID!) { setPushByDefault(value: true, schoolId: $id) { __typename } }""", "id"),
-    ("deleteCallerId", """mutation($id: ID!) { deleteCallerId(id: $id) }""", "id"),
+    ("deleteCallerId", """mutation($id: ID!) { deleteCallerId(id: $id) { __typename } }""", "id"),
     ("saveDraft studentIds", """mutation($id: ID!) { saveDraft(input: {channels: [EMAIL], htmlBody: "<p>x</p>",
       studentIds: [$id]}) { __typename } }""", "id"),
     ("recipientPlan staffIds", """query($id: ID!) { recipientPlan(input: {channels: [EMAIL], htmlBody: "<p>x</p>",
