@@ -56,3 +56,22 @@ def test_a_malformed_draft_id_answers_like_a_missing_draft(client, engine):
     assert answers[0] == answers[1] == answers[2], answers
     [error] = answers[0]["data"]["sendDraft"]["errors"]
     assert (error["field"], error["code"]) == ("id", "NOT_FOUND")
+
+
+def test_issue_17_point_2_the_documents_in_docs_api_md_are_valid_against_the_schema():
+    """docs/api.md's GraphQL examples run as written; its UserError block matches the schema's."""
+    import re
+    from pathlib import Path
+
+    from graphql import parse, validate
+
+    schema = build_schema(development=True)._schema
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    blocks = [block.strip() for block in re.findall(r"```graphql\n(.*?)```", text, re.S)]
+    operations = [block for block in blocks if not block.startswith("interface")]
+    assert operations
+    for block in operations:
+        assert validate(schema, parse(block)) == [], block
+    [interface] = [block for block in blocks if block.startswith("interface UserError")]
+    documented = re.findall(r"^\s+(\w+):", interface, re.M)
+    assert documented == list(schema.type_map["UserError"].fields)
