@@ -25,7 +25,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
-from graph.error_codes import EveryErrorHasACode
+from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
 from graph.errors import document_error_codes
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
@@ -137,6 +137,7 @@ def build_schema(*, development: bool, introspection: bool = True) -> strawberry
         extensions.append(DisableIntrospection)
     if not development:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"))
+    extensions.append(EveryStreamedErrorHasACode)  # last: after MaskErrors (graph.error_codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
                              execution_context_class=SharedEventExecutionContext)
 

@@ -3,11 +3,14 @@ sent to the production-config app, and the safety net (graph.error_codes) on its
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
+
 import pytest
 import strawberry
 from strawberry.extensions import MaskErrors
 
-from graph.error_codes import EveryErrorHasACode
+from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
 from graph.schema import MAX_ALIASES, MAX_QUERY_DEPTH, _is_unexpected
 from helpers import token_for
 
@@ -110,3 +113,37 @@ def test_issue_17_point_2_the_safety_net_codes_masked_and_unexpected_errors():
     assert syntax.extensions == {"code": "GRAPHQL_PARSE_FAILED"}
     [invalid] = schema.execute_sync("{ nothing }").errors
     assert invalid.extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_issue_17_point_2_streamed_results_have_codes_after_masking():
+    """A subscription's initial errors and its events' errors get their codes too, after MaskErrors:
+    a refused document, variables that do not fit, and an exception mid-stream (masked, then coded)."""
+    @strawberry.type
+    class Query:
+        ok: int = 1
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def tick(self, n: int) -> AsyncGenerator[int, None]:
+            yield n
+            raise RuntimeError("secret detail")
+
+    schema = strawberry.Schema(query=Query, subscription=Subscription, extensions=[
+        EveryErrorHasACode, lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"),
+        EveryStreamedErrorHasACode])
+
+    async def results(document: str, variables: dict | None = None) -> list:
+        stream = await schema.subscribe(document, variable_values=variables)
+        if not hasattr(stream, "__aiter__"):
+            return [stream]
+        return [result async for result in stream]
+
+    [invalid] = asyncio.run(results("subscription { tick(n: 1) { nothing } }"))
+    assert [e.extensions["code"] for e in invalid.errors] == ["GRAPHQL_VALIDATION_FAILED"]
+    [bad_variable] = asyncio.run(results("subscription($n: Int!) { tick(n: $n) }", {"n": "x"}))
+    assert [e.extensions["code"] for e in bad_variable.errors] == ["BAD_USER_INPUT"]
+    first, failed = asyncio.run(results("subscription { tick(n: 7) }"))
+    assert first.data == {"tick": 7} and not first.errors
+    assert [(e.message, e.extensions) for e in failed.errors] == [
+        ("Internal server error", {"code": "INTERNAL_SERVER_ERROR"})]
