@@ -3,8 +3,8 @@
 Errors raised on purpose carry their own code (UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, the
 limits' codes). What reaches a client without one gets the code of the stage that produced it:
 a document that does not parse is GRAPHQL_PARSE_FAILED; one that breaks a validation rule
-GRAPHQL_VALIDATION_FAILED; variables that do not fit their types (or an operation name that names
-nothing) BAD_USER_INPUT; anything else while resolving INTERNAL_SERVER_ERROR.
+GRAPHQL_VALIDATION_FAILED; variables that do not fit their types BAD_USER_INPUT; anything else
+while resolving INTERNAL_SERVER_ERROR.
 
 A code given before MaskErrors would keep an unexpected error from being masked, so the net runs
 after it: for an answer, EveryErrorHasACode is listed first (on_operation hooks end in reverse

@@ -105,8 +105,7 @@ class UserErrors:
 
     errors: list
     error_type: type
-    codes: tuple[str, ...]
-    error_codes: tuple[str, ...]  # the same: what document_error_codes reads of any errors payload
+    error_codes: tuple[str, ...]  # what this mutation may answer; document_error_codes reads it of any payload
 
     @classmethod
     def of(cls, refusal: Refusal) -> Any:
@@ -129,7 +128,7 @@ class UserErrors:
 
     @classmethod
     def error(cls, path: Iterable[Any], code: str, message: str) -> Any:
-        if code not in cls.codes:  # a domain code this mutation does not declare: a bug, not user input
+        if code not in cls.error_codes:  # a domain code this mutation does not declare: a bug, not user input
             raise ValueError(f"{code} is not a code of {cls.__name__}")
         parts = [str(part) for part in path]
         return cls.error_type(path=parts, field=".".join(parts), code=UserErrorCode(code), message=message)
@@ -153,8 +152,7 @@ def field_errors(mutation: str, codes: Iterable[str]) -> type[UserErrors]:
         description=f"A problem with the {_lower_first(mutation)} input. Its code is one of: {listed}.")
     errors_type = strawberry.type(
         type(f"{mutation}Errors", (UserErrors,), {"__annotations__": {"errors": list[error_type]},
-                                                  "error_type": error_type, "codes": wanted,
-                                                  "error_codes": wanted}),
+                                                  "error_type": error_type, "error_codes": wanted}),
         name=f"{mutation}Errors", description=f"The input had problems; nothing was written. Codes: {listed}.")
     return errors_type
 
