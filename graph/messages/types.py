@@ -155,17 +155,22 @@ class DeliveryAttempt:
 @strawberry.type(description="One delivery: a recipient on a channel at an address. Its status says whether "
                              "it is being processed, sent or failed, or why it is not sent (RPT-02).")
 class Delivery:
-    id: strawberry.ID
-    channel: Channel
-    recipient_kind: RecipientKind
-    recipient_id: strawberry.ID
-    student_id: strawberry.ID | None
-    recipient_name: str
+    id: strawberry.ID = strawberry.field(description="The delivery's id; dispatch hands it to the provider as the "
+                                                     "idempotency reference.")
+    channel: Channel = strawberry.field(description="How it goes: email, SMS, a call, push, or the in-app inbox.")
+    recipient_kind: RecipientKind = strawberry.field(description="Whether recipientId names a student, a contact, a "
+                                                                 "staff user or an imported recipient.")
+    recipient_id: strawberry.ID = strawberry.field(description="The person it is for, of the kind recipientKind says.")
+    student_id: strawberry.ID | None = strawberry.field(
+        description="The student it is about (the student, or the student whose contact it reaches); null for staff and "
+                    "imported recipients.")
+    recipient_name: str = strawberry.field(description="The recipient's name as it was when the message was sent.")
     address: str | None = strawberry.field(
         description='Where it goes: an email address, a phone number, or "user:<id>" for the in-app inbox; null when '
                     "there was none (NO_CONTACT_INFO).")
-    language: str
-    status: DeliveryStatus
+    language: str = strawberry.field(description='The language it is sent in, e.g. "en", "es".')
+    status: DeliveryStatus = strawberry.field(description="Where it is: being processed, sent, failed, or why it is "
+                                                          "not sent.")
     reason: DeliveryReason | None = strawberry.field(
         description="Why it is not sent, or not yet (the same enum as PlannedDelivery.reason); null when it went or "
                     "goes now.")
@@ -177,9 +182,9 @@ class Delivery:
         description="The provider's id of what it accepted (an SMTP Message-ID, a Twilio SID); null until sent, and for "
                     "channels whose provider gives none.")
     attempt_count: int = strawberry.field(description="How many provider calls it took so far (attempts, counted).")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    sent_at: dt.datetime | None
+    created_at: dt.datetime = strawberry.field(description="When fan-out wrote it (UTC).")
+    updated_at: dt.datetime = strawberry.field(description="When its status last changed (UTC).")
+    sent_at: dt.datetime | None = strawberry.field(description="When the provider accepted it (UTC); null until then.")
     not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
     read_at: dt.datetime | None = strawberry.field(
         default=None, description="In-app: when the recipient read it (a read receipt); null while unread.")

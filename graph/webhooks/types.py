@@ -106,7 +106,7 @@ class WebhookNoticeKind(enum.Enum):
 class WebhookNotice:
     id: strawberry.ID
     endpoint_id: strawberry.ID
-    kind: WebhookNoticeKind
+    kind: WebhookNoticeKind = strawberry.field(description="What happened to the endpoint.")
     url: str
     reason: str | None
     created_at: dt.datetime
