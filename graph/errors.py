@@ -1,10 +1,11 @@
-"""Expected errors in mutation payloads (STYLE "Two kinds of error"), in one shape and one mapping.
+"""Expected errors in mutation payloads (STYLE "Two kinds of error"), in one vocabulary and one mapping.
 
 Every mutation whose input a user can get wrong answers ``<Mutation>Result``, a union of its
 success type and ``<Mutation>Errors { errors: [<Mutation>Error!]! }``; each ``<Mutation>Error``
-implements ``FieldError`` (path, field, message) and adds ``code: <Mutation>ErrorCode``, an enum of
-exactly the codes that mutation can return (Saleor's convention). ``field_errors`` builds the
-three types; ``perform`` runs a domain action and maps its refusal to the payload.
+implements ``UserError`` (field, path, code, message) with ``code: UserErrorCode``, the one enum of
+every code (issue 17 point 2). A mutation's description ends with the codes it can return
+(``document_error_codes``); ``field_errors`` builds the two types and refuses a code the mutation
+did not declare; ``perform`` runs a domain action and maps its refusal to the payload.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from graph.permissions import denied
 
 T = TypeVar("T")
 
-#: What each code means, written once; a mutation's enum takes the descriptions of its codes.
+#: What each code means, written once: the values of UserErrorCode.
 CODE_DESCRIPTIONS: dict[str, str | None] = {
     "REQUIRED": "The field needs a value.",
     "TOO_LONG": "The value is longer than allowed.",
@@ -57,6 +58,17 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
     "SAME_STUDENT": "A student cannot be merged into itself (MRG-01).",
     "EXPIRY_IN_THE_PAST": "An expiry must be in the future.",
+    # a CSV file of recipients (importRecipients, IMP-*)
+    "INVALID_MAPPING": "The column mapping is not usable: positions start at 0, one field per column, an email or "
+                       "a phone column (IMP-02).",
+    "PHONE_COLUMN_REQUIRED": "The district has the Call Out System, so the file needs a phone column (IMP-02).",
+    "TOO_LARGE": "The file is larger than allowed.",
+    "TOO_MANY_ROWS": "The file has more rows than allowed.",
+    "MALFORMED_CSV": "The file is not valid CSV; the message says where.",
+    "MISSING_NAME": "The row has no name.",
+    "BAD_EMAIL": "The email address is not valid.",
+    "BAD_PHONE": "The phone number is not valid.",
+    "NO_CONTACT_INFO": "The row has neither an email address nor a phone number.",
 }
 
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):
@@ -69,23 +81,35 @@ SCHEDULE_CODES = ("REQUIRED", "IN_THE_PAST", "INVALID", "BEFORE_START")
 CALLER_ID_CODES = ("REQUIRED", "TOO_LONG", "INVALID_CHARACTERS", "INVALID", "NOT_FOUND", "CONFLICT")
 
 
-@strawberry.interface(description="A field of the input that needs fixing; nothing was written.")
-class FieldError:
-    path: list[str] = strawberry.field(description='Where, e.g. ["input", "studentIds", "2"].')
-    field: str = strawberry.field(description='The same path joined with dots, e.g. "input.studentIds.2".')
+UserErrorCode = strawberry.enum(
+    enum.Enum("UserErrorCode", {code: strawberry.enum_value(code, description=text)
+                                for code, text in CODE_DESCRIPTIONS.items()}),
+    name="UserErrorCode",
+    description="Why a mutation refused its input: one vocabulary for every mutation. Each mutation's description "
+                "lists the codes it can return.")
+
+
+@strawberry.interface(description="A problem with the input that the user can fix; nothing was written. Every "
+                                  "mutation's error type implements it, so `... on UserError { field code message }` "
+                                  "reads the errors of any mutation.")
+class UserError:
+    field: str = strawberry.field(description='The input path joined with dots, e.g. "input.studentIds.2"; an '
+                                              'argument\'s name, e.g. "id", when the argument is the problem.')
+    path: list[str] = strawberry.field(description='The same path as a list, e.g. ["input", "studentIds", "2"].')
+    code: UserErrorCode = strawberry.field(description="What is wrong, from the one vocabulary of every mutation.")
     message: str = strawberry.field(description="A sentence to show the user.")
 
 
-class FieldErrors:
+class UserErrors:
     """The base of every ``<Mutation>Errors`` payload built by ``field_errors``."""
 
     errors: list
     error_type: type
-    code_enum: type[enum.Enum]
+    error_codes: tuple[str, ...]  # what this mutation may answer; document_error_codes reads it of any payload
 
     @classmethod
     def of(cls, refusal: Refusal) -> Any:
-        """The payload of an InvalidInput: one error per problem, each code from this mutation's enum.
+        """The payload of an InvalidInput: one error per problem, each code one this mutation declares.
         Any other refusal (the CMP-27 confirmation) is a mutation's own payload: send and schedule
         mutations map it first (graph.messages.sending.refused_or_confirm), so it never reaches here."""
         if not isinstance(refusal, InvalidInput):
@@ -94,33 +118,57 @@ class FieldErrors:
 
     @classmethod
     def of_problems(cls, problems: list[FieldProblem]) -> Any:
-        errors = []
-        for problem in problems:
-            try:
-                code = cls.code_enum(problem.code)
-            except ValueError:  # a domain code this mutation does not declare: a bug, not user input
-                raise ValueError(f"{problem.code} is not a {cls.code_enum.__name__}") from None
-            path = [str(part) for part in problem.path]
-            errors.append(cls.error_type(path=path, field=".".join(path), code=code, message=problem.message))
-        return cls(errors=errors)
+        return cls(errors=[cls.error(problem.path, problem.code, problem.message) for problem in problems])
+
+    @classmethod
+    def not_found(cls, argument: str, message: str) -> Any:
+        """The payload of an id (the ``argument``) that names nothing the viewer may use: a foreign
+        id, a missing one and a malformed one all answer this, byte for byte."""
+        return cls(errors=[cls.error((argument,), "NOT_FOUND", message)])
+
+    @classmethod
+    def error(cls, path: Iterable[Any], code: str, message: str) -> Any:
+        if code not in cls.error_codes:  # a domain code this mutation does not declare: a bug, not user input
+            raise ValueError(f"{code} is not a code of {cls.__name__}")
+        parts = [str(part) for part in path]
+        return cls.error_type(path=parts, field=".".join(parts), code=UserErrorCode(code), message=message)
 
 
-def field_errors(mutation: str, codes: Iterable[str]) -> type[FieldErrors]:
-    """``<Mutation>ErrorCode``, ``<Mutation>Error`` and the ``<Mutation>Errors`` payload of one mutation
-    (``mutation`` in PascalCase), whose errors carry exactly ``codes``."""
-    wanted = list(dict.fromkeys(codes))
-    code_enum = strawberry.enum(
-        enum.Enum(f"{mutation}ErrorCode", {code: strawberry.enum_value(code, description=CODE_DESCRIPTIONS[code])
-                                           for code in wanted}),
-        name=f"{mutation}ErrorCode", description=f"Why {_lower_first(mutation)} refused a field of its input.")
+#: The base's old name (issue 14), kept for code that still says it.
+FieldErrors = UserErrors
+
+
+def field_errors(mutation: str, codes: Iterable[str]) -> type[UserErrors]:
+    """``<Mutation>Error`` (a UserError) and the ``<Mutation>Errors`` payload of one mutation
+    (``mutation`` in PascalCase), whose errors carry only ``codes``."""
+    wanted = tuple(dict.fromkeys(codes))
+    unknown = [code for code in wanted if code not in CODE_DESCRIPTIONS]
+    if unknown:
+        raise ValueError(f"{mutation} declares codes UserErrorCode does not have: {unknown}")
+    listed = ", ".join(wanted)
     error_type = strawberry.type(
-        type(f"{mutation}Error", (FieldError,), {"__annotations__": {"code": code_enum}}),
-        name=f"{mutation}Error", description=f"A field of the {_lower_first(mutation)} input that needs fixing.")
+        type(f"{mutation}Error", (UserError,), {}),
+        name=f"{mutation}Error",
+        description=f"A problem with the {_lower_first(mutation)} input. Its code is one of: {listed}.")
     errors_type = strawberry.type(
-        type(f"{mutation}Errors", (FieldErrors,), {"__annotations__": {"errors": list[error_type]},
-                                                   "error_type": error_type, "code_enum": code_enum}),
-        name=f"{mutation}Errors", description="The input had problems; nothing was written.")
+        type(f"{mutation}Errors", (UserErrors,), {"__annotations__": {"errors": list[error_type]},
+                                                  "error_type": error_type, "error_codes": wanted}),
+        name=f"{mutation}Errors", description=f"The input had problems; nothing was written. Codes: {listed}.")
     return errors_type
+
+
+def error_codes_sentence(codes: Iterable[str]) -> str:
+    return "Error codes (UserErrorCode): " + ", ".join(codes) + "."
+
+
+def document_error_codes(root: type) -> None:
+    """End the description of each field of ``root`` (Mutation, Query) that can answer a
+    ``<Mutation>Errors`` payload with the codes it can return, so the SDL says it (issue 17 point 2)."""
+    for field in root.__strawberry_definition__.fields:
+        members = getattr(field.type, "types", None) or getattr(getattr(field.type, "of_type", None), "types", ())
+        codes = [code for member in members for code in getattr(member, "error_codes", ())]
+        if codes and "Error codes (UserErrorCode)" not in (field.description or ""):
+            field.description = f"{(field.description or '').rstrip()} {error_codes_sentence(codes)}".lstrip()
 
 
 def _lower_first(name: str) -> str:

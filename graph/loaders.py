@@ -9,7 +9,7 @@ from sqlalchemy import and_, select
 from strawberry.dataloader import DataLoader
 
 from graph.conversations.loaders import ChannelStatesByMessageLoader, InAppCountsByMessageLoader
-from graph.messages.loaders import AttachmentsByMessageIdLoader, DeliveryCountsByMessageLoader
+from graph.messages.loaders import AttachmentsByMessageIdLoader, AttemptsByDeliveryIdLoader, DeliveryCountsByMessageLoader
 from models.directory import (
     AccountStatus,
     Enrollment,
@@ -33,6 +33,7 @@ class Loaders:
         self.teachers_by_section_id = DataLoader(self._teachers_by_section)
         self.students_by_section_id = DataLoader(self._students_by_section)
         self.attachments_by_message_id = AttachmentsByMessageIdLoader(context)
+        self.attempts_by_delivery_id = AttemptsByDeliveryIdLoader(context)
         self.delivery_counts_by_message = DeliveryCountsByMessageLoader(context)
         self.in_app_counts_by_message = InAppCountsByMessageLoader(context)
         self.channel_states_by_message = ChannelStatesByMessageLoader(context)

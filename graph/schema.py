@@ -24,7 +24,9 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
 from graph.error_masking import HideSuggestions, MaskUnexpectedErrors
+from graph.errors import document_error_codes
 from graph.limits import GraphQLLimits, limit_extensions
 from graph.messages.alerts import AlertQueries
 from graph.messages.drafts import DraftQueries
@@ -60,6 +62,10 @@ class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMu
     pass
 
 
+document_error_codes(Query)
+document_error_codes(Mutation)
+
+
 @strawberry.type
 class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
     pass
@@ -89,6 +95,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     validation errors; default: in development only) and ``extra_extensions`` (the shell's metrics)
     are issue 17 point 7's."""
     extensions: list = [
+        EveryErrorHasACode,  # first, so it ends last: after the masking (graph.error_codes)
         *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
                           between=[OperationNameRequired, KeepTheEventLoopFree]),
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
@@ -101,6 +108,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     if not suggestions:
         extensions.append(HideSuggestions)
     extensions.extend(extra_extensions)
+    extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.error_codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
                              execution_context_class=SharedEventExecutionContext,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))

@@ -20,20 +20,23 @@ from domain.recipients.resolution import ROW_COLUMNS, SENDABLE, resolution, sele
 from domain.access.scope import staff_scope, student_scope
 from domain.access.viewer import Viewer
 from models.directory import Student, User
-from models.messaging import Delivery, DeliveryStatus as DS, Message
+from models.messaging import NOT_SENT_DELIVERY_STATUSES, Delivery, DeliveryStatus as DS, Message
 
 #: Outcomes that reach the recipient: transmitted now or when the call window opens, or an in-app
 #: inbox entry; every other status says why nothing is sent.
 WILL_SEND = (*SENDABLE, DS.DELIVERED.value)
 
 
+#: The statuses that are themselves the reason nothing is sent (RPT-02).
+_NOT_SENT = frozenset(status.value for status in NOT_SENT_DELIVERY_STATUSES)
+
+
 def reason_code(status: str) -> str | None:
-    """The plan's reason for a row: why it is not sent, or why not yet; None when it goes now."""
-    if status in (DS.QUEUED.value, DS.DELIVERED.value):  # sent now; an in-app row is in the inbox already
-        return None
+    """Why a delivery (planned or in the ledger) is not sent, or not yet: DEFERRED_CALL_WINDOW or
+    its not-sent status; None when it goes now or went (issue 17 point 3: one enum for both)."""
     if status == DS.DEFERRED.value:
         return "DEFERRED_CALL_WINDOW"
-    return status
+    return status if status in _NOT_SENT else None
 
 
 @dataclasses.dataclass(frozen=True)

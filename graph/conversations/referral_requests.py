@@ -31,14 +31,14 @@ class ReferralRequest:
     message_id: strawberry.ID
     student_id: strawberry.ID
     requested_by_id: strawberry.ID
-    note: str
+    note: str | None = strawberry.field(description="The requester's note; null when none was written.")
     created_at: dt.datetime
 
     @classmethod
     def from_row(cls, row: db.ReferralRequest) -> ReferralRequest:
         return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
                    student_id=strawberry.ID(str(row.student_id)),
-                   requested_by_id=strawberry.ID(str(row.requested_by_id)), note=row.note,
+                   requested_by_id=strawberry.ID(str(row.requested_by_id)), note=row.note or None,
                    created_at=row.created_at)
 
 

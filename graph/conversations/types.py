@@ -16,8 +16,9 @@ from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPag
 from domain.support.keyset import KeysetList
 from graph.context import Info
 from graph.directory.types import Role
-from graph.messages.types import AttachedFile, Channel, Delivery, Message, RecipientKind
+from graph.messages.types import AttachedFile, Channel, Delivery, DeliveryReason, Message, RecipientKind, delivery_reason
 from models.conversations import ThreadReply
+from models.messaging import DeliveryStatus
 from graph.pagination import (
     After,
     Before,
@@ -140,8 +141,11 @@ _STATE_LABELS = {"EMAIL": "Email sent", "SMS": "SMS sent", "VOICE": "Call sent",
 class ChannelDeliveryState:
     channel: Channel
     state: ChannelDeliveryStateKind
-    reason: str | None = strawberry.field(description="Why it failed: the provider's code, or the not-sent status "
-                                                      "(NO_CONTACT_INFO when there was no address, INB-08).")
+    reason: DeliveryReason | None = strawberry.field(
+        description="Why it was not sent (NO_CONTACT_INFO when there was no address, INB-08); null when it went, is "
+                    "on its way, or failed at the provider (errorCode).")
+    error_code: str | None = strawberry.field(
+        description="The provider's code when it failed there; null otherwise.")
     label: str = strawberry.field(description='"Processing", "Email sent", "Call sent", "SMS sent", "Failed: <reason>".')
 
     @classmethod
@@ -149,7 +153,13 @@ class ChannelDeliveryState:
         kind = ChannelDeliveryStateKind(state.state)
         label = {ChannelDeliveryStateKind.PROCESSING: "Processing",
                  ChannelDeliveryStateKind.FAILED: f"Failed: {state.reason}"}.get(kind, _STATE_LABELS[state.channel])
-        return cls(channel=Channel(state.channel), state=kind, reason=state.reason, label=label)
+        reason = delivery_reason(state.reason) if state.reason else None
+        provider_code = state.reason if reason is None and state.reason not in _STATUS_VALUES else None
+        return cls(channel=Channel(state.channel), state=kind, reason=reason, error_code=provider_code, label=label)
+
+
+#: A settled state's reason is a provider's code unless it is one of these statuses.
+_STATUS_VALUES = frozenset({None, *(status.value for status in DeliveryStatus)})
 
 
 @strawberry.type(description="One message of a thread. A flagged message shows the placeholder "

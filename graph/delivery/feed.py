@@ -22,7 +22,7 @@ from domain.feed.reading import SCAN_PER_EVENT, FeedEvent, read_page
 from domain.feed.scope import FeedScope
 from graph import access_rechecks
 from graph.context import Info
-from graph.messages.types import Channel, DeliveryStatus
+from graph.messages.types import Channel, DeliveryReason, DeliveryStatus, delivery_reason
 from graph.pagination import MAX_PAGE_SIZE, PageInfo, page_size, parse_ids
 from graph.permissions import require, require_scope, requires
 from graph.shared_results import shared
@@ -45,7 +45,11 @@ class DeliveryEvent:
         description="The student's school, or a staff recipient's first school; null for imported recipients.")
     channel: Channel
     status: DeliveryStatus
-    reason: str | None
+    reason: DeliveryReason | None = strawberry.field(
+        description="Why it is not sent, or not yet (as Delivery.reason); null when it went or goes now.")
+    detail: str | None = strawberry.field(
+        description="What the ledger noted in words with this change (as Delivery.detail); null when nothing was "
+                    "noted.")
     occurred_at: dt.datetime
 
 
@@ -87,7 +91,8 @@ def _node(event: FeedEvent) -> DeliveryEvent:
         cursor=event.position.cursor, delivery_id=strawberry.ID(str(event.delivery_id)),
         message_id=strawberry.ID(str(event.message_id)),
         school_id=strawberry.ID(str(event.school_id)) if event.school_id is not None else None,
-        channel=db.Channel(event.channel), status=db.DeliveryStatus(event.status), reason=event.reason,
+        channel=db.Channel(event.channel), status=db.DeliveryStatus(event.status),
+        reason=delivery_reason(event.status), detail=event.reason,
         occurred_at=event.occurred_at)
 
 

@@ -78,7 +78,8 @@ def read_only_names(viewer: Viewer) -> list[str]:
 class DraftAssignment:
     from_user_id: strawberry.ID = strawberry.field(description="Who assigned it; assignDraftBack returns it to them.")
     to_user_id: strawberry.ID
-    note: str
+    note: str | None = strawberry.field(description="The assigner's note (the draft's title); null when none was "
+                                                    "written.")
     assigned_at: dt.datetime
 
 
@@ -158,7 +159,7 @@ class Draft:
             family_seed=row.family_seed, thread_id=strawberry.ID(str(row.thread_id)) if row.thread_id else None,
             assignment=DraftAssignment(
                 from_user_id=strawberry.ID(str(assignment.from_user_id)),
-                to_user_id=strawberry.ID(str(assignment.to_user_id)), note=assignment.note,
+                to_user_id=strawberry.ID(str(assignment.to_user_id)), note=assignment.note or None,
                 assigned_at=assignment.assigned_at) if assignment else None,
             read_only_fields=read_only,
         )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import strawberry
@@ -11,25 +10,10 @@ import strawberry
 from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info
+from graph.errors import UserError, UserErrorCode, UserErrors
 from graph.pagination import After, Before, Connection, First, Last, keyset_page, parse_id, window
 from graph.permissions import requires
 from models import messaging as db
-
-
-@strawberry.enum(description="Why a CSV import, or one of its rows, was refused.")
-class ImportErrorCode(enum.Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_MAPPING = "INVALID_MAPPING"
-    PHONE_COLUMN_REQUIRED = "PHONE_COLUMN_REQUIRED"
-    TOO_LARGE = "TOO_LARGE"
-    TOO_MANY_ROWS = "TOO_MANY_ROWS"
-    MALFORMED_CSV = "MALFORMED_CSV"
-    MISSING_NAME = "MISSING_NAME"
-    BAD_EMAIL = "BAD_EMAIL"
-    BAD_PHONE = "BAD_PHONE"
-    NO_CONTACT_INFO = "NO_CONTACT_INFO"
-    INVALID_CHARACTERS = strawberry.enum_value(
-        "INVALID_CHARACTERS", description="A name or address holds a line break, tab or other control character.")
 
 
 @strawberry.input(description="Which CSV column (counted from 0) holds each field (IMP-02, IMP-03).")
@@ -52,12 +36,34 @@ class ImportRecipientsInput:
         default=False, description="Import the valid rows of a file with bad rows; otherwise nothing is imported.")
 
 
-@strawberry.type(description="A problem in the file: the row (1-based, header included; 0 = the mapping), column, code.")
-class ImportRowError:
-    row: int
-    column: str
-    code: ImportErrorCode
-    message: str
+#: The codes of a CSV import and its rows (domain.messages.recipient_imports).
+IMPORT_CODES = ("NOT_FOUND", "INVALID_MAPPING", "PHONE_COLUMN_REQUIRED", "TOO_LARGE", "TOO_MANY_ROWS", "MALFORMED_CSV",
+                "MISSING_NAME", "BAD_EMAIL", "BAD_PHONE", "NO_CONTACT_INFO", "INVALID_CHARACTERS")
+
+
+@strawberry.type(description="A problem in the file: its row and column, and where in the input (field, path). "
+                             f"Its code is one of: {', '.join(IMPORT_CODES)}.")
+class ImportRowError(UserError):
+    row: int = strawberry.field(description="The line of the file, 1-based with the header counted; 0 when the "
+                                            "problem is the mapping or the whole file.")
+    column: str = strawberry.field(description='The mapped field ("email", "phone", "columns.phone"), "file" for '
+                                               'the whole file, or "messageId".')
+
+    @classmethod
+    def of(cls, row: int, column: str, code: str, message: str) -> ImportRowError:
+        path = _input_path(row, column)
+        return cls(row=row, column=column, path=path, field=".".join(path), code=UserErrorCode(code), message=message)
+
+
+def _input_path(row: int, column: str) -> list[str]:
+    """Where in ImportRecipientsInput the problem is: the id, the mapping, or a row (and column) of the csv."""
+    if column == "messageId":
+        return ["input", "messageId"]
+    if column.startswith("columns"):
+        return ["input", *column.split(".")]
+    if row == 0 or column == "file":
+        return ["input", "csv"]
+    return ["input", "csv", str(row), column]
 
 
 @strawberry.type(description="Rows were appended to the message's imported recipients, without removing duplicates "
@@ -69,13 +75,13 @@ class ImportRecipientsSuccess:
 
 
 def row_errors(problems: list[RowProblem]) -> list[ImportRowError]:
-    return [ImportRowError(row=p.row, column=p.column, code=ImportErrorCode(p.code), message=p.message)
-            for p in problems]
+    return [ImportRowError.of(p.row, p.column, p.code, p.message) for p in problems]
 
 
-@strawberry.type(description="Nothing was imported.")
+@strawberry.type(description=f"Nothing was imported. Codes: {', '.join(IMPORT_CODES)}.")
 class ImportRecipientsErrors:
     errors: list[ImportRowError]
+    error_codes = IMPORT_CODES  # read by graph.errors.document_error_codes
 
     @classmethod
     def of(cls, rejected) -> ImportRecipientsErrors:
@@ -101,24 +107,31 @@ class ImportedRecipient:
                    source_row=row.source_row)
 
 
-@strawberry.type(description="How many imported recipients were removed.")
-class RemoveImportedRecipientsResult:
-    removed_count: int
-    remaining_count: int
+@strawberry.type(description="Imported recipients were removed, immediately; there is no undo (IMP-05).")
+class ImportedRecipientsRemoved:
+    removed_count: int = strawberry.field(description="How many were removed now.")
+    remaining_count: int = strawberry.field(description="How many the message still has.")
 
 
-def remove_from_draft(info: Info, message_id: strawberry.ID,
-                      recipient_id: strawberry.ID | None) -> RemoveImportedRecipientsResult:
-    """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts;
-    a message that is not yours answers like a missing one: nothing removed."""
+NO_DRAFT = "No draft or scheduled message of yours has that id."
+NO_RECIPIENT = "The message has no imported recipient with that id."
+
+
+def remove_from_draft(info: Info, message_id: strawberry.ID, recipient_id: strawberry.ID | None,
+                      errors: type[UserErrors]) -> ImportedRecipientsRemoved | UserErrors:
+    """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts; a
+    message (or recipient) that is not yours answers NOT_FOUND like a missing one: nothing removed."""
     viewer, session = info.context.viewer, info.context.session
     message = composing_message(session, viewer, parse_id(message_id))
     if message is None:
-        return RemoveImportedRecipientsResult(removed_count=0, remaining_count=0)
+        return errors.not_found("messageId", NO_DRAFT)
     removed = remove_imported(session, viewer, message_id=message.id,
                               recipient_id=parse_id(recipient_id) if recipient_id is not None else None)
+    if recipient_id is not None and removed == 0:
+        session.rollback()
+        return errors.not_found("id", NO_RECIPIENT)
     session.commit()
-    return RemoveImportedRecipientsResult(removed_count=removed, remaining_count=count_imported(session, message.id))
+    return ImportedRecipientsRemoved(removed_count=removed, remaining_count=count_imported(session, message.id))
 
 
 @strawberry.type

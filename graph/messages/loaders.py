@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
+from domain.delivery.attempts import Attempt, attempts_by_delivery
 from domain.messages.attachments import listed
 from domain.reports.communication_report import status_counts
 from models.attachments import MessageAttachment
@@ -41,3 +42,15 @@ class DeliveryCountsByMessageLoader(DataLoader[tuple[int, int | None], dict[str,
     async def _load(self, keys: list[tuple[int, int | None]]) -> list[dict[str, int]]:
         counts = status_counts(self._context.session, self._context.viewer, dict(keys))
         return [counts[message_id] for message_id, _ in keys]
+
+
+class AttemptsByDeliveryIdLoader(DataLoader[int, list[Attempt]]):
+    """The attempt history of each delivery of a page (issue 17 point 3): one statement per page."""
+
+    def __init__(self, context: Context):
+        super().__init__(self._load, cache=False)
+        self._context = context
+
+    async def _load(self, delivery_ids: list[int]) -> list[list[Attempt]]:
+        found = attempts_by_delivery(self._context.session, delivery_ids)
+        return [found.get(delivery_id, []) for delivery_id in delivery_ids]

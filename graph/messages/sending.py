@@ -9,7 +9,7 @@ from domain.messages.send import ConfirmationRequired
 from domain.recipients.call_window import message_deferral
 from domain.support.errors import Refusal
 from graph.context import Info
-from graph.errors import FieldErrors, perform
+from graph.errors import UserErrors, perform
 from graph.messages.types import CallWindowDeferral, Message
 
 
@@ -31,7 +31,7 @@ class SendMessageConfirmationRequired:
         "picks the same students (RCP-09)."))
 
 
-def refused_or_confirm(errors: type[FieldErrors], verb: str):
+def refused_or_confirm(errors: type[UserErrors], verb: str):
     """The payload of a refused send or schedule: the CMP-27 confirmation, or ``errors``."""
     def refused(refusal: Refusal):
         if isinstance(refusal, ConfirmationRequired):
@@ -42,7 +42,7 @@ def refused_or_confirm(errors: type[FieldErrors], verb: str):
     return refused
 
 
-def send_now(info: Info, store, errors: type[FieldErrors]):
+def send_now(info: Info, store, errors: type[UserErrors]):
     """Run ``store`` (which returns the message, with its delivery rows written, and its recipient
     count, and schedules the job that hands the rows to dispatch); commit, which starts that job,
     or roll back, which drops it, and return the field errors or the confirmation request."""

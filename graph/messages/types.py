@@ -10,6 +10,8 @@ import strawberry
 from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.content.flagging import PLACEHOLDER
 from domain.access.permissions import requirement_text
+from domain.delivery import attempts
+from domain.recipients.plan import reason_code
 from domain.reports.communication_report import readable_deliveries
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
@@ -104,27 +106,94 @@ class CallWindowDeferral:
                    warning=deferral.warning())
 
 
+DeliveryReason = strawberry.enum(
+    enum.Enum("DeliveryReason", {
+        "DEFERRED_CALL_WINDOW": strawberry.enum_value(
+            "DEFERRED_CALL_WINDOW", description="Sent when the call window opens at notBefore (SYS-01)."),
+        **{status.name: strawberry.enum_value(status.value, description=DELIVERY_STATUS_TEXT[status])
+           for status in db.NOT_SENT_DELIVERY_STATUSES}}),
+    name="DeliveryReason",
+    description="Why a delivery is not sent, or not yet: the same vocabulary for a planned delivery (recipientPlan) "
+                "and one in the ledger (Message.deliveries).")
+
+
+def delivery_reason(status: str) -> DeliveryReason | None:
+    """The DeliveryReason of a delivery in ``status``; None when it goes now or went."""
+    code = reason_code(status)
+    return DeliveryReason(code) if code is not None else None
+
+
+@strawberry.enum(description="What one provider call came to.")
+class AttemptOutcome(enum.Enum):
+    SENT = strawberry.enum_value(attempts.SENT, description="The provider accepted it (providerMessageId is its id).")
+    RETRYABLE = strawberry.enum_value(
+        attempts.RETRYABLE, description="It failed for now; the delivery is tried again later while attempts remain.")
+    PERMANENT_FAILURE = strawberry.enum_value(
+        attempts.PERMANENT_FAILURE, description="The provider refused it for good (errorCode says why).")
+
+
+@strawberry.type(description="One provider call for a delivery (its attempt history). Seen by whoever may see the "
+                             "delivery.")
+class DeliveryAttempt:
+    plugin: str = strawberry.field(description='The channel plugin that made the call, e.g. "smtp", "twilio".')
+    outcome: AttemptOutcome = strawberry.field(description="What the call came to.")
+    provider_message_id: str | None = strawberry.field(
+        description="The provider's id of the message, when it gave one; null otherwise.")
+    error_code: str | None = strawberry.field(description="The provider's (or the plugin's) code for a failure; null "
+                                                          "when it was sent.")
+    detail: str | None = strawberry.field(description="The provider's words about a failure; null when none.")
+    started_at: dt.datetime = strawberry.field(description="When the call started (UTC).")
+    finished_at: dt.datetime = strawberry.field(description="When it ended (UTC).")
+
+    @classmethod
+    def of(cls, attempt: attempts.Attempt) -> DeliveryAttempt:
+        return cls(plugin=attempt.plugin, outcome=AttemptOutcome(attempt.outcome),
+                   provider_message_id=attempt.provider_message_id, error_code=attempt.code, detail=attempt.detail,
+                   started_at=attempt.started_at, finished_at=attempt.finished_at)
+
+
 @strawberry.type(description="One delivery: a recipient on a channel at an address. Its status says whether "
                              "it is being processed, sent or failed, or why it is not sent (RPT-02).")
 class Delivery:
-    id: strawberry.ID
-    channel: Channel
-    recipient_kind: RecipientKind
-    recipient_id: strawberry.ID
-    student_id: strawberry.ID | None
-    recipient_name: str
-    address: str
-    language: str
-    status: DeliveryStatus
-    reason: str | None
+    id: strawberry.ID = strawberry.field(description="The delivery's id; dispatch hands it to the provider as the "
+                                                     "idempotency reference.")
+    channel: Channel = strawberry.field(description="How it goes: email, SMS, a call, push, or the in-app inbox.")
+    recipient_kind: RecipientKind = strawberry.field(description="Whether recipientId names a student, a contact, a "
+                                                                 "staff user or an imported recipient.")
+    recipient_id: strawberry.ID = strawberry.field(description="The person it is for, of the kind recipientKind says.")
+    student_id: strawberry.ID | None = strawberry.field(
+        description="The student it is about (the student, or the student whose contact it reaches); null for staff and "
+                    "imported recipients.")
+    recipient_name: str = strawberry.field(description="The recipient's name as it was when the message was sent.")
+    address: str | None = strawberry.field(
+        description='Where it goes: an email address, a phone number, or "user:<id>" for the in-app inbox; null when '
+                    "there was none (NO_CONTACT_INFO).")
+    language: str = strawberry.field(description='The language it is sent in, e.g. "en", "es".')
+    status: DeliveryStatus = strawberry.field(description="Where it is: being processed, sent, failed, or why it is "
+                                                          "not sent.")
+    reason: DeliveryReason | None = strawberry.field(
+        description="Why it is not sent, or not yet (the same enum as PlannedDelivery.reason); null when it went or "
+                    "goes now.")
+    detail: str | None = strawberry.field(
+        description='What the ledger last noted in words: the provider\'s detail of a failure, "recalled by the '
+                    'sender", "resent to failed"; null when nothing was noted.')
     error_code: str | None = strawberry.field(description="The provider's code for a failure.")
-    attempts: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    sent_at: dt.datetime | None
+    provider_message_id: str | None = strawberry.field(
+        description="The provider's id of what it accepted (an SMTP Message-ID, a Twilio SID); null until sent, and for "
+                    "channels whose provider gives none.")
+    attempt_count: int = strawberry.field(description="How many provider calls it took so far (attempts, counted).")
+    created_at: dt.datetime = strawberry.field(description="When fan-out wrote it (UTC).")
+    updated_at: dt.datetime = strawberry.field(description="When its status last changed (UTC).")
+    sent_at: dt.datetime | None = strawberry.field(description="When the provider accepted it (UTC); null until then.")
     not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
     read_at: dt.datetime | None = strawberry.field(
         default=None, description="In-app: when the recipient read it (a read receipt); null while unread.")
+    row_id: strawberry.Private[int] = 0
+
+    @strawberry.field(description="Every provider call for it, oldest first (empty until dispatch tries it). A page of "
+                                  "deliveries loads its attempts in one statement.")
+    async def attempts(self, info: Info) -> list[DeliveryAttempt]:
+        return [DeliveryAttempt.of(a) for a in await info.context.loaders.attempts_by_delivery_id.load(self.row_id)]
 
     @classmethod
     def from_row(cls, row: db.Delivery) -> Delivery:
@@ -132,10 +201,11 @@ class Delivery:
             id=strawberry.ID(str(row.id)), channel=Channel(row.channel),
             recipient_kind=db.RecipientKind(row.recipient_kind), recipient_id=strawberry.ID(str(row.recipient_id)),
             student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
-            recipient_name=row.recipient_name, address=row.address, language=row.language,
-            status=db.DeliveryStatus(row.status), reason=row.reason, error_code=row.error_code,
-            attempts=row.attempts, created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at,
-            not_before=row.not_before, read_at=row.read_at,
+            recipient_name=row.recipient_name, address=row.address or None, language=row.language,
+            status=db.DeliveryStatus(row.status), reason=delivery_reason(row.status), detail=row.reason,
+            error_code=row.error_code, provider_message_id=row.provider_id, attempt_count=row.attempts,
+            created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at, not_before=row.not_before,
+            read_at=row.read_at, row_id=row.id,
         )
 
 

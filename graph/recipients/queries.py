@@ -9,12 +9,12 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.messages.send import create_message, needs_confirmation
 from domain.recipients.call_window import message_deferral
-from domain.recipients.plan import WILL_SEND, plan_message, plan_rows, plan_summary, reason_code
+from domain.recipients.plan import WILL_SEND, plan_message, plan_rows, plan_summary
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors, perform
 from graph.messages.inputs import SendMessageInput, to_request
-from graph.messages.types import CallWindowDeferral, Channel
+from graph.messages.types import CallWindowDeferral, Channel, delivery_reason
 from graph.pagination import (
     After,
     Before,
@@ -28,7 +28,7 @@ from graph.pagination import (
     encode_cursor,
 )
 from graph.permissions import authorize_input, requires
-from graph.recipients.types import PlannedDelivery, PlanOutcomeCount, PlanReason, RecipientPlan
+from graph.recipients.types import PlannedDelivery, PlanOutcomeCount, RecipientPlan
 from models import messaging as db
 from models.db import utcnow
 
@@ -78,9 +78,9 @@ def _answer(viewer, offset: int, summary, total: int, rows, deferral) -> Recipie
             channel=Channel(row.channel), recipient_kind=db.RecipientKind(row.recipient_kind),
             recipient_id=strawberry.ID(str(row.recipient_id)),
             student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
-            recipient_name=row.recipient_name, address=row.address, language=row.language,
+            recipient_name=row.recipient_name, address=row.address or None, language=row.language,
             status=db.DeliveryStatus(row.status), will_send=row.status in WILL_SEND,
-            reason=PlanReason(code) if (code := reason_code(row.status)) else None, not_before=row.not_before,
+            reason=delivery_reason(row.status), not_before=row.not_before,
         )
         for row in rows
     ]

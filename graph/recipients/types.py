@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 import strawberry
 
 from graph.pagination import Connection
-from graph.messages.types import DELIVERY_STATUS_TEXT, CallWindowDeferral, Channel, DeliveryStatus, RecipientKind
-from models import messaging as db
+from graph.messages.types import CallWindowDeferral, Channel, DeliveryReason, DeliveryStatus, RecipientKind
 
 
 @strawberry.type(description="How many planned deliveries of one channel end in one outcome.")
@@ -17,15 +15,6 @@ class PlanOutcomeCount:
     channel: Channel
     status: DeliveryStatus
     count: int
-
-
-PlanReason = strawberry.enum(
-    enum.Enum("PlanReason", {
-        "DEFERRED_CALL_WINDOW": strawberry.enum_value(
-            "DEFERRED_CALL_WINDOW", description="Sent when the call window opens at notBefore (SYS-01)."),
-        **{status.name: strawberry.enum_value(status.value, description=DELIVERY_STATUS_TEXT[status])
-           for status in db.NOT_SENT_DELIVERY_STATUSES}}),
-    name="PlanReason", description="Why a planned delivery is not sent now.")
 
 
 @strawberry.type(description="One planned delivery: QUEUED is sent now, DEFERRED when the call window opens; "
@@ -36,11 +25,13 @@ class PlannedDelivery:
     recipient_id: strawberry.ID
     student_id: strawberry.ID | None
     recipient_name: str
-    address: str
+    address: str | None = strawberry.field(
+        description="Where it would go; null when the recipient has no address for the channel (NO_CONTACT_INFO).")
     language: str
     status: DeliveryStatus
     will_send: bool = strawberry.field(description="Whether it will be transmitted (now or when the window opens).")
-    reason: PlanReason | None = strawberry.field(description="Why not now; null when it goes now.")
+    reason: DeliveryReason | None = strawberry.field(
+        description="Why not now (the same enum as Delivery.reason); null when it goes now.")
     not_before: dt.datetime | None = strawberry.field(description="When a deferred delivery goes out (UTC).")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import strawberry
 
+from domain.webhooks.sending import DISABLED_NOTICE, ENABLED_NOTICE
 from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
 from domain.webhooks.listing import EndpointView, MessageView
 from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
@@ -91,20 +93,27 @@ class WebhookMessage:
                    payload=row.payload, attempts=[WebhookAttempt.of(a) for a in view.attempts])
 
 
-@strawberry.type(description="Something that happened to an endpoint: webhook.endpoint_disabled (after persistent "
-                             "failure, with the reason) or webhook.endpoint_enabled. Kept after the endpoint is "
-                             "deleted.")
+@strawberry.enum(description="What happened to an endpoint; the value is the notice's Standard Webhooks type.")
+class WebhookNoticeKind(enum.Enum):
+    ENDPOINT_DISABLED = strawberry.enum_value(
+        DISABLED_NOTICE, description="Disabled after persistent failure (webhook.endpoint_disabled); reason says why.")
+    ENDPOINT_ENABLED = strawberry.enum_value(
+        ENABLED_NOTICE, description="Turned on again by enableWebhookEndpoint (webhook.endpoint_enabled).")
+
+
+@strawberry.type(description="Something that happened to an endpoint: disabled after persistent failure (with the "
+                             "reason) or enabled again. Kept after the endpoint is deleted.")
 class WebhookNotice:
     id: strawberry.ID
     endpoint_id: strawberry.ID
-    kind: str
+    kind: WebhookNoticeKind = strawberry.field(description="What happened to the endpoint.")
     url: str
     reason: str | None
     created_at: dt.datetime
 
     @classmethod
     def of(cls, row: NoticeRow) -> WebhookNotice:
-        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)), kind=row.kind,
+        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)), kind=WebhookNoticeKind(row.kind),
                    url=row.url, reason=row.reason, created_at=row.created_at)
 
 

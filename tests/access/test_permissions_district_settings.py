@@ -25,7 +25,7 @@ CALLER_ID = """mutation($input: CallerIdInput!) { createCallerId(input: $input) 
   ... on CallerIdSaved { callerId { id } } } }"""
 UPDATE_CALLER_ID = """mutation($id: ID!, $input: CallerIdInput!) { updateCallerId(id: $id, input: $input) {
   __typename } }"""
-DELETE_CALLER_ID = "mutation($id: ID!) { deleteCallerId(id: $id) }"
+DELETE_CALLER_ID = "mutation($id: ID!) { deleteCallerId(id: $id) { __typename } }"
 FORM = """mutation { setReenrolmentForm(audience: PARENT, title: "Update your number", instructions: "Call us") {
   __typename ... on ReenrolmentForm { title } } }"""
 
@@ -158,7 +158,7 @@ def test_cid_06_job_06_caller_id_district_default_and_reenrolment_forms_are_dist
             assert (row.title, row.phone, row.district_default) == ("District line", "+13125550182", True)
         assert forbidden(gql(client, FORM, token=manager))
         admin = token_for(engine, "admin")
-        assert gql(client, DELETE_CALLER_ID, {"id": str(default_id)}, admin)["data"]["deleteCallerId"] is True
+        assert gql(client, DELETE_CALLER_ID, {"id": str(default_id)}, admin)["data"]["deleteCallerId"] == {"__typename": "CallerIdDeleted"}
     finally:
         with session_scope(engine) as session:
             session.execute(CallerId.__table__.delete().where(CallerId.id == default_id))

@@ -25,7 +25,8 @@ from two_schools import (
     sent_to_two_schools,
 )
 
-RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { id } } }"""
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { __typename
+  ... on ResendToFailedSuccess { requeued message { id } } ... on ResendToFailedErrors { errors { field code } } } }"""
 
 
 def test_rpt_02_a_principal_reads_only_their_own_schools_recipients(client, engine):
@@ -82,9 +83,10 @@ def test_rpt_02_resending_is_for_the_sender_and_district_administrators(client, 
     principal3 = token_for(engine, "principal.3")
     refused = gql(client, RESEND, {"id": sent["id"]}, principal3)
     missing = gql(client, RESEND, {"id": "987654321"}, principal3)
-    assert refused == missing == {"data": {"resendToFailed": {"requeued": 0, "message": None}}}
+    assert refused == missing == {"data": {"resendToFailed": {  # issue 17 point 2: NOT_FOUND, never null
+        "__typename": "ResendToFailedErrors", "errors": [{"field": "messageId", "code": "NOT_FOUND"}]}}}
     assert gql(client, RESEND, {"id": sent["id"]}, token_for(engine, "admin"))["data"]["resendToFailed"] == {
-        "requeued": 0, "message": {"id": sent["id"]}}
+        "__typename": "ResendToFailedSuccess", "requeued": 0, "message": {"id": sent["id"]}}
 
 
 def test_cmp_28_drafts_are_their_owners_alone(client, engine):

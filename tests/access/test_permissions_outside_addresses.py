@@ -174,7 +174,7 @@ def test_rcp_22_a_scheduled_message_with_outside_addresses_is_refused_when_it_fi
     assert deliveries_of(engine, refused_id) == 0
 
 
-RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued } }"""
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued } } }"""
 
 
 def test_rcp_22_resending_a_message_with_outside_addresses_is_checked_again(client, engine):

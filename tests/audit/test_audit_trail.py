@@ -122,7 +122,7 @@ def test_issue_16_point_8_schedule_update_and_cancel_are_audited_and_the_send_wh
         __typename } }""", {"id": str(message_id), "input": message_input(kid, subject="Changed")}, token)
     other = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                 token)["data"]["scheduleMessage"]["message"]["id"]
-    gql(client, "mutation($id: ID!) { cancelScheduledMessage(id: $id) { id } }", {"id": other}, token)
+    gql(client, "mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }", {"id": other}, token)
     rows = audit_rows(engine, AuditLog.id > before)
     assert [(r.action, r.object_ids) for r in rows] == [
         ("MESSAGE_SCHEDULED", [message_id]), ("SCHEDULE_UPDATED", [message_id]),

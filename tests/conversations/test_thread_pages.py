@@ -158,7 +158,7 @@ def test_inb_07_inb_08_delivery_states_and_no_contact_info(client, engine):
         assert parent_view["data"]["inbox"]["edges"][0]["node"]["unreadCount"] == 1
     assert states["with"] == [{"channel": "EMAIL", "state": "SENT", "reason": None, "label": "Email sent"}]
     assert states["without"] == [{"channel": "EMAIL", "state": "FAILED", "reason": "NO_CONTACT_INFO",
-                                  "label": "Failed: NO_CONTACT_INFO"}]
+                                  "label": "Failed: NO_CONTACT_INFO"}]  # reason: the DeliveryReason enum (issue 17)
 
 
 def test_cmp_05_att_02_inb_11_secure_content_files_and_flagged_placeholder(client, engine):
@@ -197,3 +197,18 @@ def test_inb_05_another_users_thread_is_not_found(client, engine):
     assert gql(client, THREAD, {"id": tid}, outsider)["data"]["thread"] is None
     assert gql(client, THREAD, {"id": "999999999"}, outsider)["data"]["thread"] is None
     assert gql(client, THREAD, {"id": "not-an-id"}, outsider)["data"]["thread"] is None
+
+
+def test_issue_17_point_3_a_channel_state_keeps_the_not_sent_reason_apart_from_the_provider_code():
+    """ChannelDeliveryState.reason is the DeliveryReason enum; a provider's code is errorCode."""
+    from domain.conversations.threads.thread_pages import ChannelState
+    from graph.conversations.types import ChannelDeliveryState
+
+    at_provider = ChannelDeliveryState.of(ChannelState("SMS", "FAILED", "30003"))
+    assert (at_provider.reason, at_provider.error_code, at_provider.label) == (None, "30003", "Failed: 30003")
+    not_sent = ChannelDeliveryState.of(ChannelState("EMAIL", "FAILED", "NO_CONTACT_INFO"))
+    assert (not_sent.reason.value, not_sent.error_code) == ("NO_CONTACT_INFO", None)
+    recalled = ChannelDeliveryState.of(ChannelState("EMAIL", "FAILED", "CANCELLED"))
+    assert (recalled.reason, recalled.error_code) == (None, None)
+    sent = ChannelDeliveryState.of(ChannelState("EMAIL", "SENT", None))
+    assert (sent.reason, sent.error_code, sent.label) == (None, None, "Email sent")

@@ -19,7 +19,7 @@ from models.db import session_scope, utcnow
 from models.messaging import Delivery
 from resolve import request, viewer_for
 
-RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { status } } }"""
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued message { status } } } }"""
 CALLS = 120
 
 

@@ -36,7 +36,7 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __t
   ... on SendMessageSuccess { message { id status } }
   ... on SendMessageConfirmationRequired { recipientCount familySeed }
   ... on SendMessageErrors { errors { field code } } } }"""
-RECALL = """mutation($id: ID!) { recallMessage(id: $id) { cancelled message { status } } }"""
+RECALL = """mutation($id: ID!) { recallMessage(id: $id) { ... on RecallMessageSuccess { cancelled message { status } } } }"""
 
 LEDGER_COLUMNS = (Delivery.channel, Delivery.recipient_kind, Delivery.recipient_id, Delivery.address,
                   Delivery.status)

@@ -20,8 +20,8 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageSuccess { message { id status } } ... on SendMessageErrors { errors { field code } } } }"""
 SEND_WITH_COUNT = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
   __typename ... on SendMessageSuccess { message { id } recipientCount } } }"""
-RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { status } } }"""
-RECALL = """mutation($id: ID!) { recallMessage(id: $id) { cancelled sentBefore stillInFlight message { status } } }"""
+RESEND = """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued message { status } } } }"""
+RECALL = """mutation($id: ID!) { recallMessage(id: $id) { ... on RecallMessageSuccess { cancelled sentBefore stillInFlight message { status } } } }"""
 
 
 def family_with_account(engine, **card) -> tuple[int, int]:

@@ -129,11 +129,19 @@ def test_imp_05_imp_06_list_remove_one_remove_all_and_append(client, engine, adm
     listed = gql(client, LIST, {"id": draft}, admin)["data"]["importedRecipients"]
     assert listed["totalCount"] == 6
     first_id = listed["edges"][0]["node"]["id"]
-    removed = gql(client, """mutation($m: ID!, $id: ID!) { removeImportedRecipient(messageId: $m, id: $id) {
-        removedCount remainingCount } }""", {"m": draft, "id": first_id}, admin)["data"]["removeImportedRecipient"]
+    remove_one = """mutation($m: ID!, $id: ID!) { removeImportedRecipient(messageId: $m, id: $id) {
+        ... on ImportedRecipientsRemoved { removedCount remainingCount }
+        ... on RemoveImportedRecipientErrors { errors { field code } } } }"""
+    removed = gql(client, remove_one, {"m": draft, "id": first_id}, admin)["data"]["removeImportedRecipient"]
     assert removed == {"removedCount": 1, "remainingCount": 5}
+    # issue 17 point 2: a recipient no longer there, and another user's draft, are NOT_FOUND payloads
+    again = gql(client, remove_one, {"m": draft, "id": first_id}, admin)["data"]["removeImportedRecipient"]
+    assert again == {"errors": [{"field": "id", "code": "NOT_FOUND"}]}
+    stranger = gql(client, remove_one, {"m": draft, "id": first_id}, make_user(engine, Role.ADMIN))
+    assert stranger["data"]["removeImportedRecipient"] == {"errors": [{"field": "messageId", "code": "NOT_FOUND"}]}
     cleared = gql(client, """mutation($m: ID!) { removeAllImportedRecipients(messageId: $m) {
-        removedCount remainingCount } }""", {"m": draft}, admin)["data"]["removeAllImportedRecipients"]
+        ... on ImportedRecipientsRemoved { removedCount remainingCount } } }""", {"m": draft},
+                  admin)["data"]["removeAllImportedRecipients"]
     assert cleared == {"removedCount": 5, "remainingCount": 0}
 
 

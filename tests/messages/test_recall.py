@@ -14,7 +14,7 @@ from models.db import session_scope
 from models.messaging import Delivery, ImportedRecipient, Message
 from resolve import request, viewer_for
 
-RECALL = """mutation($id: ID!) { recallMessage(id: $id) { cancelled sentBefore stillInFlight message { status } } }"""
+RECALL = """mutation($id: ID!) { recallMessage(id: $id) { __typename ... on RecallMessageSuccess { cancelled sentBefore stillInFlight message { status } } ... on RecallMessageErrors { errors { field code message } } } }"""
 
 
 def _outbox_references() -> set[str]:
@@ -68,7 +68,10 @@ def test_recall_is_only_for_the_senders_own_messages(client, engine):
         message = save_draft(session, viewer_for(session, "admin"), request(channels=("EMAIL",)))
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
     other = gql(client, RECALL, {"id": str(message.id)}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
-    assert other["message"] is None and other["cancelled"] == 0
+    missing = gql(client, RECALL, {"id": "987654321"}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
+    assert other == missing == {"__typename": "RecallMessageErrors", "errors": [{  # issue 17 point 2
+        "field": "id", "code": "NOT_FOUND",
+        "message": "No message of yours that is scheduled, queued or being sent has that id."}]}
     mine = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
     assert mine["message"]["status"] == "CANCELLED"
     from domain.delivery.fan_out import fan_out

@@ -79,13 +79,20 @@ def test_rpt_01_rpt_02_a_row_per_message_with_its_figures(client, engine):
     assert row["total"] == 4 and row["errors"] == 1 and row["recipients"] == 4
 
     details = gql(client, """query($id: ID!) { message(id: $id) {
-        failed: deliveries(status: FAILED) { totalCount edges { node { address status errorCode reason attempts
-          createdAt updatedAt sentAt } } }
+        failed: deliveries(status: FAILED) { totalCount edges { node { address status errorCode reason detail
+          attemptCount attempts { plugin outcome errorCode detail providerMessageId } createdAt updatedAt sentAt } } }
+        noAddress: deliveries(status: NO_CONTACT_INFO) { edges { node { address reason detail } } }
         all: deliveries(first: 2) { totalCount pageInfo { hasNextPage } } } }""",
                   {"id": str(message_id)}, token_for(engine, "admin"))["data"]["message"]
     [failed] = [edge["node"] for edge in details["failed"]["edges"]]
     assert failed["address"].startswith("bounce") and failed["errorCode"] == "550"
-    assert failed["reason"] == "mailbox unknown" and failed["attempts"] == 1 and failed["sentAt"] is None
+    assert failed["detail"] == "mailbox unknown" and failed["attemptCount"] == 1 and failed["sentAt"] is None
+    # issue 17 point 3: the reason is the enum (null: it was tried), the attempt history is there, and a
+    # missing address is null, not ""
+    assert failed["reason"] is None and [a["outcome"] for a in failed["attempts"]] == ["PERMANENT_FAILURE"]
+    assert failed["attempts"][0]["errorCode"] == "550" and failed["attempts"][0]["providerMessageId"] is None
+    assert [edge["node"] for edge in details["noAddress"]["edges"]] == [
+        {"address": None, "reason": "NO_CONTACT_INFO", "detail": None}]
     assert details["all"]["totalCount"] == 4 and details["all"]["pageInfo"]["hasNextPage"] is True
 
 
@@ -142,6 +149,13 @@ def test_rpt_02_csv_export_lists_every_delivery(client, engine):
     assert sorted(row["status"] for row in rows) == ["DUPLICATE", "FAILED", "NO_CONTACT_INFO", "SENT"]
     failed = next(row for row in rows if row["status"] == "FAILED")
     assert failed["channel"] == "EMAIL" and failed["error_code"] == "550" and failed["created_at"]
+    # issue 17 point 3: the reason code, the ledger's words, the provider's id and each attempt
+    assert (failed["reason"], failed["detail"], failed["attempts"]) == ("", "mailbox unknown", "1")
+    assert failed["attempt_history"].endswith(" bouncing PERMANENT_FAILURE 550"), failed["attempt_history"]
+    sent = next(row for row in rows if row["status"] == "SENT")
+    assert sent["provider_message_id"] == f"p-{sent['delivery_id']}" and sent["reason"] == ""
+    assert sent["attempt_history"].endswith(f" bouncing SENT p-{sent['delivery_id']}")
+    assert next(row for row in rows if row["status"] == "NO_CONTACT_INFO")["reason"] == "NO_CONTACT_INFO"
     assert client.get(url).status_code == 401
     stranger = make_user(engine, Role.TEACHER, school_ids=[])
     assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
@@ -154,7 +168,7 @@ def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
         before = dict(session.execute(select(Delivery.id, Delivery.attempts).where(
             Delivery.message_id == message_id)).all())
     token = token_for(engine, "admin")
-    result = gql(client, """mutation($id: ID!) { resendToFailed(messageId: $id) { requeued message { status } } }""",
+    result = gql(client, """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued message { status } } } }""",
                  {"id": str(message_id)}, token)["data"]["resendToFailed"]
     assert result == {"requeued": 1, "message": {"status": "SENDING"}}
     assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"

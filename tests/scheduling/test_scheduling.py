@@ -240,9 +240,9 @@ def test_sch_06_the_scheduled_list_shows_kinds_and_filters_by_text_or_date(clien
     weekly = gql(client, SCHEDULE, {"input": message_input(kid, subject=tag + " weekly"),
                                     "schedule": {"startDate": "2031-04-01", "sendTime": "08:00:00",
                                                  "recurrence": "WEEKLY"}}, token)["data"]["scheduleMessage"]
-    cancelled = gql(client, """mutation($id: ID!) { cancelScheduledMessage(id: $id) { status } }""",
+    cancelled = gql(client, """mutation($id: ID!) { cancelScheduledMessage(id: $id) { ... on CancelScheduledMessageSuccess { message { status } } } }""",
                     {"id": weekly["message"]["id"]}, token)["data"]["cancelScheduledMessage"]
-    assert cancelled == {"status": "CANCELLED"}
+    assert cancelled == {"message": {"status": "CANCELLED"}}
     rows = gql(client, LIST, {"search": tag}, token)["data"]["scheduledMessages"]
     kinds = {e["node"]["message"]["subject"]: e["node"]["kind"] for e in rows["edges"]}
     assert kinds == {tag + " once": "ONE_TIME_PENDING", tag + " weekly": "CANCELLED"}
@@ -256,7 +256,7 @@ def test_a_cancelled_scheduled_message_is_never_sent(client, engine):
     token, kid = token_for(engine, "admin"), family(engine)
     result = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                  token)["data"]["scheduleMessage"]
-    gql(client, """mutation($id: ID!) { cancelScheduledMessage(id: $id) { id } }""", {"id": result["message"]["id"]},
+    gql(client, """mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }""", {"id": result["message"]["id"]},
         token)
     with session_scope(engine) as session:
         due = send_due_scheduled(session, utcnow() + dt.timedelta(days=2))

@@ -191,9 +191,9 @@ def test_access_is_checked_again_at_each_event(server, engine):
         frames = asyncio.run(scenario())
     finally:  # other tests send every message due within days
         cancelled = httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {owner}"}, json={
-            "query": "mutation($id: ID!) { cancelScheduledMessage(id: $id) { status } }",
+            "query": "mutation($id: ID!) { cancelScheduledMessage(id: $id) { ... on CancelScheduledMessageSuccess { message { status } } } }",
             "variables": {"id": scheduled["message"]["id"]}}, timeout=60).json()
-        assert cancelled["data"]["cancelScheduledMessage"]["status"] == "CANCELLED", cancelled
+        assert cancelled["data"]["cancelScheduledMessage"]["message"]["status"] == "CANCELLED", cancelled
     errors = [frame for frame in frames if frame["type"] in ("next", "error") and
               (frame["payload"] if frame["type"] == "error" else frame["payload"].get("errors"))]
     assert errors, frames

@@ -54,8 +54,11 @@ def test_cid_01_cid_04_numbers_are_managed_with_the_permission_and_checked(clien
         ... on CallerIdSaved { callerId { title public } } } }""", {"id": number["id"], "input": {
         "title": "Front office", "phone": "+13125550142"}}, admin)["data"]["updateCallerId"]
     assert changed["callerId"] == {"title": "Front office", "public": False}
-    assert gql(client, "mutation($id: ID!) { deleteCallerId(id: $id) }", {"id": number["id"]}, admin)["data"][
-        "deleteCallerId"] is True
+    delete = "mutation($id: ID!) { deleteCallerId(id: $id) { __typename ... on DeleteCallerIdErrors { errors { code } } } }"
+    assert gql(client, delete, {"id": number["id"]}, admin)["data"]["deleteCallerId"] == {
+        "__typename": "CallerIdDeleted"}
+    assert gql(client, delete, {"id": number["id"]}, admin)["data"]["deleteCallerId"] == {  # issue 17 point 2
+        "__typename": "DeleteCallerIdErrors", "errors": [{"code": "NOT_FOUND"}]}
     with session_scope(engine) as session:
         assert session.get(CallerIdRow, int(number["id"])) is None
         session.execute(update(CallerIdRow).values(student_attendance=False))
@@ -76,7 +79,7 @@ def test_perm_40_an_administrator_without_the_caller_id_permission_cannot_list_o
         ("createCallerId", CREATE, {"input": {"title": "x", "phone": phone()}}),
         ("updateCallerId", """mutation($id: ID!, $input: CallerIdInput!) { updateCallerId(id: $id, input: $input) {
             __typename } }""", {"id": number["id"], "input": {"title": "Renamed", "phone": phone()}}),
-        ("deleteCallerId", "mutation($id: ID!) { deleteCallerId(id: $id) }", {"id": number["id"]}),
+        ("deleteCallerId", "mutation($id: ID!) { deleteCallerId(id: $id) { __typename } }", {"id": number["id"]}),
         ("importCallerIds", """mutation($csv: String!) { importCallerIds(csv: $csv, columns: {title: 0, phone: 1})
             { __typename } }""", {"csv": f"Title,Phone\nGym,{phone()}\n"}),
     ]

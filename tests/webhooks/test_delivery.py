@@ -130,7 +130,7 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
     assert shown["consecutiveFailures"] >= 4 and {a["error"] for a in shown["recentAttempts"]} == {"HTTP_STATUS"}
     notices = [n for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
                if n["endpointId"] == str(endpoint["id"])]
-    assert [n["kind"] for n in notices] == ["webhook.endpoint_disabled"]
+    assert [n["kind"] for n in notices] == ["ENDPOINT_DISABLED"]  # an enum (issue 17 point 3)
     sent = len(receiver.received)
     third = emit_test_event(engine, runtime, endpoint["id"])
     time.sleep(1.5)
@@ -140,7 +140,7 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
     enabled = gql(client, ENABLE, {"id": str(endpoint["id"])}, admin_token)["data"]["enableWebhookEndpoint"]
     assert enabled == {"__typename": "WebhookEndpointSaved", "endpoint": {"status": "ENABLED", "disabledAt": None}}
     assert [n["kind"] for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
-            if n["endpointId"] == str(endpoint["id"])] == ["webhook.endpoint_enabled", "webhook.endpoint_disabled"]
+            if n["endpointId"] == str(endpoint["id"])] == ["ENDPOINT_ENABLED", "ENDPOINT_DISABLED"]
 
 
 def test_issue_16_point_5_resend_replays_one_message_with_the_same_webhook_id(

@@ -25,7 +25,8 @@ LIST = """{ webhookEndpoints { id url status eventTypes schoolIds disabledAt dis
 UPDATE = """mutation($id: ID!, $input: WebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) {
   __typename ... on WebhookEndpointSaved { endpoint { id url eventTypes schoolIds } }
   ... on UpdateWebhookEndpointErrors { errors { field code } } } }"""
-DELETE = """mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }"""
+DELETE = """mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { __typename
+  ... on DeleteWebhookEndpointErrors { errors { field code } } } }"""
 ROTATE = """mutation($id: ID!) { rotateWebhookSecret(id: $id) { __typename
   ... on WebhookEndpointWithSecret { secret } ... on RotateWebhookSecretErrors { errors { field code } } } }"""
 ENABLE = """mutation($id: ID!) { enableWebhookEndpoint(id: $id) { __typename
@@ -64,8 +65,10 @@ def test_issue_16_point_5_an_administrator_registers_an_endpoint_and_sees_its_se
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != made["secret"]
     assert gql(client, ENABLE, {"id": str(made["id"])}, admin_token)["data"]["enableWebhookEndpoint"] == {
         "__typename": "WebhookEndpointSaved", "endpoint": {"status": "ENABLED"}}
-    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] is True
-    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] is False
+    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] == {
+        "__typename": "WebhookEndpointDeleted"}
+    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] == {
+        "__typename": "DeleteWebhookEndpointErrors", "errors": [{"field": "id", "code": "NOT_FOUND"}]}
 
 
 def test_issue_16_point_5_only_district_administrators_manage_endpoints(client, engine, receiver):

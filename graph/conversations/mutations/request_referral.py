@@ -35,9 +35,9 @@ class RequestReferralMutation:
         "(TOO_LONG); NOT_FLAGGED, NOT_A_STUDENT (the author is not a student); another user's message is "
         "NOT_FOUND, like a missing one.",
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES, Perm.CREATE_REFERRALS))
-    def request_referral(self, info: Info, message_id: strawberry.ID, note: str = "") -> RequestReferralResult:
+    def request_referral(self, info: Info, message_id: strawberry.ID, note: str | None = None) -> RequestReferralResult:
         return perform(info, lambda: request(info.context.session, info.context.events,
                                              viewer_id=info.context.viewer.id, message_id=parse_id(message_id),
-                                             note=note),
+                                             note=note or ""),
                        refused=RequestReferralErrors.of,
                        done=lambda row: RequestReferralSuccess(referral=ReferralRequest.from_row(row)))

@@ -33,10 +33,10 @@ def success(row) -> AssignDraftSuccess:
                               title=row.draft_title or row.subject)
 
 
-def assign_draft(info: Info, id: strawberry.ID, assignee_id: strawberry.ID, note: str = "") -> AssignDraftResult:
+def assign_draft(info: Info, id: strawberry.ID, assignee_id: strawberry.ID, note: str | None = None) -> AssignDraftResult:
     def action():
         return hand_over(info.context.session, info.context.viewer, draft_id=parse_id(id),
-                         assignee_id=parse_id(assignee_id), note=note, events=info.context.events)
+                         assignee_id=parse_id(assignee_id), note=note or "", events=info.context.events)
     return perform(info, action, refused=AssignDraftErrors.of, done=success)
 
 

@@ -19,9 +19,9 @@ AssignDraftBackResult = Annotated[AssignDraftSuccess | AssignDraftBackErrors,
                                   strawberry.union("AssignDraftBackResult")]
 
 
-def assign_draft_back(info: Info, id: strawberry.ID, note: str = "") -> AssignDraftBackResult:
+def assign_draft_back(info: Info, id: strawberry.ID, note: str | None = None) -> AssignDraftBackResult:
     def action():
-        return hand_back(info.context.session, info.context.viewer, draft_id=parse_id(id), note=note,
+        return hand_back(info.context.session, info.context.viewer, draft_id=parse_id(id), note=note or "",
                          events=info.context.events)
     return perform(info, action, refused=AssignDraftBackErrors.of, done=success)
 

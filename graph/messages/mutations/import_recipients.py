@@ -9,15 +9,15 @@ from domain.messages.recipient_imports import ColumnMapping, composing_message, 
 from domain.messages.recipient_imports import import_recipients as store_imported_recipients
 from graph.context import Info
 from graph.errors import perform
-from graph.messages.imports import (ImportErrorCode, ImportRecipientsErrors, ImportRecipientsInput,
+from graph.messages.imports import (ImportRecipientsErrors, ImportRecipientsInput,
                                     ImportRecipientsResult, ImportRecipientsSuccess, ImportRowError, row_errors)
 from graph.pagination import parse_id
 from graph.permissions import requires
 
 
 def _not_found() -> ImportRecipientsErrors:
-    return ImportRecipientsErrors(errors=[ImportRowError(row=0, column="messageId", code=ImportErrorCode.NOT_FOUND,
-                                                         message="No draft or scheduled message of yours has that id.")])
+    return ImportRecipientsErrors(errors=[ImportRowError.of(0, "messageId", "NOT_FOUND",
+                                                            "No draft or scheduled message of yours has that id.")])
 
 
 def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipientsResult:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
 from graph.context import Info
-from graph.messages.imports import RemoveImportedRecipientsResult, remove_from_draft
+from graph.errors import field_errors
+from graph.messages.imports import ImportedRecipientsRemoved, remove_from_draft
 from graph.permissions import requires
 
+RemoveImportedRecipientErrors = field_errors("RemoveImportedRecipient", ("NOT_FOUND",))
+RemoveImportedRecipientResult = Annotated[ImportedRecipientsRemoved | RemoveImportedRecipientErrors,
+                                          strawberry.union("RemoveImportedRecipientResult")]
 
-def remove_imported_recipient(info: Info, message_id: strawberry.ID, id: strawberry.ID) -> RemoveImportedRecipientsResult:
-    return remove_from_draft(info, message_id, id)
+
+def remove_imported_recipient(info: Info, message_id: strawberry.ID, id: strawberry.ID) -> RemoveImportedRecipientResult:
+    return remove_from_draft(info, message_id, id, RemoveImportedRecipientErrors)
 
 
 @strawberry.type
 class RemoveImportedRecipientMutation:
-    remove_imported_recipient: RemoveImportedRecipientsResult = strawberry.mutation(
+    remove_imported_recipient: RemoveImportedRecipientResult = strawberry.mutation(
         resolver=remove_imported_recipient,
-        **requires("Remove one imported recipient, immediately (IMP-05).", Perm.COMMUNICATION))
+        **requires("Remove one imported recipient, immediately (IMP-05). Another user's message (or a recipient not "
+                   "on it) is NOT_FOUND, like a missing one.", Perm.COMMUNICATION))

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from domain.webhooks import endpoints
 from domain.audit.actions import Actor
+from domain.webhooks import endpoints
 from graph.context import Info
-from graph.errors import perform
+from graph.errors import field_errors, perform
 from graph.pagination import parse_id
 from graph.permissions import requires_district_settings
+
+DeleteWebhookEndpointErrors = field_errors("DeleteWebhookEndpoint", ("NOT_FOUND",))
+
+
+@strawberry.type(description="The endpoint is deleted with its messages and attempts; its notices stay.")
+class WebhookEndpointDeleted:
+    id: strawberry.ID = strawberry.field(description="The id the endpoint had.")
+
+
+DeleteWebhookEndpointResult = Annotated[WebhookEndpointDeleted | DeleteWebhookEndpointErrors,
+                                        strawberry.union("DeleteWebhookEndpointResult")]
 
 
 @strawberry.type
 class DeleteWebhookEndpointMutation:
     @strawberry.mutation(**requires_district_settings(
-        "Delete an endpoint with its messages and attempts (its notices stay); false when there was none."))
-    def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> bool:
+        "Delete an endpoint with its messages and attempts (its notices stay); NOT_FOUND when there is none with "
+        "that id."))
+    def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> DeleteWebhookEndpointResult:
         return perform(info, lambda: endpoints.remove(info.context.session, parse_id(id),
-                                                       actor=Actor.of(info.context.viewer)), done=lambda removed: removed)
+                                                       actor=Actor.of(info.context.viewer)),
+                       done=lambda removed: WebhookEndpointDeleted(id=strawberry.ID(str(parse_id(id)))) if removed else
+                       DeleteWebhookEndpointErrors.not_found("id", "No webhook endpoint has that id."))
