@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from factories import add_contact, add_school, add_section, add_student, add_user, email, first_school_id
-from helpers import gql, make_user, row_counts, set_district, token_for
+from helpers import every_node, gql, make_user, row_counts, set_district, token_for
 from models.db import session_scope
 from models.directory import Profile, Role, School, User, UserGroup, UserGroupAssignee, UserGroupMember
 from resolve import resolve
@@ -50,8 +50,9 @@ def test_rcp_20_only_targetable_active_staff_at_shared_schools(client, engine):
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [
         (f"input.staffIds.{i}", "NOT_FOUND") for i in range(4)]
     assert row_counts(engine) == before
-    staff = gql(client, "{ staff(first: 100) { edges { node { id } } } }", token=token)["data"]["staff"]["edges"]
-    listed = {int(edge["node"]["id"]) for edge in staff}
+    staff = every_node(client, """query($after: String) { staff(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor } edges { node { id } } } }""", "staff", token=token)
+    listed = {int(node["id"]) for node in staff}
     assert targetable in listed and not listed & {no_grant, hidden, inactive, nowhere}
 
 
