@@ -11,7 +11,8 @@ import strawberry
 from strawberry.extensions import MaskErrors
 
 from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
-from graph.schema import MAX_ALIASES, MAX_QUERY_DEPTH, _is_unexpected
+from graph.error_masking import is_unexpected
+from graph.limits import MAX_ALIASES, MAX_QUERY_DEPTH
 from helpers import token_for
 
 DISCARD = "mutation($id: ID!) { discardDraft(id: $id) { __typename } }"
@@ -97,7 +98,7 @@ def test_issue_17_point_2_the_safety_net_codes_masked_and_unexpected_errors():
             return n
 
     schema = strawberry.Schema(query=Query, extensions=[
-        EveryErrorHasACode, lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error")])
+        EveryErrorHasACode, lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal server error")])
     result = schema.execute_sync("{ boom uncoded coded }")
     by_field = {error.path[0]: error for error in result.errors}
     [missing] = schema.execute_sync("{ missing }").errors
@@ -130,7 +131,7 @@ def test_issue_17_point_2_streamed_results_have_codes_after_masking():
             raise RuntimeError("secret detail")
 
     schema = strawberry.Schema(query=Query, subscription=Subscription, extensions=[
-        EveryErrorHasACode, lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Internal server error"),
+        EveryErrorHasACode, lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal server error"),
         EveryStreamedErrorHasACode])
 
     async def results(document: str, variables: dict | None = None) -> list:
