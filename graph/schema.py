@@ -49,14 +49,17 @@ from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
-@strawberry.type
+@strawberry.type(description="Everything a signed-in user (or a partner key) may read; each field says what it "
+                             "requires. Lists that grow are Relay connections; an id you may not see reads as missing.")
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="Every change; each field says what it requires and ends with the UserErrorCode values "
+                             "its payload can carry. Input the user can fix comes back in the payload; nothing is "
+                             "written then.")
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
                TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations):
     pass
@@ -66,7 +69,7 @@ document_error_codes(Query)
 document_error_codes(Mutation)
 
 
-@strawberry.type
+@strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws); each field says what it requires.")
 class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
     pass
 
