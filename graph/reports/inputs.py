@@ -15,8 +15,10 @@ from graph.pagination import MAX_SEARCH_LENGTH, parse_id, search_term
 class CommunicationReportFilter:
     sent_from: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
     sent_to: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
-    sender_id: strawberry.ID | None = None
-    emergency: bool | None = None
+    sender_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "Only the messages this user sent (User.id); null: any sender."))
+    emergency: bool | None = strawberry.field(default=None, description=(
+        "true: only emergency messages; false: only the others; null: both."))
     search: str | None = strawberry.field(
         default=None, description=f"Part of the subject or the sender's name (at most {MAX_SEARCH_LENGTH} characters).")
 
