@@ -37,6 +37,7 @@ from graph.messages.queries import MessageQueries
 from graph.messages.sms import SmsQueries
 from graph.operation_choice import OperationNameRequired
 from graph.recipients.queries import PlanQueries
+from graph.scalars import SCALAR_OVERRIDES
 from graph.reenrolment.mutations import ReenrolmentMutations
 from graph.reenrolment.queries import ReenrolmentFormQueries
 from graph.reports.mutations import ReportMutations
@@ -113,7 +114,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     extensions.extend(extra_extensions)
     extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.error_codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             execution_context_class=SharedEventExecutionContext,
+                             execution_context_class=SharedEventExecutionContext, scalar_overrides=SCALAR_OVERRIDES,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))
 
 
