@@ -35,8 +35,8 @@ SCOPES = (Scope.DELIVERIES_READ,)
 FeedAfter = Annotated[str | None, strawberry.argument(description=(
     "An event's cursor, or a page's or batch's endCursor: the events after it."))]
 FeedSchools = Annotated[list[strawberry.ID] | None, strawberry.argument(description=(
-    "Only the events of these schools (School.id) among those the viewer may see; null: all of them. An id "
-    "outside the viewer's scope adds nothing."))]
+    "Only the events of these schools (School.id) among those the viewer may see; null: all of them. A school "
+    "outside the viewer's scope matches nothing."))]
 #: A follower's access (the account or key, its permissions, its schools) is checked again this often.
 ACCESS_RECHECK_SECONDS = 30.0
 

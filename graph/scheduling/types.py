@@ -58,8 +58,7 @@ class Schedule:
 
 @strawberry.type(description="A scheduled message in the scheduled list.")
 class ScheduledMessage:
-    message: Message = strawberry.field(description="The message (its status is SCHEDULED, ERRORED, COMPLETED or "
-                                                    "CANCELLED).")
+    message: Message = strawberry.field(description="The message, with its content and status.")
     kind: ScheduledKind = strawberry.field(description="What it is now (SCH-06).")
     schedule: Schedule = strawberry.field(description="When it is sent.")
 
