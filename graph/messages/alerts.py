@@ -25,7 +25,8 @@ class PortalAlert:
     id: strawberry.ID = strawberry.field(description="The alert's id, for markPortalAlertsSeen.")
     kind: PortalAlertKind = strawberry.field(description="What it is about.")
     text: str = strawberry.field(description="A sentence to show, e.g. who assigned which draft.")
-    message_id: strawberry.ID | None = strawberry.field(description="The draft it is about; draft(id) opens it.")
+    message_id: strawberry.ID | None = strawberry.field(description=(
+        "The draft it is about; draft(id) opens it. Null when it is about no message."))
     created_at: dt.datetime = strawberry.field(description="When it was raised (UTC).")
     seen_at: dt.datetime | None = strawberry.field(description="When you marked it seen (UTC); null while unseen.")
 

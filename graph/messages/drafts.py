@@ -128,8 +128,8 @@ class Draft:
         "The caller ID number picked (CallerId.id); null: the default (VOI-03)."))
     family_seed: int = strawberry.field(description=(
         "The draft's once-per-family draw; sending it picks the same students (RCP-09)."))
-    thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues, if any (INB-14).")
-    assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over, if it was assigned.")
+    thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues (INB-14); null: none.")
+    assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over; null: never assigned.")
     read_only_fields: list[str] = strawberry.field(description=(
         "DRF-07: the input fields you may not change on this draft, as named in SendMessageInput (channels.SMS "
         "for one value of an enum field; importedRecipients when you may not import). saveDraft(id) keeps their "

@@ -19,14 +19,15 @@ from models import messaging as db
 @strawberry.input(description="Which CSV column (counted from 0) holds each field (IMP-02, IMP-03).")
 class ImportColumnsInput:
     first_name: int | None = strawberry.field(default=None, description=(
-        "The first name's column; with lastName, when there is no fullName column."))
-    last_name: int | None = strawberry.field(default=None, description="The last name's column; with firstName.")
+        "The first name's column; with lastName, when there is no fullName column. Null: none."))
+    last_name: int | None = strawberry.field(default=None, description="The last name's column; with firstName. Null: none.")
     full_name: int | None = strawberry.field(default=None, description=(
-        "The whole name's column; instead of firstName and lastName."))
+        "The whole name's column; instead of firstName and lastName. Null: none."))
     email: int | None = strawberry.field(default=None, description=(
         "The email address's column; null: none (then a phone column is needed)."))
     phone: int | None = strawberry.field(
-        default=None, description="Required when the district has the Call Out System (IMP-02).")
+        default=None, description=(
+            "The phone number's column; required when the district has the Call Out System (IMP-02). Null: none."))
 
 
 @strawberry.input(description="A CSV file of external recipients for one of your drafts or scheduled messages.")

@@ -18,7 +18,8 @@ class SendMessageSuccess:
     message: Message = strawberry.field(description="The message, QUEUED or SENDING.")
     recipient_count: int = strawberry.field(description="People reached, each counted once (CMP-27).")
     call_window: CallWindowDeferral | None = strawberry.field(
-        description="Set when SMS, calls or push wait for the call window (SYS-02).")
+        description=(
+        "Set when SMS, calls or push wait for the call window (SYS-02); null when nothing waits."))
 
 
 @strawberry.type(description="Nothing was written: repeat the request with confirmedRecipientCount set to "

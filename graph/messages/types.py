@@ -195,7 +195,7 @@ class Delivery:
     detail: str | None = strawberry.field(
         description='What the ledger last noted in words: the provider\'s detail of a failure, "recalled by the '
                     'sender", "resent to failed"; null when nothing was noted.')
-    error_code: str | None = strawberry.field(description="The provider's code for a failure.")
+    error_code: str | None = strawberry.field(description="The provider's code for a failure; null when it has not failed.")
     provider_message_id: str | None = strawberry.field(
         description="The provider's id of what it accepted (an SMTP Message-ID, a Twilio SID); null until sent, and for "
                     "channels whose provider gives none.")
@@ -203,7 +203,8 @@ class Delivery:
     created_at: dt.datetime = strawberry.field(description="When fan-out wrote it (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When its status last changed (UTC).")
     sent_at: dt.datetime | None = strawberry.field(description="When the provider accepted it (UTC); null until then.")
-    not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
+    not_before: dt.datetime | None = strawberry.field(description=(
+        "A deferred or retried delivery waits until then (UTC); null when it waits for nothing."))
     read_at: dt.datetime | None = strawberry.field(
         default=None, description="In-app: when the recipient read it (a read receipt); null while unread.")
     row_id: strawberry.Private[int] = 0
@@ -293,11 +294,12 @@ class Message:
     family_seed: int = strawberry.field(description="The seed of the message's once-per-family draw; "
                                                     "resolving the message again picks the same students "
                                                     "(RCP-09).")
-    sms_text: str | None = strawberry.field(default=None, description="The SMS as composed, when the message "
-                                                                        "has its own (SMS-04).")
+    sms_text: str | None = strawberry.field(default=None, description=(
+        "The SMS as composed, when the message has its own; null: the SMS is the subject and the body (SMS-04)."))
     allow_reply: bool = strawberry.field(default=False, description="Recipients may answer (CMP-18, CMP-19).")
-    call_text: str | None = strawberry.field(default=None, description="The whole text-to-speech text; calls "
-                                                                         "may say less of it (VOI-06, VOI-07).")
+    call_text: str | None = strawberry.field(default=None, description=(
+        "The whole text-to-speech text; calls may say less of it (VOI-06, VOI-07). Null: calls read the subject "
+        "and the body."))
     sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
 
     def _readable(self, info: Info) -> tuple:

@@ -36,7 +36,8 @@ class PlannedDelivery:
     will_send: bool = strawberry.field(description="Whether it will be transmitted (now or when the window opens).")
     reason: DeliveryReason | None = strawberry.field(
         description="Why not now (the same enum as Delivery.reason); null when it goes now.")
-    not_before: dt.datetime | None = strawberry.field(description="When a deferred delivery goes out (UTC).")
+    not_before: dt.datetime | None = strawberry.field(description=(
+        "When a deferred delivery goes out (UTC); null when it is not deferred."))
 
 
 @strawberry.type(description="The dry-run plan of a message input; computed by the same code as the real fan-out.")
@@ -51,7 +52,8 @@ class RecipientPlan:
     outcomes: list[PlanOutcomeCount] = strawberry.field(description=(
         "Planned deliveries counted per channel and outcome, over the whole plan (not the page)."))
     call_window: CallWindowDeferral | None = strawberry.field(
-        description="Set when SMS, calls or push would wait for the call window (SYS-02).")
+        description=(
+        "Set when SMS, calls or push would wait for the call window (SYS-02); null when nothing waits."))
     family_seed: int = strawberry.field(description=(
         "The random once-per-family draw this plan used; pass it as familySeed to sendMessage to send "
         "to the students it picked (RCP-09)."))

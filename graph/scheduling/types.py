@@ -41,11 +41,13 @@ class Schedule:
     start_date: dt.date = strawberry.field(description="The first send date, in the district's time zone.")
     send_time: dt.time = strawberry.field(description="The time of day it is sent, in the district's time zone.")
     recurrence: Recurrence = strawberry.field(description="Once, or how it recurs (SCH-02).")
-    final_date: dt.date | None = strawberry.field(description="The end date, past or future (SCH-08).")
+    final_date: dt.date | None = strawberry.field(description=(
+        "The end date, past or future (SCH-08); null: it recurs until cancelled (or it is sent once)."))
     next_send_at: dt.datetime | None = strawberry.field(description="Null when no occurrence remains (SCH-08).")
-    last_sent_at: dt.datetime | None = strawberry.field(description="When it was last sent (SCH-07).")
+    last_sent_at: dt.datetime | None = strawberry.field(description="When it was last sent (UTC, SCH-07); null: not sent yet.")
     description: str = strawberry.field(description='E.g. "Weekly on Friday 5:30 AM, next Dec 4, ends Jun 1".')
-    last_error: str | None = strawberry.field(description="Why the last scheduled send failed (SCH-13).")
+    last_error: str | None = strawberry.field(description=(
+        "Why the last scheduled send failed (SCH-13); null when none failed since it was last sent or saved."))
 
     @classmethod
     def of(cls, stored, zone) -> Schedule:

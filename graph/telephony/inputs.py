@@ -34,13 +34,13 @@ class CallerIdInput:
 class CallerIdColumnsInput:
     title: int = strawberry.field(description="The column of the title (CallerIdInput.title).")
     phone: int = strawberry.field(description="The column of the phone number.")
-    schools: int | None = strawberry.field(default=None, description='School names or ids, separated by ";".')
+    schools: int | None = strawberry.field(default=None, description='The column of the schools: names or ids, separated by ";". Null: no schools.')
     public: int | None = strawberry.field(default=None, description="The column of the Public flag; null: not public.")
     student_attendance: int | None = strawberry.field(
         default=None, description="The column of the Student Attendance flag (CID-04); null: not flagged.")
     school_default: int | None = strawberry.field(
         default=None, description="The column of the School Default flag (CID-05); null: not flagged.")
-    district_default: int | None = gated("The District Default flag (CID-06).", Perm.DISTRICT_SETTINGS,
+    district_default: int | None = gated("The column of the District Default flag (CID-06); null: not flagged.", Perm.DISTRICT_SETTINGS,
                                          default=None)
 
 

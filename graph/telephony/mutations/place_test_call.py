@@ -21,7 +21,8 @@ class TestCallPlaced:
                                                "(code says why).")
     provider_id: str | None = strawberry.field(default=None, description=(
         "The provider's id of the call when it accepted it; null otherwise."))
-    code: str | None = strawberry.field(default=None, description="The provider's code when it refused the call.")
+    code: str | None = strawberry.field(default=None, description=(
+        "The provider's code when it refused the call; null when it accepted it."))
 
 
 #: The phone, the call text, and the caller ID it shows (domain.telephony.trial_calls).
