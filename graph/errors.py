@@ -152,7 +152,10 @@ def field_errors(mutation: str, codes: Iterable[str]) -> type[UserErrors]:
         description=f"A problem with the {_lower_first(mutation)} input. Its code is one of: {listed}.")
     errors_type = strawberry.type(
         type(f"{mutation}Errors", (UserErrors,), {"__annotations__": {"errors": list[error_type]},
-                                                  "error_type": error_type, "error_codes": wanted}),
+                                                  "error_type": error_type, "error_codes": wanted,
+                                                  "errors": strawberry.field(description=(
+                                                      "One entry per problem, each with its field path and code; "
+                                                      "never empty."))}),
         name=f"{mutation}Errors", description=f"The input had problems; nothing was written. Codes: {listed}.")
     return errors_type
 

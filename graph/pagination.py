@@ -68,16 +68,18 @@ class PageInfo:
                    next_flag=has_next, previous_flag=has_previous)
 
 
-@strawberry.type
+@strawberry.type(description="One row of a page (Relay) and its cursor. Whoever may read the list may read its rows.")
 class Edge(Generic[T]):
     cursor: str = strawberry.field(description="This row's place in the list, for after and before.")
-    node: T
+    node: T = strawberry.field(description="The row.")
 
 
-@strawberry.type
+@strawberry.type(description=(
+    f"One page of a list that grows (Relay): first/after page forward, last/before backward, 1 to {MAX_PAGE_SIZE} "
+    "rows a page. Who may read it is in the description of the field that answers it."))
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's rows with their cursors, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="The page's cursors and whether rows lie beyond it either way.")
     count: strawberry.Private[Callable[[], int]]
 
     @strawberry.field(description="The page's rows, as edges { node } without cursors.")

@@ -37,6 +37,7 @@ from graph.messages.queries import MessageQueries
 from graph.messages.sms import SmsQueries
 from graph.operation_choice import OperationNameRequired
 from graph.recipients.queries import PlanQueries
+from graph.scalars import SCALAR_OVERRIDES
 from graph.reenrolment.mutations import ReenrolmentMutations
 from graph.reenrolment.queries import ReenrolmentFormQueries
 from graph.reports.mutations import ReportMutations
@@ -49,14 +50,17 @@ from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
-@strawberry.type
+@strawberry.type(description="Everything a signed-in user (or a partner key) may read; each field says what it "
+                             "requires. Lists that grow are Relay connections; an id you may not see reads as missing.")
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="Every change; each field says what it requires and ends with the UserErrorCode values "
+                             "its payload can carry. Input the user can fix comes back in the payload; nothing is "
+                             "written then.")
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
                TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations):
     pass
@@ -66,7 +70,7 @@ document_error_codes(Query)
 document_error_codes(Mutation)
 
 
-@strawberry.type
+@strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws); each field says what it requires.")
 class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
     pass
 
@@ -110,7 +114,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     extensions.extend(extra_extensions)
     extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.error_codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             execution_context_class=SharedEventExecutionContext,
+                             execution_context_class=SharedEventExecutionContext, scalar_overrides=SCALAR_OVERRIDES,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Sequence
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -31,6 +32,11 @@ from models import messaging as db
 
 REQUIRED = (Perm.COMMUNICATION,)
 SCOPES = (Scope.DELIVERIES_READ,)
+FeedAfter = Annotated[str | None, strawberry.argument(description=(
+    "An event's cursor, or a page's or batch's endCursor: the events after it."))]
+FeedSchools = Annotated[list[strawberry.ID] | None, strawberry.argument(description=(
+    "Only the events of these schools (School.id) among those the viewer may see; null: all of them. A school "
+    "outside the viewer's scope matches nothing."))]
 #: A follower's access (the account or key, its permissions, its schools) is checked again this often.
 ACCESS_RECHECK_SECONDS = 30.0
 
@@ -39,24 +45,25 @@ ACCESS_RECHECK_SECONDS = 30.0
                              "addresses or bodies.")
 class DeliveryEvent:
     cursor: str = strawberry.field(description="Resume after this event: pass it as `after`.")
-    delivery_id: strawberry.ID
-    message_id: strawberry.ID
+    delivery_id: strawberry.ID = strawberry.field(description="The delivery that changed (Delivery.id).")
+    message_id: strawberry.ID = strawberry.field(description="The message the delivery belongs to (Message.id).")
     school_id: strawberry.ID | None = strawberry.field(
         description="The student's school, or a staff recipient's first school; null for imported recipients.")
-    channel: Channel
-    status: DeliveryStatus
+    channel: Channel = strawberry.field(description="The delivery's channel.")
+    status: DeliveryStatus = strawberry.field(description="The status the delivery changed to.")
     reason: DeliveryReason | None = strawberry.field(
         description="Why it is not sent, or not yet (as Delivery.reason); null when it went or goes now.")
     detail: str | None = strawberry.field(
         description="What the ledger noted in words with this change (as Delivery.detail); null when nothing was "
                     "noted.")
-    occurred_at: dt.datetime
+    occurred_at: dt.datetime = strawberry.field(description="When the change was recorded (UTC).")
 
 
-@strawberry.type
+@strawberry.type(description="One event of a deliveryEvents page and its cursor.")
 class DeliveryEventEdge:
-    cursor: str
-    node: DeliveryEvent
+    cursor: str = strawberry.field(description="Resume after this event: pass it as `after` (the same as "
+                                               "node.cursor).")
+    node: DeliveryEvent = strawberry.field(description="The event.")
 
 
 @strawberry.type(description="What one frame of the deliveryEvents subscription carries: the events the viewer may "
@@ -78,8 +85,9 @@ def _batch(events: Sequence[FeedEvent], end: FeedPosition) -> DeliveryEventBatch
     "A page of the delivery feed, oldest first. The feed is a stream resumed from a cursor: it pages "
     "forward only (no last/before, hasPreviousPage always false) and has no totalCount."))
 class DeliveryEventConnection:
-    edges: list[DeliveryEventEdge]
-    page_info: PageInfo
+    edges: list[DeliveryEventEdge] = strawberry.field(description="The page's events with their cursors, oldest first.")
+    page_info: PageInfo = strawberry.field(description=(
+        "endCursor: where the page stopped looking (page on from it); hasNextPage: more of the feed lies beyond it."))
 
     @strawberry.field(description="The page's events, as edges { node } without cursors.")
     def nodes(self) -> list[DeliveryEvent]:
@@ -134,8 +142,9 @@ QUERY_DESCRIPTION = (
 @strawberry.type
 class FeedQueries:
     @strawberry.field(**requires(DESCRIPTION + QUERY_DESCRIPTION, *REQUIRED, scopes=SCOPES))
-    def delivery_events(self, info: Info, after: str | None = None, schools: list[strawberry.ID] | None = None,
-                        first: int = 100) -> DeliveryEventConnection:
+    def delivery_events(self, info: Info, after: FeedAfter = None, schools: FeedSchools = None,
+                        first: Annotated[int, strawberry.argument(description=(
+                            f"The most events on the page, 1 to {MAX_PAGE_SIZE}."))] = 100) -> DeliveryEventConnection:
         page_size(first)
         start = _after(after) or START
         scope = FeedScope(info.context.viewer, _schools(schools))
@@ -164,8 +173,8 @@ class FeedSubscriptions:
         "batch it received (or the cursor of its last event) misses nothing and sees nothing twice. "
         "Without `after` it starts now. Access is checked again while it runs; the connection closes (4403) "
         "when the credential is revoked or the account deactivated.", *REQUIRED, scopes=SCOPES))
-    async def delivery_events(self, info: Info, after: str | None = None,
-                              schools: list[strawberry.ID] | None = None) -> AsyncGenerator[DeliveryEventBatch, None]:
+    async def delivery_events(self, info: Info, after: FeedAfter = None,
+                              schools: FeedSchools = None) -> AsyncGenerator[DeliveryEventBatch, None]:
         context = info.context
         wanted = _schools(schools)
         state = {"scope": FeedScope(context.viewer, wanted), "checked": time.monotonic()}

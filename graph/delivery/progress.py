@@ -8,6 +8,7 @@ checks each viewer's access again without a read per subscriber per event."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -35,7 +36,8 @@ class ProgressSubscriptions:
         "(at least every few seconds), and the connection closes (4403) when the token expires, the key is "
         "revoked or the account is deactivated.",
         *REQUIRED, scopes=(Scope.DELIVERIES_READ,)))
-    async def message_progress(self, info: Info, message_id: strawberry.ID) -> AsyncGenerator[MessageProgress, None]:
+    async def message_progress(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The message to follow (Message.id); one the viewer may not read is NOT_FOUND.")]) -> AsyncGenerator[MessageProgress, None]:
         context = info.context
         wanted = parse_id(message_id)
         async with progress_watch.follow(context.engine, context.events, wanted, context.viewer) as follower:

@@ -16,11 +16,12 @@ OPEN_STATUSES = frozenset(s.value for s in db.OPEN_DELIVERY_STATUSES)
 
 @strawberry.type(description="A message's progress: its status and its deliveries per status.")
 class MessageProgress:
-    message_id: strawberry.ID
-    status: MessageStatus
-    total: int
+    message_id: strawberry.ID = strawberry.field(description="The message followed (Message.id).")
+    status: MessageStatus = strawberry.field(description="The message's status; the stream ends after COMPLETED.")
+    total: int = strawberry.field(description="Every delivery of the message so far, whatever its status.")
     open: int = strawberry.field(description="Deliveries that may still change (planned, deferred, queued, sending).")
-    counts: list[DeliveryStatusCount]
+    counts: list[DeliveryStatusCount] = strawberry.field(
+        description="Deliveries per status, the largest count first; a status with none is left out.")
 
     @classmethod
     def of(cls, message_id: int, status: str, rows: Iterable[tuple[str, int]]) -> MessageProgress:

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
 from domain.access.permissions import Perm
 from domain.conversations.drafts.portal_alerts import AlertKind, alerts_list, unseen_count
 from graph.context import Info
+from graph.enum_values import described_enum
 from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
 from graph.permissions import requires
 from models.conversations import PortalAlert as PortalAlertRow
 
-PortalAlertKind = strawberry.enum(AlertKind, description="What a portal alert is about.")
+PortalAlertKind = described_enum(AlertKind, "What a portal alert is about.", {
+    AlertKind.DRAFT_ASSIGNED: "A draft was assigned to you; messageId is the draft (DRF-05).",
+})
 
 
 @strawberry.type(description="A notice on your portal, e.g. a draft assigned to you (DRF-05).")
 class PortalAlert:
-    id: strawberry.ID
-    kind: PortalAlertKind
-    text: str
-    message_id: strawberry.ID | None = strawberry.field(description="The draft it is about; draft(id) opens it.")
-    created_at: dt.datetime
-    seen_at: dt.datetime | None
+    id: strawberry.ID = strawberry.field(description="The alert's id, for markPortalAlertsSeen.")
+    kind: PortalAlertKind = strawberry.field(description="What it is about.")
+    text: str = strawberry.field(description="A sentence to show, e.g. who assigned which draft.")
+    message_id: strawberry.ID | None = strawberry.field(description=(
+        "The draft it is about; draft(id) opens it. Null when it is about no message."))
+    created_at: dt.datetime = strawberry.field(description="When it was raised (UTC).")
+    seen_at: dt.datetime | None = strawberry.field(description="When you marked it seen (UTC); null while unseen.")
 
     @classmethod
     def from_row(cls, row: PortalAlertRow) -> PortalAlert:
@@ -45,7 +50,8 @@ class PortalAlertConnection(Connection[PortalAlert]):
 class AlertQueries:
     @strawberry.field(**requires("Your portal alerts, newest first, 30 a page by default (DRF-05); unseenOnly: only those not yet "
                                  "marked seen (markPortalAlertsSeen).", Perm.COMMUNICATION))
-    def portal_alerts(self, info: Info, unseen_only: bool = False, first: First = None, after: After = None,
+    def portal_alerts(self, info: Info, unseen_only: Annotated[bool, strawberry.argument(
+            description="Only the alerts not yet marked seen.")] = False, first: First = None, after: After = None,
                       last: Last = None, before: Before = None) -> PortalAlertConnection:
         session, viewer = info.context.session, info.context.viewer
         page = keyset_connection(session, alerts_list(viewer.id, unseen_only=unseen_only), "alert",

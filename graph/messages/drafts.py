@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -77,10 +78,10 @@ def read_only_names(viewer: Viewer) -> list[str]:
 @strawberry.type(description="The latest hand-over of a draft (DRF-04, DRF-08).")
 class DraftAssignment:
     from_user_id: strawberry.ID = strawberry.field(description="Who assigned it; assignDraftBack returns it to them.")
-    to_user_id: strawberry.ID
+    to_user_id: strawberry.ID = strawberry.field(description="Who it was assigned to (User.id).")
     note: str | None = strawberry.field(description="The assigner's note (the draft's title); null when none was "
                                                     "written.")
-    assigned_at: dt.datetime
+    assigned_at: dt.datetime = strawberry.field(description="When it was assigned (UTC).")
 
 
 def _ids(values: list[int]) -> list[strawberry.ID]:
@@ -93,34 +94,42 @@ def _ids(values: list[int]) -> list[strawberry.ID]:
     "them back as they are. A selection made with allStudents was expanded into studentIds when saved. "
     "Polls, sign-ups and translations join later."))
 class Draft:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The draft's id (a Message id), for saveDraft(id), sendDraft, "
+                                                     "scheduleDraft, assignDraft and discardDraft.")
     title: str = strawberry.field(description="The assignment note, else the subject (DRF-04).")
-    subject: str
-    html_body: str
+    subject: str = strawberry.field(description="The subject as saved.")
+    html_body: str = strawberry.field(description="The body as saved (sanitized HTML, insert fields as written).")
     saved_at: dt.datetime = strawberry.field(description="When it was last saved (UTC) (DRF-01).")
     channels: list[Channel] = strawberry.field(description="Its message types, e.g. EMAIL (DRF-01).")
-    recipient_type: StudentRecipientType | None
-    student_ids: list[strawberry.ID]
-    staff_ids: list[strawberry.ID]
-    student_group_ids: list[strawberry.ID]
-    user_group_ids: list[strawberry.ID]
+    recipient_type: StudentRecipientType | None = strawberry.field(description=(
+        "Who receives it for each selected student; null when it selects no students."))
+    student_ids: list[strawberry.ID] = strawberry.field(description=(
+        "The students selected (an allStudents selection expanded when saved)."))
+    staff_ids: list[strawberry.ID] = strawberry.field(description="The staff users selected.")
+    student_group_ids: list[strawberry.ID] = strawberry.field(description="The student groups selected (RCP-19).")
+    user_group_ids: list[strawberry.ID] = strawberry.field(description="The user groups selected (RCP-21).")
     imported_recipient_count: int = strawberry.field(description="CSV-imported recipients on it (IMP-01).")
-    priority: bool
-    emergency: bool
-    send_as_district: bool
-    send_as_school_id: strawberry.ID | None
-    secure: bool
-    copy_self: bool
-    cc: list[str]
-    cc_first_only: bool
-    include_signature: bool
-    allow_reply: bool
-    sms_text: str | None
-    call_text: str | None
-    caller_id_id: strawberry.ID | None
-    family_seed: int
-    thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues, if any (INB-14).")
-    assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over, if it was assigned.")
+    priority: bool = strawberry.field(description="Dispatched ahead of non-priority messages (CMP-07).")
+    emergency: bool = strawberry.field(description="An emergency: calls and SMS override Blocked (SYS-09).")
+    send_as_district: bool = strawberry.field(description="Shows the district as the sender (CMP-13).")
+    send_as_school_id: strawberry.ID | None = strawberry.field(description=(
+        "The school shown as the sender (CMP-14); null: not sent as a school."))
+    secure: bool = strawberry.field(description="Secure email (CMP-05).")
+    copy_self: bool = strawberry.field(description="The sender gets one copy on each channel (CMP-12).")
+    cc: list[str] = strawberry.field(description="Email addresses copied on the email channel (CMP-22); empty: none.")
+    cc_first_only: bool = strawberry.field(description="Cc on the first generated email only (CMP-23).")
+    include_signature: bool = strawberry.field(description="Appends the sender's signatures (CMP-24).")
+    allow_reply: bool = strawberry.field(description="Recipients may answer (CMP-19).")
+    sms_text: str | None = strawberry.field(description=(
+        "The SMS as composed; null: the SMS is the subject and the body (SMS-04)."))
+    call_text: str | None = strawberry.field(description=(
+        "What text-to-speech says on calls; null: the subject and the body (VOI-06)."))
+    caller_id_id: strawberry.ID | None = strawberry.field(description=(
+        "The caller ID number picked (CallerId.id); null: the default (VOI-03)."))
+    family_seed: int = strawberry.field(description=(
+        "The draft's once-per-family draw; sending it picks the same students (RCP-09)."))
+    thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues (INB-14); null: none.")
+    assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over; null: never assigned.")
     read_only_fields: list[str] = strawberry.field(description=(
         "DRF-07: the input fields you may not change on this draft, as named in SendMessageInput (channels.SMS "
         "for one value of an enum field; importedRecipients when you may not import). saveDraft(id) keeps their "
@@ -197,7 +206,9 @@ class DraftQueries:
         "title or the subject. An assigned draft is listed by its assignee only (DRF-05, DRF-06).",
         Perm.COMMUNICATION))
     def drafts(self, info: Info, first: First = None, after: After = None, last: Last = None,
-               before: Before = None, search: str | None = None) -> Connection[Draft]:
+               before: Before = None, search: Annotated[str | None, strawberry.argument(description=(
+                   "Text the saved date and time, the title or the subject contains; null or blank: every "
+                   "draft."))] = None) -> Connection[Draft]:
         size, backward = direction(first, after, last, before, default=30)
         session, viewer, search = info.context.session, info.context.viewer, search_term(search)
         start, end = _key(after), _key(before)
@@ -217,7 +228,8 @@ class DraftQueries:
 
     @strawberry.field(**requires("One of your drafts with everything saved (DRF-02, CMP-28); null when not found "
                                  "(another user's answers the same).", Perm.COMMUNICATION))
-    def draft(self, info: Info, id: strawberry.ID) -> Draft | None:
+    def draft(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The draft (Draft.id).")]) -> Draft | None:
         try:
             row = own_draft(info.context.session, info.context.viewer, parse_id(id))
         except DraftNotFound:

@@ -18,20 +18,25 @@ from models import messaging as db
 
 @strawberry.input(description="Which CSV column (counted from 0) holds each field (IMP-02, IMP-03).")
 class ImportColumnsInput:
-    first_name: int | None = None
-    last_name: int | None = None
-    full_name: int | None = None
-    email: int | None = None
+    first_name: int | None = strawberry.field(default=None, description=(
+        "The first name's column; with lastName, when there is no fullName column. Null: none."))
+    last_name: int | None = strawberry.field(default=None, description="The last name's column; with firstName. Null: none.")
+    full_name: int | None = strawberry.field(default=None, description=(
+        "The whole name's column; instead of firstName and lastName. Null: none."))
+    email: int | None = strawberry.field(default=None, description=(
+        "The email address's column; null: none (then a phone column is needed)."))
     phone: int | None = strawberry.field(
-        default=None, description="Required when the district has the Call Out System (IMP-02).")
+        default=None, description=(
+            "The phone number's column; required when the district has the Call Out System (IMP-02). Null: none."))
 
 
 @strawberry.input(description="A CSV file of external recipients for one of your drafts or scheduled messages.")
 class ImportRecipientsInput:
-    message_id: strawberry.ID
+    message_id: strawberry.ID = strawberry.field(description=(
+        "One of your drafts or scheduled messages (Message.id); another's is NOT_FOUND."))
     csv: str = strawberry.field(description="The file's text (UTF-8), at most 10 MB.")
     has_header: bool = strawberry.field(description="The first row is a header: skip it (IMP-03).")
-    columns: ImportColumnsInput
+    columns: ImportColumnsInput = strawberry.field(description="Which column holds each field (IMP-02).")
     skip_invalid_rows: bool = strawberry.field(
         default=False, description="Import the valid rows of a file with bad rows; otherwise nothing is imported.")
 
@@ -69,9 +74,10 @@ def _input_path(row: int, column: str) -> list[str]:
 @strawberry.type(description="Rows were appended to the message's imported recipients, without removing duplicates "
                              "(IMP-06).")
 class ImportRecipientsSuccess:
-    imported_count: int
-    total_imported: int
-    skipped_rows: list[ImportRowError]
+    imported_count: int = strawberry.field(description="Rows imported by this file.")
+    total_imported: int = strawberry.field(description="The message's imported recipients now, this file's included.")
+    skipped_rows: list[ImportRowError] = strawberry.field(description=(
+        "The bad rows left out (with skipInvalidRows); empty when every row was imported."))
 
 
 def row_errors(problems: list[RowProblem]) -> list[ImportRowError]:
@@ -80,7 +86,7 @@ def row_errors(problems: list[RowProblem]) -> list[ImportRowError]:
 
 @strawberry.type(description=f"Nothing was imported. Codes: {', '.join(IMPORT_CODES)}.")
 class ImportRecipientsErrors:
-    errors: list[ImportRowError]
+    errors: list[ImportRowError] = strawberry.field(description="Every problem of the file, row by row; never empty.")
     error_codes = IMPORT_CODES  # read by graph.errors.document_error_codes
 
     @classmethod
@@ -90,16 +96,18 @@ class ImportRecipientsErrors:
 
 
 ImportRecipientsResult = Annotated[ImportRecipientsSuccess | ImportRecipientsErrors,
-                                   strawberry.union("ImportRecipientsResult")]
+                                   strawberry.union("ImportRecipientsResult", description=(
+                                       "What importRecipients answers: what was imported, or every problem of "
+                                       "the file (then nothing was imported)."))]
 
 
 @strawberry.type(description="An external recipient imported from CSV, reached by email or phone only (IMP-07).")
 class ImportedRecipient:
-    id: strawberry.ID
-    name: str
-    email: str | None
-    phone: str | None
-    source_row: int
+    id: strawberry.ID = strawberry.field(description="The imported recipient's id, for removeImportedRecipient.")
+    name: str = strawberry.field(description="The name from the file.")
+    email: str | None = strawberry.field(description="The email address, normalised; null when the row had none.")
+    phone: str | None = strawberry.field(description="The phone number in E.164; null when the row had none.")
+    source_row: int = strawberry.field(description="The line of the file it came from, 1-based with the header counted.")
 
     @classmethod
     def from_row(cls, row: db.ImportedRecipient) -> ImportedRecipient:
@@ -138,7 +146,8 @@ def remove_from_draft(info: Info, message_id: strawberry.ID, recipient_id: straw
 class ImportQueries:
     @strawberry.field(**requires("The imported recipients of one of your drafts, in import order, 100 a page by "
                                  "default (IMP-05).", Perm.COMMUNICATION))
-    def imported_recipients(self, info: Info, message_id: strawberry.ID, first: First = None, after: After = None,
+    def imported_recipients(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(description=(
+            "One of your drafts or scheduled messages (Message.id); another's lists nothing."))], first: First = None, after: After = None,
                             last: Last = None, before: Before = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session
         message = composing_message(session, viewer, parse_id(message_id))

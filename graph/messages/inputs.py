@@ -17,7 +17,7 @@ from models import messaging as db
 class SendMessageInput:
     subject: str | None = strawberry.field(
         default=None,
-        description=f'At most {SUBJECT_MAX_LENGTH} characters; blank becomes "{DEFAULT_SUBJECT}" (CMP-01).')
+        description=f'At most {SUBJECT_MAX_LENGTH} characters; null or blank becomes "{DEFAULT_SUBJECT}" (CMP-01).')
     html_body: str = strawberry.field(description=(
         "The rich-text body (HTML). Insert fields such as {{student.first_name}} (listed by insertFields) are "
         "stored as written and filled in for each recipient when it is sent (CMP-25). It is stored cleaned: "
@@ -25,7 +25,7 @@ class SendMessageInput:
         "styles, images and links are kept (imported HTML too, EDT-04)."))
     channels: list[Channel] = gated_by_value("The channels to deliver on.", CHANNEL_PERMISSIONS)
     recipient_type: StudentRecipientType | None = gated_by_value(
-        "Who receives it for each selected student; required when students are selected.",
+        "Who receives it for each selected student; required when students are selected (null is fine otherwise).",
         RECIPIENT_TYPE_PERMISSIONS)
     student_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Students selected (only students the viewer may message).")
@@ -49,7 +49,7 @@ class SendMessageInput:
                                    "communication it sends as that school (CMP-17).", Perm.SEND_FROM_DISTRICT,
                                    default=False)
     send_as_school_id: strawberry.ID | None = gated(
-        "Show this school as the sender (CMP-14).", Perm.SEND_FROM_SCHOOL, default=None)
+        "Show this school as the sender (CMP-14); null: not as a school.", Perm.SEND_FROM_SCHOOL, default=None)
     secure: bool = strawberry.field(
         default=False, description="Secure email: external channels carry a notice to sign in, not the content "
                                    "(CMP-05); no copy to self or Cc (CMP-06).")
@@ -86,7 +86,7 @@ class SendMessageInput:
     confirmed_recipient_count: int | None = strawberry.field(
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
-                    "district always confirms (CMP-27, SYS-04).")
+                    "district always confirms (CMP-27, SYS-04). Null: not confirmed yet.")
     family_seed: int | None = strawberry.field(
         default=None,
         description="The seed of the once-per-family pick, 0 to 2147483646. Pass the familySeed of the "

@@ -13,7 +13,7 @@ from graph.permissions import requires
 @strawberry.type(description="A placeholder a message may contain, filled in per recipient when it is sent.")
 class InsertField:
     name: str = strawberry.field(description='Written in the text as "{{name}}".')
-    description: str
+    description: str = strawberry.field(description="What it is filled in with, to show in the editor.")
 
 
 @strawberry.type

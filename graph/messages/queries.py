@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -21,6 +23,7 @@ class MessageQueries:
                                  "scope; a partner key limited to schools: the messages that reached them, and only those "
                                  "deliveries); null when not found.", Perm.COMMUNICATION,
                                  scopes=(Scope.MESSAGES_READ,)))
-    def message(self, info: Info, id: strawberry.ID) -> Message | None:
+    def message(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The message (Message.id).")]) -> Message | None:
         row = visible_message(info.context.session, info.context.viewer, parse_id(id))
         return Message.from_row(row) if row else None

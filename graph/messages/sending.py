@@ -15,17 +15,18 @@ from graph.messages.types import CallWindowDeferral, Message
 
 @strawberry.type(description="The message was stored and queued for delivery.")
 class SendMessageSuccess:
-    message: Message
-    recipient_count: int
+    message: Message = strawberry.field(description="The message, QUEUED or SENDING.")
+    recipient_count: int = strawberry.field(description="People reached, each counted once (CMP-27).")
     call_window: CallWindowDeferral | None = strawberry.field(
-        description="Set when SMS, calls or push wait for the call window (SYS-02).")
+        description=(
+        "Set when SMS, calls or push wait for the call window (SYS-02); null when nothing waits."))
 
 
 @strawberry.type(description="Nothing was written: repeat the request with confirmedRecipientCount set to "
                              "recipientCount (and familySeed set to familySeed) (CMP-27).")
 class SendMessageConfirmationRequired:
-    recipient_count: int
-    detail: str
+    recipient_count: int = strawberry.field(description="People the message would reach, each counted once.")
+    detail: str = strawberry.field(description="A sentence to show the sender.")
     family_seed: int = strawberry.field(description=(
         "The once-per-family draw the count was made with; send it back so the confirmed send "
         "picks the same students (RCP-09)."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -23,7 +25,8 @@ class SmsCount:
 class SmsQueries:
     @strawberry.field(**requires("Count an SMS as sendMessage will count its smsText (SMS-04).",
                                  Perm.COMMUNICATION))
-    def sms_count(self, info: Info, text: str) -> SmsCount:
+    def sms_count(self, info: Info, text: Annotated[str, strawberry.argument(
+            description="The SMS text as composed.")]) -> SmsCount:
         count = sms_count(text, info.context.viewer.district.sms_character_limit)
         return SmsCount(length=count.length, limit=count.limit, remaining=count.limit - count.length,
                         encoding=count.encoding, segments=count.segments)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Annotated
 
 import strawberry
 
@@ -15,6 +16,7 @@ from domain.recipients.plan import reason_code
 from domain.reports.communication_report import readable_deliveries
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
+from graph.enum_values import described_enum
 from graph.pagination import After, Before, Connection, First, Last, keyset_page, window
 from models import messaging as db
 
@@ -54,7 +56,16 @@ class StudentRecipientType(enum.Enum):
         RT.STUDENTS_AND_PRIMARY_CONTACTS, "Students and custodial contacts (RCP-14).")
 
 
-MessageStatus = strawberry.enum(db.MessageStatus, description="Where a message is in its life.")
+MS = db.MessageStatus
+MessageStatus = described_enum(db.MessageStatus, "Where a message is in its life.", {
+    MS.DRAFT: "Saved while composing; nothing is resolved or sent (CMP-28).",
+    MS.SCHEDULED: "Waits for its schedule; a queue run sends it when due (SCH-04).",
+    MS.ERRORED: "A scheduled send failed all its scheduled day; it waits to be edited and saved (SCH-13).",
+    MS.QUEUED: "Stored; its recipients are not resolved yet.",
+    MS.SENDING: "Its deliveries are written and some are not final yet.",
+    MS.COMPLETED: "Every delivery reached a final status (a recurring message: no occurrence remains).",
+    MS.CANCELLED: "Recalled or cancelled: nothing more of it is sent.",
+})
 
 DS = db.DeliveryStatus
 #: What each delivery status means; the not-sent ones say what an administrator can do about them.
@@ -88,13 +99,20 @@ DeliveryStatus = strawberry.enum(
     name="DeliveryStatus",
     description="One vocabulary for every channel; the not-sent outcomes say why nothing was transmitted.",
 )
-RecipientKind = strawberry.enum(db.RecipientKind, description="What kind of person a delivery is for.")
+RecipientKind = described_enum(db.RecipientKind, "What kind of person a delivery is for.", {
+    db.RecipientKind.STUDENT: "A student (recipientId is the Student's id).",
+    db.RecipientKind.CONTACT: "A student's contact, such as a parent (recipientId is the contact's id; studentId "
+                              "the student's).",
+    db.RecipientKind.USER: "A staff user (recipientId is the User's id).",
+    db.RecipientKind.IMPORTED: "A recipient from an imported CSV file (IMP-*; recipientId is the ImportedRecipient's "
+                               "id).",
+})
 
 
 @strawberry.type(description="The message's SMS, calls and push wait for the district's call window; "
                              "email goes out now (SYS-02).")
 class CallWindowDeferral:
-    channels: list[Channel]
+    channels: list[Channel] = strawberry.field(description="The channels that wait.")
     opens_at: dt.datetime = strawberry.field(description="When the held channels go out (UTC).")
     warning: str = strawberry.field(description="A sentence to show the sender.")
 
@@ -177,7 +195,7 @@ class Delivery:
     detail: str | None = strawberry.field(
         description='What the ledger last noted in words: the provider\'s detail of a failure, "recalled by the '
                     'sender", "resent to failed"; null when nothing was noted.')
-    error_code: str | None = strawberry.field(description="The provider's code for a failure.")
+    error_code: str | None = strawberry.field(description="The provider's code for a failure; null when it has not failed.")
     provider_message_id: str | None = strawberry.field(
         description="The provider's id of what it accepted (an SMTP Message-ID, a Twilio SID); null until sent, and for "
                     "channels whose provider gives none.")
@@ -185,7 +203,8 @@ class Delivery:
     created_at: dt.datetime = strawberry.field(description="When fan-out wrote it (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When its status last changed (UTC).")
     sent_at: dt.datetime | None = strawberry.field(description="When the provider accepted it (UTC); null until then.")
-    not_before: dt.datetime | None = strawberry.field(description="A deferred or retried delivery waits until then.")
+    not_before: dt.datetime | None = strawberry.field(description=(
+        "A deferred or retried delivery waits until then (UTC); null when it waits for nothing."))
     read_at: dt.datetime | None = strawberry.field(
         default=None, description="In-app: when the recipient read it (a read receipt); null while unread.")
     row_id: strawberry.Private[int] = 0
@@ -211,28 +230,30 @@ class Delivery:
 
 @strawberry.type(description="A file attached to a message.")
 class AttachedFile:
-    id: strawberry.ID
-    filename: str
-    content_type: str
-    size: int
-    download_path: str
+    id: strawberry.ID = strawberry.field(description="The file's id.")
+    filename: str = strawberry.field(description="The name it was uploaded with.")
+    content_type: str = strawberry.field(description='Its media type, e.g. "application/pdf".')
+    size: int = strawberry.field(description="Its size in bytes.")
+    download_path: str = strawberry.field(description=(
+        "Where to GET it, relative to the API's origin, with the same bearer token (ATT-01)."))
 
 
 @strawberry.type(description="How many deliveries of a message are in one status.")
 class DeliveryStatusCount:
-    status: DeliveryStatus
-    count: int
+    status: DeliveryStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="How many deliveries are in it.")
 
 
 @strawberry.type(description="A recipient's in-app delivery of a message, and whether they have read it.")
 class InAppReader:
-    delivery_id: strawberry.ID
-    recipient_kind: RecipientKind
-    recipient_id: strawberry.ID
-    recipient_name: str
+    delivery_id: strawberry.ID = strawberry.field(description="The in-app delivery (Delivery.id).")
+    recipient_kind: RecipientKind = strawberry.field(description="Whether recipientId names a student, a contact or a "
+                                                                 "staff user.")
+    recipient_id: strawberry.ID = strawberry.field(description="The person it is for, of the kind recipientKind says.")
+    recipient_name: str = strawberry.field(description="The recipient's name as it was when the message was sent.")
     user_id: strawberry.ID = strawberry.field(description="The account whose inbox it reached.")
-    read: bool
-    read_at: dt.datetime | None
+    read: bool = strawberry.field(description="Whether they opened it.")
+    read_at: dt.datetime | None = strawberry.field(description="When they opened it (UTC); null while unread.")
 
     @classmethod
     def from_row(cls, row: db.Delivery) -> InAppReader:
@@ -245,30 +266,40 @@ class InAppReader:
 _IN_INBOX = (db.DeliveryStatus.READ.value, db.DeliveryStatus.DELIVERED.value)
 
 
-@strawberry.type(description="A message and its delivery ledger.")
+@strawberry.type(description="A message and its delivery ledger. Who may read it is in the description of the "
+                             "field that answers it; its deliveries and counts are narrowed to the viewer's scope "
+                             "for another sender's message.")
 class Message:
-    id: strawberry.ID
-    subject: str
-    html_body: str
-    status: MessageStatus
-    channels: list[Channel]
-    recipient_type: StudentRecipientType | None
-    priority: bool
-    emergency: bool
-    send_as_district: bool
+    id: strawberry.ID = strawberry.field(description="The message's id.")
+    subject: str = strawberry.field(description="The subject line.")
+    html_body: str = strawberry.field(description=(
+        "The email body as sanitized HTML; in a conversation a flagged message shows a placeholder instead "
+        "(INB-11)."))
+    status: MessageStatus = strawberry.field(description="Where the message is in its life.")
+    channels: list[Channel] = strawberry.field(description=(
+        "The channels the sender chose; the in-app inbox is never listed, though every recipient with an account "
+        "gets it."))
+    recipient_type: StudentRecipientType | None = strawberry.field(description=(
+        "Who among students and their contacts it reaches (RCP-01); null when it selects no students."))
+    priority: bool = strawberry.field(description="Dispatched ahead of non-priority messages (CMP-07).")
+    emergency: bool = strawberry.field(description="Sent as an emergency: calls and SMS override Blocked, never "
+                                                   "Callout (SYS-09).")
+    send_as_district: bool = strawberry.field(description="Shows the district as the sender (CMP-13).")
     flagged: bool = strawberry.field(description="The subject or body contains one of the district's "
                                                  "flagged words; its emails open with the district's "
                                                  "disclaimer (INB-11, INB-13).")
-    created_at: dt.datetime
-    completed_at: dt.datetime | None
+    created_at: dt.datetime = strawberry.field(description="When it was stored (UTC).")
+    completed_at: dt.datetime | None = strawberry.field(description=(
+        "When every delivery reached a final status (UTC); null until then."))
     family_seed: int = strawberry.field(description="The seed of the message's once-per-family draw; "
                                                     "resolving the message again picks the same students "
                                                     "(RCP-09).")
-    sms_text: str | None = strawberry.field(default=None, description="The SMS as composed, when the message "
-                                                                        "has its own (SMS-04).")
+    sms_text: str | None = strawberry.field(default=None, description=(
+        "The SMS as composed, when the message has its own; null: the SMS is the subject and the body (SMS-04)."))
     allow_reply: bool = strawberry.field(default=False, description="Recipients may answer (CMP-18, CMP-19).")
-    call_text: str | None = strawberry.field(default=None, description="The whole text-to-speech text; calls "
-                                                                         "may say less of it (VOI-06, VOI-07).")
+    call_text: str | None = strawberry.field(default=None, description=(
+        "The whole text-to-speech text; calls may say less of it (VOI-06, VOI-07). Null: calls read the subject "
+        "and the body."))
     sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
 
     def _readable(self, info: Info) -> tuple:
@@ -294,8 +325,11 @@ class Message:
                                   "and their contacts, staff at your schools), unless you are a district "
                                   "administrator.")
     def deliveries(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                   before: Before = None, status: DeliveryStatus | None = None,
-                   channel: Channel | None = None) -> Connection[Delivery]:
+                   before: Before = None,
+                   status: Annotated[DeliveryStatus | None, strawberry.argument(
+                       description="Only deliveries in this status; null: every status.")] = None,
+                   channel: Annotated[Channel | None, strawberry.argument(
+                       description="Only deliveries on this channel; null: every channel.")] = None) -> Connection[Delivery]:
         where = [db.Delivery.message_id == int(self.id), *self._readable(info)]
         if status is not None:
             where.append(db.Delivery.status == status.value)
@@ -318,7 +352,8 @@ class Message:
     @strawberry.field(description="The recipients it reached in-app, in delivery order (100 a page by default), with when they read it; "
                                   "read: false lists who has not read it yet. Someone else's message lists your "
                                   "own scope only.")
-    def in_app_readers(self, info: Info, read: bool | None = None, first: First = None, after: After = None,
+    def in_app_readers(self, info: Info, read: Annotated[bool | None, strawberry.argument(description=(
+            "true: only those who read it; false: only those who have not; null: both."))] = None, first: First = None, after: After = None,
                        last: Last = None, before: Before = None) -> Connection[InAppReader]:
         where = [db.Delivery.message_id == int(self.id), db.Delivery.channel == db.Channel.INAPP.value,
                  *self._readable(info)]

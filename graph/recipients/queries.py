@@ -33,11 +33,18 @@ from models import messaging as db
 from models.db import utcnow
 
 RecipientPlanErrors = field_errors("RecipientPlan", MESSAGE_INPUT_CODES)
-RecipientPlanResult = Annotated[RecipientPlan | RecipientPlanErrors, strawberry.union("RecipientPlanResult")]
+RecipientPlanResult = Annotated[RecipientPlan | RecipientPlanErrors, strawberry.union(
+    "RecipientPlanResult", description="What recipientPlan answers: the plan, or the input's errors (as sendMessage "
+                                       "would answer them).")]
 
 
-def recipient_plan(info: Info, input: SendMessageInput, first: First = None, after: After = None,
-                   will_send: bool | None = None, last: Last = None, before: Before = None) -> RecipientPlanResult:
+def recipient_plan(info: Info,
+                   input: Annotated[SendMessageInput, strawberry.argument(description=(
+                       "The message as sendMessage would take it; its gated options need the same permissions."))],
+                   first: First = None, after: After = None,
+                   will_send: Annotated[bool | None, strawberry.argument(description=(
+                       "true: only the deliveries that will be transmitted (now or when the window opens); false: "
+                       "only those that will not; null: all. Counts and outcomes cover the whole plan."))] = None, last: Last = None, before: Before = None) -> RecipientPlanResult:
     viewer = info.context.viewer
     authorize_input(viewer, input)
     size, backward = direction(first, after, last, before, default=100)

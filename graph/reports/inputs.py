@@ -13,12 +13,17 @@ from graph.pagination import MAX_SEARCH_LENGTH, parse_id, search_term
 
 @strawberry.input(description="Narrow the communication report.")
 class CommunicationReportFilter:
-    sent_from: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
-    sent_to: dt.datetime | None = strawberry.field(default=None, description="With a time zone (Z or an offset).")
-    sender_id: strawberry.ID | None = None
-    emergency: bool | None = None
+    sent_from: dt.datetime | None = strawberry.field(default=None, description=(
+        "Messages sent at or after this instant; with a time zone (Z or an offset). Null: from the first."))
+    sent_to: dt.datetime | None = strawberry.field(default=None, description=(
+        "Messages sent before this instant; with a time zone (Z or an offset). Null: up to now."))
+    sender_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "Only the messages this user sent (User.id); null: any sender."))
+    emergency: bool | None = strawberry.field(default=None, description=(
+        "true: only emergency messages; false: only the others; null: both."))
     search: str | None = strawberry.field(
-        default=None, description=f"Part of the subject or the sender's name (at most {MAX_SEARCH_LENGTH} characters).")
+        default=None, description=(f"Part of the subject or the sender's name (at most {MAX_SEARCH_LENGTH} characters); "
+                                     "null: no search."))
 
     def to_filter(self) -> ReportFilter:
         """The domain's filter; a date without a time zone or an overlong search is BAD_USER_INPUT."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -25,7 +27,8 @@ class ReportQueries:
         "message(id).deliveries, or download GET /reports/messages/{id}/deliveries.csv with the same bearer "
         "token (RPT-01).",
         Perm.COMMUNICATION, scopes=(Scope.MESSAGES_READ,)))
-    def communication_report(self, info: Info, filter: CommunicationReportFilter | None = None,
+    def communication_report(self, info: Info, filter: Annotated[CommunicationReportFilter | None, strawberry.argument(
+                                 description="Narrow the report; null: every message the viewer may read.")] = None,
                              first: First = None, after: After = None, last: Last = None,
                              before: Before = None) -> Connection[CommunicationReportRow]:
         page = window("report", first, after, last, before, default=50)

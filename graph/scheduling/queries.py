@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -18,7 +20,9 @@ class ScheduleQueries:
     @strawberry.field(**requires(
         "Your scheduled messages, newest first (50 a page by default), with their kind, schedule and description; search "
         "matches the subject or the scheduled date (2026-12-04, Dec 4, December) (SCH-06).", Perm.COMMUNICATION))
-    def scheduled_messages(self, info: Info, search: str | None = None, first: First = None, after: After = None,
+    def scheduled_messages(self, info: Info, search: Annotated[str | None, strawberry.argument(description=(
+            "Text the subject or the scheduled date contains, case-insensitive; null or blank: every "
+            "one."))] = None, first: First = None, after: After = None,
                            last: Last = None, before: Before = None) -> Connection[ScheduledMessage]:
         session = info.context.session
         listing = scheduled_list(session, info.context.viewer, search=search_term(search))

@@ -13,11 +13,11 @@ from models.caller_ids import CallerId as CallerIdRow
 
 @strawberry.type(description="A caller ID number. The title is internal: the people called never see it (CID-01).")
 class CallerId:
-    id: strawberry.ID
-    title: str
+    id: strawberry.ID = strawberry.field(description="The number's id, for callerIdId and updateCallerId.")
+    title: str = strawberry.field(description="The internal name (CID-01).")
     phone: str = strawberry.field(description="E.164.")
     public: bool = strawberry.field(description="Offered to users of its schools, or to every user when it has no schools (CID-02).")
-    school_ids: list[strawberry.ID]
+    school_ids: list[strawberry.ID] = strawberry.field(description="The schools it belongs to (School.id); empty: none.")
     student_attendance: bool = strawberry.field(description="The single number used for student attendance calls (CID-04).")
     school_default: bool = strawberry.field(description="The default number for users at its schools (CID-05).")
     district_default: bool = strawberry.field(description="The district-wide default; when several are flagged, the newest one is used (CID-06).")
@@ -31,7 +31,9 @@ class CallerId:
 
 @strawberry.type(description="The numbers a sender may put on a call, and the one used when none is picked.")
 class AvailableCallerIds:
-    numbers: list[CallerId]
+    numbers: list[CallerId] = strawberry.field(description=(
+        "The numbers the sender may pick (VOI-03); empty when calls are unavailable (no District Default number, "
+        "VOI-02)."))
     default_id: strawberry.ID | None = strawberry.field(description="The number used when the sender picks none; null when calls are unavailable (VOI-02, VOI-03).")
 
 
@@ -41,9 +43,9 @@ def shown(info: Info, rows: list[CallerIdRow]) -> list[CallerId]:
     return [CallerId.of(row, schools[row.id]) for row in rows]
 
 
-@strawberry.type
+@strawberry.type(description="The caller ID number is saved.")
 class CallerIdSaved:
-    caller_id: CallerId
+    caller_id: CallerId = strawberry.field(description="The number as stored (phone in E.164).")
 
 
 def refuse_district_default_change(info: Info, caller_id: int) -> None:

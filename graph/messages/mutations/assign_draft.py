@@ -19,13 +19,14 @@ ASSIGN_CODES = ("NOT_FOUND", "SUBJECT_REQUIRED", "ASSIGNEE_NOT_FOUND", "TOO_LONG
 
 @strawberry.type(description="The draft is the assignee's now: it left your drafts and an alert is on their portal.")
 class AssignDraftSuccess:
-    draft_id: strawberry.ID
-    assignee_id: strawberry.ID
+    draft_id: strawberry.ID = strawberry.field(description="The draft (Draft.id); it keeps its id.")
+    assignee_id: strawberry.ID = strawberry.field(description="The user who has it now (User.id).")
     title: str = strawberry.field(description="The note, else the subject (DRF-04).")
 
 
 AssignDraftErrors = field_errors("AssignDraft", ASSIGN_CODES)
-AssignDraftResult = Annotated[AssignDraftSuccess | AssignDraftErrors, strawberry.union("AssignDraftResult")]
+AssignDraftResult = Annotated[AssignDraftSuccess | AssignDraftErrors, strawberry.union("AssignDraftResult", description=(
+    "What assignDraft answers: the hand-over, or the input's errors."))]
 
 
 def success(row) -> AssignDraftSuccess:
@@ -33,7 +34,10 @@ def success(row) -> AssignDraftSuccess:
                               title=row.draft_title or row.subject)
 
 
-def assign_draft(info: Info, id: strawberry.ID, assignee_id: strawberry.ID, note: str | None = None) -> AssignDraftResult:
+def assign_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts (Draft.id).")],
+                 assignee_id: Annotated[strawberry.ID, strawberry.argument(description="The user to hand it to (User.id).")],
+                 note: Annotated[str | None, strawberry.argument(description=(
+                     "At most 200 characters; it becomes the draft's title. Null or empty: the subject is."))] = None) -> AssignDraftResult:
     def action():
         return hand_over(info.context.session, info.context.viewer, draft_id=parse_id(id),
                          assignee_id=parse_id(assignee_id), note=note or "", events=info.context.events)

@@ -16,10 +16,14 @@ from graph.permissions import requires
 
 AssignDraftBackErrors = field_errors("AssignDraftBack", (*ASSIGN_CODES, "NOT_ASSIGNED"))
 AssignDraftBackResult = Annotated[AssignDraftSuccess | AssignDraftBackErrors,
-                                  strawberry.union("AssignDraftBackResult")]
+                                  strawberry.union("AssignDraftBackResult", description=(
+    "What assignDraftBack answers: the hand-over, or the input's errors."))]
 
 
-def assign_draft_back(info: Info, id: strawberry.ID, note: str | None = None) -> AssignDraftBackResult:
+def assign_draft_back(info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A draft assigned to you (Draft.id).")],
+                      note: Annotated[str | None, strawberry.argument(description=(
+                          "A new note, at most 200 characters; it becomes the draft's title. Null or empty: the "
+                          "subject is."))] = None) -> AssignDraftBackResult:
     def action():
         return hand_back(info.context.session, info.context.viewer, draft_id=parse_id(id), note=note or "",
                          events=info.context.events)

@@ -16,14 +16,15 @@ from graph.permissions import requires
 
 @strawberry.type(description="The draft and everything it held are gone; nothing was sent.")
 class DiscardDraftSuccess:
-    discarded_id: strawberry.ID
+    discarded_id: strawberry.ID = strawberry.field(description="The id the draft had.")
 
 
 DiscardDraftErrors = field_errors("DiscardDraft", ("NOT_FOUND",))
-DiscardDraftResult = Annotated[DiscardDraftSuccess | DiscardDraftErrors, strawberry.union("DiscardDraftResult")]
+DiscardDraftResult = Annotated[DiscardDraftSuccess | DiscardDraftErrors, strawberry.union("DiscardDraftResult", description=(
+    "What discardDraft answers: the discarded id, or NOT_FOUND."))]
 
 
-def discard_draft(info: Info, id: strawberry.ID) -> DiscardDraftResult:
+def discard_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts (Draft.id).")]) -> DiscardDraftResult:
     return perform(info, lambda: remove_draft(info.context.session, info.context.viewer, parse_id(id)),
                    refused=DiscardDraftErrors.of, done=lambda _: DiscardDraftSuccess(discarded_id=id))
 

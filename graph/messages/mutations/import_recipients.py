@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -20,7 +22,8 @@ def _not_found() -> ImportRecipientsErrors:
                                                             "No draft or scheduled message of yours has that id.")])
 
 
-def import_recipients(info: Info, input: ImportRecipientsInput) -> ImportRecipientsResult:
+def import_recipients(info: Info, input: Annotated[ImportRecipientsInput, strawberry.argument(
+        description="The file, its column mapping and the message it goes into.")]) -> ImportRecipientsResult:
     viewer, session = info.context.viewer, info.context.session
     message = composing_message(session, viewer, parse_id(input.message_id), lock=True)
     if message is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -14,11 +16,12 @@ from graph.permissions import requires
 
 @strawberry.type(description="How many alerts were marked seen now, and how many remain unseen.")
 class MarkPortalAlertsSeenResult:
-    marked_count: int
-    unseen_count: int
+    marked_count: int = strawberry.field(description="Alerts marked seen by this call (not those already seen).")
+    unseen_count: int = strawberry.field(description="Your alerts still unseen.")
 
 
-def mark_portal_alerts_seen(info: Info, ids: list[strawberry.ID]) -> MarkPortalAlertsSeenResult:
+def mark_portal_alerts_seen(info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(
+        description="The alerts (PortalAlert.id).")]) -> MarkPortalAlertsSeenResult:
     session, viewer = info.context.session, info.context.viewer
 
     def action():

@@ -32,7 +32,8 @@ class RecallMessageSuccess:
         description="Deliveries still with a provider when the call gave up waiting (normally 0).")
 
 
-RecallMessageResult = Annotated[RecallMessageSuccess | RecallMessageErrors, strawberry.union("RecallMessageResult")]
+RecallMessageResult = Annotated[RecallMessageSuccess | RecallMessageErrors, strawberry.union("RecallMessageResult", description=(
+    "What recallMessage answers: what was cancelled and what was already sent, or NOT_FOUND."))]
 NOT_FOUND_MESSAGE = "No message of yours that is scheduled, queued or being sent has that id."
 
 
@@ -49,7 +50,8 @@ class RecallMessageMutation:
         "nothing is sent after it returns. Another user's message, one already complete or recalled and a missing "
         "id are all NOT_FOUND, alike.",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    async def recall_message(self, info: Info, id: strawberry.ID) -> RecallMessageResult:
+    async def recall_message(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="One of your messages (Message.id).")]) -> RecallMessageResult:
         try:
             recalled = await run_in_threadpool(recall, info.context.engine, info.context.viewer, parse_id(id))
         except MessageNotFound:

@@ -14,10 +14,11 @@ from graph.permissions import requires
 
 RemoveAllImportedRecipientsErrors = field_errors("RemoveAllImportedRecipients", ("NOT_FOUND",))
 RemoveAllImportedRecipientsResult = Annotated[ImportedRecipientsRemoved | RemoveAllImportedRecipientsErrors,
-                                              strawberry.union("RemoveAllImportedRecipientsResult")]
+                                              strawberry.union("RemoveAllImportedRecipientsResult", description=(
+    "What removeAllImportedRecipients answers: how many were removed, or NOT_FOUND."))]
 
 
-def remove_all_imported_recipients(info: Info, message_id: strawberry.ID) -> RemoveAllImportedRecipientsResult:
+def remove_all_imported_recipients(info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts or scheduled messages (Message.id).")]) -> RemoveAllImportedRecipientsResult:
     return remove_from_draft(info, message_id, None, RemoveAllImportedRecipientsErrors)
 
 

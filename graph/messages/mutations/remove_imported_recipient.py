@@ -14,10 +14,12 @@ from graph.permissions import requires
 
 RemoveImportedRecipientErrors = field_errors("RemoveImportedRecipient", ("NOT_FOUND",))
 RemoveImportedRecipientResult = Annotated[ImportedRecipientsRemoved | RemoveImportedRecipientErrors,
-                                          strawberry.union("RemoveImportedRecipientResult")]
+                                          strawberry.union("RemoveImportedRecipientResult", description=(
+    "What removeImportedRecipient answers: how many remain, or NOT_FOUND."))]
 
 
-def remove_imported_recipient(info: Info, message_id: strawberry.ID, id: strawberry.ID) -> RemoveImportedRecipientResult:
+def remove_imported_recipient(info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts or scheduled messages (Message.id).")],
+                              id: Annotated[strawberry.ID, strawberry.argument(description="The imported recipient (ImportedRecipient.id).")]) -> RemoveImportedRecipientResult:
     return remove_from_draft(info, message_id, id, RemoveImportedRecipientErrors)
 
 

@@ -21,15 +21,19 @@ from graph.permissions import authorize_input, require, requires
 
 @strawberry.type(description="The draft was saved; nothing was sent.")
 class SaveDraftSuccess:
-    message: Message
+    message: Message = strawberry.field(description="The draft as a message (status DRAFT).")
     draft: Draft = strawberry.field(description="The draft as reopened (DRF-02).")
 
 
 SaveDraftErrors = field_errors("SaveDraft", (*MESSAGE_INPUT_CODES, "READ_ONLY_FIELD"))
-SaveDraftResult = Annotated[SaveDraftSuccess | SaveDraftErrors, strawberry.union("SaveDraftResult")]
+SaveDraftResult = Annotated[SaveDraftSuccess | SaveDraftErrors, strawberry.union("SaveDraftResult", description=(
+    "What saveDraft answers: the saved draft, or the input's errors (then nothing was saved)."))]
 
 
-def save_draft(info: Info, input: SendMessageInput, id: strawberry.ID | None = None) -> SaveDraftResult:
+def save_draft(info: Info, input: Annotated[SendMessageInput, strawberry.argument(description=(
+                   "Everything composed so far, as sendMessage takes it; a draft may lack recipients."))],
+               id: Annotated[strawberry.ID | None, strawberry.argument(description=(
+                   "One of your drafts to save again in place (Draft.id); null: a new draft."))] = None) -> SaveDraftResult:
     viewer, session = info.context.viewer, info.context.session
     if viewer.role in FAMILY_ROLES:
         require(viewer, Perm.SEND_MESSAGES)  # PERM-61: family users without it cannot save drafts

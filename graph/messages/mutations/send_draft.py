@@ -18,10 +18,14 @@ from graph.permissions import requires
 #: A missing draft, a draft without recipients (CMP-02).
 SendDraftErrors = field_errors("SendDraft", ("NOT_FOUND", "RECIPIENTS_EMPTY"))
 SendDraftResult = Annotated[SendMessageSuccess | SendDraftErrors | SendMessageConfirmationRequired,
-                            strawberry.union("SendDraftResult")]
+                            strawberry.union("SendDraftResult", description=(
+    "What sendDraft answers: the message sent, a recipient count to confirm (CMP-27), or the input's errors."))]
 
 
-def send_draft(info: Info, id: strawberry.ID, confirmed_recipient_count: int | None = None) -> SendDraftResult:
+def send_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts (Draft.id).")],
+               confirmed_recipient_count: Annotated[int | None, strawberry.argument(description=(
+                   "The recipient count you confirm, as the confirmation request gave it; needed above 100 "
+                   "recipients or when the district always confirms (CMP-27). Null: not confirmed yet."))] = None) -> SendDraftResult:
     viewer, session = info.context.viewer, info.context.session
 
     def store():

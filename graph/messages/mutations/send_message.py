@@ -19,11 +19,14 @@ SendMessageErrors = field_errors("SendMessage", MESSAGE_INPUT_CODES)
 
 SendMessageResult = Annotated[
     SendMessageSuccess | SendMessageErrors | SendMessageConfirmationRequired,
-    strawberry.union("SendMessageResult"),
+    strawberry.union("SendMessageResult", description=(
+        "What sendMessage answers: the message sent, a recipient count to confirm (CMP-27), or the input's errors "
+        "(then nothing was written).")),
 ]
 
 
-def send_message(info: Info, input: SendMessageInput) -> SendMessageResult:
+def send_message(info: Info, input: Annotated[SendMessageInput, strawberry.argument(
+        description="The message and its recipients.")]) -> SendMessageResult:
     viewer = info.context.viewer
     authorize_input(viewer, input)  # FORBIDDEN before anything is read or written
     return send_now(info, lambda: store_message_to_send(info.context.session, viewer, to_request(input),

@@ -23,7 +23,8 @@ class ResendToFailedSuccess:
     requeued: int = strawberry.field(description="How many FAILED deliveries were queued again (0: none had failed).")
 
 
-ResendToFailedResult = Annotated[ResendToFailedSuccess | ResendToFailedErrors, strawberry.union("ResendToFailedResult")]
+ResendToFailedResult = Annotated[ResendToFailedSuccess | ResendToFailedErrors, strawberry.union(
+    "ResendToFailedResult", description="What resendToFailed answers: how many deliveries were queued again, or NOT_FOUND.")]
 NOT_FOUND_MESSAGE = "No message you sent (or, as a district administrator, can read) has that id."
 
 
@@ -33,7 +34,8 @@ class ResendToFailedMutation:
         "Queue a message's FAILED deliveries again, and only those: for its sender or a district administrator. "
         "A message you may not resend and a missing id are NOT_FOUND, alike.",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def resend_to_failed(self, info: Info, message_id: strawberry.ID) -> ResendToFailedResult:
+    def resend_to_failed(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The message (Message.id).")]) -> ResendToFailedResult:
         def done(found) -> ResendToFailedSuccess:  # committed: the domain action's dispatch jobs start now
             if found is None:
                 return ResendToFailedErrors.not_found("messageId", NOT_FOUND_MESSAGE)

@@ -24,7 +24,8 @@ class CancelScheduledMessageSuccess:
 
 
 CancelScheduledMessageResult = Annotated[CancelScheduledMessageSuccess | CancelScheduledMessageErrors,
-                                         strawberry.union("CancelScheduledMessageResult")]
+                                         strawberry.union("CancelScheduledMessageResult", description=(
+    "What cancelScheduledMessage answers: the cancelled message, or NOT_FOUND."))]
 NOT_FOUND_MESSAGE = "No scheduled message of yours that can still be cancelled has that id."
 
 
@@ -34,7 +35,8 @@ class CancelScheduledMessageMutation:
         "Cancel one of your scheduled messages (pending, recurring or errored): nothing of it is sent any more. "
         "Another user's message, one already cancelled and a missing id are all NOT_FOUND, alike.",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def cancel_scheduled_message(self, info: Info, id: strawberry.ID) -> CancelScheduledMessageResult:
+    def cancel_scheduled_message(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The scheduled message (Message.id).")]) -> CancelScheduledMessageResult:
         def cancelled() -> CancelScheduledMessageSuccess | None:
             try:
                 return CancelScheduledMessageSuccess(

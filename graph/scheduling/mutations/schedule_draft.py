@@ -22,15 +22,21 @@ from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
 ScheduleDraftErrors = field_errors("ScheduleDraft", (*SCHEDULE_CODES, "NOT_FOUND", "RECIPIENTS_EMPTY"))
 ScheduleDraftResult = Annotated[
     ScheduleMessageSuccess | ScheduleDraftErrors | SendMessageConfirmationRequired,
-    strawberry.union("ScheduleDraftResult"),
+    strawberry.union("ScheduleDraftResult", description=(
+        "What scheduleDraft answers: the scheduled message, a recipient count to confirm (CMP-27), or the "
+        "input's errors.")),
 ]
 
 
 @strawberry.type
 class ScheduleDraftMutation:
     @strawberry.mutation(**requires("Schedule one of your drafts (SCH-03).", Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def schedule_draft(self, info: Info, id: strawberry.ID, schedule: ScheduleInput,
-                       confirmed_recipient_count: int | None = None) -> ScheduleDraftResult:
+    def schedule_draft(self, info: Info,
+                       id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts (Message.id).")],
+                       schedule: Annotated[ScheduleInput, strawberry.argument(description="When to send it.")],
+                       confirmed_recipient_count: Annotated[int | None, strawberry.argument(description=(
+                           "The recipient count the sender confirms, as the confirmation request gave it; needed above 100 "
+            "recipients or when the district always confirms (CMP-27). Null: not confirmed yet."))] = None) -> ScheduleDraftResult:
         viewer, session = info.context.viewer, info.context.session
 
         def store():

@@ -19,7 +19,9 @@ from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
 ScheduleMessageErrors = field_errors("ScheduleMessage", (*MESSAGE_INPUT_CODES, *SCHEDULE_CODES))
 ScheduleMessageResult = Annotated[
     ScheduleMessageSuccess | ScheduleMessageErrors | SendMessageConfirmationRequired,
-    strawberry.union("ScheduleMessageResult"),
+    strawberry.union("ScheduleMessageResult", description=(
+        "What scheduleMessage answers: the scheduled message, a recipient count to confirm (CMP-27), or the "
+        "input's errors.")),
 ]
 
 
@@ -28,7 +30,10 @@ class ScheduleMessageMutation:
     @strawberry.mutation(**requires("Schedule a new message, asking to confirm the recipient count as sendMessage does "
                                     "(SCH-01, SCH-02, CMP-27).",
                                     Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def schedule_message(self, info: Info, input: SendMessageInput, schedule: ScheduleInput) -> ScheduleMessageResult:
+    def schedule_message(self, info: Info,
+                         input: Annotated[SendMessageInput, strawberry.argument(description=(
+                             "The message, as sendMessage takes it (confirmedRecipientCount included)."))],
+                         schedule: Annotated[ScheduleInput, strawberry.argument(description="When to send it.")]) -> ScheduleMessageResult:
         viewer = info.context.viewer
         authorize_input(viewer, input)
         return save_schedule(info, lambda: store_scheduled_message(info.context.session, viewer, to_request(input),

@@ -22,7 +22,9 @@ from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
 UpdateScheduledMessageErrors = field_errors("UpdateScheduledMessage", (*MESSAGE_INPUT_CODES, *SCHEDULE_CODES))
 UpdateScheduledMessageResult = Annotated[
     ScheduleMessageSuccess | UpdateScheduledMessageErrors | SendMessageConfirmationRequired,
-    strawberry.union("UpdateScheduledMessageResult"),
+    strawberry.union("UpdateScheduledMessageResult", description=(
+        "What updateScheduledMessage answers: the saved message, a recipient count to confirm (CMP-27), or the "
+        "input's errors.")),
 ]
 
 
@@ -33,8 +35,13 @@ class UpdateScheduledMessageMutation:
         "(schedule null) or changing its schedule. Saving makes an errored message eligible again "
         "(SCH-14, SCH-10, SCH-12).",
         Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def update_scheduled_message(self, info: Info, id: strawberry.ID, input: SendMessageInput,
-                                 schedule: ScheduleInput | None = None) -> UpdateScheduledMessageResult:
+    def update_scheduled_message(self, info: Info,
+                                 id: Annotated[strawberry.ID, strawberry.argument(description=(
+                                     "One of your scheduled or errored messages (Message.id)."))],
+                                 input: Annotated[SendMessageInput, strawberry.argument(description=(
+                                     "The whole message as it is to be, as sendMessage takes it."))],
+                                 schedule: Annotated[ScheduleInput | None, strawberry.argument(description=(
+                                     "A new schedule; null keeps the stored date, time and rule."))] = None) -> UpdateScheduledMessageResult:
         viewer, session = info.context.viewer, info.context.session
         authorize_input(viewer, input)
 

@@ -22,7 +22,8 @@ class CallerIdDeleted:
     id: strawberry.ID = strawberry.field(description="The id the number had.")
 
 
-DeleteCallerIdResult = Annotated[CallerIdDeleted | DeleteCallerIdErrors, strawberry.union("DeleteCallerIdResult")]
+DeleteCallerIdResult = Annotated[CallerIdDeleted | DeleteCallerIdErrors, strawberry.union(
+    "DeleteCallerIdResult", description="What deleteCallerId answers: the deleted id, or NOT_FOUND.")]
 
 
 @strawberry.type
@@ -30,7 +31,8 @@ class DeleteCallerIdMutation:
     @strawberry.mutation(**requires(
         "Delete a caller ID number; NOT_FOUND when there is none with that id. A District Default number also needs "
         f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
-    def delete_caller_id(self, info: Info, id: strawberry.ID) -> DeleteCallerIdResult:
+    def delete_caller_id(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The number (CallerId.id).")]) -> DeleteCallerIdResult:
         refuse_district_default_change(info, parse_id(id))
         if not rules.remove(info.context.session, parse_id(id)):
             info.context.session.rollback()

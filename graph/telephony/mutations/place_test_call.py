@@ -17,14 +17,19 @@ from graph.permissions import requires
 
 @strawberry.type(description="The test call was handed to the voice provider (or refused by it) (VOI-09).")
 class TestCallPlaced:
-    placed: bool
-    provider_id: str | None = None
-    code: str | None = strawberry.field(default=None, description="The provider's code when it refused the call.")
+    placed: bool = strawberry.field(description="True when the provider accepted the call; false when it refused it "
+                                               "(code says why).")
+    provider_id: str | None = strawberry.field(default=None, description=(
+        "The provider's id of the call when it accepted it; null otherwise."))
+    code: str | None = strawberry.field(default=None, description=(
+        "The provider's code when it refused the call; null when it accepted it."))
 
 
 #: The phone, the call text, and the caller ID it shows (domain.telephony.trial_calls).
 PlaceTestCallErrors = field_errors("PlaceTestCall", ("INVALID", "REQUIRED", "TOO_LONG", "NO_CALLER_ID", "NOT_FOUND"))
-PlaceTestCallResult = Annotated[TestCallPlaced | PlaceTestCallErrors, strawberry.union("PlaceTestCallResult")]
+PlaceTestCallResult = Annotated[TestCallPlaced | PlaceTestCallErrors, strawberry.union(
+    "PlaceTestCallResult", description="What placeTestCall answers: whether the provider took the call, or the "
+                                       "input's errors.")]
 
 
 def _placed(outcome) -> TestCallPlaced:
@@ -38,8 +43,15 @@ class PlaceTestCallMutation:
     @strawberry.mutation(**requires("Call a number you type with the call text as composed; it reaches no "
                                     "recipient and writes no delivery (VOI-09).", Perm.COMMUNICATION,
                                     Perm.PHONE_CALLS))
-    def place_test_call(self, info: Info, phone: str, call_text: str,
-                        caller_id_id: strawberry.ID | None = None) -> PlaceTestCallResult:
+    def place_test_call(self, info: Info,
+                        phone: Annotated[str, strawberry.argument(
+                            description="The number to call, as typed (INVALID when it is not a phone number).")],
+                        call_text: Annotated[str, strawberry.argument(description=(
+                            "The text read to the person called, as composed; the recipient's name insert field "
+                            "reads your own name."))],
+                        caller_id_id: Annotated[strawberry.ID | None, strawberry.argument(description=(
+                            "The caller ID number the call shows (CallerId.id, one of availableCallerIds); null: "
+                            "your default (VOI-03)."))] = None) -> PlaceTestCallResult:
         return perform(info, lambda: place_test_call(info.context.session, info.context.viewer,
                                                      info.context.registry, phone=phone, call_text=call_text,
                                                      caller_id_id=parse_id(caller_id_id) if caller_id_id is not None

@@ -16,7 +16,8 @@ from graph.telephony.inputs import CallerIdInput, to_caller_id
 from graph.telephony.types import CallerIdSaved, refuse_district_default_change, shown
 
 UpdateCallerIdErrors = field_errors("UpdateCallerId", CALLER_ID_CODES)
-UpdateCallerIdResult = Annotated[CallerIdSaved | UpdateCallerIdErrors, strawberry.union("UpdateCallerIdResult")]
+UpdateCallerIdResult = Annotated[CallerIdSaved | UpdateCallerIdErrors, strawberry.union(
+    "UpdateCallerIdResult", description="What updateCallerId answers: the saved number, or the input's errors.")]
 
 
 @strawberry.type
@@ -24,7 +25,10 @@ class UpdateCallerIdMutation:
     @strawberry.mutation(**requires(
         "Change a caller ID number (CID-01); a District Default number also needs "
         f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
-    def update_caller_id(self, info: Info, id: strawberry.ID, input: CallerIdInput) -> UpdateCallerIdResult:
+    def update_caller_id(self, info: Info,
+                         id: Annotated[strawberry.ID, strawberry.argument(description="The number (CallerId.id).")],
+                         input: Annotated[CallerIdInput, strawberry.argument(
+                             description="The number as it is to be: every field replaces the stored one.")]) -> UpdateCallerIdResult:
         authorize_input(info.context.viewer, input)
         refuse_district_default_change(info, parse_id(id))
         return perform(info, lambda: rules.edit(info.context.session, parse_id(id), to_caller_id(input)),
