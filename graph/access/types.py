@@ -90,7 +90,7 @@ class Viewer:
     def role(self) -> Role:
         return Role(self.model.role.value)
 
-    @strawberry.field(description='The language messages reach the user in, e.g. "en", "es".')
+    @strawberry.field(description='The user\'s language, e.g. "en", "es".')
     def language(self) -> str:
         return self.model.user.language
 

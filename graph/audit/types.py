@@ -44,7 +44,7 @@ AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditActi
                              "from which request, when; and its link in the hash chain. Never names, addresses, "
                              "bodies or secrets.")
 class AuditEntry:
-    id: strawberry.ID = strawberry.field(description="The row's id; ids grow with time.")
+    id: strawberry.ID = strawberry.field(description="The row's id.")
     action: AuditAction = strawberry.field(description="What was done.")
     object_type: str = strawberry.field(description='What the object ids name, e.g. "message", "partnerKey", or the '
                                                     'field a partner key read ("Query.deliveryEvents").')

@@ -22,15 +22,15 @@ UpdateMySignaturesResult = Annotated[Signatures | UpdateMySignaturesErrors, stra
 @strawberry.type
 class UpdateMySignaturesMutation:
     @strawberry.mutation(**requires("Save your rich-text email signature and plain-text SMS signature "
-                                    "(null clears one). The email signature is stored as cleaned HTML (no scripts, "
+                                    "(null or blank clears one). The email signature is stored as cleaned HTML (no scripts, "
                                     "event handlers or frames) and returned as stored (SET-07).",
                                     Perm.COMMUNICATION))
     def update_my_signatures(
             self, info: Info,
             email_signature: Annotated[str | None, strawberry.argument(
-                description="The email signature as HTML; stored cleaned; null clears it.")] = None,
+                description="The email signature as HTML; stored cleaned; null or blank clears it.")] = None,
             sms_signature: Annotated[str | None, strawberry.argument(description=(
-                f"The SMS signature, plain text, at most {SMS_SIGNATURE_MAX} characters; null clears it."))] = None,
+                f"The SMS signature, plain text, at most {SMS_SIGNATURE_MAX} characters; null or blank clears it."))] = None,
     ) -> UpdateMySignaturesResult:
         def done(stored) -> Signatures:
             return Signatures(email_signature=stored[0], sms_signature=stored[1])
