@@ -183,7 +183,7 @@ def plain_app():
                     .order_by(Student.last_name, Student.first_name, Student.id)).all():
                 students[section_id].append(StudentOut(id=str(student.id), firstName=student.first_name,
                                                        lastName=student.last_name, gradeLevel=student.grade_level))
-            return [SectionOut(id=str(row.id), name=row.name, courseCode=row.course_code, students=students[row.id])
+            return [SectionOut(id=str(row.id), name=row.name, courseCode=row.course_code or None, students=students[row.id])
                     for row in found]
 
     @app.get("/viewer", response_model=ViewerOut)

@@ -102,9 +102,12 @@ def set_district_default(session: Session, district: District, setting: UserSett
 
 def save_signatures(session: Session, user_id: int, *, email_signature: str | None,
                     sms_signature: str | None) -> tuple[str | None, str | None]:
-    """SET-07: store the user's signatures (None clears one) and return them as stored; the email
-    signature is HTML that goes into emails, so it is cleaned by the one policy (issue 13 point 8).
-    An SMS signature longer than SMS_SIGNATURE_MAX is refused (TOO_LONG) and nothing changes."""
+    """SET-07: store the user's signatures (None or blank clears one: absent is None, never "",
+    issue 17 point 3) and return them as stored; the email signature is HTML that goes into emails,
+    so it is cleaned by the one policy (issue 13 point 8). An SMS signature longer than
+    SMS_SIGNATURE_MAX is refused (TOO_LONG) and nothing changes."""
+    email_signature, sms_signature = (value if value is not None and value.strip() else None
+                                      for value in (email_signature, sms_signature))
     if sms_signature is not None and len(sms_signature) > SMS_SIGNATURE_MAX:
         raise InvalidInput([FieldProblem(("smsSignature",), "TOO_LONG",
                                          f"smsSignature is longer than {SMS_SIGNATURE_MAX} characters")])

@@ -34,17 +34,18 @@ def signing_keys_of(info: Info) -> SigningKeys:
 @strawberry.type(description="A partner key: who made it, what it reaches, and when it was last used. The secret "
                              "is shown only by createPartnerKey and rotatePartnerKey.")
 class PartnerKey:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The key's id; rotatePartnerKey and revokePartnerKey take it.")
+    name: str = strawberry.field(description="The name given when it was created.")
     prefix: str = strawberry.field(description="The start of the current secret (hrk_<prefix>_…), to tell keys apart.")
     previous_prefix: str | None = strawberry.field(
         description="The secret a rotation replaced, while its grace period lasts.")
     previous_valid_until: dt.datetime | None = strawberry.field(description="When the replaced secret stops working.")
-    scopes: list[PartnerScope]  # type: ignore[valid-type]
-    created_at: dt.datetime
+    scopes: list[PartnerScope] = strawberry.field(  # type: ignore[valid-type]
+        description="What the key may reach; a field a scope does not name answers FORBIDDEN.")
+    created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
     created_by: StaffMember = strawberry.field(description="The district administrator the key acts for.")
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None = strawberry.field(description="When it stops working (UTC); null: never.")
+    revoked_at: dt.datetime | None = strawberry.field(description="When it was revoked (UTC); null while it is not.")
     last_used_at: dt.datetime | None = strawberry.field(description="Updated at most once a minute.")
     school_ids: strawberry.Private[tuple[int, ...] | None]
 

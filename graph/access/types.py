@@ -12,37 +12,49 @@ from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
 from graph.directory.settings import MySettings, my_settings
+from graph.enum_descriptions import describe_values
 
 
-PermissionLevel = strawberry.enum(PermissionLevelModel, description="View, or Edit (which includes View).")
+PermissionLevel = describe_values(strawberry.enum(PermissionLevelModel,
+                                                  description="View, or Edit (which includes View)."), {
+    PermissionLevelModel.VIEW: "The permission's view level.",
+    PermissionLevelModel.EDIT: "The permission's edit level, which includes view.",
+})
 
 
 @strawberry.type(description="A profile the viewer holds.")
 class Profile:
-    id: strawberry.ID
-    name: str
-    role: Role
+    id: strawberry.ID = strawberry.field(description="The profile's id.")
+    name: str = strawberry.field(description="The profile's name, as the district named it.")
+    role: Role = strawberry.field(description="The role the profile is for.")
 
 
 @strawberry.type(description="A permission the viewer holds through any profile, with its add-on enabled.")
 class EffectivePermission:
-    key: str
-    label: str
-    level: PermissionLevel
-    requirements: list[str]
+    key: str = strawberry.field(description='The permission\'s key in the catalogue, e.g. "send_messages".')
+    label: str = strawberry.field(description='Its name as administrators see it, e.g. "Send Messages".')
+    level: PermissionLevel = strawberry.field(description="The highest level any of the viewer's profiles grants.")
+    requirements: list[str] = strawberry.field(description='The requirement IDs it implements, e.g. "PERM-08".')
 
 
 @strawberry.type(description="What the viewer may put on a new message; anything not listed is not allowed "
                              "(PERM-02).")
 class ComposeCapabilities:
-    can_send: bool
-    recipient_types: list[StudentRecipientType]
-    channels: list[Channel]
-    can_send_to_staff: bool
-    can_send_as_district: bool
-    can_send_as_school: bool
-    can_mark_priority: bool
-    can_send_emergency: bool
+    can_send: bool = strawberry.field(description="May send at all: Communication and Send Messages (PERM-08).")
+    recipient_types: list[StudentRecipientType] = strawberry.field(
+        description="Who a message to students may reach (students, contacts, both), by the Send to Students "
+                    "permissions (RCP-01).")
+    channels: list[Channel] = strawberry.field(description=(
+        "The channels the viewer may send on, by their permissions; no SMS or calls from a school excluded from "
+        "communication (SYS-07)."))
+    can_send_to_staff: bool = strawberry.field(description=(
+        "May address staff: Send to Staff; parents and students address their students' teachers with Send "
+        "Messages alone (RCP-22, PERM-60)."))
+    can_send_as_district: bool = strawberry.field(description="May send as the district: Send From District (PERM-10).")
+    can_send_as_school: bool = strawberry.field(description="May send as a school: Send From School (PERM-11).")
+    can_mark_priority: bool = strawberry.field(description="May mark a message priority: Send as Priority (PERM-12).")
+    can_send_emergency: bool = strawberry.field(description="May send an emergency: Emergency Calls, with the callout "
+                                                            "add-on (PERM-39).")
     can_send_to_outside_addresses: bool = strawberry.field(description=(
         "Cc addresses and CSV-imported recipients (RCP-22): never for parents and students."))
     push_by_default: bool = strawberry.field(description=(
@@ -58,31 +70,31 @@ class ComposeCapabilities:
 class Viewer:
     model: strawberry.Private[ViewerModel]
 
-    @strawberry.field
+    @strawberry.field(description="The signed-in user's id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field
+    @strawberry.field(description="The name the user signs in with.")
     def login(self) -> str:
         return self.model.user.login
 
-    @strawberry.field
+    @strawberry.field(description="The user's first name.")
     def first_name(self) -> str:
         return self.model.user.first_name
 
-    @strawberry.field
+    @strawberry.field(description="The user's last name.")
     def last_name(self) -> str:
         return self.model.user.last_name
 
-    @strawberry.field
+    @strawberry.field(description="The user's role.")
     def role(self) -> Role:
         return Role(self.model.role.value)
 
-    @strawberry.field
+    @strawberry.field(description='The user\'s language, e.g. "en", "es".')
     def language(self) -> str:
         return self.model.user.language
 
-    @strawberry.field
+    @strawberry.field(description="The profiles the user holds; their permissions add up.")
     def profiles(self) -> list[Profile]:
         return [Profile(id=strawberry.ID(str(p.id)), name=p.name, role=Role(p.role)) for p in self.model.profiles]
 
@@ -90,7 +102,8 @@ class Viewer:
     def addons(self) -> list[str]:
         return sorted(addon.value for addon in self.model.permissions.addons)
 
-    @strawberry.field
+    @strawberry.field(description="Every permission the user holds through any profile whose add-on the district "
+                                  "has enabled (PERM-01).")
     def permissions(self) -> list[EffectivePermission]:
         return [
             EffectivePermission(key=perm.value, label=CATALOGUE[perm].label, level=PermissionLevel(level.value),
@@ -109,7 +122,7 @@ class Viewer:
     def settings(self) -> MySettings:
         return my_settings(self.model.user, self.model.district)
 
-    @strawberry.field
+    @strawberry.field(description="What the user may put on a new message, for a compose form to offer.")
     def compose(self) -> ComposeCapabilities:
         caps = compose_capabilities(self.model)
         return ComposeCapabilities(

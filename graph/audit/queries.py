@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.audit.log import audit_list
@@ -17,7 +19,8 @@ class AuditQueries:
         "The audit trail, newest first (50 a page by default): every send, schedule, export, permission and partner-key change, view of "
         "a student's contact data and partner read of student data. filter.studentId answers \"every disclosure "
         "concerning this student\"."))
-    def audit_log(self, info: Info, filter: AuditLogFilter | None = None, first: First = None, after: After = None,
+    def audit_log(self, info: Info, filter: Annotated[AuditLogFilter | None, strawberry.argument(
+            description="What to narrow the trail to; null: every row.")] = None, first: First = None, after: After = None,
                   last: Last = None, before: Before = None) -> Connection[AuditEntry]:
         page = window("audit", first, after, last, before, default=50)
         listing = audit_list(info.context.viewer.district.id, (filter or AuditLogFilter()).to_filter())

@@ -9,31 +9,59 @@ from graphql import GraphQLError
 
 from domain.audit.actions import AuditAction as DomainAuditAction
 from domain.audit.log import AuditFilter
+from graph.enum_descriptions import describe_values
 from graph.pagination import parse_id
 from models.audit import AuditLog
 
-AuditAction = strawberry.enum(DomainAuditAction, name="AuditAction",
-                              description="What an audit row records (issue 16 point 8).")
+AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditAction",
+                                              description="What an audit row records (issue 16 point 8)."), {
+    DomainAuditAction.MESSAGE_SENT: "A message went out: sendMessage, sendDraft, or an answer in a thread.",
+    DomainAuditAction.SCHEDULED_MESSAGE_SENT: "A scheduled message went out at its queue run.",
+    DomainAuditAction.MESSAGE_RESENT: "resendToFailed sent a message's failed deliveries again.",
+    DomainAuditAction.MESSAGE_SCHEDULED: "A message was scheduled: scheduleMessage or scheduleDraft.",
+    DomainAuditAction.SCHEDULE_UPDATED: "A scheduled message was changed.",
+    DomainAuditAction.SCHEDULE_CANCELLED: "A scheduled message was cancelled.",
+    DomainAuditAction.REPORT_EXPORTED: "The delivery report was exported as CSV.",
+    DomainAuditAction.DIRECTORY_EXPORTED: "The directory was exported (homeroom export oneroster).",
+    DomainAuditAction.PERMISSIONS_CHANGED: "Profiles, their grants, or who holds them changed.",
+    DomainAuditAction.CONTACT_DATA_VIEWED: "Addresses (emails, phones) of students or their contacts were shown.",
+    DomainAuditAction.PARTNER_READ: "A partner key read student, contact or delivery data; objectType names the "
+                                    "field.",
+    DomainAuditAction.PARTNER_KEY_CREATED: "A partner key was created.",
+    DomainAuditAction.PARTNER_KEY_ROTATED: "A partner key was given a new secret.",
+    DomainAuditAction.PARTNER_KEY_REVOKED: "A partner key was revoked.",
+    DomainAuditAction.WEBHOOK_ENDPOINT_CREATED: "A webhook endpoint was registered.",
+    DomainAuditAction.WEBHOOK_ENDPOINT_UPDATED: "A webhook endpoint's URL, event types or schools changed.",
+    DomainAuditAction.WEBHOOK_ENDPOINT_DELETED: "A webhook endpoint was deleted.",
+    DomainAuditAction.WEBHOOK_ENDPOINT_DISABLED: "Homeroom disabled a webhook endpoint after persistent failure.",
+    DomainAuditAction.WEBHOOK_ENDPOINT_ENABLED: "A disabled webhook endpoint was enabled again.",
+    DomainAuditAction.WEBHOOK_SECRET_ROTATED: "A webhook endpoint was given a new signing secret.",
+    DomainAuditAction.SIGN_IN_LINKED: "An identity provider's account was linked to a user at sign-in.",
+})
 
 
 @strawberry.type(description="One audited action: who, what, on which objects and how many students and recipients, "
                              "from which request, when; and its link in the hash chain. Never names, addresses, "
                              "bodies or secrets.")
 class AuditEntry:
-    id: strawberry.ID
-    action: AuditAction
+    id: strawberry.ID = strawberry.field(description="The row's id.")
+    action: AuditAction = strawberry.field(description="What was done.")
     object_type: str = strawberry.field(description='What the object ids name, e.g. "message", "partnerKey", or the '
                                                     'field a partner key read ("Query.deliveryEvents").')
-    object_ids: list[strawberry.ID]
+    object_ids: list[strawberry.ID] = strawberry.field(description="The ids of the objects acted on, of the kind "
+                                                                   "objectType says; empty when none.")
     actor_user_id: strawberry.ID | None = strawberry.field(
         description="The user who acted (a partner key's creator, when a key acted); null for an operator's command.")
     actor_key_id: strawberry.ID | None = strawberry.field(description="The partner key that acted, if one did.")
     student_count: int = strawberry.field(description="How many students the action concerns.")
-    recipient_count: int | None
+    recipient_count: int | None = strawberry.field(description="How many recipients a send or schedule concerns; "
+                                                               "null for actions that count none.")
     request_id: str | None = strawberry.field(description="The X-Request-ID of the request (logs carry it too).")
-    client_address: str | None
-    occurred_at: dt.datetime
-    prev_hash: str
+    client_address: str | None = strawberry.field(description="The client's IP address; null for a job or an "
+                                                              "operator's command.")
+    occurred_at: dt.datetime = strawberry.field(description="When it happened (UTC, to the microsecond).")
+    prev_hash: str = strawberry.field(description="The rowHash of the row before (hex SHA-256); the first row's is "
+                                                  "the genesis hash.")
     row_hash: str = strawberry.field(description="SHA-256 over prevHash and the row's content; "
                                                  "`homeroom audit verify` checks the whole chain.")
 
@@ -54,9 +82,10 @@ class AuditEntry:
 class AuditLogFilter:
     student_id: strawberry.ID | None = strawberry.field(
         default=None, description="Rows concerning this student: every disclosure of their data.")
-    actor_user_id: strawberry.ID | None = None
-    actor_key_id: strawberry.ID | None = None
-    action: AuditAction | None = None
+    actor_user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Rows this user acted in, themselves or through a partner key of theirs.")
+    actor_key_id: strawberry.ID | None = strawberry.field(default=None, description="Rows this partner key acted in.")
+    action: AuditAction | None = strawberry.field(default=None, description="Rows of this action.")
     from_: dt.datetime | None = strawberry.field(default=None, name="from",
                                                  description="At or after; with a time zone (Z or an offset).")
     to: dt.datetime | None = strawberry.field(default=None, description="Before; with a time zone.")

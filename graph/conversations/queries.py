@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -25,6 +26,7 @@ from graph.conversations.types import (
 )
 from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import (
+    MAX_SEARCH_LENGTH,
     After,
     Before,
     Connection,
@@ -93,7 +95,11 @@ def thread_list(info: Info, box: Box, name: str | None, first: int | None, after
 
 
 _LIST_ARGS = ("Relay paging both ways: first/after to older threads, last/before to newer ones; at most "
-              f"{PAGE_SIZE} by default. name: a case-blind part of the correspondent's name (INB-04).")
+              f"{PAGE_SIZE} by default; name filters by the correspondent's name (INB-04).")
+
+CorrespondentName = Annotated[str | None, strawberry.argument(description=(
+    f"Only threads whose correspondent's name contains this, case-blind (INB-04); at most {MAX_SEARCH_LENGTH} "
+    "characters; null or blank: every thread."))]
 
 
 @strawberry.type
@@ -102,22 +108,22 @@ class ConversationQueries:
         "The viewer's inbox: one thread per correspondent who wrote to them, most recently received first, with "
         "the correspondent's name, school and role and the unread count; archived threads are in archive "
         f"(INB-01, INB-03, INB-15). {_LIST_ARGS}", Perm.COMMUNICATION))
-    def inbox(self, info: Info, name: str | None = None, first: int | None = None, after: str | None = None,
-              last: int | None = None, before: str | None = None) -> InboxThreadConnection:
+    def inbox(self, info: Info, name: CorrespondentName = None, first: First = None, after: After = None,
+              last: Last = None, before: Before = None) -> InboxThreadConnection:
         return thread_list(info, Box.INBOX, name, first, after, last, before)
 
     @strawberry.field(**requires(
         "The viewer's sent list: one thread per recipient they wrote to, most recently sent first; messages sent "
         f"as the district or a school are not in it; archived threads are in archive (INB-21). {_LIST_ARGS}",
         Perm.COMMUNICATION))
-    def sent(self, info: Info, name: str | None = None, first: int | None = None, after: str | None = None,
-             last: int | None = None, before: str | None = None) -> InboxThreadConnection:
+    def sent(self, info: Info, name: CorrespondentName = None, first: First = None, after: After = None,
+             last: Last = None, before: Before = None) -> InboxThreadConnection:
         return thread_list(info, Box.SENT, name, first, after, last, before)
 
     @strawberry.field(**requires(
         f"The viewer's archived threads, latest activity first (INB-15, INB-20). {_LIST_ARGS}", Perm.COMMUNICATION))
-    def archive(self, info: Info, name: str | None = None, first: int | None = None, after: str | None = None,
-                last: int | None = None, before: str | None = None) -> InboxThreadConnection:
+    def archive(self, info: Info, name: CorrespondentName = None, first: First = None, after: After = None,
+                last: Last = None, before: Before = None) -> InboxThreadConnection:
         return thread_list(info, Box.ARCHIVE, name, first, after, last, before)
 
     @strawberry.field(**requires(
@@ -126,8 +132,10 @@ class ConversationQueries:
         f"older ones; with no cursor the most recent {PAGE_SIZE} and the earliest unread among them as "
         "anchorMessageId (INB-03, INB-05). Reading does not mark anything read: openThread does.",
         Perm.COMMUNICATION))
-    def thread(self, info: Info, id: strawberry.ID, first: int | None = None, after: str | None = None,
-               last: int | None = None, before: str | None = None) -> ThreadView | None:
+    def thread(self, info: Info,
+               id: Annotated[strawberry.ID, strawberry.argument(description="The thread's id (InboxThread.id).")],
+               first: First = None, after: After = None, last: Last = None,
+               before: Before = None) -> ThreadView | None:
         forward = _direction(first, after, last, before)
         start, end = decode_cursor("message", after), decode_cursor("message", before)
         viewer_id = info.context.viewer.id
@@ -142,11 +150,15 @@ class ConversationQueries:
 
     @strawberry.field(**requires(
         "The conversation between the viewer and one recipient: every message the viewer sent "
-        "that reached them (batch messages included), newest first (20 a page by default), each with its "
+        "that reached them (batch messages included; not those sent as the district or a school), newest first (20 a page by default), each with its "
         "deliveries to them (RCP-26). "
         "Named thread before issue 15.",
         Perm.COMMUNICATION))
-    def recipient_thread(self, info: Info, recipient_kind: RecipientKind, recipient_id: strawberry.ID,
+    def recipient_thread(self, info: Info,
+                         recipient_kind: Annotated[RecipientKind, strawberry.argument(
+                             description="What kind of person recipientId names, as on Delivery.recipientKind.")],
+                         recipient_id: Annotated[strawberry.ID, strawberry.argument(
+                             description="The recipient, as on Delivery.recipientId.")],
                          first: First = None, after: After = None, last: Last = None,
                          before: Before = None) -> MessageThread:
         page = window("thread", first, after, last, before, default=20)

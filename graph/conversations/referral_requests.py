@@ -27,12 +27,13 @@ REQUIRED = (Perm.COMMUNICATION, Perm.CREATE_REFERRALS)
 @strawberry.type(description="A referral asked for from a flagged message whose author is a student (INB-09). "
                              "It never carries the message's content.")
 class ReferralRequest:
-    id: strawberry.ID
-    message_id: strawberry.ID
-    student_id: strawberry.ID
-    requested_by_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The referral request's id.")
+    message_id: strawberry.ID = strawberry.field(description="The flagged message it was asked from.")
+    student_id: strawberry.ID = strawberry.field(description="The student who wrote the message, whom the referral "
+                                                             "concerns.")
+    requested_by_id: strawberry.ID = strawberry.field(description="The user who asked for it.")
     note: str | None = strawberry.field(description="The requester's note; null when none was written.")
-    created_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(description="When it was asked for (UTC).")
 
     @classmethod
     def from_row(cls, row: db.ReferralRequest) -> ReferralRequest:

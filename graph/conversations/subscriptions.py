@@ -22,16 +22,21 @@ from domain.conversations.threads import inbox_updates
 from domain.conversations.threads.inbox_events import InboxChange as DomainInboxChange
 from domain.support.errors import AuthenticationError
 from graph.context import Info
+from graph.enum_descriptions import describe_values
 from graph.permissions import require, requires
 from graph.thread_limits import subscription_read_threads
 
 #: What subscribing needs; checked again at each event, with the rest of the viewer's access.
 REQUIRED = (Perm.COMMUNICATION,)
 
-InboxChange = strawberry.enum(DomainInboxChange, name="InboxChange", description=(
-    "What changed in the inbox: MESSAGE a message arrived in a thread; READ messages were read or "
-    "marked unread; ARCHIVE a thread was archived or unarchived; FLAG a message was flagged or "
-    "unflagged; ALERT a portal alert (a draft assigned to the viewer)."))
+InboxChange = describe_values(strawberry.enum(DomainInboxChange, name="InboxChange",
+                                              description="What changed in the viewer's inbox."), {
+    DomainInboxChange.MESSAGE: "A message arrived in one of the viewer's threads.",
+    DomainInboxChange.READ: "Messages were read or marked unread.",
+    DomainInboxChange.ARCHIVE: "A thread was archived or unarchived.",
+    DomainInboxChange.FLAG: "A message was flagged or unflagged.",
+    DomainInboxChange.ALERT: "A portal alert: a draft was assigned to the viewer (DRF-05).",
+})
 
 
 @strawberry.type(description="A change in the viewer's inbox: where, never what (no content), and the unread total.")

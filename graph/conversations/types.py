@@ -35,14 +35,14 @@ from graph.pagination import (
 
 @strawberry.type(description="One message of a conversation, with its deliveries to that recipient.")
 class ThreadEntry:
-    message: Message
-    deliveries: list[Delivery]
+    message: Message = strawberry.field(description="The message the viewer sent.")
+    deliveries: list[Delivery] = strawberry.field(description="Its deliveries to this recipient, on every channel.")
 
 
 @strawberry.type(description="The conversation between the viewer and one recipient (RCP-26).")
 class MessageThread:
-    recipient_kind: RecipientKind
-    recipient_id: strawberry.ID
+    recipient_kind: RecipientKind = strawberry.field(description="What kind of person recipientId names, as asked.")
+    recipient_id: strawberry.ID = strawberry.field(description="The recipient, as asked.")
     recipient_name: str | None = strawberry.field(description="As on the newest delivery; null when none.")
     entries: Connection[ThreadEntry] = strawberry.field(description=(
         "Newest first; paged by recipientThread's first/after/last/before (20 a page by default)."))
@@ -58,13 +58,13 @@ class MessageThread:
 
 @strawberry.type(description="A recipient's answer filed in the conversation.")
 class ThreadReplyItem:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The answer's id.")
     message_id: strawberry.ID = strawberry.field(description="The message it answers.")
-    from_address: str
+    from_address: str = strawberry.field(description="The address it came from, e.g. the parent's email address.")
     body_text: str = strawberry.field(description="The new text, quoted history stripped; the placeholder "
                                                   '"Message Content Flagged" when it is flagged (INB-11, INB-12).')
-    flagged: bool
-    received_at: dt.datetime
+    flagged: bool = strawberry.field(description="Flagged (INB-09): bodyText shows the placeholder.")
+    received_at: dt.datetime = strawberry.field(description="When Homeroom received it (UTC).")
 
     @classmethod
     def of(cls, row: ThreadReply) -> ThreadReplyItem:
@@ -77,9 +77,10 @@ class ThreadReplyItem:
                              'shown by role ("Deleted Contact", "Deleted Student", "Deleted User"), their messages '
                              "still readable (INB-23, MRG-02).")
 class Correspondent:
-    id: strawberry.ID
-    name: str
-    role: Role
+    id: strawberry.ID = strawberry.field(description="The correspondent's user id.")
+    name: str = strawberry.field(description='First and last name; for someone gone, the INB-23 label ("Deleted '
+                                             'User", ...).')
+    role: Role = strawberry.field(description="The correspondent's role.")
     role_label: str | None = strawberry.field(description="Administrator, Teacher, Parent, Student, or the "
                                                           "INB-23 label of someone gone.")
     school_name: str | None = strawberry.field(description="A staff member's first school (the district's sort "
@@ -90,16 +91,20 @@ class Correspondent:
 
 @strawberry.type(description="One thread of the viewer's: one per correspondent (INB-01, INB-21).")
 class InboxThread:
-    id: strawberry.ID
-    correspondent: Correspondent
+    id: strawberry.ID = strawberry.field(description="The thread's id; thread(id:), openThread and the other thread "
+                                                     "mutations take it.")
+    correspondent: Correspondent = strawberry.field(description="The other person of the thread.")
     unread_count: int = strawberry.field(description=(
         f"Unread messages the correspondent sent, at most {UNREAD_LIMIT}: only the {UNREAD_LIMIT} most recent "
         "messages of a thread count (INB-03); none from someone no longer active (INB-24)."))
-    last_activity_at: dt.datetime
-    last_received_at: dt.datetime | None
+    last_activity_at: dt.datetime = strawberry.field(description="When a message last went either way (UTC); the "
+                                                                 "archive's order.")
+    last_received_at: dt.datetime | None = strawberry.field(description="When the correspondent last wrote to the "
+                                                                        "viewer (UTC), the inbox's order; null when "
+                                                                        "they never did.")
     last_sent_at: dt.datetime | None = strawberry.field(description="Never set by a message sent as the district "
                                                                     "or a school (INB-21).")
-    archived: bool
+    archived: bool = strawberry.field(description="In the viewer's archive (INB-15).")
     can_reply: bool = strawberry.field(description=(
         "The correspondent still exists and did not archive the thread for both (INB-16, INB-23); the rules of "
         "INB-22 are checked when replying."))
@@ -129,9 +134,11 @@ InboxThreadConnection = Connection[InboxThread]
 
 @strawberry.enum(description="What became of a message on one channel (INB-07).")
 class ChannelDeliveryStateKind(enum.Enum):
-    PROCESSING = "PROCESSING"
-    SENT = "SENT"
-    FAILED = "FAILED"
+    PROCESSING = strawberry.enum_value("PROCESSING", description="Still on its way: a delivery on the channel is "
+                                                                 "not settled yet.")
+    SENT = strawberry.enum_value("SENT", description="It went: the provider accepted it, or it was delivered or read.")
+    FAILED = strawberry.enum_value("FAILED", description="Nothing went on the channel: failed at the provider, not "
+                                                         "sent (reason), or cancelled.")
 
 
 _STATE_LABELS = {"EMAIL": "Email sent", "SMS": "SMS sent", "VOICE": "Call sent", "PUSH": "Push sent"}
@@ -139,8 +146,8 @@ _STATE_LABELS = {"EMAIL": "Email sent", "SMS": "SMS sent", "VOICE": "Call sent",
 
 @strawberry.type(description="A message's delivery on one external channel to the correspondent (INB-07, INB-08).")
 class ChannelDeliveryState:
-    channel: Channel
-    state: ChannelDeliveryStateKind
+    channel: Channel = strawberry.field(description="EMAIL, SMS, VOICE or PUSH (never INAPP: the thread itself).")
+    state: ChannelDeliveryStateKind = strawberry.field(description="Processing, sent or failed.")
     reason: DeliveryReason | None = strawberry.field(
         description="Why it was not sent (NO_CONTACT_INFO when there was no address, INB-08); null when it went, is "
                     "on its way, or failed at the provider (errorCode).")
@@ -166,20 +173,25 @@ _STATUS_VALUES = frozenset({None, *(status.value for status in DeliveryStatus)})
                              '"Message Content Flagged" for subject and body, without files (INB-09, INB-11); '
                              "a secure message shows its full content in-app (CMP-05).")
 class ThreadMessage:
-    id: strawberry.ID
-    subject: str
-    html_body: str
-    flagged: bool
+    id: strawberry.ID = strawberry.field(description="The message's id.")
+    subject: str = strawberry.field(description="The subject; the placeholder when flagged.")
+    html_body: str = strawberry.field(description="The body as sanitized HTML; the placeholder when flagged.")
+    flagged: bool = strawberry.field(description="Flagged (INB-09): subject and body show the placeholder; "
+                                                 "viewFlaggedMessage reads the content.")
     received: bool = strawberry.field(description="The correspondent sent it to you; false: you sent it.")
-    author_id: strawberry.ID
+    author_id: strawberry.ID = strawberry.field(description="The user who wrote it, even when sent as the district "
+                                                          "or a school.")
     author_name: str = strawberry.field(description="The district or school it was sent as, else the author's name "
                                                     "(INB-23 label for someone gone).")
-    author_role_label: str | None
-    sent_at: dt.datetime
+    author_role_label: str | None = strawberry.field(description="Administrator, Teacher, Parent or Student; the "
+                                                                  "INB-23 label for someone gone.")
+    sent_at: dt.datetime = strawberry.field(description="When it went out (UTC): fan-out, else when it was created.")
     read: bool = strawberry.field(description="Received: you read it (a message from someone no longer active "
                                               "counts as read, INB-24). Sent: the correspondent read it.")
-    read_at: dt.datetime | None
-    allow_reply: bool
+    read_at: dt.datetime | None = strawberry.field(description="When it was read (UTC), as read says; null while "
+                                                               "unread.")
+    allow_reply: bool = strawberry.field(description="Whether its sender allowed replies (CMP-18); the rules are "
+                                                     "checked when replying (INB-22).")
     reader_id: strawberry.Private[int]
 
     @strawberry.field(description="Your message's delivery to the correspondent on each external channel: "
@@ -215,8 +227,10 @@ class ThreadMessage:
 @strawberry.type(description="A page of a thread's messages, oldest first; a thread has no totalCount (its "
                              "pages are anchored on unread messages, not counted).")
 class ThreadMessageConnection:
-    edges: list[Edge[ThreadMessage]]
-    page_info: PageInfo
+    edges: list[Edge[ThreadMessage]] = strawberry.field(description="The page's messages with their cursors, oldest "
+                                                                    "first.")
+    page_info: PageInfo = strawberry.field(description="Cursors to page on: hasNextPage toward newer messages, "
+                                                       "hasPreviousPage toward older ones.")
 
     @strawberry.field(description="The page's messages, as edges { node } without cursors.")
     def nodes(self) -> list[ThreadMessage]:
@@ -225,11 +239,12 @@ class ThreadMessageConnection:
 
 @strawberry.type(description="One of your threads and a page of its messages in both directions (INB-05).")
 class ThreadView:
-    thread: InboxThread
+    thread: InboxThread = strawberry.field(description="The thread as the viewer's lists show it.")
     anchor_message_id: strawberry.ID | None = strawberry.field(description=(
         "Asked without a cursor: the earliest unread message of the page (the most recent "
         f"{PAGE_SIZE} messages), where a client scrolls to; null when all are read (INB-03, INB-05)."))
-    messages: ThreadMessageConnection
+    messages: ThreadMessageConnection = strawberry.field(description="The page of messages, both directions, "
+                                                                     "oldest first.")
 
     @classmethod
     def of(cls, page: ThreadPage, viewer_id: int) -> ThreadView:

@@ -3,6 +3,8 @@ district's default user preferences (SET-09); the Web Push key."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import func, or_, select
 
@@ -16,6 +18,7 @@ from graph.directory.settings import DefaultUserPreference
 from graph.directory.types import Group, Section, School, StaffMember, Student
 from domain.support.keyset import KeysetList
 from graph.pagination import (
+    MAX_SEARCH_LENGTH,
     After,
     Before,
     Connection,
@@ -30,6 +33,12 @@ from graph.pagination import (
 )
 from graph.permissions import requires
 from models import directory as db
+
+NameSearch = Annotated[str | None, strawberry.argument(description=(
+    f"A case-blind part of the name as \"first last\"; at most {MAX_SEARCH_LENGTH} characters; "
+    "null or blank: everyone."))]
+SchoolFilter = Annotated[strawberry.ID | None, strawberry.argument(description=(
+    "Only this school's; a school outside the viewer's finds nothing. Null: every school the viewer reaches."))]
 
 
 def _name_filter(table, search: str | None):
@@ -73,7 +82,7 @@ class DirectoryQueries:
         "Students the viewer may message, in id order (50 a page by default), searchable by name and "
         "filterable by school.", Perm.COMMUNICATION,
         scopes=(Scope.DIRECTORY_READ,)))
-    def students(self, info: Info, search: str | None = None, school_id: strawberry.ID | None = None,
+    def students(self, info: Info, search: NameSearch = None, school_id: SchoolFilter = None,
                  first: First = None, after: After = None, last: Last = None,
                  before: Before = None) -> Connection[Student]:
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
@@ -85,7 +94,7 @@ class DirectoryQueries:
     @strawberry.field(**requires("Staff the viewer may message, in id order (50 a page by default), searchable "
                                  "by name.", Perm.COMMUNICATION,
                                  scopes=(Scope.DIRECTORY_READ,)))
-    def staff(self, info: Info, search: str | None = None, first: First = None, after: After = None,
+    def staff(self, info: Info, search: NameSearch = None, first: First = None, after: After = None,
               last: Last = None, before: Before = None) -> Connection[StaffMember]:
         where = [staff_scope(info.context.viewer), _name_filter(db.User, search_term(search))]
         return keyset_page(info.context.session, db.User, "staff", where,
@@ -94,7 +103,7 @@ class DirectoryQueries:
     @strawberry.field(**requires(
         "Sections the viewer can reach, by name (50 a page by default): a teacher's own sections, an "
         "admin's schools' sections.", Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
-    def sections(self, info: Info, school_id: strawberry.ID | None = None, first: First = None, after: After = None,
+    def sections(self, info: Info, school_id: SchoolFilter = None, first: First = None, after: After = None,
                  last: Last = None, before: Before = None) -> Connection[Section]:
         viewer = info.context.viewer
         query = select(db.Section)

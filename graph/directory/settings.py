@@ -6,9 +6,18 @@ from __future__ import annotations
 import strawberry
 
 from domain.directory.user_settings import EffectiveSetting, UserSetting as UserSettingModel, effective
+from graph.enum_descriptions import describe_values
 from models.directory import District, User
 
-UserSetting = strawberry.enum(UserSettingModel, description="A yes/no communication setting of a user.")
+UserSetting = describe_values(strawberry.enum(UserSettingModel, description="A yes/no communication setting of a user."), {
+    UserSettingModel.PUSH_ALL_MESSAGES: "A push notification for every message addressed to the user, asked for or "
+                                        "not (SET-04).",
+    UserSettingModel.EMAIL_NOTIFICATIONS_OFF: "No email about new messages; they still reach the in-app inbox "
+                                              "(SET-05).",
+    UserSettingModel.ALLOW_REPLY_BY_DEFAULT: "The user's new messages allow replies unless they say otherwise "
+                                             "(SET-06).",
+    UserSettingModel.TABLE_VIEW: "Template, announcement, poll and sign-up lists open in table view (SET-03).",
+})
 
 
 @strawberry.type(description="A yes/no setting: what applies, what the user chose, and whether the district "
@@ -49,12 +58,13 @@ def my_settings(user: User, district: District) -> MySettings:
 
 @strawberry.type(description="The signatures, appended only when a message sets includeSignature (CMP-24).")
 class Signatures:
-    email_signature: str | None
-    sms_signature: str | None
+    email_signature: str | None = strawberry.field(description="The email signature as stored: cleaned HTML (SET-07); "
+                                                               "null when none.")
+    sms_signature: str | None = strawberry.field(description="The plain-text SMS signature (SET-07); null when none.")
 
 
 @strawberry.type(description="A default user preference of the district (SET-09).")
 class DefaultUserPreference:
-    setting: UserSetting
+    setting: UserSetting = strawberry.field(description="Which setting this default is for.")
     value: bool = strawberry.field(description="What users who never chose get.")
     enforced: bool = strawberry.field(description="Every user gets the value and cannot change it.")

@@ -10,10 +10,10 @@ from graph.pagination import parse_ids
 from graph.webhooks.types import WebhookEventType
 
 
-@strawberry.input
+@strawberry.input(description="A webhook endpoint: where to POST, what about, and for which schools.")
 class WebhookEndpointInput:
     url: str = strawberry.field(description="https in production; never a loopback, private or link-local address.")
-    event_types: list[WebhookEventType]
+    event_types: list[WebhookEventType] = strawberry.field(description="What it hears about; at least one.")
     school_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="The schools whose events it hears; null: every school.")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.webhooks import listing
+from domain.webhooks.listing import MAX_PAGE
 from graph.context import Info
 from graph.pagination import After, Before, Connection, First, Last, keyset_connection, parse_id, window
 from graph.permissions import requires_district_settings
@@ -15,12 +18,17 @@ from graph.webhooks.types import WebhookEndpoint, WebhookMessage, WebhookMessage
 class WebhookQueries:
     @strawberry.field(**requires_district_settings(
         "Every webhook endpoint, with its status, why it was disabled, and its newest attempts."))
-    def webhook_endpoints(self, info: Info, attempts: int = 10) -> list[WebhookEndpoint]:
+    def webhook_endpoints(self, info: Info, attempts: Annotated[int, strawberry.argument(description=(
+            f"How many of each endpoint's newest attempts recentAttempts shows, at most {MAX_PAGE}."))] = 10) -> list[WebhookEndpoint]:
         return [WebhookEndpoint.of(view) for view in listing.endpoints(info.context.session, attempts)]
 
     @strawberry.field(**requires_district_settings(
         "An endpoint's webhook messages, newest first (20 a page by default), each with its attempts."))
-    def webhook_messages(self, info: Info, endpoint_id: strawberry.ID, status: WebhookMessageStatusEnum | None = None,
+    def webhook_messages(self, info: Info,
+                         endpoint_id: Annotated[strawberry.ID, strawberry.argument(
+                             description="The endpoint (WebhookEndpoint.id); an unknown one has none.")],
+                         status: Annotated[WebhookMessageStatusEnum | None, strawberry.argument(
+                             description="Only messages in this status; null: every status.")] = None,
                          first: First = None, after: After = None, last: Last = None,
                          before: Before = None) -> Connection[WebhookMessage]:
         listing_ = listing.messages(info.context.session, parse_id(endpoint_id), status.value if status else None)

@@ -10,26 +10,34 @@ import strawberry
 from domain.webhooks.sending import DISABLED_NOTICE, ENABLED_NOTICE
 from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
 from domain.webhooks.listing import EndpointView, MessageView
+from graph.enum_descriptions import describe_values
 from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
 
-WebhookEventType = strawberry.enum(
-    EventType, name="WebhookEventType", description="What an endpoint can hear about (issue 16 point 5). "
-    + " ".join(f"{t.name} ({t.value}): {EVENT_DESCRIPTIONS[t]}" for t in EventType))
-WebhookEndpointStatus = strawberry.enum(EndpointStatus, name="WebhookEndpointStatus",
-                                        description="DISABLED: after persistent failure; enableWebhookEndpoint "
-                                                    "turns it on again.")
-WebhookMessageStatusEnum = strawberry.enum(WebhookMessageStatus, name="WebhookMessageStatus",
-                                           description="PENDING: waiting for an attempt or a retry; DELIVERED: a 2xx "
-                                                       "answered; FAILED: every scheduled attempt failed, or the "
-                                                       "endpoint was disabled.")
+WebhookEventType = describe_values(strawberry.enum(
+    EventType, name="WebhookEventType", description="What an endpoint can hear about (issue 16 point 5); the "
+                                                    "webhook's type is the value in parentheses."),
+    {t: f"({t.value}) {EVENT_DESCRIPTIONS[t]}" for t in EventType})
+WebhookEndpointStatus = describe_values(strawberry.enum(EndpointStatus, name="WebhookEndpointStatus",
+                                                        description="Whether an endpoint receives webhooks."), {
+    EndpointStatus.ENABLED: "Receives webhooks.",
+    EndpointStatus.DISABLED: "Receives nothing: disabled after persistent failure; enableWebhookEndpoint turns it on "
+                             "again.",
+})
+WebhookMessageStatusEnum = describe_values(strawberry.enum(WebhookMessageStatus, name="WebhookMessageStatus",
+                                                           description="Where a webhook message is."), {
+    WebhookMessageStatus.PENDING: "Waiting for its first attempt or a retry (nextAttemptAt).",
+    WebhookMessageStatus.DELIVERED: "An attempt was answered with a 2xx status.",
+    WebhookMessageStatus.FAILED: "Every scheduled attempt failed, or its endpoint was disabled; resendWebhook tries "
+                                 "once more.",
+})
 
 
 @strawberry.type(description="One POST of a webhook message to its endpoint.")
 class WebhookAttempt:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The attempt's id.")
     message_id: strawberry.ID = strawberry.field(description="The webhook message (not its webhook-id).")
-    started_at: dt.datetime
-    duration_ms: int
+    started_at: dt.datetime = strawberry.field(description="When the POST started (UTC).")
+    duration_ms: int = strawberry.field(description="How long it took until answered or given up, in milliseconds.")
     status_code: int | None = strawberry.field(description="The HTTP status answered; null when none was.")
     error: str | None = strawberry.field(description="Null on success; else TIMEOUT, CONNECTION, HTTP_STATUS (not "
                                                      "2xx) or ADDRESS_REFUSED (the URL now resolves to an address "
@@ -45,16 +53,16 @@ class WebhookAttempt:
 
 @strawberry.type(description="A URL that receives signed webhooks (Standard Webhooks).")
 class WebhookEndpoint:
-    id: strawberry.ID
-    url: str
-    event_types: list[WebhookEventType]
+    id: strawberry.ID = strawberry.field(description="The endpoint's id; the endpoint mutations take it.")
+    url: str = strawberry.field(description="Where webhooks are POSTed.")
+    event_types: list[WebhookEventType] = strawberry.field(description="What it hears about.")
     school_ids: list[strawberry.ID] | None = strawberry.field(description="Null: every school.")
-    status: WebhookEndpointStatus
-    created_at: dt.datetime
-    disabled_at: dt.datetime | None
-    disabled_reason: str | None
+    status: WebhookEndpointStatus = strawberry.field(description="Enabled, or disabled after persistent failure.")
+    created_at: dt.datetime = strawberry.field(description="When it was registered (UTC).")
+    disabled_at: dt.datetime | None = strawberry.field(description="When it was disabled (UTC); null while enabled.")
+    disabled_reason: str | None = strawberry.field(description="Why it was disabled, in words; null while enabled.")
     failing_since: dt.datetime | None = strawberry.field(description="The first failure since the last success.")
-    consecutive_failures: int
+    consecutive_failures: int = strawberry.field(description="Failed attempts in a row since the last success.")
     recent_attempts: list[WebhookAttempt] = strawberry.field(description="The newest attempts, newest first.")
 
     @classmethod
@@ -72,14 +80,15 @@ class WebhookEndpoint:
 @strawberry.type(description="One event sent to one endpoint; every attempt sends the same body and webhook-id.")
 class WebhookMessage:
     id: strawberry.ID = strawberry.field(description="What resendWebhook takes.")
-    endpoint_id: strawberry.ID
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint it is for.")
     webhook_id: str = strawberry.field(description="The webhook-id header (msg_…), the same on every attempt.")
-    event_type: WebhookEventType
-    status: WebhookMessageStatusEnum
-    attempt_count: int
-    next_attempt_at: dt.datetime | None
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
+    event_type: WebhookEventType = strawberry.field(description="What it tells about.")
+    status: WebhookMessageStatusEnum = strawberry.field(description="Pending, delivered or failed.")
+    attempt_count: int = strawberry.field(description="How many attempts were made, resends included.")
+    next_attempt_at: dt.datetime | None = strawberry.field(description="When the next attempt is due (UTC); null when "
+                                                                       "none is scheduled.")
+    created_at: dt.datetime = strawberry.field(description="When the event was recorded (UTC).")
+    delivered_at: dt.datetime | None = strawberry.field(description="When a 2xx answered (UTC); null until then.")
     payload: str = strawberry.field(description="The JSON body: {type, timestamp, data}.")
     attempts: list[WebhookAttempt] = strawberry.field(description="Newest first.")
 
@@ -104,12 +113,12 @@ class WebhookNoticeKind(enum.Enum):
 @strawberry.type(description="Something that happened to an endpoint: disabled after persistent failure (with the "
                              "reason) or enabled again. Kept after the endpoint is deleted.")
 class WebhookNotice:
-    id: strawberry.ID
-    endpoint_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The notice's id.")
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint it concerns (it may since be deleted).")
     kind: WebhookNoticeKind = strawberry.field(description="What happened to the endpoint.")
-    url: str
-    reason: str | None
-    created_at: dt.datetime
+    url: str = strawberry.field(description="The endpoint's URL when it happened.")
+    reason: str | None = strawberry.field(description="Why it was disabled, in words; null for ENDPOINT_ENABLED.")
+    created_at: dt.datetime = strawberry.field(description="When it happened (UTC).")
 
     @classmethod
     def of(cls, row: NoticeRow) -> WebhookNotice:
@@ -117,17 +126,17 @@ class WebhookNotice:
                    url=row.url, reason=row.reason, created_at=row.created_at)
 
 
-@strawberry.type
+@strawberry.type(description="The endpoint, saved.")
 class WebhookEndpointSaved:
-    endpoint: WebhookEndpoint
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as webhookEndpoints now shows it.")
 
 
 @strawberry.type(description="The endpoint and its signing secret: shown this once, never again.")
 class WebhookEndpointWithSecret:
-    endpoint: WebhookEndpoint
+    endpoint: WebhookEndpoint = strawberry.field(description="The endpoint as webhookEndpoints now shows it.")
     secret: str = strawberry.field(description="whsec_ + base64; verify each webhook with it (docs/graphql.md).")
 
 
-@strawberry.type
+@strawberry.type(description="The message, queued for one new attempt.")
 class WebhookResent:
-    message: WebhookMessage
+    message: WebhookMessage = strawberry.field(description="The message as webhookMessages now shows it.")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from domain.access.permissions import Perm
 from helpers import count_statements, every_node, gql, make_user, token_for
-from models.directory import Role, Student
+from models.directory import Role, School, Section, SectionTeacher, Student, User
 
 STUDENTS = """query($search: String, $first: Int!, $after: String) {
   students(search: $search, first: $first, after: $after) {
@@ -80,3 +82,21 @@ def test_groups_are_those_assigned_to_the_viewer(client, engine):
                  token=make_user(engine, Role.ADMIN))["data"]
     assert admin["studentGroups"]["nodes"] and all(g["memberCount"] > 0 for g in admin["studentGroups"]["nodes"])
     assert nobody == {"studentGroups": {"nodes": []}, "userGroups": {"nodes": []}}
+
+
+def test_issue_17_point_3_a_section_without_a_course_code_answers_null(client, engine, db):
+    """Issue 17 point 3 (absent is null, not ""): Section.courseCode of a section the student
+    information system gave no code is null; a coded section keeps its code."""
+    login = f"teacher.nocode.{uuid.uuid4().hex[:8]}"
+    token = make_user(engine, Role.TEACHER, login=login)
+    teacher = db.execute(select(User).where(User.login == login)).scalars().one()
+    school_id = db.execute(select(School.id).order_by(School.id)).scalars().first()
+    sections = [Section(school_id=school_id, name=f"Homeroom {login}"),
+                Section(school_id=school_id, name=f"Biology {login}", course_code="BIO-10")]
+    db.add_all(sections)
+    db.flush()
+    db.add_all([SectionTeacher(section_id=section.id, user_id=teacher.id) for section in sections])
+    db.commit()
+    shown = gql(client, "{ sections { nodes { name courseCode } } }", token=token)["data"]["sections"]["nodes"]
+    assert sorted((s["name"], s["courseCode"]) for s in shown) == [(f"Biology {login}", "BIO-10"),
+                                                                   (f"Homeroom {login}", None)]

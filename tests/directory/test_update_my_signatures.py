@@ -24,3 +24,15 @@ def test_set_07_an_sms_signature_past_300_characters_is_too_long(client, engine)
     assert gql(client, MINE, token=token)["data"]["viewer"]["settings"] == {
         "emailSignature": saved["emailSignature"], "smsSignature": "- Ms. Ruiz"}
     assert gql(client, SIGNATURES, {"s": "y" * 300}, token)["data"]["updateMySignatures"]["smsSignature"] == "y" * 300
+
+
+def test_issue_17_point_3_a_blank_signature_clears_it_to_null(client, engine):
+    """Issue 17 point 3 (absent is null, never ""): a blank signature clears it, and both the
+    payload and viewer.settings answer null, as for a signature never saved (SET-07)."""
+    token = make_user(engine, Role.TEACHER)
+    assert gql(client, SIGNATURES, {"e": "<p>Ms. Ruiz</p>", "s": "- Ms. Ruiz"}, token)["data"]["updateMySignatures"][
+        "__typename"] == "Signatures"
+    cleared = gql(client, SIGNATURES, {"e": "", "s": "   "}, token)["data"]["updateMySignatures"]
+    assert cleared == {"__typename": "Signatures", "emailSignature": None, "smsSignature": None}
+    assert gql(client, MINE, token=token)["data"]["viewer"]["settings"] == {"emailSignature": None,
+                                                                             "smsSignature": None}

@@ -18,19 +18,21 @@ from graph.permissions import requires_district_settings
 @strawberry.type(description="The key, revoked: requests bearing any of its secrets are refused, and WebSockets "
                              "opened with it close within a minute.")
 class PartnerKeyRevoked:
-    key: PartnerKey
+    key: PartnerKey = strawberry.field(description="The key as partnerKeys now lists it, revokedAt set.")
 
 
 RevokePartnerKeyErrors = field_errors("RevokePartnerKey", ("NOT_FOUND",))
 RevokePartnerKeyResult = Annotated[PartnerKeyRevoked | RevokePartnerKeyErrors,
-                                   strawberry.union("RevokePartnerKeyResult")]
+                                   strawberry.union(
+    "RevokePartnerKeyResult", description="The key revoked, or NOT_FOUND.")]
 
 
 @strawberry.type
 class RevokePartnerKeyMutation:
     @strawberry.mutation(**requires_district_settings(
         "Revoke a partner key: every secret of it stops working at once. Revoking it again changes nothing."))
-    def revoke_partner_key(self, info: Info, id: strawberry.ID) -> RevokePartnerKeyResult:
+    def revoke_partner_key(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The key's id (PartnerKey.id).")]) -> RevokePartnerKeyResult:
         return perform(info, lambda: keys_domain.revoke_key(info.context.session, parse_id(id),
                                                                   actor=Actor.of(info.context.viewer)),
                        refused=RevokePartnerKeyErrors.of,

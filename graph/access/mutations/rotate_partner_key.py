@@ -17,7 +17,9 @@ from graph.permissions import requires_district_settings
 
 RotatePartnerKeyErrors = field_errors("RotatePartnerKey", ("NOT_FOUND", "INVALID"))
 RotatePartnerKeyResult = Annotated[PartnerKeyIssued | RotatePartnerKeyErrors,
-                                   strawberry.union("RotatePartnerKeyResult")]
+                                   strawberry.union(
+    "RotatePartnerKeyResult", description="The key and its new secret, or why nothing changed (NOT_FOUND, "
+                                          "INVALID).")]
 
 
 @strawberry.type
@@ -25,7 +27,12 @@ class RotatePartnerKeyMutation:
     @strawberry.mutation(**requires_district_settings(
         "Issue a new secret for a partner key, returned once; the secrets it had keep working for graceMinutes "
         f"(0 to {keys_domain.MAX_GRACE_MINUTES}) so the partner can switch without a gap."))
-    def rotate_partner_key(self, info: Info, id: strawberry.ID, grace_minutes: int = 60) -> RotatePartnerKeyResult:
+    def rotate_partner_key(
+            self, info: Info,
+            id: Annotated[strawberry.ID, strawberry.argument(description="The key's id (PartnerKey.id).")],
+            grace_minutes: Annotated[int, strawberry.argument(description=(
+                f"How long the replaced secrets keep working, in minutes, 0 to {keys_domain.MAX_GRACE_MINUTES}; "
+                "0 ends them at once; outside the range INVALID."))] = 60) -> RotatePartnerKeyResult:
         return perform(info, lambda: keys_domain.rotate_key(info.context.session, parse_id(id), grace_minutes,
                                                             signing_keys_of(info), actor=Actor.of(info.context.viewer)),
                        refused=RotatePartnerKeyErrors.of,

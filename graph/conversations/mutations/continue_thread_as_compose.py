@@ -9,6 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.replies.replies import continue_as_compose
 from graph.context import Info
+from graph.conversations.arguments import ThreadIdArgument
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
 from graph.permissions import requires
@@ -21,12 +22,15 @@ ContinueThreadAsComposeErrors = field_errors("ContinueThreadAsCompose", (
 @strawberry.type(description="The draft that continues the thread: the correspondent selected, posted from the "
                              "thread; edit and send it with the draft mutations.")
 class ContinueThreadAsComposeSuccess:
-    thread_id: strawberry.ID
-    draft_id: strawberry.ID
+    thread_id: strawberry.ID = strawberry.field(description="The thread it continues.")
+    draft_id: strawberry.ID = strawberry.field(description="The saved draft; read it with draft(id:), send it with "
+                                                           "sendDraft.")
 
 
 ContinueThreadAsComposeResult = Annotated[ContinueThreadAsComposeSuccess | ContinueThreadAsComposeErrors,
-                                          strawberry.union("ContinueThreadAsComposeResult")]
+                                          strawberry.union(
+    "ContinueThreadAsComposeResult", description="The draft, or why the thread may not be continued (a code naming "
+                                                 "the rule).")]
 
 
 @strawberry.type
@@ -34,7 +38,7 @@ class ContinueThreadAsComposeMutation:
     @strawberry.mutation(**requires(
         "Continue one of your threads as a full compose with all options (INB-14): a saved draft addressed to the "
         "correspondent, under the same rules as a reply.", Perm.COMMUNICATION, Perm.SEND_MESSAGES))
-    def continue_thread_as_compose(self, info: Info, thread_id: strawberry.ID) -> ContinueThreadAsComposeResult:
+    def continue_thread_as_compose(self, info: Info, thread_id: ThreadIdArgument) -> ContinueThreadAsComposeResult:
         session, viewer = info.context.session, info.context.viewer
         return perform(info, lambda: continue_as_compose(session, viewer=viewer, thread_id=parse_id(thread_id)),
                        done=lambda draft: ContinueThreadAsComposeSuccess(thread_id=thread_id,

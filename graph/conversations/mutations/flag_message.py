@@ -9,6 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.moderation.flags import FlagState, flag_message as flag
 from graph.context import Info
+from graph.conversations.arguments import ReceivedMessageIdArgument
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
 from graph.permissions import requires
@@ -16,8 +17,8 @@ from graph.permissions import requires
 
 @strawberry.type(description="A message's flag after flagMessage or unflagMessage.")
 class MessageFlag:
-    message_id: strawberry.ID
-    flagged: bool
+    message_id: strawberry.ID = strawberry.field(description="The message's id.")
+    flagged: bool = strawberry.field(description="Whether it is flagged now.")
     changed: bool = strawberry.field(description="False when the message already was in that state: nothing "
                                                  "was recorded.")
 
@@ -27,7 +28,9 @@ class MessageFlag:
 
 
 FlagMessageErrors = field_errors("FlagMessage", ("NOT_FOUND", "CONFIRMATION_REQUIRED"))
-FlagMessageResult = Annotated[MessageFlag | FlagMessageErrors, strawberry.union("FlagMessageResult")]
+FlagMessageResult = Annotated[MessageFlag | FlagMessageErrors, strawberry.union(
+    "FlagMessageResult", description="The message's flag, or why nothing changed (NOT_FOUND, "
+                                     "CONFIRMATION_REQUIRED).")]
 
 
 @strawberry.type
@@ -38,7 +41,9 @@ class FlagMessageMutation:
         "flag is recorded (who, when) and announced on inboxUpdates. Another user's message is NOT_FOUND, like "
         "a missing one.",
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES))
-    def flag_message(self, info: Info, message_id: strawberry.ID, confirm: bool) -> FlagMessageResult:
+    def flag_message(self, info: Info, message_id: ReceivedMessageIdArgument,
+                     confirm: Annotated[bool, strawberry.argument(description=(
+                         "true once the user confirmed; false answers CONFIRMATION_REQUIRED and flags nothing."))]) -> FlagMessageResult:
         return perform(info, lambda: flag(info.context.session, info.context.events, viewer_id=info.context.viewer.id,
                                           message_id=parse_id(message_id), confirm=confirm),
                        refused=FlagMessageErrors.of, done=MessageFlag.of)

@@ -9,6 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.threads.read_state import mark_message_unread as mark_unread
 from graph.context import Info
+from graph.conversations.arguments import ReceivedMessageIdArgument, ThreadIdArgument
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -17,15 +18,17 @@ from graph.permissions import requires
 
 @strawberry.type(description="The message is unread again and counts in the thread's unread count.")
 class MarkMessageUnreadSuccess:
-    thread: InboxThread
+    thread: InboxThread = strawberry.field(description="The thread as the viewer's lists now show it, its unread "
+                                                       "count one more.")
 
 
 MarkMessageUnreadErrors = field_errors("MarkMessageUnread", ("NOT_FOUND",))
 MarkMessageUnreadResult = Annotated[MarkMessageUnreadSuccess | MarkMessageUnreadErrors,
-                                    strawberry.union("MarkMessageUnreadResult")]
+                                    strawberry.union(
+    "MarkMessageUnreadResult", description="The thread with the message unread again, or NOT_FOUND.")]
 
 
-def mark_message_unread(info: Info, thread_id: strawberry.ID, message_id: strawberry.ID) -> MarkMessageUnreadResult:
+def mark_message_unread(info: Info, thread_id: ThreadIdArgument, message_id: ReceivedMessageIdArgument) -> MarkMessageUnreadResult:
     viewer_id, thread = info.context.viewer.id, parse_id(thread_id)
     return perform(info, lambda: mark_unread(info.context.session, info.context.events, user_id=viewer_id,
                                              thread_id=thread, message_id=parse_id(message_id)),

@@ -9,6 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.threads.read_state import open_thread as read_thread
 from graph.context import Info
+from graph.conversations.arguments import ThreadIdArgument
 from graph.conversations.types import InboxThread, ThreadView, inbox_thread
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -24,10 +25,11 @@ class OpenThreadSuccess:
 
 
 OpenThreadErrors = field_errors("OpenThread", ("NOT_FOUND",))
-OpenThreadResult = Annotated[OpenThreadSuccess | OpenThreadErrors, strawberry.union("OpenThreadResult")]
+OpenThreadResult = Annotated[OpenThreadSuccess | OpenThreadErrors, strawberry.union(
+    "OpenThreadResult", description="The thread, read, with its most recent page; or NOT_FOUND.")]
 
 
-def open_thread(info: Info, thread_id: strawberry.ID) -> OpenThreadResult:
+def open_thread(info: Info, thread_id: ThreadIdArgument) -> OpenThreadResult:
     viewer_id = info.context.viewer.id
 
     def done(page) -> OpenThreadSuccess:

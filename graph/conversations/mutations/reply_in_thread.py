@@ -28,7 +28,8 @@ ReplyInThreadErrors = field_errors("ReplyInThread", (*REPLY_CODES, *SCHEDULE_COD
 @strawberry.input(description="An answer in a thread: its text, the channels that notify besides the in-app inbox, "
                                "and optionally when to send it.")
 class ReplyInThreadInput:
-    thread_id: strawberry.ID
+    thread_id: strawberry.ID = strawberry.field(description="One of your threads (InboxThread.id); another user's "
+                                                            "answers NOT_FOUND, like a missing one.")
     body: str = strawberry.field(description="The answer, as HTML (sanitized like any message body).")
     channels: list[Channel] | None = gated_by_value(
         "The channels that notify the correspondent besides the in-app inbox: EMAIL, SMS or PUSH; null: EMAIL.",
@@ -39,16 +40,18 @@ class ReplyInThreadInput:
 
 @strawberry.type(description="The answer, sent now or scheduled.")
 class ReplyInThreadSuccess:
-    thread_id: strawberry.ID
-    message: Message
-    scheduled: bool
+    thread_id: strawberry.ID = strawberry.field(description="The thread answered in.")
+    message: Message = strawberry.field(description="The answer, as a message of the conversation.")
+    scheduled: bool = strawberry.field(description="True when it waits for its schedule; false: sent now.")
 
     @strawberry.field(description="The thread as the viewer's lists now show it.")
     def thread(self, info: Info) -> InboxThread | None:
         return inbox_thread(info, int(self.thread_id))
 
 
-ReplyInThreadResult = Annotated[ReplyInThreadSuccess | ReplyInThreadErrors, strawberry.union("ReplyInThreadResult")]
+ReplyInThreadResult = Annotated[ReplyInThreadSuccess | ReplyInThreadErrors, strawberry.union(
+    "ReplyInThreadResult", description="The answer, or why it was refused (a code naming the rule); nothing is "
+                                       "sent then.")]
 
 
 @strawberry.type
@@ -57,7 +60,8 @@ class ReplyInThreadMutation:
         "Answer in one of your threads now or on a schedule (INB-14, SCH-03, CMP-34). Parents and students answer "
         "without Send Messages (PERM-61), subject to allow-reply (CMP-18, CMP-21), INB-16 and INB-22; each refusal "
         "is a code naming its rule. Staff also need Send Messages.", Perm.COMMUNICATION))
-    def reply_in_thread(self, info: Info, input: ReplyInThreadInput) -> ReplyInThreadResult:
+    def reply_in_thread(self, info: Info, input: Annotated[ReplyInThreadInput, strawberry.argument(
+            description="The thread, the answer, its channels and schedule.")]) -> ReplyInThreadResult:
         viewer, session = info.context.viewer, info.context.session
         authorize_input(viewer, input)
         return perform(info, lambda: store_reply(

@@ -10,6 +10,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.moderation.referrals import MAX_NOTE_LENGTH, request_referral as request
 from graph.context import Info
+from graph.conversations.arguments import ReceivedMessageIdArgument
 from graph.conversations.referral_requests import ReferralRequest
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -18,12 +19,13 @@ from graph.permissions import requires
 
 @strawberry.type(description="The referral request stored and published.")
 class RequestReferralSuccess:
-    referral: ReferralRequest
+    referral: ReferralRequest = strawberry.field(description="The referral request as stored.")
 
 
 RequestReferralErrors = field_errors("RequestReferral", ("NOT_FOUND", "NOT_FLAGGED", "NOT_A_STUDENT", "TOO_LONG"))
 RequestReferralResult = Annotated[RequestReferralSuccess | RequestReferralErrors,
-                                  strawberry.union("RequestReferralResult")]
+                                  strawberry.union(
+    "RequestReferralResult", description="The referral request, or why none was made.")]
 
 
 @strawberry.type
@@ -35,7 +37,10 @@ class RequestReferralMutation:
         "(TOO_LONG); NOT_FLAGGED, NOT_A_STUDENT (the author is not a student); another user's message is "
         "NOT_FOUND, like a missing one.",
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES, Perm.CREATE_REFERRALS))
-    def request_referral(self, info: Info, message_id: strawberry.ID, note: str | None = None) -> RequestReferralResult:
+    def request_referral(self, info: Info, message_id: ReceivedMessageIdArgument,
+                         note: Annotated[str | None, strawberry.argument(description=(
+                             f"Why the referral is asked for, at most {MAX_NOTE_LENGTH} characters; null: no "
+                             "note."))] = None) -> RequestReferralResult:
         return perform(info, lambda: request(info.context.session, info.context.events,
                                              viewer_id=info.context.viewer.id, message_id=parse_id(message_id),
                                              note=note or ""),

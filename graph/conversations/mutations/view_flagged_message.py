@@ -11,6 +11,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.conversations.moderation.flags import FlaggedContent, view_flagged_message as view
 from graph.context import Info
+from graph.conversations.arguments import ReceivedMessageIdArgument
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
 from graph.permissions import requires
@@ -18,11 +19,11 @@ from graph.permissions import requires
 
 @strawberry.type(description="The real content of a message you received, flagged or not.")
 class FlaggedMessageContent:
-    message_id: strawberry.ID
-    subject: str
-    html_body: str
-    text_body: str
-    flagged: bool
+    message_id: strawberry.ID = strawberry.field(description="The message's id.")
+    subject: str = strawberry.field(description="The real subject.")
+    html_body: str = strawberry.field(description="The real body, as sanitized HTML.")
+    text_body: str = strawberry.field(description="The real body as plain text.")
+    flagged: bool = strawberry.field(description="Whether it is still flagged for its other readers.")
     viewed_at: dt.datetime | None = strawberry.field(
         description="When this view was recorded; null when the message is not flagged (nothing recorded).")
 
@@ -35,7 +36,8 @@ class FlaggedMessageContent:
 
 ViewFlaggedMessageErrors = field_errors("ViewFlaggedMessage", ("NOT_FOUND",))
 ViewFlaggedMessageResult = Annotated[FlaggedMessageContent | ViewFlaggedMessageErrors,
-                                     strawberry.union("ViewFlaggedMessageResult")]
+                                     strawberry.union(
+    "ViewFlaggedMessageResult", description="The content, or NOT_FOUND.")]
 
 
 @strawberry.type
@@ -45,7 +47,7 @@ class ViewFlaggedMessageMutation:
         "is recorded, so this is a mutation. The message stays flagged for every other reader. Another user's "
         "message is NOT_FOUND, like a missing one.",
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES))
-    def view_flagged_message(self, info: Info, message_id: strawberry.ID) -> ViewFlaggedMessageResult:
+    def view_flagged_message(self, info: Info, message_id: ReceivedMessageIdArgument) -> ViewFlaggedMessageResult:
         return perform(info, lambda: view(info.context.session, viewer_id=info.context.viewer.id,
                                           message_id=parse_id(message_id)),
                        refused=ViewFlaggedMessageErrors.of, done=FlaggedMessageContent.of)

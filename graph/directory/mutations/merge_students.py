@@ -23,9 +23,10 @@ class MergedReference:
 
 @strawberry.type(description="Two students merged: the survivor holds everything of the merged one.")
 class MergeStudentsSuccess:
-    survivor_id: strawberry.ID
+    survivor_id: strawberry.ID = strawberry.field(description="The student who now holds every record.")
     merged_id: strawberry.ID = strawberry.field(description="Now DELETED; read as \"Deleted Student\" (INB-23).")
-    references: list[MergedReference]
+    references: list[MergedReference] = strawberry.field(description="Every registered student column, with the rows "
+                                                                      "the merge moved and removed in it.")
 
     @classmethod
     def of(cls, result: MergeResult) -> MergeStudentsSuccess:
@@ -35,7 +36,9 @@ class MergeStudentsSuccess:
 
 
 MergeStudentsErrors = field_errors("MergeStudents", ("SAME_STUDENT", "NOT_FOUND"))
-MergeStudentsResult = Annotated[MergeStudentsSuccess | MergeStudentsErrors, strawberry.union("MergeStudentsResult")]
+MergeStudentsResult = Annotated[MergeStudentsSuccess | MergeStudentsErrors, strawberry.union(
+    "MergeStudentsResult", description="The merge done (MergeStudentsSuccess), or why nothing changed "
+                                       "(MergeStudentsErrors).")]
 
 
 @strawberry.type
@@ -47,7 +50,12 @@ class MergeStudentsMutation:
         "rows are dropped, and the merged student becomes DELETED: their messages stay readable and they are "
         "never offered as a recipient again (MRG-01..MRG-03). SAME_STUDENT; NOT_FOUND for a missing or deleted "
         "student."))
-    def merge_students(self, info: Info, survivor_id: strawberry.ID, merged_id: strawberry.ID) -> MergeStudentsResult:
+    def merge_students(
+            self, info: Info,
+            survivor_id: Annotated[strawberry.ID, strawberry.argument(description="The student record that stays.")],
+            merged_id: Annotated[strawberry.ID, strawberry.argument(
+                description="The student record merged into the survivor, then DELETED.")],
+    ) -> MergeStudentsResult:
         return perform(info, lambda: merge(info.context.session, survivor_id=parse_id(survivor_id),
                                            merged_id=parse_id(merged_id)),
                        refused=MergeStudentsErrors.of, done=MergeStudentsSuccess.of)

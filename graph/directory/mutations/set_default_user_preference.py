@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.directory.user_settings import UserSetting as UserSettingModel, set_district_default
@@ -15,8 +17,13 @@ class SetDefaultUserPreferenceMutation:
     @strawberry.mutation(**requires_district_settings(
         "Set the district's default for a user setting; when enforced, it overrides every user's choice "
         "(SET-09)."))
-    def set_default_user_preference(self, info: Info, setting: UserSetting, value: bool,
-                                    enforced: bool = False) -> DefaultUserPreference:
+    def set_default_user_preference(
+            self, info: Info,
+            setting: Annotated[UserSetting, strawberry.argument(description="The setting whose default this is.")],
+            value: Annotated[bool, strawberry.argument(description="What users who never chose get.")],
+            enforced: Annotated[bool, strawberry.argument(
+                description="Every user gets the value and cannot change it; false: users may choose.")] = False,
+    ) -> DefaultUserPreference:
         session = info.context.session
         default = set_district_default(session, info.context.viewer.district, UserSettingModel(setting.value),
                                        value, enforced)

@@ -23,7 +23,8 @@ class PushByDefault:
 
 #: The district's default without a value; a school that is not one you administer, or missing.
 SetPushByDefaultErrors = field_errors("SetPushByDefault", ("REQUIRED", "NOT_FOUND"))
-SetPushByDefaultResult = Annotated[PushByDefault | SetPushByDefaultErrors, strawberry.union("SetPushByDefaultResult")]
+SetPushByDefaultResult = Annotated[PushByDefault | SetPushByDefaultErrors, strawberry.union(
+    "SetPushByDefaultResult", description="What now applies, or why nothing changed (REQUIRED, NOT_FOUND).")]
 
 
 @strawberry.type
@@ -32,8 +33,14 @@ class SetPushByDefaultMutation:
         "Set \"send a push notification with every message by default\" for one school (schoolId), or for the "
         "district's default school preferences (schoolId null). A null value makes the school follow the district. "
         "A school you do not administer answers like a missing one (NOT_FOUND) (SYS-05)."))
-    def set_push_by_default(self, info: Info, value: bool | None,
-                            school_id: strawberry.ID | None = None) -> SetPushByDefaultResult:
+    def set_push_by_default(
+            self, info: Info,
+            value: Annotated[bool | None, strawberry.argument(description=(
+                "Ask for push with every message by default; null: the school follows the district (the district's "
+                "own default needs a value, REQUIRED)."))],
+            school_id: Annotated[strawberry.ID | None, strawberry.argument(description=(
+                "A school you administer; null: the district's default school preferences."))] = None,
+    ) -> SetPushByDefaultResult:
         viewer = info.context.viewer
         if school_id is None:
             require(viewer, Perm.DISTRICT_SETTINGS)

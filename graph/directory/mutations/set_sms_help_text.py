@@ -19,7 +19,8 @@ class SmsHelpText:
 
 #: Blank, or past SMS_HELP_TEXT_MAX characters.
 SetSmsHelpTextErrors = field_errors("SetSmsHelpText", ("REQUIRED", "TOO_LONG"))
-SetSmsHelpTextResult = Annotated[SmsHelpText | SetSmsHelpTextErrors, strawberry.union("SetSmsHelpTextResult")]
+SetSmsHelpTextResult = Annotated[SmsHelpText | SetSmsHelpTextErrors, strawberry.union(
+    "SetSmsHelpTextResult", description="The answer as stored, or why nothing changed (REQUIRED, TOO_LONG).")]
 
 
 @strawberry.type
@@ -27,6 +28,8 @@ class SetSmsHelpTextMutation:
     @strawberry.mutation(**requires_district_settings(
         f"The district's answer to an inbound SMS HELP (at most {SMS_HELP_TEXT_MAX} characters); null restores the "
         "default."))
-    def set_sms_help_text(self, info: Info, text: str | None) -> SetSmsHelpTextResult:
+    def set_sms_help_text(self, info: Info, text: Annotated[str | None, strawberry.argument(description=(
+            f"The answer, trimmed, at most {SMS_HELP_TEXT_MAX} characters; blank is REQUIRED; null: the default "
+            "answer."))]) -> SetSmsHelpTextResult:
         return perform(info, lambda: store_help_text(info.context.session, text),
                        refused=SetSmsHelpTextErrors.of, done=lambda stored: SmsHelpText(text=stored))

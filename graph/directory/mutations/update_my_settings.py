@@ -16,7 +16,9 @@ from graph.permissions import requires
 from models.directory import User
 
 UpdateMySettingsErrors = field_errors("UpdateMySettings", ("ENFORCED_BY_DISTRICT",))
-UpdateMySettingsResult = Annotated[MySettings | UpdateMySettingsErrors, strawberry.union("UpdateMySettingsResult")]
+UpdateMySettingsResult = Annotated[MySettings | UpdateMySettingsErrors, strawberry.union(
+    "UpdateMySettingsResult", description="Your settings after the change, or ENFORCED_BY_DISTRICT and nothing "
+                                          "changed.")]
 
 
 @strawberry.type
@@ -24,7 +26,8 @@ class UpdateMySettingsMutation:
     @strawberry.mutation(**requires("Change your own settings; a setting the district enforces is "
                                     "refused with ENFORCED_BY_DISTRICT and nothing changes (SET-01, SET-03 to "
                                     "SET-06, SET-09).", Perm.COMMUNICATION))
-    def update_my_settings(self, info: Info, input: MySettingsInput) -> UpdateMySettingsResult:
+    def update_my_settings(self, info: Info, input: Annotated[MySettingsInput, strawberry.argument(
+            description="The settings to change; those left out stay.")]) -> UpdateMySettingsResult:
         viewer, session = info.context.viewer, info.context.session
         changes = {setting: getattr(input, setting.value) for setting in UserSettingModel
                    if getattr(input, setting.value) is not strawberry.UNSET}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.access.permissions import Perm
@@ -17,7 +19,8 @@ class RemoveReenrolmentFormMutation:
                                     "Returns whether there was one (JOB-07).", Perm.COMMUNICATION,
                                     Perm.CALLER_ID_PHONE_NUMBERS,
                                     Perm.DISTRICT_SETTINGS))
-    def remove_reenrolment_form(self, info: Info, audience: ReenrolmentAudience) -> bool:
+    def remove_reenrolment_form(self, info: Info, audience: Annotated[ReenrolmentAudience, strawberry.argument(
+            description="Whose form to remove.")]) -> bool:
         removed = remove_form(info.context.session, audience.value)
         info.context.session.commit()
         return removed

@@ -17,7 +17,8 @@ from graph.webhooks.types import WebhookEndpointWithSecret
 ENDPOINT_INPUT_CODES = ("REQUIRED", "INVALID", "DUPLICATE", "NOT_FOUND")
 CreateWebhookEndpointErrors = field_errors("CreateWebhookEndpoint", ENDPOINT_INPUT_CODES + ("TOO_MANY",))
 CreateWebhookEndpointResult = Annotated[WebhookEndpointWithSecret | CreateWebhookEndpointErrors,
-                                        strawberry.union("CreateWebhookEndpointResult")]
+                                        strawberry.union(
+    "CreateWebhookEndpointResult", description="The endpoint and its secret, or why none was registered.")]
 
 
 @strawberry.type
@@ -25,7 +26,8 @@ class CreateWebhookEndpointMutation:
     @strawberry.mutation(**requires_district_settings(
         "Register a URL that receives signed webhooks (Standard Webhooks) for the event types and schools chosen; "
         "the answer carries its signing secret, shown this once."))
-    def create_webhook_endpoint(self, info: Info, input: WebhookEndpointInput) -> CreateWebhookEndpointResult:
+    def create_webhook_endpoint(self, info: Info, input: Annotated[WebhookEndpointInput, strawberry.argument(
+            description="The URL, event types and schools.")]) -> CreateWebhookEndpointResult:
         session = info.context.session
         return perform(info, lambda: endpoints.create(session, info.context.viewer, to_endpoint_input(input),
                                                       info.context.runtime.webhooks),

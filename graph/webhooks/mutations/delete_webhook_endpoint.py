@@ -22,7 +22,8 @@ class WebhookEndpointDeleted:
 
 
 DeleteWebhookEndpointResult = Annotated[WebhookEndpointDeleted | DeleteWebhookEndpointErrors,
-                                        strawberry.union("DeleteWebhookEndpointResult")]
+                                        strawberry.union(
+    "DeleteWebhookEndpointResult", description="The endpoint deleted, or NOT_FOUND.")]
 
 
 @strawberry.type
@@ -30,7 +31,7 @@ class DeleteWebhookEndpointMutation:
     @strawberry.mutation(**requires_district_settings(
         "Delete an endpoint with its messages and attempts (its notices stay); NOT_FOUND when there is none with "
         "that id."))
-    def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> DeleteWebhookEndpointResult:
+    def delete_webhook_endpoint(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id (WebhookEndpoint.id).")]) -> DeleteWebhookEndpointResult:
         return perform(info, lambda: endpoints.remove(info.context.session, parse_id(id),
                                                        actor=Actor.of(info.context.viewer)),
                        done=lambda removed: WebhookEndpointDeleted(id=strawberry.ID(str(parse_id(id)))) if removed else

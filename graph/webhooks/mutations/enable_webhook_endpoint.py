@@ -15,7 +15,9 @@ from graph.webhooks.types import WebhookEndpointSaved
 
 EnableWebhookEndpointErrors = field_errors("EnableWebhookEndpoint", ("NOT_FOUND", "INVALID"))
 EnableWebhookEndpointResult = Annotated[WebhookEndpointSaved | EnableWebhookEndpointErrors,
-                                        strawberry.union("EnableWebhookEndpointResult")]
+                                        strawberry.union(
+    "EnableWebhookEndpointResult", description="The endpoint enabled, or why not (NOT_FOUND, INVALID: its URL is "
+                                               "refused now).")]
 
 
 @strawberry.type
@@ -23,6 +25,6 @@ class EnableWebhookEndpointMutation:
     @strawberry.mutation(**requires_district_settings(
         "Enable a disabled endpoint: its URL is checked again, its failure count starts over and its "
         "delivery.updated events resume where they stopped (messages that failed stay failed: resendWebhook)."))
-    def enable_webhook_endpoint(self, info: Info, id: strawberry.ID) -> EnableWebhookEndpointResult:
+    def enable_webhook_endpoint(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id (WebhookEndpoint.id).")]) -> EnableWebhookEndpointResult:
         return perform_on_endpoint(info, id, endpoints.enable, refused=EnableWebhookEndpointErrors.of,
                                    done=lambda row: WebhookEndpointSaved(endpoint=endpoint_shown(info, row)))

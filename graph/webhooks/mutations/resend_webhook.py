@@ -14,7 +14,9 @@ from graph.permissions import requires_district_settings
 from graph.webhooks.types import WebhookMessage, WebhookResent
 
 ResendWebhookErrors = field_errors("ResendWebhook", ("NOT_FOUND", "CONFLICT"))
-ResendWebhookResult = Annotated[WebhookResent | ResendWebhookErrors, strawberry.union("ResendWebhookResult")]
+ResendWebhookResult = Annotated[WebhookResent | ResendWebhookErrors, strawberry.union(
+    "ResendWebhookResult", description="The message queued again, or why not (NOT_FOUND; CONFLICT: its endpoint is "
+                                       "disabled or it is still pending).")]
 
 
 @strawberry.type
@@ -22,7 +24,8 @@ class ResendWebhookMutation:
     @strawberry.mutation(**requires_district_settings(
         "Send a delivered or failed webhook message again: one new attempt (no retries), with the same "
         "webhook-id, so a receiver that kept it can tell the replay apart. Its endpoint must be enabled."))
-    def resend_webhook(self, info: Info, message_id: strawberry.ID) -> ResendWebhookResult:
+    def resend_webhook(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The webhook message (WebhookMessage.id, not its webhook-id).")]) -> ResendWebhookResult:
         session = info.context.session
         return perform(info, lambda: endpoints.resend(session, parse_id(message_id), info.context.runtime.webhook_jobs),
                        refused=ResendWebhookErrors.of,

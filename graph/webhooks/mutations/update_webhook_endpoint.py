@@ -19,15 +19,17 @@ from graph.webhooks.types import WebhookEndpointSaved
 
 UpdateWebhookEndpointErrors = field_errors("UpdateWebhookEndpoint", ENDPOINT_INPUT_CODES)
 UpdateWebhookEndpointResult = Annotated[WebhookEndpointSaved | UpdateWebhookEndpointErrors,
-                                        strawberry.union("UpdateWebhookEndpointResult")]
+                                        strawberry.union(
+    "UpdateWebhookEndpointResult", description="The endpoint as saved, or why nothing changed.")]
 
 
 @strawberry.type
 class UpdateWebhookEndpointMutation:
     @strawberry.mutation(**requires_district_settings(
         "Change an endpoint's URL, event types and schools; its secret and status stay."))
-    def update_webhook_endpoint(self, info: Info, id: strawberry.ID,
-                                input: WebhookEndpointInput) -> UpdateWebhookEndpointResult:
+    def update_webhook_endpoint(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id (WebhookEndpoint.id).")],
+                                input: Annotated[WebhookEndpointInput, strawberry.argument(
+                                    description="The URL, event types and schools it has from now on.")]) -> UpdateWebhookEndpointResult:
         session = info.context.session
         return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id), to_endpoint_input(input),
                                                                info.context.runtime.webhooks, actor=Actor.of(info.context.viewer)),
