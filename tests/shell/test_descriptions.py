@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 
-import pytest
 import strawberry
 from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType,
                      GraphQLScalarType, GraphQLSchema, GraphQLUnionType)
@@ -37,9 +36,6 @@ def undescribed(schema: GraphQLSchema) -> list[str]:
     return missing
 
 
-# Helper A's branch (i17-docs-a) describes half of the graph/ folders; helper B's the other half.
-# The lead removes this mark once both halves are merged.
-@pytest.mark.xfail(strict=False, reason="issue 17 point 3 descriptions come in two halves; passes once both merge")
 def test_issue_17_point_3_every_type_field_argument_enum_value_and_union_has_a_description():
     """Issue 17 point 3: a description on every type, field, argument, enum value and union."""
     missing = undescribed(build_schema(development=False)._schema)
