@@ -16,7 +16,7 @@ MISSING = 2_000_000_000
 
 def _delivery(message_id: int) -> dict:
     now = utcnow()
-    return {"message_id": message_id, "channel": "EMAIL", "recipient_kind": "STAFF", "recipient_id": 1,
+    return {"message_id": message_id, "channel": "EMAIL", "recipient_kind": "USER", "recipient_id": 1,
             "recipient_name": "Key check", "address": "key@example.org", "language": "en", "status": "SENT",
             "attempts": 0, "created_at": now, "updated_at": now}
 
