@@ -12,7 +12,7 @@ from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
 from graph.directory.settings import MySettings, my_settings
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 
 
 PermissionLevel = describe_values(strawberry.enum(PermissionLevelModel,

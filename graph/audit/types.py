@@ -9,7 +9,7 @@ from graphql import GraphQLError
 
 from domain.audit.actions import AuditAction as DomainAuditAction
 from domain.audit.log import AuditFilter
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 from graph.pagination import parse_id
 from models.audit import AuditLog
 

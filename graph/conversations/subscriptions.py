@@ -22,7 +22,7 @@ from domain.conversations.threads import inbox_updates
 from domain.conversations.threads.inbox_events import InboxChange as DomainInboxChange
 from domain.support.errors import AuthenticationError
 from graph.context import Info
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 from graph.permissions import require, requires
 from graph.thread_limits import subscription_read_threads
 

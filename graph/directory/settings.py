@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.directory.user_settings import EffectiveSetting, UserSetting as UserSettingModel, effective
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 from models.directory import District, User
 
 UserSetting = describe_values(strawberry.enum(UserSettingModel, description="A yes/no communication setting of a user."), {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from graph.context import Info
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 from models import directory as db
 
 

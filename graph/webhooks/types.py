@@ -10,7 +10,7 @@ import strawberry
 from domain.webhooks.sending import DISABLED_NOTICE, ENABLED_NOTICE
 from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
 from domain.webhooks.listing import EndpointView, MessageView
-from graph.enum_descriptions import describe_values
+from graph.enum_values import describe_values
 from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
 
 WebhookEventType = describe_values(strawberry.enum(
