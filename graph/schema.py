@@ -24,8 +24,8 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
-from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
-from graph.error_masking import HideSuggestions, MaskUnexpectedErrors
+from graph.errors.codes import EveryErrorHasACode, EveryStreamedErrorHasACode
+from graph.errors.masking import HideSuggestions, MaskUnexpectedErrors
 from graph.errors import document_error_codes
 from graph.limits import GraphQLLimits, limit_extensions
 from graph.messages.alerts import AlertQueries
@@ -99,20 +99,20 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     validation errors; default: in development only) and ``extra_extensions`` (the shell's metrics)
     are issue 17 point 7's."""
     extensions: list = [
-        EveryErrorHasACode,  # first, so it ends last: after the masking (graph.error_codes)
+        EveryErrorHasACode,  # first, so it ends last: after the masking (graph.errors.codes)
         *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
                           between=[OperationNameRequired, KeepTheEventLoopFree]),
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
         extensions.append(DisableIntrospection)
-    if not development:  # "Internal server error" with a request id (graph.error_masking)
+    if not development:  # "Internal server error" with a request id (graph.errors.masking)
         extensions.append(MaskUnexpectedErrors)
     suggestions = development if field_suggestions is None else field_suggestions
     if not suggestions:
         extensions.append(HideSuggestions)
     extensions.extend(extra_extensions)
-    extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.error_codes)
+    extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.errors.codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
                              execution_context_class=SharedEventExecutionContext, scalar_overrides=SCALAR_OVERRIDES,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))

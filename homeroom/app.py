@@ -4,7 +4,7 @@
 Production posture (issue 17 point 7; HOMEROOM_ENVIRONMENT=production): no introspection, no
 GraphiQL, no queries over GET, no field suggestions in validation errors, only the
 graphql-transport-ws protocol, and unexpected errors masked with a request id
-(graph.error_masking). Development keeps introspection, GraphiQL, GET and suggestions, and shows
+(graph.errors.masking). Development keeps introspection, GraphiQL, GET and suggestions, and shows
 errors as they are."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Every top-level error carries extensions.code (issue 17 point 2): wrong documents of every kind
-sent to the production-config app, and the safety net (graph.error_codes) on its own."""
+sent to the production-config app, and the safety net (graph.errors.codes) on its own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import strawberry
 from strawberry.extensions import MaskErrors
 
-from graph.error_codes import EveryErrorHasACode, EveryStreamedErrorHasACode
-from graph.error_masking import is_unexpected
+from graph.errors.codes import EveryErrorHasACode, EveryStreamedErrorHasACode
+from graph.errors.masking import is_unexpected
 from graph.limits import MAX_ALIASES, MAX_QUERY_DEPTH
 from helpers import token_for
 

@@ -146,7 +146,7 @@ def test_issue_17_point_7_unexpected_errors_are_masked_with_a_request_id(databas
                                "path": ["viewer"],
                                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-17-point-7"}}]
     assert "no such table" not in response.text and "SELECT" not in response.text
-    logged = [record for record in caplog.records if record.name == "graph.error_masking"]
+    logged = [record for record in caplog.records if record.name == "graph.errors.masking"]
     assert len(logged) == 1 and "req-17-point-7" in logged[0].getMessage()
     assert logged[0].exc_info and "no such table" in str(logged[0].exc_info[1])
 

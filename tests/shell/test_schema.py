@@ -58,7 +58,7 @@ def test_unexpected_errors_are_masked_outside_development():
         def boom(self) -> str:
             raise RuntimeError("secret detail")
 
-    from graph.error_masking import MaskUnexpectedErrors
+    from graph.errors.masking import MaskUnexpectedErrors
 
     schema = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
     result = schema.execute_sync("{ boom }")
