@@ -325,7 +325,12 @@ def _viewer_or_none(context: Context) -> Any:
     the operation itself to meet and answer, masked, in production)."""
     try:
         return context.viewer
+    except GraphQLError:  # signed out, or the credential refused
+        return None
     except Exception:  # noqa: BLE001
+        # The session's transaction failed with it (a statement timeout, say): the operation starts
+        # from a clean one, meets the same error itself and answers it (TIMEOUT, or masked).
+        context.roll_back()
         return None
 
 
