@@ -32,7 +32,7 @@ class SetPushByDefaultMutation:
         "Set \"send a push notification with every message by default\" for one school (schoolId), or for the "
         "district's default school preferences (schoolId null). A null value makes the school follow the district. "
         "A school you do not administer answers like a missing one (NOT_FOUND) (SYS-05)."))
-    def set_push_by_default(self, info: Info, value: bool | None,
+    def set_push_by_default(self, info: Info, value: bool | None = None,
                             school_id: strawberry.ID | None = None) -> SetPushByDefaultResult:
         viewer = info.context.viewer
         if school_id is None:

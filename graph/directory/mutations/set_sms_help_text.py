@@ -27,6 +27,6 @@ class SetSmsHelpTextMutation:
     @strawberry.mutation(**requires_district_settings(
         f"The district's answer to an inbound SMS HELP (at most {SMS_HELP_TEXT_MAX} characters); null restores the "
         "default."))
-    def set_sms_help_text(self, info: Info, text: str | None) -> SetSmsHelpTextResult:
+    def set_sms_help_text(self, info: Info, text: str | None = None) -> SetSmsHelpTextResult:
         return perform(info, lambda: store_help_text(info.context.session, text),
                        refused=SetSmsHelpTextErrors.of, done=lambda stored: SmsHelpText(text=stored))
