@@ -6,8 +6,10 @@ tests/access/walk_callers.py). No answer may be a server error (an HTTP 5xx, or 
 exception: INTERNAL_SERVER_ERROR) or hold a traceback, SQL, a file path or an internal class or
 module name.
 
-The mutations write, so the module owns its database: a SQLite file of its own, seeded with a small
-district and thrown away after (tests/access/fuzzing.fuzz_world). The runs are derandomized, so
+The mutations write, so the module owns its database, seeded with a small district and thrown away
+after (tests/access/fuzzing.fuzz_world): a SQLite file of its own, or a PostgreSQL database of its
+own in the run on PostgreSQL (no Redis: the in-process broker keeps its jobs, and the run's worker
+process never sees them). The runs are derandomized, so
 CI fuzzes the same documents every time (about 7 minutes on a loaded two-core machine); bench/fuzz.py
 runs 20,000 per role with fresh randomness.
 """
@@ -16,11 +18,14 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from fuzzing import MaskedCauses, Tally, fuzz_world, operations
-from harness import RUN_DIR
-from walk_callers import ANONYMOUS, USER_ROLES
+import harness
 from domain.access.scopes import Scope
+from fuzzing import MaskedCauses, Tally, fuzz_world, operations
+from harness import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES
+from walk_callers import ANONYMOUS, USER_ROLES
 
 OPERATIONS_PER_ROLE = 2000
 ROLES = [name for name, _, _ in USER_ROLES] + [f"key {scope.value}" for scope in Scope] + [ANONYMOUS]
@@ -28,11 +33,25 @@ ROLES = [name for name, _, _ in USER_ROLES] + [f"key {scope.value}" for scope in
 
 @pytest.fixture(scope="module")
 def world():
-    """The fuzzer's own database and app (the session's are left alone)."""
-    path = RUN_DIR / "fuzz.db"
-    with fuzz_world(f"sqlite:///{path}") as built:
-        yield built
-    path.unlink(missing_ok=True)
+    """The fuzzer's own database (on the run's backend) and app; the session's are left alone."""
+    if USES_POSTGRES:
+        url = harness._create_postgres_database(BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with fuzz_world(url) as built:
+            yield built
+        _drop_postgres_database(url)
+    else:
+        path = RUN_DIR / "fuzz.db"
+        with fuzz_world(f"sqlite:///{path}") as built:
+            yield built
+        path.unlink(missing_ok=True)
+
+
+def _drop_postgres_database(url: str) -> None:
+    admin = create_engine(BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.mark.timeout(1800)  # the run takes minutes (see the module docstring), past the suite's 300 s
