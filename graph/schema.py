@@ -33,6 +33,7 @@ from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.mutations import MessageMutations
 from graph.messages.queries import MessageQueries
 from graph.messages.sms import SmsQueries
+from graph.nul_characters import RefuseNulCharacters
 from graph.operation_choice import OperationNameRequired
 from graph.recipients.queries import PlanQueries
 from graph.reenrolment.mutations import ReenrolmentMutations
@@ -90,7 +91,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     are issue 17 point 7's."""
     extensions: list = [
         *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
-                          between=[OperationNameRequired, KeepTheEventLoopFree]),
+                          between=[OperationNameRequired, RefuseNulCharacters, KeepTheEventLoopFree]),
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it
