@@ -16,34 +16,43 @@ MESSAGE = "Text may not contain the NUL character (U+0000)."
 
 
 class _FindNul(Visitor):
-    found = False
+    found: StringValueNode | None = None
 
     def enter_string_value(self, node: StringValueNode, *_args: Any) -> Any:
         if NUL in node.value:
-            self.found = True
+            self.found = node
             return self.BREAK
         return None
 
 
-def holds_nul(value: Any) -> bool:
-    """Whether a variable's value holds NUL in any string (keys included), however nested."""
+def nul_path(value: Any, path: tuple = ()) -> tuple | None:
+    """Where a variable's value holds NUL in a string (a key or a value), however nested; None: nowhere."""
     if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(holds_nul(item) for item in value)
-    return False
+        return path if NUL in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and NUL in key:
+            return (*path, key.replace(NUL, "\\u0000"))
+        found = nul_path(item, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 class RefuseNulCharacters(SchemaExtension):
-    """A BAD_USER_INPUT request error, in place of validation, for a document or variables with NUL."""
+    """A BAD_USER_INPUT request error, in place of validation, for a document or variables with NUL:
+    located in the document, or with the variable's ``path`` (["input", "subject"])."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.pre_execution_errors is None and context.graphql_document is not None:
             finder = _FindNul()
             visit(context.graphql_document, finder)
-            if finder.found or holds_nul(context.variables or {}):
-                context.pre_execution_errors = [GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
+            path = nul_path(context.variables or {})
+            if finder.found is not None:
+                context.pre_execution_errors = [GraphQLError(MESSAGE, nodes=finder.found,
+                                                             extensions={"code": "BAD_USER_INPUT"})]
+            elif path is not None:
+                context.pre_execution_errors = [GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT",
+                                                                                  "path": list(path)})]
         yield

@@ -30,7 +30,8 @@ def test_issue_17_fuzzing_a_nul_character_in_nested_input_is_refused(client, eng
     body = gql(client, "mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }",
                {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"], "staffIds": ["1\x00"]}},
                token=token_for(engine, "admin"))
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"], body
+    assert [error["extensions"] for error in body["errors"]] == [
+        {"code": "BAD_USER_INPUT", "path": ["input", "staffIds", "0"]}], body
 
 
 def test_issue_17_fuzzing_text_without_nul_still_runs(client, engine):
