@@ -10,7 +10,7 @@ The mutations write, so the module owns its database, seeded with a small distri
 after (tests/access/fuzzing.fuzz_world): a SQLite file of its own, or a PostgreSQL database of its
 own in the run on PostgreSQL (no Redis: the in-process broker keeps its jobs, and the run's worker
 process never sees them). The runs are derandomized, so
-CI fuzzes the same documents every time (about 7 minutes on a loaded two-core machine); bench/fuzz.py
+CI fuzzes the same documents every time (about 7 minutes on SQLite, 10 to 12 on PostgreSQL, on a loaded two-core machine); bench/fuzz.py
 runs 20,000 per role with fresh randomness.
 """
 
