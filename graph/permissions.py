@@ -8,6 +8,7 @@ refuses every partner key); ``gated(...)`` declares an input field that needs a 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from typing import Any
@@ -139,8 +140,10 @@ def gated(description: str, *perms: Perm, default: Any = None, family: Perm | No
     )
 
 
-def gated_by_value(description: str, table: Mapping[enum.Enum, tuple[Perm, ...]], *, default: Any = None) -> Any:
-    """An enum (or list of enums) input field whose values each need their own permissions."""
+def gated_by_value(description: str, table: Mapping[enum.Enum, tuple[Perm, ...]], *,
+                   default: Any = dataclasses.MISSING) -> Any:
+    """An enum (or list of enums) input field whose values each need their own permissions; required
+    unless given a ``default`` (a nullable field: ``default=None``)."""
     return strawberry.field(
         default=default,
         description=description + " Each value needs the permissions its description names.",

@@ -35,6 +35,7 @@ from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.mutations import MessageMutations
 from graph.messages.queries import MessageQueries
 from graph.messages.sms import SmsQueries
+from graph.nul_characters import RefuseNulCharacters
 from graph.operation_choice import OperationNameRequired
 from graph.recipients.queries import PlanQueries
 from graph.scalars import SCALAR_OVERRIDES
@@ -101,7 +102,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     extensions: list = [
         EveryErrorHasACode,  # first, so it ends last: after the masking (graph.errors.codes)
         *limit_extensions(limits or GraphQLLimits(), persisted_documents=persisted_documents,
-                          between=[OperationNameRequired, KeepTheEventLoopFree]),
+                          between=[OperationNameRequired, RefuseNulCharacters, KeepTheEventLoopFree]),
         AuditReturnedDisclosures,  # issue 16 point 8: only what reached the answer was disclosed
     ]
     if not introspection:  # HOMEROOM_GRAPHQL_INTROSPECTION; the SDL export does not need it

@@ -26,7 +26,7 @@ class SendMessageInput:
     channels: list[Channel] = gated_by_value("The channels to deliver on.", CHANNEL_PERMISSIONS)
     recipient_type: StudentRecipientType | None = gated_by_value(
         "Who receives it for each selected student; required when students are selected (null is fine otherwise).",
-        RECIPIENT_TYPE_PERMISSIONS)
+        RECIPIENT_TYPE_PERMISSIONS, default=None)
     student_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Students selected (only students the viewer may message).")
     all_students: bool = strawberry.field(

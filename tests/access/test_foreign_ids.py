@@ -57,13 +57,19 @@ DISTRICT_WIDE = frozenset(_GRANTS["District Administrator"] - _GRANTS["School Ad
 MESSAGE_STATES = {"draft": "DRAFT", "sent": "COMPLETED"}
 
 
-def district_wide(field: RootField) -> bool:
-    return bool(DISTRICT_WIDE & set(field.perms))
+#: Fields on the schools a caller administers (domain.access.scope.administered_schools), which for
+#: a holder of District Settings are every school of the district: nothing is foreign to them there.
+ADMINISTERED_SCHOOLS = {"setPushByDefault"}
+
+
+def district_wide(field: RootField, caller: Caller) -> bool:
+    return bool(DISTRICT_WIDE & set(field.perms)) or (
+        field.name in ADMINISTERED_SCHOOLS and caller.permissions.has(Perm.DISTRICT_SETTINGS))
 
 
 def compared(field: RootField, caller: Caller, state: str) -> bool:
     """Whether the world is foreign to ``caller`` on ``field`` (the rules of the module's docstring)."""
-    if not caller.may_call(field) or district_wide(field):
+    if not caller.may_call(field) or district_wide(field, caller):
         return False
     reads_every_sent_message = caller.permissions.has(Perm.DISTRICT_SETTINGS) and not caller.is_key
     return not (state == "sent" and reads_every_sent_message)

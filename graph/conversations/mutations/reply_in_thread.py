@@ -33,7 +33,7 @@ class ReplyInThreadInput:
     body: str = strawberry.field(description="The answer, as HTML (sanitized like any message body).")
     channels: list[Channel] | None = gated_by_value(
         "The channels that notify the correspondent besides the in-app inbox: EMAIL, SMS or PUSH; null: EMAIL.",
-        CHANNEL_PERMISSIONS)
+        CHANNEL_PERMISSIONS, default=None)
     schedule: ScheduleInput | None = strawberry.field(
         default=None, description="Send later, once or recurring (SCH-01, SCH-02); null sends now.")
 

@@ -37,7 +37,7 @@ class SetPushByDefaultMutation:
             self, info: Info,
             value: Annotated[bool | None, strawberry.argument(description=(
                 "Ask for push with every message by default; null: the school follows the district (the district's "
-                "own default needs a value, REQUIRED)."))],
+                "own default needs a value, REQUIRED)."))] = None,
             school_id: Annotated[strawberry.ID | None, strawberry.argument(description=(
                 "A school you administer; null: the district's default school preferences."))] = None,
     ) -> SetPushByDefaultResult:

@@ -30,6 +30,6 @@ class SetSmsHelpTextMutation:
         "default."))
     def set_sms_help_text(self, info: Info, text: Annotated[str | None, strawberry.argument(description=(
             f"The answer, trimmed, at most {SMS_HELP_TEXT_MAX} characters; blank is REQUIRED; null: the default "
-            "answer."))]) -> SetSmsHelpTextResult:
+            "answer."))] = None) -> SetSmsHelpTextResult:
         return perform(info, lambda: store_help_text(info.context.session, text),
                        refused=SetSmsHelpTextErrors.of, done=lambda stored: SmsHelpText(text=stored))
