@@ -7,11 +7,12 @@ exception: INTERNAL_SERVER_ERROR) or hold a traceback, SQL, a file path or an in
 module name.
 
 The mutations write, so the module owns its database, seeded with a small district and thrown away
-after (tests/access/fuzzing.fuzz_world): a SQLite file of its own, or a PostgreSQL database of its
-own in the run on PostgreSQL (no Redis: the in-process broker keeps its jobs, and the run's worker
-process never sees them). The runs are derandomized, so
-CI fuzzes the same documents every time (about 7 minutes on SQLite, 10 to 12 on PostgreSQL, on a loaded two-core machine); bench/fuzz.py
-runs 20,000 per role with fresh randomness.
+after (tests/access/fuzzing.fuzz_world): a PostgreSQL database of its own (no Redis: the in-process
+broker keeps its jobs, and the run's worker process never sees them). It runs in the PostgreSQL
+pass only, where the issue asks for its proof: it takes 8 to 12 minutes on a loaded two-core
+machine, and the SQLite pass would double that (bench/fuzz.py fuzzes either backend). The runs are
+derandomized, so CI fuzzes the same documents every time; bench/fuzz.py runs 20,000 per role with
+fresh randomness.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from sqlalchemy.engine import make_url
 import harness
 from domain.access.scopes import Scope
 from fuzzing import MaskedCauses, Tally, fuzz_world, operations
-from harness import BASE_DATABASE_URL, RUN_DIR, USES_POSTGRES
+from harness import BASE_DATABASE_URL, USES_POSTGRES
 from walk_callers import ANONYMOUS, USER_ROLES
 
+pytestmark = pytest.mark.skipif(not USES_POSTGRES, reason="fuzzed in the PostgreSQL pass (see the docstring)")
 OPERATIONS_PER_ROLE = 2000
 ROLES = [name for name, _, _ in USER_ROLES] + [f"key {scope.value}" for scope in Scope] + [ANONYMOUS]
 
@@ -34,16 +36,10 @@ ROLES = [name for name, _, _ in USER_ROLES] + [f"key {scope.value}" for scope in
 @pytest.fixture(scope="module")
 def world():
     """The fuzzer's own database (on the run's backend) and app; the session's are left alone."""
-    if USES_POSTGRES:
-        url = harness._create_postgres_database(BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-        with fuzz_world(url) as built:
-            yield built
-        _drop_postgres_database(url)
-    else:
-        path = RUN_DIR / "fuzz.db"
-        with fuzz_world(f"sqlite:///{path}") as built:
-            yield built
-        path.unlink(missing_ok=True)
+    url = harness._create_postgres_database(BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with fuzz_world(url) as built:
+        yield built
+    _drop_postgres_database(url)
 
 
 def _drop_postgres_database(url: str) -> None:
