@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
 import os
 import pathlib
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +36,7 @@ sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 from bench.dispatch import DEFAULT_REDIS, configure  # noqa: E402
+from bench.inbox import serve  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/homeroom_bench_graphql"
 SUBJECT = "bench/graphql.py: every student"
@@ -204,41 +202,6 @@ _LAUNCH = {
 }
 
 
-@contextlib.contextmanager
-def serve(kind: str, env: dict, log: pathlib.Path):
-    """One uvicorn process serving ``kind``; its base URL while the block runs."""
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\nimport uvicorn\n{_LAUNCH[kind]}"
-            f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False, **options)\n")
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-c", code], env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        probe_path = "/docs" if kind == "plain" else "/healthz"
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{kind} server stopped: {log.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + probe_path, timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{kind} server did not start: {log.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def ensure_message(engine) -> int:
     """The benchmark's message to every student, fanned out once (kept for --reuse)."""
     from sqlalchemy import select
@@ -393,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         "viewer": (graphql(VIEWER, teacher), {"method": "GET", "path": "/viewer", "headers": teacher}),
     }
     logs = pathlib.Path(tempfile.mkdtemp(prefix="bench-graphql-"))
-    with serve("graphql", env, logs / "graphql.log") as api, serve("plain", env, logs / "plain.log") as plain:
+    with serve("graphql", env, logs / "graphql.log", _LAUNCH) as api, \
+            serve("plain", env, logs / "plain.log", _LAUNCH) as plain:
         statements = check(reads, api, plain)
         rates = asyncio.run(measure(api, plain, reads, args))
     print(f"{args.students:,} students, message {message_id}, concurrency {args.concurrency}, "

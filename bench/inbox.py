@@ -236,14 +236,16 @@ _LAUNCH = {
 
 
 @contextlib.contextmanager
-def serve(kind: str, env: dict, log: pathlib.Path):
+def serve(kind: str, env: dict, log: pathlib.Path, launch: dict[str, str] = _LAUNCH):
+    """One uvicorn process serving ``kind`` (``launch[kind]`` builds ``app`` and ``options``); its
+    base URL while the block runs."""
     import httpx
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\nimport uvicorn\n{_LAUNCH[kind]}"
-            f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', **options)\n")
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\nimport uvicorn\n{launch[kind]}"
+            f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False, **options)\n")
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-c", code], env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                                    stdout=out, stderr=subprocess.STDOUT)
