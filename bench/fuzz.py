@@ -30,6 +30,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "access")]
 
+from bench.dispatch import BENCH_RATE_LIMITS  # noqa: E402
+
 
 def _environment(database_url: str) -> None:
     """The production configuration's environment, set before the application is imported."""
@@ -37,9 +39,7 @@ def _environment(database_url: str) -> None:
         "HOMEROOM_ENVIRONMENT": "production",
         "HOMEROOM_DATABASE_URL": database_url,
         "HOMEROOM_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
-        # thousands of operations a minute as one user from one address
-        "HOMEROOM_RATE_LIMIT_GRAPHQL": "1000000/minute",
-        "HOMEROOM_RATE_LIMIT_TOKEN_ROUTES": "1000000/minute",
+        **BENCH_RATE_LIMITS,  # thousands of operations a minute as one user from one address
     })
     for name in ("HOMEROOM_REDIS_URL", "HOMEROOM_CHANNEL_PLUGINS", "HOMEROOM_PLUGIN_CONFIG"):
         os.environ.pop(name, None)
