@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,6 +52,7 @@ class Context(BaseContext):
         self.jobs: JobQueue = runtime.jobs
         self._authenticate = authenticate
         self._session: Session | None = None
+        self._viewer_loaded: Viewer | AuthenticationError | None = None
         self.loaders = Loaders(self)
         #: True for a context that serves one operation on a worker thread (HTTP, or a query sent
         #: over a WebSocket): it keeps its session until the operation ends, and graph.schema
@@ -94,8 +94,18 @@ class Context(BaseContext):
     def is_websocket(self) -> bool:
         return self.connection_params is not None
 
-    @functools.cached_property
+    @property
     def _viewer_or_error(self) -> Viewer | AuthenticationError:
+        """Authenticated once per context. Not functools.cached_property: on Python 3.11 it holds
+        one lock per class while it computes, which made every operation of the process wait for
+        the others' token checks and viewer statements. A context serves one operation (or one
+        WebSocket), so no two threads compute this for one context at once; if they did, both
+        would read the same viewer."""
+        if self._viewer_loaded is None:
+            self._viewer_loaded = self._load_viewer_or_error()
+        return self._viewer_loaded
+
+    def _load_viewer_or_error(self) -> Viewer | AuthenticationError:
         try:
             found = self._authenticate(self.request, self.connection_params)
             self.token_expires_at = found.expires_at

@@ -45,6 +45,7 @@ from graph.reports.mutations import ReportMutations
 from graph.reports.queries import ReportQueries
 from graph.scheduling.mutations import ScheduleMutations
 from graph.scheduling.queries import ScheduleQueries
+from graph.leaf_fields import ReadPlainLeavesDirectly
 from graph.shared_results import SharedEventExecutionContext
 from graph.telephony.mutations import TelephonyMutations
 from graph.telephony.queries import CallerIdQueries
@@ -92,6 +93,11 @@ class KeepTheEventLoopFree(SchemaExtension):
         yield
 
 
+class ExecutionContext(ReadPlainLeavesDirectly, SharedEventExecutionContext):
+    """graphql-core's executor as strawberry runs it, plus plain leaf fields read directly
+    (graph.leaf_fields) and shared subscription events executed once (graph.shared_results)."""
+
+
 def build_schema(*, development: bool, introspection: bool = True, limits: GraphQLLimits | None = None,
                  persisted_documents: Iterable[str] = (), field_suggestions: bool | None = None,
                  extra_extensions: Sequence = ()) -> strawberry.Schema:
@@ -115,7 +121,7 @@ def build_schema(*, development: bool, introspection: bool = True, limits: Graph
     extensions.extend(extra_extensions)
     extensions.append(EveryStreamedErrorHasACode)  # last: after the masking (graph.errors.codes)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             execution_context_class=SharedEventExecutionContext, scalar_overrides=SCALAR_OVERRIDES,
+                             execution_context_class=ExecutionContext, scalar_overrides=SCALAR_OVERRIDES,
                              config=StrawberryConfig(disable_field_suggestions=not suggestions))
 
 
