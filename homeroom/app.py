@@ -10,8 +10,9 @@ errors as they are."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import Depends, FastAPI, Request, WebSocket
 from starlette.middleware.cors import CORSMiddleware
@@ -46,6 +47,22 @@ from homeroom.sign_in.verifier import OidcVerifier
 log = logging.getLogger(__name__)
 
 
+@contextlib.contextmanager
+def startup_objects_frozen() -> Iterator[None]:
+    """While the app serves, what start-up built (the schema, its parsed documents, the settings,
+    imported modules) is out of the cyclic garbage collector's sight (gc.freeze). It lives as long
+    as the process, yet every full collection walked it: a request that builds a few thousand
+    objects (a teacher's sections with their students) set collections off that cost ~20% of its
+    CPU (bench/graphql.py, docs/performance.md). Unfrozen at shutdown, for processes that start
+    several apps (the tests)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None,
                runtime: Runtime | None = None) -> FastAPI:
     """The app for ``runtime`` (default: one built from ``settings``, by default the environment's;
@@ -74,7 +91,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         # Embedded mode runs the communication queue's clock too (production: homeroom scheduler).
         queue_clock = jobs.queue_clock.start_thread() if run_worker else None
         try:
-            yield
+            with startup_objects_frozen():
+                yield
         finally:
             oidc.close()
             if queue_clock is not None:
