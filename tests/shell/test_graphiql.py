@@ -140,3 +140,25 @@ def test_issue_17_point_5_production_serves_no_ide(client):
     assert page.status_code >= 400 and "graphiql" not in page.text.lower()
     versions = GraphiQLPage().installed_versions() or {"graphiql": "3.8.3"}
     assert client.get(f"/graphiql/graphiql@{versions['graphiql']}/graphiql.min.js").status_code == 404
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None or GraphiQLPage().installed_versions() is None,
+                    reason="needs Chromium (.ci/run installs Debian's chromium) and the GraphiQL packages (./run tools)")
+def test_issue_17_point_5_graphiql_renders_in_chromium_with_every_other_host_unreachable(engine, tmp_path):
+    """A real browser (headless Chromium) whose resolver knows no host but 127.0.0.1, as on a school
+    network that blocks CDNs, opens a live development server's /graphql: GraphiQL renders its
+    container and its editors from what Homeroom served alone."""
+    with live_server(RUN_DIR / "live-server-chromium.log", HOMEROOM_ENVIRONMENT="development") as server:
+        run = subprocess.run(
+            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--virtual-time-budget=15000",
+             "--dump-dom", f"{server.base_url}/graphql"],
+            capture_output=True, text=True, timeout=120)
+    dom = run.stdout
+    assert run.returncode == 0 and 'id="graphiql"' in dom, run.stderr[-2000:]
+    assert 'class="graphiql-container"' in dom, dom[:2000]
+    assert dom.count("graphiql-editor") >= 2, dom[:2000]  # the query editor and the result viewer
