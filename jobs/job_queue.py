@@ -4,6 +4,7 @@ the runtime's ``jobs``, through which domain actions start work once their trans
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 
 import dramatiq
@@ -13,6 +14,8 @@ from domain.delivery.lanes import Lane
 from domain.delivery.sending.pacing import UrgentBoard
 from domain.delivery.policy import ChunkSizes
 from jobs.dispatch import enqueue_dispatch
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,10 +31,23 @@ class DramatiqJobQueue:
     def chunk_sizes(self) -> ChunkSizes:
         return ChunkSizes.for_plugins(self.registry, self.dispatch_batch_size)
 
+    # Both run after the commit (domain.delivery.policy.after_commit): what they hand out is stored.
+    # A broker that cannot take it (Redis away, a process with no such queue) is logged, never
+    # raised: raised, it turned a stored send into INTERNAL_SERVER_ERROR (a sender would send it
+    # again). The next queue run hands out what was lost (domain.delivery.queue_run).
+
     def dispatch(self, chunks: Iterable[tuple[Lane, list[int]]]) -> None:
-        enqueue_dispatch(chunks, broker=self.broker, urgent=self.urgent)
+        try:
+            enqueue_dispatch(chunks, broker=self.broker, urgent=self.urgent)
+        except Exception as error:  # noqa: BLE001
+            log.warning("dispatch jobs not enqueued after a commit (%s); the next queue run hands them out",
+                        type(error).__name__)
 
     def hand_on(self, message_id: int, lane: Lane) -> None:
         from jobs.hand_on import enqueue_hand_on  # the hand-on actor reads this class: imported when used
 
-        enqueue_hand_on(message_id, lane, broker=self.broker)
+        try:
+            enqueue_hand_on(message_id, lane, broker=self.broker)
+        except Exception as error:  # noqa: BLE001
+            log.warning("a hand-on job not enqueued after a commit (%s); the next queue run hands the message on",
+                        type(error).__name__)

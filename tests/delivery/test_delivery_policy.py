@@ -169,3 +169,31 @@ def test_every_declared_capability_is_enforced_before_the_plugin_is_called():
     assert [[e.reference for e in batch] for batch in batches] == [["0"]]
     assert [(o.reference, o.code) for o in refused] == [("1", ATTACHMENTS_NOT_SUPPORTED)]
     assert Capabilities(max_batch=10, attachments=True).fit(mail) == ([mail], [])
+
+
+def test_a_stored_send_stays_a_success_when_its_jobs_cannot_be_enqueued(engine, runtime, caplog):
+    """Found by bench/fuzz.py: a hand-off after the commit that the broker refuses (Redis away, a
+    process with no such queue) raised from inside session.commit, so graph.errors.perform rolled
+    back a committed session and a stored send answered INTERNAL_SERVER_ERROR. The hand-on and
+    dispatch jobs are logged instead (no ids), and the next queue run hands out what they would
+    have (domain.delivery.queue_run.stale_fan_outs, stale QUEUED deliveries)."""
+    import dataclasses
+
+    from dramatiq.brokers.stub import StubBroker
+    from sqlmodel import Session
+
+    from domain.delivery.lanes import Lane
+    from domain.delivery.policy import after_commit
+
+    refusing = dataclasses.replace(runtime.jobs, broker=StubBroker())  # declares none of the queues
+    ran: list[str] = []
+    with Session(engine) as session:
+        session.execute(select(Delivery.id).limit(1))
+        after_commit(session, lambda: refusing.hand_on(12345, Lane.NORMAL))
+        after_commit(session, lambda: refusing.dispatch([(Lane.NORMAL, [12345])]))
+        after_commit(session, lambda: ran.append("later work"))
+        session.commit()  # raised QueueNotFound before
+    assert ran == ["later work"]
+    assert [r.getMessage() for r in caplog.records if r.name == "jobs.job_queue"] == [
+        "a hand-on job not enqueued after a commit (QueueNotFound); the next queue run hands the message on",
+        "dispatch jobs not enqueued after a commit (QueueNotFound); the next queue run hands them out"]
