@@ -5,6 +5,10 @@ broker when it is installed (jobs.runtime.install)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -24,6 +28,18 @@ class LaneAwareRedisBroker(RedisBroker):
 
     def consume(self, queue_name, prefetch=1, timeout=5000):
         return super().consume(queue_name, prefetch=prefetch, timeout=min(timeout, self.IDLE_POLL_MS))
+
+
+@contextlib.contextmanager
+def refusal_logged(log: logging.Logger, jobs: str, after: str, recovery: str) -> Iterator[None]:
+    """Enqueue ``jobs`` after ``after`` (work already committed): a broker that refuses them (Redis
+    away, a process without their queues) is logged on ``log`` with the error's type alone, never
+    raised, since ``recovery`` by the next queue run makes good what was lost."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001
+        log.warning("%s not enqueued after %s (%s); the next queue run %s", jobs, after, type(error).__name__,
+                    recovery)
 
 
 def make_broker(redis_url: str | None) -> dramatiq.Broker:

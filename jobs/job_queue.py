@@ -13,6 +13,7 @@ from channels.registry import ChannelRegistry
 from domain.delivery.lanes import Lane
 from domain.delivery.sending.pacing import UrgentBoard
 from domain.delivery.policy import ChunkSizes
+from jobs.broker import refusal_logged
 from jobs.dispatch import enqueue_dispatch
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,11 @@ class DramatiqJobQueue:
     # again). The next queue run hands out what was lost (domain.delivery.queue_run).
 
     def dispatch(self, chunks: Iterable[tuple[Lane, list[int]]]) -> None:
-        try:
+        with refusal_logged(log, "dispatch jobs", "a commit", "hands them out"):
             enqueue_dispatch(chunks, broker=self.broker, urgent=self.urgent)
-        except Exception as error:  # noqa: BLE001
-            log.warning("dispatch jobs not enqueued after a commit (%s); the next queue run hands them out",
-                        type(error).__name__)
 
     def hand_on(self, message_id: int, lane: Lane) -> None:
         from jobs.hand_on import enqueue_hand_on  # the hand-on actor reads this class: imported when used
 
-        try:
+        with refusal_logged(log, "a hand-on job", "a commit", "hands the message on"):
             enqueue_hand_on(message_id, lane, broker=self.broker)
-        except Exception as error:  # noqa: BLE001
-            log.warning("a hand-on job not enqueued after a commit (%s); the next queue run hands the message on",
-                        type(error).__name__)

@@ -17,6 +17,7 @@ from domain.webhooks.events import emit_completed
 from domain.webhooks.feed import SETTLE_SECONDS
 from domain.webhooks.pump import pump
 from domain.webhooks.sending import send_message
+from jobs.broker import refusal_logged
 from jobs.runtime import current
 from models.db import session_scope, utcnow
 
@@ -120,11 +121,8 @@ class DramatiqWebhookJobs:
         messages' event job, and one pump shortly after (coalesced per process). Enqueues only, and
         never fails the dispatch that calls it: what it could not enqueue (Redis away, a broker
         without these actors) the next queue run's pump makes good, from the database."""
-        try:
+        with refusal_logged(log, "webhook jobs", "a dispatch", "catches up"):
             self.messages_completed(completed_ids)
             delay = _pump_delay(time.monotonic()) if message_ids else None
             if delay is not None:
                 self.pump(delay)
-        except Exception as error:  # noqa: BLE001  (dispatch's outcomes are committed; webhooks catch up)
-            log.warning("webhook jobs not enqueued after a dispatch (%s); the next queue run catches up",
-                        type(error).__name__)
