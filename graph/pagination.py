@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.support.keyset import Key, KeysetList, Window
+from domain.support.global_ids import Kind, global_id, pk_of
 from models.db import MAX_ROW_ID, row_id
 
 T = TypeVar("T")
@@ -204,17 +205,39 @@ def sorted_key(*columns) -> Callable:
 NOT_AN_ID = -1
 
 
-def parse_id(value: strawberry.ID | str | None) -> int:
-    """The one id parser of every resolver: the row id ``value`` spells (models.db.row_id), or
-    NOT_AN_ID. An id that is not a number, past the integer range, or someone else's row all find
-    nothing, so each answers exactly like a missing one (null, an empty list, NOT_FOUND)."""
-    parsed = row_id(value)
+#: The global-id kind of each RecipientKind value.
+RECIPIENT_KINDS = {"STUDENT": Kind.STUDENT, "CONTACT": Kind.CONTACT, "USER": Kind.USER,
+                   "IMPORTED": Kind.IMPORTED_RECIPIENT}
+
+
+def parse_id(value: strawberry.ID | str | None, kind: Kind) -> int:
+    """The one id parser of every resolver: the row of ``kind`` the opaque global id ``value`` names
+    (domain.support.global_ids), or NOT_AN_ID. A string that is not such an id, an id of another
+    kind, or someone else's row all find nothing, so each answers exactly like a missing one (null,
+    an empty list, NOT_FOUND)."""
+    parsed = pk_of(value, kind)
     return NOT_AN_ID if parsed is None else parsed
 
 
-def parse_ids(values) -> tuple[int, ...]:
+def parse_ids(values, kind: Kind) -> tuple[int, ...]:
     """Each id of a list, parsed by parse_id."""
-    return tuple(parse_id(value) for value in values or ())
+    return tuple(parse_id(value, kind) for value in values or ())
+
+
+def node_id(kind: Kind, pk: int) -> strawberry.ID:
+    """The opaque global id a type shows for row ``pk`` of ``kind``."""
+    return strawberry.ID(global_id(kind, pk))
+
+
+def optional_node_id(kind: Kind, pk: int | None) -> strawberry.ID | None:
+    """node_id, or None when there is no row."""
+    return None if pk is None else node_id(kind, pk)
+
+
+def recipient_node_id(recipient_kind: str, pk: int) -> strawberry.ID:
+    """The id of a delivery's recipient: a student, a contact, a user or an imported recipient,
+    as its recipientKind (models.messaging.RecipientKind) says."""
+    return node_id(RECIPIENT_KINDS[str(getattr(recipient_kind, "value", recipient_kind))], pk)
 
 
 def search_term(value: str | None, argument: str = "search") -> str | None:

@@ -14,6 +14,7 @@ from dramatiq.worker import WorkerThread
 from sqlalchemy import event, func, insert, select
 
 from domain.access.permissions import CATALOGUE, Perm
+from domain.support.global_ids import Kind, decoded, global_id
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
 from jobs.queue_clock import THREAD_NAME as QUEUE_THREAD_NAME
@@ -30,6 +31,23 @@ from models.directory import (
     UserSchool,
 )
 from models.messaging import Message, MessageStaff, MessageStudent
+
+
+def gid(kind: Kind | str, pk: int | str) -> str:
+    """The opaque global id the API shows for row ``pk`` of ``kind`` (a Kind or its name: "Student")."""
+    return global_id(Kind(kind), int(pk))
+
+
+def gids(kind: Kind | str, pks) -> list[str]:
+    """gid of each row of a list."""
+    return [gid(kind, pk) for pk in pks]
+
+
+def pk_of(value: str) -> int:
+    """The row an opaque global id names (a test reads it back to find the row in the database)."""
+    parsed = decoded(value)
+    assert parsed is not None, f"not a global id: {value!r}"
+    return parsed[1]
 
 
 @contextlib.contextmanager

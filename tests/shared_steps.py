@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from factories import add_contact, add_student, email, first_school_id, seeded_students, unique
-from helpers import gql
+from helpers import gid, gql
 from models.db import session_scope, utcnow
 
 
@@ -88,11 +88,11 @@ def family(engine, **contact) -> int:
 
 def message_input(kid, **fields):
     return {"subject": fields.pop("subject", unique("Scheduled ")), "htmlBody": "<p>Later</p>", "channels": ["EMAIL"],
-            "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)], **fields}
+            "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)], **fields}
 
 
 def active_student_ids(db, limit):
-    return [str(i) for i in seeded_students(db, limit=limit)]
+    return [gid("Student", i) for i in seeded_students(db, limit=limit)]
 
 
 def heavy_import_request(message_id: str, rows: int = 50_000) -> tuple[str, dict]:

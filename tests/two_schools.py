@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from factories import add_contact, add_student, add_user, email, phone, unique
-from helpers import gql, token_for, wait_for_message
+from helpers import gids, gql, token_for, wait_for_message, pk_of
 from models.db import session_scope
 from models.directory import User, UserSchool
 
@@ -49,7 +49,8 @@ def sent_to_two_schools(client, engine) -> dict:
     subject = unique("Two schools ")
     draft = gql(client, SAVE_DRAFT, {"input": {
         "subject": subject, "htmlBody": "<p>Concert</p>", "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
-        "studentIds": [str(kid1), str(kid3)], "staffIds": [str(people["teacher1"][1]), str(people["teacher3"][1])]}},
+        "studentIds": gids("Student", [kid1, kid3]),
+        "staffIds": gids("User", [people["teacher1"][1], people["teacher3"][1]])}},
         admin)["data"]["saveDraft"]["message"]["id"]
     outside = f"Name,Email,Phone\nOutsider,outsider@else.example.com,{phone()}"
     imported = gql(client, IMPORT, {"input": {"messageId": draft, "csv": outside, "hasHeader": True,
@@ -61,7 +62,7 @@ def sent_to_two_schools(client, engine) -> dict:
 
 
 def recipients(message: dict) -> set:
-    return {(e["node"]["recipientKind"], int(e["node"]["recipientId"])) for e in message["deliveries"]["edges"]}
+    return {(e["node"]["recipientKind"], pk_of(e["node"]["recipientId"])) for e in message["deliveries"]["edges"]}
 
 
 def expected(sent: dict, *names: str) -> set:
@@ -69,7 +70,7 @@ def expected(sent: dict, *names: str) -> set:
 
 
 def rows_of(message: dict) -> set:
-    return {(e["node"]["recipientKind"], int(e["node"]["recipientId"]), e["node"]["channel"])
+    return {(e["node"]["recipientKind"], pk_of(e["node"]["recipientId"]), e["node"]["channel"])
             for e in message["deliveries"]["edges"]}
 
 

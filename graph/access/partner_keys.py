@@ -3,6 +3,7 @@ The mutations are in graph/access/mutations/."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
@@ -14,6 +15,7 @@ from domain.support.signed_ids import SigningKeys
 from graph.context import Info
 from graph.directory.types import School, StaffMember
 from graph.permissions import requires_district_settings
+from graph.pagination import node_id
 
 PartnerScope = strawberry.enum(
     enum.Enum("PartnerScope", {scope.name: strawberry.enum_value(
@@ -59,7 +61,7 @@ class PartnerKey:
     @classmethod
     def from_listing(cls, listing: keys_domain.KeyListing) -> PartnerKey:
         key = listing.key
-        return cls(id=strawberry.ID(str(key.id)), name=key.name, prefix=listing.prefix,
+        return cls(id=node_id(Kind.PARTNER_KEY, key.id), name=key.name, prefix=listing.prefix,
                    previous_prefix=listing.previous_prefix, previous_valid_until=listing.previous_valid_until,
                    scopes=[PartnerScope[scope.name] for scope in keys_domain.scopes_of(key)],
                    created_at=key.created_at, created_by=StaffMember.from_row(listing.creator),

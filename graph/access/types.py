@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from domain.messages.compose import compose_capabilities
@@ -13,6 +14,7 @@ from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
 from graph.directory.settings import MySettings, my_settings
 from graph.enum_values import describe_values
+from graph.pagination import node_id
 
 
 PermissionLevel = describe_values(strawberry.enum(PermissionLevelModel,
@@ -72,7 +74,7 @@ class Viewer:
 
     @strawberry.field(description="The signed-in user's id.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.model.id))
+        return node_id(Kind.USER, self.model.id)
 
     @strawberry.field(description="The name the user signs in with.")
     def login(self) -> str:
@@ -96,7 +98,7 @@ class Viewer:
 
     @strawberry.field(description="The profiles the user holds; their permissions add up.")
     def profiles(self) -> list[Profile]:
-        return [Profile(id=strawberry.ID(str(p.id)), name=p.name, role=Role(p.role)) for p in self.model.profiles]
+        return [Profile(id=node_id(Kind.PROFILE, p.id), name=p.name, role=Role(p.role)) for p in self.model.profiles]
 
     @strawberry.field(description="Add-ons the district has enabled.")
     def addons(self) -> list[str]:

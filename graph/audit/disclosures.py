@@ -24,6 +24,7 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from domain.access.scopes import Scope
+from domain.support.global_ids import Kind, pk_of
 from domain.access.viewer import Viewer
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import AuditEntry, record
@@ -38,7 +39,8 @@ STUDENT_DATA_SCOPES = frozenset({Scope.DELIVERIES_READ, Scope.DIRECTORY_READ, Sc
 
 def contact_data_shown(info: Info, object_type: str, object_ids: Iterable[int], student_ids: Iterable) -> None:
     """The answer shows the addresses of these students or their contacts: audited, unless none."""
-    students = {int(student_id) for student_id in student_ids if student_id is not None}
+    students = {student_id if isinstance(student_id, int) else pk_of(student_id, Kind.STUDENT)
+                for student_id in student_ids if student_id is not None} - {None}
     if students:
         entry = AuditEntry.now(Actor.of(info.context.viewer), AuditAction.CONTACT_DATA_VIEWED,
                                object_type=object_type, object_ids=object_ids, students=students)

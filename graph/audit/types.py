@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 
 import strawberry
@@ -10,7 +11,7 @@ from graphql import GraphQLError
 from domain.audit.actions import AuditAction as DomainAuditAction
 from domain.audit.log import AuditFilter
 from graph.enum_values import describe_values
-from graph.pagination import parse_id
+from graph.pagination import node_id, optional_node_id, parse_id
 from models.audit import AuditLog
 
 AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditAction",
@@ -40,6 +41,19 @@ AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditActi
 })
 
 
+#: The kind of the ids an audit row lists, by its objectType; a type not named here lists none
+#: (a OneRoster run, a partner's read of a field name).
+_AUDITED_KINDS = {"message": Kind.MESSAGE, "user": Kind.USER, "partnerKey": Kind.PARTNER_KEY,
+                  "webhookEndpoint": Kind.WEBHOOK_ENDPOINT, "profile": Kind.PROFILE, "school": Kind.SCHOOL,
+                  "student": Kind.STUDENT, "recipientThread": Kind.MESSAGE}
+
+
+def audited_object_ids(object_type: str, pks: list[int]) -> list[strawberry.ID]:
+    """The global ids of what an audit row names, of the kind its objectType says."""
+    kind = _AUDITED_KINDS.get(object_type)
+    return [] if kind is None else [node_id(kind, pk) for pk in pks]
+
+
 @strawberry.type(description="One audited action: who, what, on which objects and how many students and recipients, "
                              "from which request, when; and its link in the hash chain. Never names, addresses, "
                              "bodies or secrets.")
@@ -67,12 +81,10 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, row: AuditLog) -> AuditEntry:
-        def optional_id(value: int | None) -> strawberry.ID | None:
-            return strawberry.ID(str(value)) if value is not None else None
-
-        return cls(id=strawberry.ID(str(row.id)), action=AuditAction(row.action), object_type=row.object_type,
-                   object_ids=[strawberry.ID(str(i)) for i in row.object_ids or []],
-                   actor_user_id=optional_id(row.actor_user_id), actor_key_id=optional_id(row.actor_key_id),
+        return cls(id=node_id(Kind.AUDIT_ENTRY, row.id), action=AuditAction(row.action), object_type=row.object_type,
+                   object_ids=audited_object_ids(row.object_type, row.object_ids or []),
+                   actor_user_id=optional_node_id(Kind.USER, row.actor_user_id),
+                   actor_key_id=optional_node_id(Kind.PARTNER_KEY, row.actor_key_id),
                    student_count=row.student_count, recipient_count=row.recipient_count, request_id=row.request_id,
                    client_address=row.client_address, occurred_at=row.occurred_at, prev_hash=row.prev_hash,
                    row_hash=row.row_hash)
@@ -97,8 +109,8 @@ class AuditLogFilter:
                 raise GraphQLError(f"{argument} needs a time zone, such as 2026-09-01T08:00:00Z",
                                    extensions={"code": "BAD_USER_INPUT", "argument": argument})
         return AuditFilter(
-            student_id=parse_id(self.student_id) if self.student_id is not None else None,
-            actor_user_id=parse_id(self.actor_user_id) if self.actor_user_id is not None else None,
-            actor_key_id=parse_id(self.actor_key_id) if self.actor_key_id is not None else None,
+            student_id=parse_id(self.student_id, Kind.STUDENT) if self.student_id is not None else None,
+            actor_user_id=parse_id(self.actor_user_id, Kind.USER) if self.actor_user_id is not None else None,
+            actor_key_id=parse_id(self.actor_key_id, Kind.PARTNER_KEY) if self.actor_key_id is not None else None,
             action=DomainAuditAction(self.action.value) if self.action is not None else None,
             occurred_from=self.from_, occurred_to=self.to)

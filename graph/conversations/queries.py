@@ -3,6 +3,7 @@ the sender's view of one recipient (recipientThread, RCP-26)."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import base64
 import datetime as dt
 from typing import Annotated
@@ -27,16 +28,17 @@ from graph.conversations.types import (
 from graph.messages.types import Delivery, Message, RecipientKind
 from graph.pagination import (
     MAX_SEARCH_LENGTH,
+    RECIPIENT_KINDS,
     After,
     Before,
     Connection,
+    decode_cursor,
     Edge,
     First,
-    Last,
-    PageInfo,
-    decode_cursor,
     keyset_connection,
+    Last,
     page_size,
+    PageInfo,
     parse_id,
     search_term,
     window,
@@ -140,9 +142,9 @@ class ConversationQueries:
         start, end = decode_cursor("message", after), decode_cursor("message", before)
         viewer_id = info.context.viewer.id
         try:
-            page = (thread_page(info.context.session, user_id=viewer_id, thread_id=parse_id(id), first=first or PAGE_SIZE,
+            page = (thread_page(info.context.session, user_id=viewer_id, thread_id=parse_id(id, Kind.THREAD), first=first or PAGE_SIZE,
                                 after=start) if forward and (first is not None or after is not None)
-                    else thread_page(info.context.session, user_id=viewer_id, thread_id=parse_id(id), last=last,
+                    else thread_page(info.context.session, user_id=viewer_id, thread_id=parse_id(id, Kind.THREAD), last=last,
                                      before=end))
         except ThreadNotFound:
             return None
@@ -163,17 +165,17 @@ class ConversationQueries:
                          before: Before = None) -> MessageThread:
         page = window("thread", first, after, last, before, default=20)
         listing = sent_thread(info.context.session, info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                              parse_id(recipient_id))
+                              parse_id(recipient_id, RECIPIENT_KINDS[recipient_kind.value]))
         entries = keyset_connection(info.context.session, listing, "thread", page, lambda entry: ThreadEntry(
             message=Message.in_conversation(entry.message),
             deliveries=[Delivery.from_row(d) for d in entry.deliveries]))
         shown = [edge.node for edge in entries.edges]
         newest = shown[0].deliveries[0] if shown and shown[0].deliveries else None
-        contact_data_shown(info, "recipientThread", [int(entry.message.id) for entry in shown],
+        contact_data_shown(info, "recipientThread", [parse_id(entry.message.id, Kind.MESSAGE) for entry in shown],
                            [d.student_id for entry in shown for d in entry.deliveries])
         return MessageThread(
             replies_list=replies_from(info.context.viewer.id, db.RecipientKind(recipient_kind.value),
-                                      parse_id(recipient_id)),
+                                      parse_id(recipient_id, RECIPIENT_KINDS[recipient_kind.value])),
             recipient_kind=recipient_kind, recipient_id=recipient_id,
             recipient_name=newest.recipient_name if newest else None,
             entries=entries,

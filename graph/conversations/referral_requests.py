@@ -4,6 +4,7 @@ database with the subscriber's access checked again."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 from collections.abc import AsyncGenerator
 
@@ -19,6 +20,7 @@ from graph.context import Info
 from graph.permissions import require, requires
 from graph.thread_limits import subscription_read_threads
 from models import conversations as db
+from graph.pagination import node_id
 
 #: What subscribing needs; checked again at each event.
 REQUIRED = (Perm.COMMUNICATION, Perm.CREATE_REFERRALS)
@@ -37,9 +39,9 @@ class ReferralRequest:
 
     @classmethod
     def from_row(cls, row: db.ReferralRequest) -> ReferralRequest:
-        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
-                   student_id=strawberry.ID(str(row.student_id)),
-                   requested_by_id=strawberry.ID(str(row.requested_by_id)), note=row.note or None,
+        return cls(id=node_id(Kind.REFERRAL_REQUEST, row.id), message_id=node_id(Kind.MESSAGE, row.message_id),
+                   student_id=node_id(Kind.STUDENT, row.student_id),
+                   requested_by_id=node_id(Kind.USER, row.requested_by_id), note=row.note or None,
                    created_at=row.created_at)
 
 

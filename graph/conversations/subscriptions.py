@@ -9,6 +9,7 @@ the viewer's thread never reaches them, and no content ever travels.
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import enum
 from collections.abc import AsyncGenerator
 
@@ -25,6 +26,7 @@ from graph.context import Info
 from graph.enum_values import describe_values
 from graph.permissions import require, requires
 from graph.thread_limits import subscription_read_threads
+from graph.pagination import optional_node_id
 
 #: What subscribing needs; checked again at each event, with the rest of the viewer's access.
 REQUIRED = (Perm.COMMUNICATION,)
@@ -51,8 +53,8 @@ class InboxUpdate:
     @classmethod
     def of(cls, update: inbox_updates.InboxUpdate) -> InboxUpdate:
         return cls(change=update.change,
-                   thread_id=strawberry.ID(str(update.thread_id)) if update.thread_id else None,
-                   message_id=strawberry.ID(str(update.message_id)) if update.message_id else None,
+                   thread_id=optional_node_id(Kind.THREAD, update.thread_id or None),
+                   message_id=optional_node_id(Kind.MESSAGE, update.message_id or None),
                    unread_total=update.unread_total)
 
 

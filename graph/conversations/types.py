@@ -3,6 +3,7 @@ sender's view of one recipient (RCP-26)."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
@@ -24,11 +25,14 @@ from graph.pagination import (
     Before,
     Connection,
     Edge,
-    First,
-    Last,
-    PageInfo,
     encode_cursor,
+    First,
     keyset_connection,
+    Last,
+    node_id,
+    optional_node_id,
+    PageInfo,
+    parse_id,
     window,
 )
 
@@ -68,7 +72,7 @@ class ThreadReplyItem:
 
     @classmethod
     def of(cls, row: ThreadReply) -> ThreadReplyItem:
-        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
+        return cls(id=node_id(Kind.THREAD_REPLY, row.id), message_id=node_id(Kind.MESSAGE, row.message_id),
                    from_address=row.from_address, received_at=row.received_at, flagged=row.flagged,
                    body_text=PLACEHOLDER if row.flagged else row.body_text)
 
@@ -112,8 +116,8 @@ class InboxThread:
     @classmethod
     def of(cls, summary: ThreadSummary) -> InboxThread:
         return cls(
-            id=strawberry.ID(str(summary.thread_id)),
-            correspondent=Correspondent(id=strawberry.ID(str(summary.correspondent_id)),
+            id=node_id(Kind.THREAD, summary.thread_id),
+            correspondent=Correspondent(id=node_id(Kind.USER, summary.correspondent_id),
                                         name=summary.correspondent_name, role=Role(summary.correspondent_role),
                                         role_label=summary.role_label, school_name=summary.school_name,
                                         active=summary.correspondent_active),
@@ -200,7 +204,7 @@ class ThreadMessage:
     async def delivery_states(self, info: Info) -> list[ChannelDeliveryState]:
         if self.received:
             return []
-        states = await info.context.loaders.channel_states_by_message.load((int(self.id), self.reader_id))
+        states = await info.context.loaders.channel_states_by_message.load((parse_id(self.id, Kind.MESSAGE), self.reader_id))
         return [ChannelDeliveryState.of(state) for state in states]
 
     @strawberry.field(description="The attached files; download one with GET /messages/{id}/attachments/{fileId} "
@@ -208,17 +212,17 @@ class ThreadMessage:
     async def attachments(self, info: Info) -> list[AttachedFile]:
         if self.flagged:
             return []
-        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
-        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+        files = await info.context.loaders.attachments_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
+        return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
 
     @classmethod
     def of(cls, entry: ThreadPageMessage, viewer_id: int, correspondent_id: int) -> ThreadMessage:
         row = entry.message
         return cls(
-            id=strawberry.ID(str(row.id)), subject=PLACEHOLDER if row.flagged else row.subject,
+            id=node_id(Kind.MESSAGE, row.id), subject=PLACEHOLDER if row.flagged else row.subject,
             html_body=f"<p>{PLACEHOLDER}</p>" if row.flagged else row.html_body, flagged=row.flagged,
-            received=entry.received, author_id=strawberry.ID(str(row.sender_id)), author_name=entry.author_name,
+            received=entry.received, author_id=node_id(Kind.USER, row.sender_id), author_name=entry.author_name,
             author_role_label=entry.author_label, sent_at=row.fanned_out_at or row.created_at, read=entry.read,
             read_at=entry.read_at, allow_reply=row.allow_reply,
             reader_id=viewer_id if entry.received else correspondent_id)
@@ -253,5 +257,5 @@ class ThreadView:
                  for m in page.messages]
         info = PageInfo.of([edge.cursor for edge in edges], has_next=page.has_next, has_previous=page.has_previous)
         return cls(thread=InboxThread.of(page.thread),
-                   anchor_message_id=strawberry.ID(str(page.anchor_message_id)) if page.anchor_message_id else None,
+                   anchor_message_id=optional_node_id(Kind.MESSAGE, page.anchor_message_id or None),
                    messages=ThreadMessageConnection(edges=edges, page_info=info))

@@ -6,6 +6,7 @@ The rules live in domain/feed/."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Sequence
@@ -24,7 +25,7 @@ from domain.feed.scope import FeedScope
 from graph import access_rechecks
 from graph.context import Info
 from graph.messages.types import Channel, DeliveryReason, DeliveryStatus, delivery_reason
-from graph.pagination import MAX_PAGE_SIZE, PageInfo, page_size, parse_ids
+from graph.pagination import MAX_PAGE_SIZE, node_id, optional_node_id, page_size, PageInfo, parse_ids
 from graph.permissions import require, require_scope, requires
 from graph.shared_results import shared
 from graph.thread_limits import subscription_read_threads
@@ -96,9 +97,9 @@ class DeliveryEventConnection:
 
 def _node(event: FeedEvent) -> DeliveryEvent:
     return DeliveryEvent(
-        cursor=event.position.cursor, delivery_id=strawberry.ID(str(event.delivery_id)),
-        message_id=strawberry.ID(str(event.message_id)),
-        school_id=strawberry.ID(str(event.school_id)) if event.school_id is not None else None,
+        cursor=event.position.cursor, delivery_id=node_id(Kind.DELIVERY, event.delivery_id),
+        message_id=node_id(Kind.MESSAGE, event.message_id),
+        school_id=optional_node_id(Kind.SCHOOL, event.school_id),
         channel=db.Channel(event.channel), status=db.DeliveryStatus(event.status),
         reason=delivery_reason(event.status), detail=event.reason,
         occurred_at=event.occurred_at)
@@ -114,7 +115,7 @@ def _after(cursor: str | None) -> FeedPosition | None:
 
 
 def _schools(schools: list[strawberry.ID] | None) -> frozenset[int] | None:
-    return None if schools is None else frozenset(parse_ids(schools))
+    return None if schools is None else frozenset(parse_ids(schools, Kind.SCHOOL))
 
 
 def cursor_expired() -> GraphQLError:

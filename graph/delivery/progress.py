@@ -7,6 +7,7 @@ checks each viewer's access again without a read per subscriber per event."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from collections.abc import AsyncGenerator
 from typing import Annotated
 
@@ -39,7 +40,7 @@ class ProgressSubscriptions:
     async def message_progress(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(
             description="The message to follow (Message.id); one the viewer may not read is NOT_FOUND.")]) -> AsyncGenerator[MessageProgress, None]:
         context = info.context
-        wanted = parse_id(message_id)
+        wanted = parse_id(message_id, Kind.MESSAGE)
         async with progress_watch.follow(context.engine, context.events, wanted, context.viewer) as follower:
             last = None
             while last is None or last.status is not db.MessageStatus.COMPLETED:

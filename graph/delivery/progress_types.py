@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import enum
 from collections.abc import Iterable
 
@@ -10,6 +11,7 @@ from graphql import GraphQLError
 
 from graph.messages.types import DeliveryStatusCount, MessageStatus
 from models import messaging as db
+from graph.pagination import node_id
 
 OPEN_STATUSES = frozenset(s.value for s in db.OPEN_DELIVERY_STATUSES)
 
@@ -27,7 +29,7 @@ class MessageProgress:
     def of(cls, message_id: int, status: str, rows: Iterable[tuple[str, int]]) -> MessageProgress:
         """From the message's status and its (delivery status, count) rows."""
         rows = list(rows)
-        return cls(message_id=strawberry.ID(str(message_id)), status=db.MessageStatus(status),
+        return cls(message_id=node_id(Kind.MESSAGE, message_id), status=db.MessageStatus(status),
                    total=sum(c for _, c in rows), open=sum(c for s, c in rows if s in OPEN_STATUSES),
                    counts=[DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                            for s, c in sorted(rows, key=lambda row: (-row[1], row[0]))])

@@ -3,6 +3,7 @@ district's default user preferences (SET-09); the Web Push key."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -26,6 +27,7 @@ from graph.pagination import (
     Last,
     keyset_connection,
     keyset_page,
+    node_id,
     parse_id,
     search_term,
     sorted_key,
@@ -49,7 +51,7 @@ def _name_filter(table, search: str | None):
     return or_(full.like(pattern), func.lower(table.last_name).like(pattern))
 
 
-def _assigned_groups(info: Info, group, member, assignee, kind: str, first, after, last,
+def _assigned_groups(info: Info, group, member, assignee, kind: str, id_kind: Kind, first, after, last,
                      before) -> Connection[Group]:
     """The groups assigned to the viewer or a profile of theirs, by name, with member counts:
     one statement a page."""
@@ -62,7 +64,7 @@ def _assigned_groups(info: Info, group, member, assignee, kind: str, first, afte
     listing = KeysetList(select(group.id, group.name, members).where(group.id.in_(assigned)), group.id,
                          order=(group.name,), key_of=lambda row: (row.name, row.id))
     return keyset_connection(info.context.session, listing, kind, window(kind, first, after, last, before, default=50),
-                             lambda row: Group(id=strawberry.ID(str(row.id)), name=row.name,
+                             lambda row: Group(id=node_id(id_kind, row.id), name=row.name,
                                                member_count=row.member_count))
 
 
@@ -87,7 +89,7 @@ class DirectoryQueries:
                  before: Before = None) -> Connection[Student]:
         where = [student_scope(info.context.viewer), _name_filter(db.Student, search_term(search))]
         if school_id is not None:
-            where.append(db.Student.school_id == parse_id(school_id))
+            where.append(db.Student.school_id == parse_id(school_id, Kind.SCHOOL))
         return keyset_page(info.context.session, db.Student, "student", where,
                            window("student", first, after, last, before, default=50), Student.from_row)
 
@@ -113,7 +115,7 @@ class DirectoryQueries:
         else:
             query = query.where(db.Section.school_id.in_(viewer.school_ids))
         if school_id is not None:
-            query = query.where(db.Section.school_id == parse_id(school_id))
+            query = query.where(db.Section.school_id == parse_id(school_id, Kind.SCHOOL))
         listing = KeysetList(query, db.Section.id, order=(db.Section.name,), key_of=sorted_key(db.Section.name,
                                                                                             db.Section.id))
         return keyset_connection(info.context.session, listing, "section",
@@ -124,14 +126,14 @@ class DirectoryQueries:
     def student_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
                        before: Before = None) -> Connection[Group]:
         return _assigned_groups(info, db.StudentGroup, db.StudentGroupMember, db.StudentGroupAssignee,
-                                "student-group", first, after, last, before)
+                                "student-group", Kind.STUDENT_GROUP, first, after, last, before)
 
     @strawberry.field(**requires("User groups assigned to the viewer or a profile of theirs, by name "
                                  "(50 a page by default) (RCP-21).", Perm.COMMUNICATION))
     def user_groups(self, info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Group]:
         return _assigned_groups(info, db.UserGroup, db.UserGroupMember, db.UserGroupAssignee,
-                                "user-group", first, after, last, before)
+                                "user-group", Kind.USER_GROUP, first, after, last, before)
 
     @strawberry.field(**requires("The district's default user preferences, and which of them are enforced (SET-09).", Perm.COMMUNICATION))
     def default_user_preferences(self, info: Info) -> list[DefaultUserPreference]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from graph.context import Info
 from graph.enum_values import describe_values
 from models import directory as db
+from graph.pagination import node_id, parse_id
 
 
 Role = describe_values(strawberry.enum(db.Role, description="The role a profile or account belongs to."), {
@@ -29,7 +31,7 @@ class School:
 
     @classmethod
     def from_row(cls, row: db.School) -> School:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, sort_order=row.sort_order,
+        return cls(id=node_id(Kind.SCHOOL, row.id), name=row.name, sort_order=row.sort_order,
                    exclude_from_communication=row.exclude_from_communication)
 
 
@@ -53,7 +55,7 @@ class Student:
 
     @classmethod
     def from_row(cls, row: db.Student) -> Student:
-        return cls(id=strawberry.ID(str(row.id)), first_name=row.first_name, last_name=row.last_name,
+        return cls(id=node_id(Kind.STUDENT, row.id), first_name=row.first_name, last_name=row.last_name,
                    grade_level=row.grade_level, language=row.language, sms_enabled=row.sms_enabled,
                    school_id=row.school_id)
 
@@ -68,7 +70,7 @@ class StaffMember:
 
     @classmethod
     def from_row(cls, row: db.User) -> StaffMember:
-        return cls(id=strawberry.ID(str(row.id)), login=row.login, first_name=row.first_name,
+        return cls(id=node_id(Kind.USER, row.id), login=row.login, first_name=row.first_name,
                    last_name=row.last_name, role=Role(row.role))
 
 
@@ -87,17 +89,17 @@ class Section:
 
     @strawberry.field(description="The section's teachers, by last name.")
     async def teachers(self, info: Info) -> list[StaffMember]:
-        rows = await info.context.loaders.teachers_by_section_id.load(int(self.id))
+        rows = await info.context.loaders.teachers_by_section_id.load(parse_id(self.id, Kind.SECTION))
         return [StaffMember.from_row(row) for row in rows]
 
     @strawberry.field(description="Enrolled students the viewer may message.")
     async def students(self, info: Info) -> list[Student]:
-        rows = await info.context.loaders.students_by_section_id.load(int(self.id))
+        rows = await info.context.loaders.students_by_section_id.load(parse_id(self.id, Kind.SECTION))
         return [Student.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: db.Section) -> Section:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, course_code=row.course_code or None,
+        return cls(id=node_id(Kind.SECTION, row.id), name=row.name, course_code=row.course_code or None,
                    school_id=row.school_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
@@ -11,7 +12,17 @@ from domain.access.permissions import Perm
 from domain.conversations.drafts.portal_alerts import AlertKind, alerts_list, unseen_count
 from graph.context import Info
 from graph.enum_values import described_enum
-from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    keyset_connection,
+    Last,
+    node_id,
+    optional_node_id,
+    window,
+)
 from graph.permissions import requires
 from models.conversations import PortalAlert as PortalAlertRow
 
@@ -32,8 +43,8 @@ class PortalAlert:
 
     @classmethod
     def from_row(cls, row: PortalAlertRow) -> PortalAlert:
-        return cls(id=strawberry.ID(str(row.id)), kind=AlertKind(row.kind), text=row.text,
-                   message_id=strawberry.ID(str(row.message_id)) if row.message_id else None,
+        return cls(id=node_id(Kind.PORTAL_ALERT, row.id), kind=AlertKind(row.kind), text=row.text,
+                   message_id=optional_node_id(Kind.MESSAGE, row.message_id or None),
                    created_at=row.created_at, seen_at=row.seen_at)
 
 

@@ -3,6 +3,7 @@ saved, and the gated fields the viewer may not change on it."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import base64
 import datetime as dt
 from typing import Annotated
@@ -30,12 +31,14 @@ from graph.pagination import (
     After,
     Before,
     Connection,
+    direction,
     Edge,
     First,
-    Last,
-    PageInfo,
-    direction,
     keyset_page,
+    Last,
+    node_id,
+    optional_node_id,
+    PageInfo,
     parse_id,
     search_term,
     window,
@@ -84,8 +87,8 @@ class DraftAssignment:
     assigned_at: dt.datetime = strawberry.field(description="When it was assigned (UTC).")
 
 
-def _ids(values: list[int]) -> list[strawberry.ID]:
-    return [strawberry.ID(str(value)) for value in values]
+def _ids(kind: Kind, values: list[int]) -> list[strawberry.ID]:
+    return [node_id(kind, value) for value in values]
 
 
 @strawberry.type(description=(
@@ -138,14 +141,14 @@ class Draft:
 
     @strawberry.field(description="The attached files, as Message.attachments (ATT-01).")
     async def attachments(self, info: Info) -> list[AttachedFile]:
-        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
-        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+        files = await info.context.loaders.attachments_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
+        return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
 
     @strawberry.field(description="The CSV-imported recipients, in import order, 100 a page by default (IMP-05).")
     def imported_recipients(self, info: Info, first: First = None, after: After = None, last: Last = None,
                             before: Before = None) -> Connection[ImportedRecipient]:
-        where = [db.ImportedRecipient.message_id == int(self.id)]
+        where = [db.ImportedRecipient.message_id == parse_id(self.id, Kind.MESSAGE)]
         return keyset_page(info.context.session, db.ImportedRecipient, "imported", where,
                            window("imported", first, after, last, before, default=100), ImportedRecipient.from_row)
 
@@ -153,22 +156,23 @@ class Draft:
     def of(cls, row: db.Message, contents: DraftContents, read_only: list[str]) -> Draft:
         assignment = contents.assignment
         return cls(
-            id=strawberry.ID(str(row.id)), title=row.draft_title or row.subject, subject=row.subject,
+            id=node_id(Kind.MESSAGE, row.id), title=row.draft_title or row.subject, subject=row.subject,
             html_body=row.html_body, saved_at=saved_at(row), channels=[Channel(c) for c in row.channels],
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
-            student_ids=_ids(contents.student_ids), staff_ids=_ids(contents.staff_ids),
-            student_group_ids=_ids(contents.student_group_ids), user_group_ids=_ids(contents.user_group_ids),
+            student_ids=_ids(Kind.STUDENT, contents.student_ids), staff_ids=_ids(Kind.USER, contents.staff_ids),
+            student_group_ids=_ids(Kind.STUDENT_GROUP, contents.student_group_ids),
+            user_group_ids=_ids(Kind.USER_GROUP, contents.user_group_ids),
             imported_recipient_count=contents.imported_count, priority=row.priority, emergency=row.emergency,
             send_as_district=row.send_as_district,
-            send_as_school_id=strawberry.ID(str(row.send_as_school_id)) if row.send_as_school_id else None,
+            send_as_school_id=optional_node_id(Kind.SCHOOL, row.send_as_school_id or None),
             secure=row.secure, copy_self=row.copy_self, cc=list(row.cc), cc_first_only=row.cc_first_only,
             include_signature=row.include_signature, allow_reply=row.allow_reply, sms_text=row.sms_text,
             call_text=row.call_text,
-            caller_id_id=strawberry.ID(str(row.caller_id_id)) if row.caller_id_id else None,
-            family_seed=row.family_seed, thread_id=strawberry.ID(str(row.thread_id)) if row.thread_id else None,
+            caller_id_id=optional_node_id(Kind.CALLER_ID, row.caller_id_id or None),
+            family_seed=row.family_seed, thread_id=optional_node_id(Kind.THREAD, row.thread_id or None),
             assignment=DraftAssignment(
-                from_user_id=strawberry.ID(str(assignment.from_user_id)),
-                to_user_id=strawberry.ID(str(assignment.to_user_id)), note=assignment.note or None,
+                from_user_id=node_id(Kind.USER, assignment.from_user_id),
+                to_user_id=node_id(Kind.USER, assignment.to_user_id), note=assignment.note or None,
                 assigned_at=assignment.assigned_at) if assignment else None,
             read_only_fields=read_only,
         )
@@ -231,7 +235,7 @@ class DraftQueries:
     def draft(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The draft (Draft.id).")]) -> Draft | None:
         try:
-            row = own_draft(info.context.session, info.context.viewer, parse_id(id))
+            row = own_draft(info.context.session, info.context.viewer, parse_id(id, Kind.MESSAGE))
         except DraftNotFound:
             return None
         return drafts_of(info, [row])[0]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -11,7 +12,7 @@ from domain.messages.recipient_imports import RowProblem, composing_message, cou
 from domain.access.permissions import Perm
 from graph.context import Info
 from graph.errors import UserError, UserErrorCode, UserErrors
-from graph.pagination import After, Before, Connection, First, Last, keyset_page, parse_id, window
+from graph.pagination import After, Before, Connection, First, keyset_page, Last, node_id, parse_id, window
 from graph.permissions import requires
 from models import messaging as db
 
@@ -111,7 +112,7 @@ class ImportedRecipient:
 
     @classmethod
     def from_row(cls, row: db.ImportedRecipient) -> ImportedRecipient:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email, phone=row.phone,
+        return cls(id=node_id(Kind.IMPORTED_RECIPIENT, row.id), name=row.name, email=row.email, phone=row.phone,
                    source_row=row.source_row)
 
 
@@ -130,11 +131,11 @@ def remove_from_draft(info: Info, message_id: strawberry.ID, recipient_id: straw
     """IMP-05: remove one imported recipient (or all, recipient_id None) of one of your drafts; a
     message (or recipient) that is not yours answers NOT_FOUND like a missing one: nothing removed."""
     viewer, session = info.context.viewer, info.context.session
-    message = composing_message(session, viewer, parse_id(message_id))
+    message = composing_message(session, viewer, parse_id(message_id, Kind.MESSAGE))
     if message is None:
         return errors.not_found("messageId", NO_DRAFT)
     removed = remove_imported(session, viewer, message_id=message.id,
-                              recipient_id=parse_id(recipient_id) if recipient_id is not None else None)
+                              recipient_id=parse_id(recipient_id, Kind.IMPORTED_RECIPIENT) if recipient_id is not None else None)
     if recipient_id is not None and removed == 0:
         session.rollback()
         return errors.not_found("id", NO_RECIPIENT)
@@ -150,7 +151,7 @@ class ImportQueries:
             "One of your drafts or scheduled messages (Message.id); another's lists nothing."))], first: First = None, after: After = None,
                             last: Last = None, before: Before = None) -> Connection[ImportedRecipient]:
         viewer, session = info.context.viewer, info.context.session
-        message = composing_message(session, viewer, parse_id(message_id))
+        message = composing_message(session, viewer, parse_id(message_id, Kind.MESSAGE))
         where = [db.ImportedRecipient.message_id == (message.id if message else -1)]
         return keyset_page(session, db.ImportedRecipient, "imported", where,
                            window("imported", first, after, last, before, default=100), ImportedRecipient.from_row)

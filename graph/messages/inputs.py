@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
@@ -102,16 +103,16 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         html_body=data.html_body,
         channels=tuple(db.Channel(channel.value) for channel in data.channels),
         recipient_type=db.StudentRecipientType(data.recipient_type.value) if data.recipient_type else None,
-        student_ids=parse_ids(data.student_ids),
+        student_ids=parse_ids(data.student_ids, Kind.STUDENT),
         all_students=data.all_students,
-        school_ids=parse_ids(data.school_ids),
-        student_group_ids=parse_ids(data.student_group_ids),
-        staff_ids=parse_ids(data.staff_ids),
-        user_group_ids=parse_ids(data.user_group_ids),
+        school_ids=parse_ids(data.school_ids, Kind.SCHOOL),
+        student_group_ids=parse_ids(data.student_group_ids, Kind.STUDENT_GROUP),
+        staff_ids=parse_ids(data.staff_ids, Kind.USER),
+        user_group_ids=parse_ids(data.user_group_ids, Kind.USER_GROUP),
         priority=data.priority,
         emergency=data.emergency,
         send_as_district=data.send_as_district,
-        send_as_school_id=parse_id(data.send_as_school_id) if data.send_as_school_id is not None else None,
+        send_as_school_id=parse_id(data.send_as_school_id, Kind.SCHOOL) if data.send_as_school_id is not None else None,
         secure=data.secure,
         copy_self=data.copy_self,
         cc=tuple(data.cc),
@@ -121,7 +122,7 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         push=data.push,
         sms_text=data.sms_text,
         call_text=data.call_text,
-        caller_id_id=parse_id(data.caller_id_id) if data.caller_id_id is not None else None,
+        caller_id_id=parse_id(data.caller_id_id, Kind.CALLER_ID) if data.caller_id_id is not None else None,
         confirmed_recipient_count=data.confirmed_recipient_count,
         family_seed=data.family_seed,
     )

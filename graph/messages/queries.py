@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -25,5 +26,5 @@ class MessageQueries:
                                  scopes=(Scope.MESSAGES_READ,)))
     def message(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The message (Message.id).")]) -> Message | None:
-        row = visible_message(info.context.session, info.context.viewer, parse_id(id))
+        row = visible_message(info.context.session, info.context.viewer, parse_id(id, Kind.MESSAGE))
         return Message.from_row(row) if row else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 from typing import Annotated
@@ -17,7 +18,18 @@ from domain.reports.communication_report import readable_deliveries
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.enum_values import described_enum
-from graph.pagination import After, Before, Connection, First, Last, keyset_page, window
+from graph.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    keyset_page,
+    Last,
+    node_id,
+    optional_node_id,
+    recipient_node_id,
+    window,
+)
 from models import messaging as db
 
 
@@ -217,9 +229,9 @@ class Delivery:
     @classmethod
     def from_row(cls, row: db.Delivery) -> Delivery:
         return cls(
-            id=strawberry.ID(str(row.id)), channel=Channel(row.channel),
-            recipient_kind=db.RecipientKind(row.recipient_kind), recipient_id=strawberry.ID(str(row.recipient_id)),
-            student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
+            id=node_id(Kind.DELIVERY, row.id), channel=Channel(row.channel),
+            recipient_kind=db.RecipientKind(row.recipient_kind), recipient_id=recipient_node_id(row.recipient_kind, row.recipient_id),
+            student_id=optional_node_id(Kind.STUDENT, row.student_id),
             recipient_name=row.recipient_name, address=row.address or None, language=row.language,
             status=db.DeliveryStatus(row.status), reason=delivery_reason(row.status), detail=row.reason,
             error_code=row.error_code, provider_message_id=row.provider_id, attempt_count=row.attempts,
@@ -257,9 +269,9 @@ class InAppReader:
 
     @classmethod
     def from_row(cls, row: db.Delivery) -> InAppReader:
-        return cls(delivery_id=strawberry.ID(str(row.id)), recipient_kind=db.RecipientKind(row.recipient_kind),
-                   recipient_id=strawberry.ID(str(row.recipient_id)), recipient_name=row.recipient_name,
-                   user_id=strawberry.ID(row.address.removeprefix("user:")),
+        return cls(delivery_id=node_id(Kind.DELIVERY, row.id), recipient_kind=db.RecipientKind(row.recipient_kind),
+                   recipient_id=recipient_node_id(row.recipient_kind, row.recipient_id), recipient_name=row.recipient_name,
+                   user_id=node_id(Kind.USER, int(row.address.removeprefix("user:"))),
                    read=row.status == db.DeliveryStatus.READ.value, read_at=row.read_at)
 
 
@@ -301,6 +313,7 @@ class Message:
         "The whole text-to-speech text; calls may say less of it (VOI-06, VOI-07). Null: calls read the subject "
         "and the body."))
     sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
+    row_id: strawberry.Private[int] = 0
 
     def _readable(self, info: Info) -> tuple:
         return readable_deliveries(info.context.viewer, self.sender_id)
@@ -308,15 +321,15 @@ class Message:
     @strawberry.field(description="The attached files; download one with GET "
                                   "/messages/{id}/attachments/{fileId} and the bearer token (ATT-01).")
     async def attachments(self, info: Info) -> list[AttachedFile]:
-        files = await info.context.loaders.attachments_by_message_id.load(int(self.id))
-        return [AttachedFile(id=strawberry.ID(str(a.id)), filename=a.filename, content_type=a.content_type,
+        files = await info.context.loaders.attachments_by_message_id.load(self.row_id)
+        return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
                              size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
                 for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
                                   "recipients in your own scope only, unless you are a district administrator.")
     async def delivery_counts(self, info: Info) -> list[DeliveryStatusCount]:
-        counts = await info.context.loaders.delivery_counts_by_message.load((int(self.id), self.sender_id))
+        counts = await info.context.loaders.delivery_counts_by_message.load((self.row_id, self.sender_id))
         return [DeliveryStatusCount(status=db.DeliveryStatus(s), count=c)
                 for s, c in sorted(counts.items(), key=lambda row: (-row[1], row[0]))]
 
@@ -330,24 +343,24 @@ class Message:
                        description="Only deliveries in this status; null: every status.")] = None,
                    channel: Annotated[Channel | None, strawberry.argument(
                        description="Only deliveries on this channel; null: every channel.")] = None) -> Connection[Delivery]:
-        where = [db.Delivery.message_id == int(self.id), *self._readable(info)]
+        where = [db.Delivery.message_id == self.row_id, *self._readable(info)]
         if status is not None:
             where.append(db.Delivery.status == status.value)
         if channel is not None:
             where.append(db.Delivery.channel == channel.value)
         page = keyset_page(info.context.session, db.Delivery, "delivery", where,
                            window("delivery", first, after, last, before, default=100), Delivery.from_row)
-        contact_data_shown(info, "message", [int(self.id)], [edge.node.student_id for edge in page.edges])
+        contact_data_shown(info, "message", [self.row_id], [edge.node.student_id for edge in page.edges])
         return page
 
     @strawberry.field(description="Recipients who read it in-app (read receipts); like deliveryCounts, someone "
                                   "else's message counts your own scope only.")
     async def read_count(self, info: Info) -> int:
-        return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[0]
+        return (await info.context.loaders.in_app_counts_by_message.load((self.row_id, self.sender_id)))[0]
 
     @strawberry.field(description="Recipients whose in-app inbox holds it unread.")
     async def unread_count(self, info: Info) -> int:
-        return (await info.context.loaders.in_app_counts_by_message.load((int(self.id), self.sender_id)))[1]
+        return (await info.context.loaders.in_app_counts_by_message.load((self.row_id, self.sender_id)))[1]
 
     @strawberry.field(description="The recipients it reached in-app, in delivery order (100 a page by default), with when they read it; "
                                   "read: false lists who has not read it yet. Someone else's message lists your "
@@ -355,7 +368,7 @@ class Message:
     def in_app_readers(self, info: Info, read: Annotated[bool | None, strawberry.argument(description=(
             "true: only those who read it; false: only those who have not; null: both."))] = None, first: First = None, after: After = None,
                        last: Last = None, before: Before = None) -> Connection[InAppReader]:
-        where = [db.Delivery.message_id == int(self.id), db.Delivery.channel == db.Channel.INAPP.value,
+        where = [db.Delivery.message_id == self.row_id, db.Delivery.channel == db.Channel.INAPP.value,
                  *self._readable(info)]
         if read is None:
             where.append(db.Delivery.status.in_(_IN_INBOX))
@@ -377,11 +390,11 @@ class Message:
     @classmethod
     def from_row(cls, row: db.Message) -> Message:
         return cls(
-            id=strawberry.ID(str(row.id)), subject=row.subject, html_body=row.html_body,
+            id=node_id(Kind.MESSAGE, row.id), subject=row.subject, html_body=row.html_body,
             status=db.MessageStatus(row.status), channels=[Channel(c) for c in row.channels],
             recipient_type=StudentRecipientType(row.recipient_type) if row.recipient_type else None,
             priority=row.priority, emergency=row.emergency, send_as_district=row.send_as_district,
             flagged=row.flagged, created_at=row.created_at, completed_at=row.completed_at,
             family_seed=row.family_seed, sms_text=row.sms_text, allow_reply=row.allow_reply, call_text=row.call_text,
-            sender_id=row.sender_id,
+            sender_id=row.sender_id, row_id=row.id,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -19,13 +20,15 @@ from graph.pagination import (
     After,
     Before,
     Connection,
-    Edge,
-    First,
-    Last,
-    PageInfo,
     decode_cursor,
     direction,
+    Edge,
     encode_cursor,
+    First,
+    Last,
+    optional_node_id,
+    PageInfo,
+    recipient_node_id,
 )
 from graph.permissions import authorize_input, requires
 from graph.recipients.types import PlannedDelivery, PlanOutcomeCount, RecipientPlan
@@ -83,8 +86,8 @@ def _answer(viewer, offset: int, summary, total: int, rows, deferral) -> Recipie
     nodes = [
         PlannedDelivery(
             channel=Channel(row.channel), recipient_kind=db.RecipientKind(row.recipient_kind),
-            recipient_id=strawberry.ID(str(row.recipient_id)),
-            student_id=strawberry.ID(str(row.student_id)) if row.student_id is not None else None,
+            recipient_id=recipient_node_id(row.recipient_kind, row.recipient_id),
+            student_id=optional_node_id(Kind.STUDENT, row.student_id),
             recipient_name=row.recipient_name, address=row.address or None, language=row.language,
             status=db.DeliveryStatus(row.status), will_send=row.status in WILL_SEND,
             reason=delivery_reason(row.status), not_before=row.not_before,

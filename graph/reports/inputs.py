@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 
 import strawberry
@@ -34,5 +35,5 @@ class CommunicationReportFilter:
                                    extensions={"code": "BAD_USER_INPUT", "argument": argument})
         return ReportFilter(
             sent_from=self.sent_from, sent_to=self.sent_to,
-            sender_id=parse_id(self.sender_id) if self.sender_id else None,
+            sender_id=parse_id(self.sender_id, Kind.USER) if self.sender_id else None,
             emergency=self.emergency, search=search_term(self.search, "filter.search"))

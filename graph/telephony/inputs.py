@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from domain.access.permissions import Perm
@@ -46,5 +47,5 @@ class CallerIdColumnsInput:
 
 def to_caller_id(input: CallerIdInput) -> rules.CallerIdInput:
     return rules.CallerIdInput(title=input.title, phone=input.phone, public=input.public,
-                               school_ids=parse_ids(input.school_ids), student_attendance=input.student_attendance,
+                               school_ids=parse_ids(input.school_ids, Kind.SCHOOL), student_attendance=input.student_attendance,
                                school_default=input.school_default, district_default=input.district_default)

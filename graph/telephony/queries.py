@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from graph.context import Info
 from graph.permissions import requires
 from graph.telephony.types import AvailableCallerIds, CallerId, shown
 from models.caller_ids import CallerId as CallerIdRow
+from graph.pagination import optional_node_id
 
 
 @strawberry.type
@@ -27,5 +29,5 @@ class CallerIdQueries:
         available = rules.available_to(info.context.session, info.context.viewer)
         if available.district_default is None:  # VOI-02
             return AvailableCallerIds(numbers=[], default_id=None)
-        return AvailableCallerIds(numbers=shown(info, available.numbers), default_id=strawberry.ID(
-            str(available.default.id)) if available.default else None)
+        return AvailableCallerIds(numbers=shown(info, available.numbers), default_id=optional_node_id(
+            Kind.CALLER_ID, available.default.id if available.default else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from domain.telephony import caller_ids as rules
@@ -9,6 +10,7 @@ from domain.support.errors import AuthorizationError
 from graph.context import Info
 from graph.permissions import denied
 from models.caller_ids import CallerId as CallerIdRow
+from graph.pagination import node_id
 
 
 @strawberry.type(description="A caller ID number. The title is internal: the people called never see it (CID-01).")
@@ -24,8 +26,8 @@ class CallerId:
 
     @classmethod
     def of(cls, row: CallerIdRow, school_ids: list[int]) -> CallerId:
-        return cls(id=strawberry.ID(str(row.id)), title=row.title, phone=row.phone, public=row.public,
-                   school_ids=[strawberry.ID(str(s)) for s in school_ids], student_attendance=row.student_attendance,
+        return cls(id=node_id(Kind.CALLER_ID, row.id), title=row.title, phone=row.phone, public=row.public,
+                   school_ids=[node_id(Kind.SCHOOL, s) for s in school_ids], student_attendance=row.student_attendance,
                    school_default=row.school_default, district_default=row.district_default)
 
 

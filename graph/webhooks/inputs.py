@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import strawberry
 
 from domain.webhooks.endpoints import EndpointInput
@@ -20,4 +21,4 @@ class WebhookEndpointInput:
 
 def to_endpoint_input(data: WebhookEndpointInput) -> EndpointInput:
     return EndpointInput(url=data.url, event_types=tuple(EventType(t) for t in data.event_types),
-                         school_ids=None if data.school_ids is None else parse_ids(data.school_ids))
+                         school_ids=None if data.school_ids is None else parse_ids(data.school_ids, Kind.SCHOOL))

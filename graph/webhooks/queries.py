@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -31,7 +32,7 @@ class WebhookQueries:
                              description="Only messages in this status; null: every status.")] = None,
                          first: First = None, after: After = None, last: Last = None,
                          before: Before = None) -> Connection[WebhookMessage]:
-        listing_ = listing.messages(info.context.session, parse_id(endpoint_id), status.value if status else None)
+        listing_ = listing.messages(info.context.session, parse_id(endpoint_id, Kind.WEBHOOK_ENDPOINT), status.value if status else None)
         return keyset_connection(info.context.session, listing_, "webhook-message",
                                  window("webhook-message", first, after, last, before, default=20), WebhookMessage.of)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
@@ -12,6 +13,7 @@ from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as Event
 from domain.webhooks.listing import EndpointView, MessageView
 from graph.enum_values import describe_values
 from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
+from graph.pagination import node_id
 
 WebhookEventType = describe_values(strawberry.enum(
     EventType, name="WebhookEventType", description="What an endpoint can hear about (issue 16 point 5); the "
@@ -46,7 +48,7 @@ class WebhookAttempt:
 
     @classmethod
     def of(cls, row: AttemptRow) -> WebhookAttempt:
-        return cls(id=strawberry.ID(str(row.id)), message_id=strawberry.ID(str(row.message_id)),
+        return cls(id=node_id(Kind.WEBHOOK_ATTEMPT, row.id), message_id=node_id(Kind.WEBHOOK_MESSAGE, row.message_id),
                    started_at=row.started_at, duration_ms=row.duration_ms, status_code=row.status_code,
                    error=row.error, trigger=row.trigger)
 
@@ -68,8 +70,8 @@ class WebhookEndpoint:
     @classmethod
     def of(cls, view: EndpointView) -> WebhookEndpoint:
         row = view.endpoint
-        return cls(id=strawberry.ID(str(row.id)), url=row.url, event_types=[EventType(t) for t in row.event_types],
-                   school_ids=None if view.school_ids is None else [strawberry.ID(str(s)) for s in
+        return cls(id=node_id(Kind.WEBHOOK_ENDPOINT, row.id), url=row.url, event_types=[EventType(t) for t in row.event_types],
+                   school_ids=None if view.school_ids is None else [node_id(Kind.SCHOOL, s) for s in
                                                                     sorted(view.school_ids)],
                    status=EndpointStatus(row.status), created_at=row.created_at, disabled_at=row.disabled_at,
                    disabled_reason=row.disabled_reason, failing_since=row.failing_since,
@@ -95,7 +97,7 @@ class WebhookMessage:
     @classmethod
     def of(cls, view: MessageView) -> WebhookMessage:
         row = view.message
-        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)),
+        return cls(id=node_id(Kind.WEBHOOK_MESSAGE, row.id), endpoint_id=node_id(Kind.WEBHOOK_ENDPOINT, row.endpoint_id),
                    webhook_id=row.msg_id, event_type=EventType(row.event_type),
                    status=WebhookMessageStatus(row.status), attempt_count=row.attempt_count,
                    next_attempt_at=row.next_attempt_at, created_at=row.created_at, delivered_at=row.delivered_at,
@@ -122,7 +124,7 @@ class WebhookNotice:
 
     @classmethod
     def of(cls, row: NoticeRow) -> WebhookNotice:
-        return cls(id=strawberry.ID(str(row.id)), endpoint_id=strawberry.ID(str(row.endpoint_id)), kind=WebhookNoticeKind(row.kind),
+        return cls(id=node_id(Kind.WEBHOOK_NOTICE, row.id), endpoint_id=node_id(Kind.WEBHOOK_ENDPOINT, row.endpoint_id), kind=WebhookNoticeKind(row.kind),
                    url=row.url, reason=row.reason, created_at=row.created_at)
 
 

@@ -1,17 +1,18 @@
-"""Ids in URL paths (issue 13 point 11): an id past the database's integer columns names no row,
-so it is 404 like a missing id, without reaching the database (SQLite cannot even bind one past
-2^63, which used to answer 500)."""
+"""Ids in URL paths: the same opaque global ids the GraphQL API shows (issue 17 point 1), so a
+client downloads ``/messages/{Message.id}/attachments/{AttachedFile.id}`` with the ids it was
+given. A path id that is not an id of the kind its parameter names (a number, another kind's id,
+garbage) is 404 exactly like a missing row, without reaching the database."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 
-from models.db import row_id
+from domain.support.global_ids import Kind, pk_of
 
 
-def path_ids_in_range(request: Request) -> None:
-    """A router dependency: a ``…_id`` path parameter past the integer range is 404."""
-    for name, value in request.path_params.items():
-        digits = value.removeprefix("-") if name.endswith("_id") and isinstance(value, str) else ""
-        if digits.isascii() and digits.isdigit() and row_id(value) is None:
-            raise HTTPException(status_code=404, detail=f"no {name.removesuffix('_id')} {value}")
+def path_pk(value: str, kind: Kind, name: str) -> int:
+    """The row of ``kind`` the path parameter ``name`` names, or 404."""
+    pk = pk_of(value, kind)
+    if pk is None:
+        raise HTTPException(status_code=404, detail=f"no {name} {value}")
+    return pk

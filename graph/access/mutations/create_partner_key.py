@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
@@ -48,7 +49,7 @@ class CreatePartnerKeyMutation:
             description="The key's name, scopes, schools and expiry.")]) -> CreatePartnerKeyResult:
         request = keys_domain.NewPartnerKey(
             name=input.name, scopes=tuple(to_scope(s) for s in input.scopes),
-            school_ids=parse_ids(input.school_ids) if input.school_ids is not None else None,
+            school_ids=parse_ids(input.school_ids, Kind.SCHOOL) if input.school_ids is not None else None,
             expires_at=input.expires_at)
         return perform(info, lambda: keys_domain.create_key(info.context.session, info.context.viewer, request,
                                                             signing_keys_of(info)),

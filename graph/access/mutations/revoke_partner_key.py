@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -33,7 +34,7 @@ class RevokePartnerKeyMutation:
         "Revoke a partner key: every secret of it stops working at once. Revoking it again changes nothing."))
     def revoke_partner_key(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The key's id (PartnerKey.id).")]) -> RevokePartnerKeyResult:
-        return perform(info, lambda: keys_domain.revoke_key(info.context.session, parse_id(id),
+        return perform(info, lambda: keys_domain.revoke_key(info.context.session, parse_id(id, Kind.PARTNER_KEY),
                                                                   actor=Actor.of(info.context.viewer)),
                        refused=RevokePartnerKeyErrors.of,
                        done=lambda key: PartnerKeyRevoked(key=shown_key(info, key.id)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -33,7 +34,7 @@ class RotatePartnerKeyMutation:
             grace_minutes: Annotated[int, strawberry.argument(description=(
                 f"How long the replaced secrets keep working, in minutes, 0 to {keys_domain.MAX_GRACE_MINUTES}; "
                 "0 ends them at once; outside the range INVALID."))] = 60) -> RotatePartnerKeyResult:
-        return perform(info, lambda: keys_domain.rotate_key(info.context.session, parse_id(id), grace_minutes,
+        return perform(info, lambda: keys_domain.rotate_key(info.context.session, parse_id(id, Kind.PARTNER_KEY), grace_minutes,
                                                             signing_keys_of(info), actor=Actor.of(info.context.viewer)),
                        refused=RotatePartnerKeyErrors.of,
                        done=lambda issued: PartnerKeyIssued(key=shown_key(info, issued.key.id), secret=issued.secret))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -12,7 +13,7 @@ from graph.context import Info
 from graph.conversations.arguments import ThreadIdArgument
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 from models.conversations import ThreadSide
 
@@ -26,11 +27,11 @@ class ThreadArchiveState:
 
     @strawberry.field(description="The thread as the viewer's lists now show it.")
     def thread(self, info: Info) -> InboxThread | None:
-        return inbox_thread(info, int(self.thread_id))
+        return inbox_thread(info, parse_id(self.thread_id, Kind.THREAD))
 
     @classmethod
     def of(cls, side: ThreadSide) -> ThreadArchiveState:
-        return cls(thread_id=strawberry.ID(str(side.thread_id)), archived=side.archived_at is not None)
+        return cls(thread_id=node_id(Kind.THREAD, side.thread_id), archived=side.archived_at is not None)
 
 
 ArchiveThreadResult = Annotated[ThreadArchiveState | ArchiveThreadErrors, strawberry.union(
@@ -45,5 +46,5 @@ class ArchiveThreadMutation:
         "only your side (INB-16, INB-17).", Perm.COMMUNICATION))
     def archive_thread(self, info: Info, thread_id: ThreadIdArgument) -> ArchiveThreadResult:
         return perform(info, lambda: store_archive(info.context.session, user_id=info.context.viewer.id,
-                                                   thread_id=parse_id(thread_id), events=info.context.events),
+                                                   thread_id=parse_id(thread_id, Kind.THREAD), events=info.context.events),
                        done=ThreadArchiveState.of, refused=ArchiveThreadErrors.of)

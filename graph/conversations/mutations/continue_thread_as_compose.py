@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -11,7 +12,7 @@ from domain.conversations.replies.replies import continue_as_compose
 from graph.context import Info
 from graph.conversations.arguments import ThreadIdArgument
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 
 #: A thread not found, or one its rules say the viewer may not continue.
@@ -40,7 +41,7 @@ class ContinueThreadAsComposeMutation:
         "correspondent, under the same rules as a reply.", Perm.COMMUNICATION, Perm.SEND_MESSAGES))
     def continue_thread_as_compose(self, info: Info, thread_id: ThreadIdArgument) -> ContinueThreadAsComposeResult:
         session, viewer = info.context.session, info.context.viewer
-        return perform(info, lambda: continue_as_compose(session, viewer=viewer, thread_id=parse_id(thread_id)),
+        return perform(info, lambda: continue_as_compose(session, viewer=viewer, thread_id=parse_id(thread_id, Kind.THREAD)),
                        done=lambda draft: ContinueThreadAsComposeSuccess(thread_id=thread_id,
-                                                                         draft_id=strawberry.ID(str(draft.id))),
+                                                                         draft_id=node_id(Kind.MESSAGE, draft.id)),
                        refused=ContinueThreadAsComposeErrors.of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -11,7 +12,7 @@ from domain.conversations.moderation.flags import FlagState, flag_message as fla
 from graph.context import Info
 from graph.conversations.arguments import ReceivedMessageIdArgument
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 
 
@@ -24,7 +25,7 @@ class MessageFlag:
 
     @classmethod
     def of(cls, state: FlagState) -> MessageFlag:
-        return cls(message_id=strawberry.ID(str(state.message_id)), flagged=state.flagged, changed=state.changed)
+        return cls(message_id=node_id(Kind.MESSAGE, state.message_id), flagged=state.flagged, changed=state.changed)
 
 
 FlagMessageErrors = field_errors("FlagMessage", ("NOT_FOUND", "CONFIRMATION_REQUIRED"))
@@ -45,5 +46,5 @@ class FlagMessageMutation:
                      confirm: Annotated[bool, strawberry.argument(description=(
                          "true once the user confirmed; false answers CONFIRMATION_REQUIRED and flags nothing."))]) -> FlagMessageResult:
         return perform(info, lambda: flag(info.context.session, info.context.events, viewer_id=info.context.viewer.id,
-                                          message_id=parse_id(message_id), confirm=confirm),
+                                          message_id=parse_id(message_id, Kind.MESSAGE), confirm=confirm),
                        refused=FlagMessageErrors.of, done=MessageFlag.of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -29,9 +30,9 @@ MarkMessageUnreadResult = Annotated[MarkMessageUnreadSuccess | MarkMessageUnread
 
 
 def mark_message_unread(info: Info, thread_id: ThreadIdArgument, message_id: ReceivedMessageIdArgument) -> MarkMessageUnreadResult:
-    viewer_id, thread = info.context.viewer.id, parse_id(thread_id)
+    viewer_id, thread = info.context.viewer.id, parse_id(thread_id, Kind.THREAD)
     return perform(info, lambda: mark_unread(info.context.session, info.context.events, user_id=viewer_id,
-                                             thread_id=thread, message_id=parse_id(message_id)),
+                                             thread_id=thread, message_id=parse_id(message_id, Kind.MESSAGE)),
                    refused=MarkMessageUnreadErrors.of,
                    done=lambda _: MarkMessageUnreadSuccess(thread=inbox_thread(info, thread)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -36,7 +37,7 @@ def open_thread(info: Info, thread_id: ThreadIdArgument) -> OpenThreadResult:
         return OpenThreadSuccess(thread=inbox_thread(info, page.thread.thread_id), page=ThreadView.of(page, viewer_id))
 
     return perform(info, lambda: read_thread(info.context.session, info.context.events, user_id=viewer_id,
-                                             thread_id=parse_id(thread_id)),
+                                             thread_id=parse_id(thread_id, Kind.THREAD)),
                    refused=OpenThreadErrors.of, done=done)
 
 

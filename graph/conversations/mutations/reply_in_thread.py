@@ -3,6 +3,7 @@ through the one reply operation every reply path shares (domain.conversations.re
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -14,7 +15,7 @@ from graph.context import Info
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import SCHEDULE_CODES, field_errors, perform
 from graph.messages.types import Channel, Message
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import authorize_input, gated_by_value, requires
 from graph.scheduling.inputs import ScheduleInput
 from models import messaging as db
@@ -46,7 +47,7 @@ class ReplyInThreadSuccess:
 
     @strawberry.field(description="The thread as the viewer's lists now show it.")
     def thread(self, info: Info) -> InboxThread | None:
-        return inbox_thread(info, int(self.thread_id))
+        return inbox_thread(info, parse_id(self.thread_id, Kind.THREAD))
 
 
 ReplyInThreadResult = Annotated[ReplyInThreadSuccess | ReplyInThreadErrors, strawberry.union(
@@ -65,10 +66,10 @@ class ReplyInThreadMutation:
         viewer, session = info.context.viewer, info.context.session
         authorize_input(viewer, input)
         return perform(info, lambda: store_reply(
-            session, author_user_id=viewer.id, author=viewer, thread_id=parse_id(input.thread_id),
+            session, author_user_id=viewer.id, author=viewer, thread_id=parse_id(input.thread_id, Kind.THREAD),
             html_body=input.body, channels=[db.Channel(channel.value) for channel in input.channels or [Channel.EMAIL]],
             schedule=input.schedule.to_request() if input.schedule else None,
             jobs=info.context.jobs, events=info.context.events),
-            done=lambda reply: ReplyInThreadSuccess(thread_id=strawberry.ID(str(reply.thread_id)),
+            done=lambda reply: ReplyInThreadSuccess(thread_id=node_id(Kind.THREAD, reply.thread_id),
                                                     message=Message.in_conversation(reply.message), scheduled=reply.scheduled),
             refused=ReplyInThreadErrors.of)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -42,7 +43,7 @@ class RequestReferralMutation:
                              f"Why the referral is asked for, at most {MAX_NOTE_LENGTH} characters; null: no "
                              "note."))] = None) -> RequestReferralResult:
         return perform(info, lambda: request(info.context.session, info.context.events,
-                                             viewer_id=info.context.viewer.id, message_id=parse_id(message_id),
+                                             viewer_id=info.context.viewer.id, message_id=parse_id(message_id, Kind.MESSAGE),
                                              note=note or ""),
                        refused=RequestReferralErrors.of,
                        done=lambda row: RequestReferralSuccess(referral=ReferralRequest.from_row(row)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -27,5 +28,5 @@ class UnarchiveThreadMutation:
         "a staff member archived for you stays archived until they unarchive it (INB-16).", Perm.COMMUNICATION))
     def unarchive_thread(self, info: Info, thread_id: ThreadIdArgument) -> UnarchiveThreadResult:
         return perform(info, lambda: store_unarchive(info.context.session, user_id=info.context.viewer.id,
-                                                     thread_id=parse_id(thread_id), events=info.context.events),
+                                                     thread_id=parse_id(thread_id, Kind.THREAD), events=info.context.events),
                        done=ThreadArchiveState.of, refused=UnarchiveThreadErrors.of)

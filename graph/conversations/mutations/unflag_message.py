@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -30,5 +31,5 @@ class UnflagMessageMutation:
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES))
     def unflag_message(self, info: Info, message_id: ReceivedMessageIdArgument) -> UnflagMessageResult:
         return perform(info, lambda: unflag(info.context.session, info.context.events,
-                                            viewer_id=info.context.viewer.id, message_id=parse_id(message_id)),
+                                            viewer_id=info.context.viewer.id, message_id=parse_id(message_id, Kind.MESSAGE)),
                        refused=UnflagMessageErrors.of, done=MessageFlag.of)

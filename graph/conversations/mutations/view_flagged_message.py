@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from domain.conversations.moderation.flags import FlaggedContent, view_flagged_m
 from graph.context import Info
 from graph.conversations.arguments import ReceivedMessageIdArgument
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 
 
@@ -30,7 +31,7 @@ class FlaggedMessageContent:
     @classmethod
     def of(cls, content: FlaggedContent) -> FlaggedMessageContent:
         message = content.message
-        return cls(message_id=strawberry.ID(str(message.id)), subject=message.subject, html_body=message.html_body,
+        return cls(message_id=node_id(Kind.MESSAGE, message.id), subject=message.subject, html_body=message.html_body,
                    text_body=message.text_body, flagged=message.flagged, viewed_at=content.viewed_at)
 
 
@@ -49,5 +50,5 @@ class ViewFlaggedMessageMutation:
         Perm.COMMUNICATION, Perm.FLAG_MESSAGES))
     def view_flagged_message(self, info: Info, message_id: ReceivedMessageIdArgument) -> ViewFlaggedMessageResult:
         return perform(info, lambda: view(info.context.session, viewer_id=info.context.viewer.id,
-                                          message_id=parse_id(message_id)),
+                                          message_id=parse_id(message_id, Kind.MESSAGE)),
                        refused=ViewFlaggedMessageErrors.of, done=FlaggedMessageContent.of)

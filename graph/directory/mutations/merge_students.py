@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -9,7 +10,7 @@ import strawberry
 from domain.directory.merge_students import MergeResult, merge_students as merge
 from graph.context import Info
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires_district_settings
 
 
@@ -30,7 +31,8 @@ class MergeStudentsSuccess:
 
     @classmethod
     def of(cls, result: MergeResult) -> MergeStudentsSuccess:
-        return cls(survivor_id=strawberry.ID(str(result.survivor_id)), merged_id=strawberry.ID(str(result.merged_id)),
+        return cls(survivor_id=node_id(Kind.STUDENT, result.survivor_id),
+                   merged_id=node_id(Kind.STUDENT, result.merged_id),
                    references=[MergedReference(column=name, moved=result.moved[name], removed=result.removed[name])
                                for name in result.moved])
 
@@ -56,6 +58,6 @@ class MergeStudentsMutation:
             merged_id: Annotated[strawberry.ID, strawberry.argument(
                 description="The student record merged into the survivor, then DELETED.")],
     ) -> MergeStudentsResult:
-        return perform(info, lambda: merge(info.context.session, survivor_id=parse_id(survivor_id),
-                                           merged_id=parse_id(merged_id)),
+        return perform(info, lambda: merge(info.context.session, survivor_id=parse_id(survivor_id, Kind.STUDENT),
+                                           merged_id=parse_id(merged_id, Kind.STUDENT)),
                        refused=MergeStudentsErrors.of, done=MergeStudentsSuccess.of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from graph.context import Info
 from graph.directory.inputs import PushSubscriptionInput
 from graph.errors import field_errors, perform
 from graph.permissions import requires
+from graph.pagination import node_id
 
 
 @strawberry.type(description="The subscription is registered for the viewer.")
@@ -38,5 +40,5 @@ class RegisterPushSubscriptionMutation:
         viewer = info.context.viewer
         return perform(info, lambda: register(info.context.session, viewer, input.endpoint, input.p256dh, input.auth),
                        refused=RegisterPushSubscriptionErrors.of,
-                       done=lambda subscription: PushSubscriptionRegistered(id=strawberry.ID(str(subscription.id)),
+                       done=lambda subscription: PushSubscriptionRegistered(id=node_id(Kind.PUSH_SUBSCRIPTION, subscription.id),
                                                                             endpoint=subscription.endpoint))

@@ -3,6 +3,7 @@ the district's default school preferences (SYS-05)."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -44,6 +45,6 @@ class SetPushByDefaultMutation:
         viewer = info.context.viewer
         if school_id is None:
             require(viewer, Perm.DISTRICT_SETTINGS)
-        school = parse_id(school_id) if school_id is not None else None
+        school = parse_id(school_id, Kind.SCHOOL) if school_id is not None else None
         return perform(info, lambda: store_push_by_default(info.context.session, viewer, school, value),
                        refused=SetPushByDefaultErrors.of, done=lambda applies: PushByDefault(value=applies))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -10,7 +11,7 @@ from domain.access.permissions import Perm
 from domain.conversations.drafts.draft_assignment import assign_draft as hand_over
 from graph.context import Info
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 
 #: Shared with assignDraftBack (graph.messages.mutations.assign_draft_back).
@@ -30,7 +31,7 @@ AssignDraftResult = Annotated[AssignDraftSuccess | AssignDraftErrors, strawberry
 
 
 def success(row) -> AssignDraftSuccess:
-    return AssignDraftSuccess(draft_id=strawberry.ID(str(row.id)), assignee_id=strawberry.ID(str(row.sender_id)),
+    return AssignDraftSuccess(draft_id=node_id(Kind.MESSAGE, row.id), assignee_id=node_id(Kind.USER, row.sender_id),
                               title=row.draft_title or row.subject)
 
 
@@ -39,8 +40,8 @@ def assign_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(de
                  note: Annotated[str | None, strawberry.argument(description=(
                      "At most 200 characters; it becomes the draft's title. Null or empty: the subject is."))] = None) -> AssignDraftResult:
     def action():
-        return hand_over(info.context.session, info.context.viewer, draft_id=parse_id(id),
-                         assignee_id=parse_id(assignee_id), note=note or "", events=info.context.events)
+        return hand_over(info.context.session, info.context.viewer, draft_id=parse_id(id, Kind.MESSAGE),
+                         assignee_id=parse_id(assignee_id, Kind.USER), note=note or "", events=info.context.events)
     return perform(info, action, refused=AssignDraftErrors.of, done=success)
 
 

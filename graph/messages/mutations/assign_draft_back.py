@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -25,7 +26,7 @@ def assign_draft_back(info: Info, id: Annotated[strawberry.ID, strawberry.argume
                           "A new note, at most 200 characters; it becomes the draft's title. Null or empty: the "
                           "subject is."))] = None) -> AssignDraftBackResult:
     def action():
-        return hand_back(info.context.session, info.context.viewer, draft_id=parse_id(id), note=note or "",
+        return hand_back(info.context.session, info.context.viewer, draft_id=parse_id(id, Kind.MESSAGE), note=note or "",
                          events=info.context.events)
     return perform(info, action, refused=AssignDraftBackErrors.of, done=success)
 

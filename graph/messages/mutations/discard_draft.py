@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -25,7 +26,7 @@ DiscardDraftResult = Annotated[DiscardDraftSuccess | DiscardDraftErrors, strawbe
 
 
 def discard_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="One of your drafts (Draft.id).")]) -> DiscardDraftResult:
-    return perform(info, lambda: remove_draft(info.context.session, info.context.viewer, parse_id(id)),
+    return perform(info, lambda: remove_draft(info.context.session, info.context.viewer, parse_id(id, Kind.MESSAGE)),
                    refused=DiscardDraftErrors.of, done=lambda _: DiscardDraftSuccess(discarded_id=id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -25,7 +26,7 @@ def _not_found() -> ImportRecipientsErrors:
 def import_recipients(info: Info, input: Annotated[ImportRecipientsInput, strawberry.argument(
         description="The file, its column mapping and the message it goes into.")]) -> ImportRecipientsResult:
     viewer, session = info.context.viewer, info.context.session
-    message = composing_message(session, viewer, parse_id(input.message_id), lock=True)
+    message = composing_message(session, viewer, parse_id(input.message_id, Kind.MESSAGE), lock=True)
     if message is None:
         return _not_found()
     columns = ColumnMapping(first_name=input.columns.first_name, last_name=input.columns.last_name,

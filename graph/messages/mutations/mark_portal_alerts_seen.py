@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -25,7 +26,7 @@ def mark_portal_alerts_seen(info: Info, ids: Annotated[list[strawberry.ID], stra
     session, viewer = info.context.session, info.context.viewer
 
     def action():
-        return mark_seen(session, info.context.events, user_id=viewer.id, alert_ids=parse_ids(ids))
+        return mark_seen(session, info.context.events, user_id=viewer.id, alert_ids=parse_ids(ids, Kind.PORTAL_ALERT))
     return perform(info, action, done=lambda marked: MarkPortalAlertsSeenResult(
         marked_count=marked, unseen_count=unseen_count(session, viewer.id)))
 

@@ -3,6 +3,7 @@ what is (domain.messages.recall)."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -53,7 +54,7 @@ class RecallMessageMutation:
     async def recall_message(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="One of your messages (Message.id).")]) -> RecallMessageResult:
         try:
-            recalled = await run_in_threadpool(recall, info.context.engine, info.context.viewer, parse_id(id))
+            recalled = await run_in_threadpool(recall, info.context.engine, info.context.viewer, parse_id(id, Kind.MESSAGE))
         except MessageNotFound:
             return RecallMessageErrors.not_found("id", NOT_FOUND_MESSAGE)
         await run_in_threadpool(progress_events.publish, info.context.events, [recalled.message_id])  # Redis, off the loop

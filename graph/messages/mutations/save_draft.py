@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -42,7 +43,7 @@ def save_draft(info: Info, input: Annotated[SendMessageInput, strawberry.argumen
         gates = Gates()
     else:
         gates = missing_gates(viewer)  # DRF-07: compared with the stored values instead
-    draft_id = parse_id(id) if id is not None else None
+    draft_id = parse_id(id, Kind.MESSAGE) if id is not None else None
     return perform(info, lambda: store_draft(session, viewer, to_request(input), draft_id=draft_id, gates=gates),
                    refused=SaveDraftErrors.of,
                    done=lambda row: SaveDraftSuccess(message=Message.from_row(row), draft=drafts_of(info, [row])[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -30,7 +31,7 @@ def send_draft(info: Info, id: Annotated[strawberry.ID, strawberry.argument(desc
 
     def store():
         try:
-            return send_stored_draft(session, viewer, parse_id(id), confirmed_recipient_count,
+            return send_stored_draft(session, viewer, parse_id(id, Kind.MESSAGE), confirmed_recipient_count,
                                      jobs=info.context.jobs)
         except MessageNotFound:
             raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None

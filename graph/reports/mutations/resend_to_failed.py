@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -42,5 +43,5 @@ class ResendToFailedMutation:
             message, requeued = found
             return ResendToFailedSuccess(message=Message.from_row(message), requeued=len(requeued))
 
-        return perform(info, lambda: resend_failed(info.context.session, info.context.viewer, parse_id(message_id),
+        return perform(info, lambda: resend_failed(info.context.session, info.context.viewer, parse_id(message_id, Kind.MESSAGE),
                                                    info.context.jobs), done=done)

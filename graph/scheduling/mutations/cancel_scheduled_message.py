@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -40,7 +41,7 @@ class CancelScheduledMessageMutation:
         def cancelled() -> CancelScheduledMessageSuccess | None:
             try:
                 return CancelScheduledMessageSuccess(
-                    message=Message.from_row(cancel(info.context.session, info.context.viewer, parse_id(id))))
+                    message=Message.from_row(cancel(info.context.session, info.context.viewer, parse_id(id, Kind.MESSAGE))))
             except MessageNotFound:  # found nothing, so wrote nothing
                 return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -41,7 +42,7 @@ class ScheduleDraftMutation:
 
         def store():
             try:
-                return store_scheduled_draft(session, viewer, parse_id(id), schedule.to_request(),
+                return store_scheduled_draft(session, viewer, parse_id(id, Kind.MESSAGE), schedule.to_request(),
                                              confirmed_recipient_count)
             except MessageNotFound:
                 raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No draft of yours has that id.")]) from None

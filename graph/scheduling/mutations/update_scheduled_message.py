@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -47,7 +48,7 @@ class UpdateScheduledMessageMutation:
 
         def store():
             try:
-                return store_scheduled_edit(session, viewer, parse_id(id), to_request(input),
+                return store_scheduled_edit(session, viewer, parse_id(id, Kind.MESSAGE), to_request(input),
                                             schedule.to_request() if schedule else None)
             except MessageNotFound:
                 raise InvalidInput([FieldProblem(("id",), "NOT_FOUND",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -10,7 +11,7 @@ from domain.access.permissions import CATALOGUE, Perm
 from domain.telephony import caller_ids as rules
 from graph.context import Info
 from graph.errors import field_errors
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires
 from graph.telephony.types import refuse_district_default_change
 
@@ -33,9 +34,9 @@ class DeleteCallerIdMutation:
         f"{CATALOGUE[Perm.DISTRICT_SETTINGS].describe()}.", Perm.COMMUNICATION, Perm.CALLER_ID_PHONE_NUMBERS))
     def delete_caller_id(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The number (CallerId.id).")]) -> DeleteCallerIdResult:
-        refuse_district_default_change(info, parse_id(id))
-        if not rules.remove(info.context.session, parse_id(id)):
+        refuse_district_default_change(info, parse_id(id, Kind.CALLER_ID))
+        if not rules.remove(info.context.session, parse_id(id, Kind.CALLER_ID)):
             info.context.session.rollback()
             return DeleteCallerIdErrors.not_found("id", "No caller ID number has that id.")
         info.context.session.commit()
-        return CallerIdDeleted(id=strawberry.ID(str(parse_id(id))))
+        return CallerIdDeleted(id=node_id(Kind.CALLER_ID, parse_id(id, Kind.CALLER_ID)))

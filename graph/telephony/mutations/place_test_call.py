@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -54,6 +55,6 @@ class PlaceTestCallMutation:
                             "your default (VOI-03)."))] = None) -> PlaceTestCallResult:
         return perform(info, lambda: place_test_call(info.context.session, info.context.viewer,
                                                      info.context.registry, phone=phone, call_text=call_text,
-                                                     caller_id_id=parse_id(caller_id_id) if caller_id_id is not None
+                                                     caller_id_id=parse_id(caller_id_id, Kind.CALLER_ID) if caller_id_id is not None
                                                      else None),
                        refused=PlaceTestCallErrors.of, done=_placed, write=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -30,6 +31,6 @@ class UpdateCallerIdMutation:
                          input: Annotated[CallerIdInput, strawberry.argument(
                              description="The number as it is to be: every field replaces the stored one.")]) -> UpdateCallerIdResult:
         authorize_input(info.context.viewer, input)
-        refuse_district_default_change(info, parse_id(id))
-        return perform(info, lambda: rules.edit(info.context.session, parse_id(id), to_caller_id(input)),
+        refuse_district_default_change(info, parse_id(id, Kind.CALLER_ID))
+        return perform(info, lambda: rules.edit(info.context.session, parse_id(id, Kind.CALLER_ID), to_caller_id(input)),
                        refused=UpdateCallerIdErrors.of, done=lambda row: CallerIdSaved(caller_id=shown(info, [row])[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -10,7 +11,7 @@ from domain.audit.actions import Actor
 from domain.webhooks import endpoints
 from graph.context import Info
 from graph.errors import field_errors, perform
-from graph.pagination import parse_id
+from graph.pagination import node_id, parse_id
 from graph.permissions import requires_district_settings
 
 DeleteWebhookEndpointErrors = field_errors("DeleteWebhookEndpoint", ("NOT_FOUND",))
@@ -32,7 +33,7 @@ class DeleteWebhookEndpointMutation:
         "Delete an endpoint with its messages and attempts (its notices stay); NOT_FOUND when there is none with "
         "that id."))
     def delete_webhook_endpoint(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The endpoint's id (WebhookEndpoint.id).")]) -> DeleteWebhookEndpointResult:
-        return perform(info, lambda: endpoints.remove(info.context.session, parse_id(id),
+        return perform(info, lambda: endpoints.remove(info.context.session, parse_id(id, Kind.WEBHOOK_ENDPOINT),
                                                        actor=Actor.of(info.context.viewer)),
-                       done=lambda removed: WebhookEndpointDeleted(id=strawberry.ID(str(parse_id(id)))) if removed else
+                       done=lambda removed: WebhookEndpointDeleted(id=node_id(Kind.WEBHOOK_ENDPOINT, parse_id(id, Kind.WEBHOOK_ENDPOINT))) if removed else
                        DeleteWebhookEndpointErrors.not_found("id", "No webhook endpoint has that id."))

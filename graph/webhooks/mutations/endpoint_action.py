@@ -4,6 +4,7 @@ mutation that answers one)."""
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,7 +25,7 @@ def perform_on_endpoint(info: Info, id: strawberry.ID, action: Callable[..., T],
                         refused: Callable[[Any], Any], done: Callable[[T], Any]) -> Any:
     """``action(session, endpoint id, webhook settings, actor=the viewer)`` through graph.errors.perform."""
     context = info.context
-    return perform(info, lambda: action(context.session, parse_id(id), context.runtime.webhooks,
+    return perform(info, lambda: action(context.session, parse_id(id, Kind.WEBHOOK_ENDPOINT), context.runtime.webhooks,
                                         actor=Actor.of(context.viewer)), refused=refused, done=done)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -27,6 +28,6 @@ class ResendWebhookMutation:
     def resend_webhook(self, info: Info, message_id: Annotated[strawberry.ID, strawberry.argument(
             description="The webhook message (WebhookMessage.id, not its webhook-id).")]) -> ResendWebhookResult:
         session = info.context.session
-        return perform(info, lambda: endpoints.resend(session, parse_id(message_id), info.context.runtime.webhook_jobs),
+        return perform(info, lambda: endpoints.resend(session, parse_id(message_id, Kind.WEBHOOK_MESSAGE), info.context.runtime.webhook_jobs),
                        refused=ResendWebhookErrors.of,
                        done=lambda row: WebhookResent(message=WebhookMessage.of(listing.message_view(session, row))))

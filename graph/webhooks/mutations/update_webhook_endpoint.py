@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
@@ -31,7 +32,7 @@ class UpdateWebhookEndpointMutation:
                                 input: Annotated[WebhookEndpointInput, strawberry.argument(
                                     description="The URL, event types and schools it has from now on.")]) -> UpdateWebhookEndpointResult:
         session = info.context.session
-        return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id), to_endpoint_input(input),
+        return perform(info, lambda: endpoints.update_endpoint(session, parse_id(id, Kind.WEBHOOK_ENDPOINT), to_endpoint_input(input),
                                                                info.context.runtime.webhooks, actor=Actor.of(info.context.viewer)),
                        refused=UpdateWebhookEndpointErrors.of,
                        done=lambda row: WebhookEndpointSaved(endpoint=endpoint_shown(info, row)))
