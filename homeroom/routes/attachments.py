@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, UploadFile
+from fastapi import APIRouter, Header, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -24,11 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from domain.messages import attachments
 from domain.telephony import call_recordings
 from domain.support.errors import AuthenticationError, InvalidInput
+from domain.support.global_ids import Kind, global_id
 from domain.messages.send import MessageNotFound
 from domain.access.permissions import Perm
 from domain.access.viewer import Viewer, load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
-from homeroom.routes.path_ids import path_ids_in_range
+from homeroom.routes.path_ids import path_pk
 from homeroom.settings import Settings
 from models.db import session_scope
 
@@ -39,7 +40,7 @@ def _field_errors(invalid: InvalidInput) -> JSONResponse:
 
 
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
-    router = APIRouter(dependencies=[Depends(path_ids_in_range)])
+    router = APIRouter()
 
     def viewer_of(session: Session, authorization: str | None) -> Viewer:
         try:
@@ -52,14 +53,15 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
 
     @router.post("/messages/{message_id}/attachments", status_code=201,
                  max_body_size=settings.max_upload_request_bytes)
-    async def upload(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+    async def upload(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
         data = await file.read(attachments.MAX_FILE_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: checks, database
             with session_scope(engine) as session:
-                stored = attachments.attach(session, viewer_of(session, authorization), message_id,
+                stored = attachments.attach(session, viewer_of(session, authorization), message_pk,
                                             file.filename or "", file.content_type, data)
-                return {"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
+                return {"id": global_id(Kind.FILE, stored.id), "filename": stored.filename, "contentType": stored.content_type,
                         "size": stored.size}
 
         try:
@@ -71,32 +73,35 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         return body
 
     @router.get("/messages/{message_id}/attachments/{attachment_id}")
-    def download(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)) -> Response:
+    def download(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)) -> Response:
+        message_pk, attachment_pk = path_pk(message_id, Kind.MESSAGE, "message"), path_pk(attachment_id, Kind.FILE,
+                                                                                          "attachment")
         with Session(engine) as session:
-            found = attachments.readable(session, viewer_of(session, authorization), message_id, attachment_id)
+            found = attachments.readable(session, viewer_of(session, authorization), message_pk, attachment_pk)
             if found is None:
                 raise HTTPException(status_code=404, detail="no such file")
             return Response(content=bytes(found.data), media_type=found.content_type, headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
 
     @router.delete("/messages/{message_id}/attachments/{attachment_id}")
-    def remove_one(message_id: int, attachment_id: int, authorization: str | None = Header(default=None)):
-        return _remove(message_id, attachment_id, authorization)
+    def remove_one(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)):
+        return _remove(message_id, path_pk(attachment_id, Kind.FILE, "attachment"), authorization)
 
     @router.delete("/messages/{message_id}/attachments")
-    def remove_all(message_id: int, authorization: str | None = Header(default=None)):
+    def remove_all(message_id: str, authorization: str | None = Header(default=None)):
         return _remove(message_id, None, authorization)
 
     @router.put("/messages/{message_id}/call-recording", status_code=201,
                 max_body_size=settings.max_upload_request_bytes)
-    async def upload_recording(message_id: int, file: UploadFile, authorization: str | None = Header(default=None)):
+    async def upload_recording(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
         """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
         data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: the WAV conversion is seconds of CPU
             with session_scope(engine) as session:
-                stored = call_recordings.record(session, viewer_of(session, authorization), message_id, data)
-                return {"messageId": str(stored.message_id), "seconds": stored.seconds}
+                stored = call_recordings.record(session, viewer_of(session, authorization), message_pk, data)
+                return {"messageId": global_id(Kind.MESSAGE, stored.message_id), "seconds": stored.seconds}
 
         try:
             body = await run_in_threadpool(store)
@@ -109,18 +114,20 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         return body
 
     @router.delete("/messages/{message_id}/call-recording")
-    def remove_recording(message_id: int, authorization: str | None = Header(default=None)):
+    def remove_recording(message_id: str, authorization: str | None = Header(default=None)):
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
         try:
             with session_scope(engine) as session:
-                removed = call_recordings.remove(session, viewer_of(session, authorization), message_id)
+                removed = call_recordings.remove(session, viewer_of(session, authorization), message_pk)
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": int(removed)}
 
-    def _remove(message_id: int, attachment_id: int | None, authorization: str | None):
+    def _remove(message_id: str, attachment_id: int | None, authorization: str | None):
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
         try:
             with session_scope(engine) as session:
-                removed = attachments.remove(session, viewer_of(session, authorization), message_id, attachment_id)
+                removed = attachments.remove(session, viewer_of(session, authorization), message_pk, attachment_id)
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": removed}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Path
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlalchemy import select
@@ -18,21 +18,24 @@ from sqlmodel import Session
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
 from domain.support.errors import AuthenticationError
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.reports.communication_report import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
 from domain.support.spreadsheet_cells import spreadsheet_row
 from domain.access.viewer import load_viewer
 from domain.access.scopes import Scope
 from homeroom.auth import Authenticator, bearer_token
-from homeroom.routes.path_ids import path_ids_in_range
+from homeroom.routes.path_ids import path_pk
 from models.messaging import Delivery
 
 
 def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
-    router = APIRouter(dependencies=[Depends(path_ids_in_range)])
+    router = APIRouter()
 
     @router.get("/reports/messages/{message_id}/deliveries.csv")
-    def deliveries_csv(message_id: int, authorization: str | None = Header(default=None)) -> StreamingResponse:
+    def deliveries_csv(message: str = Path(alias="message_id"),
+                       authorization: str | None = Header(default=None)) -> StreamingResponse:
+        message_id = path_pk(message, Kind.MESSAGE, "message")
         session = Session(engine)
         try:
             found = authenticate.verify(bearer_token(authorization))
@@ -49,7 +52,7 @@ def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
         message = visible_message(session, viewer, message_id)
         if message is None:
             session.close()
-            raise HTTPException(status_code=404, detail=f"message {message_id} not found")
+            raise HTTPException(status_code=404, detail=f"message {message} not found")
         scope = readable_deliveries(viewer, message.sender_id)  # another's message: their own scope's rows
         # Issue 16 point 8: the export is audited, with the students whose rows it holds, before a byte goes out.
         record(session, Actor.of(viewer), AuditAction.REPORT_EXPORTED, object_type="message", object_ids=[message_id],
