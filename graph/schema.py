@@ -34,6 +34,8 @@ from graph.messages.imports import ImportQueries
 from graph.messages.insert_fields import InsertFieldQueries
 from graph.messages.mutations import MessageMutations
 from graph.messages.queries import MessageQueries
+from graph.node import NodeQueries
+from graph import node_loaders  # noqa: F401  (registers what node(id:) can refetch)
 from graph.messages.sms import SmsQueries
 from graph.nul_characters import RefuseNulCharacters
 from graph.operation_choice import OperationNameRequired
@@ -56,7 +58,7 @@ from graph.webhooks.queries import WebhookQueries
                              "requires. Lists that grow are Relay connections; an id you may not see reads as missing.")
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, NodeQueries):
     pass
 
 

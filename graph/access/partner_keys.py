@@ -12,6 +12,7 @@ import strawberry
 from domain.access import partner_keys as keys_domain
 from domain.access.scopes import SCOPE_DESCRIPTIONS, Scope
 from domain.support.signed_ids import SigningKeys
+from graph.node import Node
 from graph.context import Info
 from graph.directory.types import School, StaffMember
 from graph.permissions import requires_district_settings
@@ -35,7 +36,7 @@ def signing_keys_of(info: Info) -> SigningKeys:
 
 @strawberry.type(description="A partner key: who made it, what it reaches, and when it was last used. The secret "
                              "is shown only by createPartnerKey and rotatePartnerKey.")
-class PartnerKey:
+class PartnerKey(Node):
     id: strawberry.ID = strawberry.field(description="The key's id; rotatePartnerKey and revokePartnerKey take it.")
     name: str = strawberry.field(description="The name given when it was created.")
     prefix: str = strawberry.field(description="The start of the current secret (hrk_<prefix>_…), to tell keys apart.")

@@ -51,17 +51,30 @@ def _name_filter(table, search: str | None):
     return or_(full.like(pattern), func.lower(table.last_name).like(pattern))
 
 
-def _assigned_groups(info: Info, group, member, assignee, kind: str, id_kind: Kind, first, after, last,
-                     before) -> Connection[Group]:
-    """The groups assigned to the viewer or a profile of theirs, by name, with member counts:
-    one statement a page."""
-    viewer = info.context.viewer
+def reachable_sections(viewer):
+    """The sections the viewer can reach: a teacher's own, an administrator's schools'."""
+    query = select(db.Section)
+    if viewer.role == db.Role.TEACHER:
+        return query.join(db.SectionTeacher, db.SectionTeacher.section_id == db.Section.id).where(
+            db.SectionTeacher.user_id == viewer.id)
+    return query.where(db.Section.school_id.in_(viewer.school_ids))
+
+
+def assigned_groups(viewer, group, member, assignee):
+    """The groups of one table assigned to the viewer or a profile of theirs: id, name and member count."""
     profile_ids = [profile.id for profile in viewer.profiles]
     assigned = select(assignee.group_id).where(
         or_(assignee.user_id == viewer.id, assignee.profile_id.in_(profile_ids)))
     members = (select(func.count(member.group_id)).where(member.group_id == group.id)
                .correlate(group).scalar_subquery().label("member_count"))
-    listing = KeysetList(select(group.id, group.name, members).where(group.id.in_(assigned)), group.id,
+    return select(group.id, group.name, members).where(group.id.in_(assigned))
+
+
+def _assigned_groups(info: Info, group, member, assignee, kind: str, id_kind: Kind, first, after, last,
+                     before) -> Connection[Group]:
+    """The groups assigned to the viewer or a profile of theirs, by name, with member counts:
+    one statement a page."""
+    listing = KeysetList(assigned_groups(info.context.viewer, group, member, assignee), group.id,
                          order=(group.name,), key_of=lambda row: (row.name, row.id))
     return keyset_connection(info.context.session, listing, kind, window(kind, first, after, last, before, default=50),
                              lambda row: Group(id=node_id(id_kind, row.id), name=row.name,
@@ -107,13 +120,7 @@ class DirectoryQueries:
         "admin's schools' sections.", Perm.COMMUNICATION, scopes=(Scope.DIRECTORY_READ,)))
     def sections(self, info: Info, school_id: SchoolFilter = None, first: First = None, after: After = None,
                  last: Last = None, before: Before = None) -> Connection[Section]:
-        viewer = info.context.viewer
-        query = select(db.Section)
-        if viewer.role == db.Role.TEACHER:
-            query = query.join(db.SectionTeacher, db.SectionTeacher.section_id == db.Section.id).where(
-                db.SectionTeacher.user_id == viewer.id)
-        else:
-            query = query.where(db.Section.school_id.in_(viewer.school_ids))
+        query = reachable_sections(info.context.viewer)
         if school_id is not None:
             query = query.where(db.Section.school_id == parse_id(school_id, Kind.SCHOOL))
         listing = KeysetList(query, db.Section.id, order=(db.Section.name,), key_of=sorted_key(db.Section.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.support.global_ids import Kind
 import strawberry
 
+from graph.node import Node
 from graph.context import Info
 from graph.enum_values import describe_values
 from models import directory as db
@@ -20,7 +21,7 @@ Role = describe_values(strawberry.enum(db.Role, description="The role a profile 
 
 
 @strawberry.type(description="A school of the district.")
-class School:
+class School(Node):
     id: strawberry.ID = strawberry.field(description="The school's id.")
     name: str = strawberry.field(description="The school's name.")
     sort_order: int = strawberry.field(description="Its place in the district's order of schools (lowest first); "
@@ -36,7 +37,7 @@ class School:
 
 
 @strawberry.type(description="A student the viewer may message.")
-class Student:
+class Student(Node):
     id: strawberry.ID = strawberry.field(description="The student's id.")
     first_name: str = strawberry.field(description="The student's first name.")
     last_name: str = strawberry.field(description="The student's last name.")
@@ -61,7 +62,7 @@ class Student:
 
 
 @strawberry.type(description="A staff user (admin or teacher).")
-class StaffMember:
+class StaffMember(Node):
     id: strawberry.ID = strawberry.field(description="The user's id.")
     login: str = strawberry.field(description="The name the user signs in with.")
     first_name: str = strawberry.field(description="The user's first name.")
@@ -75,7 +76,7 @@ class StaffMember:
 
 
 @strawberry.type(description="A class section with its teachers and enrolled students.")
-class Section:
+class Section(Node):
     id: strawberry.ID = strawberry.field(description="The section's id.")
     name: str = strawberry.field(description="The section's name, e.g. \"Biology 10 - Period 2\".")
     course_code: str | None = strawberry.field(description=(
@@ -104,7 +105,7 @@ class Section:
 
 
 @strawberry.type(description="A named group of students or users assigned to the viewer.")
-class Group:
+class Group(Node):
     id: strawberry.ID = strawberry.field(description="The group's id; a student or user group selection takes it.")
     name: str = strawberry.field(description="The group's name.")
     member_count: int = strawberry.field(description="How many students (or users) the group has.")

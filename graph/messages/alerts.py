@@ -10,6 +10,7 @@ import strawberry
 
 from domain.access.permissions import Perm
 from domain.conversations.drafts.portal_alerts import AlertKind, alerts_list, unseen_count
+from graph.node import Node
 from graph.context import Info
 from graph.enum_values import described_enum
 from graph.pagination import (
@@ -32,7 +33,7 @@ PortalAlertKind = described_enum(AlertKind, "What a portal alert is about.", {
 
 
 @strawberry.type(description="A notice on your portal, e.g. a draft assigned to you (DRF-05).")
-class PortalAlert:
+class PortalAlert(Node):
     id: strawberry.ID = strawberry.field(description="The alert's id, for markPortalAlertsSeen.")
     kind: PortalAlertKind = strawberry.field(description="What it is about.")
     text: str = strawberry.field(description="A sentence to show, e.g. who assigned which draft.")

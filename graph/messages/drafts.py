@@ -23,6 +23,7 @@ from domain.messages.draft_listing import (
     saved_at,
 )
 from domain.messages.drafts import DraftNotFound, Gates, camel, own_draft
+from graph.node import Node
 from graph.context import Info
 from graph.messages.imports import ImportedRecipient
 from graph.messages.inputs import SendMessageInput
@@ -96,7 +97,7 @@ def _ids(kind: Kind, values: list[int]) -> list[strawberry.ID]:
     "schedule, assign or discard it. The selection fields mirror SendMessageInput, so a client can send "
     "them back as they are. A selection made with allStudents was expanded into studentIds when saved. "
     "Polls, sign-ups and translations join later."))
-class Draft:
+class Draft(Node):
     id: strawberry.ID = strawberry.field(description="The draft's id (a Message id), for saveDraft(id), sendDraft, "
                                                      "scheduleDraft, assignDraft and discardDraft.")
     title: str = strawberry.field(description="The assignment note, else the subject (DRF-04).")

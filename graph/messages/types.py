@@ -15,6 +15,7 @@ from domain.access.permissions import requirement_text
 from domain.delivery import attempts
 from domain.recipients.plan import reason_code
 from domain.reports.communication_report import readable_deliveries
+from graph.node import Node
 from graph.audit.disclosures import contact_data_shown
 from graph.context import Info
 from graph.enum_values import described_enum
@@ -184,7 +185,7 @@ class DeliveryAttempt:
 
 @strawberry.type(description="One delivery: a recipient on a channel at an address. Its status says whether "
                              "it is being processed, sent or failed, or why it is not sent (RPT-02).")
-class Delivery:
+class Delivery(Node):
     id: strawberry.ID = strawberry.field(description="The delivery's id; dispatch hands it to the provider as the "
                                                      "idempotency reference.")
     channel: Channel = strawberry.field(description="How it goes: email, SMS, a call, push, or the in-app inbox.")
@@ -281,7 +282,7 @@ _IN_INBOX = (db.DeliveryStatus.READ.value, db.DeliveryStatus.DELIVERED.value)
 @strawberry.type(description="A message and its delivery ledger. Who may read it is in the description of the "
                              "field that answers it; its deliveries and counts are narrowed to the viewer's scope "
                              "for another sender's message.")
-class Message:
+class Message(Node):
     id: strawberry.ID = strawberry.field(description="The message's id.")
     subject: str = strawberry.field(description="The subject line.")
     html_body: str = strawberry.field(description=(

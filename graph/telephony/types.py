@@ -7,6 +7,7 @@ import strawberry
 
 from domain.telephony import caller_ids as rules
 from domain.support.errors import AuthorizationError
+from graph.node import Node
 from graph.context import Info
 from graph.permissions import denied
 from models.caller_ids import CallerId as CallerIdRow
@@ -14,7 +15,7 @@ from graph.pagination import node_id
 
 
 @strawberry.type(description="A caller ID number. The title is internal: the people called never see it (CID-01).")
-class CallerId:
+class CallerId(Node):
     id: strawberry.ID = strawberry.field(description="The number's id, for callerIdId and updateCallerId.")
     title: str = strawberry.field(description="The internal name (CID-01).")
     phone: str = strawberry.field(description="E.164.")

@@ -11,6 +11,7 @@ import strawberry
 from domain.webhooks.sending import DISABLED_NOTICE, ENABLED_NOTICE
 from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
 from domain.webhooks.listing import EndpointView, MessageView
+from graph.node import Node
 from graph.enum_values import describe_values
 from models.webhooks import EndpointStatus, WebhookAttempt as AttemptRow, WebhookMessageStatus, WebhookNotice as NoticeRow
 from graph.pagination import node_id
@@ -54,7 +55,7 @@ class WebhookAttempt:
 
 
 @strawberry.type(description="A URL that receives signed webhooks (Standard Webhooks).")
-class WebhookEndpoint:
+class WebhookEndpoint(Node):
     id: strawberry.ID = strawberry.field(description="The endpoint's id; the endpoint mutations take it.")
     url: str = strawberry.field(description="Where webhooks are POSTed.")
     event_types: list[WebhookEventType] = strawberry.field(description="What it hears about.")
