@@ -9,6 +9,7 @@ them: at most HOMEROOM_GRAPHQL_MAX_COST, refused with QUERY_TOO_COSTLY.
 - A page that is not itself a list (a connection, or an object holding one) is carried down to the
   first lists below it (``edges`` and ``nodes``): they are that page, counted once at the field
   that asked for it, however many of them are selected.
+- A list field with an ``ids`` argument (``nodes(ids:)``) counts one node per id it lists.
 - A list of objects without pagination counts UNPAGINATED_LIST_SIZE items the same way.
 - Scalars and enums are values, not nodes: they count nothing. Introspection fields (``__schema``)
   are bounded by the schema, not the data: nothing either.
@@ -36,6 +37,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -54,6 +56,8 @@ DEFAULT_MAX_COST = 25_000
 #: a user's profiles, a message's status counts).
 UNPAGINATED_LIST_SIZE = 20
 PAGE_ARGUMENTS = ("first", "last")
+#: A list field with this argument returns one node per id it lists (nodes(ids:)).
+IDS_ARGUMENT = "ids"
 
 
 class _Estimate:
@@ -114,14 +118,28 @@ class _Estimate:
     def page_size(self, definition: GraphQLField, node: FieldNode) -> int | None:
         """The page a field with ``first``/``last`` returns; None for a field without them."""
         declared = [name for name in PAGE_ARGUMENTS if name in definition.args]
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        returned = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        if not declared and IDS_ARGUMENT in definition.args and isinstance(returned, GraphQLList):  # nodes(ids:)
+            return self._length(given.get(IDS_ARGUMENT))
         if not declared:
             return None
-        given = {argument.name.value: argument.value for argument in node.arguments or ()}
         asked = [size for name in declared if (size := self._value(given.get(name))) is not None]
         if asked:
             return max(max(asked), 0)
         defaults = [value for name in declared if (value := _default(definition.args[name])) is not None]
         return max(defaults) if defaults else self.max_page_size
+
+    def _length(self, node: Any) -> int:
+        """How many ids a list argument holds (a literal list or the request's variable); the most
+        a list serves when that is not known."""
+        if isinstance(node, ListValueNode):
+            return len(node.values)
+        if isinstance(node, VariableNode):
+            value = self.variables.get(node.name.value)
+            if isinstance(value, list):
+                return len(value)
+        return self.max_page_size
 
     def _value(self, node: Any) -> int | None:
         if isinstance(node, IntValueNode):

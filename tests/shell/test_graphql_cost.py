@@ -82,3 +82,19 @@ def test_issue_17_point_6_fragments_and_inline_fragments_are_followed_where_they
 def test_issue_17_point_6_only_the_operation_that_runs_is_counted():
     document = "query A { users(first: 2) { totalCount } } query B { users(first: 3) { totalCount } }"
     assert cost(document, operation_name="A") == 2 and cost(document, operation_name="B") == 3
+
+
+
+def test_issue_17_point_6_nodes_count_one_node_per_id():
+    """nodes(ids:) returns one node per id it lists (a literal list or a variable), each times what it
+    selects below; a list whose length is not known counts the largest page."""
+    schema = build_schema(SDL.replace("  me: User\n", "  me: User\n  nodes(ids: [ID!]!): [User]!\n"))
+
+    def nodes_cost(document: str, variables: dict | None = None) -> int:
+        return estimate_cost(schema, parse(document), operation_name=None, variables=variables,
+                             max_page_size=MAX_PAGE)
+
+    assert nodes_cost('{ nodes(ids: ["a", "b", "c"]) { name } }') == 3
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { friends(first: 10) { nodes { name } } } }"
+    assert nodes_cost(query, {"ids": ["a"] * 7}) == 7 + 7 * 10
+    assert nodes_cost(query) == MAX_PAGE + MAX_PAGE * 10
