@@ -2,7 +2,8 @@
 
 - **HTTP.** The body is read on the event loop (under the route's max_body_size, homeroom.app);
   everything after it (JSON decoding, parsing, validation, the resolvers with their database
-  session, encoding the answer) runs on a worker thread with an event loop of its own, so a heavy
+  session, encoding the answer) runs on a worker thread with an event loop of its own
+  (homeroom.routes.thread_loops), so a heavy
   operation (a 50,000-row import, a send with a long flagged-word list) never stalls /healthz or a
   WebSocket. The session is closed on that thread.
 - **WebSocket** (graphql-transport-ws). The viewer is loaded on a worker thread, on a session
@@ -61,6 +62,7 @@ from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
 from homeroom.routes.graphql_http import OTHER_METHODS, SpecificationHTTP, other_methods_refusal
 from homeroom.routes.graphiql import GraphiQLPage
+from homeroom.routes.thread_loops import run_on_this_thread
 from homeroom.rate_limits import RateLimits, Refusal, graphql_caller
 from homeroom.routes.subscription_limits import SubscriptionLimits
 
@@ -204,7 +206,7 @@ class HomeroomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         def execute() -> ExecutionResult:
             context.on_worker_thread = True
             try:
-                return asyncio.run(self.schema.execute(
+                return run_on_this_thread(self.schema.execute(
                     operation.query, variable_values=operation.variables, context_value=context,
                     operation_name=operation.operation_name,
                     allowed_operation_types=(OperationType.QUERY, OperationType.MUTATION)))
@@ -383,7 +385,7 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
             refusal = self.rate_limits.graphql_operation(_caller(context, request))
             if refusal is not None:
                 return _rate_limited(refusal)
-            return asyncio.run(super().run(request, context, root_value))
+            return run_on_this_thread(super().run(request, context, root_value))
         finally:
             context.close()  # the session was opened on this thread; it ends here too
 
