@@ -4,7 +4,7 @@ database with the subscriber's access checked again."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
+from domain.support.global_ids import Kind, pk_of
 import datetime as dt
 from collections.abc import AsyncGenerator
 
@@ -73,8 +73,9 @@ class ReferralSubscriptions:
         async with context.events.subscribe_referrals() as events:
             while True:
                 event = await events.get()
-                referral_id = event.get("referralId") if isinstance(event, dict) else None
-                if not isinstance(referral_id, int):
+                referral_id = (pk_of(event.get("referralId"), Kind.REFERRAL_REQUEST)
+                               if isinstance(event, dict) else None)
+                if referral_id is None:
                     continue
                 current = await anyio.to_thread.run_sync(_read, context.engine, user_id, referral_id,
                                                          limiter=subscription_read_threads())

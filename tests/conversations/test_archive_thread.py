@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import gql, make_user, row_counts
+from helpers import gid, gql, make_user, row_counts
 from models.directory import Role
 
 ARCHIVE = """
@@ -37,12 +37,14 @@ def archived(people, person, thread_id) -> bool:
 
 
 def run(client, document, person, thread_id) -> dict:
-    payload = gql(client, document, {"threadId": str(thread_id)}, person.token)["data"]
+    """``thread_id``: a Thread's row id, or an id string as sent."""
+    thread = thread_id if isinstance(thread_id, str) else gid("Thread", thread_id)
+    payload = gql(client, document, {"threadId": thread}, person.token)["data"]
     return next(iter(payload.values()))
 
 
 def reply(client, person, thread_id) -> str:
-    payload = gql(client, REPLY, {"input": {"threadId": str(thread_id), "body": "<p>Still here.</p>"}},
+    payload = gql(client, REPLY, {"input": {"threadId": gid("Thread", thread_id), "body": "<p>Still here.</p>"}},
                   person.token)["data"]["replyInThread"]
     return payload["__typename"] if payload["__typename"].endswith("Success") else payload["errors"][0]["code"]
 
@@ -61,7 +63,7 @@ def test_inb_15_to_inb_20_archive_for_every_role_pair(client, engine, people, ar
     for_both = archiver_role in STAFF and correspondent_role not in STAFF
 
     state = run(client, ARCHIVE, archiver, thread_id)
-    assert state == {"__typename": "ThreadArchiveState", "threadId": str(thread_id), "archived": True}
+    assert state == {"__typename": "ThreadArchiveState", "threadId": gid("Thread", thread_id), "archived": True}
     assert archived(people, archiver, thread_id)
     assert archived(people, correspondent, thread_id) is for_both
     if for_both:  # INB-16: the family side is locked until the staff member reopens it
@@ -90,14 +92,15 @@ def test_inb_15_to_inb_20_archive_for_every_role_pair(client, engine, people, ar
 
 
 def test_another_users_thread_cannot_be_archived(client, engine, people):
-    """Covers INB-15: someone else's thread is NOT_FOUND, like a missing one; nothing changes."""
+    """Covers INB-15: someone else's thread is NOT_FOUND, like a missing one or an id of another
+    kind; nothing changes."""
     teacher, parent = people.make("TEACHER"), people.make("PARENT")
     people.send(teacher, parent)
     thread_id = people.thread(teacher, parent)
     stranger = people.make("TEACHER")
     before = row_counts(engine)
     for document, name in ((ARCHIVE, "archiveThread"), (UNARCHIVE, "unarchiveThread")):
-        for thread in (thread_id, 2_000_000_000):
+        for thread in (thread_id, 2_000_000_000, gid("Message", thread_id), str(thread_id)):
             payload = run(client, document, stranger, thread)
             assert payload["errors"] == [{"code": "NOT_FOUND", "field": "threadId"}], name
     assert not archived(people, teacher, thread_id) and row_counts(engine) == before
@@ -106,7 +109,7 @@ def test_another_users_thread_cannot_be_archived(client, engine, people):
 def test_archiving_needs_a_signed_in_user_with_communication(client, engine, people):
     """Covers INB-15: without Communication, archiving is FORBIDDEN."""
     token = make_user(engine, Role.TEACHER, perms=[])
-    result = gql(client, ARCHIVE, {"threadId": "1"}, token)
+    result = gql(client, ARCHIVE, {"threadId": gid("Thread", 1)}, token)
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
@@ -123,8 +126,8 @@ def test_inb_15_inb_19_payloads_return_the_thread_as_the_lists_show_it(client, e
     teacher, admin = people.make("TEACHER"), people.make("ADMIN")
     people.send(teacher, admin)
     thread_id = people.thread(teacher, admin)
-    data = gql(client, PAYLOAD_THREADS, {"threadId": str(thread_id), "input": {
-        "threadId": str(thread_id), "body": "<p>Back again.</p>"}}, teacher.token)["data"]
-    assert data["archiveThread"]["thread"] == {"id": str(thread_id), "archived": True, "canReply": True}
+    data = gql(client, PAYLOAD_THREADS, {"threadId": gid("Thread", thread_id), "input": {
+        "threadId": gid("Thread", thread_id), "body": "<p>Back again.</p>"}}, teacher.token)["data"]
+    assert data["archiveThread"]["thread"] == {"id": gid("Thread", thread_id), "archived": True, "canReply": True}
     replied = data["replyInThread"]["thread"]
-    assert replied["id"] == str(thread_id) and replied["archived"] is False and replied["lastSentAt"]
+    assert replied["id"] == gid("Thread", thread_id) and replied["archived"] is False and replied["lastSentAt"]

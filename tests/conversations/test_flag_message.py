@@ -14,7 +14,7 @@ from domain.access.permissions import Perm
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
-from helpers import gql, make_user, set_district, token_for
+from helpers import gid, gql, make_user, pk_of, set_district, token_for
 from models.conversations import MessageFlagEvent
 from models.db import session_scope
 from models.directory import Role, User
@@ -116,36 +116,39 @@ def test_inb_09_inb_10_perm_57_a_teacher_flags_views_and_unflags_a_students_mess
                    staff_ids=(people["teacher"],))
     teacher, student = token_for(engine, people["teacher_login"]), token_for(engine, people["student_login"])
 
-    unconfirmed = gql(client, FLAG, {"id": str(message), "confirm": False}, teacher)["data"]["flagMessage"]
+    unconfirmed = gql(client, FLAG, {"id": gid("Message", message), "confirm": False}, teacher)["data"]["flagMessage"]
     assert unconfirmed["__typename"] == "FlagMessageErrors"
     assert [(e["field"], e["code"]) for e in unconfirmed["errors"]] == [("confirm", "CONFIRMATION_REQUIRED")]
     assert not is_flagged(engine, message) and flag_events(engine, message) == []
 
     with inbox_notices(runtime.events, people["student"]) as notices:
-        flagged = gql(client, FLAG, {"id": str(message), "confirm": True}, teacher)["data"]["flagMessage"]
-        assert flagged == {"__typename": "MessageFlag", "messageId": str(message), "flagged": True, "changed": True}
+        flagged = gql(client, FLAG, {"id": gid("Message", message), "confirm": True}, teacher)["data"]["flagMessage"]
+        assert flagged == {"__typename": "MessageFlag", "messageId": gid("Message", message), "flagged": True,
+                           "changed": True}
         notice = wait_for(notices, lambda n: n["change"] == "FLAG")
     assert notice["messageId"] == message and "rude" not in str(notice)
-    seen_by_author = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["recipientThread"]
+    seen_by_author = gql(client, THREAD, {"id": gid("User", people["teacher"])}, student)["data"]["recipientThread"]
     shown = seen_by_author["entries"]["edges"][0]["node"]["message"]
     assert shown["flagged"] is True and "Message Content Flagged" in shown["htmlBody"] and "rude" not in shown["htmlBody"]
 
-    viewed = gql(client, VIEW, {"id": str(message)}, teacher)["data"]["viewFlaggedMessage"]
+    viewed = gql(client, VIEW, {"id": gid("Message", message)}, teacher)["data"]["viewFlaggedMessage"]
     assert viewed["__typename"] == "FlaggedMessageContent" and viewed["flagged"] is True
     assert viewed["htmlBody"] == "<p>Some rude words</p>" and viewed["viewedAt"]
     assert is_flagged(engine, message)  # viewing leaves it flagged for everyone else
 
-    again = gql(client, FLAG, {"id": str(message), "confirm": True}, teacher)["data"]["flagMessage"]
+    again = gql(client, FLAG, {"id": gid("Message", message), "confirm": True}, teacher)["data"]["flagMessage"]
     assert again["changed"] is False  # already flagged: nothing more recorded
 
-    unflagged = gql(client, UNFLAG, {"id": str(message)}, teacher)["data"]["unflagMessage"]
-    assert unflagged == {"__typename": "MessageFlag", "messageId": str(message), "flagged": False, "changed": True}
-    shown = gql(client, THREAD, {"id": str(people["teacher"])}, student)["data"]["recipientThread"]["entries"]["edges"][0]
+    unflagged = gql(client, UNFLAG, {"id": gid("Message", message)}, teacher)["data"]["unflagMessage"]
+    assert unflagged == {"__typename": "MessageFlag", "messageId": gid("Message", message), "flagged": False,
+                         "changed": True}
+    shown = gql(client, THREAD, {"id": gid("User", people["teacher"])},
+                student)["data"]["recipientThread"]["entries"]["edges"][0]
     assert shown["node"]["message"]["htmlBody"] == "<p>Some rude words</p>"
     assert flag_events(engine, message) == [(people["teacher"], "FLAGGED"), (people["teacher"], "VIEWED"),
                                             (people["teacher"], "UNFLAGGED")]
     # Not flagged any more: viewing shows the content and records nothing.
-    plain = gql(client, VIEW, {"id": str(message)}, teacher)["data"]["viewFlaggedMessage"]
+    plain = gql(client, VIEW, {"id": gid("Message", message)}, teacher)["data"]["viewFlaggedMessage"]
     assert plain["flagged"] is False and plain["viewedAt"] is None
     assert len(flag_events(engine, message)) == 3
 
@@ -158,14 +161,15 @@ def test_perm_41_an_administrator_flags_a_message_a_teacher_sent_them(client, en
     admin = add_user(engine, "ADMIN", profile="School Administrator", login=admin_login,
                      school_ids=[people["school"]])
     message = send(engine, people["teacher_login"], "Staff note", staff_ids=(admin,))
-    result = gql(client, FLAG, {"id": str(message), "confirm": True}, token_for(engine, admin_login))
+    result = gql(client, FLAG, {"id": gid("Message", message), "confirm": True}, token_for(engine, admin_login))
     assert result["data"]["flagMessage"]["flagged"] is True
     assert flag_events(engine, message) == [(admin, "FLAGGED")]
 
 
 def test_inb_10_only_messages_the_viewer_received_can_be_flagged(client, engine):
     """Covers INB-10: a message another teacher received, the teacher's own sent message and a
-    missing id all answer NOT_FOUND alike, and nothing is written."""
+    missing id, an id of another kind and a raw number all answer NOT_FOUND alike, and nothing is
+    written."""
     people = family(engine)
     received = send(engine, people["student_login"], "To my teacher", staff_ids=(people["teacher"],))
     own = send(engine, people["teacher_login"], "To the class", recipient_type="STUDENTS",
@@ -173,10 +177,11 @@ def test_inb_10_only_messages_the_viewer_received_can_be_flagged(client, engine)
     stranger = make_user(engine, Role.TEACHER)
     mine = token_for(engine, people["teacher_login"])
     answers = []
-    for token, message_id in ((stranger, received), (mine, own), (mine, 10**9)):
+    for token, message_id in ((stranger, gid("Message", received)), (mine, gid("Message", own)),
+                              (mine, gid("Message", 10**9)), (mine, gid("Student", received)), (mine, str(received))):
         for document, name, variables in ((FLAG, "flagMessage", {"confirm": True}), (VIEW, "viewFlaggedMessage", {}),
                                           (UNFLAG, "unflagMessage", {})):
-            payload = gql(client, document, {"id": str(message_id), **variables}, token)["data"][name]
+            payload = gql(client, document, {"id": message_id, **variables}, token)["data"][name]
             answers.append([(e["field"], e["code"], e["message"]) for e in payload["errors"]])
     assert all(answer == answers[0] for answer in answers) and answers[0][0][:2] == ("messageId", "NOT_FOUND")
     assert not is_flagged(engine, received) and not is_flagged(engine, own)
@@ -197,7 +202,7 @@ def test_perm_41_perm_57_without_flag_messages_flagging_is_forbidden(client, eng
                      student_ids=(people["kid"],))
     for token, message_id in ((no_flag, to_teacher), (token_for(engine, people["parent_login"]), to_parent)):
         for document, variables in ((FLAG, {"confirm": True}), (VIEW, {}), (UNFLAG, {})):
-            result = gql(client, document, {"id": str(message_id), **variables}, token)
+            result = gql(client, document, {"id": gid("Message", message_id), **variables}, token)
             assert result["data"] is None and result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
             assert result["errors"][0]["extensions"]["permission"] == "Flag Messages"
         assert not is_flagged(engine, message_id) and flag_events(engine, message_id) == []
@@ -214,9 +219,9 @@ def test_inb_11_an_automatically_flagged_message_is_unflagged_like_a_manual_one(
         set_district(engine, **previous)
     assert is_flagged(engine, message)
     teacher = token_for(engine, people["teacher_login"])
-    assert gql(client, VIEW, {"id": str(message)}, teacher)["data"]["viewFlaggedMessage"]["htmlBody"] == \
+    assert gql(client, VIEW, {"id": gid("Message", message)}, teacher)["data"]["viewFlaggedMessage"]["htmlBody"] == \
         "<p>you blorp</p>"
-    assert gql(client, UNFLAG, {"id": str(message)}, teacher)["data"]["unflagMessage"]["flagged"] is False
+    assert gql(client, UNFLAG, {"id": gid("Message", message)}, teacher)["data"]["unflagMessage"]["flagged"] is False
     assert not is_flagged(engine, message)
     assert flag_events(engine, message) == [(people["teacher"], "VIEWED"), (people["teacher"], "UNFLAGGED")]
 
@@ -232,10 +237,11 @@ def test_inb_10_a_draft_continuing_the_thread_is_not_the_correspondents_to_flag(
     flagger, writer = people.make("TEACHER"), people.make("ADMIN")
     people.send(writer, flagger)
     thread_id = people.thread(writer, flagger)
-    draft = gql(client, CONTINUE, {"threadId": str(thread_id)}, writer.token)["data"]["continueThreadAsCompose"]
+    draft = gql(client, CONTINUE, {"threadId": gid("Thread", thread_id)},
+                writer.token)["data"]["continueThreadAsCompose"]
     draft_id = draft["draftId"]
     for document, variables in ((VIEW, {"id": draft_id}), (FLAG, {"id": draft_id, "confirm": True}),
                                 (UNFLAG, {"id": draft_id})):
         payload = next(iter(gql(client, document, variables, flagger.token)["data"].values()))
         assert [error["code"] for error in payload["errors"]] == ["NOT_FOUND"], payload
-    assert flag_events(engine, int(draft_id)) == [] and not is_flagged(engine, int(draft_id))
+    assert flag_events(engine, pk_of(draft_id)) == [] and not is_flagged(engine, pk_of(draft_id))

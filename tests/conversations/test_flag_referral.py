@@ -16,7 +16,7 @@ from domain.access.permissions import Perm
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, token_for
 from models.conversations import ReferralRequest
 from models.db import session_scope
 from models.directory import Role, User
@@ -91,14 +91,15 @@ def test_inb_09_perm_57_a_referral_is_published_for_a_partner_without_the_conten
     people = family(engine)
     message = send(engine, people["student_login"], "Threat", CONTENT, staff_ids=(people["teacher"],))
     teacher = token_for(engine, people["teacher_login"])
-    assert gql(client, FLAG, {"id": str(message)}, teacher)["data"]["flagMessage"]["__typename"] == "MessageFlag"
+    flagged = gql(client, FLAG, {"id": gid("Message", message)}, teacher)["data"]["flagMessage"]
+    assert flagged["__typename"] == "MessageFlag"
 
     ws, socket = subscription_socket(client, token_for(engine, "admin"))
     try:
         socket.send_json({"id": "r", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
         time.sleep(0.5)  # the subscription is listening before the request is made
         with referral_events(runtime.events) as events:
-            result = gql(client, REFER, {"id": str(message), "note": "Please follow up"}, teacher)
+            result = gql(client, REFER, {"id": gid("Message", message), "note": "Please follow up"}, teacher)
             referral = result["data"]["requestReferral"]["referral"]
             deadline = time.monotonic() + 10
             while not events and time.monotonic() < deadline:
@@ -107,15 +108,16 @@ def test_inb_09_perm_57_a_referral_is_published_for_a_partner_without_the_conten
     finally:
         ws.__exit__(None, None, None)
 
-    assert referral["messageId"] == str(message) and referral["studentId"] == str(people["kid"])
-    assert referral["requestedById"] == str(people["teacher"]) and referral["note"] == "Please follow up"
+    assert referral["messageId"] == gid("Message", message) and referral["studentId"] == gid("Student", people["kid"])
+    assert referral["requestedById"] == gid("User", people["teacher"]) and referral["note"] == "Please follow up"
     assert frame["type"] == "next", frame
     assert frame["payload"]["data"]["referralRequests"] == {key: referral[key] for key in
                                                             ("id", "messageId", "studentId", "requestedById", "note")}
     assert len(events) == 1
     event = events[0]
-    assert event["event"] == "referralRequested" and event["referralId"] == int(referral["id"])
-    assert (event["messageId"], event["studentId"]) == (message, people["kid"])
+    assert event["event"] == "referralRequested" and event["referralId"] == referral["id"]
+    assert (event["messageId"], event["studentId"]) == (gid("Message", message), gid("Student", people["kid"]))
+    assert event["requestedById"] == gid("User", people["teacher"])
     assert "secret-words" not in json.dumps(event) and "Threat" not in json.dumps(event)
 
 
@@ -129,20 +131,22 @@ def test_inb_09_referrals_are_for_flagged_messages_by_students(client, engine):
                      school_ids=[people["school"]])
     admin_token = token_for(engine, admin_login)
     from_teacher = send(engine, people["teacher_login"], "Staff note", staff_ids=(admin,))
-    gql(client, FLAG, {"id": str(from_teacher)}, admin_token)
+    gql(client, FLAG, {"id": gid("Message", from_teacher)}, admin_token)
     from_student = send(engine, people["student_login"], "Question", staff_ids=(people["teacher"],))
     teacher = token_for(engine, people["teacher_login"])
     before = referral_count(engine)
 
     def codes(token, message_id, note="Note"):
-        payload = gql(client, REFER, {"id": str(message_id), "note": note}, token)["data"]["requestReferral"]
+        payload = gql(client, REFER, {"id": message_id, "note": note}, token)["data"]["requestReferral"]
         return [(e["field"], e["code"]) for e in payload["errors"]]
 
-    assert codes(admin_token, from_teacher) == [("messageId", "NOT_A_STUDENT")]
-    assert codes(teacher, from_student) == [("messageId", "NOT_FLAGGED")]
-    gql(client, FLAG, {"id": str(from_student)}, teacher)
-    assert codes(teacher, from_student, "x" * 501) == [("note", "TOO_LONG")]
-    assert codes(make_user(engine, Role.TEACHER), from_student) == [("messageId", "NOT_FOUND")]
+    assert codes(admin_token, gid("Message", from_teacher)) == [("messageId", "NOT_A_STUDENT")]
+    assert codes(teacher, gid("Message", from_student)) == [("messageId", "NOT_FLAGGED")]
+    gql(client, FLAG, {"id": gid("Message", from_student)}, teacher)
+    assert codes(teacher, gid("Message", from_student), "x" * 501) == [("note", "TOO_LONG")]
+    assert codes(make_user(engine, Role.TEACHER), gid("Message", from_student)) == [("messageId", "NOT_FOUND")]
+    # a Student id with the message's number names no message
+    assert codes(teacher, gid("Student", from_student)) == [("messageId", "NOT_FOUND")]
     assert referral_count(engine) == before
 
 
@@ -157,9 +161,10 @@ def test_perm_41_perm_57_a_referral_needs_the_referral_permission(client, engine
         teacher_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
     add_section(engine, people["school"], teacher_ids=[teacher_id], student_ids=[people["kid"]])
     message = send(engine, people["student_login"], "Hi", staff_ids=(teacher_id,))
-    assert gql(client, FLAG, {"id": str(message)}, token)["data"]["flagMessage"]["__typename"] == "MessageFlag"
+    flagged = gql(client, FLAG, {"id": gid("Message", message)}, token)["data"]["flagMessage"]
+    assert flagged["__typename"] == "MessageFlag"
     before = referral_count(engine)
-    result = gql(client, REFER, {"id": str(message), "note": ""}, token)
+    result = gql(client, REFER, {"id": gid("Message", message), "note": ""}, token)
     assert result["data"] is None and result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert result["errors"][0]["extensions"]["permission"] == "Create Referrals"
     assert referral_count(engine) == before

@@ -12,7 +12,7 @@ from domain.delivery.fan_out import fan_out
 from domain.integrations.oneroster.importer import import_oneroster
 from domain.messages.send import create_message
 from factories import add_section, add_user
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 from models.conversations import ThreadSide
 from models.db import session_scope
 from models.directory import School, Student, User
@@ -92,7 +92,7 @@ def test_inb_24_mrg_02_a_teacher_end_dated_by_an_import_leaves_nothing_unread(cl
     assert side(engine, parent, admin).unread_count == 1
 
     # Readable: the district administrator reads the teacher's message and its read receipt.
-    shown = gql(client, MESSAGE, {"id": str(to_family[0])}, token_for(engine, "admin"))["data"]["message"]
+    shown = gql(client, MESSAGE, {"id": gid("Message", to_family[0])}, token_for(engine, "admin"))["data"]["message"]
     assert shown["subject"] == "Field trip 0" and shown["htmlBody"]
     assert [edge["node"] for edge in shown["deliveries"]["edges"]] == [{"status": "READ", "address": f"user:{parent}"}]
 

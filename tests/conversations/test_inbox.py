@@ -11,7 +11,7 @@ from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from domain.access.permissions import Perm
 from factories import add_contact, add_student, add_user, email, first_school_id, unique
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, token_for
 from models.conversations import ThreadSide
 from models.db import session_scope
 from models.directory import AccountStatus, Contact, Role, School, Student, User, UserSchool
@@ -75,9 +75,9 @@ def test_inb_01_one_thread_per_correspondent_newest_received_first(client, engin
     page = inbox(client, reader)
     nodes = [edge["node"] for edge in page["edges"]]
     assert page["totalCount"] == 2
-    assert [n["correspondent"]["id"] for n in nodes] == [str(ann_id), str(bob_id)]
+    assert [n["correspondent"]["id"] for n in nodes] == [gid("User", ann_id), gid("User", bob_id)]
     assert [n["unreadCount"] for n in nodes] == [2, 1]
-    assert nodes[0]["correspondent"] == {"id": str(ann_id), "name": ann_name, "role": "TEACHER",
+    assert nodes[0]["correspondent"] == {"id": gid("User", ann_id), "name": ann_name, "role": "TEACHER",
                                          "roleLabel": "Teacher", "schoolName": first_school, "active": True}
     assert nodes[0]["lastSentAt"] is None and nodes[0]["archived"] is False and nodes[0]["canReply"] is True
     assert gql(client, UNREAD_TOTAL, token=reader)["data"]["viewer"]["unreadTotal"] == 3
@@ -92,11 +92,12 @@ def test_inb_04_name_filter_is_a_case_blind_substring(client, engine):
     send(engine, _login(engine, zed_id), staff_ids=[reader_id])
     send(engine, other, staff_ids=[reader_id])
     found = inbox(client, reader, name="DEKIAH q")
-    assert [e["node"]["correspondent"]["id"] for e in found["edges"]] == [str(zed_id)] and found["totalCount"] == 1
+    assert [e["node"]["correspondent"]["id"] for e in found["edges"]] == [gid("User", zed_id)]
+    assert found["totalCount"] == 1
     assert inbox(client, reader, name="no such person")["edges"] == []
     send(engine, reader_login, staff_ids=[zed_id, other_id])
     assert [e["node"]["correspondent"]["id"] for e in gql(client, SENT, {"name": "zedek"}, reader)["data"]["sent"]
-            ["edges"]] == [str(zed_id)]
+            ["edges"]] == [gid("User", zed_id)]
     assert gql(client, SENT, {"name": "%"}, reader)["data"]["sent"]["edges"] == []  # a wildcard is a character
 
 
@@ -119,7 +120,7 @@ def test_inb_21_sent_lists_one_thread_per_recipient_without_send_as(client, engi
     send(engine, admin, staff_ids=[c_id], send_as_district=True)
     sent = gql(client, SENT, {}, admin_token)["data"]["sent"]
     assert sent["totalCount"] == 2
-    assert {e["node"]["correspondent"]["id"] for e in sent["edges"]} == {str(a_id), str(b_id)}
+    assert {e["node"]["correspondent"]["id"] for e in sent["edges"]} == {gid("User", a_id), gid("User", b_id)}
     assert all(e["node"]["correspondent"]["schoolName"] for e in sent["edges"])
     assert inbox(client, c_token)["edges"] == []
     with session_scope(engine) as session:
@@ -136,7 +137,7 @@ def test_inb_01_lists_page_both_ways_by_keyset(client, engine):
     writers = [staff(engine) for _ in range(5)]
     for _, login, _ in writers:
         send(engine, login, staff_ids=[reader_id])
-    expected = [str(user_id) for user_id, _, _ in reversed(writers)]
+    expected = [gid("User", user_id) for user_id, _, _ in reversed(writers)]
     seen, after, pages = [], None, []
     while True:
         page = inbox(client, reader, first=2, after=after)
@@ -168,9 +169,9 @@ def test_inb_15_inb_02_archived_threads_leave_the_inbox_and_the_unread_total(cli
     with session_scope(engine) as session:
         session.execute(update(ThreadSide).where(ThreadSide.user_id == reader_id, ThreadSide.correspondent_id == b_id)
                         .values(archived_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), archived_by_id=reader_id))
-    assert [e["node"]["correspondent"]["id"] for e in inbox(client, reader)["edges"]] == [str(a_id)]
+    assert [e["node"]["correspondent"]["id"] for e in inbox(client, reader)["edges"]] == [gid("User", a_id)]
     archived = gql(client, ARCHIVE, token=reader)["data"]["archive"]["edges"]
-    assert [(e["node"]["correspondent"]["id"], e["node"]["archived"]) for e in archived] == [(str(b_id), True)]
+    assert [(e["node"]["correspondent"]["id"], e["node"]["archived"]) for e in archived] == [(gid("User", b_id), True)]
     assert gql(client, UNREAD_TOTAL, token=reader)["data"]["viewer"]["unreadTotal"] == 1
 
 
@@ -216,7 +217,7 @@ def test_rcp_10_two_contacts_of_one_user_make_one_inbox_entry(client, engine):
     send(engine, "admin", student_ids=[kid], recipient_type="PRIMARY_CONTACTS")
     page = inbox(client, parent)
     assert [(e["node"]["correspondent"]["id"], e["node"]["unreadCount"]) for e in page["edges"]] == [
-        (str(admin_id), 1)]
+        (gid("User", admin_id), 1)]
 
 
 def viewer_id(engine, login: str) -> int:
@@ -253,9 +254,9 @@ def test_inb_23_correspondents_who_no_longer_exist_are_shown_by_role(client, eng
                                                  e["node"]["correspondent"]["roleLabel"],
                                                  e["node"]["correspondent"]["active"])
               for e in gql(client, SENT, {}, reader)["data"]["sent"]["edges"]}
-    assert labels[str(parent_id)][:2] == ("Deleted Contact", "Deleted Contact")
-    assert labels[str(student_user)][:2] == ("Deleted Student", "Deleted Student")
-    assert labels[str(teacher_id)][:2] == ("Deleted User", "Deleted User")
+    assert labels[gid("User", parent_id)][:2] == ("Deleted Contact", "Deleted Contact")
+    assert labels[gid("User", student_user)][:2] == ("Deleted Student", "Deleted Student")
+    assert labels[gid("User", teacher_id)][:2] == ("Deleted User", "Deleted User")
     assert parent  # the parent's account itself is still active
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import insert, select
 
 from factories import add_user, first_school_id, unique
-from helpers import count_statements, gql, make_user
+from helpers import count_statements, gid, gql, make_user
 from models.conversations import Thread, ThreadSide
 from models.db import session_scope
 from models.directory import Role, User
@@ -88,7 +88,7 @@ def test_a_thread_page_costs_the_same_for_ten_messages_as_for_ten_thousand(clien
                                  "created_at": NOW, "updated_at": NOW})
             session.execute(insert(Delivery), rows)
         with count_statements(engine) as statements:
-            result = gql(client, THREAD, {"id": str(thread_id)}, token)
+            result = gql(client, THREAD, {"id": gid("Thread", thread_id)}, token)
         edges = result["data"]["thread"]["messages"]["edges"]
         assert len(edges) == min(size, 30) and {e["node"]["received"] for e in edges} == {True, False}
         assert any(e["node"]["deliveryStates"] == [{"channel": "EMAIL", "state": "SENT", "reason": None}]

@@ -17,7 +17,7 @@ from domain.delivery.fan_out import hand_on
 from domain.delivery.in_app import ARRIVAL, announce_arrivals
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from harness import REDIS_URL, USES_REDIS
-from helpers import count_statements, gql, make_user, token_for
+from helpers import count_statements, gid, gql, make_user, pk_of, token_for
 from models.db import session_scope
 from models.directory import AccountStatus, Role, User
 from shared_steps import subscription_socket
@@ -45,14 +45,15 @@ def login_of(engine, user_id: int) -> str:
 
 def send_to(client, engine, sender: int, staff_id: int, subject: str) -> str:
     body = gql(client, SEND, {"input": {"subject": subject, "htmlBody": f"<p>{subject}</p>", "channels": ["EMAIL"],
-                                        "staffIds": [str(staff_id)]}}, token_for(engine, login_of(engine, sender)))
+                                        "staffIds": [gid("User", staff_id)]}},
+                token_for(engine, login_of(engine, sender)))
     assert body["data"]["sendMessage"]["__typename"] == "SendMessageSuccess", body
     return body["data"]["sendMessage"]["message"]["id"]
 
 
-def thread_of(engine, a: int, b: int) -> str:
+def thread_of(engine, a: int, b: int) -> int:
     with session_scope(engine) as session:
-        return str(thread_between(session, a, b).id)
+        return thread_between(session, a, b).id
 
 
 def subscribe(client, token):
@@ -83,11 +84,10 @@ def test_inb_02_a_new_message_reaches_the_readers_subscription_with_the_unread_t
     try:
         assert next_update(socket) == {"change": None, "threadId": None, "messageId": None, "unreadTotal": 0}
         first = send_to(client, engine, parent, teacher, unique("Question "))
-        assert next_update(socket) == {"change": "MESSAGE", "threadId": thread_of(engine, parent, teacher),
-                                       "messageId": first, "unreadTotal": 1}
+        thread = gid("Thread", thread_of(engine, parent, teacher))
+        assert next_update(socket) == {"change": "MESSAGE", "threadId": thread, "messageId": first, "unreadTotal": 1}
         second = send_to(client, engine, parent, teacher, unique("Again "))
-        assert next_update(socket) == {"change": "MESSAGE", "threadId": thread_of(engine, parent, teacher),
-                                       "messageId": second, "unreadTotal": 2}
+        assert next_update(socket) == {"change": "MESSAGE", "threadId": thread, "messageId": second, "unreadTotal": 2}
     finally:
         ws.__exit__(None, None, None)
 
@@ -101,7 +101,7 @@ def test_inb_02_each_message_is_announced_once_whatever_runs_its_hand_on_again(c
         next_update(socket)
         message = send_to(client, engine, parent, teacher, unique("Once "))
         assert next_update(socket)["messageId"] == message
-        hand_on(engine, runtime.jobs, runtime.events, int(message))
+        hand_on(engine, runtime.jobs, runtime.events, pk_of(message))
         tell(runtime, engine, teacher, InboxChange.ALERT)
         assert next_update(socket) == {"change": "ALERT", "threadId": None, "messageId": None, "unreadTotal": 1}
     finally:
@@ -122,20 +122,24 @@ def test_inb_02_every_kind_of_change_is_forwarded_and_authorized(client, engine,
         foreign = send_to(client, engine, stranger, other_teacher, unique("Not yours "))
         thread = thread_of(engine, parent, teacher)
         assert next_update(socket)["messageId"] == message
-        tell(runtime, engine, teacher, InboxChange.MESSAGE, thread_id=int(thread_of(engine, stranger, other_teacher)),
-             message_id=int(foreign))  # another pair's thread
-        tell(runtime, engine, teacher, InboxChange.FLAG, thread_id=int(thread), message_id=int(foreign))
-        tell(runtime, engine, teacher, InboxChange.READ, message_id=int(foreign))  # not theirs, no thread named
-        runtime.events.publish_inbox([(teacher, {"change": "DELETE", "threadId": int(thread)}),
-                                      (teacher, {"change": "READ", "threadId": "1 OR 1=1"})])
-        tell(runtime, engine, teacher, InboxChange.FLAG, thread_id=int(thread), message_id=int(message))
-        assert next_update(socket) == {"change": "FLAG", "threadId": thread, "messageId": message, "unreadTotal": 1}
-        tell(runtime, engine, teacher, InboxChange.READ, thread_id=int(thread), message_id=int(message))
+        tell(runtime, engine, teacher, InboxChange.MESSAGE, thread_id=thread_of(engine, stranger, other_teacher),
+             message_id=pk_of(foreign))  # another pair's thread
+        tell(runtime, engine, teacher, InboxChange.FLAG, thread_id=thread, message_id=pk_of(foreign))
+        tell(runtime, engine, teacher, InboxChange.READ, message_id=pk_of(foreign))  # not theirs, no thread named
+        # the bus carries row ids; a global id there is as malformed as any other string
+        runtime.events.publish_inbox([(teacher, {"change": "DELETE", "threadId": thread}),
+                                      (teacher, {"change": "READ", "threadId": "1 OR 1=1"}),
+                                      (teacher, {"change": "READ", "threadId": gid("Thread", thread)})])
+        tell(runtime, engine, teacher, InboxChange.FLAG, thread_id=thread, message_id=pk_of(message))
+        assert next_update(socket) == {"change": "FLAG", "threadId": gid("Thread", thread), "messageId": message,
+                                       "unreadTotal": 1}
+        tell(runtime, engine, teacher, InboxChange.READ, thread_id=thread, message_id=pk_of(message))
         assert next_update(socket)["change"] == "READ"
         with session_scope(engine) as session:
-            session.execute(archived(teacher, int(thread)))
-        tell(runtime, engine, teacher, InboxChange.ARCHIVE, thread_id=int(thread))
-        assert next_update(socket) == {"change": "ARCHIVE", "threadId": thread, "messageId": None, "unreadTotal": 0}
+            session.execute(archived(teacher, thread))
+        tell(runtime, engine, teacher, InboxChange.ARCHIVE, thread_id=thread)
+        assert next_update(socket) == {"change": "ARCHIVE", "threadId": gid("Thread", thread), "messageId": None,
+                                       "unreadTotal": 0}
         tell(runtime, engine, teacher, InboxChange.ALERT)
         assert next_update(socket) == {"change": "ALERT", "threadId": None, "messageId": None, "unreadTotal": 0}
     finally:
@@ -218,7 +222,7 @@ def test_arrivals_are_read_in_one_statement_and_not_at_all_when_nobody_listens(c
     """Covers INB-02 at scale: announcing a message to its readers reads nothing when none of them
     is subscribed (most of 100k readers are not online), and one statement when some are."""
     parent, teacher = parent_and_teacher(engine)
-    message = int(send_to(client, engine, parent, teacher, unique("Counted ")))
+    message = pk_of(send_to(client, engine, parent, teacher, unique("Counted ")))
     with count_statements(engine) as statements, session_scope(engine) as session:
         assert announce_arrivals(session, runtime.events, message) == 0
     assert [s for s in statements if "delivery" in s.lower()] == []
@@ -229,6 +233,6 @@ def test_arrivals_are_read_in_one_statement_and_not_at_all_when_nobody_listens(c
         with count_statements(engine, this_thread_only=True) as statements, session_scope(engine) as session:
             assert announce_arrivals(session, runtime.events, message) == 1
         assert len([s for s in statements if "delivery" in s.lower()]) == 1
-        assert next_update(socket)["messageId"] == str(message)
+        assert next_update(socket)["messageId"] == gid("Message", message)
     finally:
         ws.__exit__(None, None, None)

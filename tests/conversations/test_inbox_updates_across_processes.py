@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from domain.conversations.threads.thread_sides import thread_between
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
 from harness import RUN_DIR, USES_REDIS
-from helpers import make_user, set_district, token_for
+from helpers import gid, make_user, pk_of, set_district, token_for
 from live_server import live_server
 from models.db import session_scope
 from models.directory import Role, User
@@ -79,7 +79,7 @@ async def start_conversation(server, token: str, kid: int) -> str:
         response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
             "query": SEND, "variables": {"input": {
                 "subject": unique("Reading log "), "htmlBody": "<p>Please sign the reading log.</p>",
-                "channels": ["EMAIL"], "recipientType": "ALL_CONTACTS", "studentIds": [str(kid)],
+                "channels": ["EMAIL"], "recipientType": "ALL_CONTACTS", "studentIds": [gid("Student", kid)],
                 "allowReply": True}}})
     sent = response.json()["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess", response.text
@@ -89,7 +89,7 @@ async def start_conversation(server, token: str, kid: int) -> str:
 async def reply(server, token: str, thread_id: int, body: str) -> str:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
         response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": REPLY, "variables": {"input": {"threadId": str(thread_id), "body": f"<p>{body}</p>"}}})
+            "query": REPLY, "variables": {"input": {"threadId": gid("Thread", thread_id), "body": f"<p>{body}</p>"}}})
     replied = response.json()["data"]["replyInThread"]
     assert replied["__typename"] == "ReplyInThreadSuccess", response.text
     return replied["message"]["id"]
@@ -130,8 +130,8 @@ def test_inbox_updates_cross_processes_without_content_or_other_users_threads(ap
     finally:
         set_district(engine, **previous)
     with session_scope(engine) as session:
-        thread = str(thread_between(session, parent, teacher).id)
-        assert session.get(Message, int(flagged)).flagged
+        thread = gid("Thread", thread_between(session, parent, teacher).id)
+        assert session.get(Message, pk_of(flagged)).flagged
     assert initial == {"change": None, "threadId": None, "messageId": None, "unreadTotal": 0}
     assert arrival == {"change": "MESSAGE", "threadId": thread, "messageId": plain, "unreadTotal": 1}
     assert flagged_arrival == {"change": "MESSAGE", "threadId": thread, "messageId": flagged, "unreadTotal": 2}

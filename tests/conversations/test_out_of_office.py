@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from harness import OUTBOX_DIR
-from helpers import gql, row_counts
+from helpers import gid, gql, pk_of, row_counts
 from models.db import session_scope
 from models.directory import District, User
 from models.messaging import Channel, Delivery, Message, MessageStatus
@@ -45,8 +45,8 @@ def away(client, person, start: dt.date, end: dt.date, message: str) -> dict:
 
 def send(client, sender, to) -> int:
     result = gql(client, SEND, {"input": {"subject": f"From {sender.login}", "htmlBody": "<p>Can we meet?</p>",
-                                          "channels": ["EMAIL"], "staffIds": [str(to.id)]}}, sender.token)
-    return int(result["data"]["sendMessage"]["message"]["id"])
+                                          "channels": ["EMAIL"], "staffIds": [gid("User", to.id)]}}, sender.token)
+    return pk_of(result["data"]["sendMessage"]["message"]["id"])
 
 
 def between(engine, a, b) -> list[Message]:

@@ -12,7 +12,7 @@ from domain.conversations.threads.thread_sides import thread_between
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import unique
-from helpers import gql, make_user, token_for, wait_for_message
+from helpers import gid, gql, make_user, pk_of, token_for, wait_for_message
 from models.db import session_scope
 from models.directory import Contact, Enrollment, SectionTeacher, User
 from models.messaging import Channel, Delivery
@@ -68,7 +68,7 @@ def send(engine, login: str, staff_ids, subject="Hello") -> int:
 
 def thread_of(engine, a: int, b: int) -> str:
     with session_scope(engine) as session:
-        return str(thread_between(session, a, b).id)
+        return gid("Thread", thread_between(session, a, b).id)
 
 
 def in_app_row(engine, message_id: int, reader: int) -> tuple[str, object]:
@@ -90,9 +90,9 @@ def test_inb_05_open_thread_reads_every_unread_message(client, engine):
     opened = gql(client, OPEN, {"id": tid}, mine)["data"]["openThread"]
     assert opened["__typename"] == "OpenThreadSuccess"
     assert opened["thread"] == {"id": tid, "unreadCount": 0}
-    assert opened["page"]["anchorMessageId"] == str(first)
+    assert opened["page"]["anchorMessageId"] == gid("Message", first)
     assert [(m["node"]["id"], m["node"]["read"]) for m in opened["page"]["messages"]["edges"]] == [
-        (str(first), False), (str(second), False)]
+        (gid("Message", first), False), (gid("Message", second), False)]
     for message_id in (first, second):
         status, read_at = in_app_row(engine, message_id, me)
         assert status == "READ" and read_at is not None
@@ -103,14 +103,17 @@ def test_inb_05_open_thread_reads_every_unread_message(client, engine):
 
 
 def test_inb_05_open_thread_not_found_for_another_users_thread(client, engine):
-    """Covers INB-05 (scope): opening another user's thread is NOT_FOUND like a missing one, and
-    reads nothing."""
-    me, _, _ = user(engine)
+    """Covers INB-05 (scope): opening another user's thread is NOT_FOUND like a missing one, a
+    string that is no id, or (for its owner) the thread's number as a raw number or as an id of
+    another kind; and reads nothing."""
+    me, _, mine = user(engine)
     other, other_login, _ = user(engine)
     message_id = send(engine, other_login, [me])
     _, _, outsider = user(engine)
-    for thread in (thread_of(engine, me, other), "0", "nope"):
-        refused = gql(client, OPEN, {"id": thread}, outsider)["data"]["openThread"]
+    theirs = thread_of(engine, me, other)
+    for token, thread in ((outsider, theirs), (outsider, gid("Thread", 999_999_999)), (outsider, "0"),
+                          (outsider, "nope"), (mine, gid("Message", pk_of(theirs))), (mine, str(pk_of(theirs)))):
+        refused = gql(client, OPEN, {"id": thread}, token)["data"]["openThread"]
         assert refused == {"__typename": "OpenThreadErrors", "errors": [
             {"path": ["threadId"], "code": "NOT_FOUND", "message": "No thread of yours has that id."}]}
     assert in_app_row(engine, message_id, me)[0] == "DELIVERED"
@@ -118,25 +121,27 @@ def test_inb_05_open_thread_not_found_for_another_users_thread(client, engine):
 
 def test_inb_06_mark_message_unread(client, engine):
     """Covers INB-06: a read message marked unread is DELIVERED again without readAt and counts
-    again; a message the viewer sent, or one of another thread, is NOT_FOUND."""
+    again; a message the viewer sent, or one of another thread, is NOT_FOUND, like a missing id,
+    an id of another kind or a raw number."""
     me, my_login, mine = user(engine)
     other, other_login, _ = user(engine)
     received = send(engine, other_login, [me], "Theirs")
     sent = send(engine, my_login, [other], "Mine")
     tid = thread_of(engine, me, other)
     gql(client, OPEN, {"id": tid}, mine)
-    done = gql(client, UNREAD, {"thread": tid, "message": str(received)}, mine)["data"]["markMessageUnread"]
+    unread = {"thread": tid, "message": gid("Message", received)}
+    done = gql(client, UNREAD, unread, mine)["data"]["markMessageUnread"]
     assert done == {"__typename": "MarkMessageUnreadSuccess", "thread": {"id": tid, "unreadCount": 1}}
     assert in_app_row(engine, received, me) == ("DELIVERED", None)
     assert gql(client, "{ viewer { unreadTotal } }", token=mine)["data"]["viewer"]["unreadTotal"] == 1
-    again = gql(client, UNREAD, {"thread": tid, "message": str(received)}, mine)["data"]["markMessageUnread"]
+    again = gql(client, UNREAD, unread, mine)["data"]["markMessageUnread"]
     assert again["thread"]["unreadCount"] == 1  # already unread: nothing more
-    for message in (sent, 999_999_999):
-        refused = gql(client, UNREAD, {"thread": tid, "message": str(message)}, mine)["data"]["markMessageUnread"]
+    for message in (gid("Message", sent), gid("Message", 999_999_999), gid("User", received), str(received)):
+        refused = gql(client, UNREAD, {"thread": tid, "message": message}, mine)["data"]["markMessageUnread"]
         assert refused == {"__typename": "MarkMessageUnreadErrors", "errors": [{"path": ["messageId"],
                                                                                  "code": "NOT_FOUND"}]}
     _, _, outsider = user(engine)
-    foreign = gql(client, UNREAD, {"thread": tid, "message": str(received)}, outsider)["data"]["markMessageUnread"]
+    foreign = gql(client, UNREAD, unread, outsider)["data"]["markMessageUnread"]
     assert foreign["errors"] == [{"path": ["threadId"], "code": "NOT_FOUND"}]
 
 
@@ -147,11 +152,11 @@ def test_read_receipts_count_and_list_who_has_not_read(client, engine):
     (a, _, a_token), (b, _, _) = user(engine), user(engine)
     message_id = send(engine, my_login, [a, b])
     gql(client, OPEN, {"id": thread_of(engine, me, a)}, a_token)
-    receipts = gql(client, RECEIPTS, {"id": str(message_id)}, mine)["data"]["message"]
+    receipts = gql(client, RECEIPTS, {"id": gid("Message", message_id)}, mine)["data"]["message"]
     assert (receipts["readCount"], receipts["unreadCount"]) == (1, 1)
-    assert [(n["node"]["userId"], n["node"]["read"]) for n in receipts["unread"]["edges"]] == [(str(b), False)]
+    assert [(n["node"]["userId"], n["node"]["read"]) for n in receipts["unread"]["edges"]] == [(gid("User", b), False)]
     read = receipts["read"]["edges"][0]["node"]
-    assert read["userId"] == str(a) and read["recipientKind"] == "USER" and read["readAt"]
+    assert read["userId"] == gid("User", a) and read["recipientKind"] == "USER" and read["readAt"]
     assert sorted((d["node"]["status"], d["node"]["readAt"] is not None)
                   for d in receipts["deliveries"]["edges"]) == [("DELIVERED", False), ("READ", True)]
 
@@ -175,7 +180,7 @@ def test_acceptance_a_parent_reads_an_emailed_message_and_the_teacher_sees_the_r
     result = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         __typename ... on SendMessageSuccess { message { id } } } }""",
                  {"input": {"subject": "Field trip", "htmlBody": "<p>Bring a lunch.</p>", "channels": ["EMAIL"],
-                            "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(student_id)]}},
+                            "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", student_id)]}},
                  teacher)["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
     message_id = result["message"]["id"]
@@ -184,7 +189,7 @@ def test_acceptance_a_parent_reads_an_emailed_message_and_the_teacher_sees_the_r
     parent = token_for(engine, parent_login)
     inbox = gql(client, "{ inbox { edges { node { id unreadCount correspondent { id roleLabel } } } } }",
                 token=parent)["data"]["inbox"]["edges"]
-    mine = next(e["node"] for e in inbox if e["node"]["correspondent"]["id"] == str(teacher_id))
+    mine = next(e["node"] for e in inbox if e["node"]["correspondent"]["id"] == gid("User", teacher_id))
     assert mine["unreadCount"] >= 1 and mine["correspondent"]["roleLabel"] == "Teacher"
     opened = gql(client, OPEN, {"id": mine["id"]}, parent)["data"]["openThread"]
     assert opened["thread"]["unreadCount"] == 0
@@ -193,7 +198,7 @@ def test_acceptance_a_parent_reads_an_emailed_message_and_the_teacher_sees_the_r
 
     receipts = gql(client, RECEIPTS, {"id": message_id}, teacher)["data"]["message"]
     assert receipts["readCount"] >= 1
-    assert str(parent_id) in {e["node"]["userId"] for e in receipts["read"]["edges"]}
+    assert gid("User", parent_id) in {e["node"]["userId"] for e in receipts["read"]["edges"]}
     view = gql(client, """query($id: ID!) { thread(id: $id) { messages { edges { node { id read readAt
         deliveryStates { channel state label } } } } } }""", {"id": mine["id"]}, teacher)["data"]["thread"]
     sent = next(e["node"] for e in view["messages"]["edges"] if e["node"]["id"] == message_id)

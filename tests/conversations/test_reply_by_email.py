@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain.inbound.reply_tokens import reply_address
-from helpers import gql
+from helpers import gid, gql
 from inbound_mail import DOMAIN, mail
 from jobs.runtime import current
 from models.conversations import ThreadReply, ThreadSide
@@ -57,8 +57,8 @@ def test_inb_14_an_email_reply_lands_in_the_same_thread(client, engine, people, 
     assert in_app == [f"user:{teacher.id}"] and len(records) == 1
     assert people.side(teacher, thread_id).unread_count == 1
     # The parent sees their own answer by id, as in the app.
-    seen = gql(client, MESSAGE, {"id": str(answer.id)}, parent.token)["data"]["message"]
-    assert seen == {"id": str(answer.id), "subject": "Re: Field trip"}
+    seen = gql(client, MESSAGE, {"id": gid("Message", answer.id)}, parent.token)["data"]["message"]
+    assert seen == {"id": gid("Message", answer.id), "subject": "Re: Field trip"}
 
 
 def test_inb_16_an_email_reply_to_a_thread_the_teacher_archived_is_refused(engine, people, inbound_server):

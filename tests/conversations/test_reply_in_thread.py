@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain.access.permissions import Perm
-from helpers import gql, make_user, row_counts, token_for
+from helpers import gid, gql, make_user, pk_of, row_counts, token_for
 from models.conversations import ThreadSide
 from domain.conversations.threads.thread_sides import thread_between
 from models.db import session_scope
@@ -39,7 +39,9 @@ mutation Continue($threadId: ID!) {
 
 
 def reply(client, person, thread_id, body="<p>Yes, she can come.</p>", **fields) -> dict:
-    result = gql(client, REPLY, {"input": {"threadId": str(thread_id), "body": body, **fields}}, person.token)
+    """``thread_id``: a Thread's row id, or an id string as sent."""
+    thread = thread_id if isinstance(thread_id, str) else gid("Thread", thread_id)
+    result = gql(client, REPLY, {"input": {"threadId": thread, "body": body, **fields}}, person.token)
     assert "errors" not in result, result
     return result["data"]["replyInThread"]
 
@@ -75,9 +77,9 @@ def test_inb_14_perm_61_a_parent_without_send_messages_replies_in_the_thread(cli
 
     payload = reply(client, parent, thread_id)
     assert payload["__typename"] == "ReplyInThreadSuccess"
-    assert payload["threadId"] == str(thread_id) and payload["scheduled"] is False
+    assert payload["threadId"] == gid("Thread", thread_id) and payload["scheduled"] is False
     assert payload["message"]["subject"] == "Re: Field trip" and payload["message"]["allowReply"] is True
-    message_id = int(payload["message"]["id"])
+    message_id = pk_of(payload["message"]["id"])
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
         assert (message.sender_id, message.thread_id, message.auto_reply) == (parent.id, thread_id, False)
@@ -93,7 +95,7 @@ def test_inb_14_perm_61_a_parent_without_send_messages_replies_in_the_thread(cli
 
     # And the teacher answers the answer in the same thread.
     back = reply(client, teacher, thread_id, body="<p>Great, see you Friday.</p>")
-    assert back["__typename"] == "ReplyInThreadSuccess" and back["threadId"] == str(thread_id)
+    assert back["__typename"] == "ReplyInThreadSuccess" and back["threadId"] == gid("Thread", thread_id)
     assert people.side(parent, thread_id).unread_count == 2
 
 
@@ -153,11 +155,13 @@ def test_inb_22_a_family_user_continues_with_a_teacher_only_while_enrolled_and_p
 
 
 def test_another_users_thread_is_not_found(client, engine, people):
-    """Covers INB-14: a thread of someone else answers exactly like a missing one (NOT_FOUND)."""
+    """Covers INB-14: a thread of someone else answers exactly like a missing one (NOT_FOUND), as do
+    a string that is no id, the thread's raw number and an id of another kind."""
     teacher, parent, other = people.make("TEACHER"), people.make("PARENT"), people.make("PARENT")
     people.send(teacher, parent)
     thread_id = people.thread(parent, teacher)
-    for token_holder, thread in ((other, thread_id), (parent, 2_000_000_000), (parent, "not-an-id")):
+    for token_holder, thread in ((other, thread_id), (parent, 2_000_000_000), (parent, "not-an-id"),
+                                 (parent, str(thread_id)), (parent, gid("Message", thread_id))):
         result = reply(client, token_holder, thread)
         assert codes(result) == ["NOT_FOUND"] and result["errors"][0]["field"] == "input.threadId"
 
@@ -182,7 +186,7 @@ def test_staff_without_send_messages_cannot_reply(client, engine, people):
     people.send(parent, teacher)
     thread_id = people.thread(teacher, parent)
     before = row_counts(engine)
-    result = gql(client, REPLY, {"input": {"threadId": str(thread_id), "body": "<p>Hi</p>"}}, teacher.token)
+    result = gql(client, REPLY, {"input": {"threadId": gid("Thread", thread_id), "body": "<p>Hi</p>"}}, teacher.token)
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert row_counts(engine) == before
 
@@ -204,7 +208,7 @@ def test_inb_11_a_reply_with_a_flagged_word_is_flagged(client, engine, people):
         with session_scope(engine) as session:
             set_flagged_words(session, before)
     with session_scope(engine) as session:
-        assert session.get(Message, int(payload["message"]["id"])).flagged is True
+        assert session.get(Message, pk_of(payload["message"]["id"])).flagged is True
 
 
 def test_sch_03_cmp_34_a_reply_can_be_scheduled_once_or_recurring(client, engine, people):
@@ -220,7 +224,7 @@ def test_sch_03_cmp_34_a_reply_can_be_scheduled_once_or_recurring(client, engine
     for payload, recurrence in ((once, "NONE"), (weekly, "WEEKLY")):
         assert payload["scheduled"] is True and payload["message"]["status"] == "SCHEDULED"
         with session_scope(engine) as session:
-            message = session.get(Message, int(payload["message"]["id"]))
+            message = session.get(Message, pk_of(payload["message"]["id"]))
             schedule = session.execute(select(MessageSchedule).where(
                 MessageSchedule.message_id == message.id)).scalars().one()
             assert message.thread_id == thread_id and schedule.recurrence == recurrence
@@ -228,7 +232,7 @@ def test_sch_03_cmp_34_a_reply_can_be_scheduled_once_or_recurring(client, engine
     past = reply(client, teacher, thread_id, schedule={"startDate": "2026-01-05", "sendTime": "09:00"})
     assert codes(past) == ["IN_THE_PAST"]
     # When it is due, the queue run sends the scheduled reply into the thread like any message.
-    ids = [int(payload["message"]["id"]) for payload in (once, weekly)]
+    ids = [pk_of(payload["message"]["id"]) for payload in (once, weekly)]
     with session_scope(engine) as session:
         due_at = session.execute(select(MessageSchedule.next_send_at).where(
             MessageSchedule.message_id == ids[0])).scalar_one()
@@ -250,16 +254,17 @@ def test_inb_14_continue_a_thread_as_a_full_compose(client, engine, people):
     teacher, parent = people.make("TEACHER"), people.make("PARENT")
     people.send(teacher, parent, subject="Report cards")
     thread_id = people.thread(teacher, parent)
-    result = gql(client, CONTINUE, {"threadId": str(thread_id)}, teacher.token)["data"]["continueThreadAsCompose"]
+    result = gql(client, CONTINUE, {"threadId": gid("Thread", thread_id)},
+                 teacher.token)["data"]["continueThreadAsCompose"]
     assert result["__typename"] == "ContinueThreadAsComposeSuccess"
     with session_scope(engine) as session:
-        draft = session.get(Message, int(result["draftId"]))
+        draft = session.get(Message, pk_of(result["draftId"]))
         assert (draft.status, draft.thread_id, draft.sender_id) == (MessageStatus.DRAFT.value, thread_id, teacher.id)
         assert draft.saved_at is not None and draft.subject == "Re: Report cards"
         assert session.execute(select(MessageStaff.user_id).where(MessageStaff.message_id == draft.id)
                                ).scalars().all() == [parent.id]
     stranger = make_user(engine, Role.TEACHER)
-    missing = gql(client, CONTINUE, {"threadId": str(thread_id)}, stranger)["data"]["continueThreadAsCompose"]
+    missing = gql(client, CONTINUE, {"threadId": gid("Thread", thread_id)}, stranger)["data"]["continueThreadAsCompose"]
     assert codes(missing) == ["NOT_FOUND"]
 
 
@@ -284,5 +289,5 @@ def test_reply_token_of_an_inactive_author_is_not_found(client, engine, people):
     token = token_for(engine, parent.login)
     with session_scope(engine) as session:
         session.execute(update(User).where(User.id == parent.id).values(status="INACTIVE"))
-    result = gql(client, REPLY, {"input": {"threadId": str(thread_id), "body": "<p>Hi</p>"}}, token)
+    result = gql(client, REPLY, {"input": {"threadId": gid("Thread", thread_id), "body": "<p>Hi</p>"}}, token)
     assert "errors" in result or codes(result["data"]["replyInThread"]) == ["NOT_FOUND"]

@@ -12,7 +12,7 @@ from domain.conversations.threads.thread_sides import thread_between
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, add_user, email, first_school_id, unique
-from helpers import gql, make_user, set_district, token_for, wait_for_message
+from helpers import gid, gids, gql, make_user, pk_of, set_district, token_for, wait_for_message
 from models.attachments import MessageAttachment
 from models.db import session_scope
 from models.directory import Role, User
@@ -62,7 +62,8 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
 def send_now(client, token, student_id: int, subject: str) -> str:
     """sendMessage by email to the student's primary contacts: dispatched by the worker."""
     result = gql(client, SEND, {"input": {"subject": subject, "htmlBody": "<p>Hello</p>", "channels": ["EMAIL"],
-                                          "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(student_id)]}},
+                                          "recipientType": "PRIMARY_CONTACTS",
+                                          "studentIds": [gid("Student", student_id)]}},
                  token)["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
     return result["message"]["id"]
@@ -70,7 +71,7 @@ def send_now(client, token, student_id: int, subject: str) -> str:
 
 def thread_id(engine, a: int, b: int) -> str:
     with session_scope(engine) as session:
-        return str(thread_between(session, a, b).id)
+        return gid("Thread", thread_between(session, a, b).id)
 
 
 def page(client, token, id, **variables) -> dict:
@@ -104,11 +105,11 @@ def test_inb_05_a_thread_holds_both_directions_with_the_earliest_unread_as_ancho
     assert subjects(view) == ["First from them", "My answer", "Second from them", "Third from them"]
     nodes = [edge["node"] for edge in view["messages"]["edges"]]
     assert [n["received"] for n in nodes] == [True, False, True, True]
-    assert [n["authorId"] for n in nodes] == [str(other), str(me), str(other), str(other)]
+    assert [n["authorId"] for n in nodes] == gids("User", [other, me, other, other])
     assert all(n["sentAt"] for n in nodes) and nodes[1]["authorRoleLabel"] == "Teacher"
-    assert view["anchorMessageId"] == str(second) != str(third)
-    assert view["thread"]["correspondent"]["id"] == str(other)
-    assert page(client, mine, tid)["anchorMessageId"] == str(second)  # a query reads, never marks
+    assert view["anchorMessageId"] == gid("Message", second) != gid("Message", third)
+    assert view["thread"]["correspondent"]["id"] == gid("User", other)
+    assert page(client, mine, tid)["anchorMessageId"] == gid("Message", second)  # a query reads, never marks
 
 
 def test_inb_03_pages_of_thirty_both_ways(client, engine):
@@ -147,7 +148,7 @@ def test_inb_07_inb_08_delivery_states_and_no_contact_info(client, engine):
         parent = add_user(engine, "PARENT", profile="Parent")
         add_contact(engine, kid, email=address, user_id=parent)
         message_id = send_now(client, mine, kid, f"To a parent {label} email")
-        assert wait_for_message(client, mine, str(message_id))["status"] == "COMPLETED"
+        assert wait_for_message(client, mine, message_id)["status"] == "COMPLETED"
         view = page(client, mine, thread_id(engine, me, parent))
         node = view["messages"]["edges"][0]["node"]
         assert node["received"] is False and node["read"] is False
@@ -176,8 +177,10 @@ def test_cmp_05_att_02_inb_11_secure_content_files_and_flagged_placeholder(clien
     finally:
         set_district(engine, **previous)
     nodes = [e["node"] for e in page(client, mine, thread_id(engine, me, other))["messages"]["edges"]]
-    assert nodes[0]["id"] == str(secure) and nodes[0]["htmlBody"] == "<p>Private detail</p>"
+    assert nodes[0]["id"] == gid("Message", secure) and nodes[0]["htmlBody"] == "<p>Private detail</p>"
     assert [(f["filename"], f["size"]) for f in nodes[0]["attachments"]] == [("report.txt", 6)]
+    attached = nodes[0]["attachments"][0]
+    assert attached["downloadPath"] == f"/messages/{nodes[0]['id']}/attachments/{attached['id']}"
     download = client.get(nodes[0]["attachments"][0]["downloadPath"], headers={"Authorization": f"Bearer {mine}"})
     assert download.status_code == 200 and download.content == b"all As"
     stranger = make_user(engine, Role.TEACHER)
@@ -188,14 +191,20 @@ def test_cmp_05_att_02_inb_11_secure_content_files_and_flagged_placeholder(clien
 
 
 def test_inb_05_another_users_thread_is_not_found(client, engine):
-    """Covers INB-05 (scope): another user's thread answers null, exactly like a missing id."""
-    me, _, _ = user(engine)
+    """Covers INB-05 (scope): another user's thread answers null, exactly like a missing id, an id
+    of another kind or a string that is no id."""
+    me, _, mine = user(engine)
     other, other_login, _ = user(engine)
     send(engine, other_login, staff_ids=[me])
     _, _, outsider = user(engine)
     tid = thread_id(engine, me, other)
     assert gql(client, THREAD, {"id": tid}, outsider)["data"]["thread"] is None
+    assert gql(client, THREAD, {"id": gid("Thread", 999999999)}, outsider)["data"]["thread"] is None
     assert gql(client, THREAD, {"id": "999999999"}, outsider)["data"]["thread"] is None
+    # the owner's own thread, named by its raw number or as an id of another kind, is not found either
+    assert gql(client, THREAD, {"id": tid}, mine)["data"]["thread"] is not None
+    assert gql(client, THREAD, {"id": gid("Message", pk_of(tid))}, mine)["data"]["thread"] is None
+    assert gql(client, THREAD, {"id": str(pk_of(tid))}, mine)["data"]["thread"] is None
     assert gql(client, THREAD, {"id": "not-an-id"}, outsider)["data"]["thread"] is None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, phone
-from helpers import count_statements, gql, make_user, token_for
+from helpers import count_statements, gid, gids, gql, make_user, pk_of, token_for
 from models.db import session_scope
 from models.directory import Role
 from resolve import request, viewer_for
@@ -30,7 +30,7 @@ def sent(engine, login: str, student_ids, subject: str, channels=("EMAIL",)) -> 
 
 
 def thread(client, token, student_id, first=20, after=None):
-    return gql(client, THREAD, {"kind": "STUDENT", "id": str(student_id), "first": first, "after": after},
+    return gql(client, THREAD, {"kind": "STUDENT", "id": gid("Student", student_id), "first": first, "after": after},
                token)["data"]["recipientThread"]
 
 
@@ -48,13 +48,13 @@ def test_rcp_26_a_batch_message_appears_in_the_thread_with_each_recipient(client
     assert with_ana["recipientKind"] == "STUDENT" and with_ana["recipientName"].startswith("Kid ")
     assert with_ana["entries"]["totalCount"] == 2
     entries = [edge["node"] for edge in with_ana["entries"]["edges"]]
-    assert [e["message"]["id"] for e in entries] == [str(batch), str(earlier)]
+    assert [e["message"]["id"] for e in entries] == gids("Message", [batch, earlier])
     assert sorted(d["channel"] for d in entries[0]["deliveries"]) == ["EMAIL", "SMS"]
     assert sorted(d["channel"] for d in entries[1]["deliveries"]) == ["EMAIL"]
 
     for other in (ben, cy):
         with_other = thread(client, token, other)
-        assert [edge["node"]["message"]["id"] for edge in with_other["entries"]["edges"]] == [str(batch)]
+        assert [edge["node"]["message"]["id"] for edge in with_other["entries"]["edges"]] == [gid("Message", batch)]
         assert {d["recipientKind"] for d in with_other["entries"]["edges"][0]["node"]["deliveries"]} == {"STUDENT"}
         assert len(with_other["entries"]["edges"][0]["node"]["deliveries"]) == 2
 
@@ -62,7 +62,7 @@ def test_rcp_26_a_batch_message_appears_in_the_thread_with_each_recipient(client
     first_page = thread(client, token, ana, first=1)
     assert first_page["entries"]["pageInfo"]["hasNextPage"] is True
     second = thread(client, token, ana, first=1, after=first_page["entries"]["pageInfo"]["endCursor"])
-    assert [e["node"]["message"]["id"] for e in second["entries"]["edges"]] == [str(earlier)]
+    assert [e["node"]["message"]["id"] for e in second["entries"]["edges"]] == [gid("Message", earlier)]
     assert second["entries"]["pageInfo"]["hasNextPage"] is False
 
 
@@ -70,7 +70,7 @@ def test_rcp_26_threads_are_the_viewers_own(client, engine):
     """Covers RCP-26: another staff member's conversation with the same student is not shown."""
     kid = add_student(engine, first_school_id(engine), primary_email=email())
     sent(engine, "admin", [kid], "From the admin")
-    other = gql(client, THREAD, {"kind": "STUDENT", "id": str(kid), "first": 5},
+    other = gql(client, THREAD, {"kind": "STUDENT", "id": gid("Student", kid), "first": 5},
                 make_user(engine, Role.ADMIN))["data"]["recipientThread"]
     assert other["entries"]["totalCount"] == 0 and other["recipientName"] is None
 
@@ -112,19 +112,20 @@ def test_cmp_13_cmp_14_messages_sent_as_district_or_school_carry_no_trace_of_the
     send = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } } }"""
     sent = {}
-    for label, option in (("district", {"sendAsDistrict": True}), ("school", {"sendAsSchoolId": str(school_id)})):
+    for label, option in (("district", {"sendAsDistrict": True}),
+                          ("school", {"sendAsSchoolId": gid("School", school_id)})):
         result = gql(client, send, {"input": {"subject": f"As {label}", "htmlBody": "<p>Closed today.</p>",
                                               "channels": ["EMAIL"], "recipientType": "STUDENTS",
-                                              "studentIds": [str(kid)], **option}}, token)
+                                              "studentIds": [gid("Student", kid)], **option}}, token)
         sent[label] = result["data"]["sendMessage"]["message"]["id"]
         assert wait_for_message(client, token, sent[label])["status"] == "COMPLETED"
     with session_scope(engine) as session:
         from models.messaging import Delivery
 
         ids = dict(session.execute(select(Delivery.message_id, Delivery.id).where(
-            Delivery.message_id.in_([int(v) for v in sent.values()]))).all())
+            Delivery.message_id.in_([pk_of(v) for v in sent.values()]))).all())
     for label, expected in (("district", district_name), ("school", school_name)):
-        raw = (OUTBOX_DIR / "email" / f"{ids[int(sent[label])]}.eml").read_bytes()
+        raw = (OUTBOX_DIR / "email" / f"{ids[pk_of(sent[label])]}.eml").read_bytes()
         parsed = email_module.message_from_bytes(raw, policy=policy.default)
         assert parsed["From"].addresses[0].display_name == expected
         assert admin.last_name not in raw.decode(errors="replace") and admin.first_name not in parsed["From"]
@@ -155,11 +156,11 @@ def test_cmp_17_send_as_district_from_an_excluded_school_sends_as_that_school(cl
     result = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         __typename ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }""",
                  {"input": {"subject": "Snow day", "htmlBody": "<p>Closed today.</p>", "channels": ["EMAIL"],
-                            "recipientType": "STUDENTS", "studentIds": [str(kid)], "sendAsDistrict": True,
+                            "recipientType": "STUDENTS", "studentIds": [gid("Student", kid)], "sendAsDistrict": True,
                             "allowReply": True}}, token)["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
-    message_id = int(result["message"]["id"])
-    assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"
+    message_id = pk_of(result["message"]["id"])
+    assert wait_for_message(client, token, result["message"]["id"])["status"] == "COMPLETED"
     with session_scope(engine) as session:
         stored = session.get(Message, message_id)
         school_name = session.get(School, school_id).name

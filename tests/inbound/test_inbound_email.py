@@ -12,7 +12,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.inbound.inbound_email import parse
 from domain.inbound.reply_tokens import reply_address
 from factories import add_contact, add_student, email, first_school_id
-from helpers import gql, token_for
+from helpers import gid, gql, pk_of, token_for
 from homeroom.inbound_smtp import start
 from jobs.runtime import current
 from models.db import session_scope
@@ -43,9 +43,9 @@ def test_cmp_19_a_reply_by_email_lands_in_the_conversation_once(client, engine, 
     mail(inbound, reply_to, body=body, message_id="<answer-1@families.example.org>")  # a replay
     mail(inbound, reply_to, body="I am out of the office.", Auto_Submitted="auto-replied")
     assert len(replies(engine)) == before + 1
-    thread = gql(client, THREAD, {"kind": "CONTACT", "id": str(contact)}, token_for(engine, "admin"))
+    thread = gql(client, THREAD, {"kind": "CONTACT", "id": gid("Contact", contact)}, token_for(engine, "admin"))
     [reply] = thread["data"]["recipientThread"]["replies"]["nodes"]
-    assert reply == {"messageId": str(message_id), "fromAddress": "parent@families.example.org",
+    assert reply == {"messageId": gid("Message", message_id), "fromAddress": "parent@families.example.org",
                      "bodyText": "Yes, she can come."}
 
 
@@ -125,11 +125,11 @@ def test_the_outbox_records_each_emails_return_path_and_a_bounce_to_it_is_honour
     sent = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } } }""", {"input": {
         "subject": "Picture day", "htmlBody": "<p>Smile</p>", "channels": ["EMAIL"],
-        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]}}, token)
+        "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)]}}, token)
     message_id = sent["data"]["sendMessage"]["message"]["id"]
     assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
     with session_scope(engine) as session:
-        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == int(message_id))).scalar_one()
+        delivery_id = session.execute(select(Delivery.id).where(Delivery.message_id == pk_of(message_id))).scalar_one()
     written = (OUTBOX_DIR / "email" / f"{delivery_id}.eml").read_bytes()
     return_path = parse(written)["Return-Path"].strip("<> ")
     assert written.startswith(b"Return-Path: <bounce+") and return_path.endswith("@" + DOMAIN)
@@ -185,10 +185,11 @@ def test_cmp_16_allow_reply_is_off_when_sent_as_the_district(client, engine):
     add_contact(engine, kid, email=email())
     result = gql(client, """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
         ... on SendMessageSuccess { message { id } } } }""", {"input": {
-        "htmlBody": "<p>x</p>", "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)],
+        "htmlBody": "<p>x</p>", "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
+        "studentIds": [gid("Student", kid)],
         "allowReply": True, "sendAsDistrict": True}}, token_for(engine, "admin"))
     with session_scope(engine) as session:
-        stored = session.get(Message, int(result["data"]["sendMessage"]["message"]["id"]))
+        stored = session.get(Message, pk_of(result["data"]["sendMessage"]["message"]["id"]))
     assert stored.allow_reply is False
 
 
@@ -207,7 +208,8 @@ def test_inb_12_an_email_reply_with_a_flagged_word_is_flagged_and_hidden(client,
         mail(inbound, sent["Reply-To"], body="This is STUPID.", message_id="<flag-1@families.example.org>")
         mail(inbound, sent["Reply-To"], body="Firefighters visit Friday.", message_id="<flag-2@families.example.org>")
         thread = gql(client, """query($id: ID!) { recipientThread(recipientKind: CONTACT, recipientId: $id) {
-            replies { nodes { bodyText flagged } } } }""", {"id": str(contact)}, token)["data"]["recipientThread"]
+            replies { nodes { bodyText flagged } } } }""", {"id": gid("Contact", contact)},
+                     token)["data"]["recipientThread"]
         assert thread["replies"]["nodes"] == [{"bodyText": "Firefighters visit Friday.", "flagged": False},
                                      {"bodyText": "Message Content Flagged", "flagged": True}]
     finally:

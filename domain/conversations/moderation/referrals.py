@@ -2,8 +2,9 @@
 a permitted reader asks for a referral. The request is stored and, once it commits, published on
 the event bus (``homeroom:<redis db>:referrals`` with Redis) for a partner's behaviour module to act on.
 
-The event names the referral, the message and the student, never the message's content: a
-consumer that may read it asks for it (viewFlaggedMessage records who did).
+The event names the referral, the message, the student and the requester by their global ids (a
+partner reads the channel directly, so it shows ids as the API does), never the message's content:
+a consumer that may read it asks for it (viewFlaggedMessage records who did).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from domain.conversations.moderation.flags import incoming_message
 from domain.delivery.policy import after_commit
 from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import FieldProblem, InvalidInput
+from domain.support.global_ids import Kind, global_id
 from models.conversations import ReferralRequest
 from models.db import utcnow
 from models.directory import User
@@ -27,9 +29,11 @@ MAX_NOTE_LENGTH = 500
 
 
 def referral_event(referral: ReferralRequest) -> dict:
-    """What the bus carries of a referral request: ids and the time, no content."""
-    return {"event": "referralRequested", "referralId": referral.id, "messageId": referral.message_id,
-            "studentId": referral.student_id, "requestedById": referral.requested_by_id,
+    """What the bus carries of a referral request: global ids and the time, no content."""
+    return {"event": "referralRequested", "referralId": global_id(Kind.REFERRAL_REQUEST, referral.id),
+            "messageId": global_id(Kind.MESSAGE, referral.message_id),
+            "studentId": global_id(Kind.STUDENT, referral.student_id),
+            "requestedById": global_id(Kind.USER, referral.requested_by_id),
             "createdAt": referral.created_at.isoformat()}
 
 
