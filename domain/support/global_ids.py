@@ -79,3 +79,17 @@ def pk_of(value: object, kind: Kind) -> int | None:
     """The row of ``kind`` an opaque id names, or None: not an id, or an id of another kind."""
     parsed = decoded(value)
     return parsed[1] if parsed is not None and parsed[0] is kind else None
+
+
+#: An in-app delivery's address in the ledger: ``user:<pk>`` (the inbox of that account).
+INBOX_ADDRESS_PREFIX = "user:"
+
+
+def shown_address(address: str | None) -> str | None:
+    """A delivery's address as clients see it: an in-app inbox names its user by global id
+    (``user:<User id>``); an email address or phone number as it is; None when there was none."""
+    if not address:
+        return None
+    if address.startswith(INBOX_ADDRESS_PREFIX) and address[len(INBOX_ADDRESS_PREFIX):].isdigit():
+        return INBOX_ADDRESS_PREFIX + global_id(Kind.USER, int(address[len(INBOX_ADDRESS_PREFIX):]))
+    return address

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
+from domain.support.global_ids import Kind, shown_address
 import datetime as dt
 import enum
 from typing import Annotated
@@ -197,8 +197,8 @@ class Delivery(Node):
                     "imported recipients.")
     recipient_name: str = strawberry.field(description="The recipient's name as it was when the message was sent.")
     address: str | None = strawberry.field(
-        description='Where it goes: an email address, a phone number, or "user:<id>" for the in-app inbox; null when '
-                    "there was none (NO_CONTACT_INFO).")
+        description='Where it goes: an email address, a phone number, or "user:" and the user\'s global id (a '
+                    'StaffMember or Viewer id) for the in-app inbox; null when there was none (NO_CONTACT_INFO).')
     language: str = strawberry.field(description='The language it is sent in, e.g. "en", "es".')
     status: DeliveryStatus = strawberry.field(description="Where it is: being processed, sent, failed, or why it is "
                                                           "not sent.")
@@ -233,7 +233,7 @@ class Delivery(Node):
             id=node_id(Kind.DELIVERY, row.id), channel=Channel(row.channel),
             recipient_kind=db.RecipientKind(row.recipient_kind), recipient_id=recipient_node_id(row.recipient_kind, row.recipient_id),
             student_id=optional_node_id(Kind.STUDENT, row.student_id),
-            recipient_name=row.recipient_name, address=row.address or None, language=row.language,
+            recipient_name=row.recipient_name, address=shown_address(row.address), language=row.language,
             status=db.DeliveryStatus(row.status), reason=delivery_reason(row.status), detail=row.reason,
             error_code=row.error_code, provider_message_id=row.provider_id, attempt_count=row.attempts,
             created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at, not_before=row.not_before,
@@ -324,7 +324,7 @@ class Message(Node):
     async def attachments(self, info: Info) -> list[AttachedFile]:
         files = await info.context.loaders.attachments_by_message_id.load(self.row_id)
         return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
-                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{node_id(Kind.FILE, a.id)}")
                 for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
+from domain.support.global_ids import Kind, shown_address
 from typing import Annotated
 
 import strawberry
@@ -88,7 +88,7 @@ def _answer(viewer, offset: int, summary, total: int, rows, deferral) -> Recipie
             channel=Channel(row.channel), recipient_kind=db.RecipientKind(row.recipient_kind),
             recipient_id=recipient_node_id(row.recipient_kind, row.recipient_id),
             student_id=optional_node_id(Kind.STUDENT, row.student_id),
-            recipient_name=row.recipient_name, address=row.address or None, language=row.language,
+            recipient_name=row.recipient_name, address=shown_address(row.address), language=row.language,
             status=db.DeliveryStatus(row.status), will_send=row.status in WILL_SEND,
             reason=delivery_reason(row.status), not_before=row.not_before,
         )
