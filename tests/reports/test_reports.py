@@ -136,6 +136,10 @@ def test_report_visibility_and_filters(client, engine):
     emergency_only = gql(client, REPORT, {"filter": {"search": subject, "emergency": True}, "first": 5},
                          token_for(engine, "admin"))["data"]["communicationReport"]
     assert emergency_only["totalCount"] == 0
+    by_sender = [{"search": subject, "senderId": sender} for sender in (gid("User", teacher), gid("Student", teacher))]
+    assert [[edge["node"]["message"]["id"] for edge in gql(client, REPORT, {"filter": f, "first": 5},
+                                                            token_for(engine, "admin"))["data"]["communicationReport"]["edges"]]
+            for f in by_sender] == [[gid("Message", from_teacher)], []]  # another kind's id names no sender
 
 
 def test_rpt_02_csv_export_lists_every_delivery(client, engine):
