@@ -42,6 +42,7 @@ from domain.delivery.attempts import attempts_by_delivery
 from domain.delivery.policy import JobQueue, dispatch_after_commit, dispatch_chunks
 from domain.messages.send import refuse_outside_recipients
 from domain.recipients.plan import reason_code
+from domain.support.global_ids import Kind, global_id, optional_global_id
 from models.directory import School, User
 from models.db import utcnow
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus, RecipientKind
@@ -210,6 +211,9 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int,
 CSV_COLUMNS = ("delivery_id", "recipient_kind", "recipient_id", "student_id", "recipient_name", "channel", "address",
                "language", "status", "reason", "detail", "error_code", "provider_message_id", "attempts",
                "attempt_history", "created_at", "sent_at", "updated_at", "read_at")
+#: The global-id kind of a delivery's recipient, by its recipient_kind (as graph.pagination.RECIPIENT_KINDS).
+RECIPIENT_KINDS = {RecipientKind.STUDENT.value: Kind.STUDENT, RecipientKind.CONTACT.value: Kind.CONTACT,
+                   RecipientKind.USER.value: Kind.USER, RecipientKind.IMPORTED.value: Kind.IMPORTED_RECIPIENT}
 #: The rows whose attempts one statement reads, as the export streams (issue 17 point 3).
 CSV_BATCH = 2000
 
@@ -217,9 +221,11 @@ CSV_BATCH = 2000
 def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
     """Every delivery of the message in id order (within ``scope``, see readable_deliveries), one
     tuple per CSV_COLUMNS, streamed in batches of CSV_BATCH, each with its attempts read in one
-    statement. ``reason`` is the DeliveryReason code (why not sent, or not yet; empty when it went),
-    ``detail`` the ledger's words; ``attempt_history`` lists each provider call, oldest first, as
-    "<started at> <plugin> <outcome> <provider id or error code>" joined with " | "."""
+    statement. The id columns hold the global ids the API shows (domain.support.global_ids),
+    ``recipient_id`` of the kind ``recipient_kind`` names. ``reason`` is the DeliveryReason code
+    (why not sent, or not yet; empty when it went), ``detail`` the ledger's words;
+    ``attempt_history`` lists each provider call, oldest first, as "<started at> <plugin> <outcome>
+    <provider id or error code>" joined with " | "."""
     result = session.execute(
         select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id, Delivery.student_id,
                Delivery.recipient_name, Delivery.channel, Delivery.address, Delivery.language, Delivery.status,
@@ -230,7 +236,9 @@ def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
     for batch in result.partitions():
         history = attempts_by_delivery(session, [row.id for row in batch])
         for row in batch:
-            yield (row.id, row.recipient_kind, row.recipient_id, row.student_id, row.recipient_name, row.channel,
+            yield (global_id(Kind.DELIVERY, row.id), row.recipient_kind,
+                   global_id(RECIPIENT_KINDS[row.recipient_kind], row.recipient_id),
+                   optional_global_id(Kind.STUDENT, row.student_id), row.recipient_name, row.channel,
                    row.address, row.language, row.status, reason_code(row.status) or "", row.reason, row.error_code,
                    row.provider_id, row.attempts, _history_cell(history.get(row.id, ())), row.created_at,
                    row.sent_at, row.updated_at, row.read_at)

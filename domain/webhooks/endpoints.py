@@ -73,7 +73,8 @@ def _problems(session: Session, data: EndpointInput, config: WebhookConfig) -> l
         for index, school_id in enumerate(data.school_ids):
             if school_id not in known:
                 problems.append(FieldProblem(("input", "schoolIds", index), "NOT_FOUND", "No school has that id."))
-        if len(set(data.school_ids)) != len(data.school_ids):
+        found = [school_id for school_id in data.school_ids if school_id in known]
+        if len(set(found)) != len(found):  # two ids that name nothing (each NOT_FOUND) are no duplicate
             problems.append(FieldProblem(("input", "schoolIds"), "DUPLICATE", "A school is listed twice."))
     return problems
 

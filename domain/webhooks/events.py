@@ -3,7 +3,9 @@
 A body is ``{"type", "timestamp", "data"}`` (Standard Webhooks). It is written once, when the
 message is made, so every retry sends (and signs) the same bytes. Payloads carry ids, statuses and
 counts, never names, addresses or message text: a partner reads more through the API, where its
-key's scopes apply.
+key's scopes apply. Every id in them is the opaque global id the API shows for that row
+(domain.support.global_ids), so a ``messageId`` goes straight to ``message(id:)``; the rows and
+event keys stored here keep the integer ids.
 
 ``message.completed`` is emitted by a job the dispatch that completes a message hands on after its
 commit (jobs.webhooks), and by the pump's sweep for completions that job missed; emitting twice
@@ -26,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.access.scope import delivery_school
+from domain.support.global_ids import Kind, global_id
 from domain.webhooks.signing import new_msg_id
 from models.directory import UserSchool
 from models.messaging import Delivery, Message, MessageStatus
@@ -190,9 +193,10 @@ def completed_emissions(session: Session, message_ids: Collection[int]) -> list[
             if figures is None:
                 continue
             emissions.append(Emission(endpoint.id, WebhookEventType.MESSAGE_COMPLETED, f"message.completed:{m.id}", {
-                "messageId": str(m.id), "completedAt": completed_at.astimezone(dt.UTC).isoformat(),
+                "messageId": global_id(Kind.MESSAGE, m.id),
+                "completedAt": completed_at.astimezone(dt.UTC).isoformat(),
                 "deliveryCounts": figures.delivery_counts,
-                "schoolIds": [str(s) for s in sorted(figures.school_ids)]}))
+                "schoolIds": [global_id(Kind.SCHOOL, s) for s in sorted(figures.school_ids)]}))
     return emissions
 
 

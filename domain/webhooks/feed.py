@@ -9,7 +9,8 @@ written by the database in the changing transaction, and reads only below the co
 change is never skipped; an event's school is its recipient's (a student's school, a staff
 member's first school), as a partner key's feed scopes it. An endpoint whose cursor retention has
 overtaken (it was disabled longer than ``HOMEROOM_DELIVERY_EVENT_RETENTION_HOURS``) resumes from
-the oldest event still kept.
+the oldest event still kept. An event's ids are the global ids the API's ``deliveryEvents`` shows
+(domain.support.global_ids).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from domain.feed.positions import CursorExpired, CursorInvalid, FeedPosition
 from domain.feed.reading import head as feed_head
 from domain.feed.reading import pruned_mark, read_page
+from domain.support.global_ids import Kind, global_id, optional_global_id
 
 #: The feed needs no settling time: the pump runs as soon as a chunk's outcomes are committed.
 SETTLE_SECONDS = 0.0
@@ -55,7 +57,8 @@ def changes_after(session: Session, *, after: str | None, school_ids: frozenset[
     except CursorExpired:
         page = read_page(session, after=pruned_mark(session), scope=None, limit=limit, schools=school_ids)
     return [FeedChange(event.position.cursor, {
-        "cursor": event.position.cursor, "deliveryId": str(event.delivery_id), "messageId": str(event.message_id),
-        "schoolId": None if event.school_id is None else str(event.school_id), "channel": event.channel,
+        "cursor": event.position.cursor, "deliveryId": global_id(Kind.DELIVERY, event.delivery_id),
+        "messageId": global_id(Kind.MESSAGE, event.message_id),
+        "schoolId": optional_global_id(Kind.SCHOOL, event.school_id), "channel": event.channel,
         "status": event.status, "occurredAt": event.occurred_at.astimezone(dt.UTC).isoformat()})
         for event in page.events]

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
 from domain.support.errors import AuthenticationError
-from domain.support.global_ids import Kind
+from domain.support.global_ids import Kind, global_id
 from domain.access.permissions import Perm
 from domain.reports.communication_report import CSV_COLUMNS, delivery_csv_rows, readable_deliveries, visible_message
 from domain.support.spreadsheet_cells import spreadsheet_row
@@ -74,7 +74,8 @@ def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
             finally:
                 session.close()
 
-        return StreamingResponse(lines(), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="message-{message_id}-deliveries.csv"'})
+        filename = f"message-{global_id(Kind.MESSAGE, message_id)}-deliveries.csv"
+        return StreamingResponse(lines(), media_type="text/csv",
+                                 headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     return router

@@ -14,7 +14,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from domain.access.permissions import Perm
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
-from helpers import gql, make_user, token_for, wait_for_message
+from helpers import gid, gql, make_user, pk_of, token_for, wait_for_message
 from jobs.runtime import current
 from models.db import session_scope
 from models.directory import District, Role, School, User
@@ -68,7 +68,7 @@ def test_rpt_01_rpt_02_a_row_per_message_with_its_figures(client, engine):
     subject = unique("Report ")
     message_id = sent_report_message(engine, "admin", subject)
     [row] = report_for(client, token_for(engine, "admin"), subject)
-    assert row["message"] == {"id": str(message_id), "subject": subject, "htmlBody": "<p>Hello</p>"}
+    assert row["message"] == {"id": gid("Message", message_id), "subject": subject, "htmlBody": "<p>Hello</p>"}
     assert row["type"] == "MESSAGE" and row["source"] == "USER" and row["emergency"] is False
     assert row["flagged"] is False and row["sentAt"]
     with session_scope(engine) as session:
@@ -83,7 +83,7 @@ def test_rpt_01_rpt_02_a_row_per_message_with_its_figures(client, engine):
           attemptCount attempts { plugin outcome errorCode detail providerMessageId } createdAt updatedAt sentAt } } }
         noAddress: deliveries(status: NO_CONTACT_INFO) { edges { node { address reason detail } } }
         all: deliveries(first: 2) { totalCount pageInfo { hasNextPage } } } }""",
-                  {"id": str(message_id)}, token_for(engine, "admin"))["data"]["message"]
+                  {"id": gid("Message", message_id)}, token_for(engine, "admin"))["data"]["message"]
     [failed] = [edge["node"] for edge in details["failed"]["edges"]]
     assert failed["address"].startswith("bounce") and failed["errorCode"] == "550"
     assert failed["detail"] == "mailbox unknown" and failed["attemptCount"] == 1 and failed["sentAt"] is None
@@ -124,10 +124,10 @@ def test_report_visibility_and_filters(client, engine):
     from_teacher = sent_report_message(engine, teacher_login, subject + " teacher", teacher_id=teacher)
     sent_report_message(engine, "admin", subject + " admin")
     teacher_rows = report_for(client, token_for(engine, teacher_login), subject)
-    assert [row["message"]["id"] for row in teacher_rows] == [str(from_teacher)]
+    assert [row["message"]["id"] for row in teacher_rows] == [gid("Message", from_teacher)]
     school_admin = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT, Perm.DISTRICT_SETTINGS],
                              school_ids=[school])
-    assert {row["message"]["id"] for row in report_for(client, school_admin, subject)} >= {str(from_teacher)}
+    assert {row["message"]["id"] for row in report_for(client, school_admin, subject)} >= {gid("Message", from_teacher)}
     assert len(report_for(client, token_for(engine, "admin"), subject)) == 2
     elsewhere = make_user(engine, Role.ADMIN, without=[Perm.SEND_FROM_DISTRICT, Perm.DISTRICT_SETTINGS], school_ids=[])
     assert report_for(client, elsewhere, subject) == []
@@ -136,16 +136,32 @@ def test_report_visibility_and_filters(client, engine):
     emergency_only = gql(client, REPORT, {"filter": {"search": subject, "emergency": True}, "first": 5},
                          token_for(engine, "admin"))["data"]["communicationReport"]
     assert emergency_only["totalCount"] == 0
+    by_sender = [{"search": subject, "senderId": sender} for sender in (gid("User", teacher), gid("Student", teacher))]
+    assert [[edge["node"]["message"]["id"] for edge in gql(client, REPORT, {"filter": f, "first": 5},
+                                                            token_for(engine, "admin"))["data"]["communicationReport"]["edges"]]
+            for f in by_sender] == [[gid("Message", from_teacher)], []]  # another kind's id names no sender
 
 
 def test_rpt_02_csv_export_lists_every_delivery(client, engine):
     """Covers RPT-02: the CSV has one row per delivery with status, reason, channel and timestamps;
-    no token is 401, a message the viewer cannot read is 404."""
+    no token is 401, a message the viewer cannot read is 404. Its ids are the API's global ids
+    (issue 17 point 1): the path takes the message's, and the delivery, recipient and student
+    columns show theirs; a raw number or another kind's id in the path is 404 like a missing message."""
     message_id = sent_report_message(engine, "admin", unique("CSV "))
-    url = f"/reports/messages/{message_id}/deliveries.csv"
-    response = client.get(url, headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
+    url = f"/reports/messages/{gid('Message', message_id)}/deliveries.csv"
+    admin = {"Authorization": f"Bearer {token_for(engine, 'admin')}"}
+    response = client.get(url, headers=admin)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert f'filename="message-{gid("Message", message_id)}-deliveries.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
+    with session_scope(engine) as session:
+        ledger = session.execute(select(Delivery.id, Delivery.recipient_kind, Delivery.recipient_id,
+                                        Delivery.student_id).where(Delivery.message_id == message_id)
+                                 .order_by(Delivery.id)).all()
+    assert [(row["delivery_id"], row["recipient_kind"], row["recipient_id"], row["student_id"]) for row in rows] == [
+        (gid("Delivery", d.id), "CONTACT", gid("Contact", d.recipient_id), gid("Student", d.student_id))
+        for d in ledger]
+    assert {d.recipient_kind for d in ledger} == {"CONTACT"}
     assert sorted(row["status"] for row in rows) == ["DUPLICATE", "FAILED", "NO_CONTACT_INFO", "SENT"]
     failed = next(row for row in rows if row["status"] == "FAILED")
     assert failed["channel"] == "EMAIL" and failed["error_code"] == "550" and failed["created_at"]
@@ -153,12 +169,47 @@ def test_rpt_02_csv_export_lists_every_delivery(client, engine):
     assert (failed["reason"], failed["detail"], failed["attempts"]) == ("", "mailbox unknown", "1")
     assert failed["attempt_history"].endswith(" bouncing PERMANENT_FAILURE 550"), failed["attempt_history"]
     sent = next(row for row in rows if row["status"] == "SENT")
-    assert sent["provider_message_id"] == f"p-{sent['delivery_id']}" and sent["reason"] == ""
-    assert sent["attempt_history"].endswith(f" bouncing SENT p-{sent['delivery_id']}")
+    # the provider's reference is the delivery's row number (what dispatch hands it), not the global id
+    assert sent["provider_message_id"] == f"p-{pk_of(sent['delivery_id'])}" and sent["reason"] == ""
+    assert sent["attempt_history"].endswith(f" bouncing SENT p-{pk_of(sent['delivery_id'])}")
     assert next(row for row in rows if row["status"] == "NO_CONTACT_INFO")["reason"] == "NO_CONTACT_INFO"
     assert client.get(url).status_code == 401
     stranger = make_user(engine, Role.TEACHER, school_ids=[])
     assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
+    for not_this_message in (gid("Message", 999999), str(message_id), gid("Student", message_id), "not-an-id"):
+        response = client.get(f"/reports/messages/{not_this_message}/deliveries.csv", headers=admin)
+        assert response.status_code == 404, not_this_message
+
+
+def test_issue_17_the_csv_shows_the_ids_the_api_shows_for_every_kind_of_recipient(client, engine):
+    """A message to contacts, staff and an imported recipient: each CSV row's delivery_id,
+    recipient_id and student_id are the global ids message(id:) shows for that delivery (a staff
+    member's is a User id, an imported recipient's an ImportedRecipient id, their student_id empty)."""
+    from two_schools import sent_to_two_schools
+
+    sent = sent_to_two_schools(client, engine)
+    admin = token_for(engine, "admin")
+    shown = gql(client, """query($id: ID!) { message(id: $id) { deliveries(first: 100) {
+        nodes { id recipientKind recipientId studentId channel } } } }""", {"id": sent["id"]}, admin)
+    api = {d["id"]: (d["recipientKind"], d["recipientId"], d["studentId"] or "", d["channel"])
+           for d in shown["data"]["message"]["deliveries"]["nodes"]}
+    response = client.get(f"/reports/messages/{sent['id']}/deliveries.csv", headers={"Authorization": f"Bearer {admin}"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert {row["delivery_id"]: (row["recipient_kind"], row["recipient_id"], row["student_id"], row["channel"])
+            for row in rows} == api
+    assert {row["recipient_kind"] for row in rows} == {"CONTACT", "USER", "IMPORTED"}
+    kinds = {"CONTACT": "Contact", "USER": "User", "IMPORTED": "ImportedRecipient"}
+    with session_scope(engine) as session:
+        ledger = {d.id: d for d in session.execute(select(Delivery).where(
+            Delivery.message_id == pk_of(sent["id"]))).scalars()}
+    for row in rows:
+        delivery = ledger[pk_of(row["delivery_id"])]
+        assert row["delivery_id"] == gid("Delivery", delivery.id)
+        assert row["recipient_id"] == gid(kinds[row["recipient_kind"]], delivery.recipient_id)
+        assert row["student_id"] == ("" if delivery.student_id is None else gid("Student", delivery.student_id))
+    assert {row["recipient_id"] for row in rows if row["recipient_kind"] == "USER"} == {
+        gid("User", sent["people"][name][1]) for name in ("teacher1", "teacher3")}
 
 
 def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
@@ -169,9 +220,9 @@ def test_resend_to_failed_targets_only_failed_deliveries(client, engine):
             Delivery.message_id == message_id)).all())
     token = token_for(engine, "admin")
     result = gql(client, """mutation($id: ID!) { resendToFailed(messageId: $id) { ... on ResendToFailedSuccess { requeued message { status } } } }""",
-                 {"id": str(message_id)}, token)["data"]["resendToFailed"]
+                 {"id": gid("Message", message_id)}, token)["data"]["resendToFailed"]
     assert result == {"requeued": 1, "message": {"status": "SENDING"}}
-    assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"
+    assert wait_for_message(client, token, gid("Message", message_id))["status"] == "COMPLETED"
     with session_scope(engine) as session:
         after = {d.id: d for d in session.execute(select(Delivery).where(Delivery.message_id == message_id)).scalars()}
         attempts = dict(session.execute(select(DeliveryAttempt.delivery_id, DeliveryAttempt.plugin).where(
@@ -199,12 +250,12 @@ def test_issue_13_9_csv_cells_never_run_as_spreadsheet_formulas(client, engine):
         names = dict(session.execute(select(Delivery.id, Delivery.recipient_name).where(
             Delivery.message_id == message.id)).all())
     assert sorted(name.rstrip() for name in names.values()) == sorted(FORMULAS)
-    response = client.get(f"/reports/messages/{message.id}/deliveries.csv",
+    response = client.get(f"/reports/messages/{gid('Message', message.id)}/deliveries.csv",
                           headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.text, newline="")))
-    assert {int(row["delivery_id"]): row["recipient_name"] for row in rows} == {
-        delivery_id: "'" + name for delivery_id, name in names.items()}
+    assert {row["delivery_id"]: row["recipient_name"] for row in rows} == {
+        gid("Delivery", delivery_id): "'" + name for delivery_id, name in names.items()}
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import gql, token_for
+from helpers import gql, pk_of, token_for
 from webhook_support import CREATE
 
 
@@ -26,7 +26,8 @@ def receiver():
 @pytest.fixture
 def make_endpoint(client, engine, admin_token):
     """``make_endpoint(receiver, event_types, school_ids=None)``: an endpoint for ``receiver``, whose
-    secret the receiver then verifies with; every endpoint made is deleted after the test."""
+    secret the receiver then verifies with; every endpoint made is deleted after the test. ``school_ids``
+    are global ids; the answer's ``id`` is the endpoint's row id, ``gid`` its global id."""
     made: list[int] = []
 
     def make(receiver, event_types=("MESSAGE_COMPLETED",), school_ids=None) -> dict:
@@ -35,8 +36,9 @@ def make_endpoint(client, engine, admin_token):
         created = body["data"]["createWebhookEndpoint"]
         assert created["__typename"] == "WebhookEndpointWithSecret", body
         receiver.secrets.append(created["secret"])
-        made.append(int(created["endpoint"]["id"]))
-        return {"id": int(created["endpoint"]["id"]), "secret": created["secret"], "endpoint": created["endpoint"]}
+        made.append(pk_of(created["endpoint"]["id"]))
+        return {"id": pk_of(created["endpoint"]["id"]), "gid": created["endpoint"]["id"], "secret": created["secret"],
+                "endpoint": created["endpoint"]}
 
     yield make
     from domain.audit.actions import Actor

@@ -16,7 +16,7 @@ from domain.webhooks.config import WebhookConfig
 from domain.webhooks.sending import send_message, should_disable
 from factories import add_contact, add_school, add_student, first_school_id, unique
 from factories import email as email_address
-from helpers import gql, wait_for_message
+from helpers import gid, gids, gql, pk_of, wait_for_message
 from models.db import session_scope, utcnow
 from webhook_support import attempts_of, emit_test_event, endpoint_row, message_row, wait_for_status
 from worker_processes import wait_for
@@ -30,10 +30,22 @@ MESSAGES = """query($id: ID!) { webhookMessages(endpointId: $id) { nodes { id we
   attempts { statusCode error trigger } } } }"""
 DELIVERED_MESSAGES = """query($id: ID!) { webhookMessages(endpointId: $id, status: DELIVERED, first: 100) {
   nodes { webhookId } } }"""
+MESSAGE = """query($id: ID!) { message(id: $id) { id deliveries(first: 100) { nodes { id studentId } } } }"""
 RESEND = """mutation($id: ID!) { resendWebhook(messageId: $id) { __typename
   ... on WebhookResent { message { webhookId status } } ... on ResendWebhookErrors { errors { field code } } } }"""
 ENABLE = """mutation($id: ID!) { enableWebhookEndpoint(id: $id) { __typename
   ... on WebhookEndpointSaved { endpoint { status disabledAt } } } }"""
+
+
+def schools_of_login(engine, login: str) -> set[int]:
+    """The schools a user works at (a message's sender's: its message.completed schoolIds)."""
+    from sqlalchemy import select
+
+    from models.directory import User, UserSchool
+
+    with session_scope(engine) as session:
+        return set(session.execute(select(UserSchool.school_id).join(User, User.id == UserSchool.user_id)
+                                   .where(User.login == login)).scalars())
 
 
 def send_email(client, engine, token: str) -> str:
@@ -41,7 +53,7 @@ def send_email(client, engine, token: str) -> str:
     kid = add_student(engine, first_school_id(engine))
     add_contact(engine, kid, email=email_address("hooks"))
     body = gql(client, SEND, {"input": {"subject": unique("Hooks "), "htmlBody": "<p>Trip</p>", "channels": ["EMAIL"],
-                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]}}, token)
+                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)]}}, token)
     assert body["data"]["sendMessage"]["__typename"] == "SendMessageSuccess", body
     return body["data"]["sendMessage"]["message"]["id"]
 
@@ -56,7 +68,7 @@ def test_issue_16_point_5_a_completed_send_arrives_signed_with_its_deliveries(
     endpoint = make_endpoint(receiver, ("MESSAGE_COMPLETED", "DELIVERY_UPDATED"))
     elsewhere = WebhookReceiver()
     try:
-        make_endpoint(elsewhere, ("MESSAGE_COMPLETED", "DELIVERY_UPDATED"), [str(add_school(engine))])
+        make_endpoint(elsewhere, ("MESSAGE_COMPLETED", "DELIVERY_UPDATED"), [gid("School", add_school(engine))])
         message_id = send_email(client, engine, admin_token)
         assert wait_for_message(client, admin_token, message_id)["status"] == "COMPLETED"
         completed = lambda: [r for r in receiver.of_type("message.completed")  # noqa: E731
@@ -77,11 +89,19 @@ def test_issue_16_point_5_a_completed_send_arrives_signed_with_its_deliveries(
         assert set(body) == {"type", "timestamp", "data"} and body["type"] == "message.completed"
         assert body["data"]["deliveryCounts"].get("SENT", 0) + body["data"]["deliveryCounts"].get("DELIVERED", 0) >= 1
         assert "Trip" not in got.body and "@" not in got.body  # ids and counts, never content or addresses
+        # Issue 17 point 1: the payload's ids are the API's global ids; its messageId goes straight to message(id:).
+        shown = gql(client, MESSAGE, {"id": body["data"]["messageId"]}, admin_token)["data"]["message"]
+        assert shown["id"] == message_id == body["data"]["messageId"]
+        assert body["data"]["schoolIds"] == gids("School", sorted(schools_of_login(engine, "admin")))
+        events = updates()
+        assert {e["deliveryId"] for e in events} <= {d["id"] for d in shown["deliveries"]["nodes"]}
+        assert {pk_of(e["deliveryId"]) for e in events} and {e["schoolId"] for e in events} == {
+            gid("School", first_school_id(engine))}
         time.sleep(1)
         assert not [r for r in elsewhere.received if message_id in r.body], "another school's endpoint heard it"
         # The attempt is recorded after the receiver answers, and other messages keep arriving at an
         # endpoint of every school: wait for it among the endpoint's delivered messages.
-        delivered = lambda: gql(client, DELIVERED_MESSAGES, {"id": str(endpoint["id"])},  # noqa: E731
+        delivered = lambda: gql(client, DELIVERED_MESSAGES, {"id": endpoint["gid"]},  # noqa: E731
                                 admin_token)["data"]["webhookMessages"]["nodes"]
         wait_for(lambda: any(r["webhookId"] == got.webhook_id for r in delivered()), 30, "the attempt recorded")
     finally:
@@ -127,11 +147,11 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
     wait_for(lambda: endpoint_row(engine, endpoint["id"]).status == "DISABLED", 30, "the endpoint disabled")
     assert message_row(engine, second).status == "FAILED"
     [shown] = [e for e in gql(client, ENDPOINTS, token=admin_token)["data"]["webhookEndpoints"]
-               if e["id"] == str(endpoint["id"])]
+               if e["id"] == endpoint["gid"]]
     assert shown["status"] == "DISABLED" and shown["disabledAt"] and "failed" in shown["disabledReason"]
     assert shown["consecutiveFailures"] >= 4 and {a["error"] for a in shown["recentAttempts"]} == {"HTTP_STATUS"}
     notices = [n for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
-               if n["endpointId"] == str(endpoint["id"])]
+               if n["endpointId"] == endpoint["gid"]]
     assert [n["kind"] for n in notices] == ["ENDPOINT_DISABLED"]  # an enum (issue 17 point 3)
     sent = len(receiver.received)
     third = emit_test_event(engine, runtime, endpoint["id"])
@@ -139,10 +159,10 @@ def test_issue_16_point_5_persistent_failure_disables_the_endpoint_with_a_notice
     assert len(receiver.received) == sent and message_row(engine, third).attempt_count == 0
 
     receiver.default = "ok"
-    enabled = gql(client, ENABLE, {"id": str(endpoint["id"])}, admin_token)["data"]["enableWebhookEndpoint"]
+    enabled = gql(client, ENABLE, {"id": endpoint["gid"]}, admin_token)["data"]["enableWebhookEndpoint"]
     assert enabled == {"__typename": "WebhookEndpointSaved", "endpoint": {"status": "ENABLED", "disabledAt": None}}
     assert [n["kind"] for n in gql(client, NOTICES, token=admin_token)["data"]["webhookNotices"]["nodes"]
-            if n["endpointId"] == str(endpoint["id"])] == ["ENDPOINT_ENABLED", "ENDPOINT_DISABLED"]
+            if n["endpointId"] == endpoint["gid"]] == ["ENDPOINT_ENABLED", "ENDPOINT_DISABLED"]
 
 
 def test_issue_16_point_5_resend_replays_one_message_with_the_same_webhook_id(
@@ -150,15 +170,17 @@ def test_issue_16_point_5_resend_replays_one_message_with_the_same_webhook_id(
     endpoint = make_endpoint(receiver)
     message_id = emit_test_event(engine, runtime, endpoint["id"])
     row = wait_for_status(engine, message_id, "DELIVERED")
-    pending = gql(client, RESEND, {"id": str(message_id)}, admin_token)["data"]["resendWebhook"]
+    pending = gql(client, RESEND, {"id": gid("WebhookMessage", message_id)}, admin_token)["data"]["resendWebhook"]
     assert pending["message"]["webhookId"] == row.msg_id
     wait_for(lambda: len(attempts_of(engine, message_id)) == 2, 30, "the resend's attempt")
     wait_for_status(engine, message_id, "DELIVERED")
     replayed = [r for r in receiver.received if r.webhook_id == row.msg_id]
     assert len(replayed) == 2 and replayed[0].body == replayed[1].body
     assert [a.trigger for a in attempts_of(engine, message_id)] == ["SCHEDULED", "RESEND"]
-    missing = gql(client, RESEND, {"id": "999999"}, admin_token)["data"]["resendWebhook"]
-    assert missing == {"__typename": "ResendWebhookErrors", "errors": [{"field": "messageId", "code": "NOT_FOUND"}]}
+    for missing_id in (gid("WebhookMessage", 999999), str(message_id), gid("Message", message_id)):
+        missing = gql(client, RESEND, {"id": missing_id}, admin_token)["data"]["resendWebhook"]
+        assert missing == {"__typename": "ResendWebhookErrors",
+                           "errors": [{"field": "messageId", "code": "NOT_FOUND"}]}, missing_id
 
 
 def test_issue_16_point_5_a_delivered_message_is_not_sent_again_by_a_repeated_job(
@@ -256,7 +278,7 @@ def test_issue_16_point_5_after_a_rotation_both_secrets_sign_for_the_grace_perio
 
     endpoint = make_endpoint(receiver)
     rotated = gql(client, """mutation($id: ID!) { rotateWebhookSecret(id: $id) {
-        ... on WebhookEndpointWithSecret { secret } } }""", {"id": str(endpoint["id"])}, admin_token)
+        ... on WebhookEndpointWithSecret { secret } } }""", {"id": endpoint["gid"]}, admin_token)
     new_secret = rotated["data"]["rotateWebhookSecret"]["secret"]
     receiver.secrets[:] = [new_secret]
     message_id = emit_test_event(engine, runtime, endpoint["id"])
@@ -278,10 +300,10 @@ def test_issue_16_point_5_listing_endpoints_and_messages_costs_the_same_for_any_
         with count_statements(engine) as listing:
             assert "errors" not in gql(client, ENDPOINTS, token=admin_token)
         with count_statements(engine) as messages:
-            assert "errors" not in gql(client, MESSAGES, {"id": str(first["id"])}, admin_token)
+            assert "errors" not in gql(client, MESSAGES, {"id": first["gid"]}, admin_token)
         return len(listing), len(messages)
 
-    first = make_endpoint(receiver, ("MESSAGE_COMPLETED",), [str(first_school_id(engine))])
+    first = make_endpoint(receiver, ("MESSAGE_COMPLETED",), [gid("School", first_school_id(engine))])
     wait_for_status(engine, emit_test_event(engine, runtime, first["id"]), "DELIVERED")
     few = costs()
     for _ in range(2):
@@ -391,7 +413,8 @@ def test_issue_16_point_5_the_pump_makes_good_a_lost_completion_job_and_a_lost_s
             next_attempt_at=utcnow() - dt.timedelta(minutes=5)))
     pump(engine, runtime.webhooks, runtime.webhook_jobs)
     wait_for(lambda: [r for r in receiver.of_type("message.completed")
-                      if r.payload["data"].get("messageId") == str(message_id)], 30, "the swept message.completed")
+                      if r.payload["data"].get("messageId") == gid("Message", message_id)], 30,
+             "the swept message.completed")
     wait_for_status(engine, lost, "DELIVERED")
 
 

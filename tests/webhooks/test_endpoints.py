@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from domain.access.permissions import Perm
 from domain.webhooks.config import UrlPolicy
 from domain.webhooks.urls import UrlRefused, Vetted, vet
-from factories import add_school
-from helpers import gql, make_user
+from factories import add_school, first_school_id
+from helpers import gid, gql, make_user
 from models.db import session_scope
 from models.directory import Role
 from models.webhooks import WebhookEndpoint, WebhookEndpointSchool
@@ -45,29 +45,30 @@ def test_issue_16_point_5_an_administrator_registers_an_endpoint_and_sees_its_se
         client, engine, admin_token, receiver, make_endpoint):
     """The secret is whsec_ + base64 of at least 24 random bytes; listing shows the endpoint without it."""
     school = add_school(engine)
-    made = make_endpoint(receiver, ("MESSAGE_COMPLETED", "DELIVERY_UPDATED"), [str(school)])
+    made = make_endpoint(receiver, ("MESSAGE_COMPLETED", "DELIVERY_UPDATED"), [gid("School", school)])
     assert made["secret"].startswith("whsec_")
     assert len(base64.b64decode(made["secret"].removeprefix("whsec_"))) >= 24
-    assert made["endpoint"] == {"id": str(made["id"]), "url": receiver.url, "status": "ENABLED",
-                                "eventTypes": ["MESSAGE_COMPLETED", "DELIVERY_UPDATED"], "schoolIds": [str(school)]}
+    assert made["endpoint"] == {"id": gid("WebhookEndpoint", made["id"]), "url": receiver.url, "status": "ENABLED",
+                                "eventTypes": ["MESSAGE_COMPLETED", "DELIVERY_UPDATED"],
+                                "schoolIds": [gid("School", school)]}
     listed = gql(client, LIST, token=admin_token)
     assert "secret" not in str(listed)
-    [mine] = [e for e in listed["data"]["webhookEndpoints"] if e["id"] == str(made["id"])]
+    [mine] = [e for e in listed["data"]["webhookEndpoints"] if e["id"] == gid("WebhookEndpoint", made["id"])]
     assert (mine["status"], mine["disabledAt"], mine["consecutiveFailures"], mine["recentAttempts"]) == (
         "ENABLED", None, 0, [])
 
-    changed = gql(client, UPDATE, {"id": str(made["id"]), "input": {
+    changed = gql(client, UPDATE, {"id": made["gid"], "input": {
         "url": receiver.url + "?v=2", "eventTypes": ["DELIVERY_UPDATED"], "schoolIds": None}}, admin_token)
     assert changed["data"]["updateWebhookEndpoint"]["endpoint"] == {
-        "id": str(made["id"]), "url": receiver.url + "?v=2", "eventTypes": ["DELIVERY_UPDATED"], "schoolIds": None}
+        "id": made["gid"], "url": receiver.url + "?v=2", "eventTypes": ["DELIVERY_UPDATED"], "schoolIds": None}
 
-    rotated = gql(client, ROTATE, {"id": str(made["id"])}, admin_token)["data"]["rotateWebhookSecret"]
+    rotated = gql(client, ROTATE, {"id": made["gid"]}, admin_token)["data"]["rotateWebhookSecret"]
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != made["secret"]
-    assert gql(client, ENABLE, {"id": str(made["id"])}, admin_token)["data"]["enableWebhookEndpoint"] == {
+    assert gql(client, ENABLE, {"id": made["gid"]}, admin_token)["data"]["enableWebhookEndpoint"] == {
         "__typename": "WebhookEndpointSaved", "endpoint": {"status": "ENABLED"}}
-    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] == {
+    assert gql(client, DELETE, {"id": made["gid"]}, admin_token)["data"]["deleteWebhookEndpoint"] == {
         "__typename": "WebhookEndpointDeleted"}
-    assert gql(client, DELETE, {"id": str(made["id"])}, admin_token)["data"]["deleteWebhookEndpoint"] == {
+    assert gql(client, DELETE, {"id": made["gid"]}, admin_token)["data"]["deleteWebhookEndpoint"] == {
         "__typename": "DeleteWebhookEndpointErrors", "errors": [{"field": "id", "code": "NOT_FOUND"}]}
 
 
@@ -86,22 +87,35 @@ def test_issue_16_point_5_only_district_administrators_manage_endpoints(client, 
     ({"url": "ftp://hooks.example.org/x", "eventTypes": ["MESSAGE_COMPLETED"]}, [("input.url", "INVALID")]),
     ({"url": "RECEIVER", "eventTypes": []}, [("input.eventTypes", "REQUIRED")]),
     ({"url": "RECEIVER", "eventTypes": ["MESSAGE_COMPLETED", "MESSAGE_COMPLETED"]}, [("input.eventTypes", "DUPLICATE")]),
-    ({"url": "RECEIVER", "eventTypes": ["MESSAGE_COMPLETED"], "schoolIds": ["999999", "x"]},
+    ({"url": "RECEIVER", "eventTypes": ["MESSAGE_COMPLETED"], "schoolIds": [gid("School", 999999), "x"]},
      [("input.schoolIds.0", "NOT_FOUND"), ("input.schoolIds.1", "NOT_FOUND")]),
+    ({"url": "RECEIVER", "eventTypes": ["MESSAGE_COMPLETED"], "schoolIds": ["999999", "A_STUDENT_OF_THE_SCHOOL"]},
+     [("input.schoolIds.0", "NOT_FOUND"), ("input.schoolIds.1", "NOT_FOUND")]),
+    ({"url": "RECEIVER", "eventTypes": ["MESSAGE_COMPLETED"], "schoolIds": ["THE_SCHOOL", "THE_SCHOOL"]},
+     [("input.schoolIds", "DUPLICATE")]),
 ])
 def test_issue_16_point_5_bad_endpoint_input_is_answered_field_by_field(client, engine, admin_token, receiver,
                                                                         variables, expected):
+    """A raw number, or a Student id whose row number is a real school's, names no school (issue 17)."""
     before = endpoint_rows(engine)
+    school = first_school_id(engine)
+    stand_ins = {"THE_SCHOOL": gid("School", school), "A_STUDENT_OF_THE_SCHOOL": gid("Student", school)}
     variables = {**variables, "url": receiver.url if variables["url"] == "RECEIVER" else variables["url"]}
+    if variables.get("schoolIds"):
+        variables["schoolIds"] = [stand_ins.get(value, value) for value in variables["schoolIds"]]
     body = gql(client, CREATE, {"input": variables}, admin_token)["data"]["createWebhookEndpoint"]
     assert body["__typename"] == "CreateWebhookEndpointErrors"
     assert [(e["field"], e["code"]) for e in body["errors"]] == expected
     assert endpoint_rows(engine) == before
 
 
-def test_issue_16_point_5_a_foreign_or_missing_id_answers_not_found(client, admin_token):
+def test_issue_16_point_5_a_foreign_or_missing_id_answers_not_found(client, admin_token, receiver, make_endpoint):
+    """A missing endpoint, a raw number, a malformed id and an id of another kind naming the row
+    number of a real endpoint all answer NOT_FOUND."""
+    made = make_endpoint(receiver)
     for mutation, name in ((ROTATE, "rotateWebhookSecret"), (ENABLE, "enableWebhookEndpoint")):
-        for missing in ("999999", "not-an-id"):
+        for missing in (gid("WebhookEndpoint", 999999), "999999", str(made["id"]), "not-an-id",
+                        gid("School", made["id"])):
             body = gql(client, mutation, {"id": missing}, admin_token)["data"][name]
             assert body == {"__typename": body["__typename"], "errors": [{"field": "id", "code": "NOT_FOUND"}]}
 

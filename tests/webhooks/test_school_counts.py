@@ -14,7 +14,7 @@ from sqlalchemy import select
 from domain.access.scope import delivery_school
 from domain.webhooks.events import delivery_counts
 from factories import add_user, email, unique
-from helpers import gql, wait_for_message
+from helpers import gid, gql, pk_of, wait_for_message
 from models.db import session_scope
 from models.directory import School
 from models.delivery_events import DeliveryEvent
@@ -31,7 +31,7 @@ def completed_webhook_row(engine, endpoint_id: int, message_id: str) -> WebhookM
     with session_scope(engine) as session:
         return session.execute(select(WebhookMessage).where(
             WebhookMessage.endpoint_id == endpoint_id,
-            WebhookMessage.event_key == f"message.completed:{message_id}")).scalars().first()
+            WebhookMessage.event_key == f"message.completed:{pk_of(message_id)}")).scalars().first()
 
 
 def received_completion(engine, receiver, endpoint_id: int, message_id: str):
@@ -52,10 +52,10 @@ def statuses(engine, message_id: str, *, school_id: int | None = None, people: s
     school; with ``people``, those to these (recipient kind, id)."""
     with session_scope(engine) as session:
         query = select(Delivery.recipient_kind, Delivery.recipient_id, Delivery.status).where(
-            Delivery.message_id == int(message_id))
+            Delivery.message_id == pk_of(message_id))
         if school_id is not None:
             query = query.where(Delivery.id.in_(select(DeliveryEvent.delivery_id).where(
-                DeliveryEvent.message_id == int(message_id), DeliveryEvent.school_id == school_id)))
+                DeliveryEvent.message_id == pk_of(message_id), DeliveryEvent.school_id == school_id)))
         rows = session.execute(query).all()
     return dict(collections.Counter(status for kind, recipient_id, status in rows
                                     if people is None or (kind, recipient_id) in people))
@@ -73,9 +73,9 @@ def test_issue_16_point_5_a_school_endpoint_hears_the_counts_of_its_schools_only
     school1, school2 = school_of(engine, "principal.1"), school_of(engine, "principal.2")
     every_school, school2_receiver = WebhookReceiver(), WebhookReceiver()
     try:
-        of_school1 = make_endpoint(receiver, ("MESSAGE_COMPLETED",), [str(school1)])
+        of_school1 = make_endpoint(receiver, ("MESSAGE_COMPLETED",), [gid("School", school1)])
         of_every_school = make_endpoint(every_school, ("MESSAGE_COMPLETED",))
-        of_school2 = make_endpoint(school2_receiver, ("MESSAGE_COMPLETED",), [str(school2)])
+        of_school2 = make_endpoint(school2_receiver, ("MESSAGE_COMPLETED",), [gid("School", school2)])
         sent = sent_to_two_schools(client, engine)
 
         school1_data = received_completion(engine, receiver, of_school1["id"], sent["id"]).payload["data"]
@@ -86,7 +86,7 @@ def test_issue_16_point_5_a_school_endpoint_hears_the_counts_of_its_schools_only
         assert at_school1 == statuses(engine, sent["id"], people=expected(sent, "contact1", "teacher1"))
         assert school1_data["messageId"] == sent["id"]
         assert school1_data["deliveryCounts"] == at_school1
-        assert school1_data["schoolIds"] == [str(school1)]
+        assert school1_data["schoolIds"] == [gid("School", school1)]
         everything = statuses(engine, sent["id"])
         assert sum(everything.values()) == 7  # both schools' four, and the outsider's email
         assert district_data["deliveryCounts"] == everything
@@ -108,9 +108,9 @@ def test_issue_16_point_5_a_staff_member_of_two_schools_counts_at_the_school_the
                        email=email("two-school-teacher"))
     body = gql(client, SEND, {"input": {"subject": unique("Staff "), "htmlBody": "<p>Meeting</p>",
                                         "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
-                                        "staffIds": [str(teacher)]}}, admin_token)
-    message_id = int(body["data"]["sendMessage"]["message"]["id"])
-    assert wait_for_message(client, admin_token, str(message_id))["status"] == "COMPLETED"
+                                        "staffIds": [gid("User", teacher)]}}, admin_token)
+    message_id = pk_of(body["data"]["sendMessage"]["message"]["id"])
+    assert wait_for_message(client, admin_token, gid("Message", message_id))["status"] == "COMPLETED"
     with session_scope(engine) as session:
         first = session.execute(select(School.id).where(School.id.in_([school1, school3]))
                                 .order_by(School.sort_order, School.id).limit(1)).scalar_one()
