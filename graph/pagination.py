@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.support.keyset import Key, KeysetList, Window
-from domain.support.global_ids import Kind, global_id, pk_of
+from domain.support.global_ids import RECIPIENT_KINDS, Kind, global_id, pk_of
 from models.db import MAX_ROW_ID, row_id
 
 T = TypeVar("T")
@@ -203,11 +203,6 @@ def sorted_key(*columns) -> Callable:
 #: Never a row id: an argument that names no row becomes this, so the query finds nothing (or the
 #: domain reports NOT_FOUND at the argument's own position) without touching the database's range.
 NOT_AN_ID = -1
-
-
-#: The global-id kind of each RecipientKind value.
-RECIPIENT_KINDS = {"STUDENT": Kind.STUDENT, "CONTACT": Kind.CONTACT, "USER": Kind.USER,
-                   "IMPORTED": Kind.IMPORTED_RECIPIENT}
 
 
 def parse_id(value: strawberry.ID | str | None, kind: Kind) -> int:

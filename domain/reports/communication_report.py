@@ -42,7 +42,7 @@ from domain.delivery.attempts import attempts_by_delivery
 from domain.delivery.policy import JobQueue, dispatch_after_commit, dispatch_chunks
 from domain.messages.send import refuse_outside_recipients
 from domain.recipients.plan import reason_code
-from domain.support.global_ids import Kind, global_id, optional_global_id
+from domain.support.global_ids import RECIPIENT_KINDS, Kind, global_id, optional_global_id, shown_address
 from models.directory import School, User
 from models.db import utcnow
 from models.messaging import Delivery, DeliveryStatus as DS, Message, MessageStatus, RecipientKind
@@ -211,9 +211,6 @@ def resend_failed(session: Session, viewer: Viewer, message_id: int,
 CSV_COLUMNS = ("delivery_id", "recipient_kind", "recipient_id", "student_id", "recipient_name", "channel", "address",
                "language", "status", "reason", "detail", "error_code", "provider_message_id", "attempts",
                "attempt_history", "created_at", "sent_at", "updated_at", "read_at")
-#: The global-id kind of a delivery's recipient, by its recipient_kind (as graph.pagination.RECIPIENT_KINDS).
-RECIPIENT_KINDS = {RecipientKind.STUDENT.value: Kind.STUDENT, RecipientKind.CONTACT.value: Kind.CONTACT,
-                   RecipientKind.USER.value: Kind.USER, RecipientKind.IMPORTED.value: Kind.IMPORTED_RECIPIENT}
 #: The rows whose attempts one statement reads, as the export streams (issue 17 point 3).
 CSV_BATCH = 2000
 
@@ -239,7 +236,7 @@ def delivery_csv_rows(session: Session, message_id: int, scope: tuple = ()):
             yield (global_id(Kind.DELIVERY, row.id), row.recipient_kind,
                    global_id(RECIPIENT_KINDS[row.recipient_kind], row.recipient_id),
                    optional_global_id(Kind.STUDENT, row.student_id), row.recipient_name, row.channel,
-                   row.address, row.language, row.status, reason_code(row.status) or "", row.reason, row.error_code,
+                   shown_address(row.address), row.language, row.status, reason_code(row.status) or "", row.reason, row.error_code,
                    row.provider_id, row.attempts, _history_cell(history.get(row.id, ())), row.created_at,
                    row.sent_at, row.updated_at, row.read_at)
 

@@ -48,6 +48,9 @@ class Kind(enum.StrEnum):
 
 
 _KINDS = {kind.value: kind for kind in Kind}
+#: The kind of a delivery's recipient id, by its recipient_kind (models.messaging.RecipientKind).
+RECIPIENT_KINDS = {"STUDENT": Kind.STUDENT, "CONTACT": Kind.CONTACT, "USER": Kind.USER,
+                   "IMPORTED": Kind.IMPORTED_RECIPIENT}
 
 
 def global_id(kind: Kind, pk: int) -> str:

@@ -142,3 +142,22 @@ def test_issue_17_point_1_nodes_takes_at_most_a_page_of_ids(client, engine):
     over = gql(client, NODES, {"ids": gids(Kind.STUDENT, range(1, 102))}, admin)
     assert over["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "ids", "maxLength": 100}
     assert gql(client, NODES, {"ids": gids(Kind.STUDENT, range(1, 101))}, admin)["data"]["nodes"]
+
+
+def test_issue_17_point_1_an_inbox_address_names_its_user_by_global_id(client, engine):
+    """A staff recipient's in-app delivery goes to "user:" and their User id, the id StaffMember.id
+    shows; nothing the API shows carries a row number."""
+    admin = token_for(engine, "admin")
+    teacher = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher")
+    body = {"subject": unique("Inbox "), "htmlBody": "<p>Staff</p>", "channels": ["EMAIL"],
+            "staffIds": [gid(Kind.USER, teacher)]}
+    draft = gql(client, SAVE_DRAFT, {"input": body}, admin)["data"]["saveDraft"]["message"]["id"]
+    assert gql(client, SEND_DRAFT, {"id": draft}, admin)["data"]["sendDraft"]["__typename"] == "SendMessageSuccess"
+    wait_for_message(client, admin, draft)
+    query = """query($id: ID!) { message(id: $id) { deliveries(first: 10) { nodes { channel address recipientId } }
+      inAppReaders(first: 10) { nodes { userId } } } }"""
+    message = gql(client, query, {"id": draft}, admin)["data"]["message"]
+    inbox = [d for d in message["deliveries"]["nodes"] if d["channel"] == "INAPP"]
+    assert inbox == [{"channel": "INAPP", "address": "user:" + gid(Kind.USER, teacher),
+                      "recipientId": gid(Kind.USER, teacher)}], message
+    assert [r["userId"] for r in message["inAppReaders"]["nodes"]] == [gid(Kind.USER, teacher)]
