@@ -2,9 +2,10 @@
 payload encryption (RFC 8291), through pywebpush.
 
 Each push goes to every subscription the recipient registered. The payload is only
-``{"notification_id", "title"}``: the app fetches the message after signing in, so no student
-data crosses a push service. 201 → Sent; 404/410 → that subscription is gone (the core removes
-it); 429/5xx or a connection error → Retryable (honouring Retry-After); other 4xx → permanent.
+``{"notification_id", "title"}`` (the delivery's opaque id, as the API shows it): the app fetches
+the message after signing in, so no student data crosses a push service. 201 → Sent; 404/410 →
+that subscription is gone (the core removes it); 429/5xx or a connection error → Retryable
+(honouring Retry-After); other 4xx → permanent.
 """
 
 from __future__ import annotations

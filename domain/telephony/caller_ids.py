@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from domain.directory.contact_details import BadContactDetail, normalised_phone
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
+from domain.support.global_ids import Kind, global_id, pk_of
 from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import is_district_administrator
 from domain.content.text import INVALID_CHARACTERS, has_control_characters
@@ -106,7 +107,7 @@ def caller_id_for_message(session: Session, viewer: Viewer, chosen: int | None,
         return available.default.id if available.default else None
     if chosen not in {number.id for number in available.numbers}:
         problems.append(FieldProblem(("input", "callerIdId"), "NOT_FOUND",
-                                     f"Caller ID {chosen} does not exist or is not one you can use."))
+                                     "This caller ID does not exist or is not one you can use."))
         return None
     return chosen
 
@@ -119,8 +120,8 @@ def refuse_district_default_change(session: Session, viewer: Viewer, caller_id: 
     if is_district_administrator(viewer):
         return
     if session.execute(select(CallerId.district_default).where(CallerId.id == caller_id)).scalar():
-        raise AuthorizationError(f'Caller ID {caller_id} is a District Default number; changing it needs the '
-                                 f'"{CATALOGUE[Perm.DISTRICT_SETTINGS].label}" permission.',
+        raise AuthorizationError(f'Caller ID {global_id(Kind.CALLER_ID, caller_id)} is a District Default number; '
+                                 f'changing it needs the "{CATALOGUE[Perm.DISTRICT_SETTINGS].label}" permission.',
                                  requirement=Perm.DISTRICT_SETTINGS.value)
 
 
@@ -142,7 +143,7 @@ def _checked(session: Session, data: CallerIdInput, path: tuple, editing: int | 
     known_schools = set(session.execute(select(School.id).where(School.id.in_(set(data.school_ids)))).scalars())
     for index, school_id in enumerate(data.school_ids):
         if school_id not in known_schools:
-            problems.append(FieldProblem((*path, "schoolIds", index), "NOT_FOUND", f"School {school_id} does not exist."))
+            problems.append(FieldProblem((*path, "schoolIds", index), "NOT_FOUND", "This school does not exist."))
     if data.school_default and not data.school_ids:
         problems.append(FieldProblem((*path, "schoolIds"), "REQUIRED", "A school default needs its schools (CID-05)."))
     if data.student_attendance:  # CID-04
@@ -173,7 +174,7 @@ def create(session: Session, data: CallerIdInput) -> CallerId:
 def edit(session: Session, caller_id: int, data: CallerIdInput) -> CallerId:
     number = session.get(CallerId, caller_id)
     if number is None:
-        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", f"Caller ID {caller_id} does not exist.")])
+        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "This caller ID does not exist.")])
     phone, problems = _checked(session, data, ("input",), caller_id)
     if problems:
         raise InvalidInput(problems)
@@ -197,7 +198,7 @@ def remove(session: Session, caller_id: int) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class CsvColumns:
-    """0-based positions; schools hold school names or ids separated by ";"."""
+    """0-based positions; schools hold school names or School global ids separated by ";"."""
 
     title: int
     phone: int
@@ -258,7 +259,7 @@ def import_csv(session: Session, text: str, columns: CsvColumns, *, has_header: 
             flags[flag] = value == "1"
         school_ids = []
         for name in filter(None, (part.strip() for part in cell(columns.schools).split(";"))):
-            school_id = by_name.get(name.lower()) or (int(name) if name.isdigit() else None)
+            school_id = by_name.get(name.lower()) or pk_of(name, Kind.SCHOOL)  # a raw number is no id
             if school_id is None:
                 problems.append(FieldProblem((*path, "schools"), "NOT_FOUND", f"No school named {name!r}."))
             else:

@@ -35,7 +35,8 @@ class CallerIdInput:
 class CallerIdColumnsInput:
     title: int = strawberry.field(description="The column of the title (CallerIdInput.title).")
     phone: int = strawberry.field(description="The column of the phone number.")
-    schools: int | None = strawberry.field(default=None, description='The column of the schools: names or ids, separated by ";". Null: no schools.')
+    schools: int | None = strawberry.field(default=None, description=(
+        'The column of the schools: names or ids (School.id), separated by ";". Null: no schools.'))
     public: int | None = strawberry.field(default=None, description="The column of the Public flag; null: not public.")
     student_attendance: int | None = strawberry.field(
         default=None, description="The column of the Student Attendance flag (CID-04); null: not flagged.")

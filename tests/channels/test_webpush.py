@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from factories import add_user, first_school_id
-from helpers import gql
+from helpers import gid, gql
 from peers.push_service import b64url, plugin
 from resolve import request, viewer_for
 from sqlalchemy import select
@@ -91,7 +91,7 @@ def test_registered_devices_receive_a_real_message_and_gone_ones_are_removed(cli
     result = dispatch_deliveries(engine, ChannelRegistry({ChannelKind.PUSH: plugin()}), ids, current().delivery)
     assert result.sent == 1
     [received] = push_service.received
-    assert received["name"] == "desk" and received["payload"]["notification_id"] == str(ids[0])
+    assert received["name"] == "desk" and received["payload"]["notification_id"] == gid("Delivery", ids[0])
     with session_scope(engine) as session:
         endpoints = set(session.execute(select(PushSubscription.endpoint).where(
             PushSubscription.user_id == colleague)).scalars())

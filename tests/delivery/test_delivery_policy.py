@@ -14,7 +14,7 @@ from harness import USES_REDIS
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, token_for, wait_for_message
 from models.db import session_scope, utcnow
 from models.messaging import Delivery
 from resolve import request, viewer_for
@@ -79,15 +79,15 @@ def test_a_queue_run_chunk_and_a_resend_chunk_never_hand_a_plugin_more_than_its_
     token = token_for(engine, "admin")
 
     queue_tick()
-    assert wait_for_message(client, token, str(message.id))["status"] == "COMPLETED"
+    assert wait_for_message(client, token, gid("Message", message.id))["status"] == "COMPLETED"
     assert sum(FiftyAtATimeVoice.batches) == CALLS and max(FiftyAtATimeVoice.batches) <= 50, \
         FiftyAtATimeVoice.batches
 
     FiftyAtATimeVoice.batches.clear()
     FiftyAtATimeVoice.failing = False
-    resent = gql(client, RESEND, {"id": str(message.id)}, token)["data"]["resendToFailed"]
+    resent = gql(client, RESEND, {"id": gid("Message", message.id)}, token)["data"]["resendToFailed"]
     assert resent == {"requeued": CALLS, "message": {"status": "SENDING"}}
-    assert wait_for_message(client, token, str(message.id))["status"] == "COMPLETED"
+    assert wait_for_message(client, token, gid("Message", message.id))["status"] == "COMPLETED"
     assert sum(FiftyAtATimeVoice.batches) == CALLS and max(FiftyAtATimeVoice.batches) <= 50, \
         FiftyAtATimeVoice.batches
     with session_scope(engine) as session:

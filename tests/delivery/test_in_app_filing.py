@@ -25,7 +25,7 @@ from domain.delivery.policy import complete_messages_with_nothing_open
 from domain.delivery.queue_run import due_work
 from domain.recipients.plan import plan_message, plan_rows
 from factories import seeded_students
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gids, gql, pk_of, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.conversations import ThreadSide
 from models.db import session_scope, utcnow
@@ -99,14 +99,14 @@ def send_confirmed(client, token, **fields) -> int:
         variables["input"].update(confirmedRecipientCount=answer["recipientCount"], familySeed=answer["familySeed"])
         answer = gql(client, SEND, variables, token)["data"]["sendMessage"]
     assert answer["__typename"] == "SendMessageSuccess", answer
-    return int(answer["message"]["id"])
+    return pk_of(answer["message"]["id"])
 
 
 def large_send(client, token, engine, students: int = 90) -> int:
     """A message to every contact of ``students`` seeded students: more than 100 people."""
     with session_scope(engine) as session:
         ids = seeded_students(session, limit=students)
-    return send_confirmed(client, token, recipientType="ALL_CONTACTS", studentIds=[str(i) for i in ids])
+    return send_confirmed(client, token, recipientType="ALL_CONTACTS", studentIds=gids("Student", ids))
 
 
 def ledger(engine, message_id: int, *, in_app: bool) -> list[tuple]:
@@ -191,7 +191,7 @@ def test_a_small_message_is_in_every_inbox_when_the_mutation_answers(engine, rec
     with session_scope(engine) as session:
         ids = seeded_students(session, limit=12)
     message_id = send_confirmed(recording_client, admin, recipientType="ALL_CONTACTS",
-                                studentIds=[str(i) for i in ids])
+                                studentIds=gids("Student", ids))
     assert people_on_external_rows(engine, message_id) <= 100
     in_app = ledger(engine, message_id, in_app=True)
     assert readers(in_app), "the seeded families of twelve students include account holders"
@@ -221,7 +221,7 @@ def test_a_lost_filing_is_handed_on_again_by_the_queue_run_and_filed_once(client
     assert message_id in {message for _, message in due.fan_outs}
 
     queue_tick()  # hands it on with the runtime's real jobs
-    assert wait_for_message(client, admin, str(message_id))["status"] == "COMPLETED"
+    assert wait_for_message(client, admin, gid("Message", message_id))["status"] == "COMPLETED"
     in_app = ledger(engine, message_id, in_app=True)
     assert readers(in_app)
     filed_at = message_row(engine, message_id).in_app_filed_at
@@ -257,7 +257,7 @@ def test_a_message_recalled_before_filing_gets_no_in_app_rows(engine, runtime, r
     recalled before its hand-on job ran is cancelled; the job then marks it filed (so no queue
     run hands it on again) and writes no in-app row for it."""
     message_id = large_send(recording_client, admin, engine)
-    recalled = gql(recording_client, RECALL, {"id": str(message_id)}, admin)["data"]["recallMessage"]
+    recalled = gql(recording_client, RECALL, {"id": gid("Message", message_id)}, admin)["data"]["recallMessage"]
     assert recalled["message"]["status"] == "CANCELLED" and recalled["cancelled"] > 0
     hand_on(engine, recorded, runtime.events, message_id)
     message = message_row(engine, message_id)

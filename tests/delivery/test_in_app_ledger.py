@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from factories import add_contact, add_student, add_user, first_school_id, unique
 from factories import email as email_address
 from harness import OUTBOX_DIR
-from helpers import gql, row_counts, token_for, wait_for_message
+from helpers import gid, gql, pk_of, row_counts, token_for, wait_for_message
 from models.conversations import ThreadSide
 from models.db import session_scope
 from models.directory import PermissionLevel, Profile, ProfileGrant, Role, User
@@ -39,9 +39,9 @@ def send(client, engine, *, login: str = "admin", **fields) -> dict:
 
 
 def ledger(client, engine, message_id: str) -> list[tuple]:
-    """(channel, kind, recipient id, address, status) of every delivery, as the sender reads them."""
+    """(channel, kind, recipient row id, address, status) of every delivery, as the sender reads them."""
     message = gql(client, DELIVERIES, {"id": message_id}, token_for(engine, "admin"))["data"]["message"]
-    return sorted((n["channel"], n["recipientKind"], int(n["recipientId"]), n["address"], n["status"])
+    return sorted((n["channel"], n["recipientKind"], pk_of(n["recipientId"]), n["address"], n["status"])
                   for n in (e["node"] for e in message["deliveries"]["edges"]))
 
 
@@ -72,7 +72,7 @@ def test_rcp_10_two_contacts_linked_to_one_user_reach_their_inbox_once(client, e
     kid = add_student(engine, first_school_id(engine))
     first = add_contact(engine, kid, user_id=user, email=email_address("mum"))
     second = add_contact(engine, kid, user_id=user, email=email_address("mum-work"), sort_order=2)
-    sent = send(client, engine, recipientType="ALL_CONTACTS", studentIds=[str(kid)])
+    sent = send(client, engine, recipientType="ALL_CONTACTS", studentIds=[gid("Student", kid)])
     assert sent["recipientCount"] == 2
     rows = ledger(client, engine, sent["message"]["id"])
     assert [(c, who, status) for c, _, who, _, status in rows] == [
@@ -80,10 +80,10 @@ def test_rcp_10_two_contacts_linked_to_one_user_reach_their_inbox_once(client, e
         ("INAPP", second, "DUPLICATE")]
     assert {address for c, *_, address, _ in rows if c == "INAPP"} == {f"user:{user}"}
     for delivery_id in delivery_ids(client, engine, sent["message"]["id"], "EMAIL"):  # and by email
-        assert (OUTBOX_DIR / "email" / f"{delivery_id}.eml").exists()
+        assert (OUTBOX_DIR / "email" / f"{pk_of(delivery_id)}.eml").exists()
     assert unread_from_admin(engine, user) == 1
 
-    family = send(client, engine, recipientType="ONCE_PER_FAMILY", studentIds=[str(kid)])
+    family = send(client, engine, recipientType="ONCE_PER_FAMILY", studentIds=[gid("Student", kid)])
     assert [(c, who, status) for c, _, who, _, status in ledger(client, engine, family["message"]["id"])] == [
         ("EMAIL", first, "SENT"), ("INAPP", first, "DELIVERED")]
     assert unread_from_admin(engine, user) == 2  # one entry per message
@@ -97,7 +97,7 @@ def test_inb_08_no_contact_information_still_reaches_the_inbox(client, engine):
     kid = add_student(engine, first_school_id(engine))
     contact = add_contact(engine, kid, user_id=user)
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher")
-    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[str(kid)], staffIds=[str(colleague)])
+    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[gid("Student", kid)], staffIds=[gid("User", colleague)])
     assert sent["recipientCount"] == 2
     assert ledger(client, engine, sent["message"]["id"]) == [
         ("EMAIL", "CONTACT", contact, None, "NO_CONTACT_INFO"),  # no address: null (issue 17 point 3)
@@ -130,7 +130,7 @@ def test_perm_59_a_family_user_without_communication_gets_email_but_no_inbox_ent
     student_user = add_user(engine, "STUDENT", profile="Student", student_id=kid)
     card_without = add_contact(engine, kid, user_id=without, email=email_address("no-inbox"))
     card_with = add_contact(engine, kid, user_id=with_inbox, email=email_address("inbox"))
-    sent = send(client, engine, recipientType="STUDENTS_AND_PRIMARY_CONTACTS", studentIds=[str(kid)])
+    sent = send(client, engine, recipientType="STUDENTS_AND_PRIMARY_CONTACTS", studentIds=[gid("Student", kid)])
     rows = [(c, kind, who, status) for c, kind, who, _, status in ledger(client, engine, sent["message"]["id"])]
     assert ("EMAIL", "CONTACT", card_without, "SENT") in rows and ("EMAIL", "CONTACT", card_with, "SENT") in rows
     assert [row for row in rows if row[0] == "INAPP"] == [
@@ -145,12 +145,12 @@ def test_set_05_email_notifications_off_still_delivers_in_app(client, engine):
     user = parent(engine, email_notifications_off=True)
     kid = add_student(engine, first_school_id(engine))
     contact = add_contact(engine, kid, user_id=user, email=email_address("quiet"))
-    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[str(kid)])
+    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[gid("Student", kid)])
     rows = ledger(client, engine, sent["message"]["id"])
     assert [(c, who, status) for c, _, who, _, status in rows] == [
         ("EMAIL", contact, "OPTED_OUT"), ("INAPP", contact, "DELIVERED")]
     [opted_out] = delivery_ids(client, engine, sent["message"]["id"], "EMAIL")
-    assert not (OUTBOX_DIR / "email" / f"{opted_out}.eml").exists()
+    assert not (OUTBOX_DIR / "email" / f"{pk_of(opted_out)}.eml").exists()
     assert unread_from_admin(engine, user) == 1
 
 
@@ -160,13 +160,13 @@ def test_cmp_05_a_secure_message_is_in_the_inbox_while_email_carries_the_notice(
     user = parent(engine)
     kid = add_student(engine, first_school_id(engine))
     contact = add_contact(engine, kid, user_id=user, email=email_address("secure"))
-    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[str(kid)], secure=True,
+    sent = send(client, engine, recipientType="PRIMARY_CONTACTS", studentIds=[gid("Student", kid)], secure=True,
                 htmlBody="<p>The report card is ready: straight As.</p>")
     message_id = sent["message"]["id"]
     assert [(c, who, status) for c, _, who, _, status in ledger(client, engine, message_id)] == [
         ("EMAIL", contact, "SENT"), ("INAPP", contact, "DELIVERED")]
     [email_row] = delivery_ids(client, engine, message_id, "EMAIL")
-    written = email.message_from_bytes((OUTBOX_DIR / "email" / f"{email_row}.eml").read_bytes(),
+    written = email.message_from_bytes((OUTBOX_DIR / "email" / f"{pk_of(email_row)}.eml").read_bytes(),
                                        policy=policy.default)
     text = written.get_body(("plain",)).get_content()
     assert "secure message" in text and f"/messages/{message_id}" in text and "straight As" not in text
@@ -181,7 +181,7 @@ def test_inapp_is_never_chosen_as_a_channel(client, engine):
     before = row_counts(engine)
     for channels, index in ((["INAPP"], 0), (["EMAIL", "INAPP"], 1)):
         body = gql(client, SEND, {"input": {"subject": "x", "htmlBody": "<p>x</p>", "channels": channels,
-                                            "staffIds": [str(colleague)]}}, token)["data"]["sendMessage"]
+                                            "staffIds": [gid("User", colleague)]}}, token)["data"]["sendMessage"]
         assert body["__typename"] == "SendMessageErrors", body
         assert [(e["field"], e["code"]) for e in body["errors"]] == [(f"input.channels.{index}", "INVALID")]
     assert row_counts(engine) == before

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from factories import add_contact, add_student, add_user, first_school_id, phone, unique
 from factories import email as email_address
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, pk_of, token_for, wait_for_message
 from models.db import session_scope
 from models.messaging import Delivery, DeliveryAttempt
 from shared_steps import PROGRESS, REPORT, subscription_socket
@@ -34,7 +34,7 @@ def family_with_account(engine, **card) -> tuple[int, int]:
 
 def send(client, token: str, subject: str, kid: int, channels: list[str]) -> str:
     body = gql(client, SEND, {"input": {"subject": subject, "htmlBody": "<p>Trip</p>", "channels": channels,
-                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]}}, token)
+                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)]}}, token)
     assert body["data"]["sendMessage"]["__typename"] == "SendMessageSuccess", body
     return body["data"]["sendMessage"]["message"]["id"]
 
@@ -42,7 +42,7 @@ def send(client, token: str, subject: str, kid: int, channels: list[str]) -> str
 def rows(engine, message_id: str) -> dict[str, tuple]:
     """channel -> (status, attempts, provider calls) of a one-recipient message."""
     with session_scope(engine) as session:
-        found = session.execute(select(Delivery).where(Delivery.message_id == int(message_id))).scalars().all()
+        found = session.execute(select(Delivery).where(Delivery.message_id == pk_of(message_id))).scalars().all()
         calls = {d.id: session.execute(select(DeliveryAttempt.id).where(DeliveryAttempt.delivery_id == d.id)
                                        ).scalars().all() for d in found}
         return {d.channel: (d.status, d.attempts, len(calls[d.id])) for d in found}
@@ -103,7 +103,7 @@ def test_a_message_whose_only_row_is_in_app_completes(client, engine):
     token = token_for(engine, "admin")
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher")
     body = gql(client, SEND_WITH_COUNT, {"input": {"subject": unique("Push only "), "htmlBody": "<p>x</p>",
-                                                   "channels": ["PUSH"], "staffIds": [str(colleague)]}}, token)
+                                                   "channels": ["PUSH"], "staffIds": [gid("User", colleague)]}}, token)
     sent = body["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess" and sent["recipientCount"] == 1, body
     assert wait_for_message(client, token, sent["message"]["id"], timeout=10)["status"] == "COMPLETED"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from helpers import gql, make_user, token_for
+from helpers import gids, gql, make_user, pk_of, token_for
 from models.db import session_scope
 from models.directory import Role, Student
 from models.messaging import Delivery
@@ -22,8 +22,8 @@ def test_message_progress_streams_a_real_send_until_it_completes(client, engine)
     counts as the worker goes, ending with COMPLETED and counts equal to the ledger's."""
     token = token_for(engine, "admin")
     with session_scope(engine) as session:
-        students = [str(i) for i in session.execute(select(Student.id).where(Student.status == "ACTIVE")
-                                                    .order_by(Student.id).limit(150)).scalars()]
+        students = gids("Student", session.execute(select(Student.id).where(Student.status == "ACTIVE")
+                                                    .order_by(Student.id).limit(150)).scalars())
     draft = gql(client, SAVE_DRAFT, {"input": {"htmlBody": "<p>Progress</p>", "channels": ["EMAIL", "SMS"],
                                                "recipientType": "ALL_CONTACTS", "studentIds": students}},
                 token)["data"]["saveDraft"]["message"]["id"]
@@ -49,7 +49,7 @@ def test_message_progress_streams_a_real_send_until_it_completes(client, engine)
     assert updates and updates[-1]["status"] == "COMPLETED" and updates[-1]["open"] == 0
     assert all(update["status"] in ("SENDING", "COMPLETED") for update in updates)
     with session_scope(engine) as db:
-        ledger = dict(db.execute(select(Delivery.status, func.count()).where(Delivery.message_id == int(draft))
+        ledger = dict(db.execute(select(Delivery.status, func.count()).where(Delivery.message_id == pk_of(draft))
                                  .group_by(Delivery.status)).all())
     assert {c["status"]: c["count"] for c in updates[-1]["counts"]} == ledger
     assert updates[-1]["total"] == sum(ledger.values()) > 100

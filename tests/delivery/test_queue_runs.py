@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from factories import add_app_device, add_user, first_school_id
 from harness import USES_REDIS
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, pk_of, token_for, wait_for_message
 from homeroom.settings import Settings
 from jobs.queue_clock import queue_tick
 from models.db import session_scope
@@ -21,7 +21,7 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
 def _statuses(engine, message_id):
     with session_scope(engine) as session:
         return dict(session.execute(select(Delivery.channel, Delivery.status)
-                                    .where(Delivery.message_id == int(message_id))).all())
+                                    .where(Delivery.message_id == pk_of(message_id))).all())
 
 
 def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
@@ -33,7 +33,7 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
                          email="colleague@staff.example.org")
     add_app_device(engine, colleague)
     sent = gql(client, SEND, {"input": {"subject": "Push", "htmlBody": "<p>x</p>", "channels": ["EMAIL", "PUSH"],
-                                        "staffIds": [str(colleague)]}}, token)["data"]["sendMessage"]
+                                        "staffIds": [gid("User", colleague)]}}, token)["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess", sent
     message_id = sent["message"]["id"]
     deadline = time.monotonic() + 60
@@ -47,7 +47,7 @@ def test_job_04_push_goes_out_only_in_a_queue_run(client, engine):
     with session_scope(engine) as session:
         attempted = set(session.execute(select(Delivery.channel).join(DeliveryAttempt, DeliveryAttempt.delivery_id
                                                                       == Delivery.id)
-                                        .where(Delivery.message_id == int(message_id))).scalars())
+                                        .where(Delivery.message_id == pk_of(message_id))).scalars())
     assert attempted == {"EMAIL", "PUSH"}
 
 

@@ -18,7 +18,7 @@ from domain.delivery.fan_out import fan_out
 from domain.messages.send import save_draft
 from domain.access.permissions import Perm
 from factories import add_contact, add_student, first_school_id, phone
-from helpers import make_user, set_district, token_for
+from helpers import gid, make_user, set_district, token_for
 from homeroom.settings import get_settings
 from homeroom.routes.voice import voice_router
 from jobs.runtime import current
@@ -40,8 +40,10 @@ def tone(seconds: float, rate: int = 16_000) -> bytes:
     return out.getvalue()
 
 
-def upload(client, token, message_id, data: bytes, name="greeting.wav"):
-    return client.put(f"/messages/{message_id}/call-recording", files={"file": (name, data, "audio/wav")},
+def upload(client, token, message_id: int, data: bytes, name="greeting.wav", *, path_id: str | None = None):
+    """PUT the recording of message row ``message_id`` (its global id in the path, or ``path_id`` as given)."""
+    path_id = gid("Message", message_id) if path_id is None else path_id
+    return client.put(f"/messages/{path_id}/call-recording", files={"file": (name, data, "audio/wav")},
                       headers={"Authorization": f"Bearer {token}"})
 
 
@@ -61,7 +63,7 @@ def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_pla
     token = token_for(engine, "admin")
     draft = voice_draft(engine)
     first = upload(client, token, draft.id, tone(2.0))
-    assert first.status_code == 201 and first.json() == {"messageId": str(draft.id), "seconds": 2.0}
+    assert first.status_code == 201 and first.json() == {"messageId": gid("Message", draft.id), "seconds": 2.0}
     again = upload(client, token, draft.id, tone(3.0))
     assert again.json()["seconds"] == 3.0
     previous = set_district(engine, tts_minutes=1)
@@ -77,6 +79,8 @@ def test_voi_04_voi_05_a_recording_within_the_limit_replaces_the_last_and_is_pla
         set_district(engine, **previous)
     no_calls = make_user(engine, Role.ADMIN, without=[Perm.PHONE_CALLS])
     assert upload(client, no_calls, draft.id, tone(1.0)).status_code == 403
+    for path_id in (str(draft.id), gid("Student", draft.id), gid("Message", 999_999_999)):  # no id of this draft
+        assert upload(client, token, draft.id, tone(1.0), path_id=path_id).status_code == 404, path_id
     with session_scope(engine) as session:
         rows = session.execute(select(CallRecording.seconds, CallRecording.data).where(
             CallRecording.message_id == draft.id)).all()

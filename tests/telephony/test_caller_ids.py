@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from harness import OUTBOX_DIR
 from factories import add_contact, add_school, add_student, phone
-from helpers import gql, make_user, row_counts, token_for, wait_for_message
+from helpers import gid, gql, make_user, pk_of, row_counts, token_for, wait_for_message
 from models.caller_ids import CallerId as CallerIdRow
 from models.db import session_scope
 from models.directory import Role
@@ -37,9 +37,9 @@ def test_cid_01_cid_04_numbers_are_managed_with_the_permission_and_checked(clien
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     school = add_school(engine)
     made = create(client, admin, title="Front office (internal)", phone="(312) 555-0142", public=True,
-                  schoolIds=[str(school)])
+                  schoolIds=[gid("School", school)])
     number = made["callerId"]
-    assert (number["phone"], number["public"], number["schoolIds"]) == ("+13125550142", True, [str(school)])
+    assert (number["phone"], number["public"], number["schoolIds"]) == ("+13125550142", True, [gid("School", school)])
     bad = create(client, admin, phone="12", schoolDefault=True)
     assert {(e["field"], e["code"]) for e in bad["errors"]} == {("input.phone", "INVALID"),
                                                                ("input.schoolIds", "REQUIRED")}
@@ -60,7 +60,7 @@ def test_cid_01_cid_04_numbers_are_managed_with_the_permission_and_checked(clien
     assert gql(client, delete, {"id": number["id"]}, admin)["data"]["deleteCallerId"] == {  # issue 17 point 2
         "__typename": "DeleteCallerIdErrors", "errors": [{"code": "NOT_FOUND"}]}
     with session_scope(engine) as session:
-        assert session.get(CallerIdRow, int(number["id"])) is None
+        assert session.get(CallerIdRow, pk_of(number["id"])) is None
         session.execute(update(CallerIdRow).values(student_attendance=False))
 
 
@@ -107,18 +107,21 @@ def test_cid_08_csv_import_reports_every_bad_row_and_imports_nothing_then(client
     bad = ("Title,Phone,Schools,Public,School default,District default\n"
            f"Gym,+13125550161,{name},1,0,\n"
            "Bus desk,+13125550162,Nowhere School,2,0,0\n"
-           "Nurse,not a phone,,0,,\n")
+           "Nurse,not a phone,,0,,\n"
+           f"Library,+13125550164,{school},0,,\n"  # a raw number is no school id (issue 17 point 1)
+           f"Office,+13125550165,{gid('Student', school)},0,,\n")  # nor is an id of another kind
     errors = gql(client, mutation, {"csv": bad}, admin)["data"]["importCallerIds"]["errors"]
     assert {(e["field"], e["code"]) for e in errors} == {("row.3.public", "INVALID"), ("row.3.schools", "NOT_FOUND"),
-                                                         ("row.4.phone", "INVALID")}
+                                                         ("row.4.phone", "INVALID"), ("row.5.schools", "NOT_FOUND"),
+                                                         ("row.6.schools", "NOT_FOUND")}
     with session_scope(engine) as session:
         assert len(session.execute(select(CallerIdRow.id)).all()) == before
     good = ("Title,Phone,Schools,Public,School default,District default\n"
             f"Gym,+13125550161,{name},1,0,\n"
-            f"Main office,+13125550163,{name};{school},0,1,0\n")
+            f"Main office,+13125550163,{name};{gid('School', school)},0,1,0\n")
     imported = gql(client, mutation, {"csv": good}, admin)["data"]["importCallerIds"]["callerIds"]
     assert [(n["title"], n["public"], n["schoolDefault"], n["schoolIds"]) for n in imported] == [
-        ("Gym", True, False, [str(school)]), ("Main office", False, True, [str(school)])]
+        ("Gym", True, False, [gid("School", school)]), ("Main office", False, True, [gid("School", school)])]
 
 
 def test_cid_02_cid_03_cid_05_cid_06_voi_03_who_may_use_which_number(client, engine):
@@ -130,9 +133,9 @@ def test_cid_02_cid_03_cid_05_cid_06_voi_03_who_may_use_which_number(client, eng
     ids = {}
     for key, fields in {
         "public_everywhere": {"public": True},
-        "public_north": {"public": True, "schoolIds": [str(north)]},
-        "private_north": {"schoolIds": [str(north)]},
-        "default_south": {"schoolDefault": True, "schoolIds": [str(south)]},
+        "public_north": {"public": True, "schoolIds": [gid("School", north)]},
+        "private_north": {"schoolIds": [gid("School", north)]},
+        "default_south": {"schoolDefault": True, "schoolIds": [gid("School", south)]},
         "old_district": {"districtDefault": True},
         "new_district": {"districtDefault": True},
     }.items():
@@ -155,7 +158,7 @@ def test_cid_02_cid_03_cid_05_cid_06_voi_03_who_may_use_which_number(client, eng
         assert ids["public_north"] not in nowhere and nowhere_default == ids["new_district"]
     finally:
         with session_scope(engine) as session:
-            session.execute(update(CallerIdRow).where(CallerIdRow.id.in_([int(i) for i in ids.values()])).values(
+            session.execute(update(CallerIdRow).where(CallerIdRow.id.in_([pk_of(i) for i in ids.values()])).values(
                 district_default=False, public=False, school_default=False))
 
 
@@ -169,7 +172,7 @@ def test_voi_02_voi_03_cid_07_calls_need_a_district_default_and_show_the_picked_
     kid = add_student(engine, school, primary_phone=phone())
     add_contact(engine, kid, custodial=True, mobile_phone=phone())
     base = {"subject": "Snow day", "htmlBody": "<p>No school</p>", "recipientType": "PRIMARY_CONTACTS",
-            "studentIds": [str(kid)], "channels": ["VOICE"]}
+            "studentIds": [gid("Student", kid)], "channels": ["VOICE"]}
     with session_scope(engine) as session:
         flagged = list(session.execute(select(CallerIdRow.id).where(CallerIdRow.district_default)).scalars())
         session.execute(update(CallerIdRow).values(district_default=False))
@@ -183,29 +186,32 @@ def test_voi_02_voi_03_cid_07_calls_need_a_district_default_and_show_the_picked_
         with session_scope(engine) as session:
             session.execute(update(CallerIdRow).where(CallerIdRow.id.in_(flagged)).values(district_default=True))
     picked = create(client, admin, title="Snow line", phone="+13125550177", public=True)["callerId"]
-    private = create(client, admin, title="Private", schoolIds=[str(school)])["callerId"]
+    private = create(client, admin, title="Private", schoolIds=[gid("School", school)])["callerId"]
     default_id = gql(client, AVAILABLE, token=sender)["data"]["availableCallerIds"]["defaultId"]
     sent = {}
     for label, extra in (("default", {}), ("picked", {"callerIdId": picked["id"]})):
         result = gql(client, SEND, {"input": {**base, **extra}}, sender)["data"]["sendMessage"]
         assert result["__typename"] == "SendMessageSuccess", result
-        sent[label] = int(result["message"]["id"])
-        assert wait_for_message(client, sender, str(sent[label]))["status"] == "COMPLETED"
+        sent[label] = pk_of(result["message"]["id"])
+        assert wait_for_message(client, sender, gid("Message", sent[label]))["status"] == "COMPLETED"
     with session_scope(engine) as session:
         stored = {label: session.get(Message, i).caller_id_id for label, i in sent.items()}
         picked_calls = set(str(i) for i in session.execute(select(Delivery.id).where(
             Delivery.message_id == sent["picked"], Delivery.status == "SENT")).scalars())
-    assert stored == {"default": int(default_id), "picked": int(picked["id"])}
+    assert stored == {"default": pk_of(default_id), "picked": pk_of(picked["id"])}
     lines = [json.loads(line) for line in (OUTBOX_DIR / "voice.jsonl").read_text().splitlines()]
     assert picked_calls and {line["caller_id"] for line in lines if line["reference"] in picked_calls} == {
         "+13125550177"}
     not_mine = gql(client, SEND, {"input": {**base, "callerIdId": private["id"]}}, sender)["data"]["sendMessage"]
     assert [(e["field"], e["code"]) for e in not_mine["errors"]] == [("input.callerIdId", "NOT_FOUND")]
+    other_kind = gql(client, SEND, {"input": {**base, "callerIdId": gid("School", pk_of(picked["id"]))}},
+                     sender)["data"]["sendMessage"]  # the picked number's row, named as a school
+    assert [(e["field"], e["code"]) for e in other_kind["errors"]] == [("input.callerIdId", "NOT_FOUND")]
     sms_only = gql(client, SEND, {"input": {**base, "channels": ["SMS"], "callerIdId": picked["id"]}},
                    sender)["data"]["sendMessage"]
     assert [(e["field"], e["code"]) for e in sms_only["errors"]] == [("input.callerIdId", "INVALID")]
     with session_scope(engine) as session:
-        session.execute(update(CallerIdRow).where(CallerIdRow.id == int(picked["id"])).values(public=False))
+        session.execute(update(CallerIdRow).where(CallerIdRow.id == pk_of(picked["id"])).values(public=False))
 
 
 IMPORT = """mutation($csv: String!, $columns: CallerIdColumnsInput!) { importCallerIds(csv: $csv, columns: $columns) {

@@ -13,6 +13,7 @@ from domain.access.viewer import load_viewer
 from domain.delivery import progress_events
 from domain.feed.scope import FeedScope
 from feed_steps import FEED_SUBSCRIPTION, fanned_out, feed_head, finish, read_all, school_admin, students_of, two_schools
+from helpers import gid
 from models.db import session_scope
 from models.directory import AccountStatus, User
 from shared_steps import subscription_socket
@@ -75,7 +76,7 @@ def test_a_subscription_closes_when_the_account_is_deactivated(client, engine, r
             while True:
                 frame = session.receive_json()
                 assert frame["type"] == "next"
-                assert all(event["messageId"] != str(messages[1])
+                assert all(event["messageId"] != gid("Message", messages[1])
                            for event in frame["payload"]["data"]["deliveryEvents"]["events"])
         assert closed.value.code == 4403
     finally:

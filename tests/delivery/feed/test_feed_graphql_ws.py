@@ -30,6 +30,7 @@ from domain.feed.positions import FeedPosition
 from feed_client import NodeFeedClient, why_unavailable
 from feed_steps import feed_head, read_all
 from harness import REDIS_URL, RUN_DIR, USES_POSTGRES, USES_REDIS
+from helpers import gid
 from partner_key_steps import create_key
 from jobs import enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
@@ -134,7 +135,7 @@ def test_graphql_ws_client_resumes_without_loss_or_repeat_across_10000_events_an
 
             def received() -> list[str]:
                 return [event["cursor"] for event in first.events + second.events
-                        if event["messageId"] == str(message_id)]
+                        if event["messageId"] == gid("Message", message_id)]
 
             second.wait(lambda: len(received()) >= len(expected), 180, "the resumed connection to catch up")
             time.sleep(1)  # anything repeated after the last expected event would arrive now

@@ -6,7 +6,7 @@ acceptance test, tests/delivery/feed/test_feed_graphql_ws.py.)"""
 from __future__ import annotations
 
 from feed_steps import FEED_PAGE, fanned_out, feed_head, finish, school_admin, settle, students_of, two_schools
-from helpers import gql
+from helpers import gid, gql, pk_of
 from partner_key_steps import create_key
 
 
@@ -16,7 +16,7 @@ def _events_over_http(client, key: str, after: str, message_ids: set[int]) -> li
         body = gql(client, FEED_PAGE, {"after": cursor, "first": 100}, key)
         assert "errors" not in body, body
         page = body["data"]["deliveryEvents"]
-        events += [edge["node"] for edge in page["edges"] if int(edge["node"]["messageId"]) in message_ids]
+        events += [edge["node"] for edge in page["edges"] if pk_of(edge["node"]["messageId"]) in message_ids]
         if not page["pageInfo"]["hasNextPage"]:
             return events
         cursor = page["pageInfo"]["endCursor"]
@@ -35,7 +35,7 @@ def test_a_key_for_one_school_follows_that_school_and_nothing_else(client, engin
     try:
         settle(engine)
         seen = _events_over_http(client, key, start, messages)
-        assert seen and {event["schoolId"] for event in seen} == {str(first_school)}
+        assert seen and {event["schoolId"] for event in seen} == {gid("School", first_school)}
         assert len({event["cursor"] for event in seen}) == len(seen)  # nothing twice
     finally:
         finish(engine, *messages)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from domain.feed.positions import FeedPosition
 from feed_steps import FEED_PAGE, fanned_out, feed_head, finish, school_admin, settle, students_of, two_schools
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 from jobs.queue_clock import queue_tick
 from models.db import session_scope
 from models.delivery_events import DeliveryEvent
@@ -43,22 +43,24 @@ def test_a_school_administrator_sees_their_school_and_nothing_of_another(client,
     settle(engine)
     try:
         with session_scope(engine) as session:
-            ledger = {message_id: sorted(str(i) for i in session.execute(
+            ledger = {message_id: sorted(gid("Delivery", i) for i in session.execute(
                 select(Delivery.id).where(Delivery.message_id == message_id)).scalars()) for message_id in (mine, theirs)}
         seen = _all_pages(client, first_token, start, first=2)
         # (A colleague's message another test finished may still come after `start`: see feed_steps.feed_head.)
-        assert sorted(node["deliveryId"] for node in seen if node["messageId"] == str(mine)) == ledger[mine]
-        assert not [node for node in seen if node["messageId"] == str(theirs)]
-        assert {node["schoolId"] for node in seen} == {str(first_school)}
+        assert sorted(node["deliveryId"] for node in seen if node["messageId"] == gid("Message", mine)) == ledger[mine]
+        assert not [node for node in seen if node["messageId"] == gid("Message", theirs)]
+        assert {node["schoolId"] for node in seen} == {gid("School", first_school)}
         assert len({node["cursor"] for node in seen}) == len(seen)
-        assert _all_pages(client, first_token, start, schools=[str(second_school)]) == []
+        assert _all_pages(client, first_token, start, schools=[gid("School", second_school)]) == []
 
         district = token_for(engine, "admin")
         every = [node for node in _all_pages(client, district, start, first=100)
-                 if node["messageId"] in (str(mine), str(theirs))]
+                 if node["messageId"] in (gid("Message", mine), gid("Message", theirs))]
         assert sorted(node["deliveryId"] for node in every) == sorted(ledger[mine] + ledger[theirs])
-        narrowed = _all_pages(client, district, start, schools=[str(second_school)])
+        narrowed = _all_pages(client, district, start, schools=[gid("School", second_school)])
         assert sorted(node["deliveryId"] for node in narrowed) == ledger[theirs]
+        for not_a_school in (str(second_school), gid("Student", second_school)):  # a raw number, another kind's id
+            assert _all_pages(client, district, start, schools=[not_a_school]) == [], not_a_school
         assert all(set(node) == {"cursor", "deliveryId", "messageId", "schoolId", "channel", "status", "reason",
                                  "occurredAt"} for node in every)  # ids and statuses, never names or addresses
     finally:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from domain.feed.positions import FeedPosition
 from domain.feed.reading import SCAN_PER_EVENT
 from feed_steps import FEED_PAGE, fanned_out, feed_head, finish, school_admin, settle, students_of, two_schools
-from helpers import gql
+from helpers import gid, gql
 from jobs.queue_clock import queue_tick
 from models.db import session_scope
 from models.delivery_events import DeliveryEvent
@@ -110,7 +110,7 @@ def test_a_quiet_keys_advanced_cursor_survives_retention_and_misses_nothing(clie
         messages.append(fanned_out(engine, quiet_login, students_of(engine, quiet, 2)))
         settle(engine)
         seen = [edge["node"] for edge in _page(client, key, advanced)["edges"]]
-        assert sorted(node["cursor"] for node in seen if node["messageId"] == str(messages[1])) == sorted(
+        assert sorted(node["cursor"] for node in seen if node["messageId"] == gid("Message", messages[1])) == sorted(
             position.cursor for position in _positions(engine, messages[1]))
     finally:
         finish(engine, *messages)
@@ -133,9 +133,9 @@ def test_a_page_looks_at_a_bounded_number_of_events(client, engine):
         assert page["edges"] == [] and page["pageInfo"]["hasNextPage"] is True
         assert FeedPosition.parse(page["pageInfo"]["endCursor"]) == busy_events[SCAN_PER_EVENT - 1]
         seen = _read_to_the_end(client, key, page["pageInfo"]["endCursor"], first=1)
-        assert sorted(node["cursor"] for node in seen if node["messageId"] == str(messages[1])) == sorted(
+        assert sorted(node["cursor"] for node in seen if node["messageId"] == gid("Message", messages[1])) == sorted(
             position.cursor for position in _positions(engine, messages[1]))
-        assert not [node for node in seen if node["messageId"] == str(messages[0])]
+        assert not [node for node in seen if node["messageId"] == gid("Message", messages[0])]
     finally:
         finish(engine, *messages)
 
@@ -163,9 +163,9 @@ def test_the_cursor_never_passes_an_event_a_running_transaction_commits_later(cl
     finally:
         late.close()
         finish(engine, *messages)
-    assert [(node["deliveryId"], node["status"]) for node in seen if node["messageId"] == str(messages[0])] == [
-        (str(delivery_id), "SENT")]
-    assert not [node for node in seen if node["messageId"] == str(messages[1])]
+    assert [(node["deliveryId"], node["status"]) for node in seen if node["messageId"] == gid("Message", messages[0])] == [
+        (gid("Delivery", delivery_id), "SENT")]
+    assert not [node for node in seen if node["messageId"] == gid("Message", messages[1])]
 
 
 @pytest.mark.postgres
@@ -190,7 +190,7 @@ def test_the_cursor_and_the_page_come_from_one_snapshot(client, engine):
         messages.append(fanned_out(engine, busy_login, students_of(engine, busy, 3)))  # commits after it
         page = _page(client, key, start)
         assert not late_tx.is_active  # it committed during the read
-        assert not [edge for edge in page["edges"] if edge["node"]["messageId"] == str(messages[0])]
+        assert not [edge for edge in page["edges"] if edge["node"]["messageId"] == gid("Message", messages[0])]
         cursor = page["pageInfo"]["endCursor"]
         settle(engine)
         seen = _read_to_the_end(client, key, cursor)
@@ -198,5 +198,5 @@ def test_the_cursor_and_the_page_come_from_one_snapshot(client, engine):
         event.remove(Engine, "after_cursor_execute", commit_late_after_the_page_read)
         late.close()
         finish(engine, *messages)
-    assert [(node["deliveryId"], node["status"]) for node in seen if node["messageId"] == str(messages[0])] == [
-        (str(delivery_id), "SENT")]
+    assert [(node["deliveryId"], node["status"]) for node in seen if node["messageId"] == gid("Message", messages[0])] == [
+        (gid("Delivery", delivery_id), "SENT")]

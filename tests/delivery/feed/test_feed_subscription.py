@@ -14,6 +14,7 @@ from domain.feed.follow import FeedFollower
 from domain.feed.positions import FeedPosition
 from domain.feed.scope import FeedScope
 from feed_steps import FEED_SUBSCRIPTION, fanned_out, feed_head, finish, read_all, school_admin, students_of, two_schools
+from helpers import gid
 from models.db import session_scope
 from models.messaging import Delivery
 from resolve import viewer_for
@@ -22,7 +23,7 @@ from shared_steps import subscription_socket
 
 def _ledger(engine, message_id: int) -> list[str]:
     with session_scope(engine) as session:
-        return sorted(str(i) for i in session.execute(select(Delivery.id).where(Delivery.message_id == message_id))
+        return sorted(gid("Delivery", i) for i in session.execute(select(Delivery.id).where(Delivery.message_id == message_id))
                       .scalars())
 
 
@@ -32,19 +33,19 @@ def _receive(session, message_id: int, count: int) -> list[dict]:
     position is "after every event readable now", and a colleague's message another test finished
     can still be behind the commit horizon (a transaction running anywhere on the server) then."""
     events = []
-    while sum(event["messageId"] == str(message_id) for event in events) < count:
+    while sum(event["messageId"] == gid("Message", message_id) for event in events) < count:
         frame = session.receive_json()
         assert frame["type"] == "next", frame
         batch = frame["payload"]["data"]["deliveryEvents"]
         assert batch["events"], "a frame never carries an empty batch"
         assert FeedPosition.parse(batch["endCursor"]) >= FeedPosition.parse(batch["events"][-1]["cursor"])
         events.extend(batch["events"])
-    mine = [index for index, event in enumerate(events) if event["messageId"] == str(message_id)]
+    mine = [index for index, event in enumerate(events) if event["messageId"] == gid("Message", message_id)]
     return events[:mine[count - 1] + 1]
 
 
 def _of(events: list[dict], message_id: int) -> list[dict]:
-    return [event for event in events if event["messageId"] == str(message_id)]
+    return [event for event in events if event["messageId"] == gid("Message", message_id)]
 
 
 def test_replays_then_streams_and_resumes_from_the_last_cursor_without_loss_or_repeat(client, engine, runtime):
@@ -84,7 +85,7 @@ def test_replays_then_streams_and_resumes_from_the_last_cursor_without_loss_or_r
         assert sorted(event["deliveryId"] for event in _of(received, streamed)) == expected
         assert _of(received, other) == []  # the other school's message, sent between: nothing of it
         assert len({event["cursor"] for event in received}) == len(received)
-        assert all(event["schoolId"] == str(first_school) for event in received)
+        assert all(event["schoolId"] == gid("School", first_school) for event in received)
     finally:
         finish(engine, *[m for m in (before, other, streamed) if m is not None])
 
