@@ -78,7 +78,7 @@ def test_rcp_10_two_contacts_linked_to_one_user_reach_their_inbox_once(client, e
     assert [(c, who, status) for c, _, who, _, status in rows] == [
         ("EMAIL", first, "SENT"), ("EMAIL", second, "SENT"), ("INAPP", first, "DELIVERED"),
         ("INAPP", second, "DUPLICATE")]
-    assert {address for c, *_, address, _ in rows if c == "INAPP"} == {f"user:{user}"}
+    assert {address for c, *_, address, _ in rows if c == "INAPP"} == {"user:" + gid("User", user)}
     for delivery_id in delivery_ids(client, engine, sent["message"]["id"], "EMAIL"):  # and by email
         assert (OUTBOX_DIR / "email" / f"{pk_of(delivery_id)}.eml").exists()
     assert unread_from_admin(engine, user) == 1
@@ -102,8 +102,8 @@ def test_inb_08_no_contact_information_still_reaches_the_inbox(client, engine):
     assert ledger(client, engine, sent["message"]["id"]) == [
         ("EMAIL", "CONTACT", contact, None, "NO_CONTACT_INFO"),  # no address: null (issue 17 point 3)
         ("EMAIL", "USER", colleague, None, "NO_CONTACT_INFO"),
-        ("INAPP", "CONTACT", contact, f"user:{user}", "DELIVERED"),
-        ("INAPP", "USER", colleague, f"user:{colleague}", "DELIVERED")]
+        ("INAPP", "CONTACT", contact, "user:" + gid("User", user), "DELIVERED"),
+        ("INAPP", "USER", colleague, "user:" + gid("User", colleague), "DELIVERED")]
     assert unread_from_admin(engine, user) == unread_from_admin(engine, colleague) == 1
 
 
