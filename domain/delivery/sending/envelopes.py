@@ -23,6 +23,7 @@ from domain.content.flagging import DISCLAIMER
 from domain.content.html_policy import sanitized_html
 from domain.content.insert_fields import fields_in, render, student_values
 from domain.inbound.reply_tokens import bounce_address, reply_address
+from domain.support.global_ids import Kind, global_id
 from domain.support.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
 from domain.content.text import html_to_text
 from domain.inbound.unsubscribe import unsubscribe_url
@@ -299,4 +300,4 @@ CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.ad
 
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:
     return (f"You have a secure message from {from_name}. Sign in to Homeroom to read it: "
-            f"{links.base_url}/messages/{message.id}")
+            f"{links.base_url}/messages/{global_id(Kind.MESSAGE, message.id)}")  # the id message(id:) reads
