@@ -32,6 +32,7 @@ from graph.pagination import (
     window,
 )
 from models import messaging as db
+from models.attachments import MessageAttachment
 
 
 def _value(member: enum.Enum, description: str, perms: tuple) -> object:
@@ -250,6 +251,14 @@ class AttachedFile:
     download_path: str = strawberry.field(description=(
         "Where to GET it, relative to the API's origin, with the same bearer token (ATT-01)."))
 
+    @classmethod
+    def of(cls, message_id: str, stored: MessageAttachment) -> AttachedFile:
+        """A stored attachment of the message whose global id is ``message_id``; its download path names
+        both by their global ids, as the REST route reads them."""
+        file_id = node_id(Kind.FILE, stored.id)
+        return cls(id=file_id, filename=stored.filename, content_type=stored.content_type, size=stored.size,
+                   download_path=f"/messages/{message_id}/attachments/{file_id}")
+
 
 @strawberry.type(description="How many deliveries of a message are in one status.")
 class DeliveryStatusCount:
@@ -323,9 +332,7 @@ class Message(Node):
                                   "/messages/{id}/attachments/{fileId} and the bearer token (ATT-01).")
     async def attachments(self, info: Info) -> list[AttachedFile]:
         files = await info.context.loaders.attachments_by_message_id.load(self.row_id)
-        return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
-                             size=a.size, download_path=f"/messages/{self.id}/attachments/{node_id(Kind.FILE, a.id)}")
-                for a in files]
+        return [AttachedFile.of(self.id, a) for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
                                   "recipients in your own scope only, unless you are a district administrator.")

@@ -6,6 +6,10 @@
     PUT    /messages/{id}/call-recording       multipart, field "file": the call's WAV recording (VOI-04)
     DELETE /messages/{id}/call-recording       remove it (the call reads its text again)
 
+{id} and {aid} are the Message's and the AttachedFile's global ids (issue 17 point 1); a path id that
+is not one is 404 like a missing row, except that removing a file the draft does not have, under any
+id, answers {"removed": 0}.
+
 Uploads and removals are for the sender's own drafts and scheduled messages; downloads for anyone
 who may read the message (as message(id)). The upload routes take bodies up to
 ``HOMEROOM_MAX_UPLOAD_REQUEST_BYTES``; their checks and conversions run on a worker thread.
@@ -24,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.messages import attachments
 from domain.telephony import call_recordings
 from domain.support.errors import AuthenticationError, InvalidInput
-from domain.support.global_ids import Kind, global_id
+from domain.support.global_ids import Kind, global_id, pk_of
 from domain.messages.send import MessageNotFound
 from domain.access.permissions import Perm
 from domain.access.viewer import Viewer, load_viewer
@@ -85,7 +89,9 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
 
     @router.delete("/messages/{message_id}/attachments/{attachment_id}")
     def remove_one(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)):
-        return _remove(message_id, path_pk(attachment_id, Kind.FILE, "attachment"), authorization)
+        # a path id that is no File id names no file of the message: it removes nothing, as a missing file's does
+        attachment_pk = pk_of(attachment_id, Kind.FILE)
+        return _remove(message_id, () if attachment_pk is None else (attachment_pk,), authorization)
 
     @router.delete("/messages/{message_id}/attachments")
     def remove_all(message_id: str, authorization: str | None = Header(default=None)):
@@ -123,11 +129,11 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": int(removed)}
 
-    def _remove(message_id: str, attachment_id: int | None, authorization: str | None):
+    def _remove(message_id: str, attachment_pks: tuple[int, ...] | None, authorization: str | None):
         message_pk = path_pk(message_id, Kind.MESSAGE, "message")
         try:
             with session_scope(engine) as session:
-                removed = attachments.remove(session, viewer_of(session, authorization), message_pk, attachment_id)
+                removed = attachments.remove(session, viewer_of(session, authorization), message_pk, attachment_pks)
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
         return {"removed": removed}

@@ -12,7 +12,7 @@ from domain.delivery.fan_out import fan_out
 from domain.directory.student_references import NOT_STUDENT_REFERENCES, REFERENCES
 from domain.messages.send import create_message
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, link_siblings, unique
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, token_for
 from models.conversations import ReferralRequest, ThreadReply
 from models.db import session_scope
 from models.directory import Contact, Enrollment, Role, Student, StudentGroup, StudentGroupMember, StudentLink, User
@@ -105,7 +105,7 @@ def test_mrg_01_mrg_02_merging_moves_every_record_to_the_survivor(client, engine
                                          "student_link.linked_student_id", "thread_reply.correspondent_id"))
     token = token_for(engine, "admin")
 
-    result = gql(client, MERGE, {"survivor": str(survivor), "merged": str(merged)}, token)["data"]["mergeStudents"]
+    result = gql(client, MERGE, {"survivor": gid("Student", survivor), "merged": gid("Student", merged)}, token)["data"]["mergeStudents"]
 
     assert result["__typename"] == "MergeStudentsSuccess", result
     changed = {r["column"]: (r["moved"], r["removed"]) for r in result["references"]}
@@ -128,21 +128,22 @@ def test_mrg_01_mrg_02_merging_moves_every_record_to_the_survivor(client, engine
         assert session.execute(select(StudentGroupMember.group_id)
                                .where(StudentGroupMember.student_id == survivor)).scalars().all() == [group.id]
     # The sender's conversation with the survivor holds what went to the merged student.
-    thread = gql(client, THREAD, {"id": str(survivor)}, token)["data"]["recipientThread"]
-    assert str(to_merged_id) in {edge["node"]["message"]["id"] for edge in thread["entries"]["edges"]}
-    assert gql(client, THREAD, {"id": str(merged)}, token)["data"]["recipientThread"]["entries"]["edges"] == []
+    thread = gql(client, THREAD, {"id": gid("Student", survivor)}, token)["data"]["recipientThread"]
+    assert gid("Message", to_merged_id) in {edge["node"]["message"]["id"] for edge in thread["entries"]["edges"]}
+    assert gql(client, THREAD, {"id": gid("Student", merged)}, token)["data"]["recipientThread"]["entries"]["edges"] == []
     # MRG-03: the merged student is never offered again.
     listed = gql(client, STUDENTS, {"s": family_name}, token)["data"]["students"]["edges"]
-    assert str(merged) not in {edge["node"]["id"] for edge in listed} and str(survivor) in {
+    assert gid("Student", merged) not in {edge["node"]["id"] for edge in listed} and gid("Student", survivor) in {
         edge["node"]["id"] for edge in listed}
     refused = gql(client, SEND, {"input": {"subject": "Again", "htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
-                                           "recipientType": "STUDENTS", "studentIds": [str(merged)]}},
+                                           "recipientType": "STUDENTS", "studentIds": [gid("Student", merged)]}},
                   token)["data"]["sendMessage"]
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [("input.studentIds.0", "NOT_FOUND")]
 
 
 def test_mrg_01_refusals_write_nothing(client, engine):
-    """Covers MRG-01: SAME_STUDENT, NOT_FOUND for a missing and for a deleted student, and FORBIDDEN
+    """Covers MRG-01: SAME_STUDENT, NOT_FOUND for a missing and for a deleted student (and for a bare
+    number or another kind's id), and FORBIDDEN
     for a teacher and a school administrator (no "Communication District Settings"); nothing moves."""
     school = first_school_id(engine)
     survivor, merged, deleted = (add_student(engine, school) for _ in range(3))
@@ -152,7 +153,8 @@ def test_mrg_01_refusals_write_nothing(client, engine):
     token = token_for(engine, "admin")
 
     def codes(a, b, as_token=token):
-        body = gql(client, MERGE, {"survivor": str(a), "merged": str(b)}, as_token)
+        ids = [x if isinstance(x, str) else gid("Student", x) for x in (a, b)]  # rows, or ids as sent
+        body = gql(client, MERGE, {"survivor": ids[0], "merged": ids[1]}, as_token)
         if body.get("errors"):
             return body["errors"][0]["extensions"]["code"]
         return [(e["field"], e["code"]) for e in body["data"]["mergeStudents"]["errors"]]
@@ -160,6 +162,8 @@ def test_mrg_01_refusals_write_nothing(client, engine):
     assert codes(survivor, survivor) == [("mergedId", "SAME_STUDENT")]
     assert codes(survivor, 10**9) == [("mergedId", "NOT_FOUND")]
     assert codes("nope", merged) == [("survivorId", "NOT_FOUND")]
+    assert codes(str(survivor), merged) == [("survivorId", "NOT_FOUND")]  # a bare number
+    assert codes(survivor, gid("Contact", merged)) == [("mergedId", "NOT_FOUND")]  # another kind's id
     assert codes(survivor, deleted) == [("mergedId", "NOT_FOUND")]
     assert codes(deleted, merged) == [("survivorId", "NOT_FOUND")]
     assert codes(survivor, merged, make_user(engine, Role.TEACHER)) == "FORBIDDEN"

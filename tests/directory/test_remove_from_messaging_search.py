@@ -6,7 +6,7 @@ from sqlalchemy import insert, select
 
 from domain.delivery.fan_out import fan_out
 from factories import add_school, unique
-from helpers import gql, make_user
+from helpers import gid, gql, make_user, pk_of
 from models.conversations import ThreadSide
 from models.db import session_scope
 from models.directory import Role, User
@@ -50,7 +50,7 @@ def test_set_01_removed_from_search_but_existing_threads_still_take_replies(clie
 
     def offered() -> bool:
         edges = gql(client, STAFF, {"search": teacher_login}, admin_token)["data"]["staff"]["edges"]
-        return str(teacher) in {edge["node"]["id"] for edge in edges}
+        return gid("User", teacher) in {edge["node"]["id"] for edge in edges}
 
     assert offered()
     with session_scope(engine) as session:  # an existing thread: the administrator wrote to the teacher
@@ -68,16 +68,16 @@ def test_set_01_removed_from_search_but_existing_threads_still_take_replies(clie
     assert result["data"]["updateMySettings"] == {"__typename": "MySettings", "removeFromMessagingSearch": True}
     assert not offered()
     refused = gql(client, SEND, {"input": {"subject": "Hi", "htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
-                                           "staffIds": [str(teacher)]}}, admin_token)["data"]["sendMessage"]
+                                           "staffIds": [gid("User", teacher)]}}, admin_token)["data"]["sendMessage"]
     assert refused == {"__typename": "SendMessageErrors",
                        "errors": [{"code": "NOT_FOUND", "field": "input.staffIds.0"}]}
 
-    replied = gql(client, REPLY, {"input": {"threadId": str(thread_id), "body": "<p>Still on for Friday?</p>"}},
+    replied = gql(client, REPLY, {"input": {"threadId": gid("Thread", thread_id), "body": "<p>Still on for Friday?</p>"}},
                   admin_token)["data"]["replyInThread"]
     assert replied["__typename"] == "ReplyInThreadSuccess"
     with session_scope(engine) as session:
         in_app = session.execute(select(Delivery.address, Delivery.status).where(
-            Delivery.message_id == int(replied["message"]["id"]), Delivery.channel == Channel.INAPP.value)).all()
+            Delivery.message_id == pk_of(replied["message"]["id"]), Delivery.channel == Channel.INAPP.value)).all()
     assert [tuple(row) for row in in_app] == [(f"user:{teacher}", "DELIVERED")]
 
     result = gql(client, SETTINGS, {"input": {"removeFromMessagingSearch": False}}, teacher_token)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from helpers import gql, token_for
+from factories import first_school_id
+from helpers import gid, gql, token_for
 from models.db import session_scope
 from models.directory import District
 
@@ -29,11 +30,14 @@ def test_sys_05_the_districts_default_needs_a_value(client, engine):
 
 
 def test_sys_05_a_malformed_school_id_answers_like_a_missing_one(client, engine):
-    """Covers SYS-05 (issue 14 point 5, one id parser): "abc", an id past the integer range and an
-    id of no school all answer the same NOT_FOUND on schoolId."""
+    """Covers SYS-05 (issue 14 point 5, one id parser): "abc", an id past the integer range, an
+    id of no school, a school's bare number and another kind's id all answer the same NOT_FOUND on
+    schoolId."""
     admin = token_for(engine, "admin")
-    answers = [gql(client, PUSH_DEFAULT, {"v": True, "s": school}, admin) for school in ("abc", str(2**64), "987654")]
+    school = first_school_id(engine)
+    answers = [gql(client, PUSH_DEFAULT, {"v": True, "s": bad}, admin)
+               for bad in ("abc", str(2**64), gid("School", 987654), str(school), gid("Student", school))]
     assert all("errors" not in answer for answer in answers), answers
-    assert answers[0] == answers[1] == answers[2]
+    assert all(answer == answers[0] for answer in answers), answers
     [error] = answers[0]["data"]["setPushByDefault"]["errors"]
     assert (error["field"], error["code"]) == ("schoolId", "NOT_FOUND")

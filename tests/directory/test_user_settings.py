@@ -16,7 +16,7 @@ from domain.messages.send import create_message
 from domain.conversations.threads.recipient_thread import sent_thread
 from domain.support.keyset import Window
 from factories import add_contact, add_school, add_student, add_user, email, first_school_id
-from helpers import gql, make_user, set_district, token_for
+from helpers import gid, gql, make_user, pk_of, set_district, token_for
 from homeroom.auth import mint_token
 from homeroom.settings import get_settings
 from jobs.runtime import current
@@ -203,28 +203,28 @@ def test_cmp_09_sys_05_push_defaults_from_the_senders_school(client, engine):
     compose = "{ viewer { compose { pushByDefault } } }"
     mutation = """mutation($v: Boolean, $s: ID) { setPushByDefault(value: $v, schoolId: $s) { __typename ... on PushByDefault { value }
   ... on SetPushByDefaultErrors { errors { field code message } } } }"""
-    denied = gql(client, mutation, {"v": True, "s": str(school)}, sender)
+    denied = gql(client, mutation, {"v": True, "s": gid("School", school)}, sender)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is False
     previous = set_district(engine, push_by_default=False)
     try:
-        assert gql(client, mutation, {"v": True, "s": str(school)}, admin)["data"]["setPushByDefault"]["value"] is True
+        assert gql(client, mutation, {"v": True, "s": gid("School", school)}, admin)["data"]["setPushByDefault"]["value"] is True
         assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is True
         assert gql(client, compose, token=no_push)["data"]["viewer"]["compose"]["pushByDefault"] is False
         colleague = add_user(engine, "TEACHER", school_ids=[school], profile="Teacher", email=email("c"))
-        base = {"subject": "Bus", "htmlBody": "<p>Late bus</p>", "channels": ["EMAIL"], "staffIds": [str(colleague)]}
+        base = {"subject": "Bus", "htmlBody": "<p>Late bus</p>", "channels": ["EMAIL"], "staffIds": [gid("User", colleague)]}
         channels = {}
         for name, token, extra in (("default", sender, {}), ("off", sender, {"push": False}),
                                    ("no permission", no_push, {})):
             sent = gql(client, SEND, {"input": {**base, **extra}}, token)["data"]["sendMessage"]
             assert sent["__typename"] == "SendMessageSuccess", sent
             with session_scope(engine) as session:
-                channels[name] = session.get(Message, int(sent["message"]["id"])).channels
+                channels[name] = session.get(Message, pk_of(sent["message"]["id"])).channels
         assert channels == {"default": ["EMAIL", "PUSH"], "off": ["EMAIL"], "no permission": ["EMAIL"]}
         conflict = gql(client, SEND, {"input": {**base, "channels": ["EMAIL", "PUSH"], "push": False}}, sender)
         assert conflict["data"]["sendMessage"]["errors"] == [{"field": "input.push", "code": "CONFLICT"}]
         # The school follows the district again (null); the district's default is off, then on.
-        gql(client, mutation, {"v": None, "s": str(school)}, admin)
+        gql(client, mutation, {"v": None, "s": gid("School", school)}, admin)
         assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is False
         gql(client, mutation, {"v": True, "s": None}, admin)
         assert gql(client, compose, token=sender)["data"]["viewer"]["compose"]["pushByDefault"] is True
@@ -249,11 +249,11 @@ def test_set_06_allow_reply_defaults_from_the_senders_setting(client, engine):
     assert compose["viewer"]["compose"]["allowReplyByDefault"] is True
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
                          email=email("c"))
-    base = {"subject": "Trip", "htmlBody": "<p>Forms due</p>", "channels": ["EMAIL"], "staffIds": [str(colleague)]}
+    base = {"subject": "Trip", "htmlBody": "<p>Forms due</p>", "channels": ["EMAIL"], "staffIds": [gid("User", colleague)]}
     allowed = {}
     for name, extra in (("default", {}), ("off", {"allowReply": False}), ("as district", {"sendAsDistrict": True})):
         sent = gql(client, SEND, {"input": {**base, **extra}}, sender)["data"]["sendMessage"]
         assert sent["__typename"] == "SendMessageSuccess", sent
         with session_scope(engine) as session:
-            allowed[name] = session.get(Message, int(sent["message"]["id"])).allow_reply
+            allowed[name] = session.get(Message, pk_of(sent["message"]["id"])).allow_reply
     assert allowed == {"default": True, "off": False, "as district": False}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from factories import add_contact, add_school, add_student, email, first_school_id, unique
-from helpers import gql, make_user
+from helpers import gid, gids, gql, make_user, pk_of
 from domain.access.permissions import Perm
 from models.conversations import DraftAssignment, PortalAlert
 from models.db import session_scope
@@ -47,7 +47,7 @@ def user(engine, role: Role, **options) -> tuple[str, int]:
 def kid(engine) -> str:
     student = add_student(engine, first_school_id(engine))
     add_contact(engine, student, email=email())
-    return str(student)
+    return gid("Student", student)
 
 
 def new_draft(client, token, engine, **fields) -> str:
@@ -64,11 +64,11 @@ def draft_ids(client, token) -> list[str]:
 
 def holder_and_rows(engine, draft_id) -> tuple[int, int, int]:
     with session_scope(engine) as session:
-        sender = session.execute(select(Message.sender_id).where(Message.id == int(draft_id))).scalar_one()
+        sender = session.execute(select(Message.sender_id).where(Message.id == pk_of(draft_id))).scalar_one()
         assignments = session.execute(select(func.count()).select_from(DraftAssignment).where(
-            DraftAssignment.message_id == int(draft_id))).scalar_one()
+            DraftAssignment.message_id == pk_of(draft_id))).scalar_one()
         alerts = session.execute(select(func.count()).select_from(PortalAlert).where(
-            PortalAlert.message_id == int(draft_id))).scalar_one()
+            PortalAlert.message_id == pk_of(draft_id))).scalar_one()
     return sender, assignments, alerts
 
 
@@ -79,14 +79,14 @@ def test_drf_03_drf_04_drf_05_drf_06_the_draft_moves_to_the_assignee_with_its_no
     admin, admin_id = user(engine, Role.ADMIN)
     teacher, teacher_id = user(engine, Role.TEACHER)
     draft_id = new_draft(client, admin, engine)
-    result = gql(client, ASSIGN, {"id": draft_id, "to": str(teacher_id), "note": "Please add the times"},
+    result = gql(client, ASSIGN, {"id": draft_id, "to": gid("User", teacher_id), "note": "Please add the times"},
                  admin)["data"]["assignDraft"]
-    assert result == {"__typename": "AssignDraftSuccess", "draftId": draft_id, "assigneeId": str(teacher_id),
+    assert result == {"__typename": "AssignDraftSuccess", "draftId": draft_id, "assigneeId": gid("User", teacher_id),
                       "title": "Please add the times"}
     assert draft_id not in draft_ids(client, admin)
     listed = gql(client, DRAFTS, {}, teacher)["data"]["drafts"]["edges"]
     assert [e["node"] for e in listed] == [{"id": draft_id, "title": "Please add the times", "assignment": {
-        "fromUserId": str(admin_id), "note": "Please add the times"}}]
+        "fromUserId": gid("User", admin_id), "note": "Please add the times"}}]
     alerts = gql(client, ALERTS, {"unseen": True}, teacher)["data"]["portalAlerts"]
     assert alerts["unseenCount"] == 1 and alerts["totalCount"] == 1
     alert = alerts["edges"][0]["node"]
@@ -99,14 +99,14 @@ def test_drf_03_drf_04_drf_05_drf_06_the_draft_moves_to_the_assignee_with_its_no
     assert gql(client, ALERTS, {"unseen": True}, teacher)["data"]["portalAlerts"]["totalCount"] == 0
 
     untitled = new_draft(client, admin, engine, subject="Lost and found")
-    result = gql(client, ASSIGN, {"id": untitled, "to": str(teacher_id), "note": "  "}, admin)["data"]["assignDraft"]
+    result = gql(client, ASSIGN, {"id": untitled, "to": gid("User", teacher_id), "note": "  "}, admin)["data"]["assignDraft"]
     assert result["title"] == "Lost and found"  # DRF-04: an empty note falls back to the subject
 
 
 def test_drf_03_mrg_03_refused_assignments_are_typed_and_write_nothing(client, engine):
     """Covers DRF-03, MRG-03, PERM-42: no subject is SUBJECT_REQUIRED; an inactive, deleted,
-    out-of-reach, family or missing assignee is ASSIGNEE_NOT_FOUND, alike; another user's draft is
-    NOT_FOUND; without "Assign Messages to Users" it is FORBIDDEN. Nothing changes."""
+    out-of-reach, family or missing assignee is ASSIGNEE_NOT_FOUND, alike, and so is a bare number or
+    another kind's id; another user's draft, or an id that is no Message id, is NOT_FOUND; without "Assign Messages to Users" it is FORBIDDEN. Nothing changes."""
     admin, admin_id = user(engine, Role.ADMIN)
     _, inactive = user(engine, Role.TEACHER)
     _, deleted = user(engine, Role.TEACHER)
@@ -117,24 +117,29 @@ def test_drf_03_mrg_03_refused_assignments_are_typed_and_write_nothing(client, e
         session.execute(update(User).where(User.id == deleted).values(status="DELETED"))
     draft_id = new_draft(client, admin, engine)
     unreachable = []
-    for target in (inactive, deleted, elsewhere, parent, 999_999_999):
-        answer = gql(client, ASSIGN, {"id": draft_id, "to": str(target), "note": "x"}, admin)["data"]["assignDraft"]
+    _, reachable = user(engine, Role.TEACHER)
+    for target in [*gids("User", (inactive, deleted, elsewhere, parent, 999_999_999)),
+                   str(reachable), gid("Student", reachable), "abc"]:  # a bare number, another kind's id
+        answer = gql(client, ASSIGN, {"id": draft_id, "to": target, "note": "x"}, admin)["data"]["assignDraft"]
         unreachable.append(answer)
     assert all(a == unreachable[0] for a in unreachable)
     assert unreachable[0]["errors"] == [{"field": "assigneeId", "code": "ASSIGNEE_NOT_FOUND",
                                          "message": "No active user at your schools has that id."}]
     _, teacher_id = user(engine, Role.TEACHER)
     blank = new_draft(client, admin, engine, subject="")
-    answer = gql(client, ASSIGN, {"id": blank, "to": str(teacher_id)}, admin)["data"]["assignDraft"]
+    answer = gql(client, ASSIGN, {"id": blank, "to": gid("User", teacher_id)}, admin)["data"]["assignDraft"]
     assert [e["code"] for e in answer["errors"]] == ["SUBJECT_REQUIRED"]
-    too_long = gql(client, ASSIGN, {"id": draft_id, "to": str(teacher_id), "note": "n" * 201}, admin)
+    too_long = gql(client, ASSIGN, {"id": draft_id, "to": gid("User", teacher_id), "note": "n" * 201}, admin)
     assert [e["code"] for e in too_long["data"]["assignDraft"]["errors"]] == ["TOO_LONG"]
     other_admin, _ = user(engine, Role.ADMIN)
-    foreign = gql(client, ASSIGN, {"id": draft_id, "to": str(teacher_id)}, other_admin)["data"]["assignDraft"]
+    foreign = gql(client, ASSIGN, {"id": draft_id, "to": gid("User", teacher_id)}, other_admin)["data"]["assignDraft"]
     assert [e["code"] for e in foreign["errors"]] == ["NOT_FOUND"]
+    for wrong in (str(pk_of(draft_id)), gid("Student", pk_of(draft_id)), gid("Message", 999_999_999)):
+        answer = gql(client, ASSIGN, {"id": wrong, "to": gid("User", teacher_id)}, admin)["data"]["assignDraft"]
+        assert [e["code"] for e in answer["errors"]] == ["NOT_FOUND"], wrong  # the admin's draft id's number, or not
     no_permission, _ = user(engine, Role.ADMIN, without=[Perm.ASSIGN_MESSAGES])
     own = new_draft(client, no_permission, engine)
-    denied = gql(client, ASSIGN, {"id": own, "to": str(teacher_id)}, no_permission)
+    denied = gql(client, ASSIGN, {"id": own, "to": gid("User", teacher_id)}, no_permission)
     assert denied["data"] is None and denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     for kept in (draft_id, blank):
         assert holder_and_rows(engine, kept) == (admin_id, 0, 0)
@@ -150,7 +155,7 @@ def test_drf_07_drf_09_read_only_fields_keep_the_assigners_values_and_the_assign
     gated = {"priority": True, "emergency": True, "sendAsDistrict": True, "channels": ["EMAIL", "SMS"],
              "cc": ["board@partners.example.org"]}
     draft_id = new_draft(client, admin, engine, **gated)
-    gql(client, ASSIGN, {"id": draft_id, "to": str(teacher_id), "note": "Yours"}, admin)
+    gql(client, ASSIGN, {"id": draft_id, "to": gid("User", teacher_id), "note": "Yours"}, admin)
     opened = gql(client, DRAFT, {"id": draft_id}, teacher)["data"]["draft"]
     assert {"priority", "emergency", "sendAsDistrict", "cc", "importedRecipients"} <= set(opened["readOnlyFields"])
     assert "channels.VOICE" in opened["readOnlyFields"] and "channels.SMS" not in opened["readOnlyFields"]
@@ -174,7 +179,7 @@ def test_drf_07_drf_09_read_only_fields_keep_the_assigners_values_and_the_assign
     sent = gql(client, SEND_DRAFT, {"id": draft_id}, teacher)["data"]["sendDraft"]
     assert sent["__typename"] == "SendMessageSuccess", sent
     with session_scope(engine) as session:
-        message = session.get(Message, int(draft_id))
+        message = session.get(Message, pk_of(draft_id))
         assert message.sender_id == teacher_id and message.priority and message.cc == gated["cc"]
         assert message.subject == "Picture day, updated" and message.status != "DRAFT"
 
@@ -189,14 +194,14 @@ def test_drf_08_assign_back_in_one_step_or_on_to_another_user(client, engine):
     draft_id = new_draft(client, first, engine)
     never = gql(client, ASSIGN_BACK, {"id": draft_id}, first)["data"]["assignDraftBack"]
     assert never == {"__typename": "AssignDraftBackErrors", "errors": [{"field": "id", "code": "NOT_ASSIGNED"}]}
-    gql(client, ASSIGN, {"id": draft_id, "to": str(second_id), "note": "Check dates"}, first)
+    gql(client, ASSIGN, {"id": draft_id, "to": gid("User", second_id), "note": "Check dates"}, first)
     back = gql(client, ASSIGN_BACK, {"id": draft_id, "note": "Dates fixed"}, second)["data"]["assignDraftBack"]
-    assert back == {"__typename": "AssignDraftSuccess", "draftId": draft_id, "assigneeId": str(first_id),
+    assert back == {"__typename": "AssignDraftSuccess", "draftId": draft_id, "assigneeId": gid("User", first_id),
                     "title": "Dates fixed"}
     assert draft_ids(client, first) == [draft_id] and draft_ids(client, second) == []
-    onward = gql(client, ASSIGN, {"id": draft_id, "to": str(third_id), "note": "For the newsletter"},
+    onward = gql(client, ASSIGN, {"id": draft_id, "to": gid("User", third_id), "note": "For the newsletter"},
                  first)["data"]["assignDraft"]
-    assert onward["assigneeId"] == str(third_id) and draft_ids(client, third) == [draft_id]
+    assert onward["assigneeId"] == gid("User", third_id) and draft_ids(client, third) == [draft_id]
     assert gql(client, ASSIGN_BACK, {"id": draft_id}, second)["data"]["assignDraftBack"]["errors"][0]["code"] \
         == "NOT_FOUND"
     assert holder_and_rows(engine, draft_id) == (third_id, 3, 3)

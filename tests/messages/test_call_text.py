@@ -12,7 +12,7 @@ from domain.delivery.dispatch import dispatch_deliveries
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from factories import add_contact, add_student, first_school_id, phone
-from helpers import gql, row_counts, set_district, token_for
+from helpers import gid, gql, row_counts, set_district, token_for
 from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, Message
@@ -29,7 +29,7 @@ def test_voi_06_sys_11_call_text_over_the_minute_limit_is_refused(client, engine
     kid = add_student(engine, first_school_id(engine))
     add_contact(engine, kid, custodial=True, mobile_phone=phone())
     base = {"subject": "Closure", "htmlBody": "<p>Closed</p>", "channels": ["VOICE"], "recipientType": "PRIMARY_CONTACTS",
-            "studentIds": [str(kid)]}
+            "studentIds": [gid("Student", kid)]}
     previous = set_district(engine, tts_minutes=1)
     try:
         before = row_counts(engine)

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, unique
-from helpers import count_statements, gql, token_for
+from helpers import count_statements, gid, gql, pk_of, token_for
 from models.db import session_scope, utcnow
 from models.messaging import Delivery, DeliveryAttempt
 from resolve import request, viewer_for
@@ -43,11 +43,11 @@ def message_with_attempts(engine, students: int) -> int:
 
 def test_issue_17_point_3_a_delivery_shows_its_provider_id_and_every_attempt(client, engine):
     message_id = message_with_attempts(engine, 1)
-    data = gql(client, PAGE, {"id": str(message_id)}, token_for(engine, "admin"))
+    data = gql(client, PAGE, {"id": gid("Message", message_id)}, token_for(engine, "admin"))
     [node] = [edge["node"] for edge in data["data"]["message"]["deliveries"]["edges"]]
-    assert node["providerMessageId"] == f"m-{node['id']}" and node["attemptCount"] == 2
+    assert node["providerMessageId"] == f"m-{pk_of(node['id'])}" and node["attemptCount"] == 2
     assert [(a["plugin"], a["outcome"], a["providerMessageId"], a["errorCode"], a["detail"]) for a in node["attempts"]] \
-        == [("smtp", "RETRYABLE", None, "421", "try later"), ("smtp", "SENT", f"m-{node['id']}", None, None)]
+        == [("smtp", "RETRYABLE", None, "421", "try later"), ("smtp", "SENT", f"m-{pk_of(node['id'])}", None, None)]
     assert node["attempts"][0]["startedAt"] < node["attempts"][1]["startedAt"]
 
 
@@ -58,9 +58,9 @@ def test_issue_17_point_3_a_page_of_deliveries_loads_attempts_in_one_statement(c
     counts = []
     for students in (3, 9):
         message_id = message_with_attempts(engine, students)
-        gql(client, PAGE, {"id": str(message_id)}, token)  # warm-up: the viewer's caches
+        gql(client, PAGE, {"id": gid("Message", message_id)}, token)  # warm-up: the viewer's caches
         with count_statements(engine) as statements:
-            body = gql(client, PAGE, {"id": str(message_id)}, token)
+            body = gql(client, PAGE, {"id": gid("Message", message_id)}, token)
         edges = body["data"]["message"]["deliveries"]["edges"]
         assert len(edges) == students and all(len(edge["node"]["attempts"]) == 2 for edge in edges)
         counts.append(len(statements))

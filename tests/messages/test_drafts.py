@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from factories import add_contact, add_student, email, first_school_id, unique
-from helpers import gql, make_user, set_district
+from helpers import gid, gql, make_user, pk_of, set_district
 from domain.access.permissions import Perm
 from models.attachments import MessageAttachment
 from models.db import session_scope
@@ -72,7 +72,7 @@ def kids(engine, count=2) -> list[str]:
     for _ in range(count):
         kid = add_student(engine, first_school_id(engine))
         add_contact(engine, kid, email=email())
-        found.append(str(kid))
+        found.append(gid("Student", kid))
     return found
 
 
@@ -87,8 +87,8 @@ def test_cmp_28_drf_02_a_draft_reopens_with_exactly_what_was_saved(client, engin
     staff_id = user_id_of(engine, staff_login)
     everything = {
         "subject": "Band trip", "htmlBody": "<p>Bring <b>water</b>.</p>", "channels": ["EMAIL", "SMS", "VOICE"],
-        "recipientType": "ALL_CONTACTS", "studentIds": students, "staffIds": [str(staff_id)],
-        "studentGroupIds": [str(student_group)], "userGroupIds": [str(user_group)], "priority": True,
+        "recipientType": "ALL_CONTACTS", "studentIds": students, "staffIds": [gid("User", staff_id)],
+        "studentGroupIds": [gid("StudentGroup", student_group)], "userGroupIds": [gid("UserGroup", user_group)], "priority": True,
         "emergency": True, "copySelf": True, "cc": ["office@partners.example.org"], "ccFirstOnly": True,
         "includeSignature": True, "allowReply": True, "smsText": "Band trip: bring water",
         "callText": "The band trip leaves at eight.", "familySeed": 4242}
@@ -99,7 +99,7 @@ def test_cmp_28_drf_02_a_draft_reopens_with_exactly_what_was_saved(client, engin
                token)["data"]["importRecipients"]["importedCount"] == 2
     assert upload(client, token, draft_id).status_code == 201
     reopened = gql(client, DRAFT, {"id": draft_id}, token)["data"]["draft"]
-    expected = {**everything, "studentIds": sorted(students, key=int), "sendAsDistrict": False, "sendAsSchoolId": None,
+    expected = {**everything, "studentIds": sorted(students, key=pk_of), "sendAsDistrict": False, "sendAsSchoolId": None,
                 "secure": False, "title": "Band trip", "importedRecipientCount": 2}
     assert {key: reopened[key] for key in expected} == expected
     assert reopened["callerIdId"] is not None and reopened["readOnlyFields"] == []
@@ -122,17 +122,24 @@ def test_cmp_28_drf_02_a_draft_reopens_with_exactly_what_was_saved(client, engin
 
 def test_cmp_28_drf_02_another_users_draft_is_not_found_like_a_missing_one(client, engine):
     """Covers CMP-28, DRF-02: saveDraft(id), draft(id) and discardDraft(id) answer another user's draft
-    exactly as a missing one, and change nothing; bad input on a saved draft writes nothing."""
+    exactly as a missing one, and so do a bare number and another kind's id naming the owner's own
+    draft's row; none changes anything; bad input on a saved draft writes nothing."""
     owner = make_user(engine, Role.ADMIN)
     other = make_user(engine, Role.ADMIN)
     draft_id = save(client, owner, {"subject": "Mine", "htmlBody": "<p>x</p>", "channels": ["EMAIL"]})["draft"]["id"]
     body = {"subject": "Taken", "htmlBody": "<p>y</p>", "channels": ["EMAIL"]}
-    foreign, missing = save(client, other, body, id=draft_id), save(client, other, body, id="999999999")
-    assert foreign == missing == {"__typename": "SaveDraftErrors", "errors": [
+    missing = gid("Message", 999999999)
+    foreign, not_found = save(client, other, body, id=draft_id), save(client, other, body, id=missing)
+    assert foreign == not_found == {"__typename": "SaveDraftErrors", "errors": [
         {"field": "id", "code": "NOT_FOUND", "message": "No draft of yours has that id."}]}
     assert gql(client, DRAFT, {"id": draft_id}, other)["data"]["draft"] is None
     assert gql(client, DISCARD, {"id": draft_id}, other)["data"]["discardDraft"] == gql(
-        client, DISCARD, {"id": "999999999"}, other)["data"]["discardDraft"]
+        client, DISCARD, {"id": missing}, other)["data"]["discardDraft"]
+    for wrong in (str(pk_of(draft_id)), gid("Student", pk_of(draft_id))):  # a bare number, another kind's id
+        assert save(client, owner, body, id=wrong) == not_found, wrong
+        assert gql(client, DRAFT, {"id": wrong}, owner)["data"]["draft"] is None, wrong
+        assert gql(client, DISCARD, {"id": wrong}, owner)["data"]["discardDraft"] == gql(
+            client, DISCARD, {"id": missing}, owner)["data"]["discardDraft"], wrong
     bad = save(client, owner, {"subject": "x" * 201, "htmlBody": "<p>z</p>", "channels": []}, id=draft_id)
     assert sorted(e["code"] for e in bad["errors"]) == ["REQUIRED", "TOO_LONG"]
     kept = gql(client, DRAFT, {"id": draft_id}, owner)["data"]["draft"]
@@ -189,7 +196,7 @@ def test_cmp_29_discard_removes_the_draft_and_all_it_holds_and_delivers_nothing(
         for table in (Message, MessageStudent, MessageStaff, ImportedRecipient, MessageAttachment, Delivery):
             column = table.id if table is Message else table.message_id
             assert session.execute(select(func.count()).select_from(table).where(
-                column == int(draft_id))).scalar_one() == 0, table
+                column == pk_of(draft_id))).scalar_one() == 0, table
     again = gql(client, DISCARD, {"id": draft_id}, token)["data"]["discardDraft"]
     assert again["errors"] == [{"field": "id", "code": "NOT_FOUND", "message": "No draft of yours has that id."}]
 
@@ -201,7 +208,7 @@ def test_perm_61_family_users_without_send_messages_cannot_save_or_update_drafts
     with session_scope(engine) as session:
         before = session.execute(select(func.count()).select_from(Message)).scalar_one()
     body = {"subject": "Hi", "htmlBody": "<p>x</p>", "channels": ["EMAIL"]}
-    for id in (None, "1"):
+    for id in (None, gid("Message", 1)):
         answer = gql(client, SAVE, {"id": id, "input": body}, parent)
         assert answer["data"] is None and answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     with session_scope(engine) as session:
@@ -233,7 +240,7 @@ def test_imp_01_recipients_import_onto_a_scheduled_message_too(client, engine):
     assert refused["errors"] == [{"column": "messageId", "code": "NOT_FOUND"}]
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(ImportedRecipient).where(
-            ImportedRecipient.message_id == int(message_id))).scalar_one() == 2
+            ImportedRecipient.message_id == pk_of(message_id))).scalar_one() == 2
     # Due in an hour, it would go out (and be refused: this administrator may not send outside)
     # in every later test's queue run; it ends with this test.
     assert gql(client, CANCEL, {"id": message_id}, token)["data"]["cancelScheduledMessage"]["message"]["status"] == "CANCELLED"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from harness import OUTBOX_DIR
 from factories import add_contact, add_student, email, first_school_id, phone
-from helpers import gql, row_counts, token_for
+from helpers import gid, gql, row_counts, token_for
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery
@@ -66,7 +66,7 @@ def test_cmp_05_a_secure_email_carries_a_notice_not_the_content(engine, mailbox)
     [(_, received)] = mailbox.received
     text = received.get_body(("plain",)).get_content()
     assert "Hello" not in text and "Grades" not in received["Subject"]
-    assert "secure message" in text and f"/messages/{message_id}" in text
+    assert "secure message" in text and f"/messages/{gid('Message', message_id)}" in text
     with session_scope(engine) as session:
         sms_id = session.execute(select(Delivery.id).where(Delivery.message_id == message_id,
                                                            Delivery.channel == "SMS")).scalar_one()
@@ -115,7 +115,7 @@ def test_cmp_06_cmp_22_option_rules_are_field_errors_and_write_nothing(client, e
     address is named by its index; Cc without the email channel is refused."""
     token, [kid] = token_for(engine, "admin"), families(engine, 1)
     base = {"htmlBody": "<p>x</p>", "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
-            "studentIds": [str(kid)]}
+            "studentIds": [gid("Student", kid)]}
     before = row_counts(engine)
     cases = [
         ({"secure": True, "copySelf": True}, {("input.copySelf", "CONFLICT")}),

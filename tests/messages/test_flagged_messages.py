@@ -4,7 +4,7 @@ disclaimer (checked on what a real SMTP server received) and the report marks it
 from __future__ import annotations
 
 from factories import add_contact, add_student, email, first_school_id
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 from peers.smtp_sink import send_through
 from shared_steps import REPORT
 
@@ -38,12 +38,12 @@ def test_inb_11_inb_13_a_flagged_message_is_marked_and_its_email_opens_with_the_
     html = flagged_email.get_body(preferencelist=("html",)).get_content()
     assert html.index(DISCLAIMER) < html.index("There was a FIGHT")
     assert DISCLAIMER not in clean_email.get_body(preferencelist=("plain",)).get_content()
-    assert gql(client, MESSAGE, {"id": str(flagged)}, token)["data"]["message"] == {"flagged": True}
-    assert gql(client, MESSAGE, {"id": str(clean)}, token)["data"]["message"] == {"flagged": False}
+    assert gql(client, MESSAGE, {"id": gid("Message", flagged)}, token)["data"]["message"] == {"flagged": True}
+    assert gql(client, MESSAGE, {"id": gid("Message", clean)}, token)["data"]["message"] == {"flagged": False}
     rows = gql(client, REPORT, {"filter": {"search": "Recess report"}, "first": 10}, token)["data"]
     marks = {edge["node"]["message"]["id"]: edge["node"]["flagged"] for edge in rows["communicationReport"]["edges"]}
-    assert marks == {str(flagged): True, str(clean): False}
-    [flagged_entry] = gql(client, THREAD, {"id": str(contacts[0])}, token)["data"]["recipientThread"]["entries"]["edges"]
+    assert marks == {gid("Message", flagged): True, gid("Message", clean): False}
+    [flagged_entry] = gql(client, THREAD, {"id": gid("Contact", contacts[0])}, token)["data"]["recipientThread"]["entries"]["edges"]
     assert flagged_entry["node"]["message"] == {"flagged": True, "htmlBody": "<p>Message Content Flagged</p>"}
-    [clean_entry] = gql(client, THREAD, {"id": str(contacts[1])}, token)["data"]["recipientThread"]["entries"]["edges"]
+    [clean_entry] = gql(client, THREAD, {"id": gid("Contact", contacts[1])}, token)["data"]["recipientThread"]["entries"]["edges"]
     assert clean_entry["node"]["message"] == {"flagged": False, "htmlBody": "<p>The firefighter visits Friday.</p>"}

@@ -18,7 +18,7 @@ from domain.delivery.fan_out import queued_delivery_chunks
 from domain.messages.send import send_draft
 from domain.content.text import html_to_text
 from factories import add_contact, add_section, add_student, add_user, email as new_email, first_school_id, unique
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, pk_of, token_for, wait_for_message
 from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
@@ -122,13 +122,13 @@ def test_issue_13_8_a_parents_hostile_html_is_stored_shown_and_emailed_clean(cli
     parent = token_for(engine, parent_login)
     subject = unique("Newsletter ")
     body = gql(client, SEND, {"input": {"subject": subject, "htmlBody": NEWSLETTER + HOSTILE, "channels": ["EMAIL"],
-                                        "staffIds": [str(teacher)]}}, parent)
+                                        "staffIds": [gid("User", teacher)]}}, parent)
     sent = body["data"]["sendMessage"]
     assert sent["__typename"] == "SendMessageSuccess", body
     message_id = sent["message"]["id"]
     assert_clean_newsletter(sent["message"]["htmlBody"])
     with session_scope(engine) as session:
-        stored = session.get(Message, int(message_id))
+        stored = session.get(Message, pk_of(message_id))
         assert_clean_newsletter(stored.html_body)
         assert not ACTIVE.search(stored.text_body) and "Styled text" in stored.text_body
     assert gql(client, MESSAGE, {"id": message_id}, parent)["data"]["message"]["htmlBody"] == stored.html_body
@@ -138,7 +138,7 @@ def test_issue_13_8_a_parents_hostile_html_is_stored_shown_and_emailed_clean(cli
 
     assert wait_for_message(client, parent, message_id)["status"] == "COMPLETED"
     with session_scope(engine) as session:
-        delivery = session.execute(select(Delivery).where(Delivery.message_id == int(message_id),
+        delivery = session.execute(select(Delivery).where(Delivery.message_id == pk_of(message_id),
                                                           Delivery.channel == "EMAIL")).scalars().one()
     assert (delivery.address, delivery.status) == (teacher_email, "SENT")
     written = email.message_from_bytes((OUTBOX_DIR / "email" / f"{delivery.id}.eml").read_bytes(),
@@ -156,12 +156,12 @@ def test_issue_13_8_a_draft_emailed_through_smtp_reaches_the_sink_clean(client, 
     controller, recorder = smtp_server
     parent_login, teacher, teacher_email, teacher_name = _family(engine)
     body = gql(client, SAVE_DRAFT, {"input": {"htmlBody": NEWSLETTER + HOSTILE, "channels": ["EMAIL"],
-                                              "staffIds": [str(teacher)]}}, token_for(engine, parent_login))
+                                              "staffIds": [gid("User", teacher)]}}, token_for(engine, parent_login))
     draft = body["data"]["saveDraft"]
     assert draft["__typename"] == "SaveDraftSuccess", body
     assert_clean_newsletter(draft["message"]["htmlBody"])
     with session_scope(engine) as session:
-        message, _ = send_draft(session, viewer_for(session, parent_login), int(draft["message"]["id"]), None)
+        message, _ = send_draft(session, viewer_for(session, parent_login), pk_of(draft["message"]["id"]), None)
         [chunk] = queued_delivery_chunks(session, message.id, 500)
     registry = ChannelRegistry({ChannelKind.EMAIL: plugin_for(controller)})
     assert dispatch_deliveries(engine, registry, chunk, current().delivery).sent == 1

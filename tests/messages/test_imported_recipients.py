@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from helpers import gql, make_user, set_district, token_for, wait_for_message
+from helpers import gid, gql, make_user, pk_of, set_district, token_for, wait_for_message
 from domain.access.permissions import Perm
 from models.db import session_scope
 from models.directory import Role
@@ -58,7 +58,7 @@ def do_import(client, token, message_id, text=GOOD, columns=ALL_COLUMNS, has_hea
 def imported_rows(engine, message_id):
     with session_scope(engine) as session:
         return session.execute(select(func.count()).select_from(ImportedRecipient).where(
-            ImportedRecipient.message_id == int(message_id))).scalar_one()
+            ImportedRecipient.message_id == pk_of(message_id))).scalar_one()
 
 
 def test_imp_01_imp_02_imp_03_import_with_mapping_and_header(client, engine, admin):
@@ -129,9 +129,16 @@ def test_imp_05_imp_06_list_remove_one_remove_all_and_append(client, engine, adm
     listed = gql(client, LIST, {"id": draft}, admin)["data"]["importedRecipients"]
     assert listed["totalCount"] == 6
     first_id = listed["edges"][0]["node"]["id"]
+    assert first_id == gid("ImportedRecipient", pk_of(first_id))
     remove_one = """mutation($m: ID!, $id: ID!) { removeImportedRecipient(messageId: $m, id: $id) {
         ... on ImportedRecipientsRemoved { removedCount remainingCount }
         ... on RemoveImportedRecipientErrors { errors { field code } } } }"""
+    for wrong in (str(pk_of(first_id)), gid("Contact", pk_of(first_id)), gid("ImportedRecipient", 999_999_999)):
+        refused = gql(client, remove_one, {"m": draft, "id": wrong}, admin)["data"]["removeImportedRecipient"]
+        assert refused == {"errors": [{"field": "id", "code": "NOT_FOUND"}]}, wrong  # a bare number, another kind
+    for wrong in (str(pk_of(draft)), gid("Student", pk_of(draft))):
+        refused = gql(client, remove_one, {"m": wrong, "id": first_id}, admin)["data"]["removeImportedRecipient"]
+        assert refused == {"errors": [{"field": "messageId", "code": "NOT_FOUND"}]}, wrong
     removed = gql(client, remove_one, {"m": draft, "id": first_id}, admin)["data"]["removeImportedRecipient"]
     assert removed == {"removedCount": 1, "remainingCount": 5}
     # issue 17 point 2: a recipient no longer there, and another user's draft, are NOT_FOUND payloads
@@ -155,7 +162,7 @@ def test_imp_07_imported_recipients_are_reached_by_file_details_and_counted(clie
     assert wait_for_message(client, admin, draft)["status"] == "COMPLETED"
     with session_scope(engine) as session:
         rows = session.execute(select(Delivery.channel, Delivery.address, Delivery.status, Delivery.recipient_kind)
-                               .where(Delivery.message_id == int(draft))).all()
+                               .where(Delivery.message_id == pk_of(draft))).all()
     assert {r.recipient_kind for r in rows} == {"IMPORTED"}
     by_channel = {(r.channel, r.address): r.status for r in rows}
     assert by_channel[("EMAIL", "ana.ruiz@families.example.org")] == "SENT"
@@ -170,6 +177,8 @@ def test_import_is_refused_on_other_peoples_and_sent_messages(client, engine, ad
     draft = new_draft(client, admin)
     other = make_user(engine, Role.ADMIN)
     assert do_import(client, other, draft)["errors"][0]["code"] == "NOT_FOUND"
+    for wrong in (str(pk_of(draft)), gid("Student", pk_of(draft)), gid("Message", 999_999_999)):
+        assert do_import(client, admin, wrong)["errors"][0]["code"] == "NOT_FOUND", wrong
     assert imported_rows(engine, draft) == 0
     empty = gql(client, SEND_DRAFT, {"id": draft}, admin)["data"]["sendDraft"]
     assert empty["errors"] == [{"field": "id", "code": "RECIPIENTS_EMPTY"}]

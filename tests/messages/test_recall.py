@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 
 from harness import OUTBOX_DIR
 from domain.messages.send import save_draft
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 from models.db import session_scope
 from models.messaging import Delivery, ImportedRecipient, Message
 from resolve import request, viewer_for
@@ -45,7 +45,7 @@ def test_recall_mid_dispatch_cancels_everything_not_yet_with_the_provider(client
         if sent:
             break
         time.sleep(0.01)
-    result = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
+    result = gql(client, RECALL, {"id": gid("Message", message.id)}, token)["data"]["recallMessage"]
     assert result["message"]["status"] == "CANCELLED" and result["stillInFlight"] == 0
     assert result["cancelled"] > 0 and result["sentBefore"] > 0
     assert result["cancelled"] + result["sentBefore"] == 20_000
@@ -67,12 +67,14 @@ def test_recall_is_only_for_the_senders_own_messages(client, engine):
     with session_scope(engine) as session:
         message = save_draft(session, viewer_for(session, "admin"), request(channels=("EMAIL",)))
         session.execute(update(Message).where(Message.id == message.id).values(status="QUEUED"))
-    other = gql(client, RECALL, {"id": str(message.id)}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
-    missing = gql(client, RECALL, {"id": "987654321"}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
-    assert other == missing == {"__typename": "RecallMessageErrors", "errors": [{  # issue 17 point 2
+    other = gql(client, RECALL, {"id": gid("Message", message.id)}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
+    missing = gql(client, RECALL, {"id": gid("Message", 987654321)}, make_user(engine, Role.ADMIN))["data"]["recallMessage"]
+    wrong = [gql(client, RECALL, {"id": bad}, token)["data"]["recallMessage"]  # the admin's own, as a number or
+             for bad in (str(message.id), gid("Student", message.id))]  # another kind's id
+    assert other == missing == wrong[0] == wrong[1] == {"__typename": "RecallMessageErrors", "errors": [{  # issue 17 point 2
         "field": "id", "code": "NOT_FOUND",
         "message": "No message of yours that is scheduled, queued or being sent has that id."}]}
-    mine = gql(client, RECALL, {"id": str(message.id)}, token)["data"]["recallMessage"]
+    mine = gql(client, RECALL, {"id": gid("Message", message.id)}, token)["data"]["recallMessage"]
     assert mine["message"]["status"] == "CANCELLED"
     from domain.delivery.fan_out import fan_out
 

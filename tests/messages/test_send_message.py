@@ -12,7 +12,7 @@ from sqlalchemy import select
 from harness import OUTBOX_DIR
 from factories import add_app_device
 from domain.access.permissions import Perm
-from helpers import gql, make_user, row_counts, set_district, token_for, wait_for_message
+from helpers import gid, gids, gql, make_user, pk_of, row_counts, set_district, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.directory import Contact, Enrollment, Role, Student
 from models.messaging import Delivery
@@ -80,9 +80,9 @@ def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(c
     the outbox plugin, reported by message(id); beside them one in-app row per custodial contact
     linked to an account (RCP-10: DELIVERED once per account), which no plugin writes."""
     section = first_section_with_students(client, teacher)
-    student_ids = [int(s["id"]) for s in section["students"]]
+    student_ids = [pk_of(s["id"]) for s in section["students"]]
     result = send(client, teacher, subject="Field trip", recipientType="PRIMARY_CONTACTS",
-                  studentIds=[str(i) for i in student_ids])["data"]["sendMessage"]
+                  studentIds=gids("Student", student_ids))["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
     message = wait_for_message(client, teacher, result["message"]["id"])
     assert message["status"] == "COMPLETED"
@@ -100,19 +100,19 @@ def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(c
     delivered = [d["address"] for d in in_app if d["status"] == "DELIVERED"]
     assert len(delivered) == len(set(delivered))  # one inbox entry per account
     assert {d["status"] for d in in_app} <= {"DELIVERED", "DUPLICATE", "INACTIVE"}
-    assert not any((OUTBOX_DIR / "email" / f"{d['id']}.eml").exists() for d in in_app)
+    assert not any((OUTBOX_DIR / "email" / f"{pk_of(d['id'])}.eml").exists() for d in in_app)
     sent = [d for d in deliveries if d["status"] == "SENT"]
     assert sent, deliveries
     for delivery in sent:
-        eml = OUTBOX_DIR / "email" / f"{delivery['id']}.eml"
+        eml = OUTBOX_DIR / "email" / f"{pk_of(delivery['id'])}.eml"
         parsed = email.message_from_bytes(eml.read_bytes())
         assert delivery["address"] in parsed["To"]
         assert parsed["Subject"] == "Field trip"
-        assert parsed["X-Homeroom-Delivery"] == delivery["id"]
+        assert parsed["X-Homeroom-Delivery"] == str(pk_of(delivery["id"]))  # the provider's reference: the row
     for delivery in deliveries:
         if delivery["status"] != "SENT":
             assert delivery["status"] in {"NO_CONTACT_INFO", "OPTED_OUT", "UNSUBSCRIBED", "INACTIVE"}
-            assert not (OUTBOX_DIR / "email" / f"{delivery['id']}.eml").exists()
+            assert not (OUTBOX_DIR / "email" / f"{pk_of(delivery['id'])}.eml").exists()
 
 
 def test_rcp_03_students_type_uses_primary_email_then_personal(client, engine, admin, db):
@@ -124,7 +124,7 @@ def test_rcp_03_students_type_uses_primary_email_then_personal(client, engine, a
                                                      Student.status == "ACTIVE")).scalars().first()
     assert with_primary and personal_only
     result = send(client, admin, recipientType="STUDENTS",
-                  studentIds=[str(with_primary.id), str(personal_only.id)])["data"]["sendMessage"]
+                  studentIds=gids("Student", [with_primary.id, personal_only.id]))["data"]["sendMessage"]
     assert result["__typename"] == "SendMessageSuccess", result
     wait_for_message(client, admin, result["message"]["id"])
     addresses = {d["address"] for d in all_deliveries(client, admin, result["message"]["id"])}
@@ -134,7 +134,7 @@ def test_rcp_03_students_type_uses_primary_email_then_personal(client, engine, a
 def test_cmp_01_blank_subject_becomes_new_message(client, admin, db):
     """Covers CMP-01."""
     student = db.execute(select(Student.id).where(Student.status == "ACTIVE")).scalars().first()
-    result = send(client, admin, subject="   ", recipientType="STUDENTS", studentIds=[str(student)])
+    result = send(client, admin, subject="   ", recipientType="STUDENTS", studentIds=[gid("Student", student)])
     assert result["data"]["sendMessage"]["message"]["subject"] == "New Message"
 
 
@@ -152,7 +152,7 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     for user_id in app_users:  # push reaches users of the app (CMP-08)
         add_app_device(engine, user_id)
     result = send_confirmed(client, admin, channels=["EMAIL", "SMS", "VOICE", "PUSH"], recipientType="PRIMARY_CONTACTS",
-                            studentIds=[str(s) for s in students])
+                            studentIds=gids("Student", students))
     assert result["__typename"] == "SendMessageSuccess", result
     deadline = time.monotonic() + 60
     while wait_for_message(client, admin, result["message"]["id"], timeout=0)["status"] != "COMPLETED":
@@ -160,7 +160,7 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
         queue_tick()  # push goes out only in queue runs (JOB-04)
         time.sleep(0.2)
     rows = db.execute(select(Delivery, Contact).join(Contact, Contact.id == Delivery.recipient_id)
-                      .where(Delivery.message_id == int(result["message"]["id"]))).all()
+                      .where(Delivery.message_id == pk_of(result["message"]["id"]))).all()
     assert {d.channel for d, _ in rows} == {"EMAIL", "SMS", "VOICE", "PUSH", "INAPP"}
     in_app = [(d, c) for d, c in rows if d.channel == "INAPP"]
     assert all(d.status == ("INACTIVE" if c.status != "ACTIVE" else "DELIVERED") or d.status == "DUPLICATE"
@@ -181,7 +181,7 @@ def test_sms_voice_push_deliveries_are_written_by_the_outbox(client, engine, adm
     sent_sms = {str(d.id) for d, _ in rows if d.channel == "SMS" and d.status == "SENT"}
     assert sent_sms and sent_sms <= {line["reference"] for line in sms_lines}
     push_lines = [json.loads(line) for line in (OUTBOX_DIR / "push.jsonl").read_text().splitlines()]
-    ours = [line for line in push_lines if line["message_id"] == int(result["message"]["id"])]
+    ours = [line for line in push_lines if line["message_id"] == pk_of(result["message"]["id"])]
     assert ours and all("Picture day" not in json.dumps(line) for line in ours)  # no content in push
     transmitted = {line["reference"] for line in sms_lines + ours}
     assert not transmitted & {str(d.id) for d, _ in in_app}
@@ -194,8 +194,8 @@ GATES = [
     ("PERM-12 priority", Perm.SEND_AS_PRIORITY, {"priority": True}),
     ("PERM-39 emergency", Perm.EMERGENCY_CALLS, {"emergency": True, "channels": ["SMS"]}),
     ("PERM-10 send as district", Perm.SEND_FROM_DISTRICT, {"sendAsDistrict": True}),
-    ("PERM-11 send as school", Perm.SEND_FROM_SCHOOL, {"sendAsSchoolId": "1"}),
-    ("PERM-21 staff recipients", Perm.SEND_TO_STAFF, {"staffIds": ["1"]}),
+    ("PERM-11 send as school", Perm.SEND_FROM_SCHOOL, {"sendAsSchoolId": gid("School", 1)}),
+    ("PERM-21 staff recipients", Perm.SEND_TO_STAFF, {"staffIds": [gid("User", 1)]}),
     ("PERM-24 SMS", Perm.SEND_SMS, {"channels": ["SMS"]}),
     ("PERM-38 calls", Perm.PHONE_CALLS, {"channels": ["VOICE"]}),
     ("PERM-22 push", Perm.PUSH_NOTIFICATIONS, {"channels": ["PUSH"]}),
@@ -212,7 +212,7 @@ def test_perm_02_each_gated_option_is_forbidden_without_its_permission(client, e
     PERM-21, PERM-22, PERM-24, PERM-38, PERM-39."""
     token = make_user(engine, Role.ADMIN, without=[perm])
     student = db.execute(select(Student.id).where(Student.status == "ACTIVE")).scalars().first()
-    payload = {"recipientType": "STUDENTS", "studentIds": [str(student)], **fields}
+    payload = {"recipientType": "STUDENTS", "studentIds": [gid("Student", student)], **fields}
     before = row_counts(engine)
     body = send(client, token, **payload)
     assert body["data"] is None or body["data"].get("sendMessage") is None
@@ -232,7 +232,7 @@ def test_perm_03_callout_addon_off_forbids_sms_whatever_the_profile(client, engi
     previous = set_district(engine, addon_callout=False)
     try:
         before = row_counts(engine)
-        body = send(client, token, channels=["SMS"], recipientType="STUDENTS", studentIds=[str(student)])
+        body = send(client, token, channels=["SMS"], recipientType="STUDENTS", studentIds=[gid("Student", student)])
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert body["errors"][0]["extensions"]["addon"] == "callout"
         assert row_counts(engine) == before
@@ -245,7 +245,7 @@ def test_perm_04_teacher_profile_cannot_grant_admin_only_options(client, engine,
     token = make_user(engine, Role.TEACHER, perms=[Perm.COMMUNICATION, Perm.SEND_MESSAGES, Perm.SEND_TO_STUDENT,
                                                    Perm.SEND_AS_PRIORITY, Perm.SEND_FROM_DISTRICT])
     before = row_counts(engine)
-    body = send(client, token, priority=True, recipientType="STUDENTS", studentIds=["1"])
+    body = send(client, token, priority=True, recipientType="STUDENTS", studentIds=[gid("Student", 1)])
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert row_counts(engine) == before
 
@@ -267,24 +267,27 @@ def test_cmp_02_empty_recipients_is_a_field_error(client, engine, admin):
 
 
 def test_unknown_and_out_of_scope_student_ids_are_not_found(client, engine, teacher, db):
-    """Covers RCP-17: a teacher cannot reach a student outside their sections; unknown ids likewise."""
+    """Covers RCP-17: a teacher cannot reach a student outside their sections; unknown ids likewise, and
+    so are a bare row number and an id of another kind naming a student of their own (issue 17)."""
     section = first_section_with_students(client, teacher)
     mine = [s["id"] for s in section["students"]]
     sections = gql(client, SECTIONS, token=teacher)["data"]["sections"]["nodes"]
     reachable = {s["id"] for sec in sections for s in sec["students"]}
-    outsider = db.execute(select(Student.id).where(Student.id.not_in([int(i) for i in reachable]))).scalars().first()
+    outsider = db.execute(select(Student.id).where(Student.id.not_in([pk_of(i) for i in reachable]))).scalars().first()
     before = row_counts(engine)
     errors = _errors(send(client, teacher, recipientType="PRIMARY_CONTACTS",
-                          studentIds=[mine[0], "999999", str(outsider), "abc"]))
+                          studentIds=[mine[0], gid("Student", 999999), gid("Student", outsider), "abc",
+                                      str(pk_of(mine[1])), gid("Contact", pk_of(mine[1]))]))
     by_field = {e["field"]: e["code"] for e in errors}
     assert by_field == {"input.studentIds.1": "NOT_FOUND", "input.studentIds.2": "NOT_FOUND",
-                        "input.studentIds.3": "NOT_FOUND"}
+                        "input.studentIds.3": "NOT_FOUND", "input.studentIds.4": "NOT_FOUND",
+                        "input.studentIds.5": "NOT_FOUND"}
     assert row_counts(engine) == before
 
 
 def test_over_long_subject_is_too_long(client, engine, admin):
     before = row_counts(engine)
-    errors = _errors(send(client, admin, subject="x" * 201, recipientType="STUDENTS", studentIds=["1"]))
+    errors = _errors(send(client, admin, subject="x" * 201, recipientType="STUDENTS", studentIds=[gid("Student", 1)]))
     assert [(e["path"], e["code"]) for e in errors] == [(["input", "subject"], "TOO_LONG")]
     assert "200" in errors[0]["message"]
     assert row_counts(engine) == before
@@ -295,18 +298,18 @@ def test_issue_13_10_control_characters_in_header_fields_are_refused(client, eng
     or another control character is a field error with its path and INVALID_CHARACTERS; nothing is
     written, so no email composer ever meets it."""
     before = row_counts(engine)
-    fields = dict(recipientType="STUDENTS", studentIds=["1"], cc=["office@lincoln.example.org",
+    fields = dict(recipientType="STUDENTS", studentIds=[gid("Student", 1)], cc=["office@lincoln.example.org",
                                                                   "a@b.example.org\r\nBcc: all@evil.example"])
     errors = _errors(send(client, admin, subject="Picture day\r\nBcc: all@evil.example", **fields))
     assert [(e["path"], e["code"]) for e in errors] == [(["input", "subject"], "INVALID_CHARACTERS"),
                                                         (["input", "cc", "1"], "INVALID_CHARACTERS")]
     assert all("control characters" in e["message"] for e in errors)
     for subject in ("Tab\tseparated", "Line\u2028separator"):
-        errors = _errors(send(client, admin, subject=subject, recipientType="STUDENTS", studentIds=["1"]))
+        errors = _errors(send(client, admin, subject=subject, recipientType="STUDENTS", studentIds=[gid("Student", 1)]))
         assert [(e["field"], e["code"]) for e in errors] == [("input.subject", "INVALID_CHARACTERS")], subject
     # NUL, which PostgreSQL text cannot hold, is refused for every string before any resolver runs
     # (graph.nul_characters; issue 17 "Proof: fuzzing"), with the variable's path
-    refused = send(client, admin, subject="Null\x00byte", recipientType="STUDENTS", studentIds=["1"])
+    refused = send(client, admin, subject="Null\x00byte", recipientType="STUDENTS", studentIds=[gid("Student", 1)])
     assert [e["extensions"] for e in refused["errors"]] == [{"code": "BAD_USER_INPUT", "path": ["input", "subject"]}]
     assert row_counts(engine) == before
 
@@ -314,8 +317,8 @@ def test_issue_13_10_control_characters_in_header_fields_are_refused(client, eng
 def test_cmp_15_send_as_district_and_school_conflict(client, engine, admin):
     """Covers CMP-15."""
     before = row_counts(engine)
-    errors = _errors(send(client, admin, sendAsDistrict=True, sendAsSchoolId="1", recipientType="STUDENTS",
-                          studentIds=["1"]))
+    errors = _errors(send(client, admin, sendAsDistrict=True, sendAsSchoolId=gid("School", 1), recipientType="STUDENTS",
+                          studentIds=[gid("Student", 1)]))
     assert ("input.sendAsSchoolId", "CONFLICT") in [(e["field"], e["code"]) for e in errors]
     assert row_counts(engine) == before
 
@@ -323,9 +326,9 @@ def test_cmp_15_send_as_district_and_school_conflict(client, engine, admin):
 def test_missing_recipient_type_and_channels_are_required(client, engine, admin):
     """Students need a recipient type; a message needs a channel."""
     before = row_counts(engine)
-    errors = _errors(send(client, admin, studentIds=["1"]))
+    errors = _errors(send(client, admin, studentIds=[gid("Student", 1)]))
     assert [(e["field"], e["code"]) for e in errors] == [("input.recipientType", "REQUIRED")]
-    errors = _errors(send(client, admin, channels=[], recipientType="STUDENTS", studentIds=["1"]))
+    errors = _errors(send(client, admin, channels=[], recipientType="STUDENTS", studentIds=[gid("Student", 1)]))
     assert [(e["field"], e["code"]) for e in errors] == [("input.channels", "REQUIRED")]
     assert row_counts(engine) == before
 
@@ -334,7 +337,7 @@ TEACHER_GATES = [
     ("PERM-55 SMS", Perm.SEND_SMS, {"channels": ["SMS"]}),
     ("PERM-56 calls", Perm.PHONE_CALLS, {"channels": ["VOICE"]}),
     ("PERM-53 push", Perm.PUSH_NOTIFICATIONS, {"channels": ["PUSH"]}),
-    ("PERM-52 staff", Perm.SEND_TO_STAFF, {"staffIds": ["1"]}),
+    ("PERM-52 staff", Perm.SEND_TO_STAFF, {"staffIds": [gid("User", 1)]}),
     ("PERM-47 primary contacts", Perm.SEND_TO_PRIMARY_CONTACTS, {"recipientType": "PRIMARY_CONTACTS"}),
     ("PERM-45 send messages", Perm.SEND_MESSAGES, {}),
 ]
@@ -347,7 +350,7 @@ def test_teacher_gates_are_forbidden_without_their_permission(client, engine, la
                      Perm.SEND_TO_STAFF, Perm.PUSH_NOTIFICATIONS, Perm.SEND_SMS, Perm.PHONE_CALLS]
     token = make_user(engine, Role.TEACHER, perms=teacher_perms, without=[perm])
     before = row_counts(engine)
-    body = send(client, token, **{"recipientType": "STUDENTS", "studentIds": ["1"], **fields})
+    body = send(client, token, **{"recipientType": "STUDENTS", "studentIds": [gid("Student", 1)], **fields})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
     assert row_counts(engine) == before
 
@@ -358,9 +361,9 @@ def test_mrg_03_inactive_students_are_not_offered_or_accepted(client, engine, ad
     assert inactive is not None
     listed = gql(client, """query($s: String) { students(search: $s, first: 100) { edges { node { id } } } }""",
                  {"s": inactive.last_name}, admin)["data"]["students"]["edges"]
-    assert str(inactive.id) not in {edge["node"]["id"] for edge in listed}
+    assert gid("Student", inactive.id) not in {edge["node"]["id"] for edge in listed}
     before = row_counts(engine)
-    errors = _errors(send(client, admin, recipientType="STUDENTS", studentIds=[str(inactive.id)]))
+    errors = _errors(send(client, admin, recipientType="STUDENTS", studentIds=[gid("Student", inactive.id)]))
     assert [(e["field"], e["code"]) for e in errors] == [("input.studentIds.0", "NOT_FOUND")]
     assert row_counts(engine) == before
 

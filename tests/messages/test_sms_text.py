@@ -13,7 +13,7 @@ from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.messages.send import create_message
 from domain.content.sms_text import sms_count
 from factories import add_contact, add_student, first_school_id, phone
-from helpers import gql, row_counts, set_district, token_for
+from helpers import gid, gql, row_counts, set_district, token_for
 from jobs.runtime import current
 from models.db import session_scope
 from models.directory import User
@@ -49,7 +49,7 @@ def test_sms_04_sys_03_a_long_sms_is_refused_with_its_length_against_the_limit(c
         assert counted == {"length": 41, "limit": 40, "remaining": -1, "encoding": "GSM-7", "segments": 1}
         before = row_counts(engine)
         kid = add_student(engine, first_school_id(engine))
-        base = {"subject": "Bus", "htmlBody": "<p>Late</p>", "recipientType": "STUDENTS", "studentIds": [str(kid)]}
+        base = {"subject": "Bus", "htmlBody": "<p>Late</p>", "recipientType": "STUDENTS", "studentIds": [gid("Student", kid)]}
         long = gql(client, SEND, {"input": {**base, "channels": ["SMS"], "smsText": "y" * 41}}, token)
         assert long["data"]["sendMessage"]["errors"] == [{
             "field": "input.smsText", "code": "TOO_LONG",

@@ -13,7 +13,7 @@ from domain.recipients.call_window import CallWindow
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, pk_of, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.messaging import Delivery, DeliveryAttempt
@@ -97,7 +97,7 @@ def test_sys_02_plan_and_send_defer_sms_outside_the_window_and_release_it_when_i
     token = token_for(engine, "admin")
     kid = family(engine)
     message_input = {"htmlBody": "<p>Field trip</p>", "channels": ["EMAIL", "SMS"],
-                     "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]}
+                     "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)]}
     plan = gql(client, PLAN, {"input": message_input}, token)["data"]["recipientPlan"]
     window = plan["callWindow"]
     assert window["channels"] == ["SMS"] and "SMS will go out when it opens" in window["warning"]
@@ -111,7 +111,7 @@ def test_sys_02_plan_and_send_defer_sms_outside_the_window_and_release_it_when_i
 
     sent = gql(client, SEND, {"input": message_input}, token)["data"]["sendMessage"]
     assert sent["callWindow"]["channels"] == ["SMS"]
-    message_id = int(sent["message"]["id"])
+    message_id = pk_of(sent["message"]["id"])
     deadline = time.monotonic() + 60
     while True:  # the email goes out at once; the SMS waits
         with session_scope(engine) as session:
@@ -129,7 +129,7 @@ def test_sys_02_plan_and_send_defer_sms_outside_the_window_and_release_it_when_i
     assert queue_tick(now=opens_at - dt.timedelta(seconds=1)).released == 0  # not yet
     released = queue_tick(now=opens_at)
     assert released.released >= 1
-    assert wait_for_message(client, token, str(message_id))["status"] == "COMPLETED"
+    assert wait_for_message(client, token, gid("Message", message_id))["status"] == "COMPLETED"
     queue_tick(now=opens_at + dt.timedelta(minutes=1))
     with session_scope(engine) as session:
         sms = session.execute(select(Delivery.id, Delivery.status).where(
@@ -165,7 +165,7 @@ def test_a_queued_delivery_whose_job_was_lost_is_dispatched_by_the_next_queue_ru
                         .values(updated_at=utcnow() - dt.timedelta(hours=1)))
     due = queue_tick()
     assert any(ids for _, ids in due.chunks)
-    assert wait_for_message(client, token, str(message.id))["status"] == "COMPLETED"
+    assert wait_for_message(client, token, gid("Message", message.id))["status"] == "COMPLETED"
     queue_tick(now=utcnow() + dt.timedelta(hours=1))
     with session_scope(engine) as session:
         attempts = session.execute(select(DeliveryAttempt.id).join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)

@@ -21,7 +21,7 @@ from factories import (
     phone,
     unique,
 )
-from helpers import count_statements, gql, make_user, row_counts, set_district, token_for, wait_for_message
+from helpers import count_statements, gid, gids, gql, pk_of, make_user, row_counts, set_district, token_for, wait_for_message
 from jobs.runtime import current
 from models.db import session_scope
 from models.directory import Role
@@ -65,7 +65,7 @@ def test_plan_matches_what_fan_out_writes_for_every_type(engine, db, recipient_t
     """Covers RCP-01 (every type resolves) and the plan-equals-fan-out rule, on the seeded district
     with every channel, including DUPLICATE rows for once-per-family (the send given the plan's
     once-per-family seed, RCP-09)."""
-    students = [int(i) for i in active_student_ids(db, 400)]
+    students = [pk_of(i) for i in active_student_ids(db, 400)]
     channels = ("EMAIL", "SMS", "VOICE", "PUSH")
     planned, summary = resolve(engine, "admin", recipient_type, students, channels=channels)
     with session_scope(engine) as session:
@@ -101,6 +101,11 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == plan["deliveries"]["totalCount"]
+    # the plan names each recipient by the global id of its kind, and the student it is for by a Student id
+    kinds = {"STUDENT": "Student", "CONTACT": "Contact", "USER": "User", "IMPORTED": "ImportedRecipient"}
+    assert all(n["recipientId"] == gid(kinds[n["recipientKind"]], pk_of(n["recipientId"])) for n in seen)
+    assert {n["studentId"] for n in seen} <= set(students) | {None}
+    assert {n["studentId"] for n in seen} & set(students)
     assert {n["willSend"] for n in seen} == {True, False}
     # An in-app row reaches its reader at fan-out (DELIVERED); a second one for the same account is
     # DUPLICATE (RCP-10).
@@ -115,11 +120,15 @@ def test_plan_over_http_counts_pages_and_reasons(client, engine, db):
     assert {n["status"] for n in not_sent["deliveries"]["nodes"]} <= {s.value for s in NOT_SENT_DELIVERY_STATUSES}
 
 
-def test_plan_rejects_bad_input_like_send(client, engine):
+def test_plan_rejects_bad_input_like_send(client, engine, db):
     token = token_for(engine, "admin")
-    body = gql(client, PLAN, {"input": message_input(recipientType="STUDENTS", studentIds=["999999"]), "first": 10},
-               token)
-    assert body["data"]["recipientPlan"]["errors"][0]["field"] == "input.studentIds.0"
+    real = pk_of(active_student_ids(db, 1)[0])
+    # a missing student, and a bare number or another kind's id naming a real one, are alike NOT_FOUND
+    for missing in (gid("Student", 999999), str(real), gid("Contact", real), gid("Message", real)):
+        body = gql(client, PLAN, {"input": message_input(recipientType="STUDENTS", studentIds=[missing]), "first": 10},
+                   token)
+        assert [(e["field"], e["code"]) for e in body["data"]["recipientPlan"]["errors"]] == [
+            ("input.studentIds.0", "NOT_FOUND")], missing
 
 
 def test_cmp_27_more_than_100_recipients_needs_the_confirmed_count(client, engine, db):
@@ -165,7 +174,7 @@ def test_resolution_statements_do_not_grow_with_students(engine, db):
     """Set-based: the plan issues the same number of statements for 5 or 300 students."""
     counts = []
     for size in (5, 300):
-        students = [int(i) for i in active_student_ids(db, size)]
+        students = [pk_of(i) for i in active_student_ids(db, size)]
         with count_statements(engine) as statements:
             for kind in ("ALL_CONTACTS", "ONCE_PER_FAMILY", "TEACHERS_OF"):
                 resolve(engine, "admin", kind, students, channels=("EMAIL", "SMS"))
@@ -262,7 +271,7 @@ def _families(engine, count: int, size: int) -> list[str]:
         for kid in family:
             add_contact(engine, kid, custodial=True, email=email("parent"))
         kids += family
-    return [str(kid) for kid in kids]
+    return gids("Student", kids)
 
 
 def _sent_rows(client, token, message_id: str) -> tuple[int, Counter]:
@@ -348,7 +357,7 @@ def test_rpt_02_card_flags_and_address_opt_outs_are_separate_reasons_in_plan_and
     with session_scope(engine) as session:
         record_opt_out(session, Channel.SMS, stopped, source="STOP")
     subject = unique("Reasons ")
-    fields = {"subject": subject, **message_input(recipientType="STUDENTS_AND_PRIMARY_CONTACTS", studentIds=[str(kid)],
+    fields = {"subject": subject, **message_input(recipientType="STUDENTS_AND_PRIMARY_CONTACTS", studentIds=[gid("Student", kid)],
                                                   channels=["EMAIL", "SMS"])}
     plan = gql(client, PLAN, {"input": fields, "first": 50, "willSend": False}, token)["data"]["recipientPlan"]
     reasons = Counter((n["channel"], n["status"]) for n in plan["deliveries"]["nodes"])
@@ -365,4 +374,4 @@ def test_rpt_02_card_flags_and_address_opt_outs_are_separate_reasons_in_plan_and
     assert {c["status"]: c["count"] for c in row["node"]["statusCounts"]} == counts
     found = gql(client, "query($q: String) { students(search: $q) { edges { node { id smsEnabled } } } }",
                 {"q": first_name}, token)["data"]["students"]["edges"]
-    assert [edge["node"] for edge in found] == [{"id": str(kid), "smsEnabled": False}]
+    assert [edge["node"] for edge in found] == [{"id": gid("Student", kid), "smsEnabled": False}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from factories import add_contact, add_school, add_section, add_student, add_user, email, first_school_id
-from helpers import every_node, gql, make_user, row_counts, set_district, token_for
+from helpers import every_node, gid, gql, make_user, pk_of, row_counts, set_district, token_for
 from models.db import session_scope
 from models.directory import Profile, Role, School, User, UserGroup, UserGroupAssignee, UserGroupMember
 from resolve import resolve
@@ -22,8 +22,9 @@ mutation Send($input: SendMessageInput!) {
 
 
 def send_to_staff(client, token, staff_ids, **fields):
-    variables = {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL"], "staffIds": [str(i) for i in staff_ids],
-                           **fields}}
+    """staff_ids: user rows, or ids as sent (strings)."""
+    variables = {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
+                           "staffIds": [i if isinstance(i, str) else gid("User", i) for i in staff_ids], **fields}}
     return gql(client, SEND, variables, token)
 
 
@@ -46,13 +47,15 @@ def test_rcp_20_only_targetable_active_staff_at_shared_schools(client, engine):
     ok = send_to_staff(client, token, [targetable])["data"]["sendMessage"]
     assert ok["__typename"] == "SendMessageSuccess"
     before = row_counts(engine)
-    refused = send_to_staff(client, token, [no_grant, hidden, inactive, nowhere])["data"]["sendMessage"]
-    assert [(e["field"], e["code"]) for e in refused["errors"]] == [
-        (f"input.staffIds.{i}", "NOT_FOUND") for i in range(4)]
+    refused = send_to_staff(client, token, [no_grant, hidden, inactive, nowhere, 999_999_999, str(targetable),
+                                            gid("Contact", targetable)])["data"]["sendMessage"]
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [  # a bare number, another kind's id too
+        (f"input.staffIds.{i}", "NOT_FOUND") for i in range(7)]
     assert row_counts(engine) == before
     staff = every_node(client, """query($after: String) { staff(first: 100, after: $after) {
       pageInfo { hasNextPage endCursor } edges { node { id } } } }""", "staff", token=token)
-    listed = {int(node["id"]) for node in staff}
+    listed = {pk_of(node["id"]) for node in staff}
+    assert all(node["id"] == gid("User", pk_of(node["id"])) for node in staff)
     assert targetable in listed and not listed & {no_grant, hidden, inactive, nowhere}
 
 
@@ -77,8 +80,10 @@ def test_rcp_21_user_groups_must_be_assigned_and_target_their_members(client, en
     assert summary.selected_staff == 2
     token = token_for(engine, "admin")
     body = gql(client, SEND, {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"],
-                                        "userGroupIds": [str(theirs_id)]}}, token)
-    assert body["data"]["sendMessage"]["errors"] == [{"field": "input.userGroupIds.0", "code": "NOT_FOUND"}]
+                                        "userGroupIds": [gid("UserGroup", theirs_id), str(mine_id),
+                                                         gid("StudentGroup", mine_id)]}}, token)
+    assert body["data"]["sendMessage"]["errors"] == [  # someone else's group; a bare number, another kind's id
+        {"field": f"input.userGroupIds.{i}", "code": "NOT_FOUND"} for i in range(3)]
 
 
 def _family(engine):
@@ -103,7 +108,7 @@ def test_rcp_22_family_users_reach_their_students_teachers_only(client, engine):
     refused = send_to_staff(client, token, [stranger])["data"]["sendMessage"]
     assert refused["errors"] == [{"field": "input.staffIds.0", "code": "NOT_FOUND"}]
     staff = gql(client, "{ staff { edges { node { id } } } }", token=token)["data"]["staff"]["edges"]
-    assert [int(edge["node"]["id"]) for edge in staff] == [teacher]
+    assert [edge["node"]["id"] for edge in staff] == [gid("User", teacher)]
 
 
 def test_rcp_24_hidden_schedules_give_family_users_no_teachers(client, engine):
@@ -164,13 +169,13 @@ def test_sys_06_and_sys_07_excluded_school_users_cannot_send_sms_or_calls(client
         ... on SendMessageErrors { errors { field code message } } } }"""
     before = row_counts(engine)
     result = gql(client, send, {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL", "SMS"],
-                                          "recipientType": "STUDENTS", "studentIds": [str(kid)]}}, everywhere)
+                                          "recipientType": "STUDENTS", "studentIds": [gid("Student", kid)]}}, everywhere)
     assert result["data"]["sendMessage"]["errors"] == [{
         "field": "input.channels.1", "code": "EXCLUDED_SCHOOL",
         "message": "Users of a school excluded from communication cannot send SMS (SYS-07)."}]
     assert row_counts(engine) == before
     ok = gql(client, send, {"input": {"htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
-                                      "recipientType": "STUDENTS", "studentIds": [str(kid)]}}, everywhere)
+                                      "recipientType": "STUDENTS", "studentIds": [gid("Student", kid)]}}, everywhere)
     assert ok["data"]["sendMessage"]["__typename"] == "SendMessageSuccess"
     elsewhere = make_user(engine, Role.ADMIN, school_ids=[first_school_id(engine)])
     assert "SMS" in gql(client, "{ viewer { compose { channels } } }", token=elsewhere)["data"]["viewer"]["compose"][

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 
 from domain.scheduling.due_sends import send_due_scheduled
 from factories import email, phone, unique
-from helpers import gql, row_counts, token_for, wait_for_message
+from helpers import gid, gql, pk_of, row_counts, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.db import session_scope, utcnow
 from models.directory import Contact, User
@@ -33,10 +33,10 @@ LIST = """query($search: String) { scheduledMessages(search: $search, first: 50)
   edges { node { kind message { id subject } schedule { description nextSendAt lastSentAt lastError } } } } }"""
 
 
-def deliveries(engine, message_id):
+def deliveries(engine, message_id: int):
     with session_scope(engine) as session:
         return session.execute(select(Delivery.channel, Delivery.status, Delivery.address)
-                               .where(Delivery.message_id == int(message_id))).all()
+                               .where(Delivery.message_id == message_id)).all()
 
 
 def test_sch_01_missing_time_or_past_date_is_rejected_and_nothing_is_written(client, engine):
@@ -78,12 +78,12 @@ def test_sch_04_sch_07_a_one_time_message_goes_out_in_the_first_queue_run_after_
     message_id = result["message"]["id"]
     assert result["schedule"]["description"].startswith("Once on ")
     queue_tick()  # not yet due
-    assert deliveries(engine, message_id) == []
+    assert deliveries(engine, pk_of(message_id)) == []
     time.sleep(2.5)
-    assert deliveries(engine, message_id) == []  # due, but no queue run yet
+    assert deliveries(engine, pk_of(message_id)) == []  # due, but no queue run yet
     queue_tick()
     assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
-    assert [(c, s) for c, s, _ in deliveries(engine, message_id)] == [("EMAIL", "SENT")]
+    assert [(c, s) for c, s, _ in deliveries(engine, pk_of(message_id))] == [("EMAIL", "SENT")]
     [row] = [e["node"] for e in gql(client, LIST, {"search": subject}, token)["data"]["scheduledMessages"]["edges"]]
     assert row["kind"] == "ONE_TIME_SENT" and row["schedule"]["lastSentAt"] and row["schedule"]["nextSendAt"] is None
     report = gql(client, """query($s: String) { communicationReport(filter: {search: $s}) { edges { node {
@@ -98,7 +98,7 @@ def test_sch_05_a_due_message_sends_email_now_and_holds_sms_for_the_window(clien
                                     "schedule": schedule_in(1)}, token)["data"]["scheduleMessage"]
     time.sleep(1.5)
     queue_tick()
-    message_id = int(result["message"]["id"])
+    message_id = pk_of(result["message"]["id"])
     deadline = time.monotonic() + 60
     while {c: s for c, s, _ in deliveries(engine, message_id)}.get("EMAIL") != "SENT" and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -116,7 +116,7 @@ def test_sch_09_rcp_27_a_recurring_message_sends_occurrences_resolved_at_their_o
     schedule = {"startDate": start.date().isoformat(), "sendTime": start.time().replace(microsecond=0).isoformat(),
                 "recurrence": "DAILY", "finalDate": (start.date() + dt.timedelta(days=1)).isoformat()}
     result = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule}, token)["data"]["scheduleMessage"]
-    template = int(result["message"]["id"])
+    template = pk_of(result["message"]["id"])
     first_at = dt.datetime.fromisoformat(result["schedule"]["nextSendAt"])
     assert ", next " in result["schedule"]["description"] and ", ends " in result["schedule"]["description"]
     with session_scope(engine) as session:
@@ -154,7 +154,7 @@ def test_sch_13_a_failing_scheduled_send_retries_all_day_then_errors_until_edite
     token, kid = token_for(engine, "admin"), family(engine)
     result = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                  token)["data"]["scheduleMessage"]
-    message_id, due = int(result["message"]["id"]), dt.datetime.fromisoformat(result["schedule"]["nextSendAt"])
+    message_id, due = pk_of(result["message"]["id"]), dt.datetime.fromisoformat(result["schedule"]["nextSendAt"])
     with session_scope(engine) as session:
         admin = session.execute(select(User).where(User.login == "admin")).scalars().one()
         session.execute(update(User).where(User.id == admin.id).values(status="INACTIVE"))
@@ -179,8 +179,14 @@ def test_sch_13_a_failing_scheduled_send_retries_all_day_then_errors_until_edite
     assert message_id not in after.failed + after.sent
     listed = gql(client, LIST, {"search": None}, token)
     kinds = {e["node"]["message"]["id"]: e["node"]["kind"] for e in listed["data"]["scheduledMessages"]["edges"]}
-    assert kinds[str(message_id)] == "ERRORED"
-    saved = gql(client, UPDATE, {"id": str(message_id), "input": message_input(kid, subject="Fixed")},
+    assert kinds[gid("Message", message_id)] == "ERRORED"
+    missing = gql(client, UPDATE, {"id": gid("Message", 999_999_999), "input": message_input(kid)},
+                  token)["data"]["updateScheduledMessage"]
+    assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"]
+    for wrong in (str(message_id), gid("Student", message_id)):  # a bare number, another kind's id: as missing
+        assert gql(client, UPDATE, {"id": wrong, "input": message_input(kid, subject="Fixed")},
+                   token)["data"]["updateScheduledMessage"] == missing, wrong
+    saved = gql(client, UPDATE, {"id": gid("Message", message_id), "input": message_input(kid, subject="Fixed")},
                 token)["data"]["updateScheduledMessage"]
     assert saved["message"]["status"] == "SCHEDULED"
     with session_scope(engine) as session:
@@ -219,13 +225,13 @@ def test_sch_10_sch_11_sch_12_editing_a_recurring_schedule(client, engine):
     assert [e["code"] for e in past["errors"]] == ["IN_THE_PAST"]
     # SCH-11: a kept next send time already in the past goes out on the next run.
     with session_scope(engine) as session:
-        session.execute(update(MessageSchedule).where(MessageSchedule.message_id == int(message_id))
+        session.execute(update(MessageSchedule).where(MessageSchedule.message_id == pk_of(message_id))
                         .values(next_send_at=utcnow() - dt.timedelta(minutes=5)))
     gql(client, UPDATE, {"id": message_id, "input": message_input(kid, subject="Kept")}, token)
     with session_scope(engine) as session:
         assert len(send_due_scheduled(session, utcnow()).sent) >= 1
         assert session.execute(select(func.count()).select_from(Message).where(
-            Message.scheduled_from_id == int(message_id))).scalar_one() == 2
+            Message.scheduled_from_id == pk_of(message_id))).scalar_one() == 2
 
 
 def test_sch_06_the_scheduled_list_shows_kinds_and_filters_by_text_or_date(client, engine):
@@ -256,11 +262,16 @@ def test_a_cancelled_scheduled_message_is_never_sent(client, engine):
     token, kid = token_for(engine, "admin"), family(engine)
     result = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                  token)["data"]["scheduleMessage"]
-    gql(client, """mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }""", {"id": result["message"]["id"]},
-        token)
+    cancel = """mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }"""
+    message_id = pk_of(result["message"]["id"])
+    missing = gql(client, cancel, {"id": gid("Message", 999_999_999)}, token)["data"]
+    assert missing["cancelScheduledMessage"]["__typename"] == "CancelScheduledMessageErrors"
+    for wrong in (str(message_id), gid("Student", message_id)):  # a bare number, another kind's id: as missing
+        assert gql(client, cancel, {"id": wrong}, token)["data"] == missing, wrong
+    gql(client, cancel, {"id": result["message"]["id"]}, token)
     with session_scope(engine) as session:
         due = send_due_scheduled(session, utcnow() + dt.timedelta(days=2))
-    assert int(result["message"]["id"]) not in due.sent + due.failed
+    assert message_id not in due.sent + due.failed
 
 
 def test_sch_15_imported_recipients_travel_with_a_scheduled_draft(client, engine):
@@ -271,7 +282,7 @@ def test_sch_15_imported_recipients_travel_with_a_scheduled_draft(client, engine
     token, kid = token_for(engine, "admin"), family(engine)
     draft = gql(client, """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
         ... on SaveDraftSuccess { message { id } } } }""", {"input": message_input(kid)}, token)
-    draft_id = int(draft["data"]["saveDraft"]["message"]["id"])
+    draft_id = pk_of(draft["data"]["saveDraft"]["message"]["id"])
     outsider = email("outsider")
     with session_scope(engine) as session:
         session.execute(insert(ImportedRecipient), [{"message_id": draft_id, "name": "Visiting Parent",
@@ -279,7 +290,7 @@ def test_sch_15_imported_recipients_travel_with_a_scheduled_draft(client, engine
     scheduled = gql(client, """mutation($id: ID!, $schedule: ScheduleInput!) {
         scheduleDraft(id: $id, schedule: $schedule) { __typename ... on ScheduleMessageSuccess {
           message { status } schedule { nextSendAt } } } }""",
-                    {"id": str(draft_id), "schedule": schedule_in(3600, recurrence="MONTHLY")},
+                    {"id": gid("Message", draft_id), "schedule": schedule_in(3600, recurrence="MONTHLY")},
                     token)["data"]["scheduleDraft"]
     assert scheduled["message"]["status"] == "SCHEDULED"
     with session_scope(engine) as session:
@@ -329,9 +340,9 @@ def test_sms_01_voi_01_sms_07_sms_and_calls_on_messages_drafts_and_schedules(cli
     with session_scope(engine) as session:
         from models.messaging import Message
 
-        stored = session.get(Message, int(message_id))
+        stored = session.get(Message, pk_of(message_id))
         assert (stored.channels, stored.sms_text) == (["EMAIL"], None)
     time.sleep(2.5)
     queue_tick()
     assert wait_for_message(client, token, message_id)["status"] == "COMPLETED"
-    assert {channel for channel, _, _ in deliveries(engine, message_id)} == {"EMAIL"}
+    assert {channel for channel, _, _ in deliveries(engine, pk_of(message_id))} == {"EMAIL"}

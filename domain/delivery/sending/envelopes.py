@@ -302,4 +302,4 @@ CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.ad
 
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:
     return (f"You have a secure message from {from_name}. Sign in to Homeroom to read it: "
-            f"{links.base_url}/messages/{global_id(Kind.MESSAGE, message.id)}")
+            f"{links.base_url}/messages/{global_id(Kind.MESSAGE, message.id)}")  # the id message(id:) reads
