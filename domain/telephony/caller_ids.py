@@ -106,7 +106,7 @@ def caller_id_for_message(session: Session, viewer: Viewer, chosen: int | None,
         return available.default.id if available.default else None
     if chosen not in {number.id for number in available.numbers}:
         problems.append(FieldProblem(("input", "callerIdId"), "NOT_FOUND",
-                                     f"Caller ID {chosen} does not exist or is not one you can use."))
+                                     "This caller ID does not exist or is not one you can use."))
         return None
     return chosen
 
@@ -142,7 +142,7 @@ def _checked(session: Session, data: CallerIdInput, path: tuple, editing: int | 
     known_schools = set(session.execute(select(School.id).where(School.id.in_(set(data.school_ids)))).scalars())
     for index, school_id in enumerate(data.school_ids):
         if school_id not in known_schools:
-            problems.append(FieldProblem((*path, "schoolIds", index), "NOT_FOUND", f"School {school_id} does not exist."))
+            problems.append(FieldProblem((*path, "schoolIds", index), "NOT_FOUND", "This school does not exist."))
     if data.school_default and not data.school_ids:
         problems.append(FieldProblem((*path, "schoolIds"), "REQUIRED", "A school default needs its schools (CID-05)."))
     if data.student_attendance:  # CID-04
@@ -173,7 +173,7 @@ def create(session: Session, data: CallerIdInput) -> CallerId:
 def edit(session: Session, caller_id: int, data: CallerIdInput) -> CallerId:
     number = session.get(CallerId, caller_id)
     if number is None:
-        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", f"Caller ID {caller_id} does not exist.")])
+        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "This caller ID does not exist.")])
     phone, problems = _checked(session, data, ("input",), caller_id)
     if problems:
         raise InvalidInput(problems)
