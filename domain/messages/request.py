@@ -78,21 +78,22 @@ def _problem(problems: list[FieldProblem], path: tuple, code: str, message: str)
     problems.append(FieldProblem(("input", *path), code, message))
 
 
-def _not_found(kind: str, value: int) -> str:
-    if value < 0:
-        return f"{kind} id is not a valid id."
-    return f"{kind} {value} does not exist or is not one you can use."
+def _not_found(what: str) -> str:
+    """One message for a row that is missing, out of reach, or named by no id of its kind (PERM-06:
+    a foreign id answers exactly like a missing one); the problem's path says which id, and the
+    message names no row number (issue 17 point 1)."""
+    return f"This {what} does not exist or is not one you can use."
 
 
-def _check_ids(session: Session, problems: list[FieldProblem], field: str, kind: str,
+def _check_ids(session: Session, problems: list[FieldProblem], field: str, what: str,
                wanted: tuple[int, ...], id_column, scope) -> None:
     """One query per id list: report every id that is unknown or out of the viewer's reach."""
     if not wanted:
         return
     found = set(session.execute(select(id_column).where(id_column.in_(set(wanted)), scope)).scalars())
-    missing = [(index, value) for index, value in enumerate(wanted) if value not in found]
-    for index, value in missing[:20]:
-        _problem(problems, (field, index), "NOT_FOUND", _not_found(kind, value))
+    missing = [index for index, value in enumerate(wanted) if value not in found]
+    for index in missing[:20]:
+        _problem(problems, (field, index), "NOT_FOUND", _not_found(what))
 
 
 def assigned_groups_clause(viewer: Viewer, group, assignee):
@@ -177,7 +178,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("schoolIds",), "INVALID", "schoolIds filters allStudents; set allStudents too.")
     for index, school_id in enumerate(request.school_ids):
         if school_id not in viewer.school_ids:
-            _problem(problems, ("schoolIds", index), "NOT_FOUND", _not_found("School", school_id))
+            _problem(problems, ("schoolIds", index), "NOT_FOUND", _not_found("school"))
     if request.emergency and not {Channel.SMS, Channel.VOICE} & set(request.channels):
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
@@ -194,12 +195,12 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     if request.send_as_school_id is not None and request.send_as_school_id not in viewer.school_ids:
         _problem(problems, ("sendAsSchoolId",), "NOT_FOUND", "You cannot send as that school.")
     if len(request.student_ids) + len(request.staff_ids) <= MAX_SELECTED_IDS:
-        _check_ids(session, problems, "studentIds", "Student", request.student_ids, Student.id,
+        _check_ids(session, problems, "studentIds", "student", request.student_ids, Student.id,
                    student_scope(viewer))
-        _check_ids(session, problems, "staffIds", "Staff user", request.staff_ids, User.id, staff_scope(viewer))
-    _check_ids(session, problems, "studentGroupIds", "Student group", request.student_group_ids, StudentGroup.id,
+        _check_ids(session, problems, "staffIds", "staff user", request.staff_ids, User.id, staff_scope(viewer))
+    _check_ids(session, problems, "studentGroupIds", "student group", request.student_group_ids, StudentGroup.id,
                assigned_groups_clause(viewer, StudentGroup, StudentGroupAssignee))
-    _check_ids(session, problems, "userGroupIds", "User group", request.user_group_ids, UserGroup.id,
+    _check_ids(session, problems, "userGroupIds", "user group", request.user_group_ids, UserGroup.id,
                assigned_groups_clause(viewer, UserGroup, UserGroupAssignee))
     return problems
 

@@ -58,7 +58,8 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     @router.post("/messages/{message_id}/attachments", status_code=201,
                  max_body_size=settings.max_upload_request_bytes)
     async def upload(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
-        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message",
+                             missing=f"no draft or scheduled message {message_id} of yours")
         data = await file.read(attachments.MAX_FILE_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: checks, database
@@ -78,8 +79,8 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
 
     @router.get("/messages/{message_id}/attachments/{attachment_id}")
     def download(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)) -> Response:
-        message_pk, attachment_pk = path_pk(message_id, Kind.MESSAGE, "message"), path_pk(attachment_id, Kind.FILE,
-                                                                                          "attachment")
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message", missing="no such file")
+        attachment_pk = path_pk(attachment_id, Kind.FILE, "attachment", missing="no such file")
         with Session(engine) as session:
             found = attachments.readable(session, viewer_of(session, authorization), message_pk, attachment_pk)
             if found is None:
@@ -101,7 +102,8 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
                 max_body_size=settings.max_upload_request_bytes)
     async def upload_recording(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
         """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
-        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message",
+                             missing=f"no draft or scheduled message {message_id} of yours")
         data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: the WAV conversion is seconds of CPU
@@ -121,7 +123,8 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
 
     @router.delete("/messages/{message_id}/call-recording")
     def remove_recording(message_id: str, authorization: str | None = Header(default=None)):
-        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message",
+                             missing=f"no draft or scheduled message {message_id} of yours")
         try:
             with session_scope(engine) as session:
                 removed = call_recordings.remove(session, viewer_of(session, authorization), message_pk)

@@ -10,9 +10,10 @@ from fastapi import HTTPException
 from domain.support.global_ids import Kind, pk_of
 
 
-def path_pk(value: str, kind: Kind, name: str) -> int:
-    """The row of ``kind`` the path parameter ``name`` names, or 404."""
+def path_pk(value: str, kind: Kind, name: str, *, missing: str | None = None) -> int:
+    """The row of ``kind`` the path parameter ``name`` names, or 404 with ``missing``: the detail the
+    route gives a missing row, so the two answer alike (default "no <name> <value>")."""
     pk = pk_of(value, kind)
     if pk is None:
-        raise HTTPException(status_code=404, detail=f"no {name} {value}")
+        raise HTTPException(status_code=404, detail=missing or f"no {name} {value}")
     return pk

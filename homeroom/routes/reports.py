@@ -35,7 +35,7 @@ def report_router(engine: Engine, authenticate: Authenticator) -> APIRouter:
     @router.get("/reports/messages/{message_id}/deliveries.csv")
     def deliveries_csv(message: str = Path(alias="message_id"),
                        authorization: str | None = Header(default=None)) -> StreamingResponse:
-        message_id = path_pk(message, Kind.MESSAGE, "message")
+        message_id = path_pk(message, Kind.MESSAGE, "message", missing=f"message {message} not found")
         session = Session(engine)
         try:
             found = authenticate.verify(bearer_token(authorization))

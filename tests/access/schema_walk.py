@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -25,15 +25,22 @@ from graphql import (
 )
 from sqlalchemy import func, select
 
+from domain.support.global_ids import Kind, global_id
+from graph.pagination import RECIPIENT_KINDS
 from graph.permissions import REQUIRES_BY_VALUE_KEY, REQUIRES_KEY
 from graph.schema import build_schema
 from models.db import metadata, session_scope
 
 SCHEMA = build_schema(development=False)
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
-#: A dummy value per scalar: well-formed, so the document validates and only authorization decides.
+#: A dummy value per scalar: well-formed, so the document validates and only authorization decides
+#: (the dummy ID is no global id, so it names no row: domain.support.global_ids).
 SCALARS = {"ID": "1", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True,
            "DateTime": "2030-01-01T08:00:00+00:00", "Date": "2030-01-01", "Time": "08:00:00"}
+#: Where an ID goes: the root field's argument name, then the input fields below it.
+Place = tuple[str, ...]
+#: What to put at an ID place: one value everywhere, or a value per place.
+IdValue = str | Callable[[Place], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +52,10 @@ class RootField:
     has_permission_class: bool
     roles: tuple = ()  # models.directory.Role: when the class also requires one of these roles
 
-    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"],
+    def document(self, overrides: dict[str, Any] | None = None, id_value: IdValue = SCALARS["ID"],
                  rich: bool = False) -> tuple[str, dict[str, Any]]:
         """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
-        required arguments with dummy values (``id_value`` for every ID), plus ``overrides``
+        required arguments with dummy values (``id_value`` for every ID, or ``id_value(place)``), plus ``overrides``
         (argument name -> value). ``rich``: select what the answer holds (``selection``), not
         just its type name."""
         field = graphql_root(self.operation).fields[self.name]
@@ -58,7 +65,7 @@ class RootField:
             if arg_name in overrides:
                 value = overrides[arg_name]
             elif is_non_null_type(arg.type) and arg.default_value is Undefined:
-                value = sample(arg.type, id_value)
+                value = sample(arg.type, id_value, (arg_name,))
             else:
                 continue
             declared.append(f"${arg_name}: {arg.type}")
@@ -120,20 +127,22 @@ def root_fields() -> list[RootField]:
     return found
 
 
-def sample(type_: GraphQLType, id_value: str = SCALARS["ID"]) -> Any:
-    """A valid variable value of ``type_``: required input fields filled in, lists of one, and
-    ``id_value`` for every ID."""
+def sample(type_: GraphQLType, id_value: IdValue = SCALARS["ID"], place: Place = ()) -> Any:
+    """A valid variable value of ``type_`` (found at ``place``): required input fields filled in,
+    lists of one, and ``id_value`` (or ``id_value(place)``) for every ID."""
     if is_non_null_type(type_):
-        return sample(type_.of_type, id_value)
+        return sample(type_.of_type, id_value, place)
     if is_list_type(type_):
-        return [sample(type_.of_type, id_value)]
+        return [sample(type_.of_type, id_value, place)]
     if is_enum_type(type_):
         return next(iter(type_.values))
     if is_input_object_type(type_):
         # A non-null field whose default is null must be given all the same (SendMessageInput.channels).
-        return {name: sample(field.type, id_value) for name, field in type_.fields.items()
+        return {name: sample(field.type, id_value, (*place, name)) for name, field in type_.fields.items()
                 if is_non_null_type(field.type) and field.default_value in (Undefined, None)}
-    return id_value if type_.name == "ID" else SCALARS[type_.name]
+    if type_.name == "ID":
+        return id_value(place) if callable(id_value) else id_value
+    return SCALARS[type_.name]
 
 
 def id_paths(operation: str, field_name: str) -> list[tuple[str, ...]]:
@@ -152,29 +161,75 @@ def _id_walk(type_: GraphQLType, path: tuple[str, ...], depth: int = 0) -> Itera
             yield from _id_walk(field.type, (*path, name), depth + 1)
 
 
-def value_at(operation: str, field_name: str, paths: list[tuple[str, ...]], value: Any, id_value: str
+def value_at(operation: str, field_name: str, paths: list[Place], value: IdValue, id_value: IdValue
              ) -> dict[str, Any]:
-    """The arguments named by ``paths`` (argument name, then input fields) with ``value`` set at
-    each path (a list of one where the schema takes a list), every other required part dummy
-    with ``id_value`` IDs."""
+    """The arguments named by ``paths`` (argument name, then input fields) with ``value`` (or
+    ``value(path)``) set at each path (a list of one where the schema takes a list), every other
+    required part dummy with ``id_value`` IDs."""
     field = graphql_root(operation).fields[field_name]
     arguments: dict[str, Any] = {}
-    for arg_name, *inner in paths:
+    for path in paths:
+        arg_name, *inner = path
         arg_type = field.args[arg_name].type
+        here = value(path) if callable(value) else value
         if not inner:
-            arguments[arg_name] = [value] if is_list_type(_nullable(arg_type)) else value
+            arguments[arg_name] = [here] if is_list_type(_nullable(arg_type)) else here
             continue
-        top = arguments.setdefault(arg_name, sample(arg_type, id_value))
+        top = arguments.setdefault(arg_name, sample(arg_type, id_value, (arg_name,)))
         holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
-        for step in inner[:-1]:
+        for depth, step in enumerate(inner[:-1], start=2):
             step_type = holder_type.fields[step].type
             if step not in holder:
-                holder[step] = sample(step_type, id_value)
+                holder[step] = sample(step_type, id_value, path[:depth])
             holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
             holder_type = get_named_type(step_type)
         last_type = holder_type.fields[inner[-1]].type
-        holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
+        holder[inner[-1]] = [here] if is_list_type(_nullable(last_type)) else here
     return arguments
+
+
+#: The kind of row an ID place names (domain.support.global_ids), by the name of the argument or
+#: input field that takes it; ID_KINDS_OF_FIELD first, for a root field's plain ``id`` and for a
+#: name that means another kind on one field. A new ID place fails ``id_kind`` until it is named here.
+ID_KINDS = {
+    "schoolId": Kind.SCHOOL, "schoolIds": Kind.SCHOOL, "sendAsSchoolId": Kind.SCHOOL, "schools": Kind.SCHOOL,
+    "studentId": Kind.STUDENT, "studentIds": Kind.STUDENT, "survivorId": Kind.STUDENT, "mergedId": Kind.STUDENT,
+    "studentGroupIds": Kind.STUDENT_GROUP, "userGroupIds": Kind.USER_GROUP,
+    "staffIds": Kind.USER, "senderId": Kind.USER, "actorUserId": Kind.USER, "assigneeId": Kind.USER,
+    "actorKeyId": Kind.PARTNER_KEY, "callerIdId": Kind.CALLER_ID, "threadId": Kind.THREAD,
+    "messageId": Kind.MESSAGE, "endpointId": Kind.WEBHOOK_ENDPOINT,
+}
+_MESSAGE_FIELDS = ("message", "draft", "saveDraft", "sendDraft", "recallMessage", "discardDraft", "assignDraft",
+                   "assignDraftBack", "scheduleDraft", "updateScheduledMessage", "cancelScheduledMessage")
+_ENDPOINT_FIELDS = ("updateWebhookEndpoint", "deleteWebhookEndpoint", "enableWebhookEndpoint", "rotateWebhookSecret")
+#: The first RecipientKind, which sample() gives recipientThread's recipientKind.
+_SAMPLE_RECIPIENT = next(iter(graphql_root("query").fields["recipientThread"].args["recipientKind"].type.of_type.values))
+ID_KINDS_OF_FIELD = {
+    **{(name, "id"): Kind.MESSAGE for name in _MESSAGE_FIELDS},
+    **{(name, "id"): Kind.WEBHOOK_ENDPOINT for name in _ENDPOINT_FIELDS},
+    ("thread", "id"): Kind.THREAD,
+    ("removeImportedRecipient", "id"): Kind.IMPORTED_RECIPIENT,
+    ("markPortalAlertsSeen", "ids"): Kind.PORTAL_ALERT,
+    ("updateCallerId", "id"): Kind.CALLER_ID, ("deleteCallerId", "id"): Kind.CALLER_ID,
+    ("rotatePartnerKey", "id"): Kind.PARTNER_KEY, ("revokePartnerKey", "id"): Kind.PARTNER_KEY,
+    ("resendWebhook", "messageId"): Kind.WEBHOOK_MESSAGE,
+    ("recipientThread", "recipientId"): RECIPIENT_KINDS[_SAMPLE_RECIPIENT],
+    # node(id:)/nodes(ids:) take any kind; the walk names the message, the row only its owner sees as a draft.
+    ("node", "id"): Kind.MESSAGE, ("nodes", "ids"): Kind.MESSAGE,
+}
+
+
+def id_kind(field_name: str, place: Place) -> Kind:
+    """The kind of row the ID at ``place`` of root field ``field_name`` names."""
+    name = place[-1]
+    kind = ID_KINDS_OF_FIELD.get((field_name, name)) or (ID_KINDS.get(name) if name not in ("id", "ids") else None)
+    assert kind is not None, f"name the kind of {field_name}({'.'.join(place)}) in schema_walk.ID_KINDS"
+    return kind
+
+
+def ids_of(field_name: str, pk: int) -> Callable[[Place], str]:
+    """An IdValue: the global id of row ``pk`` of the kind each ID place of the field names."""
+    return lambda place: global_id(id_kind(field_name, place), pk)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,10 +6,11 @@ byte for byte; subscriptions compare their first frame.
 
 Each ID place is probed alone (FOREIGN_ID there, MISSING_ID wherever else an ID is required) and
 all together, in two rounds: the world's message as its teacher's private draft, then as sent.
-What is dropped before comparing (``comparable``): the two ids themselves become one placeholder
-(an answer may echo the id it was given; the echo says nothing about the row); timestamps, the
-message's random ``familySeed`` and the ids of other rows (numbered by first appearance) are
-masked, since they differ between any two calls that each create a row; ``extensions.requestId``
+Every id is a global id (domain.support.global_ids) of the kind its place names
+(schema_walk.id_kind): the row FOREIGN_ID or MISSING_ID of that kind. What is dropped before
+comparing (``comparable``): the two ids themselves become one placeholder (an answer may echo the
+id it was given; the echo says nothing about the row); timestamps, the message's random
+``familySeed`` and the ids of other rows (numbered by first appearance) are masked, since they differ between any two calls that each create a row; ``extensions.requestId``
 would be dropped (a masked error's request id differs per request). Nothing else is dropped.
 
 What "foreign" means, per caller (``compared``): the deployment holds one district, so the world
@@ -24,7 +25,8 @@ round the message is invisible to everyone but its owner, district administrator
 
 A control keeps the comparison honest: the world's own teacher gets a different answer for
 FOREIGN_ID than for MISSING_ID on the queries that name their draft and thread, so ids are parsed
-and the rows are reachable by their owner.
+and the rows are reachable by their owner; and the same row number as an id of any other kind
+answers like MISSING_ID (an id of another kind names nothing).
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ from sqlalchemy import insert
 
 from domain.access.permissions import Perm
 from domain.directory.standard_profiles import PROFILES
+from domain.support.global_ids import Kind, decoded, global_id
 from factories import first_school_id
 from foreign_world import FOREIGN_ID, MISSING_ID, insert_world, remove_world, set_message_status
 from models.db import session_scope
 from models.directory import PermissionLevel, ProfileGrant
-from schema_walk import RootField, id_paths, root_fields, value_at
+from schema_walk import RootField, id_kind, id_paths, ids_of, root_fields, value_at
 from walk_callers import Caller, make_callers
 from walk_sockets import Subscribe, first_answers
 
@@ -102,9 +105,13 @@ class Probe:
     field: RootField
     places: tuple[tuple[str, ...], ...]  # one ID place (argument, input fields), or all of them
 
-    def document(self, id_value: int) -> tuple[str, dict]:
-        arguments = value_at(self.field.operation, self.field.name, list(self.places), str(id_value), str(MISSING_ID))
-        return self.field.document(arguments, id_value=str(MISSING_ID), rich=True)
+    def document(self, pk: int, kind: Kind | None = None) -> tuple[str, dict]:
+        """Row ``pk`` at the probed places (of the kind each place names, or an id of ``kind``),
+        MISSING_ID wherever else an ID is required."""
+        probed = ids_of(self.field.name, pk) if kind is None else global_id(kind, pk)
+        missing = ids_of(self.field.name, MISSING_ID)
+        arguments = value_at(self.field.operation, self.field.name, list(self.places), probed, missing)
+        return self.field.document(arguments, id_value=missing, rich=True)
 
     def __str__(self) -> str:
         return " + ".join(".".join(place) for place in self.places)
@@ -116,14 +123,16 @@ def probes(field: RootField) -> list[Probe]:
 
 
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
-_PROBE_IDS = re.compile(rf"\b({FOREIGN_ID}|{MISSING_ID})\b")
+#: The probe's ids: FOREIGN_ID and MISSING_ID as global ids of every kind.
+_PROBE_IDS = re.compile("(?<![A-Za-z0-9_-])({})(?![A-Za-z0-9_-])".format(
+    "|".join(sorted((global_id(kind, pk) for kind in Kind for pk in (FOREIGN_ID, MISSING_ID)), key=len, reverse=True))))
 
 
 def comparable(content: bytes) -> str:
-    """The body as compared: the probe's ids (FOREIGN_ID, MISSING_ID) replaced by ``<id>``
-    wherever they appear (an answer may echo the ids it was given); ``extensions.requestId``
+    """The body as compared: the probe's ids (FOREIGN_ID, MISSING_ID as global ids) replaced by
+    ``<id>`` wherever they appear (an answer may echo the ids it was given); ``extensions.requestId``
     dropped; and what differs between two calls that both create a row: timestamps become
-    ``<time>``, ``familySeed`` (random per message) ``<seed>``, and every other id (``id``,
+    ``<time>``, ``familySeed`` (random per message) ``<seed>``, and every other global id (``id``,
     ``…Id``, ``…Ids``) is numbered by first appearance, so the same rows answer the same and a
     new row answers like a new row. Everything else (structure, codes, messages, paths) stays."""
     numbered: dict[str, str] = {}
@@ -140,15 +149,15 @@ def comparable(content: bytes) -> str:
         value = _PROBE_IDS.sub("<id>", value)
         if _ISO_TIME.fullmatch(value):
             return "<time>"
-        if (key == "id" or key.endswith(("Id", "Ids"))) and value.isdigit():
+        if (key == "id" or key.endswith(("Id", "Ids"))) and decoded(value) is not None:
             return numbered.setdefault(value, f"<row {len(numbered) + 1}>")
         return value
 
     return json.dumps(normal(json.loads(content)))
 
 
-def answer(client, probe: Probe, id_value: int, token: str) -> str:
-    query, variables = probe.document(id_value)
+def answer(client, probe: Probe, pk: int, token: str, kind: Kind | None = None) -> str:
+    query, variables = probe.document(pk, kind)
     response = client.post("/graphql", json={"query": query, "variables": variables},
                            headers={"Authorization": f"Bearer {token}"})
     return f"{response.status_code} {comparable(response.content)}"
@@ -201,15 +210,23 @@ def test_issue_17_a_subscription_answers_a_foreign_id_like_a_missing_one(client,
 def test_issue_17_the_foreign_rows_are_reachable_by_their_owner(client, engine, world):
     """The control: the world's teacher, reading their own rows by FOREIGN_ID, gets answers that
     differ from MISSING_ID's on the queries that name their draft and their thread (so the
-    comparison above compares parsed ids of existing rows, not two malformed-id errors)."""
+    comparison above compares parsed ids of existing rows, not two malformed-id errors). The same
+    row number as an id of any other kind (a Student id given as the draft's id) answers exactly
+    like MISSING_ID: the kind is part of the id."""
     set_message_status(engine, MESSAGE_STATES["draft"])
     owner = Caller("the world's teacher", world, None, None)
-    differing = set()
+    differing, other_kinds = set(), []
     for field in FIELDS:
         if field.operation != "query" or not ({Perm.COMMUNICATION} >= set(field.perms)):
             continue
         for probe in probes(field):
-            if answer(client, probe, FOREIGN_ID, owner.token) != answer(client, probe, MISSING_ID, owner.token):
-                differing.add(field.name)
+            missing = answer(client, probe, MISSING_ID, owner.token)
+            if answer(client, probe, FOREIGN_ID, owner.token) == missing:
+                continue
+            differing.add(field.name)
+            kinds = {id_kind(field.name, place) for place in probe.places}
+            other_kinds += [f"{field.name}({probe}) as a {kind.value} id: {found}" for kind in Kind if kind not in kinds
+                            if (found := answer(client, probe, FOREIGN_ID, owner.token, kind)) != missing]
     assert {"draft", "thread"} <= differing, differing
+    assert not other_kinds, "\n".join(other_kinds)
 

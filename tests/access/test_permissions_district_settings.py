@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from factories import add_user, email, first_school_id
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, token_for
 from models.caller_ids import CallerId
 from models.db import session_scope
 from models.directory import District, Role, School, User, UserSchool
@@ -80,17 +80,19 @@ def test_sys_05_set_09_a_school_administrator_cannot_change_district_settings(cl
 def test_sys_05_a_school_setting_only_for_the_callers_own_schools(client, engine):
     """Covers SYS-05 (issue 13 point 5): the principal of school 1 sets school 1's push default;
     school 2 answers NOT_FOUND (a field error on schoolId, issue 14 point 5) exactly like a school
-    that does not exist, and is unchanged; a
+    that does not exist (and like school 2's row number as an id of another kind), and is unchanged; a
     teacher of school 1 is FORBIDDEN; the district administrator sets any school's."""
     principal = token_for(engine, "principal.1")
     own, other = school_of(engine, "principal.1"), school_of(engine, "principal.2")
     own_before, other_before = school_push(engine, own), school_push(engine, other)
     try:
-        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(own)}, principal)["data"]["setPushByDefault"]["value"] is True
+        assert gql(client, PUSH_DEFAULT, {"v": True, "s": gid("School", own)}, principal)["data"]["setPushByDefault"]["value"] is True
         assert school_push(engine, own) is True
-        foreign = gql(client, PUSH_DEFAULT, {"v": True, "s": str(other)}, principal)
-        missing = gql(client, PUSH_DEFAULT, {"v": True, "s": "987654"}, principal)
+        foreign = gql(client, PUSH_DEFAULT, {"v": True, "s": gid("School", other)}, principal)
+        missing = gql(client, PUSH_DEFAULT, {"v": True, "s": gid("School", 987654)}, principal)
+        other_kind = gql(client, PUSH_DEFAULT, {"v": True, "s": gid("Student", other)}, principal)
         assert "errors" not in foreign and "errors" not in missing, (foreign, missing)
+        assert other_kind == missing, (other_kind, missing)
         [refused] = foreign["data"]["setPushByDefault"]["errors"]
         assert (refused["field"], refused["code"]) == ("schoolId", "NOT_FOUND"), foreign
         assert foreign["data"] == missing["data"], (foreign, missing)  # word for word, a missing school's answer
@@ -98,9 +100,9 @@ def test_sys_05_a_school_setting_only_for_the_callers_own_schools(client, engine
         teacher = add_user(engine, "TEACHER", school_ids=[own], profile="Teacher", email=email("t"))
         with session_scope(engine) as session:
             teacher_login = session.get(User, teacher).login
-        assert forbidden(gql(client, PUSH_DEFAULT, {"v": False, "s": str(own)}, token_for(engine, teacher_login)))
+        assert forbidden(gql(client, PUSH_DEFAULT, {"v": False, "s": gid("School", own)}, token_for(engine, teacher_login)))
         admin = token_for(engine, "admin")
-        assert gql(client, PUSH_DEFAULT, {"v": True, "s": str(other)}, admin)["data"]["setPushByDefault"]["value"] is True
+        assert gql(client, PUSH_DEFAULT, {"v": True, "s": gid("School", other)}, admin)["data"]["setPushByDefault"]["value"] is True
         assert school_push(engine, other) is True
     finally:
         with session_scope(engine) as session:
@@ -150,15 +152,15 @@ def test_cid_06_job_06_caller_id_district_default_and_reenrolment_forms_are_dist
         session.flush()
         default_id = number.id
     try:
-        assert forbidden(gql(client, UPDATE_CALLER_ID, {"id": str(default_id), "input": {
+        assert forbidden(gql(client, UPDATE_CALLER_ID, {"id": gid("CallerId", default_id), "input": {
             "title": "Mine now", "phone": "+13125550183"}}, manager))
-        assert forbidden(gql(client, DELETE_CALLER_ID, {"id": str(default_id)}, manager))
+        assert forbidden(gql(client, DELETE_CALLER_ID, {"id": gid("CallerId", default_id)}, manager))
         with session_scope(engine) as session:
             row = session.get(CallerId, default_id)
             assert (row.title, row.phone, row.district_default) == ("District line", "+13125550182", True)
         assert forbidden(gql(client, FORM, token=manager))
         admin = token_for(engine, "admin")
-        assert gql(client, DELETE_CALLER_ID, {"id": str(default_id)}, admin)["data"]["deleteCallerId"] == {"__typename": "CallerIdDeleted"}
+        assert gql(client, DELETE_CALLER_ID, {"id": gid("CallerId", default_id)}, admin)["data"]["deleteCallerId"] == {"__typename": "CallerIdDeleted"}
     finally:
         with session_scope(engine) as session:
             session.execute(CallerId.__table__.delete().where(CallerId.id == default_id))

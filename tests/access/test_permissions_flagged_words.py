@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from factories import add_user, email, first_school_id, unique
-from helpers import gql, token_for
+from helpers import gid, gql, pk_of, token_for
 from models.db import session_scope
 from models.directory import District
 from models.messaging import Message
@@ -75,11 +75,11 @@ def test_inb_11_the_matcher_is_built_once_per_version_of_the_list(client, engine
 
     def send(body: str) -> bool:
         result = gql(client, SEND, {"input": {"subject": unique("Flag check "), "htmlBody": f"<p>{body}</p>",
-                                              "channels": ["EMAIL"], "staffIds": [str(colleague)]}}, admin)
+                                              "channels": ["EMAIL"], "staffIds": [gid("User", colleague)]}}, admin)
         sent = result["data"]["sendMessage"]
         assert sent["__typename"] == "SendMessageSuccess", result
         with session_scope(engine) as session:
-            assert session.get(Message, int(sent["message"]["id"])).flagged is sent["message"]["flagged"]
+            assert session.get(Message, pk_of(sent["message"]["id"])).flagged is sent["message"]["flagged"]
         return sent["message"]["flagged"]
 
     flagging.matcher_for.cache_clear()

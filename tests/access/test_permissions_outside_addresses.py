@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 
 from domain.scheduling.due_sends import send_due_scheduled
 from factories import add_contact, add_section, add_student, add_user, email, first_school_id, unique
-from helpers import gql, row_counts, token_for
+from helpers import gid, gql, pk_of, row_counts, token_for
 from models.db import session_scope
 from models.directory import User
 from models.messaging import Delivery, ImportedRecipient, Message
@@ -52,7 +52,7 @@ def family_sender(engine) -> tuple[str, int]:
 
 def to_teacher(teacher: int, **fields) -> dict:
     return {"subject": unique("To the teacher "), "htmlBody": "<p>Question about homework</p>",
-            "channels": ["EMAIL"], "staffIds": [str(teacher)], **fields}
+            "channels": ["EMAIL"], "staffIds": [gid("User", teacher)], **fields}
 
 
 def assert_forbidden(body: dict, permission: str = "Send to Outside Addresses") -> None:
@@ -89,7 +89,7 @@ def test_rcp_22_perm_60_a_family_user_cannot_import_outside_addresses(client, en
     assert_forbidden(body)
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(ImportedRecipient).where(
-            ImportedRecipient.message_id == int(draft_id))).scalar_one() == 0
+            ImportedRecipient.message_id == pk_of(draft_id))).scalar_one() == 0
     assert gql(client, COMPOSE, token=parent)["data"]["viewer"]["compose"] == {"canSendToOutsideAddresses": False}
     staff = token_for(engine, "admin")
     assert gql(client, COMPOSE, token=staff)["data"]["viewer"]["compose"] == {"canSendToOutsideAddresses": True}
@@ -118,7 +118,7 @@ def test_cmp_22_the_cc_list_is_capped(client, engine):
     colleague = add_user(engine, "TEACHER", school_ids=[first_school_id(engine)], profile="Teacher",
                          email=email("colleague"))
     body = {"subject": unique("Cc cap "), "htmlBody": "<p>Minutes</p>", "channels": ["EMAIL"],
-            "staffIds": [str(colleague)]}
+            "staffIds": [gid("User", colleague)]}
     before = row_counts(engine)
     refused = gql(client, SEND, {"input": {**body, "cc": [email("cc") for _ in range(21)]}}, staff)
     assert refused["data"]["sendMessage"]["__typename"] == "SendMessageErrors"
@@ -133,15 +133,15 @@ def test_rcp_22_a_stored_message_with_outside_addresses_is_checked_again_when_se
     recipients (filled before the check, or by another hand) or Cc addresses cannot be sent or
     scheduled: FORBIDDEN, the draft stays a draft and no delivery is written."""
     parent, teacher = family_sender(engine)
-    with_imported = int(gql(client, SAVE_DRAFT, {"input": to_teacher(teacher)}, parent)
-                        ["data"]["saveDraft"]["message"]["id"])
+    with_imported = pk_of(gql(client, SAVE_DRAFT, {"input": to_teacher(teacher)}, parent)
+                          ["data"]["saveDraft"]["message"]["id"])
     carry_imported(engine, with_imported)
-    with_cc = int(gql(client, SAVE_DRAFT, {"input": to_teacher(teacher)}, parent)["data"]["saveDraft"]["message"]["id"])
+    with_cc = pk_of(gql(client, SAVE_DRAFT, {"input": to_teacher(teacher)}, parent)["data"]["saveDraft"]["message"]["id"])
     with session_scope(engine) as session:
         session.execute(update(Message).where(Message.id == with_cc).values(cc=["stranger@outside.example.com"]))
     for draft in (with_imported, with_cc):
-        assert_forbidden(gql(client, SEND_DRAFT, {"id": str(draft)}, parent))
-        assert_forbidden(gql(client, SCHEDULE_DRAFT, {"id": str(draft), "schedule": schedule_in(3600)}, parent))
+        assert_forbidden(gql(client, SEND_DRAFT, {"id": gid("Message", draft)}, parent))
+        assert_forbidden(gql(client, SCHEDULE_DRAFT, {"id": gid("Message", draft), "schedule": schedule_in(3600)}, parent))
         with session_scope(engine) as session:
             assert session.get(Message, draft).status == "DRAFT"
         assert deliveries_of(engine, draft) == 0
@@ -155,13 +155,13 @@ def test_rcp_22_a_scheduled_message_with_outside_addresses_is_refused_when_it_fi
     scheduled = gql(client, SCHEDULE, {"input": to_teacher(teacher), "schedule": schedule_in(3600)},
                     parent)["data"]["scheduleMessage"]
     assert scheduled["__typename"] == "ScheduleMessageSuccess", scheduled
-    refused_id = int(scheduled["message"]["id"])
+    refused_id = pk_of(scheduled["message"]["id"])
     due = dt.datetime.fromisoformat(scheduled["schedule"]["nextSendAt"])
     carry_imported(engine, refused_id)
     staff = token_for(engine, "admin")
     allowed = gql(client, SCHEDULE, {"input": to_teacher(teacher), "schedule": schedule_in(3600)},
                   staff)["data"]["scheduleMessage"]
-    allowed_id = int(allowed["message"]["id"])
+    allowed_id = pk_of(allowed["message"]["id"])
     carry_imported(engine, allowed_id)
     with session_scope(engine) as session:
         ran = send_due_scheduled(session, max(due, dt.datetime.fromisoformat(allowed["schedule"]["nextSendAt"])))
@@ -192,19 +192,19 @@ def test_rcp_22_resending_a_message_with_outside_addresses_is_checked_again(clie
     kid = add_student(engine, first_school_id(engine))
     add_contact(engine, kid, email=email("family"))
     sent = gql(client, SEND, {"input": {"subject": unique("Cc "), "htmlBody": "<p>Trip</p>", "channels": ["EMAIL"],
-                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)],
+                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)],
                                         "cc": ["office@outside.example.com"]}}, token)
     message_id = sent["data"]["sendMessage"]["message"]["id"]
     wait_for_message(client, token, message_id)
     with session_scope(engine) as session:
-        session.execute(update(Delivery).where(Delivery.message_id == int(message_id)).values(status="FAILED"))
+        session.execute(update(Delivery).where(Delivery.message_id == pk_of(message_id)).values(status="FAILED"))
         user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
         grant = (ProfileGrant.profile_id.in_(select(UserProfile.profile_id).where(UserProfile.user_id == user_id)),
                  ProfileGrant.permission == Perm.OUTSIDE_RECIPIENTS.value)
         session.execute(delete(ProfileGrant).where(*grant))
     assert_forbidden(gql(client, RESEND, {"id": message_id}, token))
     with session_scope(engine) as session:
-        assert set(session.execute(select(Delivery.status).where(Delivery.message_id == int(message_id)))
+        assert set(session.execute(select(Delivery.status).where(Delivery.message_id == pk_of(message_id)))
                    .scalars()) == {"FAILED"}
         profile = session.execute(select(UserProfile.profile_id).where(UserProfile.user_id == user_id)).scalar_one()
         session.execute(insert(ProfileGrant).values(profile_id=profile, permission=Perm.OUTSIDE_RECIPIENTS.value,

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 
 from domain.audit.actions import AuditAction
 from graph.context import Info
-from helpers import gql, set_district, token_for
+from graph.pagination import RECIPIENT_KINDS
+from helpers import gid, gids, gql, pk_of, set_district, token_for
 from models.audit import AuditLog, AuditStudentSet
 from models.db import session_scope, utcnow
 from models.directory import Contact, User
@@ -63,14 +64,14 @@ def test_issue_16_point_8_a_send_writes_one_row_with_its_students_recipients_and
     students its deliveries concern, the recipient count, the caller's X-Request-ID and address."""
     token, kids = token_for(engine, "admin"), [family(engine), family(engine)]
     before, request_id = latest_id(engine), "req-" + uuid.uuid4().hex
-    body = {**message_input(kids[0]), "studentIds": [str(k) for k in kids]}
+    body = {**message_input(kids[0]), "studentIds": gids("Student", kids)}
     response = client.post("/graphql", json={"query": SEND, "variables": {"input": body}},
                            headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id})
     assert response.headers["x-request-id"] == request_id
     sent = response.json()["data"]["sendMessage"]
     [row] = audit_rows(engine, AuditLog.id > before, AuditLog.action == AuditAction.MESSAGE_SENT.value)
     assert row.actor_user_id == user_id(engine, "admin") and row.actor_key_id is None
-    assert row.object_type == "message" and row.object_ids == [int(sent["message"]["id"])]
+    assert row.object_type == "message" and row.object_ids == [pk_of(sent["message"]["id"])]
     assert row.recipient_count == sent["recipientCount"] == 2
     assert row.request_id == request_id and row.client_address == "testclient"
     assert row.student_count == 2 and students_of(engine, row.students_digest) == set(kids)
@@ -117,16 +118,16 @@ def test_issue_16_point_8_schedule_update_and_cancel_are_audited_and_the_send_wh
     before = latest_id(engine)
     scheduled = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                     token)["data"]["scheduleMessage"]
-    message_id = int(scheduled["message"]["id"])
+    message_id = pk_of(scheduled["message"]["id"])
     gql(client, """mutation($id: ID!, $input: SendMessageInput!) { updateScheduledMessage(id: $id, input: $input) {
-        __typename } }""", {"id": str(message_id), "input": message_input(kid, subject="Changed")}, token)
+        __typename } }""", {"id": gid("Message", message_id), "input": message_input(kid, subject="Changed")}, token)
     other = gql(client, SCHEDULE, {"input": message_input(kid), "schedule": schedule_in(3600)},
                 token)["data"]["scheduleMessage"]["message"]["id"]
     gql(client, "mutation($id: ID!) { cancelScheduledMessage(id: $id) { __typename } }", {"id": other}, token)
     rows = audit_rows(engine, AuditLog.id > before)
     assert [(r.action, r.object_ids) for r in rows] == [
         ("MESSAGE_SCHEDULED", [message_id]), ("SCHEDULE_UPDATED", [message_id]),
-        ("MESSAGE_SCHEDULED", [int(other)]), ("SCHEDULE_CANCELLED", [int(other)])]
+        ("MESSAGE_SCHEDULED", [pk_of(other)]), ("SCHEDULE_CANCELLED", [pk_of(other)])]
     assert all(students_of(engine, r.students_digest) == {kid} for r in rows)
 
     with session_scope(engine) as session:  # due now: the queue run sends it and its hand-on job fans it out
@@ -160,7 +161,7 @@ def test_issue_16_point_8_contact_data_shown_and_the_csv_export_are_audited(clie
     assert plan["data"]["recipientPlan"]["deliveries"]["nodes"]
     rows = audit_rows(engine, AuditLog.id > before)
     assert [(r.action, r.object_type, r.object_ids) for r in rows] == [
-        ("CONTACT_DATA_VIEWED", "message", [int(message_id)]), ("REPORT_EXPORTED", "message", [int(message_id)]),
+        ("CONTACT_DATA_VIEWED", "message", [pk_of(message_id)]), ("REPORT_EXPORTED", "message", [pk_of(message_id)]),
         ("CONTACT_DATA_VIEWED", "recipientPlan", [])]
     assert all(students_of(engine, r.students_digest) == {kid} for r in rows)
     assert_no_personal_data(engine, rows)
@@ -173,15 +174,15 @@ def test_issue_16_point_8_a_recipient_thread_showing_a_contact_s_address_is_audi
     message_id = gql(client, SEND, {"input": message_input(kid)}, token)["data"]["sendMessage"]["message"]["id"]
     with session_scope(engine) as session:
         kind, recipient = session.execute(select(Delivery.recipient_kind, Delivery.recipient_id).where(
-            Delivery.message_id == int(message_id), Delivery.channel == "EMAIL")).one()
+            Delivery.message_id == pk_of(message_id), Delivery.channel == "EMAIL")).one()
     before = latest_id(engine)
     thread = gql(client, """query($kind: RecipientKind!, $id: ID!) { recipientThread(recipientKind: $kind,
         recipientId: $id, first: 5) { entries { edges { node { deliveries { address } } } } } }""",
-                 {"kind": kind, "id": str(recipient)}, token)["data"]["recipientThread"]
+                 {"kind": kind, "id": gid(RECIPIENT_KINDS[kind], recipient)}, token)["data"]["recipientThread"]
     assert "@" in thread["entries"]["edges"][0]["node"]["deliveries"][0]["address"]
     [row] = audit_rows(engine, AuditLog.id > before)
     assert (row.action, row.object_type, row.object_ids) == ("CONTACT_DATA_VIEWED", "recipientThread",
-                                                            [int(message_id)])
+                                                            [pk_of(message_id)])
     assert students_of(engine, row.students_digest) == {kid}
 
 
@@ -238,7 +239,7 @@ def test_issue_16_point_8_audit_log_answers_every_disclosure_concerning_a_studen
     whose students include that student (a send to two families, then a view of one), and no other
     student's; other filters narrow it; a teacher (no "District Settings") is refused."""
     token, kid, other = token_for(engine, "admin"), family(engine), family(engine)
-    sent = gql(client, SEND, {"input": {**message_input(kid), "studentIds": [str(kid), str(other)]}},
+    sent = gql(client, SEND, {"input": {**message_input(kid), "studentIds": gids("Student", [kid, other])}},
                token)["data"]["sendMessage"]["message"]["id"]
     gql(client, DELIVERIES, {"id": sent}, token)
     only_other = gql(client, SEND, {"input": message_input(other)}, token)["data"]["sendMessage"]["message"]["id"]
@@ -247,7 +248,7 @@ def test_issue_16_point_8_audit_log_answers_every_disclosure_concerning_a_studen
         requestId clientAddress rowHash prevHash } } } }"""
     nodes, after = [], None
     while True:
-        page = gql(client, query, {"filter": {"studentId": str(kid)}, "after": after}, token)["data"]["auditLog"]
+        page = gql(client, query, {"filter": {"studentId": gid("Student", kid)}, "after": after}, token)["data"]["auditLog"]
         assert page["totalCount"] == 2
         nodes += [edge["node"] for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -256,8 +257,10 @@ def test_issue_16_point_8_audit_log_answers_every_disclosure_concerning_a_studen
     assert [(n["action"], n["objectIds"]) for n in nodes] == [("CONTACT_DATA_VIEWED", [sent]),
                                                               ("MESSAGE_SENT", [sent])]
     assert only_other not in {i for n in nodes for i in n["objectIds"]}
-    sends = gql(client, query, {"filter": {"studentId": str(other), "action": "MESSAGE_SENT"}}, token)["data"]
+    sends = gql(client, query, {"filter": {"studentId": gid("Student", other), "action": "MESSAGE_SENT"}}, token)["data"]
     assert sends["auditLog"]["totalCount"] == 2
+    for nobody in (gid("Student", 987654321), gid("Contact", kid), str(kid)):  # missing, another kind, a row number
+        assert gql(client, query, {"filter": {"studentId": nobody}}, token)["data"]["auditLog"]["totalCount"] == 0
     no_time_zone = gql(client, query, {"filter": {"from": "2026-01-01T00:00:00"}}, token)
     assert no_time_zone["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     refused = gql(client, query, {}, token_for(engine, login))
@@ -320,7 +323,7 @@ def test_issue_16_point_8_contact_data_shown_survives_a_later_field_rolling_back
     assert any("@" in edge["node"]["address"] for edge in answer["message"]["deliveries"]["edges"])
     assert answer["recipientPlan"]["__typename"] == "RecipientPlanErrors"
     [row] = audit_rows(engine, AuditLog.id > before)
-    assert (row.action, row.object_type, row.object_ids) == ("CONTACT_DATA_VIEWED", "message", [int(message_id)])
+    assert (row.action, row.object_type, row.object_ids) == ("CONTACT_DATA_VIEWED", "message", [pk_of(message_id)])
     assert students_of(engine, row.students_digest) == {kid}
 
 
@@ -333,7 +336,7 @@ def test_issue_16_point_8_a_mutation_s_disclosure_survives_a_later_refused_send(
     answer = gql(client, SENT_AND_SHOWN_THEN_SEND_REFUSED, {"shown": message_input(kid),
                                                             "refused": message_input(kid, studentIds=[])}, token)["data"]
     assert answer["refused"]["__typename"] == "SendMessageErrors"
-    message_id = int(answer["shown"]["message"]["id"])
+    message_id = pk_of(answer["shown"]["message"]["id"])
     rows = audit_rows(engine, AuditLog.id > before)
     assert [(r.action, r.object_ids) for r in rows] == [("MESSAGE_SENT", [message_id]),
                                                         ("CONTACT_DATA_VIEWED", [message_id])]

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from starlette.websockets import WebSocketDisconnect
 
 from domain.access.permissions import Perm
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, pk_of, token_for
 from models.db import session_scope
 from models.directory import AccountStatus, Role, User
 from models.partner_keys import PartnerKey, PartnerKeySecret
@@ -93,10 +93,10 @@ def test_issue_16_point_3_refused_keys_are_unauthenticated_and_write_nothing(cli
         secret = secret + "!"
     with session_scope(engine) as session:
         if case == "expired":
-            session.execute(update(PartnerKey).where(PartnerKey.id == int(key_id))
+            session.execute(update(PartnerKey).where(PartnerKey.id == pk_of(key_id))
                             .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
         elif case == "revoked":
-            session.execute(update(PartnerKey).where(PartnerKey.id == int(key_id))
+            session.execute(update(PartnerKey).where(PartnerKey.id == pk_of(key_id))
                             .values(revoked_at=dt.datetime.now(dt.UTC)))
         elif case == "creator deactivated":
             session.execute(update(User).where(User.login == creator_login)
@@ -122,7 +122,7 @@ def test_issue_16_point_3_last_used_is_written_at_most_once_a_minute(client, eng
     assert last_used(engine, key_id) == first
     earlier = first - dt.timedelta(seconds=61)
     with session_scope(engine) as session:
-        session.execute(update(PartnerKey).where(PartnerKey.id == int(key_id)).values(last_used_at=earlier))
+        session.execute(update(PartnerKey).where(PartnerKey.id == pk_of(key_id)).values(last_used_at=earlier))
     gql(client, SCHOOLS, token=secret)
     assert last_used(engine, key_id) > earlier + dt.timedelta(seconds=60)
 
@@ -166,13 +166,14 @@ def test_issue_16_point_3_revocation_ends_every_secret_of_the_key(client, engine
 
 
 def test_issue_16_point_3_rotate_and_revoke_refuse_bad_input_writing_nothing(client, engine):
-    """Issue 16 point 3: an unknown or malformed id is NOT_FOUND (alike); a grace out of range and a
-    revoked key are INVALID; nothing is written."""
+    """Issue 16 point 3: an unknown or malformed id, a bare row number and the key's row number as
+    an id of another kind are NOT_FOUND (alike); a grace out of range and a revoked key are INVALID;
+    nothing is written."""
     admin = token_for(engine, "admin")
     created = create_key(client, engine)
     key_id = created["key"]["id"]
     before = key_rows(engine)
-    for missing in ("987654321", "abc"):
+    for missing in (gid("PartnerKey", 987654321), "abc", str(pk_of(key_id)), gid("WebhookEndpoint", pk_of(key_id))):
         assert gql(client, ROTATE, {"id": missing, "grace": 5}, admin)["data"]["rotatePartnerKey"]["errors"] == [
             {"path": ["id"], "code": "NOT_FOUND", "message": "No partner key has this id."}]
         assert gql(client, REVOKE, {"id": missing}, admin)["data"]["revokePartnerKey"]["errors"][0]["code"] == "NOT_FOUND"

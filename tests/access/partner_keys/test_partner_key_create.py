@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.access.permissions import Perm
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role
 from models.partner_keys import PartnerKeySecret
@@ -29,7 +29,7 @@ def test_issue_16_point_3_the_secret_is_shown_once_and_stored_as_prefix_and_hmac
     assert secret.startswith(f"hrk_{key['prefix']}_") and len(secret) == 4 + 12 + 1 + 43
     assert key["name"] == "Dashboard" and key["createdBy"]["login"] == "admin"
     assert sorted(key["scopes"]) == ["DIRECTORY_READ", "MESSAGES_READ"]
-    assert key["schools"] == [{"id": str(school)}]
+    assert key["schools"] == [{"id": gid("School", school)}]
     assert dt.datetime.fromisoformat(key["expiresAt"]) == expires
     assert key["revokedAt"] is None and key["lastUsedAt"] is None
     with session_scope(engine) as session:
@@ -68,8 +68,10 @@ def _past() -> str:
     ("two lines", {"name": "SIS\nsync"}, ["input", "name"], "INVALID_CHARACTERS"),
     ("no scopes", {"scopes": []}, ["input", "scopes"], "REQUIRED"),
     ("empty schools", {"schoolIds": []}, ["input", "schoolIds"], "REQUIRED"),
-    ("missing school", {"schoolIds": ["987654321"]}, ["input", "schoolIds", "0"], "NOT_FOUND"),
+    ("missing school", {"schoolIds": [gid("School", 987654321)]}, ["input", "schoolIds", "0"], "NOT_FOUND"),
     ("not an id", {"schoolIds": ["abc"]}, ["input", "schoolIds", "0"], "NOT_FOUND"),
+    ("a row number", {"schoolIds": ["1"]}, ["input", "schoolIds", "0"], "NOT_FOUND"),
+    ("another kind's id", {"schoolIds": [gid("Student", 1)]}, ["input", "schoolIds", "0"], "NOT_FOUND"),
     ("expired", {"expiresAt": None}, ["input", "expiresAt"], "EXPIRY_IN_THE_PAST"),
 ])
 def test_issue_16_point_3_bad_input_answers_in_the_payload_and_writes_nothing(client, engine, case, fields, path,
@@ -88,17 +90,18 @@ def test_issue_16_point_3_bad_input_answers_in_the_payload_and_writes_nothing(cl
 
 def test_issue_16_point_3_a_school_the_creator_cannot_reach_answers_like_a_missing_one(client, engine):
     """A foreign id answers exactly like a missing one: an administrator of school 1 only, given
-    district settings, cannot limit a key to school 3; the error is the one a missing id gets."""
+    district settings, cannot limit a key to school 3; the error is the one a missing id gets, and
+    the one school 3's row number as an id of another kind gets."""
     school1, school3 = school_of(engine, "principal.1"), school_of(engine, "principal.3")
     creator = make_user(engine, Role.ADMIN, school_ids=[school1])
     answers = []
-    for school in (school3, 987654321):
-        body = gql(client, CREATE, {"input": {"name": "SIS", "scopes": ["DIRECTORY_READ"], "schoolIds": [str(school)]}},
+    for school in (gid("School", school3), gid("School", 987654321), gid("Student", school3)):
+        body = gql(client, CREATE, {"input": {"name": "SIS", "scopes": ["DIRECTORY_READ"], "schoolIds": [school]}},
                    creator)
         answers.append(body["data"]["createPartnerKey"])
-    assert answers[0] == answers[1] and answers[0]["__typename"] == "CreatePartnerKeyErrors"
+    assert answers[0] == answers[1] == answers[2] and answers[0]["__typename"] == "CreatePartnerKeyErrors"
     duplicate = gql(client, CREATE, {"input": {"name": "SIS", "scopes": ["DIRECTORY_READ"],
-                                               "schoolIds": [str(school1), str(school1)]}}, creator)
+                                               "schoolIds": [gid("School", school1), gid("School", school1)]}}, creator)
     assert [(e["path"], e["code"]) for e in duplicate["data"]["createPartnerKey"]["errors"]] == [
         (["input", "schoolIds", "1"], "DUPLICATE")]
 

@@ -9,7 +9,7 @@ import csv
 import io
 
 from factories import add_contact, add_student, email, unique
-from helpers import gql, token_for, wait_for_message
+from helpers import gid, gql, pk_of, token_for, wait_for_message
 from partner_key_steps import create_key, school_of
 from shared_steps import REPORT
 from two_schools import MESSAGE, expected, recipients, rows_of, sent_to_two_schools
@@ -53,7 +53,7 @@ def test_issue_16_point_3_the_csv_export_takes_a_key_with_messages_read(client, 
     response = client.get(path, headers={"Authorization": f"Bearer {reader}"})
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert {(row["recipient_kind"], int(row["recipient_id"])) for row in rows} == expected(sent, "contact1", "teacher1")
+    assert {(row["recipient_kind"], pk_of(row["recipient_id"])) for row in rows} == expected(sent, "contact1", "teacher1")
     assert "school3-family" not in response.text
     directory_only = create_key(client, engine, scopes=["DIRECTORY_READ"])["secret"]
     assert client.get(path, headers={"Authorization": f"Bearer {directory_only}"}).status_code == 403
@@ -68,12 +68,12 @@ def test_issue_16_point_3_a_school_key_does_not_find_another_schools_message(cli
     add_contact(engine, kid3, email=email("school3-only"))
     subject = unique("School 3 only ")
     sent = gql(client, SEND, {"input": {"subject": subject, "htmlBody": "<p>Hi</p>", "channels": ["EMAIL"],
-                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid3)]}}, admin)
+                                        "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid3)]}}, admin)
     message_id = sent["data"]["sendMessage"]["message"]["id"]
     wait_for_message(client, admin, message_id)
     key = create_key(client, engine, scopes=["MESSAGES_READ"], school_ids=[school_of(engine, "principal.1")])["secret"]
     assert gql(client, MESSAGE, {"id": message_id}, key)["data"]["message"] is None
-    assert gql(client, MESSAGE, {"id": "987654321"}, key)["data"]["message"] is None
+    assert gql(client, MESSAGE, {"id": gid("Message", 987654321)}, key)["data"]["message"] is None
     report = gql(client, REPORT, {"filter": {"search": subject}, "first": 5}, key)["data"]["communicationReport"]
     assert report["totalCount"] == 0 and report["edges"] == []
 
@@ -85,9 +85,10 @@ def test_issue_16_point_3_a_school_key_reads_and_sends_within_its_schools(client
     school1, school3 = school_of(engine, "principal.1"), school_of(engine, "principal.3")
     reader = create_key(client, engine, scopes=["DIRECTORY_READ"], school_ids=[school1])["secret"]
     data = gql(client, DIRECTORY, token=reader)["data"]
-    assert data["schools"]["nodes"] == [{"id": str(school1)}]
-    assert data["students"]["edges"] and {e["node"]["school"]["id"] for e in data["students"]["edges"]} == {str(school1)}
-    assert {s["school"]["id"] for s in data["sections"]["nodes"]} <= {str(school1)}
+    assert data["schools"]["nodes"] == [{"id": gid("School", school1)}]
+    assert data["students"]["edges"] and {e["node"]["school"]["id"] for e in data["students"]["edges"]} == {
+        gid("School", school1)}
+    assert {s["school"]["id"] for s in data["sections"]["nodes"]} <= {gid("School", school1)}
     sender = create_key(client, engine, scopes=["MESSAGES_SEND"], school_ids=[school1])["secret"]
     kid1, kid3 = add_student(engine, school1), add_student(engine, school3)
     for kid in (kid1, kid3):
@@ -96,7 +97,7 @@ def test_issue_16_point_3_a_school_key_reads_and_sends_within_its_schools(client
     def send(kid: int) -> dict:
         return gql(client, SEND, {"input": {"subject": unique("From the SIS "), "htmlBody": "<p>Hi</p>",
                                             "channels": ["EMAIL"], "recipientType": "PRIMARY_CONTACTS",
-                                            "studentIds": [str(kid)]}}, sender)["data"]["sendMessage"]
+                                            "studentIds": [gid("Student", kid)]}}, sender)["data"]["sendMessage"]
 
     assert send(kid1)["__typename"] == "SendMessageSuccess"
     refused, missing = send(kid3), send(987654321)
