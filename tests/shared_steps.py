@@ -22,7 +22,7 @@ PDF = b"%PDF-1.4\n% field trip permission slip\n" + bytes(range(256)) * 40
 
 def draft(client, token, kids, **fields) -> str:
     body = {"subject": "Field trip", "htmlBody": "<p>Slip attached.</p>", "channels": ["EMAIL"],
-            "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(k) for k in kids], **fields}
+            "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", k) for k in kids], **fields}
     return gql(client, SAVE_DRAFT, {"input": body}, token)["data"]["saveDraft"]["message"]["id"]
 
 

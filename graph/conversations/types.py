@@ -214,7 +214,8 @@ class ThreadMessage:
             return []
         files = await info.context.loaders.attachments_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
         return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
-                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{node_id(Kind.FILE, a.id)}")
+                for a in files]
 
     @classmethod
     def of(cls, entry: ThreadPageMessage, viewer_id: int, correspondent_id: int) -> ThreadMessage:

@@ -49,7 +49,7 @@ class ProgressSubscriptions:
                     await context.revoke_access(current.value)
                     return
                 if current is AccessEnded.MESSAGE_HIDDEN:
-                    raise GraphQLError(f"message {wanted} not found", extensions={"code": "NOT_FOUND"})
+                    raise GraphQLError(f"message {message_id} not found", extensions={"code": "NOT_FOUND"})
                 if isinstance(current, GraphQLError):
                     raise current
                 if last is None or current.key() != last.key():

@@ -143,7 +143,8 @@ class Draft:
     async def attachments(self, info: Info) -> list[AttachedFile]:
         files = await info.context.loaders.attachments_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
         return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
-                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}") for a in files]
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{node_id(Kind.FILE, a.id)}")
+                for a in files]
 
     @strawberry.field(description="The CSV-imported recipients, in import order, 100 a page by default (IMP-05).")
     def imported_recipients(self, info: Info, first: First = None, after: After = None, last: Last = None,

@@ -323,7 +323,7 @@ class Message:
     async def attachments(self, info: Info) -> list[AttachedFile]:
         files = await info.context.loaders.attachments_by_message_id.load(self.row_id)
         return [AttachedFile(id=node_id(Kind.FILE, a.id), filename=a.filename, content_type=a.content_type,
-                             size=a.size, download_path=f"/messages/{self.id}/attachments/{a.id}")
+                             size=a.size, download_path=f"/messages/{self.id}/attachments/{node_id(Kind.FILE, a.id)}")
                 for a in files]
 
     @strawberry.field(description="Delivery counts by status, largest first. Someone else's message counts the "
