@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from helpers import gql, token_for
+from helpers import gids, gql, pk_of, token_for
 from models.db import session_scope
 from models.directory import User, UserSchool
 from models.partner_keys import PartnerKey, PartnerKeySchool, PartnerKeySecret
@@ -32,7 +32,7 @@ def create_key(client, engine, *, scopes=("DIRECTORY_READ",), school_ids=None, t
     """A key made by the seeded district administrator (or ``token``'s user): its payload."""
     variables = {"input": {"name": fields.pop("name", "SIS sync"), "scopes": list(scopes), **fields}}
     if school_ids is not None:
-        variables["input"]["schoolIds"] = [str(s) for s in school_ids]
+        variables["input"]["schoolIds"] = gids("School", school_ids)
     body = gql(client, CREATE, variables, token or token_for(engine, "admin"))
     created = body["data"]["createPartnerKey"]
     assert created["__typename"] == "PartnerKeyIssued", body
@@ -47,8 +47,9 @@ def key_rows(engine) -> dict[str, int]:
 
 
 def last_used(engine, key_id: str):
+    """When the key (its global id, as the API shows it) was last used."""
     with session_scope(engine) as session:
-        return session.get(PartnerKey, int(key_id)).last_used_at
+        return session.get(PartnerKey, pk_of(key_id)).last_used_at
 
 
 def school_of(engine, login: str) -> int:

@@ -78,10 +78,10 @@ def _problem(problems: list[FieldProblem], path: tuple, code: str, message: str)
     problems.append(FieldProblem(("input", *path), code, message))
 
 
-def _not_found(kind: str, value: int) -> str:
-    if value < 0:
-        return f"{kind} id is not a valid id."
-    return f"{kind} {value} does not exist or is not one you can use."
+def _not_found(kind: str) -> str:
+    """One message for a missing row, another's row and a string that is no id (NOT_AN_ID): the
+    answer says nothing of which it was, nor the row number inside the opaque id (issue 17 point 1)."""
+    return f"No {kind.lower()} you can use has this id."
 
 
 def _check_ids(session: Session, problems: list[FieldProblem], field: str, kind: str,
@@ -90,9 +90,9 @@ def _check_ids(session: Session, problems: list[FieldProblem], field: str, kind:
     if not wanted:
         return
     found = set(session.execute(select(id_column).where(id_column.in_(set(wanted)), scope)).scalars())
-    missing = [(index, value) for index, value in enumerate(wanted) if value not in found]
-    for index, value in missing[:20]:
-        _problem(problems, (field, index), "NOT_FOUND", _not_found(kind, value))
+    missing = [index for index, value in enumerate(wanted) if value not in found]
+    for index in missing[:20]:
+        _problem(problems, (field, index), "NOT_FOUND", _not_found(kind))
 
 
 def assigned_groups_clause(viewer: Viewer, group, assignee):
@@ -177,7 +177,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("schoolIds",), "INVALID", "schoolIds filters allStudents; set allStudents too.")
     for index, school_id in enumerate(request.school_ids):
         if school_id not in viewer.school_ids:
-            _problem(problems, ("schoolIds", index), "NOT_FOUND", _not_found("School", school_id))
+            _problem(problems, ("schoolIds", index), "NOT_FOUND", _not_found("School"))
     if request.emergency and not {Channel.SMS, Channel.VOICE} & set(request.channels):
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")

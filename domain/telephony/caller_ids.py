@@ -106,7 +106,7 @@ def caller_id_for_message(session: Session, viewer: Viewer, chosen: int | None,
         return available.default.id if available.default else None
     if chosen not in {number.id for number in available.numbers}:
         problems.append(FieldProblem(("input", "callerIdId"), "NOT_FOUND",
-                                     f"Caller ID {chosen} does not exist or is not one you can use."))
+                                     "No caller ID you can use has this id."))
         return None
     return chosen
 
@@ -119,7 +119,7 @@ def refuse_district_default_change(session: Session, viewer: Viewer, caller_id: 
     if is_district_administrator(viewer):
         return
     if session.execute(select(CallerId.district_default).where(CallerId.id == caller_id)).scalar():
-        raise AuthorizationError(f'Caller ID {caller_id} is a District Default number; changing it needs the '
+        raise AuthorizationError(f'This caller ID is a District Default number; changing it needs the '
                                  f'"{CATALOGUE[Perm.DISTRICT_SETTINGS].label}" permission.',
                                  requirement=Perm.DISTRICT_SETTINGS.value)
 
@@ -173,7 +173,7 @@ def create(session: Session, data: CallerIdInput) -> CallerId:
 def edit(session: Session, caller_id: int, data: CallerIdInput) -> CallerId:
     number = session.get(CallerId, caller_id)
     if number is None:
-        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", f"Caller ID {caller_id} does not exist.")])
+        raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", "No caller ID has this id.")])
     phone, problems = _checked(session, data, ("input",), caller_id)
     if problems:
         raise InvalidInput(problems)

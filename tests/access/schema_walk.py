@@ -1,12 +1,16 @@
 """Walking the built schema (graph.schema.build_schema) for the schema-wide authorization tests:
 every root field with its declared permissions and scopes, a valid document for it with dummy
-values for its required arguments, and every gated input field with the root fields that reach it."""
+values for its required arguments, and every gated input field with the root fields that reach it.
+
+Every ID the walk sends is a global id (domain.support.global_ids) of the kind its place takes
+(``ID_KINDS``): the row number says which row, the kind is the argument's, so a foreign row and a
+missing one are told apart by the row alone, never by a malformed id."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -25,15 +29,93 @@ from graphql import (
 )
 from sqlalchemy import func, select
 
+from domain.support.global_ids import Kind, global_id
+from foreign_world import MISSING_ID
 from graph.permissions import REQUIRES_BY_VALUE_KEY, REQUIRES_KEY
 from graph.schema import build_schema
 from models.db import metadata, session_scope
 
 SCHEMA = build_schema(development=False)
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
-#: A dummy value per scalar: well-formed, so the document validates and only authorization decides.
-SCALARS = {"ID": "1", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True,
+#: A dummy value per scalar: well-formed, so the document validates and only authorization decides
+#: (an ID is a global id of its place's kind: ``walk_id``).
+SCALARS = {"String": "x", "Int": 1, "Float": 1.0, "Boolean": True,
            "DateTime": "2030-01-01T08:00:00+00:00", "Date": "2030-01-01", "Time": "08:00:00"}
+
+#: The kind of row each ID place of the schema names: by the argument's (or input field's) name,
+#: or by (root field, name) where the name alone does not say (``id`` names what the field acts on;
+#: ``messageId`` of resendWebhook is a webhook message). One table for the whole walk: an ID place
+#: added to the schema without an entry fails ``id_kind`` loudly, and
+#: test_authorization_walk.test_every_id_place_of_the_schema_has_a_kind names it.
+ID_KINDS: dict[str | tuple[str, str], Kind] = {
+    "messageId": Kind.MESSAGE,
+    "threadId": Kind.THREAD,
+    "schoolId": Kind.SCHOOL,
+    "schoolIds": Kind.SCHOOL,
+    "schools": Kind.SCHOOL,
+    "sendAsSchoolId": Kind.SCHOOL,
+    "studentId": Kind.STUDENT,
+    "studentIds": Kind.STUDENT,
+    "survivorId": Kind.STUDENT,
+    "mergedId": Kind.STUDENT,
+    "studentGroupIds": Kind.STUDENT_GROUP,
+    "staffIds": Kind.USER,
+    "senderId": Kind.USER,
+    "assigneeId": Kind.USER,
+    "actorUserId": Kind.USER,
+    "userGroupIds": Kind.USER_GROUP,
+    "callerIdId": Kind.CALLER_ID,
+    "actorKeyId": Kind.PARTNER_KEY,
+    "endpointId": Kind.WEBHOOK_ENDPOINT,
+    ("message", "id"): Kind.MESSAGE,
+    ("draft", "id"): Kind.MESSAGE,
+    ("thread", "id"): Kind.THREAD,
+    # recipientKind is required, so the walk sends its first value, STUDENT (``sample``).
+    ("recipientThread", "recipientId"): Kind.STUDENT,
+    ("saveDraft", "id"): Kind.MESSAGE,
+    ("sendDraft", "id"): Kind.MESSAGE,
+    ("recallMessage", "id"): Kind.MESSAGE,
+    ("discardDraft", "id"): Kind.MESSAGE,
+    ("assignDraft", "id"): Kind.MESSAGE,
+    ("assignDraftBack", "id"): Kind.MESSAGE,
+    ("scheduleDraft", "id"): Kind.MESSAGE,
+    ("updateScheduledMessage", "id"): Kind.MESSAGE,
+    ("cancelScheduledMessage", "id"): Kind.MESSAGE,
+    ("removeImportedRecipient", "id"): Kind.IMPORTED_RECIPIENT,
+    ("markPortalAlertsSeen", "ids"): Kind.PORTAL_ALERT,
+    ("updateCallerId", "id"): Kind.CALLER_ID,
+    ("deleteCallerId", "id"): Kind.CALLER_ID,
+    ("rotatePartnerKey", "id"): Kind.PARTNER_KEY,
+    ("revokePartnerKey", "id"): Kind.PARTNER_KEY,
+    ("updateWebhookEndpoint", "id"): Kind.WEBHOOK_ENDPOINT,
+    ("deleteWebhookEndpoint", "id"): Kind.WEBHOOK_ENDPOINT,
+    ("enableWebhookEndpoint", "id"): Kind.WEBHOOK_ENDPOINT,
+    ("rotateWebhookSecret", "id"): Kind.WEBHOOK_ENDPOINT,
+    ("resendWebhook", "messageId"): Kind.WEBHOOK_MESSAGE,
+}
+
+#: Where an ID goes: (argument name, then the input fields below it), as ``id_paths`` gives it.
+IdPath = tuple[str, ...]
+
+
+def id_kind(field_name: str, path: IdPath) -> Kind:
+    """The kind of row the ID at ``path`` of root field ``field_name`` names (``ID_KINDS``)."""
+    name = path[-1]
+    kind = ID_KINDS.get((field_name, name)) or ID_KINDS.get(name)
+    if kind is None:
+        raise KeyError(f"{field_name}({'.'.join(path)}): an ID place without a kind; add "
+                       f"{name!r} or ({field_name!r}, {name!r}) to schema_walk.ID_KINDS")
+    return kind
+
+
+def walk_id(field_name: str, path: IdPath, row: int) -> str:
+    """The global id of row ``row`` of the kind the ID at ``path`` of ``field_name`` takes."""
+    return global_id(id_kind(field_name, path), row)
+
+
+def ids_of(field_name: str, row: int) -> Callable[[IdPath], str]:
+    """The ID for each place of ``field_name``'s arguments: row ``row`` of the place's kind."""
+    return lambda path: walk_id(field_name, path, row)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,12 +127,12 @@ class RootField:
     has_permission_class: bool
     roles: tuple = ()  # models.directory.Role: when the class also requires one of these roles
 
-    def document(self, overrides: dict[str, Any] | None = None, id_value: str = SCALARS["ID"],
+    def document(self, overrides: dict[str, Any] | None = None, row: int = MISSING_ID,
                  rich: bool = False) -> tuple[str, dict[str, Any]]:
         """``<operation> Probe($a: T!) { field(a: $a) { __typename } }`` and its variables: the
-        required arguments with dummy values (``id_value`` for every ID), plus ``overrides``
-        (argument name -> value). ``rich``: select what the answer holds (``selection``), not
-        just its type name."""
+        required arguments with dummy values (for every ID, the global id of row ``row`` of its
+        place's kind), plus ``overrides`` (argument name -> value). ``rich``: select what the
+        answer holds (``selection``), not just its type name."""
         field = graphql_root(self.operation).fields[self.name]
         overrides = overrides or {}
         declared, passed, variables = [], [], {}
@@ -58,7 +140,7 @@ class RootField:
             if arg_name in overrides:
                 value = overrides[arg_name]
             elif is_non_null_type(arg.type) and arg.default_value is Undefined:
-                value = sample(arg.type, id_value)
+                value = sample(arg.type, self.ids(row), (arg_name,))
             else:
                 continue
             declared.append(f"${arg_name}: {arg.type}")
@@ -69,6 +151,9 @@ class RootField:
         named = get_named_type(field.type)
         selection = "" if is_leaf_type(named) else " " + (selection_of(named) if rich else "{ __typename }")
         return f"{head} {{ {call}{selection} }}", variables
+
+    def ids(self, row: int) -> Callable[[IdPath], str]:
+        return ids_of(self.name, row)
 
 
 #: The query token limit is 1,000 (graph.schema.MAX_QUERY_TOKENS); a rich selection stays well under it.
@@ -120,20 +205,24 @@ def root_fields() -> list[RootField]:
     return found
 
 
-def sample(type_: GraphQLType, id_value: str = SCALARS["ID"]) -> Any:
-    """A valid variable value of ``type_``: required input fields filled in, lists of one, and
-    ``id_value`` for every ID."""
+def _no_ids(path: IdPath) -> str:
+    raise AssertionError(f"an ID at {'.'.join(path)} where no root field says its kind")
+
+
+def sample(type_: GraphQLType, ids: Callable[[IdPath], str] = _no_ids, path: IdPath = ()) -> Any:
+    """A valid variable value of ``type_`` found at ``path``: required input fields filled in,
+    lists of one, and ``ids(path)`` for every ID."""
     if is_non_null_type(type_):
-        return sample(type_.of_type, id_value)
+        return sample(type_.of_type, ids, path)
     if is_list_type(type_):
-        return [sample(type_.of_type, id_value)]
+        return [sample(type_.of_type, ids, path)]
     if is_enum_type(type_):
         return next(iter(type_.values))
     if is_input_object_type(type_):
         # A non-null field whose default is null must be given all the same (SendMessageInput.channels).
-        return {name: sample(field.type, id_value) for name, field in type_.fields.items()
+        return {name: sample(field.type, ids, (*path, name)) for name, field in type_.fields.items()
                 if is_non_null_type(field.type) and field.default_value in (Undefined, None)}
-    return id_value if type_.name == "ID" else SCALARS[type_.name]
+    return ids(path) if type_.name == "ID" else SCALARS[type_.name]
 
 
 def id_paths(operation: str, field_name: str) -> list[tuple[str, ...]]:
@@ -152,28 +241,30 @@ def _id_walk(type_: GraphQLType, path: tuple[str, ...], depth: int = 0) -> Itera
             yield from _id_walk(field.type, (*path, name), depth + 1)
 
 
-def value_at(operation: str, field_name: str, paths: list[tuple[str, ...]], value: Any, id_value: str
+def value_at(operation: str, field_name: str, paths: list[IdPath], value: Callable[[IdPath], Any], row: int
              ) -> dict[str, Any]:
-    """The arguments named by ``paths`` (argument name, then input fields) with ``value`` set at
-    each path (a list of one where the schema takes a list), every other required part dummy
-    with ``id_value`` IDs."""
+    """The arguments named by ``paths`` (argument name, then input fields) with ``value(path)`` set
+    at each path (a list of one where the schema takes a list), every other required part dummy
+    with IDs of row ``row``."""
     field = graphql_root(operation).fields[field_name]
+    ids = ids_of(field_name, row)
     arguments: dict[str, Any] = {}
-    for arg_name, *inner in paths:
+    for path in paths:
+        arg_name, *inner = path
         arg_type = field.args[arg_name].type
         if not inner:
-            arguments[arg_name] = [value] if is_list_type(_nullable(arg_type)) else value
+            arguments[arg_name] = [value(path)] if is_list_type(_nullable(arg_type)) else value(path)
             continue
-        top = arguments.setdefault(arg_name, sample(arg_type, id_value))
+        top = arguments.setdefault(arg_name, sample(arg_type, ids, (arg_name,)))
         holder, holder_type = top[0] if is_list_type(_nullable(arg_type)) else top, get_named_type(arg_type)
-        for step in inner[:-1]:
+        for n, step in enumerate(inner[:-1]):
             step_type = holder_type.fields[step].type
             if step not in holder:
-                holder[step] = sample(step_type, id_value)
+                holder[step] = sample(step_type, ids, (arg_name, *inner[:n + 1]))
             holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
             holder_type = get_named_type(step_type)
         last_type = holder_type.fields[inner[-1]].type
-        holder[inner[-1]] = [value] if is_list_type(_nullable(last_type)) else value
+        holder[inner[-1]] = [value(path)] if is_list_type(_nullable(last_type)) else value(path)
     return arguments
 
 
@@ -199,7 +290,7 @@ def gates() -> Iterator[Gate]:
             name = SCHEMA.config.name_converter.get_graphql_name(field)
             field_type = graphql_type.fields[name].type
             if REQUIRES_KEY in metadata_:
-                yield Gate(type_name, name, tuple(metadata_[REQUIRES_KEY]), gated_value(field_type, field.default))
+                yield Gate(type_name, name, tuple(metadata_[REQUIRES_KEY]), gated_value(field_type, field.default, name))
             for value, perms in (metadata_.get(REQUIRES_BY_VALUE_KEY) or {}).items():
                 if perms:
                     one = value.name if isinstance(value, enum.Enum) else value
@@ -210,12 +301,13 @@ def _nullable(type_: GraphQLType) -> GraphQLType:
     return type_.of_type if is_non_null_type(type_) else type_
 
 
-def gated_value(type_: GraphQLType, default: Any) -> Any:
-    """A value other than the field's default, which is what a gate refuses."""
+def gated_value(type_: GraphQLType, default: Any, name: str) -> Any:
+    """A value other than the field's default, which is what a gate refuses (an ID field: a missing
+    row of the kind its name says, whichever root field it is reached from)."""
     named = get_named_type(type_)
     if named.name == "Boolean":
         return not bool(default)
-    value = sample(type_)
+    value = sample(type_, lambda _path: walk_id("", (name,), MISSING_ID), (name,))
     return value if value != default else value * 2
 
 
@@ -240,16 +332,18 @@ def _walk(current: GraphQLNamedType, wanted: str, path: tuple[str, ...], depth: 
 
 
 def input_at(operation: str, field_name: str, path: tuple[str, ...], gate: Gate) -> dict[str, Any]:
-    """The root field's argument value with the gated field set along ``path``, the rest dummy."""
+    """The root field's argument value with the gated field set along ``path``, the rest dummy
+    (IDs of MISSING_ID)."""
     field = graphql_root(operation).fields[field_name]
+    ids = ids_of(field_name, MISSING_ID)
     arg_name, *inner = path
     arg_type = field.args[arg_name].type
-    value = sample(arg_type)
+    value = sample(arg_type, ids, (arg_name,))
     holder, holder_type = value, get_named_type(arg_type)
-    for step in inner:
+    for n, step in enumerate(inner):
         step_type = holder_type.fields[step].type
         if step not in holder:
-            holder[step] = sample(step_type)
+            holder[step] = sample(step_type, ids, (arg_name, *inner[:n + 1]))
         holder = holder[step][0] if is_list_type(_nullable(step_type)) else holder[step]
         holder_type = get_named_type(step_type)
     holder[gate.field] = gate.value

@@ -10,7 +10,8 @@ test_schema_authorization.test_perm_06_every_root_field_declares_communication.
 "Denied" is a top-level UNAUTHENTICATED (anonymous) or FORBIDDEN error (everyone else) and no data;
 "allowed" is no FORBIDDEN or UNAUTHENTICATED error at all: input errors (NOT_FOUND, BAD_USER_INPUT,
 typed payload errors) are fine, since the walk's arguments are dummies. Every ID the walk passes is
-MISSING_ID, which names no row of any table, so an allowed mutation finds nothing to change; the
+the global id of MISSING_ID, a row no table holds, of the kind its argument takes (schema_walk.ID_KINDS:
+a well-formed id that names nothing, not a malformed one), so an allowed mutation finds nothing to change; the
 few fields without an ID that change district-wide state are restored after the walk
 (``district_restored``). A denied call writes nothing: every table's rows are counted around them.
 """
@@ -23,22 +24,23 @@ import pytest
 from sqlalchemy import delete, select
 
 import foreign_world
+from domain.support.global_ids import Kind
 from factories import first_school_id
-from helpers import gql
+from helpers import gid, gql
 from models.db import session_scope
 from models.directory import District
 from models.reenrolment import ReenrolmentForm
-from schema_walk import root_fields, row_counts
+from schema_walk import ID_KINDS, id_kind, id_paths, root_fields, row_counts
 from walk_callers import ANONYMOUS, Caller, make_callers
 from walk_sockets import Subscribe, errors_of, first_answers
 
-#: An id no table holds (tests/access/foreign_world.py).
-MISSING_ID = str(foreign_world.MISSING_ID)
+#: A row no table holds (tests/access/foreign_world.py).
+MISSING_ID = foreign_world.MISSING_ID
 FIELDS = root_fields()
 #: Arguments a field's minimal document needs to reach the rule its declaration states: without a
 #: school, setPushByDefault sets the district's default, which also needs "Communication District
 #: Settings" (tests/directory/test_set_push_by_default.py); with one, any school administrator may call.
-OVERRIDES = {"setPushByDefault": {"schoolId": MISSING_ID}}
+OVERRIDES = {"setPushByDefault": {"schoolId": gid(Kind.SCHOOL, MISSING_ID)}}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,22 @@ def judge(field, caller: Caller, errors, data) -> Verdict | None:
     return None if codes == [wanted] and empty else Verdict(name, caller.name, f"denied {wanted}", codes, data)
 
 
+def test_every_id_place_of_the_schema_has_a_kind():
+    """Issue 17 point 1: the walk sends each ID argument (and ID field of an input) a global id of
+    the kind that place takes; every place of the schema has its kind in schema_walk.ID_KINDS, and
+    no entry of the table is left over from a place the schema no longer has."""
+    missing, used = [], set()
+    for field in FIELDS:
+        for path in id_paths(field.operation, field.name):
+            try:
+                id_kind(field.name, path)
+            except KeyError as error:
+                missing.append(str(error))
+            used |= {(field.name, path[-1]), path[-1]}
+    assert not missing, "\n".join(missing)
+    assert set(ID_KINDS) <= used, f"entries of ID_KINDS for no ID place: {set(ID_KINDS) - used}"
+
+
 def test_issue_17_every_query_and_mutation_answers_each_role_as_declared(client, engine, callers,
                                                                           district_restored):
     """Issue 17 "Proof: authorization walk", PERM-01 and PERM-06: every query and mutation × every
@@ -106,11 +124,11 @@ def test_issue_17_every_query_and_mutation_answers_each_role_as_declared(client,
     wrong = []
     before = row_counts(engine)
     for field, caller in denied:
-        body = gql(client, *field.document(OVERRIDES.get(field.name), id_value=MISSING_ID), token=caller.token)
+        body = gql(client, *field.document(OVERRIDES.get(field.name), row=MISSING_ID), token=caller.token)
         wrong.append(judge(field, caller, body.get("errors"), body.get("data")))
     assert row_counts(engine) == before, "a denied call wrote"
     for field, caller in allowed:
-        body = gql(client, *field.document(OVERRIDES.get(field.name), id_value=MISSING_ID), token=caller.token)
+        body = gql(client, *field.document(OVERRIDES.get(field.name), row=MISSING_ID), token=caller.token)
         wrong.append(judge(field, caller, body.get("errors"), body.get("data")))
     wrong = [str(verdict) for verdict in wrong if verdict]
     assert not wrong, f"{len(wrong)} of {len(calls)} answers differ from the declarations:\n" + "\n".join(wrong)
@@ -132,7 +150,7 @@ def test_issue_17_every_subscription_answers_each_role_as_declared(client, engin
 
 def _subscribe_all(client, pairs) -> list[str]:
     """Subscribe every (field, caller) at once; what differs from the declarations."""
-    answers = first_answers(client, [Subscribe(caller.token, *field.document(id_value=MISSING_ID))
+    answers = first_answers(client, [Subscribe(caller.token, *field.document(row=MISSING_ID))
                                      for field, caller in pairs])
     wrong = []
     for (field, caller), answer in zip(pairs, answers, strict=True):

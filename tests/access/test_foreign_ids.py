@@ -1,12 +1,14 @@
 """Issue 17, "Proof: authorization walk" (PERM-06; "a foreign id answers exactly like a missing
 one"): for every root field with an ID argument or an ID field of an input, and every role allowed
-to call the field, the answer to FOREIGN_ID (a row of every kind, belonging to another school and
-another user: tests/access/foreign_world.py) equals the answer to MISSING_ID (no row anywhere)
-byte for byte; subscriptions compare their first frame.
+to call the field, the answer to the global id of FOREIGN_ID (a row of every kind, belonging to
+another school and another user: tests/access/foreign_world.py) equals byte for byte the answer to
+the global id of MISSING_ID (no row anywhere) and the answer to GARBAGE (a string that is no id at
+all); each ID is of the kind its place takes (schema_walk.ID_KINDS); subscriptions compare their
+first frame.
 
-Each ID place is probed alone (FOREIGN_ID there, MISSING_ID wherever else an ID is required) and
-all together, in two rounds: the world's message as its teacher's private draft, then as sent.
-What is dropped before comparing (``comparable``): the two ids themselves become one placeholder
+Each ID place is probed alone (the probed id there, MISSING_ID's wherever else an ID is required)
+and all together, in two rounds: the world's message as its teacher's private draft, then as sent.
+What is dropped before comparing (``comparable``): the probed ids themselves become one placeholder
 (an answer may echo the id it was given; the echo says nothing about the row); timestamps, the
 message's random ``familySeed`` and the ids of other rows (numbered by first appearance) are
 masked, since they differ between any two calls that each create a row; ``extensions.requestId``
@@ -39,11 +41,12 @@ from sqlalchemy import insert
 
 from domain.access.permissions import Perm
 from domain.directory.standard_profiles import PROFILES
+from domain.support.global_ids import Kind, decoded, global_id
 from factories import first_school_id
 from foreign_world import FOREIGN_ID, MISSING_ID, insert_world, remove_world, set_message_status
 from models.db import session_scope
 from models.directory import PermissionLevel, ProfileGrant
-from schema_walk import RootField, id_paths, root_fields, value_at
+from schema_walk import IdPath, RootField, id_paths, root_fields, value_at, walk_id
 from walk_callers import Caller, make_callers
 from walk_sockets import Subscribe, first_answers
 
@@ -55,6 +58,10 @@ _GRANTS = {name: set(grants) for name, _role, grants in PROFILES}
 DISTRICT_WIDE = frozenset(_GRANTS["District Administrator"] - _GRANTS["School Administrator"])
 #: The world's message, as another user's private draft and as another school's sent message.
 MESSAGE_STATES = {"draft": "DRAFT", "sent": "COMPLETED"}
+#: What is sent at the probed place: the foreign row, the missing row (each a global id of the
+#: place's kind), or a string that is no id.
+FOREIGN, MISSING, GARBAGE = "foreign", "missing", "garbage"
+GARBAGE_ID = "not-an-id"
 
 
 #: Fields on the schools a caller administers (domain.access.scope.administered_schools), which for
@@ -102,12 +109,20 @@ class Probe:
     field: RootField
     places: tuple[tuple[str, ...], ...]  # one ID place (argument, input fields), or all of them
 
-    def document(self, id_value: int) -> tuple[str, dict]:
-        arguments = value_at(self.field.operation, self.field.name, list(self.places), str(id_value), str(MISSING_ID))
-        return self.field.document(arguments, id_value=str(MISSING_ID), rich=True)
+    def document(self, probed: str) -> tuple[str, dict]:
+        """The field's document with ``probed`` (FOREIGN, MISSING or GARBAGE) at the probe's places."""
+        arguments = value_at(self.field.operation, self.field.name, list(self.places),
+                             lambda path: probed_id(self.field.name, path, probed), MISSING_ID)
+        return self.field.document(arguments, row=MISSING_ID, rich=True)
 
     def __str__(self) -> str:
         return " + ".join(".".join(place) for place in self.places)
+
+
+def probed_id(field_name: str, path: IdPath, probed: str) -> str:
+    if probed == GARBAGE:
+        return GARBAGE_ID
+    return walk_id(field_name, path, FOREIGN_ID if probed == FOREIGN else MISSING_ID)
 
 
 def probes(field: RootField) -> list[Probe]:
@@ -116,12 +131,16 @@ def probes(field: RootField) -> list[Probe]:
 
 
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
-_PROBE_IDS = re.compile(rf"\b({FOREIGN_ID}|{MISSING_ID})\b")
+#: The ids a probe sends (the foreign and missing rows' of every kind, and GARBAGE_ID), as echoed:
+#: whole, not as the start of a longer id (base64url: letters, digits, "-" and "_").
+_PROBE_IDS = re.compile(r"(?<![\w-])(" + "|".join(re.escape(value) for value in [
+    *(global_id(kind, row) for kind in Kind for row in (FOREIGN_ID, MISSING_ID)), GARBAGE_ID]) + r")(?![\w-])")
 
 
 def comparable(content: bytes) -> str:
-    """The body as compared: the probe's ids (FOREIGN_ID, MISSING_ID) replaced by ``<id>``
-    wherever they appear (an answer may echo the ids it was given); ``extensions.requestId``
+    """The body as compared: the probe's ids (FOREIGN_ID's and MISSING_ID's global ids of every
+    kind, GARBAGE_ID) replaced by ``<id>`` wherever they appear (an answer may echo the ids it was
+    given); ``extensions.requestId``
     dropped; and what differs between two calls that both create a row: timestamps become
     ``<time>``, ``familySeed`` (random per message) ``<seed>``, and every other id (``id``,
     ``…Id``, ``…Ids``) is numbered by first appearance, so the same rows answer the same and a
@@ -140,15 +159,15 @@ def comparable(content: bytes) -> str:
         value = _PROBE_IDS.sub("<id>", value)
         if _ISO_TIME.fullmatch(value):
             return "<time>"
-        if (key == "id" or key.endswith(("Id", "Ids"))) and value.isdigit():
+        if (key == "id" or key.endswith(("Id", "Ids"))) and decoded(value) is not None:
             return numbered.setdefault(value, f"<row {len(numbered) + 1}>")
         return value
 
     return json.dumps(normal(json.loads(content)))
 
 
-def answer(client, probe: Probe, id_value: int, token: str) -> str:
-    query, variables = probe.document(id_value)
+def answer(client, probe: Probe, probed: str, token: str) -> str:
+    query, variables = probe.document(probed)
     response = client.post("/graphql", json={"query": query, "variables": variables},
                            headers={"Authorization": f"Bearer {token}"})
     return f"{response.status_code} {comparable(response.content)}"
@@ -157,8 +176,8 @@ def answer(client, probe: Probe, id_value: int, token: str) -> str:
 @pytest.mark.parametrize("state", MESSAGE_STATES)
 def test_issue_17_a_foreign_id_answers_byte_for_byte_like_a_missing_one(client, engine, callers, world, state):
     """Issue 17 "Proof: authorization walk" and PERM-06: every (field, allowed caller, ID place) of
-    the schema, FOREIGN_ID against MISSING_ID, with the world's message a draft and then sent; a
-    mismatch is reported as field, caller, place and the two bodies."""
+    the schema, FOREIGN_ID's global id against MISSING_ID's and against GARBAGE_ID, with the world's
+    message a draft and then sent; a mismatch is reported as field, caller, place and the bodies."""
     set_message_status(engine, MESSAGE_STATES[state])
     started, count, mismatches = time.monotonic(), 0, []
     for field in FIELDS:
@@ -166,12 +185,12 @@ def test_issue_17_a_foreign_id_answers_byte_for_byte_like_a_missing_one(client, 
             if not compared(field, caller, state):
                 continue
             for probe in probes(field):
-                foreign, missing = answer(client, probe, FOREIGN_ID, caller.token), answer(client, probe, MISSING_ID,
-                                                                                           caller.token)
+                foreign, missing, garbage = (answer(client, probe, probed, caller.token)
+                                             for probed in (FOREIGN, MISSING, GARBAGE))
                 count += 1
-                if foreign != missing:
+                if not foreign == missing == garbage:
                     mismatches.append(f"{field.operation}.{field.name} as {caller.name}, {probe}:\n"
-                                      f"  foreign: {foreign}\n  missing: {missing}")
+                                      f"  foreign: {foreign}\n  missing: {missing}\n  garbage: {garbage}")
     print(f"compared {count} answers in {time.monotonic() - started:.1f}s")
     assert count > 100
     assert not mismatches, f"{len(mismatches)} of {count}:\n" + "\n".join(mismatches)
@@ -180,28 +199,30 @@ def test_issue_17_a_foreign_id_answers_byte_for_byte_like_a_missing_one(client, 
 @pytest.mark.parametrize("state", MESSAGE_STATES)
 def test_issue_17_a_subscription_answers_a_foreign_id_like_a_missing_one(client, engine, callers, world, state):
     """Issue 17 "Proof: authorization walk" and PERM-06 for subscriptions with ID arguments: the
-    first frame (or the silence of a subscription waiting for events) for FOREIGN_ID equals the
-    one for MISSING_ID, for every allowed caller and ID place, the world's message a draft and sent."""
+    first frame (or the silence of a subscription waiting for events) for FOREIGN_ID's global id
+    equals the one for MISSING_ID's and for GARBAGE_ID, for every allowed caller and ID place, the
+    world's message a draft and sent."""
     set_message_status(engine, MESSAGE_STATES[state])
     cases = [(probe, caller) for field in SUBSCRIPTIONS for caller in callers if compared(field, caller, state)
              for probe in probes(field)]
     assert cases
-    requests = [Subscribe(caller.token, *probe.document(id_value)) for probe, caller in cases
-                for id_value in (FOREIGN_ID, MISSING_ID)]
+    requests = [Subscribe(caller.token, *probe.document(probed)) for probe, caller in cases
+                for probed in (FOREIGN, MISSING, GARBAGE)]
     answers = iter(first_answers(client, requests))
     mismatches = []
     for probe, caller in cases:
-        foreign, missing = (comparable(json.dumps(next(answers)).encode()) for _ in range(2))
-        if foreign != missing:
+        foreign, missing, garbage = (comparable(json.dumps(next(answers)).encode()) for _ in range(3))
+        if not foreign == missing == garbage:
             mismatches.append(f"subscription.{probe.field.name} as {caller.name}, {probe}:\n"
-                              f"  foreign: {foreign}\n  missing: {missing}")
+                              f"  foreign: {foreign}\n  missing: {missing}\n  garbage: {garbage}")
     assert not mismatches, "\n".join(mismatches)
 
 
 def test_issue_17_the_foreign_rows_are_reachable_by_their_owner(client, engine, world):
-    """The control: the world's teacher, reading their own rows by FOREIGN_ID, gets answers that
-    differ from MISSING_ID's on the queries that name their draft and their thread (so the
-    comparison above compares parsed ids of existing rows, not two malformed-id errors)."""
+    """The control: the world's teacher, reading their own rows by FOREIGN_ID's global ids, gets
+    answers that differ from MISSING_ID's on the queries that name their draft and their thread (so
+    the comparison above compares ids of the right kind naming existing rows, not two malformed-id
+    errors)."""
     set_message_status(engine, MESSAGE_STATES["draft"])
     owner = Caller("the world's teacher", world, None, None)
     differing = set()
@@ -209,7 +230,7 @@ def test_issue_17_the_foreign_rows_are_reachable_by_their_owner(client, engine, 
         if field.operation != "query" or not ({Perm.COMMUNICATION} >= set(field.perms)):
             continue
         for probe in probes(field):
-            if answer(client, probe, FOREIGN_ID, owner.token) != answer(client, probe, MISSING_ID, owner.token):
+            if answer(client, probe, FOREIGN, owner.token) != answer(client, probe, MISSING, owner.token):
                 differing.add(field.name)
     assert {"draft", "thread"} <= differing, differing
 
