@@ -8,8 +8,9 @@ A district of ``--students`` on PostgreSQL (database ``homeroom_bench_graphql``,
 read). Two uvicorn processes: the app, and a plain FastAPI app (``plain_app``) whose endpoints
 authenticate the same bearer token, load the viewer the same way and run the same SQL, answering
 through a ``response_model`` with the same opaque global ids and cursors (issue 17 point 1: the
-message is named by its global id in the path, each row by its own), so both do the same work. Three reads: a page of 100 deliveries of that message (the district
-administrator), a teacher's sections with their students, and ``viewer``. Each read is first
+message is named by its global id in the path, each row by its own), so both do the same work.
+Three reads: a page of 100 deliveries of that message (the district administrator), a teacher's
+sections with their students, and ``viewer``. Each read is first
 checked to return the same rows from both, and its statements are counted in each server (a
 SQLAlchemy event per request, reported in a response header); then each runs at fixed
 concurrency over keep-alive connections, the two servers taking turns for ``--rounds`` rounds of
@@ -189,8 +190,8 @@ def plain_app():
                 students[section_id].append(StudentOut(id=global_id(Kind.STUDENT, student.id),
                                                        firstName=student.first_name,
                                                        lastName=student.last_name, gradeLevel=student.grade_level))
-            return [SectionOut(id=global_id(Kind.SECTION, row.id), name=row.name, courseCode=row.course_code or None, students=students[row.id])
-                    for row in found]
+            return [SectionOut(id=global_id(Kind.SECTION, row.id), name=row.name, courseCode=row.course_code or None,
+                               students=students[row.id]) for row in found]
 
     @app.get("/viewer", response_model=ViewerOut)
     def viewer(authorization: str | None = Header(default=None)):

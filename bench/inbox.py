@@ -226,7 +226,8 @@ def plain_app():
             page = thread_page(session, user_id=user_id, thread_id=thread_id)
         return ThreadView(thread=summary(page.thread), anchorMessageId=optional_global_id(
             Kind.MESSAGE, page.anchor_message_id), messages=[
-            ThreadMessage(id=global_id(Kind.MESSAGE, m.message.id), subject=m.message.subject, htmlBody=m.message.html_body, received=m.received,
+            ThreadMessage(id=global_id(Kind.MESSAGE, m.message.id), subject=m.message.subject,
+                          htmlBody=m.message.html_body, received=m.received,
                           authorName=m.author_name, sentAt=m.message.fanned_out_at or m.message.created_at,
                           read=m.read, readAt=m.read_at) for m in page.messages])
 

@@ -254,8 +254,8 @@ def orchestrate(args) -> int:
                 clients[name] = subprocess.Popen(
                     [*me, "--client-kind", kind, "--url", url, "--token", token,
                      "--message-id", global_id(Kind.MESSAGE, message_id), "--after", after.cursor,
-                     "--count", str(count), "--out", str(scratch / f"{name}.json"), *common], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    text=True)
+                     "--count", str(count), "--out", str(scratch / f"{name}.json"), *common],
+                    env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         opened = time.perf_counter()
         for kind, process in clients.items():
             if process.stdout.readline().strip() != "READY":

@@ -290,7 +290,8 @@ def gates() -> Iterator[Gate]:
             name = SCHEMA.config.name_converter.get_graphql_name(field)
             field_type = graphql_type.fields[name].type
             if REQUIRES_KEY in metadata_:
-                yield Gate(type_name, name, tuple(metadata_[REQUIRES_KEY]), gated_value(field_type, field.default, name))
+                yield Gate(type_name, name, tuple(metadata_[REQUIRES_KEY]),
+                           gated_value(field_type, field.default, name))
             for value, perms in (metadata_.get(REQUIRES_BY_VALUE_KEY) or {}).items():
                 if perms:
                     one = value.name if isinstance(value, enum.Enum) else value

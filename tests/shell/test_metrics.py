@@ -55,7 +55,7 @@ def test_issue_17_point_7_metrics_after_a_real_send(metrics_client, engine, db):
                           .limit(3)).scalars().all()
     sent = gql(metrics_client, SEND, {"input": {"subject": "Metrics", "htmlBody": "<p>Hello</p>",
                                                 "channels": ["EMAIL"], "recipientType": "STUDENTS",
-                                                "studentIds": gids("Student", [student.id for student in students])}}, admin)
+                                                "studentIds": gids("Student", [s.id for s in students])}}, admin)
     assert sent["data"]["sendMessage"]["__typename"] == "SendMessageSuccess", sent
     message = sent["data"]["sendMessage"]["message"]["id"]
     message_id = pk_of(message)
