@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     import jobs
     from homeroom.runtime import start_runtime
     from domain.delivery.lanes import Lane
+    from domain.support.global_ids import Kind, pk_of
     from homeroom.app import create_app
     from homeroom.auth import mint_token
     from homeroom.settings import get_settings
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         sent = client.post("/graphql", json={"query": SEND, "variables": {
             "input": {**message_input, "confirmedRecipientCount": count}}}, headers=headers).json()
-        message_id = int(sent["data"]["sendMessage"]["message"]["id"])
+        message_id = pk_of(sent["data"]["sendMessage"]["message"]["id"], Kind.MESSAGE)  # the row the job takes
         handed_on_at.clear()
         jobs.HAND_ON[Lane.NORMAL].fn(message_id)  # what the worker runs for the job just enqueued
         finished = time.perf_counter()

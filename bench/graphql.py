@@ -7,8 +7,10 @@ A district of ``--students`` on PostgreSQL (database ``homeroom_bench_graphql``,
 ``--reuse`` finds it), with one email to every student fanned out (its deliveries are the rows
 read). Two uvicorn processes: the app, and a plain FastAPI app (``plain_app``) whose endpoints
 authenticate the same bearer token, load the viewer the same way and run the same SQL, answering
-through a ``response_model``. Three reads: a page of 100 deliveries of that message (the district
-administrator), a teacher's sections with their students, and ``viewer``. Each read is first
+through a ``response_model`` with the same opaque global ids and cursors (issue 17 point 1: the
+message is named by its global id in the path, each row by its own), so both do the same work.
+Three reads: a page of 100 deliveries of that message (the district administrator), a teacher's
+sections with their students, and ``viewer``. Each read is first
 checked to return the same rows from both, and its statements are counted in each server (a
 SQLAlchemy event per request, reported in a response header); then each runs at fixed
 concurrency over keep-alive connections, the two servers taking turns for ``--rounds`` rounds of
@@ -93,6 +95,9 @@ def plain_app():
     from domain.audit.actions import Actor, AuditAction
     from domain.audit.trail import AuditEntry, append
     from domain.reports.communication_report import readable_deliveries, visible_message
+    from domain.support.global_ids import Kind, global_id
+    from graph.pagination import encode_cursor
+    from homeroom.routes.path_ids import path_pk
     from homeroom.auth import HomeroomTokens, bearer_token
     from homeroom.settings import get_settings
     from models.db import engine_for
@@ -142,8 +147,9 @@ def plain_app():
 
     app = FastAPI()
 
-    @app.get("/deliveries/{message_id}", response_model=DeliveryPage)
-    def deliveries(message_id: int, authorization: str | None = Header(default=None)):
+    @app.get("/deliveries/{message_gid}", response_model=DeliveryPage)
+    def deliveries(message_gid: str, authorization: str | None = Header(default=None)):
+        message_id = path_pk(message_gid, Kind.MESSAGE, "message")
         with Session(engine, expire_on_commit=False) as session:
             viewer = viewer_of(session, authorization)
             message = visible_message(session, viewer, message_id)
@@ -157,9 +163,11 @@ def plain_app():
         if students:  # addresses shown are audited, as the GraphQL field does (issue 16 point 8)
             append(engine, [AuditEntry.now(Actor.of(viewer), AuditAction.CONTACT_DATA_VIEWED, object_type="message",
                                            object_ids=[message_id], students=students)])
-        return DeliveryPage(hasNextPage=len(rows) > PAGE, endCursor=str(page[-1].id) if page else None,
-                                deliveries=[DeliveryOut(id=str(r.id), channel=r.channel, recipientName=r.recipient_name,
-                                                        address=r.address or None, status=r.status, sentAt=r.sent_at)
+        return DeliveryPage(hasNextPage=len(rows) > PAGE,
+                            endCursor=encode_cursor("delivery", page[-1].id) if page else None,
+                            deliveries=[DeliveryOut(id=global_id(Kind.DELIVERY, r.id), channel=r.channel,
+                                                    recipientName=r.recipient_name, address=r.address or None,
+                                                    status=r.status, sentAt=r.sent_at)
                                         for r in page])
 
     @app.get("/sections", response_model=list[SectionOut])
@@ -179,16 +187,17 @@ def plain_app():
                     .where(Enrollment.section_id.in_(list(students)),
                            and_(student_scope(viewer), Student.status == AccountStatus.ACTIVE))
                     .order_by(Student.last_name, Student.first_name, Student.id)).all():
-                students[section_id].append(StudentOut(id=str(student.id), firstName=student.first_name,
+                students[section_id].append(StudentOut(id=global_id(Kind.STUDENT, student.id),
+                                                       firstName=student.first_name,
                                                        lastName=student.last_name, gradeLevel=student.grade_level))
-            return [SectionOut(id=str(row.id), name=row.name, courseCode=row.course_code or None, students=students[row.id])
-                    for row in found]
+            return [SectionOut(id=global_id(Kind.SECTION, row.id), name=row.name, courseCode=row.course_code or None,
+                               students=students[row.id]) for row in found]
 
     @app.get("/viewer", response_model=ViewerOut)
     def viewer(authorization: str | None = Header(default=None)):
         with Session(engine) as session:
             found = viewer_of(session, authorization)
-            return ViewerOut(id=str(found.id), login=found.user.login, firstName=found.user.first_name,
+            return ViewerOut(id=global_id(Kind.USER, found.id), login=found.user.login, firstName=found.user.first_name,
                              lastName=found.user.last_name, role=found.role.value)
 
     return app
@@ -304,7 +313,7 @@ def same_rows(name: str, data: dict, baseline) -> bool:
     if name == "deliveries":
         edges = data["message"]["deliveries"]["edges"]
         return [edge["node"]["id"] for edge in edges] == [row["id"] for row in baseline["deliveries"]] \
-            and len(edges) == PAGE
+            and len(edges) == PAGE and data["message"]["deliveries"]["pageInfo"]["endCursor"] == baseline["endCursor"]
     if name == "sections":
         return [(s["id"], [st["id"] for st in s["students"]]) for s in data["sections"]["nodes"]] == \
             [(s["id"], [st["id"] for st in s["students"]]) for s in baseline] and len(baseline) > 0
@@ -327,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.inbox import ensure_database
     from bench.recipients import ensure_district
+    from domain.support.global_ids import Kind, global_id
     from homeroom.auth import mint_token
     from homeroom.settings import get_settings
     from models.db import engine_for, session_scope
@@ -336,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = engine_for(args.database_url)
     ensure_district(engine, args.students, args.reuse)
     message_id = ensure_message(engine)
+    message = global_id(Kind.MESSAGE, message_id)  # what a client holds: the id the API showed it
     teacher_id, teacher_login = busiest_teacher(engine)
     with session_scope(engine) as session:
         admin_id = session.execute(select(User.id).where(User.login == "admin")).scalar_one()
@@ -348,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
                 "json": {"query": query, **({"variables": variables} if variables else {})}}
 
     reads = {
-        "deliveries": (graphql(DELIVERIES, admin, {"id": str(message_id)}),
-                       {"method": "GET", "path": f"/deliveries/{message_id}", "headers": admin}),
+        "deliveries": (graphql(DELIVERIES, admin, {"id": message}),
+                       {"method": "GET", "path": f"/deliveries/{message}", "headers": admin}),
         "sections": (graphql(SECTIONS, teacher), {"method": "GET", "path": "/sections", "headers": teacher}),
         "viewer": (graphql(VIEWER, teacher), {"method": "GET", "path": "/viewer", "headers": teacher}),
     }

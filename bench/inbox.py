@@ -160,25 +160,28 @@ def load(engine, rng: random.Random) -> None:
 
 
 def plain_app():
-    """The baseline: the same domain functions behind two plain FastAPI endpoints with response models."""
+    """The baseline: the same domain functions behind two plain FastAPI endpoints with response models,
+    showing (and, for the thread, taking) the same opaque global ids the API does (issue 17 point 1)."""
     from fastapi import FastAPI
     from pydantic import BaseModel
     from sqlmodel import Session
 
     from domain.conversations.threads.inbox import Box, list_threads
     from domain.conversations.threads.thread_pages import thread_page
+    from domain.support.global_ids import Kind, global_id, optional_global_id
+    from homeroom.routes.path_ids import path_pk
     from models.db import engine_for
 
     engine = engine_for(os.environ["HOMEROOM_DATABASE_URL"])
 
     class Correspondent(BaseModel):
-        id: int
+        id: str
         name: str
         roleLabel: str | None
         schoolName: str | None
 
     class InboxThread(BaseModel):
-        id: int
+        id: str
         correspondent: Correspondent
         unreadCount: int
         lastActivityAt: dt.datetime
@@ -188,7 +191,7 @@ def plain_app():
         canReply: bool
 
     class ThreadMessage(BaseModel):
-        id: int
+        id: str
         subject: str
         htmlBody: str
         received: bool
@@ -199,12 +202,12 @@ def plain_app():
 
     class ThreadView(BaseModel):
         thread: InboxThread
-        anchorMessageId: int | None
+        anchorMessageId: str | None
         messages: list[ThreadMessage]
 
     def summary(row) -> InboxThread:
-        return InboxThread(id=row.thread_id, correspondent=Correspondent(
-            id=row.correspondent_id, name=row.correspondent_name, roleLabel=row.role_label,
+        return InboxThread(id=global_id(Kind.THREAD, row.thread_id), correspondent=Correspondent(
+            id=global_id(Kind.USER, row.correspondent_id), name=row.correspondent_name, roleLabel=row.role_label,
             schoolName=row.school_name), unreadCount=row.unread_count, lastActivityAt=row.last_activity_at,
             lastReceivedAt=row.last_received_at, lastSentAt=row.last_sent_at, archived=row.archived,
             canReply=row.can_reply)
@@ -216,12 +219,15 @@ def plain_app():
         with Session(engine) as session:
             return [summary(row) for row in list_threads(session, user_id=user_id, box=Box.INBOX, limit=31)[:30]]
 
-    @app.get("/thread/{user_id}/{thread_id}", response_model=ThreadView)
-    def thread(user_id: int, thread_id: int):
+    @app.get("/thread/{user_id}/{thread_gid}", response_model=ThreadView)
+    def thread(user_id: int, thread_gid: str):
+        thread_id = path_pk(thread_gid, Kind.THREAD, "thread")
         with Session(engine) as session:
             page = thread_page(session, user_id=user_id, thread_id=thread_id)
-        return ThreadView(thread=summary(page.thread), anchorMessageId=page.anchor_message_id, messages=[
-            ThreadMessage(id=m.message.id, subject=m.message.subject, htmlBody=m.message.html_body, received=m.received,
+        return ThreadView(thread=summary(page.thread), anchorMessageId=optional_global_id(
+            Kind.MESSAGE, page.anchor_message_id), messages=[
+            ThreadMessage(id=global_id(Kind.MESSAGE, m.message.id), subject=m.message.subject,
+                          htmlBody=m.message.html_body, received=m.received,
                           authorName=m.author_name, sentAt=m.message.fanned_out_at or m.message.created_at,
                           read=m.read, readAt=m.read_at) for m in page.messages])
 
@@ -287,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import select
 
     from bench.recipients import _rebuild_schema
+    from domain.support.global_ids import Kind, global_id
     from homeroom.auth import mint_token
     from homeroom.settings import get_settings
     from models.conversations import Thread
@@ -298,8 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         _rebuild_schema(engine)
         load(engine, random.Random(15))
     with session_scope(engine) as session:
-        long_thread = session.execute(select(Thread.id).where(Thread.low_user_id == HEAVY,
+        long_thread_row = session.execute(select(Thread.id).where(Thread.low_user_id == HEAVY,
                                                               Thread.high_user_id == LONG_PARTNER)).scalar_one()
+    long_thread = global_id(Kind.THREAD, long_thread_row)  # the id the API shows for it
     token = mint_token(get_settings(), user_id=HEAVY, login=f"user.{HEAVY}")
     logs = pathlib.Path(tempfile.mkdtemp(prefix="bench-inbox-"))
     with serve("graphql", env, logs / "graphql.log") as api, serve("plain", env, logs / "plain.log") as plain, \
@@ -308,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         calls = {
             "inbox": lambda: client.post(f"{api}/graphql", json={"query": INBOX}, headers=headers),
             "inbox_base": lambda: client.get(f"{plain}/inbox/{HEAVY}"),
-            "thread": lambda: client.post(f"{api}/graphql", json={"query": THREAD, "variables": {"id": str(long_thread)}},
+            "thread": lambda: client.post(f"{api}/graphql", json={"query": THREAD, "variables": {"id": long_thread}},
                                           headers=headers),
             "thread_base": lambda: client.get(f"{plain}/thread/{HEAVY}/{long_thread}"),
         }

@@ -22,6 +22,7 @@ def serve_bare(port: int, redis_url: str, channel: str, database_url: str, after
 
     from domain.feed.hub import HELD_BACK_POLL_SECONDS, HUB_PAGE
     from domain.feed.positions import FeedPosition
+    from domain.support.global_ids import Kind, global_id
 
     notice_sockets: set[WebSocket] = set()
     event_sockets: set[WebSocket] = set()
@@ -86,7 +87,7 @@ def serve_bare(port: int, redis_url: str, channel: str, database_url: str, after
                 if page:
                     position = FeedPosition(int(page[-1].tx), int(page[-1].id))
                     events = [{"cursor": FeedPosition(int(row.tx), int(row.id)).cursor,
-                               "messageId": str(row.message_id), "status": row.status,
+                               "messageId": global_id(Kind.MESSAGE, row.message_id), "status": row.status,
                                "occurredAt": row.occurred_at.isoformat()} for row in page]
                     await broadcast(event_sockets, json.dumps({"events": events}, separators=(",", ":")))
                 if len(rows) <= HUB_PAGE:

@@ -186,12 +186,15 @@ def run_clients(kind: str, args) -> None:
         if kind == "progress":
             from sqlalchemy import create_engine, text
 
+            from domain.support.global_ids import Kind, pk_of
+
             engine = create_engine(args.database_url, pool_size=8)
+            row = pk_of(args.message_id, Kind.MESSAGE)  # --message-id is the message's global id
 
             def read_open():
                 with engine.connect() as connection:
                     return connection.execute(text("SELECT open_deliveries FROM message WHERE id = :id"),
-                                              {"id": int(args.message_id)}).scalar_one()
+                                              {"id": row}).scalar_one()
 
         listener = None
         if kind:  # every kind stamps the notices: the moment each ledger change was announced

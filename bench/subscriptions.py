@@ -192,6 +192,7 @@ def orchestrate(args) -> int:
     from domain.feed.positions import FeedPosition
     from domain.feed.reading import head
     from domain.messages.send import create_message
+    from domain.support.global_ids import Kind, global_id
     from homeroom.auth import mint_token
     from homeroom.runtime import start_runtime
     from homeroom.settings import get_settings
@@ -251,10 +252,10 @@ def orchestrate(args) -> int:
                 ("bare-feed, second process", "bare-feed", bare_events_url, feed_count - feed_count // 2)):
             with open(scratch / f"{name}.log", "w") as log:
                 clients[name] = subprocess.Popen(
-                    [*me, "--client-kind", kind, "--url", url, "--token", token, "--message-id", str(message_id),
-                     "--after", after.cursor, "--count", str(count), "--out", str(scratch / f"{name}.json"),
-                     *common], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    text=True)
+                    [*me, "--client-kind", kind, "--url", url, "--token", token,
+                     "--message-id", global_id(Kind.MESSAGE, message_id), "--after", after.cursor,
+                     "--count", str(count), "--out", str(scratch / f"{name}.json"), *common],
+                    env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         opened = time.perf_counter()
         for kind, process in clients.items():
             if process.stdout.readline().strip() != "READY":

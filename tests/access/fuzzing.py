@@ -3,8 +3,9 @@
 Documents come from hypothesis-graphql, read from the checked-in ``schema.graphql`` as a client
 reads it: every query and mutation root field with random arguments and selections, three valid
 documents (``Mode.POSITIVE``) to one with a single schema violation (``Mode.NEGATIVE``: a wrong
-type, a missing argument, an unknown enum value). IDs are mostly small numbers, so they name real
-rows of the seeded district now and then; dates and times are mostly well formed.
+type, a missing argument, an unknown enum value). IDs are mostly global ids of small row numbers
+(domain.support.global_ids), of a kind drawn at random, so they name real rows of the seeded district
+now and then (when the kind drawn is the one the argument takes); dates and times are mostly well formed.
 
 Each document is posted to the production-config app (HOMEROOM_ENVIRONMENT=production: masking,
 no introspection, no suggestions) built on a database the fuzzer owns and throws away, since the
@@ -32,6 +33,8 @@ import hypothesis_graphql
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes
 
+from domain.support.global_ids import Kind, global_id
+
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 SCHEMA = graphql.build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
 #: A seeded district small enough to build in seconds, whose ids 1-40 name real rows of most tables.
@@ -48,13 +51,17 @@ def _mostly(valid: st.SearchStrategy, other: st.SearchStrategy, odds: int = 3) -
     return st.integers(0, odds).flatmap(lambda draw: other if draw == odds else valid)
 
 
+#: Global ids of small rows of any kind: one of the argument's kind names a seeded row.
+_GLOBAL_IDS = st.builds(global_id, st.sampled_from(list(Kind)), st.integers(1, 40)).map(nodes.String)
 #: Scalars the fuzzer fills itself (hypothesis-graphql looks these names up before its built-ins):
-#: small ids that name seeded rows, page sizes that pass the 1-100 rule and the cost limit most of
-#: the time, dates and times that parse (a malformed one fails the whole document's validation);
-#: each with arbitrary values now and then.
+#: global ids of small rows that name seeded rows, page sizes that pass the 1-100 rule and the cost
+#: limit most of the time, dates and times that parse (a malformed one fails the whole document's
+#: validation); each with arbitrary values now and then (for an ID: a raw row number, which is no
+#: longer an id, an Int literal, text, a global id of a row past the integer range).
 CUSTOM_SCALARS = {
-    "ID": _mostly(st.integers(1, 40).map(nodes.String), st.one_of(st.integers(1, 40).map(nodes.Int), _TEXT,
-                                                                   st.integers().map(nodes.String))),
+    "ID": _mostly(_GLOBAL_IDS, st.one_of(
+        st.integers(1, 40).map(nodes.String), st.integers(1, 40).map(nodes.Int), _TEXT, st.integers().map(nodes.String),
+        st.builds(global_id, st.sampled_from(list(Kind)), st.integers(2**63, 2**70)).map(nodes.String))),
     "Int": _mostly(st.integers(0, 12).map(nodes.Int), st.integers(-2**31, 2**31 - 1).map(nodes.Int)),
     "DateTime": _mostly(st.datetimes(timezones=_UTC).map(lambda value: nodes.String(value.isoformat())),
                         st.one_of(st.datetimes().map(lambda value: nodes.String(value.isoformat())), _TEXT), 7),

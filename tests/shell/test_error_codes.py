@@ -13,7 +13,7 @@ from strawberry.extensions import MaskErrors
 from graph.errors.codes import EveryErrorHasACode, EveryStreamedErrorHasACode
 from graph.errors.masking import is_unexpected
 from graph.limits import MAX_ALIASES, MAX_QUERY_DEPTH
-from helpers import token_for
+from helpers import gid, token_for
 
 DISCARD = "mutation($id: ID!) { discardDraft(id: $id) { __typename } }"
 
@@ -40,10 +40,11 @@ WRONG_DOCUMENTS = [
     ("missing variable", DISCARD, {}, True, "BAD_USER_INPUT"),
     ("null for a non-null variable", DISCARD, {"id": None}, True, "BAD_USER_INPUT"),
     ("object for an ID variable", DISCARD, {"id": {"a": 1}}, True, "BAD_USER_INPUT"),
-    ("string for an Int variable", "mutation($n: Int) { sendDraft(id: \"1\", confirmedRecipientCount: $n) "
-                                   "{ __typename } }", {"n": "many"}, True, "BAD_USER_INPUT"),
+    ("string for an Int variable", f"mutation($n: Int) {{ sendDraft(id: \"{gid('Message', 1)}\", "
+                                   "confirmedRecipientCount: $n) { __typename } }", {"n": "many"}, True,
+     "BAD_USER_INPUT"),
     ("signed out", "{ viewer { login } }", None, False, "UNAUTHENTICATED"),
-    ("signed out mutation", DISCARD, {"id": "1"}, False, "UNAUTHENTICATED"),
+    ("signed out mutation", DISCARD, {"id": gid("Message", 1)}, False, "UNAUTHENTICATED"),
 ]
 
 

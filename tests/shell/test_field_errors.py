@@ -8,7 +8,7 @@ from __future__ import annotations
 from graphql import GraphQLObjectType, GraphQLUnionType
 
 from graph.schema import build_schema
-from helpers import gql, make_user
+from helpers import gid, gql, make_user, pk_of
 from models.directory import Role
 
 
@@ -48,12 +48,18 @@ def test_issue_17_point_2_no_mutation_answers_null_or_a_per_mutation_code_enum()
 
 
 def test_a_malformed_draft_id_answers_like_a_missing_draft(client, engine):
-    """sendDraft with "abc", an id past the integer range, or an id of no draft: one NOT_FOUND answer."""
+    """sendDraft with "abc", an id past the integer range, an id of no draft, a raw row number or an
+    id of another kind: one NOT_FOUND answer."""
     token = make_user(engine, Role.TEACHER)
     document = """mutation($id: ID!) { sendDraft(id: $id) { __typename
       ... on SendDraftErrors { errors { path field code message } } } }"""
-    answers = [gql(client, document, {"id": value}, token) for value in ("abc", str(2**64), "987654321")]
-    assert answers[0] == answers[1] == answers[2], answers
+    draft = gql(client, """mutation { saveDraft(input: {htmlBody: "<p>x</p>", channels: [EMAIL]}) {
+      ... on SaveDraftSuccess { message { id } } } }""", None, token)["data"]["saveDraft"]["message"]["id"]
+    draft_row = pk_of(draft)  # the teacher's own draft, named by its row number or as another kind
+    values = ("abc", str(2**64), gid("Message", 2**64), gid("Message", 987654321), str(draft_row),
+              gid("Student", draft_row))
+    answers = [gql(client, document, {"id": value}, token) for value in values]
+    assert all(answer == answers[0] for answer in answers), answers
     [error] = answers[0]["data"]["sendDraft"]["errors"]
     assert (error["field"], error["code"]) == ("id", "NOT_FOUND")
 

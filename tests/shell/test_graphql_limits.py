@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from graph.limits import MAX_ALIASES, MAX_QUERY_CHARACTERS, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
 from graph.limits.tokens import count_tokens
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 
 
 def _custom_client(runtime, **settings):
@@ -165,7 +165,7 @@ def test_issue_17_point_6_a_mutation_past_the_timeout_writes_nothing(engine, run
     save = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
       ... on SaveDraftSuccess { message { id } } } }"""
     with session_scope(engine) as session:
-        student = str(session.scalars(select(Student.id).where(Student.status == "ACTIVE").limit(1)).one())
+        student = gid("Student", session.scalars(select(Student.id).where(Student.status == "ACTIVE").limit(1)).one())
     draft = {"input": {"htmlBody": "<p>Timed</p>", "channels": ["EMAIL"], "recipientType": "ALL_CONTACTS",
                        "studentIds": [student]}}
 

@@ -19,11 +19,15 @@ import httpx
 import pytest
 
 from harness import RUN_DIR
-from helpers import gql, set_district, token_for
+from domain.support.global_ids import Kind
+from helpers import gid, gql, set_district, token_for
 from live_server import live_server
 from shared_steps import heavy_import_request
 
-HUGE_IDS = [str(2**63), str(2**64 + 7), "9" * 40]
+HUGE_NUMBERS = [2**63, 2**64 + 7, int("9" * 40)]
+#: Raw numbers (no longer ids at all) and global ids of every kind whose row number is past the range.
+HUGE_IDS = [str(n) for n in HUGE_NUMBERS] + [gid(kind, n) for kind in Kind for n in HUGE_NUMBERS[:1]] + [
+    gid(Kind.MESSAGE, n) for n in HUGE_NUMBERS[1:]] + [gid(Kind.FILE, n) for n in HUGE_NUMBERS[1:]]
 
 
 @pytest.fixture(scope="module")
@@ -255,9 +259,10 @@ def test_route_ids_past_the_integer_range_are_404(client, engine, huge):
     404 like a missing id."""
     auth = {"Authorization": f"Bearer {token_for(engine, 'admin')}"}
     assert client.get(f"/reports/messages/{huge}/deliveries.csv", headers=auth).status_code == 404
-    assert client.get(f"/messages/{huge}/attachments/1", headers=auth).status_code == 404
-    assert client.get(f"/messages/1/attachments/{huge}", headers=auth).status_code == 404
-    assert client.delete(f"/messages/{huge}/attachments/1", headers=auth).status_code == 404
+    message, file = gid(Kind.MESSAGE, 1), gid(Kind.FILE, 1)
+    assert client.get(f"/messages/{huge}/attachments/{file}", headers=auth).status_code == 404
+    assert client.get(f"/messages/{message}/attachments/{huge}", headers=auth).status_code == 404
+    assert client.delete(f"/messages/{huge}/attachments/{file}", headers=auth).status_code == 404
     assert client.delete(f"/messages/{huge}/attachments", headers=auth).status_code == 404
     assert client.delete(f"/messages/{huge}/call-recording", headers=auth).status_code == 404
     uploaded = client.post(f"/messages/{huge}/attachments", files={"file": ("a.txt", b"a", "text/plain")},

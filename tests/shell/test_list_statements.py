@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_contact, add_student, email, first_school_id, phone, unique
-from helpers import count_statements, gql, make_user, token_for
+from helpers import count_statements, gid, gql, make_user, token_for
 from models.db import session_scope, utcnow
 from models.directory import Role, School
 from models.attachments import MessageAttachment
@@ -106,7 +106,8 @@ def test_thread_entries_with_attachments_and_delivery_counts(client, engine):
     def size(data):
         return len(data["recipientThread"]["entries"]["edges"])
 
-    assert_flat(client, engine, token, THREAD, {"id": str(kid), "first": N}, {"id": str(kid), "first": 2 * N}, size)
+    assert_flat(client, engine, token, THREAD, {"id": gid("Student", kid), "first": N},
+                {"id": gid("Student", kid), "first": 2 * N}, size)
 
 
 SCHEDULE = """mutation($input: SendMessageInput!, $schedule: ScheduleInput!) {
@@ -125,7 +126,7 @@ def test_scheduled_messages_with_attachments_and_delivery_counts(client, engine)
     for n in range(2 * N):
         result = gql(client, SCHEDULE, {
             "input": {"subject": f"{subject} {n}", "htmlBody": "<p>Later</p>", "channels": ["EMAIL"],
-                      "recipientType": "PRIMARY_CONTACTS", "studentIds": [str(kid)]},
+                      "recipientType": "PRIMARY_CONTACTS", "studentIds": [gid("Student", kid)]},
             "schedule": {"startDate": start, "sendTime": "09:00:00"}}, token)
         assert result["data"]["scheduleMessage"]["__typename"] == "ScheduleMessageSuccess", result
     assert_flat(client, engine, token, SCHEDULED, {"search": subject, "first": N},
@@ -145,8 +146,8 @@ def test_message_deliveries(client, engine):
     def size(data):
         return len(data["message"]["deliveries"]["edges"])
 
-    assert_flat(client, engine, token, DELIVERIES, {"id": str(message_id), "first": N},
-                {"id": str(message_id), "first": 2 * N}, size)
+    assert_flat(client, engine, token, DELIVERIES, {"id": gid("Message", message_id), "first": N},
+                {"id": gid("Message", message_id), "first": 2 * N}, size)
 
 
 SAVE_DRAFT = """mutation($input: SendMessageInput!) { saveDraft(input: $input) {
@@ -177,7 +178,7 @@ PLAN = """query($input: SendMessageInput!, $first: Int!) {
 
 def test_recipient_plan_deliveries(client, engine):
     school = first_school_id(engine)
-    kids = [str(add_student(engine, school, primary_email=email())) for _ in range(2 * N)]
+    kids = [gid("Student", add_student(engine, school, primary_email=email())) for _ in range(2 * N)]
     variables = {"input": {"htmlBody": "<p>Hello</p>", "channels": ["EMAIL"], "recipientType": "STUDENTS",
                            "studentIds": kids}}
 
@@ -255,7 +256,7 @@ def test_caller_ids(client, engine):
     def add_numbers(count):
         for _ in range(count):
             made = gql(client, CREATE_CALLER_ID, {"input": {"title": unique("Line "), "phone": phone(), "public": True,
-                                                            "schoolIds": [str(school)]}}, token)
+                                                            "schoolIds": [gid("School", school)]}}, token)
             assert made["data"]["createCallerId"]["__typename"] == "CallerIdSaved", made
 
     add_numbers(N)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from harness import DATABASE_URL
-from helpers import gql, token_for, wait_for_message
+from helpers import gids, gql, pk_of, token_for, wait_for_message
 from homeroom.app import create_app
 from homeroom.settings import load_settings
 from models.directory import Student
@@ -55,10 +55,11 @@ def test_issue_17_point_7_metrics_after_a_real_send(metrics_client, engine, db):
                           .limit(3)).scalars().all()
     sent = gql(metrics_client, SEND, {"input": {"subject": "Metrics", "htmlBody": "<p>Hello</p>",
                                                 "channels": ["EMAIL"], "recipientType": "STUDENTS",
-                                                "studentIds": [str(student.id) for student in students]}}, admin)
+                                                "studentIds": gids("Student", [s.id for s in students])}}, admin)
     assert sent["data"]["sendMessage"]["__typename"] == "SendMessageSuccess", sent
-    message_id = int(sent["data"]["sendMessage"]["message"]["id"])
-    assert wait_for_message(metrics_client, admin, str(message_id))["status"] == "COMPLETED"
+    message = sent["data"]["sendMessage"]["message"]["id"]
+    message_id = pk_of(message)
+    assert wait_for_message(metrics_client, admin, message)["status"] == "COMPLETED"
 
     text, samples = _scrape(metrics_client)
     assert _value(samples, "homeroom_http_requests_total", route="/graphql", method="POST", status="200") >= 2

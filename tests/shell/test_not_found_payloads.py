@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from helpers import gql, make_user, token_for
+from helpers import gid, gql, make_user, pk_of, token_for
 from models.directory import Role
 from shared_steps import SCHEDULE, family, message_input, schedule_in
 
@@ -43,13 +43,17 @@ def scheduled_message_id(client, engine) -> str:
 @pytest.mark.parametrize("mutation,argument,message", MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_issue_17_point_2_a_foreign_id_answers_not_found_byte_for_byte_like_a_random_id(
         client, engine, scheduled_message_id, mutation, argument, message):
-    """A teacher trying the administrator's scheduled message gets exactly what an id of nothing
-    and a malformed id get: a NOT_FOUND payload, not null; the message is untouched."""
+    """A teacher trying the administrator's scheduled message gets exactly what an id of nothing,
+    a malformed id, a raw row number and an id of another kind get: a NOT_FOUND payload, not null;
+    the message is untouched."""
     stranger = make_user(engine, Role.TEACHER)
     query = document(mutation, argument)
     foreign = answer_bytes(client, query, scheduled_message_id, stranger)
-    assert foreign == answer_bytes(client, query, "987654321", stranger) == answer_bytes(client, query, "abc",
-                                                                                          stranger)
+    row = pk_of(scheduled_message_id)
+    for other in (gid("Message", 987654321), "abc", str(row), gid("Student", row)):
+        assert answer_bytes(client, query, other, stranger) == foreign, other
+    for other in (gid("Message", 987654321), "abc", str(row), gid("Student", row)):  # not even for its sender
+        assert answer_bytes(client, query, other, token_for(engine, "admin")) == foreign, other
     pascal = mutation[0].upper() + mutation[1:]
     assert json.loads(foreign) == {"data": {mutation: {"__typename": f"{pascal}Errors", "errors": [
         {"field": argument, "path": [argument], "code": "NOT_FOUND", "message": message}]}}}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import gql, token_for
+from helpers import gid, gql, token_for
 
 REMOVE = "mutation Remove($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }"
 
@@ -28,7 +28,7 @@ def test_issue_17_fuzzing_a_nul_character_is_bad_user_input_not_a_server_error(c
 def test_issue_17_fuzzing_a_nul_character_in_nested_input_is_refused(client, engine):
     """Anywhere in a variable: inside an input object's list."""
     body = gql(client, "mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }",
-               {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"], "staffIds": ["1\x00"]}},
+               {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"], "staffIds": [gid("User", 1) + "\x00"]}},
                token=token_for(engine, "admin"))
     assert [error["extensions"] for error in body["errors"]] == [
         {"code": "BAD_USER_INPUT", "path": ["input", "staffIds", "0"]}], body

@@ -13,7 +13,7 @@ from domain.conversations.drafts.portal_alerts import AlertKind, raise_alert
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from factories import add_student, email, first_school_id, phone, unique
-from helpers import count_statements, gql, make_user, token_for
+from helpers import count_statements, gid, gids, gql, make_user, token_for
 from models.db import session_scope
 from models.directory import Role, StudentGroup, StudentGroupAssignee, User
 from resolve import request, viewer_for
@@ -82,8 +82,8 @@ def _groups(engine, user_id: int) -> tuple[list[int], dict[int, str]]:
     return sorted(named, key=lambda i: (named[i], i)), named
 
 
-def _check_against_model(client, token: str, document: str, field: str, variables: dict, ids: list[int],
-                         cursor_of) -> None:
+def _check_against_model(client, token: str, document: str, field: str, kind: str, variables: dict,
+                         ids: list[int], cursor_of) -> None:
     cursor = st.one_of(st.none(), st.sampled_from(ids))
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -96,8 +96,8 @@ def _check_against_model(client, token: str, document: str, field: str, variable
                                       "before": cursor_of(before) if before else None}, token)
         assert "errors" not in body, body
         page = body["data"][field]
-        assert [int(edge["node"]["id"]) for edge in page["edges"]] == expected
-        assert [int(node["id"]) for node in page["nodes"]] == expected
+        assert [edge["node"]["id"] for edge in page["edges"]] == gids(kind, expected)
+        assert [node["id"] for node in page["nodes"]] == gids(kind, expected)
         assert [edge["cursor"] for edge in page["edges"]] == [cursor_of(i) for i in expected]
         info = page["pageInfo"]
         assert (info["hasNextPage"], info["hasPreviousPage"]) == (has_next, has_previous), (first, after, last, before)
@@ -113,16 +113,16 @@ def test_issue_17_point_1_pages_match_a_plain_list_both_ways(client, engine):
     of the same rows: on a list in id order (students), one newest first (portalAlerts) and one
     sorted by name with ties (studentGroups)."""
     variables, ids = _students(engine)
-    _check_against_model(client, token_for(engine, "admin"), PAGE, "students", variables, ids,
+    _check_against_model(client, token_for(engine, "admin"), PAGE, "students", "Student", variables, ids,
                          lambda i: _cursor("student", i))
     login = unique("alerted.")
     token = make_user(engine, Role.TEACHER, login=login)
-    _check_against_model(client, token, ALERTS, "portalAlerts", {}, _alerts(engine, login),
+    _check_against_model(client, token, ALERTS, "portalAlerts", "PortalAlert", {}, _alerts(engine, login),
                          lambda i: _cursor("alert", i))
     with session_scope(engine) as session:
         user_id = session.execute(select(User.id).where(User.login == login)).scalar_one()
     ids, named = _groups(engine, user_id)
-    _check_against_model(client, token, GROUPS, "studentGroups", {}, ids,
+    _check_against_model(client, token, GROUPS, "studentGroups", "StudentGroup", {}, ids,
                          lambda i: _cursor("student-group", json.dumps([named[i], i], separators=(",", ":"))))
 
 
@@ -133,12 +133,12 @@ def test_issue_17_point_1_walking_backward_from_the_end_reads_the_list_reversed(
     seen, before = [], None
     while True:
         page = gql(client, COUNTED, {**variables, "last": 4, "before": before}, token)["data"]["students"]
-        seen = [int(n["id"]) for n in page["nodes"]] + seen
+        seen = [n["id"] for n in page["nodes"]] + seen
         assert page["totalCount"] == SIZE
         if not page["pageInfo"]["hasPreviousPage"]:
             break
         before = page["pageInfo"]["startCursor"]
-    assert seen == ids
+    assert seen == gids("Student", ids)
 
 
 def test_issue_17_point_1_first_with_last_and_sizes_outside_1_to_100_are_coded_errors(client, engine):
@@ -181,7 +181,7 @@ def test_issue_17_point_1_total_count_is_counted_only_when_selected(client, engi
                                  request("STUDENTS", kids, channels=("EMAIL", "SMS"), subject=unique("Counted")))
         fan_out(session, message.id)
         message_id = message.id
-    variables = {"id": str(message_id)}
+    variables = {"id": gid("Message", message_id)}
     counts = {}
     for label, fields in (("without", ""), ("with", "totalCount")):
         document = DELIVERIES % fields

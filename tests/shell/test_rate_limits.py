@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from harness import DATABASE_URL, REDIS_URL, USES_REDIS
-from helpers import token_for
+from helpers import gid, token_for
 from homeroom.app import create_app
 from homeroom.settings import load_settings
 
@@ -83,7 +83,7 @@ def test_issue_17_point_6_websocket_operations_count_subscriptions_included(engi
 
             assert query("1")["payload"] == {"data": {"viewer": {"login": "admin"}}}
             ws.send_json({"id": "2", "type": "subscribe",
-                          "payload": {"query": PROGRESS, "variables": {"id": "999999999"}}})
+                          "payload": {"query": PROGRESS, "variables": {"id": gid("Message", 999999999)}}})
             assert query("3")["payload"] == {"data": {"viewer": {"login": "admin"}}}
             refused = query("4")
             assert refused["type"] == "error"

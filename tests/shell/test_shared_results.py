@@ -17,6 +17,7 @@ from feed_steps import FEED_SUBSCRIPTION, fanned_out, feed_head, finish, school_
 from graph.delivery.feed import DeliveryEventBatch
 from graph.delivery.progress_types import MessageProgress
 from graph.schema import build_schema
+from helpers import gid, gids
 from graph.shared_results import SharedData, SharedEventExecutionContext, encoded_next_frame, shared
 from models.db import session_scope
 from models.messaging import Delivery
@@ -128,13 +129,13 @@ def test_two_followers_of_one_scope_receive_one_shared_frame_of_the_batch(client
         message = fanned_out(engine, login, students_of(engine, school, 3))
         progress_events.publish(runtime.events, [message])
         with session_scope(engine) as db:
-            expected = sorted(str(i) for i in db.execute(
-                select(Delivery.id).where(Delivery.message_id == message)).scalars())
+            expected = sorted(gids("Delivery", db.execute(
+                select(Delivery.id).where(Delivery.message_id == message)).scalars()))
         received = {}
         for name, session in (("first", first), ("second", second)):
             frames = []
             while sorted(event["deliveryId"] for frame in frames for event in frame["events"]
-                         if event["messageId"] == str(message)) != expected:
+                         if event["messageId"] == gid("Message", message)) != expected:
                 frame = session.receive_json()
                 assert frame["type"] == "next", frame
                 frames.append(frame["payload"]["data"]["deliveryEvents"])

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from domain.delivery.progress_events import make_bus
 from harness import RUN_DIR
-from helpers import token_for
+from helpers import pk_of, token_for
 from homeroom.auth import mint_token
 from homeroom.routes.subscription_limits import SubscriptionLimits
 from homeroom.settings import get_settings
@@ -237,8 +237,8 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_are_served(server
         for _ in range(20_000):  # never reads a pong
             await slow.send('{"type": "ping"}')
         with session_scope(engine) as session:
-            session.execute(update(Message).where(Message.id == int(message_id)).values(status="CANCELLED"))
-        await asyncio.to_thread(bus.publish, [int(message_id)])  # none heard in embedded mode: the poll finds it
+            session.execute(update(Message).where(Message.id == pk_of(message_id)).values(status="CANCELLED"))
+        await asyncio.to_thread(bus.publish, [pk_of(message_id)])  # none heard in embedded mode: the poll finds it
         started = time.monotonic()
         changed = await _frame(good, timeout=15)
         told_after = time.monotonic() - started

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 
 from feed_steps import fanned_out, finish, school_admin, students_of, two_schools
 from harness import RUN_DIR
-from helpers import token_for
+from helpers import gid, gids, token_for
 from live_server import live_server
 from partner_key_steps import CREATE
 
@@ -30,7 +30,7 @@ def server(engine):
 def _key(server, engine, scopes: list[str], school_ids: list[int] | None = None) -> str:
     variables = {"input": {"name": "live partner", "scopes": scopes}}
     if school_ids is not None:
-        variables["input"]["schoolIds"] = [str(s) for s in school_ids]
+        variables["input"]["schoolIds"] = gids("School", school_ids)
     response = httpx.post(f"{server.base_url}/graphql", timeout=60, json={"query": CREATE, "variables": variables},
                           headers={"Authorization": f"Bearer {token_for(engine, 'admin')}"})
     created = response.json()["data"]["createPartnerKey"]
@@ -38,7 +38,7 @@ def _key(server, engine, scopes: list[str], school_ids: list[int] | None = None)
     return created["secret"]
 
 
-async def _frames(server, key: str, message_ids: list[int]) -> list[dict]:
+async def _frames(server, key: str, message_ids: list[str]) -> list[dict]:
     """Subscribe to each message's progress on one socket opened with ``key``; the first frame of each."""
     async with connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, open_timeout=60) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}))
@@ -46,7 +46,7 @@ async def _frames(server, key: str, message_ids: list[int]) -> list[dict]:
         frames = []
         for n, message_id in enumerate(message_ids):
             await ws.send(json.dumps({"id": f"p{n}", "type": "subscribe",
-                                      "payload": {"query": PROGRESS, "variables": {"id": str(message_id)}}}))
+                                      "payload": {"query": PROGRESS, "variables": {"id": message_id}}}))
             while True:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
                 if frame.get("id") == f"p{n}" and frame["type"] in ("next", "error"):
@@ -63,7 +63,7 @@ def test_a_partner_key_past_its_subscription_limit_is_refused(server, engine):
     message_id = fanned_out(engine, login, students_of(engine, school, 2))
     try:
         key = _key(server, engine, ["DELIVERIES_READ"])
-        frames = asyncio.run(_frames(server, key, [message_id] * (KEY_LIMIT + 1)))
+        frames = asyncio.run(_frames(server, key, [gid("Message", message_id)] * (KEY_LIMIT + 1)))
     finally:
         finish(engine, message_id)
     assert [frame["type"] for frame in frames] == ["next"] * KEY_LIMIT + ["error"]
@@ -82,13 +82,15 @@ def test_a_key_for_one_school_follows_only_that_school_s_messages(server, engine
     theirs = fanned_out(engine, second_login, students_of(engine, second_school, 2))
     try:
         key = _key(server, engine, ["DELIVERIES_READ"], [first_school])
-        seen, hidden, missing = asyncio.run(_frames(server, key, [ours, theirs, 2**31 - 7]))
+        seen, hidden, missing, other_kind = asyncio.run(_frames(server, key, [
+            gid("Message", ours), gid("Message", theirs), gid("Message", 2**31 - 7), gid("Student", theirs)]))
     finally:
         finish(engine, ours, theirs)
-    assert seen["type"] == "next" and seen["payload"]["data"]["messageProgress"]["messageId"] == str(ours)
+    assert seen["type"] == "next" and seen["payload"]["data"]["messageProgress"]["messageId"] == gid("Message", ours)
 
-    def refusal(frame: dict, message_id: int) -> list:
+    def refusal(frame: dict, message_id: str) -> list:
         errors = frame["payload"] if frame["type"] == "error" else frame["payload"]["errors"]
-        return [(error["extensions"]["code"], error["message"].replace(str(message_id), "N")) for error in errors]
+        return [(error["extensions"]["code"], error["message"].replace(message_id, "N")) for error in errors]
 
-    assert refusal(hidden, theirs) == refusal(missing, 2**31 - 7) == [("NOT_FOUND", "message N not found")]
+    assert refusal(hidden, gid("Message", theirs)) == refusal(missing, gid("Message", 2**31 - 7)) == refusal(
+        other_kind, gid("Student", theirs)) == [("NOT_FOUND", "message N not found")]

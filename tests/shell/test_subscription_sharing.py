@@ -17,7 +17,7 @@ from domain.access.viewer import load_viewer
 from domain.delivery.progress_events import InProcessBus, RedisBus, make_bus
 from graph.delivery import progress_watch
 from harness import REDIS_URL, RUN_DIR, USES_REDIS
-from helpers import count_statements, token_for
+from helpers import count_statements, pk_of, token_for
 from homeroom.settings import get_settings
 from live_server import live_server
 from models.db import session_scope
@@ -43,7 +43,7 @@ def test_fifty_followers_of_a_message_share_one_read_per_burst_and_idle_reads_no
     reads a second while idle. Now: one read per burst of notices, whatever the number of
     followers, and no read at all between notices (the fallback poll is FALLBACK_POLL_SECONDS)."""
     token = token_for(engine, "admin")
-    message_id = int(client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+    message_id = pk_of(client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
         "query": SAVE_DRAFT, "variables": {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"]}}}
     ).json()["data"]["saveDraft"]["message"]["id"])
     viewer = _admin(engine)
@@ -108,7 +108,7 @@ def test_one_redis_subscription_per_process_however_many_sockets_follow(engine):
         ids = [httpx.post(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {token}"}, json={
             "query": SAVE_DRAFT, "variables": {"input": {"htmlBody": "<p>x</p>", "channels": ["EMAIL"]}}},
             timeout=60).json()["data"]["saveDraft"]["message"]["id"] for _ in range(2)]
-        channels = [f"{bus.progress_prefix}{message_id}" for message_id in ids]
+        channels = [f"{bus.progress_prefix}{pk_of(message_id)}" for message_id in ids]  # the bus names rows
 
         async def subscriber(message_id: str):
             ws = await connect(server.ws_url, subprotocols=["graphql-transport-ws"], proxy=None, open_timeout=60)
