@@ -90,14 +90,14 @@ class NodeQueries:
     @strawberry.field(**requires(
         "The object this global id names, refetched as the type's own query would show it and authorized the "
         "same way; null when it does not exist or the viewer may not see it (the two answer alike). Partner keys "
-        "see the kinds their scopes' queries show.", scopes=NODE_SCOPES))
+        "see the kinds their scopes' queries show.", Perm.COMMUNICATION, scopes=NODE_SCOPES))
     def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="Any object's id (Node.id).")]) -> Node | None:
         return resolve_nodes(info, [id])[0]
 
     @strawberry.field(**requires(
         "The objects these global ids name, each as node(id:) answers it (null where it would be null), in "
-        "the order asked.", scopes=NODE_SCOPES))
+        "the order asked.", Perm.COMMUNICATION, scopes=NODE_SCOPES))
     def nodes(self, info: Info, ids: NodeIds) -> list[Node | None]:
         if len(ids) > MAX_PAGE_SIZE:
             raise GraphQLError(f"ids may hold at most {MAX_PAGE_SIZE} ids", extensions={

@@ -107,14 +107,20 @@ def test_issue_17_point_1_a_foreign_id_answers_exactly_like_a_missing_one(client
 
 
 def test_issue_17_point_1_a_kind_follows_the_permissions_and_scopes_of_its_own_query(client, engine):
-    """Without "Communication" a student is null (students(…) would be FORBIDDEN); a partner key sees
-    a student only with directory:read, as students(…) does."""
+    """node and nodes need "Communication", as every root field does (PERM-06); past that, a kind whose
+    own query needs more (callerIds: the caller-ID permission) is null without it, and a partner key
+    sees a student only with directory:read, as students(…) does."""
     kid = add_student(engine, first_school_id(engine))
     student = gid(Kind.STUDENT, kid)
     admin = token_for(engine, "admin")
     assert gql(client, NODE, {"id": student}, admin)["data"]["node"] == {"__typename": "Student", "id": student}
     without = make_user(engine, Role.ADMIN, perms=[Perm.SEND_MESSAGES])
-    assert gql(client, NODE, {"id": student}, without) == {"data": {"node": None}}
+    assert gql(client, NODE, {"id": student}, without)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    no_caller_ids = make_user(engine, Role.ADMIN, perms=[Perm.COMMUNICATION])  # callerIds needs its permission
+    made = gql(client, CREATE_CALLER_ID.replace("__typename }", "__typename ... on CallerIdSaved { callerId { id } } }"),
+               {"input": {"title": "Scoped", "phone": phone()}}, admin)["data"]["createCallerId"]["callerId"]["id"]
+    assert gql(client, NODE, {"id": made}, admin)["data"]["node"] == {"__typename": "CallerId", "id": made}
+    assert gql(client, NODE, {"id": made}, no_caller_ids) == {"data": {"node": None}}
     directory_key = create_key(client, engine, name="Directory", scopes=("DIRECTORY_READ",))["secret"]
     deliveries_key = create_key(client, engine, name="Deliveries", scopes=("DELIVERIES_READ",))["secret"]
     assert gql(client, NODE, {"id": student}, directory_key)["data"]["node"]["id"] == student
