@@ -51,12 +51,16 @@ class NodeKind:
 
 
 LOADERS: dict[Kind, NodeKind] = {}
+#: The partner-key scopes of the queries whose types are Nodes (graph/node_loaders.py checks that
+#: every loader's scopes are among them): a key with neither reads no Node, and is refused.
+NODE_SCOPES = (Scope.DIRECTORY_READ, Scope.MESSAGES_READ)
 
 
 def loads_nodes(kind: Kind, *perms: Perm, scopes: tuple[Scope, ...] = ()) -> Callable[[Loader], Loader]:
     """Registers the authorized loader of ``kind``: ``perms`` and ``scopes`` are its own query's."""
     def register(loader: Loader) -> Loader:
         assert kind not in LOADERS, f"{kind} has two node loaders"
+        assert set(scopes) <= set(NODE_SCOPES), f"node(id:) does not name the scopes of {kind}"
         LOADERS[kind] = NodeKind(loader, perms, scopes)
         return loader
     return register
@@ -78,8 +82,6 @@ def resolve_nodes(info: Info, ids: Iterable[str]) -> list[Any | None]:
             answers[kind] = node_kind.loader(info, sorted(pks))
     return [None if found is None else answers.get(found[0], {}).get(found[1]) for found in parsed]
 
-
-NODE_SCOPES = tuple(Scope)
 
 NodeIds = Annotated[list[strawberry.ID], strawberry.argument(description=(
     f"The ids, at most {MAX_PAGE_SIZE}; the answer has one entry per id, in the same order."))]

@@ -206,4 +206,4 @@ def test_acceptance_a_parent_reads_an_emailed_message_and_the_teacher_sees_the_r
     assert {"channel": "EMAIL", "state": "SENT", "label": "Email sent"} in sent["deliveryStates"]
     exported = client.get(f"/reports/messages/{message_id}/deliveries.csv", headers={"Authorization": f"Bearer {teacher}"})
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [row["read_at"] != "" for row in rows if row["address"] == f"user:{parent_id}"] == [True]
+    assert [row["read_at"] != "" for row in rows if row["address"] == "user:" + gid("User", parent_id)] == [True]

@@ -95,7 +95,7 @@ def test_rcp_06_teacher_sends_primary_contacts_to_a_section_and_outbox_matches(c
     assert len(deliveries) + len(in_app) == len(everything)
     assert len(deliveries) == len(custodial)  # one email delivery per custodial contact, none for others
     assert {d["recipientKind"] for d in everything} == {"CONTACT"}
-    accounts = {f"user:{c.user_id}" for c in custodial if c.user_id is not None}
+    accounts = {"user:" + gid("User", c.user_id) for c in custodial if c.user_id is not None}
     assert in_app and {d["address"] for d in in_app} <= accounts
     delivered = [d["address"] for d in in_app if d["status"] == "DELIVERED"]
     assert len(delivered) == len(set(delivered))  # one inbox entry per account

@@ -211,7 +211,8 @@ def test_readme_walkthrough_works_as_written_for_each_role_it_offers(demo, role)
     assert "`INAPP`" in README.read_text(encoding="utf-8")
     delivered = [d for d in deliveries if d["status"] == "SENT"]
     assert delivered
-    assert "homeroom-data/outbox/email/<id>.eml" in README.read_text(encoding="utf-8")
+    assert "a file in `homeroom-data/outbox/email/`, an `.eml` with its\n   recipient's `To:` line" in README.read_text(
+        encoding="utf-8")
     for delivery in delivered:
         parsed = email.message_from_bytes(
             (demo["data_dir"] / "outbox" / "email" / f"{_outbox_name(delivery)}.eml").read_bytes())

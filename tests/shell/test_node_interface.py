@@ -109,7 +109,8 @@ def test_issue_17_point_1_a_foreign_id_answers_exactly_like_a_missing_one(client
 def test_issue_17_point_1_a_kind_follows_the_permissions_and_scopes_of_its_own_query(client, engine):
     """node and nodes need "Communication", as every root field does (PERM-06); past that, a kind whose
     own query needs more (callerIds: the caller-ID permission) is null without it, and a partner key
-    sees a student only with directory:read, as students(…) does."""
+    sees a student only with directory:read, as students(…) does (a key with neither scope of a Node
+    is refused outright)."""
     kid = add_student(engine, first_school_id(engine))
     student = gid(Kind.STUDENT, kid)
     admin = token_for(engine, "admin")
@@ -122,9 +123,12 @@ def test_issue_17_point_1_a_kind_follows_the_permissions_and_scopes_of_its_own_q
     assert gql(client, NODE, {"id": made}, admin)["data"]["node"] == {"__typename": "CallerId", "id": made}
     assert gql(client, NODE, {"id": made}, no_caller_ids) == {"data": {"node": None}}
     directory_key = create_key(client, engine, name="Directory", scopes=("DIRECTORY_READ",))["secret"]
+    messages_key = create_key(client, engine, name="Messages", scopes=("MESSAGES_READ",))["secret"]
     deliveries_key = create_key(client, engine, name="Deliveries", scopes=("DELIVERIES_READ",))["secret"]
     assert gql(client, NODE, {"id": student}, directory_key)["data"]["node"]["id"] == student
-    assert gql(client, NODE, {"id": student}, deliveries_key) == {"data": {"node": None}}
+    assert gql(client, NODE, {"id": student}, messages_key) == {"data": {"node": None}}
+    refused = gql(client, NODE, {"id": student}, deliveries_key)["errors"][0]["extensions"]  # reads no Node
+    assert refused == {"code": "FORBIDDEN", "scopes": ["directory:read", "messages:read"]}
     anonymous = client.post("/graphql", json={"query": NODE, "variables": {"id": student}}).json()
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
