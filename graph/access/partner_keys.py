@@ -3,12 +3,12 @@ The mutations are in graph/access/mutations/."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access import partner_keys as keys_domain
 from domain.access.scopes import SCOPE_DESCRIPTIONS, Scope
 from domain.support.signed_ids import SigningKeys

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.messages.compose import compose_capabilities
 from domain.access.permissions import CATALOGUE
 from domain.access.viewer import Viewer as ViewerModel

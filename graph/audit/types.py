@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.audit.actions import AuditAction as DomainAuditAction
 from domain.audit.log import AuditFilter
 from graph.enum_values import describe_values

@@ -3,7 +3,6 @@ the sender's view of one recipient (recipientThread, RCP-26)."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import base64
 import datetime as dt
 from typing import Annotated
@@ -11,6 +10,7 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.conversations.threads.inbox import Box, Key, count_threads, list_threads
 from domain.conversations.threads.thread_pages import PAGE_SIZE, thread_page

@@ -9,7 +9,6 @@ the viewer's thread never reaches them, and no content ever travels.
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import enum
 from collections.abc import AsyncGenerator
 
@@ -17,6 +16,7 @@ import anyio
 import strawberry
 from sqlmodel import Session
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.access.viewer import load_viewer
 from domain.conversations.threads import inbox_updates

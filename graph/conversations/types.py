@@ -3,12 +3,12 @@ sender's view of one recipient (RCP-26)."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.content.flagging import PLACEHOLDER
 from domain.conversations.threads.inbox import ThreadSummary, thread_summary
 from domain.conversations.threads.labels import UNREAD_LIMIT

@@ -6,7 +6,6 @@ The rules live in domain/feed/."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Sequence
@@ -15,6 +14,7 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.access.scopes import Scope
 from domain.feed.follow import FeedFollower

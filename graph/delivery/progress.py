@@ -7,13 +7,13 @@ checks each viewer's access again without a read per subscriber per event."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.access.scopes import Scope
 from graph.context import Info
 from graph.delivery import progress_watch

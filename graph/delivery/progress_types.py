@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import enum
 from collections.abc import Iterable
 
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from graph.messages.types import DeliveryStatusCount, MessageStatus
 from models import messaging as db
 from graph.pagination import node_id

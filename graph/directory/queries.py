@@ -3,12 +3,12 @@ district's default user preferences (SET-09); the Web Push key."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, or_, select
 
+from domain.support.global_ids import Kind
 from channels.base import ChannelKind
 from domain.access.permissions import Perm
 from domain.access.scope import staff_scope, student_scope

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 
+from domain.support.global_ids import Kind
 from graph.node import Node
 from graph.context import Info
 from graph.enum_values import describe_values

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.conversations.drafts.portal_alerts import AlertKind, alerts_list, unseen_count
 from graph.node import Node

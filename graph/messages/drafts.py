@@ -3,7 +3,6 @@ saved, and the gated fields the viewer may not change on it."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import base64
 import datetime as dt
 from typing import Annotated
@@ -11,6 +10,7 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer

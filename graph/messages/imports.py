@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.messages.recipient_imports import RowProblem, composing_message, count_imported, remove_imported
 from domain.access.permissions import Perm
 from graph.context import Info

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.messages.compose import CHANNEL_PERMISSIONS, RECIPIENT_TYPE_PERMISSIONS
 from domain.messages.send import DEFAULT_SUBJECT, MAX_CC, SUBJECT_MAX_LENGTH, SendMessageRequest
 from domain.access.permissions import Perm

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 
 import strawberry
 from graphql import GraphQLError
 
+from domain.support.global_ids import Kind
 from domain.reports.communication_report import ReportFilter
 from graph.pagination import MAX_SEARCH_LENGTH, parse_id, search_term
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.telephony import caller_ids as rules
 from graph.pagination import parse_ids

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 from sqlalchemy import select
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.telephony import caller_ids as rules
 from graph.context import Info

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.webhooks.endpoints import EndpointInput
 from domain.webhooks.events import WebhookEventType as EventType
 from graph.pagination import parse_ids

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.webhooks import listing
 from domain.webhooks.listing import MAX_PAGE
 from graph.context import Info

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 import enum
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.webhooks.sending import DISABLED_NOTICE, ENABLED_NOTICE
 from domain.webhooks.events import EVENT_DESCRIPTIONS, WebhookEventType as EventType
 from domain.webhooks.listing import EndpointView, MessageView

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access import partner_keys as keys_domain
 from graph.access.partner_keys import PartnerKey, PartnerScope, shown_key, signing_keys_of, to_scope
 from graph.context import Info

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access import partner_keys as keys_domain
 from domain.audit.actions import Actor
 from graph.access.partner_keys import PartnerKey, shown_key

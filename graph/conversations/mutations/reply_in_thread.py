@@ -3,11 +3,11 @@ through the one reply operation every reply path shares (domain.conversations.re
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.conversations.replies.replies import reply_in_thread as store_reply
 from domain.messages.compose import CHANNEL_PERMISSIONS

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.conversations.moderation.referrals import MAX_NOTE_LENGTH, request_referral as request
 from graph.context import Info

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 import datetime as dt
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.conversations.moderation.flags import FlaggedContent, view_flagged_message as view
 from graph.context import Info

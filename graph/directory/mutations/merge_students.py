@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.directory.merge_students import MergeResult, merge_students as merge
 from graph.context import Info
 from graph.errors import field_errors, perform

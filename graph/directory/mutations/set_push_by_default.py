@@ -3,11 +3,11 @@ the district's default school preferences (SYS-05)."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.directory.district_preferences import set_push_by_default as store_push_by_default
 from graph.context import Info

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.messages.recipient_imports import ColumnMapping, composing_message, count_imported
 from domain.messages.recipient_imports import import_recipients as store_imported_recipients

@@ -3,13 +3,13 @@ what is (domain.messages.recall)."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.delivery import progress_events
 from domain.messages.recall import recall_message as recall

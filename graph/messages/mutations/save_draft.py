@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.access.scope import FAMILY_ROLES
 from domain.messages.drafts import Gates, save_draft as store_draft

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.messages.send import MessageNotFound, send_draft as send_stored_draft
 from domain.support.errors import FieldProblem, InvalidInput

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import Perm
 from domain.messages.send import MessageNotFound
 from domain.scheduling.scheduled_messages import update_scheduled_message as store_scheduled_edit

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from channels.base import Sent
 from domain.access.permissions import Perm
 from domain.telephony.trial_calls import place_test_call

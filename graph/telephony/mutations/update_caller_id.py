@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.access.permissions import CATALOGUE, Perm
 from domain.telephony import caller_ids as rules
 from graph.context import Info

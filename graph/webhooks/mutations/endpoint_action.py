@@ -4,12 +4,12 @@ mutation that answers one)."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.audit.actions import Actor
 from domain.webhooks import listing
 from graph.context import Info

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind
 from domain.webhooks import endpoints
 from domain.audit.actions import Actor
 from graph.context import Info
