@@ -12,6 +12,7 @@ from domain.access.partner_keys import listed_keys
 from domain.access.permissions import Perm
 from domain.access.scope import staff_scope, student_scope
 from domain.access.scopes import Scope
+from domain.messages.drafts import own_drafts
 from domain.access.message_scope import visible_messages
 from domain.reports.communication_report import readable_deliveries
 from domain.support.global_ids import Kind
@@ -22,15 +23,15 @@ from graph.directory.queries import assigned_groups, reachable_sections
 from graph.directory.types import Group, School, Section, StaffMember, Student
 from graph.messages.alerts import PortalAlert
 from graph.messages.drafts import drafts_of
-from graph.messages.types import Delivery, Message
+from graph.messages.message import Message
+from graph.messages.types import Delivery
 from graph.node import loads_nodes
-from graph.pagination import node_id
 from graph.telephony.types import shown as shown_caller_ids
 from graph.webhooks.types import WebhookEndpoint
 from models import directory as directory_db
 from models.caller_ids import CallerId as CallerIdRow
 from models.conversations import PortalAlert as PortalAlertRow
-from models.messaging import Delivery as DeliveryRow, Message as MessageRow, MessageStatus
+from models.messaging import Delivery as DeliveryRow, Message as MessageRow
 
 DIRECTORY = (Scope.DIRECTORY_READ,)
 
@@ -66,7 +67,7 @@ def sections(info: Info, pks: list[int]) -> dict:
 def _groups(info: Info, pks: list[int], kind: Kind, group, member, assignee) -> dict:
     rows = info.context.session.execute(
         assigned_groups(info.context.viewer, group, member, assignee).where(group.id.in_(pks)))
-    return {row.id: Group(id=node_id(kind, row.id), name=row.name, member_count=row.member_count) for row in rows}
+    return {row.id: Group.of(kind, row) for row in rows}
 
 
 @loads_nodes(Kind.STUDENT_GROUP, Perm.COMMUNICATION)
@@ -88,9 +89,7 @@ def messages(info: Info, pks: list[int]) -> dict:
     found = {row.id: Message.from_row(row) for row in session.execute(
         select(MessageRow).where(MessageRow.id.in_(pks), visible_messages(viewer))).scalars()}
     if viewer.key is None:  # draft(id:) refuses partner keys
-        drafts = list(session.execute(select(MessageRow).where(
-            MessageRow.id.in_(pks), MessageRow.sender_id == viewer.id,
-            MessageRow.status == MessageStatus.DRAFT.value)).scalars())
+        drafts = list(session.execute(select(MessageRow).where(MessageRow.id.in_(pks), *own_drafts(viewer))).scalars())
         found.update(zip([row.id for row in drafts], drafts_of(info, drafts), strict=True))
     return found
 

@@ -232,7 +232,7 @@ def optional_node_id(kind: Kind, pk: int | None) -> strawberry.ID | None:
 def recipient_node_id(recipient_kind: str, pk: int) -> strawberry.ID:
     """The id of a delivery's recipient: a student, a contact, a user or an imported recipient,
     as its recipientKind (models.messaging.RecipientKind) says."""
-    return node_id(RECIPIENT_KINDS[str(getattr(recipient_kind, "value", recipient_kind))], pk)
+    return node_id(RECIPIENT_KINDS[recipient_kind], pk)
 
 
 def search_term(value: str | None, argument: str = "search") -> str | None:

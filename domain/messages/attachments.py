@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
-from collections.abc import Collection
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import defer
@@ -81,11 +80,10 @@ def readable(session: Session, viewer: Viewer, message_id: int, attachment_id: i
                or_(visible_messages(viewer), received))).scalars().first()
 
 
-def remove(session: Session, viewer: Viewer, message_id: int, attachment_ids: Collection[int] | None = None) -> int:
-    """ATT-04: remove the message's files among ``attachment_ids`` (none for an empty one, as for ids
-    of no file of the message), or every file of the message (``attachment_ids`` None)."""
+def remove(session: Session, viewer: Viewer, message_id: int, attachment_id: int | None = None) -> int:
+    """ATT-04: remove one file, or every file of the message (``attachment_id`` None)."""
     own_editable(session, viewer, message_id)
     statement = delete(MessageAttachment).where(MessageAttachment.message_id == message_id)
-    if attachment_ids is not None:
-        statement = statement.where(MessageAttachment.id.in_(list(attachment_ids)))
+    if attachment_id is not None:
+        statement = statement.where(MessageAttachment.id == attachment_id)
     return session.execute(statement).rowcount

@@ -60,10 +60,14 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def own_drafts(viewer: Viewer):
+    """WHERE clauses on Message: the viewer's drafts (a draft is its owner's alone)."""
+    return Message.sender_id == viewer.id, Message.status == MessageStatus.DRAFT.value
+
+
 def own_draft(session: Session, viewer: Viewer, draft_id: int, *, lock: bool = False) -> Message:
     """One of the viewer's drafts (``lock``: held for an update), or DraftNotFound."""
-    query = select(Message).where(Message.id == draft_id, Message.sender_id == viewer.id,
-                                  Message.status == MessageStatus.DRAFT.value)
+    query = select(Message).where(Message.id == draft_id, *own_drafts(viewer))
     message = session.execute(query.with_for_update() if lock else query).scalars().first()
     if message is None:
         raise DraftNotFound()

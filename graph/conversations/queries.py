@@ -25,7 +25,8 @@ from graph.conversations.types import (
     ThreadEntry,
     ThreadView,
 )
-from graph.messages.types import Delivery, Message, RecipientKind
+from graph.messages.message import Message
+from graph.messages.types import Delivery, RecipientKind
 from graph.pagination import (
     MAX_SEARCH_LENGTH,
     RECIPIENT_KINDS,

@@ -4,7 +4,6 @@ database with the subscriber's access checked again."""
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind, pk_of
 import datetime as dt
 from collections.abc import AsyncGenerator
 
@@ -12,6 +11,7 @@ import anyio
 import strawberry
 from sqlmodel import Session
 
+from domain.support.global_ids import Kind, pk_of
 from domain.access.permissions import Perm
 from domain.access.viewer import load_viewer
 from domain.conversations.moderation.referrals import visible_referral

@@ -17,7 +17,15 @@ from domain.conversations.threads.thread_pages import ThreadMessage as ThreadPag
 from domain.support.keyset import KeysetList
 from graph.context import Info
 from graph.directory.types import Role
-from graph.messages.types import AttachedFile, Channel, Delivery, DeliveryReason, Message, RecipientKind, delivery_reason
+from graph.messages.message import Message
+from graph.messages.types import (
+    AttachedFile,
+    Channel,
+    Delivery,
+    DeliveryReason,
+    RecipientKind,
+    delivery_reason,
+)
 from models.conversations import ThreadReply
 from models.messaging import DeliveryStatus
 from graph.pagination import (

@@ -27,7 +27,6 @@ from graph.pagination import (
     Last,
     keyset_connection,
     keyset_page,
-    node_id,
     parse_id,
     search_term,
     sorted_key,
@@ -77,8 +76,7 @@ def _assigned_groups(info: Info, group, member, assignee, kind: str, id_kind: Ki
     listing = KeysetList(assigned_groups(info.context.viewer, group, member, assignee), group.id,
                          order=(group.name,), key_of=lambda row: (row.name, row.id))
     return keyset_connection(info.context.session, listing, kind, window(kind, first, after, last, before, default=50),
-                             lambda row: Group(id=node_id(id_kind, row.id), name=row.name,
-                                               member_count=row.member_count))
+                             lambda row: Group.of(id_kind, row))
 
 
 @strawberry.type

@@ -109,3 +109,8 @@ class Group(Node):
     id: strawberry.ID = strawberry.field(description="The group's id; a student or user group selection takes it.")
     name: str = strawberry.field(description="The group's name.")
     member_count: int = strawberry.field(description="How many students (or users) the group has.")
+
+    @classmethod
+    def of(cls, kind: Kind, row) -> Group:
+        """A row of graph.directory.queries.assigned_groups (id, name, member_count) of a group table."""
+        return cls(id=node_id(kind, row.id), name=row.name, member_count=row.member_count)

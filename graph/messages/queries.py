@@ -11,7 +11,7 @@ from domain.access.permissions import Perm
 from domain.access.scopes import Scope
 from domain.reports.communication_report import visible_message
 from graph.context import Info
-from graph.messages.types import Message
+from graph.messages.message import Message
 from graph.pagination import parse_id
 from graph.permissions import requires
 

@@ -10,7 +10,8 @@ from domain.recipients.call_window import message_deferral
 from domain.support.errors import Refusal
 from graph.context import Info
 from graph.errors import UserErrors, perform
-from graph.messages.types import CallWindowDeferral, Message
+from graph.messages.message import Message
+from graph.messages.types import CallWindowDeferral
 
 
 @strawberry.type(description="The message was stored and queued for delivery.")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.support.global_ids import Kind, shown_address
 from typing import Annotated
 
 import strawberry
 
+from domain.support.global_ids import Kind, shown_address
 from domain.access.permissions import Perm
 from domain.messages.send import create_message, needs_confirmation
 from domain.recipients.call_window import message_deferral

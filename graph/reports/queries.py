@@ -11,7 +11,8 @@ from domain.access.permissions import Perm
 from domain.access.scopes import Scope
 from domain.reports.communication_report import report_list
 from graph.context import Info
-from graph.messages.types import DeliveryStatusCount, Message
+from graph.messages.message import Message
+from graph.messages.types import DeliveryStatusCount
 from graph.pagination import After, Before, Connection, First, Last, keyset_connection, window
 from graph.permissions import requires
 from graph.reports.inputs import CommunicationReportFilter

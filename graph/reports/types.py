@@ -7,7 +7,8 @@ import enum
 
 import strawberry
 
-from graph.messages.types import DeliveryStatusCount, Message
+from graph.messages.message import Message
+from graph.messages.types import DeliveryStatusCount
 
 
 @strawberry.enum(description="Who a message is from (RPT-03).")

@@ -9,7 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.scheduling.scheduled_messages import district_zone, kind_of, scheduled_list
 from graph.context import Info
-from graph.messages.types import Message
+from graph.messages.message import Message
 from graph.pagination import After, Before, Connection, First, Last, keyset_connection, search_term, window
 from graph.permissions import requires
 from graph.scheduling.types import Schedule, ScheduledKind, ScheduledMessage

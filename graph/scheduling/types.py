@@ -12,7 +12,7 @@ from domain.scheduling.scheduled_messages import district_zone, rule_of
 from graph.enum_values import described_enum
 from graph.errors import perform
 from graph.messages.sending import refused_or_confirm
-from graph.messages.types import Message
+from graph.messages.message import Message
 
 Recurrence = described_enum(DomainRecurrence, "Once, or a recurring rule (SCH-02).", {
     DomainRecurrence.NONE: "Once, at startDate and sendTime.",

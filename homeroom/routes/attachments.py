@@ -28,11 +28,12 @@ from starlette.concurrency import run_in_threadpool
 from domain.messages import attachments
 from domain.telephony import call_recordings
 from domain.support.errors import AuthenticationError, InvalidInput
-from domain.support.global_ids import Kind, global_id, pk_of
+from domain.support.global_ids import Kind, global_id
 from domain.messages.send import MessageNotFound
 from domain.access.permissions import Perm
 from domain.access.viewer import Viewer, load_viewer
 from homeroom.auth import bearer_token, user_id_from_token
+from graph.pagination import parse_id
 from homeroom.routes.path_ids import path_pk
 from homeroom.settings import Settings
 from models.db import session_scope
@@ -41,6 +42,11 @@ from models.db import session_scope
 def _field_errors(invalid: InvalidInput) -> JSONResponse:
     return JSONResponse(status_code=422, content={"errors": [
         {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
+
+
+def _not_yours(message_id: str) -> str:
+    """The 404 of an upload or removal whose message is missing, another's, sent, or no message id."""
+    return f"no draft or scheduled message {message_id} of yours"
 
 
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
@@ -59,7 +65,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
                  max_body_size=settings.max_upload_request_bytes)
     async def upload(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
         message_pk = path_pk(message_id, Kind.MESSAGE, "message",
-                             missing=f"no draft or scheduled message {message_id} of yours")
+                             missing=_not_yours(message_id))
         data = await file.read(attachments.MAX_FILE_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: checks, database
@@ -72,7 +78,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         try:
             body = await run_in_threadpool(store)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
+            raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         except InvalidInput as invalid:
             return _field_errors(invalid)
         return body
@@ -91,8 +97,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     @router.delete("/messages/{message_id}/attachments/{attachment_id}")
     def remove_one(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)):
         # a path id that is no File id names no file of the message: it removes nothing, as a missing file's does
-        attachment_pk = pk_of(attachment_id, Kind.FILE)
-        return _remove(message_id, () if attachment_pk is None else (attachment_pk,), authorization)
+        return _remove(message_id, parse_id(attachment_id, Kind.FILE), authorization)
 
     @router.delete("/messages/{message_id}/attachments")
     def remove_all(message_id: str, authorization: str | None = Header(default=None)):
@@ -103,7 +108,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     async def upload_recording(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
         """VOI-04/VOI-05: the call's recording (a 16-bit PCM WAV within the call-minute limit)."""
         message_pk = path_pk(message_id, Kind.MESSAGE, "message",
-                             missing=f"no draft or scheduled message {message_id} of yours")
+                             missing=_not_yours(message_id))
         data = await file.read(call_recordings.MAX_UPLOAD_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: the WAV conversion is seconds of CPU
@@ -116,7 +121,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except PermissionError as denied:
             raise HTTPException(status_code=403, detail=str(denied)) from None
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
+            raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         except InvalidInput as invalid:
             return _field_errors(invalid)
         return body
@@ -124,21 +129,21 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     @router.delete("/messages/{message_id}/call-recording")
     def remove_recording(message_id: str, authorization: str | None = Header(default=None)):
         message_pk = path_pk(message_id, Kind.MESSAGE, "message",
-                             missing=f"no draft or scheduled message {message_id} of yours")
+                             missing=_not_yours(message_id))
         try:
             with session_scope(engine) as session:
                 removed = call_recordings.remove(session, viewer_of(session, authorization), message_pk)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
+            raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         return {"removed": int(removed)}
 
-    def _remove(message_id: str, attachment_pks: tuple[int, ...] | None, authorization: str | None):
-        message_pk = path_pk(message_id, Kind.MESSAGE, "message")
+    def _remove(message_id: str, attachment_pk: int | None, authorization: str | None):
+        message_pk = path_pk(message_id, Kind.MESSAGE, "message", missing=_not_yours(message_id))
         try:
             with session_scope(engine) as session:
-                removed = attachments.remove(session, viewer_of(session, authorization), message_pk, attachment_pks)
+                removed = attachments.remove(session, viewer_of(session, authorization), message_pk, attachment_pk)
         except MessageNotFound:
-            raise HTTPException(status_code=404, detail=f"no draft or scheduled message {message_id} of yours") from None
+            raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         return {"removed": removed}
 
     return router

@@ -14,7 +14,8 @@ from domain.messages.compose import CHANNEL_PERMISSIONS
 from graph.context import Info
 from graph.conversations.types import InboxThread, inbox_thread
 from graph.errors import SCHEDULE_CODES, field_errors, perform
-from graph.messages.types import Channel, Message
+from graph.messages.message import Message
+from graph.messages.types import Channel
 from graph.pagination import node_id, parse_id
 from graph.permissions import authorize_input, gated_by_value, requires
 from graph.scheduling.inputs import ScheduleInput

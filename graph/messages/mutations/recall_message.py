@@ -16,7 +16,7 @@ from domain.messages.recall import recall_message as recall
 from domain.messages.send import MessageNotFound
 from graph.context import Info
 from graph.errors import field_errors
-from graph.messages.types import Message
+from graph.messages.message import Message
 from graph.pagination import parse_id
 from graph.permissions import requires
 from models import messaging as db

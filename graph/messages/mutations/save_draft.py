@@ -15,7 +15,7 @@ from graph.context import Info
 from graph.errors import MESSAGE_INPUT_CODES, field_errors, perform
 from graph.messages.drafts import Draft, drafts_of, missing_gates
 from graph.messages.inputs import SendMessageInput, to_request
-from graph.messages.types import Message
+from graph.messages.message import Message
 from graph.pagination import parse_id
 from graph.permissions import authorize_input, require, requires
 

@@ -12,7 +12,7 @@ from domain.messages.send import MessageNotFound
 from domain.scheduling.scheduled_messages import cancel_scheduled_message as cancel
 from graph.context import Info
 from graph.errors import field_errors, perform
-from graph.messages.types import Message
+from graph.messages.message import Message
 from graph.pagination import parse_id
 from graph.permissions import requires
 
