@@ -62,6 +62,7 @@ from graph.shared_results import encoded_next_frame
 from graph.thread_limits import operation_threads
 from homeroom.routes.graphql_http import OTHER_METHODS, SpecificationHTTP, other_methods_refusal
 from homeroom.routes.graphiql import GraphiQLPage
+from homeroom.routes.json_text import json_text
 from homeroom.routes.thread_loops import run_on_this_thread
 from homeroom.rate_limits import RateLimits, Refusal, graphql_caller
 from homeroom.routes.subscription_limits import SubscriptionLimits
@@ -402,9 +403,10 @@ class HomeroomGraphQLRouter(SpecificationHTTP, GraphQLRouter):
         return request.state.graphql_sub_response
 
     def encode_json(self, data: object) -> str | bytes:
-        """A subscription frame many subscribers share is encoded once (graph.shared_results)."""
+        """A subscription frame many subscribers share is encoded once (graph.shared_results); an
+        answer over HTTP by orjson (homeroom.routes.json_text)."""
         shared_text = encoded_next_frame(data)
-        return shared_text if shared_text is not None else super().encode_json(data)
+        return shared_text if shared_text is not None else json_text(data)
 
     def decode_json(self, data: str | bytes) -> object:
         if isinstance(data, bytes):

@@ -66,6 +66,10 @@ DOCUMENTS = [
     "{ things { wrongCount } }",
     "{ holder { unreadable } }",
     "{ things { n: name n2: name colour } }",
+    "{ things { name nickname colour count seenAt } }",  # every field plain: one read per object
+    "{ things { __typename name } }",
+    "{ things { count ...on Thing { name } } }",
+    "{ things { name @include(if: false) count } }",
 ]
 
 
@@ -82,6 +86,25 @@ def test_issue_17_plain_leaves_answer_as_graphql_core_does():
         assert [e.formatted for e in ours.errors or []] == [e.formatted for e in theirs.errors or []], document
     errored = direct.execute_sync("{ things { name brokenName } }")
     assert errored.errors and errored.errors[0].path == ["things", 1, "brokenName"]
+
+
+def test_issue_17_an_object_of_plain_leaves_is_read_in_one_pass():
+    """A selection of plain leaves only takes no per-field path; one field with a resolver (or
+    __typename) sends the object through graphql-core's own execution."""
+    calls = []
+
+    class Counting(ExecutionContext):
+        def execute_field(self, parent_type, *args):
+            calls.append(parent_type.name)
+            return super().execute_field(parent_type, *args)
+
+    schema = _schema(Counting)
+    assert schema.execute_sync("{ things { name count colour } }").data["things"][1] == {
+        "name": "b", "count": 2, "colour": "BLUE"}
+    assert calls == ["Query"]
+    calls.clear()
+    assert schema.execute_sync("{ things { name shout } }").data["things"][0] == {"name": "a", "shout": "A"}
+    assert calls == ["Query", "Thing", "Thing", "Thing", "Thing"]
 
 
 def test_issue_17_only_plain_leaf_fields_take_the_direct_read():
