@@ -32,7 +32,7 @@ def refusal(text: str) -> str | None:
     return None
 
 
-class _FindNul(Visitor):
+class _FindUnstorableText(Visitor):
     found: StringValueNode | None = None
     message: str | None = None
 
@@ -44,7 +44,7 @@ class _FindNul(Visitor):
         return None
 
 
-def nul_path(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
+def unstorable_text_path(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
     """Where a variable's value holds text no database stores (a key or a value), however nested,
     and why; None: nowhere."""
     if isinstance(value, str):
@@ -56,7 +56,7 @@ def nul_path(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
         if message is not None:
             shown = key.replace(NUL, "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
             return (*path, shown), message
-        found = nul_path(item, (*path, str(key)))
+        found = unstorable_text_path(item, (*path, str(key)))
         if found is not None:
             return found
     return None
@@ -69,9 +69,9 @@ class RefuseNulCharacters(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.pre_execution_errors is None and context.graphql_document is not None:
-            finder = _FindNul()
+            finder = _FindUnstorableText()
             visit(context.graphql_document, finder)
-            in_variables = nul_path(context.variables or {})
+            in_variables = unstorable_text_path(context.variables or {})
             if finder.found is not None:
                 context.pre_execution_errors = [GraphQLError(finder.message, nodes=finder.found,
                                                              extensions={"code": "BAD_USER_INPUT"})]

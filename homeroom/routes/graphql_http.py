@@ -16,7 +16,6 @@ issue 17 point 4): which media type an answer has, and its status code.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+
+from homeroom.routes.json_text import json_text
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -124,7 +125,7 @@ def other_methods_refusal(allowed: str) -> Callable[[Request], Response]:
     def refuse(request: Request) -> Response:
         response = refused_request(405, f"/graphql answers {allowed.replace(', ', ' and ')} only.",
                                    negotiate(request.headers.get("accept")),
-                                   lambda data: json.dumps(data, separators=(",", ":")))
+                                   json_text)
         response.headers["allow"] = allowed
         return response
     return refuse

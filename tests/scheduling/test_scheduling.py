@@ -232,9 +232,7 @@ def test_sch_10_sch_11_sch_12_editing_a_recurring_schedule(client, engine):
                token)["data"]["updateScheduledMessage"]
     assert [e["code"] for e in past["errors"]] == ["IN_THE_PAST"]
     # SCH-11: a kept next send time already in the past goes out on the next run.
-    with session_scope(engine) as session:
-        session.execute(update(MessageSchedule).where(MessageSchedule.message_id == pk_of(message_id))
-                        .values(next_send_at=utcnow() - dt.timedelta(minutes=5)))
+    make_due(engine, message_id)
     gql(client, UPDATE, {"id": message_id, "input": message_input(kid, subject="Kept")}, token)
     with session_scope(engine) as session:
         assert len(send_due_scheduled(session, utcnow()).sent) >= 1
