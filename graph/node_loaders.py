@@ -16,6 +16,8 @@ from domain.messages.drafts import own_drafts
 from domain.access.message_scope import visible_messages
 from domain.reports.communication_report import readable_deliveries
 from domain.support.global_ids import Kind
+from domain.templates.listing import template_views
+from domain.templates.rules import visible_templates
 from domain.webhooks import listing as webhook_listing
 from graph.access.partner_keys import PartnerKey
 from graph.context import Info
@@ -27,11 +29,13 @@ from graph.messages.message import Message
 from graph.messages.types import Delivery
 from graph.node import loads_nodes
 from graph.telephony.types import shown as shown_caller_ids
+from graph.templates.types import Letterhead, MessageTemplate
 from graph.webhooks.types import WebhookEndpoint
 from models import directory as directory_db
 from models.caller_ids import CallerId as CallerIdRow
 from models.conversations import PortalAlert as PortalAlertRow
 from models.messaging import Delivery as DeliveryRow, Message as MessageRow
+from models.templates import Letterhead as LetterheadRow, MessageTemplate as TemplateRow
 
 DIRECTORY = (Scope.DIRECTORY_READ,)
 
@@ -138,3 +142,21 @@ def webhook_endpoints(info: Info, pks: list[int]) -> dict:
     wanted = set(pks)
     return {view.endpoint.id: WebhookEndpoint.of(view) for view in webhook_listing.endpoints(info.context.session, 10)
             if view.endpoint.id in wanted}
+
+
+@loads_nodes(Kind.TEMPLATE, Perm.COMMUNICATION, Perm.SEND_MESSAGES)
+def templates(info: Info, pks: list[int]) -> dict:
+    """As template(id:): the templates the viewer may use (TPL-12), none for family users."""
+    viewer = info.context.viewer
+    if not viewer.is_staff:
+        return {}
+    rows = list(info.context.session.execute(select(TemplateRow).where(
+        TemplateRow.id.in_(pks), *visible_templates(viewer))).scalars())
+    views = template_views(info.context.session, viewer, rows)
+    return {pk: MessageTemplate.of(view) for pk, view in views.items()}
+
+
+@loads_nodes(Kind.LETTERHEAD, Perm.COMMUNICATION)
+def letterheads(info: Info, pks: list[int]) -> dict:
+    rows = info.context.session.execute(select(LetterheadRow).where(LetterheadRow.id.in_(pks))).scalars()
+    return {row.id: Letterhead.of(row) for row in rows}

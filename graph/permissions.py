@@ -72,7 +72,8 @@ def require_scope(viewer: Viewer, scopes: tuple[Scope, ...]) -> None:
                            extensions={"code": "FORBIDDEN", "scopes": [s.value for s in scopes]})
 
 
-def _permission_class(perms: tuple[Perm, ...], scopes: tuple[Scope, ...]) -> type[BasePermission]:
+def _permission_class(perms: tuple[Perm, ...], scopes: tuple[Scope, ...],
+                      roles: tuple[Role, ...] = ()) -> type[BasePermission]:
     class _Requires(BasePermission):
         message = "permission denied"
 
@@ -80,21 +81,28 @@ def _permission_class(perms: tuple[Perm, ...], scopes: tuple[Scope, ...]) -> typ
             viewer = info.context.viewer  # raises UNAUTHENTICATED
             require_scope(viewer, scopes)
             require(viewer, *perms)  # raises FORBIDDEN
+            if roles and viewer.role not in roles:
+                raise GraphQLError(f"Only {' and '.join(r.value.lower() for r in roles)} users may use this.",
+                                   extensions={"code": "FORBIDDEN", "roles": [r.value for r in roles]})
             partner_read(info, viewer, scopes)  # issue 16 point 8: a key reading student data is audited
             return True
 
     _Requires.__name__ = "Requires" + "".join(p.name.title().replace("_", "") for p in perms)
-    _Requires.perms, _Requires.scopes = perms, scopes  # read by the schema-wide authorization tests
+    # read by the schema-wide authorization tests
+    _Requires.perms, _Requires.scopes, _Requires.roles = perms, scopes, roles
     return _Requires
 
 
-def requires(description: str, *perms: Perm, scopes: tuple[Scope, ...] = ()) -> dict[str, Any]:
+def requires(description: str, *perms: Perm, scopes: tuple[Scope, ...] = (),
+             roles: tuple[Role, ...] = ()) -> dict[str, Any]:
     """Keyword arguments for strawberry.field/mutation: the check and the SDL sentences (the
-    permissions, then which partner-key scopes may call it)."""
+    permissions, the roles when only some may call it, then which partner-key scopes may)."""
     needs = requirement_text(*perms) if perms else "Requires a signed-in user."
+    if roles:
+        needs = f"{needs[:-1]} and a {' or '.join(r.value for r in roles)} role."
     return {
         "description": f"{description} {needs} {scope_text(*scopes)}",
-        "permission_classes": [_permission_class(perms, scopes)],
+        "permission_classes": [_permission_class(perms, scopes, roles)],
     }
 
 

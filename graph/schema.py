@@ -14,6 +14,8 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.assistant.mutations import AssistantMutations
+from graph.assistant.queries import AssistantQueries
 from graph.audit.disclosures import AuditReturnedDisclosures
 from graph.audit.queries import AuditQueries
 from graph.conversations.mutations import ConversationMutations
@@ -48,8 +50,12 @@ from graph.reports.queries import ReportQueries
 from graph.scheduling.mutations import ScheduleMutations
 from graph.scheduling.queries import ScheduleQueries
 from graph.leaf_fields import ReadPlainLeavesDirectly
+from graph.letters.mutations import LetterMutations
+from graph.letters.queries import LetterQueries
 from graph.shared_results import SharedEventExecutionContext
 from graph.telephony.mutations import TelephonyMutations
+from graph.templates.mutations import TemplateMutations
+from graph.templates.queries import TemplateQueries
 from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
@@ -58,7 +64,8 @@ from graph.webhooks.queries import WebhookQueries
                              "requires. Lists that grow are Relay connections; an id you may not see reads as missing.")
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
-            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, NodeQueries):
+            DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
+            AssistantQueries, TemplateQueries, NodeQueries):
     pass
 
 
@@ -66,7 +73,8 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
                              "its payload can carry. Input the user can fix comes back in the payload; nothing is "
                              "written then.")
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
-               TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations):
+               TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations, LetterMutations,
+               AssistantMutations, TemplateMutations):
     pass
 
 

@@ -33,6 +33,7 @@ from homeroom.routes.attachments import attachment_router
 from homeroom.routes.graphiql import GraphiQLPage
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.health import health_router
+from homeroom.routes.printing import printing_router
 from homeroom.routes.reports import report_router
 from homeroom.routes.subscription_limits import SubscriptionLimits
 from homeroom.routes.unsubscribe import unsubscribe_router
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.include_router(graphiql.router())
     app.include_router(report_router(engine, authenticate))
     app.include_router(unsubscribe_router(settings, engine))
+    app.include_router(printing_router(settings, engine))
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))

@@ -15,17 +15,21 @@ import datetime as dt
 import functools
 
 import dramatiq
+from limits import parse
 from sqlalchemy.engine import Engine
 
+from channels.assistants.loading import load_assistant_plugin
 from channels.registry import ChannelRegistry
 from domain.delivery.sending.envelopes import Links
 from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
+from domain.assistant.service import AssistantService, CallRate
 from domain.delivery.services import DeliveryServices
 from domain.webhooks.config import UrlPolicy, WebhookConfig
 from homeroom.settings import Settings, load_settings
 from jobs.broker import make_broker
 from jobs.job_queue import DramatiqJobQueue
+from jobs.printing import DramatiqPrintJobs
 from jobs.webhooks import DramatiqWebhookJobs
 from models.db import engine_for, set_statement_timeout
 
@@ -42,6 +46,8 @@ class Runtime:
     events: ProgressBus
     links: Links
     jobs: DramatiqJobQueue
+    #: The writing assistant (issue 18 point 6); None when HOMEROOM_ASSISTANT_PLUGIN is unset.
+    assistant: AssistantService | None = None
 
     @property
     def delivery(self) -> DeliveryServices:
@@ -53,6 +59,11 @@ class Runtime:
     def webhook_jobs(self) -> DramatiqWebhookJobs:
         """Where webhook work goes (its own queue; issue 16 point 5)."""
         return DramatiqWebhookJobs(self.broker)
+
+    @property
+    def print_jobs(self) -> DramatiqPrintJobs:
+        """Where print work goes (its own queue; issue 18 point 4)."""
+        return DramatiqPrintJobs(self.broker)
 
     @functools.cached_property
     def webhooks(self) -> WebhookConfig:
@@ -86,7 +97,18 @@ def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None
     set_statement_timeout(engine, settings.database_statement_timeout_seconds)  # PostgreSQL's (issue 17 point 6)
     return Runtime(settings=settings, engine=engine, registry=registry, broker=broker, pacer=pacer,
                    events=make_bus(settings.redis_url), links=Links.from_settings(settings),
-                   jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size))
+                   jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size),
+                   assistant=build_assistant(settings))
+
+
+def build_assistant(settings: Settings) -> AssistantService | None:
+    """The configured writing assistant, or None; a plugin that is missing or misconfigured raises
+    ``PluginLoadError`` (start-up stops, naming the config field, never its value)."""
+    if settings.assistant_plugin is None:
+        return None
+    rate = parse(settings.assistant_rate_limit)
+    return AssistantService(plugin=load_assistant_plugin(settings.assistant_plugin, settings.assistant_config),
+                            rate=CallRate(calls=rate.amount, window_seconds=rate.get_expiry()))
 
 
 def start_runtime(settings: Settings | None = None) -> Runtime:

@@ -146,6 +146,16 @@ class Settings(BaseSettings):
     )
     speech_plugin: str = Field(default="espeak", description="The homeroom.speech plugin calls speak with.")
     speech_config: dict[str, Any] = Field(default_factory=dict, description="That plugin's config (JSON).")
+    assistant_plugin: str | None = Field(
+        default=None, description="The homeroom.assistants plugin of the writing assistant (issue 18 point 6), e.g. "
+                                  "openai-compatible; unset = no assistant (AI operations answer "
+                                  "ASSISTANT_NOT_CONFIGURED).")
+    assistant_config: dict[str, Any] = Field(
+        default_factory=dict, repr=False, description='That plugin\'s config (JSON), e.g. {"base_url": "https://api.openai.com/v1", '
+                                          '"model": "gpt-4o-mini", "api_key": "..."}; secrets are never printed.')
+    assistant_rate_limit: str = Field(
+        default="30/hour", description="Writing-assistant calls one user may make, as the limits package writes a "
+                                       "rate (\"30/hour\", \"5/minute\"); over it: RATE_LIMITED with the wait.")
     dispatch_batch_size: int = Field(default=500, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
     reply_domain: str | None = Field(
@@ -316,6 +326,11 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("assistant_plugin")
+    @classmethod
+    def _no_assistant_when_empty(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str | None) -> str | None:
@@ -364,7 +379,7 @@ class Settings(BaseSettings):
         """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
         return self.is_development if self.graphql_introspection is None else self.graphql_introspection
 
-    @field_validator("rate_limit_graphql", "rate_limit_token_routes")
+    @field_validator("rate_limit_graphql", "rate_limit_token_routes", "assistant_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

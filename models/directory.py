@@ -54,6 +54,8 @@ class District(SQLModel, table=True):
     flagged_words: list[str] = Field(default_factory=list, sa_type=JSON)
     hide_schedules_from_teachers: bool = Field(default=False)  # RCP-23
     hide_schedules_from_family: bool = Field(default=False)  # RCP-24
+    # SET-02: printed letters carry "Last, First Middle User_ID" in each page's header.
+    pdf_names_on_each_page: bool = Field(default=False)
     addon_callout: bool = Field(default=False)
     addon_translations: bool = Field(default=False)
     addon_docmgmt: bool = Field(default=False)

@@ -164,6 +164,11 @@ class Message(SQLModel, table=True):
     # Drafts (DRF-*): when last saved, and the title an assignment note gave it (DRF-04).
     saved_at: dt.datetime | None = None
     draft_title: str | None = Field(default=None, max_length=200)
+    # Letters (CMP-03, CMP-04, CMP-10): the letterhead it prints under, whether sending and printing
+    # write the letter log, and the academic record category (docmgmt) the log files it under.
+    letterhead_id: int | None = Field(default=None, foreign_key="letterhead.id")
+    add_log_record: bool = Field(default=False)
+    academic_record_category: str | None = Field(default=None, max_length=100)
 
 
 class MessageStudent(SQLModel, table=True):

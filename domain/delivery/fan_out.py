@@ -30,6 +30,7 @@ from domain.delivery.policy import (
 )
 from domain.recipients.resolution import ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS, ROW_COLUMNS, resolution
 from models.db import session_scope, utcnow
+from models.templates import LetterLog, LetterLogSource
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
     Delivery,
@@ -82,7 +83,27 @@ def fan_out(session: Session, message_id: int, *, in_app_now: bool = True) -> Fa
     session.execute(update(Message).where(Message.id == message_id).values(open_deliveries=still_open))
     if in_app_now:
         file_in_threads(session, message, at=now)
+    if message.add_log_record:
+        log_letters(session, message, now)
     return FanOutResult(message_id, False, written, sum(people))
+
+
+def log_letters(session: Session, message: Message, now) -> None:
+    """CMP-10, CMP-04: one letter-log row per student the message reached (or reached the contacts
+    of) and per staff user it reached, filed under its academic record category; two statements,
+    run once with the fan-out that claimed the message."""
+    common = (literal(message.id), literal(LetterLogSource.SENT.value), literal(message.academic_record_category),
+              literal(message.subject), literal(message.sender_id), literal(now, type_=_TIMESTAMP))
+    columns = ["message_id", "source", "academic_record_category", "subject", "logged_by_id", "created_at"]
+    students = select(Delivery.student_id).where(Delivery.message_id == message.id,
+                                                 Delivery.student_id.is_not(None)).distinct().subquery()
+    users = select(Delivery.recipient_id).where(Delivery.message_id == message.id, Delivery.student_id.is_(None),
+                                                Delivery.recipient_kind == RecipientKind.USER.value).distinct().subquery()
+    connection = session.connection()
+    connection.execute(insert(LetterLog.__table__).from_select(["student_id", *columns],
+                                                               select(students.c.student_id, *common)))
+    connection.execute(insert(LetterLog.__table__).from_select(["user_id", *columns],
+                                                               select(users.c.recipient_id, *common)))
 
 
 def _insert_rows(session: Session, message: Message, resolved, now) -> None:

@@ -87,14 +87,16 @@ def selection_of(session: Session, message_id: int) -> dict[str, frozenset[int]]
 def _stored_values(message: Message, selection: Mapping[str, frozenset[int]]) -> dict:
     return dict(priority=message.priority, emergency=message.emergency, send_as_district=message.send_as_district,
                 send_as_school_id=message.send_as_school_id, cc=tuple(message.cc), push=Channel.PUSH.value in
-                message.channels, staff_ids=selection["staff_ids"], user_group_ids=selection["user_group_ids"])
+                message.channels, staff_ids=selection["staff_ids"], user_group_ids=selection["user_group_ids"],
+                academic_record_category=message.academic_record_category)
 
 
 def _requested_values(request: SendMessageRequest) -> dict:
     return dict(priority=request.priority, emergency=request.emergency, send_as_district=request.send_as_district,
                 send_as_school_id=request.send_as_school_id, cc=tuple(a.strip() for a in request.cc),
                 push=request.push, staff_ids=frozenset(request.staff_ids),
-                user_group_ids=frozenset(request.user_group_ids))
+                user_group_ids=frozenset(request.user_group_ids),
+                academic_record_category=(request.academic_record_category or "").strip() or None)
 
 
 def read_only_problems(message: Message, selection: Mapping[str, frozenset[int]], request: SendMessageRequest,

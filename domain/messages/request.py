@@ -17,6 +17,7 @@ from domain.support.errors import FieldProblem
 from domain.recipients.family_pick import DRAW_MODULUS, valid_family_seed
 from domain.content.html_policy import sanitized_html
 from domain.content.insert_fields import unknown_fields
+from domain.content.letterheads import letterhead_problem
 from domain.access.scope import staff_scope, student_scope
 from domain.content.sms_text import sms_count
 from domain.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
@@ -65,6 +66,9 @@ class SendMessageRequest:
     sms_text: str | None = None  # SMS-04: the SMS as composed; None sends "subject: body", cut to the limit
     caller_id_id: int | None = None  # VOI-03: the number calls show; None: the sender's default
     call_text: str | None = None  # VOI-06: what text-to-speech reads; None reads the subject and body
+    letterhead_id: int | None = None  # CMP-03: a letterhead available for Communication
+    add_log_record: bool = False  # CMP-10: sending (and printing) writes the letter log; never with TEACHERS_OF
+    academic_record_category: str | None = None  # CMP-04 (docmgmt): the category the letter log files it under
     confirmed_recipient_count: int | None = None
     # RCP-09: the once-per-family draw; None draws a fresh one. A plan's seed sends what it showed.
     family_seed: int | None = None
@@ -183,6 +187,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
         _problem(problems, ("emergency",), "INVALID",
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
     _check_email_options(problems, request)
+    _check_letter_options(session, problems, request)
     if request.family_seed is not None and not valid_family_seed(request.family_seed):
         _problem(problems, ("familySeed",), "INVALID",
                  f"familySeed is a number from 0 to {DRAW_MODULUS - 1}, as recipientPlan returns it.")
@@ -226,6 +231,22 @@ def _check_email_options(problems: list[FieldProblem], request: SendMessageReque
             validate_email(address.strip(), check_deliverability=False)
         except EmailNotValidError:
             _problem(problems, ("cc", index), "INVALID", f"{address!r} is not a valid email address.")
+
+
+def _check_letter_options(session: Session, problems: list[FieldProblem], request: SendMessageRequest) -> None:
+    """CMP-03: a letterhead available for Communication; CMP-11: Add Log Record is never combined
+    with TEACHERS_OF; CMP-04: an academic record category is one line of at most 100 characters."""
+    if request.letterhead_id is not None:
+        problem = letterhead_problem(session, request.letterhead_id, ("input", "letterheadId"))
+        if problem:
+            problems.append(problem)
+    if request.add_log_record and request.recipient_type is StudentRecipientType.TEACHERS_OF:
+        _problem(problems, ("addLogRecord",), "CONFLICT",
+                 "Add Log Record cannot be used when the message goes to the teachers of students (CMP-11).")
+    category = request.academic_record_category
+    if category is not None and (not category.strip() or len(category.strip()) > 100 or has_control_characters(category)):
+        _problem(problems, ("academicRecordCategory",), "INVALID",
+                 "An academic record category is one line of 1 to 100 characters.")
 
 
 def _check_sms_text(problems: list[FieldProblem], viewer: Viewer, request: SendMessageRequest) -> None:

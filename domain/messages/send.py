@@ -63,6 +63,8 @@ def message_options(request: SendMessageRequest) -> dict:
                 send_as_school_id=request.send_as_school_id, secure=request.secure, copy_self=request.copy_self,
                 cc=[address.strip() for address in request.cc], cc_first_only=request.cc_first_only,
                 include_signature=request.include_signature, sms_text=request.sms_text, call_text=request.call_text,
+                letterhead_id=request.letterhead_id, add_log_record=request.add_log_record,
+                academic_record_category=(request.academic_record_category or "").strip() or None,
                 # CMP-16: a message sent as the district or a school takes no replies.
                 allow_reply=bool(request.allow_reply) and not (request.send_as_district or request.send_as_school_id))
 

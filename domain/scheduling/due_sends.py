@@ -103,7 +103,8 @@ def _copy_as_occurrence(session: Session, template: Message) -> Message:
     fields = {column: getattr(template, column) for column in (
         "sender_id", "subject", "html_body", "text_body", "recipient_type", "channels", "priority", "emergency",
         "send_as_district", "send_as_school_id", "secure", "copy_self", "cc", "cc_first_only",
-        "include_signature", "allow_reply", "flagged", "sms_text", "caller_id_id", "call_text", "thread_id")}
+        "include_signature", "allow_reply", "flagged", "sms_text", "caller_id_id", "call_text", "thread_id",
+        "letterhead_id", "add_log_record", "academic_record_category")}
     # A recurring reply stays in its thread (INB-14). RCP-09: family_seed is not copied: each
     # occurrence is a message with its own once-per-family draw, so a weekly message does not reach
     # the same child's family every week.

@@ -45,6 +45,9 @@ class Kind(enum.StrEnum):
     WEBHOOK_NOTICE = "WebhookNotice"
     AUDIT_ENTRY = "AuditEntry"
     PUSH_SUBSCRIPTION = "PushSubscription"
+    PRINT_JOB = "PrintJob"
+    TEMPLATE = "MessageTemplate"
+    LETTERHEAD = "Letterhead"
 
 
 _KINDS = {kind.value: kind for kind in Kind}

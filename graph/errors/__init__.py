@@ -53,6 +53,7 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "END_BEFORE_START": "The end date is before the start date.",
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
+    "IN_USE": "Something still uses it (the message names what); change that first (TPL-15).",
     "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",
     "NOT_FLAGGED": "The message is not flagged (INB-09).",
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
@@ -69,6 +70,13 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "BAD_EMAIL": "The email address is not valid.",
     "BAD_PHONE": "The phone number is not valid.",
     "NO_CONTACT_INFO": "The row has neither an email address nor a phone number.",
+    # the writing assistant (rewriteText, generateText, refineSuggestion; issue 18 point 6)
+    "RATE_LIMITED": "You have made as many calls as allowed for now; the message says how long to wait.",
+    "ASSISTANT_NOT_CONFIGURED": "No writing assistant is set up for the district (HOMEROOM_ASSISTANT_PLUGIN).",
+    "ASSISTANT_UNAVAILABLE": "The writing assistant's provider is busy, failing or unreachable; try again later "
+                             "(the message says when, if the provider did).",
+    "ASSISTANT_FAILED": "The writing assistant's provider refused the call or answered something unusable; trying "
+                        "again will not help until its configuration is fixed.",
 }
 
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):

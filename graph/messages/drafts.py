@@ -133,6 +133,12 @@ class Draft(Node):
     family_seed: int = strawberry.field(description=(
         "The draft's once-per-family draw; sending it picks the same students (RCP-09)."))
     thread_id: strawberry.ID | None = strawberry.field(description="The thread it continues (INB-14); null: none.")
+    letterhead_id: strawberry.ID | None = strawberry.field(description=(
+        "The letterhead it prints under (Letterhead.id, CMP-03); null: none."))
+    add_log_record: bool = strawberry.field(description=(
+        "Sending writes a letter-log entry for every recipient student and user, printing for every student (CMP-10)."))
+    academic_record_category: str | None = strawberry.field(description=(
+        "The academic record category the letter log files it under (CMP-04, docmgmt); null: none."))
     assignment: DraftAssignment | None = strawberry.field(description="The latest hand-over; null: never assigned.")
     read_only_fields: list[str] = strawberry.field(description=(
         "DRF-07: the input fields you may not change on this draft, as named in SendMessageInput (channels.SMS "
@@ -170,6 +176,8 @@ class Draft(Node):
             call_text=row.call_text,
             caller_id_id=optional_node_id(Kind.CALLER_ID, row.caller_id_id or None),
             family_seed=row.family_seed, thread_id=optional_node_id(Kind.THREAD, row.thread_id or None),
+            letterhead_id=optional_node_id(Kind.LETTERHEAD, row.letterhead_id), add_log_record=row.add_log_record,
+            academic_record_category=row.academic_record_category,
             assignment=DraftAssignment(
                 from_user_id=node_id(Kind.USER, assignment.from_user_id),
                 to_user_id=node_id(Kind.USER, assignment.to_user_id), note=assignment.note or None,

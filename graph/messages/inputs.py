@@ -84,6 +84,15 @@ class SendMessageInput:
         "Also send a push notification to recipients who use the app (CMP-08); the same as listing PUSH in "
         "channels. Null: compose.pushByDefault decides (CMP-09, SYS-05); false leaves push off.",
         Perm.PUSH_NOTIFICATIONS, default=None)
+    letterhead_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The letterhead it prints under: one available for Communication (letterheads, "
+                                  "CMP-03); null: none.")
+    add_log_record: bool = strawberry.field(
+        default=False, description="Sending writes a letter-log entry for every recipient student and user, and "
+                                   "printing for every student (CMP-10); not with TEACHERS_OF (CMP-11).")
+    academic_record_category: str | None = gated(
+        "The academic record category the letter log files it under for each student (CMP-04); null: none.",
+        Perm.ACADEMIC_RECORD, default=None)
     confirmed_recipient_count: int | None = strawberry.field(
         default=None,
         description="The recipient count the sender confirms; required above 100 recipients or when the "
@@ -123,6 +132,9 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         sms_text=data.sms_text,
         call_text=data.call_text,
         caller_id_id=parse_id(data.caller_id_id, Kind.CALLER_ID) if data.caller_id_id is not None else None,
+        letterhead_id=parse_id(data.letterhead_id, Kind.LETTERHEAD) if data.letterhead_id is not None else None,
+        add_log_record=data.add_log_record,
+        academic_record_category=data.academic_record_category,
         confirmed_recipient_count=data.confirmed_recipient_count,
         family_seed=data.family_seed,
     )

@@ -111,11 +111,12 @@ def token(user: str = typer.Option(..., "--user", help="The login of the user.")
 
 @app.command()
 def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """List installed channel plugins, the channels they serve and whether their config is valid."""
+    """List installed channel and writing-assistant plugins, what they serve and whether their config is valid."""
     from homeroom.cli.plugin_report import plugin_report
 
     settings = cli_settings()
-    report = plugin_report(settings.channel_plugins, settings.plugin_config, settings.defaulted_channels)
+    report = plugin_report(settings.channel_plugins, settings.plugin_config, settings.defaulted_channels,
+                           settings.assistant_plugin, settings.assistant_config)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
+from channels.assistants.loading import discover_assistants
 from channels.registry import describe_config_error, discover
 
 
@@ -19,9 +20,11 @@ def _schema_fields(plugin_class) -> dict[str, str]:
 
 
 def plugin_report(channel_plugins: Mapping[str, str], plugin_config: Mapping[str, Mapping[str, Any]],
-                  defaulted_channels: Iterable[str] = ()) -> list[dict[str, Any]]:
+                  defaulted_channels: Iterable[str] = (), assistant_plugin: str | None = None,
+                  assistant_config: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """``channel_plugins`` and ``plugin_config`` as the settings hold them; ``defaulted_channels``
-    those HOMEROOM_CHANNEL_PLUGINS does not name."""
+    those HOMEROOM_CHANNEL_PLUGINS does not name; then the writing-assistant plugins, with the
+    configured one's redacted config (HOMEROOM_ASSISTANT_PLUGIN, HOMEROOM_ASSISTANT_CONFIG)."""
     rows = []
     for plugin in discover():
         configured_for = sorted(kind for kind, name in channel_plugins.items() if name == plugin.name)
@@ -40,5 +43,27 @@ def plugin_report(channel_plugins: Mapping[str, str], plugin_config: Mapping[str
                 row["config"] = config.redacted()
             except ValidationError as error:
                 row["status"] = "invalid: " + describe_config_error(plugin.name, error)
+        rows.append(row)
+    return rows + assistant_report(assistant_plugin, assistant_config or {})
+
+
+def assistant_report(assistant_plugin: str | None, assistant_config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per ``homeroom.assistants`` plugin; only the configured one's config is validated and shown."""
+    rows = []
+    for plugin in discover_assistants():
+        configured = plugin.name == assistant_plugin
+        row: dict[str, Any] = {"name": plugin.name, "configured_for": ["assistant"] if configured else [],
+                               "defaulted_for": [], "serves": ["assistant"], "schema": {}, "config": {}}
+        if plugin.plugin_class is None:
+            row["status"] = f"failed to load: {plugin.load_error}"
+        else:
+            row["schema"] = _schema_fields(plugin.plugin_class)
+            row["status"] = "not configured"
+            if configured:
+                try:
+                    row["config"] = plugin.plugin_class.Config.model_validate(dict(assistant_config)).redacted()
+                    row["status"] = "valid"
+                except ValidationError as error:
+                    row["status"] = "invalid: " + describe_config_error(plugin.name, error)
         rows.append(row)
     return rows

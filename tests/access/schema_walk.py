@@ -198,6 +198,7 @@ ID_KINDS = {
     "staffIds": Kind.USER, "senderId": Kind.USER, "actorUserId": Kind.USER, "assigneeId": Kind.USER,
     "actorKeyId": Kind.PARTNER_KEY, "callerIdId": Kind.CALLER_ID, "threadId": Kind.THREAD,
     "messageId": Kind.MESSAGE, "endpointId": Kind.WEBHOOK_ENDPOINT,
+    "templateId": Kind.TEMPLATE, "letterheadId": Kind.LETTERHEAD, "profileIds": Kind.PROFILE, "draftId": Kind.MESSAGE,
 }
 _MESSAGE_FIELDS = ("message", "draft", "saveDraft", "sendDraft", "recallMessage", "discardDraft", "assignDraft",
                    "assignDraftBack", "scheduleDraft", "updateScheduledMessage", "cancelScheduledMessage")
@@ -208,12 +209,14 @@ ID_KINDS_OF_FIELD = {
     **{(name, "id"): Kind.MESSAGE for name in _MESSAGE_FIELDS},
     **{(name, "id"): Kind.WEBHOOK_ENDPOINT for name in _ENDPOINT_FIELDS},
     ("thread", "id"): Kind.THREAD,
+    **{(name, "id"): Kind.TEMPLATE for name in ("template", "updateTemplate", "deleteTemplate")},
     ("removeImportedRecipient", "id"): Kind.IMPORTED_RECIPIENT,
     ("markPortalAlertsSeen", "ids"): Kind.PORTAL_ALERT,
     ("updateCallerId", "id"): Kind.CALLER_ID, ("deleteCallerId", "id"): Kind.CALLER_ID,
     ("rotatePartnerKey", "id"): Kind.PARTNER_KEY, ("revokePartnerKey", "id"): Kind.PARTNER_KEY,
     ("resendWebhook", "messageId"): Kind.WEBHOOK_MESSAGE,
     ("recipientThread", "recipientId"): RECIPIENT_KINDS[_SAMPLE_RECIPIENT],
+    ("previewMessage", "recipientId"): Kind.STUDENT, ("printJob", "id"): Kind.PRINT_JOB,
     # node(id:)/nodes(ids:) take any kind; the walk names the message, the row only its owner sees as a draft.
     ("node", "id"): Kind.MESSAGE, ("nodes", "ids"): Kind.MESSAGE,
 }

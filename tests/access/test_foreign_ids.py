@@ -63,11 +63,18 @@ MESSAGE_STATES = {"draft": "DRAFT", "sent": "COMPLETED"}
 #: Fields on the schools a caller administers (domain.access.scope.administered_schools), which for
 #: a holder of District Settings are every school of the district: nothing is foreign to them there.
 ADMINISTERED_SCHOOLS = {"setPushByDefault"}
+#: Fields on one template: "Templates Created by Others" shows every template of the district
+#: (PERM-30), so another user's template is not foreign to its holders.
+TEMPLATE_FIELDS = {"template", "updateTemplate", "deleteTemplate", "useTemplate"}
+#: Kinds of row the district keeps for everyone (one district, no owner, no school): a letterhead
+#: and a profile are foreign to no one, so an ID place naming one is not probed.
+SHARED_KINDS = {Kind.LETTERHEAD, Kind.PROFILE}
 
 
 def district_wide(field: RootField, caller: Caller) -> bool:
     return bool(DISTRICT_WIDE & set(field.perms)) or (
-        field.name in ADMINISTERED_SCHOOLS and caller.permissions.has(Perm.DISTRICT_SETTINGS))
+        field.name in ADMINISTERED_SCHOOLS and caller.permissions.has(Perm.DISTRICT_SETTINGS)) or (
+        field.name in TEMPLATE_FIELDS and caller.permissions.has(Perm.TEMPLATES_CREATED_BY_OTHERS))
 
 
 def compared(field: RootField, caller: Caller, state: str) -> bool:
@@ -118,7 +125,8 @@ class Probe:
 
 
 def probes(field: RootField) -> list[Probe]:
-    places = id_paths(field.operation, field.name)
+    places = [place for place in id_paths(field.operation, field.name)
+              if id_kind(field.name, place) not in SHARED_KINDS]
     return [Probe(field, (place,)) for place in places] + ([Probe(field, tuple(places))] if len(places) > 1 else [])
 
 

@@ -1,0 +1,83 @@
+"""Who a message's letters are for (CMP-31): one letter per recipient student (for the student
+recipient types: the letter is addressed to the student, whichever of their contacts the message
+reaches) and one per recipient staff member, read with one statement each, whatever their number.
+
+The selection is the one recipient resolution reads (domain.recipients.resolution: students picked
+directly or through groups, staff picked directly or through groups), so a letter goes to exactly
+the people the message was composed for; inactive and deleted people get none (MRG-03).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from domain.content.insert_fields import student_values
+from domain.recipients.resolution import selected_staff, selected_students
+from models.directory import AccountStatus, Student, User
+from models.messaging import Message
+
+ACTIVE = AccountStatus.ACTIVE.value
+
+
+class AddresseeKind(str, enum.Enum):
+    STUDENT = "STUDENT"
+    USER = "USER"
+
+
+@dataclasses.dataclass(frozen=True)
+class Addressee:
+    """The person one letter is addressed to, with the insert-field values it is filled with."""
+
+    kind: AddresseeKind
+    id: int
+    first_name: str
+    last_name: str
+    language: str
+    values: dict[str, str]
+    middle_name: str = ""  # the directory keeps no middle names yet; SET-02's format leaves room for one
+
+    @property
+    def page_line(self) -> str:
+        """SET-02: ``Last, First Middle User_ID`` (the person's id in the directory)."""
+        given = " ".join(part for part in (self.first_name, self.middle_name) if part)
+        return f"{self.last_name}, {given} {self.id}"
+
+
+def addressees(session: Session, message: Message, *, only: tuple[AddresseeKind, int] | None = None) -> list[Addressee]:
+    """Every letter's addressee in print order (students, then staff, each by name); ``only``:
+    that one person, when they are one of them."""
+    students = _students(session, message, only) if only is None or only[0] is AddresseeKind.STUDENT else []
+    staff = _staff(session, message, only) if only is None or only[0] is AddresseeKind.USER else []
+    return students + staff
+
+
+def _students(session: Session, message: Message, only) -> list[Addressee]:
+    if message.recipient_type is None:  # staff only: no student is a recipient (RCP-01)
+        return []
+    picked = selected_students(message.id)
+    query = (select(Student.id, Student.first_name, Student.last_name, Student.language)
+             .join(picked, picked.c.student_id == Student.id).where(Student.status == ACTIVE)
+             .order_by(Student.last_name, Student.first_name, Student.id))
+    if only is not None:
+        query = query.where(Student.id == only[1])
+    rows = session.execute(query).all()
+    fields = student_values(session, [row.id for row in rows])  # CMP-25's values, one query
+    return [Addressee(AddresseeKind.STUDENT, row.id, row.first_name, row.last_name, row.language,
+                      {"recipient.name": f"{row.first_name} {row.last_name}", **fields.get(row.id, {})})
+            for row in rows]
+
+
+def _staff(session: Session, message: Message, only) -> list[Addressee]:
+    picked = selected_staff(message.id)
+    query = (select(User.id, User.first_name, User.last_name, User.language)
+             .join(picked, picked.c.user_id == User.id).where(User.status == ACTIVE)
+             .order_by(User.last_name, User.first_name, User.id))
+    if only is not None:
+        query = query.where(User.id == only[1])
+    return [Addressee(AddresseeKind.USER, row.id, row.first_name, row.last_name, row.language,
+                      {"recipient.name": f"{row.first_name} {row.last_name}"})
+            for row in session.execute(query).all()]

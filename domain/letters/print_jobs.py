@@ -1,0 +1,134 @@
+"""Print (CMP-31): a message's letters as one PDF, made by a job with progress, never in the
+request; the finished PDF is fetched through a signed link that expires (PRINT_DOWNLOAD).
+
+``request_print`` records the job and its options and hands it to the job after the commit;
+``run_print_job`` (the actor's body) is idempotent: a finished job is left alone, and one that a
+crash interrupted starts over. Its last transaction stores the PDF and, with Add Log Record, writes
+the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain.access.viewer import Viewer
+from domain.delivery.policy import after_commit
+from domain.letters.addressees import AddresseeKind, addressees
+from domain.letters.content import letter_content, names_on_each_page_by_default, visible_message
+from domain.letters.jobs import PrintJobs
+from domain.letters.language import PrintLanguage
+from domain.letters.layout import Layout, document_html, letter_html
+from domain.letters.letter_log import log_printed
+from domain.letters.pdf import LETTERS_PER_CHUNK, merged, render_pdf
+from domain.support.signed_ids import BadSignedId, Purpose, SigningKeys, read_signed_id, signed_id
+from models.db import session_scope, utcnow
+from models.messaging import Message
+from models.printing import PrintJob, PrintJobStatus
+
+#: A download link is a credential: it lives an hour from when the job was read (a new read, a new link).
+PRINT_DOWNLOAD = Purpose("print-download", dt.timedelta(hours=1), dt.timedelta(minutes=1))
+FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintOptions:
+    """CMP-31's choices; ``names_on_each_page`` None follows the district's setting (SET-02)."""
+
+    names_on_each_page: bool | None = None
+    language: PrintLanguage = PrintLanguage.RECIPIENT
+
+    def recorded(self, session: Session) -> dict:
+        """The options as the job keeps them, the district's default resolved now."""
+        names = names_on_each_page_by_default(session) if self.names_on_each_page is None else self.names_on_each_page
+        return {"names_on_each_page": names, "language": self.language.value}
+
+
+def request_print(session: Session, viewer: Viewer, message_id: int, options: PrintOptions,
+                  jobs: PrintJobs) -> PrintJob:
+    """Record a print of a message the viewer may see; its job starts once this commits."""
+    message = visible_message(session, viewer, message_id)
+    job = PrintJob(message_id=message.id, requested_by_id=viewer.id, options=options.recorded(session))
+    session.add(job)
+    session.flush()
+    job_id = job.id
+    after_commit(session, lambda: jobs.print_letters(job_id))
+    return job
+
+
+def viewer_job(session: Session, viewer: Viewer, job_id: int) -> PrintJob | None:
+    """One of the viewer's own print jobs; anyone else's is not found."""
+    return session.execute(select(PrintJob).where(PrintJob.id == job_id, PrintJob.requested_by_id == viewer.id)
+                           ).scalars().first()
+
+
+def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
+    """Render the job's letters chunk by chunk, recording progress after each, then store the PDF."""
+    with session_scope(engine) as session:
+        job = session.get(PrintJob, job_id, with_for_update=True)
+        if job is None or job.status in FINISHED:
+            return
+        message = session.get(Message, job.message_id)
+        content = letter_content(session, message)
+        people = addressees(session, message)
+        layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
+                        language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
+        job.status, job.letters_done, job.letters_total = PrintJobStatus.RUNNING, 0, len(people)
+        subject, requested_by = message.subject, job.requested_by_id
+    try:
+        chunks = []
+        for start in range(0, max(len(people), 1), letters_per_chunk):
+            letters = [letter_html(content, person, layout) for person in people[start:start + letters_per_chunk]]
+            chunks.append(render_pdf(document_html(letters or [letter_html(content, None, layout)], content,
+                                                   title=subject)))
+            _progress(engine, job_id, min(start + letters_per_chunk, len(people)))
+        pdf, pages = merged(chunks)
+    except Exception:
+        _progress(engine, job_id, None, status=PrintJobStatus.FAILED)
+        raise
+    students = [person.id for person in people if person.kind is AddresseeKind.STUDENT]
+    with session_scope(engine) as session:
+        job = session.get(PrintJob, job_id, with_for_update=True)
+        if job.status in FINISHED:  # another run of the same job got there first
+            return
+        job.pdf, job.page_count, job.letters_done = pdf, pages, len(people)
+        job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
+        log_printed(session, session.get(Message, job.message_id), students, requested_by)
+
+
+def _progress(engine: Engine, job_id: int, done: int | None, *, status: PrintJobStatus | None = None) -> None:
+    values = {} if done is None else {"letters_done": done}
+    if status is not None:
+        values.update(status=status.value, finished_at=utcnow())
+    with session_scope(engine) as session:
+        session.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.status.not_in(FINISHED)).values(**values))
+
+
+def download_token(job_id: int, keys: SigningKeys) -> str:
+    return signed_id(PRINT_DOWNLOAD, job_id, keys)
+
+
+def download_url(job_id: int, base_url: str, keys: SigningKeys) -> str:
+    """The signed, expiring link of a finished job's PDF (homeroom/routes/printing.py)."""
+    return f"{base_url.rstrip('/')}/printing/{download_token(job_id, keys)}/letters.pdf"
+
+
+class BadDownloadLink(Exception):
+    pass
+
+
+def downloadable_pdf(session: Session, token: str, keys: SigningKeys) -> tuple[int, bytes]:
+    """The job id and PDF a genuine, unexpired link names; BadDownloadLink otherwise."""
+    try:
+        job_id = read_signed_id(PRINT_DOWNLOAD, token, keys)
+    except BadSignedId:
+        raise BadDownloadLink("this download link is not valid or has expired; print the message again") from None
+    row = session.execute(select(PrintJob.pdf).where(PrintJob.id == job_id,
+                                                     PrintJob.status == PrintJobStatus.DONE.value)).first()
+    if row is None or row.pdf is None:
+        raise BadDownloadLink("this download link is not valid or has expired; print the message again")
+    return job_id, row.pdf

@@ -1,0 +1,31 @@
+"""print_letters: render a print job's letters to one PDF (domain.letters.print_jobs), on its own
+queue (``printing``) so a district-wide print never holds a dispatch lane. Takes the job's id and
+is idempotent: a finished job is left alone (Redis may deliver a message twice after a crash)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import dramatiq
+
+from domain.letters.print_jobs import run_print_job
+from jobs.runtime import current
+
+QUEUE = "printing"
+#: After the dispatch lanes (domain.delivery.lanes: 0, 10, 20) and webhooks (50).
+PRIORITY = 60
+
+
+@dramatiq.actor(actor_name="print_letters", queue_name=QUEUE, priority=PRIORITY, max_retries=0, time_limit=1_800_000)
+def print_letters(job_id: int) -> None:
+    run_print_job(current().engine, job_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class DramatiqPrintJobs:
+    """domain.letters.jobs.PrintJobs on ``broker``."""
+
+    broker: dramatiq.Broker
+
+    def print_letters(self, job_id: int) -> None:
+        self.broker.enqueue(print_letters.message(job_id))

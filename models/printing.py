@@ -1,0 +1,40 @@
+"""Print jobs (CMP-31, issue 18 point 4): a message printed as one PDF of letters, made by a job
+(jobs.printing) with its progress, never in the request; the finished PDF is kept here until it
+is downloaded through a signed, expiring link (homeroom/routes/printing.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Index, LargeBinary, String
+from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
+
+
+class PrintJobStatus(str, enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class PrintJob(SQLModel, table=True):
+    """One print of one message for the user who asked; ``options`` are the choices of CMP-31
+    (domain.letters.print_jobs.PrintOptions) as they were recorded."""
+
+    __tablename__ = "print_job"
+    __table_args__ = (Index("ix_print_job_requested_by", "requested_by_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    requested_by_id: int = Field(foreign_key="app_user.id")
+    options: dict = Field(default_factory=dict, sa_type=JSON)
+    status: PrintJobStatus = Field(default=PrintJobStatus.QUEUED, sa_type=String(8))
+    letters_done: int = Field(default=0)
+    letters_total: int = Field(default=0)
+    page_count: int | None = Field(default=None)
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = Field(default=None)
