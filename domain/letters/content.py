@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from domain.access.message_scope import visible_messages
 from domain.access.viewer import Viewer
+from domain.reports.communication_report import reads_every_delivery
 from domain.letters.layout import LetterContent
 from domain.support.errors import FieldProblem, InvalidInput
 from models.directory import District
@@ -20,6 +21,10 @@ def visible_message(session: Session, viewer: Viewer, message_id: int, *, argume
     """A message the viewer may see (domain.access.message_scope): a foreign id is not found, as a
     missing one is (NOT_FOUND on ``argument``)."""
     message = session.execute(select(Message).where(Message.id == message_id, visible_messages(viewer))).scalars().first()
+    # Letters name every recipient: only a reader of all of them may preview or print (a school
+    # administrator reads a colleague's message only for their own schools' recipients).
+    if message is not None and not reads_every_delivery(viewer, message.sender_id):
+        message = None
     if message is None:
         raise InvalidInput([FieldProblem((argument,), "NOT_FOUND", NOT_FOUND_MESSAGE)])
     return message

@@ -31,7 +31,9 @@ from models.messaging import (
     MessageStudentGroup,
     MessageUserGroup,
 )
+from models.printing import PrintJob
 from models.speech import CallRecording, SpeechAudio
+from models.templates import LetterLog
 
 READ_ONLY_FIELD = "READ_ONLY_FIELD"
 #: The selection lists whose ids validate_send_request checks against the viewer's scope.
@@ -163,7 +165,7 @@ def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest, *,
 #: Everything a draft owns besides its Message row (it has no deliveries or schedule yet).
 _OWNED_BY_DRAFT = (MessageStudent, MessageStaff, MessageStudentGroup, MessageUserGroup, ImportedRecipient,
                    MessageAttachment, DraftAssignment, PortalAlert, CallRecording, SpeechAudio, MessageFlagEvent,
-                   ReferralRequest)
+                   ReferralRequest, PrintJob, LetterLog)
 
 
 def discard_draft(session: Session, viewer: Viewer, draft_id: int) -> int:

@@ -25,7 +25,7 @@ from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates.rules import FIELD_PERMISSIONS, visible_template
 from models.attachments import MessageAttachment
 from models.db import utcnow
-from models.messaging import Channel, Message
+from models.messaging import Channel, Message, StudentRecipientType
 from models.templates import MessageTemplate, MessageTemplateAttachment
 
 
@@ -86,6 +86,9 @@ def _overwrite(session: Session, message: Message, template: MessageTemplate, al
     if template.secure and (message.copy_self or message.cc):  # CMP-06
         raise InvalidInput([FieldProblem(("templateId",), "CONFLICT", "The template is a secure email, and the "
                                          "draft copies yourself or Cc addresses; remove those first (CMP-06).")])
+    if template.add_log_record and message.recipient_type == StudentRecipientType.TEACHERS_OF.value:  # CMP-11
+        raise InvalidInput([FieldProblem(("templateId",), "CONFLICT", "The template adds a log record, which a "
+                                         "message to the teachers of students cannot have (CMP-11).")])
     if template.subject.strip():
         message.subject = template.subject
     if html_to_text(template.html_body):

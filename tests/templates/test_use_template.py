@@ -111,3 +111,20 @@ def test_tpl_11_a_field_the_user_may_not_set_is_not_copied_and_is_named(client, 
     assert used["skippedFields"] == ["priority", "smsText"]
     assert used["draft"]["channels"] == ["EMAIL"] and used["draft"]["smsText"] is None
     assert used["draft"]["priority"] is False
+
+
+def test_cmp_11_a_template_with_add_log_record_is_refused_on_a_teachers_of_draft(client, engine):
+    """CMP-11 (found by review): applying a template that adds a log record to a TEACHERS_OF draft is
+    refused, so no draft can carry the combination into a send; the draft is unchanged."""
+    admin, _ = staff(engine)
+    saved = gql(client, SAVE, {"input": {"subject": "To the teachers", "htmlBody": "<p>Draft body</p>",
+                                         "channels": ["EMAIL"], "recipientType": "TEACHERS_OF",
+                                         "studentIds": [gid("Student", 1)]}}, admin)
+    assert saved["data"]["saveDraft"]["__typename"] == "SaveDraftSuccess", saved
+    draft_id = saved["data"]["saveDraft"]["draft"]["id"]
+    template = create(client, admin, htmlBody="<p>Logged</p>", addLogRecord=True)
+    refused = gql(client, USE, {"id": template["id"], "draftId": draft_id}, admin)
+    assert [(e["field"], e["code"]) for e in errors_of(refused, "useTemplate")] == [("templateId", "CONFLICT")]
+    with session_scope(engine) as session:
+        stored = session.get(Message, pk_of(draft_id))
+        assert (stored.add_log_record, stored.html_body) == (False, "<p>Draft body</p>")
