@@ -47,15 +47,19 @@ class Addressee:
         return f"{self.last_name}, {given} {self.id}"
 
 
-def addressees(session: Session, message: Message, *, only: tuple[AddresseeKind, int] | None = None) -> list[Addressee]:
+def addressees(session: Session, message: Message, *, only: tuple[AddresseeKind, int] | None = None,
+               limit: int | None = None) -> list[Addressee]:
     """Every letter's addressee in print order (students, then staff, each by name); ``only``:
-    that one person, when they are one of them."""
-    students = _students(session, message, only) if only is None or only[0] is AddresseeKind.STUDENT else []
-    staff = _staff(session, message, only) if only is None or only[0] is AddresseeKind.USER else []
+    that one person, when they are one of them; ``limit``: the first ones only."""
+    students = _students(session, message, only, limit) if only is None or only[0] is AddresseeKind.STUDENT else []
+    if limit is not None and len(students) >= limit:
+        return students
+    rest = None if limit is None else limit - len(students)
+    staff = _staff(session, message, only, rest) if only is None or only[0] is AddresseeKind.USER else []
     return students + staff
 
 
-def _students(session: Session, message: Message, only) -> list[Addressee]:
+def _students(session: Session, message: Message, only, limit: int | None) -> list[Addressee]:
     if message.recipient_type is None:  # staff only: no student is a recipient (RCP-01)
         return []
     picked = selected_students(message.id)
@@ -64,14 +68,14 @@ def _students(session: Session, message: Message, only) -> list[Addressee]:
              .order_by(Student.last_name, Student.first_name, Student.id))
     if only is not None:
         query = query.where(Student.id == only[1])
-    rows = session.execute(query).all()
+    rows = session.execute(query.limit(limit)).all()
     fields = student_values(session, [row.id for row in rows])  # CMP-25's values, one query
     return [Addressee(AddresseeKind.STUDENT, row.id, row.first_name, row.last_name, row.language,
                       {"recipient.name": f"{row.first_name} {row.last_name}", **fields.get(row.id, {})})
             for row in rows]
 
 
-def _staff(session: Session, message: Message, only) -> list[Addressee]:
+def _staff(session: Session, message: Message, only, limit: int | None) -> list[Addressee]:
     picked = selected_staff(message.id)
     query = (select(User.id, User.first_name, User.last_name, User.language)
              .join(picked, picked.c.user_id == User.id).where(User.status == ACTIVE)
@@ -80,4 +84,4 @@ def _staff(session: Session, message: Message, only) -> list[Addressee]:
         query = query.where(User.id == only[1])
     return [Addressee(AddresseeKind.USER, row.id, row.first_name, row.last_name, row.language,
                       {"recipient.name": f"{row.first_name} {row.last_name}"})
-            for row in session.execute(query).all()]
+            for row in session.execute(query.limit(limit)).all()]

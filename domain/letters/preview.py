@@ -29,7 +29,7 @@ def preview_letter(session: Session, viewer: Viewer, message_id: int, *,
     addressee when none is named. Reads only."""
     message = visible_message(session, viewer, message_id)
     if recipient is None:
-        found = addressees(session, message)[:1]  # the print order's first letter
+        found = addressees(session, message, limit=1)  # the print order's first letter
     else:
         found = addressees(session, message, only=recipient)
         if not found:

@@ -20,6 +20,7 @@ from domain.content.html_policy import sanitized_html
 from domain.content.insert_fields import unknown_fields
 from domain.content.sms_text import sms_count
 from domain.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
+from domain.messages.drafts import camel
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates import references
 from domain.content.letterheads import letterhead_problem
@@ -73,19 +74,14 @@ class TemplateRequest:
                 if getattr(self, field.name) is not KEEP}
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _line(problems: list, name: str, value: str | None, limit: int, *, required: bool = False) -> None:
     text = (value or "").strip()
     if required and not text:
-        problems.append(FieldProblem((_camel(name),), "REQUIRED", f"A template needs a {name.replace('_', ' ')}."))
+        problems.append(FieldProblem((camel(name),), "REQUIRED", f"A template needs a {name.replace('_', ' ')}."))
     elif len(text) > limit:
-        problems.append(FieldProblem((_camel(name),), "TOO_LONG", f"At most {limit} characters; this is {len(text)}."))
+        problems.append(FieldProblem((camel(name),), "TOO_LONG", f"At most {limit} characters; this is {len(text)}."))
     elif has_control_characters(text):
-        problems.append(FieldProblem((_camel(name),), INVALID_CHARACTERS,
+        problems.append(FieldProblem((camel(name),), INVALID_CHARACTERS,
                                      "One line: remove line breaks, tabs and other control characters."))
 
 
@@ -120,7 +116,7 @@ def _problems(session: Session, viewer: Viewer, given: dict[str, Any], *, new: b
                                          f"The call text is {len(call_text)} characters; the limit is {limit}."))
     for name in ("subject", "html_body", "sms_text", "call_text"):
         for field in unknown_fields(given.get(name)):  # CMP-25
-            problems.append(FieldProblem((_camel(name),), "UNKNOWN_FIELD",
+            problems.append(FieldProblem((camel(name),), "UNKNOWN_FIELD",
                                          f"{{{{{field}}}}} is not an insert field (see insertFields)."))
     if given.get("letterhead_id") is not None:
         problem = letterhead_problem(session, given["letterhead_id"], ("letterheadId",))
@@ -179,7 +175,7 @@ def _changed(template: MessageTemplate | None, session: Session, given: dict[str
     if template is None:
         defaults = {"secure": False, "priority": False, "add_log_record": False, "push": False, "profile_ids": (),
                     "school_ids": ()}
-        return {_camel(name) for name, value in given.items() if value not in (None, "", defaults.get(name))}
+        return {camel(name) for name, value in given.items() if value not in (None, "", defaults.get(name))}
     current = {name: getattr(template, name) for name in _COLUMNS}
     current["profile_ids"] = frozenset(session.execute(select(MessageTemplateProfile.profile_id).where(
         MessageTemplateProfile.template_id == template.id)).scalars())
@@ -189,7 +185,7 @@ def _changed(template: MessageTemplate | None, session: Session, given: dict[str
     for name, value in given.items():
         wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value)
         if wanted != current[name]:
-            changed.add(_camel(name))
+            changed.add(camel(name))
     return changed
 
 

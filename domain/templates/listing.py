@@ -28,7 +28,7 @@ class TemplateView:
     schools: list[School]
     letterhead: Letterhead | None
     author: User | None
-    files: list[MessageTemplateAttachment]
+    files: list  # rows of (id, template_id, filename, content_type, size): the bytes stay in the database
     may_change: bool  # the content (TPL-04, PERM-31)
     may_publish: bool  # profiles, schools, tab (PERM-32, PERM-33)
 
@@ -65,15 +65,13 @@ def template_views(session: Session, viewer: Viewer, templates: list[MessageTemp
         select(Letterhead).where(Letterhead.id.in_(letterhead_ids))).scalars()} if letterhead_ids else {}
     authors = {row.id: row for row in session.execute(
         select(User).where(User.id.in_({t.author_id for t in templates}))).scalars()}
-    files: dict[int, list[MessageTemplateAttachment]] = {i: [] for i in ids}
+    files: dict[int, list] = {i: [] for i in ids}
     for row in session.execute(select(MessageTemplateAttachment.id, MessageTemplateAttachment.template_id,
                                       MessageTemplateAttachment.filename, MessageTemplateAttachment.content_type,
                                       MessageTemplateAttachment.size)
                                .where(MessageTemplateAttachment.template_id.in_(ids))
                                .order_by(MessageTemplateAttachment.id)).all():
-        files[row.template_id].append(MessageTemplateAttachment(
-            id=row.id, template_id=row.template_id, filename=row.filename, content_type=row.content_type,
-            size=row.size, sha256="", data=b""))
+        files[row.template_id].append(row)
     return {t.id: TemplateView(t, profiles[t.id], schools[t.id], letterheads.get(t.letterhead_id),
                                authors.get(t.author_id), files[t.id], may_change_content(viewer, t), publishes(viewer))
             for t in templates}

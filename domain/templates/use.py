@@ -94,10 +94,9 @@ def _overwrite(session: Session, message: Message, template: MessageTemplate, al
     if html_to_text(template.html_body):
         message.html_body, message.text_body = template.html_body, html_to_text(template.html_body)
     channels = list(message.channels)
-    for name, channel in (("smsText", Channel.SMS), ("callText", Channel.VOICE)):
+    for name, attribute, channel in (("smsText", "sms_text", Channel.SMS), ("callText", "call_text", Channel.VOICE)):
         if allowed[name]:
-            setattr(message, "sms_text" if channel is Channel.SMS else "call_text",
-                    template.sms_text if channel is Channel.SMS else template.call_text)
+            setattr(message, attribute, getattr(template, attribute))
             if channel.value not in channels:
                 channels.append(channel.value)
     if allowed["push"] and Channel.PUSH.value not in channels:

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from domain.access.permissions import Perm
-from domain.support.errors import AuthorizationError, InvalidInput
+from domain.support.errors import InvalidInput
 from domain.support.global_ids import Kind
 from domain.content import letterheads
 from domain.templates import listing
@@ -16,11 +16,12 @@ from domain.templates.rules import visible_template
 from graph.context import Info
 from graph.directory.types import School
 from graph.pagination import After, Before, Connection, First, Last, keyset_page, parse_id, search_term, window
-from graph.permissions import denied, requires
+from graph.permissions import requires
 from graph.templates.types import Letterhead, MessageTemplate, TabTarget, TabTemplate
 from models import templates as db
 from models.directory import Role
 
+#: The domain's require_template_access, declared: the fields refuse anyone else before they run.
 TEMPLATE_PERMS = (Perm.COMMUNICATION, Perm.SEND_MESSAGES)
 #: Templates are staff content (TPL-11): families and students are refused.
 STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
@@ -55,11 +56,8 @@ class TemplateQueries:
                   tab: Annotated[TabTarget | None, strawberry.argument(description=(
                       "Only templates attached to this tab or feature (TPL-06); null: any."))] = None,
                   ) -> Connection[MessageTemplate]:
-        try:
-            where = listing.template_filter(info.context.viewer, title_contains=search_term(title_contains, "titleContains"),
-                                            tab=db.TabTarget(tab.value) if tab else None)
-        except AuthorizationError as error:
-            raise denied(error) from None
+        where = listing.template_filter(info.context.viewer, title_contains=search_term(title_contains, "titleContains"),
+                                        tab=db.TabTarget(tab.value) if tab else None)
         return template_page(info, where, first, after, last, before)
 
     @strawberry.field(**requires("One template you may use; null when not found (one you may not see answers the "
@@ -68,10 +66,8 @@ class TemplateQueries:
             description="The template (MessageTemplate.id).")]) -> MessageTemplate | None:
         try:
             return shown_template(info, parse_id(id, Kind.TEMPLATE))
-        except InvalidInput:
+        except InvalidInput:  # TemplateNotFound: a template you may not see reads as missing
             return None
-        except AuthorizationError as error:
-            raise denied(error) from None
 
     @strawberry.field(**requires(
         "The templates a Student Info tab (or a feature) offers, by title, and how each is offered there: printed, "
@@ -81,10 +77,7 @@ class TemplateQueries:
             description="The tab or feature.")], first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[TabTemplate]:
         target = db.TabTarget(tab.value)
-        try:
-            where = listing.template_filter(info.context.viewer, tab=target)
-        except AuthorizationError as error:
-            raise denied(error) from None
+        where = listing.template_filter(info.context.viewer, tab=target)
         offer = listing.offered_on_tab(info.context.viewer, target)
         return template_page(info, where, first, after, last, before, wrap=lambda template, view: TabTemplate(
             template=template, printable=offer["print"], emailable=offer["email"],
@@ -94,10 +87,7 @@ class TemplateQueries:
         "The schools a template may be limited to: yours, by the district's school order and then by name (TPL-05).",
         *TEMPLATE_PERMS, roles=STAFF_ROLES))
     def template_schools(self, info: Info) -> list[School]:
-        try:
-            return [School.from_row(row) for row in listing.template_schools(info.context.session, info.context.viewer)]
-        except AuthorizationError as error:
-            raise denied(error) from None
+        return [School.from_row(row) for row in listing.template_schools(info.context.session, info.context.viewer)]
 
     @strawberry.field(**requires(
         "Letterheads by name; forCommunication (the default) lists only those messages and templates accept "

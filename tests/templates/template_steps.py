@@ -10,6 +10,7 @@ from helpers import gql, make_user
 from domain.access.permissions import Perm
 from models.db import session_scope
 from models.directory import PermissionLevel, ProfileGrant, Role, User, UserProfile
+from models.templates import Letterhead
 
 TEMPLATE_FIELDS = """id title subject htmlBody smsText callText tabTarget academicRecordCategory secure priority
   addLogRecord push canEdit canPublish letterhead { id name } profiles { id name } schools { id name }
@@ -83,3 +84,12 @@ def forbidden(body: dict) -> bool:
 
 
 ADMIN_TEMPLATE_PERMS = [Perm.COMMUNICATION, Perm.SEND_MESSAGES]
+
+
+def letterhead(engine, *uses: str) -> int:
+    """A letterhead available for ``uses`` (LetterheadUse values); its id."""
+    with session_scope(engine) as session:
+        row = Letterhead(name=unique("Letterhead "), header_html="<p>Lincoln USD</p>", available_for=list(uses))
+        session.add(row)
+        session.flush()
+        return row.id

@@ -9,19 +9,13 @@ from factories import add_contact, add_student, email, first_school_id, unique
 from helpers import gid, gql, pk_of, row_counts, set_district
 from models.db import session_scope
 from models.messaging import Message
-from models.templates import Letterhead, LetterLog
-from template_steps import forbidden, staff, user_id
+from models.templates import LetterLog
+from template_steps import forbidden, letterhead, staff, user_id
 
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename
   ... on SendMessageSuccess { message { id } } ... on SendMessageErrors { errors { field code } } } }"""
 
 
-def letterhead(engine, *uses: str) -> int:
-    with session_scope(engine) as session:
-        row = Letterhead(name=unique("Letterhead "), available_for=list(uses))
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def message_to(student: int, staff_id: int | None = None, **fields) -> dict:

@@ -11,18 +11,12 @@ from domain.access.permissions import Perm
 from domain.templates import references
 from models.db import session_scope
 from models.directory import Role
-from models.templates import Letterhead, MessageTemplate, MessageTemplateProfile
+from models.templates import MessageTemplate, MessageTemplateProfile
 from template_steps import (
-    CREATE, DELETE, TEMPLATE, TEMPLATES, UPDATE, USE, create, errors_of, forbidden, profile_of, staff, user_id,
+    CREATE, DELETE, TEMPLATE, TEMPLATES, UPDATE, USE, create, errors_of, forbidden, letterhead, profile_of, staff, user_id,
 )
 
 
-def letterhead(engine, *uses: str) -> int:
-    with session_scope(engine) as session:
-        row = Letterhead(name=unique("Letterhead "), header_html="<p>Lincoln USD</p>", available_for=list(uses))
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def template_count(engine) -> int:

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
-from factories import unique
 from helpers import gid, gql, pk_of, set_district
 from domain.access.permissions import Perm
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import Message
-from models.templates import Letterhead, MessageTemplateAttachment
-from template_steps import UPDATE, USE, create, errors_of, staff
+from models.templates import MessageTemplateAttachment
+from template_steps import UPDATE, USE, create, errors_of, letterhead, staff
 
 SAVE = """mutation($input: SendMessageInput!) { saveDraft(input: $input) { __typename
   ... on SaveDraftSuccess { draft { id } } ... on SaveDraftErrors { errors { field code } } } }"""
 
 
-def communication_letterhead(engine) -> int:
-    with session_scope(engine) as session:
-        row = Letterhead(name=unique("Letterhead "), available_for=["COMMUNICATION"])
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def attach_file(engine, template_id: str, data: bytes = b"%PDF-1.4 trip form") -> None:
@@ -59,7 +52,7 @@ def test_cmp_35_using_a_template_copies_its_content_options_and_files_into_a_new
     previous = set_district(engine, addon_docmgmt=True)
     try:
         admin, _ = staff(engine)
-        head = communication_letterhead(engine)
+        head = letterhead(engine, "COMMUNICATION")
         template = create(client, admin, subject="", htmlBody="<p>Dear {{student.first_name}}</p>",
                           smsText="Reminder", letterheadId=gid("Letterhead", head), secure=True, priority=True,
                           addLogRecord=True, push=True, academicRecordCategory="Letters home")
