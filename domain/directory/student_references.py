@@ -22,6 +22,7 @@ from models.conversations import ReferralRequest, ThreadReply
 from models.directory import AccountStatus, Contact, Enrollment, StudentGroupMember, StudentLink, User
 from models.messaging import Delivery, MessageStudent, RecipientKind
 from models.reenrolment import ReenrolmentRequest
+from models.templates import LetterLog
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,8 @@ REFERENCES: tuple[StudentReference, ...] = (
     _ref(ReferralRequest, "student_id"),
     _ref(ReenrolmentRequest, "student_id"),
     _ref(ReenrolmentRequest, "recipient_id", kind=("recipient_kind", STUDENT)),
+    # Letters on the student's record (CMP-10) follow the student.
+    _ref(LetterLog, "student_id"),
 )
 
 #: Columns that name a student and that a merge leaves alone, as (table, column).

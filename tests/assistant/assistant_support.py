@@ -1,4 +1,6 @@
-"""What the writing-assistant tests share: the documents and how to read what was written."""
+"""What the writing-assistant tests share: the assistant the test app uses (imported here, not from
+conftest, whose module name another folder's conftest can hold in a full run), the documents and how to
+read what was written."""
 
 from __future__ import annotations
 
@@ -6,6 +8,20 @@ from sqlalchemy import func, select
 
 from models.assistant import AssistantCall
 from models.db import metadata, session_scope
+
+#: The rate of the test app: a few calls per user, so one test can reach it (each test has its own users).
+TEST_RATE_CALLS = 4
+MODEL = "district-writer-1"
+API_KEY = "sk-test-9f8e7d6c5b4a39281706"
+
+
+def assistant_service(base_url: str, *, calls: int = TEST_RATE_CALLS, **config):
+    from channels.assistants.loading import load_assistant_plugin
+    from domain.assistant.service import AssistantService, CallRate
+
+    plugin = load_assistant_plugin("openai-compatible", {"base_url": base_url, "model": MODEL, "api_key": API_KEY,
+                                                         "max_prompt_characters": 500, **config})
+    return AssistantService(plugin=plugin, rate=CallRate(calls=calls, window_seconds=60))
 
 REWRITE = """
 mutation Rewrite($text: String!, $mode: RewriteMode!, $tryAgain: Boolean! = false) {

@@ -8,13 +8,10 @@ import dataclasses
 
 import pytest
 
+from assistant_support import API_KEY, assistant_service
 from helpers import make_user, set_district
 from models.directory import Role
 
-#: The rate of the test app: a few calls per user, so one test can reach it (each test has its own users).
-TEST_RATE_CALLS = 4
-MODEL = "district-writer-1"
-API_KEY = "sk-test-9f8e7d6c5b4a39281706"
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +31,6 @@ def _fresh_server_state(request):
         server.behaviours.clear()
         server.requests.clear()
         server.default = "ok"
-
-
-def assistant_service(base_url: str, *, calls: int = TEST_RATE_CALLS, **config):
-    from channels.assistants.loading import load_assistant_plugin
-    from domain.assistant.service import AssistantService, CallRate
-
-    plugin = load_assistant_plugin("openai-compatible", {"base_url": base_url, "model": MODEL, "api_key": API_KEY,
-                                                         "max_prompt_characters": 500, **config})
-    return AssistantService(plugin=plugin, rate=CallRate(calls=calls, window_seconds=60))
 
 
 @pytest.fixture(scope="module")

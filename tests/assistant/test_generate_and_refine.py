@@ -97,7 +97,7 @@ def test_try_again_sends_a_suggestions_request_again_AI_04(ai_client, chat_serve
     from domain.assistant.operations import generate_text, try_again
     from models.db import session_scope
     from assistant_support import user_of
-    from conftest import assistant_service
+    from assistant_support import assistant_service
 
     service = assistant_service(chat_server.base_url)
     with session_scope(engine) as session:

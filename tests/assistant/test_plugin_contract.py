@@ -22,7 +22,7 @@ from channels.assistants.base import (
 )
 from channels.assistants.loading import NAMESPACE, discover_assistants, load_assistant_plugin
 from channels.registry import PluginLoadError
-from conftest import API_KEY, MODEL, assistant_service
+from assistant_support import API_KEY, MODEL, assistant_service
 
 HELLO = [ChatMessage("system", "Answer briefly."), ChatMessage("user", "hello")]
 

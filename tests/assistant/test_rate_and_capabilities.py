@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant_support import CAPABILITIES, GENERATE, REWRITE, calls_of, user_of
-from conftest import TEST_RATE_CALLS
+from assistant_support import TEST_RATE_CALLS
 from domain.access.permissions import Perm
 from helpers import gql, make_user, set_district
 from models.directory import Role

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant_support import REWRITE, calls_of, every_table_but_the_call_log
-from conftest import MODEL
+from assistant_support import MODEL
 from domain.access.permissions import Perm
 from domain.assistant.prompts import BASE_INSTRUCTIONS, MODE_INSTRUCTIONS, RewriteMode
 from helpers import gql, make_user, set_district
