@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             pages, letters, status, size = job.page_count, job.letters_done, job.status, len(job.pdf or b"")
             message = session.get(Message, message_id)
             content = letter_content(session, message)
-            people = addressees(session, message)
+            people = addressees(session, message, fields=content.fields)
         engine.dispose()
 
     import weasyprint

@@ -20,6 +20,7 @@ import sqlalchemy
 
 from models.conversations import ReferralRequest, ThreadReply
 from models.directory import AccountStatus, Contact, Enrollment, StudentGroupMember, StudentLink, User
+from models.finance import FixedAsset
 from models.messaging import Delivery, MessageStudent, RecipientKind
 from models.reenrolment import ReenrolmentRequest
 from models.templates import LetterLog
@@ -72,6 +73,8 @@ REFERENCES: tuple[StudentReference, ...] = (
     _ref(ReenrolmentRequest, "recipient_id", kind=("recipient_kind", STUDENT)),
     # Letters on the student's record (CMP-10) follow the student.
     _ref(LetterLog, "student_id"),
+    # The fixed assets the student holds (the finance insert fields) stay with the survivor.
+    _ref(FixedAsset, "student_id"),
 )
 
 #: Columns that name a student and that a merge leaves alone, as (table, column).

@@ -15,7 +15,7 @@ import enum
 from sqlalchemy import select
 from sqlmodel import Session
 
-from domain.content.insert_fields import student_values
+from domain.content.insert_fields import Subject, field_values
 from domain.recipients.resolution import selected_staff, selected_students
 from models.directory import AccountStatus, Student, User
 from models.messaging import Message
@@ -47,16 +47,32 @@ class Addressee:
         return f"{self.last_name}, {given} {self.id}"
 
 
-def addressees(session: Session, message: Message, *, only: tuple[AddresseeKind, int] | None = None,
-               limit: int | None = None) -> list[Addressee]:
-    """Every letter's addressee in print order (students, then staff, each by name); ``only``:
-    that one person, when they are one of them; ``limit``: the first ones only."""
+def addressees(session: Session, message: Message, *, fields: frozenset[str] = frozenset(),
+               only: tuple[AddresseeKind, int] | None = None, limit: int | None = None) -> list[Addressee]:
+    """Every letter's addressee in print order (students, then staff, each by name), with the
+    values of ``fields`` (the letters' insert fields, LetterContent.fields); ``only``: that one
+    person, when they are one of them; ``limit``: the first ones only."""
     students = _students(session, message, only, limit) if only is None or only[0] is AddresseeKind.STUDENT else []
-    if limit is not None and len(students) >= limit:
-        return students
-    rest = None if limit is None else limit - len(students)
-    staff = _staff(session, message, only, rest) if only is None or only[0] is AddresseeKind.USER else []
-    return students + staff
+    staff = []
+    if limit is None or len(students) < limit:
+        rest = None if limit is None else limit - len(students)
+        staff = _staff(session, message, only, rest) if only is None or only[0] is AddresseeKind.USER else []
+    return _with_values(session, message, students + staff, fields)
+
+
+def _with_values(session: Session, message: Message, people: list[Addressee],
+                 fields: frozenset[str]) -> list[Addressee]:
+    """CMP-25: each letter's insert-field values, one statement per source the letters use (in
+    chunks of ids for a district-wide print): a student's letter is about that student, a staff
+    member's goes to their account."""
+    def subject(person: Addressee) -> Subject:
+        student = person.id if person.kind is AddresseeKind.STUDENT else None
+        user = person.id if person.kind is AddresseeKind.USER else None
+        return Subject(message.id, student, user, f"{person.first_name} {person.last_name}")
+
+    subjects = [subject(person) for person in people]
+    values = field_values(session, set(subjects), fields | {"recipient.name"})
+    return [dataclasses.replace(person, values=values[key]) for person, key in zip(people, subjects, strict=True)]
 
 
 def _students(session: Session, message: Message, only, limit: int | None) -> list[Addressee]:
@@ -68,11 +84,8 @@ def _students(session: Session, message: Message, only, limit: int | None) -> li
              .order_by(Student.last_name, Student.first_name, Student.id))
     if only is not None:
         query = query.where(Student.id == only[1])
-    rows = session.execute(query.limit(limit)).all()
-    fields = student_values(session, [row.id for row in rows])  # CMP-25's values, one query
-    return [Addressee(AddresseeKind.STUDENT, row.id, row.first_name, row.last_name, row.language,
-                      {"recipient.name": f"{row.first_name} {row.last_name}", **fields.get(row.id, {})})
-            for row in rows]
+    return [Addressee(AddresseeKind.STUDENT, row.id, row.first_name, row.last_name, row.language, {})
+            for row in session.execute(query.limit(limit)).all()]
 
 
 def _staff(session: Session, message: Message, only, limit: int | None) -> list[Addressee]:
@@ -82,6 +95,5 @@ def _staff(session: Session, message: Message, only, limit: int | None) -> list[
              .order_by(User.last_name, User.first_name, User.id))
     if only is not None:
         query = query.where(User.id == only[1])
-    return [Addressee(AddresseeKind.USER, row.id, row.first_name, row.last_name, row.language,
-                      {"recipient.name": f"{row.first_name} {row.last_name}"})
+    return [Addressee(AddresseeKind.USER, row.id, row.first_name, row.last_name, row.language, {})
             for row in session.execute(query.limit(limit)).all()]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from domain.content.insert_fields import render
+from domain.content.insert_fields import fields_in, render
 from domain.letters.addressees import Addressee
 from domain.letters.language import PrintLanguage, translated
 
@@ -31,6 +31,11 @@ class LetterContent:
     @property
     def has_header(self) -> bool:
         return bool(self.header_html.strip())
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The insert fields the letters use: only their sources are read for the addressees."""
+        return fields_in(self.body_html, self.header_html, self.footer_html)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,15 +28,15 @@ def preview_letter(session: Session, viewer: Viewer, message_id: int, *,
     """The letter of ``recipient`` (a student or user the message is for), or of its first
     addressee when none is named. Reads only."""
     message = visible_message(session, viewer, message_id)
+    content = letter_content(session, message)
     if recipient is None:
-        found = addressees(session, message, limit=1)  # the print order's first letter
+        found = addressees(session, message, fields=content.fields, limit=1)  # the print order's first letter
     else:
-        found = addressees(session, message, only=recipient)
+        found = addressees(session, message, fields=content.fields, only=recipient)
         if not found:
             raise InvalidInput([FieldProblem(("recipientId",), "NOT_FOUND",
                                              "The message has no letter for that recipient.")])
     addressee = found[0] if found else None
-    content = letter_content(session, message)
     names = names_on_each_page_by_default(session) if names_on_each_page is None else names_on_each_page
     letter = letter_html(content, addressee, Layout(names_on_each_page=names, language=language))
     return LetterPreview(html=document_html([letter], content, title=message.subject), addressee=addressee)

@@ -74,7 +74,7 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
             return
         message = session.get(Message, job.message_id)
         content = letter_content(session, message)
-        people = addressees(session, message)
+        people = addressees(session, message, fields=content.fields)
         layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
                         language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
         job.status, job.letters_done, job.letters_total = PrintJobStatus.RUNNING, 0, len(people)

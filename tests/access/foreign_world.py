@@ -59,6 +59,7 @@ CHOSEN = {
     "portal_alert": {"kind": "FLAGGED"},
     "message_flag_event": {"action": "FLAGGED"},
     "message_schedule": {"recurrence": "NONE", "next_send_at": None},
+    "fixed_asset": {"user_id": None},  # held by the foreign student (a student or a custodian, not both)
 }
 
 

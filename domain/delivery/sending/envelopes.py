@@ -21,7 +21,7 @@ from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, Pus
 from domain.content.call_text import tts_limit
 from domain.content.flagging import DISCLAIMER
 from domain.content.html_policy import sanitized_html
-from domain.content.insert_fields import fields_in, render, student_values
+from domain.content.insert_fields import delivery_values, fields_in, render
 from domain.inbound.reply_tokens import bounce_address, reply_address
 from domain.support.global_ids import Kind, global_id
 from domain.support.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
@@ -96,11 +96,20 @@ def build_envelopes(session, claimed: list[Row], links: Links) -> list[tuple[Row
     targets = _push_targets(session, [row for row in claimed if row.channel == push])
     first_emails = _first_emails(session, sorted({message_id for (message_id, channel), shape in shapes.items()
                                                   if channel == email and shape.cc and shape.cc_first_only}))
-    students = student_values(session, {row.student_id for row in claimed  # CMP-25
-                                        if shapes[row.message_id, row.channel].fields})
+    values = _field_values(session, claimed, shapes)
     return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id),
-                                                               students))
+                                                               values.get(row.id)))
             for row in claimed]
+
+
+def _field_values(session, claimed: list[Row], shapes: dict[tuple[int, str], _Shape]) -> dict[int, dict[str, str]]:
+    """CMP-25: the insert-field values of the chunk's deliveries whose texts have fields, one
+    statement per source those texts use (whatever the number of recipients)."""
+    with_fields = [row for row in claimed if shapes[row.message_id, row.channel].fields]
+    if not with_fields:
+        return {}
+    names = frozenset().union(*(shapes[row.message_id, row.channel].fields for row in with_fields))
+    return delivery_values(session, with_fields, names)
 
 
 def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
@@ -188,11 +197,11 @@ class _Shape:
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 
     def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
-                 first_email: int | None = None, students: dict[int, dict[str, str]] | None = None) -> Envelope:
+                 first_email: int | None = None, values: dict[str, str] | None = None) -> Envelope:
         per_delivery = {"reference": str(delivery.id), "to": delivery.address,
                         "recipient_name": delivery.recipient_name, "language": delivery.language}
         if self.fields:
-            per_delivery.update(self._filled_in(delivery, students or {}))
+            per_delivery.update(self._filled_in(values or {}))
         if self.envelope_type is EmailEnvelope:
             links = self.links
             per_delivery.update(
@@ -211,9 +220,8 @@ class _Shape:
             per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.keys)
         return self.envelope_type(**{**self.shared, **per_delivery})
 
-    def _filled_in(self, delivery: Row, students: dict[int, dict[str, str]]) -> dict[str, str]:
+    def _filled_in(self, values: dict[str, str]) -> dict[str, str]:
         """CMP-25: the shape's texts with this recipient's values in place of the insert fields."""
-        values = {"recipient.name": delivery.recipient_name, **students.get(delivery.student_id, {})}
         filled = {key: render(self.shared[key], values, as_html=key == "html_body")
                   for key in _TEXT_KEYS if key in self.shared}
         if "text" in filled and self.sms_limit is not None:
@@ -297,7 +305,8 @@ def script_for_delivery(session, delivery_id: int, links: Links) -> VoiceEnvelop
 
 #: The columns dispatch claims a delivery with, which envelopes are built from.
 CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
-                 Delivery.language, Delivery.attempts, Delivery.status, Delivery.student_id)
+                 Delivery.language, Delivery.attempts, Delivery.status, Delivery.student_id, Delivery.recipient_kind,
+                 Delivery.recipient_id)
 
 
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:
