@@ -43,9 +43,9 @@ def test_edt_05_search_matches_field_names_across_categories_in_any_case(client,
         field["name"] for field in everything if field["category"] == "USER")
 
 
-def test_edt_05_a_family_is_refused_the_catalogue(client, engine):
-    """Covers EDT-05 (its permission): insertFields requires Communication; a student's account
-    without it gets an authorization error, not the list."""
+def test_the_catalogue_requires_communication(client, engine):
+    """insertFields declares "Communication": an account without it gets an authorization error,
+    not the list."""
     from helpers import make_user
     from models.directory import Role
 
