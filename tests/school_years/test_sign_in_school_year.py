@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, insert, select
+from sqlmodel import Session
 
 from domain.access import refresh_tokens
+from domain.access.viewer import load_viewer
+from domain.directory.school_years import NOT_FOUND_MESSAGE, select_school_year
+from domain.support.errors import FieldProblem, InvalidInput
 from domain.support.signed_ids import signing_keys
 from factories import unique
 from helpers import gid, gql, make_user
 from homeroom.settings import get_settings
 from models.db import session_scope, utcnow
-from models.directory import Role, User
+from models.directory import District, Role, SchoolYear, User
 from models.sign_in import SignInSession
 from partner_key_steps import create_key
 from school_year_steps import SELECT, SEND, YEARS, recorded_year, select_year, sign_in, working_year
@@ -122,3 +127,29 @@ def test_sys_08_a_users_old_year_choices_go_when_they_next_sign_in(engine, years
         left = sorted(session.execute(select(SignInSession.sid).where(
             SignInSession.user_id.in_(ids.values()))).scalars())
     assert [sid[:4] for sid in left] == ["new-", "oth-"]
+
+
+def test_sys_08_a_year_of_another_district_answers_like_a_missing_one(engine, years):
+    """Covers SYS-08: selecting a year of another district (rows written in a transaction that is
+    rolled back, so no other test sees a second district) refuses with the NOT_FOUND a missing id
+    gets, and writes no session row."""
+    with session_scope(engine) as session:
+        admin = session.execute(select(User.id).where(User.login == "admin")).scalar_one()
+    with Session(engine) as session:
+        viewer = load_viewer(session, admin, sign_in_id=unique("sid-").ljust(32, "0"))
+        other = District(name=unique("Other district "))
+        session.add(other)
+        session.flush()
+        foreign = SchoolYear(district_id=other.id, name="2026-2027", start_date=dt.date(2026, 8, 15),
+                             end_date=dt.date(2027, 6, 10), is_current=True)
+        session.add(foreign)
+        session.flush()
+        refusals = []
+        for year_id in (foreign.id, 987654):
+            with pytest.raises(InvalidInput) as refused:
+                select_school_year(session, viewer, year_id)
+            refusals.append(refused.value.problems)
+        assert refusals[0] == refusals[1] == [FieldProblem(("id",), "NOT_FOUND", NOT_FOUND_MESSAGE)]
+        assert session.execute(select(func.count()).select_from(SignInSession).where(
+            SignInSession.sid == viewer.sign_in_id)).scalar_one() == 0
+        session.rollback()
