@@ -26,7 +26,7 @@ def unauthenticated(message: str) -> GraphQLError:
 
 
 #: The shell's answer to "who is this?": (request, connection_params) → an object with
-#: ``user_id``, ``expires_at`` and ``key`` (homeroom.auth.Credentials), or an AuthenticationError.
+#: ``user_id``, ``expires_at``, ``key`` and ``sid`` (homeroom.auth.Credentials), or an AuthenticationError.
 Authenticate = Callable[[Any, dict | None], Any]
 
 
@@ -110,7 +110,7 @@ class Context(BaseContext):
             found = self._authenticate(self.request, self.connection_params)
             self.token_expires_at = found.expires_at
             if self.on_worker_thread:
-                return load_viewer(self.session, found.user_id, found.key)
+                return load_viewer(self.session, found.user_id, found.key, found.sid)
             return self._load_viewer_briefly(found)
         except AuthenticationError as error:
             return error
@@ -119,7 +119,7 @@ class Context(BaseContext):
         """On a session closed at once: a WebSocket lives for hours and must hold no connection
         (issue 13 point 14); its operations open their own sessions for each read."""
         with Session(self.engine, expire_on_commit=False) as session:
-            return load_viewer(session, found.user_id, found.key)
+            return load_viewer(session, found.user_id, found.key, found.sid)
 
     def for_one_operation(self) -> Context:
         """A context for one query or mutation sent over this WebSocket: the same credentials

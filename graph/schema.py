@@ -26,6 +26,7 @@ from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
+from graph.directory.school_years import SchoolYearQueries
 from graph.errors.codes import EveryErrorHasACode, EveryStreamedErrorHasACode
 from graph.errors.masking import HideSuggestions, MaskUnexpectedErrors
 from graph.errors import document_error_codes
@@ -65,7 +66,7 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, NodeQueries):
     pass
 
 

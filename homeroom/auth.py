@@ -2,7 +2,11 @@
 checked by the first verifier that recognises it (a Homeroom token, a partner key, a token of a
 trusted OpenID Provider), and Homeroom's own tokens.
 
-Homeroom tokens are HS256 JWTs naming a user by id and login.
+Homeroom tokens are HS256 JWTs naming a user by id and login, and the sign-in they belong to
+(``sid``): the refresh-token family of a token exchange, or a fresh id for each minted token. The
+sign-in's session holds the school year its user works in (domain.directory.school_years, SYS-08).
+A credential without a sid (a partner key, a provider's own token, a token minted before sids)
+has no session and always works in the district's current year.
 
 The HMAC key is derived from the deployment's secret for this purpose (domain.support.signed_ids), never
 the raw secret. The header's ``kid`` names the secret that signed: new tokens use the current one
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -27,23 +32,38 @@ from homeroom.settings import Settings
 ISSUER = "homeroom"
 ALGORITHM = "HS256"
 PURPOSE = "bearer token"
+#: A sid longer than the session table's key is not one Homeroom wrote (models.sign_in.SignInSession).
+SID_MAX_LENGTH = 32
 
 
-def mint_token(settings: Settings, *, user_id: int, login: str, ttl_minutes: int | None = None) -> str:
+def mint_token(settings: Settings, *, user_id: int, login: str, ttl_minutes: int | None = None,
+               sid: str | None = None) -> str:
+    """A Homeroom token for the user, in the sign-in ``sid`` (None: a sign-in of its own)."""
     secret = signing_keys(settings).current
     now = dt.datetime.now(dt.UTC)
     claims = {
         "iss": ISSUER,
         "sub": str(user_id),
         "login": login,
+        "sid": sid or new_sign_in_id(),
         "iat": now,
         "exp": now + dt.timedelta(minutes=ttl_minutes or settings.jwt_ttl_minutes),
     }
     return jwt.encode(claims, derived_key(secret, PURPOSE), algorithm=ALGORITHM, headers={"kid": key_id(secret)})
 
 
+def new_sign_in_id() -> str:
+    """A sign-in id as the token exchange's refresh-token families are: 32 hex digits."""
+    return uuid.uuid4().hex
+
+
 def user_id_from_token(settings: Settings, token: str | None) -> int:
     """The user id a valid token names; any problem is one opaque authentication error."""
+    return int(_verified_claims(settings, token)["sub"])
+
+
+def _verified_claims(settings: Settings, token: str | None) -> dict:
+    """A valid token's claims; any problem is one opaque authentication error."""
     if not token:
         raise AuthenticationError("authentication required: send 'Authorization: Bearer <token>'")
     try:
@@ -57,7 +77,8 @@ def user_id_from_token(settings: Settings, token: str | None) -> int:
             issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},
         )
-        return int(claims["sub"])
+        int(claims["sub"])  # a sub that is not a user id is not our token
+        return claims
     except jwt.ExpiredSignatureError:
         raise AuthenticationError("the token has expired") from None
     except (jwt.InvalidTokenError, ValueError):
@@ -67,11 +88,13 @@ def user_id_from_token(settings: Settings, token: str | None) -> int:
 @dataclasses.dataclass(frozen=True)
 class Credentials:
     """An authenticated caller: the user (a partner key's creator, for a key), when the credential
-    stops being accepted, and the key's grant when a partner key called."""
+    stops being accepted, the key's grant when a partner key called, and the sign-in a Homeroom
+    token belongs to (None: a credential without a session, which works in the current year)."""
 
     user_id: int
     expires_at: dt.datetime
     key: KeyGrant | None = None
+    sid: str | None = None
 
 
 class TokenVerifier(Protocol):
@@ -93,7 +116,10 @@ class HomeroomTokens:
                 return None
         except jwt.InvalidTokenError:
             return None
-        return Credentials(user_id_from_token(self.settings, token), token_expires_at(token))
+        claims = _verified_claims(self.settings, token)
+        sid = claims.get("sid")
+        return Credentials(int(claims["sub"]), token_expires_at(token),
+                           sid=sid if isinstance(sid, str) and 0 < len(sid) <= SID_MAX_LENGTH else None)
 
 
 class Authenticator:

@@ -85,6 +85,20 @@ class SchoolYear(SQLModel, table=True):
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)  # OneRoster
 
 
+class MarkingPeriod(SQLModel, table=True):
+    """A marking (grading) period of a school year: what marking-period insert fields name (CMP-33).
+    OneRoster ``gradingPeriod`` and ``term`` sessions under a school year import as these."""
+
+    __tablename__ = "marking_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_year_id: int = Field(foreign_key="school_year.id", index=True)
+    name: str = Field(max_length=40)
+    start_date: dt.date
+    end_date: dt.date
+    sourced_id: str | None = Field(default=None, max_length=100, unique=True)  # OneRoster
+
+
 class Profile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)

@@ -169,6 +169,10 @@ class Message(SQLModel, table=True):
     letterhead_id: int | None = Field(default=None, foreign_key="letterhead.id")
     add_log_record: bool = Field(default=False)
     academic_record_category: str | None = Field(default=None, max_length=100)
+    # CMP-33: the school year the sender's session worked in when a new message was sent or
+    # scheduled; its marking-period insert fields resolve against it. Unset on recurring occurrences
+    # (they use the period current at dispatch) and on messages stored before it was recorded.
+    school_year_id: int | None = Field(default=None, foreign_key="school_year.id")
 
 
 class MessageStudent(SQLModel, table=True):

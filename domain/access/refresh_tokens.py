@@ -25,7 +25,7 @@ from sqlmodel import Session
 from domain.support.signed_ids import SigningKeys, derived_key
 from models.db import utcnow
 from models.directory import AccountStatus, User
-from models.sign_in import RefreshToken
+from models.sign_in import RefreshToken, SignInSession
 
 PURPOSE = "refresh token"
 #: Refresh tokens read as what they are in logs and secret scanners.
@@ -41,14 +41,21 @@ class Refreshed:
     user_id: int
     login: str
     refresh_token: str
+    #: The sign-in the token belongs to: its Homeroom tokens' ``sid`` (homeroom.auth).
+    family_id: str
 
 
-def issue(session: Session, *, user_id: int, keys: SigningKeys, lifetime: dt.timedelta) -> str:
-    """A new refresh token beginning a family; the caller commits. The user's expired tokens go
-    (nothing can use them any more), so the table holds only live sign-ins."""
-    session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.expires_at <= utcnow()))
-    return _insert(session, user_id=user_id, keys=keys, family_id=uuid.uuid4().hex,
-                   expires_at=utcnow() + lifetime)
+def issue(session: Session, *, user_id: int, keys: SigningKeys, lifetime: dt.timedelta,
+          family_id: str | None = None) -> str:
+    """A new refresh token beginning a family (``family_id``, else a fresh one); the caller
+    commits. The user's expired tokens go (nothing can use them any more), so the table holds only
+    live sign-ins; so do the school years chosen in sessions older than a sign-in can last."""
+    now = utcnow()
+    session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.expires_at <= now))
+    session.execute(delete(SignInSession).where(SignInSession.user_id == user_id,
+                                                SignInSession.selected_at <= now - lifetime))
+    return _insert(session, user_id=user_id, keys=keys, family_id=family_id or uuid.uuid4().hex,
+                   expires_at=now + lifetime)
 
 
 def rotate(session: Session, *, token: str, keys: SigningKeys) -> Refreshed:
@@ -78,7 +85,7 @@ def rotate(session: Session, *, token: str, keys: SigningKeys) -> Refreshed:
     successor = _insert(session, user_id=row.user_id, keys=keys, family_id=row.family_id,
                         expires_at=row.expires_at)
     session.commit()
-    return Refreshed(row.user_id, user.login, successor)
+    return Refreshed(row.user_id, user.login, successor, row.family_id)
 
 
 def revoke(session: Session, *, token: str, keys: SigningKeys) -> bool:

@@ -40,6 +40,9 @@ class Viewer:
     excluded_school_id: int | None = None
     #: Set when a partner key calls: it acts as its creator, narrowed to its scopes and schools.
     key: KeyGrant | None = None
+    #: The sign-in of the caller's Homeroom token (its ``sid``), whose session holds the school year
+    #: they work in (domain.directory.school_years); None: no session, the current year.
+    sign_in_id: str | None = None
 
     @property
     def id(self) -> int:
@@ -65,9 +68,10 @@ def enabled_addons(district: District) -> list[Addon]:
     return [addon for addon, enabled in flags.items() if enabled]
 
 
-def load_viewer(session: Session, user_id: int, key: KeyGrant | None = None) -> Viewer:
+def load_viewer(session: Session, user_id: int, key: KeyGrant | None = None, sign_in_id: str | None = None) -> Viewer:
     """Load an active user with everything authorization needs, in three statements. With ``key``
-    (a partner key acting for this user) the schools are narrowed to the key's."""
+    (a partner key acting for this user) the schools are narrowed to the key's; ``sign_in_id`` is
+    the sign-in a Homeroom token names (its session's school year is read when something needs it)."""
     # The user and the district in one statement (every request loads them)
     found = session.execute(select(User, District).join(District, true()).where(User.id == user_id)
                             .order_by(District.id).limit(1)).first()
@@ -109,4 +113,5 @@ def load_viewer(session: Session, user_id: int, key: KeyGrant | None = None) -> 
         push_by_default=district.push_by_default if school_push is None else school_push,
         excluded_school_id=next((row.school_id for row in schools if row.exclude_from_communication), None),
         key=key,
+        sign_in_id=sign_in_id if key is None else None,
     )

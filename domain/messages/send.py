@@ -31,6 +31,7 @@ from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import FAMILY_ROLES, student_scope
 from domain.content.text import html_to_text
 from domain.access.viewer import Viewer, load_viewer
+from domain.directory.school_years import school_year_to_send_in
 from domain.recipients.plan import recipient_count
 from models.conversations import DraftAssignment
 from models.directory import Student
@@ -108,8 +109,10 @@ def needs_confirmation(viewer: Viewer, recipient_count: int) -> bool:
     return recipient_count > CONFIRM_ABOVE or viewer.district.always_confirm_recipient_count
 
 
-def create_message(session: Session, viewer: Viewer, request: SendMessageRequest, *, draft: bool = False) -> Message:
-    """Validate and store the message with its selection (flushed, not committed)."""
+def create_message(session: Session, viewer: Viewer, request: SendMessageRequest, *, draft: bool = False,
+                   school_year_id: int | None = None) -> Message:
+    """Validate and store the message with its selection (flushed, not committed); a message sent
+    or scheduled records the school year it was sent in (CMP-33)."""
     problems = validate_send_request(session, viewer, request, draft=draft)
     if problems:
         raise InvalidInput(problems)
@@ -125,6 +128,7 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
         channels=[channel.value for channel in request.channels],
         **message_options(request),
         status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED,
+        school_year_id=school_year_id,
     )
     if request.family_seed is not None:  # the plan's draw; else the fresh one the message was created with
         message.family_seed = request.family_seed
@@ -147,8 +151,10 @@ def send_message(session: Session, viewer: Viewer, request: SendMessageRequest, 
                  jobs: JobQueue | None = None) -> tuple[Message, int]:
     """Store a message to send now and write its delivery rows, after the recipient-count
     confirmation (CMP-27); returns the message and its recipient count. Once the caller commits,
-    ``jobs`` hands the rows on to dispatch (None: the caller hands them on)."""
-    message = create_message(session, viewer, request)
+    ``jobs`` hands the rows on to dispatch (None: the caller hands them on). Refused, before
+    anything is written, while the sender's session works in a prior school year (SYS-08)."""
+    school_year_id = school_year_to_send_in(session, viewer)
+    message = create_message(session, viewer, request, school_year_id=school_year_id)
     return message, confirm_and_fan_out(session, viewer, message, request.confirmed_recipient_count, jobs)
 
 
@@ -263,10 +269,12 @@ def confirmed_count(session: Session, viewer: Viewer, message: Message, confirme
 def send_draft(session: Session, viewer: Viewer, message_id: int,
                confirmed_recipient_count: int | None, *, jobs: JobQueue | None = None) -> tuple[Message, int]:
     """Send a saved draft now (with its imported recipients), after the CMP-27 confirmation;
-    returns it with its recipient count (``jobs``: as for send_message)."""
+    returns it with its recipient count (``jobs``: as for send_message). Refused while the
+    sender's session works in a prior school year (SYS-08); the message records the session's."""
+    school_year_id = school_year_to_send_in(session, viewer)
     message = locked_draft(session, viewer, message_id)
     refuse_outside_recipients(session, viewer, message)
-    message.status = MessageStatus.QUEUED
+    message.status, message.school_year_id = MessageStatus.QUEUED, school_year_id
     session.add(message)
     session.flush()
     return message, confirm_and_fan_out(session, viewer, message, confirmed_recipient_count, jobs)

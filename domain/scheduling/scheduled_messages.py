@@ -34,6 +34,7 @@ from domain.messages.send import (
 )
 from domain.scheduling.rules import Recurrence, ScheduleRule, validate_new_schedule
 from domain.access.viewer import Viewer
+from domain.directory.school_years import school_year_to_send_in
 from domain.support.wall_clock import first_instant_at
 from models.db import utcnow
 from models.directory import District
@@ -72,10 +73,12 @@ def _check(session: Session, request: ScheduleRequest, now: dt.datetime) -> Zone
 
 def schedule_message(session: Session, viewer: Viewer, request: SendMessageRequest, schedule: ScheduleRequest,
                      now: dt.datetime | None = None) -> tuple[Message, MessageSchedule, int]:
-    """SCH-01/SCH-03: store a new message to send later, after the CMP-27 confirmation."""
+    """SCH-01/SCH-03: store a new message to send later, after the CMP-27 confirmation; refused
+    while the sender's session works in a prior school year (SYS-08)."""
     from domain.messages.send import confirmed_count
 
     now = now or utcnow()
+    school_year_id = school_year_to_send_in(session, viewer)
     problems = validate_send_request(session, viewer, request)
     try:
         zone = _check(session, schedule, now)
@@ -83,7 +86,7 @@ def schedule_message(session: Session, viewer: Viewer, request: SendMessageReque
         problems += invalid.problems
     if problems:
         raise InvalidInput(problems)
-    message = create_message(session, viewer, request)
+    message = create_message(session, viewer, request, school_year_id=school_year_id)
     count = confirmed_count(session, viewer, message, request.confirmed_recipient_count)
     message.status = MessageStatus.SCHEDULED
     stored = _store_schedule(session, message.id, schedule, zone)
@@ -94,15 +97,17 @@ def schedule_message(session: Session, viewer: Viewer, request: SendMessageReque
 
 def schedule_draft(session: Session, viewer: Viewer, message_id: int, schedule: ScheduleRequest,
                    confirmed_recipient_count: int | None, now: dt.datetime | None = None):
-    """SCH-03: schedule a saved draft, after the CMP-27 confirmation."""
+    """SCH-03: schedule a saved draft, after the CMP-27 confirmation; refused while the sender's
+    session works in a prior school year (SYS-08)."""
     from domain.messages.send import confirmed_count, locked_draft
 
     now = now or utcnow()
+    school_year_id = school_year_to_send_in(session, viewer)
     zone = _check(session, schedule, now)
     message = locked_draft(session, viewer, message_id)
     refuse_outside_recipients(session, viewer, message)
     count = confirmed_count(session, viewer, message, confirmed_recipient_count)
-    message.status = MessageStatus.SCHEDULED
+    message.status, message.school_year_id = MessageStatus.SCHEDULED, school_year_id
     stored = _store_schedule(session, message.id, schedule, zone)
     session.flush()
     audit_schedule(session, Actor.of(viewer), AuditAction.MESSAGE_SCHEDULED, message.id, count)

@@ -48,6 +48,7 @@ class Kind(enum.StrEnum):
     PRINT_JOB = "PrintJob"
     TEMPLATE = "MessageTemplate"
     LETTERHEAD = "Letterhead"
+    SCHOOL_YEAR = "SchoolYear"
 
 
 _KINDS = {kind.value: kind for kind in Kind}

@@ -9,9 +9,11 @@ from domain.messages.compose import compose_capabilities
 from domain.access.permissions import CATALOGUE
 from domain.access.viewer import Viewer as ViewerModel
 from domain.conversations.threads.inbox import unread_total
+from domain.directory.school_years import session_year
 from graph.directory.types import Role
 from models.directory import PermissionLevel as PermissionLevelModel
 from graph.messages.types import Channel, StudentRecipientType
+from graph.directory.school_years import SchoolYear
 from graph.directory.settings import MySettings, my_settings
 from graph.enum_values import describe_values
 from graph.pagination import node_id
@@ -123,6 +125,14 @@ class Viewer:
                                   "(SET-03 to SET-07, SET-09).")
     def settings(self) -> MySettings:
         return my_settings(self.model.user, self.model.district)
+
+    @strawberry.field(description=(
+        "The school year your session works in (SYS-08): the one you selected in this sign-in (selectSchoolYear), "
+        "else the district's current one, which is also what families and credentials without a sign-in session "
+        "(partner keys, a provider's token used directly) always work in. Null in a district without school years."))
+    def school_year(self, info: strawberry.Info) -> SchoolYear | None:
+        working = session_year(info.context.session, self.model)
+        return None if working.year is None else SchoolYear.of(working.year, working, self.model)
 
     @strawberry.field(description="What the user may put on a new message, for a compose form to offer.")
     def compose(self) -> ComposeCapabilities:

@@ -59,6 +59,10 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
     "SAME_STUDENT": "A student cannot be merged into itself (MRG-01).",
     "EXPIRY_IN_THE_PAST": "An expiry must be in the future.",
+    "PRIOR_SCHOOL_YEAR": "Your session works in a school year that has ended; new messages are neither sent nor "
+                         "scheduled from it (SYS-08). Select the current or a later year (selectSchoolYear).",
+    "NO_SIGN_IN_SESSION": "The credential has no sign-in session (a partner key, or a provider's token used "
+                          "directly), so it always works in the current school year.",
     # a CSV file of recipients (importRecipients, IMP-*)
     "INVALID_MAPPING": "The column mapping is not usable: positions start at 0, one field per column, an email or "
                        "a phone column (IMP-02).",
@@ -85,6 +89,9 @@ MESSAGE_INPUT_CODES = ("REQUIRED", "TOO_LONG", "TOO_MANY", "RECIPIENTS_EMPTY", "
                        "DUPLICATE", "EXCLUDED_SCHOOL", "UNKNOWN_FIELD", "NO_CALLER_ID", "INVALID_CHARACTERS")
 #: The codes of a schedule input (domain.scheduling.rules.validate_new_schedule and its edit).
 SCHEDULE_CODES = ("REQUIRED", "IN_THE_PAST", "INVALID", "BEFORE_START")
+#: What sending or scheduling a new message adds: the session's school year is a prior one (SYS-08,
+#: domain.directory.school_years).
+NEW_MESSAGE_CODES = ("PRIOR_SCHOOL_YEAR",)
 #: The codes of a caller ID, one or a CSV of them (domain.telephony.caller_ids).
 CALLER_ID_CODES = ("REQUIRED", "TOO_LONG", "INVALID_CHARACTERS", "INVALID", "NOT_FOUND", "CONFLICT")
 

@@ -29,7 +29,7 @@ from domain.access import refresh_tokens
 from domain.support.errors import AuthenticationError
 from domain.support.signed_ids import signing_keys
 from homeroom.auth import ISSUER as HOMEROOM_ISSUER
-from homeroom.auth import mint_token
+from homeroom.auth import mint_token, new_sign_in_id
 from homeroom.rate_limits import RateLimits, Refusal
 from homeroom.settings import Settings
 from homeroom.sign_in.verifier import OidcVerifier
@@ -63,8 +63,10 @@ def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier, r
     keys = signing_keys(settings)
     lifetime = dt.timedelta(days=settings.refresh_token_ttl_days)
 
-    def answer(user_id: int, login: str, refresh_token: str) -> dict[str, Any]:
-        return {"access_token": mint_token(settings, user_id=user_id, login=login,
+    def answer(user_id: int, login: str, refresh_token: str, sign_in_id: str) -> dict[str, Any]:
+        """The token answer; the access token's ``sid`` is the refresh-token family, so every token
+        of one sign-in shares its session (the school year its user works in, SYS-08)."""
+        return {"access_token": mint_token(settings, user_id=user_id, login=login, sid=sign_in_id,
                                            ttl_minutes=settings.access_token_ttl_minutes),
                 "issued_token_type": ACCESS_TOKEN_TYPE, "token_type": "Bearer",
                 "expires_in": settings.access_token_ttl_minutes * 60, "refresh_token": refresh_token}
@@ -84,9 +86,11 @@ def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier, r
             raise OAuthError("invalid_request", "subject_token is not a token of a trusted OpenID Provider")
         with Session(engine) as session:
             login = session.execute(select(User.login).where(User.id == signed_in.user_id)).scalar_one()
-            refresh_token = refresh_tokens.issue(session, user_id=signed_in.user_id, keys=keys, lifetime=lifetime)
+            sign_in_id = new_sign_in_id()
+            refresh_token = refresh_tokens.issue(session, user_id=signed_in.user_id, keys=keys, lifetime=lifetime,
+                                                 family_id=sign_in_id)
             session.commit()
-        return answer(signed_in.user_id, login, refresh_token)
+        return answer(signed_in.user_id, login, refresh_token, sign_in_id)
 
     def refresh(form: dict[str, str]) -> dict[str, Any]:
         with Session(engine) as session:
@@ -94,7 +98,7 @@ def sign_in_router(settings: Settings, engine: Engine, verifier: OidcVerifier, r
                 refreshed = refresh_tokens.rotate(session, token=_required(form, "refresh_token"), keys=keys)
             except refresh_tokens.InvalidGrant as error:
                 raise OAuthError("invalid_grant", str(error)) from None
-        return answer(refreshed.user_id, refreshed.login, refreshed.refresh_token)
+        return answer(refreshed.user_id, refreshed.login, refreshed.refresh_token, refreshed.family_id)
 
     grants: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {TOKEN_EXCHANGE: exchange, REFRESH_TOKEN: refresh}
 

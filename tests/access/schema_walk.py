@@ -217,6 +217,7 @@ ID_KINDS_OF_FIELD = {
     ("resendWebhook", "messageId"): Kind.WEBHOOK_MESSAGE,
     ("recipientThread", "recipientId"): RECIPIENT_KINDS[_SAMPLE_RECIPIENT],
     ("previewMessage", "recipientId"): Kind.STUDENT, ("printJob", "id"): Kind.PRINT_JOB,
+    ("selectSchoolYear", "id"): Kind.SCHOOL_YEAR,
     # node(id:)/nodes(ids:) take any kind; the walk names the message, the row only its owner sees as a draft.
     ("node", "id"): Kind.MESSAGE, ("nodes", "ids"): Kind.MESSAGE,
 }

@@ -66,9 +66,9 @@ ADMINISTERED_SCHOOLS = {"setPushByDefault"}
 #: Fields on one template: "Templates Created by Others" shows every template of the district
 #: (PERM-30), so another user's template is not foreign to its holders.
 TEMPLATE_FIELDS = {"template", "updateTemplate", "deleteTemplate", "useTemplate"}
-#: Kinds of row the district keeps for everyone (one district, no owner, no school): a letterhead
-#: and a profile are foreign to no one, so an ID place naming one is not probed.
-SHARED_KINDS = {Kind.LETTERHEAD, Kind.PROFILE}
+#: Kinds of row the district keeps for everyone (one district, no owner, no school): a letterhead,
+#: a profile and a school year are foreign to no one, so an ID place naming one is not probed.
+SHARED_KINDS = {Kind.LETTERHEAD, Kind.PROFILE, Kind.SCHOOL_YEAR}
 
 
 def district_wide(field: RootField, caller: Caller) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from domain.integrations.oneroster.importer import import_oneroster
 from models.directory import (
-    Contact, Enrollment, Profile, School, SchoolYear, Section,
+    Contact, Enrollment, MarkingPeriod, Profile, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
 from oneroster_bundles import DIRECTORY, FIXTURES, GOOD, SAMPLE, directory_row_counts, make_bundle, needs_sample
@@ -69,11 +69,11 @@ def test_good_bundle_imports_every_entity_with_a_clear_report(new_engine):
     report = import_oneroster(engine, GOOD)
     assert report.ok, report.errors
     assert _created(report) == {
-        "district": 1, "schools": 2, "school_years": 1, "students": 5, "users": 8, "contacts": 6,
-        "student_links": 4, "sections": 3, "enrollments": 4, "section_teachers": 3,
+        "district": 1, "schools": 2, "school_years": 1, "marking_periods": 1, "students": 5, "users": 8,
+        "contacts": 6, "student_links": 4, "sections": 3, "enrollments": 4, "section_teachers": 3,
         "user_schools": 6, "user_profiles": 8, "profiles": 5}
     skipped = {entity: counts.skipped for entity, counts in report.counts.items() if counts.skipped}
-    assert skipped == {"orgs": 1, "school_years": 1, "users": 1, "enrollments": 1}
+    assert skipped == {"orgs": 1, "users": 1, "enrollments": 1}
     assert any("1 department" in note for note in report.notes)
 
     students, users = _by_sid(engine, Student), _by_sid(engine, User)
@@ -310,3 +310,37 @@ def test_a_later_bundle_may_refer_to_rows_already_in_the_database(new_engine, tm
         header + "\ns-7,active,,true,sch-hs,student,,,Quin,Baker,,,,,,p-404,10,,\n", encoding="utf-8")
     report = import_oneroster(engine, later)
     assert [(e.row, e.column, e.code) for e in report.errors] == [(2, "agentSourcedIds", "unknown_reference")]
+
+
+def test_cmp_33_terms_and_grading_periods_under_a_school_year_are_its_marking_periods(new_engine, tmp_path):
+    """Covers CMP-33 (the data it reads): a ``term`` or ``gradingPeriod`` session under a school year,
+    directly or through a semester, is a marking period of that year by sourcedId; a semester folds
+    into the year; a re-import changes nothing, and a new title updates the period in place."""
+    engine = new_engine()
+    overlay = tmp_path / "periods"
+    overlay.mkdir()
+    header = "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n"
+    rows = ("year-2627,active,,2026-2027,schoolYear,2026-08-15,2027-06-10,,2027\n"
+            "term-fall,active,,Fall 2026,term,2026-08-15,2026-12-20,year-2627,2027\n"
+            "sem-2,active,,Spring semester,semester,2027-01-04,2027-06-10,year-2627,2027\n"
+            "gp-3,active,,Quarter 3,gradingPeriod,2027-01-04,2027-03-26,sem-2,2027\n")
+    (overlay / "academicSessions.csv").write_text(header + rows, encoding="utf-8")
+    bundle = make_bundle(tmp_path, overlay)
+    report = import_oneroster(engine, bundle)
+    assert report.ok, report.errors
+    assert report.counts["marking_periods"].created == 2 and report.counts["school_years"].skipped == 1
+
+    def periods():
+        with engine.connect() as connection:
+            return connection.execute(
+                select(MarkingPeriod.sourced_id, MarkingPeriod.name, MarkingPeriod.start_date.cast(sa.String),
+                       MarkingPeriod.end_date.cast(sa.String), SchoolYear.sourced_id)
+                .join(SchoolYear, SchoolYear.id == MarkingPeriod.school_year_id).order_by(MarkingPeriod.sourced_id)).all()
+
+    assert periods() == [("gp-3", "Quarter 3", "2027-01-04", "2027-03-26", "year-2627"),
+                         ("term-fall", "Fall 2026", "2026-08-15", "2026-12-20", "year-2627")]
+    assert import_oneroster(engine, bundle).counts["marking_periods"].unchanged == 2
+    (overlay / "academicSessions.csv").write_text(header + rows.replace("Quarter 3", "Q3"), encoding="utf-8")
+    renamed = import_oneroster(engine, make_bundle(tmp_path, overlay, name="renamed"))
+    assert renamed.counts["marking_periods"].updated == 1
+    assert [row[1] for row in periods()] == ["Q3", "Fall 2026"]

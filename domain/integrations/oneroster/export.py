@@ -1,8 +1,8 @@
 """OneRoster 1.1 CSV export of the directory: the bundle that ``homeroom import oneroster`` reads.
 
 Rows without a sourcedId get a deterministic one: ``district-<id>``, ``school-<id>``,
-``year-<id>``, ``student-<id>``, ``user-<id>``, ``section-<id>``, ``course-<n>`` and
-``contact-<id>``. Files with no rows are marked ``absent`` in manifest.csv.
+``year-<id>``, ``period-<id>``, ``student-<id>``, ``user-<id>``, ``section-<id>``, ``course-<n>``
+and ``contact-<id>``. Files with no rows are marked ``absent`` in manifest.csv.
 
 What a OneRoster bundle carries, and what it loses:
 
@@ -12,6 +12,8 @@ What a OneRoster bundle carries, and what it loses:
   The student's login becomes the ``username``. The personal email goes in the extension column
   ``metadata.homeroom.personalEmail``; OneRoster's "metadata." columns are its extension
   mechanism.
+- School years are ``schoolYear`` academic sessions, and their marking periods ``gradingPeriod``
+  sessions whose parent is the year (CMP-33).
 - Languages go in ``demographics.csv`` as ``metadata.homeroom.language``, one row per user.
 - Contacts become agents in the student's ``agentSourcedIds``, in sort order. A contact linked
   to a parent account is that account's user row. A contact without an account becomes a user
@@ -56,7 +58,7 @@ from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record_on_connection
 from domain.integrations.oneroster.people import PERSONAL_EMAIL
 from models.directory import (
-    AccountStatus, Contact, District, Enrollment, Role, School, SchoolYear, Section,
+    AccountStatus, Contact, District, Enrollment, MarkingPeriod, Role, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserSchool,
 )
 
@@ -151,12 +153,19 @@ class _Exporter:
                                            "name": school.name, "type": "school",
                                            "parentSourcedId": self.district})
         self.years = {}
+        end_years = {}
         for year in self._all(SchoolYear, SchoolYear.id):
-            self.years[year.id] = year.sourced_id or f"year-{year.id}"
+            self.years[year.id], end_years[year.id] = year.sourced_id or f"year-{year.id}", str(year.end_date.year)
             self.files["academicSessions.csv"].append({
                 "sourcedId": self.years[year.id], "status": "active", "title": year.name,
                 "type": "schoolYear", "startDate": year.start_date.isoformat(),
-                "endDate": year.end_date.isoformat(), "schoolYear": str(year.end_date.year)})
+                "endDate": year.end_date.isoformat(), "schoolYear": end_years[year.id]})
+        for period in self._all(MarkingPeriod, MarkingPeriod.id):  # imported back as marking periods (CMP-33)
+            self.files["academicSessions.csv"].append({
+                "sourcedId": period.sourced_id or f"period-{period.id}", "status": "active", "title": period.name,
+                "type": "gradingPeriod", "startDate": period.start_date.isoformat(),
+                "endDate": period.end_date.isoformat(), "parentSourcedId": self.years[period.school_year_id],
+                "schoolYear": end_years[period.school_year_id]})
         users = {user.id: user for user in self._all(User, User.id)}
         self.user_sids = {uid: user.sourced_id or f"user-{uid}" for uid, user in users.items()}
         self._staff(users)

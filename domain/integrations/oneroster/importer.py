@@ -13,10 +13,10 @@ Mapping (OneRoster -> Homeroom)
   none; at most one per bundle). ``school`` orgs are schools by ``sourcedId``. Other org types
   (department, local, state, national) are ignored and counted as skipped.
 - ``academicSessions.csv``: ``schoolYear`` sessions are school years by ``sourcedId`` (an
-  existing year of the same name and without a sourcedId is adopted). Terms, semesters and
-  grading periods fold into their ``schoolYear`` ancestor; one without such an ancestor is
-  stored as a school year itself. A new year is current when today falls inside it and no year
-  is current yet.
+  existing year of the same name and without a sourcedId is adopted). Terms and grading periods
+  under a ``schoolYear`` ancestor are its marking periods by ``sourcedId`` (CMP-33); semesters
+  fold into it. A session without such an ancestor is stored as a school year itself. A new year
+  is current when today falls inside it and no year is current yet.
 - ``users.csv`` by role:
   - ``student``: a student (school = the first school in ``orgSourcedIds``, grade = the first of
     ``grades`` with CEDS codes mapped, KG -> K and 01 -> 1; primary email = ``email``; primary
@@ -88,7 +88,7 @@ from domain.integrations.oneroster.read import KNOWN_FILES, Bundle, RowError, re
 from domain.integrations.oneroster.write import PlanWriter
 from domain.integrations.oneroster.report import ENTITIES, EntityCounts, ImportReport
 from models.directory import (
-    Contact, District, Enrollment, Profile, School, SchoolYear, Section,
+    Contact, District, Enrollment, MarkingPeriod, Profile, School, SchoolYear, Section,
     SectionTeacher, Student, StudentLink, User, UserSchool,
 )
 
@@ -163,6 +163,8 @@ def load_existing(connection: sqlalchemy.Connection) -> Existing:
         schools=by_sid(schools),
         years=by_sid(years),
         years_by_name={y["name"]: y for y in reversed(years) if y["sourced_id"] is None},
+        marking_periods=by_sid(rows(MarkingPeriod, "id", "school_year_id", "name", "start_date", "end_date",
+                                    "sourced_id")),
         students=by_sid(rows(Student, "id", "school_id", "grade_level", "first_name", "last_name",
                              "primary_email", "personal_email", "primary_phone", "sms_enabled", "language",
                              "status", "sourced_id")),

@@ -17,6 +17,8 @@ from models.directory import Role
 
 ORG_TYPES = ("district", "school", "department", "local", "state", "national")
 SESSION_TYPES = ("schoolYear", "term", "semester", "gradingPeriod")
+#: Sessions under a school year that are its marking periods (CMP-33); semesters fold into the year.
+MARKING_PERIOD_TYPES = ("term", "gradingPeriod")
 ENROLLMENT_ROLES = ("student", "teacher", "administrator", "proctor", "aide")
 LANGUAGE_COLUMNS = ("language", "primarylanguage", "homelanguage", "languagecode")
 
@@ -29,6 +31,7 @@ class Existing:
     schools: dict[str, dict]
     years: dict[str, dict]
     years_by_name: dict[str, dict]
+    marking_periods: dict[str, dict]
     students: dict[str, dict]
     users: dict[str, dict]
     users_by_login: dict[str, dict]
@@ -48,6 +51,7 @@ class Plan:
     district_name: str | None = None
     schools: dict[str, dict] = dataclasses.field(default_factory=dict)
     years: dict[str, dict] = dataclasses.field(default_factory=dict)
+    marking_periods: dict[str, dict] = dataclasses.field(default_factory=dict)  # "year": its year's sourcedId
     students: dict[str, dict] = dataclasses.field(default_factory=dict)
     users: dict[str, dict] = dataclasses.field(default_factory=dict)
     profiles: dict[str, str] = dataclasses.field(default_factory=dict)  # a new user's profile
@@ -216,15 +220,19 @@ class _Planner(PeoplePlanning):
             if row["status"] == "tobedeleted":
                 self.out.skipped["school_years"] += 1
                 continue
-            if self._year_of(row.sourced_id) != row.sourced_id:
+            year = self._year_of(row.sourced_id)
+            if year != row.sourced_id and kind not in MARKING_PERIOD_TYPES:
                 folded += 1
                 continue
-            self.out.years[row.sourced_id] = {"name": self._text("academicSessions.csv", row, "title", 40),
-                                              "start_date": dates[0], "end_date": dates[1]}
+            session = {"name": self._text("academicSessions.csv", row, "title", 40),
+                       "start_date": dates[0], "end_date": dates[1]}
+            if year == row.sourced_id:
+                self.out.years[row.sourced_id] = session
+            else:
+                self.out.marking_periods[row.sourced_id] = {**session, "year": year}
         if folded:
             self.out.skipped["school_years"] += folded
-            self.bundle.notes.append(f"{folded} academic sessions (terms, semesters, grading periods) "
-                                     "folded into their school year")
+            self.bundle.notes.append(f"{folded} academic sessions (semesters) folded into their school year")
 
     def _demographics(self) -> None:
         file = self.bundle.files.get("demographics.csv")

@@ -7,7 +7,7 @@ import dataclasses
 
 from domain.integrations.oneroster.read import RowError
 
-ENTITIES = ("district", "schools", "school_years", "students", "users", "contacts",
+ENTITIES = ("district", "schools", "school_years", "marking_periods", "students", "users", "contacts",
             "student_links", "sections", "enrollments", "section_teachers", "user_schools",
             "user_profiles", "profiles", "orgs", "demographics")
 

@@ -18,8 +18,8 @@ from domain.integrations.oneroster.plan import Existing, Plan
 from domain.integrations.oneroster.report import ImportReport
 from domain.directory.standard_profiles import PROFILES
 from models.directory import (
-    AccountStatus, Contact, District, Enrollment, Profile, ProfileGrant, School, SchoolYear, Section,
-    SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
+    AccountStatus, Contact, District, Enrollment, MarkingPeriod, Profile, ProfileGrant, School, SchoolYear,
+    Section, SectionTeacher, Student, StudentLink, User, UserProfile, UserSchool,
 )
 
 
@@ -40,6 +40,9 @@ class PlanWriter:
         wanted_years = self._wanted_years(district_id)
         by_name = self._adopt(plan.years, db.years, lambda sid, row: db.years_by_name.pop(row["name"], None))
         years = self._upsert(SchoolYear, "school_years", wanted_years, by_name, insert_only={"is_current"})
+        self._upsert(MarkingPeriod, "marking_periods", {
+            sid: {**{k: v for k, v in row.items() if k != "year"}, "school_year_id": years[row["year"]],
+                  "sourced_id": sid} for sid, row in plan.marking_periods.items()}, db.marking_periods, ids=False)
         students = self._upsert(Student, "students", {
             sid: {**{k: v for k, v in row.items() if k != "school"}, "school_id": schools[row["school"]],
                   "sourced_id": sid} for sid, row in plan.students.items()}, db.students)

@@ -11,13 +11,13 @@ from domain.access.permissions import Perm
 from domain.messages.send import MessageNotFound, send_draft as send_stored_draft
 from domain.support.errors import FieldProblem, InvalidInput
 from graph.context import Info
-from graph.errors import field_errors
+from graph.errors import NEW_MESSAGE_CODES, field_errors
 from graph.messages.sending import SendMessageConfirmationRequired, SendMessageSuccess, send_now
 from graph.pagination import parse_id
 from graph.permissions import requires
 
-#: A missing draft, a draft without recipients (CMP-02).
-SendDraftErrors = field_errors("SendDraft", ("NOT_FOUND", "RECIPIENTS_EMPTY"))
+#: A missing draft, a draft without recipients (CMP-02), a prior school year (SYS-08).
+SendDraftErrors = field_errors("SendDraft", ("NOT_FOUND", "RECIPIENTS_EMPTY", *NEW_MESSAGE_CODES))
 SendDraftResult = Annotated[SendMessageSuccess | SendDraftErrors | SendMessageConfirmationRequired,
                             strawberry.union("SendDraftResult", description=(
     "What sendDraft answers: the message sent, a recipient count to confirm (CMP-27), or the input's errors."))]

@@ -10,12 +10,12 @@ from domain.access.permissions import Perm
 from domain.access.scopes import Scope
 from domain.messages.send import send_message as store_message_to_send
 from graph.context import Info
-from graph.errors import MESSAGE_INPUT_CODES, field_errors
+from graph.errors import MESSAGE_INPUT_CODES, NEW_MESSAGE_CODES, field_errors
 from graph.messages.inputs import SendMessageInput, to_request
 from graph.messages.sending import SendMessageConfirmationRequired, SendMessageSuccess, send_now
 from graph.permissions import authorize_input, requires
 
-SendMessageErrors = field_errors("SendMessage", MESSAGE_INPUT_CODES)
+SendMessageErrors = field_errors("SendMessage", (*MESSAGE_INPUT_CODES, *NEW_MESSAGE_CODES))
 
 SendMessageResult = Annotated[
     SendMessageSuccess | SendMessageErrors | SendMessageConfirmationRequired,

@@ -12,15 +12,16 @@ from domain.messages.send import MessageNotFound
 from domain.scheduling.scheduled_messages import schedule_draft as store_scheduled_draft
 from domain.support.errors import FieldProblem, InvalidInput
 from graph.context import Info
-from graph.errors import SCHEDULE_CODES, field_errors
+from graph.errors import NEW_MESSAGE_CODES, SCHEDULE_CODES, field_errors
 from graph.messages.sending import SendMessageConfirmationRequired
 from graph.pagination import parse_id
 from graph.permissions import requires
 from graph.scheduling.inputs import ScheduleInput
 from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
 
-#: The schedule's codes, a missing draft, a draft without recipients (CMP-02).
-ScheduleDraftErrors = field_errors("ScheduleDraft", (*SCHEDULE_CODES, "NOT_FOUND", "RECIPIENTS_EMPTY"))
+#: The schedule's codes, a missing draft, a draft without recipients (CMP-02), a prior school year (SYS-08).
+ScheduleDraftErrors = field_errors("ScheduleDraft", (*SCHEDULE_CODES, "NOT_FOUND", "RECIPIENTS_EMPTY",
+                                                     *NEW_MESSAGE_CODES))
 ScheduleDraftResult = Annotated[
     ScheduleMessageSuccess | ScheduleDraftErrors | SendMessageConfirmationRequired,
     strawberry.union("ScheduleDraftResult", description=(

@@ -9,14 +9,14 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.scheduling.scheduled_messages import schedule_message as store_scheduled_message
 from graph.context import Info
-from graph.errors import MESSAGE_INPUT_CODES, SCHEDULE_CODES, field_errors
+from graph.errors import MESSAGE_INPUT_CODES, NEW_MESSAGE_CODES, SCHEDULE_CODES, field_errors
 from graph.messages.inputs import SendMessageInput, to_request
 from graph.messages.sending import SendMessageConfirmationRequired
 from graph.permissions import authorize_input, requires
 from graph.scheduling.inputs import ScheduleInput
 from graph.scheduling.types import ScheduleMessageSuccess, save_schedule
 
-ScheduleMessageErrors = field_errors("ScheduleMessage", (*MESSAGE_INPUT_CODES, *SCHEDULE_CODES))
+ScheduleMessageErrors = field_errors("ScheduleMessage", (*MESSAGE_INPUT_CODES, *SCHEDULE_CODES, *NEW_MESSAGE_CODES))
 ScheduleMessageResult = Annotated[
     ScheduleMessageSuccess | ScheduleMessageErrors | SendMessageConfirmationRequired,
     strawberry.union("ScheduleMessageResult", description=(
