@@ -25,6 +25,7 @@ from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
 from domain.assistant.service import AssistantService, CallRate
 from domain.delivery.services import DeliveryServices
+from domain.letters.print_jobs import PrintPolicy
 from domain.webhooks.config import UrlPolicy, WebhookConfig
 from homeroom.settings import Settings, load_settings
 from jobs.broker import make_broker
@@ -64,6 +65,12 @@ class Runtime:
     def print_jobs(self) -> DramatiqPrintJobs:
         """Where print work goes (its own queue; issue 18 point 4)."""
         return DramatiqPrintJobs(self.broker)
+
+    @property
+    def print_policy(self) -> PrintPolicy:
+        """The limits on printing the settings choose (domain.letters.print_jobs.PrintPolicy)."""
+        return PrintPolicy(max_unfinished=self.settings.print_max_unfinished_jobs,
+                           retention=dt.timedelta(days=self.settings.print_retention_days))
 
     @functools.cached_property
     def webhooks(self) -> WebhookConfig:

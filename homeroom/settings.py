@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     assistant_rate_limit: str = Field(
         default="30/hour", description="Writing-assistant calls one user may make, as the limits package writes a "
                                        "rate (\"30/hour\", \"5/minute\"); over it: RATE_LIMITED with the wait.")
+    print_max_unfinished_jobs: int = Field(
+        default=3, gt=0, le=100, description="Prints (printMessage) one user may have queued or running at once; "
+                                             "the next answers RATE_LIMITED until one finishes.")
+    print_retention_days: int = Field(
+        default=7, gt=0, le=366, description="How long a finished print's PDF is kept; each queue run deletes older "
+                                             "ones (the job stays, EXPIRED, and its download link says so).")
     dispatch_batch_size: int = Field(default=500, gt=0, le=5000)
     worker_threads: int = Field(default=2, gt=0, le=64)
     reply_domain: str | None = Field(

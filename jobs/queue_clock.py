@@ -16,6 +16,7 @@ from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.due_sends import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
+from domain.letters.print_upkeep import expire_pdfs, resend_lost_jobs
 from jobs.runtime import current
 from jobs.webhooks import DramatiqWebhookJobs
 from models.db import session_scope, utcnow
@@ -27,9 +28,10 @@ THREAD_NAME = "homeroom-queue"
 
 def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
-    deliveries, prune the delivery feed past its retention, then, once that is committed (so the
+    deliveries, find print jobs whose queue message was lost and PDFs past their retention, prune
+    the delivery feed past its retention, then, once that is committed (so the
     database holds the truth whatever happens to the queue), hand scheduled messages on and enqueue
-    dispatch in chunks, and the webhook pump (on ``broker`` and with
+    dispatch in chunks, the lost print jobs (on the runtime's broker) and the webhook pump (on ``broker`` and with
     ``registry``'s plugins, by default the installed runtime's)."""
     now = now or utcnow()
     runtime = current()
@@ -45,6 +47,10 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         for lane, message_id in due.fan_outs:
             after_commit(session, functools.partial(jobs.hand_on, message_id, lane))
         dispatch_after_commit(session, jobs, due.chunks)
+        print_policy = runtime.print_policy
+        # On the runtime's broker, whatever ``broker`` a test hands the dispatch work to.
+        lost_prints = resend_lost_jobs(session, runtime.print_jobs, now, print_policy.lost_after)
+        expired_prints = expire_pdfs(session, now, print_policy.retention)
     if scheduled.sent or scheduled.failed:
         log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
                  len(scheduled.failed), len(scheduled.errored))
@@ -52,6 +58,10 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
+    if lost_prints:
+        log.warning("queue run: %d print jobs had lost their queue message and were sent again", len(lost_prints))
+    if expired_prints:
+        log.info("queue run: deleted the PDFs of %d prints past their retention", expired_prints)
     pruned = prune_events(runtime.engine, now, dt.timedelta(hours=runtime.settings.delivery_event_retention_hours))
     if pruned:
         log.info("queue run: pruned %d delivery feed events past their retention", pruned)

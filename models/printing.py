@@ -1,6 +1,7 @@
 """Print jobs (CMP-31, issue 18 point 4): a message printed as one PDF of letters, made by a job
 (jobs.printing) with its progress, never in the request; the finished PDF is kept here until it
-is downloaded through a signed, expiring link (homeroom/routes/printing.py)."""
+is downloaded through a signed, expiring link (homeroom/routes/printing.py), and deleted by the
+queue clock after the retention (HOMEROOM_PRINT_RETENTION_DAYS; the row stays, EXPIRED)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class PrintJobStatus(str, enum.Enum):
     RUNNING = "RUNNING"
     DONE = "DONE"
     FAILED = "FAILED"
+    #: Done, and its PDF deleted after the retention (the row stays; its download is refused).
+    EXPIRED = "EXPIRED"
 
 
 class PrintJob(SQLModel, table=True):
@@ -25,7 +28,9 @@ class PrintJob(SQLModel, table=True):
     (domain.letters.print_jobs.PrintOptions) as they were recorded."""
 
     __tablename__ = "print_job"
-    __table_args__ = (Index("ix_print_job_requested_by", "requested_by_id", "id"),)
+    __table_args__ = (Index("ix_print_job_requested_by", "requested_by_id", "id"),
+                      # The queue clock finds lost QUEUED jobs and expired PDFs (jobs/queue_clock.py).
+                      Index("ix_print_job_status_created", "status", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
@@ -37,4 +42,6 @@ class PrintJob(SQLModel, table=True):
     page_count: int | None = Field(default=None)
     pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    #: When the queue clock last handed a QUEUED job to the queue again (its message lost); null: never.
+    requeued_at: dt.datetime | None = Field(default=None)
     finished_at: dt.datetime | None = Field(default=None)

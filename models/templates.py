@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Index, LargeBinary, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -122,12 +122,25 @@ class LetterLogSource(str, enum.Enum):
     PRINTED = "PRINTED"
 
 
+STUDENT_ENTRY_SQL = text("student_id IS NOT NULL")
+USER_ENTRY_SQL = text("user_id IS NOT NULL")
+
+
 class LetterLog(SQLModel, table=True):
     """One letter on one student's or user's record (CMP-10), filed under the message's academic
-    record category when it has one (CMP-04)."""
+    record category when it has one (CMP-04). A message is logged once per (source, student or
+    user): a reprint, a double click or a job run twice adds nothing (the writers insert with ON
+    CONFLICT DO NOTHING against the two partial unique keys; NULLs never collide in a plain one)."""
 
     __tablename__ = "letter_log"
-    __table_args__ = (Index("ix_letter_log_student", "student_id"), Index("ix_letter_log_message", "message_id"))
+    __table_args__ = (
+        Index("ix_letter_log_student", "student_id"),
+        Index("ix_letter_log_message", "message_id"),
+        Index("ux_letter_log_student_entry", "message_id", "source", "student_id", unique=True,
+              postgresql_where=STUDENT_ENTRY_SQL, sqlite_where=STUDENT_ENTRY_SQL),
+        Index("ux_letter_log_user_entry", "message_id", "source", "user_id", unique=True,
+              postgresql_where=USER_ENTRY_SQL, sqlite_where=USER_ENTRY_SQL),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import case, distinct, func, insert, literal, select, update
+from sqlalchemy import case, distinct, func, insert, literal, select, true, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -29,6 +29,7 @@ from domain.delivery.policy import (
     in_lanes,
 )
 from domain.recipients.resolution import ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS, ROW_COLUMNS, resolution
+from domain.support.insert_once import insert_once
 from models.db import session_scope, utcnow
 from models.templates import LetterLog, LetterLogSource
 from models.messaging import (
@@ -91,7 +92,8 @@ def fan_out(session: Session, message_id: int, *, in_app_now: bool = True) -> Fa
 def log_letters(session: Session, message: Message, now) -> None:
     """CMP-10, CMP-04: one letter-log row per student the message reached (or reached the contacts
     of) and per staff user it reached, filed under its academic record category; two statements,
-    run once with the fan-out that claimed the message."""
+    run with the fan-out that claimed the message, and skipping anyone the message already logged
+    as sent (the letter log's unique keys), so no resend or repeated run writes an entry twice."""
     common = (literal(message.id), literal(LetterLogSource.SENT.value), literal(message.academic_record_category),
               literal(message.subject), literal(message.sender_id), literal(now, type_=_TIMESTAMP))
     columns = ["message_id", "source", "academic_record_category", "subject", "logged_by_id", "created_at"]
@@ -100,10 +102,11 @@ def log_letters(session: Session, message: Message, now) -> None:
     users = select(Delivery.recipient_id).where(Delivery.message_id == message.id, Delivery.student_id.is_(None),
                                                 Delivery.recipient_kind == RecipientKind.USER.value).distinct().subquery()
     connection = session.connection()
-    connection.execute(insert(LetterLog.__table__).from_select(["student_id", *columns],
-                                                               select(students.c.student_id, *common)))
-    connection.execute(insert(LetterLog.__table__).from_select(["user_id", *columns],
-                                                               select(users.c.recipient_id, *common)))
+    # (Each SELECT has a WHERE: SQLite would read a bare SELECT's ON CONFLICT as a join's ON.)
+    connection.execute(insert_once(session, LetterLog.__table__).from_select(
+        ["student_id", *columns], select(students.c.student_id, *common).where(true())))
+    connection.execute(insert_once(session, LetterLog.__table__).from_select(
+        ["user_id", *columns], select(users.c.recipient_id, *common).where(true())))
 
 
 def _insert_rows(session: Session, message: Message, resolved, now) -> None:

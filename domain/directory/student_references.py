@@ -71,8 +71,8 @@ REFERENCES: tuple[StudentReference, ...] = (
     _ref(ReferralRequest, "student_id"),
     _ref(ReenrolmentRequest, "student_id"),
     _ref(ReenrolmentRequest, "recipient_id", kind=("recipient_kind", STUDENT)),
-    # Letters on the student's record (CMP-10) follow the student.
-    _ref(LetterLog, "student_id"),
+    # Letters on the student's record (CMP-10) follow the student; one entry per message and source.
+    _ref(LetterLog, "student_id", unique_with=("message_id", "source")),
     # The fixed assets the student holds (the finance insert fields) stay with the survivor.
     _ref(FixedAsset, "student_id"),
 )

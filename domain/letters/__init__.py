@@ -6,7 +6,8 @@
 - ``layout``: Letters as HTML under the letterhead, each on a new page; SET-02's per-page name line in CSS paged media.
 - ``pdf``: HTML to PDF with WeasyPrint in chunks merged with pypdf; nothing fetched but data: URIs.
 - ``preview``: Preview (CMP-30): one recipient's letter as HTML, writing nothing.
-- ``print_jobs``: Print (CMP-31): the print job, its run with progress, the letter log (CMP-10) and the signed download link.
+- ``print_jobs``: Print (CMP-31): the print job (at most a few unfinished per user), its run with progress, the letter log (CMP-10) and the signed download link.
+- ``print_upkeep``: The queue clock's upkeep of print jobs: QUEUED jobs whose queue message was lost are sent again; PDFs past their retention are deleted (the job stays, EXPIRED).
 - ``jobs``: The port print work is handed to after the commit (jobs.printing implements it).
 - ``letter_log``: The PRINTED letter-log entries of a print with Add Log Record (CMP-10).
 """

@@ -1,7 +1,8 @@
 """Print (CMP-31): a message's letters as one PDF, made by a job with progress, never in the
 request; the finished PDF is fetched through a signed link that expires (PRINT_DOWNLOAD).
 
-``request_print`` records the job and its options and hands it to the job after the commit;
+``request_print`` records the job and its options and hands it to the job after the commit, unless
+the user already has ``PrintPolicy.max_unfinished`` prints queued or running (RATE_LIMITED);
 ``run_print_job`` (the actor's body) is idempotent: a finished job is left alone, and one that a
 crash interrupted starts over. Its last transaction stores the PDF and, with Add Log Record, writes
 the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -26,13 +27,30 @@ from domain.letters.layout import Layout, document_html, letter_html
 from domain.letters.letter_log import log_printed
 from domain.letters.pdf import LETTERS_PER_CHUNK, merged, render_pdf
 from domain.support.signed_ids import BadSignedId, Purpose, SigningKeys, read_signed_id, signed_id
+from domain.support.errors import FieldProblem, InvalidInput
 from models.db import session_scope, utcnow
+from models.directory import User
 from models.messaging import Message
 from models.printing import PrintJob, PrintJobStatus
 
 #: A download link is a credential: it lives an hour from when the job was read (a new read, a new link).
 PRINT_DOWNLOAD = Purpose("print-download", dt.timedelta(hours=1), dt.timedelta(minutes=1))
-FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value)
+FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value, PrintJobStatus.EXPIRED.value)
+UNFINISHED = (PrintJobStatus.QUEUED.value, PrintJobStatus.RUNNING.value)
+RATE_LIMITED = "RATE_LIMITED"
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintPolicy:
+    """The operator's limits on printing (HOMEROOM_PRINT_MAX_UNFINISHED_JOBS,
+    HOMEROOM_PRINT_RETENTION_DAYS): a district-wide print is minutes of a worker, so one user queues a
+    few at a time; finished PDFs are letters with personal data, kept only for a while."""
+
+    max_unfinished: int = 3
+    retention: dt.timedelta = dt.timedelta(days=7)
+    #: A job QUEUED this long (since it was asked for or last re-sent) has lost its queue message,
+    #: and the queue clock sends it again (domain.letters.print_upkeep).
+    lost_after: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,15 +67,28 @@ class PrintOptions:
 
 
 def request_print(session: Session, viewer: Viewer, message_id: int, options: PrintOptions,
-                  jobs: PrintJobs) -> PrintJob:
+                  jobs: PrintJobs, policy: PrintPolicy = PrintPolicy()) -> PrintJob:
     """Record a print of a message the viewer may see; its job starts once this commits."""
     message = visible_message(session, viewer, message_id)
+    _refuse_over_the_cap(session, viewer, policy.max_unfinished)
     job = PrintJob(message_id=message.id, requested_by_id=viewer.id, options=options.recorded(session))
     session.add(job)
     session.flush()
     job_id = job.id
     after_commit(session, lambda: jobs.print_letters(job_id))
     return job
+
+
+def _refuse_over_the_cap(session: Session, viewer: Viewer, cap: int) -> None:
+    """RATE_LIMITED (nothing written) when the viewer already has ``cap`` prints queued or running.
+    The user's row, locked (FOR NO KEY UPDATE on PostgreSQL), makes two prints racing for the last
+    slot count one after the other."""
+    session.execute(select(User.id).where(User.id == viewer.id).with_for_update(key_share=True))
+    unfinished = session.execute(select(func.count()).select_from(PrintJob).where(
+        PrintJob.requested_by_id == viewer.id, PrintJob.status.in_(UNFINISHED))).scalar_one()
+    if unfinished >= cap:
+        raise InvalidInput([FieldProblem((), RATE_LIMITED, f"You have {unfinished} prints queued or running, the "
+                                                           f"most at a time; print again once one has finished.")])
 
 
 def viewer_job(session: Session, viewer: Viewer, job_id: int) -> PrintJob | None:
@@ -121,14 +152,20 @@ class BadDownloadLink(Exception):
     pass
 
 
+class ExpiredPrint(BadDownloadLink):
+    """The link is genuine, but the job's PDF was deleted after the retention (PrintPolicy)."""
+
+
 def downloadable_pdf(session: Session, token: str, keys: SigningKeys) -> tuple[int, bytes]:
     """The job id and PDF a genuine, unexpired link names; BadDownloadLink otherwise."""
     try:
         job_id = read_signed_id(PRINT_DOWNLOAD, token, keys)
     except BadSignedId:
         raise BadDownloadLink("this download link is not valid or has expired; print the message again") from None
-    row = session.execute(select(PrintJob.pdf).where(PrintJob.id == job_id,
-                                                     PrintJob.status == PrintJobStatus.DONE.value)).first()
-    if row is None or row.pdf is None:
+    row = session.execute(select(PrintJob.status, PrintJob.pdf).where(PrintJob.id == job_id)).first()
+    if row is not None and row.status == PrintJobStatus.EXPIRED.value:
+        raise ExpiredPrint("this print's PDF was deleted after the district's retention period; print the message "
+                           "again")
+    if row is None or row.status != PrintJobStatus.DONE.value or row.pdf is None:
         raise BadDownloadLink("this download link is not valid or has expired; print the message again")
     return job_id, row.pdf

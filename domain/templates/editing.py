@@ -24,7 +24,7 @@ from domain.messages.drafts import camel
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates import references
 from domain.content.letterheads import letterhead_problem
-from domain.templates.rules import check_change, require_template_access, visible_template
+from domain.templates.rules import TemplateNotFound, check_change, require_template_access, visible_template
 from models.db import utcnow
 from models.directory import Profile, Role
 from models.templates import (
@@ -85,7 +85,10 @@ def _line(problems: list, name: str, value: str | None, limit: int, *, required:
                                      "One line: remove line breaks, tabs and other control characters."))
 
 
-def _problems(session: Session, viewer: Viewer, given: dict[str, Any], *, new: bool) -> list[FieldProblem]:
+def _problems(session: Session, viewer: Viewer, given: dict[str, Any], *, new: bool,
+              kept_school_ids: frozenset[int] = frozenset()) -> list[FieldProblem]:
+    """Every problem of the values ``given``; ``kept_school_ids``: schools the template already
+    names, which stay allowed although they are not the editor's."""
     problems: list[FieldProblem] = []
     if new or "title" in given:
         _line(problems, "title", given.get("title"), TITLE_MAX_LENGTH, required=True)
@@ -123,7 +126,7 @@ def _problems(session: Session, viewer: Viewer, given: dict[str, Any], *, new: b
         if problem:
             problems.append(problem)
     _check_ids(problems, "profileIds", given.get("profile_ids") or (), _staff_profile_ids(session))
-    _check_ids(problems, "schoolIds", given.get("school_ids") or (), set(viewer.school_ids))
+    _check_ids(problems, "schoolIds", given.get("school_ids") or (), set(viewer.school_ids) | kept_school_ids)
     return problems
 
 
@@ -169,31 +172,40 @@ def _replace_publishing(session: Session, template_id: int, given: dict[str, Any
             session.execute(insert(table), [{"template_id": template_id, column: value} for value in given[name]])
 
 
-def _changed(template: MessageTemplate | None, session: Session, given: dict[str, Any]) -> set[str]:
-    """The input names of the fields ``given`` would change (an unchanged value is no change, so
-    an edit from a form that sends every field needs no permission for the fields it keeps)."""
-    if template is None:
-        defaults = {"secure": False, "priority": False, "add_log_record": False, "push": False, "profile_ids": (),
-                    "school_ids": ()}
-        return {camel(name) for name, value in given.items() if value not in (None, "", defaults.get(name))}
+def _current(session: Session, template: MessageTemplate) -> dict[str, Any]:
+    """The template's stored values by request name, its profiles and schools as sets."""
     current = {name: getattr(template, name) for name in _COLUMNS}
     current["profile_ids"] = frozenset(session.execute(select(MessageTemplateProfile.profile_id).where(
         MessageTemplateProfile.template_id == template.id)).scalars())
     current["school_ids"] = frozenset(session.execute(select(MessageTemplateSchool.school_id).where(
         MessageTemplateSchool.template_id == template.id)).scalars())
-    changed = set()
+    return current
+
+
+def _new_values(given: dict[str, Any]) -> set[str]:
+    """The input names of a new template's fields given other than their defaults."""
+    defaults = {"secure": False, "priority": False, "add_log_record": False, "push": False, "profile_ids": (),
+                "school_ids": ()}
+    return {camel(name) for name, value in given.items() if value not in (None, "", defaults.get(name))}
+
+
+def _changes(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``given`` that differ from the stored ones. An unchanged value is no change: a
+    form that sends every field back (SMS text its editor may not set, schools outside the editor's)
+    needs no permission, and meets no check, for the values it keeps."""
+    changes = {}
     for name, value in given.items():
         wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value)
         if wanted != current[name]:
-            changed.add(camel(name))
-    return changed
+            changes[name] = value
+    return changes
 
 
 def create(session: Session, viewer: Viewer, request: TemplateRequest) -> MessageTemplate:
     """TPL-01: a new template of the viewer's; private unless published to profiles (TPL-02)."""
     require_template_access(viewer)
     given = request.given()
-    check_change(viewer, None, _changed(None, session, given))
+    check_change(viewer, None, _new_values(given))
     problems = _problems(session, viewer, given, new=True)
     if problems:
         raise InvalidInput(problems)
@@ -207,18 +219,26 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
 
 def update(session: Session, viewer: Viewer, template_id: int, request: TemplateRequest) -> MessageTemplate:
     """TPL-04, TPL-13, TPL-14: change the given fields; messages that used it keep their copy."""
-    template = visible_template(session, viewer, template_id, lock=True)
     given = request.given()
-    check_change(viewer, template, _changed(template, session, given))
-    problems = _problems(session, viewer, given, new=False)
+    try:
+        template = visible_template(session, viewer, template_id, lock=True)
+    except TemplateNotFound:
+        # With no template to compare with, every gated value given is a change: FORBIDDEN for a value
+        # the viewer may not set, whether the id is missing or another's (which answers the same).
+        check_change(viewer, None, {camel(name) for name in given})
+        raise
+    current = _current(session, template)
+    changes = _changes(current, given)
+    check_change(viewer, template, {camel(name) for name in changes})
+    problems = _problems(session, viewer, changes, new=False, kept_school_ids=current["school_ids"])
     if problems:
         raise InvalidInput(problems)
     for name in _COLUMNS:
-        if name in given:
-            setattr(template, name, _stored(name, given[name]))
+        if name in changes:
+            setattr(template, name, _stored(name, changes[name]))
     template.updated_at = utcnow()
     session.add(template)
-    _replace_publishing(session, template.id, given)
+    _replace_publishing(session, template.id, changes)
     session.flush()
     return template
 

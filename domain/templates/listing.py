@@ -15,7 +15,13 @@ from sqlmodel import Session
 
 from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
-from domain.templates.rules import may_change_content, publishes, require_template_access, visible_templates
+from domain.templates.rules import (
+    may_change_content,
+    publishes,
+    require_tab_access,
+    require_template_access,
+    visible_templates,
+)
 from models.directory import Profile, School, User
 from models.templates import FEATURE_TARGETS, Letterhead, MessageTemplate, MessageTemplateAttachment
 from models.templates import MessageTemplateProfile, MessageTemplateSchool, TabTarget
@@ -43,6 +49,13 @@ def template_filter(viewer: Viewer, *, title_contains: str | None = None, tab: T
     if tab is not None:
         where.append(MessageTemplate.tab_target == tab.value)
     return where
+
+
+def tab_template_filter(viewer: Viewer, tab: TabTarget) -> list:
+    """WHERE clauses of a tab's templates (TPL-06): the visible ones attached to it; Communication
+    is enough to be offered them (to print; offered_on_tab says whether to email)."""
+    require_tab_access(viewer)
+    return [*visible_templates(viewer), MessageTemplate.tab_target == tab.value]
 
 
 def template_views(session: Session, viewer: Viewer, templates: list[MessageTemplate]) -> dict[int, TemplateView]:

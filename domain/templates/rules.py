@@ -9,7 +9,9 @@
   set only with "Publish Templates", on one's own templates and (PERM-32) on others' alike.
 
 Templates are staff content: every operation needs Communication and Send Messages (TPL-11) and a
-staff role. A template the viewer may not see answers exactly like one that does not exist.
+staff role, except a tab's printable forms and letters, which Communication alone offers (TPL-06;
+emailing one needs Send Messages, TPL-07). A template the viewer may not see answers exactly like
+one that does not exist.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ def require_template_access(viewer: Viewer) -> None:
     for perm in (Perm.COMMUNICATION, Perm.SEND_MESSAGES):
         if not viewer.permissions.has(perm):
             raise AuthorizationError(f"Templates need {CATALOGUE[perm].label}.", requirement=perm.value)
+
+
+def require_tab_access(viewer: Viewer) -> None:
+    """A tab's templates are offered to print with Communication alone (TPL-06, TPL-07)."""
+    if not viewer.is_staff:
+        raise AuthorizationError("Templates are for staff.")
+    if not viewer.permissions.has(Perm.COMMUNICATION):
+        raise AuthorizationError(f"Templates need {CATALOGUE[Perm.COMMUNICATION].label}.",
+                                 requirement=Perm.COMMUNICATION.value)
 
 
 def sees_others(viewer: Viewer) -> bool:

@@ -34,6 +34,8 @@ PrintJobStatusEnum = describe_values(strawberry.enum(PrintJobStatus, name="Print
     PrintJobStatus.RUNNING: "Rendering letters (lettersDone of lettersTotal).",
     PrintJobStatus.DONE: "The PDF is ready at downloadUrl.",
     PrintJobStatus.FAILED: "Rendering failed; nothing was logged. Print the message again.",
+    PrintJobStatus.EXPIRED: "It was done, and its PDF was deleted after the retention "
+                            "(HOMEROOM_PRINT_RETENTION_DAYS); downloadUrl is null. Print the message again.",
 })
 _RECIPIENT_KINDS = {AddresseeKind.STUDENT: Kind.STUDENT, AddresseeKind.USER: Kind.USER}
 

@@ -71,13 +71,13 @@ class TemplateQueries:
 
     @strawberry.field(**requires(
         "The templates a Student Info tab (or a feature) offers, by title, and how each is offered there: printed, "
-        "emailed with \"Send Messages\", never emailed to linked users from the print list (TPL-06…TPL-08).",
-        *TEMPLATE_PERMS, roles=STAFF_ROLES))
+        "emailed only with \"Send Messages\" (emailable is false without it), never emailed to linked users from "
+        "the print list (TPL-06…TPL-08).", Perm.COMMUNICATION, roles=STAFF_ROLES))
     def tab_templates(self, info: Info, tab: Annotated[TabTarget, strawberry.argument(
             description="The tab or feature.")], first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[TabTemplate]:
         target = db.TabTarget(tab.value)
-        where = listing.template_filter(info.context.viewer, tab=target)
+        where = listing.tab_template_filter(info.context.viewer, target)
         offer = listing.offered_on_tab(info.context.viewer, target)
         return template_page(info, where, first, after, last, before, wrap=lambda template, view: TabTemplate(
             template=template, printable=offer["print"], emailable=offer["email"],

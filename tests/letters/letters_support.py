@@ -1,9 +1,11 @@
 """What the letter tests share: students made in bulk, a message to them (with a letterhead and
-Add Log Record when asked), and a PDF's pages as text."""
+Add Log Record when asked), a PDF's pages as text, and the preview and print documents with a wait
+for a print job to finish."""
 
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 from pypdf import PdfReader
@@ -11,11 +13,40 @@ from sqlalchemy import insert, select
 
 from domain.messages.send import create_message
 from factories import first_school_id
+from helpers import gql
 from models.db import session_scope
 from models.directory import Student
 from models.messaging import Message
 from models.templates import Letterhead, LetterheadUse
 from resolve import request, viewer_for
+
+PREVIEW = """query Preview($messageId: ID!, $recipientId: ID, $names: Boolean) {
+  previewMessage(messageId: $messageId, recipientId: $recipientId, namesOnEachPage: $names) {
+    __typename
+    ... on LetterPreview { html recipientId recipientName }
+    ... on PreviewMessageErrors { errors { field code message } }
+  }
+}"""
+PRINT = """mutation Print($input: PrintMessageInput!) {
+  printMessage(input: $input) {
+    __typename
+    ... on PrintJob { id status lettersTotal namesOnEachPage language downloadUrl }
+    ... on PrintMessageErrors { errors { field code message } }
+  }
+}"""
+JOB = """query Job($id: ID!) { printJob(id: $id) {
+  id messageId status lettersDone lettersTotal pageCount downloadUrl downloadExpiresAt } }"""
+
+
+def finished(client, token: str, job_id: str, timeout: float = 120.0) -> dict:
+    """printJob(id) once it is DONE or FAILED (the worker runs it), or as it is at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = gql(client, JOB, {"id": job_id}, token)["data"]["printJob"]
+        if job["status"] in ("DONE", "FAILED") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
 
 HEADER = "<p><strong>Lakeside Unified School District</strong></p>"
 FOOTER = "<p>100 Lake Road, Springfield</p>"

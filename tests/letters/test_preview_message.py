@@ -9,17 +9,10 @@ from sqlalchemy import func, select
 from domain.access.permissions import Perm
 from factories import add_student, first_school_id
 from helpers import gid, gql, make_user
-from letters_support import FOOTER, HEADER, make_message
+from letters_support import FOOTER, HEADER, PREVIEW, make_message
 from models.db import metadata, session_scope
 from models.directory import Role
 
-PREVIEW = """query Preview($messageId: ID!, $recipientId: ID, $names: Boolean) {
-  previewMessage(messageId: $messageId, recipientId: $recipientId, namesOnEachPage: $names) {
-    __typename
-    ... on LetterPreview { html recipientId recipientName }
-    ... on PreviewMessageErrors { errors { field code message } }
-  }
-}"""
 BODY = "<p>Dear {{recipient.name}}, {{student.full_name}} is in grade {{student.grade_level}}.</p>"
 
 

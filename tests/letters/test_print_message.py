@@ -13,30 +13,10 @@ from sqlalchemy import select
 from domain.access.permissions import Perm
 from factories import first_school_id, add_user
 from helpers import gid, gql, make_user
-from letters_support import FOOTER, HEADER, make_message, make_students, pages_text
+from letters_support import FOOTER, HEADER, JOB, PRINT, finished, make_message, make_students, pages_text
 from models.db import session_scope
 from models.directory import Role
 from models.templates import LetterLog
-
-PRINT = """mutation Print($input: PrintMessageInput!) {
-  printMessage(input: $input) {
-    __typename
-    ... on PrintJob { id status lettersTotal namesOnEachPage language downloadUrl }
-    ... on PrintMessageErrors { errors { field code message } }
-  }
-}"""
-JOB = """query Job($id: ID!) { printJob(id: $id) {
-  id messageId status lettersDone lettersTotal pageCount downloadUrl downloadExpiresAt } }"""
-
-
-def finished(client, token: str, job_id: str, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = gql(client, JOB, {"id": job_id}, token)["data"]["printJob"]
-        if job["status"] in ("DONE", "FAILED") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
-
 
 def test_cmp_31_cmp_10_print_runs_as_a_job_and_logs_every_student(engine, client):
     """CMP-31: printMessage answers a queued job at once; the worker renders one letter per student

@@ -17,9 +17,11 @@ from graph.letters.types import PrintJob, PrintLanguage
 from graph.pagination import parse_id
 from graph.permissions import requires
 
-PrintMessageErrors = field_errors("PrintMessage", ("NOT_FOUND",))
+PrintMessageErrors = field_errors("PrintMessage", ("NOT_FOUND", "RATE_LIMITED"))
 PrintMessageResult = Annotated[PrintJob | PrintMessageErrors, strawberry.union(
-    "PrintMessageResult", description="The print job, or why none was made (NOT_FOUND: no message you can see).")]
+    "PrintMessageResult", description="The print job, or why none was made (NOT_FOUND: no message you can see; "
+                                      "RATE_LIMITED: you have the most prints queued or running at once, "
+                                      "HOMEROOM_PRINT_MAX_UNFINISHED_JOBS).")]
 
 
 @strawberry.input(description="What to print and how (CMP-31).")
@@ -45,7 +47,8 @@ class PrintMessageMutation:
         session = info.context.session
         options = PrintOptions(names_on_each_page=input.names_on_each_page, language=PrintLanguageValue(input.language))
         return perform(info, lambda: request_print(session, info.context.viewer, parse_id(input.message_id, Kind.MESSAGE),
-                                                   options, info.context.runtime.print_jobs),
+                                                   options, info.context.runtime.print_jobs,
+                                                   info.context.runtime.print_policy),
                        refused=_refused, done=lambda row: PrintJob.of(info, row))
 
 

@@ -1,0 +1,46 @@
+"""The letter log keeps one entry per (message, source, student or user) (CMP-10): a reprint, a
+double click or a print job run twice no longer writes its PRINTED entries again. Duplicates
+already written are removed (the earliest entry of each is kept) before the two partial unique
+keys are added; the writers insert with ON CONFLICT DO NOTHING against them. Print jobs get
+``requeued_at`` (when the queue clock last re-sent a QUEUED job whose queue message was lost) and
+an index on (status, created_at) for that re-send and for deleting PDFs past their retention.
+
+Revision ID: 0039
+Revises: 0035
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+revision = "0039"
+down_revision = "0035"
+branch_labels = None
+depends_on = None
+
+STUDENT_ENTRY = sa.text("student_id IS NOT NULL")
+USER_ENTRY = sa.text("user_id IS NOT NULL")
+
+
+def upgrade() -> None:
+    # The same DELETE on SQLite and PostgreSQL: every entry but the first of its key goes.
+    for column in ("student_id", "user_id"):
+        op.execute(f"""
+            DELETE FROM letter_log
+             WHERE {column} IS NOT NULL
+               AND id NOT IN (SELECT MIN(id) FROM letter_log WHERE {column} IS NOT NULL
+                               GROUP BY message_id, source, {column})""")
+    op.create_index("ux_letter_log_student_entry", "letter_log", ["message_id", "source", "student_id"],
+                    unique=True, postgresql_where=STUDENT_ENTRY, sqlite_where=STUDENT_ENTRY)
+    op.create_index("ux_letter_log_user_entry", "letter_log", ["message_id", "source", "user_id"],
+                    unique=True, postgresql_where=USER_ENTRY, sqlite_where=USER_ENTRY)
+    with op.batch_alter_table("print_job") as batch:
+        batch.add_column(sa.Column("requeued_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.create_index("ix_print_job_status_created", "print_job", ["status", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_print_job_status_created", table_name="print_job")
+    with op.batch_alter_table("print_job") as batch:
+        batch.drop_column("requeued_at")
+    op.drop_index("ux_letter_log_user_entry", table_name="letter_log")
+    op.drop_index("ux_letter_log_student_entry", table_name="letter_log")
