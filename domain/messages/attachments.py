@@ -8,50 +8,31 @@ email carries none: only the notice to sign in.
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-import re
-
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import defer
 from sqlmodel import Session
 
-from domain.support.errors import FieldProblem, InvalidInput
+from domain.support import file_uploads
+from domain.support.errors import InvalidInput
 from domain.access.message_scope import own_editable, visible_messages
 from domain.access.viewer import Viewer
 from domain.delivery.in_app import in_app_address
 from models.messaging import Channel, Delivery, DeliveryStatus, Message
 from models.attachments import MessageAttachment
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_MESSAGE_BYTES = 25 * 1024 * 1024
-def clean_filename(name: str) -> str:
-    """The name as the recipient will see it: no folders, no control characters."""
-    base = re.split(r"[\\\\/]", name or "")[-1]
-    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()
-    return base[:255] or "attachment"
-
 
 def attach(session: Session, viewer: Viewer, message_id: int, filename: str, content_type: str | None,
            data: bytes) -> MessageAttachment:
-    """ATT-01/ATT-03: one uploaded file (name, type, content) added to a draft or scheduled message."""
+    """ATT-01/ATT-03: one uploaded file (name, type, content) added to a draft or scheduled message,
+    once it passes the checks every upload passes (domain.support.file_uploads)."""
     own_editable(session, viewer, message_id)
-    problems = []
-    if not data:
-        problems.append(FieldProblem(("file",), "REQUIRED", "The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(FieldProblem(("file",), "TOO_LONG", f"A file may be at most {MAX_FILE_BYTES // 2**20} MB."))
     already = session.execute(select(func.coalesce(func.sum(MessageAttachment.size), 0))
                               .where(MessageAttachment.message_id == message_id)).scalar_one()
-    if already + len(data) > MAX_MESSAGE_BYTES:
-        problems.append(FieldProblem(("file",), "TOO_LONG",
-                                     f"A message's files may total at most {MAX_MESSAGE_BYTES // 2**20} MB."))
+    problems = file_uploads.upload_problems(filename, content_type, data, stored_bytes=already, item="message")
     if problems:
         raise InvalidInput(problems)
-    name = clean_filename(filename)
-    kind = (content_type or "").strip() or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    attachment = MessageAttachment(message_id=message_id, filename=name, content_type=kind[:100], size=len(data),
-                                   sha256=hashlib.sha256(data).hexdigest(), data=data)
+    attachment = MessageAttachment(message_id=message_id, **file_uploads.uploaded_file(filename, content_type,
+                                                                                        data).columns())
     session.add(attachment)
     session.flush()
     return attachment

@@ -47,6 +47,7 @@ class Kind(enum.StrEnum):
     PUSH_SUBSCRIPTION = "PushSubscription"
     PRINT_JOB = "PrintJob"
     TEMPLATE = "MessageTemplate"
+    TEMPLATE_FILE = "TemplateFile"
     LETTERHEAD = "Letterhead"
     SCHOOL_YEAR = "SchoolYear"
 

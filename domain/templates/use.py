@@ -2,9 +2,10 @@
 drafts.
 
 The template's subject, body, letterhead, options (secure, priority, Add Log Record, push, academic
-record category), SMS and call texts and files are copied into the message; on an existing draft
-the fields the template has overwrite the draft's (a blank subject or an absent SMS leaves the
-draft's own), and its recipients stay. A field whose permission the viewer does not hold is not
+record category), SMS and call texts and files are copied into the message (a file whose content
+the draft already has is not copied again, so applying a template twice leaves one copy); on an
+existing draft the fields the template has overwrite the draft's (a blank subject or an absent SMS
+leaves the draft's own), and its recipients stay. A field whose permission the viewer does not hold is not
 copied and is named in the answer, so the draft never holds what its owner could not have set.
 The message keeps its copy: later edits of the template never reach it (TPL-14).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import exists, func, insert, literal, select
 from sqlmodel import Session
 
 from domain.access.viewer import Viewer
@@ -116,12 +117,21 @@ def _overwrite(session: Session, message: Message, template: MessageTemplate, al
 
 
 def _copy_files(session: Session, template_id: int, message_id: int) -> None:
-    """The template's files onto the message, copied in the database in one statement (ATT-*)."""
+    """The template's files onto the message, copied in the database in one statement (ATT-*).
+
+    A file whose content the message already has (by its SHA-256) is not copied again: applying a
+    template twice to a draft leaves one copy of each of its files, as a teacher expects, and a file
+    the teacher attached themselves is not doubled either. A file the template gained since is added;
+    one it lost stays on the draft until the teacher removes it (the draft is theirs)."""
+    already = exists(select(MessageAttachment.id).where(MessageAttachment.message_id == message_id,
+                                                        MessageAttachment.sha256 == MessageTemplateAttachment.sha256))
+    first_of_content = select(func.min(MessageTemplateAttachment.id)).where(
+        MessageTemplateAttachment.template_id == template_id).group_by(MessageTemplateAttachment.sha256)
     columns = (MessageTemplateAttachment.filename, MessageTemplateAttachment.content_type,
                MessageTemplateAttachment.size, MessageTemplateAttachment.sha256, MessageTemplateAttachment.data)
     session.execute(insert(MessageAttachment).from_select(
         ["message_id", "filename", "content_type", "size", "sha256", "data", "created_at"],
         select(Message.id, *columns, literal(utcnow()))
         .join(MessageTemplateAttachment, MessageTemplateAttachment.template_id == template_id)
-        .where(Message.id == message_id).order_by(MessageTemplateAttachment.id)))
-
+        .where(Message.id == message_id, MessageTemplateAttachment.id.in_(first_of_content), ~already)
+        .order_by(MessageTemplateAttachment.id)))

@@ -56,12 +56,23 @@ class Letterhead(Node):
                    footer_html=row.footer_html, available_for=[LetterheadUse(use) for use in row.available_for])
 
 
-@strawberry.type(description="A file a template carries; using the template copies it onto the message (TPL-01).")
+@strawberry.type(description=(
+    "A file a template carries; using the template copies it onto the message, once: a file whose content the draft "
+    "already has is not added again (TPL-01). Uploaded and removed at /templates/{id}/attachments."))
 class TemplateFile:
     id: strawberry.ID = strawberry.field(description="The file's id.")
     filename: str = strawberry.field(description="The name it was uploaded with.")
     content_type: str = strawberry.field(description='Its media type, e.g. "application/pdf".')
     size: int = strawberry.field(description="Its size in bytes.")
+    download_path: str = strawberry.field(description=(
+        "Where to GET it, relative to the API's origin, with the same bearer token; DELETE there removes it."))
+
+    @classmethod
+    def of(cls, template_id: str, row) -> TemplateFile:
+        """A file row (id, filename, content_type, size) of the template whose global id is ``template_id``."""
+        file_id = node_id(Kind.TEMPLATE_FILE, row.id)
+        return cls(id=file_id, filename=row.filename, content_type=row.content_type, size=row.size,
+                   download_path=f"/templates/{template_id}/attachments/{file_id}")
 
 
 @strawberry.type(description="Who wrote a template (TPL-12).")
@@ -101,7 +112,8 @@ class MessageTemplate(Node):
         "(TPL-02)."))
     schools: list[School] = strawberry.field(description=(
         "The schools sharing is limited to; empty: every school (TPL-03)."))
-    files: list[TemplateFile] = strawberry.field(description="The files it carries (TPL-01).")
+    files: list[TemplateFile] = strawberry.field(description=(
+        "The files it carries (TPL-01), in upload order; POST /templates/{id}/attachments adds one."))
     author: TemplateAuthor | None = strawberry.field(description="Who wrote it (TPL-12).")
     can_edit: bool = strawberry.field(description=(
         "You may change its content and delete it: its author, or \"Templates Created by Others\" at Edit (TPL-04, "
@@ -114,8 +126,9 @@ class MessageTemplate(Node):
     @classmethod
     def of(cls, view: TemplateView) -> MessageTemplate:
         row = view.template
+        template_id = node_id(Kind.TEMPLATE, row.id)
         return cls(
-            id=node_id(Kind.TEMPLATE, row.id), title=row.title, subject=row.subject, html_body=row.html_body,
+            id=template_id, title=row.title, subject=row.subject, html_body=row.html_body,
             sms_text=row.sms_text, call_text=row.call_text,
             letterhead=Letterhead.of(view.letterhead) if view.letterhead else None,
             tab_target=TabTarget(row.tab_target) if row.tab_target else None,
@@ -124,8 +137,7 @@ class MessageTemplate(Node):
             profiles=[TemplateProfile(id=node_id(Kind.PROFILE, p.id), name=p.name, role=Role(p.role))
                       for p in view.profiles],
             schools=[School.from_row(s) for s in view.schools],
-            files=[TemplateFile(id=node_id(Kind.FILE, f.id), filename=f.filename, content_type=f.content_type,
-                                size=f.size) for f in view.files],
+            files=[TemplateFile.of(template_id, f) for f in view.files],
             author=TemplateAuthor(id=node_id(Kind.USER, view.author.id),
                                   name=f"{view.author.first_name} {view.author.last_name}") if view.author else None,
             can_edit=view.may_change, can_publish=view.may_publish, created_at=row.created_at,

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.messages import attachments
 from domain.telephony import call_recordings
+from domain.support import file_uploads
 from domain.support.errors import AuthenticationError, InvalidInput
 from domain.support.global_ids import Kind, global_id
 from domain.messages.send import MessageNotFound
@@ -39,7 +40,8 @@ from homeroom.settings import Settings
 from models.db import session_scope
 
 
-def _field_errors(invalid: InvalidInput) -> JSONResponse:
+def field_errors(invalid: InvalidInput) -> JSONResponse:
+    """The 422 of an upload the rules refused: each problem with its field, code and message."""
     return JSONResponse(status_code=422, content={"errors": [
         {"field": ".".join(map(str, p.path)), "code": p.code, "message": p.message} for p in invalid.problems]})
 
@@ -49,14 +51,19 @@ def _not_yours(message_id: str) -> str:
     return f"no draft or scheduled message {message_id} of yours"
 
 
+def signed_in_viewer(settings: Settings, session: Session, authorization: str | None) -> Viewer:
+    """The viewer the /graphql bearer token names, or 401."""
+    try:
+        return load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
+    except AuthenticationError as error:
+        raise HTTPException(status_code=401, detail=str(error)) from None
+
+
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
 
     def viewer_of(session: Session, authorization: str | None) -> Viewer:
-        try:
-            viewer = load_viewer(session, user_id_from_token(settings, bearer_token(authorization)))
-        except AuthenticationError as error:
-            raise HTTPException(status_code=401, detail=str(error)) from None
+        viewer = signed_in_viewer(settings, session, authorization)
         if not viewer.permissions.has(Perm.COMMUNICATION):
             raise HTTPException(status_code=403, detail='Requires "Communication" (View) [PERM-06]')
         return viewer
@@ -66,7 +73,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     async def upload(message_id: str, file: UploadFile, authorization: str | None = Header(default=None)):
         message_pk = path_pk(message_id, Kind.MESSAGE, "message",
                              missing=_not_yours(message_id))
-        data = await file.read(attachments.MAX_FILE_BYTES + 1)
+        data = await file.read(file_uploads.MAX_FILE_BYTES + 1)
 
         def store() -> dict:  # on a worker thread: checks, database
             with session_scope(engine) as session:
@@ -80,7 +87,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         except InvalidInput as invalid:
-            return _field_errors(invalid)
+            return field_errors(invalid)
         return body
 
     @router.get("/messages/{message_id}/attachments/{attachment_id}")
@@ -123,7 +130,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
         except MessageNotFound:
             raise HTTPException(status_code=404, detail=_not_yours(message_id)) from None
         except InvalidInput as invalid:
-            return _field_errors(invalid)
+            return field_errors(invalid)
         return body
 
     @router.delete("/messages/{message_id}/call-recording")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from factories import unique
+from shared_steps import PDF
 from helpers import gql, make_user
 from domain.access.permissions import Perm
 from models.db import session_scope
@@ -93,3 +94,9 @@ def letterhead(engine, *uses: str) -> int:
         session.add(row)
         session.flush()
         return row.id
+
+
+def upload_to_template(client, token, template_id, name="trip-form.pdf", data=PDF, content_type="application/pdf"):
+    """POST a file to the template's upload route (homeroom.routes.template_files); the response."""
+    return client.post(f"/templates/{template_id}/attachments", files={"file": (name, data, content_type)},
+                       headers={"Authorization": f"Bearer {token}"} if token else {})

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from helpers import gid, gql, pk_of, set_district
 from domain.access.permissions import Perm
 from models.db import session_scope
 from models.directory import Role
 from models.messaging import Message
-from models.templates import MessageTemplateAttachment
-from template_steps import UPDATE, USE, create, errors_of, letterhead, staff
+from shared_steps import PDF
+from template_steps import UPDATE, USE, create, errors_of, letterhead, staff, upload_to_template
 
 SAVE = """mutation($input: SendMessageInput!) { saveDraft(input: $input) { __typename
   ... on SaveDraftSuccess { draft { id } } ... on SaveDraftErrors { errors { field code } } } }"""
 
 
-
-
-def attach_file(engine, template_id: str, data: bytes = b"%PDF-1.4 trip form") -> None:
-    with session_scope(engine) as session:
-        session.add(MessageTemplateAttachment(template_id=pk_of(template_id), filename="trip-form.pdf",
-                                              content_type="application/pdf", size=len(data),
-                                              sha256=hashlib.sha256(data).hexdigest(), data=data))
 
 
 def test_tpl_14_a_template_used_edited_and_used_again_leaves_the_first_message_as_it_was(client, engine):
@@ -56,7 +47,7 @@ def test_cmp_35_using_a_template_copies_its_content_options_and_files_into_a_new
         template = create(client, admin, subject="", htmlBody="<p>Dear {{student.first_name}}</p>",
                           smsText="Reminder", letterheadId=gid("Letterhead", head), secure=True, priority=True,
                           addLogRecord=True, push=True, academicRecordCategory="Letters home")
-        attach_file(engine, template["id"])
+        assert upload_to_template(client, admin, template["id"]).status_code == 201
         used = gql(client, USE, {"id": template["id"]}, admin)["data"]["useTemplate"]
     finally:
         set_district(engine, **previous)
@@ -67,7 +58,7 @@ def test_cmp_35_using_a_template_copies_its_content_options_and_files_into_a_new
     assert draft["secure"] and draft["priority"] and draft["addLogRecord"]
     assert draft["letterheadId"] == gid("Letterhead", head)
     assert draft["academicRecordCategory"] == "Letters home"
-    assert draft["attachments"] == [{"filename": "trip-form.pdf", "size": len(b"%PDF-1.4 trip form")}]
+    assert draft["attachments"] == [{"filename": "trip-form.pdf", "size": len(PDF)}]
 
 
 def test_cmp_35_into_an_existing_draft_the_templates_fields_overwrite_and_recipients_stay(client, engine):
