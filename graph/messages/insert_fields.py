@@ -20,6 +20,8 @@ InsertFieldCategory = describe_values(strawberry.enum(
     CategoryValue.STUDENT: "The student the message is about (empty for a staff recipient).",
     CategoryValue.USER: "The recipient's user account: a staff member, or a contact with an account.",
     CategoryValue.FINANCE: "Fixed assets the student holds, or the recipient user as custodian (SMS-05, VOI-08).",
+    CategoryValue.MARKING_PERIOD: "The marking period a message speaks of: the sender's school year for a one-time "
+                                  "message, the period current at dispatch for a recurring one (CMP-33).",
 })
 
 

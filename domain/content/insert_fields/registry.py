@@ -30,6 +30,7 @@ class InsertFieldCategory(str, enum.Enum):
     STUDENT = "STUDENT"
     USER = "USER"
     FINANCE = "FINANCE"
+    MARKING_PERIOD = "MARKING_PERIOD"
 
     @property
     def prefix(self) -> str:

@@ -3,14 +3,14 @@ point 2; SYS-08, CMP-33): the marking_period table (models/directory.py), the si
 (models/sign_in.py) and message.school_year_id.
 
 Revision ID: 0037
-Revises: 0035
+Revises: 0036
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 revision = "0037"
-down_revision = "0035"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
