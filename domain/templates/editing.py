@@ -3,7 +3,8 @@
 One request type serves both: a field left at ``KEEP`` keeps its stored value (an edit, whether
 from the full form or the list, TPL-13) or takes its default (a new template). Every problem is
 reported at once with its input path and nothing is written; a change the viewer may not make is
-an AuthorizationError (domain.templates.rules).
+an AuthorizationError (domain.templates.rules). Once the district uses the new editor, the body is
+saved as new-editor HTML (EDT-03, domain.editor.mode).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from domain.content.call_text import tts_limit
 from domain.content.html_policy import sanitized_html
 from domain.content.insert_fields import unknown_fields
 from domain.content.sms_text import sms_count
+from domain.editor.mode import TextEditor, editor_in_use, template_html
 from domain.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
 from domain.messages.drafts import camel
 from domain.support.errors import FieldProblem, InvalidInput
@@ -147,13 +149,13 @@ _COLUMNS = ("title", "subject", "html_body", "sms_text", "call_text", "letterhea
             "secure", "priority", "add_log_record", "push", "tab_target")
 
 
-def _stored(name: str, value: Any) -> Any:
+def _stored(name: str, value: Any, editor: TextEditor) -> Any:
     if name in ("title", "academic_record_category") and value is not None:
         return value.strip()
     if name == "subject":
         return (value or "").strip()
-    if name == "html_body":
-        return sanitized_html(value or "")  # the trust rule of every stored body (issue 13 point 8)
+    if name == "html_body":  # cleaned as every stored body is (issue 13 point 8); new-editor form (EDT-03)
+        return template_html(editor, value or "")
     if name == "tab_target" and value is not None:
         return TabTarget(value).value
     return value
@@ -169,7 +171,8 @@ def _replace_publishing(session: Session, template_id: int, given: dict[str, Any
             session.execute(insert(table), [{"template_id": template_id, column: value} for value in given[name]])
 
 
-def _changed(template: MessageTemplate | None, session: Session, given: dict[str, Any]) -> set[str]:
+def _changed(template: MessageTemplate | None, session: Session, given: dict[str, Any],
+             editor: TextEditor) -> set[str]:
     """The input names of the fields ``given`` would change (an unchanged value is no change, so
     an edit from a form that sends every field needs no permission for the fields it keeps)."""
     if template is None:
@@ -183,7 +186,7 @@ def _changed(template: MessageTemplate | None, session: Session, given: dict[str
         MessageTemplateSchool.template_id == template.id)).scalars())
     changed = set()
     for name, value in given.items():
-        wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value)
+        wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value, editor)
         if wanted != current[name]:
             changed.add(camel(name))
     return changed
@@ -193,11 +196,12 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
     """TPL-01: a new template of the viewer's; private unless published to profiles (TPL-02)."""
     require_template_access(viewer)
     given = request.given()
-    check_change(viewer, None, _changed(None, session, given))
+    editor = editor_in_use(session, lock=True)  # EDT-03: the form a switch in progress leads to
+    check_change(viewer, None, _changed(None, session, given, editor))
     problems = _problems(session, viewer, given, new=True)
     if problems:
         raise InvalidInput(problems)
-    template = MessageTemplate(author_id=viewer.id, **{name: _stored(name, given[name]) for name in _COLUMNS
+    template = MessageTemplate(author_id=viewer.id, **{name: _stored(name, given[name], editor) for name in _COLUMNS
                                                         if name in given})
     session.add(template)
     session.flush()
@@ -207,15 +211,16 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
 
 def update(session: Session, viewer: Viewer, template_id: int, request: TemplateRequest) -> MessageTemplate:
     """TPL-04, TPL-13, TPL-14: change the given fields; messages that used it keep their copy."""
+    editor = editor_in_use(session, lock=True)  # before the template's lock, in the switch's order
     template = visible_template(session, viewer, template_id, lock=True)
     given = request.given()
-    check_change(viewer, template, _changed(template, session, given))
+    check_change(viewer, template, _changed(template, session, given, editor))
     problems = _problems(session, viewer, given, new=False)
     if problems:
         raise InvalidInput(problems)
     for name in _COLUMNS:
         if name in given:
-            setattr(template, name, _stored(name, given[name]))
+            setattr(template, name, _stored(name, given[name], editor))
     template.updated_at = utcnow()
     session.add(template)
     _replace_publishing(session, template.id, given)
