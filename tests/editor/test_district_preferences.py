@@ -53,16 +53,20 @@ def test_edt_02_only_district_administrators_change_or_read_preferences_and_noth
     switch converts no template and leaves both preferences as they were."""
     author = make_user(engine, Role.ADMIN)
     callers = [make_user(engine, Role.ADMIN, without=[Perm.DISTRICT_SETTINGS]), make_user(engine, Role.TEACHER)]
-    with original_editor(engine):
-        create_template(client, author, "<b>Legacy</b> body")
-        before = stored_bodies(engine)
-        for token in callers:
-            body = update_preferences(client, token, useOriginalTextEditor=False, pdfNamesOnEachPage=True)
-            assert forbidden(body), body
-            assert body["errors"][0]["extensions"]["permission"] == "Communication District Settings"
-            assert forbidden(gql(client, PREFERENCES, {}, token))
-        assert preference(engine) is True and stored_bodies(engine) == before
-        assert names_on_each_page(engine) is False
+    previous = set_district(engine, pdf_names_on_each_page=False)
+    try:
+        with original_editor(engine):
+            create_template(client, author, "<b>Legacy</b> body")
+            before = stored_bodies(engine)
+            for token in callers:
+                body = update_preferences(client, token, useOriginalTextEditor=False, pdfNamesOnEachPage=True)
+                assert forbidden(body), body
+                assert body["errors"][0]["extensions"]["permission"] == "Communication District Settings"
+                assert forbidden(gql(client, PREFERENCES, {}, token))
+            assert preference(engine) is True and stored_bodies(engine) == before
+            assert names_on_each_page(engine) is False
+    finally:
+        set_district(engine, **previous)
 
 
 def test_edt_01_the_editor_is_read_by_staff_with_communication_only(client, engine):
