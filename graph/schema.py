@@ -24,6 +24,7 @@ from graph.conversations.referral_requests import ReferralSubscriptions
 from graph.conversations.subscriptions import InboxSubscriptions
 from graph.delivery.feed import FeedQueries, FeedSubscriptions
 from graph.delivery.progress import ProgressSubscriptions
+from graph.directory.district_preferences import DistrictPreferenceQueries
 from graph.directory.mutations import DirectoryMutations
 from graph.directory.queries import DirectoryQueries
 from graph.directory.school_years import SchoolYearQueries
@@ -66,7 +67,7 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, SchoolYearQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, NodeQueries):
     pass
 
 

@@ -56,6 +56,10 @@ class District(SQLModel, table=True):
     hide_schedules_from_family: bool = Field(default=False)  # RCP-24
     # SET-02: printed letters carry "Last, First Middle User_ID" in each page's header.
     pdf_names_on_each_page: bool = Field(default=False)
+    # EDT-01/EDT-02: "Use Original Text Editor". True: the original editor (migration 0038 turned it
+    # on where templates existed); None: the new editor, the preference gone for good. False is
+    # never stored: turning it off switches to the new editor and removes it (domain.editor.switch).
+    use_original_text_editor: bool | None = Field(default=None)
     addon_callout: bool = Field(default=False)
     addon_translations: bool = Field(default=False)
     addon_docmgmt: bool = Field(default=False)

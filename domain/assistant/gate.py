@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from domain.access.permissions import EDIT, Perm
 from domain.access.viewer import Viewer
+from domain.editor.mode import TextEditor, editor_in_use
 from domain.support.errors import AuthorizationError
 
 #: The requirement a refusal names when the district still uses the original editor (AI-01).
@@ -26,10 +27,9 @@ class Unavailable(str, enum.Enum):
 
 
 def original_editor_in_use(session: Session) -> bool:
-    """Whether the district uses the original text editor (EDT-01), which disables AI (AI-01).
-    The "Use Original Text Editor" preference (EDT-01/EDT-02) is not stored yet, so every district
-    is on the new editor: False. Read the preference here once it exists."""
-    return False
+    """Whether the district uses the original text editor (EDT-01), which disables AI (AI-01): its
+    "Use Original Text Editor" preference is on."""
+    return editor_in_use(session) is TextEditor.ORIGINAL
 
 
 def refusal(session: Session, viewer: Viewer) -> Unavailable | None:

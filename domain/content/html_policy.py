@@ -109,9 +109,16 @@ _cleaner = nh3.Cleaner(
 )
 
 
+#: A ``<pre>`` whose text opens with a line break. A parser drops the line break that follows
+#: ``<pre>``, and html5ever's serializer does not write the extra one back (as the HTML standard's
+#: serializer did), so each cleaning ate one and cleaning was not idempotent: written back here.
+_PRE_OPENING_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
+
+
 @functools.lru_cache(maxsize=16)
 def sanitized_html(markup: str) -> str:
     """``markup`` as Homeroom stores and sends it: the allowlist above, nothing active left.
     Cleaning is idempotent; the last few results are kept, as a body is validated, stored and
     then emailed in quick succession."""
-    return _cleaner.clean(markup)
+    return _PRE_OPENING_NEWLINE.sub("\\1\n\n", _cleaner.clean(markup))
+

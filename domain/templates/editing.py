@@ -3,7 +3,8 @@
 One request type serves both: a field left at ``KEEP`` keeps its stored value (an edit, whether
 from the full form or the list, TPL-13) or takes its default (a new template). Every problem is
 reported at once with its input path and nothing is written; a change the viewer may not make is
-an AuthorizationError (domain.templates.rules).
+an AuthorizationError (domain.templates.rules). Once the district uses the new editor, the body is
+saved as new-editor HTML (EDT-03, domain.editor.mode).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from domain.messages.drafts import camel
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates import references
 from domain.content.letterheads import letterhead_problem
+from domain.editor.mode import TextEditor, editor_in_use, template_html
 from domain.templates.rules import TemplateNotFound, check_change, require_template_access, visible_template
 from models.db import utcnow
 from models.directory import Profile, Role
@@ -150,13 +152,13 @@ _COLUMNS = ("title", "subject", "html_body", "sms_text", "call_text", "letterhea
             "secure", "priority", "add_log_record", "push", "tab_target")
 
 
-def _stored(name: str, value: Any) -> Any:
+def _stored(name: str, value: Any, editor: TextEditor) -> Any:
     if name in ("title", "academic_record_category") and value is not None:
         return value.strip()
     if name == "subject":
         return (value or "").strip()
-    if name == "html_body":
-        return sanitized_html(value or "")  # the trust rule of every stored body (issue 13 point 8)
+    if name == "html_body":  # cleaned as every stored body is (issue 13 point 8); new-editor form (EDT-03)
+        return template_html(editor, value or "")
     if name == "tab_target" and value is not None:
         return TabTarget(value).value
     return value
@@ -189,13 +191,13 @@ def _new_values(given: dict[str, Any]) -> set[str]:
     return {camel(name) for name, value in given.items() if value not in (None, "", defaults.get(name))}
 
 
-def _changes(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+def _changes(current: dict[str, Any], given: dict[str, Any], editor: TextEditor) -> dict[str, Any]:
     """The values of ``given`` that differ from the stored ones. An unchanged value is no change: a
     form that sends every field back (SMS text its editor may not set, schools outside the editor's)
     needs no permission, and meets no check, for the values it keeps."""
     changes = {}
     for name, value in given.items():
-        wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value)
+        wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value, editor)
         if wanted != current[name]:
             changes[name] = value
     return changes
@@ -205,11 +207,12 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
     """TPL-01: a new template of the viewer's; private unless published to profiles (TPL-02)."""
     require_template_access(viewer)
     given = request.given()
+    editor = editor_in_use(session, lock=True)  # EDT-03: the form a switch in progress leads to
     check_change(viewer, None, _new_values(given))
     problems = _problems(session, viewer, given, new=True)
     if problems:
         raise InvalidInput(problems)
-    template = MessageTemplate(author_id=viewer.id, **{name: _stored(name, given[name]) for name in _COLUMNS
+    template = MessageTemplate(author_id=viewer.id, **{name: _stored(name, given[name], editor) for name in _COLUMNS
                                                         if name in given})
     session.add(template)
     session.flush()
@@ -220,6 +223,7 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
 def update(session: Session, viewer: Viewer, template_id: int, request: TemplateRequest) -> MessageTemplate:
     """TPL-04, TPL-13, TPL-14: change the given fields; messages that used it keep their copy."""
     given = request.given()
+    editor = editor_in_use(session, lock=True)  # before the template's lock, in the switch's order
     try:
         template = visible_template(session, viewer, template_id, lock=True)
     except TemplateNotFound:
@@ -228,14 +232,14 @@ def update(session: Session, viewer: Viewer, template_id: int, request: Template
         check_change(viewer, None, {camel(name) for name in given})
         raise
     current = _current(session, template)
-    changes = _changes(current, given)
+    changes = _changes(current, given, editor)
     check_change(viewer, template, {camel(name) for name in changes})
     problems = _problems(session, viewer, changes, new=False, kept_school_ids=current["school_ids"])
     if problems:
         raise InvalidInput(problems)
     for name in _COLUMNS:
         if name in changes:
-            setattr(template, name, _stored(name, changes[name]))
+            setattr(template, name, _stored(name, changes[name], editor))
     template.updated_at = utcnow()
     session.add(template)
     _replace_publishing(session, template.id, changes)

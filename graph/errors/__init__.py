@@ -54,6 +54,8 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "INVALID_CHARACTERS": "Text that becomes an email header (a subject, a Cc address, a form title) or a caller "
                           "ID title is one line: no line breaks, tabs or other control characters.",
     "IN_USE": "Something still uses it (the message names what); change that first (TPL-15).",
+    "IRREVERSIBLE": "The change was one-way and has been made; it cannot be undone (EDT-02: the original text "
+                    "editor cannot be turned back on).",
     "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",
     "NOT_FLAGGED": "The message is not flagged (INB-09).",
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant_support import REWRITE, calls_of, every_table_but_the_call_log
+from assistant_support import CAPABILITIES, REWRITE, calls_of, every_table_but_the_call_log
 from assistant_support import MODEL
 from domain.access.permissions import Perm
 from domain.assistant.prompts import BASE_INSTRUCTIONS, MODE_INSTRUCTIONS, RewriteMode
@@ -111,13 +111,20 @@ def test_without_the_ai_addon_it_is_forbidden_AI_01(ai_client, chat_server, engi
     assert chat_server.calls == 0
 
 
-def test_with_the_original_text_editor_it_is_forbidden_AI_01(ai_client, chat_server, engine, teacher, monkeypatch):
-    """AI-01: original-editor mode disables AI operations (the EDT-01 preference is read through
-    domain.assistant.gate.original_editor_in_use)."""
-    from domain.assistant import gate
-
-    monkeypatch.setattr(gate, "original_editor_in_use", lambda session: True)
-    body = gql(ai_client, REWRITE, {"text": TEXT, "mode": "CASUAL"}, teacher)
+def test_with_the_original_text_editor_it_is_forbidden_AI_01(ai_client, chat_server, engine, teacher):
+    """AI-01, EDT-01: while the district's "Use Original Text Editor" preference is on, AI operations are
+    refused (FORBIDDEN, nothing sent or recorded) and the assistant reads ORIGINAL_EDITOR; the same
+    teacher is served again once the preference is gone (the new editor)."""
+    previous = set_district(engine, use_original_text_editor=True)
+    try:
+        body = gql(ai_client, REWRITE, {"text": TEXT, "mode": "CASUAL"}, teacher)
+        capabilities = gql(ai_client, CAPABILITIES, {}, teacher)["data"]["assistant"]
+    finally:
+        set_district(engine, **previous)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "original text editor" in body["errors"][0]["message"]
+    assert (capabilities["available"], capabilities["unavailableReason"]) == (False, "ORIGINAL_EDITOR")
     assert chat_server.calls == 0 and calls_of(engine, teacher) == []
+    assert previous == {"use_original_text_editor": None}
+    served = gql(ai_client, REWRITE, {"text": TEXT, "mode": "CASUAL"}, teacher)["data"]["rewriteText"]
+    assert served["__typename"] == "AssistantSuggestion" and chat_server.calls == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.content.insert_fields import InsertFieldCategory, catalogue
-from domain.directory.school_years import marking_periods_at_dispatch
+from domain.content.insert_fields.marking_period_fields import marking_periods_at_dispatch
 from helpers import gql, make_user, pk_of
 from models.db import session_scope
 from models.directory import Role

@@ -1,5 +1,5 @@
 """CMP-33: the marking period a message's insert fields name at dispatch
-(domain.directory.school_years.marking_periods_at_dispatch): a one-time message resolves against the
+(domain.content.insert_fields.marking_period_fields.marking_periods_at_dispatch): a one-time message resolves against the
 school year its sender's session worked in when it was sent or scheduled, a recurring message against
 the period current when each occurrence is dispatched; a date outside the year takes its nearest
 period. Answered for many messages at once in two statements."""
@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain.delivery.fan_out import fan_out
-from domain.directory.school_years import marking_periods_at_dispatch
+from domain.content.insert_fields.marking_period_fields import marking_periods_at_dispatch
 from domain.scheduling.due_sends import send_due_scheduled
 from helpers import count_statements, gql, make_user, pk_of
 from models.db import session_scope

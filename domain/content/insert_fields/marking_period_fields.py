@@ -1,16 +1,18 @@
 """The marking-period insert fields (CMP-33): the school year and marking period a message speaks
 of, resolved when each delivery is dispatched or each letter printed.
 
-Which period: ``domain.directory.school_years.marking_periods_at_dispatch`` decides, for a whole
-batch of messages in two statements: a one-time message resolves against the school year its
-sender's sign-in worked in when it was sent, a recurring message's occurrence against the
-period current on the day it is dispatched (the district's date).
+Which period: ``marking_periods_at_dispatch`` decides, for a whole batch of messages in two
+statements: a one-time message resolves against the school year its sender's sign-in worked in
+when it was sent (``Message.school_year_id``, recorded by domain.directory.school_years for
+SYS-08), a recurring message's occurrence against the period current on the day it is
+dispatched (the district's date).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,8 +21,71 @@ from sqlmodel import Session
 from domain.content.insert_fields.registry import (
     InsertField, InsertFieldCategory as Category, InsertFieldSource, Subject,
 )
-from domain.directory.school_years import marking_periods_at_dispatch
-from models.directory import District
+from models.directory import District, MarkingPeriod, SchoolYear
+from models.messaging import Message
+from models.scheduling import MessageSchedule
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkingPeriodAtDispatch:
+    """What a message's marking-period insert fields say when it is dispatched: its school year and
+    that year's period for the dispatch date (None when the year has no periods)."""
+
+    school_year_id: int
+    school_year_name: str
+    period: MarkingPeriod | None
+
+
+def marking_periods_at_dispatch(session: Session, message_ids: Iterable[int],
+                                dispatch_date: dt.date) -> dict[int, MarkingPeriodAtDispatch]:
+    """CMP-33 for many messages at once (two statements): a one-time message resolves against the
+    school year recorded on it at send, a recurring message (an occurrence, or its scheduled
+    template) against the district's current year, as does a message that recorded none (one
+    stored by a path without a sign-in: an alert, an announcement, a reply, or before years were
+    recorded); in that year, the period containing ``dispatch_date`` (the district's date), else
+    the latest that began before it (the last once the year has ended; the one just over in a
+    break), else the first (the year has not begun). Ids that name no message are left out, and so
+    is every message when the year it needs is missing (a district without a current year)."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return {}
+    messages = session.execute(
+        select(Message.id, Message.school_year_id, Message.scheduled_from_id, MessageSchedule.recurrence)
+        .outerjoin(MessageSchedule, MessageSchedule.message_id == Message.id).where(Message.id.in_(ids))).all()
+    wanted = {row.school_year_id for row in messages if row.school_year_id is not None}
+    rows = session.execute(
+        select(SchoolYear, MarkingPeriod).outerjoin(MarkingPeriod, MarkingPeriod.school_year_id == SchoolYear.id)
+        .where(SchoolYear.is_current.is_(True) | SchoolYear.id.in_(wanted))
+        .order_by(SchoolYear.id, MarkingPeriod.start_date, MarkingPeriod.id)).all()
+    years: dict[int, SchoolYear] = {}
+    periods: dict[int, list[MarkingPeriod]] = {}
+    for year, period in rows:
+        years[year.id] = year
+        periods.setdefault(year.id, [])
+        if period is not None:
+            periods[year.id].append(period)
+    current = min((year.id for year in years.values() if year.is_current), default=None)
+    answers = {}
+    for row in messages:
+        recurring = row.scheduled_from_id is not None or (row.recurrence not in (None, "NONE"))
+        year_id = current if recurring or row.school_year_id is None else row.school_year_id
+        if year_id is None or year_id not in years:
+            continue
+        answers[row.id] = MarkingPeriodAtDispatch(year_id, years[year_id].name,
+                                                  period_on(periods[year_id], dispatch_date))
+    return answers
+
+
+def period_on(periods: list[MarkingPeriod], day: dt.date) -> MarkingPeriod | None:
+    """Of one year's periods (by start date), the one containing ``day``, else the latest that
+    began before it, else the first."""
+    containing = [period for period in periods if period.start_date <= day <= period.end_date]
+    if containing:
+        return containing[-1]
+    begun = [period for period in periods if period.start_date <= day]
+    if begun:
+        return begun[-1]
+    return periods[0] if periods else None
 
 
 def _spelled(day: dt.date) -> str:

@@ -6,14 +6,14 @@ keys are added; the writers insert with ON CONFLICT DO NOTHING against them. Pri
 an index on (status, created_at) for that re-send and for deleting PDFs past their retention.
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 revision = "0039"
-down_revision = "0037"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,56 @@
+"""updateDistrictPreferences: change the district's preferences given; turning "Use Original Text
+Editor" off switches to the new editor for good (SET-02, EDT-01, EDT-02)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.directory.district_preferences import PreferenceChanges, update_district_preferences
+from graph.context import Info
+from graph.directory.district_preferences import DistrictPreferences
+from graph.errors import field_errors, perform
+from graph.permissions import requires_district_settings
+
+
+@strawberry.input(description="Preferences to change; a field left out (or null) stays as it is.")
+class UpdateDistrictPreferencesInput:
+    pdf_names_on_each_page: bool | None = strawberry.field(default=None, description=(
+        "Printed letters carry the person's name and ID in each page's header (SET-02)."))
+    use_original_text_editor: bool | None = strawberry.field(default=None, description=(
+        "False switches the district to the new editor: every template's HTML is converted to the new editor's, "
+        "and the preference is removed (it reads null afterwards), all at once (EDT-02). True keeps the original "
+        "editor; once the preference is gone it is refused (IRREVERSIBLE)."))
+
+
+@strawberry.type(description="The preferences as they now are.")
+class DistrictPreferencesUpdated:
+    preferences: DistrictPreferences = strawberry.field(description="Every preference, after the change.")
+    templates_converted: int = strawberry.field(description=(
+        "Templates whose HTML the switch to the new editor converted (EDT-02); 0 without a switch."))
+
+
+#: Turning the original editor back on after the switch.
+UpdateDistrictPreferencesErrors = field_errors("UpdateDistrictPreferences", ("IRREVERSIBLE",))
+UpdateDistrictPreferencesResult = Annotated[
+    DistrictPreferencesUpdated | UpdateDistrictPreferencesErrors,
+    strawberry.union("UpdateDistrictPreferencesResult",
+                     description="The preferences as changed, or why nothing changed (IRREVERSIBLE).")]
+
+
+@strawberry.type
+class UpdateDistrictPreferencesMutation:
+    @strawberry.mutation(**requires_district_settings(
+        "District administrators change the district's preferences given, in one transaction (SET-02, EDT-01). "
+        "Turning useOriginalTextEditor off is one-way: every template is converted to the new editor (EDT-02)."))
+    def update_district_preferences(self, info: Info, input: Annotated[
+            UpdateDistrictPreferencesInput, strawberry.argument(description="The preferences to change.")],
+    ) -> UpdateDistrictPreferencesResult:
+        changes = PreferenceChanges(pdf_names_on_each_page=input.pdf_names_on_each_page,
+                                    use_original_text_editor=input.use_original_text_editor)
+        return perform(info, lambda: update_district_preferences(info.context.session, changes),
+                       refused=UpdateDistrictPreferencesErrors.of,
+                       done=lambda updated: DistrictPreferencesUpdated(
+                           preferences=DistrictPreferences.of(updated.preferences),
+                           templates_converted=updated.templates_converted))
