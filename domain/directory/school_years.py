@@ -20,7 +20,8 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, or_, select, update
+from sqlalchemy import literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.access.viewer import Viewer
@@ -75,6 +76,14 @@ def is_prior(year: SchoolYear, current: SchoolYear | None, viewer: Viewer) -> bo
     return year.end_date < dt.datetime.now(ZoneInfo(viewer.district.time_zone)).date()
 
 
+def working_year_id(session: Session, viewer: Viewer) -> int | None:
+    """The id of the year the viewer's session works in (None in a district without years): what a
+    draft records, so its preview and print name that year's marking periods (CMP-33) before it is
+    sent (sending records the year again, SYS-08)."""
+    year = session_year(session, viewer).year
+    return year.id if year is not None else None
+
+
 def school_year_to_send_in(session: Session, viewer: Viewer) -> int | None:
     """SYS-08: the id of the school year a new message records (the session's), refusing a prior
     one with PRIOR_SCHOOL_YEAR before anything is written. None: the district has no years."""
@@ -100,11 +109,11 @@ def select_school_year(session: Session, viewer: Viewer, year_id: int) -> School
                                                     SchoolYear.district_id == viewer.district.id)).scalars().first()
     if year is None:
         raise InvalidInput([FieldProblem(("id",), "NOT_FOUND", NOT_FOUND_MESSAGE)])
-    now = utcnow()
-    changed = session.execute(update(SignInSession).where(
-        SignInSession.sid == viewer.sign_in_id, SignInSession.user_id == viewer.id,
-    ).values(school_year_id=year.id, selected_at=now))
-    if changed.rowcount == 0:
-        session.add(SignInSession(sid=viewer.sign_in_id, user_id=viewer.id, school_year_id=year.id, selected_at=now))
+    # One statement, so two selections racing on a new sign-in (a double click) end as one row
+    # rather than an IntegrityError on the sid; the sid is signed into the token, so it is the user's.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    chosen = {"school_year_id": year.id, "selected_at": utcnow()}
+    session.execute(dialect.insert(SignInSession).values(sid=viewer.sign_in_id, user_id=viewer.id, **chosen)
+                    .on_conflict_do_update(index_elements=[SignInSession.sid], set_=chosen))
     session.flush()
     return year

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from domain.access.viewer import Viewer
+from domain.directory.school_years import working_year_id
 from domain.messages.send import SendMessageRequest, replace_selection, save_draft as store_new_draft
 from domain.messages.send import validate_send_request
 from domain.support.errors import FieldProblem, InvalidInput
@@ -156,7 +157,7 @@ def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest, *,
     if problems:
         raise InvalidInput(problems)
     replace_selection(session, viewer, message, request)
-    message.saved_at = utcnow()
+    message.saved_at, message.school_year_id = utcnow(), working_year_id(session, viewer)  # CMP-33
     session.add(message)
     session.flush()
     return message

@@ -31,7 +31,7 @@ from domain.access.permissions import CATALOGUE, Perm
 from domain.access.scope import FAMILY_ROLES, student_scope
 from domain.content.text import html_to_text
 from domain.access.viewer import Viewer, load_viewer
-from domain.directory.school_years import school_year_to_send_in
+from domain.directory.school_years import school_year_to_send_in, working_year_id
 from domain.recipients.plan import recipient_count
 from models.conversations import DraftAssignment
 from models.directory import Student
@@ -201,7 +201,7 @@ def in_app_in_request(jobs: JobQueue | None, recipients: int, message: Message) 
 
 def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest) -> Message:
     """CMP-28: store everything composed so far; nothing is resolved or sent."""
-    message = create_message(session, viewer, request, draft=True)
+    message = create_message(session, viewer, request, draft=True, school_year_id=working_year_id(session, viewer))
     message.saved_at = message.created_at
     return message
 

@@ -198,7 +198,10 @@ def _changes(current: dict[str, Any], given: dict[str, Any], editor: TextEditor)
     changes = {}
     for name, value in given.items():
         wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value, editor)
-        if wanted != current[name]:
+        stored = current[name]
+        if name == "html_body":  # a body saved before a policy or editor change may not be in today's form
+            stored = _stored(name, stored, editor)
+        if wanted != stored:
             changes[name] = value
     return changes
 
@@ -237,6 +240,8 @@ def update(session: Session, viewer: Viewer, template_id: int, request: Template
     problems = _problems(session, viewer, changes, new=False, kept_school_ids=current["school_ids"])
     if problems:
         raise InvalidInput(problems)
+    if not changes:  # a form sent back as it was: nothing to write, and the template keeps its date
+        return template
     for name in _COLUMNS:
         if name in changes:
             setattr(template, name, _stored(name, changes[name], editor))

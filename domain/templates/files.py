@@ -1,10 +1,10 @@
 """A template's files (TPL-01, TPL-14, ATT-01, ATT-04): upload, download, remove one or all.
 
 Files are part of a template's content, so only those who may change its content add or remove
-them (TPL-04, PERM-31): its author and holders of "Templates Created by Others" at Edit. Anyone
-else is answered exactly as for a template that does not exist (TemplateNotFound), even one who
-may see and use it: the upload routes answer as the message ones do for another's draft. Those who
-may use a template download its files.
+them (TPL-04, PERM-31): its author and holders of "Templates Created by Others" at Edit. One who
+may see and use the template but not change it is refused with an AuthorizationError, as
+updateTemplate refuses them; anyone else is answered exactly as for a template that does not exist
+(TemplateNotFound). Those who may use a template download its files.
 
 A file passes the checks every upload passes (domain.support.file_uploads). Since using the
 template copies its files onto a message (domain.templates.use), they total at most what one
@@ -17,9 +17,10 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
 from domain.support import file_uploads
-from domain.support.errors import FieldProblem, InvalidInput
+from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
 from domain.templates.rules import TemplateNotFound, may_change_content, visible_template
 from models.db import utcnow
 from models.templates import MessageTemplate, MessageTemplateAttachment
@@ -29,11 +30,13 @@ MAX_TEMPLATE_FILES = 10
 
 
 def editable_template(session: Session, viewer: Viewer, template_id: int) -> MessageTemplate:
-    """A template whose content the viewer may change, locked for the transaction; else TemplateNotFound
-    (AuthorizationError for a viewer who may use no template at all)."""
+    """A template whose content the viewer may change, locked for the transaction. TemplateNotFound
+    for one they cannot see; AuthorizationError for one they see but may not change (PERM-31), and
+    for a viewer who may use no template at all."""
     template = visible_template(session, viewer, template_id, lock=True)
     if not may_change_content(viewer, template):
-        raise TemplateNotFound()
+        raise AuthorizationError("Changing another user's template needs Templates Created by Others (Edit).",
+                                 requirement=Perm.TEMPLATES_CREATED_BY_OTHERS.value)
     return template
 
 

@@ -344,3 +344,23 @@ def test_cmp_33_terms_and_grading_periods_under_a_school_year_are_its_marking_pe
     renamed = import_oneroster(engine, make_bundle(tmp_path, overlay, name="renamed"))
     assert renamed.counts["marking_periods"].updated == 1
     assert [row[1] for row in periods()] == ["Q3", "Fall 2026"]
+
+
+def test_cmp_33_a_period_under_a_school_year_the_file_deletes_goes_with_it(new_engine, tmp_path):
+    """Covers CMP-33 (the data it reads): a grading period under a ``schoolYear`` marked
+    ``tobedeleted`` is skipped with its year instead of failing the import (it named a year the
+    import does not write: a KeyError and no import at all)."""
+    engine = new_engine()
+    overlay = tmp_path / "deleted-year"
+    overlay.mkdir()
+    (overlay / "academicSessions.csv").write_text(
+        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n"
+        "year-2627,active,,2026-2027,schoolYear,2026-08-15,2027-06-10,,2027\n"
+        "year-old,tobedeleted,,2019-2020,schoolYear,2019-08-15,2020-06-10,,2020\n"
+        "gp-old,active,,Quarter 1,gradingPeriod,2019-08-15,2019-10-31,year-old,2020\n"
+        "term-fall,active,,Fall 2026,term,2026-08-15,2026-12-20,year-2627,2027\n", encoding="utf-8")
+    report = import_oneroster(engine, make_bundle(tmp_path, overlay))
+    assert report.ok, report.errors
+    assert report.counts["marking_periods"].created == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(MarkingPeriod.sourced_id)).scalars().all() == ["term-fall"]

@@ -50,7 +50,7 @@ def test_sys_08_a_draft_is_saved_but_neither_sent_nor_scheduled_in_a_prior_year(
     assert written(engine) == before
     with session_scope(engine) as session:
         stored = session.get(Message, pk_of(draft_id))
-        assert (stored.status, stored.school_year_id) == ("DRAFT", None)
+        assert (stored.status, stored.school_year_id) == ("DRAFT", years.prior)  # as saved (CMP-33)
 
 
 def test_sys_08_cmp_33_switching_back_to_the_current_year_sends_and_records_it(client, engine, years):

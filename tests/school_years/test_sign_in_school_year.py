@@ -5,9 +5,10 @@ credentials without a sign-in session (partner keys) always work in the current 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from domain.access import refresh_tokens
@@ -16,6 +17,7 @@ from domain.directory.school_years import NOT_FOUND_MESSAGE, select_school_year
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.support.signed_ids import signing_keys
 from factories import unique
+from harness import USES_POSTGRES
 from helpers import gid, gql, make_user
 from homeroom.settings import get_settings
 from models.db import session_scope, utcnow
@@ -153,3 +155,36 @@ def test_sys_08_a_year_of_another_district_answers_like_a_missing_one(engine, ye
         assert session.execute(select(func.count()).select_from(SignInSession).where(
             SignInSession.sid == viewer.sign_in_id)).scalar_one() == 0
         session.rollback()
+
+
+@pytest.mark.skipif(not USES_POSTGRES, reason="SQLite has one writer: two selections never overlap there")
+def test_sys_08_two_selections_racing_on_a_new_sign_in_end_as_one_choice(engine, years):
+    """Covers SYS-08 (a double click on the year selector of a new sign-in): the first selection is
+    not committed when the second arrives; the second waits, then updates the same sign-in's row
+    instead of failing on its key (which answered a server error)."""
+    with session_scope(engine) as session:
+        user_id = session.execute(select(User.id).where(User.login == "admin")).scalar_one()
+    sid = "race" + unique("")[-12:]
+    first = Session(engine)
+    try:
+        select_school_year(first, load_viewer(first, user_id, sign_in_id=sid), years.current)
+        second_result: list = []
+
+        def second() -> None:
+            with session_scope(engine) as session:
+                second_result.append(select_school_year(session, load_viewer(session, user_id, sign_in_id=sid),
+                                                        years.later).id)
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive(), "the second selection should wait for the first's row"
+        first.commit()
+    finally:
+        first.close()
+    racer.join(30)
+    assert second_result == [years.later]
+    with session_scope(engine) as session:
+        assert session.execute(select(SignInSession.school_year_id).where(SignInSession.sid == sid)).all() == [
+            (years.later,)]
+        session.execute(delete(SignInSession).where(SignInSession.sid == sid))

@@ -101,8 +101,8 @@ def test_cmp_35_applying_a_template_twice_copies_each_of_its_files_once(client, 
 def test_tpl_04_perm_31_files_of_a_template_you_may_not_change_answer_404_like_a_missing_one(client, engine):
     """Covers TPL-02, TPL-04, PERM-30, PERM-31: another user's private template without "Templates
     Created by Others" answers upload, download and removal exactly like a missing id; at View it is
-    downloadable but still not changeable (the same 404); at Edit the file goes on. Nothing is written
-    by a refused request."""
+    downloadable but not changeable (an authorization error, 403, as updateTemplate answers); at Edit
+    the file goes on. Nothing is written by a refused request."""
     author, _ = staff(engine)
     template = create(client, author)
     assert upload_to_template(client, author, template["id"]).status_code == 201
@@ -111,13 +111,17 @@ def test_tpl_04_perm_31_files_of_a_template_you_may_not_change_answer_404_like_a
     stranger, _ = staff(engine, without=[Perm.TEMPLATES_CREATED_BY_OTHERS])
     viewer, _ = staff(engine, view_only=[Perm.TEMPLATES_CREATED_BY_OTHERS])
     before = template_file_count(engine)
+    not_found = (404, {"detail": "no template you can change has that id"})
+    forbidden_to_change = (403, {"detail": "Changing another user's template needs Templates Created by Others "
+                                           "(Edit)."})
     for token in (stranger, viewer):
         for template_id in (template["id"], missing_template, "garbage"):
+            expected = forbidden_to_change if (token, template_id) == (viewer, template["id"]) else not_found
             refused = upload_to_template(client, token, template_id, name="other.txt", data=b"mine now")
-            assert (refused.status_code, refused.json()) == (404, {"detail": "no template you can change has that id"})
+            assert (refused.status_code, refused.json()) == expected
             for path in (f"/templates/{template_id}/attachments/{file['id']}", f"/templates/{template_id}/attachments"):
                 removed = client.delete(path, headers=auth(token))
-                assert (removed.status_code, removed.json()) == (404, {"detail": "no template you can change has that id"})
+                assert (removed.status_code, removed.json()) == expected
     hidden = client.get(file["downloadPath"], headers=auth(stranger))
     missing = client.get(f"/templates/{missing_template}/attachments/{file['id']}", headers=auth(stranger))
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json()) == (404, {"detail": "no such file"})

@@ -12,7 +12,7 @@ from helpers import gid, gql, pk_of
 from models.db import session_scope
 from models.directory import Role
 from models.templates import MessageTemplate, MessageTemplateSchool
-from template_steps import UPDATE, create, errors_of, forbidden, staff
+from template_steps import UPDATE, create, errors_of, forbidden, profile_of, staff
 
 EDITOR_PERMS = [Perm.COMMUNICATION, Perm.SEND_MESSAGES, Perm.TEMPLATES_CREATED_BY_OTHERS, Perm.PUBLISH_TEMPLATES]
 
@@ -66,3 +66,30 @@ def test_tpl_04_perm_33_tpl_05_unchanged_schools_outside_the_editors_stay_allowe
         "updateTemplate")
     assert [(e["field"], e["code"]) for e in refused] == [("schoolIds.1", "NOT_FOUND")]
     assert stored(engine, template["id"]) == (title, None, {elsewhere, own})
+
+
+def test_tpl_04_perm_32_edt_03_a_body_stored_in_an_older_form_sent_back_unchanged_is_no_change(client, engine):
+    """PERM-32, EDT-03, TPL-13: a template saved before today's HTML form (legacy markup written by an
+    older release: ``<b>``, a bare line) is sent back by a publisher who may not change another
+    user's content, with new profiles: the body counts as unchanged, so the profiles are saved and the
+    stored body is left byte for byte. A form sent back entirely unchanged keeps the template's date."""
+    admin, admin_login = staff(engine)
+    publisher, login = staff(engine, Role.ADMIN, perms=[Perm.COMMUNICATION, Perm.SEND_MESSAGES,
+                                                       Perm.PUBLISH_TEMPLATES])
+    shared_with = [gid("Profile", profile_of(engine, login))]  # so the publisher sees it (TPL-03)
+    template = create(client, admin, title=unique("Lunch menu "), profileIds=shared_with)
+    legacy = "Menu for <b>Monday</b>"
+    with session_scope(engine) as session:
+        session.get(MessageTemplate, pk_of(template["id"])).html_body = legacy
+    widened = [*shared_with, gid("Profile", profile_of(engine, admin_login))]
+    saved = gql(client, UPDATE, {"id": template["id"], "input": {"htmlBody": legacy, "profileIds": widened}},
+                publisher)
+    assert saved["data"]["updateTemplate"]["__typename"] == "TemplateSaved", saved
+    with session_scope(engine) as session:
+        row = session.get(MessageTemplate, pk_of(template["id"]))
+        body, updated_at = row.html_body, row.updated_at
+    assert body == legacy
+    again = gql(client, UPDATE, {"id": template["id"], "input": {"htmlBody": legacy}}, admin)
+    assert again["data"]["updateTemplate"]["__typename"] == "TemplateSaved", again
+    with session_scope(engine) as session:
+        assert session.get(MessageTemplate, pk_of(template["id"])).updated_at == updated_at

@@ -55,7 +55,8 @@ def marking_periods_at_dispatch(session: Session, message_ids: Iterable[int],
     wanted = {row.school_year_id for row in messages if row.school_year_id is not None}
     rows = session.execute(
         select(SchoolYear, MarkingPeriod).outerjoin(MarkingPeriod, MarkingPeriod.school_year_id == SchoolYear.id)
-        .where(SchoolYear.is_current.is_(True) | SchoolYear.id.in_(wanted))
+        .where((SchoolYear.is_current.is_(True) & (SchoolYear.district_id == _deployment_district()))
+               | SchoolYear.id.in_(wanted))
         .order_by(SchoolYear.id, MarkingPeriod.start_date, MarkingPeriod.id)).all()
     years: dict[int, SchoolYear] = {}
     periods: dict[int, list[MarkingPeriod]] = {}
@@ -92,8 +93,13 @@ def _spelled(day: dt.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def _deployment_district():
+    """The district a deployment serves, as domain.access.viewer.load_viewer finds it (the first)."""
+    return select(District.id).order_by(District.id).limit(1).scalar_subquery()
+
+
 def _district_today(session: Session) -> dt.date:
-    zone = session.execute(select(District.time_zone).limit(1)).scalar_one_or_none()
+    zone = session.execute(select(District.time_zone).order_by(District.id).limit(1)).scalar_one_or_none()
     return dt.datetime.now(ZoneInfo(zone or "UTC")).date()
 
 

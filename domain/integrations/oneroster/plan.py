@@ -194,7 +194,7 @@ class _Planner(PeoplePlanning):
                               "the database has no district yet and no org of type district is in the bundle")
 
     def _sessions(self) -> None:
-        folded = 0
+        folded, deleted = 0, set()
         for row in self.bundle.rows("academicSessions.csv"):
             if row.bad:
                 continue
@@ -219,6 +219,7 @@ class _Planner(PeoplePlanning):
                 continue
             if row["status"] == "tobedeleted":
                 self.out.skipped["school_years"] += 1
+                deleted.add(row.sourced_id)
                 continue
             year = self._year_of(row.sourced_id)
             if year != row.sourced_id and kind not in MARKING_PERIOD_TYPES:
@@ -230,6 +231,12 @@ class _Planner(PeoplePlanning):
                 self.out.years[row.sourced_id] = session
             else:
                 self.out.marking_periods[row.sourced_id] = {**session, "year": year}
+        # A period under a school year this file deletes goes with it (it would name a year that no
+        # longer exists).
+        orphans = [sid for sid, period in self.out.marking_periods.items() if period["year"] in deleted]
+        for sid in orphans:
+            del self.out.marking_periods[sid]
+        self.out.skipped["school_years"] += len(orphans)
         if folded:
             self.out.skipped["school_years"] += folded
             self.bundle.notes.append(f"{folded} academic sessions (semesters) folded into their school year")
