@@ -1,6 +1,8 @@
 """print_letters: render a print job's letters to one PDF (domain.letters.print_jobs), on its own
 queue (``printing``) so a district-wide print never holds a dispatch lane. Takes the job's id and
-is idempotent: a finished job is left alone (Redis may deliver a message twice after a crash)."""
+is idempotent: only the run that claims a QUEUED job renders it; a job already RUNNING or finished
+is left alone (Redis may deliver a message twice after a crash, the queue clock re-sends a job that
+waited long). Its time limit is PRINT_TIME_LIMIT, which the queue clock's upkeep reckons with."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import dataclasses
 
 import dramatiq
 
-from domain.letters.print_jobs import run_print_job
+from domain.letters.print_jobs import PRINT_TIME_LIMIT, run_print_job
 from jobs.runtime import current
 
 QUEUE = "printing"
@@ -16,7 +18,8 @@ QUEUE = "printing"
 PRIORITY = 60
 
 
-@dramatiq.actor(actor_name="print_letters", queue_name=QUEUE, priority=PRIORITY, max_retries=0, time_limit=1_800_000)
+@dramatiq.actor(actor_name="print_letters", queue_name=QUEUE, priority=PRIORITY, max_retries=0,
+                time_limit=int(PRINT_TIME_LIMIT.total_seconds() * 1000))
 def print_letters(job_id: int) -> None:
     run_print_job(current().engine, job_id)
 

@@ -16,7 +16,7 @@ from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_
 from domain.delivery.queue_run import Due, due_work
 from domain.scheduling.due_sends import send_due_scheduled
 from domain.delivery.recovery import reconcile_stuck_sending
-from domain.letters.print_upkeep import expire_pdfs, resend_lost_jobs
+from domain.letters.print_upkeep import expire_pdfs, fail_stuck_jobs, resend_lost_jobs
 from jobs.runtime import current
 from jobs.webhooks import DramatiqWebhookJobs
 from models.db import session_scope, utcnow
@@ -28,7 +28,8 @@ THREAD_NAME = "homeroom-queue"
 
 def queue_tick(now=None, broker=None, registry=None) -> Due:
     """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
-    deliveries, find print jobs whose queue message was lost and PDFs past their retention, prune
+    deliveries, find print jobs whose queue message was lost, fail those whose run was killed
+    (RUNNING past the actor's time limit), delete PDFs past their retention, prune
     the delivery feed past its retention, then, once that is committed (so the
     database holds the truth whatever happens to the queue), hand scheduled messages on and enqueue
     dispatch in chunks, the lost print jobs (on the runtime's broker) and the webhook pump (on ``broker`` and with
@@ -50,6 +51,7 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         print_policy = runtime.print_policy
         # On the runtime's broker, whatever ``broker`` a test hands the dispatch work to.
         lost_prints = resend_lost_jobs(session, runtime.print_jobs, now, print_policy.lost_after)
+        stuck_prints = fail_stuck_jobs(session, now, print_policy.stuck_after)
         expired_prints = expire_pdfs(session, now, print_policy.retention)
     if scheduled.sent or scheduled.failed:
         log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
@@ -60,6 +62,9 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
         log.info("queue run: released %d deferred deliveries, enqueued %d chunks", due.released, len(due.chunks))
     if lost_prints:
         log.warning("queue run: %d print jobs had lost their queue message and were sent again", len(lost_prints))
+    if stuck_prints:
+        log.warning("queue run: %d print jobs still RUNNING past their time limit (worker lost) were marked FAILED",
+                    stuck_prints)
     if expired_prints:
         log.info("queue run: deleted the PDFs of %d prints past their retention", expired_prints)
     pruned = prune_events(runtime.engine, now, dt.timedelta(hours=runtime.settings.delivery_event_retention_hours))

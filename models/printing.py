@@ -29,8 +29,10 @@ class PrintJob(SQLModel, table=True):
 
     __tablename__ = "print_job"
     __table_args__ = (Index("ix_print_job_requested_by", "requested_by_id", "id"),
-                      # The queue clock finds lost QUEUED jobs and expired PDFs (jobs/queue_clock.py).
-                      Index("ix_print_job_status_created", "status", "created_at"))
+                      # The queue clock (jobs/queue_clock.py) deletes the PDFs of DONE jobs finished
+                      # before the retention (status and finished_at, the whole condition) and finds the
+                      # few QUEUED jobs that lost their message and RUNNING ones that outlived their run.
+                      Index("ix_print_job_status_finished", "status", "finished_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
@@ -44,4 +46,6 @@ class PrintJob(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     #: When the queue clock last handed a QUEUED job to the queue again (its message lost); null: never.
     requeued_at: dt.datetime | None = Field(default=None)
+    #: When a run claimed it (QUEUED to RUNNING); a job RUNNING long past the actor's time limit is failed.
+    started_at: dt.datetime | None = Field(default=None)
     finished_at: dt.datetime | None = Field(default=None)

@@ -2,9 +2,14 @@
 request; the finished PDF is fetched through a signed link that expires (PRINT_DOWNLOAD).
 
 ``request_print`` records the job and its options and hands it to the job after the commit, unless
-the user already has ``PrintPolicy.max_unfinished`` prints queued or running (RATE_LIMITED);
-``run_print_job`` (the actor's body) is idempotent: a finished job is left alone, and one that a
-crash interrupted starts over. Its last transaction stores the PDF and, with Add Log Record, writes
+the user already has ``PrintPolicy.max_unfinished`` prints queued or running (RATE_LIMITED); the
+policy is the runtime's (the operator's settings), which every caller passes.
+``run_print_job`` (the actor's body) first claims the job, QUEUED to RUNNING with ``started_at``, in
+one conditional UPDATE: a job already RUNNING or finished is left alone, so a message delivered
+twice (a re-send of a job that was only waiting, a broker redelivering) never renders it twice at
+once. Anything that stops a run, an error or an interrupt (Dramatiq's time limit, a shutdown), marks
+it FAILED; a run killed outright leaves it RUNNING until the queue clock fails it
+(domain.letters.print_upkeep). Its last transaction stores the PDF and, with Add Log Record, writes
 the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
 """
 
@@ -38,6 +43,11 @@ PRINT_DOWNLOAD = Purpose("print-download", dt.timedelta(hours=1), dt.timedelta(m
 FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value, PrintJobStatus.EXPIRED.value)
 UNFINISHED = (PrintJobStatus.QUEUED.value, PrintJobStatus.RUNNING.value)
 RATE_LIMITED = "RATE_LIMITED"
+#: The print_letters actor's time limit (jobs.printing): Dramatiq interrupts a run that takes longer.
+PRINT_TIME_LIMIT = dt.timedelta(minutes=30)
+#: How long after its time limit a RUNNING job is taken for dead (its worker killed before it could
+#: record the failure): the clocks of the worker and the queue clock may differ a little.
+STUCK_MARGIN = dt.timedelta(minutes=5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +61,9 @@ class PrintPolicy:
     #: A job QUEUED this long (since it was asked for or last re-sent) has lost its queue message,
     #: and the queue clock sends it again (domain.letters.print_upkeep).
     lost_after: dt.timedelta = dt.timedelta(minutes=5)
+    #: A job RUNNING this long since it was claimed outlived the actor's time limit: its worker was
+    #: killed without recording the failure, and the queue clock marks it FAILED.
+    stuck_after: dt.timedelta = PRINT_TIME_LIMIT + STUCK_MARGIN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,8 +80,9 @@ class PrintOptions:
 
 
 def request_print(session: Session, viewer: Viewer, message_id: int, options: PrintOptions,
-                  jobs: PrintJobs, policy: PrintPolicy = PrintPolicy()) -> PrintJob:
-    """Record a print of a message the viewer may see; its job starts once this commits."""
+                  jobs: PrintJobs, *, policy: PrintPolicy) -> PrintJob:
+    """Record a print of a message the viewer may see; its job starts once this commits. ``policy``
+    has no default: it is the runtime's (``Runtime.print_policy``), so the operator's limits hold."""
     message = visible_message(session, viewer, message_id)
     _refuse_over_the_cap(session, viewer, policy.max_unfinished)
     job = PrintJob(message_id=message.id, requested_by_id=viewer.id, options=options.recorded(session))
@@ -98,19 +112,20 @@ def viewer_job(session: Session, viewer: Viewer, job_id: int) -> PrintJob | None
 
 
 def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
-    """Render the job's letters chunk by chunk, recording progress after each, then store the PDF."""
-    with session_scope(engine) as session:
-        job = session.get(PrintJob, job_id, with_for_update=True)
-        if job is None or job.status in FINISHED:
-            return
-        message = session.get(Message, job.message_id)
-        content = letter_content(session, message)
-        people = addressees(session, message, fields=content.fields)
-        layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
-                        language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
-        job.status, job.letters_done, job.letters_total = PrintJobStatus.RUNNING, 0, len(people)
-        subject, requested_by = message.subject, job.requested_by_id
+    """Claim the job, render its letters chunk by chunk, recording progress after each, then store
+    the PDF. A job that is not QUEUED (another run has it, or it is finished) is left alone."""
+    if not _claimed(engine, job_id):
+        return
     try:
+        with session_scope(engine) as session:
+            job = session.get(PrintJob, job_id)
+            message = session.get(Message, job.message_id)
+            content = letter_content(session, message)
+            people = addressees(session, message, fields=content.fields)
+            layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
+                            language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
+            job.letters_done, job.letters_total = 0, len(people)
+            subject, requested_by = message.subject, job.requested_by_id
         chunks = []
         for start in range(0, max(len(people), 1), letters_per_chunk):
             letters = [letter_html(content, person, layout) for person in people[start:start + letters_per_chunk]]
@@ -118,17 +133,26 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
                                                    title=subject)))
             _progress(engine, job_id, min(start + letters_per_chunk, len(people)))
         pdf, pages = merged(chunks)
-    except Exception:
+        students = [person.id for person in people if person.kind is AddresseeKind.STUDENT]
+        with session_scope(engine) as session:
+            job = session.get(PrintJob, job_id, with_for_update=True)
+            if job.status != PrintJobStatus.RUNNING.value:  # the queue clock gave it up (print_upkeep)
+                return
+            job.pdf, job.page_count, job.letters_done = pdf, pages, len(people)
+            job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
+            log_printed(session, session.get(Message, job.message_id), students, requested_by)
+    except BaseException:  # an interrupt too (TimeLimitExceeded, Shutdown): never left RUNNING
         _progress(engine, job_id, None, status=PrintJobStatus.FAILED)
         raise
-    students = [person.id for person in people if person.kind is AddresseeKind.STUDENT]
+
+
+def _claimed(engine: Engine, job_id: int) -> bool:
+    """QUEUED to RUNNING in one conditional UPDATE: of two runs of one job, exactly one claims it."""
     with session_scope(engine) as session:
-        job = session.get(PrintJob, job_id, with_for_update=True)
-        if job.status in FINISHED:  # another run of the same job got there first
-            return
-        job.pdf, job.page_count, job.letters_done = pdf, pages, len(people)
-        job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
-        log_printed(session, session.get(Message, job.message_id), students, requested_by)
+        return session.execute(
+            update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.QUEUED.value)
+            .values(status=PrintJobStatus.RUNNING.value, started_at=utcnow(), letters_done=0)
+            .execution_options(synchronize_session=False)).rowcount == 1
 
 
 def _progress(engine: Engine, job_id: int, done: int | None, *, status: PrintJobStatus | None = None) -> None:

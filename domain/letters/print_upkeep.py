@@ -4,7 +4,12 @@ work: the database is the truth and the queue only carries it (DESIGN "How a mes
 - A job still QUEUED ``PrintPolicy.lost_after`` after it was asked for (or last re-sent) lost its
   queue message (Redis restarted, a worker died holding it): it is handed to the queue again and
   stamped ``requeued_at``, so the next run leaves it alone for as long again. A job whose first
-  message was only slow is then run twice at worst, which run_print_job makes harmless.
+  message was only slow (the queue backed up) then has two messages: the first run to claim it
+  renders it, the other finds it RUNNING or finished and does nothing (run_print_job).
+- A job still RUNNING ``PrintPolicy.stuck_after`` (the actor's time limit and a margin) after a run
+  claimed it lost its worker (killed before it could record anything): it is marked FAILED, so it
+  no longer counts toward the user's cap and printJob(id) says so. It is not sent again: a print
+  that outran its time limit would only do so again, and the user prints again when they choose.
 - A finished PDF older than ``PrintPolicy.retention`` is deleted: the row stays, EXPIRED, so
   printJob(id) still says what happened and its download is refused as expired.
 """
@@ -36,6 +41,14 @@ def resend_lost_jobs(session: Session, jobs: PrintJobs, now: dt.datetime, lost_a
         for job_id in lost:
             after_commit(session, functools.partial(jobs.print_letters, job_id))
     return lost
+
+
+def fail_stuck_jobs(session: Session, now: dt.datetime, stuck_after: dt.timedelta) -> int:
+    """Mark FAILED the jobs RUNNING since before ``stuck_after``; returns how many, one statement.
+    A run still going (it cannot be, past its time limit) finds its job FAILED and stores nothing."""
+    return session.execute(
+        update(PrintJob).where(PrintJob.status == PrintJobStatus.RUNNING.value, PrintJob.started_at < now - stuck_after)
+        .values(status=PrintJobStatus.FAILED.value, finished_at=now)).rowcount
 
 
 def expire_pdfs(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:

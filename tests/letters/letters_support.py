@@ -38,6 +38,13 @@ JOB = """query Job($id: ID!) { printJob(id: $id) {
   id messageId status lettersDone lettersTotal pageCount downloadUrl downloadExpiresAt } }"""
 
 
+def print_policy():
+    """The installed runtime's print policy, from the settings: what printMessage passes request_print."""
+    from jobs.runtime import current
+
+    return current().print_policy
+
+
 def finished(client, token: str, job_id: str, timeout: float = 120.0) -> dict:
     """printJob(id) once it is DONE or FAILED (the worker runs it), or as it is at the timeout."""
     deadline = time.monotonic() + timeout

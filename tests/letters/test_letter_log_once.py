@@ -10,7 +10,7 @@ from domain.delivery.fan_out import fan_out, log_letters
 from domain.letters.print_jobs import PrintOptions, request_print, run_print_job
 from domain.reports.communication_report import resend_failed
 from factories import add_contact, email
-from letters_support import make_message, make_students
+from letters_support import make_message, make_students, print_policy
 from models.db import session_scope, utcnow
 from models.messaging import Delivery, Message, MessageStatus
 from models.printing import PrintJob
@@ -28,7 +28,8 @@ class RecordedJobs:
 
 def requested(engine, message_id: int) -> int:
     with session_scope(engine) as session:
-        return request_print(session, viewer_for(session, "admin"), message_id, PrintOptions(), RecordedJobs()).id
+        return request_print(session, viewer_for(session, "admin"), message_id, PrintOptions(), RecordedJobs(),
+                             policy=print_policy()).id
 
 
 def entries(engine, message_id: int) -> list[tuple]:
@@ -48,24 +49,29 @@ def test_cmp_10_printing_a_message_twice_logs_each_student_once(engine):
 
 
 def test_cmp_10_the_print_actor_run_twice_for_one_job_logs_once(engine, runtime):
-    """CMP-10, Dramatiq idempotence: the print_letters actor delivered twice for the same job id
-    (a broker redelivering after a crash) leaves one finished job and one entry per student; so does
-    a second run of a job whose first run was interrupted before it finished (status RUNNING)."""
+    """CMP-10, CMP-31, Dramatiq idempotence: the print_letters actor delivered twice for the same job
+    id (a broker redelivering after a crash) leaves one finished job and one entry per student; a
+    delivery that finds the job RUNNING (another run has it) leaves it, its PDF and the log alone."""
     from jobs.printing import print_letters
 
     _tag, students = make_students(engine, 2)
     message_id = make_message(engine, "admin", students, add_log_record=True)
     job_id = requested(engine, message_id)
     print_letters(job_id)
+    print_letters(job_id)
     with session_scope(engine) as session:
-        first_pdf = session.get(PrintJob, job_id).pdf
-        # As if the worker died after the commit and the job was seen again while RUNNING.
+        first = session.get(PrintJob, job_id)
+        first_pdf, first_finished = first.pdf, first.finished_at
+        # As if seen again while a run had it.
         session.execute(update(PrintJob).where(PrintJob.id == job_id).values(status="RUNNING"))
-    print_letters(job_id)
-    print_letters(job_id)
-    with session_scope(engine) as session:
-        job = session.get(PrintJob, job_id)
-        assert job.status == "DONE" and job.pdf and first_pdf
+    try:
+        print_letters(job_id)
+        with session_scope(engine) as session:
+            job = session.get(PrintJob, job_id)
+            assert (job.status, job.pdf, job.finished_at) == ("RUNNING", first_pdf, first_finished) and first_pdf
+    finally:
+        with session_scope(engine) as session:
+            session.execute(update(PrintJob).where(PrintJob.id == job_id).values(status="DONE"))
     assert entries(engine, message_id) == sorted((("PRINTED", s, None) for s in students), key=repr)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.letters.language import PrintLanguage
 from domain.letters.print_jobs import PrintOptions, request_print, run_print_job
 from factories import add_user, first_school_id
-from letters_support import FOOTER, HEADER, long_body, make_message, make_students, pages_text
+from letters_support import FOOTER, HEADER, long_body, make_message, make_students, pages_text, print_policy
 from models.db import session_scope
 from models.printing import PrintJob
 from resolve import viewer_for
@@ -29,7 +29,8 @@ class RecordedJobs:
 def printed(engine, message_id: int, options: PrintOptions, *, letters_per_chunk: int = 100) -> PrintJob:
     jobs = RecordedJobs()
     with session_scope(engine) as session:
-        job_id = request_print(session, viewer_for(session, "admin"), message_id, options, jobs).id
+        job_id = request_print(session, viewer_for(session, "admin"), message_id, options, jobs,
+                               policy=print_policy()).id
     assert jobs.job_ids == [job_id]  # handed to the job after the commit, not run in the request
     run_print_job(engine, job_id, letters_per_chunk=letters_per_chunk)
     with session_scope(engine) as session:

@@ -48,7 +48,7 @@ class PrintMessageMutation:
         options = PrintOptions(names_on_each_page=input.names_on_each_page, language=PrintLanguageValue(input.language))
         return perform(info, lambda: request_print(session, info.context.viewer, parse_id(input.message_id, Kind.MESSAGE),
                                                    options, info.context.runtime.print_jobs,
-                                                   info.context.runtime.print_policy),
+                                                   policy=info.context.runtime.print_policy),
                        refused=_refused, done=lambda row: PrintJob.of(info, row))
 
 
