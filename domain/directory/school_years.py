@@ -102,7 +102,8 @@ def select_school_year(session: Session, viewer: Viewer, year_id: int) -> School
     refused with NO_SIGN_IN_SESSION."""
     if viewer.sign_in_id is None:
         raise InvalidInput([FieldProblem((), NO_SIGN_IN_SESSION, (
-            "This credential has no sign-in session (a partner key, or a provider's token used directly), so it "
+            "This credential has no sign-in session (a partner key, a provider's token used directly, or a token "
+            "issued before sign-in sessions existed), so it "
             "always works in the current school year. Sign in through the token exchange (/auth/token) to "
             "choose another."))])
     year = session.execute(select(SchoolYear).where(SchoolYear.id == year_id,

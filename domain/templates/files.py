@@ -21,7 +21,9 @@ from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
 from domain.support import file_uploads
 from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
-from domain.templates.rules import TemplateNotFound, may_change_content, visible_template
+from domain.templates.rules import (
+    TemplateNotFound, may_change_content, require_tab_access, visible_template, visible_templates,
+)
 from models.db import utcnow
 from models.templates import MessageTemplate, MessageTemplateAttachment
 
@@ -68,13 +70,28 @@ def attach(session: Session, viewer: Viewer, template_id: int, filename: str, co
 
 
 def readable(session: Session, viewer: Viewer, template_id: int, file_id: int) -> MessageTemplateAttachment | None:
-    """A file of a template the viewer may use (TPL-12), or None: missing and hidden alike."""
+    """A file of a template the viewer may use (TPL-12), or of one a tab offers them (TPL-06: with
+    Communication alone, which tabTemplates lists with its files), or None: missing and hidden alike.
+    Anyone else who may use no template is refused as an AuthorizationError."""
     try:
         template = visible_template(session, viewer, template_id)
     except TemplateNotFound:
         return None
+    except AuthorizationError:
+        template = _offered_on_a_tab(session, viewer, template_id)
+        if template is None:
+            raise
     return session.execute(select(MessageTemplateAttachment).where(
         MessageTemplateAttachment.id == file_id, MessageTemplateAttachment.template_id == template.id)
+    ).scalars().first()
+
+
+def _offered_on_a_tab(session: Session, viewer: Viewer, template_id: int) -> MessageTemplate | None:
+    """The template if a tab offers it to the viewer (domain.templates.listing.tab_template_filter's
+    rule: visible to them and attached to a tab), else None; AuthorizationError without Communication."""
+    require_tab_access(viewer)
+    return session.execute(select(MessageTemplate).where(
+        MessageTemplate.id == template_id, MessageTemplate.tab_target.is_not(None), *visible_templates(viewer))
     ).scalars().first()
 
 

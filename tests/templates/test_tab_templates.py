@@ -7,7 +7,7 @@ from domain.access.permissions import Perm
 from factories import unique
 from helpers import gid, gql
 from models.directory import Role
-from template_steps import TEMPLATES, create, forbidden, profile_of, staff
+from template_steps import PDF, TEMPLATES, create, forbidden, profile_of, staff, upload_to_template
 
 TAB_TEMPLATES = """query($tab: TabTarget!) { tabTemplates(tab: $tab) { edges { node { printable emailable
   emailableToLinkedUsers template { id title } } } } }"""
@@ -41,3 +41,30 @@ def test_tpl_06_a_tab_needs_communication(client, engine):
     outsider, _ = staff(engine, Role.TEACHER, perms=[Perm.SEND_MESSAGES])
     body = gql(client, TAB_TEMPLATES, {"tab": "MEDICAL"}, outsider)
     assert forbidden(body) and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+TAB_FILES = """query($tab: TabTarget!) { tabTemplates(tab: $tab) { edges { node { template { id
+  files { filename downloadPath } } } } } }"""
+
+
+def test_tpl_06_a_tab_offers_its_templates_files_to_whom_it_offers_the_template(client, engine):
+    """TPL-06, TPL-01: the files tabTemplates lists with a template download for a user with
+    Communication alone (they answered 403: downloads needed "Send Messages"); a template not on a
+    tab still refuses them as an authorization error, and a user without Communication is refused."""
+    admin, _ = staff(engine)
+    reader, reader_login = staff(engine, Role.TEACHER, perms=[Perm.COMMUNICATION])
+    shared = [gid("Profile", profile_of(engine, reader_login))]
+    on_tab = create(client, admin, title=unique("Allergy plan "), tabTarget="MEDICAL", profileIds=shared)
+    off_tab = create(client, admin, title=unique("Newsletter "), profileIds=shared)
+    for template in (on_tab, off_tab):
+        assert upload_to_template(client, admin, template["id"]).status_code == 201
+    edges = gql(client, TAB_FILES, {"tab": "MEDICAL"}, reader)["data"]["tabTemplates"]["edges"]
+    [listed] = [edge["node"]["template"]["files"] for edge in edges if edge["node"]["template"]["id"] == on_tab["id"]]
+    [path] = [file["downloadPath"] for file in listed]
+    downloaded = client.get(path, headers={"Authorization": f"Bearer {reader}"})
+    assert (downloaded.status_code, downloaded.content) == (200, PDF)
+    off_tab_path = path.replace(on_tab["id"], off_tab["id"])  # its own file id would do as well: refused first
+    refused = client.get(off_tab_path, headers={"Authorization": f"Bearer {reader}"})
+    assert refused.status_code == 403, refused.text
+    outsider, _ = staff(engine, Role.TEACHER, perms=[Perm.SEND_MESSAGES])
+    assert client.get(path, headers={"Authorization": f"Bearer {outsider}"}).status_code == 403
