@@ -4,35 +4,15 @@ through the real migrations, on SQLite and, when the run uses it, on a PostgreSQ
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from harness import BASE_DATABASE_URL, USES_POSTGRES
+from migration_databases import BACKENDS, fresh_database
 
 BEFORE = "0037"  # the revision before the preference existed
 
 
-@contextlib.contextmanager
-def fresh_database(tmp_path, backend: str):
-    """The URL of an empty database on ``backend``, dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / f'editor-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    base = BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"homeroom_edt01_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def district_before_0038(url: str, *, with_template: bool) -> None:
@@ -73,15 +53,12 @@ def preference_after_upgrade(url: str) -> tuple[bool | None, str]:
     return (None if stored is None else bool(stored)), bodies
 
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not USES_POSTGRES, reason="this run has no PostgreSQL (HOMEROOM_TEST_DATABASE_URL)"))]
-
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_edt_01_a_district_with_templates_keeps_the_original_editor(tmp_path, backend):
     """Covers EDT-01: migrating a district that already had Communication templates turns "Use Original
     Text Editor" on, and its templates keep the original editor's HTML until it switches (EDT-02)."""
-    with fresh_database(tmp_path, backend) as url:
+    with fresh_database(tmp_path, backend, "edt01") as url:
         district_before_0038(url, with_template=True)
         assert preference_after_upgrade(url) == (True, '<font color="red">Monday</font>')
 
@@ -90,6 +67,6 @@ def test_edt_01_a_district_with_templates_keeps_the_original_editor(tmp_path, ba
 def test_edt_01_a_district_without_templates_starts_on_the_new_editor(tmp_path, backend):
     """Covers EDT-01 (reading): with no template there is nothing to preserve, so the district starts on
     the new editor and the preference is already gone (null)."""
-    with fresh_database(tmp_path, backend) as url:
+    with fresh_database(tmp_path, backend, "edt01") as url:
         district_before_0038(url, with_template=False)
         assert preference_after_upgrade(url) == (None, "")

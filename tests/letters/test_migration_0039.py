@@ -5,35 +5,15 @@ migrations, on SQLite and, when the run uses it, on a PostgreSQL database of its
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from harness import BASE_DATABASE_URL, USES_POSTGRES
+from migration_databases import BACKENDS, fresh_database
 
 BEFORE = "0038"  # the revision before the letter log's unique keys
 
 
-@contextlib.contextmanager
-def fresh_database(tmp_path, backend: str):
-    """The URL of an empty database on ``backend``, dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / f'letters-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    base = BASE_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"homeroom_cmp10_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 #: (id, message, source, student, user): the log as a double click and a job run twice left it.
@@ -74,9 +54,6 @@ def district_before_0039(url: str) -> None:
     engine.dispose()
 
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not USES_POSTGRES, reason="this run has no PostgreSQL (HOMEROOM_TEST_DATABASE_URL)"))]
-
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cmp_10_cmp_31_migration_0039_keeps_the_first_entry_of_each_and_dates_running_jobs(tmp_path, backend):
@@ -86,7 +63,7 @@ def test_cmp_10_cmp_31_migration_0039_keeps_the_first_entry_of_each_and_dates_ru
     queue clock fails it once that is past the time limit); a finished one has none."""
     from homeroom.migrate import upgrade
 
-    with fresh_database(tmp_path, backend) as url:
+    with fresh_database(tmp_path, backend, "cmp10") as url:
         district_before_0039(url)
         upgrade(url)
         engine = create_engine(url)
