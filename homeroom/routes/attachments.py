@@ -59,6 +59,12 @@ def signed_in_viewer(settings: Settings, session: Session, authorization: str | 
         raise HTTPException(status_code=401, detail=str(error)) from None
 
 
+def file_download(found) -> Response:
+    """A stored file (a message's or a template's) as a download under its own name (RFC 6266)."""
+    return Response(content=bytes(found.data), media_type=found.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
+
+
 def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
     router = APIRouter()
 
@@ -98,8 +104,7 @@ def attachment_router(settings: Settings, engine: Engine) -> APIRouter:
             found = attachments.readable(session, viewer_of(session, authorization), message_pk, attachment_pk)
             if found is None:
                 raise HTTPException(status_code=404, detail="no such file")
-            return Response(content=bytes(found.data), media_type=found.content_type, headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
+            return file_download(found)
 
     @router.delete("/messages/{message_id}/attachments/{attachment_id}")
     def remove_one(message_id: str, attachment_id: str, authorization: str | None = Header(default=None)):

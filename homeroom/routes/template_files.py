@@ -14,7 +14,6 @@ apply (domain.support.file_uploads), with their 422 body.
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, HTTPException, UploadFile
 from fastapi.responses import Response
@@ -28,7 +27,7 @@ from domain.support.global_ids import Kind, global_id
 from domain.templates import files
 from domain.templates.rules import TemplateNotFound
 from graph.pagination import parse_id
-from homeroom.routes.attachments import field_errors, signed_in_viewer
+from homeroom.routes.attachments import field_errors, file_download, signed_in_viewer
 from homeroom.routes.path_ids import path_pk
 from homeroom.settings import Settings
 from models.db import session_scope
@@ -76,8 +75,7 @@ def template_file_router(settings: Settings, engine: Engine) -> APIRouter:
                 raise HTTPException(status_code=403, detail=str(denied)) from None
             if found is None:
                 raise HTTPException(status_code=404, detail="no such file")
-            return Response(content=bytes(found.data), media_type=found.content_type, headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}"})
+            return file_download(found)
 
     @router.delete("/templates/{template_id}/attachments/{file_id}")
     def remove_one(template_id: str, file_id: str, authorization: str | None = Header(default=None)):
