@@ -30,6 +30,15 @@ class AccountStatus(str, enum.Enum):
 STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
 
 
+class TranslationLanguageSource(str, enum.Enum):
+    """Which language a recipient's copy is translated into (TRN-01): setting 1, the parent's or
+    student's display-language preference (their account's language); setting 2, the student's
+    primary-language field (the student record's language)."""
+
+    DISPLAY_LANGUAGE = "DISPLAY_LANGUAGE"
+    STUDENT_PRIMARY_LANGUAGE = "STUDENT_PRIMARY_LANGUAGE"
+
+
 class District(SQLModel, table=True):
     """The district and its system preferences (SYS-*)."""
 
@@ -60,6 +69,10 @@ class District(SQLModel, table=True):
     # on where templates existed); None: the new editor, the preference gone for good. False is
     # never stored: turning it off switches to the new editor and removes it (domain.editor.switch).
     use_original_text_editor: bool | None = Field(default=None)
+    # TRN-01: the district translation setting, and the names (schools, programmes) never translated.
+    translation_language_source: TranslationLanguageSource = Field(
+        default=TranslationLanguageSource.DISPLAY_LANGUAGE, sa_type=String(32))
+    translation_glossary: list[str] = Field(default_factory=list, sa_type=JSON)
     addon_callout: bool = Field(default=False)
     addon_translations: bool = Field(default=False)
     addon_docmgmt: bool = Field(default=False)
