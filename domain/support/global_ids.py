@@ -50,6 +50,8 @@ class Kind(enum.StrEnum):
     TEMPLATE_FILE = "TemplateFile"
     LETTERHEAD = "Letterhead"
     SCHOOL_YEAR = "SchoolYear"
+    ANNOUNCEMENT = "Announcement"
+    ANNOUNCEMENT_FILE = "AnnouncementFile"
 
 
 _KINDS = {kind.value: kind for kind in Kind}
