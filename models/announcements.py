@@ -18,6 +18,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
+from models.messaging import new_family_seed
 
 
 class AnnouncementStudentContacts(str, enum.Enum):
@@ -44,6 +45,8 @@ class Announcement(SQLModel, table=True):
     end_date: dt.date | None = None  # ANN-02: None never expires; shown through end_date inclusive
     sort_order: int | None = None  # ANN-09: sorted ones first, ascending
     student_contacts: AnnouncementStudentContacts | None = Field(default=None, sa_type=String(20))  # ANN-04
+    # ONCE_PER_FAMILY's draw (RCP-09), fixed when the announcement is created so every reading agrees.
+    family_seed: int = Field(default_factory=new_family_seed)
     push: bool = Field(default=False)  # ANN-11, PERM-22, PERM-53
     public: bool = Field(default=False)  # ANN-10, PERM-29: Public (Mobile App)
     class_announcement: bool = Field(default=False)  # PERM-48, ANN-22

@@ -41,3 +41,24 @@ def _check_active_rows_in_listing_order(session):
     assert shown == ["sorted-1", "sorted-2", "new", "old"]
     loaded = session.exec(select(Announcement)).all()
     assert sorted(row.title for row in loaded if is_active_on(row, TODAY)) == sorted(shown)
+
+
+def test_ann15_subtitle_names_the_district_the_one_school_or_nothing(engine):
+    from domain.announcements.subtitles import DISTRICT_SUBTITLE, subtitles
+    from models.announcements import AnnouncementSchool
+    from models.directory import School
+
+    with engine.connect() as connection, connection.begin() as transaction:
+        session = Session(connection)
+        author = session.exec(select(User)).first()
+        schools = session.exec(select(School).order_by(School.id)).all()[:2]
+        district, one, several = (Announcement(author_id=author.id, title=title, start_date=TODAY)
+                                  for title in ("district", "one", "several"))
+        session.add_all([district, one, several])
+        session.flush()
+        session.add(AnnouncementSchool(announcement_id=one.id, school_id=schools[0].id))
+        session.add_all(AnnouncementSchool(announcement_id=several.id, school_id=school.id) for school in schools)
+        session.flush()
+        assert subtitles(session, [district.id, one.id, several.id]) == {
+            district.id: DISTRICT_SUBTITLE, one.id: schools[0].name, several.id: ""}
+        transaction.rollback()

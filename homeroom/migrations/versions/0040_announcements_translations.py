@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('sort_order', sa.Integer(), nullable=True),
     sa.Column('student_contacts', sa.String(length=20), nullable=True),
+    sa.Column('family_seed', sa.Integer(), nullable=False),
     sa.Column('push', sa.Boolean(), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('class_announcement', sa.Boolean(), nullable=False),
