@@ -96,7 +96,8 @@ class AzureTranslator(TranslatorPlugin):
     def __init__(self, config: TranslatorConfig):
         super().__init__(config)
         # One client (its connection pool) for the process; httpx's Client is thread-safe.
-        self._client = httpx.Client(timeout=httpx.Timeout(self.config.timeout_seconds, connect=10),
+        timeout = self.config.timeout_seconds
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10)),
                                     follow_redirects=False)
 
     def translate(self, texts: Sequence[str], *, source: str, target: str, html: bool) -> list[str]:

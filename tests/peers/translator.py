@@ -21,7 +21,8 @@ promises). :meth:`fail_next` makes the next N requests answer ``429`` (with ``Re
 too few).
 
 ``translator_server`` (one per test session) and ``translator_service`` (that server, reset for
-the test) are registered in tests/conftest.py. A worker subprocess reaches it through
+the test) are registered in tests/conftest.py; :func:`start_stand_in` starts one outside pytest (a
+benchmark). A worker subprocess reaches it through
 ``HOMEROOM_TRANSLATOR_PLUGIN=azure`` and ``HOMEROOM_TRANSLATOR_CONFIG=<stand_in.plugin_config()>``.
 """
 
@@ -150,6 +151,11 @@ class TranslatorStandIn:
         """Accepted translate requests per target language."""
         return dict(collections.Counter(request.target for request in self.requests))
 
+    def close(self) -> None:
+        self.server.clear()
+        if self.server.is_running():
+            self.server.stop()
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -250,16 +256,20 @@ def _error(status: int, code: int, message: str) -> Response:
                     content_type="application/json; charset=utf-8")
 
 
+def start_stand_in(*, port: int = 0) -> TranslatorStandIn:
+    """A running stand-in on 127.0.0.1 (``port`` 0: any free one), threaded since a worker's threads
+    call it at once; for a benchmark or a harness outside pytest. Stop it with ``close()``."""
+    server = HTTPServer(host="127.0.0.1", port=port, threaded=True)
+    server.start()
+    return TranslatorStandIn(server)
+
+
 @pytest.fixture(scope="session")
 def translator_server():
-    """One Translator stand-in for the test session (threaded: a worker's threads call it at once)."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    stand_in = TranslatorStandIn(server)
+    """One Translator stand-in for the test session."""
+    stand_in = start_stand_in()
     yield stand_in
-    server.clear()
-    if server.is_running():
-        server.stop()
+    stand_in.close()
 
 
 @pytest.fixture

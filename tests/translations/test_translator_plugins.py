@@ -15,6 +15,8 @@ import socket
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from peers.smtp_sink import free_port
 from peers.translator import KEY, REGION, fake_translation
 
@@ -127,6 +129,24 @@ def test_batches_fill_each_request_up_to_either_limit():
     with pytest.raises(TranslatorPermanent) as raised:
         batches(["ok", "12345678901"], limits)
     assert raised.value.code == TEXT_TOO_LONG and "text 2" in raised.value.detail and "12345678901" not in str(raised.value)
+
+
+@given(sizes=st.lists(st.integers(min_value=0, max_value=30), max_size=40),
+       max_texts=st.integers(min_value=1, max_value=6), max_characters=st.integers(min_value=1, max_value=40))
+def test_batches_cover_every_text_in_order_within_the_limits_in_as_few_requests_as_greedy(sizes, max_texts,
+                                                                                          max_characters):
+    limits = TranslatorLimits(max_texts_per_request=max_texts, max_characters_per_request=max_characters)
+    texts = ["x" * size for size in sizes]
+    if any(size > max_characters for size in sizes):
+        with pytest.raises(TranslatorPermanent):
+            batches(texts, limits)
+        return
+    requests = batches(texts, limits)
+    assert [index for request in requests for index in request] == list(range(len(texts)))
+    for request, following in zip(requests, [*requests[1:], None]):
+        assert request and len(request) <= max_texts and sum(sizes[i] for i in request) <= max_characters
+        if following:  # each request is closed only because the next text would not fit
+            assert len(request) == max_texts or sum(sizes[i] for i in request) + sizes[following[0]] > max_characters
 
 
 def test_the_default_limits_are_the_services_documented_ones():
