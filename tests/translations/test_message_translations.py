@@ -199,3 +199,23 @@ def test_trn04_trn05_a_scheduled_message_keeps_edits_and_carries_translations_to
         with session_scope(engine) as session:
             session.execute(update(MessageSchedule).where(MessageSchedule.next_send_at < utcnow() + dt.timedelta(days=3))
                             .values(next_send_at=None))
+
+
+def test_trn04_drafts_list_reads_translations_in_one_statement_however_many_drafts(client, engine, addon):
+    """TRN-04 (no N+1): the drafts list's translations cost the same statements for two drafts as
+    for five (one loader batch)."""
+    from helpers import count_statements, make_user
+    from models.directory import Role
+
+    token, kid = make_user(engine, Role.ADMIN), family(engine)
+    query = "{ drafts(first: 50) { edges { node { id translations { language subject } } } } }"
+
+    def statements_for_list(drafts: int) -> int:
+        while len(gql(client, query, {}, token)["data"]["drafts"]["edges"]) < drafts:
+            gql(client, SAVE, {"input": message_input(kid, translations=[SPANISH, VIETNAMESE])}, token)
+        with count_statements(engine) as statements:
+            body = gql(client, query, {}, token)
+        assert all(len(edge["node"]["translations"]) == 2 for edge in body["data"]["drafts"]["edges"])
+        return len(statements)
+
+    assert statements_for_list(2) == statements_for_list(5)
