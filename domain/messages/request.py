@@ -218,9 +218,16 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
 
 def translation_texts(viewer: Viewer, request: SendMessageRequest) -> tuple[list[ManualText], list[FieldProblem]]:
     """TRN-04: the request's manual translations in stored form, and their problems at
-    input.translations.<index>.<field>, each text checked as the original's is."""
+    input.translations.<index>.<field>, each text checked as the original's is (a translated SMS
+    or call text needs its channel, as smsText and callText do)."""
     limits = district_limits(viewer, subject=SUBJECT_MAX_LENGTH, body=BODY_MAX_LENGTH)
-    return check_manual_texts(request.translations or (), limits, ("input", "translations"))
+    texts, problems = check_manual_texts(request.translations or (), limits, ("input", "translations"))
+    for index, text in enumerate(request.translations or ()):
+        for name, value, channel in (("smsText", text.sms_text, Channel.SMS), ("callText", text.call_text, Channel.VOICE)):
+            if value is not None and channel not in request.channels:
+                problems.append(FieldProblem(("input", "translations", index, name), "INVALID",
+                                             f"A translated {name} needs the {channel.value} channel, as {name} does."))
+    return texts, problems
 
 
 def _check_email_options(problems: list[FieldProblem], request: SendMessageRequest) -> None:

@@ -60,22 +60,23 @@ def use_template(session: Session, viewer: Viewer, template_id: int, *, draft_id
         message = own_draft(session, viewer, draft_id, lock=True)
         _overwrite(session, message, template, allowed)
     _copy_files(session, template.id, message.id)
-    if not _copy_translations(session, viewer, template.id, message.id):
+    if not _copy_translations(session, viewer, template.id, message):
         skipped = tuple(sorted((*skipped, "translations")))
     return TemplateUsed(message, skipped)
 
 
-def _copy_translations(session: Session, viewer: Viewer, template_id: int, message_id: int) -> bool:
+def _copy_translations(session: Session, viewer: Viewer, template_id: int, message: Message) -> bool:
     """TRN-05: the template's translations onto the message; on a draft they replace its own of
-    the same languages and leave its others. Their SMS and call texts follow the viewer's
-    permissions as the template's own do. False when the district lacks the Translations add-on
-    and the template has some: nothing is copied (TRN-08)."""
+    the same languages and leave its others. Their SMS and call texts come along when the message
+    has that channel and the viewer its permission, as the template's own do. False when the
+    district lacks the Translations add-on and the template has some: nothing is copied (TRN-08)."""
     has = viewer.permissions.has
-    texts = template_texts(session, template_id, sms=has(FIELD_PERMISSIONS["smsText"]),
-                           call=has(FIELD_PERMISSIONS["callText"]))
+    texts = template_texts(
+        session, template_id, sms=has(FIELD_PERMISSIONS["smsText"]) and Channel.SMS.value in message.channels,
+        call=has(FIELD_PERMISSIONS["callText"]) and Channel.VOICE.value in message.channels)
     if texts and not viewer.permissions.addon_enabled(Addon.TRANSLATIONS):
         return False
-    overlay_message_translations(session, message_id, texts)
+    overlay_message_translations(session, message.id, texts)
     return True
 
 

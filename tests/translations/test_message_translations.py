@@ -38,6 +38,11 @@ SPANISH = {"language": "ES", "subject": "  Excursión  ", "htmlBody": "<p>Hola {
 VIETNAMESE = {"language": "vi", "subject": "Chuyến đi", "smsText": "Chuyến đi thứ Sáu"}
 
 
+def sms_input(kid, **fields) -> dict:
+    """A message to one family on email and SMS (VIETNAMESE translates the SMS)."""
+    return message_input(kid, channels=["EMAIL", "SMS"], **fields)
+
+
 @pytest.fixture
 def addon(engine):
     """The district holds the Translations add-on for the test."""
@@ -104,6 +109,18 @@ def test_trn04_a_bad_translation_is_a_field_error_and_nothing_is_written(client,
     assert row_counts(engine) == before and translation_count(engine) == translations_before
 
 
+def test_trn04_a_translated_sms_or_call_needs_its_channel_like_the_original(client, engine, addon):
+    """TRN-04: smsText and callText of a translation need the SMS and VOICE channels, as the
+    original's do (INVALID); nothing is saved."""
+    token, kid = token_for(engine, "admin"), family(engine)
+    before = row_counts(engine)
+    body = gql(client, SAVE, {"input": message_input(kid, translations=[
+        {"language": "es", "smsText": "Hola", "callText": "Hola"}])}, token)
+    assert [(e["field"], e["code"]) for e in body["data"]["saveDraft"]["errors"]] == [
+        ("input.translations.0.smsText", "INVALID"), ("input.translations.0.callText", "INVALID")]
+    assert row_counts(engine) == before
+
+
 def test_trn04_a_duplicate_language_is_refused_on_a_draft_too(client, engine, addon):
     """TRN-04: one text per language ("ES" and "es" are the same one); nothing is saved."""
     token, kid = token_for(engine, "admin"), family(engine)
@@ -138,13 +155,13 @@ def test_trn04_trn05_a_draft_keeps_its_translations_replaces_them_and_sends_them
     """TRN-04: saveDraft(id) with a list replaces the set (languages added and removed), null keeps
     it, [] removes them all; TRN-05: sending the draft sends the translations it holds."""
     token, kid = token_for(engine, "admin"), family(engine)
-    saved = gql(client, SAVE, {"input": message_input(kid, translations=[SPANISH])}, token)["data"]["saveDraft"]
+    saved = gql(client, SAVE, {"input": sms_input(kid, translations=[SPANISH])}, token)["data"]["saveDraft"]
     draft_id = saved["draft"]["id"]
     assert [t["language"] for t in saved["draft"]["translations"]] == ["es"]
-    swapped = gql(client, SAVE, {"id": draft_id, "input": message_input(kid, translations=[
+    swapped = gql(client, SAVE, {"id": draft_id, "input": sms_input(kid, translations=[
         VIETNAMESE, {"language": "so", "subject": "Safar"}])}, token)["data"]["saveDraft"]["draft"]
     assert [t["language"] for t in swapped["translations"]] == ["so", "vi"]
-    kept = gql(client, SAVE, {"id": draft_id, "input": message_input(kid)}, token)["data"]["saveDraft"]["draft"]
+    kept = gql(client, SAVE, {"id": draft_id, "input": sms_input(kid)}, token)["data"]["saveDraft"]["draft"]
     assert [t["language"] for t in kept["translations"]] == ["so", "vi"]
     reopened = gql(client, f"query($id: ID!) {{ draft(id: $id) {{ translations {{ {TRANSLATION_FIELDS} }} }} }}",
                    {"id": draft_id}, token)["data"]["draft"]
@@ -154,8 +171,8 @@ def test_trn04_trn05_a_draft_keeps_its_translations_replaces_them_and_sends_them
     assert sent["message"]["id"] == draft_id and sent["message"]["translations"] == swapped["translations"]
     assert [row.language for row in stored_rows(engine, pk_of(draft_id))] == ["so", "vi"]
 
-    other = gql(client, SAVE, {"input": message_input(kid, translations=[SPANISH])}, token)["data"]["saveDraft"]
-    cleared = gql(client, SAVE, {"id": other["draft"]["id"], "input": message_input(kid, translations=[])},
+    other = gql(client, SAVE, {"input": sms_input(kid, translations=[SPANISH])}, token)["data"]["saveDraft"]
+    cleared = gql(client, SAVE, {"id": other["draft"]["id"], "input": sms_input(kid, translations=[])},
                   token)["data"]["saveDraft"]["draft"]
     assert cleared["translations"] == [] and stored_rows(engine, pk_of(other["draft"]["id"])) == []
     gql(client, "mutation($id: ID!) { discardDraft(id: $id) { __typename } }", {"id": other["draft"]["id"]}, token)
@@ -164,7 +181,7 @@ def test_trn04_trn05_a_draft_keeps_its_translations_replaces_them_and_sends_them
 def test_trn04_discarding_a_draft_removes_its_translations(client, engine, addon):
     """TRN-04: a discarded draft leaves no translation rows behind (CMP-29)."""
     token, kid = token_for(engine, "admin"), family(engine)
-    draft_id = gql(client, SAVE, {"input": message_input(kid, translations=[SPANISH])},
+    draft_id = gql(client, SAVE, {"input": sms_input(kid, translations=[SPANISH])},
                    token)["data"]["saveDraft"]["draft"]["id"]
     discarded = gql(client, "mutation($id: ID!) { discardDraft(id: $id) { __typename } }", {"id": draft_id}, token)
     assert "errors" not in discarded, discarded
@@ -176,14 +193,14 @@ def test_trn04_trn05_a_scheduled_message_keeps_edits_and_carries_translations_to
     stores them, updateScheduledMessage replaces them; TRN-05: every occurrence of the recurring
     message carries a copy, origin MANUAL."""
     token, kid = token_for(engine, "admin"), family(engine)
-    scheduled = gql(client, SCHEDULE, {"input": message_input(kid, translations=[SPANISH]),
+    scheduled = gql(client, SCHEDULE, {"input": sms_input(kid, translations=[SPANISH]),
                                        "schedule": schedule_in(3600, recurrence="DAILY")}, token)["data"]["scheduleMessage"]
     assert scheduled["__typename"] == "ScheduleMessageSuccess", scheduled
     message_id = scheduled["message"]["id"]
-    edited = gql(client, UPDATE_SCHEDULED, {"id": message_id, "input": message_input(kid, translations=[
+    edited = gql(client, UPDATE_SCHEDULED, {"id": message_id, "input": sms_input(kid, translations=[
         SPANISH, VIETNAMESE])}, token)["data"]["updateScheduledMessage"]
     assert [t["language"] for t in edited["message"]["translations"]] == ["es", "vi"]
-    bad = gql(client, UPDATE_SCHEDULED, {"id": message_id, "input": message_input(kid, translations=[
+    bad = gql(client, UPDATE_SCHEDULED, {"id": message_id, "input": sms_input(kid, translations=[
         {"language": "tlh", "subject": "Qapla'"}])}, token)["data"]["updateScheduledMessage"]
     assert bad["errors"] == [{"field": "input.translations.0.language", "code": "UNSUPPORTED_LANGUAGE"}]
     try:
@@ -212,7 +229,8 @@ def test_trn04_drafts_list_reads_translations_in_one_statement_however_many_draf
 
     def statements_for_list(drafts: int) -> int:
         while len(gql(client, query, {}, token)["data"]["drafts"]["edges"]) < drafts:
-            gql(client, SAVE, {"input": message_input(kid, translations=[SPANISH, VIETNAMESE])}, token)
+            saved = gql(client, SAVE, {"input": sms_input(kid, translations=[SPANISH, VIETNAMESE])}, token)
+            assert saved["data"]["saveDraft"]["__typename"] == "SaveDraftSuccess", saved
         with count_statements(engine) as statements:
             body = gql(client, query, {}, token)
         assert all(len(edge["node"]["translations"]) == 2 for edge in body["data"]["drafts"]["edges"])

@@ -132,13 +132,16 @@ def test_trn08_templates_without_the_addon_refuse_translations_and_use_skips_the
 
 
 def test_trn05_use_template_carries_translations_into_a_new_draft_and_an_existing_one(client, engine, addon):
-    """TRN-05: a new draft gets the template's translations (origin MANUAL); on an existing draft
-    the template's languages replace the draft's own of those languages and its others stay."""
+    """TRN-05: a new draft gets the template's translations (origin MANUAL), a translated call text
+    only with a call (the template has none, so the draft has no VOICE channel); on an existing
+    draft the template's languages replace the draft's own of those languages and its others stay."""
     admin, _ = staff(engine)
     template = create(client, admin, smsText="Picture day Monday", translations=[SPANISH, FRENCH])
     used = gql(client, USE, {"id": template["id"]}, admin)["data"]["useTemplate"]
     assert used["skippedFields"] == []
-    assert used["draft"]["translations"] == template["translations"]
+    assert used["draft"]["translations"] == [
+        {**template["translations"][0], "callText": None}, template["translations"][1]]
+    assert used["draft"]["translations"][0]["smsText"] == "Fotos lunes"
     with session_scope(engine) as session:
         assert set(session.execute(select(MessageTranslation.origin).where(
             MessageTranslation.message_id == pk_of(used["draft"]["id"]))).scalars()) == {TranslationOrigin.MANUAL.value}
