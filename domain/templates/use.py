@@ -23,7 +23,7 @@ from domain.access.viewer import Viewer
 from domain.content.flagging import contains_flagged_word
 from domain.content.text import html_to_text
 from domain.messages.drafts import own_draft
-from domain.messages.send import DEFAULT_SUBJECT, SendMessageRequest, save_draft
+from domain.messages.send import DEFAULT_SUBJECT, SendMessageRequest, flag_translations, save_draft
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates.rules import FIELD_PERMISSIONS, visible_template
 from domain.translations.carried import overlay_message_translations, template_texts
@@ -77,6 +77,7 @@ def _copy_translations(session: Session, viewer: Viewer, template_id: int, messa
     if texts and not viewer.permissions.addon_enabled(Addon.TRANSLATIONS):
         return False
     overlay_message_translations(session, message.id, texts)
+    flag_translations(session, message)
     return True
 
 

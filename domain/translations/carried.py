@@ -75,6 +75,15 @@ def message_translations(session: Session, message_ids: Iterable[int]) -> dict[i
     return found
 
 
+def translated_texts(session: Session, message_id: int) -> list[str]:
+    """The subject, text body and SMS of each of the message's manual translations, for the
+    flagged-word check its original texts meet (INB-11)."""
+    rows = session.execute(select(MessageTranslation.subject, MessageTranslation.text_body,
+                                  MessageTranslation.sms_text).where(
+        MessageTranslation.message_id == message_id, MessageTranslation.origin == _MANUAL)).all()
+    return [text for row in rows for text in row if text]
+
+
 def replace_template_translations(session: Session, template_id: int, texts: Sequence[ManualText]) -> None:
     """The template's translations become ``texts`` (checked, in the template's stored form)."""
     session.execute(delete(TemplateTranslation).where(TemplateTranslation.template_id == template_id))

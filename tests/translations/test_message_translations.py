@@ -237,3 +237,21 @@ def test_trn04_drafts_list_reads_translations_in_one_statement_however_many_draf
         return len(statements)
 
     assert statements_for_list(2) == statements_for_list(5)
+
+
+def test_trn04_inb_11_a_flagged_word_in_a_translation_flags_the_message(client, engine, addon):
+    """TRN-04 with INB-11: a manual translation is checked against the district's flagged words as
+    the original is; a clean one leaves the message unflagged."""
+    token, kid = token_for(engine, "admin"), family(engine)
+    query = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+      ... on SendMessageSuccess { message { flagged translations { language } } } } }"""
+    gql(client, """mutation { setFlaggedWords(words: ["fight"]) { __typename } }""", token=token)
+    try:
+        flagged = gql(client, query, {"input": message_input(kid, translations=[
+            {"language": "es", "htmlBody": "<p>Hubo una FIGHT en el recreo.</p>"}])}, token)
+        clean = gql(client, query, {"input": message_input(kid, translations=[
+            {"language": "es", "htmlBody": "<p>Hubo una pelea en el recreo.</p>"}])}, token)
+    finally:
+        gql(client, "mutation { setFlaggedWords(words: []) { __typename } }", token=token)
+    assert flagged["data"]["sendMessage"]["message"] == {"flagged": True, "translations": [{"language": "es"}]}
+    assert clean["data"]["sendMessage"]["message"]["flagged"] is False
