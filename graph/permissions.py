@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
 from domain.support.errors import AuthorizationError
-from domain.access.permissions import CATALOGUE, Perm, requirement_text
+from domain.access.permissions import CATALOGUE, Addon, Perm, requirement_text
 from domain.access.scopes import Scope, scope_text
 from domain.access.scope import FAMILY_ROLES
 from domain.access.viewer import Viewer
@@ -42,9 +42,13 @@ def forbidden(message: str, perm: Perm | None = None) -> GraphQLError:
 
 
 def denied(error: AuthorizationError) -> GraphQLError:
-    """A domain refusal as a top-level FORBIDDEN error, naming the permission when it is one."""
+    """A domain refusal as a top-level FORBIDDEN error, naming the permission or the add-on it needs."""
     perm = next((p for p in Perm if p.value == error.requirement), None)
-    return forbidden(str(error), perm)
+    refusal = forbidden(str(error), perm)
+    addon = next((a for a in Addon if a.value == error.requirement), None)
+    if perm is None and addon is not None:
+        refusal.extensions["addon"] = addon.value
+    return refusal
 
 
 def missing_permission_message(perm: Perm) -> str:

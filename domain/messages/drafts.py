@@ -35,6 +35,7 @@ from models.messaging import (
 from models.printing import PrintJob
 from models.speech import CallRecording, SpeechAudio
 from models.templates import LetterLog
+from models.translations import MessageTranslation
 
 READ_ONLY_FIELD = "READ_ONLY_FIELD"
 #: The selection lists whose ids validate_send_request checks against the viewer's scope.
@@ -166,7 +167,7 @@ def save_draft(session: Session, viewer: Viewer, request: SendMessageRequest, *,
 #: Everything a draft owns besides its Message row (it has no deliveries or schedule yet).
 _OWNED_BY_DRAFT = (MessageStudent, MessageStaff, MessageStudentGroup, MessageUserGroup, ImportedRecipient,
                    MessageAttachment, DraftAssignment, PortalAlert, CallRecording, SpeechAudio, MessageFlagEvent,
-                   ReferralRequest, PrintJob, LetterLog)
+                   ReferralRequest, PrintJob, LetterLog, MessageTranslation)
 
 
 def discard_draft(session: Session, viewer: Viewer, draft_id: int) -> int:

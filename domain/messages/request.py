@@ -20,6 +20,7 @@ from domain.content.insert_fields import unknown_fields
 from domain.content.letterheads import letterhead_problem
 from domain.access.scope import staff_scope, student_scope
 from domain.content.sms_text import sms_count
+from domain.translations.manual import ManualText, check_manual_texts, district_limits, require_translations_addon
 from domain.content.text import INVALID_CHARACTERS, has_control_characters, html_to_text
 from domain.access.viewer import Viewer
 from models.directory import (
@@ -72,6 +73,8 @@ class SendMessageRequest:
     confirmed_recipient_count: int | None = None
     # RCP-09: the once-per-family draw; None draws a fresh one. A plan's seed sends what it showed.
     family_seed: int | None = None
+    # TRN-04: manual translations, one per language; None keeps a stored message's (none on a new one).
+    translations: tuple[ManualText, ...] | None = None
 
     @property
     def selects_students(self) -> bool:
@@ -129,7 +132,9 @@ def with_sender_defaults(viewer: Viewer, request: SendMessageRequest) -> SendMes
 def validate_send_request(session: Session, viewer: Viewer, request: SendMessageRequest, *,
                           draft: bool = False) -> list[FieldProblem]:
     """Every user-fixable problem with the request, each with its field path (empty = valid).
-    A draft may still be empty: recipients are checked when it is sent."""
+    A draft may still be empty: recipients are checked when it is sent. Translations without the
+    add-on are refused first (AuthorizationError, TRN-08)."""
+    require_translations_addon(viewer, request.translations)
     problems: list[FieldProblem] = []
     if request.push is False and Channel.PUSH in request.channels:
         _problem(problems, ("push",), "CONFLICT", "push is false but PUSH is among the channels.")
@@ -188,6 +193,7 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
                  "Emergency applies to calls and SMS; add the SMS or VOICE channel.")
     _check_email_options(problems, request)
     _check_letter_options(session, problems, request)
+    problems += translation_texts(viewer, request)[1]
     if request.family_seed is not None and not valid_family_seed(request.family_seed):
         _problem(problems, ("familySeed",), "INVALID",
                  f"familySeed is a number from 0 to {DRAW_MODULUS - 1}, as recipientPlan returns it.")
@@ -208,6 +214,20 @@ def validate_send_request(session: Session, viewer: Viewer, request: SendMessage
     _check_ids(session, problems, "userGroupIds", "user group", request.user_group_ids, UserGroup.id,
                assigned_groups_clause(viewer, UserGroup, UserGroupAssignee))
     return problems
+
+
+def translation_texts(viewer: Viewer, request: SendMessageRequest) -> tuple[list[ManualText], list[FieldProblem]]:
+    """TRN-04: the request's manual translations in stored form, and their problems at
+    input.translations.<index>.<field>, each text checked as the original's is (a translated SMS
+    or call text needs its channel, as smsText and callText do)."""
+    limits = district_limits(viewer, subject=SUBJECT_MAX_LENGTH, body=BODY_MAX_LENGTH)
+    texts, problems = check_manual_texts(request.translations or (), limits, ("input", "translations"))
+    for index, text in enumerate(request.translations or ()):
+        for name, value, channel in (("smsText", text.sms_text, Channel.SMS), ("callText", text.call_text, Channel.VOICE)):
+            if value is not None and channel not in request.channels:
+                problems.append(FieldProblem(("input", "translations", index, name), "INVALID",
+                                             f"A translated {name} needs the {channel.value} channel, as {name} does."))
+    return texts, problems
 
 
 def _check_email_options(problems: list[FieldProblem], request: SendMessageRequest) -> None:

@@ -23,6 +23,7 @@ from domain.messages.request import (  # noqa: F401  (the request and its rules 
     SUBJECT_MAX_LENGTH,
     SendMessageRequest,
     assigned_groups_clause,
+    translation_texts,
     validate_send_request,
     with_sender_defaults,
 )
@@ -33,6 +34,7 @@ from domain.content.text import html_to_text
 from domain.access.viewer import Viewer, load_viewer
 from domain.directory.school_years import school_year_to_send_in, working_year_id
 from domain.recipients.plan import recipient_count
+from domain.translations.carried import replace_message_translations, translated_texts
 from models.conversations import DraftAssignment
 from models.directory import Student
 from models.messaging import (
@@ -137,7 +139,18 @@ def create_message(session: Session, viewer: Viewer, request: SendMessageRequest
     session.add(message)
     session.flush()
     _store_selection(session, viewer, message.id, request)
+    if request.translations:  # TRN-04: one MANUAL row per language
+        replace_message_translations(session, message.id, translation_texts(viewer, request)[0])
+        flag_translations(session, message)
     return message
+
+
+def flag_translations(session: Session, message: Message) -> None:
+    """INB-11: a flagged word in a manual translation flags the message as one in the original does."""
+    if not message.flagged and contains_flagged_word(session, *translated_texts(session, message.id)):
+        message.flagged = True
+        session.add(message)
+        session.flush()
 
 
 def _caller_id(session: Session, viewer: Viewer, request: SendMessageRequest) -> int | None:
@@ -300,3 +313,6 @@ def replace_selection(session: Session, viewer: Viewer, message: Message, reques
     session.add(message)
     session.flush()
     _store_selection(session, viewer, message.id, request)
+    if request.translations is not None:  # TRN-04: the list replaces the set; null keeps the stored one
+        replace_message_translations(session, message.id, translation_texts(viewer, request)[0])
+    flag_translations(session, message)  # the kept set too: the original's flag was just recomputed

@@ -17,6 +17,7 @@ from domain.messages.send import (
 from domain.scheduling.rules import Recurrence
 from domain.access.viewer import load_viewer
 from domain.support.wall_clock import first_instant_at
+from domain.translations.carried import copy_message_translations
 from models.directory import AccountStatus, User
 from models.messaging import (
     ImportedRecipient,
@@ -127,4 +128,5 @@ def _copy_as_occurrence(session: Session, template: Message) -> Message:
         select(new_id, ImportedRecipient.name, ImportedRecipient.email, ImportedRecipient.phone,
                ImportedRecipient.source_row, ImportedRecipient.created_at)
         .where(ImportedRecipient.message_id == template.id)))
+    copy_message_translations(session, template.id, occurrence.id)  # TRN-05: every occurrence carries them
     return occurrence

@@ -27,6 +27,14 @@ from domain.templates import references
 from domain.content.letterheads import letterhead_problem
 from domain.editor.mode import TextEditor, editor_in_use, template_html
 from domain.templates.rules import TemplateNotFound, check_change, require_template_access, visible_template
+from domain.translations.carried import replace_template_translations, stored_template_texts
+from domain.translations.manual import (
+    ManualText,
+    check_manual_texts,
+    district_limits,
+    require_translations_addon,
+    stored_texts,
+)
 from models.db import utcnow
 from models.directory import Profile, Role
 from models.templates import (
@@ -36,6 +44,7 @@ from models.templates import (
     MessageTemplateSchool,
     TabTarget,
 )
+from models.translations import TemplateTranslation
 
 TITLE_MAX_LENGTH = 200
 SUBJECT_MAX_LENGTH = 200
@@ -70,6 +79,8 @@ class TemplateRequest:
     profile_ids: tuple[int, ...] = KEEP
     school_ids: tuple[int, ...] = KEEP
     tab_target: TabTarget | None = KEEP
+    # TRN-04: the template's manual translations; the list replaces the set.
+    translations: tuple[ManualText, ...] = KEEP
 
     def given(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
@@ -127,9 +138,20 @@ def _problems(session: Session, viewer: Viewer, given: dict[str, Any], *, new: b
         problem = letterhead_problem(session, given["letterhead_id"], ("letterheadId",))
         if problem:
             problems.append(problem)
+    if given.get("translations"):
+        limits = district_limits(viewer, subject=SUBJECT_MAX_LENGTH, body=BODY_MAX_LENGTH)
+        problems += check_manual_texts(given["translations"], limits, ("translations",))[1]
     _check_ids(problems, "profileIds", given.get("profile_ids") or (), _staff_profile_ids(session))
     _check_ids(problems, "schoolIds", given.get("school_ids") or (), set(viewer.school_ids) | kept_school_ids)
     return problems
+
+
+def _stored_translations(texts: tuple[ManualText, ...], editor: TextEditor) -> tuple[ManualText, ...]:
+    """TRN-04: translations in the template's stored form, in language order; their HTML saved as
+    the body's is (EDT-03)."""
+    return tuple(sorted((dataclasses.replace(text, html_body=template_html(editor, text.html_body))
+                         if text.html_body is not None else text for text in stored_texts(texts)),
+                        key=lambda text: text.language))
 
 
 def _staff_profile_ids(session: Session) -> set[int]:
@@ -179,6 +201,7 @@ def _current(session: Session, template: MessageTemplate) -> dict[str, Any]:
     current = {name: getattr(template, name) for name in _COLUMNS}
     current["profile_ids"] = frozenset(session.execute(select(MessageTemplateProfile.profile_id).where(
         MessageTemplateProfile.template_id == template.id)).scalars())
+    current["translations"] = tuple(stored_template_texts(session, template.id))
     current["school_ids"] = frozenset(session.execute(select(MessageTemplateSchool.school_id).where(
         MessageTemplateSchool.template_id == template.id)).scalars())
     return current
@@ -199,6 +222,8 @@ def _changes(current: dict[str, Any], given: dict[str, Any], editor: TextEditor)
     for name, value in given.items():
         wanted = frozenset(value) if name in ("profile_ids", "school_ids") else _stored(name, value, editor)
         stored = current[name]
+        if name == "translations":  # compared in stored form, language by language (TRN-04)
+            wanted, stored = _stored_translations(value, editor), _stored_translations(stored, editor)
         if name == "html_body":  # a body saved before a policy or editor change may not be in today's form
             stored = _stored(name, stored, editor)
         if wanted != stored:
@@ -212,6 +237,7 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
     given = request.given()
     editor = editor_in_use(session, lock=True)  # EDT-03: the form a switch in progress leads to
     check_change(viewer, None, _new_values(given))
+    require_translations_addon(viewer, given.get("translations"))  # TRN-08
     problems = _problems(session, viewer, given, new=True)
     if problems:
         raise InvalidInput(problems)
@@ -220,6 +246,8 @@ def create(session: Session, viewer: Viewer, request: TemplateRequest) -> Messag
     session.add(template)
     session.flush()
     _replace_publishing(session, template.id, given)
+    if given.get("translations"):
+        replace_template_translations(session, template.id, _stored_translations(given["translations"], editor))
     return template
 
 
@@ -233,10 +261,12 @@ def update(session: Session, viewer: Viewer, template_id: int, request: Template
         # With no template to compare with, every gated value given is a change: FORBIDDEN for a value
         # the viewer may not set, whether the id is missing or another's (which answers the same).
         check_change(viewer, None, {camel(name) for name in given})
+        require_translations_addon(viewer, given.get("translations"))
         raise
     current = _current(session, template)
     changes = _changes(current, given, editor)
     check_change(viewer, template, {camel(name) for name in changes})
+    require_translations_addon(viewer, changes.get("translations"))  # TRN-08: a set sent back unchanged passes
     problems = _problems(session, viewer, changes, new=False, kept_school_ids=current["school_ids"])
     if problems:
         raise InvalidInput(problems)
@@ -248,6 +278,8 @@ def update(session: Session, viewer: Viewer, template_id: int, request: Template
     template.updated_at = utcnow()
     session.add(template)
     _replace_publishing(session, template.id, changes)
+    if "translations" in changes:  # TRN-04: the list replaces the set
+        replace_template_translations(session, template.id, _stored_translations(changes["translations"], editor))
     session.flush()
     return template
 
@@ -260,7 +292,7 @@ def remove(session: Session, viewer: Viewer, template_id: int) -> int:
     if users:
         raise InvalidInput([FieldProblem(("id",), "IN_USE", "The template is used by " + "; ".join(users) +
                                          ". Change those first.")])
-    for table in (MessageTemplateProfile, MessageTemplateSchool, MessageTemplateAttachment):
+    for table in (MessageTemplateProfile, MessageTemplateSchool, MessageTemplateAttachment, TemplateTranslation):
         session.execute(delete(table).where(table.template_id == template.id))
     session.execute(delete(MessageTemplate).where(MessageTemplate.id == template.id))
     return template.id

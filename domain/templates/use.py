@@ -2,8 +2,9 @@
 drafts.
 
 The template's subject, body, letterhead, options (secure, priority, Add Log Record, push, academic
-record category), SMS and call texts and files are copied into the message (a file whose content
-the draft already has is not copied again, so applying a template twice leaves one copy); on an
+record category), SMS and call texts, files and manual translations (TRN-05) are copied into the
+message (a file whose content the draft already has is not copied again, so applying a template
+twice leaves one copy); on an
 existing draft the fields the template has overwrite the draft's (a blank subject or an absent SMS
 leaves the draft's own), and its recipients stay. A field whose permission the viewer does not hold is not
 copied and is named in the answer, so the draft never holds what its owner could not have set.
@@ -17,13 +18,15 @@ import dataclasses
 from sqlalchemy import exists, func, insert, literal, select
 from sqlmodel import Session
 
+from domain.access.permissions import Addon
 from domain.access.viewer import Viewer
 from domain.content.flagging import contains_flagged_word
 from domain.content.text import html_to_text
 from domain.messages.drafts import own_draft
-from domain.messages.send import DEFAULT_SUBJECT, SendMessageRequest, save_draft
+from domain.messages.send import DEFAULT_SUBJECT, SendMessageRequest, flag_translations, save_draft
 from domain.support.errors import FieldProblem, InvalidInput
 from domain.templates.rules import FIELD_PERMISSIONS, visible_template
+from domain.translations.carried import overlay_message_translations, template_texts
 from models.attachments import MessageAttachment
 from models.db import utcnow
 from models.messaging import Channel, Message, StudentRecipientType
@@ -57,7 +60,25 @@ def use_template(session: Session, viewer: Viewer, template_id: int, *, draft_id
         message = own_draft(session, viewer, draft_id, lock=True)
         _overwrite(session, message, template, allowed)
     _copy_files(session, template.id, message.id)
+    if not _copy_translations(session, viewer, template.id, message):
+        skipped = tuple(sorted((*skipped, "translations")))
     return TemplateUsed(message, skipped)
+
+
+def _copy_translations(session: Session, viewer: Viewer, template_id: int, message: Message) -> bool:
+    """TRN-05: the template's translations onto the message; on a draft they replace its own of
+    the same languages and leave its others. Their SMS and call texts come along when the message
+    has that channel and the viewer its permission, as the template's own do. False when the
+    district lacks the Translations add-on and the template has some: nothing is copied (TRN-08)."""
+    has = viewer.permissions.has
+    texts = template_texts(
+        session, template_id, sms=has(FIELD_PERMISSIONS["smsText"]) and Channel.SMS.value in message.channels,
+        call=has(FIELD_PERMISSIONS["callText"]) and Channel.VOICE.value in message.channels)
+    if texts and not viewer.permissions.addon_enabled(Addon.TRANSLATIONS):
+        return False
+    overlay_message_translations(session, message.id, texts)
+    flag_translations(session, message)
+    return True
 
 
 def _new_draft(session: Session, viewer: Viewer, template: MessageTemplate, allowed: dict[str, bool]) -> Message:

@@ -65,6 +65,10 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
                          "scheduled from it (SYS-08). Select the current or a later year (selectSchoolYear).",
     "NO_SIGN_IN_SESSION": "The credential has no sign-in session (a partner key, or a provider's token used "
                           "directly), so it always works in the current school year.",
+    # manual translations (TRN-04, domain.translations.manual)
+    "UNSUPPORTED_LANGUAGE": "The language is not one messages can be translated into (TRN-04).",
+    "SAME_AS_ORIGINAL": "The translation names the original's own language (TRN-04).",
+    "DUPLICATE_LANGUAGE": "The language has more than one translation in the list (TRN-04).",
     # a CSV file of recipients (importRecipients, IMP-*)
     "INVALID_MAPPING": "The column mapping is not usable: positions start at 0, one field per column, an email or "
                        "a phone column (IMP-02).",
@@ -85,10 +89,13 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
                         "again will not help until its configuration is fixed.",
 }
 
+#: The codes of a list of manual translations (TRN-04, domain.translations.manual).
+TRANSLATION_CODES = ("UNSUPPORTED_LANGUAGE", "SAME_AS_ORIGINAL", "DUPLICATE_LANGUAGE")
 #: The codes of a message input (sendMessage, saveDraft, scheduleMessage, recipientPlan, ...):
 #: domain.messages.request.validate_send_request and the caller ID it picks.
 MESSAGE_INPUT_CODES = ("REQUIRED", "TOO_LONG", "TOO_MANY", "RECIPIENTS_EMPTY", "NOT_FOUND", "INVALID", "CONFLICT",
-                       "DUPLICATE", "EXCLUDED_SCHOOL", "UNKNOWN_FIELD", "NO_CALLER_ID", "INVALID_CHARACTERS")
+                       "DUPLICATE", "EXCLUDED_SCHOOL", "UNKNOWN_FIELD", "NO_CALLER_ID", "INVALID_CHARACTERS",
+                       *TRANSLATION_CODES)
 #: The codes of a schedule input (domain.scheduling.rules.validate_new_schedule and its edit).
 SCHEDULE_CODES = ("REQUIRED", "IN_THE_PAST", "INVALID", "BEFORE_START")
 #: What sending or scheduling a new message adds: the session's school year is a prior one (SYS-08,

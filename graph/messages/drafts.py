@@ -24,6 +24,7 @@ from domain.messages.draft_listing import (
 )
 from domain.messages.drafts import DraftNotFound, Gates, camel, own_draft
 from graph.node import Node
+from graph.translations.manual import ManualTranslation
 from graph.context import Info
 from graph.messages.imports import ImportedRecipient
 from graph.messages.inputs import SendMessageInput
@@ -96,7 +97,7 @@ def _ids(kind: Kind, values: list[int]) -> list[strawberry.ID]:
     "A draft with everything saved (CMP-28, DRF-02): reopen it, save it again with saveDraft(id), send, "
     "schedule, assign or discard it. The selection fields mirror SendMessageInput, so a client can send "
     "them back as they are. A selection made with allStudents was expanded into studentIds when saved. "
-    "Polls, sign-ups and translations join later."))
+    "Its manual translations are sent with it (TRN-05). Polls and sign-ups join later."))
 class Draft(Node):
     id: strawberry.ID = strawberry.field(description="The draft's id (a Message id), for saveDraft(id), sendDraft, "
                                                      "scheduleDraft, assignDraft and discardDraft.")
@@ -150,6 +151,12 @@ class Draft(Node):
     async def attachments(self, info: Info) -> list[AttachedFile]:
         files = await info.context.loaders.attachments_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
         return [AttachedFile.of(self.id, a) for a in files]
+
+    @strawberry.field(description=(
+        "The manual translations saved with it, one per language, in language order (TRN-04, TRN-05); sending or "
+        "scheduling it sends them. Send them back in SendMessageInput.translations as they are."))
+    async def translations(self, info: Info) -> list[ManualTranslation]:
+        return await info.context.loaders.translations_by_message_id.load(parse_id(self.id, Kind.MESSAGE))
 
     @strawberry.field(description="The CSV-imported recipients, in import order, 100 a page by default (IMP-05).")
     def imported_recipients(self, info: Info, first: First = None, after: After = None, last: Last = None,

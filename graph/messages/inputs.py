@@ -11,6 +11,7 @@ from domain.access.permissions import Perm
 from graph.messages.types import Channel, StudentRecipientType
 from graph.pagination import parse_id, parse_ids
 from graph.permissions import gated, gated_by_value
+from graph.translations.manual import TRANSLATIONS_DESCRIPTION, MessageTranslationInput, to_texts
 from models import messaging as db
 
 
@@ -104,6 +105,8 @@ class SendMessageInput:
                     "Null: a fresh random draw, recorded on the message; not allowed with confirmedRecipientCount "
                     "for ONCE_PER_FAMILY, whose confirmed count is that of one pick (error code REQUIRED) "
                     "(RCP-09).")
+    translations: list[MessageTranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS_DESCRIPTION)
 
 
 def to_request(data: SendMessageInput) -> SendMessageRequest:
@@ -137,4 +140,5 @@ def to_request(data: SendMessageInput) -> SendMessageRequest:
         academic_record_category=data.academic_record_category,
         confirmed_recipient_count=data.confirmed_recipient_count,
         family_seed=data.family_seed,
+        translations=to_texts(data.translations),
     )

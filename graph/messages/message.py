@@ -24,6 +24,7 @@ from graph.messages.types import (
     StudentRecipientType,
 )
 from graph.node import Node
+from graph.translations.manual import ManualTranslation
 from graph.pagination import After, Before, Connection, First, Last, keyset_page, node_id, window
 from models import messaging as db
 
@@ -67,6 +68,16 @@ class Message(Node):
         "and the body."))
     sender_id: strawberry.Private[int | None] = None  # whose message: they read every delivery of it
     row_id: strawberry.Private[int] = 0
+    content_hidden: strawberry.Private[bool] = False  # INB-11: a flagged message in a conversation
+
+    @strawberry.field(description=(
+        "The manual translations the sender wrote, one per language, in language order (TRN-04); a scheduled "
+        "message's and each of its occurrences' included (TRN-05). Empty in a conversation for a flagged message "
+        "(INB-11)."))
+    async def translations(self, info: Info) -> list[ManualTranslation]:
+        if self.content_hidden:
+            return []
+        return await info.context.loaders.translations_by_message_id.load(self.row_id)
 
     def _readable(self, info: Info) -> tuple:
         return readable_deliveries(info.context.viewer, self.sender_id)
@@ -136,6 +147,7 @@ class Message(Node):
         if row.flagged:
             shown.html_body = f"<p>{PLACEHOLDER}</p>"
             shown.sms_text = shown.call_text = None
+            shown.content_hidden = True
         return shown
 
     @classmethod

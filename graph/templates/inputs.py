@@ -16,6 +16,7 @@ from domain.templates.editing import KEEP, TemplateRequest
 from graph.pagination import parse_id, parse_ids
 from graph.permissions import gated
 from graph.templates.types import TabTarget
+from graph.translations.manual import TRANSLATIONS_DESCRIPTION, MessageTranslationInput, to_texts
 from models import templates as db
 
 
@@ -54,6 +55,8 @@ class TemplateInput:
         Perm.PUBLISH_TEMPLATES, default=strawberry.UNSET)
     tab_target: TabTarget | None = gated("Attach to a Student Info tab or feature (TPL-06); null: none.",
                                          Perm.PUBLISH_TEMPLATES, default=strawberry.UNSET)
+    translations: list[MessageTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=TRANSLATIONS_DESCRIPTION + " useTemplate copies them (TRN-05).")
 
 
 _FLAGS = ("secure", "priority", "add_log_record", "push")
@@ -71,6 +74,8 @@ def to_template_request(data: TemplateInput) -> TemplateRequest:
     for name, kind in (("profile_ids", Kind.PROFILE), ("school_ids", Kind.SCHOOL)):
         ids = _keep_unset(getattr(data, name))
         values[name] = KEEP if ids is KEEP else parse_ids(ids or [], kind)
+    translations = _keep_unset(data.translations)
+    values["translations"] = KEEP if translations in (KEEP, None) else to_texts(translations)
     tab = _keep_unset(data.tab_target)
     values["tab_target"] = tab if tab in (KEEP, None) else db.TabTarget(tab.value)
     return TemplateRequest(**values)

@@ -10,8 +10,10 @@ from domain.support.global_ids import Kind
 from domain.templates.listing import TemplateView
 from graph.directory.types import Role, School
 from graph.enum_values import describe_values
+from graph.context import Info
 from graph.node import Node
 from graph.pagination import node_id
+from graph.translations.manual import ManualTranslation
 from models import templates as db
 
 TabTarget = describe_values(strawberry.enum(db.TabTarget, description=(
@@ -122,6 +124,13 @@ class MessageTemplate(Node):
         "You may set its profiles, schools and tab: \"Publish Templates\" (PERM-32, PERM-33)."))
     created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When it was last changed (UTC).")
+    row_id: strawberry.Private[int] = 0
+
+    @strawberry.field(description=(
+        "Its manual translations, one per language, in language order (TRN-04); useTemplate copies them onto the "
+        "draft (TRN-05)."))
+    async def translations(self, info: Info) -> list[ManualTranslation]:
+        return await info.context.loaders.translations_by_template_id.load(self.row_id)
 
     @classmethod
     def of(cls, view: TemplateView) -> MessageTemplate:
@@ -141,7 +150,7 @@ class MessageTemplate(Node):
             author=TemplateAuthor(id=node_id(Kind.USER, view.author.id),
                                   name=f"{view.author.first_name} {view.author.last_name}") if view.author else None,
             can_edit=view.may_change, can_publish=view.may_publish, created_at=row.created_at,
-            updated_at=row.updated_at)
+            updated_at=row.updated_at, row_id=row.id)
 
 
 @strawberry.type(description="A template attached to a Student Info tab or feature, and how it is offered there "

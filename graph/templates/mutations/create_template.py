@@ -8,7 +8,7 @@ import strawberry
 
 from domain.templates import editing
 from graph.context import Info
-from graph.errors import field_errors, perform
+from graph.errors import TRANSLATION_CODES, field_errors, perform
 from graph.permissions import authorize_input, requires
 from graph.templates.inputs import TemplateInput, to_template_request
 from graph.templates.queries import STAFF_ROLES, TEMPLATE_PERMS, shown_template
@@ -16,7 +16,7 @@ from graph.templates.types import MessageTemplate
 
 #: The codes of a template's fields (domain.templates.editing).
 TEMPLATE_INPUT_CODES = ("REQUIRED", "TOO_LONG", "INVALID_CHARACTERS", "UNKNOWN_FIELD", "NOT_FOUND", "INVALID",
-                        "DUPLICATE")
+                        "DUPLICATE", "TOO_MANY", *TRANSLATION_CODES)
 
 
 @strawberry.type(description="The template as saved.")

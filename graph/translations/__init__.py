@@ -1,0 +1,1 @@
+"""Translations in the API (TRN-*): the manual translation input and type every carrier shares."""
