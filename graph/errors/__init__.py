@@ -56,6 +56,9 @@ CODE_DESCRIPTIONS: dict[str, str | None] = {
     "IN_USE": "Something still uses it (the message names what); change that first (TPL-15).",
     "IRREVERSIBLE": "The change was one-way and has been made; it cannot be undone (EDT-02: the original text "
                     "editor cannot be turned back on).",
+    "UNSUPPORTED_LANGUAGE": "The language is not one messages can be translated into (supportedLanguages, TRN-04).",
+    "SAME_AS_ORIGINAL": "A manual translation names the original's own language (TRN-04).",
+    "DUPLICATE_LANGUAGE": "A language has more than one manual translation (TRN-04).",
     "CONFIRMATION_REQUIRED": "The action needs explicit confirmation (confirm: true); nothing was done.",
     "NOT_FLAGGED": "The message is not flagged (INB-09).",
     "NOT_A_STUDENT": "The message's author is not a student (INB-09: referrals are for students).",
