@@ -19,7 +19,7 @@ permission (PERM-22, PERM-25…PERM-29, PERM-48…PERM-53, SMS-01, VOI-01).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, not_, or_, select, true
+from sqlalchemy import and_, exists, not_, or_, select
 from sqlmodel import Session
 
 from domain.access.permissions import CATALOGUE, Addon, Perm
@@ -79,7 +79,8 @@ def require_announcement_editing(viewer: Viewer) -> None:
 
 
 def _outside(viewer: Viewer, school_column) -> object:
-    return school_column.not_in(sorted(viewer.school_ids)) if viewer.school_ids else true()
+    # with no school of the viewer's, every school is outside (the column names its table for EXISTS)
+    return school_column.not_in(sorted(viewer.school_ids)) if viewer.school_ids else school_column.is_not(None)
 
 
 def managed_announcements(viewer: Viewer) -> list:
