@@ -28,7 +28,7 @@ from domain.announcements.rules import (
 from domain.announcements.validation import known_profiles, problems_of
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
-from domain.content.html_policy import sanitized_html
+from domain.editor.mode import TextEditor, editor_in_use, template_html
 from domain.support.errors import InvalidInput, Refusal
 from domain.translations.languages import supported_language
 from models.announcements import (
@@ -64,28 +64,29 @@ def announcement_changed(session: Session, announcement_id: int) -> None:
     is wired here when it lands; until then a change publishes nothing."""
 
 
-def _clean(name: str, value: Any) -> Any:
-    """A value in its stored form: trimmed one-line text, sanitized HTML, sorted unique lists."""
+def _clean(name: str, value: Any, editor: TextEditor) -> Any:
+    """A value in its stored form: trimmed one-line text, HTML cleaned as every stored body is (in
+    the new editor's form once the district uses it, EDT-03), lists as tuples."""
     if name == "title":
         return value.strip()
     if name == "html_body":
-        return sanitized_html(value or "")
+        return template_html(editor, value or "")
     if name == "email" and value is not None:
-        return EmailAttachment(subject=value.subject.strip(), html_body=sanitized_html(value.html_body))
+        return EmailAttachment(subject=value.subject.strip(), html_body=template_html(editor, value.html_body))
     if name in _LINKS:
         return tuple(value)
     if name == "translations":
-        return tuple(_clean_translation(text) for text in value)  # in the given order: problems name its indexes
+        return tuple(_clean_translation(text, editor) for text in value)  # in the given order: problems name its indexes
     return value
 
 
-def _clean_translation(text: TranslationText) -> TranslationText:
+def _clean_translation(text: TranslationText, editor: TextEditor) -> TranslationText:
     return TranslationText(
         language=supported_language(text.language) or text.language,
         title=text.title.strip() if text.title is not None else None,
-        html_body=sanitized_html(text.html_body) if text.html_body is not None else None,
+        html_body=template_html(editor, text.html_body) if text.html_body is not None else None,
         email_subject=text.email_subject.strip() if text.email_subject is not None else None,
-        email_html_body=sanitized_html(text.email_html_body) if text.email_html_body is not None else None,
+        email_html_body=template_html(editor, text.email_html_body) if text.email_html_body is not None else None,
         sms_text=text.sms_text, call_text=text.call_text)
 
 
@@ -181,7 +182,8 @@ def create(session: Session, viewer: Viewer, request: AnnouncementRequest) -> An
     """ANN-01…ANN-07, ANN-22: a new announcement of the viewer's, starting today unless given."""
     require_announcement_editing(viewer)
     class_announcement = writes_class_announcements(viewer)
-    given = {name: _clean(name, value) for name, value in request.given().items()}
+    editor = editor_in_use(session, lock=True)  # EDT-03: the form a switch in progress leads to
+    given = {name: _clean(name, value, editor) for name, value in request.given().items()}
     values = {**DEFAULTS, "start_date": district_today(viewer.district), **given}
     changes = {name: value for name, value in given.items() if not _same(name, value, DEFAULTS.get(name, KEEP_NONE))}
     _authorize(session, viewer, changes)
@@ -207,6 +209,7 @@ def create(session: Session, viewer: Viewer, request: AnnouncementRequest) -> An
 def update(session: Session, viewer: Viewer, announcement_id: int, request: AnnouncementRequest) -> Announcement:
     """ANN-20: change the fields given (the inline edit sends one; the full edit may re-post)."""
     require_announcement_editing(viewer)
+    editor = editor_in_use(session, lock=True)  # before the announcement's lock, in the switch's order
     try:
         announcement = managed_announcement(session, viewer, announcement_id, lock=True)
     except AnnouncementNotFound:
@@ -215,8 +218,11 @@ def update(session: Session, viewer: Viewer, announcement_id: int, request: Anno
         check_fields(viewer, {INPUT_NAMES[name] for name in request.given()})
         raise
     stored = stored_values(session, announcement)
-    given = {name: _clean(name, value) for name, value in request.given().items()}
-    changes = {name: value for name, value in given.items() if not _same(name, value, stored[name])}
+    given = {name: _clean(name, value, editor) for name, value in request.given().items()}
+    # a body saved before a policy or editor change may not be in today's form: compare like with like
+    comparable = {**stored, "html_body": _clean("html_body", stored["html_body"], editor),
+                  "email": _clean("email", stored["email"], editor)}
+    changes = {name: value for name, value in given.items() if not _same(name, value, comparable[name])}
     values = {**stored, **changes}
     _authorize(session, viewer, changes, stored_profiles=stored["profile_ids"])
     problems = problems_of(session, viewer, values, set(changes), class_announcement=announcement.class_announcement,

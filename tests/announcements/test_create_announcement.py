@@ -49,6 +49,9 @@ def test_ann01_ann02_ann06_a_titled_announcement_starts_today_never_ends_and_is_
     assert shown["postingNumber"] == 1 and shown["canEdit"] and not shown["classAnnouncement"]
     again = gql(client, ONE, {"id": shown["id"]}, token)["data"]["announcement"]
     assert again == shown
+    node = gql(client, "query($id: ID!) { node(id: $id) { ... on Announcement { title } } }", {"id": shown["id"]},
+               token)["data"]["node"]
+    assert node == {"title": "Snow day"}
     with session_scope(engine) as session:  # audited like every other change
         rows = session.execute(select(AuditLog.action, AuditLog.object_ids).where(
             AuditLog.object_type == "announcement", AuditLog.actor_user_id == author)).all()

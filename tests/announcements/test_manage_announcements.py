@@ -18,7 +18,9 @@ from domain.announcements.calendar import district_today
 from domain.support.global_ids import Kind
 from factories import add_school, first_school_id, unique
 from helpers import count_statements, gid, gql, pk_of, set_district
+from domain.audit.actions import AuditAction
 from models.announcements import Announcement
+from models.audit import AuditLog
 from models.db import session_scope
 from models.directory import District, School
 
@@ -141,8 +143,9 @@ def test_ann20_a_full_edit_changes_the_body_and_attachments_and_reposts_once(cli
 
 
 def test_ann21_a_deleted_announcement_leaves_every_list_and_its_row_stays(client, engine):
-    """Covers ANN-21: deleteAnnouncement; the list, announcement(id) and updates no longer find it."""
-    token, _ = staff(engine)
+    """Covers ANN-21: deleteAnnouncement; the list, announcement(id) and updates no longer find it;
+    the deletion is audited."""
+    token, author = staff(engine)
     tag = unique("ann21-")
     saved = create(client, token, title=tag, profileIds=[gid(Kind.PROFILE, parent_profile_id(engine))])["announcement"]
     answer = gql(client, DELETE, {"id": saved["id"]}, token)["data"]["deleteAnnouncement"]
@@ -152,6 +155,10 @@ def test_ann21_a_deleted_announcement_leaves_every_list_and_its_row_stays(client
     assert edit(client, token, saved["id"], title="Back")["errors"][0]["code"] == "NOT_FOUND"
     with session_scope(engine) as session:
         assert session.get(Announcement, pk_of(saved["id"])).deleted_at is not None
+        actions = session.execute(select(AuditLog.action).where(AuditLog.object_type == "announcement",
+                                                                AuditLog.actor_user_id == author)
+                                  .order_by(AuditLog.id)).scalars().all()
+    assert actions == [AuditAction.ANNOUNCEMENT_CREATED.value, AuditAction.ANNOUNCEMENT_DELETED.value]
 
 
 def test_ann07_an_admin_reaching_more_than_five_schools_confirms_an_all_schools_posting(client, engine):
