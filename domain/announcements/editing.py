@@ -130,10 +130,12 @@ def _authorize(session: Session, viewer: Viewer, changes: dict[str, Any], stored
 def _confirm_school_count(session: Session, viewer: Viewer, values: dict[str, Any], confirm: bool,
                           class_announcement: bool) -> None:
     """ANN-07: an administrator who reaches more than five schools confirms posting to all of them
-    (no school selected: district-wide, ANN-06); the refusal says how many schools it reaches."""
+    (no school selected: district-wide, ANN-06); the refusal says how many schools it reaches: every
+    school that takes part in communication (a school excluded from it, SYS-06, reaches no one)."""
     if (viewer.role is Role.ADMIN and len(viewer.school_ids) > CONFIRM_ABOVE_SCHOOLS and not values["school_ids"]
             and not class_announcement and not confirm):
-        raise SchoolCountToConfirm(session.execute(select(func.count()).select_from(School)).scalar_one())
+        raise SchoolCountToConfirm(session.execute(select(func.count()).select_from(School).where(
+            School.exclude_from_communication.is_(False))).scalar_one())
 
 
 def _write_links(session: Session, announcement_id: int, changes: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ permission (PERM-22, PERM-25…PERM-29, PERM-48…PERM-53, SMS-01, VOI-01).
   announcements (ANN-22).
 - **Which announcements** (the reading this module documents): an administrator manages those
   they wrote and those whose every school is one of theirs (a district-wide one, ANN-06, when they
-  reach every school; a class announcement when every section is at one of their schools); a
+  reach every school that takes part in communication, SYS-06; a class announcement when every
+  section is at one of their schools); a
   teacher manages the class announcements they wrote. Anything else answers exactly like an id
   that does not exist (AnnouncementNotFound).
 - **Fields** each need their own permission to set or change (ANN-12): the email (PERM-26,
@@ -93,7 +94,8 @@ def managed_announcements(viewer: Viewer) -> list:
     has_school = exists().where(AnnouncementSchool.announcement_id == Announcement.id)
     school_outside = exists().where(AnnouncementSchool.announcement_id == Announcement.id,
                                     _outside(viewer, AnnouncementSchool.school_id))
-    reaches_every_school = not_(exists().where(_outside(viewer, School.id)))
+    reaches_every_school = not_(exists().where(School.exclude_from_communication.is_(False),
+                                               _outside(viewer, School.id)))
     section_outside = exists().where(AnnouncementSection.announcement_id == Announcement.id,
                                      Section.id == AnnouncementSection.section_id,
                                      _outside(viewer, Section.school_id))

@@ -19,13 +19,16 @@ from graph.context import Info
 from graph.directory.types import School
 from graph.pagination import After, Connection, Edge, First, PageInfo, decode_key, encode_cursor, page_size, parse_id
 from graph.permissions import denied, requires
-from models.directory import Role
+from models.directory import PermissionLevel, Role
 
 #: Announcements are staff content: administrators with "Announcements" (PERM-25), teachers with
 #: "Class Announcements" (PERM-48); the domain refuses anyone else (domain.announcements.rules).
 STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
-WHO_MANAGES = (f"Administrators need {CATALOGUE[Perm.ANNOUNCEMENTS].describe()} (Edit to change), teachers "
+WHO_MANAGES = (f"Administrators need {CATALOGUE[Perm.ANNOUNCEMENTS].describe()}, teachers "
                f"{CATALOGUE[Perm.CLASS_ANNOUNCEMENTS].describe()} for their own class announcements.")
+#: The same for a change (PERM-25 at Edit).
+WHO_EDITS = (f"Administrators need {CATALOGUE[Perm.ANNOUNCEMENTS].describe(PermissionLevel.EDIT)}, teachers "
+             f"{CATALOGUE[Perm.CLASS_ANNOUNCEMENTS].describe()} for their own class announcements.")
 CURSOR_KIND = "announcement"
 
 

@@ -9,7 +9,7 @@ import strawberry
 from domain.announcements import editing
 from domain.support.errors import Refusal
 from graph.announcements.inputs import AnnouncementInput, to_announcement_request
-from graph.announcements.queries import STAFF_ROLES, WHO_MANAGES, shown_announcement
+from graph.announcements.queries import STAFF_ROLES, WHO_EDITS, shown_announcement
 from graph.announcements.types import Announcement
 from graph.context import Info
 from graph.errors import UserErrors, field_errors, perform
@@ -62,7 +62,7 @@ class CreateAnnouncementMutation:
         "given (ANN-02), to at least one profile unless public (ANN-03), at your schools or district-wide (ANN-05, "
         "ANN-06). A teacher's is a class announcement for sections of their own schedule (PERM-48, ANN-22). The "
         "email, SMS, call, push and public fields need the permissions their descriptions name; without one the "
-        f"mutation is refused and nothing is written. {WHO_MANAGES} (Edit)", Perm.COMMUNICATION, roles=STAFF_ROLES))
+        f"mutation is refused and nothing is written. {WHO_EDITS}", Perm.COMMUNICATION, roles=STAFF_ROLES))
     def create_announcement(self, info: Info, input: Annotated[AnnouncementInput, strawberry.argument(
             description="The announcement's fields.")], confirm: Annotated[bool, CONFIRM_ARGUMENT] = False
                             ) -> CreateAnnouncementResult:

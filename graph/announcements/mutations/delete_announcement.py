@@ -9,7 +9,7 @@ import strawberry
 from domain.access.permissions import Perm
 from domain.announcements import editing
 from domain.support.global_ids import Kind
-from graph.announcements.queries import STAFF_ROLES, WHO_MANAGES
+from graph.announcements.queries import STAFF_ROLES, WHO_EDITS
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import node_id, parse_id
@@ -31,7 +31,7 @@ DeleteAnnouncementResult = Annotated[AnnouncementDeleted | DeleteAnnouncementErr
 class DeleteAnnouncementMutation:
     @strawberry.mutation(**requires(
         "Delete an announcement you may change: your own, or as an administrator one whose every school is yours "
-        f"(ANN-21). {WHO_MANAGES} (Edit)", Perm.COMMUNICATION, roles=STAFF_ROLES))
+        f"(ANN-21). {WHO_EDITS}", Perm.COMMUNICATION, roles=STAFF_ROLES))
     def delete_announcement(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The announcement (Announcement.id).")]) -> DeleteAnnouncementResult:
         return perform(info, lambda: editing.remove(info.context.session, info.context.viewer,

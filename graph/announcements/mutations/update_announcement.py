@@ -13,7 +13,7 @@ from graph.announcements.inputs import AnnouncementInput, to_announcement_reques
 from graph.announcements.mutations.create_announcement import (
     ANNOUNCEMENT_INPUT_CODES, CONFIRM_ARGUMENT, AnnouncementConfirmationRequired, AnnouncementSaved, refused_or_confirm,
 )
-from graph.announcements.queries import STAFF_ROLES, WHO_MANAGES, shown_announcement
+from graph.announcements.queries import STAFF_ROLES, WHO_EDITS, shown_announcement
 from graph.context import Info
 from graph.errors import field_errors, perform
 from graph.pagination import parse_id
@@ -36,7 +36,7 @@ class UpdateAnnouncementMutation:
         "permission; a changed email, SMS, call, push or public flag needs the permission its description names, "
         "removing one too (null removes an attachment, ANN-12). An administrator may change their own "
         "announcements and those whose every school is theirs; a teacher their own class announcements. "
-        f"{WHO_MANAGES} (Edit)", Perm.COMMUNICATION, roles=STAFF_ROLES))
+        f"{WHO_EDITS}", Perm.COMMUNICATION, roles=STAFF_ROLES))
     def update_announcement(
             self, info: Info,
             id: Annotated[strawberry.ID, strawberry.argument(description="The announcement (Announcement.id).")],
