@@ -158,3 +158,24 @@ def test_perm25_perm48_another_users_announcement_answers_like_a_missing_one(cli
                                                                                                        missing)]
         assert deleted[0] == deleted[1] and deleted[0]["errors"][0]["code"] == "NOT_FOUND"
     assert gql(client, ONE, {"id": saved["id"]}, admin)["data"]["announcement"]["title"] == "Scoped"
+
+
+def test_perm48_a_teacher_edits_and_deletes_their_own_class_announcement(client, engine):
+    """Covers PERM-48 (create, edit and delete): the teacher moves their class announcement to
+    another of their sections and deletes it; a section of another teacher stays NOT_FOUND."""
+    token, teacher = staff(engine, Role.TEACHER)
+    school = first_school_id(engine)
+    first, second = (add_section(engine, school, teacher_ids=[teacher]) for _ in range(2))
+    saved = create(client, token, title="Lab", profileIds=[_profile(engine)],
+                   sectionIds=[gid(Kind.SECTION, first)])["announcement"]
+    moved = edit(client, token, saved["id"], title="Lab moved", sectionIds=[gid(Kind.SECTION, second)])
+    assert moved["__typename"] == "AnnouncementSaved", moved
+    assert [s["id"] for s in moved["announcement"]["sections"]] == [gid(Kind.SECTION, second)]
+    foreign = edit(client, token, saved["id"], sectionIds=[gid(Kind.SECTION, add_section(engine, school))])
+    assert [(e["field"], e["code"]) for e in foreign["errors"]] == [("sectionIds.0", "NOT_FOUND")]
+    emptied = edit(client, token, saved["id"], sectionIds=[])
+    assert [(e["field"], e["code"]) for e in emptied["errors"]] == [("sectionIds", "REQUIRED")]
+    listed = gql(client, LIST, {"filter": {"titleContains": "Lab moved"}}, token)["data"]["announcements"]["edges"]
+    assert [edge["node"]["id"] for edge in listed] == [saved["id"]]
+    deleted = gql(client, DELETE, {"id": saved["id"]}, token)["data"]["deleteAnnouncement"]
+    assert deleted == {"__typename": "AnnouncementDeleted", "id": saved["id"]}
