@@ -12,6 +12,8 @@ from domain.access.partner_keys import listed_keys
 from domain.access.permissions import Perm
 from domain.access.scope import staff_scope, student_scope
 from domain.access.scopes import Scope
+from domain.announcements.rules import managed_announcements
+from domain.support.errors import AuthorizationError
 from domain.messages.drafts import own_drafts
 from domain.access.message_scope import visible_messages
 from domain.reports.communication_report import readable_deliveries
@@ -20,6 +22,7 @@ from domain.templates.listing import template_views
 from domain.templates.rules import visible_templates
 from domain.webhooks import listing as webhook_listing
 from graph.access.partner_keys import PartnerKey
+from graph.announcements.queries import shown as shown_announcements
 from graph.context import Info
 from graph.directory.queries import assigned_groups, reachable_sections
 from graph.directory.types import Group, School, Section, StaffMember, Student
@@ -32,6 +35,7 @@ from graph.telephony.types import shown as shown_caller_ids
 from graph.templates.types import Letterhead, MessageTemplate
 from graph.webhooks.types import WebhookEndpoint
 from models import directory as directory_db
+from models.announcements import Announcement as AnnouncementRow
 from models.caller_ids import CallerId as CallerIdRow
 from models.conversations import PortalAlert as PortalAlertRow
 from models.messaging import Delivery as DeliveryRow, Message as MessageRow
@@ -160,3 +164,16 @@ def templates(info: Info, pks: list[int]) -> dict:
 def letterheads(info: Info, pks: list[int]) -> dict:
     rows = info.context.session.execute(select(LetterheadRow).where(LetterheadRow.id.in_(pks))).scalars()
     return {row.id: Letterhead.of(row) for row in rows}
+
+
+@loads_nodes(Kind.ANNOUNCEMENT, Perm.COMMUNICATION)
+def announcements(info: Info, pks: list[int]) -> dict:
+    """As announcement(id:): the announcements the viewer manages (PERM-25, PERM-48), none for others."""
+    viewer = info.context.viewer
+    try:
+        where = managed_announcements(viewer)
+    except AuthorizationError:
+        return {}
+    rows = list(info.context.session.execute(select(AnnouncementRow).where(
+        AnnouncementRow.id.in_(pks), *where)).scalars())
+    return {row.id: announcement for row, announcement in zip(rows, shown_announcements(info, rows), strict=True)}

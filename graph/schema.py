@@ -14,6 +14,8 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.announcements.mutations import AnnouncementMutations
+from graph.announcements.queries import AnnouncementQueries
 from graph.assistant.mutations import AssistantMutations
 from graph.assistant.queries import AssistantQueries
 from graph.audit.disclosures import AuditReturnedDisclosures
@@ -67,7 +69,8 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, AnnouncementQueries,
+            NodeQueries):
     pass
 
 
@@ -76,7 +79,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
                              "written then.")
 class Mutation(MessageMutations, ScheduleMutations, ReportMutations, DirectoryMutations, ReenrolmentMutations,
                TelephonyMutations, ConversationMutations, AccessMutations, WebhookMutations, LetterMutations,
-               AssistantMutations, TemplateMutations):
+               AssistantMutations, TemplateMutations, AnnouncementMutations):
     pass
 
 

@@ -31,6 +31,7 @@ from homeroom.request_context import RequestContextMiddleware
 from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
 from homeroom.routes.template_files import template_file_router
+from homeroom.routes.announcement_files import announcement_file_router
 from homeroom.routes.graphiql import GraphiQLPage
 from homeroom.routes.graphql import HomeroomGraphQLRouter
 from homeroom.routes.health import health_router
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(template_file_router(settings, engine))
+    app.include_router(announcement_file_router(settings, engine))
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
     app.include_router(sign_in_router(settings, engine, oidc, rate_limits))

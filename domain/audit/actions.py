@@ -30,6 +30,9 @@ class AuditAction(str, enum.Enum):
     WEBHOOK_ENDPOINT_DISABLED = "WEBHOOK_ENDPOINT_DISABLED"  # by the system, after persistent failure
     WEBHOOK_ENDPOINT_ENABLED = "WEBHOOK_ENDPOINT_ENABLED"
     WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"
+    ANNOUNCEMENT_CREATED = "ANNOUNCEMENT_CREATED"  # createAnnouncement (ANN-01)
+    ANNOUNCEMENT_UPDATED = "ANNOUNCEMENT_UPDATED"  # updateAnnouncement, inline or full, re-posting too (ANN-20)
+    ANNOUNCEMENT_DELETED = "ANNOUNCEMENT_DELETED"  # deleteAnnouncement (ANN-21)
     SIGN_IN_LINKED = "SIGN_IN_LINKED"  # an identity provider's subject linked to a user
 
 

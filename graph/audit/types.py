@@ -37,6 +37,9 @@ AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditActi
     DomainAuditAction.WEBHOOK_ENDPOINT_DISABLED: "Homeroom disabled a webhook endpoint after persistent failure.",
     DomainAuditAction.WEBHOOK_ENDPOINT_ENABLED: "A disabled webhook endpoint was enabled again.",
     DomainAuditAction.WEBHOOK_SECRET_ROTATED: "A webhook endpoint was given a new signing secret.",
+    DomainAuditAction.ANNOUNCEMENT_CREATED: "An announcement was created (createAnnouncement).",
+    DomainAuditAction.ANNOUNCEMENT_UPDATED: "An announcement was changed, inline or in full, or re-posted.",
+    DomainAuditAction.ANNOUNCEMENT_DELETED: "An announcement was deleted.",
     DomainAuditAction.SIGN_IN_LINKED: "An identity provider's account was linked to a user at sign-in.",
 })
 
@@ -45,7 +48,8 @@ AuditAction = describe_values(strawberry.enum(DomainAuditAction, name="AuditActi
 #: (a OneRoster run, a partner's read of a field name).
 _AUDITED_KINDS = {"message": Kind.MESSAGE, "user": Kind.USER, "partnerKey": Kind.PARTNER_KEY,
                   "webhookEndpoint": Kind.WEBHOOK_ENDPOINT, "profile": Kind.PROFILE, "school": Kind.SCHOOL,
-                  "student": Kind.STUDENT, "recipientThread": Kind.MESSAGE}
+                  "student": Kind.STUDENT, "recipientThread": Kind.MESSAGE,
+                  "announcement": Kind.ANNOUNCEMENT}
 
 
 def audited_object_ids(object_type: str, pks: list[int]) -> list[strawberry.ID]:

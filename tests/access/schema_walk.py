@@ -199,6 +199,7 @@ ID_KINDS = {
     "actorKeyId": Kind.PARTNER_KEY, "callerIdId": Kind.CALLER_ID, "threadId": Kind.THREAD,
     "messageId": Kind.MESSAGE, "endpointId": Kind.WEBHOOK_ENDPOINT,
     "templateId": Kind.TEMPLATE, "letterheadId": Kind.LETTERHEAD, "profileIds": Kind.PROFILE, "draftId": Kind.MESSAGE,
+    "sectionIds": Kind.SECTION,
 }
 _MESSAGE_FIELDS = ("message", "draft", "saveDraft", "sendDraft", "recallMessage", "discardDraft", "assignDraft",
                    "assignDraftBack", "scheduleDraft", "updateScheduledMessage", "cancelScheduledMessage")
@@ -210,6 +211,7 @@ ID_KINDS_OF_FIELD = {
     **{(name, "id"): Kind.WEBHOOK_ENDPOINT for name in _ENDPOINT_FIELDS},
     ("thread", "id"): Kind.THREAD,
     **{(name, "id"): Kind.TEMPLATE for name in ("template", "updateTemplate", "deleteTemplate")},
+    **{(name, "id"): Kind.ANNOUNCEMENT for name in ("announcement", "updateAnnouncement", "deleteAnnouncement")},
     ("removeImportedRecipient", "id"): Kind.IMPORTED_RECIPIENT,
     ("markPortalAlertsSeen", "ids"): Kind.PORTAL_ALERT,
     ("updateCallerId", "id"): Kind.CALLER_ID, ("deleteCallerId", "id"): Kind.CALLER_ID,
