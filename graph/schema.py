@@ -14,6 +14,7 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.announcements.feed import AnnouncementFeedQueries
 from graph.assistant.mutations import AssistantMutations
 from graph.assistant.queries import AssistantQueries
 from graph.audit.disclosures import AuditReturnedDisclosures
@@ -67,7 +68,8 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, AnnouncementFeedQueries,
+            NodeQueries):
     pass
 
 
