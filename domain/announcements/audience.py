@@ -118,19 +118,27 @@ def targeted_students(announcements, students=None):
     return union(regular, in_sections).cte("targeted_students")
 
 
-def _with_option(targeted, *options: SC, none_too: bool = False):
+def _with_option(targeted, *options: SC, none_too: bool = False, on_cards_of: int | None = None):
     chosen = targeted.c.student_contacts.in_([option.value for option in options])
     if none_too:
         chosen = or_(chosen, targeted.c.student_contacts.is_(None))
-    return select(targeted.c.student_id, targeted.c.announcement_id, targeted.c.family_seed).where(chosen).subquery()
+    query = select(targeted.c.student_id, targeted.c.announcement_id, targeted.c.family_seed).where(chosen)
+    if on_cards_of is not None:
+        query = query.where(targeted.c.student_id.in_(select(Contact.student_id).where(Contact.user_id == on_cards_of)))
+    return query.subquery()
 
 
-def reached_contacts(targeted):
+def reached_contacts(targeted, user_id: int | None = None):
     """(contact_id, announcement_id): the contacts the Student Contacts option picks (ANN-04) from
-    T(a), by the recipient rules RCP-06, RCP-07 and RCP-09; no option counts as ALL."""
+    T(a), by the recipient rules RCP-06, RCP-07 and RCP-09; no option counts as ALL. ``user_id``:
+    only that user's contacts are wanted, so PRIMARY and ALL look only at the students on their
+    cards (the same answer for them; PostgreSQL then reads contacts by index, not the whole table).
+    Once per family still draws among every targeted sibling."""
     carry = ("announcement_id",)
-    every = student_contacts(_with_option(targeted, SC.ALL, none_too=True), custodial_only=False, carry=carry)
-    custodial = student_contacts(_with_option(targeted, SC.PRIMARY), custodial_only=True, carry=carry)
+    every = student_contacts(_with_option(targeted, SC.ALL, none_too=True, on_cards_of=user_id),
+                             custodial_only=False, carry=carry)
+    custodial = student_contacts(_with_option(targeted, SC.PRIMARY, on_cards_of=user_id), custodial_only=True,
+                                 carry=carry)
     picked = picked_family_students(_UNRESTRICTED, _with_option(targeted, SC.ONCE_PER_FAMILY), carry=_CARRY,
                                     draw=lambda columns: seeded_draw(columns.family_seed))
     family = family_contacts(picked, carry=_CARRY)
@@ -159,7 +167,7 @@ def audience_rows(announcements, *, students=None, user_id=None) -> Select:
     own = (select(a_id, literal(RecipientKind.USER.value), User.id, targeted.c.student_id)
            .join(User, User.student_id == targeted.c.student_id)
            .where(User.status == ACTIVE, holds_selected_profile(a_id, User.id)))
-    reached = reached_contacts(targeted)
+    reached = reached_contacts(targeted, user_id)
     linked = aliased(User)
     families = (select(reached.c.announcement_id, literal(RecipientKind.USER.value), linked.id, Contact.student_id)
                 .join(Contact, Contact.id == reached.c.contact_id)
