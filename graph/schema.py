@@ -16,6 +16,8 @@ from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
 from graph.announcements.mutations import AnnouncementMutations
 from graph.announcements.queries import AnnouncementQueries
+from graph.announcements.feed import AnnouncementFeedQueries
+from graph.announcements.subscriptions import AnnouncementSubscriptions
 from graph.assistant.mutations import AssistantMutations
 from graph.assistant.queries import AssistantQueries
 from graph.audit.disclosures import AuditReturnedDisclosures
@@ -70,6 +72,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
             AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, AnnouncementQueries,
+            AnnouncementFeedQueries,
             NodeQueries):
     pass
 
@@ -88,7 +91,8 @@ document_error_codes(Mutation)
 
 
 @strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws); each field says what it requires.")
-class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
+class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions,
+                   AnnouncementSubscriptions):
     pass
 
 

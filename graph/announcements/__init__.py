@@ -1,2 +1,3 @@
 """Announcements in the API (ANN-*): the management list, form and mutations (types, inputs,
-queries, mutations/); the portal and public feeds and the subscription live beside them."""
+queries, mutations/), and the portal feed and the subscription (feed.py, subscriptions.py with
+portal_types.py)."""
