@@ -14,6 +14,8 @@ from strawberry.types.graphql import OperationType
 from graph.access.mutations import AccessMutations
 from graph.access.partner_keys import PartnerKeyQueries
 from graph.access.queries import ViewerQueries
+from graph.announcements.feed import AnnouncementFeedQueries
+from graph.announcements.subscriptions import AnnouncementSubscriptions
 from graph.assistant.mutations import AssistantMutations
 from graph.assistant.queries import AssistantQueries
 from graph.audit.disclosures import AuditReturnedDisclosures
@@ -67,7 +69,8 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, AnnouncementFeedQueries,
+            NodeQueries):
     pass
 
 
@@ -85,7 +88,8 @@ document_error_codes(Mutation)
 
 
 @strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws); each field says what it requires.")
-class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions):
+class Subscription(ProgressSubscriptions, FeedSubscriptions, InboxSubscriptions, ReferralSubscriptions,
+                   AnnouncementSubscriptions):
     pass
 
 

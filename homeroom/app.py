@@ -27,6 +27,7 @@ from homeroom.log_redaction import install_redaction
 from homeroom.metrics import Metrics
 from homeroom.metrics.requests import HttpMetricsMiddleware
 from homeroom.rate_limits import RateLimits
+from homeroom.routes.public_announcements import public_announcement_router
 from homeroom.request_context import RequestContextMiddleware
 from homeroom.partner_keys import PartnerKeyVerifier
 from homeroom.routes.attachments import attachment_router
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
     app.include_router(sign_in_router(settings, engine, oidc, rate_limits))
+    app.include_router(public_announcement_router(engine, rate_limits))
     app.include_router(health_router(settings, engine))
     app.include_router(metrics.router())
     _allow_cross_origin_calls(app, settings)

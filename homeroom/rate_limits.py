@@ -1,5 +1,6 @@
 """Rate limits (issue 17 point 6): operations per user or partner key on /graphql, and requests per
-client address on the unauthenticated token routes (/auth/token, /auth/revoke).
+client address on the unauthenticated token routes (/auth/token, /auth/revoke) and the public
+announcement feed (/public/announcements).
 
 The ``limits`` package counts in a moving window (every hit of the last period counts, so there is
 no burst at a window's edge, and the wait it answers is exact: until the oldest hit leaves the
@@ -53,15 +54,17 @@ class Refusal:
 class RateLimits:
     """The process's limiter, built once from the settings (homeroom.app)."""
 
-    def __init__(self, *, graphql_rate: str, token_route_rate: str, redis_url: str | None) -> None:
+    def __init__(self, *, graphql_rate: str, token_route_rate: str, redis_url: str | None,
+                 public_feed_rate: str = "120/minute") -> None:
         self.graphql: RateLimitItem = parse(graphql_rate)
         self.token_routes: RateLimitItem = parse(token_route_rate)
+        self.public_feed: RateLimitItem = parse(public_feed_rate)
         self._limiter = MovingWindowRateLimiter(_storage(redis_url))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
         return cls(graphql_rate=settings.rate_limit_graphql, token_route_rate=settings.rate_limit_token_routes,
-                   redis_url=settings.redis_url)
+                   public_feed_rate=settings.rate_limit_public_feed, redis_url=settings.redis_url)
 
     def graphql_operation(self, caller: str) -> Refusal | None:
         """Count one GraphQL operation of ``caller`` (``user:<id>``, ``key:<id>`` or ``address:<ip>``)."""
@@ -70,6 +73,10 @@ class RateLimits:
     def token_request(self, address: str) -> Refusal | None:
         """Count one request to a token route from ``address``."""
         return self._hit(self.token_routes, "token", address)
+
+    def public_feed_request(self, address: str) -> Refusal | None:
+        """Count one request to the public announcement feed from ``address`` (ANN-10)."""
+        return self._hit(self.public_feed, "public-feed", address)
 
     def _hit(self, item: RateLimitItem, scope: str, caller: str) -> Refusal | None:
         try:

@@ -253,6 +253,9 @@ class Settings(BaseSettings):
     rate_limit_token_routes: str = Field(
         default="30/minute", description="Requests one client address may make to POST /auth/token (exchange "
                                          "and refresh) and /auth/revoke.")
+    rate_limit_public_feed: str = Field(
+        default="120/minute", description="Requests one client address may make to GET /public/announcements, "
+                                          "the mobile app's feed served without a token (ANN-10).")
     metrics_token: SecretStr | None = Field(
         default=None, description="The bearer token GET /metrics asks for. Unset: /metrics is open in "
                                   "development and answers 404 in production.")
@@ -385,7 +388,8 @@ class Settings(BaseSettings):
         """Whether /graphql answers introspection queries (``__schema``, ``__type``)."""
         return self.is_development if self.graphql_introspection is None else self.graphql_introspection
 
-    @field_validator("rate_limit_graphql", "rate_limit_token_routes", "assistant_rate_limit")
+    @field_validator("rate_limit_graphql", "rate_limit_token_routes", "rate_limit_public_feed",
+                     "assistant_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

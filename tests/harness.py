@@ -66,6 +66,7 @@ os.environ.update({
     # (issue 17 point 6) are tested with rates of their own (tests/shell/test_rate_limits.py).
     "HOMEROOM_RATE_LIMIT_GRAPHQL": "1000000/minute",
     "HOMEROOM_RATE_LIMIT_TOKEN_ROUTES": "1000000/minute",
+    "HOMEROOM_RATE_LIMIT_PUBLIC_FEED": "1000000/minute",
 })
 if REDIS_URL:
     os.environ["HOMEROOM_REDIS_URL"] = REDIS_URL

@@ -16,6 +16,7 @@ class Scope(str, enum.Enum):
     MESSAGES_READ = "messages:read"
     DIRECTORY_READ = "directory:read"
     MESSAGES_SEND = "messages:send"
+    ANNOUNCEMENTS_READ = "announcements:read"
 
 
 SCOPE_DESCRIPTIONS = {
@@ -23,6 +24,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.MESSAGES_READ: "messages and their reports, as the key's creator reads them, within its schools",
     Scope.DIRECTORY_READ: "students, contacts, staff and sections of the key's schools",
     Scope.MESSAGES_SEND: "send messages (SIS-triggered sends) as the key's creator, to the key's schools",
+    Scope.ANNOUNCEMENTS_READ: "the announcements the key's creator sees, and their changes as they happen",
 }
 
 

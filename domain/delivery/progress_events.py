@@ -1,6 +1,7 @@
 """The event bus: "message N changed" notices from whoever changes deliveries (fan-out, dispatch,
-the queue run) to whoever streams progress (the messageProgress subscription), and "your inbox
-changed" notices (a small JSON object per user) for the inboxUpdates subscription.
+the queue run) to whoever streams progress (the messageProgress subscription), "your inbox
+changed" notices (a small JSON object per user) for the inboxUpdates subscription, and "announcement
+N changed" notices for the announcements subscription.
 
 A notice carries only ids; subscribers read what they show from the database, which stays the
 source of truth, so a lost or coalesced notice costs at most a little latency. With Redis the
@@ -56,6 +57,7 @@ class InProcessBus:
         self._inboxes: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(set)
         self._claims: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._referrals: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+        self._announcements: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
         self._any: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
 
     def publish_referral(self, event: dict) -> None:
@@ -76,6 +78,25 @@ class InProcessBus:
         finally:
             with self._lock:
                 self._referrals.discard(entry)
+
+    def publish_announcement(self, event: dict) -> None:
+        """Put an announcement notice on every announcements subscription in this process."""
+        with self._lock:
+            targets = list(self._announcements)
+        for loop, queue in targets:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_offer, queue, dict(event))
+
+    @contextlib.asynccontextmanager
+    async def subscribe_announcements(self) -> AsyncIterator[asyncio.Queue]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue())
+        with self._lock:
+            self._announcements.add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._announcements.discard(entry)
 
     def inbox_listeners(self) -> set[int]:
         """The users with an inboxUpdates subscription in this process."""
@@ -163,6 +184,8 @@ class RedisBus:
         self._claim_prefix = namespace + "once:"
         #: One channel for every referral request (INB-09): a partner's behaviour module consumes it.
         self.referral_channel = namespace + "referrals"
+        #: One channel for every announcement change (ANN-*): {"announcementId": n}, ids only.
+        self.announcement_channel = namespace + "announcements"
         #: Every "message changed" notice again, as one JSON list of ids per publish (subscribe_any).
         self.any_channel = namespace + "messages"
         self._listeners: dict[asyncio.AbstractEventLoop, RedisListener] = {}
@@ -188,6 +211,18 @@ class RedisBus:
     @contextlib.asynccontextmanager
     async def subscribe_referrals(self) -> AsyncIterator[asyncio.Queue]:
         async with self.listener().listen(self.referral_channel, json.loads) as queue:
+            yield queue
+
+    def publish_announcement(self, event: dict) -> None:
+        """An announcement notice on the announcement channel, for any API process."""
+        try:
+            self._client.publish(self.announcement_channel, json.dumps(event))
+        except Exception:  # noqa: BLE001  (a notice is a courtesy; the database has the truth)
+            log.warning("could not publish an announcement notice", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def subscribe_announcements(self) -> AsyncIterator[asyncio.Queue]:
+        async with self.listener().listen(self.announcement_channel, json.loads) as queue:
             yield queue
 
     def publish(self, message_ids: Iterable[int]) -> None:

@@ -90,10 +90,11 @@ def selected_staff(message_id=MESSAGE_ID):
     return union(direct, grouped).subquery("selected_staff")
 
 
-def teachers_of(selected):
-    """RCP-12: teachers currently scheduled with any selected student (current-year sections)."""
+def teachers_of(selected, *, carry: tuple[str, ...] = ()):
+    """RCP-12: teachers currently scheduled with any selected student (current-year sections);
+    ``carry`` names further columns of ``selected`` kept on each row (an announcement's id)."""
     return (
-        select(SectionTeacher.user_id.label("user_id"))
+        select(SectionTeacher.user_id.label("user_id"), *[selected.c[name] for name in carry])
         .join(Enrollment, Enrollment.section_id == SectionTeacher.section_id)
         .join(selected, selected.c.student_id == Enrollment.student_id)
         .join(Section, Section.id == SectionTeacher.section_id)
@@ -213,9 +214,10 @@ def _contact_rows(shape: Shape, contacts, channel: Channel, *, custodial_source:
         .outerjoin(linked, and_(linked.id == Contact.user_id, linked.status == ACTIVE)), channel, address)
 
 
-def student_contacts(selected, *, custodial_only: bool):
-    """RCP-06 custodial contacts, or RCP-07 every contact, of the selected students (not deleted)."""
-    query = (select(Contact.id.label("contact_id"))
+def student_contacts(selected, *, custodial_only: bool, carry: tuple[str, ...] = ()):
+    """RCP-06 custodial contacts, or RCP-07 every contact, of the selected students (not deleted);
+    ``carry`` names further columns of ``selected`` kept on each row (an announcement's id)."""
+    query = (select(Contact.id.label("contact_id"), *[selected.c[name] for name in carry])
              .join(selected, selected.c.student_id == Contact.student_id)
              .where(Contact.status != AccountStatus.DELETED.value))
     if custodial_only:

@@ -52,6 +52,7 @@ class Kind(enum.StrEnum):
     SCHOOL_YEAR = "SchoolYear"
     ANNOUNCEMENT = "Announcement"
     ANNOUNCEMENT_FILE = "AnnouncementFile"
+    DISTRICT = "District"  # the public announcement feed names its district (ANN-10)
 
 
 _KINDS = {kind.value: kind for kind in Kind}

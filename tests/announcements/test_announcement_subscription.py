@@ -1,0 +1,104 @@
+"""The announcements subscription (ANN-16…ANN-18, ANN-21 reading side): new and changed announcements
+the subscriber sees, each notice authorized again for that subscriber; a deleted one they saw is
+REMOVED; one they cannot see sends nothing. For signed-in users and partner keys (announcements:read).
+With Redis the notice crosses Redis pub/sub from a bus of its own, as from another process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import update
+
+from announcement_rows import add_announcement, remove_announcements
+from domain.announcements.events import publish_announcement_changed
+from domain.delivery.progress_events import make_bus
+from factories import add_contact, add_school, add_student, add_user
+from harness import REDIS_URL
+from helpers import gid, token_for
+from models.announcements import Announcement
+from models.db import session_scope
+from partner_key_steps import create_key
+from shared_steps import subscription_socket
+
+SUBSCRIBE = """subscription { announcements { change announcementId announcement { id title subtitle } } }"""
+
+
+@pytest.fixture
+def bus(runtime):
+    """With Redis a bus of its own (as another process's), else the app's in-process bus."""
+    return make_bus(REDIS_URL) if REDIS_URL else runtime.events
+
+
+def changed(engine, bus, announcement_id: int, **values) -> None:
+    """Write a change and announce it as B's and C's actions do: published once the transaction commits."""
+    with session_scope(engine) as session:
+        if values:
+            session.execute(update(Announcement).where(Announcement.id == announcement_id).values(**values))
+        publish_announcement_changed(session, bus, announcement_id)
+
+
+def next_event(socket) -> dict:
+    message = socket.receive_json()
+    while message["type"] == "ping":
+        socket.send_json({"type": "pong"})
+        message = socket.receive_json()
+    assert message["type"] == "next", message
+    return message["payload"]["data"]["announcements"]
+
+
+def test_ann18_a_subscriber_gets_what_they_see_and_ann21_removal_of_what_they_saw(client, engine, bus):
+    school, other_school = add_school(engine), add_school(engine)
+    parent_id = add_user(engine, "PARENT", profile="Parent", login=f"parent.sub.{school}")
+    add_contact(engine, add_student(engine, school), user_id=parent_id)
+    made: list[int] = []
+    ws, socket = subscription_socket(client, token_for(engine, f"parent.sub.{school}"))
+    try:
+        socket.send_json({"id": "a", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        time.sleep(0.5)  # listening before the first change
+        made.append(add_announcement(engine, title="Field trip", schools=[school]))
+        changed(engine, bus, made[-1])
+        event = next_event(socket)
+        assert event == {"change": "SHOWN", "announcementId": gid("Announcement", made[0]),
+                         "announcement": {"id": gid("Announcement", made[0]), "title": "Field trip",
+                                          "subtitle": event["announcement"]["subtitle"]}}
+        made.append(add_announcement(engine, title="Not theirs", schools=[other_school]))
+        changed(engine, bus, made[-1])  # nothing for this subscriber: the next frame is the edit below
+        changed(engine, bus, made[0], title="Field trip (moved)")
+        assert next_event(socket)["announcement"]["title"] == "Field trip (moved)"
+        changed(engine, bus, made[0], deleted_at=dt.datetime.now(dt.UTC))
+        assert next_event(socket) == {"change": "REMOVED", "announcementId": gid("Announcement", made[0]),
+                                      "announcement": None}
+        changed(engine, bus, made[0])  # removed once: a second notice of it sends nothing
+        made.append(add_announcement(engine, title="Bake sale", schools=[school]))
+        changed(engine, bus, made[-1])
+        assert next_event(socket)["announcement"]["title"] == "Bake sale"
+    finally:
+        ws.__exit__(None, None, None)
+        remove_announcements(engine, made)
+
+
+def test_ann16_a_partner_key_with_announcements_read_follows_its_creators_feed(client, engine, bus):
+    key = create_key(client, engine, scopes=("ANNOUNCEMENTS_READ",))
+    made = [add_announcement(engine, title="Board meeting", profiles=("District Administrator",))]
+    ws, socket = subscription_socket(client, key["secret"])
+    try:
+        socket.send_json({"id": "k", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        time.sleep(0.5)
+        changed(engine, bus, made[0], title="Board meeting (agenda)")
+        assert next_event(socket)["announcement"]["title"] == "Board meeting (agenda)"
+    finally:
+        ws.__exit__(None, None, None)
+        remove_announcements(engine, made)
+
+
+def test_ann18_a_key_without_the_scope_is_refused(client, engine):
+    key = create_key(client, engine, scopes=("DIRECTORY_READ",))
+    ws, socket = subscription_socket(client, key["secret"])
+    try:
+        socket.send_json({"id": "k", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        message = socket.receive_json()
+        assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        ws.__exit__(None, None, None)
