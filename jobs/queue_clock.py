@@ -42,7 +42,7 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     with session_scope(runtime.engine) as session:
         reconciled = reconcile_stuck_sending(session, jobs.registry, now)
         scheduled = send_due_scheduled(session, now)
-        announced = post_due_announcements(session, now)
+        announced = post_due_announcements(session, now, runtime.events)
         due = due_work(session, now, jobs.chunk_sizes())
         to_hand_on = scheduled.sent + [posted.message_id for posted in announced if posted.message_id]
         for message_id, emergency, priority in session.execute(

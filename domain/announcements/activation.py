@@ -9,10 +9,12 @@ progress and resend all see it as any message).
   ``uq_announcement_posting``, inserted once (ON CONFLICT DO NOTHING) in the transaction that
   writes its message, so a repeated or concurrent run, a retried job or a restarted worker posts
   nothing twice; a re-post (a raised ``posting_number``, ANN-20) posts exactly once more.
-- **To whom** (ANN-14): the audience is stored as the message's selection when it is posted:
-  targeted students as ``message_student`` with recipient type STUDENTS (their primary email,
-  RCP-03), targeted staff and parent users as ``message_staff`` (their own account's email,
-  never a contact card's). Push (ANN-11) goes to the same people's app accounts.
+- **To whom** (ANN-14): the audience (domain.announcements.audience, the one the portal feed
+  reads) is stored as the message's selection when it is posted: targeted students as
+  ``message_student`` under recipient type STUDENTS (their primary email, RCP-03), targeted staff
+  and parent users as ``message_staff`` (their own account's email, never a contact card's).
+  Push (ANN-11) goes to the same people's app accounts; fan-out applies opt-outs, contact flags
+  and exclusions (RCP-25) as for any message.
 - **From** (ANN-23): see :func:`sending_school`.
 """
 
@@ -26,11 +28,13 @@ from sqlalchemy import exists, insert, literal, select, update
 from sqlmodel import Session
 
 from domain.access.viewer import load_viewer
-from domain.announcements.activation_audience import posting_audience
+from domain.announcements.audience import audience_select
 from domain.announcements.calendar import active_on, district_today
+from domain.announcements.events import publish_announcement_changed
 from domain.content.flagging import contains_flagged_word
 from domain.content.html_policy import sanitized_html
 from domain.content.text import html_to_text
+from domain.delivery.progress_events import ProgressBus
 from domain.messages.send import SUBJECT_MAX_LENGTH, refresh_planner_statistics
 from domain.recipients.call_window import CallWindow
 from domain.support.errors import AuthenticationError
@@ -39,8 +43,16 @@ from domain.telephony.caller_ids import caller_id_for_message
 from domain.support.wall_clock import first_instant_at
 from models.announcements import Announcement, AnnouncementAttachment, AnnouncementPosting, AnnouncementSchool
 from models.attachments import MessageAttachment
-from models.directory import District, School, UserSchool
-from models.messaging import Channel, Message, MessageStaff, MessageStatus, MessageStudent, StudentRecipientType
+from models.directory import District, Role, School, User, UserSchool
+from models.messaging import (
+    Channel,
+    Message,
+    MessageStaff,
+    MessageStatus,
+    MessageStudent,
+    RecipientKind,
+    StudentRecipientType,
+)
 from models.translations import AnnouncementTranslation, MessageTranslation, TranslationOrigin
 
 log = logging.getLogger(__name__)
@@ -77,10 +89,11 @@ def due_postings(session: Session, district: District, now: dt.datetime) -> list
         .order_by(Announcement.id)).all()]
 
 
-def post_due_announcements(session: Session, now: dt.datetime) -> list[Posted]:
+def post_due_announcements(session: Session, now: dt.datetime, events: ProgressBus | None = None) -> list[Posted]:
     """Post every due announcement (each in its own savepoint, so one failure holds up no other;
-    a failed one is tried again by the next run). Returns what this run posted; the caller hands
-    the messages on once it commits."""
+    a failed one is tried again by the next run), telling the ``announcements`` subscriptions on
+    ``events`` once the caller commits. Returns what this run posted; the caller hands the
+    messages on once it commits."""
     district = session.execute(select(District).limit(1)).scalars().first()
     if district is None:
         return []
@@ -88,7 +101,7 @@ def post_due_announcements(session: Session, now: dt.datetime) -> list[Posted]:
     for announcement_id, posting_number in due_postings(session, district, now):
         try:
             with session.begin_nested():
-                made = post_announcement(session, announcement_id, posting_number, now)
+                made = post_announcement(session, announcement_id, posting_number, now, events)
         except Exception:  # noqa: BLE001  (retried next run; the traceback names code, not content)
             log.warning("queue run: announcement %d posting %d failed; the next run tries again",
                         announcement_id, posting_number, exc_info=True)
@@ -98,8 +111,8 @@ def post_due_announcements(session: Session, now: dt.datetime) -> list[Posted]:
     return posted
 
 
-def post_announcement(session: Session, announcement_id: int, posting_number: int,
-                      now: dt.datetime) -> Posted | None:
+def post_announcement(session: Session, announcement_id: int, posting_number: int, now: dt.datetime,
+                      events: ProgressBus | None = None) -> Posted | None:
     """Insert the posting once and, when the announcement carries anything to send, its message;
     None when this posting exists already (another run made it)."""
     table = AnnouncementPosting.__table__
@@ -116,14 +129,8 @@ def post_announcement(session: Session, announcement_id: int, posting_number: in
         message_id = _store_message(session, announcement, channels, now)
         session.execute(update(AnnouncementPosting).where(AnnouncementPosting.id == posting_id)
                         .values(message_id=message_id))
-    tell_subscribers_posted(session, announcement_id, posting_number)
+    publish_announcement_changed(session, events, announcement_id)  # it became active
     return Posted(announcement_id, posting_number, message_id)
-
-
-def tell_subscribers_posted(session: Session, announcement_id: int, posting_number: int) -> None:
-    """The one place a posting tells the ``announcements`` subscription it became active. The
-    subscription's event publisher (domain/announcements/events.py) is not on this branch yet:
-    the merge wires its publish call here."""
 
 
 def posting_channels(announcement: Announcement) -> list[str]:
@@ -165,21 +172,23 @@ def _store_message(session: Session, announcement: Announcement, channels: list[
         status=MessageStatus.QUEUED, created_at=now)
     session.add(message)
     session.flush()
-    _store_audience(session, announcement, message, now)
+    _store_audience(session, announcement.id, message.id)
     _copy_attachments(session, announcement.id, message.id)
     _copy_translations(session, announcement, message.id)
     return message.id
 
 
-def _store_audience(session: Session, announcement: Announcement, message: Message, now: dt.datetime) -> None:
-    """ANN-14: the audience as the message's selection, set-based (INSERT … SELECT)."""
-    audience = posting_audience(session, announcement, message, now)
-    new_id = literal(message.id)
-    # Core tables: the audience's bound values are one set of statement parameters, not ORM rows.
-    session.execute(insert(MessageStudent.__table__).from_select(
-        ["message_id", "student_id"], select(new_id, audience.students.c.student_id)), audience.params)
-    session.execute(insert(MessageStaff.__table__).from_select(
-        ["message_id", "user_id"], select(new_id, audience.users.c.user_id)), audience.params)
+def _store_audience(session: Session, announcement_id: int, message_id: int) -> None:
+    """ANN-14: the audience (domain.announcements.audience) as the message's selection, one
+    INSERT … SELECT per table: student records (their primary email) and, once each, the staff
+    and parent users (their own email). A student's own account is reached through its record."""
+    rows = audience_select(announcement_id).subquery("audience")
+    new_id = literal(message_id)
+    session.execute(insert(MessageStudent.__table__).from_select(["message_id", "student_id"], select(
+        new_id, rows.c.recipient_id).where(rows.c.recipient_kind == RecipientKind.STUDENT.value).distinct()))
+    session.execute(insert(MessageStaff.__table__).from_select(["message_id", "user_id"], select(
+        new_id, rows.c.recipient_id).join(User, User.id == rows.c.recipient_id)
+        .where(rows.c.recipient_kind == RecipientKind.USER.value, User.role != Role.STUDENT.value).distinct()))
     refresh_planner_statistics(session, "message_student")
 
 

@@ -196,3 +196,30 @@ def test_trn04_manual_translations_and_files_travel_onto_the_message(session):
     [file] = session.execute(select(MessageAttachment).where(
         MessageAttachment.message_id == posted.message_id)).scalars().all()
     assert (file.filename, file.data) == ("map.pdf", b"%PDF")
+
+
+def test_ann13_a_posting_tells_the_announcements_subscriptions_once_committed(engine):
+    """The posting publishes its announcement's notice (domain.announcements.events) on commit."""
+    import asyncio
+
+    from domain.delivery.progress_events import InProcessBus
+
+    async def scenario():
+        bus = InProcessBus()
+        with engine.connect() as connection, connection.begin() as transaction:
+            session = Session(connection, join_transaction_mode="create_savepoint")
+            session.execute(update(District).values(**WINDOW))
+            place = corner(session)
+            announcement_id = announce(session, place, push=True).id
+            async with bus.subscribe_announcements() as notices:
+                [posted] = mine(post_due_announcements(session, at(START, 9), bus), announcement_id)
+                await asyncio.sleep(0.05)
+                assert notices.empty()  # nothing before the commit
+                session.commit()
+                notice = await asyncio.wait_for(notices.get(), 5)
+            session.close()
+            transaction.rollback()
+        return posted, announcement_id, notice
+
+    posted, announcement_id, notice = asyncio.run(scenario())
+    assert posted.posting_number == 1 and notice == {"announcementId": announcement_id}
