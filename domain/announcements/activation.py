@@ -136,7 +136,7 @@ def post_announcement(session: Session, announcement_id: int, posting_number: in
 def posting_channels(announcement: Announcement) -> list[str]:
     """The channels its attachments ask for (ANN-11, ANN-12): EMAIL, SMS, VOICE, PUSH."""
     channels = []
-    if announcement.email_subject or announcement.email_html_body:
+    if carries_email(announcement):
         channels.append(Channel.EMAIL.value)
     if announcement.sms_text:
         channels.append(Channel.SMS.value)
@@ -147,18 +147,21 @@ def posting_channels(announcement: Announcement) -> list[str]:
     return channels
 
 
-def _texts(announcement: Announcement, title: str | None, body: str | None, email_subject: str | None,
-           email_html: str | None) -> tuple[str, str]:
-    """Subject and body: the attached email's, else the announcement's title and body (what the
-    SMS's default text, the inbox and push show)."""
-    subject = (email_subject or "").strip() or (title or "").strip() or announcement.title
-    html = email_html if email_html is not None and announcement.email_html_body is not None else body
+def carries_email(announcement: Announcement) -> bool:
+    return bool(announcement.email_subject or announcement.email_html_body)
+
+
+def _texts(announcement: Announcement) -> tuple[str, str]:
+    """Subject and body of the posting's message: the attached email's, else (or for the part the
+    email leaves empty) the announcement's title and body, which the SMS's default text, the
+    inbox and push show."""
+    subject = (announcement.email_subject or "").strip() or announcement.title
+    html = announcement.email_html_body if announcement.email_html_body else announcement.html_body
     return subject[:SUBJECT_MAX_LENGTH], sanitized_html(html or "")
 
 
 def _store_message(session: Session, announcement: Announcement, channels: list[str], now: dt.datetime) -> int:
-    subject, html_body = _texts(announcement, announcement.title, announcement.html_body,
-                                announcement.email_subject, announcement.email_html_body)
+    subject, html_body = _texts(announcement)
     text_body = html_to_text(html_body)
     message = Message(
         sender_id=announcement.author_id, subject=subject, html_body=html_body, text_body=text_body,
@@ -202,19 +205,18 @@ def _copy_attachments(session: Session, announcement_id: int, message_id: int) -
 
 
 def _copy_translations(session: Session, announcement: Announcement, message_id: int) -> None:
-    """TRN-04: the announcement's manual texts become the message's (origin MANUAL), mapped as its
-    own texts are, so machine translation at fan-out leaves those languages alone."""
+    """TRN-04: the announcement's manual texts become the message's (origin MANUAL), each part
+    translating the part the message took (email subject or title, email body or portal body; SMS;
+    call), so machine translation at fan-out treats them as any message's. None: not translated."""
     rows = []
     for manual in session.execute(select(AnnouncementTranslation).where(
             AnnouncementTranslation.announcement_id == announcement.id)).scalars():
-        subject, html_body = _texts(announcement, manual.title, manual.html_body, manual.email_subject,
-                                    manual.email_html_body)
-        has_texts = any((manual.title, manual.html_body, manual.email_subject, manual.email_html_body))
-        rows.append(dict(
-            message_id=message_id, language=manual.language, origin=TranslationOrigin.MANUAL.value,
-            subject=subject if has_texts else None, html_body=html_body if has_texts else None,
-            text_body=html_to_text(html_body) if has_texts else None,
-            sms_text=manual.sms_text, call_text=manual.call_text))
+        subject = manual.email_subject if (announcement.email_subject or "").strip() else manual.title
+        html = manual.email_html_body if announcement.email_html_body else manual.html_body
+        html = sanitized_html(html) if html else None
+        rows.append(dict(message_id=message_id, language=manual.language, origin=TranslationOrigin.MANUAL.value,
+                         subject=subject, html_body=html, text_body=html_to_text(html) if html else None,
+                         sms_text=manual.sms_text, call_text=manual.call_text))
     if rows:
         session.execute(insert(MessageTranslation), rows)
 
