@@ -207,8 +207,10 @@ def test_ann13_a_posting_tells_the_announcements_subscriptions_once_committed(en
     async def scenario():
         bus = InProcessBus()
         with engine.connect() as connection, connection.begin() as transaction:
+            # A write before the session's savepoint: pysqlite only opens its transaction on a
+            # write, and a savepoint opened outside one would commit when released.
+            connection.execute(update(District).values(**WINDOW))
             session = Session(connection, join_transaction_mode="create_savepoint")
-            session.execute(update(District).values(**WINDOW))
             place = corner(session)
             announcement_id = announce(session, place, push=True).id
             async with bus.subscribe_announcements() as notices:
