@@ -8,6 +8,8 @@ These rows are committed (the queue runs commit); each test deletes its announce
 
 from __future__ import annotations
 
+import email
+import email.policy
 import threading
 import time
 
@@ -17,7 +19,7 @@ from sqlalchemy import func, select, update
 from activation_steps import announce, corner
 from domain.announcements.activation import post_due_announcements
 from domain.announcements.calendar import district_today
-from harness import USES_POSTGRES
+from harness import OUTBOX_DIR, USES_POSTGRES
 from helpers import gid, gql, token_for, wait_for_message
 from jobs.queue_clock import queue_tick
 from models.announcements import Announcement, AnnouncementPosting
@@ -112,3 +114,29 @@ def test_ann13_two_concurrent_runs_post_once(engine, posted_today):
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(Message).where(
             Message.id == message_id)).scalar_one() == 1
+
+
+def test_ann23_ann14_an_excluded_schools_posting_is_emailed_under_the_schools_title(client, engine):
+    """Covers ANN-23: the announcement of a school excluded from communication (its one selected
+    school), posted by a teacher of that school, reaches its student's primary email (ANN-14) in
+    an email whose From name is the school's title."""
+    with session_scope(engine) as session:
+        district = session.execute(select(District)).scalars().one()
+        place = corner(session, excluded=True)
+        announcement_id = announce(session, place, start=district_today(district), author_id=place.teacher.id,
+                                   email_subject="Excluded school news", email_html_body="<p>Hello</p>").id
+    try:
+        queue_tick()
+        [(_, message_id)] = postings_of(engine, announcement_id)
+        wait_for_message(client, token_for(engine, "admin"), gid("Message", message_id))
+        with session_scope(engine) as session:
+            [delivery_id] = session.execute(select(Delivery.id).where(
+                Delivery.message_id == message_id, Delivery.channel == "EMAIL",
+                Delivery.address == place.student.primary_email, Delivery.status == "SENT")).scalars().all()
+    finally:
+        with session_scope(engine) as session:
+            session.execute(update(Announcement).where(Announcement.id == announcement_id).values(deleted_at=utcnow()))
+    written = email.message_from_bytes((OUTBOX_DIR / "email" / f"{delivery_id}.eml").read_bytes(),
+                                       policy=email.policy.default)
+    assert written["From"].addresses[0].display_name == place.school.name
+    assert written["To"].addresses[0].addr_spec == place.student.primary_email
