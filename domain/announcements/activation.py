@@ -57,6 +57,7 @@ from models.translations import AnnouncementTranslation, MessageTranslation, Tra
 
 log = logging.getLogger(__name__)
 
+
 @dataclasses.dataclass(frozen=True)
 class Posted:
     """One posting made by a queue run; ``message_id`` None when it had nothing to send."""
@@ -90,18 +91,16 @@ def due_postings(session: Session, district: District, now: dt.datetime) -> list
 
 
 def post_due_announcements(session: Session, now: dt.datetime, events: ProgressBus | None = None) -> list[Posted]:
-    """Post every due announcement (each in its own savepoint, so one failure holds up no other;
-    a failed one is tried again by the next run), telling the ``announcements`` subscriptions on
-    ``events`` once the caller commits. Returns what this run posted; the caller hands the
-    messages on once it commits."""
+    """Post every due announcement (one failure holds up no other; a failed one is tried again by
+    the next run), telling the ``announcements`` subscriptions on ``events`` once the caller
+    commits. Returns what this run posted; the caller hands the messages on once it commits."""
     district = session.execute(select(District).limit(1)).scalars().first()
     if district is None:
         return []
     posted = []
     for announcement_id, posting_number in due_postings(session, district, now):
         try:
-            with session.begin_nested():
-                made = post_announcement(session, announcement_id, posting_number, now, events)
+            made = post_announcement(session, announcement_id, posting_number, now, events)
         except Exception:  # noqa: BLE001  (retried next run; the traceback names code, not content)
             log.warning("queue run: announcement %d posting %d failed; the next run tries again",
                         announcement_id, posting_number, exc_info=True)
@@ -111,10 +110,28 @@ def post_due_announcements(session: Session, now: dt.datetime, events: ProgressB
     return posted
 
 
+class _ChangedSinceDue(Exception):
+    """The announcement was re-posted or deleted after the run found it due."""
+
+
 def post_announcement(session: Session, announcement_id: int, posting_number: int, now: dt.datetime,
                       events: ProgressBus | None = None) -> Posted | None:
-    """Insert the posting once and, when the announcement carries anything to send, its message;
-    None when this posting exists already (another run made it)."""
+    """In a savepoint of its own: insert the posting once and, when the announcement carries
+    anything to send, its message. None, with nothing written, when the posting exists already
+    (another run made it) or an edit re-posted or deleted the announcement since it was found
+    due (the next run sees the change)."""
+    try:
+        with session.begin_nested():
+            return _post(session, announcement_id, posting_number, now, events)
+    except _ChangedSinceDue:
+        return None
+
+
+def _post(session: Session, announcement_id: int, posting_number: int, now: dt.datetime,
+          events: ProgressBus | None) -> Posted | None:
+    # The insert comes first: it takes the write lock (SQLite) or waits on a racing run's
+    # uncommitted posting (PostgreSQL) before anything is read. Then the announcement's row is
+    # locked, so an edit waits for the posting, or the posting sees the edit.
     table = AnnouncementPosting.__table__
     posting_id = session.execute(
         insert_once(session, table)
@@ -122,7 +139,10 @@ def post_announcement(session: Session, announcement_id: int, posting_number: in
         .returning(table.c.id)).scalar()
     if posting_id is None:
         return None
-    announcement = session.get(Announcement, announcement_id)
+    announcement = session.execute(select(Announcement).where(Announcement.id == announcement_id)
+                                   .with_for_update().execution_options(populate_existing=True)).scalars().one()
+    if announcement.posting_number != posting_number or announcement.deleted_at is not None:
+        raise _ChangedSinceDue
     channels = posting_channels(announcement)
     message_id = None
     if channels:

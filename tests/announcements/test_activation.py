@@ -16,7 +16,7 @@ from sqlmodel import Session
 from domain.announcements.activation import post_due_announcements, posting_cutoff
 from domain.delivery.fan_out import fan_out
 from domain.delivery.sending.envelopes import sender_display_name
-from models.announcements import AnnouncementAttachment, AnnouncementPosting
+from models.announcements import Announcement, AnnouncementAttachment, AnnouncementPosting
 from models.attachments import MessageAttachment
 from models.directory import District, Role, School, User
 from models.messaging import Delivery, Message, MessageStaff, MessageStudent
@@ -97,6 +97,20 @@ def test_ann13_ann20_a_repost_posts_exactly_once_more(session):
     assert mine(post_due_announcements(session, at(START, 11)), announcement.id) == []
     assert second.posting_number == 2 and second.message_id not in (None, first.message_id)
     assert postings(session, announcement.id) == [(1, first.message_id), (2, second.message_id)]
+
+
+def test_ann13_ann20_a_posting_found_due_before_an_edit_re_posted_writes_nothing(session):
+    """A run that found posting 1 due, then met an edit that re-posts (posting 2) or deletes it,
+    writes nothing for it; the next run posts the current number."""
+    from domain.announcements.activation import post_announcement
+
+    place = corner(session)
+    announcement = announce(session, place, email_subject="Moved", email_html_body="<p>New date</p>")
+    session.execute(update(Announcement).where(Announcement.id == announcement.id).values(posting_number=2))
+    assert post_announcement(session, announcement.id, 1, at(START, 9)) is None
+    assert postings(session, announcement.id) == []
+    [posted] = mine(post_due_announcements(session, at(START, 9)), announcement.id)
+    assert posted.posting_number == 2 and postings(session, announcement.id) == [(2, posted.message_id)]
 
 
 def test_ann13_a_posting_with_nothing_to_send_has_its_row_and_no_message(session):
