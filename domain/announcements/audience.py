@@ -115,7 +115,7 @@ def targeted_students(announcements, students=None):
     if students is not None:
         regular = regular.join(students, students.c.student_id == Student.id)
         in_sections = in_sections.join(students, students.c.student_id == Student.id)
-    return union(regular, in_sections).subquery("targeted_students")
+    return union(regular, in_sections).cte("targeted_students")
 
 
 def _with_option(targeted, *options: SC, none_too: bool = False):
