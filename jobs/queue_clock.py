@@ -11,6 +11,7 @@ import threading
 
 from sqlalchemy import select
 
+from domain.announcements.activation import post_due_announcements
 from domain.feed.retention import prune_events
 from domain.delivery.policy import after_commit, dispatch_after_commit, hand_on_after_commit
 from domain.delivery.queue_run import Due, due_work
@@ -27,23 +28,26 @@ THREAD_NAME = "homeroom-queue"
 
 
 def queue_tick(now=None, broker=None, registry=None) -> Due:
-    """One queue run: reconcile deliveries a crash left in SENDING, release and collect due
-    deliveries, find print jobs whose queue message was lost, fail those whose run was killed
-    (RUNNING past the actor's time limit), delete PDFs past their retention, prune
-    the delivery feed past its retention, then, once that is committed (so the
-    database holds the truth whatever happens to the queue), hand scheduled messages on and enqueue
-    dispatch in chunks, the lost print jobs (on the runtime's broker) and the webhook pump (on ``broker`` and with
-    ``registry``'s plugins, by default the installed runtime's)."""
+    """One queue run: reconcile deliveries a crash left in SENDING, send due scheduled messages,
+    post the announcements due (ANN-13), release and collect due deliveries, find print jobs whose
+    queue message was lost, fail those whose run was killed (RUNNING past the actor's time limit),
+    delete PDFs past their retention, prune the delivery feed past its retention, then, once that
+    is committed (so the database holds the truth whatever happens to the queue), hand scheduled
+    and announcement messages on and enqueue dispatch in chunks, the lost print jobs (on the
+    runtime's broker) and the webhook pump (on ``broker`` and with ``registry``'s plugins, by
+    default the installed runtime's)."""
     now = now or utcnow()
     runtime = current()
     jobs = _jobs_on(runtime, broker, registry)
     with session_scope(runtime.engine) as session:
         reconciled = reconcile_stuck_sending(session, jobs.registry, now)
         scheduled = send_due_scheduled(session, now)
+        announced = post_due_announcements(session, now, runtime.events)
         due = due_work(session, now, jobs.chunk_sizes())
+        to_hand_on = scheduled.sent + [posted.message_id for posted in announced if posted.message_id]
         for message_id, emergency, priority in session.execute(
                 select(Message.id, Message.emergency, Message.priority)
-                .where(Message.id.in_(scheduled.sent))).all() if scheduled.sent else ():
+                .where(Message.id.in_(to_hand_on))).all() if to_hand_on else ():
             hand_on_after_commit(session, jobs, message_id, emergency=emergency, priority=priority)
         for lane, message_id in due.fan_outs:
             after_commit(session, functools.partial(jobs.hand_on, message_id, lane))
@@ -56,6 +60,8 @@ def queue_tick(now=None, broker=None, registry=None) -> Due:
     if scheduled.sent or scheduled.failed:
         log.info("queue run: %d scheduled messages sent, %d failed (%d errored)", len(scheduled.sent),
                  len(scheduled.failed), len(scheduled.errored))
+    if announced:
+        log.info("queue run: %d announcements posted", len(announced))
     if reconciled:
         log.warning("queue run reconciled deliveries left in SENDING: %s", dict(reconciled))
     if due.chunks:
