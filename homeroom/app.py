@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.include_router(reenrolment_router(settings, engine))
     app.include_router(attachment_router(settings, engine))
     app.include_router(template_file_router(settings, engine))
-    app.include_router(announcement_file_router(settings, engine))
+    app.include_router(announcement_file_router(settings, engine, runtime.events))
     app.include_router(webhook_router(settings, engine, runtime.registry, runtime.events, runtime.reply_filer))
     app.include_router(voice_router(settings, engine))
     app.include_router(sign_in_router(settings, engine, oidc, rate_limits))

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from domain.access.viewer import Viewer
 from domain.announcements.calendar import district_today
+from domain.announcements.events import publish_announcement_changed
 from domain.announcements.request import DEFAULTS, INPUT_NAMES, AnnouncementRequest, EmailAttachment, TranslationText
 from domain.announcements.rules import (
     AnnouncementNotFound, check_fields, check_staff_profiles, managed_announcement, require_announcement_editing,
@@ -28,6 +29,7 @@ from domain.announcements.rules import (
 from domain.announcements.validation import known_profiles, problems_of
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
+from domain.delivery.progress_events import ProgressBus
 from domain.editor.mode import TextEditor, editor_in_use, template_html
 from domain.support.errors import InvalidInput, Refusal
 from domain.translations.languages import supported_language
@@ -59,9 +61,10 @@ class SchoolCountToConfirm(Refusal):
         self.school_count = school_count
 
 
-def announcement_changed(session: Session, announcement_id: int) -> None:
-    """The one call site of the announcement events (issue 19 point 4): the subscription's publisher
-    is wired here when it lands; until then a change publishes nothing."""
+def announcement_changed(session: Session, announcement_id: int, events: ProgressBus | None) -> None:
+    """The one call site of the announcement events (issue 19 point 4): the ``announcements``
+    subscriptions hear of it once the transaction commits."""
+    publish_announcement_changed(session, events, announcement_id)
 
 
 def _clean(name: str, value: Any, editor: TextEditor) -> Any:
@@ -180,7 +183,8 @@ def _apply_columns(announcement: Announcement, changes: dict[str, Any]) -> None:
         announcement.email_html_body = email.html_body if email is not None else None
 
 
-def create(session: Session, viewer: Viewer, request: AnnouncementRequest) -> Announcement:
+def create(session: Session, viewer: Viewer, request: AnnouncementRequest, *,
+           events: ProgressBus | None = None) -> Announcement:
     """ANN-01…ANN-07, ANN-22: a new announcement of the viewer's, starting today unless given."""
     require_announcement_editing(viewer)
     class_announcement = writes_class_announcements(viewer)
@@ -204,11 +208,12 @@ def create(session: Session, viewer: Viewer, request: AnnouncementRequest) -> An
         _write_translations(session, announcement.id, values["translations"])
     record(session, Actor.of(viewer), AuditAction.ANNOUNCEMENT_CREATED, object_type="announcement",
            object_ids=[announcement.id])
-    announcement_changed(session, announcement.id)
+    announcement_changed(session, announcement.id, events)
     return announcement
 
 
-def update(session: Session, viewer: Viewer, announcement_id: int, request: AnnouncementRequest) -> Announcement:
+def update(session: Session, viewer: Viewer, announcement_id: int, request: AnnouncementRequest, *,
+           events: ProgressBus | None = None) -> Announcement:
     """ANN-20: change the fields given (the inline edit sends one; the full edit may re-post)."""
     require_announcement_editing(viewer)
     editor = editor_in_use(session, lock=True)  # before the announcement's lock, in the switch's order
@@ -248,11 +253,11 @@ def update(session: Session, viewer: Viewer, announcement_id: int, request: Anno
     _drop_removed_attachment_translations(session, announcement.id, changes)
     record(session, Actor.of(viewer), AuditAction.ANNOUNCEMENT_UPDATED, object_type="announcement",
            object_ids=[announcement.id])
-    announcement_changed(session, announcement.id)
+    announcement_changed(session, announcement.id, events)
     return announcement
 
 
-def remove(session: Session, viewer: Viewer, announcement_id: int) -> int:
+def remove(session: Session, viewer: Viewer, announcement_id: int, *, events: ProgressBus | None = None) -> int:
     """ANN-21: the announcement leaves every portal and list; its postings stay in the ledger."""
     require_announcement_editing(viewer)
     announcement = managed_announcement(session, viewer, announcement_id, lock=True)
@@ -261,5 +266,5 @@ def remove(session: Session, viewer: Viewer, announcement_id: int) -> int:
     session.flush()
     record(session, Actor.of(viewer), AuditAction.ANNOUNCEMENT_DELETED, object_type="announcement",
            object_ids=[announcement.id])
-    announcement_changed(session, announcement.id)
+    announcement_changed(session, announcement.id, events)
     return announcement.id

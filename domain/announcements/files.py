@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from domain.access.viewer import Viewer
 from domain.announcements.editing import announcement_changed
+from domain.delivery.progress_events import ProgressBus
 from domain.announcements.rules import managed_announcement, require_announcement_editing
 from domain.support import file_uploads
 from domain.support.errors import FieldProblem, InvalidInput
@@ -31,7 +32,7 @@ def _editable(session: Session, viewer: Viewer, announcement_id: int) -> Announc
 
 
 def attach(session: Session, viewer: Viewer, announcement_id: int, filename: str, content_type: str | None,
-           data: bytes) -> AnnouncementAttachment:
+           data: bytes, *, events: ProgressBus | None = None) -> AnnouncementAttachment:
     """ANN-12: one uploaded file added; every problem at once, nothing written on any."""
     announcement = _editable(session, viewer, announcement_id)
     stored_count, stored_bytes = session.execute(
@@ -54,7 +55,7 @@ def attach(session: Session, viewer: Viewer, announcement_id: int, filename: str
     announcement.updated_at = utcnow()
     session.add_all([stored, announcement])
     session.flush()
-    announcement_changed(session, announcement.id)
+    announcement_changed(session, announcement.id, events)
     return stored
 
 
@@ -66,7 +67,8 @@ def readable(session: Session, viewer: Viewer, announcement_id: int, file_id: in
     ).scalars().first()
 
 
-def remove(session: Session, viewer: Viewer, announcement_id: int, file_id: int | None = None) -> int:
+def remove(session: Session, viewer: Viewer, announcement_id: int, file_id: int | None = None, *,
+           events: ProgressBus | None = None) -> int:
     """ANN-12: removing a file deletes it (``file_id`` None: every file); how many went."""
     announcement = _editable(session, viewer, announcement_id)
     statement = delete(AnnouncementAttachment).where(AnnouncementAttachment.announcement_id == announcement.id)
@@ -76,5 +78,5 @@ def remove(session: Session, viewer: Viewer, announcement_id: int, file_id: int 
     if removed:
         announcement.updated_at = utcnow()
         session.add(announcement)
-        announcement_changed(session, announcement.id)
+        announcement_changed(session, announcement.id, events)
     return removed

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.announcements import files
 from domain.announcements.rules import AnnouncementNotFound
 from domain.support import file_uploads
+from domain.delivery.progress_events import ProgressBus
 from domain.support.errors import AuthorizationError, InvalidInput
 from domain.support.global_ids import Kind, global_id
 from graph.pagination import parse_id
@@ -35,7 +36,7 @@ from models.db import session_scope
 NOT_YOURS = "no announcement you can change has that id"
 
 
-def announcement_file_router(settings: Settings, engine: Engine) -> APIRouter:
+def announcement_file_router(settings: Settings, engine: Engine, events: ProgressBus | None = None) -> APIRouter:
     router = APIRouter()
 
     @router.post("/announcements/{announcement_id}/attachments", status_code=201,
@@ -47,7 +48,8 @@ def announcement_file_router(settings: Settings, engine: Engine) -> APIRouter:
         def store() -> dict:  # on a worker thread: hashing, database
             with session_scope(engine) as session:
                 viewer = signed_in_viewer(settings, session, authorization)
-                stored = files.attach(session, viewer, pk, file.filename or "", file.content_type, data)
+                stored = files.attach(session, viewer, pk, file.filename or "", file.content_type, data,
+                                      events=events)
                 return {"id": global_id(Kind.ANNOUNCEMENT_FILE, stored.id), "filename": stored.filename,
                         "contentType": stored.content_type, "size": stored.size}
 
@@ -66,7 +68,8 @@ def announcement_file_router(settings: Settings, engine: Engine) -> APIRouter:
         file_pk = path_pk(file_id, Kind.ANNOUNCEMENT_FILE, "file", missing="no such file")
         with Session(engine) as session:
             try:
-                found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk)
+                found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk,
+                                       events=events)
             except AuthorizationError as denied:
                 raise HTTPException(status_code=403, detail=str(denied)) from None
             except AnnouncementNotFound:

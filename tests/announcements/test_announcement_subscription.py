@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from announcement_rows import add_announcement, remove_announcements
+from announcement_steps import clean_announcements  # noqa: F401  (fixture)
 from domain.announcements.events import publish_announcement_changed
 from domain.delivery.progress_events import make_bus
 from factories import add_contact, add_school, add_student, add_user
@@ -100,5 +101,32 @@ def test_ann18_a_key_without_the_scope_is_refused(client, engine):
         socket.send_json({"id": "k", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
         message = socket.receive_json()
         assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def test_ann18_ann21_creating_and_deleting_through_the_api_reaches_a_subscriber(client, engine, clean_announcements):
+    """The management mutations publish (domain.announcements.editing.announcement_changed): a
+    parent subscribed before an admin posts to their child's school hears SHOWN, then REMOVED."""
+    from announcement_steps import DELETE, create, parent_profile_id, staff
+    from helpers import gql
+
+    school = add_school(engine)
+    parent_id = add_user(engine, "PARENT", profile="Parent", login=f"parent.api.{school}")
+    add_contact(engine, add_student(engine, school), user_id=parent_id)
+    admin_token, _ = staff(engine, school_ids=[school])
+    ws, socket = subscription_socket(client, token_for(engine, f"parent.api.{school}"))
+    try:
+        socket.send_json({"id": "a", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        time.sleep(0.5)
+        saved = create(client, admin_token, title="Picture day", profileIds=[gid("Profile", parent_profile_id(engine))],
+                       schoolIds=[gid("School", school)])
+        announcement_id = saved["announcement"]["id"]
+        assert next_event(socket) == {"change": "SHOWN", "announcementId": announcement_id,
+                                      "announcement": {"id": announcement_id, "title": "Picture day",
+                                                       "subtitle": saved["announcement"]["subtitle"]}}
+        deleted = gql(client, DELETE, {"id": announcement_id}, admin_token)["data"]["deleteAnnouncement"]
+        assert deleted["__typename"] == "AnnouncementDeleted"
+        assert next_event(socket) == {"change": "REMOVED", "announcementId": announcement_id, "announcement": None}
     finally:
         ws.__exit__(None, None, None)

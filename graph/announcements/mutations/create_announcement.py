@@ -67,6 +67,7 @@ class CreateAnnouncementMutation:
                             ) -> CreateAnnouncementResult:
         authorize_input(info.context.viewer, input)
         return perform(info, lambda: editing.create(info.context.session, info.context.viewer,
-                                                    to_announcement_request(input, confirm=confirm)),
+                                                    to_announcement_request(input, confirm=confirm),
+                                                    events=info.context.events),
                        refused=refused_or_confirm(CreateAnnouncementErrors),
                        done=lambda row: AnnouncementSaved(announcement=shown_announcement(info, row.id)))

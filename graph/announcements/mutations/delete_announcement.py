@@ -35,6 +35,6 @@ class DeleteAnnouncementMutation:
     def delete_announcement(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The announcement (Announcement.id).")]) -> DeleteAnnouncementResult:
         return perform(info, lambda: editing.remove(info.context.session, info.context.viewer,
-                                                    parse_id(id, Kind.ANNOUNCEMENT)),
+                                                    parse_id(id, Kind.ANNOUNCEMENT), events=info.context.events),
                        refused=DeleteAnnouncementErrors.of,
                        done=lambda removed: AnnouncementDeleted(id=node_id(Kind.ANNOUNCEMENT, removed)))

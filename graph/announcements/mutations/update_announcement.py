@@ -49,6 +49,7 @@ class UpdateAnnouncementMutation:
         # checks each changed value (domain.announcements.rules.check_fields).
         announcement_id = parse_id(id, Kind.ANNOUNCEMENT)
         return perform(info, lambda: editing.update(info.context.session, info.context.viewer, announcement_id,
-                                                    to_announcement_request(input, repost=repost, confirm=confirm)),
+                                                    to_announcement_request(input, repost=repost, confirm=confirm),
+                                                    events=info.context.events),
                        refused=refused_or_confirm(UpdateAnnouncementErrors),
                        done=lambda row: AnnouncementSaved(announcement=shown_announcement(info, row.id)))
