@@ -68,8 +68,7 @@ def announcement_file_router(settings: Settings, engine: Engine, events: Progres
         file_pk = path_pk(file_id, Kind.ANNOUNCEMENT_FILE, "file", missing="no such file")
         with Session(engine) as session:
             try:
-                found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk,
-                                       events=events)
+                found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk)
             except AuthorizationError as denied:
                 raise HTTPException(status_code=403, detail=str(denied)) from None
             except AnnouncementNotFound:
@@ -91,7 +90,8 @@ def announcement_file_router(settings: Settings, engine: Engine, events: Progres
         pk = path_pk(announcement_id, Kind.ANNOUNCEMENT, "announcement", missing=NOT_YOURS)
         try:
             with session_scope(engine) as session:
-                removed = files.remove(session, signed_in_viewer(settings, session, authorization), pk, file_pk)
+                removed = files.remove(session, signed_in_viewer(settings, session, authorization), pk, file_pk,
+                                       events=events)
         except AuthorizationError as denied:
             raise HTTPException(status_code=403, detail=str(denied)) from None
         except AnnouncementNotFound:
