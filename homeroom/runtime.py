@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from channels.assistants.loading import load_assistant_plugin
 from channels.registry import ChannelRegistry
+from channels.translators.base import TranslatorPlugin
 from domain.delivery.sending.envelopes import Links
 from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
@@ -49,6 +50,8 @@ class Runtime:
     jobs: DramatiqJobQueue
     #: The writing assistant (issue 18 point 6); None when HOMEROOM_ASSISTANT_PLUGIN is unset.
     assistant: AssistantService | None = None
+    #: The translator fan-out calls once per (message, language) (TRN-01); None translates nothing.
+    translator: TranslatorPlugin | None = None
 
     @property
     def delivery(self) -> DeliveryServices:
