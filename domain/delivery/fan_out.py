@@ -180,7 +180,7 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
         with session_scope(engine) as session:
             announce_arrivals(session, events, message_id)
     if filed:  # the inbox rows' languages, for readers who switch to the translation (TRN-03)
-        return translate_for_send(engine, message_id, translator, attempt=translation_attempt)
+        return translate_for_send(engine, message_id, translator, attempt=translation_attempt, inbox_only=True)
     return None
 
 

@@ -38,7 +38,7 @@ from domain.translations.languages import ORIGINAL_LANGUAGE, supported_language
 from domain.translations.protect import Protection
 from models.db import session_scope, utcnow
 from models.directory import District
-from models.messaging import Delivery, DeliveryStatus as DS, Message
+from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
 from models.translations import MessageTranslation, TranslationOrigin
 
 log = logging.getLogger(__name__)
@@ -69,13 +69,20 @@ class TranslationRun:
 
 
 def translate_for_send(engine: Engine, message_id: int, translator: TranslatorPlugin | None, *,
-                       attempt: int = 0) -> float | None:
+                       attempt: int = 0, inbox_only: bool = False) -> float | None:
     """Translate a fanned-out message into its deliveries' languages. Returns None when dispatch
-    may go on, or the seconds after which the hand-on job should try again (a busy service)."""
+    may go on, or the seconds after which the hand-on job should try again (a busy service).
+    ``inbox_only``: only the languages only inbox rows read (filed after dispatch began), so a
+    language that failed for good before its emails went is not tried again for the inbox."""
+    read = select(Delivery.language).where(Delivery.message_id == message_id, Delivery.status.in_(_READ))
+    if inbox_only:
+        read = read.where(Delivery.channel == Channel.INAPP.value).except_(
+            select(Delivery.language).where(Delivery.message_id == message_id, Delivery.channel != Channel.INAPP.value,
+                                            Delivery.status.in_(_READ)))
+    else:
+        read = read.distinct()
     with Session(engine) as session:
-        languages = list(session.execute(
-            select(Delivery.language).where(Delivery.message_id == message_id, Delivery.status.in_(_READ))
-            .distinct()).scalars())
+        languages = list(session.execute(read).scalars())
     run = ensure_message_translations(engine, message_id, languages, translator)
     if not run.stopped:
         return None
