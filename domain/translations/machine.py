@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from channels.translators.base import TranslatorLimits, TranslatorPermanent, TranslatorPlugin, TranslatorRetryable
+from channels.translators.base import TranslatorPermanent, TranslatorPlugin, TranslatorRetryable
 from domain.content.text import html_to_text
 from domain.support.insert_once import insert_once
+from domain.translations.batching import translate_in_batches
 from domain.translations.languages import ORIGINAL_LANGUAGE, supported_language
 from domain.translations.protect import Protection
 from models.db import session_scope, utcnow
@@ -59,11 +60,10 @@ _READ = (DS.QUEUED.value, DS.DEFERRED.value, DS.SENDING.value, DS.SENT.value, DS
 @dataclasses.dataclass(frozen=True)
 class TranslationRun:
     """What one call did: the languages written, the ones that failed for good (with the code),
-    the requests made, and whether a retryable failure stopped it (with the service's delay)."""
+    and whether a retryable failure stopped it (with the service's delay)."""
 
     written: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
-    requests: int = 0
     stopped: bool = False
     retry_after: float | None = None
 
@@ -118,70 +118,34 @@ def ensure_message_translations(engine: Engine, message_id: int, languages: Iter
     protection = Protection(glossary)
     written: list[str] = []
     failed: list[tuple[str, str]] = []
-    requests = 0
     for language in wanted:
-        caller = _CountingCalls(translator)
         try:
-            texts = _translated(caller, sources, protection, language)
+            texts = _translated(translator, sources, protection, language)
         except TranslatorRetryable as error:
             log.warning("machine translation of message %s into %s must wait: %s", message_id, language, error.code)
-            return TranslationRun(tuple(written), tuple(failed), requests + caller.requests, True, error.delay_seconds)
+            return TranslationRun(tuple(written), tuple(failed), True, error.delay_seconds)
         except TranslatorPermanent as error:
             log.warning("machine translation of message %s into %s failed: %s; that language reads the original",
                         message_id, language, error.code)
             failed.append((language, error.code))
-            requests += caller.requests
             continue
-        requests += caller.requests
         _write(engine, message_id, language, texts)
         written.append(language)
-    return TranslationRun(tuple(written), tuple(failed), requests)
+    return TranslationRun(tuple(written), tuple(failed))
 
 
-def _translated(translator: _CountingCalls, sources: dict[str, str], protection: Protection,
+def _translated(translator: TranslatorPlugin, sources: dict[str, str], protection: Protection,
                 language: str) -> dict[str, str | None]:
-    """One language's texts: every non-empty field in as few requests as the limits allow."""
+    """One language's texts: every non-empty field, as marked HTML, in as few requests as the
+    plugin's limits allow (domain.translations.batching)."""
     present = [(name, is_html) for name, is_html in TRANSLATED_FIELDS if sources[name].strip()]
     wrapped = [protection.wrap(sources[name], is_html=is_html) for name, is_html in present]
-    answers: list[str] = []
-    for batch in batches(wrapped, translator.limits):
-        answers.extend(translator.translate(batch, source=ORIGINAL_LANGUAGE, target=language))
-    if len(answers) != len(wrapped):
-        raise TranslatorPermanent("BAD_ANSWER", "the translator answered a different number of texts")
+    answers = translate_in_batches(translator, wrapped, source=ORIGINAL_LANGUAGE, target=language, html=True)
     texts: dict[str, str | None] = {name: None for name, _ in TRANSLATED_FIELDS}
     for (name, is_html), answer in zip(present, answers):
         texts[name] = protection.unwrap(answer, is_html=is_html)
     texts["text_body"] = html_to_text(texts["html_body"]) if texts["html_body"] is not None else None
     return texts
-
-
-def batches(texts: Sequence[str], limits: TranslatorLimits) -> Iterator[list[str]]:
-    """``texts`` in order, in runs within the plugin's limits (texts and characters per request).
-    A text longer than one request may carry is a permanent failure for its language."""
-    batch: list[str] = []
-    characters = 0
-    for text in texts:
-        if len(text) > limits.max_characters_per_request:
-            raise TranslatorPermanent("TEXT_TOO_LONG", "a text is longer than one request may carry")
-        if batch and (len(batch) == limits.max_texts_per_request
-                      or characters + len(text) > limits.max_characters_per_request):
-            yield batch
-            batch, characters = [], 0
-        batch.append(text)
-        characters += len(text)
-    if batch:
-        yield batch
-
-
-class _CountingCalls:
-    """The plugin, called with ``html=True`` (every text goes as marked HTML), its calls counted."""
-
-    def __init__(self, plugin: TranslatorPlugin):
-        self.plugin, self.limits, self.requests = plugin, plugin.limits, 0
-
-    def translate(self, texts: list[str], *, source: str, target: str) -> list[str]:
-        self.requests += 1
-        return list(self.plugin.translate(texts, source=source, target=target, html=True))
 
 
 def _write(engine: Engine, message_id: int, language: str, texts: dict[str, str | None]) -> None:

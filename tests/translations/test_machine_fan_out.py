@@ -18,7 +18,7 @@ from channels.translators.base import TranslatorConfig, TranslatorPermanent, Tra
 from channels.translators.none import NoTranslator
 from domain.delivery.sending.envelopes import voice_content_url
 from domain.translations.machine import MAX_TRANSLATION_ATTEMPTS
-from factories import add_contact, add_student, add_user, email, first_school_id, phone
+from factories import add_contact, add_student, add_user, email, first_school_id
 from fan_out_steps import (
     SENT,
     contacts_in,
