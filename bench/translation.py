@@ -56,15 +56,18 @@ def ensure_database(url: str) -> None:
 
 
 def give_languages(engine) -> None:
-    """Each student (and their own account) reads one of LANGUAGES, round robin by id."""
-    from sqlalchemy import case, select, update
+    """Each student (and their own account) reads one of LANGUAGES, round robin by id; every
+    student is active with a primary email, so the message reaches one recipient per student."""
+    from sqlalchemy import String, case, cast, func, literal, select, update
 
     from models.db import session_scope
     from models.directory import Student, User
 
     spoken = case(*[(Student.id % len(LANGUAGES) == n, language) for n, language in enumerate(LANGUAGES)])
+    address = func.coalesce(func.nullif(func.trim(Student.primary_email), ""),
+                            literal("student-") + cast(Student.id, String) + "@bench.example.org")
     with session_scope(engine) as session:
-        session.execute(update(Student).values(language=spoken))
+        session.execute(update(Student).values(language=spoken, status="ACTIVE", primary_email=address))
         session.execute(update(User).where(User.student_id.is_not(None)).values(
             language=select(Student.language).where(Student.id == User.student_id).scalar_subquery()))
 
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     configure(args.database_url)
     ensure_database(args.database_url)
 
+    import logging
+
     from pytest_httpserver import HTTPServer
     from sqlalchemy import func, select
 
@@ -116,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_district(engine, args.students, reuse=True)
     give_languages(engine)
     runtime = start_runtime()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     stand_in = TranslatorStandIn(server)
