@@ -63,3 +63,40 @@ def test_trn01_trn02_2000_recipients_in_four_languages_one_batch_set_each_a_429_
     assert somali.subject == "Lincoln High [so] open house"  # the name kept, untranslated
     assert somali.html_body == "<p>[so] Dear Kid[so] , welcome to Lincoln High[so] .</p>"  # field filled in after
     assert sum(translator_service.requests_per_language().values()) == 4  # the rerun asked for nothing
+
+
+def test_trn01_the_hand_on_job_runs_again_after_the_services_retry_after(
+        engine, runtime, translations_on, translator_service):
+    """TRN-01, the job's side: when the service answers 429, the hand-on actor hands out nothing
+    and enqueues itself again with the service's Retry-After as the delay and the attempt counted;
+    that run translates and hands every delivery to dispatch. (A StubBroker stands in for Redis so
+    no worker of the session takes the jobs; the actors, the plugin and the stand-in are real.)"""
+    import dataclasses
+
+    import jobs.runtime as installed
+    from dramatiq import Message
+    from dramatiq.brokers.stub import StubBroker
+
+    from domain.delivery.lanes import Lane
+    from jobs.hand_on import HAND_ON
+
+    stub = StubBroker()
+    translator = AzureTranslator.from_mapping(translator_service.plugin_config())
+    installed.install(dataclasses.replace(runtime, broker=stub, jobs=dataclasses.replace(runtime.jobs, broker=stub),
+                                          translator=translator))
+    try:
+        students = bulk_families(engine, LANGUAGES, per_language=5)
+        message_id = send(engine, students, subject="Half day")
+        translator_service.fail_next(1, "429", retry_after="4")
+        HAND_ON[Lane.NORMAL].fn(message_id)
+        assert stub.queues["deliveries_normal"].qsize() == 0
+        [again] = [Message.decode(stub.queues["hand_on_normal.DQ"].get_nowait())]
+        assert again.args == (message_id, 1) and again.options["eta"] - again.message_timestamp >= 4000
+        HAND_ON[Lane.NORMAL].fn(*again.args)
+        handed = [Message.decode(stub.queues["deliveries_normal"].get_nowait())
+                  for _ in range(stub.queues["deliveries_normal"].qsize())]
+    finally:
+        installed.install(runtime)
+    assert sum(len(job.args[0]) for job in handed) == 20
+    assert translator_service.requests_per_language() == {language: 1 for language in LANGUAGES}
+    assert set(translations_of(engine, message_id)) == set(LANGUAGES)

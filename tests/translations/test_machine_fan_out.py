@@ -80,11 +80,12 @@ def translations_on(engine):
 
 def test_trn01_setting_1_reads_each_account_language_else_the_card(engine, translations_on):
     """TRN-01 setting 1: a contact's linked account's language, else the card's; a student's own
-    account's, else the card's; staff their own; unsupported codes the original; codes canonical."""
+    account's, else the card's; staff their own; unsupported codes the original; codes canonical.
+    TRN-03 (what is stored): the inbox rows record the same language as the emails."""
     school = first_school_id(engine)
-    parent_account = add_user(engine, "PARENT", language="vi")
+    parent_account = add_user(engine, "PARENT", profile="Parent", language="vi")
     with_account = add_student(engine, school, language="so", primary_email=email("kid"))
-    add_user(engine, "STUDENT", language="fr", student_id=with_account)
+    student_account = add_user(engine, "STUDENT", profile="Student", language="fr", student_id=with_account)
     without_account = add_student(engine, school, language="ES", primary_email=email("kid"))
     linked = add_contact(engine, with_account, email=email("p"), language="es", user_id=parent_account)
     card_only = add_contact(engine, without_account, email=email("p"), language="ar")
@@ -100,6 +101,8 @@ def test_trn01_setting_1_reads_each_account_language_else_the_card(engine, trans
     assert language[("STUDENT", with_account)] == "fr"
     assert language[("STUDENT", without_account)] == "es"
     assert language[("USER", staff)] == "zh-Hans"
+    inbox = {row["address"]: row["language"] for row in rows if row["channel"] == "INAPP"}
+    assert inbox[f"user:{parent_account}"] == "vi" and inbox[f"user:{student_account}"] == "fr"
 
 
 def test_trn01_setting_2_reads_the_students_primary_language_for_student_and_contacts(engine, translations_on):
