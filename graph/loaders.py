@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.conversations.loaders import ChannelStatesByMessageLoader, InAppCountsByMessageLoader
 from graph.messages.loaders import AttachmentsByMessageIdLoader, AttemptsByDeliveryIdLoader, DeliveryCountsByMessageLoader
+from graph.translations.loaders import TranslationByMessageLanguageLoader
 from models.directory import (
     AccountStatus,
     Enrollment,
@@ -37,6 +38,7 @@ class Loaders:
         self.delivery_counts_by_message = DeliveryCountsByMessageLoader(context)
         self.in_app_counts_by_message = InAppCountsByMessageLoader(context)
         self.channel_states_by_message = ChannelStatesByMessageLoader(context)
+        self.translation_by_message_language = TranslationByMessageLanguageLoader(context)
 
     async def _schools(self, ids: list[int]) -> list[School | None]:
         rows = self._context.session.execute(select(School).where(School.id.in_(ids))).scalars()

@@ -58,6 +58,7 @@ from graph.shared_results import SharedEventExecutionContext
 from graph.telephony.mutations import TelephonyMutations
 from graph.templates.mutations import TemplateMutations
 from graph.templates.queries import TemplateQueries
+from graph.translations.queries import TranslationQueries
 from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
@@ -67,7 +68,8 @@ from graph.webhooks.queries import WebhookQueries
 class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries, PlanQueries, ImportQueries,
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
-            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, NodeQueries):
+            AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, TranslationQueries,
+            NodeQueries):
     pass
 
 

@@ -1,0 +1,7 @@
+"""GraphQL for translations: a recipient's original and translated text (TRN-03) and the languages
+messages can be translated into (TRN-01, TRN-04).
+
+- ``loaders``: the translation of each (message, language) a page reads, one statement per page.
+- ``queries``: supportedLanguages.
+- ``types``: MessageText, TranslatedMessageText, SupportedLanguage.
+"""
