@@ -11,6 +11,8 @@ once. Anything that stops a run, an error or an interrupt (Dramatiq's time limit
 it FAILED; a run killed outright leaves it RUNNING until the queue clock fails it
 (domain.letters.print_upkeep). Its last transaction stores the PDF and, with Add Log Record, writes
 the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
+Each letter prints in the language the job's option picks (domain.letters.language, CMP-31,
+CMP-32); the languages that printed in the original for want of a text are recorded with the job.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ PRINT_DOWNLOAD = Purpose("print-download", dt.timedelta(hours=1), dt.timedelta(m
 FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value, PrintJobStatus.EXPIRED.value)
 UNFINISHED = (PrintJobStatus.QUEUED.value, PrintJobStatus.RUNNING.value)
 RATE_LIMITED = "RATE_LIMITED"
+#: The key of PrintJob.options a finished job records its untranslated languages under: {code: Untranslated}.
+UNTRANSLATED = "untranslated"
 #: The print_letters actor's time limit (jobs.printing): Dramatiq interrupts a run that takes longer.
 PRINT_TIME_LIMIT = dt.timedelta(minutes=30)
 #: How long after its time limit a RUNNING job is taken for dead (its worker killed before it could
@@ -120,10 +124,11 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
         with session_scope(engine) as session:
             job = session.get(PrintJob, job_id)
             message = session.get(Message, job.message_id)
-            content = letter_content(session, message)
-            people = addressees(session, message, fields=content.fields)
-            layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
-                            language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
+            language = PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value))
+            content = letter_content(session, message, language)
+            people = addressees(session, message, fields=content.fields, language=language)
+            layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")))
+            untranslated = content.texts.untranslated(p.language for p in people) if content.texts else {}
             job.letters_done, job.letters_total = 0, len(people)
             subject, requested_by = message.subject, job.requested_by_id
         chunks = []
@@ -139,6 +144,8 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
             if job.status != PrintJobStatus.RUNNING.value:  # the queue clock gave it up (print_upkeep)
                 return
             job.pdf, job.page_count, job.letters_done = pdf, pages, len(people)
+            if untranslated:  # the languages printed in the original, and why (a new dict: the JSON is written)
+                job.options = {**job.options, UNTRANSLATED: {code: why.value for code, why in untranslated.items()}}
             job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
             log_printed(session, session.get(Message, job.message_id), students, requested_by)
     except BaseException:  # an interrupt too (TimeLimitExceeded, Shutdown): never left RUNNING
