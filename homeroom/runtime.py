@@ -19,7 +19,10 @@ from limits import parse
 from sqlalchemy.engine import Engine
 
 from channels.assistants.loading import load_assistant_plugin
-from channels.registry import ChannelRegistry
+from channels.registry import ChannelRegistry, PluginLoadError
+from channels.translators.base import TranslatorConfig, TranslatorPlugin
+from channels.translators.loading import TranslatorLoadError, load_translator_plugin
+from channels.translators.none import NoTranslator
 from domain.delivery.sending.envelopes import Links
 from domain.delivery.sending.pacing import Pacer, make_pacer
 from domain.delivery.progress_events import ProgressBus, make_bus
@@ -49,6 +52,8 @@ class Runtime:
     jobs: DramatiqJobQueue
     #: The writing assistant (issue 18 point 6); None when HOMEROOM_ASSISTANT_PLUGIN is unset.
     assistant: AssistantService | None = None
+    #: The machine translator (issue 19, TRN-01): HOMEROOM_TRANSLATOR_PLUGIN, ``none`` by default.
+    translator: TranslatorPlugin = dataclasses.field(default_factory=lambda: NoTranslator(TranslatorConfig()))
 
     @property
     def delivery(self) -> DeliveryServices:
@@ -105,7 +110,7 @@ def build_runtime(settings: Settings, *, registry: ChannelRegistry | None = None
     return Runtime(settings=settings, engine=engine, registry=registry, broker=broker, pacer=pacer,
                    events=make_bus(settings.redis_url), links=Links.from_settings(settings),
                    jobs=DramatiqJobQueue(broker, pacer.urgent, registry, settings.dispatch_batch_size),
-                   assistant=build_assistant(settings))
+                   assistant=build_assistant(settings), translator=build_translator(settings))
 
 
 def build_assistant(settings: Settings) -> AssistantService | None:
@@ -116,6 +121,16 @@ def build_assistant(settings: Settings) -> AssistantService | None:
     rate = parse(settings.assistant_rate_limit)
     return AssistantService(plugin=load_assistant_plugin(settings.assistant_plugin, settings.assistant_config),
                             rate=CallRate(calls=rate.amount, window_seconds=rate.get_expiry()))
+
+
+def build_translator(settings: Settings) -> TranslatorPlugin:
+    """The configured translator; a plugin that is missing or misconfigured raises
+    ``PluginLoadError`` naming HOMEROOM_TRANSLATOR_PLUGIN or HOMEROOM_TRANSLATOR_CONFIG and the
+    config field and rule, never a value (start-up stops)."""
+    try:
+        return load_translator_plugin(settings.translator_plugin, settings.translator_config)
+    except TranslatorLoadError as error:
+        raise PluginLoadError(f"invalid setting HOMEROOM_TRANSLATOR_{error.setting.upper()}: {error}") from None
 
 
 def start_runtime(settings: Settings | None = None) -> Runtime:

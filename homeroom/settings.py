@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     assistant_rate_limit: str = Field(
         default="30/hour", description="Writing-assistant calls one user may make, as the limits package writes a "
                                        "rate (\"30/hour\", \"5/minute\"); over it: RATE_LIMITED with the wait.")
+    translator_plugin: str = Field(
+        default="none", min_length=1, description="The homeroom.translators plugin that machine-translates messages (issue 19, "
+                                   "TRN-01): none (the default: recipients without a manual translation get the "
+                                   "original) or azure.")
+    translator_config: dict[str, Any] = Field(
+        default_factory=dict, repr=False, description='That plugin\'s config (JSON), e.g. {"key": "...", "region": '
+                                          '"westeurope"} for azure; secrets are never printed.')
     print_max_unfinished_jobs: int = Field(
         default=3, gt=0, le=100, description="Prints (printMessage) one user may have queued or running at once; "
                                              "the next answers RATE_LIMITED until one finishes.")

@@ -17,10 +17,15 @@ from jobs.runtime import current
 
 
 def _hand_on_actor(lane: Lane) -> dramatiq.Actor:
-    def hand_on_message(message_id: int) -> None:
-        """Idempotent: a second run writes no rows and only hands on what is still queued."""
+    def hand_on_message(message_id: int, translation_attempt: int = 0) -> None:
+        """Idempotent: a second run writes no rows and only hands on what is still queued. A busy
+        translator (TRN-01) runs the job again after its Retry-After, counting the attempts."""
         runtime = current()
-        hand_on(runtime.engine, runtime.jobs, runtime.events, message_id)
+        wait = hand_on(runtime.engine, runtime.jobs, runtime.events, message_id, translator=runtime.translator,
+                       translation_attempt=translation_attempt)
+        if wait is not None:
+            HAND_ON[lane].send_with_options(args=(message_id, translation_attempt + 1), delay=int(wait * 1000))
+            return
         answer_out_of_office(runtime.engine, message_id=message_id, jobs=runtime.jobs, events=runtime.events)
 
     hand_on_message.__name__ = hand_on_message.__qualname__ = f"hand_on_{lane.value}"

@@ -158,7 +158,9 @@ class User(SQLModel, table=True):
     email_notifications_off: bool | None = Field(default=None)  # SET-05
     allow_reply_by_default: bool | None = Field(default=None)  # SET-06
     table_view: bool | None = Field(default=None)  # SET-03
-    student_id: int | None = Field(default=None, foreign_key="student.id")
+    # Indexed: the recipient resolution reads a student's own account by it for every student
+    # (the inbox, push and the display language of TRN-01).
+    student_id: int | None = Field(default=None, foreign_key="student.id", index=True)
     sourced_id: str | None = Field(default=None, max_length=100, unique=True)
     # SET-08: messages received from start to end (inclusive, district time zone) are answered once.
     out_of_office_start: dt.date | None = None

@@ -111,6 +111,11 @@ def db(engine):
         yield session
 
 
+# The Translator stand-in (issue 19): ``translator_server`` for the session, ``translator_service``
+# reset for each test that asks for it.
+from peers.translator import translator_server, translator_service  # noqa: E402, F401
+
+
 @pytest.fixture
 def push_service():
     """A local Web Push service that verifies VAPID and decrypts what it receives (peers.push_service)."""

@@ -99,5 +99,9 @@ class TranslatorPlugin(abc.ABC):
         """Health check: None when ready, else a short human reason."""
         return None
 
+    def close(self) -> None:
+        """Release what the plugin holds (a connection pool); the process is done with it."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.config!r}>"

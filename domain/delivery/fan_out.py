@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from channels.translators.base import TranslatorPlugin
 from domain.audit.actions import Actor, AuditAction
 from domain.audit.trail import record
 from domain.delivery import progress_events
@@ -30,6 +31,7 @@ from domain.delivery.policy import (
 )
 from domain.recipients.resolution import ALL_ROWS, EXTERNAL_ROWS, IN_APP_ROWS, ROW_COLUMNS, resolution
 from domain.support.insert_once import insert_once
+from domain.translations.machine import translate_for_send
 from models.db import session_scope, utcnow
 from models.templates import LetterLog, LetterLogSource
 from models.messaging import (
@@ -139,19 +141,26 @@ def file_in_app(session: Session, message_id: int) -> bool:
     return True
 
 
-def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int) -> None:
+def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int, *,
+            translator: TranslatorPlugin | None = None, translation_attempt: int = 0) -> float | None:
     """What the hand-on job does: write the message's rows if it has none yet (a scheduled message
-    at its queue run; a message sent now has them already), then hand its queued deliveries to
-    dispatch in their lanes' chunks once that commits (push waits for a queue run, JOB-04).
-    Idempotent: a second run writes no rows and only hands on what is still queued.
+    at its queue run; a message sent now has them already), translate the message into its
+    deliveries' languages (TRN-01: once per language, before any of them is dispatched), then hand
+    its queued deliveries to dispatch in their lanes' chunks once that commits (push waits for a
+    queue run, JOB-04). Idempotent: a second run writes no rows, translates only what is missing
+    and only hands on what is still queued.
     Then, once dispatch has its chunks, the in-app rows are written and filed in threads
     (file_in_app), and the readers listening to their inbox hear of the message, once per message
-    whichever run wrote its rows: the inbox never delays the first email of an emergency."""
+    whichever run wrote its rows: the inbox never delays the first email of an emergency.
+    Returns None, or the seconds after which the job should run again: a busy translator."""
     with session_scope(engine) as session:
         written = fan_out(session, message_id, in_app_now=False)
         if not written.already_done:
             audit_scheduled_send(session, message_id, written.people)
     progress_events.publish(events, [message_id])
+    wait = translate_for_send(engine, message_id, translator, attempt=translation_attempt)
+    if wait is not None:
+        return wait
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
         fanned_out = message.fanned_out_at is not None
@@ -170,6 +179,9 @@ def hand_on(engine: Engine, jobs: JobQueue, events: ProgressBus, message_id: int
     if fanned_out and events is not None and events.first_claim(f"arrivals:{message_id}"):
         with session_scope(engine) as session:
             announce_arrivals(session, events, message_id)
+    if filed:  # the inbox rows' languages, for readers who switch to the translation (TRN-03)
+        return translate_for_send(engine, message_id, translator, attempt=translation_attempt, inbox_only=True)
+    return None
 
 
 def audit_scheduled_send(session: Session, message_id: int, people: int) -> None:

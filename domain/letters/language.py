@@ -3,14 +3,15 @@ version, or every letter in the language of the user linked to the student's fir
 (sort order 1).
 
 Each letter's language is a column of the statement that reads its addressee (``student_language``,
-``staff_language``: one statement for every letter, never a query per letter), chosen as recipients'
-languages are chosen when a message is sent (the district translation setting, TRN-01,
+``staff_language``: one statement for every letter, never a query per letter), chosen as fan-out
+chooses recipients' languages (the district translation setting, TRN-01,
 domain.translations.recipient_language). The texts are the message's translations as stored, manual
-or machine-made at send (models/translations.py), read in one statement per print. A language
-without a text prints the original and the reason is recorded with the print job
-(``LetterTexts.untranslated``): the Translations add-on is off (TRN-08), the language is not one
-messages are translated into, or the message has no text in it (machine translation is made once
-per (message, language) at fan-out; a print never calls the translator per letter).
+or machine-made at send (models/translations.py), read in one statement per print. A language the
+letters need and the message has no text in is machine-translated once for the print, for the
+message (domain.translations.machine.ensure_message_translations; never per letter), by the print
+job (domain.letters.print_jobs). A language still without a text prints the original, and the
+reason is recorded with the print job: the Translations add-on is off (TRN-08), the translator
+makes no translations (the offline ``none``), or it failed.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ import enum
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func, literal, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from domain.translations.languages import ORIGINAL_LANGUAGE, supported_language
 from domain.translations.recipient_language import (
-    language_source,
-    primary_contact_language,
     student_language as recipient_student_language,
+    supported_or_original,
     user_language,
 )
-from models.directory import District, Student, User
+from models.directory import AccountStatus, Contact, District, Student, TranslationLanguageSource, User
 from models.translations import MessageTranslation
 
 
@@ -44,27 +45,46 @@ class Untranslated(str, enum.Enum):
     """Why the letters of a language printed in the original."""
 
     ADDON_OFF = "ADDON_OFF"  # TRN-08: without the Translations add-on everything is the original
-    UNSUPPORTED_LANGUAGE = "UNSUPPORTED_LANGUAGE"  # not a language messages are translated into
-    NOT_TRANSLATED = "NOT_TRANSLATED"  # the message has no text in that language
+    NOT_TRANSLATED = "NOT_TRANSLATED"  # no text, and the translator makes none (the offline ``none``)
+    TRANSLATION_FAILED = "TRANSLATION_FAILED"  # the translator failed, or was busy, for the print
+
+
+def _language_source(session: Session) -> TranslationLanguageSource:
+    stored = session.execute(select(District.translation_language_source).limit(1)).scalar_one_or_none()
+    return TranslationLanguageSource(stored or TranslationLanguageSource.DISPLAY_LANGUAGE)
+
+
+def primary_contact_language(student=Student) -> ColumnElement:
+    """CMP-32: the language of the user linked to the student's contact with sort order 1 (the
+    lowest id among several), else that card's language; NULL when the student has no such contact."""
+    first = aliased(Contact, name="first_contact")
+    linked = aliased(User, name="first_contact_user")
+    return (select(supported_or_original(func.coalesce(linked.language, first.language)))
+            .select_from(first)
+            .outerjoin(linked, (linked.id == first.user_id) & (linked.status == AccountStatus.ACTIVE.value))
+            .where(first.student_id == student.id, first.sort_order == 1,
+                   first.status != AccountStatus.DELETED.value)
+            .order_by(first.id).limit(1).correlate(student).scalar_subquery())
 
 
 def student_language(session: Session, choice: PrintLanguage, student=Student) -> ColumnElement:
-    """The language of a student's letter, correlated to ``student``. PRIMARY_CONTACT (CMP-32): the
-    first contact's user's, else the student's own when they have no contact with sort order 1."""
+    """The language of a student's letter, correlated to ``student``: RECIPIENT by the district
+    setting (TRN-01) as fan-out chooses it; PRIMARY_CONTACT (CMP-32) the first contact's user's, else
+    the student's own when they have no contact with sort order 1."""
     if choice is PrintLanguage.ORIGINAL:
         return literal(ORIGINAL_LANGUAGE)
-    own = recipient_student_language(language_source(session), student)
+    own = recipient_student_language(_language_source(session), student)
     if choice is PrintLanguage.PRIMARY_CONTACT:
         return func.coalesce(primary_contact_language(student), own)
     return own
 
 
 def staff_language(session: Session, choice: PrintLanguage, user=User) -> ColumnElement:
-    """The language of a staff member's letter, correlated to ``user``: their own under RECIPIENT and
-    PRIMARY_CONTACT (a staff member has no contact card)."""
+    """The language of a staff member's letter, correlated to ``user``: their account's under RECIPIENT
+    and PRIMARY_CONTACT (a staff member has no contact card)."""
     if choice is PrintLanguage.ORIGINAL:
         return literal(ORIGINAL_LANGUAGE)
-    return user_language(language_source(session), user)
+    return user_language(user)
 
 
 def canonical(language: str | None) -> str:
@@ -83,17 +103,17 @@ class LetterTexts:
     def body_for(self, language: str | None) -> str:
         return self.bodies.get(canonical(language), self.original) if language else self.original
 
-    def untranslated(self, languages: Iterable[str]) -> dict[str, Untranslated]:
-        """The languages among ``languages`` whose letters print the original, with the reason."""
-        reasons: dict[str, Untranslated] = {}
-        for language in sorted({canonical(code) for code in languages} - {ORIGINAL_LANGUAGE} - set(self.bodies)):
-            if not self.addon_on:
-                reasons[language] = Untranslated.ADDON_OFF
-            elif supported_language(language) is None:
-                reasons[language] = Untranslated.UNSUPPORTED_LANGUAGE
-            else:
-                reasons[language] = Untranslated.NOT_TRANSLATED
-        return reasons
+    def missing(self, languages: Iterable[str]) -> list[str]:
+        """The languages among ``languages`` that have no text to print."""
+        return sorted({canonical(code) for code in languages} - {ORIGINAL_LANGUAGE} - set(self.bodies))
+
+    def untranslated(self, languages: Iterable[str], failed: Iterable[str] = ()) -> dict[str, Untranslated]:
+        """The languages among ``languages`` whose letters print the original, with the reason;
+        ``failed``: those the translator failed on for this print."""
+        failed = set(failed)
+        return {language: Untranslated.ADDON_OFF if not self.addon_on
+                else Untranslated.TRANSLATION_FAILED if language in failed else Untranslated.NOT_TRANSLATED
+                for language in self.missing(languages)}
 
 
 def letter_texts(session: Session, message_id: int, original_html: str, choice: PrintLanguage) -> LetterTexts:

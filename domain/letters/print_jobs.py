@@ -12,7 +12,8 @@ it FAILED; a run killed outright leaves it RUNNING until the queue clock fails i
 (domain.letters.print_upkeep). Its last transaction stores the PDF and, with Add Log Record, writes
 the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
 Each letter prints in the language the job's option picks (domain.letters.language, CMP-31,
-CMP-32); the languages that printed in the original for want of a text are recorded with the job.
+CMP-32); a language the message has no text in is machine-translated once, before rendering, with
+the runtime's translator; the languages that still print the original are recorded with the job.
 """
 
 from __future__ import annotations
@@ -26,15 +27,17 @@ from sqlmodel import Session
 
 from domain.access.viewer import Viewer
 from domain.delivery.policy import after_commit
-from domain.letters.addressees import AddresseeKind, addressees
+from channels.translators.base import TranslatorPlugin
+from domain.letters.addressees import Addressee, AddresseeKind, addressees
 from domain.letters.content import letter_content, names_on_each_page_by_default, visible_message
 from domain.letters.jobs import PrintJobs
-from domain.letters.language import PrintLanguage
-from domain.letters.layout import Layout, document_html, letter_html
+from domain.letters.language import PrintLanguage, Untranslated, letter_texts
+from domain.letters.layout import Layout, LetterContent, document_html, letter_html
 from domain.letters.letter_log import log_printed
 from domain.letters.pdf import LETTERS_PER_CHUNK, merged, render_pdf
 from domain.support.signed_ids import BadSignedId, Purpose, SigningKeys, read_signed_id, signed_id
 from domain.support.errors import FieldProblem, InvalidInput
+from domain.translations.machine import ensure_message_translations
 from models.db import session_scope, utcnow
 from models.directory import User
 from models.messaging import Message
@@ -115,9 +118,11 @@ def viewer_job(session: Session, viewer: Viewer, job_id: int) -> PrintJob | None
                            ).scalars().first()
 
 
-def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
+def run_print_job(engine: Engine, job_id: int, *, translator: TranslatorPlugin | None = None,
+                  letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
     """Claim the job, render its letters chunk by chunk, recording progress after each, then store
-    the PDF. A job that is not QUEUED (another run has it, or it is finished) is left alone."""
+    the PDF. A job that is not QUEUED (another run has it, or it is finished) is left alone.
+    ``translator``: the runtime's, for the languages the letters need that the message has no text in."""
     if not _claimed(engine, job_id):
         return
     try:
@@ -128,9 +133,9 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
             content = letter_content(session, message, language)
             people = addressees(session, message, fields=content.fields, language=language)
             layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")))
-            untranslated = content.texts.untranslated(p.language for p in people) if content.texts else {}
             job.letters_done, job.letters_total = 0, len(people)
-            subject, requested_by = message.subject, job.requested_by_id
+            subject, requested_by, message_id = message.subject, job.requested_by_id, message.id
+        content, untranslated = _with_missing_translations(engine, message_id, content, people, translator)
         chunks = []
         for start in range(0, max(len(people), 1), letters_per_chunk):
             letters = [letter_html(content, person, layout) for person in people[start:start + letters_per_chunk]]
@@ -151,6 +156,25 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
     except BaseException:  # an interrupt too (TimeLimitExceeded, Shutdown): never left RUNNING
         _progress(engine, job_id, None, status=PrintJobStatus.FAILED)
         raise
+
+
+def _with_missing_translations(engine: Engine, message_id: int, content: LetterContent, people: list[Addressee],
+                               translator: TranslatorPlugin | None) -> tuple[LetterContent, dict[str, Untranslated]]:
+    """The content with the texts of the letters' languages that had none, machine-translated once
+    for the message (and kept: a later print or reader finds them), and the languages that still
+    print the original, with why. Machine translations keep the insert fields as marked, so the
+    addressees' values already read fill them in."""
+    if content.texts is None:
+        return content, {}
+    languages = [person.language for person in people]
+    missing = content.texts.missing(languages) if content.texts.addon_on else []
+    if not missing or translator is None or not translator.translates:
+        return content, content.texts.untranslated(languages)
+    run = ensure_message_translations(engine, message_id, missing, translator)
+    failed = {language for language, _ in run.failed} | (set(missing) - set(run.written) if run.stopped else set())
+    with session_scope(engine) as session:
+        texts = letter_texts(session, message_id, content.body_html, PrintLanguage.RECIPIENT)
+    return dataclasses.replace(content, texts=texts), texts.untranslated(languages, failed)
 
 
 def _claimed(engine: Engine, job_id: int) -> bool:

@@ -38,7 +38,7 @@ from domain.recipients.statement import (  # noqa: F401  (ROW_COLUMNS and SENDAB
     Shape,
 )
 from models.db import utcnow
-from models.directory import District, School, User, UserSchool
+from models.directory import District, School, TranslationLanguageSource, User, UserSchool
 from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message, StudentRecipientType as RT
 from models.devices import PushSubscription
 
@@ -83,6 +83,7 @@ def sender_shape_and_params(session: Session, message: Message, at: dt.datetime,
         email_off=email_off,
         email_off_anyone=_anyone_without_email(session, email_off),
         rows_of=rows_of,
+        language_source=TranslationLanguageSource(district.translation_language_source),
     )
     params = {"resolve_message_id": message.id, **FamilyDraw.of(message.family_seed).params(),
               "resolve_sender_schools": sorted(school_ids), "resolve_excluded_schools": sorted(excluded),
@@ -170,7 +171,7 @@ def _statuses_for(shape: Shape):
         if channel is not Channel.PUSH:  # IMP-07: imported recipients have no app
             selects.append(_imported_rows(shape, channel))
         if shape.copy_self and channel in COPY_SELF_CHANNELS:
-            selects.append(_user_rows(shape, sender_copy, channel))
+            selects.append(_user_rows(shape, sender_copy, channel, original=True))  # TRN-06
     if not selects:  # the in-app rows alone
         return _with_in_app(None, in_app_selects, columns, teachers_picked=teachers is not None)
     candidates = union_all(*selects).subquery("candidates")

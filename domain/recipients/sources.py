@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from domain.access.scope import messaging_targetable
+from domain.translations.recipient_language import contact_language, original_language, student_language, user_language
 from models.directory import (
     AccountStatus,
     Contact,
@@ -140,7 +141,7 @@ def _student_rows(shape: Shape, selected, channel: Channel, *, personal_first: b
     )
     return _only_reachable_push(
         select(*_row(channel, RecipientKind.STUDENT, Student.id, Student.id, _full_name(Student), address,
-                     Student.language, status))
+                     student_language(shape.language_source, Student), status))
         .select_from(selected)
         .join(Student, Student.id == selected.c.student_id), channel, address)
 
@@ -206,7 +207,7 @@ def _contact_rows(shape: Shape, contacts, channel: Channel, *, custodial_source:
     )
     return _only_reachable_push(
         select(*_row(channel, RecipientKind.CONTACT, Contact.id, Student.id, _full_name(Contact), address,
-                     Contact.language, status))
+                     contact_language(shape.language_source, Contact, linked, Student), status))
         .select_from(contacts)
         .join(Contact, Contact.id == contacts.c.contact_id)
         .join(Student, Student.id == Contact.student_id)
@@ -223,7 +224,9 @@ def student_contacts(selected, *, custodial_only: bool):
     return query.subquery("student_contacts")
 
 
-def _user_rows(shape: Shape, users, channel: Channel):
+def _user_rows(shape: Shape, users, channel: Channel, *, original: bool = False):
+    """Rows for the staff users ``users`` yields, in their own language; ``original``: the
+    sender's own copy, never translated (TRN-06)."""
     if channel is Channel.EMAIL:
         address = _blank_to_null(User.email)
     elif channel in (Channel.SMS, Channel.VOICE):
@@ -241,13 +244,15 @@ def _user_rows(shape: Shape, users, channel: Channel):
         (_email_off_reason(shape, channel, lambda: _email_off(shape, User)), DS.OPTED_OUT),
     )
     return _only_reachable_push(
-        select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address, User.language, status))
+        select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address,
+                     original_language() if original else user_language(User), status))
         .select_from(users)
         .join(User, User.id == users.c.user_id), channel, address)
 
 
 def _imported_rows(shape: Shape, channel: Channel):
-    """IMP-07: imported recipients are reached only through the file's email or phone; no app."""
+    """IMP-07: imported recipients are reached only through the file's email or phone; no app.
+    They have no language of their own and read the original (TRN-01)."""
     if channel is Channel.EMAIL:
         address = _blank_to_null(ImportedRecipient.email)
     elif channel in (Channel.SMS, Channel.VOICE):
@@ -261,6 +266,6 @@ def _imported_rows(shape: Shape, channel: Channel):
     )
     return (
         select(*_row(channel, RecipientKind.IMPORTED, ImportedRecipient.id, _NO_STUDENT, ImportedRecipient.name,
-                     address, literal("en"), status))
+                     address, original_language(), status))
         .where(ImportedRecipient.message_id == MESSAGE_ID)
     )

@@ -30,6 +30,7 @@ from domain.directory.user_settings import DistrictDefault, UserSetting, effecti
 from domain.access.permissions import Perm
 from models.directory import (
     AccountStatus,
+    TranslationLanguageSource,
     ProfileGrant,
     UserProfile,
     UserSchool,
@@ -96,6 +97,8 @@ class Shape:
     # Which rows: "all" (the plan), "external" (what fan-out writes in the request: every channel
     # but the inbox), "in_app" (what the hand-on job files once dispatch has its chunks).
     rows_of: str = "all"
+    # TRN-01: which language each recipient's copy is in (domain.translations.recipient_language).
+    language_source: TranslationLanguageSource = TranslationLanguageSource.DISPLAY_LANGUAGE
 
 
 # --- building blocks ------------------------------------------------------------------------------

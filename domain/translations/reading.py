@@ -1,9 +1,8 @@
 """What a recipient reads (TRN-03): the original text and, when their copy is in another language,
 its translation, so they can switch between them. The language is the one fixed on their delivery
-at send (TRN-02); the text is the message's translation into it, manual or machine alike
-(models/translations.py). A part left untranslated (a field stored as None) reads the original.
-
-``translations`` reads the translations of a whole page of messages in one statement.
+at send (TRN-02); the text is the one their email read (domain.translations.copies: manual or
+machine alike, none without the Translations add-on, TRN-08), read for a whole page of messages in
+one statement. A part left untranslated (a field stored as None) reads the original.
 """
 
 from __future__ import annotations
@@ -11,13 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from domain.content.text import html_to_text
+from domain.translations.copies import TranslatedTexts, translated_texts
 from domain.translations.languages import ORIGINAL_LANGUAGE, supported_language
 from models.messaging import Message
-from models.translations import MessageTranslation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,23 +48,17 @@ def reading_language(language: str | None) -> str:
     return supported_language(language) or language
 
 
-def translations(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], MessageTranslation]:
-    """The stored translation of each (message id, language) that has one; one statement for all."""
-    wanted = {(message_id, reading_language(language)) for message_id, language in keys}
-    wanted = {key for key in wanted if key[1] != reading_language(ORIGINAL_LANGUAGE)}
-    if not wanted:
-        return {}
-    rows = session.execute(select(MessageTranslation).where(
-        MessageTranslation.message_id.in_(sorted({message_id for message_id, _ in wanted})),
-        MessageTranslation.language.in_(sorted({language for _, language in wanted})))).scalars()
-    return {(row.message_id, row.language): row for row in rows if (row.message_id, row.language) in wanted}
+def translations(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], TranslatedTexts]:
+    """The text of each (message id, language) that has one, as its copies read it; one statement
+    for all (none at all without the Translations add-on)."""
+    return translated_texts(session, {(message_id, reading_language(language)) for message_id, language in keys})
 
 
 def original_text(message: Message) -> MessageText:
     return MessageText(subject=message.subject, html_body=message.html_body, text_body=message.text_body)
 
 
-def recipient_copy(message: Message, language: str | None, translation: MessageTranslation | None) -> RecipientCopy:
+def recipient_copy(message: Message, language: str | None, translation: TranslatedTexts | None) -> RecipientCopy:
     """The copy of a recipient whose delivery is in ``language``, given the message's translation
     into it (None when it has none: they read the original)."""
     original = original_text(message)

@@ -23,7 +23,8 @@ PrintLanguage = describe_values(strawberry.enum(
     PrintLanguageValue, name="PrintLanguage",
     description="The language letters print in (CMP-31, CMP-32). A letter prints the message's translation into "
                 "its language (manual, or machine-made when the message was sent); a language the message has no "
-                "text in, or every language without the Translations add-on (TRN-08), prints the original, and "
+                "text in is machine-translated once, for the message, when the print runs. A language still without "
+                "one, or every language without the Translations add-on (TRN-08), prints the original, and "
                 "PrintJob.untranslatedLanguages says which and why."), {
     PrintLanguageValue.ORIGINAL: "The original text, not each recipient's language version (CMP-31).",
     PrintLanguageValue.RECIPIENT: "Each recipient's own language version (the default): a student's letter in the "
@@ -37,9 +38,9 @@ PrintLanguage = describe_values(strawberry.enum(
 UntranslatedReasonEnum = describe_values(strawberry.enum(
     Untranslated, name="UntranslatedReason", description="Why letters of a language printed in the original."), {
     Untranslated.ADDON_OFF: "The district does not have the Translations add-on (TRN-08).",
-    Untranslated.UNSUPPORTED_LANGUAGE: "The language is not one messages are translated into (supportedLanguages).",
-    Untranslated.NOT_TRANSLATED: "The message has no text in that language: no manual translation, and none was "
-                                 "machine-made when it was sent.",
+    Untranslated.NOT_TRANSLATED: "The message has no text in that language (no manual translation, none made at "
+                                 "send) and the translator makes none (HOMEROOM_TRANSLATOR_PLUGIN none).",
+    Untranslated.TRANSLATION_FAILED: "The translator failed, or stayed busy, when the print asked for that language.",
 })
 
 

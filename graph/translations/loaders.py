@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from domain.translations.reading import reading_language, translations
-from models.translations import MessageTranslation
+from domain.translations.copies import TranslatedTexts
 
 if TYPE_CHECKING:
     from graph.context import Context
 
 
-class TranslationByMessageLanguageLoader(DataLoader[tuple[int, str], MessageTranslation | None]):
-    """The stored translation of each (message id, language), None when it has none. A sent
-    message's translations never change, so the request may keep them."""
+class TranslationByMessageLanguageLoader(DataLoader[tuple[int, str], TranslatedTexts | None]):
+    """The text of each (message id, language) as its copies read it, None when it has none. A sent
+    message's translations are written once, so the request may keep them."""
 
     def __init__(self, context: Context):
         super().__init__(self._load)
         self._context = context
 
-    async def _load(self, keys: list[tuple[int, str]]) -> list[MessageTranslation | None]:
+    async def _load(self, keys: list[tuple[int, str]]) -> list[TranslatedTexts | None]:
         found = translations(self._context.session, keys)
         return [found.get((message_id, reading_language(language))) for message_id, language in keys]

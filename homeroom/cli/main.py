@@ -111,12 +111,13 @@ def token(user: str = typer.Option(..., "--user", help="The login of the user.")
 
 @app.command()
 def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """List installed channel and writing-assistant plugins, what they serve and whether their config is valid."""
+    """List installed channel, writing-assistant and translator plugins, what they serve and whether their config is valid."""
     from homeroom.cli.plugin_report import plugin_report
 
     settings = cli_settings()
     report = plugin_report(settings.channel_plugins, settings.plugin_config, settings.defaulted_channels,
-                           settings.assistant_plugin, settings.assistant_config)
+                           settings.assistant_plugin, settings.assistant_config,
+                           settings.translator_plugin, settings.translator_config)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return
@@ -161,8 +162,11 @@ def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(
     settings = cli_settings()
     if settings.embedded:
         fail("homeroom worker needs HOMEROOM_REDIS_URL; without Redis the API runs its own worker")
+    from homeroom.runtime import build_translator
+
     try:
         ChannelRegistry.from_settings(settings.channel_plugins, settings.plugin_config)
+        build_translator(settings).close()
     except PluginLoadError as error:
         fail(f"cannot start: {error}")
     print(f"channels: {describe_channels(settings)}", file=sys.stderr, flush=True)

@@ -40,13 +40,13 @@ class RecordedJobs:
         self.job_ids.append(job_id)
 
 
-def printed(engine, message_id: int, language: PrintLanguage) -> PrintJob:
+def printed(engine, message_id: int, language: PrintLanguage, *, translator=None) -> PrintJob:
     jobs = RecordedJobs()
     with session_scope(engine) as session:
         job_id = request_print(session, viewer_for(session, "admin"), message_id,
                                PrintOptions(names_on_each_page=False, language=language), jobs,
                                policy=print_policy()).id
-    run_print_job(engine, job_id)
+    run_print_job(engine, job_id, translator=translator)
     with session_scope(engine) as session:
         job = session.get(PrintJob, job_id)
         session.expunge(job)
@@ -174,3 +174,39 @@ def test_cmp_31_letter_languages_cost_the_same_statements_for_three_letters_as_f
     finally:
         set_district(engine, **previous)
     assert costs[3] == costs[60], costs
+
+
+def test_cmp_31_a_language_without_a_text_is_machine_translated_once_for_the_print(engine, translator_service):
+    """Covers CMP-31 with TRN-01 through the azure plugin and the Translator stand-in: a French
+    student's letter has no text; the print asks the translator once for French (the insert field
+    marked not to translate and filled in after), stores it for the message, and prints it; a second
+    print asks for nothing. A language the translator refuses (400) prints the original, noted
+    TRANSLATION_FAILED."""
+    from channels.translators.azure import AzureTranslator
+
+    previous = set_district(engine, addon_translations=True, translation_language_source="DISPLAY_LANGUAGE")
+    translator = AzureTranslator.from_mapping(translator_service.plugin_config())
+    try:
+        _, (gil, hal) = make_students(engine, 2)
+        family(engine, gil, student_language="fr", contacts=[])
+        family(engine, hal, student_language="es", contacts=[])
+        message_id = translated_message(engine, [gil, hal])
+        first = printed(engine, message_id, PrintLanguage.RECIPIENT, translator=translator)
+        again = printed(engine, message_id, PrintLanguage.RECIPIENT, translator=translator)
+        assert translator_service.requests_per_language() == {"fr": 1} and translator_service.refusals == []
+
+        _, (ivy,) = make_students(engine, 1)
+        family(engine, ivy, student_language="de", contacts=[])
+        refused_message = translated_message(engine, [ivy])
+        translator_service.fail_next(1, "400")
+        refused = printed(engine, refused_message, PrintLanguage.RECIPIENT, translator=translator)
+    finally:
+        set_district(engine, **previous)
+    for job in (first, again):
+        french, spanish = pages_text(job.pdf)
+        assert "[fr]" in french and "Kid000" in french and "Hola Kid001" in spanish
+        assert job.options.get("untranslated") is None
+    with session_scope(engine) as session:
+        stored = session.get(MessageTranslation, (message_id, "fr"))
+        assert stored.origin == "MACHINE" and "{{student.first_name}}" in stored.html_body
+    assert greetings(refused) == ["en"] and refused.options["untranslated"] == {"de": "TRANSLATION_FAILED"}

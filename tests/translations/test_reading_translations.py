@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import insert, select
 
 from domain.delivery.fan_out import fan_out
 from factories import add_contact, add_school, add_student, add_user, email, unique
-from helpers import count_statements, gid, gql, make_user, token_for
+from helpers import count_statements, gid, gql, make_user, set_district, token_for
 from models.conversations import Thread, ThreadSide
 from models.db import session_scope
 from models.directory import Contact, Role, User
@@ -23,6 +24,14 @@ THREAD = """query($id: ID!) { thread(id: $id) { messages { edges { node {
   original { subject htmlBody textBody }
   translated { language subject htmlBody textBody } } } } } }"""
 NOW = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def translations_on(engine):
+    """The Translations add-on on, setting 1 (the display language): copies read their language's text."""
+    previous = set_district(engine, addon_translations=True, translation_language_source="DISPLAY_LANGUAGE")
+    yield
+    set_district(engine, **previous)
 
 
 def parent_reading(engine, school_id: int, language: str) -> tuple[int, str]:

@@ -3,7 +3,9 @@
 The content rules live here: who the message is from (RPT-03, CMP-13, CMP-14), the secure-email
 notice in place of the content (CMP-05), the sender's signatures (CMP-24, SET-07), Cc with the
 first-only rule (CMP-22, CMP-23), the one-click unsubscribe link (RFC 8058), the signed reply and
-return-path addresses of each email, insert fields filled in per recipient (CMP-25) and the push
+return-path addresses of each email, insert fields filled in per recipient (CMP-25), the text in
+the delivery's language when the message has it (TRN-01, TRN-04; the sender's copy is recorded in the
+original, TRN-06, and a Cc rides on the translated email it accompanies, TRN-07) and the push
 payload that carries no content.
 """
 
@@ -25,6 +27,8 @@ from domain.content.insert_fields import delivery_values, fields_in, render
 from domain.inbound.reply_tokens import bounce_address, reply_address
 from domain.support.global_ids import Kind, global_id
 from domain.support.signed_ids import VOICE_TWIML, SigningKeys, signed_id, signing_keys
+from domain.translations.copies import TranslatedTexts, translated_texts
+from domain.translations.languages import ORIGINAL_LANGUAGE
 from domain.content.text import html_to_text
 from domain.inbound.unsubscribe import unsubscribe_url
 from models.caller_ids import CallerId
@@ -49,13 +53,18 @@ def sender_display_name(message: Message, sender: User, district: District, scho
 #: Shapes of the messages a worker is sending, kept for the next chunks of the same message: the
 #: content of a message being sent never changes, so a chunk needs no queries for it. Shapes with
 #: attachments are not kept (their bytes), and every shape is forgotten after SHAPE_TTL_SECONDS.
+#: A shape is keyed by message, channel and the language of its texts (None: the original).
 SHAPE_TTL_SECONDS = 30.0
-_SHAPE_CACHE_SIZE = 64
-_shapes: collections.OrderedDict[tuple[int, str], tuple[float, _Shape]] = collections.OrderedDict()
+_SHAPE_CACHE_SIZE = 256
+_ShapeKey = tuple[int, str, str | None]
+_shapes: collections.OrderedDict[_ShapeKey, tuple[float, _Shape]] = collections.OrderedDict()
 _shapes_lock = threading.Lock()
 
+#: Channels whose envelopes carry the message's text (push carries none; the inbox is read in place).
+_TEXT_CHANNELS = (Channel.EMAIL.value, Channel.SMS.value, Channel.VOICE.value)
 
-def _kept_shapes(keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
+
+def _kept_shapes(keys: set[_ShapeKey], links: Links) -> dict[_ShapeKey, _Shape]:
     now = time.monotonic()
     with _shapes_lock:
         found = {}
@@ -66,7 +75,7 @@ def _kept_shapes(keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, st
         return found
 
 
-def _keep_shapes(shapes: dict[tuple[int, str], _Shape]) -> None:
+def _keep_shapes(shapes: dict[_ShapeKey, _Shape]) -> None:
     now = time.monotonic()
     with _shapes_lock:
         for key, shape in shapes.items():
@@ -85,35 +94,44 @@ def forget_shapes() -> None:
 def build_envelopes(session, claimed: list[Row], links: Links) -> list[tuple[Row, Envelope]]:
     """Envelopes for claimed rows, their links signed and addressed with ``links``. What every
     envelope of a message on a channel shares is worked out once (``_Shape``), from the message,
-    its sender and school loaded once per chunk, and kept for the message's next chunks."""
-    keys = {(row.message_id, row.channel) for row in claimed}
+    its sender and school loaded once per chunk, and kept for the message's next chunks. The
+    chunk's translations are read in one statement (TRN-01), only when a delivery reads one."""
+    copies = translated_texts(session, {(row.message_id, row.language) for row in claimed
+                                        if row.channel in _TEXT_CHANNELS and row.language != ORIGINAL_LANGUAGE})
+
+    def key_of(row: Row) -> _ShapeKey:
+        return row.message_id, row.channel, row.language if (row.message_id, row.language) in copies else None
+
+    keys = {key_of(row) for row in claimed}
     shapes = _kept_shapes(keys, links)
     missing = keys - shapes.keys()
     if missing:
-        shapes.update(_new_shapes(session, missing, links))
+        shapes.update(_new_shapes(session, missing, links, copies))
         _keep_shapes({key: shapes[key] for key in missing})
     email, push = Channel.EMAIL.value, Channel.PUSH.value
     targets = _push_targets(session, [row for row in claimed if row.channel == push])
-    first_emails = _first_emails(session, sorted({message_id for (message_id, channel), shape in shapes.items()
+    first_emails = _first_emails(session, sorted({message_id for (message_id, channel, _), shape in shapes.items()
                                                   if channel == email and shape.cc and shape.cc_first_only}))
-    values = _field_values(session, claimed, shapes)
-    return [(row, shapes[row.message_id, row.channel].envelope(row, targets, first_emails.get(row.message_id),
-                                                               values.get(row.id)))
-            for row in claimed]
+    keyed = [(row, key_of(row)) for row in claimed]
+    values = _field_values(session, keyed, shapes)
+    return [(row, shapes[key].envelope(row, targets, first_emails.get(row.message_id), values.get(row.id)))
+            for row, key in keyed]
 
 
-def _field_values(session, claimed: list[Row], shapes: dict[tuple[int, str], _Shape]) -> dict[int, dict[str, str]]:
+def _field_values(session, keyed: list[tuple[Row, _ShapeKey]],
+                  shapes: dict[_ShapeKey, _Shape]) -> dict[int, dict[str, str]]:
     """CMP-25: the insert-field values of the chunk's deliveries whose texts have fields, one
     statement per source those texts use (whatever the number of recipients)."""
-    with_fields = [row for row in claimed if shapes[row.message_id, row.channel].fields]
+    with_fields = [(row, key) for row, key in keyed if shapes[key].fields]
     if not with_fields:
         return {}
-    names = frozenset().union(*(shapes[row.message_id, row.channel].fields for row in with_fields))
-    return delivery_values(session, with_fields, names)
+    names = frozenset().union(*(shapes[key].fields for _, key in with_fields))
+    return delivery_values(session, [row for row, _ in with_fields], names)
 
 
-def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple[int, str], _Shape]:
-    message_ids = {message_id for message_id, _ in keys}
+def _new_shapes(session, keys: set[_ShapeKey], links: Links,
+                copies: dict[tuple[int, str], TranslatedTexts]) -> dict[_ShapeKey, _Shape]:
+    message_ids = {message_id for message_id, _, _ in keys}
     messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
     senders = {u.id: u for u in session.execute(
         select(User).where(User.id.in_({m.sender_id for m in messages.values()}))).scalars()}
@@ -121,17 +139,18 @@ def _new_shapes(session, keys: set[tuple[int, str]], links: Links) -> dict[tuple
     schools = {s.id: s for s in session.execute(select(School).where(School.id.in_(school_ids))).scalars()
                } if school_ids else {}
     district = session.execute(select(District).limit(1)).scalars().one()
-    files = _files(session, {message_id for message_id, channel in keys if channel == Channel.EMAIL.value})
+    files = _files(session, {message_id for message_id, channel, _ in keys if channel == Channel.EMAIL.value})
     wanted = {m.caller_id_id for m in messages.values() if m.caller_id_id}
     caller_ids = dict(session.execute(select(CallerId.id, CallerId.phone).where(CallerId.id.in_(wanted))).all()
                       ) if wanted else {}
     shapes = {}
-    for message_id, channel in keys:
+    for message_id, channel, language in keys:
         message = messages[message_id]
         sender = senders[message.sender_id]
         from_name = sender_display_name(message, sender, district, schools.get(message.send_as_school_id))
-        shapes[message_id, channel] = _Shape.of(Channel(channel), message, from_name, district, sender,
-                                                files.get(message_id, ()), links, caller_ids.get(message.caller_id_id))
+        shapes[message_id, channel, language] = _Shape.of(
+            Channel(channel), message, from_name, district, sender, files.get(message_id, ()), links,
+            caller_ids.get(message.caller_id_id), copies.get((message_id, language)) if language else None)
     return shapes
 
 
@@ -153,15 +172,17 @@ class _Shape:
 
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
-           files: tuple[Attachment, ...], links: Links, caller_id: str | None = None) -> _Shape:
+           files: tuple[Attachment, ...], links: Links, caller_id: str | None = None,
+           copy: TranslatedTexts | None = None) -> _Shape:
         shared = {"message_id": message.id, "emergency": message.emergency}
         signed = message.include_signature and not message.secure
+        texts = _texts_of(message, copy)
         if channel is Channel.EMAIL:
             if message.secure:  # CMP-05: a notice to sign in, never the content
                 notice = _secure_notice(message, from_name, links)
                 subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
             else:
-                subject, html_body, text_body = message.subject, message.html_body, message.text_body
+                subject, html_body, text_body = texts.subject, texts.html_body, texts.text_body
                 if message.flagged:  # INB-13: the disclaimer opens the email
                     html_body = f'<p class="disclaimer">{DISCLAIMER}</p>\n{html_body}'
                     text_body = f"{DISCLAIMER}\n\n{text_body}"
@@ -178,7 +199,7 @@ class _Shape:
                        cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))
         if channel is Channel.SMS:
             text = (_secure_notice(message, from_name, links) if message.secure
-                    else message.sms_text or f"{message.subject}: {message.text_body}")
+                    else texts.sms_text or f"{texts.subject}: {texts.text_body}")
             if signed and (sender.sms_signature or "").strip():
                 text += " " + sender.sms_signature.strip()
             fields = fields_in(text)
@@ -189,7 +210,7 @@ class _Shape:
             if message.secure:
                 script = f"Message from {from_name}. {_secure_notice(message, from_name, links)}"
             else:
-                script = message.call_text or f"Message from {from_name}. {message.subject}. {message.text_body}"
+                script = texts.call_text or f"Message from {from_name}. {texts.subject}. {texts.text_body}"
             fields, limit = fields_in(script), tts_limit(district.tts_minutes)  # VOI-07: cut when spoken
             return cls(VoiceEnvelope, {**shared, "script": script if fields else script[:limit],
                                        "caller_id": caller_id}, links, fields=fields, script_limit=limit)
@@ -232,6 +253,26 @@ class _Shape:
 
 
 _TEXT_KEYS = ("subject", "html_body", "text_body", "text", "script")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Texts:
+    subject: str
+    html_body: str
+    text_body: str
+    sms_text: str | None
+    call_text: str | None
+
+
+def _texts_of(message: Message, copy: TranslatedTexts | None) -> _Texts:
+    """The message's texts in the copy's language: each field the copy has, else the original's
+    (a translated HTML body brings its text body, derived as the original's is)."""
+    if copy is None:
+        return _Texts(message.subject, message.html_body, message.text_body, message.sms_text, message.call_text)
+    html_body = copy.html_body or message.html_body
+    text_body = (copy.text_body or html_to_text(copy.html_body)) if copy.html_body else message.text_body
+    return _Texts(copy.subject or message.subject, html_body, text_body, copy.sms_text or message.sms_text,
+                  copy.call_text or message.call_text)
 
 
 def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:

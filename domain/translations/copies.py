@@ -1,0 +1,50 @@
+"""The texts a recipient's copy reads (TRN-01, TRN-03, TRN-04): the message's text in the delivery's
+language (manual or machine, whichever was written) when there is one, else the original.
+
+Dispatch loads the translations of a chunk's (message, language) pairs in one statement, never per
+delivery. Without the Translations add-on every copy reads the original (TRN-08), whatever rows a
+message carries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from domain.translations.languages import ORIGINAL_LANGUAGE
+from models.directory import District
+from models.translations import MessageTranslation
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslatedTexts:
+    """One message's text in one language; None in a field reads the original's."""
+
+    language: str
+    subject: str | None = None
+    html_body: str | None = None
+    text_body: str | None = None
+    sms_text: str | None = None
+    call_text: str | None = None
+
+
+def translated_texts(session: Session, pairs: Collection[tuple[int, str]],
+                     district: District | None = None) -> dict[tuple[int, str], TranslatedTexts]:
+    """The translations of the (message id, language) ``pairs`` that have one, in one statement;
+    none at all when the district lacks the Translations add-on (TRN-08)."""
+    wanted = {(message_id, language) for message_id, language in pairs if language != ORIGINAL_LANGUAGE}
+    if not wanted:
+        return {}
+    district = district or session.execute(select(District).limit(1)).scalars().one()
+    if not district.addon_translations:
+        return {}
+    rows = session.execute(select(MessageTranslation).where(
+        MessageTranslation.message_id.in_({message_id for message_id, _ in wanted}),
+        MessageTranslation.language.in_({language for _, language in wanted}))).scalars()
+    return {(row.message_id, row.language): TranslatedTexts(
+        row.language, row.subject, row.html_body, row.text_body, row.sms_text, row.call_text)
+        for row in rows if (row.message_id, row.language) in wanted}
+
