@@ -118,6 +118,38 @@ def test_trn_03_a_copy_in_another_language_without_a_translation_reads_the_origi
     assert copy["language"] == "vi" and copy["translated"] is None and copy["subject"] == "Field trip"
 
 
+def test_trn_03_a_machine_translation_made_at_send_is_what_the_inbox_reads(client, engine, translator_service):
+    """Covers TRN-03 with TRN-01 end to end: a message sent through the hand-on job with the azure
+    plugin (the Translator stand-in) is translated once into Spanish at send; the Spanish-reading
+    parent's inbox copy reads that text, with the original beside it, and the English reader's has
+    translated null."""
+    from channels.translators.azure import AzureTranslator
+    from fan_out_steps import hand_on_with
+
+    school = add_school(engine)
+    spanish_id, spanish = parent_reading(engine, school, "es")
+    english_id, english = parent_reading(engine, school, "en")
+    with session_scope(engine) as session:
+        kids = list(session.execute(select(Contact.student_id).where(Contact.user_id.in_([spanish_id, english_id]))
+                                    ).scalars())
+        message = Message(sender_id=add_user(engine, "TEACHER", school_ids=[school], profile="Teacher"),
+                          subject="Field trip", html_body="<p>Friday at nine.</p>", text_body="Friday at nine.",
+                          recipient_type=StudentRecipientType.PRIMARY_CONTACTS, channels=[Channel.EMAIL.value])
+        session.add(message)
+        session.flush()
+        session.execute(insert(MessageStudent), [{"message_id": message.id, "student_id": kid} for kid in kids])
+        message_id, sender_id = message.id, message.sender_id
+    wait, _ = hand_on_with(engine, message_id, AzureTranslator.from_mapping(translator_service.plugin_config()))
+    assert wait is None and translator_service.requests_per_language() == {"es": 1}
+
+    [copy] = messages(client, spanish, thread_of(engine, spanish_id, sender_id))
+    assert copy["language"] == "es" and copy["subject"] == "[es] Field trip"
+    assert copy["translated"]["subject"] == "[es] Field trip" and copy["original"]["subject"] == "Field trip"
+    assert copy["htmlBody"] == copy["translated"]["htmlBody"] and "[es] Friday at nine." in copy["htmlBody"]
+    [plain] = messages(client, english, thread_of(engine, english_id, sender_id))
+    assert plain["language"] == "en" and plain["translated"] is None and plain["subject"] == "Field trip"
+
+
 def _login(engine, user_id: int) -> str:
     with session_scope(engine) as session:
         return session.get(User, user_id).login
