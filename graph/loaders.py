@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from graph.conversations.loaders import ChannelStatesByMessageLoader, InAppCountsByMessageLoader
 from graph.messages.loaders import AttachmentsByMessageIdLoader, AttemptsByDeliveryIdLoader, DeliveryCountsByMessageLoader
 from graph.translations.manual import TranslationsByMessageIdLoader, TranslationsByTemplateIdLoader
+from graph.translations.loaders import TranslationByMessageLanguageLoader
 from models.directory import (
     AccountStatus,
     Enrollment,
@@ -40,6 +41,7 @@ class Loaders:
         self.channel_states_by_message = ChannelStatesByMessageLoader(context)
         self.translations_by_message_id = TranslationsByMessageIdLoader(context)
         self.translations_by_template_id = TranslationsByTemplateIdLoader(context)
+        self.translation_by_message_language = TranslationByMessageLanguageLoader(context)
 
     async def _schools(self, ids: list[int]) -> list[School | None]:
         rows = self._context.session.execute(select(School).where(School.id.in_(ids))).scalars()

@@ -62,6 +62,7 @@ from graph.shared_results import SharedEventExecutionContext
 from graph.telephony.mutations import TelephonyMutations
 from graph.templates.mutations import TemplateMutations
 from graph.templates.queries import TemplateQueries
+from graph.translations.queries import TranslationQueries
 from graph.telephony.queries import CallerIdQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
@@ -72,7 +73,7 @@ class Query(ViewerQueries, DirectoryQueries, MessageQueries, ConversationQueries
             ReportQueries, ScheduleQueries, ReenrolmentFormQueries, InsertFieldQueries, SmsQueries, CallerIdQueries,
             DraftQueries, AlertQueries, PartnerKeyQueries, WebhookQueries, AuditQueries, FeedQueries, LetterQueries,
             AssistantQueries, TemplateQueries, SchoolYearQueries, DistrictPreferenceQueries, AnnouncementQueries,
-            AnnouncementFeedQueries,
+            AnnouncementFeedQueries, TranslationQueries,
             NodeQueries):
     pass
 

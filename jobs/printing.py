@@ -21,7 +21,8 @@ PRIORITY = 60
 @dramatiq.actor(actor_name="print_letters", queue_name=QUEUE, priority=PRIORITY, max_retries=0,
                 time_limit=int(PRINT_TIME_LIMIT.total_seconds() * 1000))
 def print_letters(job_id: int) -> None:
-    run_print_job(current().engine, job_id)
+    runtime = current()
+    run_print_job(runtime.engine, job_id, translator=runtime.translator)
 
 
 @dataclasses.dataclass(frozen=True)

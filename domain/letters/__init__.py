@@ -2,7 +2,7 @@
 
 - ``addressees``: Who a message's letters are for: one per recipient student (addressed to the student for the student recipient types) and one per recipient staff member, set-based.
 - ``content``: The message a viewer may print or preview, and what its letters are made of (body, letterhead).
-- ``language``: The language a letter prints in (CMP-31, CMP-32): the option is recorded; translation is a hook that returns the original until translations arrive.
+- ``language``: The language a letter prints in (CMP-31, CMP-32): original, each recipient's (the district translation setting, TRN-01) or the first contact's user's, from the message's stored translations; a language without one prints the original, the reason recorded.
 - ``layout``: Letters as HTML under the letterhead, each on a new page; SET-02's per-page name line in CSS paged media.
 - ``pdf``: HTML to PDF with WeasyPrint in chunks merged with pypdf; nothing fetched but data: URIs.
 - ``preview``: Preview (CMP-30): one recipient's letter as HTML, writing nothing.

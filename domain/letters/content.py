@@ -8,6 +8,7 @@ from sqlmodel import Session
 from domain.access.message_scope import visible_messages
 from domain.access.viewer import Viewer
 from domain.reports.communication_report import reads_every_delivery
+from domain.letters.language import PrintLanguage, letter_texts
 from domain.letters.layout import LetterContent
 from domain.support.errors import FieldProblem, InvalidInput
 from models.directory import District
@@ -30,13 +31,17 @@ def visible_message(session: Session, viewer: Viewer, message_id: int, *, argume
     return message
 
 
-def letter_content(session: Session, message: Message) -> LetterContent:
-    """The body and, when the message has one, its letterhead's header and footer (CMP-03)."""
+def letter_content(session: Session, message: Message, language: PrintLanguage = PrintLanguage.ORIGINAL
+                   ) -> LetterContent:
+    """The body, its translations that ``language`` prints (CMP-31, CMP-32) and, when the message
+    has one, its letterhead's header and footer (CMP-03)."""
+    texts = None if language is PrintLanguage.ORIGINAL else letter_texts(session, message.id, message.html_body,
+                                                                            language)
     letterhead = session.get(Letterhead, message.letterhead_id) if message.letterhead_id else None
     if letterhead is None:
-        return LetterContent(body_html=message.html_body)
+        return LetterContent(body_html=message.html_body, texts=texts)
     return LetterContent(body_html=message.html_body, header_html=letterhead.header_html,
-                         footer_html=letterhead.footer_html)
+                         footer_html=letterhead.footer_html, texts=texts)
 
 
 def names_on_each_page_by_default(session: Session) -> bool:

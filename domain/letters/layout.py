@@ -17,16 +17,24 @@ import html
 
 from domain.content.insert_fields import fields_in, render
 from domain.letters.addressees import Addressee
-from domain.letters.language import PrintLanguage, translated
+from domain.letters.language import LetterTexts
 
 
 @dataclasses.dataclass(frozen=True)
 class LetterContent:
-    """What every letter of one message is made of: the stored body and letterhead."""
+    """What every letter of one message is made of: the stored body (and its translations, when
+    the print's language option reads them) and letterhead."""
 
     body_html: str
     header_html: str = ""
     footer_html: str = ""
+    texts: LetterTexts | None = None  # None: every letter prints body_html
+
+    def body_for(self, addressee: Addressee | None) -> str:
+        """The body in the language of ``addressee``'s letter (CMP-31, CMP-32)."""
+        if self.texts is None or addressee is None:
+            return self.body_html
+        return self.texts.body_for(addressee.language)
 
     @property
     def has_header(self) -> bool:
@@ -35,13 +43,13 @@ class LetterContent:
     @property
     def fields(self) -> frozenset[str]:
         """The insert fields the letters use: only their sources are read for the addressees."""
-        return fields_in(self.body_html, self.header_html, self.footer_html)
+        bodies = self.texts.bodies.values() if self.texts else ()
+        return fields_in(self.body_html, self.header_html, self.footer_html, *bodies)
 
 
 @dataclasses.dataclass(frozen=True)
 class Layout:
     names_on_each_page: bool  # SET-02 (the district's setting, or the print's own choice)
-    language: PrintLanguage = PrintLanguage.RECIPIENT
 
 
 _STYLE = """
@@ -68,7 +76,7 @@ def letter_html(content: LetterContent, addressee: Addressee | None, layout: Lay
         parts.append(f'<div class="letterhead-footer">{render(content.footer_html, values, as_html=True)}</div>')
     if content.has_header:
         parts.append(f'<header class="letterhead-header">{render(content.header_html, values, as_html=True)}</header>')
-    body = translated(content.body_html, addressee, layout.language)
+    body = content.body_for(addressee)
     parts.append(f'<div class="body">{render(body, values, as_html=True)}</div></section>')
     return "".join(parts)
 

@@ -11,6 +11,9 @@ once. Anything that stops a run, an error or an interrupt (Dramatiq's time limit
 it FAILED; a run killed outright leaves it RUNNING until the queue clock fails it
 (domain.letters.print_upkeep). Its last transaction stores the PDF and, with Add Log Record, writes
 the letter log of every student printed (CMP-10), under a lock, so two runs never log twice.
+Each letter prints in the language the job's option picks (domain.letters.language, CMP-31,
+CMP-32); a language the message has no text in is machine-translated once, before rendering, with
+the runtime's translator; the languages that still print the original are recorded with the job.
 """
 
 from __future__ import annotations
@@ -24,15 +27,17 @@ from sqlmodel import Session
 
 from domain.access.viewer import Viewer
 from domain.delivery.policy import after_commit
-from domain.letters.addressees import AddresseeKind, addressees
+from channels.translators.base import TranslatorPlugin
+from domain.letters.addressees import Addressee, AddresseeKind, addressees
 from domain.letters.content import letter_content, names_on_each_page_by_default, visible_message
 from domain.letters.jobs import PrintJobs
-from domain.letters.language import PrintLanguage
-from domain.letters.layout import Layout, document_html, letter_html
+from domain.letters.language import PrintLanguage, Untranslated, letter_texts
+from domain.letters.layout import Layout, LetterContent, document_html, letter_html
 from domain.letters.letter_log import log_printed
 from domain.letters.pdf import LETTERS_PER_CHUNK, merged, render_pdf
 from domain.support.signed_ids import BadSignedId, Purpose, SigningKeys, read_signed_id, signed_id
 from domain.support.errors import FieldProblem, InvalidInput
+from domain.translations.machine import ensure_message_translations
 from models.db import session_scope, utcnow
 from models.directory import User
 from models.messaging import Message
@@ -43,6 +48,8 @@ PRINT_DOWNLOAD = Purpose("print-download", dt.timedelta(hours=1), dt.timedelta(m
 FINISHED = (PrintJobStatus.DONE.value, PrintJobStatus.FAILED.value, PrintJobStatus.EXPIRED.value)
 UNFINISHED = (PrintJobStatus.QUEUED.value, PrintJobStatus.RUNNING.value)
 RATE_LIMITED = "RATE_LIMITED"
+#: The key of PrintJob.options a finished job records its untranslated languages under: {code: Untranslated}.
+UNTRANSLATED = "untranslated"
 #: The print_letters actor's time limit (jobs.printing): Dramatiq interrupts a run that takes longer.
 PRINT_TIME_LIMIT = dt.timedelta(minutes=30)
 #: How long after its time limit a RUNNING job is taken for dead (its worker killed before it could
@@ -111,21 +118,24 @@ def viewer_job(session: Session, viewer: Viewer, job_id: int) -> PrintJob | None
                            ).scalars().first()
 
 
-def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
+def run_print_job(engine: Engine, job_id: int, *, translator: TranslatorPlugin | None = None,
+                  letters_per_chunk: int = LETTERS_PER_CHUNK) -> None:
     """Claim the job, render its letters chunk by chunk, recording progress after each, then store
-    the PDF. A job that is not QUEUED (another run has it, or it is finished) is left alone."""
+    the PDF. A job that is not QUEUED (another run has it, or it is finished) is left alone.
+    ``translator``: the runtime's, for the languages the letters need that the message has no text in."""
     if not _claimed(engine, job_id):
         return
     try:
         with session_scope(engine) as session:
             job = session.get(PrintJob, job_id)
             message = session.get(Message, job.message_id)
-            content = letter_content(session, message)
-            people = addressees(session, message, fields=content.fields)
-            layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")),
-                            language=PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value)))
+            language = PrintLanguage(job.options.get("language", PrintLanguage.RECIPIENT.value))
+            content = letter_content(session, message, language)
+            people = addressees(session, message, fields=content.fields, language=language)
+            layout = Layout(names_on_each_page=bool(job.options.get("names_on_each_page")))
             job.letters_done, job.letters_total = 0, len(people)
-            subject, requested_by = message.subject, job.requested_by_id
+            subject, requested_by, message_id = message.subject, job.requested_by_id, message.id
+        content, untranslated = _with_missing_translations(engine, message_id, content, people, translator)
         chunks = []
         for start in range(0, max(len(people), 1), letters_per_chunk):
             letters = [letter_html(content, person, layout) for person in people[start:start + letters_per_chunk]]
@@ -139,11 +149,32 @@ def run_print_job(engine: Engine, job_id: int, *, letters_per_chunk: int = LETTE
             if job.status != PrintJobStatus.RUNNING.value:  # the queue clock gave it up (print_upkeep)
                 return
             job.pdf, job.page_count, job.letters_done = pdf, pages, len(people)
+            if untranslated:  # the languages printed in the original, and why (a new dict: the JSON is written)
+                job.options = {**job.options, UNTRANSLATED: {code: why.value for code, why in untranslated.items()}}
             job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
             log_printed(session, session.get(Message, job.message_id), students, requested_by)
     except BaseException:  # an interrupt too (TimeLimitExceeded, Shutdown): never left RUNNING
         _progress(engine, job_id, None, status=PrintJobStatus.FAILED)
         raise
+
+
+def _with_missing_translations(engine: Engine, message_id: int, content: LetterContent, people: list[Addressee],
+                               translator: TranslatorPlugin | None) -> tuple[LetterContent, dict[str, Untranslated]]:
+    """The content with the texts of the letters' languages that had none, machine-translated once
+    for the message (and kept: a later print or reader finds them), and the languages that still
+    print the original, with why. Machine translations keep the insert fields as marked, so the
+    addressees' values already read fill them in."""
+    if content.texts is None:
+        return content, {}
+    languages = [person.language for person in people]
+    missing = content.texts.missing(languages) if content.texts.addon_on else []
+    if not missing or translator is None or not translator.translates:
+        return content, content.texts.untranslated(languages)
+    run = ensure_message_translations(engine, message_id, missing, translator)
+    failed = {language for language, _ in run.failed} | (set(missing) - set(run.written) if run.stopped else set())
+    with session_scope(engine) as session:
+        texts = letter_texts(session, message_id, content.body_html, PrintLanguage.RECIPIENT)
+    return dataclasses.replace(content, texts=texts), texts.untranslated(languages, failed)
 
 
 def _claimed(engine: Engine, job_id: int) -> bool:

@@ -26,7 +26,11 @@ from graph.messages.types import (
     RecipientKind,
     delivery_reason,
 )
+from domain.translations.languages import ORIGINAL_LANGUAGE
+from domain.translations.reading import RecipientCopy, reading_language, recipient_copy
+from graph.translations.types import MessageText, TranslatedMessageText
 from models.conversations import ThreadReply
+from models.messaging import Message as MessageRow
 from models.messaging import DeliveryStatus
 from graph.pagination import (
     After,
@@ -183,11 +187,13 @@ _STATUS_VALUES = frozenset({None, *(status.value for status in DeliveryStatus)})
 
 @strawberry.type(description="One message of a thread. A flagged message shows the placeholder "
                              '"Message Content Flagged" for subject and body, without files (INB-09, INB-11); '
-                             "a secure message shows its full content in-app (CMP-05).")
+                             "a secure message shows its full content in-app (CMP-05). A message received in "
+                             "another language shows its translation, with the original beside it (TRN-03).")
 class ThreadMessage:
     id: strawberry.ID = strawberry.field(description="The message's id.")
-    subject: str = strawberry.field(description="The subject; the placeholder when flagged.")
-    html_body: str = strawberry.field(description="The body as sanitized HTML; the placeholder when flagged.")
+    language: str = strawberry.field(description=(
+        "The language of your copy (a BCP 47 code): for a message you received, the one fixed on your delivery "
+        "when it was sent (TRN-01, TRN-02); for one you sent, the original's."))
     flagged: bool = strawberry.field(description="Flagged (INB-09): subject and body show the placeholder; "
                                                  "viewFlaggedMessage reads the content.")
     received: bool = strawberry.field(description="The correspondent sent it to you; false: you sent it.")
@@ -205,6 +211,46 @@ class ThreadMessage:
     allow_reply: bool = strawberry.field(description="Whether its sender allowed replies (CMP-18); the rules are "
                                                      "checked when replying (INB-22).")
     reader_id: strawberry.Private[int]
+    row: strawberry.Private[MessageRow]
+
+    async def _copy(self, info: Info) -> RecipientCopy:
+        """The viewer's copy: a received message in the language of their delivery, through the
+        per-request loader (one statement for the page's translations); a sent one as written."""
+        if not self.received:
+            return recipient_copy(self.row, ORIGINAL_LANGUAGE, None)
+        translation = await info.context.loaders.translation_by_message_language.load((self.row.id, self.language))
+        return recipient_copy(self.row, self.language, translation)
+
+    @strawberry.field(description="The subject as you read it: the translation into your copy's language when "
+                                  "there is one (TRN-03), else the original; the placeholder when flagged.")
+    async def subject(self, info: Info) -> str:
+        return PLACEHOLDER if self.flagged else (await self._copy(info)).shown.subject
+
+    @strawberry.field(description="The body as sanitized HTML, as you read it: translated like subject; the "
+                                  "placeholder when flagged.")
+    async def html_body(self, info: Info) -> str:
+        return f"<p>{PLACEHOLDER}</p>" if self.flagged else (await self._copy(info)).shown.html_body
+
+    @strawberry.field(description="The body as plain text, as you read it: translated like subject; the "
+                                  "placeholder when flagged.")
+    async def text_body(self, info: Info) -> str:
+        return PLACEHOLDER if self.flagged else (await self._copy(info)).shown.text_body
+
+    @strawberry.field(description="The text as it was written, to switch to from the translation (TRN-03); the "
+                                  "placeholder when flagged.")
+    async def original(self, info: Info) -> MessageText:
+        if self.flagged:
+            return MessageText(subject=PLACEHOLDER, html_body=f"<p>{PLACEHOLDER}</p>", text_body=PLACEHOLDER)
+        return MessageText.of((await self._copy(info)).original)
+
+    @strawberry.field(description="Your copy's translation (TRN-03): manual or machine-made, into language. Null "
+                                  "when your copy is the original (same language, no translation made, a message "
+                                  "you sent) and when flagged.")
+    async def translated(self, info: Info) -> TranslatedMessageText | None:
+        if self.flagged:
+            return None
+        copy = await self._copy(info)
+        return TranslatedMessageText.of(copy.language, copy.translated) if copy.translated else None
 
     @strawberry.field(description="Your message's delivery to the correspondent on each external channel: "
                                   "processing, sent or failed with a reason (INB-07, INB-08); empty for received "
@@ -227,8 +273,8 @@ class ThreadMessage:
     def of(cls, entry: ThreadPageMessage, viewer_id: int, correspondent_id: int) -> ThreadMessage:
         row = entry.message
         return cls(
-            id=node_id(Kind.MESSAGE, row.id), subject=PLACEHOLDER if row.flagged else row.subject,
-            html_body=f"<p>{PLACEHOLDER}</p>" if row.flagged else row.html_body, flagged=row.flagged,
+            id=node_id(Kind.MESSAGE, row.id), flagged=row.flagged, row=row,
+            language=reading_language(entry.language) if entry.received else ORIGINAL_LANGUAGE,
             received=entry.received, author_id=node_id(Kind.USER, row.sender_id), author_name=entry.author_name,
             author_role_label=entry.author_label, sent_at=row.fanned_out_at or row.created_at, read=entry.read,
             read_at=entry.read_at, allow_reply=row.allow_reply,

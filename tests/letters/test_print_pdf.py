@@ -83,7 +83,8 @@ def test_set_02_without_a_letterhead_every_page_carries_the_name_line_staff_lett
 
 def test_set_02_follows_the_districts_setting_when_the_print_does_not_choose(engine):
     """SET-02: the district's setting decides when printMessage leaves the option unset; off, no page
-    carries a name line. The language option is recorded (CMP-31, CMP-32; translation is a hook)."""
+    carries a name line. The language option is recorded (CMP-31, CMP-32; tests/translations/test_print_languages.py
+    prints each language)."""
     from helpers import set_district
 
     tag, students = make_students(engine, 2)

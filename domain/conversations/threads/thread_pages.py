@@ -48,6 +48,7 @@ class ThreadMessage:
     author_name: str
     author_label: str | None
     author_active: bool
+    language: str = "en"  # the in-app row's language: the reader's copy (TRN-02, TRN-03)
 
     @property
     def read(self) -> bool:
@@ -78,7 +79,7 @@ def _half(*, reader_id: int, sender_id: int, received: bool, after: int | None, 
         where.append(Delivery.message_id < before)
     order = Delivery.message_id.asc() if ascending else Delivery.message_id.desc()
     return (select(Delivery.message_id, Delivery.id.label("delivery_id"), Delivery.status, Delivery.read_at,
-                   literal(received).label("received"))
+                   Delivery.language, literal(received).label("received"))
             .join(Message, Message.id == Delivery.message_id).where(*where).order_by(order).limit(limit).subquery())
 
 
@@ -93,14 +94,15 @@ def _window(session: Session, viewer_id: int, correspondent_id: int, *, after: i
     author = aliased(User, name="author")
     order = rows.c.message_id.asc() if ascending else rows.c.message_id.desc()
     found = session.execute(
-        select(Message, rows.c.delivery_id, rows.c.status, rows.c.read_at, rows.c.received,
+        select(Message, rows.c.delivery_id, rows.c.status, rows.c.read_at, rows.c.received, rows.c.language,
                labels.author_name(Message, author).label("author_name"), labels.role_label(author).label("author_label"),
                labels.counts_unread(author).label("author_active"))
         .join(Message, Message.id == rows.c.message_id).join(author, author.id == Message.sender_id)
         .order_by(order).limit(limit)).all()
     return [ThreadMessage(message=row.Message, received=bool(row.received), delivery_id=row.delivery_id,
                           status=row.status, read_at=row.read_at, author_name=row.author_name,
-                          author_label=row.author_label, author_active=bool(row.author_active)) for row in found]
+                          author_label=row.author_label, author_active=bool(row.author_active),
+                          language=row.language) for row in found]
 
 
 def thread_page(session: Session, *, user_id: int, thread_id: int, first: int | None = None, after: int | None = None,

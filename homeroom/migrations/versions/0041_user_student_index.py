@@ -3,13 +3,13 @@
 display language of setting 1, the inbox and push. Without it PostgreSQL scanned every account per
 student.
 
-Revision ID: 0045
+Revision ID: 0041
 Revises: 0040
 """
 from alembic import op
 
 
-revision = '0045'
+revision = "0041"
 down_revision = '0040'
 branch_labels = None
 depends_on = None
