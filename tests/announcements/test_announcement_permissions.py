@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from announcement_steps import (
-    CREATE, DELETE, LIST, ONE, UPDATE, announcement_count, clean_announcements, create, edit,  # noqa: F401
+    CREATE, DELETE, LIST, ONE, TEACHER_PERMS, UPDATE, announcement_count, clean_announcements, create, edit,  # noqa: F401
     parent_profile_id, staff, staff_profile_id,
 )
 from domain.access.permissions import Perm
@@ -179,3 +179,28 @@ def test_perm48_a_teacher_edits_and_deletes_their_own_class_announcement(client,
     assert [edge["node"]["id"] for edge in listed] == [saved["id"]]
     deleted = gql(client, DELETE, {"id": saved["id"]}, token)["data"]["deleteAnnouncement"]
     assert deleted == {"__typename": "AnnouncementDeleted", "id": saved["id"]}
+
+
+@pytest.mark.parametrize(("field", "value", "perm"), [
+    ("email", {"subject": "S", "htmlBody": "<p>b</p>"}, Perm.ANNOUNCEMENTS_SEND_EMAILS),
+    ("smsText", "Hello", Perm.ANNOUNCEMENTS_SEND_SMS),
+    ("callText", "Hello", Perm.ANNOUNCEMENTS_SEND_CALLS),
+], ids=["PERM-49", "PERM-50", "PERM-51"])
+def test_perm49_perm50_perm51_a_teacher_needs_each_attachments_permission(client, engine, callout, field, value, perm):
+    """Covers PERM-49…PERM-51 (and the announcement halves of SMS-01, VOI-01 for teachers): a
+    teacher's class announcement takes an email, SMS or call only with "Announcements: Send Emails",
+    "Send SMS" or "Send Calls"; without it the field is FORBIDDEN and nothing is written."""
+    every = [*TEACHER_PERMS, Perm.ANNOUNCEMENTS_SEND_SMS, Perm.ANNOUNCEMENTS_SEND_CALLS]
+    token, teacher = staff(engine, Role.TEACHER, perms=every, without=[perm])
+    section = gid(Kind.SECTION, add_section(engine, first_school_id(engine), teacher_ids=[teacher]))
+    before = announcement_count(engine)
+    body = gql(client, CREATE, {"input": {"title": "Gated", "profileIds": [_profile(engine)],
+                                          "sectionIds": [section], field: value}}, token)
+    assert _forbidden(body) and body["errors"][0]["extensions"]["permission"]
+    assert announcement_count(engine) == before
+    holder, holder_id = staff(engine, Role.TEACHER, perms=every)
+    own = gid(Kind.SECTION, add_section(engine, first_school_id(engine), teacher_ids=[holder_id]))
+    allowed = create(client, holder, title="Allowed", profileIds=[_profile(engine)], sectionIds=[own], **{field: value})
+    assert allowed["__typename"] == "AnnouncementSaved", allowed
+    stored = allowed["announcement"]
+    assert (stored["email"]["subject"] == "S") if field == "email" else stored[field] == value
