@@ -176,7 +176,7 @@ def test_ann07_an_admin_reaching_more_than_five_schools_confirms_an_all_schools_
     token, _ = staff(engine, school_ids=schools)
     profile = [gid(Kind.PROFILE, parent_profile_id(engine))]
     before = announcement_count(engine)
-    answer = create(client, token, title="Everyone", profileIds=profile)
+    answer = create(client, token, confirm=False, title="Everyone", profileIds=profile)
     assert answer == {"__typename": "AnnouncementConfirmationRequired", "schoolCount": total,
                       "detail": f"This announcement reaches all {total} schools; confirm to post it."}
     assert announcement_count(engine) == before
@@ -186,7 +186,7 @@ def test_ann07_an_admin_reaching_more_than_five_schools_confirms_an_all_schools_
     assert gql(client, ONE, {"id": confirmed["announcement"]["id"]}, other_admin)["data"]["announcement"]["canEdit"]
     some = create(client, token, title="Some", profileIds=profile, schoolIds=[gid(Kind.SCHOOL, schools[0])])
     assert some["__typename"] == "AnnouncementSaved"
-    widened = edit(client, token, some["announcement"]["id"], schoolIds=[])
+    widened = edit(client, token, some["announcement"]["id"], confirm=False, schoolIds=[])
     assert widened["__typename"] == "AnnouncementConfirmationRequired"
     few, _ = staff(engine, school_ids=schools[:5])
     assert create(client, few, title="Few", profileIds=profile)["__typename"] == "AnnouncementSaved"
