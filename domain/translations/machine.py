@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from channels.translators.base import TranslatorPermanent, TranslatorPlugin, TranslatorRetryable
+from domain.content.html_policy import sanitized_html
 from domain.content.text import html_to_text
 from domain.support.insert_once import insert_once
 from domain.translations.batching import translate_in_batches
@@ -143,7 +144,10 @@ def _translated(translator: TranslatorPlugin, sources: dict[str, str], protectio
     answers = translate_in_batches(translator, wrapped, source=ORIGINAL_LANGUAGE, target=language, html=True)
     texts: dict[str, str | None] = {name: None for name, _ in TRANSLATED_FIELDS}
     for (name, is_html), answer in zip(present, answers):
-        texts[name] = protection.unwrap(answer, is_html=is_html)
+        # The service's answer is untrusted: a body goes through the policy every stored body does,
+        # a plain text loses any markup it came back with (Protection.unwrap).
+        unwrapped = protection.unwrap(answer, is_html=is_html)
+        texts[name] = sanitized_html(unwrapped) if is_html else unwrapped
     texts["text_body"] = html_to_text(texts["html_body"]) if texts["html_body"] is not None else None
     return texts
 

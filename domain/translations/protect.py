@@ -16,6 +16,8 @@ import html
 import re
 from collections.abc import Iterable
 
+import nh3
+
 from domain.content.insert_fields import FIELD
 
 _TAG = re.compile(r"(<[^>]*>)")
@@ -41,9 +43,11 @@ class Protection:
 
     @staticmethod
     def unwrap(translated: str, *, is_html: bool) -> str:
-        """The translator's answer with the marks removed (and unescaped for a plain text)."""
+        """The translator's answer with the marks removed; for a plain text, any element the answer
+        carries dropped (the source had none: its own ``<`` was escaped; a script's content goes
+        with it) and then unescaped."""
         kept = _KEPT.sub(lambda match: match.group(1), translated)
-        return kept if is_html else html.unescape(kept)
+        return kept if is_html else html.unescape(nh3.clean(kept, tags=set()))
 
 
 def _keep(match: re.Match) -> str:

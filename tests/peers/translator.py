@@ -47,7 +47,10 @@ LANGUAGES = frozenset({
     "id", "it", "ja", "km", "ko", "lo", "mr", "my", "ne", "pa", "pl", "ps", "pt", "pt-pt", "ro", "ru", "so", "sq",
     "sr-Cyrl", "sr-Latn", "sw", "ta", "te", "th", "ti", "tr", "uk", "ur", "uz", "vi", "yo", "zh-Hans", "zh-Hant",
 })
-FAILURES = ("429", "500", "503", "400", "401", "malformed", "short")
+FAILURES = ("429", "500", "503", "400", "401", "malformed", "short", "markup")
+#: What a hostile or broken service adds to each answer with ``fail_next(n, "markup")``.
+INJECTED_MARKUP = '<script>alert(1)</script><img src="https://tracker.example/p.gif" onerror="steal()">'
+
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w:-]*)")
@@ -246,6 +249,10 @@ class TranslatorStandIn:
                 return _error(401, 401000, "The request is not authorized because credentials are missing or invalid.")
             case "malformed":
                 return Response('[{"translations": [{"text": ', content_type="application/json")
+            case "markup":  # well-formed, but every text carries markup no body may hold
+                return Response(json.dumps([{"translations": [{"text": f"[{target}] {text}{INJECTED_MARKUP}",
+                                                               "to": target}]} for text in texts]),
+                                content_type="application/json; charset=utf-8")
             case _:  # "short"
                 return Response(json.dumps([{"translations": [{"text": text, "to": target}]} for text in texts[1:]]),
                                 content_type="application/json")

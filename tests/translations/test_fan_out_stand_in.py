@@ -11,7 +11,7 @@ import pytest
 from channels.base import ChannelKind
 from channels.translators.azure import AzureTranslator
 from fan_out_steps import SENT, bulk_families, dispatch_all, hand_on_with, recording_registry, send, statuses
-from fan_out_steps import translations_of
+from fan_out_steps import contacts_in, translations_of
 from helpers import set_district
 from models.directory import TranslationLanguageSource
 
@@ -100,3 +100,26 @@ def test_trn01_the_hand_on_job_runs_again_after_the_services_retry_after(
     assert sum(len(job.args[0]) for job in handed) == 20
     assert translator_service.requests_per_language() == {language: 1 for language in LANGUAGES}
     assert set(translations_of(engine, message_id)) == set(LANGUAGES)
+
+
+def test_trn01_what_the_service_answers_is_untrusted_bodies_are_sanitised_plain_texts_lose_markup(
+        engine, translations_on, translator_service):
+    """TRN-01: a translation comes from outside. The body the service returns goes through the
+    policy every stored body does (no script, no event handler), and a subject, SMS or call script
+    keeps no tag at all, before anything is stored or sent."""
+    students = contacts_in(engine, ["es"])
+    message_id = send(engine, students, channels=("EMAIL", "SMS"), subject="Picture day",
+                      html_body="<p>Picture day is <b>Friday</b>.</p>", sms_text="Picture day Friday")
+    translator = AzureTranslator.from_mapping(translator_service.plugin_config())
+    translator_service.fail_next(1, "markup")
+    wait, jobs = hand_on_with(engine, message_id, translator)
+    assert wait is None and translator_service.attempts == 1
+    spanish = translations_of(engine, message_id)["es"]
+    for stored in (spanish.html_body, spanish.subject, spanish.sms_text):
+        assert "<script" not in stored and "onerror" not in stored and "alert(1)" not in stored
+    assert "<b>Friday</b>" in spanish.html_body  # what the policy allows an author's body stays
+    assert spanish.subject == "[es] Picture day" and spanish.sms_text == "[es] Picture day Friday"
+    registry, plugins = recording_registry()
+    dispatch_all(engine, jobs, registry)
+    [mail] = plugins[ChannelKind.EMAIL].envelopes
+    assert "<script" not in mail.html_body and "onerror" not in mail.html_body and mail.subject == "[es] Picture day"
