@@ -16,14 +16,16 @@ is. Each language's row is written as soon as it is translated (ON CONFLICT DO N
 so a retried job translates only what is missing.
 
 Failures: a retryable one (429, 5xx) stops the run, and the hand-on job runs again after the
-service's Retry-After (or a backoff) and at most MAX_TRANSLATION_ATTEMPTS times; after that, and
-at once for a permanent failure, the languages without a text read the original. Either is logged
+service's Retry-After (or a backoff), at most MAX_TRANSLATION_ATTEMPTS times and never holding the
+sending back longer than SEND_WAIT_BUDGET (an emergency: not at all); after that, and at once for a
+permanent failure, the languages without a text read the original. Either is logged
 with the message, the language and the error's code, never a text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 MAX_TRANSLATION_ATTEMPTS = 6
 #: Seconds to wait when the service gave no Retry-After: 5, 10, 20 … at most 300.
 _BACKOFF_SECONDS, _BACKOFF_LIMIT = 5.0, 300.0
+#: How long a busy translator may hold a message's sending back after its fan-out (an emergency: not at all).
+SEND_WAIT_BUDGET = dt.timedelta(seconds=120)
 
 #: The message's fields a translation carries, and whether each is HTML.
 TRANSLATED_FIELDS: tuple[tuple[str, bool], ...] = (
@@ -74,7 +78,12 @@ def translate_for_send(engine: Engine, message_id: int, translator: TranslatorPl
     """Translate a fanned-out message into its deliveries' languages. Returns None when dispatch
     may go on, or the seconds after which the hand-on job should try again (a busy service).
     ``inbox_only``: only the languages only inbox rows read (filed after dispatch began), so a
-    language that failed for good before its emails went is not tried again for the inbox."""
+    language that failed for good before its emails went is not tried again for the inbox.
+
+    A busy service holds the message's sending back for at most ``SEND_WAIT_BUDGET`` after its
+    fan-out (none for an emergency): past it, the languages left read the original. The budget is
+    well inside the queue run's rescue of stale deliveries (domain.delivery.queue_run), so no rescue
+    sends the original behind a translation still pending or hands the job out again."""
     read = select(Delivery.language).where(Delivery.message_id == message_id, Delivery.status.in_(_READ))
     if inbox_only:
         read = read.where(Delivery.channel == Channel.INAPP.value).except_(
@@ -84,6 +93,8 @@ def translate_for_send(engine: Engine, message_id: int, translator: TranslatorPl
         read = read.distinct()
     with Session(engine) as session:
         languages = list(session.execute(read).scalars())
+        fanned_out_at, emergency = session.execute(
+            select(Message.fanned_out_at, Message.emergency).where(Message.id == message_id)).one()
     run = ensure_message_translations(engine, message_id, languages, translator)
     if not run.stopped:
         return None
@@ -91,9 +102,16 @@ def translate_for_send(engine: Engine, message_id: int, translator: TranslatorPl
         log.warning("machine translation of message %s gave up after %s attempts: the languages left read the "
                     "original", message_id, attempt + 1)
         return None
-    if run.retry_after is not None:
-        return max(run.retry_after, 0.0)
-    return min(_BACKOFF_SECONDS * 2 ** attempt, _BACKOFF_LIMIT)
+    wait = max(run.retry_after, 0.0) if run.retry_after is not None else min(_BACKOFF_SECONDS * 2 ** attempt,
+                                                                              _BACKOFF_LIMIT)
+    if not inbox_only:
+        budget = dt.timedelta(0) if emergency else SEND_WAIT_BUDGET
+        waited = utcnow() - fanned_out_at if fanned_out_at is not None else dt.timedelta(0)
+        if waited + dt.timedelta(seconds=wait) > budget:
+            log.warning("machine translation of message %s would hold its sending past %s s: the languages left "
+                        "read the original", message_id, int(budget.total_seconds()))
+            return None
+    return wait
 
 
 def ensure_message_translations(engine: Engine, message_id: int, languages: Iterable[str],

@@ -123,3 +123,25 @@ def test_trn01_what_the_service_answers_is_untrusted_bodies_are_sanitised_plain_
     dispatch_all(engine, jobs, registry)
     [mail] = plugins[ChannelKind.EMAIL].envelopes
     assert "<script" not in mail.html_body and "onerror" not in mail.html_body and mail.subject == "[es] Picture day"
+
+
+@pytest.mark.parametrize(("retry_after", "emergency"), [("600", False), ("2", True)], ids=["past-budget", "emergency"])
+def test_trn01_a_busy_translator_never_holds_sending_past_its_budget_nor_an_emergency_at_all(
+        engine, translations_on, translator_service, retry_after, emergency):
+    """TRN-01: a 429 whose Retry-After would hold the message past SEND_WAIT_BUDGET (well inside the
+    queue run's 10-minute rescue of stale deliveries), or any wait for an emergency, is not waited
+    for: the deliveries go out at once in the original, each once, and nothing is left for a rescue
+    to hand out again."""
+    students = contacts_in(engine, ["es", "vi"])
+    message_id = send(engine, students, channels=("EMAIL", "SMS"), subject="Closing early",
+                      html_body="<p>School closes at noon.</p>", sms_text="School closes at noon", emergency=emergency)
+    translator = AzureTranslator.from_mapping(translator_service.plugin_config())
+    translator_service.fail_next(1, "429", retry_after=retry_after)
+    wait, jobs = hand_on_with(engine, message_id, translator)
+    assert wait is None and translations_of(engine, message_id) == {}
+    registry, plugins = recording_registry()
+    dispatch_all(engine, jobs, registry)
+    sent = plugins[ChannelKind.EMAIL].envelopes
+    assert [envelope.subject for envelope in sent] == ["Closing early", "Closing early"]
+    assert [envelope.text for envelope in plugins[ChannelKind.SMS].envelopes] == ["School closes at noon"] * 2
+    assert statuses(engine, message_id) == Counter({SENT: 2}) == statuses(engine, message_id, "SMS")
