@@ -67,26 +67,27 @@ class Posted:
     message_id: int | None
 
 
-def posting_cutoff(district: District, now: dt.datetime) -> dt.date:
-    """The latest start date a run at ``now`` posts (ANN-13): today once the call window has
-    opened today (in the district's zone), else yesterday. A window with equal ends is no window."""
+def window_opened_today(district: District, now: dt.datetime) -> bool:
+    """Whether a run at ``now`` may post (ANN-13): the call window has opened today in the
+    district's zone. Every posting waits for it, one whose start date is today and one whose start
+    date has passed (a re-post, or one created with an earlier date) alike, so no attachment, email
+    included, goes out before the window. A window with equal ends is no window."""
     window = CallWindow.of(district)
-    today = district_today(district, now)
-    if window.start == window.end or now >= first_instant_at(today, window.start, window.time_zone):
-        return today
-    return today - dt.timedelta(days=1)
+    return window.start == window.end or now >= first_instant_at(district_today(district, now), window.start,
+                                                                   window.time_zone)
 
 
 def due_postings(session: Session, district: District, now: dt.datetime) -> list[tuple[int, int]]:
     """(announcement id, posting number) of every active announcement whose current posting is due
     and not yet made, in one statement."""
+    if not window_opened_today(district, now):
+        return []
     posted = exists(select(AnnouncementPosting.id).where(
         AnnouncementPosting.announcement_id == Announcement.id,
         AnnouncementPosting.posting_number == Announcement.posting_number))
     return [tuple(row) for row in session.execute(
         select(Announcement.id, Announcement.posting_number)
-        .where(active_on(district_today(district, now)), Announcement.start_date <= posting_cutoff(district, now),
-               ~posted)
+        .where(active_on(district_today(district, now)), ~posted)
         .order_by(Announcement.id)).all()]
 
 

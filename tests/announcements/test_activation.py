@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from domain.announcements.activation import post_due_announcements, posting_cutoff
+from domain.announcements.activation import post_due_announcements, window_opened_today
 from domain.delivery.fan_out import fan_out
 from domain.delivery.sending.envelopes import sender_display_name
 from models.announcements import Announcement, AnnouncementAttachment, AnnouncementPosting
@@ -68,12 +68,17 @@ def test_ann13_on_the_start_date_all_attachments_wait_for_the_call_window_then_p
     assert postings(session, announcement.id) == [(1, posted.message_id)]
 
 
-def test_ann13_a_start_date_already_past_posts_at_the_next_run_even_before_todays_window(session):
+def test_ann13_sys01_a_start_date_already_past_waits_for_todays_window_too(session):
+    """Covers ANN-13 with SYS-01: a posting whose start date has passed (no run posted it on the
+    day, or a re-post of an older announcement) is not sent at 6 a.m.: it waits for today's window
+    like any other, then posts once."""
     place = corner(session)
     announcement = announce(session, place, sms_text="School closed today")
-    next_morning = at(START + dt.timedelta(days=1), 6)
-    assert posting_cutoff(session.execute(select(District)).scalars().one(), next_morning) == START
-    [posted] = mine(post_due_announcements(session, next_morning), announcement.id)
+    next_day = START + dt.timedelta(days=1)
+    assert not window_opened_today(session.execute(select(District)).scalars().one(), at(next_day, 6))
+    assert mine(post_due_announcements(session, at(next_day, 6)), announcement.id) == []
+    assert postings(session, announcement.id) == []
+    [posted] = mine(post_due_announcements(session, at(next_day, 8, 0)), announcement.id)
     assert posted.message_id is not None
 
 
