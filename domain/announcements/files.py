@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, true
 from sqlmodel import Session
 
+from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
 from domain.announcements.editing import announcement_changed
 from domain.delivery.progress_events import ProgressBus
@@ -82,7 +83,9 @@ def _file(session: Session, announcement_id: int, file_id: int) -> AnnouncementA
 def readable(session: Session, viewer: Viewer, announcement_id: int, file_id: int) -> AnnouncementAttachment | None:
     """A file of an announcement the viewer manages or sees on their feed (ANN-12), or None
     (missing, deleted, inactive and hidden alike)."""
-    if not (_manages(session, viewer, announcement_id) or is_visible_to(session, viewer, announcement_id)):
+    reads_feed = viewer.permissions.has(Perm.COMMUNICATION)  # PERM-06: as announcementFeed requires
+    if not (_manages(session, viewer, announcement_id)
+            or (reads_feed and is_visible_to(session, viewer, announcement_id))):
         return None
     return _file(session, announcement_id, file_id)
 

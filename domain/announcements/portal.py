@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from domain.announcements.subtitles import subtitles
@@ -103,7 +103,9 @@ def portal_views(session: Session, announcements: Sequence[Announcement],
         if language is not None:
             translations = {row.announcement_id: row for row in session.execute(
                 select(AnnouncementTranslation).where(AnnouncementTranslation.announcement_id.in_(ids),
-                                                      AnnouncementTranslation.language == language)).scalars()}
+                                                      AnnouncementTranslation.language == language,
+                                                      or_(AnnouncementTranslation.title.is_not(None),
+                                                          AnnouncementTranslation.html_body.is_not(None)))).scalars()}
     views = []
     for a in announcements:
         original = PortalText(title=a.title, html_body=a.html_body)

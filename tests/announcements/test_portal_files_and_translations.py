@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
@@ -14,10 +15,11 @@ from starlette.testclient import TestClient
 from announcement_rows import TODAY, announcements  # noqa: F401  (fixture)
 from factories import add_contact, add_school, add_student, add_user
 from harness import DATABASE_URL
-from helpers import count_statements, gid, gql, token_for
+from domain.access.permissions import Perm
+from helpers import count_statements, gid, gql, make_user, token_for
 from models.announcements import Announcement, AnnouncementAttachment
 from models.db import session_scope
-from models.directory import User
+from models.directory import Role, User
 
 FEED = """query { announcementFeed(first: 100) { edges { node { id title htmlBody language fileNames
   original { title htmlBody } translated { language title htmlBody } files { id name size downloadPath } } } } }"""
@@ -122,7 +124,7 @@ def test_ann10_public_file_downloads_count_against_the_public_feed_limit(engine,
 def test_trn03_trn04_the_feed_reads_the_readers_languages_translation(client, engine, announcements):
     """Covers TRN-03 and TRN-04 for announcements: a reader whose account language has a manual
     translation reads its title and body, with the original beside it; an untranslated part reads the
-    original; a reader of another language, or of an untranslated announcement, reads the original
+    original, and a translation of the SMS alone leaves the portal's text the original; a reader of another language, or of an untranslated announcement, reads the original
     with translated null. Translations are read in one statement per page."""
     school = add_school(engine)
     spanish, _ = _reader(engine, school, language="ES")
@@ -131,7 +133,7 @@ def test_trn03_trn04_the_feed_reads_the_readers_languages_translation(client, en
         {"language": "es", "title": "Día de fotos", "html_body": "<p>Fotos</p>"},
         {"language": "fr", "title": "Photos"}])
     title_only = announcements(title="Lunch", schools=[school], translations=[{"language": "es", "title": "Almuerzo"}])
-    plain = announcements(title="Plain", schools=[school])
+    plain = announcements(title="Plain", schools=[school], translations=[{"language": "es", "sms_text": "Sólo SMS"}])
     read = _feed(client, spanish)
     assert read[gid("Announcement", both)] | {"files": [], "fileNames": []} == {
         "id": gid("Announcement", both), "title": "Día de fotos", "htmlBody": "<p>Fotos</p>", "language": "es",
@@ -171,3 +173,18 @@ def test_trn03_trn04_the_public_feed_takes_lang_and_its_etag_follows_it(client, 
     cached = client.get("/public/announcements", params={"district": "1", "lang": "es"},
                         headers={"If-None-Match": spanish_tag})
     assert cached.status_code == 304
+
+
+def test_ann12_perm06_a_reader_without_communication_gets_no_file(client, engine, announcements):
+    """Covers ANN-12 with PERM-06: reading the feed needs Communication, so does downloading a file of
+    an announcement the viewer would see; without it the file answers 404 like a missing one."""
+    readers = {}
+    for name, without in (("with", []), ("without", [Perm.COMMUNICATION, Perm.CLASS_ANNOUNCEMENTS])):
+        login = f"teacher.files.{name}.{uuid.uuid4().hex[:8]}"
+        readers[name] = (make_user(engine, Role.TEACHER, without=without, login=login), f"test profile {login}")
+    shown = announcements(title="Staff memo", profiles=tuple(profile for _, profile in readers.values()),
+                          files=["memo.txt"])
+    path = _path(shown, _file_id(engine, shown))
+    assert client.get(path, headers={"Authorization": f"Bearer {readers['with'][0]}"}).status_code == 200
+    refused = client.get(path, headers={"Authorization": f"Bearer {readers['without'][0]}"})
+    assert refused.status_code == 404
