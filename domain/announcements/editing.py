@@ -23,8 +23,8 @@ from domain.announcements.calendar import district_today
 from domain.announcements.events import publish_announcement_changed
 from domain.announcements.request import DEFAULTS, INPUT_NAMES, AnnouncementRequest, EmailAttachment, TranslationText
 from domain.announcements.rules import (
-    AnnouncementNotFound, check_fields, check_staff_profiles, managed_announcement, require_announcement_editing,
-    writes_class_announcements,
+    AnnouncementNotFound, check_fields, check_repost, check_staff_profiles, managed_announcement,
+    require_announcement_editing, translated_attachments_changed, writes_class_announcements,
 )
 from domain.announcements.validation import known_profiles, problems_of
 from domain.audit.actions import Actor, AuditAction
@@ -121,9 +121,15 @@ def _by_language(text: TranslationText) -> str:
     return text.language
 
 
-def _authorize(session: Session, viewer: Viewer, changes: dict[str, Any], stored_profiles: tuple[int, ...] = ()) -> None:
-    """Every gate of the changed fields (rules.FIELD_PERMISSIONS, PERM-52): AuthorizationError."""
-    check_fields(viewer, {INPUT_NAMES[name] for name in changes})
+def _authorize(session: Session, viewer: Viewer, changes: dict[str, Any], stored_profiles: tuple[int, ...] = (),
+               stored_translations: tuple[TranslationText, ...] = ()) -> None:
+    """Every gate of the changed fields (rules.FIELD_PERMISSIONS, PERM-52): AuthorizationError. A
+    translated email, SMS or call text that changes needs its attachment's permission, as the
+    original does (PERM-26…PERM-28, PERM-49…PERM-51)."""
+    changed = {INPUT_NAMES[name] for name in changes}
+    if "translations" in changes:
+        changed |= translated_attachments_changed(changes["translations"], stored_translations)
+    check_fields(viewer, changed)
     if "profile_ids" in changes:
         added = set(changes["profile_ids"]) - set(stored_profiles)
         roles = known_profiles(session, added)
@@ -228,10 +234,15 @@ def update(session: Session, viewer: Viewer, announcement_id: int, request: Anno
     given = {name: _clean(name, value, editor) for name, value in request.given().items()}
     # a body saved before a policy or editor change may not be in today's form: compare like with like
     comparable = {**stored, "html_body": _clean("html_body", stored["html_body"], editor),
-                  "email": _clean("email", stored["email"], editor)}
+                  "email": _clean("email", stored["email"], editor),
+                  "translations": _clean("translations", stored["translations"], editor)}
     changes = {name: value for name, value in given.items() if not _same(name, value, comparable[name])}
     values = {**stored, **changes}
-    _authorize(session, viewer, changes, stored_profiles=stored["profile_ids"])
+    _authorize(session, viewer, changes, stored_profiles=stored["profile_ids"],
+               stored_translations=comparable["translations"])
+    if request.repost:  # ANN-20: a re-post sends each attachment the announcement keeps once more
+        check_repost(viewer, email=values["email"] is not None, sms=values["sms_text"] is not None,
+                     call=values["call_text"] is not None, push=bool(values["push"]))
     problems = problems_of(session, viewer, values, set(changes), class_announcement=announcement.class_announcement,
                            kept_school_ids=frozenset(stored["school_ids"]),
                            kept_section_ids=frozenset(stored["section_ids"]))

@@ -2,7 +2,10 @@
 
 Files are part of the announcement, so those who may change it (domain.announcements.rules: its
 author, or "Announcements" at Edit over its schools) add and remove them; those who manage it at
-View download them. Anyone else, and an id that names nothing, is answered as AnnouncementNotFound.
+View download them, and so does every signed-in reader who sees it on their feed
+(domain.announcements.visibility); anyone, without a token, downloads a file of an active Public
+announcement (ANN-10). Anyone else, and an id that names nothing, is answered as AnnouncementNotFound
+(or None).
 A file passes the checks every upload passes (domain.support.file_uploads): its posting copies
 them onto the email it sends, so they total at most what one message carries, at most
 MAX_ANNOUNCEMENT_FILES of them and none twice.
@@ -10,17 +13,21 @@ MAX_ANNOUNCEMENT_FILES of them and none twice.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlmodel import Session
 
+from domain.access.permissions import Perm
 from domain.access.viewer import Viewer
 from domain.announcements.editing import announcement_changed
 from domain.delivery.progress_events import ProgressBus
-from domain.announcements.rules import managed_announcement, require_announcement_editing
+from domain.announcements.calendar import active_on, district_today
+from domain.announcements.rules import AnnouncementNotFound, managed_announcement, require_announcement_editing
+from domain.announcements.visibility import is_visible_to
 from domain.support import file_uploads
-from domain.support.errors import FieldProblem, InvalidInput
+from domain.support.errors import AuthorizationError, FieldProblem, InvalidInput
 from models.announcements import Announcement, AnnouncementAttachment
 from models.db import utcnow
+from models.directory import District
 
 #: How many files one announcement may carry.
 MAX_ANNOUNCEMENT_FILES = 10
@@ -59,12 +66,40 @@ def attach(session: Session, viewer: Viewer, announcement_id: int, filename: str
     return stored
 
 
-def readable(session: Session, viewer: Viewer, announcement_id: int, file_id: int) -> AnnouncementAttachment | None:
-    """A file of an announcement the viewer manages, or None (missing and hidden alike)."""
-    announcement = managed_announcement(session, viewer, announcement_id)
+def _manages(session: Session, viewer: Viewer, announcement_id: int) -> bool:
+    try:
+        managed_announcement(session, viewer, announcement_id)
+    except (AnnouncementNotFound, AuthorizationError):
+        return False
+    return True
+
+
+def _file(session: Session, announcement_id: int, file_id: int) -> AnnouncementAttachment | None:
     return session.execute(select(AnnouncementAttachment).where(
-        AnnouncementAttachment.id == file_id, AnnouncementAttachment.announcement_id == announcement.id)
+        AnnouncementAttachment.id == file_id, AnnouncementAttachment.announcement_id == announcement_id)
     ).scalars().first()
+
+
+def readable(session: Session, viewer: Viewer, announcement_id: int, file_id: int) -> AnnouncementAttachment | None:
+    """A file of an announcement the viewer manages or sees on their feed (ANN-12), or None
+    (missing, deleted, inactive and hidden alike)."""
+    reads_feed = viewer.permissions.has(Perm.COMMUNICATION)  # PERM-06: as announcementFeed requires
+    if not (_manages(session, viewer, announcement_id)
+            or (reads_feed and is_visible_to(session, viewer, announcement_id))):
+        return None
+    return _file(session, announcement_id, file_id)
+
+
+def public_readable(session: Session, announcement_id: int, file_id: int) -> AnnouncementAttachment | None:
+    """ANN-10: a file of an active Public (Mobile App) announcement, for anyone; None otherwise.
+    (Homeroom serves one district per database: its today is the day judged on.)"""
+    district = session.execute(select(District).order_by(District.id)).scalars().first()
+    if district is None:
+        return None
+    shown = session.execute(select(Announcement.id).where(
+        Announcement.id == announcement_id, Announcement.public == true(),
+        active_on(district_today(district)))).scalars().first()
+    return _file(session, announcement_id, file_id) if shown is not None else None
 
 
 def remove(session: Session, viewer: Viewer, announcement_id: int, file_id: int | None = None, *,

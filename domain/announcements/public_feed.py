@@ -1,6 +1,7 @@
 """The public mobile feed (ANN-10): a district's active Public (Mobile App) announcements, for
 clients without a token. Only what a reader sees (domain.announcements.portal), in listing order
-(ANN-09), at most PUBLIC_FEED_LIMIT of them; an unknown district is None (the route answers 404)."""
+(ANN-09), at most PUBLIC_FEED_LIMIT of them, read in the language asked for when a manual translation
+into it exists (TRN-03, TRN-04); an unknown district is None (the route answers 404)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select, true
 from sqlmodel import Session
 
 from domain.announcements.calendar import active_on, district_today, listing_order
-from domain.announcements.portal import PortalView, portal_views
+from domain.announcements.portal import PortalView, portal_views, reader_language
 from models.announcements import Announcement
 from models.directory import District
 
@@ -19,8 +20,9 @@ from models.directory import District
 PUBLIC_FEED_LIMIT = 100
 
 
-def public_announcements(session: Session, district_id: int) -> list[PortalView] | None:
-    """The district's public announcements shown today; None when there is no such district.
+def public_announcements(session: Session, district_id: int, lang: str | None = None) -> list[PortalView] | None:
+    """The district's public announcements shown today, in ``lang`` where translated (an unsupported
+    one reads the original); None when there is no such district.
     (Homeroom serves one district per database: every announcement is that district's.)"""
     district = session.get(District, district_id)
     if district is None:
@@ -28,7 +30,7 @@ def public_announcements(session: Session, district_id: int) -> list[PortalView]
     rows = session.execute(select(Announcement)
                            .where(Announcement.public == true(), active_on(district_today(district)))
                            .order_by(*listing_order()).limit(PUBLIC_FEED_LIMIT)).scalars().all()
-    return portal_views(session, rows)
+    return portal_views(session, rows, reader_language(lang))
 
 
 def feed_document(views: list[PortalView]) -> bytes:

@@ -127,6 +127,36 @@ def check_fields(viewer: Viewer, changed: set[str]) -> None:
         raise AuthorizationError("Manual translations need the translations add-on (TRN-04).")
 
 
+#: The attachment (input name) each gated part of a translation belongs to: the part needs its permission.
+TRANSLATION_PART_FIELDS: dict[str, str] = {
+    "email_subject": "email", "email_html_body": "email", "sms_text": "smsText", "call_text": "callText",
+}
+
+
+def translated_attachments_changed(wanted: tuple, stored: tuple) -> set[str]:
+    """The attachments (input names) whose translated part differs between two sets of translations
+    (TranslationText); a language added or removed changes each part it has."""
+    before = {text.language: text for text in stored}
+    after = {text.language: text for text in wanted}
+    changed: set[str] = set()
+    for language in before.keys() | after.keys():
+        for part, field in TRANSLATION_PART_FIELDS.items():
+            if getattr(before.get(language), part, None) != getattr(after.get(language), part, None):
+                changed.add(field)
+    return changed
+
+
+def check_repost(viewer: Viewer, *, email: bool, sms: bool, call: bool, push: bool) -> None:
+    """ANN-20 with PERM-22, PERM-26…PERM-28, PERM-49…PERM-51: re-posting sends every attachment the
+    announcement has again, so each needs its permission (SMS and calls the callout add-on with it)."""
+    present = {"email": email, "smsText": sms, "callText": call, "push": push}
+    for field in sorted(name for name, there in present.items() if there):
+        perm = FIELD_PERMISSIONS[field]
+        if not viewer.permissions.has(perm):
+            raise AuthorizationError(f"Re-posting an announcement with {field} needs {CATALOGUE[perm].label}.",
+                                     requirement=perm.value)
+
+
 def check_staff_profiles(viewer: Viewer, staff_profiles: bool) -> None:
     """PERM-52: a teacher needs "Send to Staff" to show an announcement to staff profiles."""
     if staff_profiles and viewer.role is Role.TEACHER and not viewer.permissions.has(Perm.SEND_TO_STAFF):

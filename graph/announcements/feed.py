@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from domain.access.permissions import Perm
 from domain.access.scopes import Scope
 from domain.announcements.calendar import district_today
-from domain.announcements.portal import portal_views
+from domain.announcements.portal import portal_views, reader_language
 from domain.announcements.visibility import FeedPosition, after as after_position, feed_page, visible_to
 from graph.announcements.portal_types import PortalAnnouncement
 from graph.context import Info
@@ -62,7 +62,7 @@ class AnnouncementFeedQueries:
         session, viewer = info.context.session, info.context.viewer
         today = district_today(viewer.district)
         page = feed_page(session, viewer, size=size, after_position=position, today=today)
-        views = portal_views(session, page.announcements)
+        views = portal_views(session, page.announcements, reader_language(viewer.user.language))
         edges = [Edge(cursor=encode_position(FeedPosition.of(row)), node=PortalAnnouncement.of(view))
                  for row, view in zip(page.announcements, views, strict=True)]
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from domain.access.permissions import Perm
 from domain.announcements.events import notice_id
-from domain.announcements.portal import portal_views
+from domain.announcements.portal import portal_views, reader_language
 from domain.announcements.visibility import visible_to
 from domain.announcements.calendar import district_today
 from domain.support.global_ids import Kind
@@ -88,7 +88,7 @@ def _read(context, seen: set[int], announcement_id: int | None) -> list[Announce
             events += [AnnouncementEvent(change=AnnouncementChange.SHOWN, announcement_id=node_id(Kind.ANNOUNCEMENT,
                                                                                                   view.id),
                                          announcement=PortalAnnouncement.of(view))
-                       for view in portal_views(session, rows)]
+                       for view in portal_views(session, rows, reader_language(viewer.user.language))]
     return events
 
 

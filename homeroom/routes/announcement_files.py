@@ -7,7 +7,8 @@
 {id} and {fid} are the Announcement's and the AnnouncementFile's global ids, as ``announcement(id).files``
 shows them. Uploads and removals are for those who may change the announcement (its author, or
 "Announcements" at Edit over its schools; a teacher's own class announcement); downloads for those who
-manage it. A missing announcement, one the caller does not manage and a path id that is not one all
+manage it and for every reader who sees it on their feed (ANN-12; a Public one's files are also at
+/public/announcements/{id}/files/{fid}, homeroom.routes.public_announcements). A missing announcement, one the caller does not manage and a path id that is not one all
 answer the same 404; a caller who may change no announcement at all is answered 403. The same checks
 as message attachments apply (domain.support.file_uploads), with their 422 body.
 """
@@ -67,12 +68,7 @@ def announcement_file_router(settings: Settings, engine: Engine, events: Progres
         pk = path_pk(announcement_id, Kind.ANNOUNCEMENT, "announcement", missing="no such file")
         file_pk = path_pk(file_id, Kind.ANNOUNCEMENT_FILE, "file", missing="no such file")
         with Session(engine) as session:
-            try:
-                found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk)
-            except AuthorizationError as denied:
-                raise HTTPException(status_code=403, detail=str(denied)) from None
-            except AnnouncementNotFound:
-                found = None
+            found = files.readable(session, signed_in_viewer(settings, session, authorization), pk, file_pk)
             if found is None:
                 raise HTTPException(status_code=404, detail="no such file")
             return file_download(found)

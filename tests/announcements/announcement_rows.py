@@ -18,13 +18,15 @@ from models.announcements import (
 )
 from models.db import session_scope
 from models.directory import Profile, User
+from models.translations import AnnouncementTranslation
 
 TODAY = dt.datetime.now(dt.UTC).date()  # the tests' district is in New York: give dates a day's margin
 
 
 def add_announcement(engine, *, title: str = "Notice", profiles=("Parent",), schools=(), grades=(), sections=(),
-                     files=(), **fields) -> int:
-    """One announcement; ``profiles`` by name. Active from two days ago with no end unless told."""
+                     files=(), translations=(), **fields) -> int:
+    """One announcement; ``profiles`` by name; ``translations``: AnnouncementTranslation fields by
+    language. Active from two days ago with no end unless told."""
     values = dict(title=title, html_body=f"<p>{title}</p>", start_date=TODAY - dt.timedelta(days=2))
     values.update(fields)
     with session_scope(engine) as session:
@@ -44,13 +46,15 @@ def add_announcement(engine, *, title: str = "Notice", profiles=("Parent",), sch
         for name in files:
             session.add(AnnouncementAttachment(announcement_id=a, filename=name, content_type="text/plain", size=1,
                                                sha256="0" * 64, data=b"x"))
+        for text in translations:
+            session.add(AnnouncementTranslation(announcement_id=a, **text))
         return a
 
 
 def remove_announcements(engine, ids) -> None:
     with session_scope(engine) as session:
         for table in (AnnouncementProfile, AnnouncementSchool, AnnouncementGradeLevel, AnnouncementSection,
-                      AnnouncementAttachment):
+                      AnnouncementAttachment, AnnouncementTranslation):
             session.execute(delete(table).where(table.announcement_id.in_(ids)))
         session.execute(delete(Announcement).where(Announcement.id.in_(ids)))
 

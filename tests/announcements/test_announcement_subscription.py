@@ -130,3 +130,29 @@ def test_ann18_ann21_creating_and_deleting_through_the_api_reaches_a_subscriber(
         assert next_event(socket) == {"change": "REMOVED", "announcementId": announcement_id, "announcement": None}
     finally:
         ws.__exit__(None, None, None)
+
+
+def test_trn03_trn04_the_subscription_payload_reads_the_subscribers_language(client, engine, bus):
+    """Covers TRN-03 and TRN-04 on the subscription: a SHOWN announcement with a manual translation
+    into the subscriber's account language carries its title and body, the original beside it, and
+    its files (ANN-12)."""
+    school = add_school(engine)
+    parent_id = add_user(engine, "PARENT", profile="Parent", login=f"parent.es.{school}", language="es")
+    add_contact(engine, add_student(engine, school), user_id=parent_id)
+    made: list[int] = []
+    document = """subscription { announcements { change announcement { title htmlBody language
+      original { title } translated { language title } files { name } } } }"""
+    ws, socket = subscription_socket(client, token_for(engine, f"parent.es.{school}"))
+    try:
+        socket.send_json({"id": "a", "type": "subscribe", "payload": {"query": document}})
+        time.sleep(0.5)
+        made.append(add_announcement(engine, title="Field trip", schools=[school], files=["form.txt"],
+                                     translations=[{"language": "es", "title": "Excursión"}]))
+        changed(engine, bus, made[-1])
+        assert next_event(socket) == {"change": "SHOWN", "announcement": {
+            "title": "Excursión", "htmlBody": "<p>Field trip</p>", "language": "es",
+            "original": {"title": "Field trip"}, "translated": {"language": "es", "title": "Excursión"},
+            "files": [{"name": "form.txt"}]}}
+    finally:
+        ws.__exit__(None, None, None)
+        remove_announcements(engine, made)

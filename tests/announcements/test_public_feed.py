@@ -39,7 +39,9 @@ def test_ann10_active_public_announcements_without_a_token_and_no_targeting_data
     [item] = _mine(response, [shown, *hidden])
     assert item == {"id": gid("Announcement", shown), "title": "Snow day", "subtitle": item["subtitle"],
                     "htmlBody": "<p>Snow day</p>", "startDate": (TODAY - dt.timedelta(days=2)).isoformat(),
-                    "endDate": None, "fileNames": ["map.pdf"]}
+                    "endDate": None, "fileNames": ["map.pdf"], "files": item["files"], "language": None,
+                    "original": {"title": "Snow day", "htmlBody": "<p>Snow day</p>"}, "translated": None}
+    assert [(f["name"], f["size"]) for f in item["files"]] == [("map.pdf", 1)]
     assert item["subtitle"].startswith("School ")  # ANN-15; no profiles, schools, grades or options
 
 
