@@ -64,7 +64,6 @@ def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_doma
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{message_id_domain}>"
     message["X-Homeroom-Delivery"] = envelope.reference
-    message["Content-Language"] = envelope.language
     if envelope.auto_replied:  # RFC 3834 section 5: an automatic response says so
         message["Auto-Submitted"] = "auto-replied"
     if envelope.unsubscribe_url and not envelope.emergency:
@@ -72,6 +71,9 @@ def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_doma
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(envelope.text_body)
     message.add_alternative(envelope.html_body, subtype="html")
+    # After the bodies: set_content clears every Content-* header set before it. The language of
+    # the text the email carries (TRN-01); attachments move it onto the text's part, where it applies.
+    message["Content-Language"] = envelope.language
     for attachment in envelope.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(attachment.data, maintype=maintype or "application",

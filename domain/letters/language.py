@@ -84,7 +84,7 @@ def staff_language(session: Session, choice: PrintLanguage, user=User) -> Column
     and PRIMARY_CONTACT (a staff member has no contact card)."""
     if choice is PrintLanguage.ORIGINAL:
         return literal(ORIGINAL_LANGUAGE)
-    return user_language(user)
+    return user_language(_language_source(session), user)
 
 
 def canonical(language: str | None) -> str:

@@ -227,8 +227,9 @@ def student_contacts(selected, *, custodial_only: bool, carry: tuple[str, ...] =
 
 
 def _user_rows(shape: Shape, users, channel: Channel, *, original: bool = False):
-    """Rows for the staff users ``users`` yields, in their own language; ``original``: the
-    sender's own copy, never translated (TRN-06)."""
+    """Rows for the users ``users`` yields (staff, and parents or students reached as users), in
+    the language the district setting gives them (TRN-01); ``original``: the sender's own copy,
+    never translated (TRN-06)."""
     if channel is Channel.EMAIL:
         address = _blank_to_null(User.email)
     elif channel in (Channel.SMS, Channel.VOICE):
@@ -247,7 +248,8 @@ def _user_rows(shape: Shape, users, channel: Channel, *, original: bool = False)
     )
     return _only_reachable_push(
         select(*_row(channel, RecipientKind.USER, User.id, _NO_STUDENT, _full_name(User), address,
-                     original_language() if original else user_language(User), status))
+                     original_language() if original else user_language(shape.language_source, User),
+                     status))
         .select_from(users)
         .join(User, User.id == users.c.user_id), channel, address)
 

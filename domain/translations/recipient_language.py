@@ -10,7 +10,12 @@ The district setting (``District.translation_language_source``) chooses:
 - ``STUDENT_PRIMARY_LANGUAGE`` (setting 2): the student's primary-language field, for the student
   and for each of that student's contacts.
 
-Staff read in their account's language; imported recipients and the sender's own copy (TRN-06)
+Users reached as users (a message's staff selection, user groups, an announcement's parent users)
+follow the same setting: under setting 1 their account's language; under setting 2 a student user
+reads their own student record's primary language and a parent user the primary language of a
+student on their active contact cards (the lowest student id, so the choice is deterministic),
+each falling back to their account's language when there is no such student. Staff read in their
+account's language under both settings; imported recipients and the sender's own copy (TRN-06)
 read the original. A code outside ``SUPPORTED_LANGUAGES`` reads the original too (matched without
 regard to case and recorded in its canonical spelling: "ES" is "es").
 """
@@ -20,7 +25,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, literal, select
 
 from domain.translations.languages import ORIGINAL_LANGUAGE, SUPPORTED_LANGUAGES
-from models.directory import AccountStatus, TranslationLanguageSource, User
+from models.directory import AccountStatus, Contact, Role, Student, TranslationLanguageSource, User
 
 _ACTIVE = AccountStatus.ACTIVE.value
 
@@ -55,6 +60,17 @@ def contact_language(source: TranslationLanguageSource, contact, linked_user, st
     return supported_or_original(func.coalesce(linked_user.language, contact.language))
 
 
-def user_language(user):
-    """A staff user's language: their account's, whatever the setting."""
-    return supported_or_original(user.language)
+def user_language(source: TranslationLanguageSource, user):
+    """A user's language: their account's (setting 1, and staff under both); under setting 2 a
+    student user's own record's primary language, a parent user's the primary language of the
+    lowest-id student on their active contact cards, else their account's."""
+    if source is not TranslationLanguageSource.STUDENT_PRIMARY_LANGUAGE:
+        return supported_or_original(user.language)
+    own_record = (select(Student.language).where(Student.id == user.student_id)
+                  .correlate(user).scalar_subquery())
+    their_student = (select(Student.language).join(Contact, Contact.student_id == Student.id)
+                     .where(Contact.user_id == user.id, Contact.status == _ACTIVE)
+                     .order_by(Student.id).limit(1).correlate(user).scalar_subquery())
+    student = case((user.role == Role.STUDENT.value, own_record),
+                   (user.role == Role.PARENT.value, their_student), else_=None)
+    return supported_or_original(func.coalesce(student, user.language))

@@ -18,12 +18,14 @@ from channels.speech.azure import AzureSpeech, AzureSpeechConfig, ssml_for
 from domain.delivery.sending.envelopes import voice_content_url
 from domain.telephony.speech_audio import audio_for
 from factories import add_contact, add_student, first_school_id, phone
+from helpers import set_district
 from homeroom.settings import get_settings
 from homeroom.routes.voice import voice_router
 from jobs.runtime import current
 from models.db import session_scope
 from models.messaging import Delivery, Message
 from models.speech import SpeechAudio
+from models.translations import MessageTranslation, TranslationOrigin
 from domain.delivery.fan_out import fan_out
 from domain.messages.send import create_message
 from resolve import request, viewer_for
@@ -142,17 +144,28 @@ def test_azure_service_error_is_surfaced_with_its_code_and_without_the_key(azure
     assert AZURE_KEY not in message
 
 
-def test_a_call_plays_azure_audio_synthesized_once_and_falls_back_to_say(engine, azure_speech, caplog):
-    """With `azure` as the speech plugin, two Spanish-speaking recipients of one script cost one
-    synthesis; the call's TwiML plays the telephone audio from a signed URL. When the service
-    fails, the call reads the script with <Say> in the language instead, and the log never holds
-    the key."""
+@pytest.fixture
+def translations_add_on(engine):
+    previous = set_district(engine, addon_translations=True)
+    yield
+    set_district(engine, **previous)
+
+
+def test_a_call_plays_azure_audio_synthesized_once_and_falls_back_to_say(engine, azure_speech, caplog,
+                                                                         translations_add_on):
+    """With `azure` as the speech plugin, two Spanish-speaking recipients of one Spanish script
+    (the message's Spanish call text, TRN-01) cost one synthesis; the call's TwiML plays the
+    telephone audio from a signed URL. When the service fails, the call reads the script with
+    <Say> in the language instead, and the log never holds the key."""
     kids = [add_student(engine, first_school_id(engine)) for _ in range(2)]
     for kid in kids:
         add_contact(engine, kid, custodial=True, mobile_phone=phone(), language="es")
     with session_scope(engine) as session:
         message = create_message(session, viewer_for(session, "admin"), request(
-            "PRIMARY_CONTACTS", kids, channels=("VOICE",), call_text="Mañana no hay clases."))
+            "PRIMARY_CONTACTS", kids, channels=("VOICE",), call_text="No school tomorrow."))
+        session.add(MessageTranslation(message_id=message.id, language="es", origin=TranslationOrigin.MANUAL,
+                                       call_text="Mañana no hay clases."))
+        session.flush()
         fan_out(session, message.id)
         calls = list(session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).scalars())
 

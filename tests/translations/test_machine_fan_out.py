@@ -289,8 +289,9 @@ def test_trn01_a_permanent_failure_sends_that_language_the_original(engine, tran
     assert "UNSUPPORTED_LANGUAGE" in caplog.text and "Secret plans" not in caplog.text
     registry, plugins = recording_registry()
     dispatch_all(engine, jobs, registry)
+    # The Spanish reader's email is the original and declares the original's language.
     assert {e.language: e.subject for e in plugins[ChannelKind.EMAIL].envelopes} == {
-        "es": "Secret plans for Friday", "vi": "[vi] SECRET PLANS FOR FRIDAY"}
+        "en": "Secret plans for Friday", "vi": "[vi] SECRET PLANS FOR FRIDAY"}
 
     busy = send(engine, contacts_in(engine, ["so"]), subject="Busy")
     always = ShoutingTranslator(fail_with=[TranslatorRetryable("BUSY")] * 10)

@@ -167,6 +167,9 @@ class _Shape:
     cc_first_only: bool = False  # CMP-23: only the message's first email carries the Cc
     push: bool = False
     fields: frozenset[str] = frozenset()  # CMP-25: insert fields filled in per delivery
+    #: The language of the text the envelope carries (None on push: the delivery's), which the
+    #: call's voice and an email's Content-Language follow (TRN-01, TRN-08).
+    text_language: str | None = None
     sms_limit: int | None = None  # an SMS with fields is cut to the limit once they are filled in
     script_limit: int | None = None  # so is a text-to-speech script (VOI-07)
 
@@ -177,12 +180,15 @@ class _Shape:
         shared = {"message_id": message.id, "emergency": message.emergency}
         signed = message.include_signature and not message.secure
         texts = _texts_of(message, copy)
+        body_language = _language_of(copy, copy is not None and bool(copy.html_body))
         if channel is Channel.EMAIL:
             if message.secure:  # CMP-05: a notice to sign in, never the content
                 notice = _secure_notice(message, from_name, links)
                 subject, html_body, text_body = f"Secure message from {from_name}", f"<p>{notice}</p>", notice
+                language = ORIGINAL_LANGUAGE
             else:
                 subject, html_body, text_body = texts.subject, texts.html_body, texts.text_body
+                language = body_language
                 if message.flagged:  # INB-13: the disclaimer opens the email
                     html_body = f'<p class="disclaimer">{DISCLAIMER}</p>\n{html_body}'
                     text_body = f"{DISCLAIMER}\n\n{text_body}"
@@ -196,31 +202,38 @@ class _Shape:
                           attachments=() if message.secure else files, auto_replied=bool(message.auto_reply))
             return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
                        unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
-                       cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body))
+                       cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body),
+                       text_language=language)
         if channel is Channel.SMS:
             text = (_secure_notice(message, from_name, links) if message.secure
                     else texts.sms_text or f"{texts.subject}: {texts.text_body}")
+            language = (ORIGINAL_LANGUAGE if message.secure
+                        else _part_language(copy, copy and copy.sms_text, message.sms_text, body_language))
             if signed and (sender.sms_signature or "").strip():
                 text += " " + sender.sms_signature.strip()
             fields = fields_in(text)
             limit = district.sms_character_limit
             return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, fields=fields,
-                       sms_limit=limit)
+                       sms_limit=limit, text_language=language)
         if channel is Channel.VOICE:
             if message.secure:
                 script = f"Message from {from_name}. {_secure_notice(message, from_name, links)}"
+                language = ORIGINAL_LANGUAGE
             else:
                 script = texts.call_text or f"Message from {from_name}. {texts.subject}. {texts.text_body}"
+                language = _part_language(copy, copy and copy.call_text, message.call_text, body_language)
             fields, limit = fields_in(script), tts_limit(district.tts_minutes)  # VOI-07: cut when spoken
             return cls(VoiceEnvelope, {**shared, "script": script if fields else script[:limit],
-                                       "caller_id": caller_id}, links, fields=fields, script_limit=limit)
+                                       "caller_id": caller_id}, links, fields=fields, script_limit=limit,
+                       text_language=language)
         # Push carries only a notification id and a generic title; the app fetches the content.
         return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
 
     def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
                  first_email: int | None = None, values: dict[str, str] | None = None) -> Envelope:
         per_delivery = {"reference": str(delivery.id), "to": delivery.address,
-                        "recipient_name": delivery.recipient_name, "language": delivery.language}
+                        "recipient_name": delivery.recipient_name,
+                        "language": self.text_language or delivery.language}
         if self.fields:
             per_delivery.update(self._filled_in(values or {}))
         if self.envelope_type is EmailEnvelope:
@@ -273,6 +286,21 @@ def _texts_of(message: Message, copy: TranslatedTexts | None) -> _Texts:
     text_body = (copy.text_body or html_to_text(copy.html_body)) if copy.html_body else message.text_body
     return _Texts(copy.subject or message.subject, html_body, text_body, copy.sms_text or message.sms_text,
                   copy.call_text or message.call_text)
+
+
+def _language_of(copy: TranslatedTexts | None, translated: bool) -> str:
+    """The copy's language when the part read is the copy's own field, else the original's."""
+    return copy.language if copy is not None and translated else ORIGINAL_LANGUAGE
+
+
+def _part_language(copy: TranslatedTexts | None, translated_part: str | None, original_part: str | None,
+                   body_language: str) -> str:
+    """The language of an SMS or call text (TRN-01, TRN-08): the copy's own text of that part is
+    in its language; the original's is in the original; without either the part is made from the
+    subject and body, and is in the body's language. A Spanish voice never reads an English script."""
+    if translated_part:
+        return _language_of(copy, True)
+    return ORIGINAL_LANGUAGE if original_part else body_language
 
 
 def _files(session, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:
