@@ -45,6 +45,8 @@ def make_endpoint(client, engine, admin_token):
     from domain.webhooks.endpoints import remove
     from models.db import session_scope
 
-    with session_scope(engine) as session:
-        for endpoint_id in made:
+    # One transaction per endpoint: holding one endpoint's lock while waiting for the next one's,
+    # which the worker may hold while it waits for the first, deadlocked a teardown on PostgreSQL.
+    for endpoint_id in made:
+        with session_scope(engine) as session:
             remove(session, endpoint_id, actor=Actor.system())
