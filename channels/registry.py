@@ -105,3 +105,23 @@ class ChannelRegistry:
 
     def kinds(self) -> list[ChannelKind]:
         return sorted(self._by_kind, key=lambda kind: kind.value)
+
+
+def discover_plugin_classes(namespace: str, base: type, manager: ExtensionManager | None = None
+                            ) -> list[DiscoveredPlugin]:
+    """Every plugin of ``namespace`` installed, each a subclass of ``base``, including those that
+    fail to import or are not one (with the reason): what the assistant and translator kinds share."""
+    failures: dict[str, str] = {}
+
+    def on_failure(_manager, entry_point, error):
+        failures[entry_point.name] = f"{type(error).__name__}: {error}"
+
+    manager = manager or ExtensionManager(namespace, invoke_on_load=False, on_load_failure_callback=on_failure)
+    found = []
+    for ext in manager:
+        if isinstance(ext.plugin, type) and issubclass(ext.plugin, base):
+            found.append(DiscoveredPlugin(ext.name, ext.plugin, None, getattr(ext.entry_point, "value", "")))
+        else:
+            found.append(DiscoveredPlugin(ext.name, None, f"{ext.plugin!r} is not a subclass of {base.__name__}", ""))
+    found += [DiscoveredPlugin(name, None, error, "") for name, error in failures.items()]
+    return sorted(found, key=lambda plugin: plugin.name)

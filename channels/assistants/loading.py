@@ -10,27 +10,14 @@ from pydantic import ValidationError
 from stevedore import ExtensionManager
 
 from channels.assistants.base import AssistantPlugin
-from channels.registry import DiscoveredPlugin, PluginLoadError, describe_config_error
+from channels.registry import DiscoveredPlugin, discover_plugin_classes, PluginLoadError, describe_config_error
 
 NAMESPACE = "homeroom.assistants"
 
 
 def discover_assistants(manager: ExtensionManager | None = None) -> list[DiscoveredPlugin]:
     """Every assistant plugin installed, including those that fail to import."""
-    failures: dict[str, str] = {}
-
-    def on_failure(_manager, entry_point, error):
-        failures[entry_point.name] = f"{type(error).__name__}: {error}"
-
-    manager = manager or ExtensionManager(NAMESPACE, invoke_on_load=False, on_load_failure_callback=on_failure)
-    found = []
-    for ext in manager:
-        if isinstance(ext.plugin, type) and issubclass(ext.plugin, AssistantPlugin):
-            found.append(DiscoveredPlugin(ext.name, ext.plugin, None, getattr(ext.entry_point, "value", "")))
-        else:
-            found.append(DiscoveredPlugin(ext.name, None, f"{ext.plugin!r} is not an AssistantPlugin subclass", ""))
-    found += [DiscoveredPlugin(name, None, error, "") for name, error in failures.items()]
-    return sorted(found, key=lambda plugin: plugin.name)
+    return discover_plugin_classes(NAMESPACE, AssistantPlugin, manager)
 
 
 def load_assistant_plugin(name: str, raw: Mapping[str, Any],
