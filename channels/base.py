@@ -226,6 +226,11 @@ class Capabilities:
     attachments: bool = False
     status_callbacks: bool = False
     inbound_messages: bool = False
+    #: The plugin puts what an envelope carries in front of a person (an email, a text, a call),
+    #: so it needs the signed per-delivery links the core adds: an email's one-click unsubscribe,
+    #: reply and return addresses, a call's content URL. A plugin that only accepts and counts
+    #: (``discard``) says False, and the core signs none of them for it.
+    renders_body: bool = True
 
     def fit(self, envelopes: Sequence[Envelope]) -> tuple[list[list[Envelope]], list[PermanentFailure]]:
         """The envelopes a plugin may be handed, in batches of at most ``max_batch``, and a

@@ -50,7 +50,8 @@ class DiscardChannel(ChannelPlugin):
     name: ClassVar[str] = "discard"
     kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
     Config: ClassVar[type[PluginConfig]] = DiscardConfig
-    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=5000, attachments=True)  # it takes anything
+    # It takes anything, and shows nothing to anyone: no signed links are built for it.
+    capabilities: ClassVar[Capabilities] = Capabilities(max_batch=5000, attachments=True, renders_body=False)
 
     config: DiscardConfig
 

@@ -1,10 +1,12 @@
 """Dispatch: claim a chunk of deliveries, send it through the channel's plugin, record outcomes.
 
-Three steps: ``claim`` (one conditional UPDATE, QUEUED → SENDING; only the rows this call claimed
-are sent, so two workers given the same ids never send the same delivery twice, and a delivery
-already SENT is never sent again, JOB-05), ``send`` (the plugin gets only what its declared
-capabilities allow, domain.delivery.policy), and ``record`` (what each outcome does to its row is
-decided by the pure ``decide``, then written in bulk, domain.delivery.sending.ledger_writes).
+Three steps: ``claim`` (one conditional UPDATE, QUEUED → SENDING, domain.delivery.sending.claims;
+only the rows this call claimed are sent, so two workers given the same ids never send the same
+delivery twice, and a delivery already SENT is never sent again, JOB-05), ``send`` (the plugin gets
+only what its declared capabilities allow, domain.delivery.policy; signed links only when it renders
+a body), and ``record`` (what each outcome does to its row is decided by the pure ``decide``, then
+written with the attempts and the messages' counters in one statement on PostgreSQL,
+domain.delivery.sending.ledger_writes).
 
 A plugin that raises for a batch does not fail it whole: domain.delivery.sending.plugin_batches finds the envelope
 at fault, which alone fails (issue 13 point 10).
@@ -16,18 +18,19 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, not_, select, true, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from channels.base import ChannelKind, Envelope, Outcome, PermanentFailure
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
-from domain.delivery.sending.envelopes import CLAIM_COLUMNS, Links, build_envelopes
+from domain.delivery.sending.claims import claim_rows
+from domain.delivery.sending.envelopes import Links, build_envelopes
 from domain.delivery.lanes import Lane, lane_of
-from domain.delivery.sending.ledger_writes import id_in, write_attempts, write_outcomes
+from domain.delivery.sending.ledger_writes import LedgerRow, id_in, record_in_one_statement, write_rows
 from domain.delivery.sending.pacing import Pacer, group_size
 from domain.delivery.sending.plugin_batches import send_batch
-from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, SteppedAside, decide
+from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, LedgerChange, SteppedAside, decide
 from domain.delivery.policy import (
     complete_messages_with_nothing_open,
     complete_when_nothing_open,
@@ -41,7 +44,6 @@ from models.db import session_scope, utcnow
 from models.messaging import (
     OPEN_DELIVERY_STATUSES,
     Channel,
-    ChannelOptOut,
     Delivery,
     DeliveryStatus as DS,
     Message,
@@ -51,25 +53,12 @@ from models.devices import PushSubscription
 
 
 def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
-    """One UPDATE … RETURNING: QUEUED → SENDING for the given ids, or → OPTED_OUT for an address
-    that opted out after fan-out (an SMS STOP, an unsubscribe; an emergency SMS is still sent, as
-    at resolution). Returns the rows now SENDING."""
-    emergency_sms = and_(ChannelOptOut.channel == Channel.SMS.value, exists(select(Message.id).where(
-        Message.id == Delivery.message_id, Message.emergency == true()).correlate_except(Message)))
-    opted_out = exists(select(ChannelOptOut.address).where(
-        ChannelOptOut.channel == Delivery.channel, ChannelOptOut.address == func.lower(Delivery.address),
-        not_(emergency_sms)))
-    connection = session.connection()  # Core: the ORM's bulk-update bookkeeping is not needed here
-    rows = connection.execute(
-        update(Delivery.__table__)
-        .where(id_in(Delivery.id, delivery_ids, connection.dialect.name),
-               Delivery.status == DS.QUEUED.value)
-        .values(status=case((opted_out, DS.OPTED_OUT.value), else_=DS.SENDING.value),
-                reason=case((opted_out, "opted out after the message was planned"), else_=Delivery.reason),
-                attempts=Delivery.attempts + case((opted_out, 0), else_=1), updated_at=now)
-        .returning(*CLAIM_COLUMNS)
-    ).all()
-    settle(session, Counter(row.message_id for row in rows if row.status == DS.OPTED_OUT.value), now)
+    """Claim the chunk (domain.delivery.sending.claims) and settle those that opted out since
+    fan-out; returns the rows now SENDING."""
+    rows = claim_rows(session.connection(), delivery_ids, now)
+    opted_out = Counter(row.message_id for row in rows if row.status == DS.OPTED_OUT.value)
+    if opted_out:
+        settle(session, opted_out, now)
     return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
 
 
@@ -94,11 +83,19 @@ def settle(session, settled_per_message: Counter, now) -> list[int]:
 # --- 1. claim -----------------------------------------------------------------------------------
 
 
-def claim(engine: Engine, delivery_ids: list[int], links: Links) -> list[tuple[Row, Envelope]]:
-    """QUEUED → SENDING for the given ids; the rows this call now owns, each with its envelope."""
+def claim(engine: Engine, delivery_ids: list[int], links: Links,
+          unsigned: frozenset[str] = frozenset()) -> list[tuple[Row, Envelope]]:
+    """QUEUED → SENDING for the given ids; the rows this call now owns, each with its envelope
+    (no signed links on the channels in ``unsigned``, whose plugin renders no body)."""
     with session_scope(engine) as session:
         claimed = _claim_rows(session, delivery_ids, utcnow())
-        return build_envelopes(session, claimed, links) if claimed else []
+        return build_envelopes(session, claimed, links, unsigned) if claimed else []
+
+
+def unsigned_channels(registry: ChannelRegistry) -> frozenset[str]:
+    """The channels whose configured plugin renders no body, so needs no signed links."""
+    return frozenset(channel.value for channel, kind in CHANNEL_KIND.items()
+                     if (plugin := registry.for_kind(kind)) is not None and not plugin.capabilities.renders_body)
 
 
 # --- 2. send ------------------------------------------------------------------------------------
@@ -197,11 +194,11 @@ class DispatchResult:
 
 @dataclasses.dataclass
 class _Writes:
-    """The bulk statements' rows for one dispatch (domain.delivery.sending.ledger_writes)."""
+    """What one dispatch writes (domain.delivery.sending.ledger_writes)."""
 
-    attempts: list[dict] = dataclasses.field(default_factory=list)
-    outcomes: list[tuple] = dataclasses.field(default_factory=list)  # (id, status, provider_id, code, detail)
-    retries: list[dict] = dataclasses.field(default_factory=list)
+    rows: list[LedgerRow] = dataclasses.field(default_factory=list)
+    calls: list[tuple[str, dt.datetime]] = dataclasses.field(default_factory=list)  # (plugin, finished)
+    started: dt.datetime | None = None
     stepped_aside: list[int] = dataclasses.field(default_factory=list)
     opted_out: list[tuple[Channel, str]] = dataclasses.field(default_factory=list)
     unreachable_calls: list[int] = dataclasses.field(default_factory=list)
@@ -211,9 +208,10 @@ class _Writes:
 
 def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResult) -> _Writes:
     """Decide every outcome and gather what it writes, in one pass (it runs once per delivery)."""
-    writes = _Writes()
+    writes = _Writes(started=started)
     queued, sent_status = DS.QUEUED.value, DS.SENT.value
-    for call in calls:
+    for number, call in enumerate(calls, start=1):
+        writes.calls.append((call.plugin, call.finished))
         for row, outcome in zip(call.rows, call.outcomes, strict=True):
             change = decide(row, outcome)
             result.message_ids.add(row.message_id)
@@ -223,21 +221,23 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
             if change.attempt is None:  # back to the queue, no attempt spent
                 writes.stepped_aside.append(row.id)
                 continue
-            provider_id = getattr(outcome, "provider_id", None)
-            writes.outcomes.append((row.id, change.status, provider_id, change.code, change.detail))
-            writes.attempts.append({
-                "delivery_id": row.id, "plugin": call.plugin, "outcome": change.attempt,
-                "provider_id": provider_id, "code": None if change is SENT else getattr(outcome, "code", None),
-                "detail": None if change is SENT else getattr(outcome, "detail", None), "started_at": started, "finished_at": call.finished})
+            if change is SENT:  # the common case: the fewest keys
+                provider_id = getattr(outcome, "provider_id", None)
+                writes.rows.append({"i": row.id, "s": sent_status, "p": provider_id, "a": change.attempt, "f": number}
+                                   if provider_id is not None else
+                                   {"i": row.id, "s": sent_status, "a": change.attempt, "f": number})
+                if outcome.gone:  # push endpoints retired though the delivery went out
+                    writes.gone.update(outcome.gone)
+                result.sent += 1
+                writes.settled[row.message_id] += 1
+                continue
+            writes.rows.append(_ledger_row(row.id, number, change, outcome))
             writes.gone.update(getattr(outcome, "gone", ()))
             if change.status == sent_status:
                 result.sent += 1
             elif change.status != queued:
                 result.failed += 1
-            if change.status == queued:
-                writes.retries.append({"retry_id": row.id,
-                                       "retry_at": call.finished + dt.timedelta(seconds=change.retry_in)})
-            else:
+            if change.status != queued:
                 writes.settled[row.message_id] += 1
             if change.opts_out:
                 writes.opted_out.append((Channel(row.channel), row.address))
@@ -246,26 +246,36 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
     return writes
 
 
+def _ledger_row(delivery_id: int, call: int, change: LedgerChange, outcome: Outcome) -> LedgerRow:
+    """Every column of a delivery's outcome and attempt that has a value."""
+    values = {"i": delivery_id, "s": change.status, "p": getattr(outcome, "provider_id", None), "c": change.code,
+              "r": change.detail, "a": change.attempt, "ac": getattr(outcome, "code", None),
+              "ad": getattr(outcome, "detail", None), "f": call, "nb": change.retry_in}
+    return {key: value for key, value in values.items() if value is not None}  # type: ignore[return-value]
+
+
 def record(engine: Engine, writes: _Writes) -> list[int]:
-    """One transaction: a bulk insert of attempts and a bulk update of every delivery's outcome (a
-    delivery queued again for a retry also gets the retry's time as not_before, so the queue run
-    does not hurry it), what follows from them, and the messages' completion (those it completed
-    are returned)."""
+    """One transaction: every delivery's outcome and attempt (a delivery queued again for a retry
+    also gets the retry's time as not_before, so the queue run does not hurry it) and the
+    messages' counters and completion, in one statement on PostgreSQL; then what the rare outcomes
+    imply (stepped aside, opted out, unreachable calls, gone push endpoints). Returns the
+    messages it completed."""
     with session_scope(engine) as session:
         now = utcnow()
         connection = session.connection()
-        write_attempts(connection, writes.attempts)
-        write_outcomes(connection, writes.outcomes, now)
-        if writes.retries:
-            connection.execute(update(Delivery).where(Delivery.id == bindparam("retry_id"))
-                               .values(not_before=bindparam("retry_at")), writes.retries)
+        if connection.dialect.name == "postgresql":
+            completed = record_in_one_statement(connection, writes.rows, writes.calls, writes.started, now)
+        else:
+            write_rows(connection, writes.rows, writes.calls, writes.started, now)
+            completed = settle(session, writes.settled, now)
         _requeue_stepped_aside(session, writes.stepped_aside, now)
-        note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)
+        if writes.unreachable_calls:
+            note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)
         for channel, address in writes.opted_out:
             record_opt_out(session, channel, address, source="the provider: the recipient opted out")
         if writes.gone:  # push endpoints the service says are gone (404/410)
             session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(sorted(writes.gone))))
-        return settle(session, writes.settled, now)
+        return completed
 
 
 def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids: list[int],
@@ -277,7 +287,7 @@ def dispatch_deliveries(engine: Engine, registry: ChannelRegistry, delivery_ids:
     if _waits_for_emergency(engine, registry, delivery_ids, services.pacer):
         result.retry_ids, result.retry_delay_seconds = list(delivery_ids), STEP_ASIDE_SECONDS
         return result
-    claimed = claim(engine, delivery_ids, services.links)
+    claimed = claim(engine, delivery_ids, services.links, unsigned_channels(registry))
     result.claimed = len(claimed)
     if not claimed:
         return result

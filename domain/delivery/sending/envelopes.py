@@ -64,13 +64,14 @@ _shapes_lock = threading.Lock()
 _TEXT_CHANNELS = (Channel.EMAIL.value, Channel.SMS.value, Channel.VOICE.value)
 
 
-def _kept_shapes(keys: set[_ShapeKey], links: Links) -> dict[_ShapeKey, _Shape]:
+def _kept_shapes(keys: set[_ShapeKey], links: Links, unsigned: frozenset[str]) -> dict[_ShapeKey, _Shape]:
     now = time.monotonic()
     with _shapes_lock:
         found = {}
         for key in keys:
             kept = _shapes.get(key)
-            if kept is not None and now - kept[0] < SHAPE_TTL_SECONDS and kept[1].links == links:
+            if (kept is not None and now - kept[0] < SHAPE_TTL_SECONDS and kept[1].links == links
+                    and kept[1].links_signed == (key[1] not in unsigned)):
                 found[key] = kept[1]
         return found
 
@@ -91,28 +92,32 @@ def forget_shapes() -> None:
         _shapes.clear()
 
 
-def build_envelopes(session, claimed: list[Row], links: Links) -> list[tuple[Row, Envelope]]:
-    """Envelopes for claimed rows, their links signed and addressed with ``links``. What every
+def build_envelopes(session, claimed: list[Row], links: Links,
+                    unsigned: frozenset[str] = frozenset()) -> list[tuple[Row, Envelope]]:
+    """Envelopes for claimed rows, their links signed and addressed with ``links``, except on the
+    channels in ``unsigned``, whose plugin renders no body (``Capabilities.renders_body``): their
+    envelopes carry no per-delivery signed link, the costliest part of an envelope. What every
     envelope of a message on a channel shares is worked out once (``_Shape``), from the message,
     its sender and school loaded once per chunk, and kept for the message's next chunks. The
     chunk's translations are read in one statement (TRN-01), only when a delivery reads one."""
     copies = translated_texts(session, {(row.message_id, row.language) for row in claimed
                                         if row.channel in _TEXT_CHANNELS and row.language != ORIGINAL_LANGUAGE})
 
-    def key_of(row: Row) -> _ShapeKey:
-        return row.message_id, row.channel, row.language if (row.message_id, row.language) in copies else None
-
-    keys = {key_of(row) for row in claimed}
-    shapes = _kept_shapes(keys, links)
+    if copies:
+        keyed = [(row, (row.message_id, row.channel, row.language if (row.message_id, row.language) in copies
+                        else None)) for row in claimed]
+    else:  # the common case: every text in the original
+        keyed = [(row, (row.message_id, row.channel, None)) for row in claimed]
+    keys = {key for _, key in keyed}
+    shapes = _kept_shapes(keys, links, unsigned)
     missing = keys - shapes.keys()
     if missing:
-        shapes.update(_new_shapes(session, missing, links, copies))
+        shapes.update(_new_shapes(session, missing, links, copies, unsigned))
         _keep_shapes({key: shapes[key] for key in missing})
     email, push = Channel.EMAIL.value, Channel.PUSH.value
     targets = _push_targets(session, [row for row in claimed if row.channel == push])
     first_emails = _first_emails(session, sorted({message_id for (message_id, channel, _), shape in shapes.items()
                                                   if channel == email and shape.cc and shape.cc_first_only}))
-    keyed = [(row, key_of(row)) for row in claimed]
     values = _field_values(session, keyed, shapes)
     return [(row, shapes[key].envelope(row, targets, first_emails.get(row.message_id), values.get(row.id)))
             for row, key in keyed]
@@ -121,16 +126,19 @@ def build_envelopes(session, claimed: list[Row], links: Links) -> list[tuple[Row
 def _field_values(session, keyed: list[tuple[Row, _ShapeKey]],
                   shapes: dict[_ShapeKey, _Shape]) -> dict[int, dict[str, str]]:
     """CMP-25: the insert-field values of the chunk's deliveries whose texts have fields, one
-    statement per source those texts use (whatever the number of recipients)."""
+    statement per source those texts use (whatever the number of recipients), and one for the
+    columns that say whom each is about (the claim does not return them)."""
     with_fields = [(row, key) for row, key in keyed if shapes[key].fields]
     if not with_fields:
         return {}
     names = frozenset().union(*(shapes[key].fields for _, key in with_fields))
-    return delivery_values(session, [row for row, _ in with_fields], names)
+    subjects = session.execute(select(*SUBJECT_COLUMNS).where(
+        Delivery.id.in_([row.id for row, _ in with_fields]))).all()
+    return delivery_values(session, subjects, names)
 
 
-def _new_shapes(session, keys: set[_ShapeKey], links: Links,
-                copies: dict[tuple[int, str], TranslatedTexts]) -> dict[_ShapeKey, _Shape]:
+def _new_shapes(session, keys: set[_ShapeKey], links: Links, copies: dict[tuple[int, str], TranslatedTexts],
+                unsigned: frozenset[str]) -> dict[_ShapeKey, _Shape]:
     message_ids = {message_id for message_id, _, _ in keys}
     messages = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(message_ids))).scalars()}
     senders = {u.id: u for u in session.execute(
@@ -150,7 +158,8 @@ def _new_shapes(session, keys: set[_ShapeKey], links: Links,
         from_name = sender_display_name(message, sender, district, schools.get(message.send_as_school_id))
         shapes[message_id, channel, language] = _Shape.of(
             Channel(channel), message, from_name, district, sender, files.get(message_id, ()), links,
-            caller_ids.get(message.caller_id_id), copies.get((message_id, language)) if language else None)
+            caller_ids.get(message.caller_id_id), copies.get((message_id, language)) if language else None,
+            links_signed=channel not in unsigned)
     return shapes
 
 
@@ -161,6 +170,9 @@ class _Shape:
     envelope_type: type
     shared: dict
     links: Links
+    #: Per-delivery signed links (unsubscribe, reply, return path, a call's content URL) are built:
+    #: the plugin renders a body (``Capabilities.renders_body``).
+    links_signed: bool = True
     reply: bool = False  # a signed Reply-To per delivery (CMP-19)
     unsubscribe: bool = False  # a one-click unsubscribe link per delivery (RFC 8058)
     cc: tuple[str, ...] = ()
@@ -176,7 +188,7 @@ class _Shape:
     @classmethod
     def of(cls, channel: Channel, message: Message, from_name: str, district: District, sender: User,
            files: tuple[Attachment, ...], links: Links, caller_id: str | None = None,
-           copy: TranslatedTexts | None = None) -> _Shape:
+           copy: TranslatedTexts | None = None, links_signed: bool = True) -> _Shape:
         shared = {"message_id": message.id, "emergency": message.emergency}
         signed = message.include_signature and not message.secure
         texts = _texts_of(message, copy)
@@ -200,7 +212,7 @@ class _Shape:
             html_body = sanitized_html(html_body)
             shared.update(from_name=from_name, subject=subject, html_body=html_body, text_body=text_body,
                           attachments=() if message.secure else files, auto_replied=bool(message.auto_reply))
-            return cls(EmailEnvelope, shared, links, reply=bool(message.allow_reply and links.reply_domain),
+            return cls(EmailEnvelope, shared, links, links_signed, reply=bool(message.allow_reply and links.reply_domain),
                        unsubscribe=not message.emergency, cc=tuple(message.cc or ()),
                        cc_first_only=bool(message.cc_first_only), fields=fields_in(subject, html_body, text_body),
                        text_language=language)
@@ -213,7 +225,7 @@ class _Shape:
                 text += " " + sender.sms_signature.strip()
             fields = fields_in(text)
             limit = district.sms_character_limit
-            return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, fields=fields,
+            return cls(SmsEnvelope, {**shared, "text": text if fields else text[:limit]}, links, links_signed, fields=fields,
                        sms_limit=limit, text_language=language)
         if channel is Channel.VOICE:
             if message.secure:
@@ -224,10 +236,10 @@ class _Shape:
                 language = _part_language(copy, copy and copy.call_text, message.call_text, body_language)
             fields, limit = fields_in(script), tts_limit(district.tts_minutes)  # VOI-07: cut when spoken
             return cls(VoiceEnvelope, {**shared, "script": script if fields else script[:limit],
-                                       "caller_id": caller_id}, links, fields=fields, script_limit=limit,
+                                       "caller_id": caller_id}, links, links_signed, fields=fields, script_limit=limit,
                        text_language=language)
         # Push carries only a notification id and a generic title; the app fetches the content.
-        return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, push=True)
+        return cls(PushEnvelope, {**shared, "title": f"New message from {from_name}"}, links, links_signed, push=True)
 
     def envelope(self, delivery: Row, push_targets: dict[str, tuple[PushTarget, ...]],
                  first_email: int | None = None, values: dict[str, str] | None = None) -> Envelope:
@@ -237,20 +249,21 @@ class _Shape:
         if self.fields:
             per_delivery.update(self._filled_in(values or {}))
         if self.envelope_type is EmailEnvelope:
-            links = self.links
-            per_delivery.update(
-                cc=self.cc if not self.cc_first_only or first_email == delivery.id else (),
-                reply_to=reply_address(delivery.id, links.reply_domain, links.keys) if self.reply else None,
-                # VERP: a bounce comes back to an address only this delivery's email carried
-                return_path=bounce_address(delivery.id, links.reply_domain, links.keys)
-                if links.reply_domain else None,
-                unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.keys)
-                if self.unsubscribe else None)
+            per_delivery["cc"] = self.cc if not self.cc_first_only or first_email == delivery.id else ()
+            if self.links_signed:
+                links = self.links
+                per_delivery.update(
+                    reply_to=reply_address(delivery.id, links.reply_domain, links.keys) if self.reply else None,
+                    # VERP: a bounce comes back to an address only this delivery's email carried
+                    return_path=bounce_address(delivery.id, links.reply_domain, links.keys)
+                    if links.reply_domain else None,
+                    unsubscribe_url=unsubscribe_url(delivery.id, links.base_url, links.keys)
+                    if self.unsubscribe else None)
         elif self.push:
             # The app looks the delivery up by the id the API shows (issue 17 point 1).
             per_delivery.update(notification_id=global_id(Kind.DELIVERY, delivery.id),
                                 targets=push_targets.get(delivery.address, ()))
-        elif self.envelope_type is VoiceEnvelope:
+        elif self.envelope_type is VoiceEnvelope and self.links_signed:
             per_delivery["content_url"] = voice_content_url(delivery.id, self.links.base_url, self.links.keys)
         return self.envelope_type(**{**self.shared, **per_delivery})
 
@@ -364,18 +377,21 @@ def voice_content_url(delivery_id: int, base_url: str, keys: SigningKeys) -> str
 def script_for_delivery(session, delivery_id: int, links: Links) -> VoiceEnvelope | None:
     """The envelope of one call as dispatch built it (fields filled in, cut to the limit), for the
     TwiML route; None when it is not a call."""
-    row = session.execute(select(*CLAIM_COLUMNS).where(Delivery.id == delivery_id,
-                                                       Delivery.channel == Channel.VOICE.value)).first()
+    row = session.execute(select(*CLAIMED).where(Delivery.id == delivery_id,
+                                                 Delivery.channel == Channel.VOICE.value)).first()
     if row is None:
         return None
     [(_, envelope)] = build_envelopes(session, [row], links)
     return envelope
 
 
-#: The columns dispatch claims a delivery with, which envelopes are built from.
-CLAIM_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
-                 Delivery.language, Delivery.attempts, Delivery.status, Delivery.student_id, Delivery.recipient_kind,
-                 Delivery.recipient_id)
+#: The columns envelopes are built from: those dispatch's claim returns
+#: (domain.delivery.sending.claims.CLAIMED_COLUMNS).
+CLAIMED = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
+           Delivery.language, Delivery.attempts, Delivery.status)
+#: Whom a delivery is about, which insert fields read (domain.content.insert_fields).
+SUBJECT_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.student_id, Delivery.recipient_kind,
+                   Delivery.recipient_id, Delivery.recipient_name)
 
 
 def _secure_notice(message: Message, from_name: str, links: Links) -> str:
