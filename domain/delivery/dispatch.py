@@ -203,7 +203,6 @@ class _Writes:
     opted_out: list[tuple[Channel, str]] = dataclasses.field(default_factory=list)
     unreachable_calls: list[int] = dataclasses.field(default_factory=list)
     gone: set[str] = dataclasses.field(default_factory=set)
-    settled: Counter = dataclasses.field(default_factory=Counter)  # per message: deliveries now final
 
 
 def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResult) -> _Writes:
@@ -229,7 +228,6 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
                 if outcome.gone:  # push endpoints retired though the delivery went out
                     writes.gone.update(outcome.gone)
                 result.sent += 1
-                writes.settled[row.message_id] += 1
                 continue
             writes.rows.append(_ledger_row(row.id, number, change, outcome))
             writes.gone.update(getattr(outcome, "gone", ()))
@@ -237,8 +235,6 @@ def _writes(calls: list[PluginCall], started: dt.datetime, result: DispatchResul
                 result.sent += 1
             elif change.status != queued:
                 result.failed += 1
-            if change.status != queued:
-                writes.settled[row.message_id] += 1
             if change.opts_out:
                 writes.opted_out.append((Channel(row.channel), row.address))
             if change.unreachable_call:
@@ -266,8 +262,7 @@ def record(engine: Engine, writes: _Writes) -> list[int]:
         if connection.dialect.name == "postgresql":
             completed = record_in_one_statement(connection, writes.rows, writes.calls, writes.started, now)
         else:
-            write_rows(connection, writes.rows, writes.calls, writes.started, now)
-            completed = settle(session, writes.settled, now)
+            completed = settle(session, write_rows(connection, writes.rows, writes.calls, writes.started, now), now)
         _requeue_stepped_aside(session, writes.stepped_aside, now)
         if writes.unreachable_calls:
             note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)

@@ -8,18 +8,19 @@ nought. The rows travel as one JSON parameter (the C json encoder), unpacked onc
 ``json_to_recordset``; the statement text never changes, so nothing is compiled per chunk. (A
 VALUES list of 2,500 bound parameters cost ~30 ms of Python per chunk to compile; one array
 parameter per column still cost ~12 ms to dump.) The counter is lowered by the rows the UPDATE
-really moved from SENDING, so an outcome for a row someone else already settled is not counted
-twice. On SQLite, in-process, executemany of prepared statements is the fast path, and the caller
-settles the counters.
+really moved from SENDING, so an outcome for a row someone else already settled (a rescue of a
+worker that seemed dead) is not counted twice. On SQLite, in-process, executemany of prepared
+statements is the fast path, and the caller settles the counters by the same rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import TypedDict
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, text, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from models.messaging import Delivery, DeliveryAttempt, DeliveryStatus as DS
@@ -97,11 +98,16 @@ def record_in_one_statement(connection: Connection, rows: list[LedgerRow], calls
 
 
 def write_rows(connection: Connection, rows: list[LedgerRow], calls: list[tuple[str, dt.datetime]],
-               started: dt.datetime, now: dt.datetime) -> None:
+               started: dt.datetime, now: dt.datetime) -> Counter:
     """SQLite: the same writes as ``record_in_one_statement`` but the messages' counters, as
-    executemany of three prepared statements (the caller settles the counters)."""
+    executemany of prepared statements. Returns, per message, the deliveries it moved from SENDING
+    to a final status, for the caller to settle (SQLite has one writer: what is SENDING when read
+    is what the UPDATE moves)."""
     if not rows:
-        return
+        return Counter()
+    final = {row["i"] for row in rows if row["s"] != DS.QUEUED.value}
+    settled = Counter(connection.execute(select(Delivery.message_id).where(
+        Delivery.id.in_(final), Delivery.status == DS.SENDING.value)).scalars()) if final else Counter()
     connection.execute(DeliveryAttempt.__table__.insert(), [
         {"delivery_id": row["i"], "plugin": calls[row["f"] - 1][0], "outcome": row["a"],
          "provider_id": row.get("p"), "code": row.get("ac"), "detail": row.get("ad"), "started_at": started,
@@ -118,3 +124,4 @@ def write_rows(connection: Connection, rows: list[LedgerRow], calls: list[tuple[
     if retries:
         connection.execute(update(Delivery).where(Delivery.id == bindparam("retry_id"))
                            .values(not_before=bindparam("retry_at")), retries)
+    return settled
