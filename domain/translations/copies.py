@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from domain.translations.languages import ORIGINAL_LANGUAGE
@@ -38,13 +38,13 @@ def translated_texts(session: Session, pairs: Collection[tuple[int, str]],
     wanted = {(message_id, language) for message_id, language in pairs if language != ORIGINAL_LANGUAGE}
     if not wanted:
         return {}
-    district = district or session.execute(select(District).limit(1)).scalars().one()
-    if not district.addon_translations:
+    if district is not None and not district.addon_translations:
         return {}
-    rows = session.execute(select(MessageTranslation).where(
-        MessageTranslation.message_id.in_({message_id for message_id, _ in wanted}),
-        MessageTranslation.language.in_({language for _, language in wanted}))).scalars()
+    t = MessageTranslation.__table__.c
+    statement = select(t.message_id, t.language, t.subject, t.html_body, t.text_body, t.sms_text, t.call_text).where(
+        t.message_id.in_({message_id for message_id, _ in wanted}), t.language.in_({language for _, language in wanted}))
+    if district is None:  # one round trip: the add-on is read with the rows (dispatch, once per chunk)
+        statement = statement.where(exists(select(District.id).where(District.addon_translations.is_(True))))
     return {(row.message_id, row.language): TranslatedTexts(
         row.language, row.subject, row.html_body, row.text_body, row.sms_text, row.call_text)
-        for row in rows if (row.message_id, row.language) in wanted}
-
+        for row in session.execute(statement) if (row.message_id, row.language) in wanted}

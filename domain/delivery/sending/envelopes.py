@@ -102,7 +102,6 @@ def build_envelopes(session, claimed: list[Row], links: Links,
     chunk's translations are read in one statement (TRN-01), only when a delivery reads one."""
     copies = translated_texts(session, {(row.message_id, row.language) for row in claimed
                                         if row.channel in _TEXT_CHANNELS and row.language != ORIGINAL_LANGUAGE})
-
     if copies:
         keyed = [(row, (row.message_id, row.channel, row.language if (row.message_id, row.language) in copies
                         else None)) for row in claimed]
