@@ -16,7 +16,8 @@ Header text is one line. Input refuses control characters in subjects and names 
 point 10), but rows written before that may hold them, so display names and the subject are folded
 onto one line here rather than raising for the whole batch. An address cannot be folded into
 another address: one with control characters raises :class:`UnsendableEmail`, which a plugin
-reports as that one delivery's permanent failure.
+reports as that one delivery's permanent failure. So does one that is not ASCII: no header can
+carry it without SMTPUTF8 (RFC 6531), which Homeroom does not use.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def one_line(text: str) -> str:
 def _address(value: str, field: str) -> str:
     if CONTROL_CHARACTERS.search(value):
         raise UnsendableEmail(f"the {field} address contains control characters")
+    if not value.isascii():  # a header address must be ASCII (formataddr); SMTPUTF8 is not supported
+        raise UnsendableEmail(f"the {field} address is not ASCII")
     return value
 
 

@@ -107,3 +107,18 @@ def test_a_cc_copy_follows_only_an_accepted_email(server):
     own, copy, _ = recorder.messages
     assert own["Message-ID"] == "<delivery-1.1@homeroom.local>" and copy["Message-ID"] == "<delivery-1.1.cc@homeroom.local>"
     assert recorder.return_paths[1] == "bounces@district.example.org" and copy["X-Homeroom-Delivery"] is None
+
+
+def test_a_non_ascii_address_fails_alone_and_the_batch_goes_on(server):
+    """JOB-05 (issue 13 point 10's rule, for one more kind of address): no header can carry an
+    address that is not ASCII without SMTPUTF8, which Homeroom does not use, so that delivery alone
+    is a permanent INVALID_ADDRESS and the rest are sent. (Until issue 20 compose_email raised
+    UnicodeEncodeError, and with it the whole batch.)"""
+    controller, recorder, relay = server
+    outcomes = plugin_for(controller, port=relay.port).send(
+        [envelope("1", "josé@familias.example.org"), envelope("2", "ana@families.example.org"),
+         envelope("3", "ben@families.example.org", cc=("tía@familias.example.org",))])
+    assert isinstance(outcomes[0], PermanentFailure) and outcomes[0].code == "INVALID_ADDRESS"
+    assert outcomes[0].detail == "the recipient address is not ASCII"
+    assert isinstance(outcomes[1], Sent) and isinstance(outcomes[2], PermanentFailure)
+    assert recorder.delivered_to() == ["ana@families.example.org"]
