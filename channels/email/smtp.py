@@ -167,8 +167,14 @@ class SmtpChannel(EmailChannel):
             answered_before = answered
             try:
                 exchange(connection, mails, finished)
-            except ConnectionLost as lost:
+            except BaseException as error:
+                # Whatever stopped the exchange (a lost connection, an email that could not be
+                # built, a worker's time limit) may have left the server mid-transaction, waiting
+                # for a message: the next batch's commands would become its text. Never reuse it.
                 self._connections.discard()
+                if not isinstance(error, ConnectionLost):
+                    raise
+                lost = error
                 if lost.in_doubt is not None:
                     self._record_in_doubt(lost.in_doubt, outcomes)
                 stalled = 0 if answered > answered_before else stalled + 1

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from channels.base import EmailEnvelope, Retryable, Sent
+from channels.email.smtp import SmtpChannel, SmtpConfig
 from peers.smtp_sink import Recorder, Relay, free_port, plugin_for
 
 
@@ -160,3 +161,33 @@ def test_each_worker_thread_has_its_own_connection(sink):
     assert len(outcomes) == 60 and all(isinstance(o, Sent) for o in outcomes)
     assert Counter(recorder.delivered_to()) == Counter(addresses(100, 20) + addresses(200, 20) + addresses(300, 20))
     assert len(set(recorder.peers)) == 3
+
+
+class FailsToRender(SmtpChannel):
+    """A plugin whose email for one reference cannot be built (as an unexpected error, or a worker's
+    time limit, can strike mid-exchange)."""
+
+    def _render(self, envelope, headers, eight_bit):
+        if envelope.reference == "3":
+            raise RuntimeError("cannot build this email")
+        return super()._render(envelope, headers, eight_bit)
+
+
+def test_a_batch_that_raised_mid_exchange_leaves_no_half_open_transaction_behind(pipelining):
+    """The exception reaches dispatch (which reconciles, as before), and the connection it left
+    mid-transaction (the server waiting for a message after its 354) is not used again: the next
+    batch goes on a new connection, and no command ends up inside an email."""
+    recorder = Recorder(pipelining=pipelining)
+    controller = start_sink(recorder)
+    try:
+        plugin = FailsToRender(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
+                                          from_address="no-reply@district.example.org"))
+        with pytest.raises(RuntimeError):
+            plugin.send(emails(1, 4))
+        assert all(isinstance(o, Sent) for o in plugin.send(emails(5, 2)))
+        plugin.close()
+        assert recorder.delivered_to()[-2:] == addresses(5, 2)
+        assert not any("MAIL FROM" in message.get_body(("plain",)).get_content() for message in recorder.messages)
+        assert len(set(recorder.peers)) == 2
+    finally:
+        controller.stop()
