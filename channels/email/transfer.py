@@ -121,8 +121,6 @@ def exchange(connection: SmtpConnection, mails: deque[Mail], finished: Callable[
         message = mail.email(connection.eight_bit).data + b".\r\n"
         try:
             connection.write(message + _opening_commands(connection, following) if following else message)
-            if following is not None and len(mails) > 1:
-                mails[1].email(connection.eight_bit)  # rendered while the server reads, not after
             end = connection.reply()
         except ConnectionBroken:
             raise ConnectionLost(in_doubt=mail) from None
