@@ -106,7 +106,7 @@ def test_a_server_restarted_between_batches_gets_the_next_batch_once(pipelining)
         again.stop()
 
 
-def test_jobs_05_a_connection_cut_mid_batch_loses_nothing_and_sends_nothing_twice(sink):
+def test_job_05_a_connection_cut_mid_batch_loses_nothing_and_sends_nothing_twice(sink):
     """Covers JOB-05. The connection is cut as the third email's end goes out: that email is in
     doubt (its message was sent, no reply came), so it is retryable and not sent again in the
     batch; every other email is sent once, the rest on a new connection. Sending the retryable one
