@@ -16,7 +16,8 @@ Header text is one line. Input refuses control characters in subjects and names 
 point 10), but rows written before that may hold them, so display names and the subject are folded
 onto one line here rather than raising for the whole batch. An address cannot be folded into
 another address: one with control characters raises :class:`UnsendableEmail`, which a plugin
-reports as that one delivery's permanent failure.
+reports as that one delivery's permanent failure. So does one that is not ASCII: no header can
+carry it without SMTPUTF8 (RFC 6531), which Homeroom does not use.
 """
 
 from __future__ import annotations
@@ -49,26 +50,60 @@ def one_line(text: str) -> str:
 def _address(value: str, field: str) -> str:
     if CONTROL_CHARACTERS.search(value):
         raise UnsendableEmail(f"the {field} address contains control characters")
+    if not value.isascii():  # a header address must be ASCII (formataddr); SMTPUTF8 is not supported
+        raise UnsendableEmail(f"the {field} address is not ASCII")
     return value
+
+
+def recipient_field(envelope: EmailEnvelope) -> str:
+    """The To header's value: the recipient's name (on one line) and address."""
+    return formataddr((one_line(envelope.recipient_name), _address(envelope.to, "recipient")))
+
+
+def cc_field(envelope: EmailEnvelope) -> str | None:
+    """The Cc header's value, or None without Cc."""
+    return ", ".join(_address(address, "Cc") for address in envelope.cc) if envelope.cc else None
+
+
+def message_id_field(envelope: EmailEnvelope, message_id_domain: str, *, cc_copy: bool = False) -> str:
+    """The Message-ID, stable per delivery (and per delivery's Cc copy)."""
+    copy = ".cc" if cc_copy else ""
+    return f"<delivery-{envelope.reference}.{envelope.message_id}{copy}@{message_id_domain}>"
+
+
+def unsubscribe_field(envelope: EmailEnvelope) -> str | None:
+    """List-Unsubscribe's value (RFC 8058 one-click), or None: emergencies carry none."""
+    return f"<{envelope.unsubscribe_url}>" if envelope.unsubscribe_url and not envelope.emergency else None
+
+
+#: List-Unsubscribe-Post's one value, sent with every List-Unsubscribe (RFC 8058).
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def cc_copy_envelope(envelope: EmailEnvelope) -> EmailEnvelope:
+    """What the Cc copy is composed from: the delivery without its reply address, unsubscribe
+    link and signed return path, which stand for the delivery's own recipient."""
+    return dataclasses.replace(envelope, reply_to=None, unsubscribe_url=None, return_path=None)
 
 
 def compose_email(envelope: EmailEnvelope, *, from_address: str, message_id_domain: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = formataddr((one_line(envelope.from_name), from_address))
-    message["To"] = formataddr((one_line(envelope.recipient_name), _address(envelope.to, "recipient")))
+    message["To"] = recipient_field(envelope)
     if envelope.cc:
-        message["Cc"] = ", ".join(_address(address, "Cc") for address in envelope.cc)
+        message["Cc"] = cc_field(envelope)
     if envelope.reply_to:
         message["Reply-To"] = envelope.reply_to
     message["Subject"] = one_line(envelope.subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = f"<delivery-{envelope.reference}.{envelope.message_id}@{message_id_domain}>"
+    message["Message-ID"] = message_id_field(envelope, message_id_domain)
     message["X-Homeroom-Delivery"] = envelope.reference
     if envelope.auto_replied:  # RFC 3834 section 5: an automatic response says so
         message["Auto-Submitted"] = "auto-replied"
-    if envelope.unsubscribe_url and not envelope.emergency:
-        message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    unsubscribe = unsubscribe_field(envelope)
+    if unsubscribe:
+        message["List-Unsubscribe"] = unsubscribe
+        message["List-Unsubscribe-Post"] = ONE_CLICK
     message.set_content(envelope.text_body)
     message.add_alternative(envelope.html_body, subtype="html")
     # After the bodies: set_content clears every Content-* header set before it. The language of
@@ -87,8 +122,7 @@ def compose_cc_copy(envelope: EmailEnvelope, *, from_address: str, message_id_do
     its own. Send it with the plugin's own envelope sender, never the delivery's return path."""
     if not envelope.cc:
         return None
-    copy = dataclasses.replace(envelope, reply_to=None, unsubscribe_url=None, return_path=None)
-    message = compose_email(copy, from_address=from_address, message_id_domain=message_id_domain)
-    message.replace_header("Message-ID", f"<delivery-{envelope.reference}.{envelope.message_id}.cc@{message_id_domain}>")
+    message = compose_email(cc_copy_envelope(envelope), from_address=from_address, message_id_domain=message_id_domain)
+    message.replace_header("Message-ID", message_id_field(envelope, message_id_domain, cc_copy=True))
     del message["X-Homeroom-Delivery"]
     return message

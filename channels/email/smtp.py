@@ -1,4 +1,5 @@
-"""The ``smtp`` email plugin: multipart HTML + text over SMTP (aiosmtplib), one connection per batch.
+"""The ``smtp`` email plugin: multipart HTML + text over SMTP, one connection per worker thread,
+pipelined where the server offers it.
 
 Each email carries a ``Message-ID`` derived from the delivery reference and, unless it is an
 emergency, ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
@@ -8,18 +9,26 @@ envelope's signed per-delivery bounce address when the core gives one (VERP), so
 retryable, a 5xx reply is a permanent failure carrying the server's code; an address no email can
 carry is a permanent ``INVALID_ADDRESS`` for that delivery alone; a connection or TLS failure
 leaves the whole batch retryable.
+
+How it keeps the sink's pace (issue 20 point 5): each worker thread keeps one connection across
+batches (channels.email.connection), transactions are pipelined (channels.email.transfer), and
+what the emails of one message share is serialised once (channels.email.wire). A connection lost
+mid-batch is replaced and the batch goes on; the one email whose message went out unanswered is
+retryable (the server may have it, as before) and is not sent again in this batch.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
+import functools
 import logging
+import smtplib
 import ssl
+from collections import deque
 from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import ClassVar, Literal
 
-import aiosmtplib
 from pydantic import Field, SecretStr
 
 from channels.base import (
@@ -33,7 +42,10 @@ from channels.base import (
     Retryable,
     Sent,
 )
-from channels.email.format import INVALID_ADDRESS, UnsendableEmail, compose_cc_copy, compose_email
+from channels.email.connection import CLOSING, SmtpConnection, ThreadConnections
+from channels.email.format import INVALID_ADDRESS, UnsendableEmail, cc_copy_envelope, compose_email
+from channels.email.transfer import ConnectionLost, Mail, Result, exchange, smtp_mailbox
+from channels.email.wire import DeliveryHeaders, EmailShapes, WireEmail, assemble, wire_policy
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +65,20 @@ class SmtpConfig(PluginConfig):
     message_id_domain: str = Field(default="homeroom.local", description="The right-hand side of Message-IDs.")
     timeout_seconds: float = Field(default=30, gt=0, le=300)
     verify_certificates: bool = True
+    connection_check_after_seconds: float = Field(
+        default=5, ge=0, le=3600, description="A kept connection idle this long answers a RSET before it is used.")
+    connection_max_idle_seconds: float = Field(
+        default=60, ge=0, le=3600, description="A kept connection idle longer is closed unused and a new one opened "
+                                               "(servers drop idle clients); 0 closes it after every batch.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sending:
+    """What a transaction is: a delivery's email, or the Cc copy of it."""
+
+    reference: str
+    message_id: str
+    cc_copy: bool = False
 
 
 class SmtpChannel(EmailChannel):
@@ -62,78 +88,136 @@ class SmtpChannel(EmailChannel):
 
     config: SmtpConfig
 
+    def __init__(self, config: PluginConfig):
+        super().__init__(config)
+        # Caches, not state: the config never changes, and each thread has its own connection.
+        self._shapes = EmailShapes(from_address=self.config.from_address,
+                                   message_id_domain=self.config.message_id_domain)
+        self._connections = ThreadConnections(self._open_connection,
+                                              check_after_seconds=self.config.connection_check_after_seconds,
+                                              max_idle_seconds=self.config.connection_max_idle_seconds)
+
     def send(self, batch: Sequence[Envelope]) -> list[Outcome]:
-        return asyncio.run(self._send_batch(batch))
+        outcomes: dict[str, Outcome] = {}
+        mails: deque[Mail] = deque()
+        for envelope in batch:
+            if not isinstance(envelope, EmailEnvelope):
+                outcomes[envelope.reference] = PermanentFailure(envelope.reference, "UNSUPPORTED_CHANNEL")
+                continue
+            try:
+                mails.append(self._mail(envelope))
+            except UnsendableEmail as error:  # this delivery alone fails; the batch goes on
+                outcomes[envelope.reference] = PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
+        if mails:
+            self._transmit(mails, outcomes)
+        return [outcomes[envelope.reference] for envelope in batch]
 
     def build(self, envelope: EmailEnvelope) -> EmailMessage:
-        """The RFC 5322 message for one delivery (channels.email.format)."""
+        """The RFC 5322 message for one delivery (channels.email.format), which what :meth:`send`
+        writes equals in content."""
         return compose_email(envelope, from_address=self.config.from_address,
                              message_id_domain=self.config.message_id_domain)
-
-    async def _send_batch(self, batch: Sequence[Envelope]) -> list[Outcome]:
-        emails = [envelope for envelope in batch if isinstance(envelope, EmailEnvelope)]
-        outcomes: dict[str, Outcome] = {
-            envelope.reference: PermanentFailure(envelope.reference, "UNSUPPORTED_CHANNEL")
-            for envelope in batch if not isinstance(envelope, EmailEnvelope)}
-        client = aiosmtplib.SMTP(
-            hostname=self.config.host, port=self.config.port, timeout=self.config.timeout_seconds,
-            use_tls=self.config.security == "tls", start_tls=self.config.security == "starttls",
-            tls_context=self._tls_context())
-        try:
-            await client.connect()
-            if self.config.username:
-                await client.login(self.config.username,
-                                   self.config.password.get_secret_value() if self.config.password else "")
-        except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
-            detail = _safe_detail(error)
-            outcomes.update({e.reference: Retryable(e.reference, None, "SMTP_CONNECT", detail) for e in emails})
-            return [outcomes[e.reference] for e in batch]
-        try:
-            for envelope in emails:  # one connection for the whole batch
-                outcomes[envelope.reference] = await self._send_one(client, envelope)
-        finally:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
-        return [outcomes[e.reference] for e in batch]
-
-    async def _send_one(self, client: aiosmtplib.SMTP, envelope: EmailEnvelope) -> Outcome:
-        try:
-            message = self.build(envelope)
-            cc_copy = compose_cc_copy(envelope, from_address=self.config.from_address,
-                                      message_id_domain=self.config.message_id_domain)
-        except UnsendableEmail as error:  # this delivery alone fails; the batch goes on
-            return PermanentFailure(envelope.reference, INVALID_ADDRESS, str(error))
-        outcome = await self._transmit(client, envelope.reference, message, self.return_path(envelope), [envelope.to])
-        if cc_copy is not None and isinstance(outcome, Sent):
-            # The Cc copy travels apart, with the plugin's own envelope sender: its fate is not the
-            # delivery's, and its bounces name no delivery (channels.email.format).
-            copied = await self._transmit(client, envelope.reference, cc_copy, self.config.envelope_sender
-                                          or self.config.from_address, list(envelope.cc))
-            if not isinstance(copied, Sent):
-                log.warning("the Cc copy of delivery %s was not accepted (%s)", envelope.reference,
-                            getattr(copied, "code", None))
-        return outcome
-
-    async def _transmit(self, client: aiosmtplib.SMTP, reference: str, message: EmailMessage, sender: str,
-                        recipients: list[str]) -> Outcome:
-        try:
-            errors, _reply = await client.send_message(message, sender=sender, recipients=recipients)
-        except aiosmtplib.SMTPRecipientsRefused as refused:
-            return _outcome_for_code(reference, refused.recipients[0].code, refused.recipients[0].message)
-        except aiosmtplib.SMTPResponseException as error:
-            return _outcome_for_code(reference, error.code, error.message)
-        except (aiosmtplib.SMTPException, OSError) as error:
-            return Retryable(reference, None, "SMTP_ERROR", _safe_detail(error))
-        if errors:  # a refused recipient reported without an exception
-            code, text = next(iter(errors.values()))
-            return _outcome_for_code(reference, code, text)
-        return Sent(reference, message["Message-ID"].strip("<>"))
 
     def return_path(self, envelope: EmailEnvelope) -> str:
         """MAIL FROM: the delivery's signed bounce address, else the configured envelope sender."""
         return envelope.return_path or self.config.envelope_sender or self.config.from_address
+
+    def close(self) -> None:
+        """QUIT the calling thread's connection (the next batch opens another)."""
+        self._connections.close()
+
+    def _mail(self, envelope: EmailEnvelope) -> Mail:
+        """The delivery's transaction and, with Cc, its copy's as the follow-up. Raises UnsendableEmail."""
+        headers = self._shapes.headers(envelope)
+        sender, to = smtp_mailbox(self.return_path(envelope), "return path"), smtp_mailbox(envelope.to, "recipient")
+        mail = Mail(_Sending(envelope.reference, headers.message_id), sender, (to,),
+                    functools.partial(self._render, envelope, headers))
+        if envelope.cc:
+            # The Cc copy travels apart, with the plugin's own envelope sender: its fate is not the
+            # delivery's, and its bounces name no delivery (channels.email.format).
+            copy = cc_copy_envelope(envelope)
+            copy_headers = self._shapes.headers(copy, cc_copy=True)
+            mail.follow_up = Mail(
+                _Sending(envelope.reference, copy_headers.message_id, cc_copy=True),
+                smtp_mailbox(self.config.envelope_sender or self.config.from_address, "envelope sender"),
+                tuple(smtp_mailbox(address, "Cc") for address in envelope.cc),
+                functools.partial(self._render, copy, copy_headers))
+        return mail
+
+    def _render(self, envelope: EmailEnvelope, headers: DeliveryHeaders, eight_bit: bool) -> WireEmail:
+        return assemble(self._shapes.shape(envelope, wire_policy(eight_bit=eight_bit)), headers)
+
+    def _transmit(self, mails: deque[Mail], outcomes: dict[str, Outcome]) -> None:
+        """Run the transactions, on a new connection when one is lost (as long as the last one got
+        something answered), recording each delivery's outcome."""
+        answered = 0
+
+        def finished(result: Result) -> None:
+            nonlocal answered
+            answered += result.refusal is None or result.refusal.code != CLOSING
+            self._record(result, outcomes)
+
+        stalled = 0
+        while mails:
+            try:
+                connection = self._connections.acquire()
+            except (smtplib.SMTPException, OSError) as error:  # ssl.SSLError is an OSError
+                self._give_up(mails, outcomes, "SMTP_CONNECT", _safe_detail(error))
+                return
+            answered_before = answered
+            try:
+                exchange(connection, mails, finished)
+            except BaseException as error:
+                # Whatever stopped the exchange (a lost connection, an email that could not be
+                # built, a worker's time limit) may have left the server mid-transaction, waiting
+                # for a message: the next batch's commands would become its text. Never reuse it.
+                self._connections.discard()
+                if not isinstance(error, ConnectionLost):
+                    raise
+                lost = error
+                if lost.in_doubt is not None:
+                    self._record_in_doubt(lost.in_doubt, outcomes)
+                stalled = 0 if answered > answered_before else stalled + 1
+                if stalled > 1:  # a new connection got nothing done either: leave the rest for later
+                    code, detail = ((str(lost.closing.code), lost.closing.text) if lost.closing
+                                    else ("SMTP_ERROR", "the connection was lost"))
+                    self._give_up(mails, outcomes, code, detail)
+                    return
+                continue
+            self._connections.release()
+
+    def _record(self, result: Result, outcomes: dict[str, Outcome]) -> None:
+        sending: _Sending = result.mail.owner
+        if sending.cc_copy:
+            if result.refusal:
+                log.warning("the Cc copy of delivery %s was not accepted (%s)", sending.reference, result.refusal.code)
+        elif result.refusal:
+            outcomes[sending.reference] = _outcome_for_code(sending.reference, result.refusal.code, result.refusal.text)
+        else:
+            outcomes[sending.reference] = Sent(sending.reference, sending.message_id)
+
+    def _record_in_doubt(self, mail: Mail, outcomes: dict[str, Outcome]) -> None:
+        """The message went out and no reply came: the server may have it. Retryable, as before
+        (the core decides), and never sent again within this batch."""
+        sending: _Sending = mail.owner
+        if sending.cc_copy:
+            log.warning("the Cc copy of delivery %s may not have arrived (the connection was lost)", sending.reference)
+        else:
+            outcomes[sending.reference] = Retryable(sending.reference, None, "SMTP_ERROR",
+                                                    "the connection was lost before the server answered the message")
+
+    def _give_up(self, mails: deque[Mail], outcomes: dict[str, Outcome], code: str, detail: str) -> None:
+        """Every transaction not yet run: retryable, with why."""
+        for mail in mails:
+            if not mail.owner.cc_copy:
+                outcomes[mail.owner.reference] = Retryable(mail.owner.reference, None, code, detail[:200] or None)
+        mails.clear()
+
+    def _open_connection(self) -> SmtpConnection:
+        return SmtpConnection.open(
+            host=self.config.host, port=self.config.port, security=self.config.security,
+            timeout=self.config.timeout_seconds, tls_context=self._tls_context(), username=self.config.username,
+            password=self.config.password.get_secret_value() if self.config.password else None)
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.security == "none":
