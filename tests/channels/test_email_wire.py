@@ -1,6 +1,6 @@
 """An email built the fast way (channels.email.wire: MIME once per message shape, the delivery's
 headers written per email) equals compose_email's, as the smtp plugin sent it until issue 20
-(flattened by aiosmtplib with the SMTP policy), header by header and part by part."""
+(flattened with the SMTP policy, as the aiosmtplib client did before issue 20), header by header and part by part."""
 
 from __future__ import annotations
 
