@@ -8,7 +8,8 @@ then, with 1 and then 2 worker processes running the ``discard`` plugin, enqueue
 times until the last delivery is SENT. In the same run a bare chunked Dramatiq job (one UPDATE …
 RETURNING per 500 rows of a scratch table, bench/dispatch_harness.py) is timed with 2 processes,
 the ceiling Homeroom's own dispatch is measured against. Last line:
-``dispatch_per_s_1w=… dispatch_per_s_2w=… harness_per_s=…``.
+``dispatch_per_s_1w=… dispatch_per_s_2w=… harness_per_s=… harness_ratio=…`` (2 processes ÷ harness).
+bench/dispatch_chunk.py shows where one chunk's time goes.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     redis_client.flushdb()
     forget_messages(engine, [message.id])
     print(f"dispatch_per_s_1w={rates[1]:.0f} dispatch_per_s_2w={rates[2]:.0f} harness_per_s={harness_rate:.0f} "
-          f"deliveries={len(ids)} chunk={CHUNK} threads={args.threads}")
+          f"harness_ratio={rates[2] / harness_rate:.2f} deliveries={len(ids)} chunk={CHUNK} threads={args.threads}")
     return 0
 
 
