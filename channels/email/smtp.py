@@ -7,8 +7,9 @@ emergency, ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=On
 envelope's signed per-delivery bounce address when the core gives one (VERP), so bounces reach
 ``homeroom inbound-smtp`` and name their delivery; else ``envelope_sender``. A 4xx reply is
 retryable, a 5xx reply is a permanent failure carrying the server's code; an address no email can
-carry is a permanent ``INVALID_ADDRESS`` for that delivery alone; a connection or TLS failure
-leaves the whole batch retryable.
+carry is a permanent ``INVALID_ADDRESS`` for that delivery alone, and so is an email that cannot
+be built (``UNBUILT``: it is built before any of its commands is written, so the batch goes on);
+a connection or TLS failure leaves the whole batch retryable.
 
 How it keeps the sink's pace (issue 20 point 5): each worker thread keeps one connection across
 batches (channels.email.connection), transactions are pipelined (channels.email.transfer), and
@@ -48,6 +49,9 @@ from channels.email.transfer import ConnectionLost, Mail, Result, exchange, smtp
 from channels.email.wire import DeliveryHeaders, EmailShapes, WireEmail, assemble, wire_policy
 
 log = logging.getLogger(__name__)
+
+#: The PermanentFailure code of a delivery whose email could not be built (nothing of it was sent).
+UNBUILT = "UNBUILT"
 
 
 class SmtpConfig(PluginConfig):
@@ -188,7 +192,12 @@ class SmtpChannel(EmailChannel):
 
     def _record(self, result: Result, outcomes: dict[str, Outcome]) -> None:
         sending: _Sending = result.mail.owner
-        if sending.cc_copy:
+        if result.unbuilt:  # nothing of it went out
+            log.error("the email of delivery %s could not be built (%s)", sending.reference, result.unbuilt)
+            if not sending.cc_copy:
+                outcomes[sending.reference] = PermanentFailure(
+                    sending.reference, UNBUILT, f"the email could not be built ({result.unbuilt})")
+        elif sending.cc_copy:
             if result.refusal:
                 log.warning("the Cc copy of delivery %s was not accepted (%s)", sending.reference, result.refusal.code)
         elif result.refusal:

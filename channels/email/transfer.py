@@ -83,6 +83,8 @@ class Result:
 
     mail: Mail
     refusal: Reply | None = None
+    #: The email could not be built (the error's class): nothing of it was written.
+    unbuilt: str | None = None
 
 
 class ConnectionLost(Exception):
@@ -109,6 +111,8 @@ def exchange(connection: SmtpConnection, mails: deque[Mail], finished: Callable[
     while mails:
         mail = mails[0]
         if opened is None:
+            if not _built(connection, mails, finished):
+                continue
             opened = _open(connection, mail)
         if not opened.ready:
             mails.popleft()
@@ -118,6 +122,8 @@ def exchange(connection: SmtpConnection, mails: deque[Mail], finished: Callable[
             continue
         mails.popleft()
         following = mails[0] if connection.pipelining and mails and mail.follow_up is None else None
+        if following is not None and not _built(connection, mails, finished):
+            following = None  # it failed alone; the next one opens after this message
         message = mail.email(connection.eight_bit).data + b".\r\n"
         try:
             connection.write(message + _opening_commands(connection, following) if following else message)
@@ -132,6 +138,20 @@ def exchange(connection: SmtpConnection, mails: deque[Mail], finished: Callable[
         if end.code == CLOSING:
             raise ConnectionLost(in_doubt=None, closing=end)
         opened = _read_opening(connection, following) if following is not None else None
+
+
+def _built(connection: SmtpConnection, mails: deque[Mail], finished: Callable[[Result], None]) -> bool:
+    """Build ``mails[0]``'s email before any of its commands is written, so an email that cannot
+    be built fails alone and never leaves the server mid-transaction; when it cannot, it is taken
+    off and reported (``Result.unbuilt``)."""
+    mail = mails[0]
+    try:
+        mail.email(connection.eight_bit)
+    except Exception as error:  # noqa: BLE001  (any error building it is this email's alone)
+        mails.popleft()
+        finished(Result(mail, unbuilt=type(error).__name__))
+        return False
+    return True
 
 
 def _envelope_lines(connection: SmtpConnection, mail: Mail) -> list[bytes]:

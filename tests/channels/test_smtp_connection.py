@@ -13,7 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from channels.base import EmailEnvelope, Retryable, Sent
-from channels.email.smtp import SmtpChannel, SmtpConfig
+from channels.email.smtp import UNBUILT, SmtpChannel, SmtpConfig
+from domain.delivery.sending.plugin_batches import send_batch
 from peers.smtp_sink import Recorder, Relay, free_port, plugin_for
 
 
@@ -164,13 +165,41 @@ def test_each_worker_thread_has_its_own_connection(sink):
 
 
 class FailsToRender(SmtpChannel):
-    """A plugin whose email for one reference cannot be built (as an unexpected error, or a worker's
-    time limit, can strike mid-exchange)."""
+    """A plugin whose email for one reference cannot be built."""
 
     def _render(self, envelope, headers, eight_bit):
         if envelope.reference == "3":
             raise RuntimeError("cannot build this email")
         return super()._render(envelope, headers, eight_bit)
+
+
+class StopsMidExchange(SmtpChannel):
+    """A plugin stopped while recording one reference's outcome, as a worker's time limit can
+    strike mid-exchange (the server may be waiting for the next email's message)."""
+
+    def _record(self, result, outcomes):
+        if result.mail.owner.reference == "3":
+            raise TimeoutError("the worker's time limit")
+        return super()._record(result, outcomes)
+
+
+def test_job_05_an_email_that_cannot_be_built_fails_alone_and_nothing_is_sent_twice(pipelining):
+    """Covers JOB-05: the email is built before any of its commands is written, so it fails
+    alone (UNBUILT, nothing of it sent) and the batch goes on on the same connection; through
+    dispatch's batch sending, every other email reaches the server exactly once."""
+    recorder = Recorder(pipelining=pipelining)
+    controller = start_sink(recorder)
+    try:
+        plugin = FailsToRender(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
+                                          from_address="no-reply@district.example.org"))
+        outcomes = send_batch(plugin, emails(1, 4))
+        plugin.close()
+        assert [type(o).__name__ for o in outcomes] == ["Sent", "Sent", "PermanentFailure", "Sent"]
+        assert outcomes[2].code == UNBUILT and "RuntimeError" in outcomes[2].detail
+        assert sorted(recorder.delivered_to()) == sorted(addresses(1, 2) + addresses(4, 1))
+        assert len(set(recorder.peers)) == 1
+    finally:
+        controller.stop()
 
 
 def test_a_batch_that_raised_mid_exchange_leaves_no_half_open_transaction_behind(pipelining):
@@ -180,9 +209,9 @@ def test_a_batch_that_raised_mid_exchange_leaves_no_half_open_transaction_behind
     recorder = Recorder(pipelining=pipelining)
     controller = start_sink(recorder)
     try:
-        plugin = FailsToRender(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
-                                          from_address="no-reply@district.example.org"))
-        with pytest.raises(RuntimeError):
+        plugin = StopsMidExchange(SmtpConfig(host="127.0.0.1", port=controller.port, security="none",
+                                             from_address="no-reply@district.example.org"))
+        with pytest.raises(TimeoutError):
             plugin.send(emails(1, 4))
         assert all(isinstance(o, Sent) for o in plugin.send(emails(5, 2)))
         plugin.close()
