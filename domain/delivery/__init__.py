@@ -1,5 +1,6 @@
 """Delivery: the delivery policy, fan-out and hand-on, queue runs, lanes, dispatch (its steps in sending/), recovery, progress.
 
+- ``callbacks``: A provider's webhook events, applied to the ledger, with the open counters of the messages whose deliveries they settled.
 - ``attempts``: A delivery's attempt history (one row per provider call), read for a page of deliveries in one statement.
 - ``dispatch``: Dispatch: claim a chunk of deliveries, send it through the channel's plugin, record outcomes.
 - ``fan_out``: Fan-out: write every delivery row of a message in one INSERT … SELECT over its resolution, and hand a message's queued deliveries on to dispatch.

@@ -32,8 +32,8 @@ from domain.delivery.sending.pacing import Pacer, group_size
 from domain.delivery.sending.plugin_batches import send_batch
 from domain.delivery.sending.decisions import SENT, STEP_ASIDE_SECONDS, LedgerChange, SteppedAside, decide
 from domain.delivery.policy import (
+    settle,
     complete_messages_with_nothing_open,
-    complete_when_nothing_open,
     sent_by_queue_runs_only,
 )
 from domain.delivery.services import DeliveryServices
@@ -60,24 +60,6 @@ def _claim_rows(session, delivery_ids: list[int], now) -> list[Row]:
     if opted_out:
         settle(session, opted_out, now)
     return sorted((row for row in rows if row.status == DS.SENDING.value), key=lambda row: row.id)
-
-
-def settle(session, settled_per_message: Counter, now) -> list[int]:
-    """Lower each message's count of open deliveries by those that just reached a final status,
-    and complete the message when none is left (one statement per message). Returns the messages
-    this completed."""
-    completed = []
-    for message_id, settled in settled_per_message.items():
-        if not settled:
-            continue
-        remaining = Message.open_deliveries - settled
-        completed_at = session.connection().execute(
-            update(Message.__table__).where(Message.id == message_id).values(
-                open_deliveries=remaining, **complete_when_nothing_open(remaining, now))
-            .returning(Message.completed_at)).scalar()
-        if completed_at == now:
-            completed.append(message_id)
-    return completed
 
 
 # --- 1. claim -----------------------------------------------------------------------------------
@@ -247,7 +229,9 @@ def _ledger_row(delivery_id: int, call: int, change: LedgerChange, outcome: Outc
     values = {"i": delivery_id, "s": change.status, "p": getattr(outcome, "provider_id", None), "c": change.code,
               "r": change.detail, "a": change.attempt, "ac": getattr(outcome, "code", None),
               "ad": getattr(outcome, "detail", None), "f": call, "nb": change.retry_in}
-    return {key: value for key, value in values.items() if value is not None}  # type: ignore[return-value]
+    # A provider's text may hold a NUL, which PostgreSQL's text refuses: it is dropped on both backends.
+    return {key: value.replace("\x00", "") if isinstance(value, str) else value  # type: ignore[return-value]
+            for key, value in values.items() if value is not None}
 
 
 def record(engine: Engine, writes: _Writes) -> list[int]:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
@@ -118,6 +119,26 @@ def complete_messages_with_nothing_open(session: Session, *where, now) -> int:
     return session.connection().execute(
         update(Message.__table__).where(*where, nothing_open())
         .values(status=MessageStatus.COMPLETED.value, completed_at=now)).rowcount
+
+
+def settle(session, settled_per_message: Counter, now) -> list[int]:
+    """Lower each message's count of open deliveries by those that just reached a final status,
+    and complete the message when none is left (one statement per message). Returns the messages
+    this completed. Whoever moves a delivery out of an open status counts it, once: dispatch's
+    record, a provider's status callback, recovery, recall; each counts only the rows its own
+    guarded UPDATE moved, so two of them racing for one delivery never count it twice."""
+    completed = []
+    for message_id, settled in settled_per_message.items():
+        if not settled:
+            continue
+        remaining = Message.open_deliveries - settled
+        completed_at = session.connection().execute(
+            update(Message.__table__).where(Message.id == message_id).values(
+                open_deliveries=remaining, **complete_when_nothing_open(remaining, now))
+            .returning(Message.completed_at)).scalar()
+        if completed_at == now:
+            completed.append(message_id)
+    return completed
 
 
 # --- Work after the commit ----------------------------------------------------------------------

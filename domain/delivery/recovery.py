@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from channels.base import ChannelKind, Reconciled
 from channels.registry import ChannelRegistry
-from domain.delivery.dispatch import settle
+from domain.delivery.policy import settle
 from domain.support.channel_kinds import CHANNEL_KIND
 from domain.delivery.lanes import EMERGENCY_CHANNELS
 from domain.delivery.queue_run import sending_messages
@@ -64,25 +64,25 @@ def reconcile_stuck_sending(session: Session, registry: ChannelRegistry, now: dt
             resend.append(row)
         else:
             failed.append(row)
-    # Each UPDATE is guarded by the state it read, so a late outcome recorded meanwhile wins.
-    guarded = update(Delivery).where(Delivery.id == bindparam("stuck_id"), Delivery.status == DS.SENDING.value,
-                                     Delivery.updated_at < cutoff)
+    # Each UPDATE is guarded by the state it read, so a late outcome recorded meanwhile wins, and
+    # the counters are lowered by the rows it moved (a late outcome counted its own).
     connection = session.connection()
-    if sent:
-        connection.execute(guarded.values(status=DS.SENT.value, sent_at=now, updated_at=now,
-                                          reason="reconciled after a crash: the provider has it"),
-                           [{"stuck_id": row.id} for row in sent])
-    if unsent:
-        # updated_at is left as it was, so the queue run's sweep of stale QUEUED rows sends it now.
-        connection.execute(guarded.values(status=DS.QUEUED.value, reason="reconciled after a crash: never sent"),
-                           [{"stuck_id": row.id} for row in unsent])
-    if resend:
-        connection.execute(guarded.values(status=DS.QUEUED.value, not_before=now + EMERGENCY_RESEND_DELAY,
-                                          reason="emergency: outcome unknown after a crash; sent again"),
-                           [{"stuck_id": row.id} for row in resend])
-    if failed:
-        connection.execute(guarded.values(status=DS.FAILED.value, error_code="OUTCOME_UNKNOWN", updated_at=now,
-                                          reason="outcome unknown after a crash; not resent"),
-                           [{"stuck_id": row.id} for row in failed])
-    settle(session, Counter(row.message_id for row in sent + failed), now)
+
+    def move(rows, **values) -> list[int]:
+        if not rows:
+            return []
+        return list(connection.execute(
+            update(Delivery.__table__).where(Delivery.id.in_([row.id for row in rows]),
+                                             Delivery.status == DS.SENDING.value, Delivery.updated_at < cutoff)
+            .values(**values).returning(Delivery.message_id)).scalars())
+
+    settled = move(sent, status=DS.SENT.value, sent_at=now, updated_at=now,
+                   reason="reconciled after a crash: the provider has it")
+    # updated_at is left as it was, so the queue run's sweep of stale QUEUED rows sends it now.
+    move(unsent, status=DS.QUEUED.value, reason="reconciled after a crash: never sent")
+    move(resend, status=DS.QUEUED.value, not_before=now + EMERGENCY_RESEND_DELAY,
+         reason="emergency: outcome unknown after a crash; sent again")
+    settled += move(failed, status=DS.FAILED.value, error_code="OUTCOME_UNKNOWN", updated_at=now,
+                    reason="outcome unknown after a crash; not resent")
+    settle(session, Counter(settled), now)
     return Counter({"SENT": len(sent), "NOT_SENT": len(unsent), "RESEND": len(resend), "FAILED": len(failed)})

@@ -17,6 +17,7 @@ that conversation under the rules of domain.inbound.replies.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import bindparam, func, select, update
@@ -32,7 +33,7 @@ from domain.inbound.reply_tokens import delivery_of
 from domain.support.signed_ids import SigningKeys
 from models.db import utcnow
 from models.directory import District
-from models.messaging import Channel, Delivery, DeliveryStatus as DS, Message
+from models.messaging import OPEN_DELIVERY_STATUSES, Channel, Delivery, DeliveryStatus as DS, Message
 
 #: The provider's word → the ledger's status, and the statuses it may follow.
 STATUS_MOVES: dict[str, tuple[DS, tuple[DS, ...]]] = {
@@ -48,6 +49,9 @@ ANSWERABLE = (DS.SENT.value, DS.DELIVERED.value)
 @dataclasses.dataclass
 class Applied:
     statuses: int = 0  # deliveries whose status moved
+    #: Per message, the deliveries a status moved out of an open status (SENDING): the caller lowers
+    #: the message's open counter by them (domain.delivery.callbacks does, in the same transaction).
+    settled: Counter = dataclasses.field(default_factory=Counter)
     replies: int = 0  # inbound messages filed in a conversation
     ignored: int = 0  # duplicates, stale or unknown references, unmatched or refused messages
     keywords: int = 0  # SMS opt-outs, opt-ins and HELP (STOP, START …)
@@ -87,11 +91,20 @@ def _apply_status(session: Session, channels: list[str], event: StatusEvent, app
         values.update(error_code=(event.code or event.status.upper())[:60], reason=(event.detail or "")[:300] or None)
     elif status is DS.DELIVERED and event.detail:  # e.g. a call left on voicemail
         values["reason"] = event.detail[:300]
-    moved = session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.channel.in_(channels),
-                               Delivery.status.in_([s.value for s in after]))
-        .values(**values).returning(Delivery.message_id)).first()
-    if moved is None:
+    # From SENDING the delivery settles here (the outcome dispatch records later finds it moved
+    # and does not count it again); from SENT it had settled already.
+    open_before = [s.value for s in after if s in OPEN_DELIVERY_STATUSES]
+    settled_before = [s.value for s in after if s not in OPEN_DELIVERY_STATUSES]
+    for before, settles in ((open_before, True), (settled_before, False)):
+        moved = session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.channel.in_(channels),
+                                   Delivery.status.in_(before))
+            .values(**values).returning(Delivery.message_id)).first() if before else None
+        if moved is not None:
+            if settles:
+                applied.settled[moved.message_id] += 1
+            break
+    else:
         applied.ignored += 1
         return
     applied.statuses += 1

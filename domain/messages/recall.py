@@ -14,7 +14,7 @@ from collections import Counter
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from domain.delivery.dispatch import settle
+from domain.delivery.policy import settle
 from domain.messages.send import MessageNotFound
 from domain.access.viewer import Viewer
 from models.db import session_scope, utcnow

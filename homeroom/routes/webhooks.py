@@ -20,7 +20,8 @@ from channels.base import WebhookRejected
 from channels.registry import ChannelRegistry
 from domain.delivery import progress_events
 from domain.inbound.replies import ThreadFiler
-from domain.inbound.webhook_events import Applied, apply_events
+from domain.delivery.callbacks import apply_provider_events
+from domain.inbound.webhook_events import Applied
 from domain.support.signed_ids import signing_keys
 from homeroom.settings import Settings
 from models.db import session_scope
@@ -38,7 +39,7 @@ def webhook_router(settings: Settings, engine: Engine, registry: ChannelRegistry
 
     def apply_and_announce(kinds, events) -> Applied:
         with session_scope(engine) as session:
-            applied = apply_events(session, kinds, events, keys, filer=filer)
+            applied = apply_provider_events(session, kinds, events, keys, filer=filer)
         progress_events.publish(bus, applied.message_ids)  # subscriptions see the new statuses live
         return applied
 

@@ -5,13 +5,17 @@ body."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select, update
+import datetime as dt
 
-from channels.base import ChannelKind, EmailChannel, Sent
+import pytest
+from sqlalchemy import event, func, select
+
+from channels.base import ChannelKind, EmailChannel, PermanentFailure, Sent, StatusEvent
 from channels.discard import DiscardChannel
 from channels.registry import ChannelRegistry
+from domain.delivery.callbacks import apply_provider_events
 from domain.delivery.dispatch import dispatch_deliveries
+from domain.delivery.recovery import reconcile_stuck_sending
 from domain.delivery.fan_out import fan_out, queued_delivery_chunks
 from domain.inbound.optouts import record_opt_out
 from domain.access.viewer import load_viewer
@@ -20,7 +24,7 @@ from factories import add_contact, add_student, email, first_school_id
 from harness import USES_POSTGRES
 from helpers import count_statements
 from jobs.runtime import current
-from models.db import session_scope
+from models.db import session_scope, utcnow
 from models.directory import User
 from models.messaging import Channel, Delivery, DeliveryAttempt, Message, StudentRecipientType
 
@@ -100,25 +104,64 @@ def test_rpt_02_an_address_that_opted_out_after_fan_out_is_claimed_opted_out_and
 
 
 def test_job_05_an_outcome_for_a_delivery_settled_meanwhile_is_not_counted_twice(engine):
-    """Covers JOB-05: while the provider has the chunk, another process settles one of its
-    deliveries (as the queue run's rescue of a worker that looked dead does). The outcome that
-    comes back does not overwrite it, and the message's count of open deliveries is lowered only
-    by the deliveries this dispatch really settled: it reaches nought, never below."""
+    """Covers JOB-05: while the provider has the chunk, the queue run's recovery takes it for a
+    crashed worker's and settles it (outcome unknown). The outcomes that come back later do not
+    overwrite it, and the message's count of open deliveries is lowered once per delivery: it
+    reaches nought, never below."""
     message_id, chunk, _ = _queued_email(engine, 3)
-    rescued = chunk[0]
+    registry = ChannelRegistry({ChannelKind.EMAIL: KeepingEmail(KeepingEmail.Config())})
 
-    def rescue(_batch):
+    def recovery_runs(_batch):
         with session_scope(engine) as session:
-            session.execute(update(Delivery).where(Delivery.id == rescued).values(status="FAILED",
-                                                                                 error_code="RESCUED"))
-            session.execute(update(Message).where(Message.id == message_id)
-                            .values(open_deliveries=Message.open_deliveries - 1))
+            assert reconcile_stuck_sending(session, registry, utcnow(), older_than=dt.timedelta(0))["FAILED"] == 3
 
-    plugin = KeepingEmail(KeepingEmail.Config(), during_send=rescue)
+    plugin = KeepingEmail(KeepingEmail.Config(), during_send=recovery_runs)
     dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), chunk, current().delivery)
     with session_scope(engine) as session:
-        status, code = session.execute(select(Delivery.status, Delivery.error_code).where(Delivery.id == rescued)).one()
-    assert (status, code) == ("FAILED", "RESCUED")
+        codes = session.execute(select(Delivery.status, Delivery.error_code).where(Delivery.id.in_(chunk))).all()
+    assert codes == [("FAILED", "OUTCOME_UNKNOWN")] * 3
+    assert _message_row(engine, message_id) == ("COMPLETED", 0)
+
+
+def test_job_05_a_status_callback_during_the_send_settles_its_delivery_once(engine):
+    """Covers JOB-05: the provider's DELIVERED callback for a delivery arrives before dispatch has
+    recorded the send's outcome. The callback settles it; the outcome recorded after finds it
+    moved and does not count it again, and the message completes with nothing open."""
+    message_id, chunk, _ = _queued_email(engine, 3)
+
+    def callback(_batch):
+        with session_scope(engine) as session:
+            applied = apply_provider_events(session, [ChannelKind.EMAIL], [StatusEvent(str(chunk[0]), "DELIVERED")],
+                                            current().links.keys)
+        assert applied.statuses == 1
+        assert _message_row(engine, message_id) == ("SENDING", 2)
+
+    plugin = KeepingEmail(KeepingEmail.Config(), during_send=callback)
+    dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: plugin}), chunk, current().delivery)
+    with session_scope(engine) as session:
+        statuses = session.execute(select(Delivery.status).where(Delivery.id.in_(chunk)).order_by(Delivery.id)).scalars()
+        assert list(statuses) == ["DELIVERED", "SENT", "SENT"]
+    assert _message_row(engine, message_id) == ("COMPLETED", 0)
+
+
+@pytest.mark.skipif(USES_POSTGRES, reason="SQLite's record reads, then writes; PostgreSQL's is one statement")
+def test_job_05_sqlite_reads_what_it_settles_inside_its_write_transaction(engine):
+    """Covers JOB-05 on SQLite: the record reads which deliveries are still SENDING only once its
+    transaction holds the write lock, so nothing can settle them between that read and its UPDATE."""
+    message_id, chunk, _ = _queued_email(engine, 2)
+    seen = []
+
+    def after(connection, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT delivery.message_id") and "delivery.status" in statement:
+            seen.append(connection.connection.dbapi_connection.in_transaction)
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: KeepingEmail(KeepingEmail.Config())}), chunk,
+                            current().delivery)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert seen == [True]
     assert _message_row(engine, message_id) == ("COMPLETED", 0)
 
 
@@ -159,3 +202,26 @@ def test_signed_links_are_built_only_for_a_plugin_that_renders_a_body(engine):
     dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: rendering}), sent, current().delivery)
     links = [e.unsubscribe_url for e in rendering.envelopes]
     assert len(links) == 2 and all(links) and len(set(links)) == 2
+
+
+class RefusingWithNul(EmailChannel):
+    """Refuses every email with a reply text holding a NUL, as a broken server may send."""
+
+    name = "refusing"
+
+    def send(self, batch):
+        return [PermanentFailure(envelope.reference, "550", "mailbox\x00 unknown") for envelope in batch]
+
+
+def test_job_05_an_outcome_detail_with_a_nul_is_recorded_without_it(engine):
+    """Covers JOB-05: PostgreSQL's text cannot hold a NUL; a provider's reply with one is recorded
+    without it instead of failing the chunk's whole record (which left every delivery SENDING)."""
+    message_id, chunk, _ = _queued_email(engine, 2)
+    dispatch_deliveries(engine, ChannelRegistry({ChannelKind.EMAIL: RefusingWithNul(RefusingWithNul.Config())}),
+                        chunk, current().delivery)
+    with session_scope(engine) as session:
+        rows = session.execute(select(Delivery.status, Delivery.reason).where(Delivery.id.in_(chunk))).all()
+        details = session.execute(select(DeliveryAttempt.detail).where(DeliveryAttempt.delivery_id.in_(chunk))).scalars()
+        assert set(details) == {"mailbox unknown"}
+    assert rows == [("FAILED", "mailbox unknown")] * 2
+    assert _message_row(engine, message_id) == ("COMPLETED", 0)

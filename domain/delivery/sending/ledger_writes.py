@@ -91,8 +91,12 @@ def record_in_one_statement(connection: Connection, rows: list[LedgerRow], calls
     settle their messages in one statement; returns the messages it completed."""
     if not rows:
         return []
+    payload = json.dumps(rows, separators=(",", ":"))
+    if "\\u0000" in payload:  # PostgreSQL's text refuses NUL: a provider's reply may carry one
+        payload = json.dumps([{key: value.replace("\x00", "") if isinstance(value, str) else value
+                               for key, value in row.items()} for row in rows], separators=(",", ":"))
     result = connection.execute(_PG_RECORD, {
-        "rows": json.dumps(rows, separators=(",", ":")), "plugins": [plugin for plugin, _ in calls],
+        "rows": payload, "plugins": [plugin for plugin, _ in calls],
         "finished": [finished for _, finished in calls], "started": started, "now": now})
     return [message_id for message_id, completed in result if completed]
 
@@ -105,13 +109,15 @@ def write_rows(connection: Connection, rows: list[LedgerRow], calls: list[tuple[
     is what the UPDATE moves)."""
     if not rows:
         return Counter()
-    final = {row["i"] for row in rows if row["s"] != DS.QUEUED.value}
-    settled = Counter(connection.execute(select(Delivery.message_id).where(
-        Delivery.id.in_(final), Delivery.status == DS.SENDING.value)).scalars()) if final else Counter()
     connection.execute(DeliveryAttempt.__table__.insert(), [
         {"delivery_id": row["i"], "plugin": calls[row["f"] - 1][0], "outcome": row["a"],
          "provider_id": row.get("p"), "code": row.get("ac"), "detail": row.get("ad"), "started_at": started,
          "finished_at": calls[row["f"] - 1][1]} for row in rows])
+    # Read after the first write: the transaction holds SQLite's write lock now, so no one else
+    # can move these rows between this read and the UPDATE below.
+    final = {row["i"] for row in rows if row["s"] != DS.QUEUED.value}
+    settled = Counter(connection.execute(select(Delivery.message_id).where(
+        Delivery.id.in_(final), Delivery.status == DS.SENDING.value)).scalars()) if final else Counter()
     statement = update(Delivery).where(Delivery.id == bindparam("o_id"), Delivery.status == DS.SENDING.value).values(
         status=bindparam("o_status"), provider_id=bindparam("o_provider_id"), error_code=bindparam("o_code"),
         reason=bindparam("o_reason"), updated_at=now,
