@@ -9,8 +9,9 @@ import os
 
 from homeroom.log_redaction import install_redaction
 from homeroom.runtime import start_runtime
+from domain.delivery.lanes import Lane
 from jobs.warm_up import warm_up
-from jobs.worker_lanes import ALL_LANES, LaneWorkers, parse_lanes, plan_queues
+from jobs.worker_lanes import ALL_LANES, EmergencyFirst, LaneWorkers, lane_queues, parse_lanes, plan_queues
 
 install_redaction()  # Dramatiq configured this process's logging before importing this module
 runtime = start_runtime()
@@ -19,4 +20,5 @@ broker = runtime.broker
 _lanes = parse_lanes(os.environ.get("HOMEROOM_WORKER_LANES") or ALL_LANES)
 broker.add_middleware(LaneWorkers(plan_queues(_lanes, broker.get_declared_queues()),
                                   reserved_threads=int(os.environ.get("HOMEROOM_WORKER_EMERGENCY_THREADS") or 2)))
+broker.add_middleware(EmergencyFirst(frozenset(lane_queues(Lane.EMERGENCY)), broker.doorbell))
 warm_up(runtime)

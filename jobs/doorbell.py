@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 
 import redis
@@ -35,6 +36,8 @@ class Doorbell:
         self.client = client
         self.channel = channel
         self._bells: dict[str, set[threading.Event]] = defaultdict(set)
+        #: time.monotonic() of the last ring heard for each queue (jobs.worker_lanes.EmergencyFirst).
+        self.heard: dict[str, float] = {}
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -67,6 +70,7 @@ class Doorbell:
 
     def wake(self, queue_name: str) -> None:
         """Set the events of this process's consumers of ``queue_name``."""
+        self.heard[queue_name] = time.monotonic()
         with self._lock:
             events = list(self._bells.get(queue_name, ()))
         for event in events:
