@@ -1,7 +1,8 @@
 """The Dramatiq broker: Redis when ``HOMEROOM_REDIS_URL`` is set, else an in-process stub broker
 whose worker runs inside the serving process (embedded mode). The shell's runtime makes it
 (``make_broker``); actors are declared on ``placeholder`` at import and moved onto the runtime's
-broker when it is installed (jobs.runtime.install)."""
+broker when it is installed (jobs.runtime.install). On Redis, idle consumers wait for their
+queue's doorbell (jobs.doorbell) rather than polling."""
 
 from __future__ import annotations
 

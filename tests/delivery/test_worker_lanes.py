@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import dramatiq
@@ -24,7 +25,7 @@ from harness import RUN_DIR, USES_POSTGRES, USES_REDIS
 from jobs import enqueue_dispatch
 from jobs.broker import LaneAwareRedisBroker, _middleware
 from jobs.doorbell import FALLBACK_POLL_SECONDS
-from jobs.worker_lanes import UnknownLane, parse_lanes, plan_queues
+from jobs.worker_lanes import EmergencyFirst, UnknownLane, parse_lanes, plan_queues
 from models.db import session_scope
 from models.messaging import Delivery, DeliveryAttempt, ImportedRecipient, Message
 from resolve import request, viewer_for
@@ -50,6 +51,24 @@ def test_cmp_07_lanes_map_to_queues_and_an_unknown_lane_is_refused():
     for bad in ("emergency,urgent", "", " , "):
         with pytest.raises(UnknownLane, match="the lanes are emergency,priority,normal"):
             parse_lanes(bad)
+
+
+def test_cmp_07_other_jobs_wait_while_an_emergency_runs_or_was_just_rung():
+    """CMP-07: a job outside the emergency queues waits to start while this process runs an
+    emergency job, and for ring_hold seconds after any process rang an emergency queue."""
+    doorbell = types.SimpleNamespace(heard={})
+    first = EmergencyFirst(frozenset({"deliveries_emergency"}), doorbell, ring_hold=0.5)
+    now = time.monotonic()
+    assert not first.held(now)
+    doorbell.heard["deliveries_normal"] = now
+    assert not first.held(now)
+    doorbell.heard["deliveries_emergency"] = now
+    assert first.held(now + 0.4) and not first.held(now + 0.6)
+    emergency = types.SimpleNamespace(queue_name="deliveries_emergency")
+    first.before_process_message(None, emergency)
+    assert first.held(now + 0.6)
+    first.after_process_message(None, emergency)
+    assert not first.held(now + 0.6)
 
 
 def test_homeroom_worker_refuses_an_unknown_lane():
