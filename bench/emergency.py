@@ -7,12 +7,15 @@ sendable deliveries) and enqueues all of it on the normal lane, with `homeroom w
 processes running the ``discard`` plugin. Once the workers are busy, it stores an emergency SMS to
 one family and enqueues its fan-out on the emergency lane, as sendMessage does, and times until the
 emergency's first delivery attempt. Last line: ``first_attempt_s=… backlog=…`` where backlog is
-the number of normal deliveries still queued when the emergency was sent.
+the number of normal deliveries still queued when the emergency was sent, then where the time went
+as the ledger stamps it (``fanned_out_s``, ``attempt_started_s``, ``recorded_s``: seconds after the
+send; first_attempt_s is when this script saw the attempt, polling a loaded database).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import pathlib
 import sys
 import time
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.enqueue_dispatch((Lane.NORMAL, ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK))
         wait_for(lambda: queued() < len(ids) - 5 * CHUNK, timeout=60, poll=0.01)  # the workers are busy
         backlog = queued()
+        sent_wall = time.time()
         sent_at = time.perf_counter()
         with session_scope(engine) as session:
             emergency = create_message(session, load_viewer(session, admin), SendMessageRequest(
@@ -96,12 +100,33 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(worker)
     seconds = first_attempt - sent_at
+    steps = where_the_time_went(engine, emergency.id, sent_wall)
     forget_messages(engine, [normal.id, emergency.id])
     print(f"emergency SMS first attempted {seconds:.3f} s after it was sent; normal backlog {backlog:,} queued "
           f"when sent, {remaining:,} still queued at its first attempt "
           f"({args.processes} worker processes × {args.threads} threads, discard plugin)")
-    print(f"first_attempt_s={seconds:.3f} backlog={backlog} still_queued={remaining}")
+    print(f"first_attempt_s={seconds:.3f} backlog={backlog} still_queued={remaining} "
+          + " ".join(f"{name}={value:.3f}" for name, value in steps.items()))
     return 0
+
+
+def where_the_time_went(engine, message_id: int, sent_wall: float) -> dict[str, float]:
+    """Seconds after the send (wall clock, as the workers stamp the ledger) at which the emergency
+    was fanned out (its hand-on job ran), its first attempt started (the plugin call; after the
+    dispatch job was picked up and claimed its rows) and its first outcome was recorded."""
+    from sqlalchemy import func, select
+
+    from models.messaging import Delivery, DeliveryAttempt, Message
+
+    with engine.connect() as connection:
+        fanned_out = connection.execute(select(Message.fanned_out_at).where(Message.id == message_id)).scalar_one()
+        recorded = connection.execute(select(func.min(Delivery.sent_at)).where(Delivery.message_id == message_id)
+                                      ).scalar_one()
+        started = connection.execute(select(func.min(DeliveryAttempt.started_at)).join(
+            Delivery, Delivery.id == DeliveryAttempt.delivery_id).where(Delivery.message_id == message_id)).scalar_one()
+    stamps = {"fanned_out_s": fanned_out, "attempt_started_s": started, "recorded_s": recorded}
+    return {name: stamp.replace(tzinfo=dt.UTC).timestamp() - sent_wall
+            for name, stamp in stamps.items() if stamp is not None}
 
 
 if __name__ == "__main__":

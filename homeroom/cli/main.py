@@ -155,10 +155,22 @@ def serve(host: str = typer.Option("0.0.0.0"),
 
 
 @app.command()
-def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(4, min=1)) -> None:
+def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(4, min=1),
+           lanes: str = typer.Option(
+               "emergency,priority,normal", help="The lanes this worker serves, comma-separated. Webhooks and "
+               "printing go with normal; a worker serving emergency and another lane keeps threads for "
+               "emergencies alone."),
+           emergency_threads: int = typer.Option(
+               2, min=1, help="Threads per process kept for the emergency lane when it is served with others.")
+           ) -> None:
     """Run Dramatiq worker processes for the hand-on and dispatch jobs (needs HOMEROOM_REDIS_URL)."""
     from channels.registry import ChannelRegistry, PluginLoadError
+    from jobs.worker_lanes import UnknownLane, parse_lanes
 
+    try:
+        served = parse_lanes(lanes)
+    except UnknownLane as error:
+        fail(f"invalid --lanes: {error}")
     settings = cli_settings()
     if settings.embedded:
         fail("homeroom worker needs HOMEROOM_REDIS_URL; without Redis the API runs its own worker")
@@ -169,8 +181,12 @@ def worker(processes: int = typer.Option(1, min=1), threads: int = typer.Option(
         build_translator(settings).close()
     except PluginLoadError as error:
         fail(f"cannot start: {error}")
-    print(f"channels: {describe_channels(settings)}", file=sys.stderr, flush=True)
-    # Each worker process builds and installs its runtime as it imports homeroom.worker.
+    print(f"channels: {describe_channels(settings)}; lanes: {', '.join(lane.value for lane in served)}",
+          file=sys.stderr, flush=True)
+    # Each worker process builds and installs its runtime as it imports homeroom.worker, which
+    # reads the lanes from here (jobs.worker_lanes turns them into Dramatiq's queue whitelist).
+    os.environ["HOMEROOM_WORKER_LANES"] = ",".join(lane.value for lane in served)
+    os.environ["HOMEROOM_WORKER_EMERGENCY_THREADS"] = str(emergency_threads)
     os.execvp(sys.executable, [sys.executable, "-m", "dramatiq", "homeroom.worker",
                                "--processes", str(processes), "--threads", str(threads)])
 
