@@ -53,6 +53,30 @@ def configure(database_url: str, redis_url: str) -> dict:
     return {**os.environ, **env}
 
 
+#: The harness's one statement per chunk (bench/dispatch_harness.py; timed alone by bench/dispatch_chunk.py).
+HARNESS_CLAIM = ("UPDATE bench_harness SET status = 'SENT' WHERE id = ANY(CAST(:ids AS integer[])) "
+                 "AND status = 'QUEUED' RETURNING id, status")
+
+
+def create_harness_table(engine, rows: int) -> None:
+    """The harness's scratch table: ``rows`` QUEUED rows, ids 1…rows, analysed."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS bench_harness"))
+        connection.execute(text("CREATE TABLE bench_harness (id serial PRIMARY KEY, status text NOT NULL)"))
+        connection.execute(text("INSERT INTO bench_harness (status) SELECT 'QUEUED' FROM generate_series(1, :n)"),
+                           {"n": rows})
+        connection.execute(text("ANALYZE bench_harness"))
+
+
+def drop_harness_table(engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE bench_harness"))
+
+
 def wait_for(predicate, timeout: float, poll: float = 0.05) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -151,12 +175,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(ids):,} in {finished - started:.2f} s = {rates[processes]:,.0f} deliveries/s")
 
     # The bare harness: same Redis, same chunking, one UPDATE … RETURNING per job.
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS bench_harness"))
-        connection.execute(text("CREATE TABLE bench_harness (id serial PRIMARY KEY, status text NOT NULL)"))
-        connection.execute(text("INSERT INTO bench_harness (status) SELECT 'QUEUED' FROM generate_series(1, :n)"),
-                           {"n": len(ids)})
-        connection.execute(text("ANALYZE bench_harness"))
+    create_harness_table(engine, len(ids))
     redis_client.flushdb()
     harness_env = {**env, "BENCH_REDIS_URL": args.redis_url, "BENCH_DATABASE_URL": args.database_url}
     harness = start([sys.executable, "-m", "dramatiq", "bench.dispatch_harness", "--processes", "2",
@@ -180,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         stop(harness)
     harness_rate = len(ids) / (finished - started)
     print(f"bare chunked Dramatiq harness, 2 processes × {args.threads} threads: {harness_rate:,.0f} rows/s")
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE bench_harness"))
+    drop_harness_table(engine)
     redis_client.flushdb()
     forget_messages(engine, [message.id])
     print(f"dispatch_per_s_1w={rates[1]:.0f} dispatch_per_s_2w={rates[2]:.0f} harness_per_s={harness_rate:.0f} "

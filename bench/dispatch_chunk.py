@@ -15,7 +15,6 @@ every chunk. Last line: ``chunk_ms=… claim_ms=… envelopes_ms=… send_ms=…
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
 import pathlib
 import pstats
@@ -27,7 +26,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-from bench.dispatch import CHUNK, DEFAULT_REDIS, DEFAULT_URL, configure  # noqa: E402
+from bench.dispatch import (  # noqa: E402
+    CHUNK, DEFAULT_REDIS, DEFAULT_URL, HARNESS_CLAIM, configure, create_harness_table, drop_harness_table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,9 +78,6 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, function in timed.items():
         setattr(dispatch, function.__name__, timing(name, function))
-    if os.environ.get("BENCH_GC_FREEZE"):
-        import gc
-        gc.freeze()
     profiler = cProfile.Profile() if args.profile else None
     try:
         for ids in chunks:
@@ -99,22 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         for function in timed.values():
             setattr(dispatch, function.__name__, function)
 
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS bench_harness"))
-        connection.execute(text("CREATE TABLE bench_harness (id serial PRIMARY KEY, status text NOT NULL)"))
-        connection.execute(text("INSERT INTO bench_harness (status) SELECT 'QUEUED' FROM generate_series(1, :n)"),
-                           {"n": CHUNK * len(chunks)})
-        connection.execute(text("ANALYZE bench_harness"))
-    claim = text("UPDATE bench_harness SET status = 'SENT' WHERE id = ANY(CAST(:ids AS integer[])) "
-                 "AND status = 'QUEUED' RETURNING id, status")
+    create_harness_table(engine, CHUNK * len(chunks))
+    claim = text(HARNESS_CLAIM)
     harness = []
     for n in range(len(chunks)):
         started = time.perf_counter()
         with engine.begin() as connection:
             connection.execute(claim, {"ids": list(range(n * CHUNK + 1, (n + 1) * CHUNK + 1))}).all()
         harness.append(time.perf_counter() - started)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE bench_harness"))
+    drop_harness_table(engine)
     forget_messages(engine, [message.id])
 
     median = {name: statistics.median(values) * 1000 for name, values in phases.items()}

@@ -10,12 +10,13 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import create_engine, text
 
+from bench.dispatch import HARNESS_CLAIM
+
 broker = RedisBroker(url=os.environ["BENCH_REDIS_URL"], namespace="homeroom-harness")
 dramatiq.set_broker(broker)
 engine = create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=16)
 
-CLAIM = text("UPDATE bench_harness SET status = 'SENT' WHERE id = ANY(CAST(:ids AS integer[])) "
-             "AND status = 'QUEUED' RETURNING id, status")
+CLAIM = text(HARNESS_CLAIM)
 
 
 @dramatiq.actor(queue_name="harness", max_retries=0)

@@ -248,8 +248,7 @@ def record(engine: Engine, writes: _Writes) -> list[int]:
         else:
             completed = settle(session, write_rows(connection, writes.rows, writes.calls, writes.started, now), now)
         _requeue_stepped_aside(session, writes.stepped_aside, now)
-        if writes.unreachable_calls:
-            note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)
+        note_failed_calls(session, writes.unreachable_calls)  # for the status-updates job (JOB-06)
         for channel, address in writes.opted_out:
             record_opt_out(session, channel, address, source="the provider: the recipient opted out")
         if writes.gone:  # push endpoints the service says are gone (404/410)

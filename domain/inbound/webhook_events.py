@@ -91,20 +91,20 @@ def _apply_status(session: Session, channels: list[str], event: StatusEvent, app
         values.update(error_code=(event.code or event.status.upper())[:60], reason=(event.detail or "")[:300] or None)
     elif status is DS.DELIVERED and event.detail:  # e.g. a call left on voicemail
         values["reason"] = event.detail[:300]
+    def move(before: list[DS]):
+        return session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.channel.in_(channels),
+                                   Delivery.status.in_([s.value for s in before]))
+            .values(**values).returning(Delivery.message_id)).first() if before else None
+
     # From SENDING the delivery settles here (the outcome dispatch records later finds it moved
     # and does not count it again); from SENT it had settled already.
-    open_before = [s.value for s in after if s in OPEN_DELIVERY_STATUSES]
-    settled_before = [s.value for s in after if s not in OPEN_DELIVERY_STATUSES]
-    for before, settles in ((open_before, True), (settled_before, False)):
-        moved = session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.channel.in_(channels),
-                                   Delivery.status.in_(before))
-            .values(**values).returning(Delivery.message_id)).first() if before else None
-        if moved is not None:
-            if settles:
-                applied.settled[moved.message_id] += 1
-            break
+    moved = move([s for s in after if s in OPEN_DELIVERY_STATUSES])
+    if moved is not None:
+        applied.settled[moved.message_id] += 1
     else:
+        moved = move([s for s in after if s not in OPEN_DELIVERY_STATUSES])
+    if moved is None:
         applied.ignored += 1
         return
     applied.statuses += 1

@@ -21,6 +21,7 @@ from sqlalchemy import Row, func, select
 
 from channels.base import Attachment, EmailEnvelope, Envelope, PushEnvelope, PushTarget, SmsEnvelope, VoiceEnvelope
 from domain.content.call_text import tts_limit
+from domain.delivery.sending.claims import CLAIMED_COLUMNS
 from domain.content.flagging import DISCLAIMER
 from domain.content.html_policy import sanitized_html
 from domain.content.insert_fields import delivery_values, fields_in, render
@@ -384,10 +385,8 @@ def script_for_delivery(session, delivery_id: int, links: Links) -> VoiceEnvelop
     return envelope
 
 
-#: The columns envelopes are built from: those dispatch's claim returns
-#: (domain.delivery.sending.claims.CLAIMED_COLUMNS).
-CLAIMED = (Delivery.id, Delivery.message_id, Delivery.channel, Delivery.address, Delivery.recipient_name,
-           Delivery.language, Delivery.attempts, Delivery.status)
+#: The columns envelopes are built from: those dispatch's claim returns.
+CLAIMED = tuple(Delivery.__table__.c[column] for column in CLAIMED_COLUMNS)
 #: Whom a delivery is about, which insert fields read (domain.content.insert_fields).
 SUBJECT_COLUMNS = (Delivery.id, Delivery.message_id, Delivery.student_id, Delivery.recipient_kind,
                    Delivery.recipient_id, Delivery.recipient_name)
